@@ -1,0 +1,112 @@
+/* aws_client.h - one AWS call: endpoint, credentials, SigV4, HTTP, protocol
+ * decoding, the SDK "standard" retry mode and clock-skew correction.
+ *
+ * Retries (aws-wire.md §7): max attempts from the options, AWS_MAX_ATTEMPTS
+ * or the profile's max_attempts (default 3); retry on connection errors,
+ * HTTP 500/502/503/504/429, and the standard throttling and transient code
+ * lists; full-jitter exponential back-off min(rand * 2^(n-1), 20) s; a
+ * retry quota of 500 tokens per client (5 per retry, 10 after a timeout,
+ * refunded on success). Every attempt is re-signed. RequestTimeTooSkewed /
+ * RequestExpired / "Signature expired" answers set a clock offset from the
+ * response's Date header, and the request is retried at once with it.
+ * ExpiredToken / ExpiredTokenException invalidate the credentials and
+ * retry once with fresh ones.
+ *
+ * Typed calls (elasticache.h, ec2.h, ...) are written on top of this; core
+ * code uses those, not aws_client_call() directly.
+ */
+#ifndef ELCUI_AWS_AWS_CLIENT_H
+#define ELCUI_AWS_AWS_CLIENT_H
+
+#include <jansson.h>
+#include <libxml/tree.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aws/aws_error.h"
+#include "aws/creds.h"
+#include "aws/http.h"
+#include "aws/profile.h"
+#include "aws/query.h"
+#include "aws/reactor.h"
+#include "aws/svc.h"
+
+struct aws_client;
+struct aws_call;
+
+struct aws_client_options {
+    const struct reactor *reactor;
+    struct http_client *http;     /* shared; not owned */
+    struct creds_provider *creds; /* not owned */
+    struct profile_store *store;  /* not owned; may be NULL */
+    const char *profile;
+    const char *region;       /* required */
+    const char *endpoint_url; /* explicit --endpoint-url (all services) */
+    int max_attempts;         /* 0: AWS_MAX_ATTEMPTS / max_attempts / 3 */
+    long timeout_ms;          /* per attempt; 0: http default */
+    unsigned int rand_seed;   /* 0: seeded from the clock (tests fix it) */
+};
+
+struct aws_request {
+    const struct svc *svc;
+    const char *op;             /* "DescribeReplicationGroups" */
+    struct query_params *query; /* query/EC2 body; ownership passes to the call */
+    json_t *json;               /* JSON body; reference passes to the call; NULL = {} */
+    bool unsigned_request;      /* AssumeRoleWithWebIdentity, SSO */
+    const char *region;         /* override the client region (rare) */
+    /* Optional: told before each retry (progress displays). */
+    void (*on_retry)(const struct aws_error *why, int next_attempt, uint64_t delay_ms, void *arg);
+};
+
+struct aws_response {
+    const struct svc *svc;
+    const char *op;
+    int http_status;
+    /* Success (err.kind == AWS_ERR_NONE): exactly one of these is set. The
+     * callback may steal them (set to NULL) to keep them. */
+    xmlDoc *doc;
+    xmlNode *result; /* inside doc */
+    json_t *json;
+    char request_id[96];
+    struct aws_error err;
+    int attempts;
+    uint64_t elapsed_ms; /* first attempt start to completion */
+    uint64_t last_attempt_ms;
+};
+
+/* Called once per call (or per chained request, see aws_call_next). */
+typedef void (*aws_call_cb)(struct aws_response *resp, void *arg);
+
+struct aws_client *aws_client_new(const struct aws_client_options *opt, struct aws_error *err);
+/* Cancels outstanding calls (their callbacks are not called). */
+void aws_client_free(struct aws_client *c);
+
+/* Start a call. Never calls cb synchronously; configuration errors are
+ * delivered through cb as well. The handle stays valid until cb returns
+ * without chaining, or until aws_call_cancel. */
+struct aws_call *aws_client_call(struct aws_client *c, struct aws_request *req, aws_call_cb cb,
+                                 void *arg);
+/* From inside cb: issue another request on the same handle (next page of
+ * a paginated call). The same cb/arg get its response. */
+void aws_call_next(struct aws_call *call, struct aws_request *req);
+/* Abort; cb is not called afterwards. Safe from inside any callback. */
+void aws_call_cancel(struct aws_call *call);
+
+const char *aws_client_region(const struct aws_client *c);
+/* Endpoint in use for a service (after overrides). Caller frees. */
+char *aws_client_endpoint(const struct aws_client *c, const struct svc *svc);
+struct creds_provider *aws_client_creds(const struct aws_client *c);
+int64_t aws_client_clock_skew_ms(const struct aws_client *c);
+/* Current time as the client signs it (wall clock + skew), epoch ms. */
+int64_t aws_client_now_ms(const struct aws_client *c);
+
+struct aws_client_stats {
+    unsigned long calls;
+    unsigned long attempts;
+    unsigned long retries;
+    unsigned long throttled;
+    int retry_quota; /* tokens left of 500 */
+};
+void aws_client_stats(const struct aws_client *c, struct aws_client_stats *out);
+
+#endif

@@ -1,0 +1,90 @@
+/* http.h - asynchronous HTTP on libcurl's multi interface, driven by a reactor.
+ *
+ * No blocking calls: curl's sockets and its timeout are handed to the
+ * reactor (CURLMOPT_SOCKETFUNCTION / CURLMOPT_TIMERFUNCTION), and each
+ * transfer completes through a callback. Connections are reused (one multi
+ * handle per client). Proxies come from libcurl's usual variables
+ * (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). This layer knows nothing of AWS:
+ * signing and retries live in aws_client.c.
+ */
+#ifndef ELCUI_AWS_HTTP_H
+#define ELCUI_AWS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/reactor.h"
+
+struct http_client;
+struct http_xfer;
+
+struct http_options {
+    const char *ca_bundle;   /* PEM file (AWS_CA_BUNDLE); NULL = system store */
+    long connect_timeout_ms; /* 0 = 5000 */
+    long timeout_ms;         /* total per transfer; 0 = 60000 */
+    size_t max_body;         /* response cap; 0 = 64 MiB */
+    bool verbose;            /* curl verbose to stderr (never with secrets on screen) */
+};
+
+struct http_header {
+    char *name;
+    char *value;
+};
+
+struct http_request {
+    const char *method; /* "GET", "POST", "PUT" */
+    const char *url;
+    /* Extra request headers, "Name: value" each; NULL-terminated array. The
+     * client adds an empty "Expect:" itself and never adds Content-Type. */
+    const char *const *headers;
+    const void *body;
+    size_t body_len;
+    long timeout_ms;         /* 0 = client default */
+    long connect_timeout_ms; /* 0 = client default */
+    bool no_proxy;           /* IMDS and container endpoints must not use a proxy */
+};
+
+struct http_response {
+    long status; /* 0 when no response was received */
+    char *body;  /* NUL-terminated; may contain NULs before body_len */
+    size_t body_len;
+    struct http_header *headers; /* as received; names as sent by the server */
+    size_t nheaders;
+    int curl_code; /* CURLE_OK (0) on a completed exchange */
+    char curl_error[256];
+    bool body_truncated; /* exceeded max_body: body holds the first max_body bytes */
+    uint64_t elapsed_ms;
+    uint64_t connect_ms;
+};
+
+/* Called exactly once per transfer unless cancelled. The response is valid
+ * during the call only; the callback may steal body (set it to NULL). */
+typedef void (*http_done_cb)(struct http_response *resp, void *arg);
+
+struct http_client *http_client_new(const struct reactor *r, const struct http_options *opt);
+/* Cancels every transfer in flight (their callbacks are not called). */
+void http_client_free(struct http_client *c);
+
+/* Start a transfer. Copies everything it needs from req. NULL only when
+ * the request is unusable (bad URL); then cb is not called. */
+struct http_xfer *http_send(struct http_client *c, const struct http_request *req, http_done_cb cb,
+                            void *arg);
+/* Abort a transfer; its callback is never called. Safe from inside any
+ * callback of another transfer. */
+void http_cancel(struct http_xfer *x);
+
+/* Case-insensitive header lookup; NULL when absent. */
+const char *http_response_header(const struct http_response *resp, const char *name);
+
+/* Short text for curl_code, e.g. "CouldNotConnect", "OperationTimedOut". */
+const char *http_curl_code_name(int curl_code);
+/* Whether curl_code means the request never got a response (retryable). */
+bool http_curl_code_transient(int curl_code);
+bool http_curl_code_timeout(int curl_code);
+
+/* Process-wide libcurl init/cleanup (call from main and tests). */
+int http_global_init(void);
+void http_global_cleanup(void);
+
+#endif

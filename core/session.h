@@ -1,0 +1,56 @@
+/* session.h - the AWS context every command and screen shares: the event
+ * loop, HTTP client, config files, credential chain and AWS client, built
+ * once from the global options. */
+#ifndef ELCUI_CORE_SESSION_H
+#define ELCUI_CORE_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "aws/aws_client.h"
+#include "aws/aws_error.h"
+#include "aws/creds.h"
+#include "aws/http.h"
+#include "aws/profile.h"
+#include "core/loop.h"
+
+#define SESSION_MAX_CONNECT_TO 64
+
+struct session_options {
+    const char *profile; /* --profile (explicit) or NULL */
+    const char *region;  /* --region or NULL */
+    const char *endpoint_url;
+    bool read_only;
+    bool no_color;
+    const char *theme;
+    bool insecure;                                  /* Redis TLS verification off (loud) */
+    const char *redis_cacert;                       /* --redis-cacert */
+    const char *connect_to[SESSION_MAX_CONNECT_TO]; /* HOST:PORT:ADDR:PORT */
+    size_t nconnect_to;
+    int max_attempts; /* 0 = default */
+    long timeout_ms;  /* 0 = default */
+    int verbose;
+    creds_prompt_fn prompt; /* MFA and similar questions */
+    void *prompt_ctx;
+};
+
+struct session {
+    const struct session_options *opts;
+    struct loop *loop;
+    struct http_client *http;
+    struct profile_store *store;
+    struct creds_provider *creds;
+    struct aws_client *aws;
+    char *profile;
+    char *region;
+};
+
+/* Build the context. On failure fills err (AWS_ERR_CONFIG for "no region",
+ * bad config files...) and returns -1; session_close() is still safe. */
+int session_open(struct session *s, const struct session_options *o, struct aws_error *err);
+void session_close(struct session *s);
+/* Print warnings gathered while loading configuration (loose file modes). */
+void session_print_warnings(const struct session *s, FILE *f);
+
+#endif

@@ -1,0 +1,66 @@
+#!/bin/sh
+# deps.sh - install what elcui's build and tests need on Debian 12.
+#   deps.sh install   install every missing package (apt-get; pip for moto)
+#   deps.sh ensure    same, but only when something is missing (fast path)
+set -eu
+
+PKGS="build-essential pkg-config gcc clang clang-format libclang-rt-14-dev llvm
+valgrind libncurses-dev libcurl4-openssl-dev libssl-dev libjansson-dev
+libhiredis-dev libxml2-dev libinih-dev libcmocka-dev redis-server redis-tools
+tmux groff-base openssl python3 python3-pip procps iproute2"
+
+missing_pkgs() {
+    for p in $PKGS; do
+        st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+        case "$st" in
+        *"install ok installed"*) ;;
+        *) printf '%s ' "$p" ;;
+        esac
+    done
+}
+
+have_moto() {
+    python3 -c 'import moto, boto3, botocore, flask' >/dev/null 2>&1
+}
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        echo "deps: need root (or sudo) to run: $*" >&2
+        exit 1
+    fi
+}
+
+install_pkgs() {
+    m=$(missing_pkgs)
+    if [ -n "$m" ]; then
+        echo "deps: installing Debian packages: $m"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        # shellcheck disable=SC2086
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $m
+    fi
+    if ! have_moto; then
+        echo "deps: installing moto[server] with pip"
+        python3 -m pip install --quiet 'moto[server]' boto3 ||
+            python3 -m pip install --quiet --break-system-packages 'moto[server]' boto3
+    fi
+    m=$(missing_pkgs)
+    if [ -n "$m" ]; then
+        echo "deps: still missing: $m" >&2
+        exit 1
+    fi
+    have_moto || { echo "deps: python3 cannot import moto and boto3" >&2; exit 1; }
+}
+
+case "${1:-install}" in
+install) install_pkgs ;;
+ensure)
+    if [ -n "$(missing_pkgs)" ] || ! have_moto; then
+        install_pkgs
+    fi
+    ;;
+*) echo "usage: deps.sh install|ensure" >&2; exit 2 ;;
+esac

@@ -1,0 +1,180 @@
+/* cli.c - global options, --help, --version and the subcommand table. */
+#include "tui/cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Subcommands register here, one line each (tui/cmd_<name>.c). */
+const struct cli_command cli_commands[] = {
+    {NULL, NULL, NULL, NULL},
+};
+
+const struct cli_command *cli_find(const char *name)
+{
+    for (const struct cli_command *c = cli_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+void cli_usage(FILE *f)
+{
+    fprintf(f, "usage: elcui [GLOBAL OPTIONS] [COMMAND [ARGS]]\n"
+               "\n"
+               "Terminal operations console for Amazon ElastiCache for Redis and Valkey.\n"
+               "With no command, opens the console.\n"
+               "\n"
+               "Commands:\n");
+    for (const struct cli_command *c = cli_commands; c->name; c++)
+        fprintf(f, "  %-9s %-34s %s\n", c->name, c->args, c->summary);
+    fprintf(f,
+            "\n"
+            "Global options:\n"
+            "  --profile NAME       AWS profile (default: AWS_PROFILE, else 'default')\n"
+            "  --region REGION      AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
+            "  --endpoint-url URL   send every AWS call to URL (also AWS_ENDPOINT_URL[_SERVICE])\n"
+            "  --read-only          refuse every change: writes, failover, create, destroy\n"
+            "  --redis-cacert FILE  CA bundle for Redis TLS (also ELCUI_REDIS_CACERT)\n"
+            "  --connect-to H:P:A:Q connect to A:Q when H:P is meant; TLS still verifies H\n"
+            "  --insecure           do not verify Redis TLS certificates (shown as a warning)\n"
+            "  --max-attempts N     AWS attempts per call, retries included (default 3)\n"
+            "  --timeout SECONDS    AWS per-attempt timeout (default 60)\n"
+            "  --theme NAME         colour theme for the console\n"
+            "  --no-color           no colours (also NO_COLOR)\n"
+            "  -v, --verbose        more detail on stderr (never secrets)\n"
+            "  -h, --help           this help\n"
+            "  -V, --version        version\n"
+            "\n"
+            "Each command takes --help. Exit status: 0 success, 1 failure, 2 usage error.\n"
+            "See elcui(1).\n");
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "elcui%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see elcui %s--help)\n", cmd ? "COMMAND " : "");
+    return CLI_EXIT_USAGE;
+}
+
+enum {
+    OPT_PROFILE = 256,
+    OPT_REGION,
+    OPT_ENDPOINT,
+    OPT_READ_ONLY,
+    OPT_CACERT,
+    OPT_CONNECT_TO,
+    OPT_INSECURE,
+    OPT_MAX_ATTEMPTS,
+    OPT_TIMEOUT,
+    OPT_THEME,
+    OPT_NO_COLOR,
+};
+
+static const struct option cli_global_options[] = {
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
+    {"read-only", no_argument, NULL, OPT_READ_ONLY},
+    {"redis-cacert", required_argument, NULL, OPT_CACERT},
+    {"connect-to", required_argument, NULL, OPT_CONNECT_TO},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"theme", required_argument, NULL, OPT_THEME},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static int cli_parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_global(struct session_options *opts, int argc, char **argv)
+{
+    long v;
+    int c;
+    opterr = 0;
+    optind = 1;
+    /* '+' stops at the subcommand; its own options are parsed by it. */
+    while ((c = getopt_long(argc, argv, "+vhV", cli_global_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_PROFILE:
+            opts->profile = optarg;
+            break;
+        case OPT_REGION:
+            opts->region = optarg;
+            break;
+        case OPT_ENDPOINT:
+            opts->endpoint_url = optarg;
+            break;
+        case OPT_READ_ONLY:
+            opts->read_only = true;
+            break;
+        case OPT_CACERT:
+            opts->redis_cacert = optarg;
+            break;
+        case OPT_CONNECT_TO:
+            if (opts->nconnect_to >= SESSION_MAX_CONNECT_TO) {
+                cli_usage_error(NULL, "too many --connect-to options (max %d)",
+                                SESSION_MAX_CONNECT_TO);
+                return -1;
+            }
+            opts->connect_to[opts->nconnect_to++] = optarg;
+            break;
+        case OPT_INSECURE:
+            opts->insecure = true;
+            break;
+        case OPT_MAX_ATTEMPTS:
+            if (cli_parse_long(optarg, 1, 20, &v) != 0) {
+                cli_usage_error(NULL, "--max-attempts wants a number from 1 to 20");
+                return -1;
+            }
+            opts->max_attempts = (int)v;
+            break;
+        case OPT_TIMEOUT:
+            if (cli_parse_long(optarg, 1, 3600, &v) != 0) {
+                cli_usage_error(NULL, "--timeout wants seconds from 1 to 3600");
+                return -1;
+            }
+            opts->timeout_ms = v * 1000;
+            break;
+        case OPT_THEME:
+            opts->theme = optarg;
+            break;
+        case OPT_NO_COLOR:
+            opts->no_color = true;
+            break;
+        case 'v':
+            opts->verbose++;
+            break;
+        case 'h':
+            cli_usage(stdout);
+            return -2;
+        case 'V':
+            printf("elcui %s\n", ELCUI_VERSION);
+            return -2;
+        default:
+            if (optopt)
+                cli_usage_error(NULL, "unknown option '-%c' or missing value", optopt);
+            else
+                cli_usage_error(NULL, "unknown option '%s' or missing value", argv[optind - 1]);
+            return -1;
+        }
+    }
+    return optind;
+}

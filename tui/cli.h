@@ -1,0 +1,45 @@
+/* cli.h - command line: global options and the subcommand table.
+ *
+ * main() parses the global options, then either opens the console (no
+ * subcommand) or runs one subcommand. Subcommands are thin shells over the
+ * core engines, one file each (tui/cmd_<name>.c), registered in the table
+ * in cli.c.
+ */
+#ifndef ELCUI_TUI_CLI_H
+#define ELCUI_TUI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/session.h"
+
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_FAIL = 1,
+    CLI_EXIT_USAGE = 2,
+};
+
+struct cli_command {
+    const char *name;
+    const char *args;    /* "RG [--json]" for --help */
+    const char *summary; /* one line */
+    /* argv[0] is the subcommand name; options parsed by the command. */
+    int (*run)(struct session_options *opts, int argc, char **argv);
+};
+
+/* NULL-name-terminated table. */
+extern const struct cli_command cli_commands[];
+
+const struct cli_command *cli_find(const char *name);
+/* Full --help text to f. */
+void cli_usage(FILE *f);
+/* Report a usage error for a subcommand and return CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parse global options (may appear before the subcommand); returns the
+ * index of the first non-option argument, or -1 after printing a usage
+ * error, or -2 when --help/--version was handled. */
+int cli_parse_global(struct session_options *opts, int argc, char **argv);
+/* The interactive console (tui/app.c). */
+int cli_run_console(struct session_options *opts);
+
+#endif
