@@ -1,0 +1,96 @@
+/* session.c - build the shared AWS context from the global options. */
+#include "core/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/mem.h"
+
+int session_open(struct session *s, const struct session_options *o, struct aws_error *err)
+{
+    memset(s, 0, sizeof(*s));
+    s->opts = o;
+    s->loop = loop_new();
+    if (!s->loop) {
+        aws_error_set(err, AWS_ERR_INTERNAL, "LoopInit", "cannot create the event loop");
+        return -1;
+    }
+    s->store = profile_load(NULL, NULL, err);
+    if (!s->store)
+        return -1;
+    const char *prof = profile_select(o->profile);
+    s->profile = mem_xstrdup(prof);
+    if (o->profile && !profile_exists(s->store, o->profile)) {
+        aws_error_set(err, AWS_ERR_CONFIG, "ProfileNotFound", "profile '%s' is not in %s or %s",
+                      o->profile, profile_config_path(s->store), profile_creds_path(s->store));
+        return -1;
+    }
+    s->region = profile_resolve_region(s->store, s->profile, o->region);
+    if (!s->region || !*s->region) {
+        aws_error_set(err, AWS_ERR_CONFIG, "NoRegion",
+                      "no AWS region: pass --region, set AWS_REGION, or add 'region = ...' "
+                      "to profile '%s' in %s",
+                      s->profile, profile_config_path(s->store));
+        return -1;
+    }
+    struct http_options hopt;
+    memset(&hopt, 0, sizeof(hopt));
+    hopt.ca_bundle = profile_setting(s->store, s->profile, "AWS_CA_BUNDLE", "ca_bundle");
+    hopt.timeout_ms = o->timeout_ms;
+    hopt.verbose = o->verbose > 2;
+    s->http = http_client_new(loop_reactor(s->loop), &hopt);
+    if (!s->http) {
+        aws_error_set(err, AWS_ERR_INTERNAL, "HttpInit", "cannot initialise the HTTP client");
+        return -1;
+    }
+    struct creds_options copt;
+    memset(&copt, 0, sizeof(copt));
+    copt.reactor = loop_reactor(s->loop);
+    copt.http = s->http;
+    copt.store = s->store;
+    copt.profile = s->profile;
+    copt.profile_explicit = o->profile != NULL;
+    copt.region = s->region;
+    copt.sts_endpoint_override = o->endpoint_url;
+    copt.prompt = o->prompt;
+    copt.prompt_ctx = o->prompt_ctx;
+    s->creds = creds_provider_new(&copt);
+    if (!s->creds) {
+        aws_error_set(err, AWS_ERR_INTERNAL, "CredsInit", "cannot set up the credential chain");
+        return -1;
+    }
+    struct aws_client_options aopt;
+    memset(&aopt, 0, sizeof(aopt));
+    aopt.reactor = loop_reactor(s->loop);
+    aopt.http = s->http;
+    aopt.creds = s->creds;
+    aopt.store = s->store;
+    aopt.profile = s->profile;
+    aopt.region = s->region;
+    aopt.endpoint_url = o->endpoint_url;
+    aopt.max_attempts = o->max_attempts;
+    aopt.timeout_ms = o->timeout_ms;
+    s->aws = aws_client_new(&aopt, err);
+    return s->aws ? 0 : -1;
+}
+
+void session_close(struct session *s)
+{
+    aws_client_free(s->aws);
+    creds_provider_free(s->creds);
+    http_client_free(s->http);
+    profile_free(s->store);
+    loop_free(s->loop);
+    free(s->profile);
+    free(s->region);
+    memset(s, 0, sizeof(*s));
+}
+
+void session_print_warnings(const struct session *s, FILE *f)
+{
+    if (!s->store)
+        return;
+    const char *const *w = profile_warnings(s->store);
+    for (; w && *w; w++)
+        fprintf(f, "elcui: warning: %s\n", *w);
+}
