@@ -116,6 +116,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCORE) $(LIBAWS)
 
 unit: $(UNIT_BIN)
 
+# keep test objects (they are intermediates of the pattern chain)
+.SECONDARY: $(UNIT_OBJ)
+
 -include $(AWS_OBJ:.o=.d) $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 
 # ---- tests, tools ----
