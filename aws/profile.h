@@ -13,6 +13,7 @@
 #define ELCUI_AWS_PROFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "aws/aws_error.h"
 #include "aws/svc.h"
@@ -67,5 +68,40 @@ char *profile_resolve_endpoint(const struct profile_store *s, const char *profil
 /* Generic env-or-profile setting: env var first, then profile key. */
 const char *profile_setting(const struct profile_store *s, const char *profile,
                             const char *env_name, const char *key);
+
+/* ---- additions (credential chain helpers) ---- */
+
+enum profile_source {
+    PROFILE_FROM_CONFIG,      /* the config file only */
+    PROFILE_FROM_CREDENTIALS, /* the credentials file only */
+};
+/* Key of a profile from one file only (the provider chain reads static
+ * keys from each file separately). NULL when absent. */
+const char *profile_get_from(const struct profile_store *s, enum profile_source from,
+                             const char *profile, const char *key);
+bool profile_sso_session_exists(const struct profile_store *s, const char *session);
+
+/* AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (when set, true/false) else the
+ * profile's ignore_configured_endpoint_urls. */
+bool profile_ignore_configured_endpoints(const struct profile_store *s, const char *profile);
+/* Steps 2-5 of profile_resolve_endpoint only, for services without a
+ * struct svc (the SSO portal: env_suffix "SSO", config_key "sso"). NULL
+ * when nothing is configured. Caller frees. */
+char *profile_configured_endpoint(const struct profile_store *s, const char *profile,
+                                  const char *env_suffix, const char *config_key);
+
+/* $HOME, else the password database; NULL when neither is known. */
+const char *profile_home(void);
+/* "~/x" -> "$HOME/x"; other paths copied. Caller frees. */
+char *profile_expand_home(const char *path);
+
+/* Split a command line into words as a POSIX shell (Python's shlex.split)
+ * does: whitespace separates, '...' is literal, "..." keeps all but \" and
+ * \\, a backslash outside quotes escapes the next character. No
+ * expansion of any kind. NULL-terminated array (free with
+ * profile_shell_words_free), or NULL with *errmsg set ("no closing
+ * quotation"). */
+char **profile_shell_split(const char *line, size_t *count, const char **errmsg);
+void profile_shell_words_free(char **words);
 
 #endif
