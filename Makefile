@@ -52,6 +52,7 @@ AWS_SRC := $(sort $(wildcard aws/*.c))
 CORE_SRC := $(sort $(wildcard core/*.c))
 TUI_SRC := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 AWS_OBJ := $(AWS_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -62,6 +63,8 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
 LIBAWS := $(BUILD)/libelcui-aws.a
 LIBCORE := $(BUILD)/libelcui-core.a
+LIBTUI := $(BUILD)/libelcui-tui.a
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BIN := $(BUILD)/elcui
 
 ifeq ($(V),1)
@@ -70,7 +73,7 @@ else
 Q := @
 endif
 
-.PHONY: all check check-fast demo deps install uninstall clean bench fuzz checksrc unit \
+.PHONY: all check demo deps install uninstall clean bench fuzz fuzz-bins checksrc unit \
 	format man-check
 all: $(BIN)
 
@@ -102,24 +105,45 @@ $(LIBCORE): $(CORE_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(MAIN_OBJ) $(TUI_OBJ) $(LIBCORE) $(LIBAWS)
+$(LIBTUI): $(TUI_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIBTUI) $(LIBCORE) $(LIBAWS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(TUI_OBJ) $(LIBCORE) $(LIBAWS) \
-		$(call pc_libs,$(TUI_PKGS)) -lm
+	$(Q)$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBTUI) $(LIBCORE) $(LIBAWS) \
+		$(call pc_libs,$(TUI_PKGS)) -lpthread -lm
 
 # Unit tests link aws/ + core/ and no curses: a link failure here means the
 # layering was broken.
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCORE) $(LIBAWS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORE) $(LIBAWS) \
-		$(call pc_libs,$(TEST_PKGS)) -lm
+		$(call pc_libs,$(TEST_PKGS)) -lpthread -lm
 
 unit: $(UNIT_BIN)
+
+# libFuzzer targets: build with
+#   make CC=clang SANITIZE=fuzzer-no-link,address,undefined BUILD=build-fuzz fuzz-bins
+$(BUILD)/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes $(call pc_cflags,$(TUI_PKGS)) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(LIBTUI) $(LIBCORE) $(LIBAWS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $< $(LIBTUI) $(LIBCORE) \
+		$(LIBAWS) $(call pc_libs,$(TUI_PKGS)) -lpthread -lm
+
+fuzz-bins: $(FUZZ_BIN)
+.SECONDARY: $(FUZZ_SRC:%.c=$(BUILD)/%.o)
 
 # keep test objects (they are intermediates of the pattern chain)
 .SECONDARY: $(UNIT_OBJ)
 
--include $(AWS_OBJ:.o=.d) $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(AWS_OBJ:.o=.d) $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) \
+	$(FUZZ_SRC:%.c=$(BUILD)/%.d)
 
 # ---- tests, tools ----
 
@@ -147,7 +171,9 @@ man-check:
 bench: all
 	@tests/bench/run
 
+FUZZ_SECONDS ?= 60
 fuzz:
+	@tests/tools/deps.sh ensure
 	@tests/fuzz/run $(FUZZ_SECONDS)
 
 install: all
