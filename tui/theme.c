@@ -228,13 +228,11 @@ static int theme_read_file(const char *path, struct buf *b)
 
 int theme_load(struct theme *t, const char *name, char *errs, size_t errs_len)
 {
-    char path[1024];
     struct buf b;
     buf_init(&b, 256 * 1024);
     int found = -1;
     if (strchr(name, '/')) {
-        snprintf(path, sizeof(path), "%s", name);
-        found = theme_read_file(path, &b);
+        found = theme_read_file(name, &b);
     } else {
         const char *xdg = getenv("XDG_CONFIG_HOME");
         const char *home = getenv("HOME");
@@ -247,9 +245,10 @@ int theme_load(struct theme *t, const char *name, char *errs, size_t errs_len)
         snprintf(dirs[nd++], sizeof(dirs[0]), "%s/themes", ELCUI_DATADIR);
         snprintf(dirs[nd++], sizeof(dirs[0]), "themes");
         for (int i = 0; i < nd && found != 0; i++) {
-            snprintf(path, sizeof(path), "%s/%s.theme", dirs[i], name);
+            char *p = mem_xasprintf("%s/%s.theme", dirs[i], name);
             buf_reset(&b);
-            found = theme_read_file(path, &b);
+            found = theme_read_file(p, &b);
+            free(p);
         }
     }
     if (found != 0) {
