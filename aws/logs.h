@@ -1,0 +1,297 @@
+/* logs.h - typed CloudWatch Logs calls (aws-wire.md §12), JSON 1.1.
+ *
+ * Same shape as elasticache.h: one asynchronous function per operation,
+ * exactly one of out/err delivered to the callback (never synchronously),
+ * outputs owned by the callback and released with the matching _free.
+ * DescribeLogGroups and DescribeLogStreams follow nextToken until done (or
+ * max_pages) and deliver the concatenation; FilterLogEvents and
+ * GetLogEvents are paged by the caller (the tail engine): one page per
+ * call, the token goes in the input and the next one comes back.
+ *
+ * Times are epoch milliseconds, as the service speaks them. Event messages
+ * are kept byte for byte as the JSON decoder delivered them (escape
+ * sequences decoded, embedded NULs kept: use message_len).
+ *
+ * Builders (logs_build_*) return the request object (jansson, new
+ * reference); parsers (logs_parse_*) read a decoded response object. They
+ * tolerate missing members and wrong types (treated as absent); a list
+ * member of the wrong type makes the whole response AWS_ERR_PARSE, since
+ * nothing of it could be used.
+ *
+ * StartLiveTail is not here: see the module report (it needs a streaming
+ * HTTP body, which http.h does not offer, and no local server speaks it).
+ */
+#ifndef ELCUI_AWS_LOGS_H
+#define ELCUI_AWS_LOGS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/aws_client.h"
+#include "aws/aws_error.h"
+
+/* Hard bound on automatic pagination (DescribeLogGroups/Streams). */
+#define LOGS_PAGE_LIMIT 10000
+
+/* Output of operations without output members. */
+struct logs_ack {
+    char request_id[96];
+};
+void logs_ack_free(struct logs_ack *a);
+
+struct logs_tag_in {
+    const char *key;
+    const char *value;
+};
+
+/* ---- CreateLogGroup ---- */
+struct logs_create_log_group_in {
+    const char *log_group_name;
+    const char *kms_key_id; /* key ARN */
+    const struct logs_tag_in *tags;
+    size_t n_tags;
+    const char *log_group_class; /* STANDARD | INFREQUENT_ACCESS | DELIVERY */
+};
+typedef void (*logs_create_log_group_cb)(struct logs_ack *out, const struct aws_error *err,
+                                         void *arg);
+json_t *logs_build_create_log_group(const struct logs_create_log_group_in *in);
+struct aws_call *logs_create_log_group(struct aws_client *c,
+                                       const struct logs_create_log_group_in *in,
+                                       logs_create_log_group_cb cb, void *arg);
+
+/* ---- CreateLogStream (tests and tools) ---- */
+struct logs_create_log_stream_in {
+    const char *log_group_name;
+    const char *log_stream_name;
+};
+typedef void (*logs_create_log_stream_cb)(struct logs_ack *out, const struct aws_error *err,
+                                          void *arg);
+json_t *logs_build_create_log_stream(const struct logs_create_log_stream_in *in);
+struct aws_call *logs_create_log_stream(struct aws_client *c,
+                                        const struct logs_create_log_stream_in *in,
+                                        logs_create_log_stream_cb cb, void *arg);
+
+/* ---- PutRetentionPolicy ---- */
+struct logs_put_retention_policy_in {
+    const char *log_group_name;
+    int retention_in_days; /* 1, 3, 5, 7, 14, 30, ... 3653 */
+};
+typedef void (*logs_put_retention_policy_cb)(struct logs_ack *out, const struct aws_error *err,
+                                             void *arg);
+json_t *logs_build_put_retention_policy(const struct logs_put_retention_policy_in *in);
+struct aws_call *logs_put_retention_policy(struct aws_client *c,
+                                           const struct logs_put_retention_policy_in *in,
+                                           logs_put_retention_policy_cb cb, void *arg);
+
+/* ---- DeleteLogGroup ---- */
+struct logs_delete_log_group_in {
+    const char *log_group_name;
+};
+typedef void (*logs_delete_log_group_cb)(struct logs_ack *out, const struct aws_error *err,
+                                         void *arg);
+json_t *logs_build_delete_log_group(const struct logs_delete_log_group_in *in);
+struct aws_call *logs_delete_log_group(struct aws_client *c,
+                                       const struct logs_delete_log_group_in *in,
+                                       logs_delete_log_group_cb cb, void *arg);
+
+/* ---- DescribeLogGroups ---- */
+struct logs_describe_log_groups_in {
+    const char *log_group_name_prefix;
+    const char *log_group_name_pattern; /* substring; exclusive with the prefix */
+    const char *log_group_class;
+    int limit;     /* page size 1..50; 0: service default */
+    int max_pages; /* 0: all */
+    const char *next_token;
+};
+struct logs_log_group {
+    char *name;
+    int64_t creation_time_ms;
+    bool has_retention_in_days; /* absent: never expire */
+    int retention_in_days;
+    bool has_metric_filter_count;
+    int metric_filter_count;
+    char *arn; /* with the trailing ":*" */
+    bool has_stored_bytes;
+    int64_t stored_bytes;
+    char *kms_key_id;
+    char *data_protection_status;
+    char *log_group_class;
+    char *log_group_arn; /* without ":*" (newer API) */
+    bool has_deletion_protection_enabled;
+    bool deletion_protection_enabled;
+};
+struct logs_log_group_list {
+    char request_id[96];
+    struct logs_log_group *items;
+    size_t n;
+    char *next_token; /* non-NULL when more pages exist */
+};
+void logs_log_group_list_free(struct logs_log_group_list *l);
+typedef void (*logs_describe_log_groups_cb)(struct logs_log_group_list *out,
+                                            const struct aws_error *err, void *arg);
+json_t *logs_build_describe_log_groups(const struct logs_describe_log_groups_in *in);
+/* Appends the page's groups to out and replaces out->next_token. */
+int logs_parse_describe_log_groups(const json_t *obj, struct logs_log_group_list *out,
+                                   struct aws_error *err);
+struct aws_call *logs_describe_log_groups(struct aws_client *c,
+                                          const struct logs_describe_log_groups_in *in,
+                                          logs_describe_log_groups_cb cb, void *arg);
+
+/* ---- DescribeLogStreams ---- */
+struct logs_describe_log_streams_in {
+    const char *log_group_name;
+    const char *log_group_identifier; /* name or ARN; instead of the name */
+    const char *log_stream_name_prefix;
+    const char *order_by; /* LogStreamName | LastEventTime */
+    bool has_descending;
+    bool descending;
+    int limit;
+    int max_pages;
+    const char *next_token;
+};
+struct logs_log_stream {
+    char *name;
+    int64_t creation_time_ms;
+    int64_t first_event_timestamp_ms;
+    int64_t last_event_timestamp_ms; /* eventually consistent */
+    int64_t last_ingestion_time_ms;
+    char *upload_sequence_token;
+    char *arn;
+    bool has_stored_bytes;
+    int64_t stored_bytes;
+};
+struct logs_log_stream_list {
+    char request_id[96];
+    struct logs_log_stream *items;
+    size_t n;
+    char *next_token;
+};
+void logs_log_stream_list_free(struct logs_log_stream_list *l);
+typedef void (*logs_describe_log_streams_cb)(struct logs_log_stream_list *out,
+                                             const struct aws_error *err, void *arg);
+json_t *logs_build_describe_log_streams(const struct logs_describe_log_streams_in *in);
+int logs_parse_describe_log_streams(const json_t *obj, struct logs_log_stream_list *out,
+                                    struct aws_error *err);
+struct aws_call *logs_describe_log_streams(struct aws_client *c,
+                                           const struct logs_describe_log_streams_in *in,
+                                           logs_describe_log_streams_cb cb, void *arg);
+
+/* ---- events (FilterLogEvents, GetLogEvents) ---- */
+struct logs_event {
+    char *event_id;        /* FilterLogEvents only */
+    char *log_stream_name; /* FilterLogEvents only */
+    int64_t timestamp_ms;
+    int64_t ingestion_time_ms;
+    char *message; /* bytes as delivered, NUL-terminated, may contain NULs */
+    size_t message_len;
+};
+
+/* ---- FilterLogEvents (one page per call) ---- */
+struct logs_filter_log_events_in {
+    const char *log_group_name;
+    const char *log_group_identifier; /* name or ARN; instead of the name */
+    const char *const *log_stream_names;
+    size_t n_log_stream_names;
+    const char *log_stream_name_prefix; /* exclusive with the names */
+    int64_t start_time_ms;              /* inclusive; 0: absent */
+    int64_t end_time_ms;                /* exclusive; 0: absent */
+    const char *filter_pattern;         /* "" is sent as given */
+    const char *next_token;
+    int limit; /* 1..10000; 0: service default */
+    bool has_interleaved;
+    bool interleaved;
+    bool has_unmask;
+    bool unmask;
+};
+struct logs_searched_stream {
+    char *name;
+    bool has_searched_completely;
+    bool searched_completely;
+};
+struct logs_filter_log_events_out {
+    char request_id[96];
+    struct logs_event *events; /* in the service's order */
+    size_t n_events;
+    struct logs_searched_stream *searched;
+    size_t n_searched;
+    char *next_token;   /* NULL: the search is complete */
+    size_t n_malformed; /* entries of "events" that were not objects (skipped) */
+};
+void logs_filter_log_events_out_free(struct logs_filter_log_events_out *o);
+typedef void (*logs_filter_log_events_cb)(struct logs_filter_log_events_out *out,
+                                          const struct aws_error *err, void *arg);
+json_t *logs_build_filter_log_events(const struct logs_filter_log_events_in *in);
+int logs_parse_filter_log_events(const json_t *obj, struct logs_filter_log_events_out *out,
+                                 struct aws_error *err);
+struct aws_call *logs_filter_log_events(struct aws_client *c,
+                                        const struct logs_filter_log_events_in *in,
+                                        logs_filter_log_events_cb cb, void *arg);
+
+/* ---- GetLogEvents (one page per call) ---- */
+struct logs_get_log_events_in {
+    const char *log_group_name;
+    const char *log_group_identifier;
+    const char *log_stream_name;
+    int64_t start_time_ms; /* 0: absent */
+    int64_t end_time_ms;   /* 0: absent */
+    const char *next_token;
+    int limit;
+    bool has_start_from_head; /* must be true when paging forward */
+    bool start_from_head;
+    bool has_unmask;
+    bool unmask;
+};
+struct logs_get_log_events_out {
+    char request_id[96];
+    struct logs_event *events;
+    size_t n_events;
+    char *next_forward_token; /* equal to the token sent: end of stream (for now) */
+    char *next_backward_token;
+    size_t n_malformed;
+};
+void logs_get_log_events_out_free(struct logs_get_log_events_out *o);
+typedef void (*logs_get_log_events_cb)(struct logs_get_log_events_out *out,
+                                       const struct aws_error *err, void *arg);
+json_t *logs_build_get_log_events(const struct logs_get_log_events_in *in);
+int logs_parse_get_log_events(const json_t *obj, struct logs_get_log_events_out *out,
+                              struct aws_error *err);
+struct aws_call *logs_get_log_events(struct aws_client *c, const struct logs_get_log_events_in *in,
+                                     logs_get_log_events_cb cb, void *arg);
+
+/* ---- PutLogEvents (tests and tools) ---- */
+struct logs_input_event {
+    int64_t timestamp_ms;
+    const char *message;
+    size_t message_len; /* 0: strlen(message) */
+};
+struct logs_put_log_events_in {
+    const char *log_group_name;
+    const char *log_stream_name;
+    const struct logs_input_event *events; /* sorted by timestamp */
+    size_t n_events;
+    const char *sequence_token;
+};
+struct logs_put_log_events_out {
+    char request_id[96];
+    char *next_sequence_token;
+    bool has_too_new_start;
+    int too_new_log_event_start_index;
+    bool has_too_old_end;
+    int too_old_log_event_end_index;
+    bool has_expired_end;
+    int expired_log_event_end_index;
+};
+void logs_put_log_events_out_free(struct logs_put_log_events_out *o);
+typedef void (*logs_put_log_events_cb)(struct logs_put_log_events_out *out,
+                                       const struct aws_error *err, void *arg);
+/* A message that is not valid UTF-8 is sent byte for byte (the service
+ * decides what to do with it): that is how tests feed hostile content. */
+json_t *logs_build_put_log_events(const struct logs_put_log_events_in *in);
+int logs_parse_put_log_events(const json_t *obj, struct logs_put_log_events_out *out,
+                              struct aws_error *err);
+struct aws_call *logs_put_log_events(struct aws_client *c, const struct logs_put_log_events_in *in,
+                                     logs_put_log_events_cb cb, void *arg);
+
+#endif
