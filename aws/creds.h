@@ -56,6 +56,13 @@ struct creds_options {
     void *prompt_ctx;
     /* Tests only: override the IMDS base URL and the container host. */
     const char *imds_endpoint;
+    /* Additions. Tests only: base URL for AWS_CONTAINER_CREDENTIALS_
+     * RELATIVE_URI instead of http://169.254.170.2 (NULL: imds_endpoint if
+     * set, else the link-local address). */
+    const char *container_endpoint;
+    /* credential_process time limit; 0 = 60000 ms. The process (and its
+     * process group) is killed when it runs longer. */
+    long process_timeout_ms;
 };
 
 struct creds_provider;
@@ -77,5 +84,9 @@ void creds_cancel(struct creds_req *r);
 void creds_invalidate(struct creds_provider *p);
 /* Which provider produced the current credentials ("" before the first). */
 const char *creds_source(const struct creds_provider *p);
+
+/* Additions. How many times credentials were obtained from a provider
+ * (first fetch included): for tests and diagnostics. */
+unsigned long creds_fetch_count(const struct creds_provider *p);
 
 #endif
