@@ -24,7 +24,10 @@ struct http_options {
     long connect_timeout_ms; /* 0 = 5000 */
     long timeout_ms;         /* total per transfer; 0 = 60000 */
     size_t max_body;         /* response cap; 0 = 64 MiB */
-    bool verbose;            /* curl verbose to stderr (never with secrets on screen) */
+    /* To stderr: curl's informational lines (connect, TLS, reuse) and one
+     * line per transfer "http: METHOD URL-without-query -> status (ms)".
+     * Never headers or bodies, so tokens and secrets are not logged. */
+    bool verbose;
 };
 
 struct http_header {
@@ -53,21 +56,30 @@ struct http_response {
     size_t nheaders;
     int curl_code; /* CURLE_OK (0) on a completed exchange */
     char curl_error[256];
-    bool body_truncated; /* exceeded max_body: body holds the first max_body bytes */
+    /* Exceeded max_body: body holds the first max_body bytes, the transfer
+     * was stopped there (connection closed) and curl_code stays 0. */
+    bool body_truncated;
     uint64_t elapsed_ms;
     uint64_t connect_ms;
 };
 
 /* Called exactly once per transfer unless cancelled. The response is valid
- * during the call only; the callback may steal body (set it to NULL). */
+ * during the call only; the callback may steal body (set it to NULL; it is
+ * wiped and freed otherwise). The transfer handle dies when the callback
+ * returns: owners clear their copy there (cancelling it from inside its own
+ * callback is a harmless no-op). Never called from inside http_send(). */
 typedef void (*http_done_cb)(struct http_response *resp, void *arg);
 
 struct http_client *http_client_new(const struct reactor *r, const struct http_options *opt);
-/* Cancels every transfer in flight (their callbacks are not called). */
+/* Cancels every transfer in flight (their callbacks are not called).
+ * Allowed from inside a transfer callback: nothing runs afterwards and the
+ * memory is released once that callback returns. */
 void http_client_free(struct http_client *c);
 
-/* Start a transfer. Copies everything it needs from req. NULL only when
- * the request is unusable (bad URL); then cb is not called. */
+/* Start a transfer. Copies everything it needs from req (the body copy is
+ * wiped when done). NULL only when the request is unusable (bad URL, not
+ * http/https); then cb is not called. HTTP/1.1; redirects not followed.
+ * Bodies are sent for POST and PUT (and any other method given a body). */
 struct http_xfer *http_send(struct http_client *c, const struct http_request *req, http_done_cb cb,
                             void *arg);
 /* Abort a transfer; its callback is never called. Safe from inside any
