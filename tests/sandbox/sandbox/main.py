@@ -1,0 +1,315 @@
+"""tests/sandbox/run: start the sandbox in the foreground.
+
+    run [--seed empty|demo|scale] [--port N] [--state-dir DIR]
+        [--create-delay S] [--log-delay S|MIN,MAX] [--redis-port-base N]
+        [--no-redis] [--endpoint-host HOST] [--region R] [--stop-on-eof]
+
+Prints ``export NAME=value`` lines, then ``# sandbox ready`` once it serves;
+writes the same exports to <state-dir>/env.  Stops everything it started on
+SIGINT/SIGTERM, on ``POST /_sandbox/shutdown``, and on stdin EOF with
+--stop-on-eof.
+"""
+
+import argparse
+import os
+import shlex
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+
+DEFAULT_REGION = "us-east-2"
+
+
+def last_pointer():
+    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+    return os.path.join(base, "elcui-sandbox-%d.last" % os.getuid())
+
+
+class Runtime:
+    """Everything one sandbox run owns: server, farm, log delivery, metrics."""
+
+    def __init__(self, state_dir, seed="empty", port=0, create_delay=3.0, log_delay=(1.0, 3.0), redis=True,
+                 redis_port_base=None, endpoint_host="localhost", region=DEFAULT_REGION, own_state_dir=False):
+        self.state_dir = os.path.abspath(state_dir)
+        self.own_state_dir = own_state_dir
+        self.seed = seed
+        self.port = port
+        self.create_delay = create_delay
+        self.log_delay = log_delay
+        self.redis = redis
+        self.redis_port_base = redis_port_base
+        self.endpoint_host = endpoint_host
+        self.region = region
+        self.server = None
+        self.farm = None
+        self.errors = []
+        self._logs = {}
+        self._metrics = {}
+        self._hooks_lock = threading.Lock()
+        self._shutdown = threading.Event()
+        self.workloads = []
+        self.exports = {}
+
+    # ---- per-region helpers ------------------------------------------------------------
+    def log_delivery(self, region):
+        if self.farm is None:
+            return None
+        with self._hooks_lock:
+            ld = self._logs.get(region)
+            if ld is None:
+                try:
+                    from .logdelivery import LogDelivery
+                except ImportError as e:
+                    self.errors.append("log delivery unavailable: %s" % e)
+                    return None
+                ld = LogDelivery(self.farm, self.server.account_id, region, delay_range=self.log_delay)
+                ld.start()
+                self._logs[region] = ld
+            return ld
+
+    def log_deliveries(self):
+        with self._hooks_lock:
+            return list(self._logs.values())
+
+    def metrics(self, region):
+        if self.farm is None:
+            return None
+        with self._hooks_lock:
+            mx = self._metrics.get(region)
+            if mx is None:
+                try:
+                    from .metrics import Metrics
+                except ImportError as e:
+                    self.errors.append("metrics unavailable: %s" % e)
+                    return None
+                mx = Metrics(self.farm, self.server.account_id, region)
+                mx.start()
+                self._metrics[region] = mx
+            return mx
+
+    def direct_inject(self, region, group, stream, message, timestamp_ms=None, ingestion_delay=None):
+        """Write one event straight into moto's Logs backend (used when no
+        LogDelivery runs, e.g. with --no-redis).  Bytes that are not UTF-8
+        are kept as lone surrogates (surrogateescape), so the JSON answer
+        carries them as \\udcXX escapes."""
+        from moto.logs.models import logs_backends
+
+        backend = logs_backends[self.server.account_id][region]
+        if group not in backend.groups:
+            raise KeyError("log group %s does not exist" % group)
+        if isinstance(message, bytes):
+            message = message.decode("utf-8", "surrogateescape")
+        ts = int(timestamp_ms) if timestamp_ms is not None else int(time.time() * 1000)
+
+        def put():
+            lg = backend.groups.get(group)
+            if lg is None:
+                return
+            if stream not in lg.streams:
+                lg.create_log_stream(stream)
+            lg.streams[stream].put_log_events([{"timestamp": ts, "message": message}])
+
+        delay = float(ingestion_delay or 0)
+        if delay > 0:
+            t = threading.Timer(delay, put)
+            t.daemon = True
+            t.start()
+        else:
+            put()
+
+    def request_shutdown(self):
+        self._shutdown.set()
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self):
+        from .control import Controller
+        from .server import SandboxServer
+
+        os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
+        self.server = SandboxServer(
+            port=self.port,
+            region=self.region,
+            endpoint_host=self.endpoint_host,
+            create_delay=self.create_delay,
+            log_file=os.path.join(self.state_dir, "sandbox.log"),
+        )
+        if self.redis:
+            from .farm import Farm
+
+            self.farm = Farm(os.path.join(self.state_dir, "farm"), port_base=self.redis_port_base)
+        w = self.server.world
+        w.farm = self.farm
+        w.log_delivery_factory = self.log_delivery
+        w.metrics_factory = self.metrics
+        self.server.seed = self.seed
+        self.server.start()
+        self.server.controller = Controller(self)
+        self.exports = {
+            "AWS_ENDPOINT_URL": self.server.endpoint,
+            "AWS_ACCESS_KEY_ID": self.server.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.server.secret_key,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+        }
+        if self.farm is not None:
+            self.exports["ELCUI_REDIS_CACERT"] = self.farm.ca_file
+        self.exports["ELCUI_SANDBOX_STATE"] = self.state_dir
+        from . import seeds
+
+        seeds.apply(self.seed, self)
+        self.server.faults.reset_counters()
+        self.server.ready = True
+        self._write_state()
+        return self
+
+    def export_lines(self):
+        return ["export %s=%s" % (k, shlex.quote(str(v))) for k, v in self.exports.items()]
+
+    def _write_state(self):
+        env_path = os.path.join(self.state_dir, "env")
+        tmp = env_path + ".tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write("\n".join(self.export_lines()) + "\n")
+        os.replace(tmp, env_path)
+        with open(os.path.join(self.state_dir, "pid"), "w") as f:
+            f.write("%d\n" % os.getpid())
+        try:
+            ptr = last_pointer()
+            tmp = ptr + ".%d.tmp" % os.getpid()
+            with open(tmp, "w") as f:
+                f.write(self.state_dir + "\n")
+            os.replace(tmp, ptr)
+        except OSError as e:
+            self.errors.append("cannot write %s: %s" % (last_pointer(), e))
+
+    def wait(self, stop_on_eof=False):
+        if stop_on_eof:
+            def watch_stdin():
+                try:
+                    while True:
+                        data = sys.stdin.buffer.read1(4096) if hasattr(sys.stdin.buffer, "read1") else sys.stdin.buffer.read(1)
+                        if not data:
+                            break
+                except (OSError, ValueError):
+                    pass
+                self._shutdown.set()
+
+            threading.Thread(target=watch_stdin, name="stdin-eof", daemon=True).start()
+        while not self._shutdown.wait(0.5):
+            pass
+
+    def stop(self):
+        for wl in self.workloads:
+            try:
+                wl.stop()
+            except Exception:
+                pass
+        for ld in self.log_deliveries():
+            try:
+                ld.stop()
+            except Exception:
+                pass
+        with self._hooks_lock:
+            mxs = list(self._metrics.values())
+        for mx in mxs:
+            try:
+                mx.stop()
+            except Exception:
+                pass
+        if self.server is not None:
+            self.server.stop()
+        if self.farm is not None:
+            try:
+                self.farm.stop_all()
+            except Exception:
+                pass
+        try:
+            os.unlink(os.path.join(self.state_dir, "pid"))
+        except OSError:
+            pass
+        try:
+            with open(last_pointer()) as f:
+                if f.read().strip() == self.state_dir:
+                    os.unlink(last_pointer())
+        except OSError:
+            pass
+        if self.own_state_dir:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+def parse_log_delay(text):
+    parts = [p for p in text.replace(" ", "").split(",") if p]
+    try:
+        vals = [float(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError("--log-delay takes S or MIN,MAX seconds")
+    if len(vals) == 1:
+        return (vals[0], vals[0])
+    if len(vals) == 2 and 0 <= vals[0] <= vals[1]:
+        return (vals[0], vals[1])
+    raise argparse.ArgumentTypeError("--log-delay takes S or MIN,MAX seconds")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="tests/sandbox/run", description="Local AWS sandbox for elcui (moto + real Redis).")
+    ap.add_argument("--seed", choices=("empty", "demo", "scale"), default="empty")
+    ap.add_argument("--port", type=int, default=0, help="AWS endpoint port on 127.0.0.1 (default: a free one)")
+    ap.add_argument("--state-dir", help="state folder (default: a temporary one, removed on exit)")
+    ap.add_argument("--create-delay", type=float, default=3.0, help="seconds a new replication group stays 'creating' (default 3)")
+    ap.add_argument("--log-delay", type=parse_log_delay, default=(1.0, 3.0), help="log ingestion delay, S or MIN,MAX seconds (default 1,3)")
+    ap.add_argument("--redis-port-base", type=int, help="first port for redis-server nodes")
+    ap.add_argument("--no-redis", action="store_true", help="no redis-server processes; endpoints are placeholders")
+    ap.add_argument("--endpoint-host", default="localhost", help="host name published in ElastiCache endpoints (default localhost)")
+    ap.add_argument("--region", default=DEFAULT_REGION, help="region printed in AWS_REGION (default us-east-2)")
+    ap.add_argument("--stop-on-eof", action="store_true", help="stop when stdin reaches EOF")
+    args = ap.parse_args(argv)
+    if args.create_delay < 0:
+        ap.error("--create-delay must be >= 0")
+
+    own = False
+    if args.state_dir:
+        state_dir = args.state_dir
+    else:
+        state_dir = tempfile.mkdtemp(prefix="elcui-sandbox-")
+        own = True
+    rt = Runtime(
+        state_dir,
+        seed=args.seed,
+        port=args.port,
+        create_delay=args.create_delay,
+        log_delay=args.log_delay,
+        redis=not args.no_redis,
+        redis_port_base=args.redis_port_base,
+        endpoint_host=args.endpoint_host,
+        region=args.region,
+        own_state_dir=own,
+    )
+
+    def on_signal(signum, frame):
+        rt.request_shutdown()
+        if rt.server is None or not rt.server.ready:
+            raise KeyboardInterrupt()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    t0 = time.time()
+    try:
+        rt.start()
+    except BaseException as e:
+        print("sandbox: start failed: %s" % e, file=sys.stderr)
+        rt.stop()
+        return 1
+    for line in rt.export_lines():
+        print(line)
+    print("# sandbox ready (%.2fs, seed %s, state %s)" % (time.time() - t0, args.seed, rt.state_dir))
+    sys.stdout.flush()
+    try:
+        rt.wait(stop_on_eof=args.stop_on_eof)
+    finally:
+        rt.stop()
+    return 0

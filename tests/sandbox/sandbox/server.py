@@ -1,0 +1,308 @@
+"""The sandbox's HTTP front end: moto in-process, SigV4 on, faults, control API.
+
+One threaded werkzeug server on 127.0.0.1 serves every AWS service the way
+AWS_ENDPOINT_URL clients send them (all to one host) plus a JSON control API
+under ``/_sandbox/`` (no auth; see control.py).  For each AWS request:
+
+1. identify service/protocol/operation, count it;
+2. apply fault rules (latency, throttle, 5xx, reset, truncate, malformed);
+3. verify SigV4 (sigv4.py) with the sandbox clock (skewable);
+4. hand the request to moto (which authenticates again with IAM and
+   authorises it against the allow-all policy of the generated user);
+5. stamp ``Date`` from the sandbox clock.
+
+Credentials: before serving, the first five calls into moto are made
+unauthenticated (moto's INITIAL_NO_AUTH_ACTION_COUNT): they create an IAM
+user ``sandbox`` with a random access key and an allow-all inline policy,
+and a role ``sandbox-admin`` (trusting the account) with the same policy for
+AssumeRole tests.  From then on moto checks every request.
+"""
+
+import os
+
+# moto reads this at import time; 5 = the bootstrap calls below.
+os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "5"
+
+import json  # noqa: E402
+import socket  # noqa: E402
+import struct  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import xml.etree.ElementTree as ET  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
+
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler  # noqa: E402
+
+from . import awsproto, elasticache  # noqa: E402
+from .faults import Faults, malformed_body  # noqa: E402
+from .sigv4 import AuthError, Clock, Verifier  # noqa: E402
+
+ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+
+
+class _ResetConnection(Exception):
+    """Raised by the app to make the handler drop the connection with RST."""
+
+
+class _Handler(WSGIRequestHandler):
+    def date_time_string(self, timestamp=None):
+        clock = getattr(self.server, "sandbox_clock", None)
+        if clock is None:
+            return super().date_time_string(timestamp)
+        from email.utils import formatdate
+
+        return formatdate(clock.now() if timestamp is None else timestamp, usegmt=True)
+
+    def handle_one_request(self):
+        try:
+            super().handle_one_request()
+        except _ResetConnection:
+            self.close_connection = True
+            self.server.mark_reset(self.connection)
+
+    def log_request(self, code="-", size="-"):
+        log = getattr(self.server, "sandbox_log", None)
+        if log is not None:
+            log("%s %s %s" % (self.command, self.path, code))
+
+    def log_error(self, format, *args):  # noqa: A002 - BaseHTTPRequestHandler API
+        log = getattr(self.server, "sandbox_log", None)
+        if log is not None:
+            log("error: " + (format % args))
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+class _Server(ThreadedWSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, host, port, app):
+        super().__init__(host, port, app, handler=_Handler, passthrough_errors=True)
+        self._reset = set()
+        self._reset_lock = threading.Lock()
+        self.sandbox_clock = None
+        self.sandbox_log = None
+
+    def mark_reset(self, sock):
+        with self._reset_lock:
+            self._reset.add(id(sock))
+
+    def shutdown_request(self, request):
+        with self._reset_lock:
+            reset = id(request) in self._reset
+            self._reset.discard(id(request))
+        if reset:
+            try:
+                request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+            self.close_request(request)
+            return
+        super().shutdown_request(request)
+
+    def handle_error(self, request, client_address):
+        # A client that went away mid-answer is normal under fault tests.
+        log = self.sandbox_log
+        if log is not None:
+            import traceback
+
+            log("handler error: " + traceback.format_exc(limit=3))
+
+
+class SandboxServer:
+    """moto + ElastiCache model + faults + control API on one port."""
+
+    def __init__(self, port=0, host="127.0.0.1", region="us-east-2", endpoint_host="localhost", create_delay=0.0, log_file=None):
+        self.bind_host = host
+        self.requested_port = port
+        self.region = region
+        self.clock = Clock()
+        self.verifier = Verifier(self.clock)
+        self.faults = Faults()
+        self.world = elasticache.World(host=endpoint_host, create_delay=create_delay)
+        self.access_key = None
+        self.secret_key = None
+        self.role_arn = None
+        self.account_id = None
+        self.ready = False
+        self.seed = "empty"
+        self.started_at = time.time()
+        self.controller = None  # control.Controller, set by the owner
+        self._server = None
+        self._thread = None
+        self._log_lock = threading.Lock()
+        self._log_fp = open(log_file, "a", buffering=1) if log_file else None
+        self.paused_logs = set()
+
+    # ---- logging ----------------------------------------------------------------
+    def log(self, text):
+        if self._log_fp is None:
+            return
+        with self._log_lock:
+            try:
+                self._log_fp.write("%s %s\n" % (time.strftime("%H:%M:%S"), text))
+            except ValueError:
+                pass
+
+    # ---- lifecycle ------------------------------------------------------------------
+    def start(self):
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        elasticache.install(self.world)
+        self.moto_app = DomainDispatcherApplication(create_backend_app)
+        self._bootstrap()
+        self.world.account_id = self.account_id
+        self._server = _Server(self.bind_host, self.requested_port, self.app)
+        self._server.sandbox_clock = self.clock
+        self._server.sandbox_log = self.log
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="sandbox-http", daemon=True)
+        self._thread.start()
+        self.world.start()
+        return self
+
+    @property
+    def endpoint(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def stop(self):
+        self.world.stop()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self._log_fp is not None:
+            with self._log_lock:
+                self._log_fp.close()
+                self._log_fp = None
+
+    # ---- credentials --------------------------------------------------------------------
+    def _bootstrap(self):
+        """Create the run's IAM user, access key and allow-all policies with
+        unauthenticated calls (the only ones moto will accept)."""
+        from moto import settings
+        from moto.core.authorization import ActionAuthenticatorMixin
+        from werkzeug.test import Client
+
+        settings.INITIAL_NO_AUTH_ACTION_COUNT = 5
+        ActionAuthenticatorMixin.request_count = 0
+        client = Client(self.moto_app)
+        ns = "{https://iam.amazonaws.com/doc/2010-05-08/}"
+
+        def call(action, **params):
+            body = urlencode(dict({"Action": action, "Version": "2010-05-08"}, **params))
+            headers = {
+                "Authorization": "AWS4-HMAC-SHA256 Credential=sandbox-bootstrap/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+                "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+                "Host": "iam.amazonaws.com",
+            }
+            resp = client.post("/", data=body, headers=headers)
+            if resp.status_code != 200:
+                raise RuntimeError("sandbox bootstrap %s failed: %s %s" % (action, resp.status_code, resp.get_data(as_text=True)[:300]))
+            return ET.fromstring(resp.get_data())
+
+        user = call("CreateUser", UserName="sandbox")
+        arn = user.find(".//%sArn" % ns).text
+        self.account_id = arn.split(":")[4]
+        call("PutUserPolicy", UserName="sandbox", PolicyName="sandbox-allow-all", PolicyDocument=ALLOW_ALL)
+        key = call("CreateAccessKey", UserName="sandbox")
+        self.access_key = key.find(".//%sAccessKeyId" % ns).text
+        self.secret_key = key.find(".//%sSecretAccessKey" % ns).text
+        trust = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % self.account_id}, "Action": "sts:AssumeRole"}],
+            }
+        )
+        role = call("CreateRole", RoleName="sandbox-admin", AssumeRolePolicyDocument=trust)
+        self.role_arn = role.find(".//%sArn" % ns).text
+        call("PutRolePolicy", RoleName="sandbox-admin", PolicyName="sandbox-allow-all", PolicyDocument=ALLOW_ALL)
+        if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+            raise RuntimeError("sandbox bootstrap did not use up moto's unauthenticated calls")
+
+    # ---- the WSGI app -------------------------------------------------------------------
+    def app(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_sandbox/") or path == "/_sandbox":
+            return self._control(environ, start_response)
+        if path.startswith("/moto-api"):
+            return self._respond(start_response, 404, [("Content-Type", "text/plain")], b"not found\n")
+        info = awsproto.identify(environ)
+        self.faults.count_request(info.service, info.operation)
+        fired = self.faults.decide(info.service, info.operation)
+        answer = None
+        for rule in fired:
+            if rule.kind == "latency":
+                time.sleep(rule.delay)
+            else:
+                answer = rule
+        if answer is not None:
+            if answer.kind == "reset":
+                raise _ResetConnection()
+            if answer.kind == "throttle":
+                code, msg, status = awsproto.throttling_error(info)
+                return self._error(start_response, info, code, msg, status)
+            if answer.kind == "error":
+                code, msg, status = awsproto.server_error(info, answer.status)
+                return self._error(start_response, info, code, msg, status, sender=False)
+            if answer.kind == "malformed":
+                ctype = "application/x-amz-json-1.1" if info.protocol == "json" else "text/xml"
+                return self._respond(start_response, 200, [("Content-Type", ctype), ("x-amzn-RequestId", awsproto.new_request_id())], malformed_body(info.protocol))
+        try:
+            self.verifier.verify(environ, info)
+        except AuthError as e:
+            self.faults.count_auth_rejection()
+            return self._error(start_response, info, e.code, e.message, e.status)
+        if info.service not in awsproto.SERVICE_PROTOCOL or info.service == "pricing":
+            return self._error(start_response, info, "UnknownOperationException" if info.protocol == "json" else "InvalidAction", "The sandbox does not serve the %s service." % (info.service or "requested"), 400)
+        status, headers, body = self._call_moto(environ)
+        if answer is not None and answer.kind == "truncate":
+            cut = body[: max(1, len(body) // 2)] if body else b""
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(max(len(body), 1))))
+            return self._respond(start_response, status, headers, cut)
+        return self._respond(start_response, status, headers, body)
+
+    def _call_moto(self, environ):
+        captured = {}
+
+        def sr(status, headers, exc_info=None):
+            captured["status"] = status
+            captured["headers"] = headers
+            return lambda data: None
+
+        chunks = self.moto_app(environ, sr)
+        try:
+            body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        status = int(captured["status"].split(" ", 1)[0])
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() not in ("content-length", "date", "server", "connection")]
+        headers.append(("Content-Length", str(len(body))))
+        return status, headers, body
+
+    def _error(self, start_response, info, code, message, status, sender=True):
+        status, headers, body = awsproto.error_response(info, code, message, status, sender=sender)
+        return self._respond(start_response, status, headers, body)
+
+    def _respond(self, start_response, status, headers, body):
+        headers = [(k, v) for k, v in headers if k.lower() != "date"]
+        headers.append(("Date", self.clock.http_date()))
+        if not any(k.lower() == "content-length" for k, _ in headers):
+            headers.append(("Content-Length", str(len(body))))
+        start_response(awsproto.status_line(status), headers)
+        return [body]
+
+    def _control(self, environ, start_response):
+        if self.controller is None:
+            return self._respond(start_response, 503, [("Content-Type", "application/json")], b'{"error": "control API not ready"}')
+        status, payload = self.controller.handle(environ)
+        body = (json.dumps(payload, default=str) + "\n").encode("utf-8")
+        return self._respond(start_response, status, [("Content-Type", "application/json")], body)
