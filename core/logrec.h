@@ -25,112 +25,110 @@
 #include "aws/buf.h"
 
 enum logrec_type {
-  LOGREC_UNKNOWN = 0, /* not parsed: shown raw */
-  LOGREC_SLOW,
-  LOGREC_ENGINE,
+    LOGREC_UNKNOWN = 0, /* not parsed: shown raw */
+    LOGREC_SLOW,
+    LOGREC_ENGINE,
 };
 
 enum logrec_format {
-  LOGREC_FMT_NONE = 0, /* unknown records */
-  LOGREC_FMT_JSON,
-  LOGREC_FMT_TEXT,
+    LOGREC_FMT_NONE = 0, /* unknown records */
+    LOGREC_FMT_JSON,
+    LOGREC_FMT_TEXT,
 };
 
 /* Engine-log Role character: M primary, S replica, C child (RDB/AOF
  * writer), X sentinel. */
 enum logrec_role {
-  LOGREC_ROLE_NONE = 0,
-  LOGREC_ROLE_PRIMARY,
-  LOGREC_ROLE_REPLICA,
-  LOGREC_ROLE_CHILD,
-  LOGREC_ROLE_SENTINEL,
+    LOGREC_ROLE_NONE = 0,
+    LOGREC_ROLE_PRIMARY,
+    LOGREC_ROLE_REPLICA,
+    LOGREC_ROLE_CHILD,
+    LOGREC_ROLE_SENTINEL,
 };
 
 /* Ordered by severity, so "level >= NOTICE" means notice and warning. */
 enum logrec_level {
-  LOGREC_LEVEL_NONE = 0,
-  LOGREC_LEVEL_DEBUG,   /* '.' (native Redis; not documented for ElastiCache) */
-  LOGREC_LEVEL_VERBOSE, /* '-' */
-  LOGREC_LEVEL_NOTICE,  /* '*' */
-  LOGREC_LEVEL_WARNING, /* '#' */
+    LOGREC_LEVEL_NONE = 0,
+    LOGREC_LEVEL_DEBUG,   /* '.' (native Redis; not documented for ElastiCache) */
+    LOGREC_LEVEL_VERBOSE, /* '-' */
+    LOGREC_LEVEL_NOTICE,  /* '*' */
+    LOGREC_LEVEL_WARNING, /* '#' */
 };
 
 /* Labels joined from the cluster model; "" when unknown. */
 struct logrec_labels {
-  char shard[64]; /* node group id, "0001" */
-  char role[16];  /* "primary", "replica" */
-  char az[48];    /* "us-east-1a" */
+    char shard[64]; /* node group id, "0001" */
+    char role[16];  /* "primary", "replica" */
+    char az[48];    /* "us-east-1a" */
 };
 
 /* Fills *out for a member cluster / node; false when unknown (labels stay
  * empty). cache_node_id may be "" when the record did not say. */
-typedef bool (*logrec_label_fn)(void *ctx, const char *cache_cluster_id,
-                                const char *cache_node_id,
+typedef bool (*logrec_label_fn)(void *ctx, const char *cache_cluster_id, const char *cache_node_id,
                                 struct logrec_labels *out);
 
 /* elasticache/<engine>/<cache-cluster-id>/<cache-node-id>/<log-type> */
 struct logrec_stream {
-  char engine[16]; /* "redis", "valkey" */
-  char cache_cluster_id[128];
-  char cache_node_id[32];
-  char log_type[32]; /* "slow-log", "engine-log" */
-  enum logrec_type type;
+    char engine[16]; /* "redis", "valkey" */
+    char cache_cluster_id[128];
+    char cache_node_id[32];
+    char log_type[32]; /* "slow-log", "engine-log" */
+    enum logrec_type type;
 };
 
 /* The CloudWatch event a record is built from (borrowed strings). */
 struct logrec_event {
-  const char *event_id;
-  const char *log_group;
-  const char *log_stream;
-  const char *message; /* raw bytes, may contain NUL */
-  size_t message_len;
-  int64_t timestamp_ms;
-  int64_t ingestion_ms;
-  /* What the log group is for (from the delivery configuration), used
-   * when the stream name does not say; LOGREC_UNKNOWN = guess. */
-  enum logrec_type hint;
+    const char *event_id;
+    const char *log_group;
+    const char *log_stream;
+    const char *message; /* raw bytes, may contain NUL */
+    size_t message_len;
+    int64_t timestamp_ms;
+    int64_t ingestion_ms;
+    /* What the log group is for (from the delivery configuration), used
+     * when the stream name does not say; LOGREC_UNKNOWN = guess. */
+    enum logrec_type hint;
 };
 
 struct logrec {
-  /* event */
-  const char *event_id; /* never NULL ("" when absent) */
-  const char *log_group;
-  const char *log_stream;
-  const char *message; /* raw bytes, NUL-terminated, message_len long */
-  size_t message_len;
-  int64_t timestamp_ms;
-  int64_t ingestion_ms;
+    /* event */
+    const char *event_id; /* never NULL ("" when absent) */
+    const char *log_group;
+    const char *log_stream;
+    const char *message; /* raw bytes, NUL-terminated, message_len long */
+    size_t message_len;
+    int64_t timestamp_ms;
+    int64_t ingestion_ms;
 
-  /* parse result */
-  enum logrec_type type;
-  enum logrec_format format;
-  const char *engine;           /* from the stream name, "" when unknown */
-  const char *cache_cluster_id; /* stream name, else the record's field; "" */
-  const char *cache_node_id;    /* "" when unknown */
-  struct logrec_labels labels;
-  bool labelled; /* the lookup knew the node */
+    /* parse result */
+    enum logrec_type type;
+    enum logrec_format format;
+    const char *engine;           /* from the stream name, "" when unknown */
+    const char *cache_cluster_id; /* stream name, else the record's field; "" */
+    const char *cache_node_id;    /* "" when unknown */
+    struct logrec_labels labels;
+    bool labelled; /* the lookup knew the node */
 
-  /* slow-log fields */
-  bool has_id;
-  long long id;        /* SLOWLOG id (JSON only) */
-  int64_t slow_time_s; /* Timestamp, Unix seconds; 0 when absent */
-  int64_t duration_us; /* -1 when absent */
-  const char *command; /* "KEYS ... (1 more arguments)" */
-  const char *client;  /* "10.20.32.14:53412" */
-  const char *client_name;
+    /* slow-log fields */
+    bool has_id;
+    long long id;        /* SLOWLOG id (JSON only) */
+    int64_t slow_time_s; /* Timestamp, Unix seconds; 0 when absent */
+    int64_t duration_us; /* -1 when absent */
+    const char *command; /* "KEYS ... (1 more arguments)" */
+    const char *client;  /* "10.20.32.14:53412" */
+    const char *client_name;
 
-  /* engine-log fields */
-  enum logrec_level level;
-  enum logrec_role role;
-  int64_t engine_time_ms;  /* parsed Time; 0 when absent or unparsable */
-  const char *engine_time; /* Time as written */
-  const char *text;        /* Message */
+    /* engine-log fields */
+    enum logrec_level level;
+    enum logrec_role role;
+    int64_t engine_time_ms;  /* parsed Time; 0 when absent or unparsable */
+    const char *engine_time; /* Time as written */
+    const char *text;        /* Message */
 };
 
 /* Parse an event into a new record; never fails (allocation aborts). The
  * label function may be NULL. */
-struct logrec *logrec_new(const struct logrec_event *ev,
-                          logrec_label_fn label_fn, void *label_ctx);
+struct logrec *logrec_new(const struct logrec_event *ev, logrec_label_fn label_fn, void *label_ctx);
 void logrec_free(struct logrec *r);
 /* void * form, for ring_new(). */
 void logrec_free_void(void *r);
@@ -144,22 +142,19 @@ bool logrec_parse_stream(const char *name, struct logrec_stream *out);
 /* Parsers of the message alone (no event), for tests and fuzzing: fill a
  * record whose strings point into *scratch (reset by the caller). Return
  * the type found (LOGREC_UNKNOWN when the text is not such an entry). */
-enum logrec_type logrec_parse_message(const char *msg, size_t len,
-                                      enum logrec_type hint, struct logrec *out,
-                                      struct buf *scratch);
+enum logrec_type logrec_parse_message(const char *msg, size_t len, enum logrec_type hint,
+                                      struct logrec *out, struct buf *scratch);
 
 /* Parse "01 May 2024 12:03:41.517 UTC" (the " UTC" is optional, as is the
  * fraction) into epoch ms. */
 bool logrec_parse_engine_time(const char *s, size_t len, int64_t *ms);
 
 /* Names for output. */
-const char *
-logrec_type_name(enum logrec_type t); /* "slow", "engine", "unknown" */
+const char *logrec_type_name(enum logrec_type t);     /* "slow", "engine", "unknown" */
 const char *logrec_format_name(enum logrec_format f); /* "json", "text", "" */
-const char *
-logrec_role_name(enum logrec_role r); /* "primary", "replica", "child", ... */
-char logrec_role_char(enum logrec_role r); /* 'M', 'S', 'C', 'X', '?' */
-const char *logrec_level_name(enum logrec_level l); /* "VERBOSE", ... */
+const char *logrec_role_name(enum logrec_role r);     /* "primary", "replica", "child", ... */
+char logrec_role_char(enum logrec_role r);            /* 'M', 'S', 'C', 'X', '?' */
+const char *logrec_level_name(enum logrec_level l);   /* "VERBOSE", ... */
 /* "VERBOSE"/"verbose"/"-", "NOTICE"/"*", "WARNING"/"warn"/"#", "DEBUG"/".". */
 bool logrec_level_parse(const char *s, enum logrec_level *out);
 /* First word of a slow-log command ("KEYS" of "KEYS ... (1 more arguments)"),

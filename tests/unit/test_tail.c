@@ -2,11 +2,11 @@
  * exactly-once with late events, equal timestamps and several streams;
  * throttling that never stops a follow; new streams; gaps; limits; the
  * shared request budget; dedupe overflow; filters; cancellation. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,340 +21,355 @@
 /* ---- the fake log group ---- */
 
 struct fake_ev {
-  char id[40];
-  char stream[128];
-  char msg[300];
-  int64_t ts;
-  int64_t ingest;
-  uint64_t seq;
-  uint64_t visible_at; /* loop_now_ms */
+    char id[40];
+    char stream[128];
+    char msg[300];
+    int64_t ts;
+    int64_t ingest;
+    uint64_t seq;
+    uint64_t visible_at; /* loop_now_ms */
 };
 
 struct fake;
 
 struct fake_req {
-  struct fake *f;
-  struct tail_query q;
-  char group[128];
-  char token[32];
-  bool has_token;
-  tail_page_cb cb;
-  void *arg;
-  struct loop_timer *timer;
-  struct fake_req *next;
+    struct fake *f;
+    struct tail_query q;
+    char group[128];
+    char token[32];
+    bool has_token;
+    tail_page_cb cb;
+    void *arg;
+    struct loop_timer *timer;
+    struct fake_req *next;
 };
 
 struct fake {
-  struct loop *l;
-  struct fake_ev *ev;
-  size_t n, cap;
-  uint64_t seq;
-  int page_size;
-  unsigned throttle_pct; /* 0..100 */
-  int hard_fail;         /* fail this many requests with a hard error */
-  const char *hard_code;
-  unsigned rng;
-  unsigned requests, throttled, cancelled, inflight;
-  uint64_t req_ms[4096];
-  struct fake_req *pending;
-  int64_t last_start, last_end;
+    struct loop *l;
+    struct fake_ev *ev;
+    size_t n, cap;
+    uint64_t seq;
+    int page_size;
+    unsigned throttle_pct; /* 0..100 */
+    int hard_fail;         /* fail this many requests with a hard error */
+    const char *hard_code;
+    unsigned rng;
+    unsigned requests, throttled, cancelled, inflight;
+    uint64_t req_ms[4096];
+    struct fake_req *pending;
+    int64_t last_start, last_end;
 };
 
-static void fake_init(struct fake *f, struct loop *l) {
-  memset(f, 0, sizeof(*f));
-  f->l = l;
-  f->page_size = 5;
-  f->rng = 12345;
-  f->hard_code = "AccessDeniedException";
+static void fake_init(struct fake *f, struct loop *l)
+{
+    memset(f, 0, sizeof(*f));
+    f->l = l;
+    f->page_size = 5;
+    f->rng = 12345;
+    f->hard_code = "AccessDeniedException";
 }
 
-static void fake_free(struct fake *f) { free(f->ev); }
-
-static void fake_put(struct fake *f, const char *stream, int64_t ts,
-                     const char *msg, uint64_t delay_ms) {
-  if (f->n == f->cap) {
-    f->cap = f->cap ? f->cap * 2 : 64;
-    f->ev = mem_xrealloc(f->ev, f->cap * sizeof(*f->ev));
-  }
-  struct fake_ev *e = &f->ev[f->n++];
-  memset(e, 0, sizeof(*e));
-  e->seq = ++f->seq;
-  snprintf(e->id, sizeof(e->id), "%020llu%010llu", (unsigned long long)ts,
-           (unsigned long long)e->seq);
-  snprintf(e->stream, sizeof(e->stream), "%s", stream);
-  snprintf(e->msg, sizeof(e->msg), "%s", msg);
-  e->ts = ts;
-  e->visible_at = loop_now_ms(f->l) + delay_ms;
-  e->ingest = loop_wall_ms(f->l) + (int64_t)delay_ms;
+static void fake_free(struct fake *f)
+{
+    free(f->ev);
 }
 
-static unsigned fake_rand(struct fake *f) {
-  f->rng = f->rng * 1103515245u + 12345u;
-  return (f->rng >> 16) & 0x7fff;
-}
-
-static int fake_cmp(const void *a, const void *b) {
-  const struct fake_ev *x = *(const struct fake_ev *const *)a;
-  const struct fake_ev *y = *(const struct fake_ev *const *)b;
-  if (x->ts != y->ts)
-    return x->ts < y->ts ? -1 : 1;
-  if (x->ingest != y->ingest)
-    return x->ingest < y->ingest ? -1 : 1;
-  return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static void fake_unlink(struct fake *f, struct fake_req *r) {
-  for (struct fake_req **pp = &f->pending; *pp; pp = &(*pp)->next)
-    if (*pp == r) {
-      *pp = r->next;
-      break;
+static void fake_put(struct fake *f, const char *stream, int64_t ts, const char *msg,
+                     uint64_t delay_ms)
+{
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 64;
+        f->ev = mem_xrealloc(f->ev, f->cap * sizeof(*f->ev));
     }
-  f->inflight--;
+    struct fake_ev *e = &f->ev[f->n++];
+    memset(e, 0, sizeof(*e));
+    e->seq = ++f->seq;
+    snprintf(e->id, sizeof(e->id), "%020llu%010llu", (unsigned long long)ts,
+             (unsigned long long)e->seq);
+    snprintf(e->stream, sizeof(e->stream), "%s", stream);
+    snprintf(e->msg, sizeof(e->msg), "%s", msg);
+    e->ts = ts;
+    e->visible_at = loop_now_ms(f->l) + delay_ms;
+    e->ingest = loop_wall_ms(f->l) + (int64_t)delay_ms;
 }
 
-static void fake_answer(void *arg) {
-  struct fake_req *r = arg;
-  struct fake *f = r->f;
-  fake_unlink(f, r);
-  if (f->hard_fail > 0) {
-    f->hard_fail--;
-    struct aws_error e;
-    aws_error_init(&e);
-    aws_error_set(&e, AWS_ERR_SERVICE, f->hard_code, "scripted hard failure");
-    e.http_status = 400;
-    r->cb(NULL, &e, r->arg);
-    aws_error_clear(&e);
+static unsigned fake_rand(struct fake *f)
+{
+    f->rng = f->rng * 1103515245u + 12345u;
+    return (f->rng >> 16) & 0x7fff;
+}
+
+static int fake_cmp(const void *a, const void *b)
+{
+    const struct fake_ev *x = *(const struct fake_ev *const *)a;
+    const struct fake_ev *y = *(const struct fake_ev *const *)b;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    if (x->ingest != y->ingest)
+        return x->ingest < y->ingest ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void fake_unlink(struct fake *f, struct fake_req *r)
+{
+    for (struct fake_req **pp = &f->pending; *pp; pp = &(*pp)->next)
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    f->inflight--;
+}
+
+static void fake_answer(void *arg)
+{
+    struct fake_req *r = arg;
+    struct fake *f = r->f;
+    fake_unlink(f, r);
+    if (f->hard_fail > 0) {
+        f->hard_fail--;
+        struct aws_error e;
+        aws_error_init(&e);
+        aws_error_set(&e, AWS_ERR_SERVICE, f->hard_code, "scripted hard failure");
+        e.http_status = 400;
+        r->cb(NULL, &e, r->arg);
+        aws_error_clear(&e);
+        free(r);
+        return;
+    }
+    if (f->throttle_pct && fake_rand(f) % 100 < f->throttle_pct) {
+        f->throttled++;
+        struct aws_error e;
+        aws_error_init(&e);
+        aws_error_set(&e, AWS_ERR_SERVICE, "ThrottlingException", "Rate exceeded");
+        e.http_status = 400;
+        e.throttling = true;
+        e.retryable = true;
+        r->cb(NULL, &e, r->arg);
+        aws_error_clear(&e);
+        free(r);
+        return;
+    }
+    uint64_t now = loop_now_ms(f->l);
+    struct fake_ev **sel = mem_xcalloc(f->n + 1, sizeof(*sel));
+    size_t ns = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        struct fake_ev *e = &f->ev[i];
+        if (e->visible_at > now || e->ts < r->q.start_ms || (r->q.end_ms && e->ts >= r->q.end_ms))
+            continue;
+        if (r->q.filter_pattern && !strstr(e->msg, r->q.filter_pattern))
+            continue;
+        sel[ns++] = e;
+    }
+    qsort(sel, ns, sizeof(*sel), fake_cmp);
+    size_t off = r->has_token ? (size_t)strtoul(r->token, NULL, 10) : 0;
+    if (off > ns)
+        off = ns;
+    size_t cnt = ns - off < (size_t)f->page_size ? ns - off : (size_t)f->page_size;
+    struct tail_event *evs = mem_xcalloc(cnt + 1, sizeof(*evs));
+    for (size_t i = 0; i < cnt; i++) {
+        struct fake_ev *e = sel[off + i];
+        evs[i].event_id = e->id;
+        evs[i].log_stream = e->stream;
+        evs[i].message = e->msg;
+        evs[i].message_len = strlen(e->msg);
+        evs[i].timestamp_ms = e->ts;
+        evs[i].ingestion_ms = e->ingest;
+    }
+    char next[32] = "";
+    /* like CloudWatch, a token can come with an empty or partial page */
+    if (off + cnt < ns)
+        snprintf(next, sizeof(next), "%zu", off + cnt);
+    struct tail_page p = {evs, cnt, next[0] ? next : NULL, "req-1"};
+    r->cb(&p, NULL, r->arg);
+    free(evs);
+    free(sel);
     free(r);
-    return;
-  }
-  if (f->throttle_pct && fake_rand(f) % 100 < f->throttle_pct) {
-    f->throttled++;
-    struct aws_error e;
-    aws_error_init(&e);
-    aws_error_set(&e, AWS_ERR_SERVICE, "ThrottlingException", "Rate exceeded");
-    e.http_status = 400;
-    e.throttling = true;
-    e.retryable = true;
-    r->cb(NULL, &e, r->arg);
-    aws_error_clear(&e);
+}
+
+static void *fake_fetch(void *ctx, const struct tail_query *q, tail_page_cb cb, void *arg)
+{
+    struct fake *f = ctx;
+    struct fake_req *r = mem_xcalloc(1, sizeof(*r));
+    r->f = f;
+    r->q = *q;
+    snprintf(r->group, sizeof(r->group), "%s", q->log_group);
+    r->q.log_group = r->group;
+    r->q.filter_pattern = NULL;
+    if (q->filter_pattern) {
+        static char pat[64];
+        snprintf(pat, sizeof(pat), "%s", q->filter_pattern);
+        r->q.filter_pattern = pat;
+    }
+    if (q->next_token) {
+        snprintf(r->token, sizeof(r->token), "%s", q->next_token);
+        r->has_token = true;
+    }
+    r->q.next_token = NULL;
+    r->cb = cb;
+    r->arg = arg;
+    if (f->requests < sizeof(f->req_ms) / sizeof(f->req_ms[0]))
+        f->req_ms[f->requests] = loop_now_ms(f->l);
+    f->requests++;
+    f->last_start = q->start_ms;
+    f->last_end = q->end_ms;
+    f->inflight++;
+    r->next = f->pending;
+    f->pending = r;
+    r->timer = loop_timer(f->l, 1 + fake_rand(f) % 3, fake_answer, r);
+    return r;
+}
+
+static void fake_cancel(void *ctx, void *h)
+{
+    struct fake *f = ctx;
+    struct fake_req *r = h;
+    loop_untimer(f->l, r->timer);
+    fake_unlink(f, r);
+    f->cancelled++;
     free(r);
-    return;
-  }
-  uint64_t now = loop_now_ms(f->l);
-  struct fake_ev **sel = mem_xcalloc(f->n + 1, sizeof(*sel));
-  size_t ns = 0;
-  for (size_t i = 0; i < f->n; i++) {
-    struct fake_ev *e = &f->ev[i];
-    if (e->visible_at > now || e->ts < r->q.start_ms ||
-        (r->q.end_ms && e->ts >= r->q.end_ms))
-      continue;
-    if (r->q.filter_pattern && !strstr(e->msg, r->q.filter_pattern))
-      continue;
-    sel[ns++] = e;
-  }
-  qsort(sel, ns, sizeof(*sel), fake_cmp);
-  size_t off = r->has_token ? (size_t)strtoul(r->token, NULL, 10) : 0;
-  if (off > ns)
-    off = ns;
-  size_t cnt =
-      ns - off < (size_t)f->page_size ? ns - off : (size_t)f->page_size;
-  struct tail_event *evs = mem_xcalloc(cnt + 1, sizeof(*evs));
-  for (size_t i = 0; i < cnt; i++) {
-    struct fake_ev *e = sel[off + i];
-    evs[i].event_id = e->id;
-    evs[i].log_stream = e->stream;
-    evs[i].message = e->msg;
-    evs[i].message_len = strlen(e->msg);
-    evs[i].timestamp_ms = e->ts;
-    evs[i].ingestion_ms = e->ingest;
-  }
-  char next[32] = "";
-  /* like CloudWatch, a token can come with an empty or partial page */
-  if (off + cnt < ns)
-    snprintf(next, sizeof(next), "%zu", off + cnt);
-  struct tail_page p = {evs, cnt, next[0] ? next : NULL, "req-1"};
-  r->cb(&p, NULL, r->arg);
-  free(evs);
-  free(sel);
-  free(r);
-}
-
-static void *fake_fetch(void *ctx, const struct tail_query *q, tail_page_cb cb,
-                        void *arg) {
-  struct fake *f = ctx;
-  struct fake_req *r = mem_xcalloc(1, sizeof(*r));
-  r->f = f;
-  r->q = *q;
-  snprintf(r->group, sizeof(r->group), "%s", q->log_group);
-  r->q.log_group = r->group;
-  r->q.filter_pattern = NULL;
-  if (q->filter_pattern) {
-    static char pat[64];
-    snprintf(pat, sizeof(pat), "%s", q->filter_pattern);
-    r->q.filter_pattern = pat;
-  }
-  if (q->next_token) {
-    snprintf(r->token, sizeof(r->token), "%s", q->next_token);
-    r->has_token = true;
-  }
-  r->q.next_token = NULL;
-  r->cb = cb;
-  r->arg = arg;
-  if (f->requests < sizeof(f->req_ms) / sizeof(f->req_ms[0]))
-    f->req_ms[f->requests] = loop_now_ms(f->l);
-  f->requests++;
-  f->last_start = q->start_ms;
-  f->last_end = q->end_ms;
-  f->inflight++;
-  r->next = f->pending;
-  f->pending = r;
-  r->timer = loop_timer(f->l, 1 + fake_rand(f) % 3, fake_answer, r);
-  return r;
-}
-
-static void fake_cancel(void *ctx, void *h) {
-  struct fake *f = ctx;
-  struct fake_req *r = h;
-  loop_untimer(f->l, r->timer);
-  fake_unlink(f, r);
-  f->cancelled++;
-  free(r);
 }
 
 /* ---- what the engine delivered ---- */
 
 struct seen {
-  char **ids;
-  int64_t *ts;
-  size_t n, cap;
-  unsigned gaps, notices[16], done;
-  char gap_reason[32];
-  int64_t gap_from, gap_to;
-  char last_stream[128];
-  bool out_of_order; /* within one page batch: checked by the caller */
-  struct tail_set *stop_on_record;
+    char **ids;
+    int64_t *ts;
+    size_t n, cap;
+    unsigned gaps, notices[16], done;
+    char gap_reason[32];
+    int64_t gap_from, gap_to;
+    char last_stream[128];
+    bool out_of_order; /* within one page batch: checked by the caller */
+    struct tail_set *stop_on_record;
 };
 
-static void seen_free(struct seen *s) {
-  for (size_t i = 0; i < s->n; i++)
-    free(s->ids[i]);
-  free(s->ids);
-  free(s->ts);
+static void seen_free(struct seen *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->ids[i]);
+    free(s->ids);
+    free(s->ts);
 }
 
-static void on_record(struct tail_set *set, size_t tail, const struct logrec *r,
-                      void *arg) {
-  (void)set;
-  (void)tail;
-  struct seen *s = arg;
-  if (s->n == s->cap) {
-    s->cap = s->cap ? s->cap * 2 : 64;
-    s->ids = mem_xrealloc(s->ids, s->cap * sizeof(char *));
-    s->ts = mem_xrealloc(s->ts, s->cap * sizeof(int64_t));
-  }
-  s->ids[s->n] = mem_xstrdup(r->event_id);
-  s->ts[s->n] = r->timestamp_ms;
-  s->n++;
-  if (s->stop_on_record)
-    tail_set_stop(s->stop_on_record);
+static void on_record(struct tail_set *set, size_t tail, const struct logrec *r, void *arg)
+{
+    (void)set;
+    (void)tail;
+    struct seen *s = arg;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->ids = mem_xrealloc(s->ids, s->cap * sizeof(char *));
+        s->ts = mem_xrealloc(s->ts, s->cap * sizeof(int64_t));
+    }
+    s->ids[s->n] = mem_xstrdup(r->event_id);
+    s->ts[s->n] = r->timestamp_ms;
+    s->n++;
+    if (s->stop_on_record)
+        tail_set_stop(s->stop_on_record);
 }
 
-static void on_gap(struct tail_set *set, const struct tail_gap *g, void *arg) {
-  (void)set;
-  struct seen *s = arg;
-  s->gaps++;
-  snprintf(s->gap_reason, sizeof(s->gap_reason), "%s", g->reason);
-  s->gap_from = g->from_ms;
-  s->gap_to = g->to_ms;
+static void on_gap(struct tail_set *set, const struct tail_gap *g, void *arg)
+{
+    (void)set;
+    struct seen *s = arg;
+    s->gaps++;
+    snprintf(s->gap_reason, sizeof(s->gap_reason), "%s", g->reason);
+    s->gap_from = g->from_ms;
+    s->gap_to = g->to_ms;
 }
 
-static void on_notice(struct tail_set *set, const struct tail_notice *n,
-                      void *arg) {
-  (void)set;
-  struct seen *s = arg;
-  s->notices[n->kind]++;
-  if (n->kind == TAIL_NOTICE_NEW_STREAM)
-    snprintf(s->last_stream, sizeof(s->last_stream), "%s", n->stream);
+static void on_notice(struct tail_set *set, const struct tail_notice *n, void *arg)
+{
+    (void)set;
+    struct seen *s = arg;
+    s->notices[n->kind]++;
+    if (n->kind == TAIL_NOTICE_NEW_STREAM)
+        snprintf(s->last_stream, sizeof(s->last_stream), "%s", n->stream);
 }
 
-static void on_done(struct tail_set *set, void *arg) {
-  (void)set;
-  struct seen *s = arg;
-  s->done++;
+static void on_done(struct tail_set *set, void *arg)
+{
+    (void)set;
+    struct seen *s = arg;
+    s->done++;
 }
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Every id put is delivered exactly once. */
-static void assert_exactly_once(struct fake *f, struct seen *s) {
-  char **ids = mem_xcalloc(s->n + 1, sizeof(char *));
-  memcpy(ids, s->ids, s->n * sizeof(char *));
-  qsort(ids, s->n, sizeof(char *), cmp_str);
-  for (size_t i = 1; i < s->n; i++)
-    if (strcmp(ids[i - 1], ids[i]) == 0)
-      fail_msg("event %s delivered twice", ids[i]);
-  for (size_t i = 0; i < f->n; i++) {
-    const char *key = f->ev[i].id;
-    if (!bsearch(&key, ids, s->n, sizeof(char *), cmp_str))
-      fail_msg("event %s (ts %lld) never delivered", f->ev[i].id,
-               (long long)f->ev[i].ts);
-  }
-  assert_int_equal(s->n, f->n);
-  free(ids);
+static void assert_exactly_once(struct fake *f, struct seen *s)
+{
+    char **ids = mem_xcalloc(s->n + 1, sizeof(char *));
+    memcpy(ids, s->ids, s->n * sizeof(char *));
+    qsort(ids, s->n, sizeof(char *), cmp_str);
+    for (size_t i = 1; i < s->n; i++)
+        if (strcmp(ids[i - 1], ids[i]) == 0)
+            fail_msg("event %s delivered twice", ids[i]);
+    for (size_t i = 0; i < f->n; i++) {
+        const char *key = f->ev[i].id;
+        if (!bsearch(&key, ids, s->n, sizeof(char *), cmp_str))
+            fail_msg("event %s (ts %lld) never delivered", f->ev[i].id, (long long)f->ev[i].ts);
+    }
+    assert_int_equal(s->n, f->n);
+    free(ids);
 }
 
 struct env {
-  struct loop *l;
-  struct fake f;
-  struct tail_source src;
-  struct seen seen;
-  struct tail_options o;
+    struct loop *l;
+    struct fake f;
+    struct tail_source src;
+    struct seen seen;
+    struct tail_options o;
 };
 
-static void env_init(struct env *e, bool follow) {
-  memset(e, 0, sizeof(*e));
-  e->l = loop_new();
-  fake_init(&e->f, e->l);
-  e->src.fetch = fake_fetch;
-  e->src.cancel = fake_cancel;
-  e->src.ctx = &e->f;
-  e->o.loop = e->l;
-  e->o.source = &e->src;
-  e->o.rate_per_s = 200;
-  e->o.follow = follow;
-  e->o.start_ms = loop_wall_ms(e->l) - 600000;
-  e->o.min_poll_ms = 10;
-  e->o.max_poll_ms = 40;
-  e->o.backoff_base_ms = 5;
-  e->o.backoff_max_ms = 40;
-  e->o.seed = 7;
-  e->o.cb.on_record = on_record;
-  e->o.cb.on_gap = on_gap;
-  e->o.cb.on_notice = on_notice;
-  e->o.cb.on_done = on_done;
-  e->o.cb.arg = &e->seen;
+static void env_init(struct env *e, bool follow)
+{
+    memset(e, 0, sizeof(*e));
+    e->l = loop_new();
+    fake_init(&e->f, e->l);
+    e->src.fetch = fake_fetch;
+    e->src.cancel = fake_cancel;
+    e->src.ctx = &e->f;
+    e->o.loop = e->l;
+    e->o.source = &e->src;
+    e->o.rate_per_s = 200;
+    e->o.follow = follow;
+    e->o.start_ms = loop_wall_ms(e->l) - 600000;
+    e->o.min_poll_ms = 10;
+    e->o.max_poll_ms = 40;
+    e->o.backoff_base_ms = 5;
+    e->o.backoff_max_ms = 40;
+    e->o.seed = 7;
+    e->o.cb.on_record = on_record;
+    e->o.cb.on_gap = on_gap;
+    e->o.cb.on_notice = on_notice;
+    e->o.cb.on_done = on_done;
+    e->o.cb.arg = &e->seen;
 }
 
-static void env_free(struct env *e) {
-  fake_free(&e->f);
-  seen_free(&e->seen);
-  loop_free(e->l);
+static void env_free(struct env *e)
+{
+    fake_free(&e->f);
+    seen_free(&e->seen);
+    loop_free(e->l);
 }
 
-static void run_for(struct loop *l, uint64_t ms) {
-  uint64_t end = loop_now_ms(l) + ms;
-  while (loop_now_ms(l) < end)
-    loop_run_once(l, 5);
+static void run_for(struct loop *l, uint64_t ms)
+{
+    uint64_t end = loop_now_ms(l) + ms;
+    while (loop_now_ms(l) < end)
+        loop_run_once(l, 5);
 }
 
-static bool run_until_count(struct loop *l, struct seen *s, size_t n,
-                            uint64_t ms) {
-  uint64_t end = loop_now_ms(l) + ms;
-  while (s->n < n && loop_now_ms(l) < end)
-    loop_run_once(l, 5);
-  return s->n >= n;
+static bool run_until_count(struct loop *l, struct seen *s, size_t n, uint64_t ms)
+{
+    uint64_t end = loop_now_ms(l) + ms;
+    while (s->n < n && loop_now_ms(l) < end)
+        loop_run_once(l, 5);
+    return s->n >= n;
 }
 
 static const char *streams[] = {
@@ -363,504 +378,517 @@ static const char *streams[] = {
     "elasticache/redis/rg-0002-001/0001/slow-log",
 };
 
-static void put_slow(struct fake *f, int s, int64_t ts, int k, uint64_t delay) {
-  char msg[256];
-  snprintf(
-      msg, sizeof(msg),
-      "{\"CacheClusterId\":\"rg-000%d-001\",\"CacheNodeId\":\"0001\",\"Id\":%d,"
-      "\"Timestamp\":%lld,\"Duration (us)\":%d,\"Command\":\"GET ... (1 more "
-      "arguments)\",\"ClientAddress\":\"10.0.0.1:5000\",\"ClientName\":\"\"}",
-      s + 1, k, (long long)(ts / 1000), 10000 + k);
-  fake_put(f, streams[s], ts, msg, delay);
+static void put_slow(struct fake *f, int s, int64_t ts, int k, uint64_t delay)
+{
+    char msg[256];
+    snprintf(msg, sizeof(msg),
+             "{\"CacheClusterId\":\"rg-000%d-001\",\"CacheNodeId\":\"0001\",\"Id\":%d,"
+             "\"Timestamp\":%lld,\"Duration (us)\":%d,\"Command\":\"GET ... (1 more "
+             "arguments)\",\"ClientAddress\":\"10.0.0.1:5000\",\"ClientName\":\"\"}",
+             s + 1, k, (long long)(ts / 1000), 10000 + k);
+    fake_put(f, streams[s], ts, msg, delay);
 }
 
 /* Backfill then follow: several streams, equal timestamps, events that
  * arrive 10 s late (older than the newest seen), pages that end on a
  * timestamp shared with the next page. */
-static void test_exactly_once_follow(void **state) {
-  (void)state;
-  struct env e;
-  env_init(&e, true);
-  int64_t now = loop_wall_ms(e.l);
-  int k = 0;
-  for (int i = 0; i < 40; i++)
-    put_slow(&e.f, i % 3, now - 60000 + (i / 4) * 1000, k++,
-             0); /* 4 per ms value */
-  struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-  assert_non_null(s);
-  tail_set_add(s, "/aws/elasticache/rg/slow-log", LOGREC_SLOW);
-  tail_set_start(s);
-  assert_true(run_until_count(e.l, &e.seen, 40, 5000));
-  /* live: new events, some with equal timestamps, some 10 s late, some
-   * that become visible only later (ingestion delay) */
-  now = loop_wall_ms(e.l);
-  for (int i = 0; i < 30; i++)
-    put_slow(&e.f, i % 3, now + (i / 3), k++, 0);
-  for (int i = 0; i < 10; i++)
-    put_slow(&e.f, i % 3, now - 10000 + i, k++, 50 + (uint64_t)i * 10);
-  assert_true(run_until_count(e.l, &e.seen, 80, 5000));
-  run_for(e.l, 300); /* several more overlapping polls: nothing repeats */
-  assert_exactly_once(&e.f, &e.seen);
-  struct tail_status st;
-  tail_status(s, 0, &st);
-  assert_true(st.duplicates > 0); /* the overlap did re-read events */
-  assert_int_equal(st.streams, 3);
-  assert_int_equal(st.gaps, 0);
-  assert_false(tail_set_done(s));
-  assert_true(e.seen.notices[TAIL_NOTICE_READY] == 1);
-  tail_set_free(s);
-  assert_int_equal(e.f.inflight, 0);
-  env_free(&e);
+static void test_exactly_once_follow(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, true);
+    int64_t now = loop_wall_ms(e.l);
+    int k = 0;
+    for (int i = 0; i < 40; i++)
+        put_slow(&e.f, i % 3, now - 60000 + (i / 4) * 1000, k++, 0); /* 4 per ms value */
+    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
+    assert_non_null(s);
+    tail_set_add(s, "/aws/elasticache/rg/slow-log", LOGREC_SLOW);
+    tail_set_start(s);
+    assert_true(run_until_count(e.l, &e.seen, 40, 5000));
+    /* live: new events, some with equal timestamps, some 10 s late, some
+     * that become visible only later (ingestion delay) */
+    now = loop_wall_ms(e.l);
+    for (int i = 0; i < 30; i++)
+        put_slow(&e.f, i % 3, now + (i / 3), k++, 0);
+    for (int i = 0; i < 10; i++)
+        put_slow(&e.f, i % 3, now - 10000 + i, k++, 50 + (uint64_t)i * 10);
+    assert_true(run_until_count(e.l, &e.seen, 80, 5000));
+    run_for(e.l, 300); /* several more overlapping polls: nothing repeats */
+    assert_exactly_once(&e.f, &e.seen);
+    struct tail_status st;
+    tail_status(s, 0, &st);
+    assert_true(st.duplicates > 0); /* the overlap did re-read events */
+    assert_int_equal(st.streams, 3);
+    assert_int_equal(st.gaps, 0);
+    assert_false(tail_set_done(s));
+    assert_true(e.seen.notices[TAIL_NOTICE_READY] == 1);
+    tail_set_free(s);
+    assert_int_equal(e.f.inflight, 0);
+    env_free(&e);
 }
 
 /* Half of all requests throttled: still exactly once, never exits, and
  * errors are reported as notices. */
-static void test_throttled_never_exits(void **state) {
-  (void)state;
-  struct env e;
-  env_init(&e, true);
-  e.f.throttle_pct = 50;
-  int64_t now = loop_wall_ms(e.l);
-  int k = 0;
-  for (int i = 0; i < 60; i++)
-    put_slow(&e.f, i % 3, now - 30000 + i * 100, k++, 0);
-  struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-  tail_set_add(s, "/aws/elasticache/rg/slow-log", LOGREC_SLOW);
-  tail_set_start(s);
-  assert_true(run_until_count(e.l, &e.seen, 60, 10000));
-  for (int i = 0; i < 30; i++)
-    put_slow(&e.f, i % 3, loop_wall_ms(e.l) - 10000 + i, k++, (uint64_t)i * 5);
-  assert_true(run_until_count(e.l, &e.seen, 90, 10000));
-  run_for(e.l, 400);
-  assert_exactly_once(&e.f, &e.seen);
-  assert_true(e.f.throttled > 3);
-  assert_true(e.seen.notices[TAIL_NOTICE_ERROR] >= e.f.throttled);
-  assert_true(e.seen.notices[TAIL_NOTICE_RECOVERED] > 0);
-  assert_int_equal(e.seen.notices[TAIL_NOTICE_FATAL], 0);
-  assert_int_equal(e.seen.done, 0);
-  struct tail_status st;
-  tail_status(s, 0, &st);
-  assert_int_equal(st.throttled, e.f.throttled);
-  assert_int_equal(st.gaps, 0);
-  tail_set_free(s);
-  env_free(&e);
+static void test_throttled_never_exits(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, true);
+    e.f.throttle_pct = 50;
+    int64_t now = loop_wall_ms(e.l);
+    int k = 0;
+    for (int i = 0; i < 60; i++)
+        put_slow(&e.f, i % 3, now - 30000 + i * 100, k++, 0);
+    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
+    tail_set_add(s, "/aws/elasticache/rg/slow-log", LOGREC_SLOW);
+    tail_set_start(s);
+    assert_true(run_until_count(e.l, &e.seen, 60, 10000));
+    for (int i = 0; i < 30; i++)
+        put_slow(&e.f, i % 3, loop_wall_ms(e.l) - 10000 + i, k++, (uint64_t)i * 5);
+    assert_true(run_until_count(e.l, &e.seen, 90, 10000));
+    run_for(e.l, 400);
+    assert_exactly_once(&e.f, &e.seen);
+    assert_true(e.f.throttled > 3);
+    assert_true(e.seen.notices[TAIL_NOTICE_ERROR] >= e.f.throttled);
+    assert_true(e.seen.notices[TAIL_NOTICE_RECOVERED] > 0);
+    assert_int_equal(e.seen.notices[TAIL_NOTICE_FATAL], 0);
+    assert_int_equal(e.seen.done, 0);
+    struct tail_status st;
+    tail_status(s, 0, &st);
+    assert_int_equal(st.throttled, e.f.throttled);
+    assert_int_equal(st.gaps, 0);
+    tail_set_free(s);
+    env_free(&e);
 }
 
-static void test_new_stream_reported(void **state) {
-  (void)state;
-  struct env e;
-  env_init(&e, true);
-  int64_t now = loop_wall_ms(e.l);
-  put_slow(&e.f, 0, now - 1000, 1, 0);
-  struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-  tail_set_add(s, "g", LOGREC_SLOW);
-  tail_set_start(s);
-  assert_true(run_until_count(e.l, &e.seen, 1, 3000));
-  run_for(e.l, 50);
-  assert_int_equal(e.seen.notices[TAIL_NOTICE_NEW_STREAM], 0);
-  put_slow(&e.f, 2, loop_wall_ms(e.l), 2, 0);
-  assert_true(run_until_count(e.l, &e.seen, 2, 3000));
-  assert_int_equal(e.seen.notices[TAIL_NOTICE_NEW_STREAM], 1);
-  assert_string_equal(e.seen.last_stream, streams[2]);
-  struct tail_status st;
-  tail_status(s, 0, &st);
-  assert_int_equal(st.streams, 2);
-  tail_set_free(s);
-  env_free(&e);
+static void test_new_stream_reported(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, true);
+    int64_t now = loop_wall_ms(e.l);
+    put_slow(&e.f, 0, now - 1000, 1, 0);
+    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
+    tail_set_add(s, "g", LOGREC_SLOW);
+    tail_set_start(s);
+    assert_true(run_until_count(e.l, &e.seen, 1, 3000));
+    run_for(e.l, 50);
+    assert_int_equal(e.seen.notices[TAIL_NOTICE_NEW_STREAM], 0);
+    put_slow(&e.f, 2, loop_wall_ms(e.l), 2, 0);
+    assert_true(run_until_count(e.l, &e.seen, 2, 3000));
+    assert_int_equal(e.seen.notices[TAIL_NOTICE_NEW_STREAM], 1);
+    assert_string_equal(e.seen.last_stream, streams[2]);
+    struct tail_status st;
+    tail_status(s, 0, &st);
+    assert_int_equal(st.streams, 2);
+    tail_set_free(s);
+    env_free(&e);
 }
 
 /* Not following: one pass, sorted, then done. */
-static void test_one_shot_done_sorted(void **state) {
-  (void)state;
-  struct env e;
-  env_init(&e, false);
-  int64_t now = loop_wall_ms(e.l);
-  for (int i = 0; i < 23; i++)
-    put_slow(&e.f, i % 3, now - 5000 + (i * 7919) % 1000, i, 0);
-  struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-  tail_set_add(s, "g", LOGREC_SLOW);
-  tail_set_start(s);
-  uint64_t end = loop_now_ms(e.l) + 5000;
-  while (!e.seen.done && loop_now_ms(e.l) < end)
-    loop_run_once(e.l, 5);
-  assert_int_equal(e.seen.done, 1);
-  assert_true(tail_set_done(s));
-  assert_false(tail_set_failed(s));
-  assert_exactly_once(&e.f, &e.seen);
-  for (size_t i = 1; i < e.seen.n; i++)
-    assert_true(e.seen.ts[i - 1] <= e.seen.ts[i]);
-  assert_int_equal(e.seen.notices[TAIL_NOTICE_DONE], 1);
-  tail_set_free(s);
-  env_free(&e);
+static void test_one_shot_done_sorted(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, false);
+    int64_t now = loop_wall_ms(e.l);
+    for (int i = 0; i < 23; i++)
+        put_slow(&e.f, i % 3, now - 5000 + (i * 7919) % 1000, i, 0);
+    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
+    tail_set_add(s, "g", LOGREC_SLOW);
+    tail_set_start(s);
+    uint64_t end = loop_now_ms(e.l) + 5000;
+    while (!e.seen.done && loop_now_ms(e.l) < end)
+        loop_run_once(e.l, 5);
+    assert_int_equal(e.seen.done, 1);
+    assert_true(tail_set_done(s));
+    assert_false(tail_set_failed(s));
+    assert_exactly_once(&e.f, &e.seen);
+    for (size_t i = 1; i < e.seen.n; i++)
+        assert_true(e.seen.ts[i - 1] <= e.seen.ts[i]);
+    assert_int_equal(e.seen.notices[TAIL_NOTICE_DONE], 1);
+    tail_set_free(s);
+    env_free(&e);
 }
 
 /* --limit: output stops, a gap says where, the set is done. */
-static void test_limit_cuts_with_gap(void **state) {
-  (void)state;
-  struct env e;
-  env_init(&e, false);
-  int64_t now = loop_wall_ms(e.l);
-  for (int i = 0; i < 20; i++)
-    put_slow(&e.f, 0, now - 5000 + i, i, 0);
-  e.o.max_records = 7;
-  struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-  tail_set_add(s, "g", LOGREC_SLOW);
-  tail_set_start(s);
-  uint64_t end = loop_now_ms(e.l) + 5000;
-  while (!e.seen.done && loop_now_ms(e.l) < end)
-    loop_run_once(e.l, 5);
-  assert_int_equal(e.seen.n, 7);
-  assert_int_equal(e.seen.gaps, 1);
-  assert_string_equal(e.seen.gap_reason, "limit");
-  assert_int_equal(e.seen.gap_from, now - 5000 + 6);
-  run_for(e.l, 50);
-  assert_int_equal(e.f.inflight, 0);
-  tail_set_free(s);
-  env_free(&e);
+static void test_limit_cuts_with_gap(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, false);
+    int64_t now = loop_wall_ms(e.l);
+    for (int i = 0; i < 20; i++)
+        put_slow(&e.f, 0, now - 5000 + i, i, 0);
+    e.o.max_records = 7;
+    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
+    tail_set_add(s, "g", LOGREC_SLOW);
+    tail_set_start(s);
+    uint64_t end = loop_now_ms(e.l) + 5000;
+    while (!e.seen.done && loop_now_ms(e.l) < end)
+        loop_run_once(e.l, 5);
+    assert_int_equal(e.seen.n, 7);
+    assert_int_equal(e.seen.gaps, 1);
+    assert_string_equal(e.seen.gap_reason, "limit");
+    assert_int_equal(e.seen.gap_from, now - 5000 + 6);
+    run_for(e.l, 50);
+    assert_int_equal(e.f.inflight, 0);
+    tail_set_free(s);
+    env_free(&e);
 }
 
 /* A hard error on the first request (group missing) is fatal. */
-static void test_missing_group_fatal(void **state) {
-  (void)state;
-  struct env e;
-  env_init(&e, true);
-  e.f.hard_fail = 1;
-  e.f.hard_code = "ResourceNotFoundException";
-  struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-  tail_set_add(s, "nope", LOGREC_SLOW);
-  tail_set_start(s);
-  uint64_t end = loop_now_ms(e.l) + 3000;
-  while (!e.seen.done && loop_now_ms(e.l) < end)
-    loop_run_once(e.l, 5);
-  assert_int_equal(e.seen.done, 1);
-  assert_true(tail_set_failed(s));
-  assert_int_equal(e.seen.notices[TAIL_NOTICE_FATAL], 1);
-  tail_set_free(s);
-  env_free(&e);
+static void test_missing_group_fatal(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, true);
+    e.f.hard_fail = 1;
+    e.f.hard_code = "ResourceNotFoundException";
+    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
+    tail_set_add(s, "nope", LOGREC_SLOW);
+    tail_set_start(s);
+    uint64_t end = loop_now_ms(e.l) + 3000;
+    while (!e.seen.done && loop_now_ms(e.l) < end)
+        loop_run_once(e.l, 5);
+    assert_int_equal(e.seen.done, 1);
+    assert_true(tail_set_failed(s));
+    assert_int_equal(e.seen.notices[TAIL_NOTICE_FATAL], 1);
+    tail_set_free(s);
+    env_free(&e);
 }
 
 /* Following: a hard error that persists after the tail worked is retried,
  * then the unreadable range is skipped with a gap, and the tail goes on. */
-static void test_persistent_error_gap_and_continue(void **state) {
-  (void)state;
-  struct env e;
-  env_init(&e, true);
-  e.o.hard_failures = 3;
-  e.o.overlap_ms = 2000;
-  int64_t now = loop_wall_ms(e.l);
-  put_slow(&e.f, 0, now - 20000, 1, 0);
-  struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-  tail_set_add(s, "g", LOGREC_SLOW);
-  tail_set_start(s);
-  assert_true(run_until_count(e.l, &e.seen, 1, 3000));
-  e.f.hard_fail = 3;
-  e.f.hard_code = "SerializationException";
-  uint64_t end = loop_now_ms(e.l) + 5000;
-  while (!e.seen.gaps && loop_now_ms(e.l) < end)
-    loop_run_once(e.l, 5);
-  assert_int_equal(e.seen.gaps, 1);
-  assert_string_equal(e.seen.gap_reason, "error");
-  assert_true(e.seen.gap_to > e.seen.gap_from);
-  put_slow(&e.f, 1, loop_wall_ms(e.l) + 10, 2, 0);
-  assert_true(run_until_count(e.l, &e.seen, 2, 5000));
-  assert_int_equal(e.seen.done, 0);
-  assert_false(tail_set_done(s));
-  tail_set_free(s);
-  env_free(&e);
+static void test_persistent_error_gap_and_continue(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, true);
+    e.o.hard_failures = 3;
+    e.o.overlap_ms = 2000;
+    int64_t now = loop_wall_ms(e.l);
+    put_slow(&e.f, 0, now - 20000, 1, 0);
+    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
+    tail_set_add(s, "g", LOGREC_SLOW);
+    tail_set_start(s);
+    assert_true(run_until_count(e.l, &e.seen, 1, 3000));
+    e.f.hard_fail = 3;
+    e.f.hard_code = "SerializationException";
+    uint64_t end = loop_now_ms(e.l) + 5000;
+    while (!e.seen.gaps && loop_now_ms(e.l) < end)
+        loop_run_once(e.l, 5);
+    assert_int_equal(e.seen.gaps, 1);
+    assert_string_equal(e.seen.gap_reason, "error");
+    assert_true(e.seen.gap_to > e.seen.gap_from);
+    put_slow(&e.f, 1, loop_wall_ms(e.l) + 10, 2, 0);
+    assert_true(run_until_count(e.l, &e.seen, 2, 5000));
+    assert_int_equal(e.seen.done, 0);
+    assert_false(tail_set_done(s));
+    tail_set_free(s);
+    env_free(&e);
 }
 
 /* Not following: errors beyond the attempt budget end the tail with a gap. */
-static void test_one_shot_gives_up_with_gap(void **state) {
-  (void)state;
-  struct env e;
-  env_init(&e, false);
-  e.f.throttle_pct = 100;
-  e.o.max_failures = 4;
-  struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-  tail_set_add(s, "g", LOGREC_SLOW);
-  tail_set_start(s);
-  uint64_t end = loop_now_ms(e.l) + 5000;
-  while (!e.seen.done && loop_now_ms(e.l) < end)
-    loop_run_once(e.l, 5);
-  assert_int_equal(e.seen.done, 1);
-  assert_true(tail_set_failed(s));
-  assert_int_equal(e.seen.gaps, 1);
-  assert_int_equal(e.f.requests, 4);
-  tail_set_free(s);
-  env_free(&e);
+static void test_one_shot_gives_up_with_gap(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, false);
+    e.f.throttle_pct = 100;
+    e.o.max_failures = 4;
+    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
+    tail_set_add(s, "g", LOGREC_SLOW);
+    tail_set_start(s);
+    uint64_t end = loop_now_ms(e.l) + 5000;
+    while (!e.seen.done && loop_now_ms(e.l) < end)
+        loop_run_once(e.l, 5);
+    assert_int_equal(e.seen.done, 1);
+    assert_true(tail_set_failed(s));
+    assert_int_equal(e.seen.gaps, 1);
+    assert_int_equal(e.f.requests, 4);
+    tail_set_free(s);
+    env_free(&e);
 }
 
 /* The budget spaces requests of all tails: rate 20/s, burst 1. */
-static void test_budget_shared_rate(void **state) {
-  (void)state;
-  struct env e;
-  env_init(&e, true);
-  e.o.rate_per_s = 20;
-  e.o.min_poll_ms = 1;
-  e.o.max_poll_ms = 1;
-  struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-  tail_set_add(s, "a", LOGREC_SLOW);
-  tail_set_add(s, "b", LOGREC_ENGINE);
-  tail_set_add(s, "c", LOGREC_UNKNOWN);
-  tail_set_start(s);
-  run_for(e.l, 1000);
-  tail_set_free(s);
-  assert_true(e.f.requests >= 15);
-  assert_true(e.f.requests <= 22);
-  /* any 500 ms window holds at most 11 requests */
-  for (unsigned i = 0; i < e.f.requests; i++) {
-    unsigned c = 0;
-    for (unsigned j = i;
-         j < e.f.requests && e.f.req_ms[j] < e.f.req_ms[i] + 500; j++)
-      c++;
-    assert_true(c <= 11);
-  }
-  env_free(&e);
+static void test_budget_shared_rate(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, true);
+    e.o.rate_per_s = 20;
+    e.o.min_poll_ms = 1;
+    e.o.max_poll_ms = 1;
+    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
+    tail_set_add(s, "a", LOGREC_SLOW);
+    tail_set_add(s, "b", LOGREC_ENGINE);
+    tail_set_add(s, "c", LOGREC_UNKNOWN);
+    tail_set_start(s);
+    run_for(e.l, 1000);
+    tail_set_free(s);
+    assert_true(e.f.requests >= 15);
+    assert_true(e.f.requests <= 22);
+    /* any 500 ms window holds at most 11 requests */
+    for (unsigned i = 0; i < e.f.requests; i++) {
+        unsigned c = 0;
+        for (unsigned j = i; j < e.f.requests && e.f.req_ms[j] < e.f.req_ms[i] + 500; j++)
+            c++;
+        assert_true(c <= 11);
+    }
+    env_free(&e);
 }
 
-static void grant_cb(void *arg) { (*(int *)arg)++; }
+static void grant_cb(void *arg)
+{
+    (*(int *)arg)++;
+}
 
-static void test_budget_fifo_cancel_penalize(void **state) {
-  (void)state;
-  struct loop *l = loop_new();
-  struct tail_budget *b = tail_budget_new(l, 50, 1);
-  int a = 0, c = 0, d = 0;
-  tail_budget_acquire(b, grant_cb, &a);
-  struct tail_budget_wait *w = tail_budget_acquire(b, grant_cb, &c);
-  tail_budget_acquire(b, grant_cb, &d);
-  assert_int_equal(a, 0); /* never synchronous */
-  tail_budget_cancel(b, w);
-  uint64_t t0 = loop_now_ms(l);
-  tail_budget_penalize(b, 200);
-  while ((a == 0 || d == 0) && loop_now_ms(l) < t0 + 2000)
-    loop_run_once(l, 5);
-  assert_int_equal(a, 1);
-  assert_int_equal(c, 0);
-  assert_int_equal(d, 1);
-  assert_true(loop_now_ms(l) - t0 >= 190);
-  assert_int_equal(tail_budget_granted(b), 2);
-  tail_budget_free(b);
-  loop_free(l);
+static void test_budget_fifo_cancel_penalize(void **state)
+{
+    (void)state;
+    struct loop *l = loop_new();
+    struct tail_budget *b = tail_budget_new(l, 50, 1);
+    int a = 0, c = 0, d = 0;
+    tail_budget_acquire(b, grant_cb, &a);
+    struct tail_budget_wait *w = tail_budget_acquire(b, grant_cb, &c);
+    tail_budget_acquire(b, grant_cb, &d);
+    assert_int_equal(a, 0); /* never synchronous */
+    tail_budget_cancel(b, w);
+    uint64_t t0 = loop_now_ms(l);
+    tail_budget_penalize(b, 200);
+    while ((a == 0 || d == 0) && loop_now_ms(l) < t0 + 2000)
+        loop_run_once(l, 5);
+    assert_int_equal(a, 1);
+    assert_int_equal(c, 0);
+    assert_int_equal(d, 1);
+    assert_true(loop_now_ms(l) - t0 >= 190);
+    assert_int_equal(tail_budget_granted(b), 2);
+    tail_budget_free(b);
+    loop_free(l);
 }
 
 /* Ids memory capped: the window shrinks, nothing repeats. */
-static void test_dedupe_overflow_no_duplicates(void **state) {
-  (void)state;
-  struct env e;
-  env_init(&e, true);
-  e.o.dedupe_max_ids = 16;
-  e.f.page_size = 7;
-  int64_t now = loop_wall_ms(e.l);
-  for (int i = 0; i < 100; i++)
-    put_slow(&e.f, i % 3, now - 20000 + i * 10, i, 0);
-  struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-  tail_set_add(s, "g", LOGREC_SLOW);
-  tail_set_start(s);
-  assert_true(run_until_count(e.l, &e.seen, 100, 5000));
-  run_for(e.l, 300);
-  assert_exactly_once(&e.f, &e.seen);
-  struct tail_status st;
-  tail_status(s, 0, &st);
-  assert_true(st.dedupe_ids <= 16);
-  assert_true(e.seen.notices[TAIL_NOTICE_OVERFLOW] > 0);
-  tail_set_free(s);
-  env_free(&e);
+static void test_dedupe_overflow_no_duplicates(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, true);
+    e.o.dedupe_max_ids = 16;
+    e.f.page_size = 7;
+    int64_t now = loop_wall_ms(e.l);
+    for (int i = 0; i < 100; i++)
+        put_slow(&e.f, i % 3, now - 20000 + i * 10, i, 0);
+    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
+    tail_set_add(s, "g", LOGREC_SLOW);
+    tail_set_start(s);
+    assert_true(run_until_count(e.l, &e.seen, 100, 5000));
+    run_for(e.l, 300);
+    assert_exactly_once(&e.f, &e.seen);
+    struct tail_status st;
+    tail_status(s, 0, &st);
+    assert_true(st.dedupe_ids <= 16);
+    assert_true(e.seen.notices[TAIL_NOTICE_OVERFLOW] > 0);
+    tail_set_free(s);
+    env_free(&e);
 }
 
 /* Stop from inside a record callback: nothing more arrives, nothing leaks. */
-static void test_stop_inside_callback(void **state) {
-  (void)state;
-  struct env e;
-  env_init(&e, true);
-  int64_t now = loop_wall_ms(e.l);
-  for (int i = 0; i < 10; i++)
-    put_slow(&e.f, 0, now - 1000 + i, i, 0);
-  struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-  tail_set_add(s, "g", LOGREC_SLOW);
-  tail_set_add(s, "h", LOGREC_SLOW);
-  e.seen.stop_on_record = s;
-  tail_set_start(s);
-  run_for(e.l, 300);
-  assert_int_equal(e.seen.n, 1);
-  assert_int_equal(e.f.inflight, 0);
-  tail_set_free(s);
-  env_free(&e);
+static void test_stop_inside_callback(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, true);
+    int64_t now = loop_wall_ms(e.l);
+    for (int i = 0; i < 10; i++)
+        put_slow(&e.f, 0, now - 1000 + i, i, 0);
+    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
+    tail_set_add(s, "g", LOGREC_SLOW);
+    tail_set_add(s, "h", LOGREC_SLOW);
+    e.seen.stop_on_record = s;
+    tail_set_start(s);
+    run_for(e.l, 300);
+    assert_int_equal(e.seen.n, 1);
+    assert_int_equal(e.f.inflight, 0);
+    tail_set_free(s);
+    env_free(&e);
 }
 
 /* Server-side pattern is passed through; client filters apply; a ring
  * receives the records and counts drops. */
-static void test_filters_and_ring(void **state) {
-  (void)state;
-  struct env e;
-  env_init(&e, false);
-  int64_t now = loop_wall_ms(e.l);
-  for (int i = 0; i < 12; i++)
-    put_slow(&e.f, i % 3, now - 1000 + i, i, 0);
-  fake_put(&e.f, streams[0], now - 500, "garbage \x1b[31m not a record", 0);
-  struct tail_filter flt = {0};
-  flt.shard = "0001";
-  flt.min_duration_us = 10003;
-  e.o.filter = &flt;
-  e.o.filter_pattern = "10.0.0.1";
-  struct ring *ring = ring_new(3, logrec_free_void);
-  e.o.ring = ring;
-  struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-  tail_set_add(s, "g", LOGREC_SLOW);
-  tail_set_start(s);
-  uint64_t end = loop_now_ms(e.l) + 5000;
-  while (!e.seen.done && loop_now_ms(e.l) < end)
-    loop_run_once(e.l, 5);
-  /* streams 0 and 1 are shard 0001; k >= 3; the garbage line lacks the
-   * server pattern */
-  size_t want = 0;
-  for (int i = 3; i < 12; i++)
-    if (i % 3 != 2)
-      want++;
-  assert_int_equal(e.seen.n, want);
-  assert_int_equal(ring_len(ring), 3);
-  assert_int_equal(ring_dropped(ring), want - 3);
-  struct tail_status st;
-  tail_status(s, 0, &st);
-  assert_int_equal(st.dropped, want - 3);
-  assert_int_equal(st.filtered, 12 - want);
-  tail_set_free(s);
-  ring_free(ring);
-  env_free(&e);
+static void test_filters_and_ring(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, false);
+    int64_t now = loop_wall_ms(e.l);
+    for (int i = 0; i < 12; i++)
+        put_slow(&e.f, i % 3, now - 1000 + i, i, 0);
+    fake_put(&e.f, streams[0], now - 500, "garbage \x1b[31m not a record", 0);
+    struct tail_filter flt = {0};
+    flt.shard = "0001";
+    flt.min_duration_us = 10003;
+    e.o.filter = &flt;
+    e.o.filter_pattern = "10.0.0.1";
+    struct ring *ring = ring_new(3, logrec_free_void);
+    e.o.ring = ring;
+    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
+    tail_set_add(s, "g", LOGREC_SLOW);
+    tail_set_start(s);
+    uint64_t end = loop_now_ms(e.l) + 5000;
+    while (!e.seen.done && loop_now_ms(e.l) < end)
+        loop_run_once(e.l, 5);
+    /* streams 0 and 1 are shard 0001; k >= 3; the garbage line lacks the
+     * server pattern */
+    size_t want = 0;
+    for (int i = 3; i < 12; i++)
+        if (i % 3 != 2)
+            want++;
+    assert_int_equal(e.seen.n, want);
+    assert_int_equal(ring_len(ring), 3);
+    assert_int_equal(ring_dropped(ring), want - 3);
+    struct tail_status st;
+    tail_status(s, 0, &st);
+    assert_int_equal(st.dropped, want - 3);
+    assert_int_equal(st.filtered, 12 - want);
+    tail_set_free(s);
+    ring_free(ring);
+    env_free(&e);
 }
 
-static void test_bad_regex(void **state) {
-  (void)state;
-  struct env e;
-  env_init(&e, false);
-  struct tail_filter flt = {0};
-  flt.regex = "([unclosed";
-  e.o.filter = &flt;
-  char err[200] = "";
-  assert_null(tail_set_new(&e.o, err, sizeof(err)));
-  assert_non_null(strstr(err, "regular expression"));
-  env_free(&e);
+static void test_bad_regex(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, false);
+    struct tail_filter flt = {0};
+    flt.regex = "([unclosed";
+    e.o.filter = &flt;
+    char err[200] = "";
+    assert_null(tail_set_new(&e.o, err, sizeof(err)));
+    assert_non_null(strstr(err, "regular expression"));
+    env_free(&e);
 }
 
-static struct logrec *mk(const char *stream, const char *msg,
-                         logrec_label_fn fn) {
-  struct logrec_event ev = {"1",         "g",  stream, msg,
-                            strlen(msg), 1000, 1001,   LOGREC_UNKNOWN};
-  return logrec_new(&ev, fn, NULL);
+static struct logrec *mk(const char *stream, const char *msg, logrec_label_fn fn)
+{
+    struct logrec_event ev = {"1", "g", stream, msg, strlen(msg), 1000, 1001, LOGREC_UNKNOWN};
+    return logrec_new(&ev, fn, NULL);
 }
 
-static bool labels(void *ctx, const char *cl, const char *node,
-                   struct logrec_labels *out) {
-  (void)ctx;
-  (void)node;
-  if (strcmp(cl, "rg-0002-001") != 0)
-    return false;
-  snprintf(out->shard, sizeof(out->shard), "0002");
-  snprintf(out->role, sizeof(out->role), "replica");
-  snprintf(out->az, sizeof(out->az), "us-east-1b");
-  return true;
+static bool labels(void *ctx, const char *cl, const char *node, struct logrec_labels *out)
+{
+    (void)ctx;
+    (void)node;
+    if (strcmp(cl, "rg-0002-001") != 0)
+        return false;
+    snprintf(out->shard, sizeof(out->shard), "0002");
+    snprintf(out->role, sizeof(out->role), "replica");
+    snprintf(out->az, sizeof(out->az), "us-east-1b");
+    return true;
 }
 
-static void test_match_rules(void **state) {
-  (void)state;
-  const char *eng = "elasticache/valkey/rg-0002-001/0001/engine-log";
-  struct logrec *w =
-      mk(eng, "rg-0002-001/0001:M 01 May 2024 12:03:41.517 UTC # Out of memory",
-         labels);
-  struct logrec *n = mk(
-      eng, "rg-0002-001/0001:M 01 May 2024 12:03:41.517 UTC * Ready to accept",
-      labels);
-  struct logrec *bad = mk(eng, "\x01garbage", labels);
-  struct logrec *slow = mk(streams[0],
-                           "rg-0001-001,0001,1714564805,20000,KEYS ... (1 more "
-                           "arguments),1.2.3.4:5,",
-                           NULL);
+static void test_match_rules(void **state)
+{
+    (void)state;
+    const char *eng = "elasticache/valkey/rg-0002-001/0001/engine-log";
+    struct logrec *w =
+        mk(eng, "rg-0002-001/0001:M 01 May 2024 12:03:41.517 UTC # Out of memory", labels);
+    struct logrec *n =
+        mk(eng, "rg-0002-001/0001:M 01 May 2024 12:03:41.517 UTC * Ready to accept", labels);
+    struct logrec *bad = mk(eng, "\x01garbage", labels);
+    struct logrec *slow = mk(streams[0],
+                             "rg-0001-001,0001,1714564805,20000,KEYS ... (1 more "
+                             "arguments),1.2.3.4:5,",
+                             NULL);
 
-  struct tail_filter f = {0};
-  f.min_level = LOGREC_LEVEL_WARNING;
-  struct tail_match *m = tail_match_new(&f, NULL, 0);
-  assert_true(tail_match_record(m, w));
-  assert_false(tail_match_record(m, n));
-  assert_true(tail_match_record(
-      m, bad)); /* unparsed lines are never hidden by type filters */
-  assert_true(tail_match_record(m, slow));
-  tail_match_free(m);
+    struct tail_filter f = {0};
+    f.min_level = LOGREC_LEVEL_WARNING;
+    struct tail_match *m = tail_match_new(&f, NULL, 0);
+    assert_true(tail_match_record(m, w));
+    assert_false(tail_match_record(m, n));
+    assert_true(tail_match_record(m, bad)); /* unparsed lines are never hidden by type filters */
+    assert_true(tail_match_record(m, slow));
+    tail_match_free(m);
 
-  memset(&f, 0, sizeof(f));
-  f.role =
-      LOGREC_ROLE_REPLICA; /* labels say replica even though the line says M */
-  m = tail_match_new(&f, NULL, 0);
-  assert_true(tail_match_record(m, w));
-  assert_false(tail_match_record(m, slow));
-  tail_match_free(m);
+    memset(&f, 0, sizeof(f));
+    f.role = LOGREC_ROLE_REPLICA; /* labels say replica even though the line says M */
+    m = tail_match_new(&f, NULL, 0);
+    assert_true(tail_match_record(m, w));
+    assert_false(tail_match_record(m, slow));
+    tail_match_free(m);
 
-  memset(&f, 0, sizeof(f));
-  f.node = "rg-0001-001/0001";
-  m = tail_match_new(&f, NULL, 0);
-  assert_true(tail_match_record(m, slow));
-  assert_false(tail_match_record(m, w));
-  tail_match_free(m);
+    memset(&f, 0, sizeof(f));
+    f.node = "rg-0001-001/0001";
+    m = tail_match_new(&f, NULL, 0);
+    assert_true(tail_match_record(m, slow));
+    assert_false(tail_match_record(m, w));
+    tail_match_free(m);
 
-  memset(&f, 0, sizeof(f));
-  f.command = "keys";
-  f.regex = "^rg-000[12]";
-  f.icase = true;
-  m = tail_match_new(&f, NULL, 0);
-  assert_true(tail_match_record(m, slow));
-  assert_true(tail_match_record(m, w));
-  assert_false(tail_match_record(m, bad));
-  tail_match_free(m);
+    memset(&f, 0, sizeof(f));
+    f.command = "keys";
+    f.regex = "^rg-000[12]";
+    f.icase = true;
+    m = tail_match_new(&f, NULL, 0);
+    assert_true(tail_match_record(m, slow));
+    assert_true(tail_match_record(m, w));
+    assert_false(tail_match_record(m, bad));
+    tail_match_free(m);
 
-  memset(&f, 0, sizeof(f));
-  f.substring = "out of MEMORY";
-  f.icase = true;
-  m = tail_match_new(&f, NULL, 0);
-  assert_true(tail_match_record(m, w));
-  assert_false(tail_match_record(m, n));
-  tail_match_free(m);
+    memset(&f, 0, sizeof(f));
+    f.substring = "out of MEMORY";
+    f.icase = true;
+    m = tail_match_new(&f, NULL, 0);
+    assert_true(tail_match_record(m, w));
+    assert_false(tail_match_record(m, n));
+    tail_match_free(m);
 
-  char sh[8];
-  assert_true(tail_shard_from_cluster_id("my-rg-0012-003", sh, sizeof(sh)));
-  assert_string_equal(sh, "0012");
-  assert_false(tail_shard_from_cluster_id("my-rg-001", sh, sizeof(sh)));
-  logrec_free(w);
-  logrec_free(n);
-  logrec_free(bad);
-  logrec_free(slow);
+    char sh[8];
+    assert_true(tail_shard_from_cluster_id("my-rg-0012-003", sh, sizeof(sh)));
+    assert_string_equal(sh, "0012");
+    assert_false(tail_shard_from_cluster_id("my-rg-001", sh, sizeof(sh)));
+    logrec_free(w);
+    logrec_free(n);
+    logrec_free(bad);
+    logrec_free(slow);
 }
 
-static void test_status_format(void **state) {
-  (void)state;
-  struct tail_status st;
-  memset(&st, 0, sizeof(st));
-  st.log_group = "g";
-  st.state = TAIL_BACKOFF;
-  st.backoff_ms = 1500;
-  st.lag_ms = 1200;
-  st.events = 3;
-  char out[512];
-  tail_status_format(&st, out, sizeof(out));
-  assert_non_null(strstr(out, "g: backoff, backoff 1.5s, lag 1.2s"));
-  assert_non_null(strstr(out, "3 events"));
+static void test_status_format(void **state)
+{
+    (void)state;
+    struct tail_status st;
+    memset(&st, 0, sizeof(st));
+    st.log_group = "g";
+    st.state = TAIL_BACKOFF;
+    st.backoff_ms = 1500;
+    st.lag_ms = 1200;
+    st.events = 3;
+    char out[512];
+    tail_status_format(&st, out, sizeof(out));
+    assert_non_null(strstr(out, "g: backoff, backoff 1.5s, lag 1.2s"));
+    assert_non_null(strstr(out, "3 events"));
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_exactly_once_follow),
-      cmocka_unit_test(test_throttled_never_exits),
-      cmocka_unit_test(test_new_stream_reported),
-      cmocka_unit_test(test_one_shot_done_sorted),
-      cmocka_unit_test(test_limit_cuts_with_gap),
-      cmocka_unit_test(test_missing_group_fatal),
-      cmocka_unit_test(test_persistent_error_gap_and_continue),
-      cmocka_unit_test(test_one_shot_gives_up_with_gap),
-      cmocka_unit_test(test_budget_shared_rate),
-      cmocka_unit_test(test_budget_fifo_cancel_penalize),
-      cmocka_unit_test(test_dedupe_overflow_no_duplicates),
-      cmocka_unit_test(test_stop_inside_callback),
-      cmocka_unit_test(test_filters_and_ring),
-      cmocka_unit_test(test_bad_regex),
-      cmocka_unit_test(test_match_rules),
-      cmocka_unit_test(test_status_format),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exactly_once_follow),
+        cmocka_unit_test(test_throttled_never_exits),
+        cmocka_unit_test(test_new_stream_reported),
+        cmocka_unit_test(test_one_shot_done_sorted),
+        cmocka_unit_test(test_limit_cuts_with_gap),
+        cmocka_unit_test(test_missing_group_fatal),
+        cmocka_unit_test(test_persistent_error_gap_and_continue),
+        cmocka_unit_test(test_one_shot_gives_up_with_gap),
+        cmocka_unit_test(test_budget_shared_rate),
+        cmocka_unit_test(test_budget_fifo_cancel_penalize),
+        cmocka_unit_test(test_dedupe_overflow_no_duplicates),
+        cmocka_unit_test(test_stop_inside_callback),
+        cmocka_unit_test(test_filters_and_ring),
+        cmocka_unit_test(test_bad_regex),
+        cmocka_unit_test(test_match_rules),
+        cmocka_unit_test(test_status_format),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }
