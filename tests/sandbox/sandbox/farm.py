@@ -815,6 +815,7 @@ class Farm:
             "engine": g.engine,
             "slots": [format_slots(s) for s in g.slots] if g.cluster_mode else None,
             "maxmemory": g.maxmemory,
+            "slowlog_us": g.slowlog_us,
         }
 
     def roles(self, rg_id):
