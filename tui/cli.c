@@ -6,8 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tui/cmd_logs.h"
+
 /* Subcommands register here, one line each (tui/cmd_<name>.c). */
 const struct cli_command cli_commands[] = {
+    {"logs", "RG [--slow|--engine] [-f] [--json]", "slow-log and engine-log records, exactly once",
+     cmd_logs_run},
     {NULL, NULL, NULL, NULL},
 };
 
