@@ -1,0 +1,717 @@
+/* kms.c - typed KMS calls: builders, parsers and the paging runner. */
+#include "aws/kms.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/awsjson.h"
+#include "aws/mem.h"
+#include "aws/svc.h"
+
+/* ---- small helpers ---- */
+
+static void kms_set_str(json_t *o, const char *key, const char *v)
+{
+    if (v)
+        json_object_set_new(o, key, json_string(v));
+}
+
+static void kms_set_int(json_t *o, const char *key, long long v)
+{
+    json_object_set_new(o, key, json_integer(v));
+}
+
+static int kms_int(const json_t *o, const char *key)
+{
+    long long v = awsjson_int(o, key, 0);
+    return v >= -2147483647LL - 1 && v <= 2147483647LL ? (int)v : 0;
+}
+
+/* Array member: NULL when absent or null, -1 (through *bad) when of
+ * another type: nothing of a list we cannot read is usable. */
+static const json_t *kms_array(const json_t *o, const char *key, bool *bad)
+{
+    const json_t *a = json_object_get(o, key);
+    if (!a || json_is_null(a))
+        return NULL;
+    if (!json_is_array(a)) {
+        *bad = true;
+        return NULL;
+    }
+    return a;
+}
+
+static void *kms_extend(void *items, size_t n, size_t k, size_t size)
+{
+    size_t bytes = (n + k) * size;
+    char *p = mem_xrealloc(items, bytes ? bytes : 1);
+    memset(p + n * size, 0, k * size);
+    return p;
+}
+
+static void kms_add_tags(json_t *o, const struct kms_tag_in *t, size_t n)
+{
+    if (!t || n == 0)
+        return;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s,s:s}", "TagKey", t[i].key ? t[i].key : "",
+                                           "TagValue", t[i].value ? t[i].value : ""));
+    json_object_set_new(o, "Tags", a);
+}
+
+static void kms_add_paging(json_t *o, int limit, const char *marker)
+{
+    if (limit > 0)
+        kms_set_int(o, "Limit", limit);
+    if (marker && *marker)
+        kms_set_str(o, "Marker", marker);
+}
+
+void kms_result_free(struct kms_result *r)
+{
+    free(r);
+}
+
+/* ---- key metadata ---- */
+
+static void kms_key_metadata_clear(struct kms_key_metadata *k)
+{
+    free(k->key_id);
+    free(k->arn);
+    free(k->aws_account_id);
+    free(k->description);
+    free(k->key_usage);
+    free(k->key_state);
+    free(k->key_spec);
+    free(k->key_manager);
+    free(k->origin);
+    memset(k, 0, sizeof(*k));
+}
+
+int kms_parse_key(const json_t *obj, struct kms_key_out *out)
+{
+    const json_t *m = json_object_get(obj, "KeyMetadata");
+    if (!out || !json_is_object(m))
+        return -1;
+    struct kms_key_metadata *k = &out->key;
+    k->key_id = awsjson_strdup(m, "KeyId");
+    k->arn = awsjson_strdup(m, "Arn");
+    k->aws_account_id = awsjson_strdup(m, "AWSAccountId");
+    k->description = awsjson_strdup(m, "Description");
+    k->key_usage = awsjson_strdup(m, "KeyUsage");
+    k->key_state = awsjson_strdup(m, "KeyState");
+    k->key_spec = awsjson_strdup(m, "KeySpec");
+    if (!k->key_spec)
+        k->key_spec = awsjson_strdup(m, "CustomerMasterKeySpec");
+    k->key_manager = awsjson_strdup(m, "KeyManager");
+    k->origin = awsjson_strdup(m, "Origin");
+    k->enabled = awsjson_bool(m, "Enabled", 0);
+    k->multi_region = awsjson_bool(m, "MultiRegion", 0);
+    k->creation_date_ms = awsjson_time_ms(m, "CreationDate");
+    k->deletion_date_ms = awsjson_time_ms(m, "DeletionDate");
+    k->pending_deletion_window_in_days = kms_int(m, "PendingDeletionWindowInDays");
+    return k->key_id ? 0 : -1;
+}
+
+void kms_key_out_free(struct kms_key_out *o)
+{
+    if (!o)
+        return;
+    kms_key_metadata_clear(&o->key);
+    free(o);
+}
+
+json_t *kms_build_create_key(const struct kms_create_key_in *in)
+{
+    json_t *o = json_object();
+    if (!in)
+        return o;
+    kms_set_str(o, "Policy", in->policy);
+    kms_set_str(o, "Description", in->description);
+    kms_set_str(o, "KeyUsage", in->key_usage);
+    kms_set_str(o, "KeySpec", in->key_spec);
+    if (in->bypass_policy_lockout_safety_check)
+        json_object_set_new(o, "BypassPolicyLockoutSafetyCheck", json_true());
+    kms_add_tags(o, in->tags, in->n_tags);
+    return o;
+}
+
+json_t *kms_build_describe_key(const struct kms_describe_key_in *in)
+{
+    json_t *o = json_object();
+    if (in)
+        kms_set_str(o, "KeyId", in->key_id);
+    return o;
+}
+
+/* ---- key policy ---- */
+
+json_t *kms_build_put_key_policy(const struct kms_put_key_policy_in *in)
+{
+    json_t *o = json_object();
+    if (!in)
+        return o;
+    kms_set_str(o, "KeyId", in->key_id);
+    kms_set_str(o, "PolicyName", in->policy_name ? in->policy_name : "default");
+    kms_set_str(o, "Policy", in->policy);
+    if (in->bypass_policy_lockout_safety_check)
+        json_object_set_new(o, "BypassPolicyLockoutSafetyCheck", json_true());
+    return o;
+}
+
+json_t *kms_build_get_key_policy(const struct kms_get_key_policy_in *in)
+{
+    json_t *o = json_object();
+    if (!in)
+        return o;
+    kms_set_str(o, "KeyId", in->key_id);
+    kms_set_str(o, "PolicyName", in->policy_name ? in->policy_name : "default");
+    return o;
+}
+
+int kms_parse_key_policy(const json_t *obj, struct kms_key_policy_out *out)
+{
+    if (!out)
+        return -1;
+    out->policy = awsjson_strdup(obj, "Policy");
+    out->policy_name = awsjson_strdup(obj, "PolicyName");
+    return out->policy ? 0 : -1;
+}
+
+void kms_key_policy_out_free(struct kms_key_policy_out *o)
+{
+    if (!o)
+        return;
+    free(o->policy);
+    free(o->policy_name);
+    free(o);
+}
+
+/* ---- rotation ---- */
+
+json_t *kms_build_enable_key_rotation(const struct kms_enable_key_rotation_in *in)
+{
+    json_t *o = json_object();
+    if (!in)
+        return o;
+    kms_set_str(o, "KeyId", in->key_id);
+    if (in->rotation_period_in_days > 0)
+        kms_set_int(o, "RotationPeriodInDays", in->rotation_period_in_days);
+    return o;
+}
+
+json_t *kms_build_get_key_rotation_status(const struct kms_get_key_rotation_status_in *in)
+{
+    json_t *o = json_object();
+    if (in)
+        kms_set_str(o, "KeyId", in->key_id);
+    return o;
+}
+
+int kms_parse_key_rotation_status(const json_t *obj, struct kms_key_rotation_status_out *out)
+{
+    if (!out || !json_is_object(obj))
+        return -1;
+    const json_t *e = json_object_get(obj, "KeyRotationEnabled");
+    if (!json_is_boolean(e))
+        return -1;
+    out->key_rotation_enabled = json_is_true(e);
+    out->key_id = awsjson_strdup(obj, "KeyId");
+    out->rotation_period_in_days = kms_int(obj, "RotationPeriodInDays");
+    out->next_rotation_date_ms = awsjson_time_ms(obj, "NextRotationDate");
+    return 0;
+}
+
+void kms_key_rotation_status_out_free(struct kms_key_rotation_status_out *o)
+{
+    if (!o)
+        return;
+    free(o->key_id);
+    free(o);
+}
+
+/* ---- aliases ---- */
+
+json_t *kms_build_create_alias(const struct kms_create_alias_in *in)
+{
+    json_t *o = json_object();
+    if (!in)
+        return o;
+    kms_set_str(o, "AliasName", in->alias_name);
+    kms_set_str(o, "TargetKeyId", in->target_key_id);
+    return o;
+}
+
+json_t *kms_build_delete_alias(const struct kms_delete_alias_in *in)
+{
+    json_t *o = json_object();
+    if (in)
+        kms_set_str(o, "AliasName", in->alias_name);
+    return o;
+}
+
+json_t *kms_build_list_aliases(const struct kms_list_aliases_in *in)
+{
+    json_t *o = json_object();
+    if (!in)
+        return o;
+    kms_set_str(o, "KeyId", in->key_id);
+    kms_add_paging(o, in->limit, in->marker);
+    return o;
+}
+
+int kms_parse_aliases(const json_t *obj, struct kms_alias_list *out)
+{
+    bool bad = false;
+    const json_t *a = kms_array(obj, "Aliases", &bad);
+    if (!out || bad)
+        return -1;
+    size_t k = a ? json_array_size(a) : 0;
+    if (k == 0)
+        return 0;
+    out->items = kms_extend(out->items, out->n, k, sizeof(*out->items));
+    size_t i;
+    const json_t *e;
+    json_array_foreach(a, i, e)
+    {
+        if (!json_is_object(e))
+            continue;
+        struct kms_alias *al = &out->items[out->n++];
+        al->alias_name = awsjson_strdup(e, "AliasName");
+        al->alias_arn = awsjson_strdup(e, "AliasArn");
+        al->target_key_id = awsjson_strdup(e, "TargetKeyId");
+        al->creation_date_ms = awsjson_time_ms(e, "CreationDate");
+        al->last_updated_date_ms = awsjson_time_ms(e, "LastUpdatedDate");
+    }
+    return 0;
+}
+
+const struct kms_alias *kms_alias_list_find(const struct kms_alias_list *l, const char *alias_name)
+{
+    for (size_t i = 0; l && alias_name && i < l->n; i++)
+        if (l->items[i].alias_name && strcmp(l->items[i].alias_name, alias_name) == 0)
+            return &l->items[i];
+    return NULL;
+}
+
+void kms_alias_list_free(struct kms_alias_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].alias_name);
+        free(l->items[i].alias_arn);
+        free(l->items[i].target_key_id);
+    }
+    free(l->items);
+    free(l->next_marker);
+    free(l);
+}
+
+/* ---- keys ---- */
+
+json_t *kms_build_list_keys(const struct kms_list_keys_in *in)
+{
+    json_t *o = json_object();
+    if (in)
+        kms_add_paging(o, in->limit, in->marker);
+    return o;
+}
+
+int kms_parse_keys(const json_t *obj, struct kms_key_list *out)
+{
+    bool bad = false;
+    const json_t *a = kms_array(obj, "Keys", &bad);
+    if (!out || bad)
+        return -1;
+    size_t k = a ? json_array_size(a) : 0;
+    if (k == 0)
+        return 0;
+    out->items = kms_extend(out->items, out->n, k, sizeof(*out->items));
+    size_t i;
+    const json_t *e;
+    json_array_foreach(a, i, e)
+    {
+        if (!json_is_object(e))
+            continue;
+        out->items[out->n].key_id = awsjson_strdup(e, "KeyId");
+        out->items[out->n].key_arn = awsjson_strdup(e, "KeyArn");
+        out->n++;
+    }
+    return 0;
+}
+
+void kms_key_list_free(struct kms_key_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].key_id);
+        free(l->items[i].key_arn);
+    }
+    free(l->items);
+    free(l->next_marker);
+    free(l);
+}
+
+/* ---- tags ---- */
+
+json_t *kms_build_list_resource_tags(const struct kms_list_resource_tags_in *in)
+{
+    json_t *o = json_object();
+    if (!in)
+        return o;
+    kms_set_str(o, "KeyId", in->key_id);
+    kms_add_paging(o, in->limit, in->marker);
+    return o;
+}
+
+int kms_parse_resource_tags(const json_t *obj, struct kms_tag_list *out)
+{
+    bool bad = false;
+    const json_t *a = kms_array(obj, "Tags", &bad);
+    if (!out || bad)
+        return -1;
+    size_t k = a ? json_array_size(a) : 0;
+    if (k == 0)
+        return 0;
+    out->items = kms_extend(out->items, out->n, k, sizeof(*out->items));
+    size_t i;
+    const json_t *e;
+    json_array_foreach(a, i, e)
+    {
+        const char *key = awsjson_str(e, "TagKey");
+        if (!key)
+            continue;
+        const char *value = awsjson_str(e, "TagValue");
+        out->items[out->n].key = mem_xstrdup(key);
+        out->items[out->n].value = mem_xstrdup(value ? value : "");
+        out->n++;
+    }
+    return 0;
+}
+
+const char *kms_tag_list_get(const struct kms_tag_list *l, const char *key)
+{
+    for (size_t i = 0; l && key && i < l->n; i++)
+        if (strcmp(l->items[i].key, key) == 0)
+            return l->items[i].value;
+    return NULL;
+}
+
+void kms_tag_list_free(struct kms_tag_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].key);
+        free(l->items[i].value);
+    }
+    free(l->items);
+    free(l->next_marker);
+    free(l);
+}
+
+/* ---- deletion ---- */
+
+json_t *kms_build_schedule_key_deletion(const struct kms_schedule_key_deletion_in *in)
+{
+    json_t *o = json_object();
+    if (!in)
+        return o;
+    kms_set_str(o, "KeyId", in->key_id);
+    if (in->pending_window_in_days > 0)
+        kms_set_int(o, "PendingWindowInDays", in->pending_window_in_days);
+    return o;
+}
+
+int kms_parse_key_deletion(const json_t *obj, struct kms_key_deletion_out *out)
+{
+    if (!out || !json_is_object(obj))
+        return -1;
+    out->key_id = awsjson_strdup(obj, "KeyId");
+    out->key_state = awsjson_strdup(obj, "KeyState");
+    out->deletion_date_ms = awsjson_time_ms(obj, "DeletionDate");
+    out->pending_window_in_days = kms_int(obj, "PendingWindowInDays");
+    return 0;
+}
+
+void kms_key_deletion_out_free(struct kms_key_deletion_out *o)
+{
+    if (!o)
+        return;
+    free(o->key_id);
+    free(o->key_state);
+    free(o);
+}
+
+/* ---- the runner: one request, or Marker pages, then one callback ---- */
+
+/* Every output struct starts with char request_id[96] (checked below). */
+typedef int (*kms_parse_fn)(const json_t *obj, void *out);
+typedef void (*kms_free_fn)(void *out);
+typedef void (*kms_any_cb)(void);
+typedef void (*kms_deliver_fn)(kms_any_cb cb, void *out, const struct aws_error *err, void *arg);
+
+struct kms_op {
+    const char *name;
+    size_t out_size;
+    kms_parse_fn parse; /* NULL: no output members */
+    kms_free_fn free_out;
+    kms_deliver_fn deliver;
+    bool paged; /* Marker -> NextMarker while Truncated */
+    size_t token_offset;
+};
+
+struct kms_ctx {
+    const struct kms_op *op;
+    struct aws_call *call;
+    json_t *req; /* page 1 request (our reference) */
+    kms_any_cb cb;
+    void *arg;
+    void *out;
+    int pages, max_pages;
+    char *last_token;
+};
+
+static void kms_ctx_free(struct kms_ctx *x)
+{
+    json_decref(x->req);
+    free(x->last_token);
+    free(x);
+}
+
+static void kms_fail(struct kms_ctx *x, const struct aws_error *err)
+{
+    x->op->free_out(x->out);
+    x->op->deliver(x->cb, NULL, err, x->arg);
+    kms_ctx_free(x);
+}
+
+static void kms_fail_parse(struct kms_ctx *x, const struct aws_response *resp, const char *why)
+{
+    struct aws_error e;
+    aws_error_init(&e);
+    aws_error_set(&e, AWS_ERR_PARSE, "MalformedResponse", "%s response %s", x->op->name, why);
+    e.http_status = resp->http_status;
+    e.attempts = resp->attempts;
+    snprintf(e.request_id, sizeof(e.request_id), "%s", resp->request_id);
+    snprintf(e.service, sizeof(e.service), "%s", svc_kms.name);
+    snprintf(e.operation, sizeof(e.operation), "%s", x->op->name);
+    kms_fail(x, &e);
+    aws_error_clear(&e);
+}
+
+static void kms_on_response(struct aws_response *resp, void *arg)
+{
+    struct kms_ctx *x = arg;
+    /* Operations without output members ignore the body, as botocore
+     * does: moto answers them with "null", which the JSON layer refuses. */
+    bool ack_ok = !x->op->parse && resp->err.kind == AWS_ERR_PARSE && resp->http_status >= 200 &&
+                  resp->http_status < 300;
+    if (resp->err.kind != AWS_ERR_NONE && !ack_ok) {
+        kms_fail(x, &resp->err);
+        return;
+    }
+    snprintf((char *)x->out, 96, "%s", resp->request_id);
+    if (x->op->parse && x->op->parse(resp->json, x->out) != 0) {
+        kms_fail_parse(x, resp, "lacks expected members or has members of the wrong type");
+        return;
+    }
+    if (x->op->paged) {
+        const char *tok = awsjson_str(resp->json, "NextMarker");
+        bool more = awsjson_bool(resp->json, "Truncated", tok != NULL) && tok && *tok;
+        char **slot = (char **)(void *)((char *)x->out + x->op->token_offset);
+        x->pages++;
+        if (more) {
+            if (x->last_token && strcmp(tok, x->last_token) == 0) {
+                kms_fail_parse(x, resp, "repeated the same NextMarker (pagination loop)");
+                return;
+            }
+            free(x->last_token);
+            x->last_token = mem_xstrdup(tok);
+            if ((x->max_pages <= 0 || x->pages < x->max_pages) && x->pages < KMS_PAGE_LIMIT) {
+                json_t *p = json_deep_copy(x->req);
+                json_object_set_new(p, "Marker", json_string(tok));
+                struct aws_request req = {.svc = &svc_kms, .op = x->op->name, .json = p};
+                aws_call_next(x->call, &req);
+                return;
+            }
+            *slot = mem_xstrdup(tok); /* where a caller may resume */
+        }
+    }
+    x->op->deliver(x->cb, x->out, NULL, x->arg);
+    kms_ctx_free(x);
+}
+
+static struct aws_call *kms_start(struct aws_client *c, const struct kms_op *op, json_t *req,
+                                  int max_pages, kms_any_cb cb, void *arg)
+{
+    struct kms_ctx *x = mem_xcalloc(1, sizeof(*x));
+    x->op = op;
+    x->cb = cb;
+    x->arg = arg;
+    x->out = mem_xcalloc(1, op->out_size);
+    x->max_pages = max_pages;
+    x->req = req;
+    struct aws_request r = {.svc = &svc_kms, .op = op->name, .json = json_incref(req)};
+    x->call = aws_client_call(c, &r, kms_on_response, x);
+    if (!x->call) {
+        op->free_out(x->out);
+        kms_ctx_free(x);
+        return NULL;
+    }
+    return x->call;
+}
+
+#define KMS_GLUE(id, type, free_fn, cb_type)                                                       \
+    _Static_assert(offsetof(type, request_id) == 0, "request_id first");                           \
+    static void kms_f_##id(void *o)                                                                \
+    {                                                                                              \
+        free_fn(o);                                                                                \
+    }                                                                                              \
+    static void kms_d_##id(kms_any_cb cb, void *o, const struct aws_error *e, void *a)             \
+    {                                                                                              \
+        ((cb_type)cb)(o, e, a);                                                                    \
+    }
+#define KMS_PARSE(id, parse_fn)                                                                    \
+    static int kms_p_##id(const json_t *obj, void *o)                                              \
+    {                                                                                              \
+        return parse_fn(obj, o);                                                                   \
+    }
+/* Operation without output members. */
+#define KMS_ACK_OP(id, op_name, cb_type)                                                           \
+    KMS_GLUE(id, struct kms_result, kms_result_free, cb_type)                                      \
+    static const struct kms_op kms_op_##id = {.name = op_name,                                     \
+                                              .out_size = sizeof(struct kms_result),               \
+                                              .free_out = kms_f_##id,                              \
+                                              .deliver = kms_d_##id};
+#define KMS_OP(id, op_name, type, parse_fn, free_fn, cb_type)                                      \
+    KMS_GLUE(id, type, free_fn, cb_type)                                                           \
+    KMS_PARSE(id, parse_fn)                                                                        \
+    static const struct kms_op kms_op_##id = {.name = op_name,                                     \
+                                              .out_size = sizeof(type),                            \
+                                              .parse = kms_p_##id,                                 \
+                                              .free_out = kms_f_##id,                              \
+                                              .deliver = kms_d_##id};
+#define KMS_PAGED_OP(id, op_name, type, parse_fn, free_fn, cb_type)                                \
+    KMS_GLUE(id, type, free_fn, cb_type)                                                           \
+    KMS_PARSE(id, parse_fn)                                                                        \
+    static const struct kms_op kms_op_##id = {.name = op_name,                                     \
+                                              .out_size = sizeof(type),                            \
+                                              .parse = kms_p_##id,                                 \
+                                              .free_out = kms_f_##id,                              \
+                                              .deliver = kms_d_##id,                               \
+                                              .paged = true,                                       \
+                                              .token_offset = offsetof(type, next_marker)};
+
+KMS_OP(create_key, "CreateKey", struct kms_key_out, kms_parse_key, kms_key_out_free,
+       kms_create_key_cb)
+KMS_OP(describe_key, "DescribeKey", struct kms_key_out, kms_parse_key, kms_key_out_free,
+       kms_describe_key_cb)
+KMS_ACK_OP(put_key_policy, "PutKeyPolicy", kms_put_key_policy_cb)
+KMS_OP(get_key_policy, "GetKeyPolicy", struct kms_key_policy_out, kms_parse_key_policy,
+       kms_key_policy_out_free, kms_get_key_policy_cb)
+KMS_ACK_OP(enable_key_rotation, "EnableKeyRotation", kms_enable_key_rotation_cb)
+KMS_OP(get_key_rotation_status, "GetKeyRotationStatus", struct kms_key_rotation_status_out,
+       kms_parse_key_rotation_status, kms_key_rotation_status_out_free,
+       kms_get_key_rotation_status_cb)
+KMS_ACK_OP(create_alias, "CreateAlias", kms_create_alias_cb)
+KMS_ACK_OP(delete_alias, "DeleteAlias", kms_delete_alias_cb)
+KMS_PAGED_OP(list_aliases, "ListAliases", struct kms_alias_list, kms_parse_aliases,
+             kms_alias_list_free, kms_list_aliases_cb)
+KMS_PAGED_OP(list_keys, "ListKeys", struct kms_key_list, kms_parse_keys, kms_key_list_free,
+             kms_list_keys_cb)
+KMS_PAGED_OP(list_resource_tags, "ListResourceTags", struct kms_tag_list, kms_parse_resource_tags,
+             kms_tag_list_free, kms_list_resource_tags_cb)
+KMS_OP(schedule_key_deletion, "ScheduleKeyDeletion", struct kms_key_deletion_out,
+       kms_parse_key_deletion, kms_key_deletion_out_free, kms_schedule_key_deletion_cb)
+
+/* ---- the calls ---- */
+
+struct aws_call *kms_create_key(struct aws_client *c, const struct kms_create_key_in *in,
+                                kms_create_key_cb cb, void *arg)
+{
+    return kms_start(c, &kms_op_create_key, kms_build_create_key(in), 0, (kms_any_cb)cb, arg);
+}
+
+struct aws_call *kms_describe_key(struct aws_client *c, const struct kms_describe_key_in *in,
+                                  kms_describe_key_cb cb, void *arg)
+{
+    return kms_start(c, &kms_op_describe_key, kms_build_describe_key(in), 0, (kms_any_cb)cb, arg);
+}
+
+struct aws_call *kms_put_key_policy(struct aws_client *c, const struct kms_put_key_policy_in *in,
+                                    kms_put_key_policy_cb cb, void *arg)
+{
+    return kms_start(c, &kms_op_put_key_policy, kms_build_put_key_policy(in), 0, (kms_any_cb)cb,
+                     arg);
+}
+
+struct aws_call *kms_get_key_policy(struct aws_client *c, const struct kms_get_key_policy_in *in,
+                                    kms_get_key_policy_cb cb, void *arg)
+{
+    return kms_start(c, &kms_op_get_key_policy, kms_build_get_key_policy(in), 0, (kms_any_cb)cb,
+                     arg);
+}
+
+struct aws_call *kms_enable_key_rotation(struct aws_client *c,
+                                         const struct kms_enable_key_rotation_in *in,
+                                         kms_enable_key_rotation_cb cb, void *arg)
+{
+    return kms_start(c, &kms_op_enable_key_rotation, kms_build_enable_key_rotation(in), 0,
+                     (kms_any_cb)cb, arg);
+}
+
+struct aws_call *kms_get_key_rotation_status(struct aws_client *c,
+                                             const struct kms_get_key_rotation_status_in *in,
+                                             kms_get_key_rotation_status_cb cb, void *arg)
+{
+    return kms_start(c, &kms_op_get_key_rotation_status, kms_build_get_key_rotation_status(in), 0,
+                     (kms_any_cb)cb, arg);
+}
+
+struct aws_call *kms_create_alias(struct aws_client *c, const struct kms_create_alias_in *in,
+                                  kms_create_alias_cb cb, void *arg)
+{
+    return kms_start(c, &kms_op_create_alias, kms_build_create_alias(in), 0, (kms_any_cb)cb, arg);
+}
+
+struct aws_call *kms_delete_alias(struct aws_client *c, const struct kms_delete_alias_in *in,
+                                  kms_delete_alias_cb cb, void *arg)
+{
+    return kms_start(c, &kms_op_delete_alias, kms_build_delete_alias(in), 0, (kms_any_cb)cb, arg);
+}
+
+struct aws_call *kms_list_aliases(struct aws_client *c, const struct kms_list_aliases_in *in,
+                                  kms_list_aliases_cb cb, void *arg)
+{
+    return kms_start(c, &kms_op_list_aliases, kms_build_list_aliases(in), in ? in->max_pages : 0,
+                     (kms_any_cb)cb, arg);
+}
+
+struct aws_call *kms_list_keys(struct aws_client *c, const struct kms_list_keys_in *in,
+                               kms_list_keys_cb cb, void *arg)
+{
+    return kms_start(c, &kms_op_list_keys, kms_build_list_keys(in), in ? in->max_pages : 0,
+                     (kms_any_cb)cb, arg);
+}
+
+struct aws_call *kms_list_resource_tags(struct aws_client *c,
+                                        const struct kms_list_resource_tags_in *in,
+                                        kms_list_resource_tags_cb cb, void *arg)
+{
+    return kms_start(c, &kms_op_list_resource_tags, kms_build_list_resource_tags(in),
+                     in ? in->max_pages : 0, (kms_any_cb)cb, arg);
+}
+
+struct aws_call *kms_schedule_key_deletion(struct aws_client *c,
+                                           const struct kms_schedule_key_deletion_in *in,
+                                           kms_schedule_key_deletion_cb cb, void *arg)
+{
+    return kms_start(c, &kms_op_schedule_key_deletion, kms_build_schedule_key_deletion(in), 0,
+                     (kms_any_cb)cb, arg);
+}
