@@ -38,6 +38,22 @@ TARGET_SERVICE = {
     "secretsmanager": "secretsmanager",
     "AmazonSSM": "ssm",
     "AWSPriceListService": "pricing",
+    # CloudWatch's JSON 1.0 variant (botocore >= 1.3x uses it, with
+    # x-amzn-query-mode: true); elcui uses the query protocol.
+    "GraniteServiceVersion20100801": "monitoring",
+}
+
+# awsQueryCompatible services answering JSON: their errors carry the query
+# code in x-amzn-query-error (botocore takes the code from there).
+QUERY_COMPATIBLE = {"monitoring"}
+JSON_TO_QUERY = {
+    "InvalidSignatureException": ("SignatureDoesNotMatch", 403),
+    "UnrecognizedClientException": ("InvalidClientTokenId", 403),
+    "MissingAuthenticationTokenException": ("MissingAuthenticationToken", 403),
+    "IncompleteSignatureException": ("IncompleteSignature", 403),
+    "ExpiredTokenException": ("ExpiredToken", 403),
+    "AccessDeniedException": ("AccessDenied", 403),
+    "ThrottlingException": ("Throttling", 400),
 }
 
 # Query API version -> SigV4 service name.
@@ -234,7 +250,12 @@ def error_response(info, code, message, status, sender=True, extra_headers=None)
     if protocol == "json":
         key = "Message" if service == "secretsmanager" else "message"
         body = json.dumps({"__type": code, key: message}).encode("utf-8")
-        headers.append(("Content-Type", "application/x-amz-json-1.1"))
+        if service in QUERY_COMPATIBLE:
+            qcode, status = JSON_TO_QUERY.get(code, (code, status))
+            headers.append(("x-amzn-query-error", "%s;%s" % (qcode, "Sender" if sender else "Receiver")))
+            headers.append(("Content-Type", "application/x-amz-json-1.0"))
+        else:
+            headers.append(("Content-Type", "application/x-amz-json-1.1"))
     elif protocol == "ec2":
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'

@@ -163,7 +163,18 @@ class Runtime:
         self.server.faults.reset_counters()
         self.server.ready = True
         self._write_state()
+        threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         return self
+
+    def _warm_up(self):
+        """Import moto's EC2 backend (about 2 s) now rather than on the
+        first EC2 or subnet-group call."""
+        try:
+            from moto.ec2.models import ec2_backends
+
+            ec2_backends[self.server.account_id][self.region].get_default_subnets()
+        except Exception as e:
+            self.errors.append("warm-up: %r" % e)
 
     def export_lines(self):
         return ["export %s=%s" % (k, shlex.quote(str(v))) for k, v in self.exports.items()]

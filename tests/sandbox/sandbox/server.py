@@ -111,6 +111,39 @@ class _Server(ThreadedWSGIServer):
             log("handler error: " + traceback.format_exc(limit=3))
 
 
+# The raw body of the request being handled on this thread, for moto's
+# signature re-check (Flask has consumed form bodies by then).
+_CURRENT = threading.local()
+
+
+def _patch_moto_signature_check():
+    """moto re-checks signatures with botocore's SigV4Auth, which leaves out
+    headers such as User-Agent even when the client signed them; make it
+    sign exactly the client's SignedHeaders (as AWS does)."""
+    from moto.iam import access_control
+
+    from .sigv4 import _ExactSigV4
+
+    def _create_auth(self, credentials):
+        signed = self._get_string_between("SignedHeaders=", ",", self._headers["Authorization"]).split(";")
+        return _ExactSigV4(credentials, self._service, self._region, [h.strip().lower() for h in signed if h.strip()])
+
+    def _create_aws_request(self):
+        from botocore.awsrequest import AWSRequest
+
+        signed = [h.strip().lower() for h in self._get_string_between("SignedHeaders=", ",", self._headers["Authorization"]).split(";")]
+        headers = self._create_headers_for_aws_request(signed, self._headers)
+        body = getattr(_CURRENT, "body", None)
+        if body is None:
+            body = self._body or self._data
+        request = AWSRequest(method=self._method, url=self._path, data=body, headers=headers)
+        request.context["timestamp"] = self._headers.get("X-Amz-Date") or self._headers.get("x-amz-date")
+        return request
+
+    access_control.IAMRequest._create_auth = _create_auth
+    access_control.IAMRequest._create_aws_request = _create_aws_request
+
+
 class SandboxServer:
     """moto + ElastiCache model + faults + control API on one port."""
 
@@ -150,6 +183,7 @@ class SandboxServer:
     def start(self):
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        _patch_moto_signature_check()
         elasticache.install(self.world)
         self.moto_app = DomainDispatcherApplication(create_backend_app)
         self._bootstrap()
@@ -216,7 +250,7 @@ class SandboxServer:
         trust = json.dumps(
             {
                 "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % self.account_id}, "Action": "sts:AssumeRole"}],
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::%s:root" % self.account_id, arn]}, "Action": "sts:AssumeRole"}],
             }
         )
         role = call("CreateRole", RoleName="sandbox-admin", AssumeRolePolicyDocument=trust)
@@ -261,6 +295,8 @@ class SandboxServer:
         if info.service not in awsproto.SERVICE_PROTOCOL or info.service == "pricing":
             return self._error(start_response, info, "UnknownOperationException" if info.protocol == "json" else "InvalidAction", "The sandbox does not serve the %s service." % (info.service or "requested"), 400)
         status, headers, body = self._call_moto(environ)
+        if status in (401, 403) and info.protocol == "json" and body[:200].lstrip().startswith(b"<"):
+            status, headers, body = self._json_auth_error(info, status, body)
         if answer is not None and answer.kind == "truncate":
             cut = body[: max(1, len(body) // 2)] if body else b""
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
@@ -276,17 +312,39 @@ class SandboxServer:
             captured["headers"] = headers
             return lambda data: None
 
-        chunks = self.moto_app(environ, sr)
+        _CURRENT.body = environ.get("sandbox.body", b"")
         try:
-            body = b"".join(chunks)
+            chunks = self.moto_app(environ, sr)
+            try:
+                body = b"".join(chunks)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
         finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+            _CURRENT.body = None
         status = int(captured["status"].split(" ", 1)[0])
         headers = [(k, v) for k, v in captured["headers"] if k.lower() not in ("content-length", "date", "server", "connection")]
         headers.append(("Content-Length", str(len(body))))
         return status, headers, body
+
+    @staticmethod
+    def _json_auth_error(info, status, body):
+        """moto answers its IAM authorisation failures in XML for every
+        service; JSON services say AccessDeniedException (400) in JSON."""
+        try:
+            root = ET.fromstring(body)
+            code = root.findtext(".//{*}Code") or root.findtext(".//Code") or "AccessDenied"
+            message = root.findtext(".//{*}Message") or root.findtext(".//Message") or ""
+        except ET.ParseError:
+            code, message = "AccessDenied", body.decode("utf-8", "replace")
+        json_code = {
+            "AccessDenied": "AccessDeniedException",
+            "SignatureDoesNotMatch": "InvalidSignatureException",
+            "InvalidClientTokenId": "UnrecognizedClientException",
+        }.get(code, code)
+        st, headers, out = awsproto.error_response(info, json_code, message, 400)
+        return st, headers, out
 
     def _error(self, start_response, info, code, message, status, sender=True):
         status, headers, body = awsproto.error_response(info, code, message, status, sender=sender)
