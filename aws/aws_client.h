@@ -45,6 +45,13 @@ struct aws_client_options {
     int max_attempts;         /* 0: AWS_MAX_ATTEMPTS / max_attempts / 3 */
     long timeout_ms;          /* per attempt; 0: http default */
     unsigned int rand_seed;   /* 0: seeded from the clock (tests fix it) */
+    /* Additions. Length of the back-off unit ("1 s" in the formula); 0 =
+     * 1000 ms. Tests shrink it so retries do not wait for real seconds. */
+    unsigned int backoff_unit_ms;
+    /* One line per attempt to stderr: service, operation, URL, status or
+     * transport error, time, attempt, request id; and each retry with its
+     * delay. Never headers or bodies. */
+    bool verbose;
 };
 
 struct aws_request {
@@ -54,7 +61,9 @@ struct aws_request {
     json_t *json;               /* JSON body; reference passes to the call; NULL = {} */
     bool unsigned_request;      /* AssumeRoleWithWebIdentity, SSO */
     const char *region;         /* override the client region (rare) */
-    /* Optional: told before each retry (progress displays). */
+    /* Optional: told before each retry (progress displays), with the
+     * error that caused it, the number of the coming attempt and the
+     * computed delay. It may cancel the call (aws_call_cancel). */
     void (*on_retry)(const struct aws_error *why, int next_attempt, uint64_t delay_ms, void *arg);
 };
 
@@ -83,11 +92,14 @@ void aws_client_free(struct aws_client *c);
 
 /* Start a call. Never calls cb synchronously; configuration errors are
  * delivered through cb as well. The handle stays valid until cb returns
- * without chaining, or until aws_call_cancel. */
+ * without chaining, or until aws_call_cancel. Takes req->query / req->json
+ * in every case (NULL is returned only for a NULL client, request or cb). */
 struct aws_call *aws_client_call(struct aws_client *c, struct aws_request *req, aws_call_cb cb,
                                  void *arg);
 /* From inside cb: issue another request on the same handle (next page of
- * a paginated call). The same cb/arg get its response. */
+ * a paginated call). The same cb/arg get its response. Attempts, skew and
+ * token retries start afresh for it. Called anywhere else it only frees
+ * req's body. */
 void aws_call_next(struct aws_call *call, struct aws_request *req);
 /* Abort; cb is not called afterwards. Safe from inside any callback. */
 void aws_call_cancel(struct aws_call *call);

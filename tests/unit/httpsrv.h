@@ -104,7 +104,7 @@ struct srv {
     struct srv_conn *conns;
 };
 
-static const char *srv_hdr(const struct srv_req *r, const char *name)
+static inline const char *srv_hdr(const struct srv_req *r, const char *name)
 {
     for (size_t i = 0; i < r->nhdr; i++)
         if (strcasecmp(r->names[i], name) == 0)
@@ -112,7 +112,7 @@ static const char *srv_hdr(const struct srv_req *r, const char *name)
     return NULL;
 }
 
-static size_t srv_hdr_count(const struct srv_req *r, const char *name)
+static inline size_t srv_hdr_count(const struct srv_req *r, const char *name)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->nhdr; i++)
@@ -121,7 +121,7 @@ static size_t srv_hdr_count(const struct srv_req *r, const char *name)
     return n;
 }
 
-static void srv_req_free(struct srv_req *r)
+static inline void srv_req_free(struct srv_req *r)
 {
     free(r->method);
     free(r->target);
@@ -134,7 +134,7 @@ static void srv_req_free(struct srv_req *r)
     free(r);
 }
 
-static void srv_conn_close(struct srv_conn *c, bool reset)
+static inline void srv_conn_close(struct srv_conn *c, bool reset)
 {
     struct srv *s = c->s;
     for (struct srv_conn **p = &s->conns; *p; p = &(*p)->next)
@@ -160,10 +160,10 @@ static void srv_conn_close(struct srv_conn *c, bool reset)
     free(c);
 }
 
-static void srv_conn_io(int fd, int revents, void *arg);
+static inline void srv_conn_io(int fd, int revents, void *arg);
 
 /* Write what we can; returns false when the connection was closed. */
-static bool srv_flush(struct srv_conn *c)
+static inline bool srv_flush(struct srv_conn *c)
 {
     while (c->out.len > 0) {
         ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
@@ -183,7 +183,7 @@ static bool srv_flush(struct srv_conn *c)
     return true;
 }
 
-static const char *srv_reason(int status)
+static inline const char *srv_reason(int status)
 {
     switch (status) {
     case 200:
@@ -210,8 +210,8 @@ static const char *srv_reason(int status)
 }
 
 /* Queue the answer; returns false when the connection is gone. */
-static bool srv_send(struct srv_conn *c, const struct srv_resp *r, const char *headers,
-                     const char *body)
+static inline bool srv_send(struct srv_conn *c, const struct srv_resp *r, const char *headers,
+                            const char *body)
 {
     switch (r->action) {
     case SRV_RESET:
@@ -243,7 +243,7 @@ static bool srv_send(struct srv_conn *c, const struct srv_resp *r, const char *h
     return srv_flush(c);
 }
 
-static void srv_delayed(void *arg)
+static inline void srv_delayed(void *arg)
 {
     struct srv_pending *p = arg;
     struct srv_conn *c = p->conn;
@@ -260,7 +260,7 @@ static void srv_delayed(void *arg)
 
 /* Parse one complete request from c->in; returns it, or NULL when more
  * bytes are needed. *bad is set on a malformed request. */
-static struct srv_req *srv_parse(struct srv_conn *c, bool *bad)
+static inline struct srv_req *srv_parse(struct srv_conn *c, bool *bad)
 {
     *bad = false;
     if (c->in.len > 0 && !(c->in.data[0] >= 'A' && c->in.data[0] <= 'Z')) {
@@ -318,7 +318,7 @@ static struct srv_req *srv_parse(struct srv_conn *c, bool *bad)
     return r;
 }
 
-static void srv_conn_io(int fd, int revents, void *arg)
+static inline void srv_conn_io(int fd, int revents, void *arg)
 {
     struct srv_conn *c = arg;
     (void)fd;
@@ -384,7 +384,7 @@ static void srv_conn_io(int fd, int revents, void *arg)
     }
 }
 
-static void srv_accept(int fd, int revents, void *arg)
+static inline void srv_accept(int fd, int revents, void *arg)
 {
     struct srv *s = arg;
     (void)revents;
@@ -405,7 +405,7 @@ static void srv_accept(int fd, int revents, void *arg)
     }
 }
 
-static struct srv *srv_start(struct loop *l, srv_handler h, void *arg)
+static inline struct srv *srv_start(struct loop *l, srv_handler h, void *arg)
 {
     struct srv *s = mem_xcalloc(1, sizeof(*s));
     s->l = l;
@@ -435,7 +435,7 @@ static struct srv *srv_start(struct loop *l, srv_handler h, void *arg)
     return s;
 }
 
-static void srv_reset_log(struct srv *s)
+static inline void srv_reset_log(struct srv *s)
 {
     for (size_t i = 0; i < s->nreqs; i++)
         srv_req_free(s->reqs[i]);
@@ -443,13 +443,13 @@ static void srv_reset_log(struct srv *s)
 }
 
 /* Close every client connection (the client's cached ones die). */
-static void srv_drop_connections(struct srv *s)
+static inline void srv_drop_connections(struct srv *s)
 {
     while (s->conns)
         srv_conn_close(s->conns, false);
 }
 
-static void srv_stop(struct srv *s)
+static inline void srv_stop(struct srv *s)
 {
     if (!s)
         return;
@@ -461,7 +461,7 @@ static void srv_stop(struct srv *s)
 }
 
 /* A port on 127.0.0.1 where nothing listens (bound, then closed). */
-static int srv_dead_port(void)
+static inline int srv_dead_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a;
