@@ -893,7 +893,7 @@ struct aws_call *aws_client_call(struct aws_client *c, struct aws_request *req, 
     return call;
 }
 
-void aws_call_next(struct aws_call *call, struct aws_request *req)
+void aws_client_call_next(struct aws_call *call, struct aws_request *req)
 {
     if (!req)
         return;
@@ -911,7 +911,7 @@ void aws_call_next(struct aws_call *call, struct aws_request *req)
     call->chained = true;
 }
 
-void aws_call_cancel(struct aws_call *call)
+void aws_client_call_cancel(struct aws_call *call)
 {
     if (!call || call->cancelled)
         return;

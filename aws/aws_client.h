@@ -100,9 +100,19 @@ struct aws_call *aws_client_call(struct aws_client *c, struct aws_request *req, 
  * a paginated call). The same cb/arg get its response. Attempts, skew and
  * token retries start afresh for it. Called anywhere else it only frees
  * req's body. */
-void aws_call_next(struct aws_call *call, struct aws_request *req);
+void aws_client_call_next(struct aws_call *call, struct aws_request *req);
+static inline void aws_call_next(struct aws_call *call, struct aws_request *req)
+{
+    aws_client_call_next(call, req);
+}
 /* Abort; cb is not called afterwards. Safe from inside any callback. */
-void aws_call_cancel(struct aws_call *call);
+void aws_client_call_cancel(struct aws_call *call);
+static inline void aws_call_cancel(struct aws_call *call)
+{
+    aws_client_call_cancel(call);
+}
+/* (aws_call_next/aws_call_cancel are the names callers use; the exported
+ * symbols carry the module prefix, aws_client_call_next/_cancel.) */
 
 const char *aws_client_region(const struct aws_client *c);
 /* Endpoint in use for a service (after overrides). Caller frees. */
