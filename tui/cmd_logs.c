@@ -370,7 +370,7 @@ static int cmd_logs_parse(struct cmd_logs *c, int argc, char **argv, int64_t now
     int opt;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+fih", cmd_logs_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "fih", cmd_logs_options, NULL)) != -1) {
         switch (opt) {
         case OPT_SLOW:
             c->slow = true;
