@@ -1031,7 +1031,7 @@ static void tail_on_error(struct tail *t, const struct aws_error *err)
         }
         return;
     }
-    uint64_t d = transient ? tail_next_backoff(t, err->throttling) : s->o.backoff_max_ms;
+    uint64_t d = tail_next_backoff(t, err->throttling);
     t->backoff = d;
     tail_notify(t, TAIL_NOTICE_ERROR, NULL, err, t->last_error, d);
     if (s->stopped)
