@@ -39,6 +39,7 @@
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "aws/sts.h"
+#include "aws/svc.h"
 
 extern char **environ;
 
@@ -1088,19 +1089,48 @@ static bool creds_role_setup(struct creds_job *j)
 
 static void creds_role_call(struct creds_job *j, const char *token_code);
 
-static void creds_role_sts_done(const struct sts_assume_role_out *out, const struct aws_error *err,
-                                void *arg)
+/* An STS answer for AssumeRole or AssumeRoleWithWebIdentity. */
+static void creds_sts_answer(struct creds_job *j, struct aws_response *resp, bool webid,
+                             const char *what, const char *role)
+{
+    j->call = NULL;
+    if (resp->err.kind != AWS_ERR_NONE) {
+        creds_fail_from(j, &resp->err, "%s (%s)", what, role ? role : "?");
+        creds_job_done(j);
+        return;
+    }
+    struct aws_error e;
+    aws_error_init(&e);
+    if (webid) {
+        struct sts_web_identity_out out;
+        if (sts_parse_web_identity(resp->result, &out, &e) == 0) {
+            creds_copy_credentials(&j->out, &out.credentials);
+            j->have_out = true;
+        }
+        sts_web_identity_out_free(&out);
+    } else {
+        struct sts_assume_role_out out;
+        if (sts_parse_assume_role(resp->result, &out, &e) == 0) {
+            creds_copy_credentials(&j->out, &out.credentials);
+            j->have_out = true;
+        }
+        sts_assume_role_out_free(&out);
+    }
+    if (!j->have_out) {
+        e.http_status = resp->http_status;
+        snprintf(e.request_id, sizeof(e.request_id), "%s", resp->request_id);
+        creds_fail_from(j, &e, "%s (%s)", what, role ? role : "?");
+    }
+    aws_error_clear(&e);
+    creds_job_done(j);
+}
+
+static void creds_role_sts_done(struct aws_response *resp, void *arg)
 {
     struct creds_job *j = arg;
-    j->call = NULL;
-    if (err) {
-        creds_fail_from(j, err, "assume-role profile '%s' (%s)", j->p->profile,
-                        creds_pget(j->p, "role_arn"));
-    } else {
-        creds_copy_credentials(&j->out, &out->credentials);
-        j->have_out = true;
-    }
-    creds_job_done(j);
+    char what[160];
+    snprintf(what, sizeof(what), "assume-role profile '%s'", j->p->profile);
+    creds_sts_answer(j, resp, false, what, creds_pget(j->p, "role_arn"));
 }
 
 static void creds_role_mfa_answer(const char *answer, void *done_arg)
@@ -1155,7 +1185,12 @@ static void creds_role_call(struct creds_job *j, const char *token_code)
         }
         in.duration_seconds = (int)v;
     }
-    j->call = sts_assume_role(p->sts, &in, creds_role_sts_done, j);
+    struct aws_request req;
+    memset(&req, 0, sizeof(req));
+    req.svc = &svc_sts;
+    req.op = "AssumeRole";
+    req.query = sts_assume_role_params(&in);
+    j->call = aws_client_call(p->sts, &req, creds_role_sts_done, j);
 }
 
 static void creds_role_src_done(const struct aws_credentials *c, const struct aws_error *err,
@@ -1220,19 +1255,11 @@ static const char *creds_webid_get(struct creds_provider *p, const char *env, co
     return creds_pget(p, key);
 }
 
-static void creds_webid_done(const struct sts_web_identity_out *out, const struct aws_error *err,
-                             void *arg)
+static void creds_webid_done(struct aws_response *resp, void *arg)
 {
     struct creds_job *j = arg;
-    j->call = NULL;
-    if (err) {
-        creds_fail_from(j, err, "web identity (%s)",
-                        creds_webid_get(j->p, "AWS_ROLE_ARN", "role_arn"));
-    } else {
-        creds_copy_credentials(&j->out, &out->credentials);
-        j->have_out = true;
-    }
-    creds_job_done(j);
+    creds_sts_answer(j, resp, true, "web identity",
+                     creds_webid_get(j->p, "AWS_ROLE_ARN", "role_arn"));
 }
 
 static enum creds_res creds_webid_start(struct creds_job *j)
@@ -1268,8 +1295,8 @@ static enum creds_res creds_webid_start(struct creds_job *j)
     if (!p->sts) {
         struct aws_error err;
         aws_error_init(&err);
-        /* Unsigned calls: the client never asks its provider. */
-        p->sts = creds_sts_client(p, p, &err);
+        /* AssumeRoleWithWebIdentity is unsigned: no provider needed. */
+        p->sts = creds_sts_client(p, NULL, &err);
         if (!p->sts) {
             mem_free_secret(token);
             creds_fail_from(j, &err, "web identity");
@@ -1288,7 +1315,13 @@ static enum creds_res creds_webid_start(struct creds_job *j)
     in.role_arn = role;
     in.role_session_name = name;
     in.web_identity_token = token;
-    j->call = sts_assume_role_with_web_identity(p->sts, &in, creds_webid_done, j);
+    struct aws_request req;
+    memset(&req, 0, sizeof(req));
+    req.svc = &svc_sts;
+    req.op = "AssumeRoleWithWebIdentity";
+    req.query = sts_web_identity_params(&in);
+    req.unsigned_request = true;
+    j->call = aws_client_call(p->sts, &req, creds_webid_done, j);
     mem_free_secret(token);
     return CR_PENDING;
 }
@@ -1728,6 +1761,41 @@ static void creds_proc_finish(struct creds_proc *pr, int status)
     creds_job_done(j);
 }
 
+/* PATH lookup like execvp: a name with a '/' is used as is. NULL with
+ * errno set when there is no executable file. */
+static char *creds_find_program(const char *name)
+{
+    if (!*name) {
+        errno = ENOENT;
+        return NULL;
+    }
+    if (strchr(name, '/')) {
+        if (access(name, X_OK) == 0)
+            return mem_xstrdup(name);
+        return NULL;
+    }
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    int first_err = ENOENT;
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        char *cand = n ? mem_xasprintf("%.*s/%s", (int)n, path, name) : mem_xasprintf("./%s", name);
+        struct stat st;
+        if (access(cand, X_OK) == 0 && stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+            return cand;
+        }
+        if (errno == EACCES)
+            first_err = EACCES;
+        free(cand);
+        path += n;
+        if (*path == ':')
+            path++;
+    }
+    errno = first_err;
+    return NULL;
+}
+
 static enum creds_res creds_process_start(struct creds_job *j)
 {
     struct creds_provider *p = j->p;
@@ -1745,6 +1813,17 @@ static enum creds_res creds_process_start(struct creds_job *j)
         profile_shell_words_free(argv);
         return CR_DONE;
     }
+    /* Find the program first, as a shell would: a clear error for a
+     * missing command whatever the spawn implementation reports. */
+    char *prog = creds_find_program(argv[0]);
+    if (!prog) {
+        int e = errno;
+        creds_job_fail(j, AWS_ERR_CREDENTIALS, "CredentialProcessFailed",
+                       "credential_process for profile '%s': cannot run '%s': %s", p->profile,
+                       argv[0], strerror(e));
+        profile_shell_words_free(argv);
+        return CR_DONE;
+    }
     int out[2] = {-1, -1}, err[2] = {-1, -1};
     if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
         int e = errno;
@@ -1755,6 +1834,7 @@ static enum creds_res creds_process_start(struct creds_job *j)
                 close(err[i]);
         }
         profile_shell_words_free(argv);
+        free(prog);
         creds_job_fail(j, AWS_ERR_INTERNAL, "Pipe", "cannot create a pipe: %s", strerror(e));
         return CR_DONE;
     }
@@ -1780,7 +1860,8 @@ static enum creds_res creds_process_start(struct creds_job *j)
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                       POSIX_SPAWN_SETSIGDEF);
     pid_t pid = 0;
-    int rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
+    int rc = posix_spawn(&pid, prog, &fa, &at, argv, environ);
+    free(prog);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     close(out[1]);

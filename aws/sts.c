@@ -9,6 +9,172 @@
 #include "aws/query.h"
 #include "aws/svc.h"
 
+/* ---- request builders ---- */
+
+struct query_params *sts_get_caller_identity_params(void)
+{
+    return query_params_new("GetCallerIdentity", svc_sts.api_version);
+}
+
+struct query_params *sts_assume_role_params(const struct sts_assume_role_in *in)
+{
+    struct query_params *q = query_params_new("AssumeRole", svc_sts.api_version);
+    query_add(q, "RoleArn", in->role_arn ? in->role_arn : "");
+    query_add(q, "RoleSessionName", in->role_session_name ? in->role_session_name : "");
+    if (in->policy)
+        query_add(q, "Policy", in->policy);
+    if (in->duration_seconds > 0)
+        query_add_int(q, "DurationSeconds", in->duration_seconds);
+    if (in->external_id)
+        query_add(q, "ExternalId", in->external_id);
+    if (in->serial_number)
+        query_add(q, "SerialNumber", in->serial_number);
+    if (in->token_code)
+        query_add_secret(q, "TokenCode", in->token_code);
+    if (in->source_identity)
+        query_add(q, "SourceIdentity", in->source_identity);
+    return q;
+}
+
+struct query_params *sts_web_identity_params(const struct sts_web_identity_in *in)
+{
+    struct query_params *q = query_params_new("AssumeRoleWithWebIdentity", svc_sts.api_version);
+    query_add(q, "RoleArn", in->role_arn ? in->role_arn : "");
+    query_add(q, "RoleSessionName", in->role_session_name ? in->role_session_name : "");
+    query_add_secret(q, "WebIdentityToken", in->web_identity_token ? in->web_identity_token : "");
+    if (in->provider_id)
+        query_add(q, "ProviderId", in->provider_id);
+    if (in->policy)
+        query_add(q, "Policy", in->policy);
+    if (in->duration_seconds > 0)
+        query_add_int(q, "DurationSeconds", in->duration_seconds);
+    return q;
+}
+
+/* ---- response parsers ---- */
+
+static int sts_missing(struct aws_error *err, const char *op, const char *what)
+{
+    aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse", "the answer has no %s", what);
+    snprintf(err->service, sizeof(err->service), "%s", svc_sts.name);
+    snprintf(err->operation, sizeof(err->operation), "%s", op);
+    return -1;
+}
+
+/* <Credentials> of AssumeRole / AssumeRoleWithWebIdentity; false when
+ * incomplete. The secrets are wiped from the XML text nodes. */
+static bool sts_read_credentials(const xmlNode *result, struct aws_credentials *c)
+{
+    xmlNode *n = result ? query_child(result, "Credentials") : NULL;
+    if (!n)
+        return false;
+    c->access_key_id = query_text(n, "AccessKeyId");
+    c->secret_access_key = query_text(n, "SecretAccessKey");
+    c->session_token = query_text(n, "SessionToken");
+    c->expiration_ms = query_time(n, "Expiration");
+    static const char *const secret_nodes[] = {"SecretAccessKey", "SessionToken"};
+    for (size_t i = 0; i < 2; i++) {
+        xmlNode *s = query_child(n, secret_nodes[i]);
+        for (xmlNode *t = s ? s->children : NULL; t; t = t->next)
+            if (t->content)
+                mem_wipe(t->content, strlen((const char *)t->content));
+    }
+    return c->access_key_id && *c->access_key_id && c->secret_access_key && *c->secret_access_key &&
+           c->session_token && *c->session_token && c->expiration_ms > 0;
+}
+
+void sts_caller_identity_free(struct sts_caller_identity *out)
+{
+    if (!out)
+        return;
+    free(out->account);
+    free(out->arn);
+    free(out->user_id);
+    memset(out, 0, sizeof(*out));
+}
+
+int sts_parse_caller_identity(const xmlNode *result, struct sts_caller_identity *out,
+                              struct aws_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (result) {
+        out->account = query_text(result, "Account");
+        out->arn = query_text(result, "Arn");
+        out->user_id = query_text(result, "UserId");
+    }
+    if (!out->account || !*out->account || !out->arn || !*out->arn) {
+        sts_caller_identity_free(out);
+        return sts_missing(err, "GetCallerIdentity", "Account and Arn");
+    }
+    return 0;
+}
+
+void sts_assume_role_out_free(struct sts_assume_role_out *out)
+{
+    if (!out)
+        return;
+    creds_free_credentials(&out->credentials);
+    free(out->assumed_role_arn);
+    free(out->assumed_role_id);
+    free(out->source_identity);
+    memset(out, 0, sizeof(*out));
+}
+
+int sts_parse_assume_role(const xmlNode *result, struct sts_assume_role_out *out,
+                          struct aws_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->packed_policy_size = -1;
+    bool ok = sts_read_credentials(result, &out->credentials);
+    if (result) {
+        out->packed_policy_size = query_int(result, "PackedPolicySize", -1);
+        out->assumed_role_arn = query_text(result, "AssumedRoleUser/Arn");
+        out->assumed_role_id = query_text(result, "AssumedRoleUser/AssumedRoleId");
+        out->source_identity = query_text(result, "SourceIdentity");
+    }
+    if (!ok) {
+        sts_assume_role_out_free(out);
+        return sts_missing(err, "AssumeRole", "complete Credentials");
+    }
+    return 0;
+}
+
+void sts_web_identity_out_free(struct sts_web_identity_out *out)
+{
+    if (!out)
+        return;
+    creds_free_credentials(&out->credentials);
+    free(out->assumed_role_arn);
+    free(out->assumed_role_id);
+    free(out->subject_from_web_identity_token);
+    free(out->provider);
+    free(out->audience);
+    free(out->source_identity);
+    memset(out, 0, sizeof(*out));
+}
+
+int sts_parse_web_identity(const xmlNode *result, struct sts_web_identity_out *out,
+                           struct aws_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    bool ok = sts_read_credentials(result, &out->credentials);
+    if (result) {
+        out->assumed_role_arn = query_text(result, "AssumedRoleUser/Arn");
+        out->assumed_role_id = query_text(result, "AssumedRoleUser/AssumedRoleId");
+        out->subject_from_web_identity_token = query_text(result, "SubjectFromWebIdentityToken");
+        out->provider = query_text(result, "Provider");
+        out->audience = query_text(result, "Audience");
+        out->source_identity = query_text(result, "SourceIdentity");
+    }
+    if (!ok) {
+        sts_web_identity_out_free(out);
+        return sts_missing(err, "AssumeRoleWithWebIdentity", "complete Credentials");
+    }
+    return 0;
+}
+
+/* ---- typed calls ---- */
+
 enum sts_op {
     STS_GET_CALLER_IDENTITY,
     STS_ASSUME_ROLE,
@@ -25,7 +191,7 @@ struct sts_ctx {
     void *arg;
 };
 
-static void sts_fail(struct sts_ctx *x, const struct aws_error *err)
+static void sts_deliver_error(struct sts_ctx *x, const struct aws_error *err)
 {
     switch (x->op) {
     case STS_GET_CALLER_IDENTITY:
@@ -40,128 +206,50 @@ static void sts_fail(struct sts_ctx *x, const struct aws_error *err)
     }
 }
 
-/* A 2xx answer without what the operation must return. */
-static void sts_malformed(struct sts_ctx *x, const struct aws_response *resp, const char *op,
-                          const char *what)
-{
-    struct aws_error e;
-    aws_error_init(&e);
-    aws_error_set(&e, AWS_ERR_PARSE, "MalformedResponse", "the answer has no %s", what);
-    snprintf(e.service, sizeof(e.service), "%s", svc_sts.name);
-    snprintf(e.operation, sizeof(e.operation), "%s", op);
-    e.http_status = resp->http_status;
-    e.attempts = resp->attempts;
-    snprintf(e.request_id, sizeof(e.request_id), "%s", resp->request_id);
-    sts_fail(x, &e);
-    aws_error_clear(&e);
-}
-
-/* <Credentials> of AssumeRole / AssumeRoleWithWebIdentity; false when
- * incomplete. */
-static bool sts_read_credentials(const xmlNode *result, struct aws_credentials *c)
-{
-    xmlNode *n = query_child(result, "Credentials");
-    if (!n)
-        return false;
-    c->access_key_id = query_text(n, "AccessKeyId");
-    c->secret_access_key = query_text(n, "SecretAccessKey");
-    c->session_token = query_text(n, "SessionToken");
-    c->expiration_ms = query_time(n, "Expiration");
-    /* the secrets also live in the XML text nodes: wipe them there */
-    static const char *const secret_nodes[] = {"SecretAccessKey", "SessionToken"};
-    for (size_t i = 0; i < 2; i++) {
-        xmlNode *s = query_child(n, secret_nodes[i]);
-        for (xmlNode *t = s ? s->children : NULL; t; t = t->next)
-            if (t->content)
-                mem_wipe(t->content, strlen((const char *)t->content));
-    }
-    return c->access_key_id && *c->access_key_id && c->secret_access_key && *c->secret_access_key &&
-           c->session_token && c->expiration_ms > 0;
-}
-
-static void sts_identity_done(struct sts_ctx *x, struct aws_response *resp)
-{
-    struct sts_caller_identity out = {
-        .account = query_text(resp->result, "Account"),
-        .arn = query_text(resp->result, "Arn"),
-        .user_id = query_text(resp->result, "UserId"),
-    };
-    if (!out.account || !out.arn)
-        sts_malformed(x, resp, "GetCallerIdentity", "Account and Arn");
-    else
-        x->cb.identity(&out, NULL, x->arg);
-    free(out.account);
-    free(out.arn);
-    free(out.user_id);
-}
-
-static void sts_role_done(struct sts_ctx *x, struct aws_response *resp)
-{
-    struct sts_assume_role_out out;
-    memset(&out, 0, sizeof(out));
-    out.packed_policy_size = query_int(resp->result, "PackedPolicySize", -1);
-    bool ok = sts_read_credentials(resp->result, &out.credentials);
-    out.assumed_role_arn = query_text(resp->result, "AssumedRoleUser/Arn");
-    out.assumed_role_id = query_text(resp->result, "AssumedRoleUser/AssumedRoleId");
-    out.source_identity = query_text(resp->result, "SourceIdentity");
-    if (!ok)
-        sts_malformed(x, resp, "AssumeRole", "complete Credentials");
-    else
-        x->cb.role(&out, NULL, x->arg);
-    creds_free_credentials(&out.credentials);
-    free(out.assumed_role_arn);
-    free(out.assumed_role_id);
-    free(out.source_identity);
-}
-
-static void sts_webid_done(struct sts_ctx *x, struct aws_response *resp)
-{
-    struct sts_web_identity_out out;
-    memset(&out, 0, sizeof(out));
-    bool ok = sts_read_credentials(resp->result, &out.credentials);
-    out.assumed_role_arn = query_text(resp->result, "AssumedRoleUser/Arn");
-    out.assumed_role_id = query_text(resp->result, "AssumedRoleUser/AssumedRoleId");
-    out.subject_from_web_identity_token = query_text(resp->result, "SubjectFromWebIdentityToken");
-    out.provider = query_text(resp->result, "Provider");
-    out.audience = query_text(resp->result, "Audience");
-    out.source_identity = query_text(resp->result, "SourceIdentity");
-    if (!ok)
-        sts_malformed(x, resp, "AssumeRoleWithWebIdentity", "complete Credentials");
-    else
-        x->cb.webid(&out, NULL, x->arg);
-    creds_free_credentials(&out.credentials);
-    free(out.assumed_role_arn);
-    free(out.assumed_role_id);
-    free(out.subject_from_web_identity_token);
-    free(out.provider);
-    free(out.audience);
-    free(out.source_identity);
-}
-
 static void sts_done(struct aws_response *resp, void *arg)
 {
     struct sts_ctx *x = arg;
+    struct aws_error e;
+    aws_error_init(&e);
     if (resp->err.kind != AWS_ERR_NONE) {
-        sts_fail(x, &resp->err);
-    } else if (!resp->result) {
-        sts_malformed(x, resp,
-                      x->op == STS_GET_CALLER_IDENTITY ? "GetCallerIdentity"
-                      : x->op == STS_ASSUME_ROLE       ? "AssumeRole"
-                                                       : "AssumeRoleWithWebIdentity",
-                      "result element");
-    } else {
-        switch (x->op) {
-        case STS_GET_CALLER_IDENTITY:
-            sts_identity_done(x, resp);
-            break;
-        case STS_ASSUME_ROLE:
-            sts_role_done(x, resp);
-            break;
-        case STS_WEB_IDENTITY:
-            sts_webid_done(x, resp);
-            break;
-        }
+        sts_deliver_error(x, &resp->err);
+        free(x);
+        return;
     }
+    int rc = -1;
+    switch (x->op) {
+    case STS_GET_CALLER_IDENTITY: {
+        struct sts_caller_identity out;
+        rc = sts_parse_caller_identity(resp->result, &out, &e);
+        if (rc == 0)
+            x->cb.identity(&out, NULL, x->arg);
+        sts_caller_identity_free(&out);
+        break;
+    }
+    case STS_ASSUME_ROLE: {
+        struct sts_assume_role_out out;
+        rc = sts_parse_assume_role(resp->result, &out, &e);
+        if (rc == 0)
+            x->cb.role(&out, NULL, x->arg);
+        sts_assume_role_out_free(&out);
+        break;
+    }
+    case STS_WEB_IDENTITY: {
+        struct sts_web_identity_out out;
+        rc = sts_parse_web_identity(resp->result, &out, &e);
+        if (rc == 0)
+            x->cb.webid(&out, NULL, x->arg);
+        sts_web_identity_out_free(&out);
+        break;
+    }
+    }
+    if (rc != 0) {
+        e.http_status = resp->http_status;
+        e.attempts = resp->attempts;
+        snprintf(e.request_id, sizeof(e.request_id), "%s", resp->request_id);
+        sts_deliver_error(x, &e);
+    }
+    aws_error_clear(&e);
     free(x);
 }
 
@@ -177,59 +265,35 @@ static struct aws_call *sts_start(struct aws_client *c, struct sts_ctx *x, const
     return aws_client_call(c, &req, sts_done, x);
 }
 
+static struct sts_ctx *sts_ctx_new(enum sts_op op, void *arg)
+{
+    struct sts_ctx *x = mem_xcalloc(1, sizeof(*x));
+    x->op = op;
+    x->arg = arg;
+    return x;
+}
+
 struct aws_call *sts_get_caller_identity(struct aws_client *c, sts_get_caller_identity_cb cb,
                                          void *arg)
 {
-    struct sts_ctx *x = mem_xcalloc(1, sizeof(*x));
-    x->op = STS_GET_CALLER_IDENTITY;
+    struct sts_ctx *x = sts_ctx_new(STS_GET_CALLER_IDENTITY, arg);
     x->cb.identity = cb;
-    x->arg = arg;
-    struct query_params *q = query_params_new("GetCallerIdentity", svc_sts.api_version);
-    return sts_start(c, x, "GetCallerIdentity", q, false);
+    return sts_start(c, x, "GetCallerIdentity", sts_get_caller_identity_params(), false);
 }
 
 struct aws_call *sts_assume_role(struct aws_client *c, const struct sts_assume_role_in *in,
                                  sts_assume_role_cb cb, void *arg)
 {
-    struct sts_ctx *x = mem_xcalloc(1, sizeof(*x));
-    x->op = STS_ASSUME_ROLE;
+    struct sts_ctx *x = sts_ctx_new(STS_ASSUME_ROLE, arg);
     x->cb.role = cb;
-    x->arg = arg;
-    struct query_params *q = query_params_new("AssumeRole", svc_sts.api_version);
-    query_add(q, "RoleArn", in->role_arn ? in->role_arn : "");
-    query_add(q, "RoleSessionName", in->role_session_name ? in->role_session_name : "");
-    if (in->policy)
-        query_add(q, "Policy", in->policy);
-    if (in->duration_seconds > 0)
-        query_add_int(q, "DurationSeconds", in->duration_seconds);
-    if (in->external_id)
-        query_add(q, "ExternalId", in->external_id);
-    if (in->serial_number)
-        query_add(q, "SerialNumber", in->serial_number);
-    if (in->token_code)
-        query_add_secret(q, "TokenCode", in->token_code);
-    if (in->source_identity)
-        query_add(q, "SourceIdentity", in->source_identity);
-    return sts_start(c, x, "AssumeRole", q, false);
+    return sts_start(c, x, "AssumeRole", sts_assume_role_params(in), false);
 }
 
 struct aws_call *sts_assume_role_with_web_identity(struct aws_client *c,
                                                    const struct sts_web_identity_in *in,
                                                    sts_web_identity_cb cb, void *arg)
 {
-    struct sts_ctx *x = mem_xcalloc(1, sizeof(*x));
-    x->op = STS_WEB_IDENTITY;
+    struct sts_ctx *x = sts_ctx_new(STS_WEB_IDENTITY, arg);
     x->cb.webid = cb;
-    x->arg = arg;
-    struct query_params *q = query_params_new("AssumeRoleWithWebIdentity", svc_sts.api_version);
-    query_add(q, "RoleArn", in->role_arn ? in->role_arn : "");
-    query_add(q, "RoleSessionName", in->role_session_name ? in->role_session_name : "");
-    query_add_secret(q, "WebIdentityToken", in->web_identity_token ? in->web_identity_token : "");
-    if (in->provider_id)
-        query_add(q, "ProviderId", in->provider_id);
-    if (in->policy)
-        query_add(q, "Policy", in->policy);
-    if (in->duration_seconds > 0)
-        query_add_int(q, "DurationSeconds", in->duration_seconds);
-    return sts_start(c, x, "AssumeRoleWithWebIdentity", q, true);
+    return sts_start(c, x, "AssumeRoleWithWebIdentity", sts_web_identity_params(in), true);
 }

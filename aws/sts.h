@@ -78,4 +78,24 @@ struct aws_call *sts_assume_role_with_web_identity(struct aws_client *c,
                                                    const struct sts_web_identity_in *in,
                                                    sts_web_identity_cb cb, void *arg);
 
+/* Builders and parsers behind the calls above, for callers that drive
+ * aws_client_call() themselves (the credential chain: no allocation of
+ * its own per call, so aws_call_cancel() leaves nothing behind) and for
+ * tests with recorded responses. Builders return the query with Action
+ * and Version; parsers take the <OpResult> node and return 0, or -1 with
+ * err filled (AWS_ERR_PARSE) when what the operation must return is
+ * missing. Outputs are released with the matching _free. */
+struct query_params *sts_get_caller_identity_params(void);
+struct query_params *sts_assume_role_params(const struct sts_assume_role_in *in);
+struct query_params *sts_web_identity_params(const struct sts_web_identity_in *in);
+int sts_parse_caller_identity(const xmlNode *result, struct sts_caller_identity *out,
+                              struct aws_error *err);
+int sts_parse_assume_role(const xmlNode *result, struct sts_assume_role_out *out,
+                          struct aws_error *err);
+int sts_parse_web_identity(const xmlNode *result, struct sts_web_identity_out *out,
+                           struct aws_error *err);
+void sts_caller_identity_free(struct sts_caller_identity *out);
+void sts_assume_role_out_free(struct sts_assume_role_out *out);
+void sts_web_identity_out_free(struct sts_web_identity_out *out);
+
 #endif
