@@ -1,0 +1,242 @@
+/* rconn.h - one connection to one Redis node, driven by the event loop.
+ *
+ * Name resolution off the loop thread (rdns), non-blocking connect over
+ * every resolved address with a timeout, TLS with OpenSSL (verification on
+ * unless the TLS context is explicitly insecure; SNI and the certificate
+ * name check use the endpoint host name even when --connect-to sends the
+ * bytes elsewhere), AUTH (token, RBAC user + password, or an asynchronous
+ * credential provider with re-authentication before the credential
+ * expires), then a pipelined FIFO of commands with one callback and one
+ * latency figure per command and a timeout per command.
+ *
+ * RESP is read and written by hiredis (reader and argv formatter only; the
+ * socket, TLS and timers are ours). Every failure is classified
+ * (enum rconn_err) with a message for people that never contains a secret.
+ *
+ * A connection is single-use: once closed (by an error or by the owner) it
+ * stays closed, and the owner opens a new one. Callbacks never run from
+ * inside the function that submitted the work, except from rconn_close()
+ * (which fails what is pending with RCONN_ERR_CLOSED).
+ */
+#ifndef ELCUI_CORE_RCONN_H
+#define ELCUI_CORE_RCONN_H
+
+#include <hiredis/hiredis.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/loop.h"
+
+/* ---- errors ---- */
+
+enum rconn_err {
+    RCONN_OK = 0,
+    RCONN_ERR_DNS,             /* "dns": the name did not resolve */
+    RCONN_ERR_CONNECT_REFUSED, /* "connect-refused": nothing listens there */
+    RCONN_ERR_CONNECT_TIMEOUT, /* "connect-timeout": no answer to the TCP connect */
+    RCONN_ERR_CONNECT,         /* "connect": other connect failure (unreachable...) */
+    RCONN_ERR_TLS_HANDSHAKE,   /* "tls-handshake": TLS did not come up */
+    RCONN_ERR_TLS_VERIFY,      /* "tls-verify": certificate or name check failed */
+    RCONN_ERR_TLS_CONFIG,      /* "tls-config": bad CA file, no system store */
+    RCONN_ERR_AUTH_WRONGPASS,  /* "auth-wrongpass": token / password rejected */
+    RCONN_ERR_AUTH_NOAUTH,     /* "auth-noauth": server wants AUTH, none given */
+    RCONN_ERR_AUTH,            /* "auth": other AUTH failure (provider error...) */
+    RCONN_ERR_IO_RESET,        /* "io-reset": connection reset / broken */
+    RCONN_ERR_TIMEOUT,         /* "timeout": no reply in time */
+    RCONN_ERR_PROTOCOL,        /* "protocol": not RESP, or a reply too large */
+    RCONN_ERR_CLOSED,          /* "closed": closed by the peer or by the owner */
+    RCONN_ERR_REFUSED,         /* "refused": refused locally (rcluster safety) */
+    RCONN_ERR_USAGE,           /* "usage": bad argument (rcluster: unknown node...) */
+};
+
+#define RCONN_ERRMSG_MAX 512
+
+struct rconn_error {
+    enum rconn_err code;
+    char msg[RCONN_ERRMSG_MAX]; /* one line for people; never holds a secret */
+};
+
+/* Stable short name ("connect-refused"); for JSON and the doctor. */
+const char *rconn_err_name(enum rconn_err code);
+/* The usual cause in words, for on-call ("a security group drops..."). */
+const char *rconn_err_hint(enum rconn_err code);
+void rconn_error_set(struct rconn_error *e, enum rconn_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- TLS settings shared by many connections ---- */
+
+struct rconn_tls_options {
+    /* PEM CA bundle. NULL: $ELCUI_REDIS_CACERT when set, else the system
+     * trust store (which trusts ElastiCache's certificates). */
+    const char *cafile;
+    /* Turn certificate and host name verification off. Never implied; the
+     * caller shows it loudly (rconn_info.insecure). */
+    bool insecure;
+};
+
+struct rconn_tls;
+
+/* NULL with err (tls-config) when the CA file cannot be loaded. */
+struct rconn_tls *rconn_tls_new(const struct rconn_tls_options *o, struct rconn_error *err);
+struct rconn_tls *rconn_tls_ref(struct rconn_tls *t);
+void rconn_tls_unref(struct rconn_tls *t);
+bool rconn_tls_insecure(const struct rconn_tls *t);
+/* "system trust store" or the CA file path in use. */
+const char *rconn_tls_ca_source(const struct rconn_tls *t);
+
+/* ---- --connect-to rules (like curl's) ---- */
+
+struct rconn_routes;
+
+struct rconn_routes *rconn_routes_new(void);
+struct rconn_routes *rconn_routes_dup(const struct rconn_routes *r); /* NULL in, NULL out */
+void rconn_routes_free(struct rconn_routes *r);
+/* Add "HOST:PORT:ADDR:PORT" (IPv6 in brackets). An empty HOST or PORT on
+ * the left matches any; an empty ADDR or PORT on the right keeps the
+ * original. The first matching rule wins. -1 with err (usage) when bad. */
+int rconn_routes_add(struct rconn_routes *r, const char *spec, struct rconn_error *err);
+/* Where to connect for host:port. Returns true when a rule matched;
+ * addr and out_port are set either way (to the original when none matched). */
+bool rconn_routes_lookup(const struct rconn_routes *r, const char *host, int port,
+                         const char **addr, int *out_port);
+
+/* ---- credentials ---- */
+
+struct rconn_cred {
+    const char *user;        /* NULL or "": single-argument AUTH */
+    const char *secret;      /* token / password; NULL: no AUTH at all */
+    int64_t expires_wall_ms; /* 0: never expires (no re-authentication) */
+};
+
+struct rconn_cred_req;
+
+/* Asynchronous credential provider (e.g. IAM token minting). Called when
+ * a connection needs credentials and again before they expire. It must
+ * call rconn_cred_done(req, ...) exactly once, synchronously or later
+ * from a loop callback; the request stays valid until then even if the
+ * connection is gone. The provider wipes its own copy of the secret. */
+typedef void (*rconn_cred_fn)(struct rconn_cred_req *req, void *arg);
+/* cred NULL means failure; errmsg (no secret in it) says why. */
+void rconn_cred_done(struct rconn_cred_req *req, const struct rconn_cred *cred, const char *errmsg);
+/* True when the request is a re-authentication of a live connection. */
+bool rconn_cred_req_is_reauth(const struct rconn_cred_req *req);
+
+/* ---- the connection ---- */
+
+struct rconn;
+
+enum rconn_state {
+    RCONN_S_RESOLVING,
+    RCONN_S_CONNECTING,
+    RCONN_S_TLS,
+    RCONN_S_AUTH,
+    RCONN_S_READY,
+    RCONN_S_CLOSED,
+};
+
+const char *rconn_state_name(enum rconn_state s); /* "dns", "connect", "tls", "auth"... */
+
+enum rconn_event {
+    RCONN_EV_READY,         /* connected, TLS up, authenticated */
+    RCONN_EV_CLOSED,        /* closed by an error or the peer (err says why) */
+    RCONN_EV_REAUTH,        /* re-authenticated before the credential expired */
+    RCONN_EV_REAUTH_FAILED, /* re-authentication failed (err); will retry */
+};
+
+typedef void (*rconn_event_cb)(struct rconn *c, enum rconn_event ev, const struct rconn_error *err,
+                               void *arg);
+
+struct rconn_options {
+    const char *host; /* endpoint name: SNI, certificate check, labels */
+    int port;
+    struct rconn_tls *tls;             /* NULL: plain TCP (a reference is taken) */
+    const struct rconn_routes *routes; /* --connect-to rules, or NULL (read at open) */
+    uint64_t connect_timeout_ms;       /* per step (DNS, each address, TLS+AUTH); 0 = 5000 */
+    uint64_t command_timeout_ms;       /* default per command; 0 = 10000 */
+    const char *user;                  /* RBAC user, or NULL */
+    const char *password;              /* token/password, or NULL (copied, wiped after AUTH) */
+    rconn_cred_fn cred;                /* provider; when set, user/password are ignored */
+    void *cred_arg;
+    uint64_t reauth_margin_ms; /* re-auth this long before expiry; 0 = lifetime/5, max 60 s */
+    const char *client_name;   /* CLIENT SETNAME, or NULL */
+    size_t max_reply_bytes;    /* cap on one buffered reply; 0 = 512 MiB */
+    rconn_event_cb on_event;   /* may be NULL */
+    void *event_arg;
+};
+
+/* Start connecting. NULL only for unusable options (no host, bad port). */
+struct rconn *rconn_open(struct loop *l, const struct rconn_options *o);
+/* Fail every pending command with RCONN_ERR_CLOSED (their callbacks run
+ * now), then release the connection. Safe from inside any callback of this
+ * connection; the memory goes when the callback returns. No event fires. */
+void rconn_close(struct rconn *c);
+
+/* ---- commands ---- */
+
+#define RCONN_NO_TIMEOUT UINT64_MAX
+
+struct rconn_result {
+    const struct rconn_error *err; /* NULL when a reply arrived */
+    redisReply *reply;             /* the reply (may be an error reply); NULL with err */
+    uint64_t latency_us;           /* from write to reply (0 with err) */
+};
+
+typedef void (*rconn_reply_cb)(struct rconn *c, struct rconn_result *res, void *arg);
+
+/* Take ownership of the reply (free it with freeReplyObject()); otherwise
+ * it is freed when the callback returns. */
+redisReply *rconn_result_steal(struct rconn_result *res);
+
+/* Queue a command. Commands are written in order, pipelined (everything
+ * submitted before the loop next polls goes out in one write), and their
+ * callbacks run in the same order. timeout_ms 0 = the default,
+ * RCONN_NO_TIMEOUT = none. When the timeout passes the command fails with
+ * RCONN_ERR_TIMEOUT and the connection is closed (replies are positional,
+ * so it cannot be reused). Returns 0, or -1 when the connection is closed
+ * or the output cap is reached (the callback is then never called). */
+int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
+                       uint64_t timeout_ms, rconn_reply_cb cb, void *arg);
+/* Convenience: NULL-terminated list of C strings. */
+int rconn_command(struct rconn *c, rconn_reply_cb cb, void *arg, ...) __attribute__((sentinel));
+
+/* ---- state ---- */
+
+struct rconn_info {
+    enum rconn_state state;
+    enum rconn_state failed_at;      /* the step that failed (valid when error) */
+    const struct rconn_error *error; /* why it closed, NULL while alive */
+    const char *host;                /* endpoint name (SNI, verification) */
+    int port;
+    const char *connect_host; /* after --connect-to */
+    int connect_port;
+    bool routed;      /* a --connect-to rule applied */
+    const char *addr; /* "ip:port" connected to ("" before) */
+    bool tls;
+    bool insecure;           /* TLS without verification: show it loudly */
+    const char *tls_version; /* "TLSv1.3" ("" before / without TLS) */
+    const char *tls_cipher;
+    const char *peer_subject; /* server certificate subject */
+    const char *peer_issuer;
+    const char *verify_name;  /* the name or IP the certificate was checked against */
+    bool authenticated;       /* AUTH succeeded */
+    const char *user;         /* user authenticated as ("" = default user) */
+    const char *auth_warning; /* non-empty when AUTH was sent but not needed */
+    int64_t auth_expires_wall_ms;
+    unsigned reauths;                             /* successful re-authentications */
+    uint64_t dns_ms, connect_ms, tls_ms, auth_ms; /* step durations */
+    size_t pending;                               /* commands waiting for their reply */
+    uint64_t bytes_in, bytes_out;
+};
+
+/* Pointers stay valid until the connection changes state or is closed. */
+void rconn_get_info(const struct rconn *c, struct rconn_info *out);
+enum rconn_state rconn_state(const struct rconn *c);
+bool rconn_ready(const struct rconn *c);
+/* "host:port" as given (stable for the connection's life). */
+const char *rconn_name(const struct rconn *c);
+
+/* Microseconds on the monotonic clock (the latency clock). */
+uint64_t rconn_now_us(void);
+
+#endif
