@@ -13,6 +13,9 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,14 +34,14 @@ struct credsrv {
     char base[64]; /* "http://127.0.0.1:PORT" */
 };
 
-static uint64_t credsrv_mono_ms(void)
+static __attribute__((unused)) uint64_t credsrv_mono_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void credsrv_pause_ms(long ms)
+static __attribute__((unused)) void credsrv_pause_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
@@ -46,8 +49,9 @@ static void credsrv_pause_ms(long ms)
 }
 
 /* Repository root: $ELCUI_SRCDIR, else three levels above the test binary
- * (ROOT/BUILD/tests/test_x), else the current directory. */
-static int credsrv_script(char *out, size_t n)
+ * (ROOT/BUILD/tests/test_x), else the current directory; the first that
+ * holds rel. out gets ROOT/rel. */
+static __attribute__((unused)) int credsrv_find(const char *rel, char *out, size_t n)
 {
     const char *src = getenv("ELCUI_SRCDIR");
     char exe[PATH_MAX];
@@ -69,14 +73,14 @@ static int credsrv_script(char *out, size_t n)
     for (int i = 0; i < 3; i++) {
         if (!cands[i])
             continue;
-        snprintf(out, n, "%s/tests/tools/credserver.py", cands[i]);
+        snprintf(out, n, "%s/%s", cands[i], rel);
         if (access(out, R_OK) == 0)
             return 0;
     }
     return -1;
 }
 
-static void credsrv_write_atomic(const char *path, const char *text)
+static __attribute__((unused)) void credsrv_write_atomic(const char *path, const char *text)
 {
     char tmp[256];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -88,11 +92,11 @@ static void credsrv_write_atomic(const char *path, const char *text)
     rename(tmp, path);
 }
 
-static int credsrv_start(struct credsrv *s)
+static __attribute__((unused)) int credsrv_start(struct credsrv *s)
 {
     memset(s, 0, sizeof(*s));
     char script[PATH_MAX];
-    if (credsrv_script(script, sizeof(script)) != 0) {
+    if (credsrv_find("tests/tools/credserver.py", script, sizeof(script)) != 0) {
         fprintf(stderr, "credsrv: tests/tools/credserver.py not found (set ELCUI_SRCDIR)\n");
         return -1;
     }
@@ -138,7 +142,7 @@ static int credsrv_start(struct credsrv *s)
     return -1;
 }
 
-static void credsrv_stop(struct credsrv *s)
+static __attribute__((unused)) void credsrv_stop(struct credsrv *s)
 {
     if (s->pid > 0) {
         kill(s->pid, SIGTERM);
@@ -163,18 +167,18 @@ static void credsrv_stop(struct credsrv *s)
     }
 }
 
-static void credsrv_config(const struct credsrv *s, const char *json_text)
+static __attribute__((unused)) void credsrv_config(const struct credsrv *s, const char *json_text)
 {
     credsrv_write_atomic(s->config, json_text);
 }
 
-static void credsrv_log_clear(const struct credsrv *s)
+static __attribute__((unused)) void credsrv_log_clear(const struct credsrv *s)
 {
     credsrv_write_atomic(s->log, "");
 }
 
 /* All logged requests as a JSON array (caller json_decref). */
-static json_t *credsrv_log(const struct credsrv *s)
+static __attribute__((unused)) json_t *credsrv_log(const struct credsrv *s)
 {
     json_t *arr = json_array();
     FILE *f = fopen(s->log, "r");
@@ -195,7 +199,8 @@ static json_t *credsrv_log(const struct credsrv *s)
 
 /* Requests whose path equals path (NULL: any), optionally with a given
  * form Action; returns the count and the last one (borrowed from log). */
-static size_t credsrv_count(json_t *log, const char *path, const char *action, json_t **last)
+static __attribute__((unused)) size_t credsrv_count(json_t *log, const char *path,
+                                                    const char *action, json_t **last)
 {
     size_t n = 0, i;
     json_t *e;
@@ -219,10 +224,69 @@ static size_t credsrv_count(json_t *log, const char *path, const char *action, j
     return n;
 }
 
-static const char *credsrv_str(json_t *entry, const char *obj, const char *key)
+static __attribute__((unused)) const char *credsrv_str(json_t *entry, const char *obj,
+                                                       const char *key)
 {
     json_t *o = obj ? json_object_get(entry, obj) : entry;
     return json_string_value(json_object_get(o, key));
+}
+
+/* moto server (python3 -m moto.server) on a free 127.0.0.1 port, for
+ * checks against an independent STS implementation. Uses s->pid, s->port,
+ * s->base only. */
+static __attribute__((unused)) int credsrv_moto_start(struct credsrv *s)
+{
+    memset(s, 0, sizeof(*s));
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof(a);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    s->port = ntohs(a.sin_port);
+    close(fd);
+    char port[16];
+    snprintf(port, sizeof(port), "%d", s->port);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int dn = open("/dev/null", O_WRONLY);
+        if (dn >= 0) {
+            dup2(dn, 1);
+            dup2(dn, 2);
+        }
+        execlp("python3", "python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", port,
+               (char *)NULL);
+        _exit(127);
+    }
+    s->pid = pid;
+    snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
+    uint64_t deadline = credsrv_mono_ms() + 60000;
+    while (credsrv_mono_ms() < deadline) {
+        int c = socket(AF_INET, SOCK_STREAM, 0);
+        a.sin_port = htons((uint16_t)s->port);
+        int ok = c >= 0 && connect(c, (struct sockaddr *)&a, sizeof(a)) == 0;
+        if (c >= 0)
+            close(c);
+        if (ok)
+            return 0;
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            s->pid = 0;
+            fprintf(stderr, "credsrv: moto server exited at start\n");
+            return -1;
+        }
+        credsrv_pause_ms(50);
+    }
+    fprintf(stderr, "credsrv: moto server not listening within 60 s\n");
+    return -1;
 }
 
 #endif
