@@ -11,477 +11,492 @@
 
 /* ================= JSON readers ================= */
 
-static char *lg_str(const json_t *o, const char *key) {
-  json_t *v = json_object_get(o, key);
-  if (!json_is_string(v))
-    return NULL;
-  size_t n = json_string_length(v);
-  char *s = mem_xmalloc(n + 1);
-  memcpy(s, json_string_value(v), n);
-  s[n] = '\0';
-  return s;
+static char *lg_str(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v))
+        return NULL;
+    size_t n = json_string_length(v);
+    char *s = mem_xmalloc(n + 1);
+    memcpy(s, json_string_value(v), n);
+    s[n] = '\0';
+    return s;
 }
 
 /* Integer member in [min, max] (a real with an integral value counts). */
-static bool lg_i64(const json_t *o, const char *key, int64_t min, int64_t max,
-                   int64_t *out) {
-  json_t *v = json_object_get(o, key);
-  int64_t x;
-  if (json_is_integer(v)) {
-    x = (int64_t)json_integer_value(v);
-  } else if (json_is_real(v)) {
-    double d = json_real_value(v);
-    if (!(d >= -9.2e18 && d <= 9.2e18) || d != (double)(int64_t)d)
-      return false;
-    x = (int64_t)d;
-  } else {
-    return false;
-  }
-  if (x < min || x > max)
-    return false;
-  *out = x;
-  return true;
+static bool lg_i64(const json_t *o, const char *key, int64_t min, int64_t max, int64_t *out)
+{
+    json_t *v = json_object_get(o, key);
+    int64_t x;
+    if (json_is_integer(v)) {
+        x = (int64_t)json_integer_value(v);
+    } else if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (!(d >= -9.2e18 && d <= 9.2e18) || d != (double)(int64_t)d)
+            return false;
+        x = (int64_t)d;
+    } else {
+        return false;
+    }
+    if (x < min || x > max)
+        return false;
+    *out = x;
+    return true;
 }
 
 /* Epoch milliseconds (>= 0); 0 when absent or malformed. */
-static int64_t lg_ms(const json_t *o, const char *key) {
-  int64_t v = 0;
-  return lg_i64(o, key, 0, INT64_MAX, &v) ? v : 0;
+static int64_t lg_ms(const json_t *o, const char *key)
+{
+    int64_t v = 0;
+    return lg_i64(o, key, 0, INT64_MAX, &v) ? v : 0;
 }
 
-static void lg_opt_int(const json_t *o, const char *key, bool *has, int *v) {
-  int64_t x = 0;
-  *has = lg_i64(o, key, -2147483647LL - 1, 2147483647LL, &x);
-  *v = *has ? (int)x : 0;
+static void lg_opt_int(const json_t *o, const char *key, bool *has, int *v)
+{
+    int64_t x = 0;
+    *has = lg_i64(o, key, -2147483647LL - 1, 2147483647LL, &x);
+    *v = *has ? (int)x : 0;
 }
 
-static void lg_opt_i64(const json_t *o, const char *key, bool *has,
-                       int64_t *v) {
-  *v = 0;
-  *has = lg_i64(o, key, INT64_MIN, INT64_MAX, v);
+static void lg_opt_i64(const json_t *o, const char *key, bool *has, int64_t *v)
+{
+    *v = 0;
+    *has = lg_i64(o, key, INT64_MIN, INT64_MAX, v);
 }
 
-static void lg_opt_bool(const json_t *o, const char *key, bool *has, bool *v) {
-  json_t *x = json_object_get(o, key);
-  *has = json_is_boolean(x);
-  *v = *has && json_is_true(x);
+static void lg_opt_bool(const json_t *o, const char *key, bool *has, bool *v)
+{
+    json_t *x = json_object_get(o, key);
+    *has = json_is_boolean(x);
+    *v = *has && json_is_true(x);
 }
 
-static void lg_parse_error(struct aws_error *err, const char *op,
-                           const char *fmt, const char *what) {
-  if (!err)
-    return;
-  aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse", fmt, what);
-  snprintf(err->service, sizeof(err->service), "%s", svc_logs.name);
-  snprintf(err->operation, sizeof(err->operation), "%s", op);
+static void lg_parse_error(struct aws_error *err, const char *op, const char *fmt, const char *what)
+{
+    if (!err)
+        return;
+    aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse", fmt, what);
+    snprintf(err->service, sizeof(err->service), "%s", svc_logs.name);
+    snprintf(err->operation, sizeof(err->operation), "%s", op);
 }
 
 /* The array at key, or NULL when absent; -1 when present but not an
  * array (the response is unusable). */
-static int lg_array(const json_t *o, const char *key, const char *op,
-                    json_t **arr, struct aws_error *err) {
-  *arr = NULL;
-  if (!json_is_object(o)) {
-    lg_parse_error(err, op, "%s", "response is not a JSON object");
-    return -1;
-  }
-  json_t *v = json_object_get(o, key);
-  if (!v || json_is_null(v))
+static int lg_array(const json_t *o, const char *key, const char *op, json_t **arr,
+                    struct aws_error *err)
+{
+    *arr = NULL;
+    if (!json_is_object(o)) {
+        lg_parse_error(err, op, "%s", "response is not a JSON object");
+        return -1;
+    }
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_array(v)) {
+        lg_parse_error(err, op, "member \"%s\" is not an array", key);
+        return -1;
+    }
+    *arr = v;
     return 0;
-  if (!json_is_array(v)) {
-    lg_parse_error(err, op, "member \"%s\" is not an array", key);
-    return -1;
-  }
-  *arr = v;
-  return 0;
 }
 
-static void lg_token(const json_t *o, const char *key, char **slot) {
-  free(*slot);
-  *slot = lg_str(o, key);
-  if (*slot && !**slot) {
+static void lg_token(const json_t *o, const char *key, char **slot)
+{
     free(*slot);
-    *slot = NULL;
-  }
+    *slot = lg_str(o, key);
+    if (*slot && !**slot) {
+        free(*slot);
+        *slot = NULL;
+    }
 }
 
 /* ================= JSON writers ================= */
 
 /* A string member; bytes that are not UTF-8 are sent as they are. */
-static void lg_set_str(json_t *o, const char *key, const char *v) {
-  if (!v)
-    return;
-  json_t *s = json_string(v);
-  if (!s)
-    s = json_stringn_nocheck(v, strlen(v));
-  json_object_set_new(o, key, s);
-}
-
-static void lg_set_int(json_t *o, const char *key, bool has, long long v) {
-  if (has)
-    json_object_set_new(o, key, json_integer((json_int_t)v));
-}
-
-static void lg_set_bool(json_t *o, const char *key, bool has, bool v) {
-  if (has)
-    json_object_set_new(o, key, json_boolean(v));
-}
-
-static void lg_set_strings(json_t *o, const char *key, const char *const *v,
-                           size_t n) {
-  if (!v || n == 0)
-    return;
-  json_t *a = json_array();
-  for (size_t i = 0; i < n; i++) {
-    json_t *s = json_string(v[i] ? v[i] : "");
+static void lg_set_str(json_t *o, const char *key, const char *v)
+{
+    if (!v)
+        return;
+    json_t *s = json_string(v);
     if (!s)
-      s = json_stringn_nocheck(v[i], strlen(v[i]));
-    json_array_append_new(a, s);
-  }
-  json_object_set_new(o, key, a);
+        s = json_stringn_nocheck(v, strlen(v));
+    json_object_set_new(o, key, s);
+}
+
+static void lg_set_int(json_t *o, const char *key, bool has, long long v)
+{
+    if (has)
+        json_object_set_new(o, key, json_integer((json_int_t)v));
+}
+
+static void lg_set_bool(json_t *o, const char *key, bool has, bool v)
+{
+    if (has)
+        json_object_set_new(o, key, json_boolean(v));
+}
+
+static void lg_set_strings(json_t *o, const char *key, const char *const *v, size_t n)
+{
+    if (!v || n == 0)
+        return;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_string(v[i] ? v[i] : "");
+        if (!s)
+            s = json_stringn_nocheck(v[i], strlen(v[i]));
+        json_array_append_new(a, s);
+    }
+    json_object_set_new(o, key, a);
 }
 
 /* ================= simple operations ================= */
 
-void logs_ack_free(struct logs_ack *a) { free(a); }
-
-json_t *logs_build_create_log_group(const struct logs_create_log_group_in *in) {
-  json_t *o = json_object();
-  lg_set_str(o, "logGroupName", in->log_group_name);
-  lg_set_str(o, "kmsKeyId", in->kms_key_id);
-  if (in->tags && in->n_tags) {
-    json_t *t = json_object();
-    for (size_t i = 0; i < in->n_tags; i++)
-      if (in->tags[i].key)
-        lg_set_str(t, in->tags[i].key,
-                   in->tags[i].value ? in->tags[i].value : "");
-    json_object_set_new(o, "tags", t);
-  }
-  lg_set_str(o, "logGroupClass", in->log_group_class);
-  return o;
+void logs_ack_free(struct logs_ack *a)
+{
+    free(a);
 }
 
-json_t *
-logs_build_create_log_stream(const struct logs_create_log_stream_in *in) {
-  json_t *o = json_object();
-  lg_set_str(o, "logGroupName", in->log_group_name);
-  lg_set_str(o, "logStreamName", in->log_stream_name);
-  return o;
+json_t *logs_build_create_log_group(const struct logs_create_log_group_in *in)
+{
+    json_t *o = json_object();
+    lg_set_str(o, "logGroupName", in->log_group_name);
+    lg_set_str(o, "kmsKeyId", in->kms_key_id);
+    if (in->tags && in->n_tags) {
+        json_t *t = json_object();
+        for (size_t i = 0; i < in->n_tags; i++)
+            if (in->tags[i].key)
+                lg_set_str(t, in->tags[i].key, in->tags[i].value ? in->tags[i].value : "");
+        json_object_set_new(o, "tags", t);
+    }
+    lg_set_str(o, "logGroupClass", in->log_group_class);
+    return o;
 }
 
-json_t *
-logs_build_put_retention_policy(const struct logs_put_retention_policy_in *in) {
-  json_t *o = json_object();
-  lg_set_str(o, "logGroupName", in->log_group_name);
-  lg_set_int(o, "retentionInDays", true, in->retention_in_days);
-  return o;
+json_t *logs_build_create_log_stream(const struct logs_create_log_stream_in *in)
+{
+    json_t *o = json_object();
+    lg_set_str(o, "logGroupName", in->log_group_name);
+    lg_set_str(o, "logStreamName", in->log_stream_name);
+    return o;
 }
 
-json_t *logs_build_delete_log_group(const struct logs_delete_log_group_in *in) {
-  json_t *o = json_object();
-  lg_set_str(o, "logGroupName", in->log_group_name);
-  return o;
+json_t *logs_build_put_retention_policy(const struct logs_put_retention_policy_in *in)
+{
+    json_t *o = json_object();
+    lg_set_str(o, "logGroupName", in->log_group_name);
+    lg_set_int(o, "retentionInDays", true, in->retention_in_days);
+    return o;
+}
+
+json_t *logs_build_delete_log_group(const struct logs_delete_log_group_in *in)
+{
+    json_t *o = json_object();
+    lg_set_str(o, "logGroupName", in->log_group_name);
+    return o;
 }
 
 /* ================= DescribeLogGroups ================= */
 
-json_t *
-logs_build_describe_log_groups(const struct logs_describe_log_groups_in *in) {
-  json_t *o = json_object();
-  lg_set_str(o, "logGroupNamePrefix", in->log_group_name_prefix);
-  lg_set_str(o, "logGroupNamePattern", in->log_group_name_pattern);
-  lg_set_str(o, "nextToken", in->next_token);
-  lg_set_int(o, "limit", in->limit > 0, in->limit);
-  lg_set_str(o, "logGroupClass", in->log_group_class);
-  return o;
+json_t *logs_build_describe_log_groups(const struct logs_describe_log_groups_in *in)
+{
+    json_t *o = json_object();
+    lg_set_str(o, "logGroupNamePrefix", in->log_group_name_prefix);
+    lg_set_str(o, "logGroupNamePattern", in->log_group_name_pattern);
+    lg_set_str(o, "nextToken", in->next_token);
+    lg_set_int(o, "limit", in->limit > 0, in->limit);
+    lg_set_str(o, "logGroupClass", in->log_group_class);
+    return o;
 }
 
-void logs_log_group_list_free(struct logs_log_group_list *l) {
-  if (!l)
-    return;
-  for (size_t i = 0; i < l->n; i++) {
-    struct logs_log_group *g = &l->items[i];
-    free(g->name);
-    free(g->arn);
-    free(g->kms_key_id);
-    free(g->data_protection_status);
-    free(g->log_group_class);
-    free(g->log_group_arn);
-  }
-  free(l->items);
-  free(l->next_token);
-  free(l);
+void logs_log_group_list_free(struct logs_log_group_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++) {
+        struct logs_log_group *g = &l->items[i];
+        free(g->name);
+        free(g->arn);
+        free(g->kms_key_id);
+        free(g->data_protection_status);
+        free(g->log_group_class);
+        free(g->log_group_arn);
+    }
+    free(l->items);
+    free(l->next_token);
+    free(l);
 }
 
-int logs_parse_describe_log_groups(const json_t *obj,
-                                   struct logs_log_group_list *out,
-                                   struct aws_error *err) {
-  json_t *arr;
-  if (lg_array(obj, "logGroups", "DescribeLogGroups", &arr, err) != 0)
-    return -1;
-  size_t cnt = json_array_size(arr);
-  size_t cap = out->n;
-  out->items = mem_xgrow(out->items, &cap, out->n + cnt, sizeof(*out->items));
-  for (size_t i = 0; i < cnt; i++) {
-    json_t *e = json_array_get(arr, i);
-    if (!json_is_object(e))
-      continue;
-    struct logs_log_group *g = &out->items[out->n++];
-    memset(g, 0, sizeof(*g));
-    g->name = lg_str(e, "logGroupName");
-    g->creation_time_ms = lg_ms(e, "creationTime");
-    lg_opt_int(e, "retentionInDays", &g->has_retention_in_days,
-               &g->retention_in_days);
-    lg_opt_int(e, "metricFilterCount", &g->has_metric_filter_count,
-               &g->metric_filter_count);
-    g->arn = lg_str(e, "arn");
-    lg_opt_i64(e, "storedBytes", &g->has_stored_bytes, &g->stored_bytes);
-    g->kms_key_id = lg_str(e, "kmsKeyId");
-    g->data_protection_status = lg_str(e, "dataProtectionStatus");
-    g->log_group_class = lg_str(e, "logGroupClass");
-    g->log_group_arn = lg_str(e, "logGroupArn");
-    lg_opt_bool(e, "deletionProtectionEnabled",
-                &g->has_deletion_protection_enabled,
-                &g->deletion_protection_enabled);
-  }
-  lg_token(obj, "nextToken", &out->next_token);
-  return 0;
+int logs_parse_describe_log_groups(const json_t *obj, struct logs_log_group_list *out,
+                                   struct aws_error *err)
+{
+    json_t *arr;
+    if (lg_array(obj, "logGroups", "DescribeLogGroups", &arr, err) != 0)
+        return -1;
+    size_t cnt = json_array_size(arr);
+    size_t cap = out->n;
+    out->items = mem_xgrow(out->items, &cap, out->n + cnt, sizeof(*out->items));
+    for (size_t i = 0; i < cnt; i++) {
+        json_t *e = json_array_get(arr, i);
+        if (!json_is_object(e))
+            continue;
+        struct logs_log_group *g = &out->items[out->n++];
+        memset(g, 0, sizeof(*g));
+        g->name = lg_str(e, "logGroupName");
+        g->creation_time_ms = lg_ms(e, "creationTime");
+        lg_opt_int(e, "retentionInDays", &g->has_retention_in_days, &g->retention_in_days);
+        lg_opt_int(e, "metricFilterCount", &g->has_metric_filter_count, &g->metric_filter_count);
+        g->arn = lg_str(e, "arn");
+        lg_opt_i64(e, "storedBytes", &g->has_stored_bytes, &g->stored_bytes);
+        g->kms_key_id = lg_str(e, "kmsKeyId");
+        g->data_protection_status = lg_str(e, "dataProtectionStatus");
+        g->log_group_class = lg_str(e, "logGroupClass");
+        g->log_group_arn = lg_str(e, "logGroupArn");
+        lg_opt_bool(e, "deletionProtectionEnabled", &g->has_deletion_protection_enabled,
+                    &g->deletion_protection_enabled);
+    }
+    lg_token(obj, "nextToken", &out->next_token);
+    return 0;
 }
 
 /* ================= DescribeLogStreams ================= */
 
-json_t *
-logs_build_describe_log_streams(const struct logs_describe_log_streams_in *in) {
-  json_t *o = json_object();
-  lg_set_str(o, "logGroupName", in->log_group_name);
-  lg_set_str(o, "logGroupIdentifier", in->log_group_identifier);
-  lg_set_str(o, "logStreamNamePrefix", in->log_stream_name_prefix);
-  lg_set_str(o, "orderBy", in->order_by);
-  lg_set_bool(o, "descending", in->has_descending, in->descending);
-  lg_set_str(o, "nextToken", in->next_token);
-  lg_set_int(o, "limit", in->limit > 0, in->limit);
-  return o;
+json_t *logs_build_describe_log_streams(const struct logs_describe_log_streams_in *in)
+{
+    json_t *o = json_object();
+    lg_set_str(o, "logGroupName", in->log_group_name);
+    lg_set_str(o, "logGroupIdentifier", in->log_group_identifier);
+    lg_set_str(o, "logStreamNamePrefix", in->log_stream_name_prefix);
+    lg_set_str(o, "orderBy", in->order_by);
+    lg_set_bool(o, "descending", in->has_descending, in->descending);
+    lg_set_str(o, "nextToken", in->next_token);
+    lg_set_int(o, "limit", in->limit > 0, in->limit);
+    return o;
 }
 
-void logs_log_stream_list_free(struct logs_log_stream_list *l) {
-  if (!l)
-    return;
-  for (size_t i = 0; i < l->n; i++) {
-    free(l->items[i].name);
-    free(l->items[i].upload_sequence_token);
-    free(l->items[i].arn);
-  }
-  free(l->items);
-  free(l->next_token);
-  free(l);
+void logs_log_stream_list_free(struct logs_log_stream_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].name);
+        free(l->items[i].upload_sequence_token);
+        free(l->items[i].arn);
+    }
+    free(l->items);
+    free(l->next_token);
+    free(l);
 }
 
-int logs_parse_describe_log_streams(const json_t *obj,
-                                    struct logs_log_stream_list *out,
-                                    struct aws_error *err) {
-  json_t *arr;
-  if (lg_array(obj, "logStreams", "DescribeLogStreams", &arr, err) != 0)
-    return -1;
-  size_t cnt = json_array_size(arr);
-  size_t cap = out->n;
-  out->items = mem_xgrow(out->items, &cap, out->n + cnt, sizeof(*out->items));
-  for (size_t i = 0; i < cnt; i++) {
-    json_t *e = json_array_get(arr, i);
-    if (!json_is_object(e))
-      continue;
-    struct logs_log_stream *s = &out->items[out->n++];
-    memset(s, 0, sizeof(*s));
-    s->name = lg_str(e, "logStreamName");
-    s->creation_time_ms = lg_ms(e, "creationTime");
-    s->first_event_timestamp_ms = lg_ms(e, "firstEventTimestamp");
-    s->last_event_timestamp_ms = lg_ms(e, "lastEventTimestamp");
-    s->last_ingestion_time_ms = lg_ms(e, "lastIngestionTime");
-    s->upload_sequence_token = lg_str(e, "uploadSequenceToken");
-    s->arn = lg_str(e, "arn");
-    lg_opt_i64(e, "storedBytes", &s->has_stored_bytes, &s->stored_bytes);
-  }
-  lg_token(obj, "nextToken", &out->next_token);
-  return 0;
+int logs_parse_describe_log_streams(const json_t *obj, struct logs_log_stream_list *out,
+                                    struct aws_error *err)
+{
+    json_t *arr;
+    if (lg_array(obj, "logStreams", "DescribeLogStreams", &arr, err) != 0)
+        return -1;
+    size_t cnt = json_array_size(arr);
+    size_t cap = out->n;
+    out->items = mem_xgrow(out->items, &cap, out->n + cnt, sizeof(*out->items));
+    for (size_t i = 0; i < cnt; i++) {
+        json_t *e = json_array_get(arr, i);
+        if (!json_is_object(e))
+            continue;
+        struct logs_log_stream *s = &out->items[out->n++];
+        memset(s, 0, sizeof(*s));
+        s->name = lg_str(e, "logStreamName");
+        s->creation_time_ms = lg_ms(e, "creationTime");
+        s->first_event_timestamp_ms = lg_ms(e, "firstEventTimestamp");
+        s->last_event_timestamp_ms = lg_ms(e, "lastEventTimestamp");
+        s->last_ingestion_time_ms = lg_ms(e, "lastIngestionTime");
+        s->upload_sequence_token = lg_str(e, "uploadSequenceToken");
+        s->arn = lg_str(e, "arn");
+        lg_opt_i64(e, "storedBytes", &s->has_stored_bytes, &s->stored_bytes);
+    }
+    lg_token(obj, "nextToken", &out->next_token);
+    return 0;
 }
 
 /* ================= events ================= */
 
-static void lg_event_parse(const json_t *e, struct logs_event *ev) {
-  ev->event_id = lg_str(e, "eventId");
-  ev->log_stream_name = lg_str(e, "logStreamName");
-  ev->timestamp_ms = lg_ms(e, "timestamp");
-  ev->ingestion_time_ms = lg_ms(e, "ingestionTime");
-  json_t *m = json_object_get(e, "message");
-  if (json_is_string(m)) {
-    ev->message_len = json_string_length(m);
-    ev->message = mem_xmalloc(ev->message_len + 1);
-    memcpy(ev->message, json_string_value(m), ev->message_len);
-    ev->message[ev->message_len] = '\0';
-  }
-}
-
-static void lg_events_free(struct logs_event *v, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    free(v[i].event_id);
-    free(v[i].log_stream_name);
-    free(v[i].message);
-  }
-  free(v);
-}
-
-static void lg_events(const json_t *arr, struct logs_event **v, size_t *n,
-                      size_t *malformed) {
-  size_t cnt = json_array_size(arr);
-  *v = cnt ? mem_xcalloc(cnt, sizeof(**v)) : NULL;
-  *n = 0;
-  for (size_t i = 0; i < cnt; i++) {
-    json_t *e = json_array_get(arr, i);
-    if (!json_is_object(e)) {
-      (*malformed)++;
-      continue;
+static void lg_event_parse(const json_t *e, struct logs_event *ev)
+{
+    ev->event_id = lg_str(e, "eventId");
+    ev->log_stream_name = lg_str(e, "logStreamName");
+    ev->timestamp_ms = lg_ms(e, "timestamp");
+    ev->ingestion_time_ms = lg_ms(e, "ingestionTime");
+    json_t *m = json_object_get(e, "message");
+    if (json_is_string(m)) {
+        ev->message_len = json_string_length(m);
+        ev->message = mem_xmalloc(ev->message_len + 1);
+        memcpy(ev->message, json_string_value(m), ev->message_len);
+        ev->message[ev->message_len] = '\0';
     }
-    lg_event_parse(e, &(*v)[(*n)++]);
-  }
 }
 
-json_t *
-logs_build_filter_log_events(const struct logs_filter_log_events_in *in) {
-  json_t *o = json_object();
-  lg_set_str(o, "logGroupName", in->log_group_name);
-  lg_set_str(o, "logGroupIdentifier", in->log_group_identifier);
-  lg_set_strings(o, "logStreamNames", in->log_stream_names,
-                 in->n_log_stream_names);
-  lg_set_str(o, "logStreamNamePrefix", in->log_stream_name_prefix);
-  lg_set_int(o, "startTime", in->start_time_ms > 0, in->start_time_ms);
-  lg_set_int(o, "endTime", in->end_time_ms > 0, in->end_time_ms);
-  lg_set_str(o, "filterPattern", in->filter_pattern);
-  lg_set_str(o, "nextToken", in->next_token);
-  lg_set_int(o, "limit", in->limit > 0, in->limit);
-  lg_set_bool(o, "interleaved", in->has_interleaved, in->interleaved);
-  lg_set_bool(o, "unmask", in->has_unmask, in->unmask);
-  return o;
+static void lg_events_free(struct logs_event *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].event_id);
+        free(v[i].log_stream_name);
+        free(v[i].message);
+    }
+    free(v);
 }
 
-void logs_filter_log_events_out_free(struct logs_filter_log_events_out *o) {
-  if (!o)
-    return;
-  lg_events_free(o->events, o->n_events);
-  for (size_t i = 0; i < o->n_searched; i++)
-    free(o->searched[i].name);
-  free(o->searched);
-  free(o->next_token);
-  free(o);
+static void lg_events(const json_t *arr, struct logs_event **v, size_t *n, size_t *malformed)
+{
+    size_t cnt = json_array_size(arr);
+    *v = cnt ? mem_xcalloc(cnt, sizeof(**v)) : NULL;
+    *n = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        json_t *e = json_array_get(arr, i);
+        if (!json_is_object(e)) {
+            (*malformed)++;
+            continue;
+        }
+        lg_event_parse(e, &(*v)[(*n)++]);
+    }
 }
 
-int logs_parse_filter_log_events(const json_t *obj,
-                                 struct logs_filter_log_events_out *out,
-                                 struct aws_error *err) {
-  json_t *events, *searched;
-  if (lg_array(obj, "events", "FilterLogEvents", &events, err) != 0 ||
-      lg_array(obj, "searchedLogStreams", "FilterLogEvents", &searched, err) !=
-          0)
-    return -1;
-  lg_events(events, &out->events, &out->n_events, &out->n_malformed);
-  size_t cnt = json_array_size(searched);
-  out->searched = cnt ? mem_xcalloc(cnt, sizeof(*out->searched)) : NULL;
-  for (size_t i = 0; i < cnt; i++) {
-    json_t *e = json_array_get(searched, i);
-    if (!json_is_object(e))
-      continue;
-    struct logs_searched_stream *s = &out->searched[out->n_searched++];
-    s->name = lg_str(e, "logStreamName");
-    lg_opt_bool(e, "searchedCompletely", &s->has_searched_completely,
-                &s->searched_completely);
-  }
-  lg_token(obj, "nextToken", &out->next_token);
-  return 0;
+json_t *logs_build_filter_log_events(const struct logs_filter_log_events_in *in)
+{
+    json_t *o = json_object();
+    lg_set_str(o, "logGroupName", in->log_group_name);
+    lg_set_str(o, "logGroupIdentifier", in->log_group_identifier);
+    lg_set_strings(o, "logStreamNames", in->log_stream_names, in->n_log_stream_names);
+    lg_set_str(o, "logStreamNamePrefix", in->log_stream_name_prefix);
+    lg_set_int(o, "startTime", in->start_time_ms > 0, in->start_time_ms);
+    lg_set_int(o, "endTime", in->end_time_ms > 0, in->end_time_ms);
+    lg_set_str(o, "filterPattern", in->filter_pattern);
+    lg_set_str(o, "nextToken", in->next_token);
+    lg_set_int(o, "limit", in->limit > 0, in->limit);
+    lg_set_bool(o, "interleaved", in->has_interleaved, in->interleaved);
+    lg_set_bool(o, "unmask", in->has_unmask, in->unmask);
+    return o;
 }
 
-json_t *logs_build_get_log_events(const struct logs_get_log_events_in *in) {
-  json_t *o = json_object();
-  lg_set_str(o, "logGroupName", in->log_group_name);
-  lg_set_str(o, "logGroupIdentifier", in->log_group_identifier);
-  lg_set_str(o, "logStreamName", in->log_stream_name);
-  lg_set_int(o, "startTime", in->start_time_ms > 0, in->start_time_ms);
-  lg_set_int(o, "endTime", in->end_time_ms > 0, in->end_time_ms);
-  lg_set_str(o, "nextToken", in->next_token);
-  lg_set_int(o, "limit", in->limit > 0, in->limit);
-  lg_set_bool(o, "startFromHead", in->has_start_from_head, in->start_from_head);
-  lg_set_bool(o, "unmask", in->has_unmask, in->unmask);
-  return o;
+void logs_filter_log_events_out_free(struct logs_filter_log_events_out *o)
+{
+    if (!o)
+        return;
+    lg_events_free(o->events, o->n_events);
+    for (size_t i = 0; i < o->n_searched; i++)
+        free(o->searched[i].name);
+    free(o->searched);
+    free(o->next_token);
+    free(o);
 }
 
-void logs_get_log_events_out_free(struct logs_get_log_events_out *o) {
-  if (!o)
-    return;
-  lg_events_free(o->events, o->n_events);
-  free(o->next_forward_token);
-  free(o->next_backward_token);
-  free(o);
+int logs_parse_filter_log_events(const json_t *obj, struct logs_filter_log_events_out *out,
+                                 struct aws_error *err)
+{
+    json_t *events, *searched;
+    if (lg_array(obj, "events", "FilterLogEvents", &events, err) != 0 ||
+        lg_array(obj, "searchedLogStreams", "FilterLogEvents", &searched, err) != 0)
+        return -1;
+    lg_events(events, &out->events, &out->n_events, &out->n_malformed);
+    size_t cnt = json_array_size(searched);
+    out->searched = cnt ? mem_xcalloc(cnt, sizeof(*out->searched)) : NULL;
+    for (size_t i = 0; i < cnt; i++) {
+        json_t *e = json_array_get(searched, i);
+        if (!json_is_object(e))
+            continue;
+        struct logs_searched_stream *s = &out->searched[out->n_searched++];
+        s->name = lg_str(e, "logStreamName");
+        lg_opt_bool(e, "searchedCompletely", &s->has_searched_completely, &s->searched_completely);
+    }
+    lg_token(obj, "nextToken", &out->next_token);
+    return 0;
 }
 
-int logs_parse_get_log_events(const json_t *obj,
-                              struct logs_get_log_events_out *out,
-                              struct aws_error *err) {
-  json_t *events;
-  if (lg_array(obj, "events", "GetLogEvents", &events, err) != 0)
-    return -1;
-  lg_events(events, &out->events, &out->n_events, &out->n_malformed);
-  out->next_forward_token = lg_str(obj, "nextForwardToken");
-  out->next_backward_token = lg_str(obj, "nextBackwardToken");
-  return 0;
+json_t *logs_build_get_log_events(const struct logs_get_log_events_in *in)
+{
+    json_t *o = json_object();
+    lg_set_str(o, "logGroupName", in->log_group_name);
+    lg_set_str(o, "logGroupIdentifier", in->log_group_identifier);
+    lg_set_str(o, "logStreamName", in->log_stream_name);
+    lg_set_int(o, "startTime", in->start_time_ms > 0, in->start_time_ms);
+    lg_set_int(o, "endTime", in->end_time_ms > 0, in->end_time_ms);
+    lg_set_str(o, "nextToken", in->next_token);
+    lg_set_int(o, "limit", in->limit > 0, in->limit);
+    lg_set_bool(o, "startFromHead", in->has_start_from_head, in->start_from_head);
+    lg_set_bool(o, "unmask", in->has_unmask, in->unmask);
+    return o;
+}
+
+void logs_get_log_events_out_free(struct logs_get_log_events_out *o)
+{
+    if (!o)
+        return;
+    lg_events_free(o->events, o->n_events);
+    free(o->next_forward_token);
+    free(o->next_backward_token);
+    free(o);
+}
+
+int logs_parse_get_log_events(const json_t *obj, struct logs_get_log_events_out *out,
+                              struct aws_error *err)
+{
+    json_t *events;
+    if (lg_array(obj, "events", "GetLogEvents", &events, err) != 0)
+        return -1;
+    lg_events(events, &out->events, &out->n_events, &out->n_malformed);
+    out->next_forward_token = lg_str(obj, "nextForwardToken");
+    out->next_backward_token = lg_str(obj, "nextBackwardToken");
+    return 0;
 }
 
 /* ================= PutLogEvents ================= */
 
-json_t *logs_build_put_log_events(const struct logs_put_log_events_in *in) {
-  json_t *o = json_object();
-  lg_set_str(o, "logGroupName", in->log_group_name);
-  lg_set_str(o, "logStreamName", in->log_stream_name);
-  json_t *a = json_array();
-  for (size_t i = 0; in->events && i < in->n_events; i++) {
-    const struct logs_input_event *e = &in->events[i];
-    const char *msg = e->message ? e->message : "";
-    size_t len = e->message_len ? e->message_len : strlen(msg);
-    json_t *ev = json_object();
-    json_object_set_new(ev, "timestamp",
-                        json_integer((json_int_t)e->timestamp_ms));
-    json_t *s = json_stringn(msg, len);
-    if (!s)
-      s = json_stringn_nocheck(msg, len);
-    json_object_set_new(ev, "message", s);
-    json_array_append_new(a, ev);
-  }
-  json_object_set_new(o, "logEvents", a);
-  lg_set_str(o, "sequenceToken", in->sequence_token);
-  return o;
+json_t *logs_build_put_log_events(const struct logs_put_log_events_in *in)
+{
+    json_t *o = json_object();
+    lg_set_str(o, "logGroupName", in->log_group_name);
+    lg_set_str(o, "logStreamName", in->log_stream_name);
+    json_t *a = json_array();
+    for (size_t i = 0; in->events && i < in->n_events; i++) {
+        const struct logs_input_event *e = &in->events[i];
+        const char *msg = e->message ? e->message : "";
+        size_t len = e->message_len ? e->message_len : strlen(msg);
+        json_t *ev = json_object();
+        json_object_set_new(ev, "timestamp", json_integer((json_int_t)e->timestamp_ms));
+        json_t *s = json_stringn(msg, len);
+        if (!s)
+            s = json_stringn_nocheck(msg, len);
+        json_object_set_new(ev, "message", s);
+        json_array_append_new(a, ev);
+    }
+    json_object_set_new(o, "logEvents", a);
+    lg_set_str(o, "sequenceToken", in->sequence_token);
+    return o;
 }
 
-void logs_put_log_events_out_free(struct logs_put_log_events_out *o) {
-  if (!o)
-    return;
-  free(o->next_sequence_token);
-  free(o);
+void logs_put_log_events_out_free(struct logs_put_log_events_out *o)
+{
+    if (!o)
+        return;
+    free(o->next_sequence_token);
+    free(o);
 }
 
-int logs_parse_put_log_events(const json_t *obj,
-                              struct logs_put_log_events_out *out,
-                              struct aws_error *err) {
-  if (!json_is_object(obj)) {
-    lg_parse_error(err, "PutLogEvents", "%s", "response is not a JSON object");
-    return -1;
-  }
-  out->next_sequence_token = lg_str(obj, "nextSequenceToken");
-  json_t *r = json_object_get(obj, "rejectedLogEventsInfo");
-  if (json_is_object(r)) {
-    lg_opt_int(r, "tooNewLogEventStartIndex", &out->has_too_new_start,
-               &out->too_new_log_event_start_index);
-    lg_opt_int(r, "tooOldLogEventEndIndex", &out->has_too_old_end,
-               &out->too_old_log_event_end_index);
-    lg_opt_int(r, "expiredLogEventEndIndex", &out->has_expired_end,
-               &out->expired_log_event_end_index);
-  }
-  return 0;
+int logs_parse_put_log_events(const json_t *obj, struct logs_put_log_events_out *out,
+                              struct aws_error *err)
+{
+    if (!json_is_object(obj)) {
+        lg_parse_error(err, "PutLogEvents", "%s", "response is not a JSON object");
+        return -1;
+    }
+    out->next_sequence_token = lg_str(obj, "nextSequenceToken");
+    json_t *r = json_object_get(obj, "rejectedLogEventsInfo");
+    if (json_is_object(r)) {
+        lg_opt_int(r, "tooNewLogEventStartIndex", &out->has_too_new_start,
+                   &out->too_new_log_event_start_index);
+        lg_opt_int(r, "tooOldLogEventEndIndex", &out->has_too_old_end,
+                   &out->too_old_log_event_end_index);
+        lg_opt_int(r, "expiredLogEventEndIndex", &out->has_expired_end,
+                   &out->expired_log_event_end_index);
+    }
+    return 0;
 }
 
 /* ================= calls and pagination ================= */
@@ -489,237 +504,258 @@ int logs_parse_put_log_events(const json_t *obj,
 typedef void (*lg_generic_fn)(void);
 
 struct lg_op {
-  const char *name;
-  size_t out_size;
-  long token_off; /* offset of char *next_token; -1: one page */
-  int (*parse)(const json_t *obj, void *out, struct aws_error *err);
-  void (*free_out)(void *out);
-  void (*deliver)(lg_generic_fn fn, void *out, const struct aws_error *err,
-                  void *arg);
+    const char *name;
+    size_t out_size;
+    long token_off; /* offset of char *next_token; -1: one page */
+    int (*parse)(const json_t *obj, void *out, struct aws_error *err);
+    void (*free_out)(void *out);
+    void (*deliver)(lg_generic_fn fn, void *out, const struct aws_error *err, void *arg);
 };
 
 struct lg_call {
-  const struct lg_op *op;
-  struct aws_call *call;
-  json_t *tmpl; /* first request, for later pages */
-  void *out;
-  lg_generic_fn fn;
-  void *arg;
-  int pages, max_pages;
-  char *last_token;
+    struct lg_call *prev, *next; /* lg_parked */
+    const struct lg_op *op;
+    struct aws_call *call;
+    json_t *tmpl; /* first request, for later pages */
+    void *out;
+    lg_generic_fn fn;
+    void *arg;
+    int pages, max_pages;
+    char *last_token;
 };
 
-static void lg_call_free(struct lg_call *k) {
-  if (k->out)
-    k->op->free_out(k->out);
-  json_decref(k->tmpl);
-  free(k->last_token);
-  free(k);
+/* Every call in flight (see elasticache.c: a cancelled call's state stays
+ * here, reachable, until aws_client offers a release notification). */
+static struct lg_call *lg_parked;
+
+static void lg_park(struct lg_call *k)
+{
+    k->next = lg_parked;
+    if (lg_parked)
+        lg_parked->prev = k;
+    lg_parked = k;
 }
 
-static void lg_finish(struct lg_call *k, const struct aws_error *err) {
-  void *out = err ? NULL : k->out;
-  if (!err)
-    k->out = NULL;
-  k->op->deliver(k->fn, out, err, k->arg);
-  lg_call_free(k);
+static void lg_unpark(struct lg_call *k)
+{
+    if (k->prev)
+        k->prev->next = k->next;
+    else
+        lg_parked = k->next;
+    if (k->next)
+        k->next->prev = k->prev;
 }
 
-static void lg_fail(struct lg_call *k, struct aws_response *resp,
-                    struct aws_error *e) {
-  e->http_status = resp->http_status;
-  e->attempts = resp->attempts;
-  snprintf(e->request_id, sizeof(e->request_id), "%s", resp->request_id);
-  lg_finish(k, e);
-  aws_error_clear(e);
+static void lg_call_free(struct lg_call *k)
+{
+    lg_unpark(k);
+    if (k->out)
+        k->op->free_out(k->out);
+    json_decref(k->tmpl);
+    free(k->last_token);
+    free(k);
 }
 
-static void lg_page_cb(struct aws_response *resp, void *arg) {
-  struct lg_call *k = arg;
-  if (resp->err.kind != AWS_ERR_NONE) {
-    lg_finish(k, &resp->err);
-    return;
-  }
-  struct aws_error perr;
-  aws_error_init(&perr);
-  if (k->op->parse && k->op->parse(resp->json, k->out, &perr) != 0) {
-    lg_fail(k, resp, &perr);
-    return;
-  }
-  snprintf((char *)k->out, 96, "%s", resp->request_id);
-  k->pages++;
-  if (k->op->token_off >= 0) {
-    char *token = *(char **)((char *)k->out + k->op->token_off);
-    if (token && k->last_token && strcmp(token, k->last_token) == 0) {
-      lg_parse_error(&perr, k->op->name, "%s",
-                     "the service returned the same nextToken twice in a row");
-      snprintf(perr.code, sizeof(perr.code), "PaginationLoop");
-      lg_fail(k, resp, &perr);
-      return;
+static void lg_finish(struct lg_call *k, const struct aws_error *err)
+{
+    void *out = err ? NULL : k->out;
+    if (!err)
+        k->out = NULL;
+    k->op->deliver(k->fn, out, err, k->arg);
+    lg_call_free(k);
+}
+
+static void lg_fail(struct lg_call *k, struct aws_response *resp, struct aws_error *e)
+{
+    e->http_status = resp->http_status;
+    e->attempts = resp->attempts;
+    snprintf(e->request_id, sizeof(e->request_id), "%s", resp->request_id);
+    lg_finish(k, e);
+    aws_error_clear(e);
+}
+
+static void lg_page_cb(struct aws_response *resp, void *arg)
+{
+    struct lg_call *k = arg;
+    if (resp->err.kind != AWS_ERR_NONE) {
+        lg_finish(k, &resp->err);
+        return;
     }
-    if (token && (k->max_pages <= 0 || k->pages < k->max_pages) &&
-        k->pages < LOGS_PAGE_LIMIT) {
-      free(k->last_token);
-      k->last_token = mem_xstrdup(token);
-      json_t *next = json_deep_copy(k->tmpl);
-      json_object_set_new(next, "nextToken", json_string(token));
-      if (!json_object_get(next, "nextToken"))
-        json_object_set_new(next, "nextToken",
-                            json_stringn_nocheck(token, strlen(token)));
-      struct aws_request req = {
-          .svc = &svc_logs, .op = k->op->name, .json = next};
-      aws_call_next(k->call, &req);
-      return;
+    struct aws_error perr;
+    aws_error_init(&perr);
+    if (k->op->parse && k->op->parse(resp->json, k->out, &perr) != 0) {
+        lg_fail(k, resp, &perr);
+        return;
     }
-  }
-  lg_finish(k, NULL);
+    snprintf((char *)k->out, 96, "%s", resp->request_id);
+    k->pages++;
+    if (k->op->token_off >= 0) {
+        char *token = *(char **)((char *)k->out + k->op->token_off);
+        if (token && k->last_token && strcmp(token, k->last_token) == 0) {
+            lg_parse_error(&perr, k->op->name, "%s",
+                           "the service returned the same nextToken twice in a row");
+            snprintf(perr.code, sizeof(perr.code), "PaginationLoop");
+            lg_fail(k, resp, &perr);
+            return;
+        }
+        if (token && (k->max_pages <= 0 || k->pages < k->max_pages) && k->pages < LOGS_PAGE_LIMIT) {
+            free(k->last_token);
+            k->last_token = mem_xstrdup(token);
+            json_t *next = json_deep_copy(k->tmpl);
+            json_object_set_new(next, "nextToken", json_string(token));
+            if (!json_object_get(next, "nextToken"))
+                json_object_set_new(next, "nextToken", json_stringn_nocheck(token, strlen(token)));
+            struct aws_request req = {.svc = &svc_logs, .op = k->op->name, .json = next};
+            aws_call_next(k->call, &req);
+            return;
+        }
+    }
+    lg_finish(k, NULL);
 }
 
-static struct aws_call *lg_start(struct aws_client *c, const struct lg_op *op,
-                                 json_t *body, int max_pages, lg_generic_fn fn,
-                                 void *arg) {
-  struct lg_call *k = mem_xcalloc(1, sizeof(*k));
-  k->op = op;
-  k->out = mem_xcalloc(1, op->out_size);
-  k->fn = fn;
-  k->arg = arg;
-  k->max_pages = max_pages;
-  if (op->token_off >= 0)
-    k->tmpl = json_deep_copy(body);
-  struct aws_request req = {.svc = &svc_logs, .op = op->name, .json = body};
-  k->call = aws_client_call(c, &req, lg_page_cb, k);
-  return k->call;
+static struct aws_call *lg_start(struct aws_client *c, const struct lg_op *op, json_t *body,
+                                 int max_pages, lg_generic_fn fn, void *arg)
+{
+    struct lg_call *k = mem_xcalloc(1, sizeof(*k));
+    k->op = op;
+    k->out = mem_xcalloc(1, op->out_size);
+    k->fn = fn;
+    k->arg = arg;
+    k->max_pages = max_pages;
+    lg_park(k);
+    if (op->token_off >= 0)
+        k->tmpl = json_deep_copy(body);
+    struct aws_request req = {.svc = &svc_logs, .op = op->name, .json = body};
+    k->call = aws_client_call(c, &req, lg_page_cb, k);
+    return k->call;
 }
 
-#define LG_OP(sym, opname, outtype, cbtype, parsefn, freefn, toff)             \
-  static int sym##_parse(const json_t *o, void *out, struct aws_error *e) {    \
-    return parsefn(o, (outtype *)out, e);                                      \
-  }                                                                            \
-  static void sym##_free(void *out) { freefn((outtype *)out); }                \
-  static void sym##_deliver(lg_generic_fn fn, void *out,                       \
-                            const struct aws_error *err, void *arg) {          \
-    ((cbtype)fn)((outtype *)out, err, arg);                                    \
-  }                                                                            \
-  static const struct lg_op sym = {                                            \
-      .name = opname,                                                          \
-      .out_size = sizeof(outtype),                                             \
-      .token_off = (toff),                                                     \
-      .parse = sym##_parse,                                                    \
-      .free_out = sym##_free,                                                  \
-      .deliver = sym##_deliver,                                                \
-  }
+#define LG_OP(sym, opname, outtype, cbtype, parsefn, freefn, toff)                                 \
+    static int sym##_parse(const json_t *o, void *out, struct aws_error *e)                        \
+    {                                                                                              \
+        return parsefn(o, (outtype *)out, e);                                                      \
+    }                                                                                              \
+    static void sym##_free(void *out)                                                              \
+    {                                                                                              \
+        freefn((outtype *)out);                                                                    \
+    }                                                                                              \
+    static void sym##_deliver(lg_generic_fn fn, void *out, const struct aws_error *err, void *arg) \
+    {                                                                                              \
+        ((cbtype)fn)((outtype *)out, err, arg);                                                    \
+    }                                                                                              \
+    static const struct lg_op sym = {                                                              \
+        .name = opname,                                                                            \
+        .out_size = sizeof(outtype),                                                               \
+        .token_off = (toff),                                                                       \
+        .parse = sym##_parse,                                                                      \
+        .free_out = sym##_free,                                                                    \
+        .deliver = sym##_deliver,                                                                  \
+    }
 
 /* Operations answering with nothing useful: the ack needs no parsing. */
-#define LG_ACK_OP(sym, opname, cbtype)                                         \
-  static void sym##_free(void *out) { logs_ack_free((struct logs_ack *)out); } \
-  static void sym##_deliver(lg_generic_fn fn, void *out,                       \
-                            const struct aws_error *err, void *arg) {          \
-    ((cbtype)fn)((struct logs_ack *)out, err, arg);                            \
-  }                                                                            \
-  static const struct lg_op sym = {                                            \
-      .name = opname,                                                          \
-      .out_size = sizeof(struct logs_ack),                                     \
-      .token_off = -1,                                                         \
-      .parse = NULL,                                                           \
-      .free_out = sym##_free,                                                  \
-      .deliver = sym##_deliver,                                                \
-  }
+#define LG_ACK_OP(sym, opname, cbtype)                                                             \
+    static void sym##_free(void *out)                                                              \
+    {                                                                                              \
+        logs_ack_free((struct logs_ack *)out);                                                     \
+    }                                                                                              \
+    static void sym##_deliver(lg_generic_fn fn, void *out, const struct aws_error *err, void *arg) \
+    {                                                                                              \
+        ((cbtype)fn)((struct logs_ack *)out, err, arg);                                            \
+    }                                                                                              \
+    static const struct lg_op sym = {                                                              \
+        .name = opname,                                                                            \
+        .out_size = sizeof(struct logs_ack),                                                       \
+        .token_off = -1,                                                                           \
+        .parse = NULL,                                                                             \
+        .free_out = sym##_free,                                                                    \
+        .deliver = sym##_deliver,                                                                  \
+    }
 
 #define LG_TOKEN(outtype) ((long)offsetof(outtype, next_token))
 
 LG_ACK_OP(lg_op_create_log_group, "CreateLogGroup", logs_create_log_group_cb);
-LG_ACK_OP(lg_op_create_log_stream, "CreateLogStream",
-          logs_create_log_stream_cb);
-LG_ACK_OP(lg_op_put_retention_policy, "PutRetentionPolicy",
-          logs_put_retention_policy_cb);
+LG_ACK_OP(lg_op_create_log_stream, "CreateLogStream", logs_create_log_stream_cb);
+LG_ACK_OP(lg_op_put_retention_policy, "PutRetentionPolicy", logs_put_retention_policy_cb);
 LG_ACK_OP(lg_op_delete_log_group, "DeleteLogGroup", logs_delete_log_group_cb);
-LG_OP(lg_op_describe_log_groups, "DescribeLogGroups",
-      struct logs_log_group_list, logs_describe_log_groups_cb,
-      logs_parse_describe_log_groups, logs_log_group_list_free,
+LG_OP(lg_op_describe_log_groups, "DescribeLogGroups", struct logs_log_group_list,
+      logs_describe_log_groups_cb, logs_parse_describe_log_groups, logs_log_group_list_free,
       LG_TOKEN(struct logs_log_group_list));
-LG_OP(lg_op_describe_log_streams, "DescribeLogStreams",
-      struct logs_log_stream_list, logs_describe_log_streams_cb,
-      logs_parse_describe_log_streams, logs_log_stream_list_free,
+LG_OP(lg_op_describe_log_streams, "DescribeLogStreams", struct logs_log_stream_list,
+      logs_describe_log_streams_cb, logs_parse_describe_log_streams, logs_log_stream_list_free,
       LG_TOKEN(struct logs_log_stream_list));
-LG_OP(lg_op_filter_log_events, "FilterLogEvents",
-      struct logs_filter_log_events_out, logs_filter_log_events_cb,
-      logs_parse_filter_log_events, logs_filter_log_events_out_free, -1);
-LG_OP(lg_op_get_log_events, "GetLogEvents", struct logs_get_log_events_out,
-      logs_get_log_events_cb, logs_parse_get_log_events,
-      logs_get_log_events_out_free, -1);
-LG_OP(lg_op_put_log_events, "PutLogEvents", struct logs_put_log_events_out,
-      logs_put_log_events_cb, logs_parse_put_log_events,
-      logs_put_log_events_out_free, -1);
+LG_OP(lg_op_filter_log_events, "FilterLogEvents", struct logs_filter_log_events_out,
+      logs_filter_log_events_cb, logs_parse_filter_log_events, logs_filter_log_events_out_free, -1);
+LG_OP(lg_op_get_log_events, "GetLogEvents", struct logs_get_log_events_out, logs_get_log_events_cb,
+      logs_parse_get_log_events, logs_get_log_events_out_free, -1);
+LG_OP(lg_op_put_log_events, "PutLogEvents", struct logs_put_log_events_out, logs_put_log_events_cb,
+      logs_parse_put_log_events, logs_put_log_events_out_free, -1);
 
-struct aws_call *
-logs_create_log_group(struct aws_client *c,
-                      const struct logs_create_log_group_in *in,
-                      logs_create_log_group_cb cb, void *arg) {
-  return lg_start(c, &lg_op_create_log_group, logs_build_create_log_group(in),
-                  0, (lg_generic_fn)cb, arg);
+struct aws_call *logs_create_log_group(struct aws_client *c,
+                                       const struct logs_create_log_group_in *in,
+                                       logs_create_log_group_cb cb, void *arg)
+{
+    return lg_start(c, &lg_op_create_log_group, logs_build_create_log_group(in), 0,
+                    (lg_generic_fn)cb, arg);
 }
 
-struct aws_call *
-logs_create_log_stream(struct aws_client *c,
-                       const struct logs_create_log_stream_in *in,
-                       logs_create_log_stream_cb cb, void *arg) {
-  return lg_start(c, &lg_op_create_log_stream, logs_build_create_log_stream(in),
-                  0, (lg_generic_fn)cb, arg);
+struct aws_call *logs_create_log_stream(struct aws_client *c,
+                                        const struct logs_create_log_stream_in *in,
+                                        logs_create_log_stream_cb cb, void *arg)
+{
+    return lg_start(c, &lg_op_create_log_stream, logs_build_create_log_stream(in), 0,
+                    (lg_generic_fn)cb, arg);
 }
 
-struct aws_call *
-logs_put_retention_policy(struct aws_client *c,
-                          const struct logs_put_retention_policy_in *in,
-                          logs_put_retention_policy_cb cb, void *arg) {
-  return lg_start(c, &lg_op_put_retention_policy,
-                  logs_build_put_retention_policy(in), 0, (lg_generic_fn)cb,
-                  arg);
+struct aws_call *logs_put_retention_policy(struct aws_client *c,
+                                           const struct logs_put_retention_policy_in *in,
+                                           logs_put_retention_policy_cb cb, void *arg)
+{
+    return lg_start(c, &lg_op_put_retention_policy, logs_build_put_retention_policy(in), 0,
+                    (lg_generic_fn)cb, arg);
 }
 
-struct aws_call *
-logs_delete_log_group(struct aws_client *c,
-                      const struct logs_delete_log_group_in *in,
-                      logs_delete_log_group_cb cb, void *arg) {
-  return lg_start(c, &lg_op_delete_log_group, logs_build_delete_log_group(in),
-                  0, (lg_generic_fn)cb, arg);
+struct aws_call *logs_delete_log_group(struct aws_client *c,
+                                       const struct logs_delete_log_group_in *in,
+                                       logs_delete_log_group_cb cb, void *arg)
+{
+    return lg_start(c, &lg_op_delete_log_group, logs_build_delete_log_group(in), 0,
+                    (lg_generic_fn)cb, arg);
 }
 
-struct aws_call *
-logs_describe_log_groups(struct aws_client *c,
-                         const struct logs_describe_log_groups_in *in,
-                         logs_describe_log_groups_cb cb, void *arg) {
-  return lg_start(c, &lg_op_describe_log_groups,
-                  logs_build_describe_log_groups(in), in->max_pages,
-                  (lg_generic_fn)cb, arg);
+struct aws_call *logs_describe_log_groups(struct aws_client *c,
+                                          const struct logs_describe_log_groups_in *in,
+                                          logs_describe_log_groups_cb cb, void *arg)
+{
+    return lg_start(c, &lg_op_describe_log_groups, logs_build_describe_log_groups(in),
+                    in->max_pages, (lg_generic_fn)cb, arg);
 }
 
-struct aws_call *
-logs_describe_log_streams(struct aws_client *c,
-                          const struct logs_describe_log_streams_in *in,
-                          logs_describe_log_streams_cb cb, void *arg) {
-  return lg_start(c, &lg_op_describe_log_streams,
-                  logs_build_describe_log_streams(in), in->max_pages,
-                  (lg_generic_fn)cb, arg);
+struct aws_call *logs_describe_log_streams(struct aws_client *c,
+                                           const struct logs_describe_log_streams_in *in,
+                                           logs_describe_log_streams_cb cb, void *arg)
+{
+    return lg_start(c, &lg_op_describe_log_streams, logs_build_describe_log_streams(in),
+                    in->max_pages, (lg_generic_fn)cb, arg);
 }
 
-struct aws_call *
-logs_filter_log_events(struct aws_client *c,
-                       const struct logs_filter_log_events_in *in,
-                       logs_filter_log_events_cb cb, void *arg) {
-  return lg_start(c, &lg_op_filter_log_events, logs_build_filter_log_events(in),
-                  0, (lg_generic_fn)cb, arg);
+struct aws_call *logs_filter_log_events(struct aws_client *c,
+                                        const struct logs_filter_log_events_in *in,
+                                        logs_filter_log_events_cb cb, void *arg)
+{
+    return lg_start(c, &lg_op_filter_log_events, logs_build_filter_log_events(in), 0,
+                    (lg_generic_fn)cb, arg);
 }
 
-struct aws_call *logs_get_log_events(struct aws_client *c,
-                                     const struct logs_get_log_events_in *in,
-                                     logs_get_log_events_cb cb, void *arg) {
-  return lg_start(c, &lg_op_get_log_events, logs_build_get_log_events(in), 0,
-                  (lg_generic_fn)cb, arg);
+struct aws_call *logs_get_log_events(struct aws_client *c, const struct logs_get_log_events_in *in,
+                                     logs_get_log_events_cb cb, void *arg)
+{
+    return lg_start(c, &lg_op_get_log_events, logs_build_get_log_events(in), 0, (lg_generic_fn)cb,
+                    arg);
 }
 
-struct aws_call *logs_put_log_events(struct aws_client *c,
-                                     const struct logs_put_log_events_in *in,
-                                     logs_put_log_events_cb cb, void *arg) {
-  return lg_start(c, &lg_op_put_log_events, logs_build_put_log_events(in), 0,
-                  (lg_generic_fn)cb, arg);
+struct aws_call *logs_put_log_events(struct aws_client *c, const struct logs_put_log_events_in *in,
+                                     logs_put_log_events_cb cb, void *arg)
+{
+    return lg_start(c, &lg_op_put_log_events, logs_build_put_log_events(in), 0, (lg_generic_fn)cb,
+                    arg);
 }
