@@ -556,12 +556,19 @@ class Farm:
         reports cluster_state:ok and knows the whole layout, and every
         replica's link to its primary is up.
 
+        replicas: replicas per shard, or a list with one count per shard
+        (NodeGroupConfiguration's ReplicaCount).
         slots: optional per-shard slot specs ("0-8191" or [(0, 8191)]);
         default slot_ranges(shards).  maxmemory: bytes (default from
         node_type, else 256 MiB)."""
         shards = int(shards)
-        replicas = int(replicas)
-        if shards < 1 or replicas < 0:
+        if isinstance(replicas, (list, tuple)):
+            replicas = [int(r) for r in replicas]
+            if len(replicas) != shards:
+                raise ValueError("one replica count per shard")
+        else:
+            replicas = [int(replicas)] * shards
+        if shards < 1 or min(replicas) < 0:
             raise ValueError("need at least one shard and >= 0 replicas")
         if not cluster_mode and shards != 1:
             raise ValueError("cluster mode disabled means exactly one shard")
@@ -602,7 +609,7 @@ class Farm:
         os.makedirs(g.dir, mode=0o700)
         for s in range(shards):
             members = []
-            for m in range(replicas + 1):
+            for m in range(replicas[s] + 1):
                 if g.cluster_mode:
                     name = "%s-%04d-%03d" % (g.rg_id, s + 1, m + 1)
                 else:
@@ -734,16 +741,20 @@ class Farm:
                         raise FarmError("replica %s offset stays 0" % n.name)
                     time.sleep(0.01)
 
-    def _wait_serving(self, g, deadline, nodes=None):
-        """Block until the group (or the given nodes) serves."""
-        nodes = [n for n in (nodes or g.all_nodes()) if n.state == "running"]
+    def _wait_serving(self, g, deadline, scope=None):
+        """Block until the group serves: every running node answers (and in
+        cluster mode reports cluster_state:ok and knows every node), and the
+        nodes in scope (default: all) have the roles the farm expects, as
+        they themselves and every other node see it."""
+        scope = list(scope or g.all_nodes())
+        nodes = [n for n in g.all_nodes() if n.state == "running"]
         total = len([n for n in g.all_nodes() if n.state != "deleted"])
         last = ""
         while True:
             problems = []
             for n in nodes:
                 try:
-                    problems += self._node_problems(g, n, total)
+                    problems += self._node_problems(g, n, total, scope)
                 except (OSError, resp.ProtocolError, resp.ReplyError) as e:
                     problems.append("%s: %s" % (n.name, e))
             if not problems:
@@ -753,14 +764,15 @@ class Farm:
                 raise FarmError("group %s not serving: %s" % (g.rg_id, last))
             time.sleep(0.05)
 
-    def _node_problems(self, g, n, total):
+    def _node_problems(self, g, n, total, scope):
         out = []
         role = self._command_node(g, n, ("ROLE",), timeout=2.0)
-        expect = "master" if n.role == "primary" else "slave"
-        if role[0] != expect:
-            out.append("%s: role %s, expected %s" % (n.name, role[0], expect))
-        if role[0] == "slave" and role[3] != "connected":
-            out.append("%s: replication link %s" % (n.name, role[3]))
+        if n in scope:
+            expect = "master" if n.role == "primary" else "slave"
+            if role[0] != expect:
+                out.append("%s: role %s, expected %s" % (n.name, role[0], expect))
+            if role[0] == "slave" and role[3] != "connected":
+                out.append("%s: replication link %s" % (n.name, role[3]))
         if g.cluster_mode:
             info = resp.parse_info(self._command_node(g, n, ("CLUSTER", "INFO")))
             if info.get("cluster_state") != "ok":
@@ -772,7 +784,7 @@ class Farm:
                 )
             health = _shards_health(self._command_node(g, n, ("CLUSTER", "SHARDS")))
             view = _parse_cluster_nodes(self._command_node(g, n, ("CLUSTER", "NODES")))
-            for other in g.all_nodes():
+            for other in scope:
                 if other.state == "running" and health.get(other.node_id) != "online":
                     out.append(
                         "%s: sees %s %s"
@@ -923,7 +935,7 @@ class Farm:
             for n in shard:
                 n.role = "replica"
             target.role = "primary"
-        self._wait_serving(g, deadline)
+        self._wait_serving(g, deadline, scope=shard)
         return (shard_index, target.member_index)
 
     def _failover_cluster(self, g, target, primary_up, deadline):
@@ -1063,6 +1075,7 @@ class Farm:
         if not n.alive():
             raise FarmError("%s is not running" % n.name)
         os.kill(n.pid, signal.SIGSTOP)
+        _wait_proc_state(n.pid, lambda st: st == "T")
         n.state = "stopped"
         self._drop_pool((rg_id, shard_index, member_index))
 
@@ -1072,6 +1085,7 @@ class Farm:
         if not n.alive():
             raise FarmError("%s is not running" % n.name)
         os.kill(n.pid, signal.SIGCONT)
+        _wait_proc_state(n.pid, lambda st: st != "T")
         n.state = "running"
 
     def delete_group(self, rg_id):
@@ -1129,6 +1143,21 @@ class Farm:
             sp, self._spawner = self._spawner, None
         if sp is not None:
             sp._q.put(None)
+
+
+def _wait_proc_state(pid, ok, timeout=5.0):
+    """Signals are delivered asynchronously: wait until /proc shows the
+    process in the wanted state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                st = f.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return
+        if ok(st) or time.monotonic() > deadline:
+            return
+        time.sleep(0.005)
 
 
 def _conf_quote(s):

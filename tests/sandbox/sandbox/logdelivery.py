@@ -334,14 +334,24 @@ class LogDelivery:
                 self._pending, (due, next(self._seq), log_group, stream, ts_ms, msg, rg_id)
             )
 
-    def inject(self, log_group, stream, message, timestamp_ms=None, ingestion_delay=None):
+    def inject(
+        self,
+        log_group,
+        stream,
+        message,
+        timestamp_ms=None,
+        ingestion_delay=None,
+        errors="surrogateescape",
+    ):
         """Queue one arbitrary event (tests, faults): any text, including
-        escape sequences; bytes are decoded with surrogateescape so invalid
-        UTF-8 survives as lone surrogates.  ingestion_delay (s) defaults to a
-        draw from delay_range; 0 writes at the next writer tick.  The log
+        escape sequences.  Bytes are decoded with `errors`: surrogateescape
+        (default) keeps invalid UTF-8 as lone surrogates, which moto's JSON
+        answer carries as \\udcXX escapes; "replace" gives U+FFFD as a real
+        service storing valid UTF-8 would.  ingestion_delay (s) defaults to
+        a draw from delay_range; 0 writes at the next writer tick.  The log
         group must exist; the stream is created when missing."""
         if isinstance(message, bytes):
-            message = message.decode("utf-8", "surrogateescape")
+            message = message.decode("utf-8", errors)
         if not message:
             raise ValueError("CloudWatch Logs events need a non-empty message")
         with BACKEND_LOCK:

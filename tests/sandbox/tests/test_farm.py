@@ -256,6 +256,37 @@ class FarmClusterTest(unittest.TestCase):
             self.assertEqual(os.stat(conf).st_mode & 0o777, 0o600)
 
 
+class FarmUnevenTest(unittest.TestCase):
+    """NodeGroupConfiguration-style layout: per-shard replica counts and
+    explicit slot ranges."""
+
+    def test_uneven_layout(self):
+        with tempfile.TemporaryDirectory(prefix="farmtest-") as d:
+            f = farm_mod.Farm(d)
+            try:
+                shards = f.create_group(
+                    "nc", shards=2, replicas=[0, 2], cluster_mode=True, tls=False,
+                    auth_token=None, slots=["0-99,200-16383", [(100, 199)]],
+                )
+                self.assertEqual([len(x) for x in shards], [1, 3])
+                self.assertEqual(f.group_config("nc")["slots"], ["0-99,200-16383", "100-199"])
+                reply = f.command("nc", 1, 2, "CLUSTER", "SHARDS")
+                got = {}
+                for sh in reply:
+                    dd = dict(zip(sh[0::2], sh[1::2]))
+                    ports = sorted(dict(zip(x[0::2], x[1::2]))["port"] for x in dd["nodes"])
+                    got[tuple(dd["slots"])] = ports
+                self.assertEqual(
+                    got,
+                    {
+                        (0, 99, 200, 16383): [shards[0][0].port],
+                        (100, 199): sorted(n.port for n in shards[1]),
+                    },
+                )
+            finally:
+                f.stop_all()
+
+
 class FarmPlainTest(unittest.TestCase):
     """Cluster mode disabled, no TLS, no AUTH."""
 

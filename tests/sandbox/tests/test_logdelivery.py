@@ -374,7 +374,11 @@ class LogDeliveryTest(unittest.TestCase):
         ]
         for msg, ts, delay in hostile:
             ld.inject(SLOW, stream, msg, timestamp_ms=ts, ingestion_delay=delay)
+        ld.inject(SLOW, "injected/replaced", b"bad \xff end", timestamp_ms=now, ingestion_delay=0, errors="replace")
         wait_for(lambda: ld.counters.get((SLOW, stream), 0) == len(hostile), 5, what="injected events")
+        wait_for(lambda: ld.counters.get((SLOW, "injected/replaced"), 0) == 1, 5, what="replaced event")
+        ev = self.logs.get_log_events(logGroupName=SLOW, logStreamName="injected/replaced")["events"]
+        self.assertEqual(ev[0]["message"], "bad \ufffd end")
         events = self.logs.get_log_events(logGroupName=SLOW, logStreamName=stream, startFromHead=True)["events"]
         got = [e["message"] for e in events]
         want = [m.decode("utf-8", "surrogateescape") if isinstance(m, bytes) else m for m, _t, _d in hostile]
