@@ -1629,11 +1629,9 @@ class Api:
             start = start.replace(tzinfo=UTC)
         if end.tzinfo is None:
             end = end.replace(tzinfo=UTC)
-        if start > end:
+        if start > end and p.get("StartTime") is not None and p.get("EndTime") is not None:
             raise invalid_combo("StartTime must be before EndTime.")
         sid = p.get("SourceIdentifier")
-        if sid and not st_type:
-            pass
         events = [
             e
             for e in self.st.events

@@ -235,7 +235,7 @@ class Sandbox:
         import boto3
         from botocore.config import Config
 
-        config = kwargs.pop("config", None) or Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=120, connect_timeout=10)
+        config = kwargs.pop("config", None) or Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=120, connect_timeout=10)
         return boto3.client(
             service,
             endpoint_url=self.endpoint,
@@ -314,21 +314,21 @@ class Sandbox:
         return self.control("POST", "tokens/expire", {})["expired"]
 
     # Redis nodes
-    def redis(self, action, cache_cluster_id=None, replication_group_id=None, shard=0, member=0):
+    def redis_action(self, action, cache_cluster_id=None, replication_group_id=None, shard=0, member=0):
         body = {"cache_cluster_id": cache_cluster_id} if cache_cluster_id else {"replication_group_id": replication_group_id, "shard": shard, "member": member}
         return self.control("POST", "redis/" + action, body, timeout=120)
 
     def kill_node(self, cache_cluster_id=None, **kw):
-        return self.redis("kill", cache_cluster_id, **kw)
+        return self.redis_action("kill", cache_cluster_id, **kw)
 
     def restart_node(self, cache_cluster_id=None, **kw):
-        return self.redis("restart", cache_cluster_id, **kw)
+        return self.redis_action("restart", cache_cluster_id, **kw)
 
     def stop_node(self, cache_cluster_id=None, **kw):
-        return self.redis("stop", cache_cluster_id, **kw)
+        return self.redis_action("stop", cache_cluster_id, **kw)
 
     def cont_node(self, cache_cluster_id=None, **kw):
-        return self.redis("cont", cache_cluster_id, **kw)
+        return self.redis_action("cont", cache_cluster_id, **kw)
 
     def nodes(self, replication_group_id=None):
         path = "nodes" + ("?replication_group_id=%s" % replication_group_id if replication_group_id else "")

@@ -185,7 +185,25 @@ class SandboxServer:
 
         _patch_moto_signature_check()
         elasticache.install(self.world)
-        self.moto_app = DomainDispatcherApplication(create_backend_app)
+
+        class Dispatcher(DomainDispatcherApplication):
+            """moto's dispatcher scans its package folders on every request
+            (os.stat storms); the host -> backend answer never changes."""
+
+            def __init__(self, create_app):
+                super().__init__(create_app)
+                self._backend_cache = {}
+
+            def get_backend_for_host(self, host):
+                try:
+                    return self._backend_cache[host]
+                except KeyError:
+                    pass
+                backend = super().get_backend_for_host(host)
+                self._backend_cache[host] = backend
+                return backend
+
+        self.moto_app = Dispatcher(create_backend_app)
         self._bootstrap()
         self.world.account_id = self.account_id
         self._server = _Server(self.bind_host, self.requested_port, self.app)
@@ -275,34 +293,41 @@ class SandboxServer:
                 time.sleep(rule.delay)
             else:
                 answer = rule
-        if answer is not None:
-            if answer.kind == "reset":
-                raise _ResetConnection()
-            if answer.kind == "throttle":
-                code, msg, status = awsproto.throttling_error(info)
-                return self._error(start_response, info, code, msg, status)
-            if answer.kind == "error":
-                code, msg, status = awsproto.server_error(info, answer.status)
-                return self._error(start_response, info, code, msg, status, sender=False)
-            if answer.kind == "malformed":
-                ctype = "application/x-amz-json-1.1" if info.protocol == "json" else "text/xml"
-                return self._respond(start_response, 200, [("Content-Type", ctype), ("x-amzn-RequestId", awsproto.new_request_id())], malformed_body(info.protocol))
+        kind = answer.kind if answer is not None else None
+        if kind == "reset":
+            raise _ResetConnection()
+        status, headers, body = self._answer(environ, info, kind, answer)
+        if kind == "truncate":
+            cut = body[: max(1, len(body) // 2)] if body else b""
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(max(len(body), 1))))
+            body = cut
+        return self._respond(start_response, status, headers, body)
+
+    def _answer(self, environ, info, kind, rule):
+        """(status, headers, body) for one AWS request, faults applied."""
+        if kind == "throttle":
+            code, msg, status = awsproto.throttling_error(info)
+            return awsproto.error_response(info, code, msg, status)
+        if kind == "error":
+            code, msg, status = awsproto.server_error(info, rule.status)
+            return awsproto.error_response(info, code, msg, status, sender=False)
+        if kind == "malformed":
+            ctype = "application/x-amz-json-1.1" if info.protocol == "json" else "text/xml"
+            body = malformed_body(info.protocol)
+            return 200, [("Content-Type", ctype), ("x-amzn-RequestId", awsproto.new_request_id()), ("Content-Length", str(len(body)))], body
         try:
             self.verifier.verify(environ, info)
         except AuthError as e:
             self.faults.count_auth_rejection()
-            return self._error(start_response, info, e.code, e.message, e.status)
+            return awsproto.error_response(info, e.code, e.message, e.status)
         if info.service not in awsproto.SERVICE_PROTOCOL or info.service == "pricing":
-            return self._error(start_response, info, "UnknownOperationException" if info.protocol == "json" else "InvalidAction", "The sandbox does not serve the %s service." % (info.service or "requested"), 400)
+            code = "UnknownOperationException" if info.protocol == "json" else "InvalidAction"
+            return awsproto.error_response(info, code, "The sandbox does not serve the %s service." % (info.service or "requested"), 400)
         status, headers, body = self._call_moto(environ)
         if status in (401, 403) and info.protocol == "json" and body[:200].lstrip().startswith(b"<"):
             status, headers, body = self._json_auth_error(info, status, body)
-        if answer is not None and answer.kind == "truncate":
-            cut = body[: max(1, len(body) // 2)] if body else b""
-            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
-            headers.append(("Content-Length", str(max(len(body), 1))))
-            return self._respond(start_response, status, headers, cut)
-        return self._respond(start_response, status, headers, body)
+        return status, headers, body
 
     def _call_moto(self, environ):
         captured = {}

@@ -86,7 +86,7 @@ EXPIRED = {
     "cloudwatch": ("ExpiredToken", 403),
 }
 
-NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})
+NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
 def http_date(text):
