@@ -369,7 +369,7 @@ static int cmd_logs_parse(struct cmd_logs *c, int argc, char **argv, int64_t now
     unsigned long long u;
     int opt;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0: full reset of GNU getopt (the global parse used "+") */
     while ((opt = getopt_long(argc, argv, "fih", cmd_logs_options, NULL)) != -1) {
         switch (opt) {
         case OPT_SLOW:
