@@ -125,7 +125,10 @@ struct creds_job {
     char *token; /* IMDS token / SSO access token (secret) */
     char *role;  /* IMDS role name */
     char *url;
-    char *auth; /* container Authorization header (secret) */
+    char *auth;      /* container Authorization header (secret) */
+    json_t *sso_doc; /* SSO token cache file contents (secrets inside) */
+    char *sso_path;
+    int64_t sso_exp;
 };
 
 struct creds_provider {
@@ -639,6 +642,13 @@ static void creds_job_free(struct creds_job *j)
     aws_error_clear(&j->err);
     mem_free_secret(j->token);
     mem_free_secret(j->auth);
+    if (j->sso_doc) {
+        creds_json_wipe(j->sso_doc, "accessToken");
+        creds_json_wipe(j->sso_doc, "refreshToken");
+        creds_json_wipe(j->sso_doc, "clientSecret");
+        json_decref(j->sso_doc);
+    }
+    free(j->sso_path);
     free(j->role);
     free(j->url);
     free(j);
@@ -1416,6 +1426,8 @@ static char *creds_sso_cache_path(const char *key)
 
 static bool creds_sso_parse_time(const char *s, int64_t *ms)
 {
+    if (!s)
+        return false;
     if (awstime_parse_iso8601(s, ms))
         return true;
     /* older AWS CLI v2 caches write "2024-05-01T13:00:00UTC" */
@@ -1426,6 +1438,45 @@ static bool creds_sso_parse_time(const char *s, int64_t *ms)
         return awstime_parse_iso8601(t, ms);
     }
     return false;
+}
+
+static void creds_sso_wipe_doc(json_t *doc)
+{
+    creds_json_wipe(doc, "accessToken");
+    creds_json_wipe(doc, "refreshToken");
+    creds_json_wipe(doc, "clientSecret");
+}
+
+/* Write the refreshed token back, as the AWS CLI does (0600, atomic). */
+static void creds_sso_save(struct creds_job *j)
+{
+    char *text = json_dumps(j->sso_doc, JSON_INDENT(2));
+    if (!text)
+        return;
+    char *tmp = mem_xasprintf("%s.elcui-%ld", j->sso_path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    bool ok = fd >= 0;
+    size_t len = strlen(text), off = 0;
+    while (ok && off < len) {
+        ssize_t n = write(fd, text + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            ok = false;
+        else
+            off += (size_t)n;
+    }
+    if (fd >= 0 && close(fd) != 0)
+        ok = false;
+    if (ok && rename(tmp, j->sso_path) != 0)
+        ok = false;
+    if (!ok) {
+        unlink(tmp);
+        creds_note(j, "sso: could not save the refreshed token to %s", j->sso_path);
+    }
+    mem_wipe(text, len);
+    free(text);
+    free(tmp);
 }
 
 static void creds_sso_http_done(struct http_response *resp, void *arg)
@@ -1483,73 +1534,31 @@ static void creds_sso_http_done(struct http_response *resp, void *arg)
     creds_job_done(j);
 }
 
-static enum creds_res creds_sso_start(struct creds_job *j)
+/* GET {portal}/federation/credentials with the access token. */
+static bool creds_sso_portal(struct creds_job *j, const struct creds_sso *c)
 {
     struct creds_provider *p = j->p;
-    if (!creds_pget(p, "sso_account_id") && !creds_pget(p, "sso_role_name")) {
-        creds_note(j, "sso: profile '%s' has no sso_account_id/sso_role_name", p->profile);
-        return CR_SKIP;
+    const char *tok = awsjson_str(j->sso_doc, "accessToken");
+    if (!tok || !creds_header_safe(tok)) {
+        creds_sso_login_error(j, c, "has a malformed cached token");
+        return false;
     }
-    struct creds_sso c;
-    if (!creds_sso_config(j, &c))
-        return CR_DONE;
-    char *path = creds_sso_cache_path(c.session ? c.session : c.start_url);
-    char *text = creds_read_file(path, CREDS_FILE_MAX, true);
-    free(path);
-    if (!text) {
-        creds_sso_login_error(j, &c, "has no cached login");
-        return CR_DONE;
-    }
-    json_error_t jerr;
-    json_t *doc = json_loads(text, 0, &jerr);
-    mem_free_secret(text);
-    const char *tok = awsjson_str(doc, "accessToken");
-    const char *exps = awsjson_str(doc, "expiresAt");
-    int64_t exp = 0;
-    if (!tok || !*tok || !exps || !creds_sso_parse_time(exps, &exp)) {
-        creds_json_wipe(doc, "accessToken");
-        creds_json_wipe(doc, "refreshToken");
-        creds_json_wipe(doc, "clientSecret");
-        json_decref(doc);
-        creds_sso_login_error(j, &c, "has an unreadable cached login");
-        return CR_DONE;
-    }
-    if (exp <= creds_wall(p)) {
-        creds_json_wipe(doc, "accessToken");
-        creds_json_wipe(doc, "refreshToken");
-        creds_json_wipe(doc, "clientSecret");
-        json_decref(doc);
-        creds_sso_login_error(j, &c, "has expired");
-        return CR_DONE;
-    }
-    mem_free_secret(j->token);
-    j->token = mem_xstrdup(tok);
-    creds_json_wipe(doc, "accessToken");
-    creds_json_wipe(doc, "refreshToken");
-    creds_json_wipe(doc, "clientSecret");
-    json_decref(doc);
-
     char *base = profile_configured_endpoint(p->store, p->profile, "SSO", "sso");
     if (!base)
-        base = mem_xasprintf("https://portal.sso.%s.amazonaws.com", c.region);
+        base = mem_xasprintf("https://portal.sso.%s.amazonaws.com", c->region);
     size_t bl = strlen(base);
     while (bl && base[bl - 1] == '/')
         base[--bl] = '\0';
     struct buf u;
     buf_init(&u, 16 * 1024);
     buf_printf(&u, "%s/federation/credentials?account_id=", base);
-    creds_urlencode(&u, c.account);
+    creds_urlencode(&u, c->account);
     buf_appends(&u, "&role_name=");
-    creds_urlencode(&u, c.role);
+    creds_urlencode(&u, c->role);
     free(base);
     free(j->url);
     j->url = buf_steal(&u);
-
-    if (!creds_header_safe(j->token)) {
-        creds_sso_login_error(j, &c, "has a malformed cached token");
-        return CR_DONE;
-    }
-    char *hdr = mem_xasprintf("x-amz-sso_bearer_token: %s", j->token);
+    char *hdr = mem_xasprintf("x-amz-sso_bearer_token: %s", tok);
     const char *headers[] = {hdr, "Accept: application/json", NULL};
     struct http_request req;
     memset(&req, 0, sizeof(req));
@@ -1560,9 +1569,161 @@ static enum creds_res creds_sso_start(struct creds_job *j)
     mem_free_secret(hdr);
     if (!j->xfer) {
         creds_job_fail(j, AWS_ERR_CONFIG, "InvalidEndpoint", "bad SSO portal URL %s", j->url);
+        return false;
+    }
+    return true;
+}
+
+/* The answer of SSO OIDC CreateToken (grant refresh_token). */
+static void creds_sso_oidc_done(struct http_response *resp, void *arg)
+{
+    struct creds_job *j = arg;
+    j->xfer = NULL;
+    struct creds_sso c;
+    if (!creds_sso_config(j, &c)) {
+        creds_job_done(j);
+        return;
+    }
+    json_t *doc = NULL;
+    struct aws_error e;
+    aws_error_init(&e);
+    const char *why = NULL;
+    char whybuf[320];
+    if (resp->status == 0) {
+        snprintf(whybuf, sizeof(whybuf), "%s",
+                 resp->curl_error[0] ? resp->curl_error : "no response");
+        why = whybuf;
+    } else if (awsjson_parse(resp->body, resp->body_len, (int)resp->status, &doc, &e) != 0) {
+        snprintf(whybuf, sizeof(whybuf), "%s (HTTP %ld)", e.code[0] ? e.code : "error",
+                 resp->status);
+        why = whybuf;
+    }
+    const char *tok = awsjson_str(doc, "accessToken");
+    json_t *in = json_object_get(doc, "expiresIn");
+    if (!why && (!tok || !*tok || !json_is_number(in)))
+        why = "the answer lacks accessToken or expiresIn";
+    if (!why) {
+        char iso[40];
+        int64_t exp = creds_wall(j->p) + (int64_t)(json_number_value(in) * 1000);
+        awstime_format_iso8601_s(exp, iso, sizeof(iso));
+        /* wipe each replaced secret before jansson frees it */
+        creds_json_wipe(j->sso_doc, "accessToken");
+        json_object_set_new(j->sso_doc, "accessToken", json_string(tok));
+        json_object_set_new(j->sso_doc, "expiresAt", json_string(iso));
+        const char *rt = awsjson_str(doc, "refreshToken");
+        if (rt && *rt) {
+            creds_json_wipe(j->sso_doc, "refreshToken");
+            json_object_set_new(j->sso_doc, "refreshToken", json_string(rt));
+        }
+        j->sso_exp = exp;
+        creds_sso_save(j);
+    } else {
+        creds_note(j, "sso: token refresh failed: %s", why);
+    }
+    creds_json_wipe(doc, "accessToken");
+    creds_json_wipe(doc, "refreshToken");
+    creds_json_wipe(doc, "idToken");
+    json_decref(doc);
+    aws_error_clear(&e);
+    if (resp->body)
+        mem_wipe(resp->body, resp->body_len);
+    if (j->sso_exp <= creds_wall(j->p)) {
+        /* still expired: the user has to log in again */
+        char what[400];
+        snprintf(what, sizeof(what), "has expired and could not be refreshed (%s)",
+                 why ? why : "?");
+        creds_sso_login_error(j, &c, what);
+        creds_job_done(j);
+        return;
+    }
+    if (!creds_sso_portal(j, &c))
+        creds_job_done(j);
+}
+
+/* Refresh the session's token (botocore: less than 15 min left, a
+ * refresh token and a live client registration). false: not possible. */
+static bool creds_sso_refresh(struct creds_job *j, const struct creds_sso *c)
+{
+    struct creds_provider *p = j->p;
+    const char *rt = awsjson_str(j->sso_doc, "refreshToken");
+    const char *cid = awsjson_str(j->sso_doc, "clientId");
+    const char *cs = awsjson_str(j->sso_doc, "clientSecret");
+    int64_t reg = 0;
+    if (!c->session || !rt || !*rt || !cid || !cs ||
+        !creds_sso_parse_time(awsjson_str(j->sso_doc, "registrationExpiresAt"), &reg) ||
+        reg <= creds_wall(p))
+        return false;
+    char *base = profile_configured_endpoint(p->store, p->profile, "SSO_OIDC", "sso_oidc");
+    if (!base)
+        base = mem_xasprintf("https://oidc.%s.amazonaws.com", c->region);
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/')
+        base[--bl] = '\0';
+    free(j->url);
+    j->url = mem_xasprintf("%s/token", base);
+    free(base);
+    json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "clientId", cid, "clientSecret", cs,
+                             "grantType", "refresh_token", "refreshToken", rt);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (body) {
+        creds_json_wipe(body, "clientSecret");
+        creds_json_wipe(body, "refreshToken");
+        json_decref(body);
+    }
+    if (!text)
+        return false;
+    const char *headers[] = {"Content-Type: application/json", "Accept: application/json", NULL};
+    struct http_request req;
+    memset(&req, 0, sizeof(req));
+    req.method = "POST";
+    req.url = j->url;
+    req.headers = headers;
+    req.body = text;
+    req.body_len = strlen(text);
+    j->xfer = http_send(p->http, &req, creds_sso_oidc_done, j);
+    mem_free_secret(text);
+    return j->xfer != NULL;
+}
+
+static enum creds_res creds_sso_start(struct creds_job *j)
+{
+    struct creds_provider *p = j->p;
+    if (!creds_pget(p, "sso_account_id") && !creds_pget(p, "sso_role_name")) {
+        creds_note(j, "sso: profile '%s' has no sso_account_id/sso_role_name", p->profile);
+        return CR_SKIP;
+    }
+    struct creds_sso c;
+    if (!creds_sso_config(j, &c))
+        return CR_DONE;
+    free(j->sso_path);
+    j->sso_path = creds_sso_cache_path(c.session ? c.session : c.start_url);
+    char *text = creds_read_file(j->sso_path, CREDS_FILE_MAX, true);
+    if (!text) {
+        creds_sso_login_error(j, &c, "has no cached login");
         return CR_DONE;
     }
-    return CR_PENDING;
+    json_error_t jerr;
+    if (j->sso_doc) {
+        creds_sso_wipe_doc(j->sso_doc);
+        json_decref(j->sso_doc);
+    }
+    j->sso_doc = json_loads(text, 0, &jerr);
+    mem_free_secret(text);
+    mem_wipe(&jerr, sizeof(jerr));
+    const char *tok = awsjson_str(j->sso_doc, "accessToken");
+    if (!json_is_object(j->sso_doc) || !tok || !*tok ||
+        !creds_sso_parse_time(awsjson_str(j->sso_doc, "expiresAt"), &j->sso_exp)) {
+        creds_sso_login_error(j, &c, "has an unreadable cached login");
+        return CR_DONE;
+    }
+    int64_t left = j->sso_exp - creds_wall(p);
+    if (left < CREDS_ADVISORY_MS && creds_sso_refresh(j, &c))
+        return CR_PENDING;
+    if (left <= 0) {
+        creds_sso_login_error(j, &c, "has expired");
+        return CR_DONE;
+    }
+    return creds_sso_portal(j, &c) ? CR_PENDING : CR_DONE;
 }
 
 /* ---- credential JSON shared by process, container and IMDS ---- */

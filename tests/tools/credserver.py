@@ -165,6 +165,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.container(headers, entry, cfg.get("container", {}))
         if path == "/federation/credentials":
             return self.sso(headers, entry, cfg.get("sso", {}))
+        if path == "/token" and method == "POST":
+            return self.oidc(body, entry, cfg.get("oidc", {}))
         if method == "POST":
             return self.sts(path, headers, body, entry, cfg.get("sts", {}))
         self.record(entry)
@@ -239,6 +241,24 @@ class Handler(BaseHTTPRequestHandler):
         exp_ms = c.get("expiration_ms") or int((time.time() + c.get("expires_in", 3600)) * 1000)
         doc = {"roleCredentials": {"accessKeyId": akid, "secretAccessKey": cred["secret"],
                                    "sessionToken": cred["token"], "expiration": exp_ms}}
+        self.reply(200, json.dumps(doc), "application/json")
+
+    def oidc(self, body, entry, c):
+        """SSO OIDC CreateToken with grant refresh_token."""
+        try:
+            req = json.loads(body.decode() or "{}")
+        except ValueError:
+            req = {}
+        entry["json"] = req
+        self.record(entry)
+        want = {"grantType": "refresh_token", "clientId": c.get("client_id"),
+                "clientSecret": c.get("client_secret"), "refreshToken": c.get("refresh_token")}
+        if any(req.get(k) != v for k, v in want.items()):
+            return self.reply(400, json.dumps({"error": "invalid_grant"}), "application/json")
+        doc = {"accessToken": c.get("new_token"), "tokenType": "Bearer",
+               "expiresIn": c.get("expires_in", 3600)}
+        if c.get("new_refresh"):
+            doc["refreshToken"] = c["new_refresh"]
         self.reply(200, json.dumps(doc), "application/json")
 
     def sts_error(self, status, code, message):

@@ -38,6 +38,7 @@ static const char *const env_vars[] = {
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_STS",
     "AWS_ENDPOINT_URL_SSO",
+    "AWS_ENDPOINT_URL_SSO_OIDC",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
     "AWS_WEB_IDENTITY_TOKEN_FILE",
     "AWS_ROLE_ARN",
@@ -348,7 +349,11 @@ static void expect_err(struct result *r, enum aws_error_kind kind, const char *c
 }
 
 /* Compare secrets without ever printing them. */
-#define assert_secret_eq(a, b) assert_true((a) && (b) && strcmp((a), (b)) == 0)
+static bool secret_eq(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+#define assert_secret_eq(a, b) assert_true(secret_eq((a), (b)))
 
 /* ---- environment, files, chain order ---- */
 
@@ -1011,6 +1016,120 @@ static void test_sso_legacy_and_config_errors(void **state)
     result_clear(&r);
 }
 
+static char *read_text(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return NULL;
+    char *buf = calloc(1, 65536);
+    size_t n = fread(buf, 1, 65535, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+static void sso_cache_refreshable(struct fx *f, const char *path, int64_t expires_ms,
+                                  int64_t reg_expires_ms)
+{
+    char iso[40], reg[40];
+    awstime_format_iso8601_s(expires_ms, iso, sizeof(iso));
+    awstime_format_iso8601_s(reg_expires_ms, reg, sizeof(reg));
+    writef(path, 0600,
+           "{\"startUrl\": \"https://corp.awsapps.com/start\", \"region\": \"eu-west-1\", "
+           "\"accessToken\": \"old-%s\", \"expiresAt\": \"%s\", \"clientId\": \"cid-1\", "
+           "\"clientSecret\": \"%s\", \"registrationExpiresAt\": \"%s\", "
+           "\"refreshToken\": \"rt-%s\"}",
+           f->token, iso, f->secret, reg, f->secret2);
+}
+
+static void test_sso_token_refresh(void **state)
+{
+    struct fx *f = *state;
+    setenv("AWS_ENDPOINT_URL_SSO", srv.base, 1);
+    setenv("AWS_ENDPOINT_URL_SSO_OIDC", srv.base, 1);
+    write_file(f->config,
+               "[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\n"
+               "sso_role_name = ReadOnly\n"
+               "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+               "sso_region = eu-west-1\n"
+               "[profile old]\nsso_start_url = https://legacy.awsapps.com/start\n"
+               "sso_region = us-east-1\nsso_account_id = 1\nsso_role_name = Admin\n",
+               0600);
+    /* write the cache file where the provider looks for it */
+    sso_cache(f, "corp", "placeholder", fake_now(f) + 3600 * 1000);
+    char path[256];
+    {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        EVP_Digest("corp", 4, md, &n, EVP_sha1(), NULL);
+        char hex[64] = "";
+        for (unsigned int i = 0; i < n; i++)
+            snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        snprintf(path, sizeof(path), "%s/.aws/sso/cache/%s.json", f->dir, hex);
+    }
+    char cfg[1024];
+    snprintf(cfg, sizeof(cfg),
+             "{\"sso\": {\"token\": \"new-%s\"}, \"oidc\": {\"client_id\": \"cid-1\", "
+             "\"client_secret\": \"%s\", \"refresh_token\": \"rt-%s\", \"new_token\": "
+             "\"new-%s\", \"expires_in\": 28800, \"new_refresh\": \"rt2-%s\"}}",
+             f->token, f->secret, f->secret2, f->token, f->secret2);
+    credsrv_config(&srv, cfg);
+
+    /* 5 minutes left: refreshed through SSO OIDC, saved, then used */
+    sso_cache_refreshable(f, path, fake_now(f) + 5 * 60 * 1000, fake_now(f) + 86400 * 1000);
+    make(f, &(struct provider_opts){.profile = "sso"});
+    struct result r;
+    get(f, &r);
+    expect_ok(&r, "ASIATEST", "sso (profile sso)");
+    result_clear(&r);
+    json_t *log = credsrv_log(&srv);
+    json_t *e;
+    assert_int_equal(credsrv_count(log, "/token", NULL, &e), 1);
+    assert_string_equal(credsrv_str(e, "json", "grantType"), "refresh_token");
+    assert_string_equal(credsrv_str(e, "json", "clientId"), "cid-1");
+    assert_int_equal(credsrv_count(log, "/federation/credentials", NULL, NULL), 1);
+    json_decref(log);
+    char *saved = read_text(path);
+    assert_non_null(saved);
+    json_error_t jerr;
+    json_t *doc = json_loads(saved, 0, &jerr);
+    free(saved);
+    assert_non_null(doc);
+    char want[128];
+    snprintf(want, sizeof(want), "new-%s", f->token);
+    assert_secret_eq(json_string_value(json_object_get(doc, "accessToken")), want);
+    snprintf(want, sizeof(want), "rt2-%s", f->secret2);
+    assert_secret_eq(json_string_value(json_object_get(doc, "refreshToken")), want);
+    assert_secret_eq(json_string_value(json_object_get(doc, "clientSecret")), f->secret);
+    int64_t exp;
+    assert_true(awstime_parse_iso8601(json_string_value(json_object_get(doc, "expiresAt")), &exp));
+    assert_true(exp > fake_now(f) + 7 * 3600 * 1000);
+    json_decref(doc);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+
+    /* expired and the refresh is refused: log in again */
+    sso_cache_refreshable(f, path, fake_now(f) - 1000, fake_now(f) + 86400 * 1000);
+    credsrv_config(&srv, "{\"oidc\": {\"client_id\": \"someone-else\"}}");
+    make(f, &(struct provider_opts){.profile = "sso"});
+    get(f, &r);
+    expect_err(&r, AWS_ERR_CREDENTIALS, "SsoLoginRequired", "could not be refreshed");
+    assert_non_null(strstr(r.err.message, "aws sso login --sso-session corp"));
+    result_clear(&r);
+
+    /* an expired client registration is not used */
+    credsrv_log_clear(&srv);
+    sso_cache_refreshable(f, path, fake_now(f) - 1000, fake_now(f) - 1000);
+    make(f, &(struct provider_opts){.profile = "sso"});
+    get(f, &r);
+    expect_err(&r, AWS_ERR_CREDENTIALS, "SsoLoginRequired", "has expired");
+    result_clear(&r);
+    log = credsrv_log(&srv);
+    assert_int_equal(credsrv_count(log, "/token", NULL, NULL), 0);
+    json_decref(log);
+}
+
 /* ---- assume role (STS on credserver, signatures verified there) ---- */
 
 static void sts_keys(struct fx *f, const char *extra)
@@ -1349,6 +1468,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_container_rules_and_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sso_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sso_legacy_and_config_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sso_token_refresh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_assume_role_parameters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_assume_role_chain_and_loops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_assume_role_sources, setup, teardown),
