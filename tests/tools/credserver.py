@@ -275,6 +275,8 @@ class Handler(BaseHTTPRequestHandler):
         entry["akid"] = akid
         self.record(entry)
         action = params.get("Action")
+        if c.get("hang_seconds"):
+            self.hang(c["hang_seconds"])
         fail = c.get("fail")
         if fail and (not fail.get("action") or fail["action"] == action):
             return self.sts_error(int(fail.get("status", 403)), fail.get("code", "AccessDenied"),

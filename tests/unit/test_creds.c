@@ -1390,6 +1390,73 @@ static void test_assume_role_refresh_shared(void **state)
     json_decref(log);
 }
 
+/* Freeing the provider while a refresh is in flight cancels everything:
+ * no callback, no leak (ASan/valgrind), no process left behind. */
+static void free_midflight(struct fx *f, const char *log_path)
+{
+    struct result r;
+    start_get(f, &r);
+    uint64_t deadline = loop_now_ms(f->loop) + 5000;
+    bool seen = false;
+    while (!seen && loop_now_ms(f->loop) < deadline) {
+        loop_run_once(f->loop, 20);
+        if (log_path) {
+            json_t *log = credsrv_log(&srv);
+            seen = credsrv_count(log, log_path, NULL, NULL) > 0;
+            json_decref(log);
+        } else {
+            char path[160];
+            snprintf(path, sizeof(path), "%s/pid", f->dir);
+            seen = access(path, R_OK) == 0;
+        }
+    }
+    assert_true(seen);
+    assert_false(r.done);
+    creds_provider_free(f->p);
+    f->p = NULL;
+    for (int i = 0; i < 5; i++)
+        loop_run_once(f->loop, 10);
+    assert_false(r.done);
+}
+
+static void test_free_while_in_flight(void **state)
+{
+    struct fx *f = *state;
+    /* AssumeRole waiting for STS */
+    base_creds(f);
+    write_file(f->config,
+               "[profile ops]\nrole_arn = arn:aws:iam::111122223333:role/ops\n"
+               "source_profile = base\n",
+               0600);
+    sts_keys(f, "\"hang_seconds\": 3");
+    make(f, &(struct provider_opts){.profile = "ops"});
+    free_midflight(f, "/");
+    /* IMDS token request hanging */
+    imds_env();
+    credsrv_config(&srv, "{\"imds\": {\"role\": \"r\", \"token\": \"hang\", "
+                         "\"hang_seconds\": 3}}");
+    credsrv_log_clear(&srv);
+    make(f, NULL);
+    free_midflight(f, "/latest/api/token");
+    /* credential_process still running: killed */
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+    char body[256];
+    snprintf(body, sizeof(body), "echo $$ > %s/pid.tmp && mv %s/pid.tmp %s/pid\nsleep 30\n", f->dir,
+             f->dir, f->dir);
+    script(f, "slow.sh", body);
+    writef(f->config, 0600, "[default]\ncredential_process = %s/slow.sh\n", f->dir);
+    make(f, NULL);
+    free_midflight(f, NULL);
+    char path[160];
+    snprintf(path, sizeof(path), "%s/pid", f->dir);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    long pid = 0;
+    assert_int_equal(fscanf(fp, "%ld", &pid), 1);
+    fclose(fp);
+    assert_int_equal(kill((pid_t)pid, 0), -1); /* killed and reaped */
+}
+
 /* ---- web identity ---- */
 
 static void test_web_identity(void **state)
@@ -1475,6 +1542,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_assume_role_mfa_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_assume_role_refresh_shared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_web_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_free_while_in_flight, setup, teardown),
     };
     const char *filter = getenv("ELCUI_TEST_FILTER");
     if (filter)
