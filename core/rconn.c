@@ -1211,6 +1211,12 @@ static void rconn_tls_handshake(struct rconn *c)
                     "TLS handshake with %s failed: the server answered in plain Redis protocol, "
                     "so it does not speak TLS on this port (turn TLS off for this endpoint) (%s)",
                     c->name, reason);
+    else if ((c->io_errno == ECONNRESET || c->io_errno == EPIPE) && c->nfirst == 0)
+        /* nothing came back before the reset: the node went away (a dying
+         * process, a full accept queue), not a TLS mismatch */
+        rconn_failf(c, RCONN_ERR_IO_RESET,
+                    "connection to %s reset during the TLS handshake, before any answer (%s)",
+                    c->name, reason);
     else if (c->io_errno == ECONNRESET || c->io_errno == EPIPE)
         rconn_failf(c, RCONN_ERR_TLS_HANDSHAKE,
                     "TLS handshake with %s failed: connection reset by the server (%s)", c->name,

@@ -239,8 +239,15 @@ bool rsafety_is_write(int argc, const char *const *argv, const size_t *argvlen,
         return true; /* unknown: assume it writes */
     if (in->flags & RCMD_F_WRITE)
         return true;
-    if ((in->flags & RCMD_F_MAY_REPLICATE) && !(in->flags & RCMD_F_READONLY))
-        return true;
+    if (!(in->flags & RCMD_F_READONLY)) {
+        /* Neither write nor readonly: scripts, PUBLISH, SCRIPT FLUSH...
+         * COMMAND INFO does not show "may replicate" (Redis 7.0), so the
+         * built-in table decides for the commands it knows. */
+        const struct rcmd_info *b = in->from_server ? rsafety_info(argc, argv, argvlen, NULL) : in;
+        if (b && ((b->flags & RCMD_F_WRITE) ||
+                  ((b->flags & RCMD_F_MAY_REPLICATE) && !(b->flags & RCMD_F_READONLY))))
+            return true;
+    }
     for (size_t i = 0; i < sizeof(rsafety_ro_admin) / sizeof(rsafety_ro_admin[0]); i++)
         if (strcmp(in->name, rsafety_ro_admin[i]) == 0)
             return true;
@@ -324,7 +331,9 @@ enum rsafety_kind rsafety_check(const struct rsafety_policy *p, int argc, const 
         else
             snprintf(out->why, sizeof(out->why),
                      "Read-only mode: %s changes data or server state (%s).", out->command,
-                     in->from_server ? "COMMAND INFO flags" : "elcui's command table");
+                     !in->from_server             ? "elcui's command table"
+                     : (in->flags & RCMD_F_WRITE) ? "COMMAND INFO flags"
+                                                  : "COMMAND INFO and elcui's command table");
         snprintf(out->instead, sizeof(out->instead), "%s",
                  rsafety_eq(argv[0], l0, "sort")        ? "Use SORT_RO."
                  : rsafety_eq(argv[0], l0, "georadius") ? "Use GEORADIUS_RO or GEOSEARCH."

@@ -18,7 +18,10 @@
 #include <dirent.h>
 #include <jansson.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -413,6 +416,97 @@ static inline struct rconn *rfx_connect(struct loop *l, const struct rfx_farm *f
         return NULL;
     }
     return c;
+}
+
+/* ---- a scripted fake server on the loop ----
+ * Accepts one client; on its first request writes script (repeat times)
+ * and then reads and discards whatever comes. */
+
+struct fake {
+    struct loop *l;
+    int ls;
+    struct loop_watch *lw;
+    int cfd;
+    struct loop_watch *cw;
+    const char *script;
+    size_t script_len;
+    size_t repeat; /* send the script this many times */
+    bool sent;
+    int port;
+};
+
+static inline void fake_client(int fd, int revents, void *arg)
+{
+    struct fake *f = arg;
+    (void)revents;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n <= 0) {
+        loop_unwatch(f->l, f->cw);
+        f->cw = NULL;
+        close(f->cfd);
+        f->cfd = -1;
+        return;
+    }
+    if (!f->sent) {
+        f->sent = true;
+        for (size_t k = 0; k < f->repeat; k++) {
+            size_t off = 0;
+            while (off < f->script_len) {
+                ssize_t w = write(fd, f->script + off, f->script_len - off);
+                if (w <= 0)
+                    break;
+                off += (size_t)w;
+            }
+        }
+    }
+}
+
+static inline void fake_accept(int fd, int revents, void *arg)
+{
+    struct fake *f = arg;
+    (void)revents;
+    int c = accept(fd, NULL, NULL);
+    if (c < 0)
+        return;
+    if (f->cfd >= 0) {
+        close(c);
+        return;
+    }
+    f->cfd = c;
+    f->cw = loop_watch(f->l, c, REACTOR_READ, fake_client, f);
+}
+
+static inline void fake_start(struct fake *f, struct loop *l, const char *script, size_t len,
+                              size_t repeat)
+{
+    memset(f, 0, sizeof(*f));
+    f->l = l;
+    f->cfd = -1;
+    f->script = script;
+    f->script_len = len;
+    f->repeat = repeat ? repeat : 1;
+    f->ls = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(f->ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(f->ls, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(f->ls, 4), 0);
+    socklen_t sl = sizeof(a);
+    getsockname(f->ls, (struct sockaddr *)&a, &sl);
+    f->port = ntohs(a.sin_port);
+    f->lw = loop_watch(l, f->ls, REACTOR_READ, fake_accept, f);
+}
+
+static inline void fake_stop(struct fake *f)
+{
+    if (f->cw)
+        loop_unwatch(f->l, f->cw);
+    if (f->cfd >= 0)
+        close(f->cfd);
+    loop_unwatch(f->l, f->lw);
+    close(f->ls);
 }
 
 #endif
