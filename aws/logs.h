@@ -286,8 +286,8 @@ struct logs_put_log_events_out {
 void logs_put_log_events_out_free(struct logs_put_log_events_out *o);
 typedef void (*logs_put_log_events_cb)(struct logs_put_log_events_out *out,
                                        const struct aws_error *err, void *arg);
-/* A message that is not valid UTF-8 is sent byte for byte (the service
- * decides what to do with it): that is how tests feed hostile content. */
+/* JSON carries Unicode text only: bytes of a message that are not UTF-8
+ * are sent as U+FFFD; NULs are kept (as \u0000). */
 json_t *logs_build_put_log_events(const struct logs_put_log_events_in *in);
 int logs_parse_put_log_events(const json_t *obj, struct logs_put_log_events_out *out,
                               struct aws_error *err);
