@@ -1695,6 +1695,10 @@ static enum creds_res creds_sso_start(struct creds_job *j)
     struct creds_sso c;
     if (!creds_sso_config(j, &c))
         return CR_DONE;
+    if (!p->http) {
+        creds_job_fail(j, AWS_ERR_INTERNAL, "NoHttpClient", "SSO credentials need an HTTP client");
+        return CR_DONE;
+    }
     free(j->sso_path);
     j->sso_path = creds_sso_cache_path(c.session ? c.session : c.start_url);
     char *text = creds_read_file(j->sso_path, CREDS_FILE_MAX, true);
@@ -2170,6 +2174,11 @@ static enum creds_res creds_container_start(struct creds_job *j)
     if (!rel && !full) {
         creds_note(j, "container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/FULL_URI not set");
         return CR_SKIP;
+    }
+    if (!p->http) {
+        creds_job_fail(j, AWS_ERR_INTERNAL, "NoHttpClient",
+                       "container credentials need an HTTP client");
+        return CR_DONE;
     }
     free(j->url);
     if (rel) {
