@@ -552,13 +552,17 @@ class World:
                         if r in ("primary", "replica"):
                             new_roles[m] = r
                     primaries = [m for m, r in new_roles.items() if r == "primary"]
-                    if len(primaries) != 1 or len(new_roles) != len(s.members):
+                    # A dead old primary can still be flagged master (fail)
+                    # in CLUSTER NODES next to the promoted replica.
+                    if len(primaries) == 2 and old in primaries:
+                        primaries.remove(old)
+                    if len(primaries) != 1:
                         continue
                     new = primaries[0]
                     if new is old:
                         continue
-                    for m, r in new_roles.items():
-                        m.role = r
+                    for m in s.members:
+                        m.role = "primary" if m is new else "replica"
                     msg = "Failover from primary node %s to replica node %s completed" % (old.cluster_id, new.cluster_id)
                     self.event(g.region, old.cluster_id, "cache-cluster", msg)
                     self.event(g.region, g.id, "replication-group", msg)
