@@ -2,6 +2,7 @@
 #include "aws/awsjson.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,74 @@ static void awsjson_clean_code(const char *type, char *out, size_t n)
     out[l] = '\0';
 }
 
+static int awsjson_hex4(const char *p, size_t left)
+{
+    if (left < 6 || p[0] != '\\' || p[1] != 'u')
+        return -1;
+    int v = 0;
+    for (int i = 2; i < 6; i++) {
+        char c = p[i];
+        int d = (c >= '0' && c <= '9')   ? c - '0'
+                : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                         : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Copy of body with every unpaired surrogate escape replaced by \ufffd
+ * (same length), or NULL when there is none. */
+static char *awsjson_fix_surrogates(const char *body, size_t len)
+{
+    char *out = NULL;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = body[i];
+        if (!in_string) {
+            if (c == '"')
+                in_string = true;
+            continue;
+        }
+        if (c == '"') {
+            in_string = false;
+            continue;
+        }
+        if (c != '\\' || i + 1 >= len)
+            continue;
+        if (body[i + 1] != 'u') {
+            i++; /* skip the escaped character */
+            continue;
+        }
+        int v = awsjson_hex4(body + i, len - i);
+        if (v < 0)
+            continue;
+        bool bad = false;
+        if (v >= 0xD800 && v <= 0xDBFF) {
+            size_t rest = i + 6 <= len ? len - i - 6 : 0;
+            int lo = rest ? awsjson_hex4(body + i + 6, rest) : -1;
+            if (lo >= 0xDC00 && lo <= 0xDFFF)
+                i += 6; /* a proper pair: keep both */
+            else
+                bad = true;
+        } else if (v >= 0xDC00 && v <= 0xDFFF) {
+            bad = true;
+        }
+        if (bad) {
+            if (!out) {
+                out = mem_xmalloc(len + 1);
+                memcpy(out, body, len);
+                out[len] = '\0';
+            }
+            memcpy(out + i, "\\ufffd", 6);
+        }
+        i += 5;
+    }
+    return out;
+}
+
 int awsjson_parse(const char *body, size_t len, int http_status, json_t **out,
                   struct aws_error *err)
 {
@@ -53,7 +122,18 @@ int awsjson_parse(const char *body, size_t len, int http_status, json_t **out,
         return 0;
     }
     json_error_t je;
-    json_t *j = body ? json_loadb(body, len, 0, &je) : NULL;
+    /* NUL characters are legal JSON (\u0000) and occur in log messages. */
+    json_t *j = body ? json_loadb(body, len, JSON_ALLOW_NUL, &je) : NULL;
+    if (!j && body) {
+        /* Some servers send lone UTF-16 surrogate escapes (\udc80 for an
+         * invalid byte); jansson rejects them and the whole page would be
+         * lost, so they become U+FFFD and the body is parsed again. */
+        char *fixed = awsjson_fix_surrogates(body, len);
+        if (fixed) {
+            j = json_loadb(fixed, len, JSON_ALLOW_NUL, &je);
+            free(fixed);
+        }
+    }
     if (ok_status) {
         if (!j || !json_is_object(j)) {
             if (j)

@@ -1,6 +1,8 @@
 /* cli.c - global options, --help, --version and the subcommand table. */
 #include "tui/cli.h"
 
+#include "tui/app.h"
+
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -181,4 +183,9 @@ int cli_parse_global(struct session_options *opts, int argc, char **argv)
         }
     }
     return optind;
+}
+
+int cli_run_console(struct session_options *opts)
+{
+    return app_run(opts);
 }

@@ -77,6 +77,26 @@ static void test_error_envelopes(void **state)
     aws_error_clear(&err);
 }
 
+/* A NUL in a log message and lone surrogates (moto's escape for invalid
+ * bytes) must not make a whole page unreadable. */
+static void test_nul_and_lone_surrogates(void **state)
+{
+    (void)state;
+    struct aws_error err;
+    aws_error_init(&err);
+    json_t *out;
+    const char *b = "{\"events\":[{\"message\":\"a\\u0000b\"},{\"message\":\"x\\udc80y\"},"
+                    "{\"message\":\"pair \\ud83d\\ude00 ok\"},{\"message\":\"hi \\ud800\"}]}";
+    assert_int_equal(awsjson_parse(b, strlen(b), 200, &out, &err), 0);
+    json_t *ev = json_object_get(out, "events");
+    assert_int_equal(json_string_length(json_object_get(json_array_get(ev, 0), "message")), 3);
+    assert_string_equal(awsjson_str(json_array_get(ev, 1), "message"), "x\xef\xbf\xbdy");
+    assert_string_equal(awsjson_str(json_array_get(ev, 2), "message"), "pair \xf0\x9f\x98\x80 ok");
+    assert_string_equal(awsjson_str(json_array_get(ev, 3), "message"), "hi \xef\xbf\xbd");
+    json_decref(out);
+    aws_error_clear(&err);
+}
+
 static void test_malformed(void **state)
 {
     (void)state;
@@ -103,9 +123,8 @@ static void test_malformed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_encode),
-        cmocka_unit_test(test_success_bodies),
-        cmocka_unit_test(test_error_envelopes),
+        cmocka_unit_test(test_encode),          cmocka_unit_test(test_success_bodies),
+        cmocka_unit_test(test_error_envelopes), cmocka_unit_test(test_nul_and_lone_surrogates),
         cmocka_unit_test(test_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,9 @@
+/* screen_info.h - the context screen: where elcui's settings come from. */
+#ifndef ELCUI_TUI_SCREEN_INFO_H
+#define ELCUI_TUI_SCREEN_INFO_H
+
+#include "tui/app.h"
+
+struct screen *screen_info_new(struct app *a);
+
+#endif
