@@ -204,6 +204,8 @@ class Handler(BaseHTTPRequestHandler):
             status = int(c.get("status", 200))
             if status != 200:
                 return self.reply(status, "")
+            if "raw" in c:
+                return self.reply(200, c["raw"], "application/json")
             akid, cred = issue("arn:aws:sts::111122223333:assumed-role/%s/i-0abc" % role)
             doc = {"Code": c.get("code", "Success"), "LastUpdated": now_iso(0),
                    "Type": "AWS-HMAC", "AccessKeyId": akid,
@@ -225,6 +227,8 @@ class Handler(BaseHTTPRequestHandler):
         want = c.get("auth")
         if want is not None and headers.get("authorization") != want:
             return self.reply(401, '{"message":"bad token"}', "application/json")
+        if "raw" in c:
+            return self.reply(200, c["raw"], "application/json")
         akid, cred = issue("arn:aws:sts::111122223333:assumed-role/task/abc")
         doc = {"AccessKeyId": akid, "SecretAccessKey": cred["secret"], "Token": cred["token"],
                "Expiration": expiration(c), "RoleArn": "arn:aws:iam::111122223333:role/task"}
@@ -237,6 +241,8 @@ class Handler(BaseHTTPRequestHandler):
                 "message": "Session token not found or invalid",
                 "__type": "com.amazonaws.switchboard.portal#UnauthorizedException"}),
                 "application/json")
+        if "raw" in c:
+            return self.reply(int(c.get("raw_status", 200)), c["raw"], "application/json")
         akid, cred = issue("arn:aws:sts::111122223333:assumed-role/AWSReservedSSO/user")
         exp_ms = c.get("expiration_ms") or int((time.time() + c.get("expires_in", 3600)) * 1000)
         doc = {"roleCredentials": {"accessKeyId": akid, "secretAccessKey": cred["secret"],

@@ -908,6 +908,73 @@ static void test_container_rules_and_retry(void **state)
     json_decref(log);
 }
 
+static void sso_cache(struct fx *f, const char *key, const char *token, int64_t expires_ms);
+
+/* Broken answers give clear errors (or, for IMDS, "not here"). */
+static void test_malformed_answers(void **state)
+{
+    struct fx *f = *state;
+    struct result r;
+    char url[160];
+    snprintf(url, sizeof(url), "%s/container/x", srv.base);
+    setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", url, 1);
+    const char *bodies[] = {"not json",
+                            "[1,2]",
+                            "{\"AccessKeyId\": \"A\"}",
+                            "{\"AccessKeyId\": \"A\", \"SecretAccessKey\": \"S\", "
+                            "\"Expiration\": \"soon\"}",
+                            "{\"AccessKeyId\": \"A\", \"SecretAccessKey\": \"S\", "
+                            "\"Expiration\": 17}",
+                            "{\"AccessKeyId\": \"A\", \"Secret",
+                            NULL};
+    for (int i = 0; bodies[i]; i++) {
+        json_t *cfg = json_pack("{s:{s:s}}", "container", "raw", bodies[i]);
+        char *text = json_dumps(cfg, 0);
+        credsrv_config(&srv, text);
+        free(text);
+        json_decref(cfg);
+        make(f, NULL);
+        get(f, &r);
+        assert_false(r.ok);
+        assert_int_equal(r.err.kind, AWS_ERR_PARSE);
+        assert_non_null(strstr(r.err.message, "container credentials"));
+        result_clear(&r);
+    }
+    unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    imds_env();
+    credsrv_config(&srv, "{\"imds\": {\"role\": \"r\", \"raw\": \"<html>oops\"}}");
+    make(f, NULL);
+    get(f, &r);
+    expect_err(&r, AWS_ERR_CREDENTIALS, "NoCredentials", "malformed credentials");
+    result_clear(&r);
+    credsrv_config(&srv, "{\"imds\": {\"role\": \"r\", \"code\": \"Failed\"}}");
+    make(f, NULL);
+    get(f, &r);
+    expect_err(&r, AWS_ERR_CREDENTIALS, "NoCredentials", "not available");
+    result_clear(&r);
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+    /* SSO portal: garbage, and a service error */
+    setenv("AWS_ENDPOINT_URL_SSO", srv.base, 1);
+    write_file(f->config,
+               "[default]\nsso_start_url = https://x/start\nsso_region = us-east-1\n"
+               "sso_account_id = 1\nsso_role_name = r\n",
+               0600);
+    sso_cache(f, "https://x/start", "tok", fake_now(f) + 3600 * 1000);
+    credsrv_config(&srv,
+                   "{\"sso\": {\"token\": \"tok\", \"raw\": \"{\\\"roleCredentials\\\": 5}\"}}");
+    make(f, NULL);
+    get(f, &r);
+    expect_err(&r, AWS_ERR_PARSE, "MalformedResponse", "roleCredentials");
+    result_clear(&r);
+    credsrv_config(&srv, "{\"sso\": {\"token\": \"tok\", \"raw_status\": 400, \"raw\": "
+                         "\"{\\\"__type\\\": \\\"InvalidRequestException\\\", "
+                         "\\\"message\\\": \\\"bad account\\\"}\"}}");
+    make(f, NULL);
+    get(f, &r);
+    expect_err(&r, AWS_ERR_SERVICE, "InvalidRequestException", "bad account");
+    result_clear(&r);
+}
+
 /* ---- SSO ---- */
 
 static void sso_cache(struct fx *f, const char *key, const char *token, int64_t expires_ms)
@@ -1533,6 +1600,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_imds_no_role_and_disabled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_container_relative_and_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_container_rules_and_retry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sso_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sso_legacy_and_config_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sso_token_refresh, setup, teardown),
