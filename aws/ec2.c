@@ -967,6 +967,7 @@ struct ec2_op {
 };
 
 struct ec2_ctx {
+    struct ec2_ctx *prev, *next; /* ec2_parked */
     const struct ec2_op *op;
     struct aws_call *call;
     struct query_params *tmpl; /* paged calls: parameters without NextToken */
@@ -992,8 +993,33 @@ static struct query_params *ec2_clone_params(const struct query_params *p, const
     return c;
 }
 
+/* Every call in flight. aws_call_cancel() ends a call without a word to
+ * its callback, so a cancelled call's state cannot be freed here: it stays
+ * on this list (reachable, bounded by the number of cancellations) until
+ * aws_client offers a release notification (as in elasticache.c). */
+static struct ec2_ctx *ec2_parked;
+
+static void ec2_park(struct ec2_ctx *x)
+{
+    x->next = ec2_parked;
+    if (ec2_parked)
+        ec2_parked->prev = x;
+    ec2_parked = x;
+}
+
+static void ec2_unpark(struct ec2_ctx *x)
+{
+    if (x->prev)
+        x->prev->next = x->next;
+    else
+        ec2_parked = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
+}
+
 static void ec2_ctx_free(struct ec2_ctx *x)
 {
+    ec2_unpark(x);
     query_params_free(x->tmpl);
     free(x->last_token);
     free(x);
@@ -1075,6 +1101,7 @@ static struct aws_call *ec2_start(struct aws_client *c, const struct ec2_op *op,
     if (op->paged)
         x->tmpl = ec2_clone_params(p, "NextToken");
     struct aws_request req = {.svc = &svc_ec2, .op = op->action, .query = p};
+    ec2_park(x);
     x->call = aws_client_call(c, &req, ec2_on_response, x);
     if (!x->call) {
         op->free_out(x->out);

@@ -467,6 +467,7 @@ struct kms_op {
 };
 
 struct kms_ctx {
+    struct kms_ctx *prev, *next; /* kms_parked */
     const struct kms_op *op;
     struct aws_call *call;
     json_t *req; /* page 1 request (our reference) */
@@ -477,8 +478,33 @@ struct kms_ctx {
     char *last_token;
 };
 
+/* Every call in flight. aws_call_cancel() ends a call without a word to
+ * its callback, so a cancelled call's state cannot be freed here: it stays
+ * on this list (reachable, bounded by the number of cancellations) until
+ * aws_client offers a release notification (as in elasticache.c). */
+static struct kms_ctx *kms_parked;
+
+static void kms_park(struct kms_ctx *x)
+{
+    x->next = kms_parked;
+    if (kms_parked)
+        kms_parked->prev = x;
+    kms_parked = x;
+}
+
+static void kms_unpark(struct kms_ctx *x)
+{
+    if (x->prev)
+        x->prev->next = x->next;
+    else
+        kms_parked = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
+}
+
 static void kms_ctx_free(struct kms_ctx *x)
 {
+    kms_unpark(x);
     json_decref(x->req);
     free(x->last_token);
     free(x);
@@ -558,6 +584,7 @@ static struct aws_call *kms_start(struct aws_client *c, const struct kms_op *op,
     x->max_pages = max_pages;
     x->req = req;
     struct aws_request r = {.svc = &svc_kms, .op = op->name, .json = json_incref(req)};
+    kms_park(x);
     x->call = aws_client_call(c, &r, kms_on_response, x);
     if (!x->call) {
         op->free_out(x->out);
