@@ -494,7 +494,7 @@ static void test_e2e_scripted_paging(void **state)
     assert_non_null(r1.out);
     assert_string_equal(r1.out->request_id, "cw-rid-1");
     assert_string_equal(r1.out->next_token, "cw-next");
-    in.next_token = r1.out->next_token;
+    in.next_token = "cw-next";
     struct res r2 = {0};
     cloudwatch_get_metric_data(x.c, &in, cb_gmd, &r2);
     e2e_wait(&x, &r2.done, "GetMetricData page 2");
