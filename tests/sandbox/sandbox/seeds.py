@@ -415,24 +415,31 @@ def build_scale(rt, region=DEMO_REGION, seed=4242):
     for i in range(SCALE_EVENTS - sum(per)):
         per[i] += 1
     lg = logs.groups[SCALE_LOG_GROUP]
+    rand = rnd.random
+    addresses = ["10.20.%d.%d:%d" % (rnd.randrange(32, 40), rnd.randrange(1, 255), rnd.randrange(1024, 65535)) for _ in range(512)]
+    names = [""] * 8 + ["worker-%d" % i for i in range(1, 20)]
+    commands = ["%s ... (%d more arguments)" % (c, n) for c in SLOW_COMMANDS for n in (1, 2, 3)]
+    template = '{"CacheClusterId":"%s","CacheNodeId":"0001","Id":%d,"Timestamp":%d,"Duration (us)":%d,"Command":"%s","ClientAddress":"%s","ClientName":"%s"}'
     for cid, count in zip(streams, per):
         name = "elasticache/redis/%s/0001/slow-log" % cid
         if name not in lg.streams:
             lg.create_log_stream(name)
-        stamps = sorted(now_ms - rnd.randrange(hour_ms) for _ in range(count))
-        events = []
-        for k, ts in enumerate(stamps):
-            cmd = rnd.choice(SLOW_COMMANDS)
-            msg = {
-                "CacheClusterId": cid,
-                "CacheNodeId": "0001",
-                "Id": k,
-                "Timestamp": ts // 1000,
-                "Duration (us)": rnd.randrange(10000, 900000),
-                "Command": "%s ... (%d more arguments)" % (cmd, rnd.randrange(1, 4)),
-                "ClientAddress": "10.20.%d.%d:%d" % (rnd.randrange(32, 40), rnd.randrange(1, 255), rnd.randrange(1024, 65535)),
-                "ClientName": rnd.choice(["", "worker-%d" % rnd.randrange(1, 20)]),
+        stamps = sorted(now_ms - int(rand() * hour_ms) for _ in range(count))
+        events = [
+            {
+                "timestamp": ts,
+                "message": template
+                % (
+                    cid,
+                    k,
+                    ts // 1000,
+                    10000 + int(rand() * 890000),
+                    commands[int(rand() * len(commands))],
+                    addresses[int(rand() * len(addresses))],
+                    names[int(rand() * len(names))],
+                ),
             }
-            events.append({"timestamp": ts, "message": json.dumps(msg, separators=(",", ":"))})
+            for k, ts in enumerate(stamps)
+        ]
         lg.streams[name].put_log_events(events)
     return {"groups": len(specs), "streams": len(streams), "events": SCALE_EVENTS}
