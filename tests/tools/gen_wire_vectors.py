@@ -16,8 +16,10 @@ Writes, under DIR (default tests/unit/data/wire):
                               awsjson_encode writes; the C tests compare it
                               byte for byte
   <svc>/resp/<name>.xml|.json a response body: crafted from aws-wire.md
-                              examples, malformed variants, or recorded from
-                              moto (moto_*), through the whole HTTP exchange
+                              examples, malformed variants, or recorded
+                              through the whole HTTP exchange from moto
+                              (moto_*) or from tests/sandbox/run with the
+                              demo seed (sandbox_*)
   <svc>/resp/<name>.expected.json
                               what botocore's parser makes of that body
                               (timestamps as epoch milliseconds), for the C
@@ -29,9 +31,10 @@ build the same inputs by hand: the case names and inputs here and there must
 stay in step. Secret inputs (AuthToken) use the placeholder
 AUTHTOKENPLACEHOLDER: the C test substitutes a token generated per run.
 
-Recording starts moto's server in-process on 127.0.0.1 (free port) and
-stops it before exiting; --no-record skips that part and keeps the
-existing moto_* files.
+Recording starts moto's server in-process on 127.0.0.1 (free port), then
+the sandbox (tests/sandbox/run --seed demo --no-redis), and stops both
+before exiting; --no-record skips that part and keeps the existing
+moto_* and sandbox_* files.
 """
 
 import argparse
@@ -1133,6 +1136,82 @@ class Moto:
         return body
 
 
+class Sandbox(Moto):
+    """tests/sandbox/run (demo seed, no Redis processes): the ElastiCache
+    model the sandbox builds on moto, with SigV4 checked against the keys
+    it prints. Stopped (stdin EOF, then SIGTERM) before returning."""
+
+    def __init__(self, root):
+        import subprocess
+        import time
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(root, "tests", "sandbox", "run"), "--seed", "demo",
+             "--no-redis", "--create-delay", "0", "--stop-on-eof"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            start_new_session=True)
+        env = {}
+        deadline = time.monotonic() + 120
+        for line in self.proc.stdout:
+            if line.startswith("export "):
+                k, _, v = line[7:].strip().partition("=")
+                env[k] = v.strip("'")
+            if line.startswith("# sandbox ready") or time.monotonic() > deadline:
+                break
+        if "AWS_ENDPOINT_URL" not in env:
+            self.stop()
+            raise SystemExit("tests/sandbox/run did not become ready")
+        self.endpoint = env["AWS_ENDPOINT_URL"]
+        self.creds = Credentials(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+
+    def stop(self):
+        import signal
+        import subprocess
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=20)
+
+    def control(self, path, body):
+        req = urllib.request.Request(self.endpoint + "/_sandbox/" + path,
+                                     data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read())
+
+
+def record_sandbox(w, root):
+    sb = Sandbox(root)
+    try:
+        rgs = sb.ok("elasticache", "DescribeReplicationGroups", {})
+        w.response("elasticache", "sandbox_rgs", "DescribeReplicationGroups", rgs)
+        groups = parse("elasticache", "DescribeReplicationGroups", rgs)["ReplicationGroups"]
+        main = next(g for g in groups if g.get("ClusterEnabled"))
+        weak = next(g for g in groups if not g.get("ClusterEnabled"))
+        page = sb.ok("elasticache", "DescribeCacheClusters", {"ShowCacheNodeInfo": True, "MaxRecords": 20})
+        w.response("elasticache", "sandbox_ccs_page1", "DescribeCacheClusters", page)
+        w.response("elasticache", "sandbox_subnet_groups", "DescribeCacheSubnetGroups",
+                   sb.ok("elasticache", "DescribeCacheSubnetGroups", {}))
+        w.response("elasticache", "sandbox_param_groups", "DescribeCacheParameterGroups",
+                   sb.ok("elasticache", "DescribeCacheParameterGroups", {"MaxRecords": 20}))
+        w.response("elasticache", "sandbox_list_tags", "ListTagsForResource",
+                   sb.ok("elasticache", "ListTagsForResource", {"ResourceName": main["ARN"]}))
+        w.response("elasticache", "sandbox_test_failover", "TestFailover",
+                   sb.ok("elasticache", "TestFailover", {"ReplicationGroupId": main["ReplicationGroupId"],
+                                                         "NodeGroupId": "0002"}))
+        w.response("elasticache", "sandbox_modify_rg", "ModifyReplicationGroup",
+                   sb.ok("elasticache", "ModifyReplicationGroup", {
+                       "ReplicationGroupId": weak["ReplicationGroupId"], "ApplyImmediately": True,
+                       "SnapshotRetentionLimit": 1}))
+        w.response("elasticache", "sandbox_events", "DescribeEvents",
+                   sb.ok("elasticache", "DescribeEvents", {"Duration": 60}))
+        w.response("logs", "sandbox_log_groups", "DescribeLogGroups",
+                   sb.ok("logs", "DescribeLogGroups", {}))
+    finally:
+        sb.stop()
+
+
 def record(w):
     moto = Moto()
     try:
@@ -1246,7 +1325,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--out", default=os.path.join(here, "..", "unit", "data", "wire"))
-    ap.add_argument("--no-record", action="store_true", help="skip the moto recordings")
+    ap.add_argument("--no-record", action="store_true",
+                    help="skip the moto and sandbox recordings")
     args = ap.parse_args()
     w = Writer(os.path.normpath(args.out))
     for case, (op, params) in ELASTICACHE_REQUESTS.items():
@@ -1260,6 +1340,7 @@ def main():
     cloudwatch_crafted(w)
     if not args.no_record:
         record(w)
+        record_sandbox(w, os.path.normpath(os.path.join(here, "..", "..")))
     print(f"gen_wire_vectors: {w.written} files under {w.out}")
     return 0
 
