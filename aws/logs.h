@@ -9,8 +9,11 @@
  * call, the token goes in the input and the next one comes back.
  *
  * Times are epoch milliseconds, as the service speaks them. Event messages
- * are kept byte for byte as the JSON decoder delivered them (escape
- * sequences decoded, embedded NULs kept: use message_len).
+ * are kept byte for byte as the JSON layer decoded them: escape sequences
+ * become their bytes (ESC, control characters, UTF-8), embedded NULs are
+ * kept (use message_len), and what cannot be Unicode text (lone surrogate
+ * escapes) arrives as U+FFFD from awsjson_parse(); a page is never lost
+ * over one odd message.
  *
  * Builders (logs_build_*) return the request object (jansson, new
  * reference); parsers (logs_parse_*) read a decoded response object. They

@@ -757,6 +757,37 @@ static void test_e2e_put_filter_get(void **state)
     assert_int_equal(got, 5);
 }
 
+/* Hostile bytes delivered by the service (the sandbox writes them into the
+ * log backend directly): NUL and escapes kept byte for byte, bytes that
+ * are not UTF-8 arrive as U+FFFD (the JSON layer's repair), and the page
+ * is never lost. */
+static void test_e2e_hostile_message(void **state)
+{
+    (void)state;
+    static const char stream[] = "elasticache/redis/app-4-0001-003/0001/slow-log";
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"log_group\":\"%s\",\"stream\":\"%s\",\"message_b64\":"
+             "\"YmFkIP/+IGVuZCAAIG51bCAbWzMxbQ==\",\"timestamp_ms\":%lld}",
+             slow, stream, (long long)(e2e_t0 + 500));
+    assert_int_equal(e2e_control(&sb, "/_sandbox/logs/inject", body), 200);
+    const char *names[] = {stream};
+    struct logs_filter_log_events_in f = {.log_group_name = slow,
+                                          .log_stream_names = names,
+                                          .n_log_stream_names = 1,
+                                          .start_time_ms = e2e_t0};
+    struct res r = {0};
+    logs_filter_log_events(sb.c, &f, cb_filter, &r);
+    WAIT_OK(&sb, &r, "FilterLogEvents (hostile message)");
+    struct logs_filter_log_events_out *o = r.out;
+    assert_int_equal(o->n_events, 1);
+    static const char want[] = "bad \xef\xbf\xbd\xef\xbf\xbd end \0 nul \x1b[31m";
+    assert_int_equal(o->events[0].message_len, sizeof(want) - 1);
+    assert_memory_equal(o->events[0].message, want, sizeof(want) - 1);
+    assert_int_equal(o->events[0].timestamp_ms, e2e_t0 + 500);
+    logs_filter_log_events_out_free(o);
+}
+
 static void test_e2e_errors_delete(void **state)
 {
     (void)state;
@@ -847,6 +878,7 @@ int main(void)
     const struct CMUnitTest sandbox[] = {
         cmocka_unit_test(test_e2e_groups),
         cmocka_unit_test(test_e2e_put_filter_get),
+        cmocka_unit_test(test_e2e_hostile_message),
         cmocka_unit_test(test_e2e_errors_delete),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
