@@ -1511,6 +1511,7 @@ static struct aws_call *ec_start(struct aws_client *c, const struct ec_op *op,
     {                                                                                              \
         ((cbtype)fn)((outtype *)out, err, arg);                                                    \
     }                                                                                              \
+    _Static_assert(offsetof(outtype, request_id) == 0, "request_id first");                        \
     static const struct ec_op sym = {                                                              \
         .name = opname,                                                                            \
         .out_size = sizeof(outtype),                                                               \

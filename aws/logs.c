@@ -689,6 +689,7 @@ static struct aws_call *lg_start(struct aws_client *c, const struct lg_op *op, j
     {                                                                                              \
         ((cbtype)fn)((outtype *)out, err, arg);                                                    \
     }                                                                                              \
+    _Static_assert(offsetof(outtype, request_id) == 0, "request_id first");                        \
     static const struct lg_op sym = {                                                              \
         .name = opname,                                                                            \
         .out_size = sizeof(outtype),                                                               \
@@ -708,6 +709,7 @@ static struct aws_call *lg_start(struct aws_client *c, const struct lg_op *op, j
     {                                                                                              \
         ((cbtype)fn)((struct logs_ack *)out, err, arg);                                            \
     }                                                                                              \
+    _Static_assert(offsetof(struct logs_ack, request_id) == 0, "request_id first");                \
     static const struct lg_op sym = {                                                              \
         .name = opname,                                                                            \
         .out_size = sizeof(struct logs_ack),                                                       \
