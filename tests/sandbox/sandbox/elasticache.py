@@ -85,6 +85,47 @@ DEFAULT_PARAMETER_GROUPS = [
 ]
 FAMILIES = sorted({f for _, f, _ in DEFAULT_PARAMETER_GROUPS})
 
+# (name, default value, data type, allowed values, modifiable, min engine,
+#  change type, description) -- the common engine parameters of the redis6.x+
+# / valkey families as DescribeCacheParameters lists them.
+ENGINE_PARAMETERS = [
+    ("activedefrag", "no", "string", "yes,no", True, "4.0.9", "immediate", "Enabled active memory defragmentation"),
+    ("appendonly", "no", "string", "yes,no", True, "2.8.6", "immediate", "Enable Redis persistence."),
+    ("cluster-allow-reads-when-down", "no", "string", "yes,no", True, "6.0.0", "immediate", "Allow reads when the cluster is down."),
+    ("cluster-enabled", "no", "string", "yes,no", False, "3.2.4", "requires-reboot", "Enable cluster mode"),
+    ("cluster-require-full-coverage", "no", "string", "yes,no", True, "3.2.4", "immediate", "Whether cluster becomes unavailable if one or more slots are not covered"),
+    ("databases", "16", "integer", "1-1200000", True, "2.8.6", "requires-reboot", "Set the number of databases."),
+    ("hash-max-listpack-entries", "128", "integer", "0-", True, "7.0.0", "immediate", "The maximum number of hash entries in order for the dataset to be compressed."),
+    ("lazyfree-lazy-eviction", "no", "string", "yes,no", True, "4.0.10", "immediate", "Perform an asynchronous delete on evictions"),
+    ("lfu-decay-time", "1", "integer", "0-", True, "4.0.10", "immediate", "The amount of time in minutes to decrement the key counter for LFU eviction policy"),
+    ("maxclients", "65000", "integer", "1-65000", False, "2.8.6", "immediate", "The maximum number of Redis clients."),
+    ("maxmemory-policy", "volatile-lru", "string", "volatile-lru,allkeys-lru,volatile-lfu,allkeys-lfu,volatile-random,allkeys-random,volatile-ttl,noeviction", True, "2.8.6", "immediate", "Max memory policy."),
+    ("maxmemory-samples", "3", "integer", "1-", True, "2.8.6", "immediate", "Max memory samples."),
+    ("notify-keyspace-events", "", "string", None, True, "2.8.6", "immediate", "The keyspace events for Redis to notify Pub/Sub clients about. By default all notifications are disabled"),
+    ("reserved-memory-percent", "25", "integer", "0-100", True, "2.8.6", "immediate", "The percent of memory reserved for non-cache memory usage. You may want to increase this parameter for nodes with read replicas, AOF enabled, etc, to reduce swap usage."),
+    ("slowlog-log-slower-than", "10000", "integer", "-", True, "2.8.6", "immediate", "The execution time, in microseconds, to exceed in order for the command to get logged. Note that a negative number disables the slow log, while a value of zero forces the logging of every command."),
+    ("slowlog-max-len", "128", "integer", "0-", True, "2.8.6", "immediate", "The length of the slow log. There is no limit to this length. Just be aware that it will consume memory. You can reclaim memory used by the slow log with SLOWLOG RESET."),
+    ("tcp-keepalive", "300", "integer", "0-", True, "2.8.6", "immediate", "If non-zero, send ACKs every given number of seconds."),
+    ("timeout", "0", "integer", "0,20-", True, "2.8.6", "immediate", "Close connection if client is idle for a given number of seconds, or never if 0."),
+]
+# maxmemory (bytes) per node type, as the reserved-memory-free value
+# ElastiCache reports in CacheNodeTypeSpecificParameters.
+NODE_TYPE_MAXMEMORY = {
+    "cache.t2.micro": 581959680,
+    "cache.t2.small": 1665138688,
+    "cache.t2.medium": 3461349376,
+    "cache.t3.micro": 536870912,
+    "cache.t3.small": 1471026299,
+    "cache.t3.medium": 3317862236,
+    "cache.t4g.micro": 536870912,
+    "cache.t4g.small": 1471026299,
+    "cache.t4g.medium": 3317862236,
+    "cache.m6g.large": 6854542746,
+    "cache.m7g.large": 6854542746,
+    "cache.r6g.large": 14037181030,
+    "cache.r7g.large": 14037181030,
+}
+
 AUTH_TOKEN_RE = re.compile(r"^[A-Za-z0-9!&#$^<>\-]{16,128}$")
 RG_ID_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,39}$")
 NODE_TYPE_RE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
@@ -248,6 +289,7 @@ class Group:
         self.registered = False
         self.auth_token = None
         self.auth_rotating = False
+        self.retain_primary = False
 
     def nodes(self):
         for s in self.shards:
@@ -264,6 +306,9 @@ class RegionState:
         self.events = []
         self.failovers = []
         self.other_tags = {}
+        # primaries kept by DeleteReplicationGroup(RetainPrimaryCluster):
+        # cluster id -> (old group, node)
+        self.standalone = {}
 
 
 class World:
@@ -336,6 +381,27 @@ class World:
                 self.errors.append(repr(e))
                 del self.errors[:-20]
 
+    # ---- EC2 dependencies (aws-wire.md 19) --------------------------------------------
+    def ec2_dependency(self, region, operation, form):
+        """DependencyViolation message when EC2 must refuse to delete a
+        subnet of a cache subnet group or a security group a replication
+        group uses; None otherwise."""
+        with self.lock:
+            st = self.regions.get(region)
+            if st is None:
+                return None
+            if operation == "DeleteSubnet":
+                sid = (form.get("SubnetId") or [""])[0]
+                for sg in st.subnet_groups.values():
+                    if any(s["SubnetIdentifier"] == sid for s in sg["Subnets"]):
+                        return "The subnet '%s' has dependencies and cannot be deleted." % sid
+            if operation == "DeleteSecurityGroup":
+                gid = (form.get("GroupId") or [""])[0]
+                for g in st.groups.values():
+                    if gid and gid in g.security_group_ids:
+                        return "resource %s has a dependent object" % gid
+        return None
+
     # ---- events ------------------------------------------------------------------
     def event(self, region, source_id, source_type, message, when=None):
         st = self.region(region)
@@ -369,6 +435,8 @@ class World:
                     elif g.status == "deleting":
                         if now >= g.delete_done_at and g.farm_deleted:
                             self._finish_delete(st, g)
+                if st.standalone:
+                    self._tick_standalone(st, now)
         for g in to_unregister:
             self._unregister(g)
         for g in to_register:
@@ -416,10 +484,24 @@ class World:
 
     def _finish_delete(self, st, g):
         t = utcnow()
+        kept = g.shards[0].primary() if g.retain_primary else None
         for n in g.nodes():
+            if n is kept:
+                continue
             self.event(g.region, n.cluster_id, "cache-cluster", "Cache cluster deleted", t)
         self.event(g.region, g.id, "replication-group", "Replication group %s deleted" % g.id, t)
         st.groups.pop(g.id, None)
+        if kept is not None:
+            kept.status = "available"
+            kept.role = "primary"
+            kept.delete_done_at = None
+            st.standalone[kept.cluster_id] = (g, kept)
+
+    def _tick_standalone(self, st, now):
+        for cid, (g, n) in list(st.standalone.items()):
+            if n.status == "deleting" and now >= n.delete_done_at and g.farm_deleted:
+                self.event(g.region, cid, "cache-cluster", "Cache cluster deleted")
+                del st.standalone[cid]
 
     # ---- farm / log delivery / metrics hooks --------------------------------------
     def _node_list(self, g):
@@ -512,6 +594,24 @@ class World:
 
         g.farm_state = "starting"
         threading.Thread(target=run, name="farm-create-%s" % g.id, daemon=True).start()
+
+    def _farm_drop_replicas(self, g):
+        """RetainPrimaryCluster: stop the replicas' Redis, keep the primary."""
+        victims = [(n.shard_index, n.member_index) for n in g.nodes() if n is not g.shards[0].primary()]
+
+        def run():
+            for si, mi in victims:
+                try:
+                    self.farm.kill_node(g.id, si, mi)
+                except Exception as e:
+                    self.errors.append("farm kill %s: %r" % (g.id, e))
+            with self.lock:
+                g.farm_deleted = True
+            self.kick()
+
+        with self.lock:
+            g.farm_deleted = False
+        threading.Thread(target=run, name="farm-drop-%s" % g.id, daemon=True).start()
 
     def _farm_delete(self, g):
         def run():
@@ -1121,7 +1221,7 @@ class Api:
             d["UserGroupIds"] = list(g.user_group_ids)
         return d
 
-    def cluster_shape(self, g, n, show_nodes):
+    def cluster_shape(self, g, n, show_nodes, standalone=False):
         status = n.status
         d = {
             "CacheClusterId": n.cluster_id,
@@ -1157,6 +1257,9 @@ class Api:
             d["AuthTokenLastModifiedDate"] = g.auth_modified
         if g.transit_encryption:
             d["TransitEncryptionMode"] = g.transit_encryption_mode
+        if standalone:
+            del d["ReplicationGroupId"]
+            d["ReplicationGroupLogDeliveryEnabled"] = False
         if show_nodes and status not in ("creating", "deleting"):
             d["CacheNodes"] = [
                 {
@@ -1192,6 +1295,8 @@ class Api:
             for g in self.st.groups.values():
                 for n in g.nodes():
                     items.append((n.cluster_id, ("rg", g, n)))
+        for cid_, (g, n) in self.st.standalone.items():
+            items.append((cid_, ("standalone", g, n)))
         for c in moto_clusters:
             items.append((c.cache_cluster_id, ("moto", c)))
         if cid:
@@ -1204,6 +1309,8 @@ class Api:
         for _, ref in page:
             if ref[0] == "rg":
                 shaped.append(self.cluster_shape(ref[1], ref[2], show))
+            elif ref[0] == "standalone":
+                shaped.append(self.cluster_shape(ref[1], ref[2], show, standalone=True))
             else:
                 shaped.append(ref[1])
         out = {"CacheClusters": shaped}
@@ -1315,7 +1422,7 @@ class Api:
             raise invalid_value("Invalid CacheParameterGroupFamily: %s" % fam)
         if name.startswith("default.") or name in self.st.parameter_groups:
             raise ECError("CacheParameterGroupAlreadyExists", "Parameter group %s already exists." % name)
-        g = {"CacheParameterGroupName": name, "CacheParameterGroupFamily": fam, "Description": p["Description"], "cluster_enabled": False, "IsGlobal": False}
+        g = {"CacheParameterGroupName": name, "CacheParameterGroupFamily": fam, "Description": p["Description"], "cluster_enabled": False, "IsGlobal": False, "values": {}}
         self.st.parameter_groups[name] = g
         return {
             "CacheParameterGroup": {
@@ -1332,8 +1439,23 @@ class Api:
         if name and name.startswith("default."):
             raise ECError("InvalidCacheParameterGroupState", "Default parameter groups cannot be modified.")
         g = self.parameter_group(name)
-        for pv in p.get("ParameterNameValues") or []:
-            if pv.get("ParameterName") == "cluster-enabled":
+        known = {row[0]: row for row in ENGINE_PARAMETERS}
+        pvs = p.get("ParameterNameValues") or []
+        if not pvs:
+            raise ECError("MissingParameter", "The request must contain the parameter ParameterNameValues")
+        for pv in pvs:
+            pname = pv.get("ParameterName")
+            row = known.get(pname)
+            if row is None:
+                raise invalid_value("Unknown parameter: %s" % pname)
+            if pname != "cluster-enabled" and not row[4]:
+                raise invalid_value("Parameter %s is not modifiable." % pname)
+        for pv in pvs:
+            pname = pv.get("ParameterName")
+            if pname != "cluster-enabled":
+                g["values"][pname] = pv.get("ParameterValue") or ""
+                continue
+            if pname == "cluster-enabled":
                 val = (pv.get("ParameterValue") or "").lower()
                 if val not in ("yes", "no"):
                     raise invalid_value("Invalid value for cluster-enabled: %s (yes or no)." % pv.get("ParameterValue"))
@@ -1341,7 +1463,64 @@ class Api:
                     if rg.parameter_group == name:
                         raise ECError("InvalidCacheParameterGroupState", "cluster-enabled cannot be changed while the parameter group is in use.")
                 g["cluster_enabled"] = val == "yes"
+                g["values"]["cluster-enabled"] = val
         return {"CacheParameterGroupName": name}
+
+    def describe_cache_parameters(self, p):
+        name = p.get("CacheParameterGroupName")
+        if not name:
+            raise ECError("MissingParameter", "The request must contain the parameter CacheParameterGroupName")
+        g = self.parameter_group(name)
+        source = p.get("Source")
+        if source is not None and source not in ("user", "system", "engine-default"):
+            raise invalid_value("Invalid Source: %s. Valid values are user, system and engine-default." % source)
+        values = dict(g.get("values") or {})
+        params = []
+        for pname, default, dtype, allowed, modifiable, minver, change, desc in ENGINE_PARAMETERS:
+            value = default
+            src = "system"
+            if pname == "cluster-enabled":
+                value = "yes" if g["cluster_enabled"] else "no"
+                src = "user" if "cluster-enabled" in values else "system"
+            elif pname in values:
+                value = values[pname]
+                src = "user"
+            if source is not None and source != src and not (source == "engine-default" and src == "system"):
+                continue
+            d = {
+                "ParameterName": pname,
+                "ParameterValue": value,
+                "Description": desc,
+                "Source": src,
+                "DataType": dtype,
+                "IsModifiable": modifiable,
+                "MinimumEngineVersion": minver,
+                "ChangeType": change,
+            }
+            if allowed is not None:
+                d["AllowedValues"] = allowed
+            if value == "":
+                del d["ParameterValue"]
+            params.append(d)
+        page, marker = _paginate(params, p.get("Marker"), p.get("MaxRecords"))
+        out = {"Parameters": page}
+        if marker is None and source in (None, "system", "engine-default"):
+            out["CacheNodeTypeSpecificParameters"] = [
+                {
+                    "ParameterName": "maxmemory",
+                    "Description": "The maximum configurable amount of memory to use to store items, in bytes.",
+                    "Source": "system",
+                    "DataType": "integer",
+                    "AllowedValues": "0-",
+                    "IsModifiable": False,
+                    "MinimumEngineVersion": "2.8.6",
+                    "ChangeType": "immediate",
+                    "CacheNodeTypeSpecificValues": [{"CacheNodeType": k, "Value": str(v)} for k, v in sorted(NODE_TYPE_MAXMEMORY.items())],
+                }
+            ]
+        if marker:
+            out["Marker"] = marker
+        return out
 
     def delete_cache_parameter_group(self, p):
         name = p.get("CacheParameterGroupName")
@@ -1521,8 +1700,11 @@ class Api:
         if g.status not in ("available", "create-failed"):
             raise ECError("InvalidReplicationGroupState", "Replication group %s has status %s which is not valid for deletion." % (g.id, g.status))
         if p.get("RetainPrimaryCluster"):
-            raise invalid_combo("RetainPrimaryCluster is only valid for a replication group whose replicas can be removed while keeping a stand-alone primary; "
-                                "the sandbox keeps Redis nodes per group, so delete the whole group instead.")
+            if g.cluster_enabled:
+                raise invalid_combo("RetainPrimaryCluster is not supported for a replication group with cluster mode enabled.")
+            if g.status != "available":
+                raise ECError("InvalidReplicationGroupState", "Replication group %s must be available to retain its primary cluster." % g.id)
+            g.retain_primary = True
         fsi = p.get("FinalSnapshotIdentifier")
         if fsi is not None and not re.match(r"^[a-zA-Z][a-zA-Z0-9-]{0,254}$", fsi):
             raise invalid_value("Invalid FinalSnapshotIdentifier: %s" % fsi)
@@ -1530,8 +1712,10 @@ class Api:
         g.status = "deleting"
         for s in g.shards:
             s.status = "deleting"
+        kept = g.shards[0].primary() if g.retain_primary else None
         for n in g.nodes():
-            n.status = "deleting"
+            if n is not kept:
+                n.status = "deleting"
         g.delete_done_at = time.time() + ddelay
         shaped = self.group_shape(g)
         if fsi:
@@ -1888,9 +2072,35 @@ class SandboxElastiCacheResponse(ElastiCacheResponse):
         g, shaped = self._call(run)
         WORLD._unregister(g)
         if g.redis and g.farm_state == "ready":
-            WORLD._farm_delete(g)
+            if g.retain_primary:
+                WORLD._farm_drop_replicas(g)
+            else:
+                WORLD._farm_delete(g)
         WORLD.kick()
         return self._answer({"ReplicationGroup": shaped})
+
+    def delete_cache_cluster(self):
+        cid = (self._get_param("CacheClusterId") or "").lower()
+
+        def run(api):
+            ref = api.st.standalone.get(cid)
+            if ref is None:
+                return None
+            g, n = ref
+            if n.status != "available":
+                raise ECError("InvalidCacheClusterState", "Cache cluster %s is not in available state (status: %s)." % (cid, n.status))
+            n.status = "deleting"
+            n.delete_done_at = time.time() + api.w.delays()[2]
+            return {"CacheCluster": api.cluster_shape(g, n, False, standalone=True)}, g
+
+        res = self._call(run)
+        if res is None:
+            return super().delete_cache_cluster()
+        shaped, g = res
+        if g.redis and g.farm_state == "ready":
+            WORLD._farm_delete(g)
+        WORLD.kick()
+        return self._answer(shaped)
 
     def test_failover(self):
         p = self._p()
@@ -1929,6 +2139,10 @@ class SandboxElastiCacheResponse(ElastiCacheResponse):
     def modify_cache_parameter_group(self):
         p = self._p()
         return self._answer(self._call(lambda api: api.modify_cache_parameter_group(p)))
+
+    def describe_cache_parameters(self):
+        p = self._p()
+        return self._answer(self._call(lambda api: api.describe_cache_parameters(p)))
 
     def delete_cache_parameter_group(self):
         p = self._p()

@@ -324,6 +324,10 @@ class SandboxServer:
         if info.service not in awsproto.SERVICE_PROTOCOL or info.service == "pricing":
             code = "UnknownOperationException" if info.protocol == "json" else "InvalidAction"
             return awsproto.error_response(info, code, "The sandbox does not serve the %s service." % (info.service or "requested"), 400)
+        if info.service == "ec2" and info.operation in ("DeleteSubnet", "DeleteSecurityGroup"):
+            msg = self.world.ec2_dependency(info.scope_region, info.operation, info.form)
+            if msg:
+                return awsproto.error_response(info, "DependencyViolation", msg, 400)
         status, headers, body = self._call_moto(environ)
         if status in (401, 403) and info.protocol == "json" and body[:200].lstrip().startswith(b"<"):
             status, headers, body = self._json_auth_error(info, status, body)

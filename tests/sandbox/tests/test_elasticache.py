@@ -552,6 +552,60 @@ class ElastiCacheTest(unittest.TestCase):
         self.create("custom-pg", CacheParameterGroupName="my-cluster", NumNodeGroups=1, ReplicasPerNodeGroup=1, AutomaticFailoverEnabled=True)
         self.assertEqual(self.describe("custom-pg")["MemberClusters"], ["custom-pg-0001-001", "custom-pg-0001-002"])
 
+    def test_describe_cache_parameters(self):
+        r = self.ec.describe_cache_parameters(CacheParameterGroupName="default.redis7.cluster.on")
+        params = {p["ParameterName"]: p for p in r["Parameters"]}
+        self.assertEqual(params["cluster-enabled"]["ParameterValue"], "yes")
+        self.assertEqual(params["slowlog-log-slower-than"]["ParameterValue"], "10000")
+        self.assertEqual(params["maxmemory-policy"]["Source"], "system")
+        self.assertFalse(params["cluster-enabled"]["IsModifiable"])
+        mm = r["CacheNodeTypeSpecificParameters"][0]
+        self.assertEqual(mm["ParameterName"], "maxmemory")
+        self.assertIn({"CacheNodeType": "cache.t2.small", "Value": "1665138688"}, mm["CacheNodeTypeSpecificValues"])
+        off = {p["ParameterName"]: p for p in self.ec.describe_cache_parameters(CacheParameterGroupName="default.redis7")["Parameters"]}
+        self.assertEqual(off["cluster-enabled"]["ParameterValue"], "no")
+        self.ec.create_cache_parameter_group(CacheParameterGroupName="tuned", CacheParameterGroupFamily="redis7", Description="t")
+        self.ec.modify_cache_parameter_group(CacheParameterGroupName="tuned", ParameterNameValues=[{"ParameterName": "slowlog-log-slower-than", "ParameterValue": "5000"}])
+        user = self.ec.describe_cache_parameters(CacheParameterGroupName="tuned", Source="user")["Parameters"]
+        self.assertEqual([(p["ParameterName"], p["ParameterValue"], p["Source"]) for p in user], [("slowlog-log-slower-than", "5000", "user")])
+        self.assertEqual(err(self.ec.modify_cache_parameter_group, CacheParameterGroupName="tuned", ParameterNameValues=[{"ParameterName": "no-such", "ParameterValue": "1"}])[:2], ("InvalidParameterValue", 400))
+        self.assertEqual(err(self.ec.modify_cache_parameter_group, CacheParameterGroupName="default.redis7", ParameterNameValues=[{"ParameterName": "timeout", "ParameterValue": "1"}])[:2], ("InvalidCacheParameterGroupState", 400))
+        self.assertEqual(err(self.ec.describe_cache_parameters, CacheParameterGroupName="nope")[:2], ("CacheParameterGroupNotFound", 404))
+
+    def test_retain_primary_cluster(self):
+        self.create("keep", NumCacheClusters=3)
+        self.wait("keep")
+        self.ec.delete_replication_group(ReplicationGroupId="keep", RetainPrimaryCluster=True)
+        self.sb.wait_for_group("keep", status=None, timeout=30)
+        ids = [c["CacheClusterId"] for c in self.ec.describe_cache_clusters(ShowCacheClustersNotInReplicationGroups=True)["CacheClusters"]]
+        self.assertIn("keep-001", ids)
+        self.assertNotIn("keep-002", ids)
+        c = self.ec.describe_cache_clusters(CacheClusterId="keep-001", ShowCacheNodeInfo=True)["CacheClusters"][0]
+        self.assertNotIn("ReplicationGroupId", c)
+        self.assertEqual(c["CacheClusterStatus"], "available")
+        self.assertEqual(err(self.ec.describe_cache_clusters, CacheClusterId="keep-002")[:2], ("CacheClusterNotFound", 404))
+        r = self.ec.delete_cache_cluster(CacheClusterId="keep-001")["CacheCluster"]
+        self.assertEqual(r["CacheClusterStatus"], "deleting")
+        wait_for(lambda: "keep-001" not in [c["CacheClusterId"] for c in self.ec.describe_cache_clusters()["CacheClusters"]], timeout=10, what="stand-alone cluster deleted")
+        self.create("keep-cm", NumNodeGroups=2, ReplicasPerNodeGroup=1, AutomaticFailoverEnabled=True)
+        self.assertEqual(err(self.ec.delete_replication_group, ReplicationGroupId="keep-cm", RetainPrimaryCluster=True)[:2], ("InvalidParameterCombination", 400))
+
+    def test_ec2_dependencies_on_cache_resources(self):
+        vpc = self.ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        sn = self.ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24", AvailabilityZone="us-east-2a")["Subnet"]["SubnetId"]
+        sg = self.ec2.create_security_group(GroupName="dep", Description="dep", VpcId=vpc)["GroupId"]
+        self.ec.create_cache_subnet_group(CacheSubnetGroupName="dep", CacheSubnetGroupDescription="dep", SubnetIds=[sn])
+        self.create("dep", NumCacheClusters=1, CacheSubnetGroupName="dep", SecurityGroupIds=[sg])
+        self.assertEqual(err(self.ec2.delete_subnet, SubnetId=sn)[:2], ("DependencyViolation", 400))
+        self.assertEqual(err(self.ec2.delete_security_group, GroupId=sg)[:2], ("DependencyViolation", 400))
+        self.assertEqual(err(self.ec2.delete_vpc, VpcId=vpc)[:2], ("DependencyViolation", 400))
+        self.delete_and_wait("dep")
+        self.ec2.delete_security_group(GroupId=sg)
+        self.assertEqual(err(self.ec2.delete_subnet, SubnetId=sn)[:2], ("DependencyViolation", 400))
+        self.ec.delete_cache_subnet_group(CacheSubnetGroupName="dep")
+        self.ec2.delete_subnet(SubnetId=sn)
+        self.ec2.delete_vpc(VpcId=vpc)
+
     def test_subnet_groups(self):
         r = self.ec.describe_cache_subnet_groups(CacheSubnetGroupName="THREE")["CacheSubnetGroups"][0]
         self.assertEqual(r["CacheSubnetGroupName"], "three")
