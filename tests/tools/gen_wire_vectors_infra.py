@@ -225,7 +225,7 @@ SSM = [
     ("get_parameter", "GetParameter", {"Name": "/elasticache/app-4/app-4/port", "WithDecryption": True}),
     ("get_parameter_plain", "GetParameter", {"Name": "/x"}),
     ("get_parameters", "GetParameters",
-     {"Names": ["/elasticache/app-4/app-4/endpoint", "/elasticache/app-4/app-4/port"], "WithDecryption": False}),
+     {"Names": ["/elasticache/app-4/app-4/endpoint", "/elasticache/app-4/app-4/port"], "WithDecryption": True}),
     ("delete_parameter", "DeleteParameter", {"Name": "/elasticache/app-4/app-4/endpoint"}),
     ("describe_parameters", "DescribeParameters",
      {"ParameterFilters": [{"Key": "Name", "Option": "BeginsWith", "Values": ["/elasticache/app-4/"]},
