@@ -1195,6 +1195,9 @@ def record_sandbox(w, root):
                    sb.ok("elasticache", "DescribeCacheSubnetGroups", {}))
         w.response("elasticache", "sandbox_param_groups", "DescribeCacheParameterGroups",
                    sb.ok("elasticache", "DescribeCacheParameterGroups", {"MaxRecords": 20}))
+        w.response("elasticache", "sandbox_params", "DescribeCacheParameters",
+                   sb.ok("elasticache", "DescribeCacheParameters", {
+                       "CacheParameterGroupName": "default.redis7", "MaxRecords": 20}))
         w.response("elasticache", "sandbox_list_tags", "ListTagsForResource",
                    sb.ok("elasticache", "ListTagsForResource", {"ResourceName": main["ARN"]}))
         w.response("elasticache", "sandbox_test_failover", "TestFailover",

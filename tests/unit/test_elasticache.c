@@ -1490,6 +1490,26 @@ static void test_e2e_params_tags_delete(void **state)
     assert_string_equal(pl->items[0].family, "redis7");
     elasticache_cache_parameter_group_list_free(pl);
 
+    /* the engine parameters the audits read */
+    struct elasticache_describe_cache_parameters_in qin = {.group_name = "default.redis7",
+                                                           .max_records = 20};
+    struct res q = {0};
+    elasticache_describe_cache_parameters(sb.c, &qin, cb_params, &q);
+    WAIT_OK(&sb, &q, "DescribeCacheParameters");
+    struct elasticache_cache_parameter_list *ql = q.out;
+    assert_true(ql->n > 2);
+    assert_null(ql->marker);
+    const struct elasticache_cache_parameter *sml =
+        elasticache_cache_parameter_find(ql, "slowlog-max-len");
+    const struct elasticache_cache_parameter *slt =
+        elasticache_cache_parameter_find(ql, "slowlog-log-slower-than");
+    assert_non_null(sml);
+    assert_non_null(slt);
+    assert_non_null(sml->value);
+    assert_string_equal(slt->value, "10000");
+    assert_true(slt->has_is_modifiable && slt->is_modifiable);
+    elasticache_cache_parameter_list_free(ql);
+
     assert_true(e2e_rg_arn[0] != '\0');
     struct elasticache_tag_in tags[] = {{"elcui:secret", "app-4-elasticache-auth"}};
     struct elasticache_add_tags_to_resource_in ain = {
