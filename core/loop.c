@@ -419,6 +419,8 @@ int loop_run_once(struct loop *l, int timeout_ms)
     int dispatched = 0;
     for (size_t i = 0; i < l->nhooks; i++)
         l->hooks[i].cb(l->hooks[i].arg);
+    if (l->stop)
+        return 0; /* a hook stopped the loop: do not sleep first */
     loop_compact(l);
     if (l->cappfds < l->nwatches) {
         size_t cap = l->nwatches * 2;

@@ -239,10 +239,8 @@ static void app_draw(struct app *a)
 static void app_before_sleep(void *arg)
 {
     struct app *a = arg;
-    if (a->quit) {
-        loop_stop(a->session.loop, 0);
+    if (a->quit)
         return;
-    }
     if (a->dirty) {
         a->dirty = false;
         app_draw(a);
@@ -250,6 +248,12 @@ static void app_before_sleep(void *arg)
 }
 
 /* ---- input ---- */
+
+static void app_quit(struct app *a)
+{
+    a->quit = true;
+    loop_stop(a->session.loop, 0);
+}
 
 static void app_key(struct app *a, int ch)
 {
@@ -262,18 +266,18 @@ static void app_key(struct app *a, int ch)
     struct screen *top = a->depth ? a->stack[a->depth - 1] : NULL;
     int r = top ? top->ops->key(top, ch) : APP_IGNORED;
     if (r & APP_QUIT) {
-        a->quit = true;
+        app_quit(a);
         return;
     }
     if (r & APP_CLOSE) {
         app_pop(a);
         if (a->depth == 0)
-            a->quit = true;
+            app_quit(a);
         return;
     }
     if (r & APP_IGNORED) {
         if (ch == 'q' || ch == 'Q') {
-            a->quit = true;
+            app_quit(a);
         } else if (ch == 27 || ch == KEY_LEFT || ch == 'h') {
             if (a->depth > 1)
                 app_pop(a);
@@ -303,8 +307,7 @@ static void app_winch(int signo, void *arg)
 static void app_interrupt(int signo, void *arg)
 {
     (void)signo;
-    struct app *a = arg;
-    a->quit = true;
+    app_quit(arg);
 }
 
 /* libcurl, OpenSSL and libxml2 may write to stderr; while curses owns the

@@ -1,0 +1,83 @@
+"""The console in a real terminal (tmux): frame, banners, tiny terminals."""
+
+import os
+import re
+import sys
+import unittest
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, "tests", "sandbox"))
+
+from sandbox.sandboxctl import Sandbox  # noqa: E402
+from tests.integration.tmux import BIN, Console  # noqa: E402
+
+
+@unittest.skipUnless(os.access(BIN, os.X_OK), "no elcui binary at %s" % BIN)
+class ConsoleFrame(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.sb = Sandbox(seed="empty", redis=False).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sb.stop()
+
+    def env(self, **extra):
+        e = dict(self.sb.env)
+        e["HOME"] = os.environ.get("ELCUI_CHECK_SCRATCH", "/tmp")
+        e.update(extra)
+        return e
+
+    def test_context_screen_and_quit(self):
+        with Console(self.env(), []) as c:
+            scr = c.wait_for("region us-east-2")
+            self.assertIn("profile default", scr)
+            scr = c.wait_for("ElastiCache endpoint")
+            self.assertIn(self.sb.endpoint, scr)
+            c.keys("q")
+            self.assertEqual(c.wait_exit(), 0)
+
+    def test_banners(self):
+        with Console(self.env(), ["--read-only", "--insecure"]) as c:
+            scr = c.wait_for("READ-ONLY")
+            self.assertIn("INSECURE", scr)
+            c.keys("q")
+            self.assertEqual(c.wait_exit(), 0)
+
+    def test_tiny_terminal_and_resize(self):
+        with Console(self.env(), [], cols=100, rows=30) as c:
+            c.wait_for("region us-east-2")
+            c.resize(20, 4)
+            c.wait_for("too small")
+            c.resize(100, 30)
+            c.wait_for("region us-east-2")
+            c.keys("q")
+            self.assertEqual(c.wait_exit(), 0)
+
+    def test_no_color(self):
+        with Console(self.env(NO_COLOR="1"), []) as c:
+            c.wait_for("region us-east-2")
+            scr = c.screen(escapes=True)
+            # no foreground/background colour sequences, attributes only
+            self.assertIsNone(re.search(r"\x1b\[[0-9;]*(3[0-7]|4[0-7]|38;5|48;5)[;m]", scr), scr)
+            c.keys("q")
+            c.wait_exit()
+        with Console(self.env(), []) as c:
+            c.wait_for("region us-east-2")
+            scr = c.screen(escapes=True)
+            self.assertRegex(scr, r"\x1b\[[0-9;]*(3[0-7]|4[0-7]|38;5|48;5)")
+            c.keys("q")
+            c.wait_exit()
+
+    def test_no_region_is_a_clear_error(self):
+        env = self.env()
+        for k in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+            env.pop(k, None)
+        env["AWS_CONFIG_FILE"] = "/nonexistent/config"
+        with Console(env, []) as c:
+            c.wait_exit()
+            self.assertIn("no AWS region", c.screen(history=True))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,120 @@
+"""Drive the real elcui binary inside tmux: type keys, read the screen.
+
+    with Console(env, ["--region", "us-east-2"], cols=120, rows=40) as c:
+        c.wait_for("profile default")
+        c.keys("q")
+        assert c.wait_exit() == 0
+
+Each Console uses its own tmux server socket, so tests never touch a
+user's tmux and always clean up (kill-server on exit).
+"""
+
+import os
+import subprocess
+import tempfile
+import time
+import uuid
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("ELCUI_BIN", os.path.join(TOP, "build", "elcui"))
+
+
+class Console:
+    def __init__(self, env, args=(), cols=120, rows=40, binary=None):
+        self.env = dict(env)
+        self.args = list(args)
+        self.cols = cols
+        self.rows = rows
+        self.binary = binary or BIN
+        self.sock = "elcui-test-" + uuid.uuid4().hex[:12]
+        self.tmpdir = tempfile.mkdtemp(prefix="elcui-tmux-")
+
+    def _tmux(self, *args, check=True):
+        return subprocess.run(
+            ["tmux", "-L", self.sock, "-f", "/dev/null"] + list(args),
+            capture_output=True, text=True, check=check, timeout=20)
+
+    def start(self):
+        script = os.path.join(self.tmpdir, "run.sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\n")
+            for k, v in sorted(self.env.items()):
+                f.write("export %s='%s'\n" % (k, v.replace("'", "'\\''")))
+            f.write("export TERM=xterm-256color\n")
+            # The exit status goes to a file: tmux may miss the SIGCHLD of a
+            # program that exits very early and never mark the pane dead.
+            f.write("%s %s\n" % (self.binary, " ".join("'%s'" % a for a in self.args)))
+            f.write("echo $? > %s/status.tmp && mv %s/status.tmp %s/status\n"
+                    % (self.tmpdir, self.tmpdir, self.tmpdir))
+        os.chmod(script, 0o700)
+        # remain-on-exit in the same tmux command, so a program that exits
+        # at once still leaves its screen and status behind
+        self._tmux("new-session", "-d", "-s", "t", "-x", str(self.cols), "-y", str(self.rows),
+                   script, ";", "set-option", "-t", "t", "remain-on-exit", "on")
+        return self
+
+    def screen(self, escapes=False, history=False):
+        args = ["capture-pane", "-p", "-J", "-t", "t"]
+        if escapes:
+            args.append("-e")
+        if history:
+            args += ["-S", "-"]
+        return self._tmux(*args).stdout
+
+    def wait_for(self, text, timeout=20):
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            last = self.screen()
+            if text in last:
+                return last
+            time.sleep(0.05)
+        raise AssertionError("screen never showed %r; last screen:\n%s" % (text, last))
+
+    def wait_gone(self, text, timeout=20):
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            last = self.screen()
+            if text not in last:
+                return last
+            time.sleep(0.05)
+        raise AssertionError("screen still shows %r:\n%s" % (text, last))
+
+    def keys(self, *keys):
+        self._tmux("send-keys", "-t", "t", *keys)
+
+    def literal(self, text):
+        self._tmux("send-keys", "-t", "t", "-l", text)
+
+    def resize(self, cols, rows):
+        self._tmux("resize-window", "-t", "t", "-x", str(cols), "-y", str(rows))
+
+    def dead(self):
+        """Exit status once the program ended (128+N when killed by signal N), else None."""
+        try:
+            with open(os.path.join(self.tmpdir, "status")) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def wait_exit(self, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            st = self.dead()
+            if st is not None:
+                return st
+            time.sleep(0.05)
+        raise AssertionError("elcui did not exit; screen:\n" + self.screen())
+
+    def stop(self):
+        self._tmux("kill-server", check=False)
+        for name in os.listdir(self.tmpdir):
+            os.unlink(os.path.join(self.tmpdir, name))
+        os.rmdir(self.tmpdir)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
