@@ -94,6 +94,8 @@ static const struct spec_field spec_fields[] = {
     F_INT("cache", "snapshot_retention", snapshot_retention, "days of backups (0: off)"),
     F_BOOL("cache", "auto_minor_version_upgrade", auto_minor_version_upgrade,
            "automatic minor version upgrades"),
+    F_INT("cache", "node_quota", node_quota,
+          "nodes per cluster the account may have (AWS default 90)"),
 
     F_BOOL("kms", "key_rotation", key_rotation, "yearly rotation of both keys"),
     F_INT("kms", "deletion_window", key_deletion_window, "days before a destroyed key goes (7-30)"),
@@ -342,6 +344,7 @@ void stack_spec_init(struct stack_spec *s)
     s->auth_token = true;
     s->snapshot_retention = 0;
     s->auto_minor_version_upgrade = true;
+    s->node_quota = 90;
     s->key_rotation = true;
     s->key_deletion_window = 7;
     s->elasticache_key_statement = true;

@@ -94,6 +94,8 @@ struct stack_spec {
     bool auth_token;         /* AUTH token from the secret */
     int snapshot_retention;  /* days; 0: automatic backups off (seed) */
     bool auto_minor_version_upgrade;
+    int node_quota; /* nodes per cluster allowed (AWS default 90; raise it
+                       here once AWS raised the account's quota) */
 
     /* [kms] */
     bool key_rotation;
