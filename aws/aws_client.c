@@ -70,6 +70,7 @@ struct aws_call {
     json_t *json;
     bool unsigned_request;
     void (*on_retry)(const struct aws_error *why, int next_attempt, uint64_t delay_ms, void *arg);
+    void (*on_release)(void *arg);
     char *url;
     char *host; /* Host header value: host[:port when not the default] */
     char *log_url;
@@ -295,8 +296,11 @@ void aws_client_free(struct aws_client *c)
         call->timer = NULL;
         call->c = NULL;
         call->cancelled = true;
-        if (!call->in_cb)
+        if (!call->in_cb) {
+            if (call->on_release)
+                call->on_release(call->arg);
             aws_call_release(call);
+        }
     }
     free(c->profile);
     free(c->region);
@@ -406,6 +410,8 @@ static void aws_call_setup(struct aws_call *call, struct aws_request *req)
     req->json = NULL;
     call->unsigned_request = req->unsigned_request;
     call->on_retry = req->on_retry;
+    if (!call->on_release)
+        call->on_release = req->on_release;
     call->attempts = call->counted = 0;
     call->skew_retried = call->token_retried = false;
     call->last_cost = 0;
@@ -732,6 +738,8 @@ static void aws_call_retry_later(struct aws_call *call, struct aws_error *why, u
         if (call->cancelled) {
             aws_error_clear(why);
             aws_call_unlink(call);
+            if (call->on_release)
+                call->on_release(call->arg);
             aws_call_release(call);
             return;
         }
@@ -928,5 +936,7 @@ void aws_client_call_cancel(struct aws_call *call)
     if (call->in_cb)
         return; /* released when the callback returns */
     aws_call_unlink(call);
+    if (call->on_release)
+        call->on_release(call->arg);
     aws_call_release(call);
 }

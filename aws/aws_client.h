@@ -65,6 +65,11 @@ struct aws_request {
      * error that caused it, the number of the coming attempt and the
      * computed delay. It may cancel the call (aws_call_cancel). */
     void (*on_retry)(const struct aws_error *why, int next_attempt, uint64_t delay_ms, void *arg);
+    /* Optional: called once with the call's arg when the call ends WITHOUT
+     * its callback running for the current request - aws_call_cancel(), or
+     * aws_client_free() with the call in flight - so a typed call can free
+     * its own state. Kept from the first request across aws_call_next. */
+    void (*on_release)(void *arg);
 };
 
 struct aws_response {

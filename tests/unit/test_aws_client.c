@@ -351,6 +351,7 @@ struct res {
     uint64_t delays[128];
     char retry_codes[128][96];
     bool cancel_in_retry;
+    int released; /* on_release calls */
     struct aws_call *call;
     /* pagination */
     int pages;
@@ -405,6 +406,12 @@ static void on_retry(const struct aws_error *why, int next_attempt, uint64_t del
         aws_call_cancel(r->call);
 }
 
+static void on_release(void *arg)
+{
+    struct res *r = arg;
+    r->released++;
+}
+
 static bool wait_done(struct fx *f, struct res *r)
 {
     return loop_run_until(f->l, &r->done, loop_now_ms(f->l) + DEADLINE_MS);
@@ -417,6 +424,7 @@ static struct aws_call *call_ec(struct fx *f, const char *op, struct res *r)
         .op = op,
         .query = query_params_new(op, svc_elasticache.api_version),
         .on_retry = on_retry,
+        .on_release = on_release,
     };
     query_add(req.query, "ReplicationGroupId", "my-rg");
     r->call = aws_client_call(f->c, &req, on_done, r);
@@ -464,6 +472,7 @@ static void test_query_request(void **state)
     assert_int_equal(r.err.kind, AWS_ERR_NONE);
     assert_int_equal(r.status, 200);
     assert_int_equal(r.attempts, 1);
+    assert_int_equal(r.released, 0);              /* the callback ran: no release notice */
     assert_string_equal(r.request_id, "hdr-rid"); /* the header wins */
     assert_non_null(r.result);
     char *id = query_text(r.result, "ReplicationGroups/ReplicationGroup/ReplicationGroupId");
@@ -1452,6 +1461,7 @@ static void test_cancel(void **state)
     run_for(f, 100);
     assert_int_equal(r.calls, 0);
     assert_int_equal(f->s->nreqs, 0);
+    assert_int_equal(r.released, 1); /* the typed layer hears the call ended */
 
     /* mid-flight */
     f->dflt = (struct step){.action = SRV_HANG};
@@ -1460,8 +1470,10 @@ static void test_cancel(void **state)
         loop_run_once(f->l, 20);
     assert_int_equal(f->s->nreqs, 1);
     aws_call_cancel(r.call);
+    aws_call_cancel(r.call); /* twice: still one release */
     run_for(f, 100);
     assert_int_equal(r.calls, 0);
+    assert_int_equal(r.released, 2);
 
     /* during back-off (the client waits 1 s units here) */
     aws_client_free(f->c);
@@ -1487,6 +1499,7 @@ static void test_cancel(void **state)
     run_for(f, 200);
     assert_int_equal(r.calls, 0);
     assert_int_equal(f->s->nreqs, 1);
+    assert_int_equal(r.released, 3);
 
     /* from inside on_retry */
     r.nretry = 0;
@@ -1498,6 +1511,7 @@ static void test_cancel(void **state)
     assert_int_equal(r.nretry, 1);
     assert_int_equal(r.calls, 0);
     assert_int_equal(f->s->nreqs, 2);
+    assert_int_equal(r.released, 4);
     r.cancel_in_retry = false;
 
     /* client freed with calls in flight and waiting: no callbacks */
@@ -1512,6 +1526,8 @@ static void test_cancel(void **state)
     run_for(f, 200);
     assert_int_equal(r.calls, 0);
     assert_int_equal(r2.calls, 0);
+    assert_int_equal(r.released, 5);
+    assert_int_equal(r2.released, 1);
     aws_call_cancel(NULL);
     aws_error_clear(&err);
     res_clear(&r);
