@@ -17,6 +17,8 @@
 
 #define SESSION_MAX_CONNECT_TO 64
 
+struct config;
+
 struct session_options {
     const char *profile; /* --profile (explicit) or NULL */
     const char *region;  /* --region or NULL */
@@ -33,6 +35,8 @@ struct session_options {
     int verbose;
     creds_prompt_fn prompt; /* MFA and similar questions */
     void *prompt_ctx;
+    const char *config_file;     /* --config FILE (NULL: the default path) */
+    const struct config *config; /* elcui's configuration file, loaded by main */
 };
 
 struct session {

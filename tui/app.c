@@ -15,6 +15,7 @@
 
 #include "aws/buf.h"
 #include "aws/mem.h"
+#include "core/config.h"
 #include "tui/screen_info.h"
 
 #define APP_MAX_SCREENS 32
@@ -31,6 +32,9 @@ struct app {
     bool quit;
     char message[512];
     int message_role;
+    const struct config_env *env; /* environment label for this profile */
+    attr_t env_attr;
+    short env_pair;
     int saved_stderr;
     char stderr_path[1024];
 };
@@ -101,6 +105,26 @@ static attr_t app_attrs(unsigned attrs)
         a |= A_ITALIC;
 #endif
     return a;
+}
+
+static void app_setup_env_style(struct app *a)
+{
+    a->env_attr = A_BOLD | A_REVERSE;
+    if (!a->env || !a->colour)
+        return;
+    char spec[96];
+    struct theme_style st;
+    snprintf(spec, sizeof(spec), "fg=white,bg=%s,bold", a->env->colour);
+    if (!theme_parse_style(spec, &st)) {
+        app_message(a, THEME_WARNING, "config: unknown colour '%s' for environment %s",
+                    a->env->colour, a->env->label);
+        return;
+    }
+    short pair = (short)(THEME_ROLE_COUNT + 1);
+    if (pair < COLOR_PAIRS && st.bg < COLORS && init_pair(pair, st.fg, st.bg) == OK) {
+        a->env_pair = pair;
+        a->env_attr = A_BOLD;
+    }
 }
 
 static void app_setup_colours(struct app *a)
@@ -208,6 +232,17 @@ static void app_draw(struct app *a)
              s->opts && s->opts->endpoint_url ? s->opts->endpoint_url : "");
     app_style(a, stdscr, THEME_HEADER);
     app_put(stdscr, 0, 0, cols, line, true);
+    if (a->env) {
+        /* the environment label, right-aligned and in its own colour, so
+         * production cannot be mistaken for anything else */
+        char lab[80];
+        snprintf(lab, sizeof(lab), " %s ", a->env->label);
+        int w = (int)strlen(lab);
+        if (w < cols / 2) {
+            wattr_set(stdscr, a->env_attr, a->env_pair, NULL);
+            app_put(stdscr, 0, cols - w, w, lab, false);
+        }
+    }
     int y = 1;
     if (a->opts->read_only || a->opts->insecure) {
         app_style(a, stdscr, THEME_BANNER);
@@ -403,6 +438,9 @@ int app_run(struct session_options *opts)
     nodelay(stdscr, TRUE);
     curs_set(0);
     app_setup_colours(a);
+    if (opts->config)
+        a->env = config_env_for(opts->config, a->session.profile, NULL);
+    app_setup_env_style(a);
     if (errs[0])
         app_message(a, THEME_WARNING, "theme: %s", errs);
 

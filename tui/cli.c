@@ -49,6 +49,7 @@ void cli_usage(FILE *f)
             "  --timeout SECONDS    AWS per-attempt timeout (default 60)\n"
             "  --theme NAME         colour theme for the console\n"
             "  --no-color           no colours (also NO_COLOR)\n"
+            "  --config FILE        elcui's own settings (default ~/.config/elcui/config)\n"
             "  -v, --verbose        more detail on stderr (never secrets)\n"
             "  -h, --help           this help\n"
             "  -V, --version        version\n"
@@ -80,6 +81,7 @@ enum {
     OPT_TIMEOUT,
     OPT_THEME,
     OPT_NO_COLOR,
+    OPT_CONFIG,
 };
 
 static const struct option cli_global_options[] = {
@@ -94,6 +96,7 @@ static const struct option cli_global_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"theme", required_argument, NULL, OPT_THEME},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"config", required_argument, NULL, OPT_CONFIG},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -164,6 +167,9 @@ int cli_parse_global(struct session_options *opts, int argc, char **argv)
             break;
         case OPT_NO_COLOR:
             opts->no_color = true;
+            break;
+        case OPT_CONFIG:
+            opts->config_file = optarg;
             break;
         case 'v':
             opts->verbose++;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aws/http.h"
+#include "core/config.h"
 #include "tui/cli.h"
 
 int main(int argc, char **argv)
@@ -15,8 +16,29 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     if (first < 0)
         return CLI_EXIT_USAGE;
+    struct config cfg;
+    config_init(&cfg);
+    char errs[4096];
+    if (config_load(&cfg, opts.config_file, errs, sizeof(errs)) != 0) {
+        fprintf(stderr, "elcui: %s", errs);
+        config_free(&cfg);
+        return CLI_EXIT_USAGE;
+    }
+    if (errs[0]) {
+        /* problems in the file are warnings: elcui still starts */
+        for (char *line = errs, *nl; *line; line = nl + 1) {
+            nl = strchr(line, '\n');
+            if (!nl)
+                break;
+            fprintf(stderr, "elcui: warning: %s:%.*s\n", cfg.path ? cfg.path : "config",
+                    (int)(nl - line), line);
+        }
+    }
+    config_apply(&cfg, &opts);
+    opts.config = &cfg;
     if (http_global_init() != 0) {
         fprintf(stderr, "elcui: cannot initialise libcurl\n");
+        config_free(&cfg);
         return CLI_EXIT_FAIL;
     }
     int rc;
@@ -32,5 +54,6 @@ int main(int argc, char **argv)
         }
     }
     http_global_cleanup();
+    config_free(&cfg);
     return rc;
 }

@@ -69,6 +69,31 @@ class ConsoleFrame(unittest.TestCase):
             c.keys("q")
             c.wait_exit()
 
+    def test_environment_label_from_config(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, "elcui"))
+            with open(os.path.join(d, "elcui", "config"), "w") as f:
+                f.write("[environments]\ndefault = PRODUCTION, red\n[console]\nread_only = true\n")
+            with Console(self.env(XDG_CONFIG_HOME=d), []) as c:
+                scr = c.wait_for("PRODUCTION")
+                self.assertIn("READ-ONLY", scr)  # read_only = true from the file
+                first = scr.splitlines()[0]
+                self.assertTrue(first.rstrip().endswith("PRODUCTION"), first)
+                c.keys("q")
+                self.assertEqual(c.wait_exit(), 0)
+
+    def test_config_problems_are_warnings(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
+            f.write("[console]\nread_only = maybe\n")
+            f.flush()
+            with Console(self.env(), ["--config", f.name]) as c:
+                c.wait_for("region us-east-2")
+                c.keys("q")
+                self.assertEqual(c.wait_exit(), 0)
+                self.assertIn("2: read_only wants true or false", c.screen(history=True))
+
     def test_no_region_is_a_clear_error(self):
         env = self.env()
         for k in ("AWS_REGION", "AWS_DEFAULT_REGION"):

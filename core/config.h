@@ -1,0 +1,70 @@
+/* config.h - elcui's own configuration file,
+ * $XDG_CONFIG_HOME/elcui/config (~/.config/elcui/config), INI:
+ *
+ *     [console]
+ *     theme = midnight
+ *     read_only = true          ; start every session read-only
+ *     refresh = 10              ; seconds between inventory refreshes
+ *     [redis]
+ *     cacert = /etc/ssl/private-ca.pem
+ *     connect_to = clustercfg.app-4.x.use2.cache.amazonaws.com:6379:127.0.0.1:16379
+ *     [logs]
+ *     ring_size = 100000
+ *     rate = 4                  ; FilterLogEvents requests per second, all tails
+ *     [environments]
+ *     prod = PRODUCTION, red    ; profile (or account id) = label, colour
+ *
+ * Command-line options win over the file. Unknown keys and bad values are
+ * reported with their line and otherwise ignored; the file never stops
+ * elcui from starting.
+ */
+#ifndef ELCUI_CORE_CONFIG_H
+#define ELCUI_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/session.h"
+
+#define CONFIG_MAX_CONNECT_TO 32
+#define CONFIG_MAX_ENVS 32
+
+struct config_env {
+    char *match;  /* profile name or 12-digit account id */
+    char *label;  /* shown in the console header */
+    char *colour; /* a theme colour name: red, yellow, colour208... */
+};
+
+struct config {
+    char *path; /* where it was read from (NULL: defaults only) */
+    char *theme;
+    int read_only; /* -1 unset, 0, 1 */
+    int refresh_s; /* 0 unset */
+    char *redis_cacert;
+    char *connect_to[CONFIG_MAX_CONNECT_TO];
+    size_t nconnect_to;
+    long ring_size;  /* 0 unset */
+    double log_rate; /* 0 unset */
+    struct config_env envs[CONFIG_MAX_ENVS];
+    size_t nenvs;
+};
+
+void config_init(struct config *c);
+void config_free(struct config *c);
+/* Parse text; problems appended to errs as "LINE: message\n". Returns the
+ * number of problems. */
+int config_parse(struct config *c, const char *text, size_t len, char *errs, size_t errs_len);
+/* Default path ($XDG_CONFIG_HOME or ~/.config)/elcui/config; caller frees;
+ * NULL when neither is set. */
+char *config_default_path(void);
+/* Load path (NULL: the default). A missing file is not an error (0). A file
+ * that cannot be read returns -1 with a message in errs. */
+int config_load(struct config *c, const char *path, char *errs, size_t errs_len);
+/* Fill the options the command line left unset. The strings stay owned by
+ * c, which must outlive o. */
+void config_apply(const struct config *c, struct session_options *o);
+/* The environment entry for a profile or account, or NULL. */
+const struct config_env *config_env_for(const struct config *c, const char *profile,
+                                        const char *account);
+
+#endif

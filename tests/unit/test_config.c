@@ -1,0 +1,153 @@
+/* test_config.c - elcui's configuration file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+
+static void test_parse_all_keys(void **state)
+{
+    (void)state;
+    const char *text = "# elcui\n"
+                       "[console]\n"
+                       "theme = midnight\n"
+                       "read_only = yes\n"
+                       "refresh = 15\n"
+                       "[redis]\n"
+                       "cacert = /etc/ca.pem\n"
+                       "connect_to = a.example:6379:127.0.0.1:16379\n"
+                       "connect_to = b.example:6379:127.0.0.1:16380\n"
+                       "[logs]\n"
+                       "ring_size = 50000\n"
+                       "rate = 2.5\n"
+                       "[environments]\n"
+                       "prod = PRODUCTION, red\n"
+                       "111122223333 = staging\n";
+    struct config c;
+    config_init(&c);
+    char errs[512];
+    assert_int_equal(config_parse(&c, text, strlen(text), errs, sizeof(errs)), 0);
+    assert_string_equal(errs, "");
+    assert_string_equal(c.theme, "midnight");
+    assert_int_equal(c.read_only, 1);
+    assert_int_equal(c.refresh_s, 15);
+    assert_string_equal(c.redis_cacert, "/etc/ca.pem");
+    assert_int_equal(c.nconnect_to, 2);
+    assert_string_equal(c.connect_to[1], "b.example:6379:127.0.0.1:16380");
+    assert_int_equal(c.ring_size, 50000);
+    assert_true(c.log_rate > 2.49 && c.log_rate < 2.51);
+    const struct config_env *e = config_env_for(&c, "prod", NULL);
+    assert_non_null(e);
+    assert_string_equal(e->label, "PRODUCTION");
+    assert_string_equal(e->colour, "red");
+    e = config_env_for(&c, "dev", "111122223333");
+    assert_non_null(e);
+    assert_string_equal(e->label, "staging");
+    assert_string_equal(e->colour, "red");
+    assert_null(config_env_for(&c, "dev", "999"));
+
+    /* the command line wins; the file fills the rest */
+    struct session_options o;
+    memset(&o, 0, sizeof(o));
+    o.theme = "mono";
+    config_apply(&c, &o);
+    assert_string_equal(o.theme, "mono");
+    assert_true(o.read_only);
+    assert_string_equal(o.redis_cacert, "/etc/ca.pem");
+    assert_int_equal(o.nconnect_to, 2);
+    config_free(&c);
+}
+
+static void test_problems_are_reported_by_line(void **state)
+{
+    (void)state;
+    char long_line[300];
+    memset(long_line, 'x', sizeof(long_line));
+    memcpy(long_line, "theme = ", 8);
+    long_line[sizeof(long_line) - 1] = '\0';
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "[console]\nread_only = maybe\nrefresh = 1\ncolour = red\n[nope]\na = b\n"
+             "[logs]\nrate = 9\n[environments]\nprod = ,blue\n");
+    struct config c;
+    config_init(&c);
+    char errs[1024];
+    int n = config_parse(&c, text, strlen(text), errs, sizeof(errs));
+    assert_int_equal(n, 6);
+    assert_non_null(strstr(errs, "2: read_only wants true or false"));
+    assert_non_null(strstr(errs, "3: refresh wants seconds"));
+    assert_non_null(strstr(errs, "4: unknown key 'colour' in [console]"));
+    assert_non_null(strstr(errs, "6: unknown section [nope]"));
+    assert_non_null(strstr(errs, "8: rate wants"));
+    assert_non_null(strstr(errs, "10: environment 'prod' needs a label"));
+    assert_int_equal(c.read_only, -1);
+    config_free(&c);
+
+    snprintf(text, sizeof(text), "[console]\n%s\n", long_line);
+    config_init(&c);
+    assert_int_equal(config_parse(&c, text, strlen(text), errs, sizeof(errs)), 1);
+    assert_non_null(strstr(errs, "2: line longer than"));
+    assert_null(c.theme);
+    config_free(&c);
+
+    const char nul[] = "[console]\ntheme = a\0b\n";
+    config_init(&c);
+    assert_int_equal(config_parse(&c, nul, sizeof(nul) - 1, errs, sizeof(errs)), 1);
+    assert_non_null(strstr(errs, "NUL"));
+    config_free(&c);
+
+    const char *bad = "[console\ntheme\n";
+    config_init(&c);
+    assert_true(config_parse(&c, bad, strlen(bad), errs, sizeof(errs)) >= 1);
+    assert_non_null(strstr(errs, "not INI syntax"));
+    config_free(&c);
+}
+
+static void test_load_paths(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/elcui-config-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    setenv("XDG_CONFIG_HOME", dir, 1);
+    struct config c;
+    config_init(&c);
+    char errs[256];
+    /* no file at the default place: fine, defaults */
+    assert_int_equal(config_load(&c, NULL, errs, sizeof(errs)), 0);
+    assert_null(c.path);
+    /* an explicit path that does not exist is an error */
+    assert_int_equal(config_load(&c, "/nonexistent/elcui.conf", errs, sizeof(errs)), -1);
+    assert_non_null(strstr(errs, "No such file"));
+    char sub[300], path[320];
+    snprintf(sub, sizeof(sub), "%s/elcui", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(path, sizeof(path), "%s/config", sub);
+    FILE *f = fopen(path, "w");
+    fputs("[console]\ntheme = mono\n", f);
+    fclose(f);
+    assert_int_equal(config_load(&c, NULL, errs, sizeof(errs)), 0);
+    assert_string_equal(c.path, path);
+    assert_string_equal(c.theme, "mono");
+    config_free(&c);
+    unlink(path);
+    rmdir(sub);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_all_keys),
+        cmocka_unit_test(test_problems_are_reported_by_line),
+        cmocka_unit_test(test_load_paths),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
