@@ -63,6 +63,39 @@ static char *secrets_dup_len(const json_t *s, size_t *len)
     return p;
 }
 
+static json_t *secrets_mask_copy(const json_t *v, const char *key)
+{
+    if (json_is_object(v)) {
+        json_t *o = json_object();
+        const char *k;
+        json_t *m;
+        json_object_foreach((json_t *)v, k, m)
+        {
+            if (json_is_string(m) && strcmp(k, key) == 0)
+                json_object_set_new(o, k, json_string("****"));
+            else
+                json_object_set_new(o, k, secrets_mask_copy(m, key));
+        }
+        return o;
+    }
+    if (json_is_array(v)) {
+        json_t *a = json_array();
+        size_t i;
+        json_t *m;
+        json_array_foreach(v, i, m)
+        {
+            json_array_append_new(a, secrets_mask_copy(m, key));
+        }
+        return a;
+    }
+    return json_deep_copy(v);
+}
+
+json_t *secrets_mask(const json_t *body)
+{
+    return body ? secrets_mask_copy(body, "SecretString") : json_object();
+}
+
 static void secrets_set_str(json_t *o, const char *key, const char *v)
 {
     if (v)

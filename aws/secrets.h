@@ -233,6 +233,10 @@ struct aws_call *secrets_get_random_password(struct aws_client *c,
                                              const struct secrets_get_random_password_in *in,
                                              secrets_get_random_password_cb cb, void *arg);
 
+/* A copy of a request body for plans and logs, with every SecretString
+ * shown as "****" (the secret is never copied). New reference. */
+json_t *secrets_mask(const json_t *body);
+
 /* Wipe (in place) every string member named key, at any depth, of a
  * decoded JSON value: how secret members are scrubbed from requests and
  * responses before jansson frees them. */

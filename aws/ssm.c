@@ -41,6 +41,23 @@ static void ssm_wipe_member(json_t *v, const char *key)
     }
 }
 
+json_t *ssm_mask(const json_t *body)
+{
+    json_t *o = json_object();
+    const char *k;
+    json_t *m;
+    if (!json_is_object(body))
+        return o;
+    json_object_foreach((json_t *)body, k, m)
+    {
+        if (strcmp(k, "Value") == 0 && json_is_string(m))
+            json_object_set_new(o, k, json_string("****"));
+        else
+            json_object_set_new(o, k, json_deep_copy(m));
+    }
+    return o;
+}
+
 static const json_t *ssm_array(const json_t *o, const char *key, bool *bad)
 {
     const json_t *a = json_object_get(o, key);

@@ -63,6 +63,10 @@ typedef void (*ssm_put_parameter_cb)(struct ssm_put_parameter_out *out, const st
 json_t *ssm_build_put_parameter(const struct ssm_put_parameter_in *in);
 struct aws_call *ssm_put_parameter(struct aws_client *c, const struct ssm_put_parameter_in *in,
                                    ssm_put_parameter_cb cb, void *arg);
+/* A copy of a PutParameter body for plans and logs, with the parameter's
+ * Value shown as "****" (tag values are kept; the value is never copied).
+ * New reference. */
+json_t *ssm_mask(const json_t *body);
 
 /* ---- GetParameter / GetParameters ---- */
 struct ssm_parameter {

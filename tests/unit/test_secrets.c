@@ -157,6 +157,35 @@ static void test_wipe(void **state)
     secrets_wipe_json_member(NULL, "x");
 }
 
+static void test_mask(void **state)
+{
+    (void)state;
+    struct secrets_tag_in tags[] = {{"SecretString", "a tag, not a secret"}};
+    char token[33];
+    wire_random_token(token, sizeof(token));
+    struct secrets_create_secret_in cs = {.name = "n",
+                                          .client_request_token =
+                                              "00000000-0000-4000-8000-00000000000a",
+                                          .secret_string = token,
+                                          .tags = tags,
+                                          .n_tags = 1};
+    json_t *body = secrets_build_create_secret(&cs);
+    json_t *m = secrets_mask(body);
+    char *shown = awsjson_encode(m, NULL);
+    assert_null(strstr(shown, token));
+    assert_non_null(strstr(shown, "\"SecretString\":\"****\""));
+    assert_string_equal(awsjson_str(m, "Name"), "n");
+    assert_int_equal(json_array_size(json_object_get(m, "Tags")), 1);
+    free(shown);
+    json_decref(m);
+    secrets_wipe_json_member(body, "SecretString");
+    json_decref(body);
+    mem_wipe(token, sizeof(token));
+    m = secrets_mask(NULL);
+    assert_int_equal(json_object_size(m), 0);
+    json_decref(m);
+}
+
 static json_t *load(const char *name, json_t **exp)
 {
     *exp = it_expected("secrets", name);
@@ -593,9 +622,10 @@ static void test_e2e_secret_lifecycle(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_requests), cmocka_unit_test(test_uuid),
-        cmocka_unit_test(test_wipe),     cmocka_unit_test(test_responses),
-        cmocka_unit_test(test_errors),   cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_requests),  cmocka_unit_test(test_uuid),
+        cmocka_unit_test(test_wipe),      cmocka_unit_test(test_mask),
+        cmocka_unit_test(test_responses), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_hostile),
     };
     const struct CMUnitTest e2e[] = {
         cmocka_unit_test(test_e2e_secret_lifecycle),

@@ -65,6 +65,28 @@ static void test_requests(void **state)
     it_vectors_done(&v);
 }
 
+static void test_mask(void **state)
+{
+    (void)state;
+    char value[33];
+    wire_random_token(value, sizeof(value));
+    struct ssm_tag_in tags[] = {{"elcui:stack", "app-4"}};
+    struct ssm_put_parameter_in pp = {
+        .name = "/p", .value = value, .type = "SecureString", .tags = tags, .n_tags = 1};
+    json_t *body = ssm_build_put_parameter(&pp);
+    json_t *m = ssm_mask(body);
+    char *shown = awsjson_encode(m, NULL);
+    assert_null(strstr(shown, value));
+    assert_non_null(strstr(shown, "\"Value\":\"****\""));
+    assert_non_null(strstr(shown, "\"Value\":\"app-4\"")); /* the tag's value stays */
+    free(shown);
+    json_decref(m);
+    json_decref(body);
+    m = ssm_mask(NULL);
+    assert_int_equal(json_object_size(m), 0);
+    json_decref(m);
+}
+
 static json_t *load(const char *name, json_t **exp)
 {
     *exp = it_expected("ssm", name);
@@ -467,9 +489,8 @@ static void test_e2e_paging(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_requests),
-        cmocka_unit_test(test_responses),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_requests),  cmocka_unit_test(test_mask),
+        cmocka_unit_test(test_responses), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_hostile),
     };
     const struct CMUnitTest local[] = {
