@@ -332,7 +332,7 @@ class World:
         self._ticker = None
         self._wake = threading.Event()
         self._last_role_poll = 0.0
-        self.role_poll_interval = 2.0
+        self.role_poll_interval = 1.0
         self.errors = []
 
     # ---- configuration -----------------------------------------------------

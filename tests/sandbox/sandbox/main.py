@@ -23,6 +23,50 @@ import time
 DEFAULT_REGION = "us-east-2"
 
 
+TEMP_MARKER = ".elcui-sandbox-temp"
+
+
+def sweep_dead_temp_dirs():
+    """Remove temporary state folders of earlier runs that were killed
+    (SIGKILL leaves no chance to clean up).  Only folders this script made
+    (marker file) whose sandbox process is gone are removed."""
+    base = tempfile.gettempdir()
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith("elcui-sandbox-"):
+            continue
+        path = os.path.join(base, name)
+        if not os.path.isfile(os.path.join(path, TEMP_MARKER)):
+            continue
+        try:
+            st = os.stat(path)
+            if st.st_uid != os.getuid():
+                continue
+            with open(os.path.join(path, "pid")) as f:
+                pid = int(f.read().strip())
+        except (OSError, ValueError):
+            # no pid yet: a run that is still starting, or died while
+            # starting; only sweep those older than an hour
+            try:
+                if time.time() - os.stat(path).st_mtime < 3600:
+                    continue
+            except OSError:
+                continue
+            shutil.rmtree(path, ignore_errors=True)
+            continue
+        try:
+            os.kill(pid, 0)
+            continue
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def last_pointer():
     base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
     return os.path.join(base, "elcui-sandbox-%d.last" % os.getuid())
@@ -285,7 +329,10 @@ def main(argv=None):
     if args.state_dir:
         state_dir = args.state_dir
     else:
+        sweep_dead_temp_dirs()
         state_dir = tempfile.mkdtemp(prefix="elcui-sandbox-")
+        with open(os.path.join(state_dir, TEMP_MARKER), "w") as f:
+            f.write("created by tests/sandbox/run; removed on exit\n")
         own = True
     rt = Runtime(
         state_dir,

@@ -240,8 +240,14 @@ class LifecycleTest(unittest.TestCase):
             sb.wait_for_group("k", timeout=60)
             kids = children(sb.pid)
             self.assertGreaterEqual(len(kids), 2)
+            state = sb.state_dir
             os.kill(sb.pid, signal.SIGKILL)
             wait_for(lambda: not any(pid_alive(k) for k in kids), timeout=15, what="children of a SIGKILLed sandbox to exit")
+            sb.stop()
+            self.assertTrue(os.path.isdir(state))
+            # the next run sweeps the dead run's temporary folder
+            Sandbox(seed="empty", redis=False).start().stop()
+            self.assertFalse(os.path.exists(state))
         finally:
             sb.stop()
 
