@@ -63,7 +63,8 @@ class _Handler(WSGIRequestHandler):
     def log_request(self, code="-", size="-"):
         log = getattr(self.server, "sandbox_log", None)
         if log is not None:
-            log("%s %s %s" % (self.command, self.path, code))
+            # never the query string: a GET query call may carry secrets
+            log("%s %s %s" % (self.command, self.path.split("?", 1)[0], code))
 
     def log_error(self, format, *args):  # noqa: A002 - BaseHTTPRequestHandler API
         log = getattr(self.server, "sandbox_log", None)
@@ -380,8 +381,9 @@ class SandboxServer:
         return self._respond(start_response, status, headers, body)
 
     def _respond(self, start_response, status, headers, body):
+        # Date comes from the request handler (date_time_string), which
+        # reads the sandbox clock, so a skewed clock shows in it.
         headers = [(k, v) for k, v in headers if k.lower() != "date"]
-        headers.append(("Date", self.clock.http_date()))
         if not any(k.lower() == "content-length" for k, _ in headers):
             headers.append(("Content-Length", str(len(body))))
         start_response(awsproto.status_line(status), headers)

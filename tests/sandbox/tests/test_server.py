@@ -413,6 +413,23 @@ class SignatureTest(unittest.TestCase):
         code, _, _ = error_of(lambda: self.client("kms", **kw).list_keys())
         self.assertEqual(code, "AccessDeniedException")
 
+    def test_one_date_header_from_the_sandbox_clock(self):
+        self.sb.clock_skew(7200)
+        u = urllib.parse.urlsplit(self.sb.endpoint)
+        for path, body, headers in (
+            ("/_sandbox/status", None, {}),
+            ("/", b"Action=GetCallerIdentity&Version=2011-06-15", {"Content-Type": "application/x-www-form-urlencoded"}),
+        ):
+            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+            conn.request("POST" if body else "GET", path, body=body, headers=headers)
+            r = conn.getresponse()
+            r.read()
+            dates = [v for k, v in r.getheaders() if k.lower() == "date"]
+            conn.close()
+            self.assertEqual(len(dates), 1, r.getheaders())
+            skew = (http_date(dates[0]) - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+            self.assertAlmostEqual(skew, 7200, delta=30)
+
     def test_unserved_service_and_unknown_control_route(self):
         st, _, data = raw_request(self.sb, "pricing", "us-east-1", b"{}", {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSPriceListService.DescribeServices"})
         self.assertEqual(st, 400)
