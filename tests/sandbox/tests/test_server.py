@@ -322,6 +322,15 @@ class SignatureTest(unittest.TestCase):
         st, _, data = raw_request(self.sb, "kms", "us-east-2", b"{}", {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "TrentService.ListKeys"}, sign=False)
         self.assertEqual(st, 400)
         self.assertEqual(json.loads(data)["__type"], "MissingAuthenticationTokenException")
+        # AssumeRoleWithWebIdentity is unsigned by design; its keys then work
+        from botocore import UNSIGNED
+
+        anon = boto3.client("sts", endpoint_url=self.sb.endpoint, region_name="us-east-2", config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
+        creds = anon.assume_role_with_web_identity(RoleArn=self.sb.status()["role_arn"], RoleSessionName="web", WebIdentityToken="t" * 40)["Credentials"]
+        self.assertTrue(creds["AccessKeyId"].startswith("ASIA"))
+        self.client("kms", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"]).list_keys()
+        code, status, _ = error_of(anon.get_caller_identity)
+        self.assertEqual((code, status), ("MissingAuthenticationToken", 403))
 
     def test_c_client_signing_variants(self):
         # Signed User-Agent (botocore never signs it, a C client may).
