@@ -53,7 +53,7 @@ struct rsub {
     bool asking;
     bool retried;
     int tryagain;
-    struct rcluster_hop hops[RCLUSTER_MAX_HOPS];
+    struct rcluster_hop *hops; /* RCLUSTER_MAX_HOPS, allocated on the first hop */
     size_t nhops;
     uint64_t last_latency;
     struct loop_timer *timer;
@@ -407,6 +407,7 @@ static void rop_fail(struct rop *op, const struct rconn_error *e,
 
 static void rsub_free(struct rsub *s)
 {
+    free(s->hops);
     free(s);
 }
 
@@ -579,6 +580,8 @@ static void rsub_add_hop(struct rsub *s, enum rcluster_hop_kind kind, const char
 {
     if (s->nhops >= RCLUSTER_MAX_HOPS)
         return;
+    if (!s->hops)
+        s->hops = mem_xcalloc(RCLUSTER_MAX_HOPS, sizeof(*s->hops));
     struct rcluster_hop *h = &s->hops[s->nhops++];
     h->kind = kind;
     snprintf(h->node, sizeof(h->node), "%s", s->node->name);

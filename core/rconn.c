@@ -1211,11 +1211,11 @@ static void rconn_tls_handshake(struct rconn *c)
                     "TLS handshake with %s failed: the server answered in plain Redis protocol, "
                     "so it does not speak TLS on this port (turn TLS off for this endpoint) (%s)",
                     c->name, reason);
-    else if ((c->io_errno == ECONNRESET || c->io_errno == EPIPE) && c->nfirst == 0)
+    else if ((c->io_errno == ECONNRESET || c->io_errno == EPIPE || c->peer_eof) && c->nfirst == 0)
         /* nothing came back before the reset: the node went away (a dying
          * process, a full accept queue), not a TLS mismatch */
         rconn_failf(c, RCONN_ERR_IO_RESET,
-                    "connection to %s reset during the TLS handshake, before any answer (%s)",
+                    "connection to %s dropped during the TLS handshake, before any answer (%s)",
                     c->name, reason);
     else if (c->io_errno == ECONNRESET || c->io_errno == EPIPE)
         rconn_failf(c, RCONN_ERR_TLS_HANDSHAKE,
@@ -1552,10 +1552,11 @@ static void rconn_feed(struct rconn *c, const char *data, size_t n)
         rconn_protocol_error(c, "reader refused input");
         return;
     }
-    if (c->reader->len - c->reader->pos > c->max_reply) {
+    rconn_dispatch_replies(c);
+    /* what is left buffered is one incomplete reply: cap it */
+    if (c->state != RCONN_S_CLOSED && !c->freed && c->reader->len - c->reader->pos > c->max_reply)
         rconn_failf(c, RCONN_ERR_PROTOCOL, "a reply from %s exceeds %zu bytes; connection dropped",
                     c->name, c->max_reply);
-    }
 }
 
 /* Read everything available; returns false when the connection failed. */
@@ -1575,7 +1576,6 @@ static bool rconn_read(struct rconn *c)
             int n = SSL_read(c->ssl, buf, (int)sizeof(buf));
             if (n > 0) {
                 rconn_feed(c, buf, (size_t)n);
-                rconn_dispatch_replies(c);
                 continue;
             }
             int se = SSL_get_error(c->ssl, n);
@@ -1600,7 +1600,6 @@ static bool rconn_read(struct rconn *c)
         if (n > 0) {
             c->bytes_in += (uint64_t)n;
             rconn_feed(c, buf, (size_t)n);
-            rconn_dispatch_replies(c);
             if ((size_t)n < sizeof(buf))
                 return c->state != RCONN_S_CLOSED;
             continue;

@@ -546,7 +546,7 @@ static void test_credential_provider_reauth(void **state)
                               .tls = t,
                               .cred = prov_fn,
                               .cred_arg = &p,
-                              .reauth_margin_ms = rfx_scale(400),
+                              .reauth_margin_ms = rfx_scale_mild(400),
                               .on_event = ev_cb,
                               .event_arg = &ev};
     struct rfx_wait w;
@@ -688,6 +688,40 @@ static void test_pipelining_order_and_throughput(void **state)
            "ms)\n",
            n, us / 1000.0, n * 1e6 / (double)(us ? us : 1), rec.max_latency / 1000.0);
     free(args);
+    rconn_close(c);
+
+    /* the reply cap applies to one reply, not to a read full of small ones */
+    struct rconn_options small = {.host = "localhost",
+                                  .port = tls_node()->port,
+                                  .tls = t,
+                                  .password = tls_farm.token,
+                                  .max_reply_bytes = 64};
+    c = rconn_open(l, &small);
+    struct pipe_rec rec2 = {0};
+    struct pipe_arg pa[500];
+    for (int k = 0; k < 500; k++) {
+        pa[k] = (struct pipe_arg){.rec = &rec2, .index = k, .is_get = true, .expect = n / 2 - 1};
+        const char *get[] = {"GET", "pipe:k"};
+        assert_int_equal(rconn_command_argv(c, 2, get, NULL, 0, pipe_cb, &pa[k]), 0);
+    }
+    deadline = loop_now_ms(l) + rfx_scale(20000);
+    while (rec2.next < 500 && loop_now_ms(l) < deadline)
+        loop_run_once(l, 100);
+    assert_int_equal(rec2.next, 500);
+    assert_int_equal(rec2.bad, 0);
+    /* larger than one read: the part still being received passes the cap */
+    char *big = mem_xmalloc(100001);
+    memset(big, 'b', 100000);
+    big[100000] = '\0';
+    const char *setbig[] = {"SET", "pipe:big", big};
+    struct rfx_wait w;
+    rfx_cmdv(l, c, &w, 3, setbig);
+    assert_false(w.has_err);
+    rfx_wait_free(&w);
+    const char *getbig[] = {"GET", "pipe:big"};
+    rfx_cmdv(l, c, &w, 2, getbig);
+    assert_err(&w, RCONN_ERR_PROTOCOL, "exceeds 64 bytes");
+    free(big);
     rconn_close(c);
     rconn_tls_unref(t);
     loop_free(l);
