@@ -326,3 +326,125 @@ STATUS_TEXT = {
 
 def status_line(status):
     return "%d %s" % (status, STATUS_TEXT.get(status, "Status"))
+
+
+# ---- request validation before moto ----------------------------------------------
+# SigV4 service name -> botocore service name
+BOTOCORE_NAME = {"monitoring": "cloudwatch"}
+
+
+def _model(service):
+    from moto.core.utils import get_service_model
+
+    return get_service_model(BOTOCORE_NAME.get(service, service))
+
+
+def _query_child(shape, part, ec2):
+    """Member shape of a structure for one dotted name part, or None."""
+    for name, m in shape.members.items():
+        if ec2:
+            wire = m.serialization.get("queryName")
+            if not wire:
+                loc = m.serialization.get("name")
+                wire = (loc[0].upper() + loc[1:]) if loc else name
+        else:
+            wire = m.serialization.get("name", name)
+        if wire == part:
+            return m
+    return None
+
+
+def _leaf_shape(input_shape, key, ec2):
+    """Walk a query-protocol wire name (e.g. NodeGroupConfiguration.
+    NodeGroupConfiguration.1.ReplicaCount) down the input shape; None when
+    the name is not part of the model (AWS ignores those)."""
+    shape = input_shape
+    parts = key.split(".")
+    i = 0
+    while i < len(parts):
+        if shape is None:
+            return None
+        t = shape.type_name
+        if t == "structure":
+            shape = _query_child(shape, parts[i], ec2)
+            i += 1
+        elif t == "list":
+            if ec2 or shape.serialization.get("flattened"):
+                if not parts[i].isdigit():
+                    return None
+                i += 1
+            else:
+                if i + 1 >= len(parts) or not parts[i + 1].isdigit():
+                    return None
+                i += 2
+            shape = shape.member
+        elif t == "map":
+            return None
+        else:
+            return None
+    return shape
+
+
+def validate_request(info):
+    """(code, message) of a client error AWS's front end would give for
+    this request's shape, or None.  Checks the operation exists and that
+    integer, boolean and timestamp parameters parse."""
+    if info.service not in SERVICE_PROTOCOL or info.service == "pricing" or not info.operation:
+        return None
+    try:
+        model = _model(info.service)
+    except Exception:
+        return None
+    try:
+        op = model.operation_model(info.operation)
+    except Exception:
+        if info.protocol == "json":
+            return "UnknownOperationException", "Operation %s is not supported by %s." % (info.operation, info.service)
+        return "InvalidAction", "The action %s is not valid for this web service." % info.operation
+    if info.protocol == "json" or op.input_shape is None:
+        return None
+    ec2 = info.protocol == "ec2"
+    for key, values in info.form.items():
+        if key in ("Action", "Version"):
+            continue
+        leaf = _leaf_shape(op.input_shape, key, ec2)
+        if leaf is None:
+            continue
+        value = values[0] if values else ""
+        t = leaf.type_name
+        bad = False
+        if t in ("integer", "long"):
+            try:
+                int(value)
+            except ValueError:
+                bad = True
+        elif t == "boolean":
+            bad = value.lower() not in ("true", "false")
+        elif t == "timestamp":
+            import datetime as _dt
+
+            v = value.replace("Z", "+00:00")
+            try:
+                _dt.datetime.fromisoformat(v)
+            except ValueError:
+                try:
+                    float(value)
+                except ValueError:
+                    bad = True
+        if bad:
+            return "InvalidParameterValue", "Value (%s) for parameter %s is invalid. Expected a valid %s." % (value, key, t)
+    return None
+
+
+def validate_json_body(body):
+    """SerializationException message if a JSON-protocol body is not a JSON
+    object, else None."""
+    if not body:
+        return None
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return "Start of structure or map found where not expected." if body.strip().startswith(b"{") else "Unable to parse the request body as JSON."
+    if not isinstance(parsed, dict):
+        return "Start of structure or map expected."
+    return None

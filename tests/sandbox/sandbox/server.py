@@ -345,6 +345,13 @@ class SandboxServer:
         if info.service not in awsproto.SERVICE_PROTOCOL or info.service == "pricing":
             code = "UnknownOperationException" if info.protocol == "json" else "InvalidAction"
             return awsproto.error_response(info, code, "The sandbox does not serve the %s service." % (info.service or "requested"), 400)
+        bad = awsproto.validate_request(info)
+        if bad is not None:
+            return awsproto.error_response(info, bad[0], bad[1], 400)
+        if info.protocol == "json":
+            msg = awsproto.validate_json_body(environ.get("sandbox.body", b""))
+            if msg is not None:
+                return awsproto.error_response(info, "SerializationException", msg, 400)
         if info.service == "ec2" and info.operation in ("DeleteSubnet", "DeleteSecurityGroup"):
             msg = self.world.ec2_dependency(info.scope_region, info.operation, info.form)
             if msg:

@@ -422,6 +422,35 @@ class SignatureTest(unittest.TestCase):
         code, _, _ = error_of(lambda: self.client("kms", **kw).list_keys())
         self.assertEqual(code, "AccessDeniedException")
 
+    def test_front_end_request_validation(self):
+        form = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+        cases = [
+            ("elasticache", b"Action=NoSuchThing&Version=2015-02-02", 400, b"<Code>InvalidAction</Code>"),
+            ("elasticache", b"Action=DescribeReplicationGroups&Version=2015-02-02&MaxRecords=x", 400, b"<Code>InvalidParameterValue</Code>"),
+            (
+                "elasticache",
+                b"Action=CreateReplicationGroup&Version=2015-02-02&ReplicationGroupId=v&ReplicationGroupDescription=d&NodeGroupConfiguration.NodeGroupConfiguration.1.ReplicaCount=z",
+                400,
+                b"NodeGroupConfiguration.NodeGroupConfiguration.1.ReplicaCount",
+            ),
+            ("elasticache", b"Action=CreateReplicationGroup&Version=2015-02-02&ReplicationGroupId=v&ReplicationGroupDescription=d&TransitEncryptionEnabled=yes", 400, b"<Code>InvalidParameterValue</Code>"),
+            ("elasticache", b"Action=DescribeEvents&Version=2015-02-02&StartTime=notatime", 400, b"<Code>InvalidParameterValue</Code>"),
+            ("elasticache", b"Action=DescribeReplicationGroups&Version=2015-02-02&UnknownThing=1", 200, b"<DescribeReplicationGroupsResult>"),
+            ("ec2", b"Action=DescribeVpcs&Version=2016-11-15&MaxResults=q", 400, b"<Response><Errors><Error><Code>InvalidParameterValue</Code>"),
+            ("ec2", b"Action=Bogus&Version=2016-11-15", 400, b"<Code>InvalidAction</Code>"),
+        ]
+        for service, body, status, needle in cases:
+            with self.subTest(body=body):
+                st, _, data = raw_request(self.sb, service, "us-east-2", body, form)
+                self.assertEqual(st, status, data)
+                self.assertIn(needle, data)
+        js = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "TrentService.ListKeys"}
+        for body in (b"{", b"[1]"):
+            st, _, data = raw_request(self.sb, "kms", "us-east-2", body, js)
+            self.assertEqual((st, json.loads(data)["__type"]), (400, "SerializationException"))
+        st, _, data = raw_request(self.sb, "kms", "us-east-2", b"{}", dict(js, **{"X-Amz-Target": "TrentService.Nope"}))
+        self.assertEqual((st, json.loads(data)["__type"]), (400, "UnknownOperationException"))
+
     def test_one_date_header_from_the_sandbox_clock(self):
         self.sb.clock_skew(7200)
         u = urllib.parse.urlsplit(self.sb.endpoint)
