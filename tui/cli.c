@@ -8,12 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tui/cmd_create.h"
+#include "tui/cmd_destroy.h"
 #include "tui/cmd_logs.h"
 
 /* Subcommands register here, one line each (tui/cmd_<name>.c). */
 const struct cli_command cli_commands[] = {
     {"logs", "RG [--slow|--engine] [-f] [--json]", "slow-log and engine-log records, exactly once",
      cmd_logs_run},
+    {"create", "--name NAME [--spec FILE] --plan|--apply", "plan or build the production stack",
+     cmd_create_run},
+    {"destroy", "NAME [--confirm NAME]", "delete a stack elcui created", cmd_destroy_run},
     {NULL, NULL, NULL, NULL},
 };
 
