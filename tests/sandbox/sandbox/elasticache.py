@@ -639,6 +639,10 @@ class World:
         for g in groups:
             try:
                 roles = self.farm.roles(g.id)
+                states = {}
+                for shard in self.farm.nodes(g.id):
+                    for info in shard:
+                        states[(info.shard_index, info.member_index)] = info.state
             except Exception:
                 continue
             with self.lock:
@@ -646,16 +650,13 @@ class World:
                     continue
                 for s in g.shards:
                     old = s.primary()
-                    new_roles = {}
-                    for m in s.members:
-                        r = roles.get((s.index, m.member_index))
-                        if r in ("primary", "replica"):
-                            new_roles[m] = r
-                    primaries = [m for m, r in new_roles.items() if r == "primary"]
-                    # A dead old primary can still be flagged master (fail)
-                    # in CLUSTER NODES next to the promoted replica.
-                    if len(primaries) == 2 and old in primaries:
-                        primaries.remove(old)
+                    # Only nodes that run can be the primary: a killed old
+                    # primary stays flagged "master,fail" in CLUSTER NODES.
+                    primaries = [
+                        m
+                        for m in s.members
+                        if roles.get((s.index, m.member_index)) == "primary" and states.get((s.index, m.member_index), "running") == "running"
+                    ]
                     if len(primaries) != 1:
                         continue
                     new = primaries[0]

@@ -5,6 +5,7 @@ Redis changes on its own are followed, delete stops the nodes."""
 import datetime
 import os
 import sys
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -97,7 +98,7 @@ class RedisBackedTest(unittest.TestCase):
         self.assertEqual(self.role(*nodes["live-0001-001"]), "master")
         roles = {n["cache_cluster_id"]: n["role"] for n in self.sb.nodes("live")}
         self.assertEqual(roles["live-0002-002"], "primary")
-        msgs = [(e["SourceIdentifier"], e["Message"]) for e in reversed(self.ec.describe_events(StartTime=start)["Events"])]
+        msgs = [(e["SourceIdentifier"], e["Message"]) for e in reversed(self.ec.describe_events(StartTime=start)["Events"]) if e["SourceIdentifier"].startswith("live")]
         self.assertEqual(
             msgs,
             [
@@ -146,6 +147,12 @@ class RedisBackedTest(unittest.TestCase):
         wait_for(promoted, timeout=30, what="replica promoted by Redis Cluster")
         msgs = [e["Message"] for e in self.ec.describe_events(SourceIdentifier="auto", StartTime=start)["Events"]]
         self.assertIn("Failover from primary node auto-0001-001 to replica node auto-0001-002 completed", msgs)
+        # the dead old primary (still flagged master,fail) never flips it back
+        time.sleep(2.5)
+        roles = {n["cache_cluster_id"]: n["role"] for n in self.sb.nodes("auto")}
+        self.assertEqual((roles["auto-0001-001"], roles["auto-0001-002"]), ("replica", "primary"))
+        msgs = [e["Message"] for e in self.ec.describe_events(SourceIdentifier="auto", StartTime=start)["Events"]]
+        self.assertEqual(len([m for m in msgs if m.startswith("Failover from")]), 1, msgs)
 
     def test_delete_stops_the_nodes(self):
         self.ec.create_replication_group(ReplicationGroupId="gone", ReplicationGroupDescription="x", NumCacheClusters=2)
