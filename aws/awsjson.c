@@ -123,16 +123,23 @@ int awsjson_parse(const char *body, size_t len, int http_status, json_t **out,
     }
     json_error_t je;
     /* NUL characters are legal JSON (\u0000) and occur in log messages. */
-    json_t *j = body ? json_loadb(body, len, JSON_ALLOW_NUL, &je) : NULL;
+    json_t *j = body ? json_loadb(body, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &je) : NULL;
     if (!j && body) {
         /* Some servers send lone UTF-16 surrogate escapes (\udc80 for an
          * invalid byte); jansson rejects them and the whole page would be
          * lost, so they become U+FFFD and the body is parsed again. */
         char *fixed = awsjson_fix_surrogates(body, len);
         if (fixed) {
-            j = json_loadb(fixed, len, JSON_ALLOW_NUL, &je);
+            j = json_loadb(fixed, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &je);
             free(fixed);
         }
+    }
+    if (ok_status && j && json_is_null(j)) {
+        /* "null" for an operation without output (moto does this); botocore
+         * accepts it, so it is an empty object here too */
+        json_decref(j);
+        *out = json_object();
+        return 0;
     }
     if (ok_status) {
         if (!j || !json_is_object(j)) {

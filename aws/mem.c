@@ -1,6 +1,10 @@
 /* mem.c - abort-on-failure allocation and secret wiping. */
 #include "aws/mem.h"
 
+#include <jansson.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,4 +115,24 @@ void mem_replace_secret(char **dst, const char *src)
 int mem_ct_compare(const void *a, const void *b, size_t n)
 {
     return CRYPTO_memcmp(a, b, n);
+}
+
+/* jansson allocates parse buffers and strings of response bodies, some of
+ * which hold secrets (SecretString, decrypted SSM values), and frees them
+ * without wiping. Its free is replaced, before anything can allocate JSON,
+ * by one that wipes the whole block first. Blocks still come from malloc,
+ * so callers keep freeing json_dumps() output with free(). */
+static void mem_json_free(void *p)
+{
+    if (!p)
+        return;
+#ifdef __GLIBC__
+    OPENSSL_cleanse(p, malloc_usable_size(p));
+#endif
+    free(p);
+}
+
+__attribute__((constructor)) static void mem_json_install(void)
+{
+    json_set_alloc_funcs(malloc, mem_json_free);
 }

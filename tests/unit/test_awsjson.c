@@ -36,6 +36,9 @@ static void test_success_bodies(void **state)
     json_decref(out);
     assert_int_equal(awsjson_parse(NULL, 0, 200, &out, &err), 0);
     json_decref(out);
+    assert_int_equal(awsjson_parse("null", 4, 200, &out, &err), 0);
+    assert_true(json_is_object(out) && json_object_size(out) == 0);
+    json_decref(out);
     const char *b = "{\"KeyMetadata\":{\"CreationDate\":1.714564800123E9,\"Enabled\":true,"
                     "\"KeyId\":\"k1\",\"N\":42}}";
     assert_int_equal(awsjson_parse(b, strlen(b), 200, &out, &err), 0);
