@@ -673,10 +673,6 @@ class World:
 # the API
 
 
-def _b(v):
-    return bool(v) if v is not None else None
-
-
 def _paginate(items, marker, max_records):
     if max_records is None:
         max_records = 100

@@ -60,11 +60,6 @@ class Clock:
     def now(self):
         return time.time() + self.offset
 
-    def http_date(self):
-        from email.utils import formatdate
-
-        return formatdate(self.now(), usegmt=True)
-
 
 class _ExactSigV4(SigV4Auth):
     """SigV4Auth that signs exactly the headers the client listed (botocore
