@@ -744,7 +744,8 @@ static void check_names(const struct stack_spec *s, struct stack_problems *out)
         if (!*sg || strlen(sg) > 255)
             ERR("names.security_group", "the security group name needs 1 to 255 characters");
         else if (strncasecmp(sg, "sg-", 3) == 0)
-            ERR("names.security_group", "'%s' starts with sg-, which EC2 reserves for ids", sg);
+            ERR("names.security_group",
+                "'%s' starts with sg-, which EC2 reserves for ids; pick another name", sg);
     }
     const char *sng = stack_spec_name(s, STACK_NAME_SUBNET_GROUP);
     if (!*sng || strlen(sng) > 255 || !charset_ok(sng, "-"))

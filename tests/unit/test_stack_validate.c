@@ -155,7 +155,7 @@ static const struct rule_case cases[] = {
     /* names and the rest */
     {{{"cache", "port", "70000"}}, "cache.port", "1 to 65535"},
     {{{"cache", "snapshot_retention", "40"}}, "cache.snapshot_retention", "35"},
-    {{{"names", "security_group", "sg-mine"}}, "names.security_group", "reserved"},
+    {{{"names", "security_group", "sg-mine"}}, "names.security_group", "EC2 reserves"},
     {{{"names", "subnet_group", "default"}}, "names.subnet_group", "pick a name"},
     {{{"names", "rest_key_alias", "alias/aws/x"}}, "names.rest_key_alias", "reserved"},
     {{{"names", "secret_key_alias", "alias/app-4-encryption-rest"}},
