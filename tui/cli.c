@@ -10,10 +10,21 @@
 
 #include "tui/cmd_create.h"
 #include "tui/cmd_destroy.h"
+#include "tui/cmd_events.h"
 #include "tui/cmd_logs.h"
+#include "tui/cmd_ls.h"
+#include "tui/cmd_metrics.h"
+#include "tui/cmd_show.h"
+#include "tui/cmd_whoami.h"
 
 /* Subcommands register here, one line each (tui/cmd_<name>.c). */
 const struct cli_command cli_commands[] = {
+    {"ls", "[--json]", "replication groups of the region", cmd_ls_run},
+    {"show", "RG [--json]", "one group: settings, nodes, AZ placement and risks", cmd_show_run},
+    {"events", "RG [--since 24h] [--json]", "ElastiCache events of a group and its nodes",
+     cmd_events_run},
+    {"metrics", "RG [--since 1h] [--metric M]...", "CloudWatch metrics per node", cmd_metrics_run},
+    {"whoami", "[--json]", "AWS identity, region, profile, credentials, endpoints", cmd_whoami_run},
     {"logs", "RG [--slow|--engine] [-f] [--json]", "slow-log and engine-log records, exactly once",
      cmd_logs_run},
     {"create", "--name NAME [--spec FILE] --plan|--apply", "plan or build the production stack",

@@ -1,0 +1,10 @@
+/* cmd_whoami.h - `elcui whoami`: who the AWS calls run as (GetCallerIdentity),
+ * with the region, profile, credential source and overridden endpoints. */
+#ifndef ELCUI_TUI_CMD_WHOAMI_H
+#define ELCUI_TUI_CMD_WHOAMI_H
+
+#include "tui/cli.h"
+
+int cmd_whoami_run(struct session_options *opts, int argc, char **argv);
+
+#endif
