@@ -398,10 +398,12 @@ struct metrics_req *metrics_fetch(struct aws_client *c, const struct metrics_in 
     r->n_metrics = n_metrics;
     r->n_series = q->n_nodes * n_metrics;
     r->series = mem_xcalloc(r->n_series, sizeof(*r->series));
-    r->start_ms = in->start_ms;
-    r->end_ms = in->end_ms;
     r->period_s =
         in->period_s ? in->period_s : metrics_auto_period(in->start_ms, in->end_ms, in->now_ms);
+    /* whole periods, as CloudWatch rounds them: stable buckets */
+    int64_t pm = (int64_t)r->period_s * 1000;
+    r->start_ms = in->start_ms / pm * pm;
+    r->end_ms = (in->end_ms + pm - 1) / pm * pm;
     for (size_t ni = 0; ni < q->n_nodes; ni++)
         for (size_t mi = 0; mi < n_metrics; mi++) {
             struct metrics_series *s = &r->series[ni * n_metrics + mi];

@@ -14,7 +14,9 @@
  * given, follows the window: about 360 points at most, rounded up to 60 s,
  * 5 min, 15 min, 1 h, 6 h or 1 day, and never finer than CloudWatch keeps
  * data that old (1-minute points for 15 days, 5-minute for 63 days, then
- * hourly).
+ * hourly). The window is widened to whole periods (start rounded down,
+ * end up), as CloudWatch rounds it, so every point stands for a whole
+ * period and repeated queries see the same buckets.
  */
 #ifndef ELCUI_CORE_METRICS_H
 #define ELCUI_CORE_METRICS_H
