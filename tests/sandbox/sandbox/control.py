@@ -32,7 +32,7 @@ POST    /_sandbox/logs/inject         {log_group, stream, message | message_b64,
                                        timestamp_ms?, ingestion_delay?, region?}
 POST    /_sandbox/config              {create_delay?, modify_delay?, delete_delay?,
                                        failover_step?, redis_for_new_groups?,
-                                       strict_iam_region?}
+                                       strict_iam_region?, key_policy_delay?}
 POST    /_sandbox/shutdown            {} -> {ok}; the sandbox stops
 ======  ============================  ==================================================
 """
@@ -335,6 +335,15 @@ class Controller:
                         raise ControlError(400, "%s must be between 0 and 3600" % key)
                     setattr(w, key, v)
                 out[key] = getattr(w, key)
+        if "key_policy_delay" in body:
+            try:
+                v = float(body["key_policy_delay"])
+            except (TypeError, ValueError):
+                raise ControlError(400, "key_policy_delay must be a number of seconds")
+            if not 0 <= v <= 600:
+                raise ControlError(400, "key_policy_delay must be between 0 and 600")
+            self.server.key_gate.propagation_delay = v
+            out["key_policy_delay"] = v
         if "strict_iam_region" in body:
             self.server.verifier.strict_iam_region = bool(body["strict_iam_region"])
             out["strict_iam_region"] = self.server.verifier.strict_iam_region

@@ -33,7 +33,7 @@ from urllib.parse import urlencode  # noqa: E402
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler  # noqa: E402
 
-from . import awsproto, elasticache  # noqa: E402
+from . import awsproto, elasticache, kmslogs  # noqa: E402
 from .faults import Faults, malformed_body  # noqa: E402
 from .sigv4 import AuthError, Clock, Verifier  # noqa: E402
 
@@ -168,6 +168,7 @@ class SandboxServer:
         self.clock = Clock()
         self.verifier = Verifier(self.clock)
         self.faults = Faults()
+        self.key_gate = kmslogs.KeyPolicyGate()
         self.world = elasticache.World(host=endpoint_host, create_delay=create_delay)
         self.access_key = None
         self.secret_key = None
@@ -356,10 +357,49 @@ class SandboxServer:
             msg = self.world.ec2_dependency(info.scope_region, info.operation, info.form)
             if msg:
                 return awsproto.error_response(info, "DependencyViolation", msg, 400)
+        if info.service == "logs" and info.operation in ("CreateLogGroup", "AssociateKmsKey"):
+            msg = self._log_group_key_denied(environ, info)
+            if msg:
+                return awsproto.error_response(info, "AccessDeniedException", msg, 400)
         status, headers, body = self._call_moto(environ)
+        if status == 200 and info.service == "kms" and info.operation in ("PutKeyPolicy", "CreateKey"):
+            self._note_key_policy(environ, info, body)
         if status in (401, 403) and info.protocol == "json" and body[:200].lstrip().startswith(b"<"):
             status, headers, body = self._json_auth_error(info, status, body)
         return status, headers, body
+
+    def _log_group_key_denied(self, environ, info):
+        try:
+            req = json.loads(environ.get("sandbox.body", b"") or b"{}")
+        except ValueError:
+            return None
+        key_id = req.get("kmsKeyId") if isinstance(req, dict) else None
+        if not key_id:
+            return None
+        from moto.kms.models import kms_backends
+
+        region = info.scope_region or self.region
+        backend = kms_backends[self.account_id][region]
+        return self.key_gate.check(backend, region, self.account_id, req.get("logGroupName", ""), key_id)
+
+    def _note_key_policy(self, environ, info, body):
+        try:
+            if info.operation == "PutKeyPolicy":
+                key_id = json.loads(environ.get("sandbox.body", b"") or b"{}").get("KeyId")
+            else:
+                key_id = json.loads(body or b"{}").get("KeyMetadata", {}).get("KeyId")
+        except (ValueError, AttributeError):
+            return
+        if not key_id:
+            return
+        from moto.kms.models import kms_backends
+
+        region = info.scope_region or self.region
+        try:
+            key_id = kms_backends[self.account_id][region].any_id_to_key_id(key_id)
+        except Exception:
+            return
+        self.key_gate.policy_written(region, key_id)
 
     def _call_moto(self, environ):
         captured = {}
