@@ -16,6 +16,7 @@
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "core/config.h"
+#include "tui/screen_groups.h"
 #include "tui/screen_info.h"
 
 #define APP_MAX_SCREENS 32
@@ -35,6 +36,7 @@ struct app {
     const struct config_env *env; /* environment label for this profile */
     attr_t env_attr;
     short env_pair;
+    struct loop_timer *tick; /* redraws once a second: data ages move */
     int saved_stderr;
     char stderr_path[1024];
 };
@@ -165,10 +167,10 @@ void app_style(struct app *a, WINDOW *w, int role)
 
 /* ---- text ---- */
 
-void app_put(WINDOW *w, int y, int x, int width, const char *text, bool pad)
+int app_put(WINDOW *w, int y, int x, int width, const char *text, bool pad)
 {
     if (width <= 0)
-        return;
+        return 0;
     mbstate_t st;
     memset(&st, 0, sizeof(st));
     const char *p = text ? text : "";
@@ -205,6 +207,7 @@ void app_put(WINDOW *w, int y, int x, int width, const char *text, bool pad)
     if (pad)
         for (; used < width; used++)
             waddch(w, ' ');
+    return used;
 }
 
 /* ---- drawing ---- */
@@ -318,6 +321,13 @@ static void app_key(struct app *a, int ch)
                 app_pop(a);
         }
     }
+}
+
+static void app_tick(void *arg)
+{
+    struct app *a = arg;
+    a->dirty = true;
+    a->tick = loop_timer(a->session.loop, 1000, app_tick, a);
 }
 
 static void app_stdin(int fd, int revents, void *arg)
@@ -450,10 +460,12 @@ int app_run(struct session_options *opts)
     loop_on_signal(l, SIGINT, app_interrupt, a);
     loop_on_signal(l, SIGTERM, app_interrupt, a);
     loop_before_sleep(l, app_before_sleep, a);
-    app_push(a, screen_info_new(a));
+    app_push(a, screen_groups_new(a));
+    a->tick = loop_timer(l, 1000, app_tick, a);
     a->dirty = true;
     loop_run(l);
 
+    loop_untimer(l, a->tick);
     while (a->depth)
         app_pop(a);
     endwin();

@@ -58,7 +58,8 @@ void app_message(struct app *a, int role, const char *fmt, ...)
 /* Set curses attributes for a role on a window. */
 void app_style(struct app *a, WINDOW *w, int role);
 /* Draw text clipped to width, with control characters shown as '?' and
- * invalid UTF-8 replaced, padded with spaces when pad is true. */
-void app_put(WINDOW *w, int y, int x, int width, const char *text, bool pad);
+ * invalid UTF-8 replaced, padded with spaces when pad is true. Returns the
+ * columns used. */
+int app_put(WINDOW *w, int y, int x, int width, const char *text, bool pad);
 
 #endif

@@ -32,6 +32,7 @@ class ConsoleFrame(unittest.TestCase):
         with Console(self.env(), []) as c:
             scr = c.wait_for("region us-east-2")
             self.assertIn("profile default", scr)
+            c.keys("i")
             scr = c.wait_for("ElastiCache endpoint")
             self.assertIn(self.sb.endpoint, scr)
             c.keys("q")
@@ -93,6 +94,69 @@ class ConsoleFrame(unittest.TestCase):
                 c.keys("q")
                 self.assertEqual(c.wait_exit(), 0)
                 self.assertIn("2: read_only wants true or false", c.screen(history=True))
+
+    def create_group(self, rg, **kw):
+        ec = self.sb.client("elasticache")
+        args = dict(ReplicationGroupId=rg, ReplicationGroupDescription="console test " + rg,
+                    CacheNodeType="cache.t3.micro", Engine="redis", NumCacheClusters=1)
+        args.update(kw)
+        ec.create_replication_group(**args)
+        self.sb.wait_for_group(rg)
+
+    def test_groups_list_filter_and_detail(self):
+        self.create_group("con-a1")
+        self.create_group("con-b2", NumCacheClusters=2, AutomaticFailoverEnabled=True,
+                          MultiAZEnabled=True)
+        with Console(self.env(), [], cols=160, rows=40) as c:
+            scr = c.wait_for("con-b2")
+            self.assertIn("con-a1", scr)
+            row = [l for l in scr.splitlines() if "con-b2" in l][0]
+            self.assertIn("enabled", row)
+            c.keys("/")
+            c.literal("b2")
+            c.keys("Enter")
+            scr = c.wait_gone("con-a1")
+            self.assertIn("con-b2", scr)
+            self.assertIn("filter: b2", scr)
+            c.keys("Enter")
+            scr = c.wait_for("Placement")
+            self.assertIn("Replication group con-b2", scr)
+            self.assertIn("con-b2-001", scr)
+            self.assertIn("con-b2-002", scr)
+            c.keys("Escape")
+            c.wait_for("Replication groups")
+            c.keys("Escape")  # clears the filter
+            c.wait_for("con-a1")
+            c.keys("q")
+            self.assertEqual(c.wait_exit(), 0)
+
+    def test_single_az_group_shows_its_risks(self):
+        self.create_group("con-weak")
+        with Console(self.env(), [], cols=160, rows=40) as c:
+            c.wait_for("con-weak")
+            c.keys("/")
+            c.literal("con-weak")
+            c.keys("Enter", "Enter")
+            scr = c.wait_for("Risks")
+            self.assertIn("single-az", scr)
+            self.assertIn("multi-az-off", scr)
+            self.assertIn("no-replicas", scr)
+            c.keys("q")
+            c.wait_exit()
+
+    def test_keys_answered_while_aws_is_slow(self):
+        self.sb.latency(6.0, service="elasticache", count=1)
+        try:
+            with Console(self.env(), []) as c:
+                c.wait_for("Listing replication groups")
+                c.keys("i")  # the listing is still in flight
+                c.wait_for("ElastiCache endpoint", timeout=3)
+                c.keys("Escape")
+                c.wait_for("Replication groups")
+                c.keys("q")
+                self.assertEqual(c.wait_exit(timeout=5), 0)
+        finally:
+            self.sb.reset_faults()
 
     def test_no_region_is_a_clear_error(self):
         env = self.env()
