@@ -411,6 +411,9 @@ static void rsub_free(struct rsub *s)
     free(s);
 }
 
+/* Replies without hops still point at an array (never NULL). */
+static const struct rcluster_hop rcluster_nohops[1];
+
 static void rsub_deliver(struct rsub *s, struct rconn_result *res, const struct rconn_error *e)
 {
     struct rop *op = s->op;
@@ -425,7 +428,7 @@ static void rsub_deliver(struct rsub *s, struct rconn_result *res, const struct 
         .reply = res ? res->reply : NULL,
         .err = e,
         .slot = s->slot,
-        .hops = s->hops,
+        .hops = s->hops ? s->hops : rcluster_nohops,
         .nhops = s->nhops,
         .latency_us = res && !e ? res->latency_us : 0,
         .total_us = rconn_now_us() - op->started_us,

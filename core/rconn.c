@@ -533,6 +533,7 @@ struct rconn {
 
     /* tls */
     SSL *ssl;
+    bool read_wants_write;
     int io_errno;
     bool peer_eof;
     unsigned char first[8];
@@ -913,7 +914,7 @@ static void rconn_update_watch(struct rconn *c)
     if (c->fd < 0 || c->state == RCONN_S_CLOSED)
         return;
     int ev = REACTOR_READ;
-    if (c->out.len > 0)
+    if (c->out.len > 0 || c->read_wants_write)
         ev |= REACTOR_WRITE;
     rconn_set_watch(c, ev);
 }
@@ -1579,8 +1580,13 @@ static bool rconn_read(struct rconn *c)
                 continue;
             }
             int se = SSL_get_error(c->ssl, n);
-            if (se == SSL_ERROR_WANT_READ || se == SSL_ERROR_WANT_WRITE)
+            if (se == SSL_ERROR_WANT_READ)
                 return true;
+            if (se == SSL_ERROR_WANT_WRITE) {
+                /* e.g. answering a TLS 1.3 key update into a full socket */
+                c->read_wants_write = true;
+                return true;
+            }
             if (se == SSL_ERROR_ZERO_RETURN) {
                 rconn_read_failed(c, 0, true);
                 return false;
@@ -1692,7 +1698,8 @@ static void rconn_on_fd(int fd, int revents, void *arg)
             if (!rconn_write(c))
                 break;
         }
-        if (revents & REACTOR_READ) {
+        if ((revents & REACTOR_READ) || (c->read_wants_write && (revents & REACTOR_WRITE))) {
+            c->read_wants_write = false;
             if (!rconn_read(c))
                 break;
         }

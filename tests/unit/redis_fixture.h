@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
+#include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -28,11 +29,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/buf.h"
 #include "aws/mem.h"
 #include "core/loop.h"
 #include "core/rconn.h"
@@ -519,6 +522,137 @@ static inline void fake_stop(struct fake *f)
         close(f->cfd);
     loop_unwatch(f->l, f->lw);
     close(f->ls);
+}
+
+/* ---- a fake Redis node on the loop that answers per command ----
+ * Requests are parsed with hiredis's reader (a request is a multibulk of
+ * bulk strings); the handler appends the raw RESP answer to each one. */
+
+#define RFAKE_MAX_CLIENTS 8
+
+struct rfake;
+typedef void (*rfake_handler)(struct rfake *f, int argc, const redisReply *const *argv,
+                              struct buf *out, void *arg);
+
+struct rfake_client {
+    struct rfake *srv;
+    int fd;
+    struct loop_watch *w;
+    redisReader *rd;
+};
+
+struct rfake {
+    struct loop *l;
+    int ls;
+    struct loop_watch *lw;
+    struct rfake_client cl[RFAKE_MAX_CLIENTS];
+    rfake_handler fn;
+    void *arg;
+    int port;
+    int commands;
+};
+
+static inline void rfake_drop(struct rfake_client *c)
+{
+    if (c->w)
+        loop_unwatch(c->srv->l, c->w);
+    if (c->fd >= 0)
+        close(c->fd);
+    if (c->rd)
+        redisReaderFree(c->rd);
+    c->w = NULL;
+    c->fd = -1;
+    c->rd = NULL;
+}
+
+static inline void rfake_readable(int fd, int revents, void *arg)
+{
+    struct rfake_client *c = arg;
+    struct rfake *f = c->srv;
+    (void)revents;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n <= 0) {
+        rfake_drop(c);
+        return;
+    }
+    redisReaderFeed(c->rd, buf, (size_t)n);
+    struct buf out;
+    buf_init(&out, 0);
+    void *obj;
+    while (redisReaderGetReply(c->rd, &obj) == REDIS_OK && obj) {
+        redisReply *req = obj;
+        if (req->type == REDIS_REPLY_ARRAY && req->elements > 0) {
+            f->commands++;
+            f->fn(f, (int)req->elements, (const redisReply *const *)req->element, &out, f->arg);
+        }
+        freeReplyObject(req);
+    }
+    size_t off = 0;
+    while (off < out.len) {
+        ssize_t w = write(fd, out.data + off, out.len - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    buf_free(&out);
+}
+
+static inline void rfake_accept(int fd, int revents, void *arg)
+{
+    struct rfake *f = arg;
+    (void)revents;
+    int s = accept(fd, NULL, NULL);
+    if (s < 0)
+        return;
+    for (int i = 0; i < RFAKE_MAX_CLIENTS; i++) {
+        struct rfake_client *c = &f->cl[i];
+        if (c->fd >= 0)
+            continue;
+        c->fd = s;
+        c->rd = redisReaderCreate();
+        c->w = loop_watch(f->l, s, REACTOR_READ, rfake_readable, c);
+        return;
+    }
+    close(s);
+}
+
+static inline void rfake_start(struct rfake *f, struct loop *l, rfake_handler fn, void *arg)
+{
+    memset(f, 0, sizeof(*f));
+    f->l = l;
+    f->fn = fn;
+    f->arg = arg;
+    for (int i = 0; i < RFAKE_MAX_CLIENTS; i++) {
+        f->cl[i].srv = f;
+        f->cl[i].fd = -1;
+    }
+    f->ls = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(f->ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(f->ls, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(f->ls, 8), 0);
+    socklen_t sl = sizeof(a);
+    getsockname(f->ls, (struct sockaddr *)&a, &sl);
+    f->port = ntohs(a.sin_port);
+    f->lw = loop_watch(l, f->ls, REACTOR_READ, rfake_accept, f);
+}
+
+static inline void rfake_stop(struct rfake *f)
+{
+    for (int i = 0; i < RFAKE_MAX_CLIENTS; i++)
+        rfake_drop(&f->cl[i]);
+    loop_unwatch(f->l, f->lw);
+    close(f->ls);
+}
+
+/* Case-insensitive match of request argument i. */
+static inline bool rfake_is(int argc, const redisReply *const *argv, int i, const char *s)
+{
+    return i < argc && argv[i]->str && strlen(s) == argv[i]->len &&
+           strncasecmp(argv[i]->str, s, argv[i]->len) == 0;
 }
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "aws/buf.h"
 #include "aws/mem.h"
 #include "core/crc16.h"
 #include "core/loop.h"
@@ -991,6 +992,101 @@ static void test_malformed_topology_and_bad_seed(void **state)
     loop_free(l);
 }
 
+/* A node of an old Redis: no CLUSTER SHARDS, no COMMAND; redirect games. */
+struct oldnode {
+    int tryagain_left;
+};
+
+static void oldnode_fn(struct rfake *f, int argc, const redisReply *const *argv, struct buf *out,
+                       void *arg)
+{
+    struct oldnode *o = arg;
+    if (rfake_is(argc, argv, 0, "PING")) {
+        buf_appends(out, "+PONG\r\n");
+    } else if (rfake_is(argc, argv, 0, "CLUSTER") && rfake_is(argc, argv, 1, "SHARDS")) {
+        buf_appends(out, "-ERR Unknown subcommand or wrong number of arguments for 'SHARDS'\r\n");
+    } else if (rfake_is(argc, argv, 0, "CLUSTER") && rfake_is(argc, argv, 1, "SLOTS")) {
+        buf_printf(out,
+                   "*1\r\n*3\r\n:0\r\n:16383\r\n*3\r\n$9\r\n127.0.0.1\r\n:%d\r\n$6\r\nfakeid\r\n",
+                   f->port);
+    } else if (rfake_is(argc, argv, 0, "COMMAND")) {
+        buf_appends(out, "-ERR unknown command 'COMMAND'\r\n");
+    } else if (rfake_is(argc, argv, 0, "GET") && rfake_is(argc, argv, 1, "loop")) {
+        buf_printf(out, "-MOVED 1234 127.0.0.1:%d\r\n", f->port);
+    } else if (rfake_is(argc, argv, 0, "GET") && rfake_is(argc, argv, 1, "busy") &&
+               o->tryagain_left > 0) {
+        o->tryagain_left--;
+        buf_appends(out, "-TRYAGAIN Multiple keys request during rehashing of slot\r\n");
+    } else if (rfake_is(argc, argv, 0, "GET") && argc == 2) {
+        buf_printf(out, "$%zu\r\ngot:%s\r\n", argv[1]->len + 4, argv[1]->str);
+    } else if (rfake_is(argc, argv, 0, "EVAL")) {
+        buf_appends(out, "+evalok\r\n");
+    } else {
+        buf_appends(out, "-ERR unexpected\r\n");
+    }
+}
+
+static void test_slots_fallback_builtin_table_and_bounds(void **state)
+{
+    (void)state;
+    struct loop *l = loop_new();
+    struct rfake f;
+    struct oldnode on = {.tryagain_left = 2};
+    rfake_start(&f, l, oldnode_fn, &on);
+    struct rsafety_policy ro = {.read_only = true};
+    struct rcluster_options o = {
+        .host = "127.0.0.1", .port = f.port, .mode = RCLUSTER_AUTO, .safety = &ro};
+    struct rcluster *cl = rcluster_new(l, &o);
+    assert_true(wait_ready(l, cl));
+    struct rcluster_info i;
+    rcluster_get_info(cl, &i);
+    assert_string_equal(i.map_source, "CLUSTER SLOTS");
+    assert_int_equal(i.nodes, 1);
+    assert_int_equal(i.slots_covered, CRC16_SLOTS);
+    struct rcluster_node_info ni;
+    rcluster_node_at(cl, 0, &ni);
+    assert_string_equal(ni.id, "fakeid");
+    /* without COMMAND the built-in table gives the key */
+    struct cres r;
+    const char *get[] = {"GET", "user:1"};
+    cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 2, get);
+    assert_ok_reply(&r, 0);
+    assert_string_equal(r.reps[0].reply->str, "got:user:1");
+    assert_int_equal(r.reps[0].slot, crc16_keyslot("user:1", 6));
+    cres_free(&r);
+    /* ... and the movable keys of EVAL, and the read-only decision */
+    const char *eval_ro[] = {"EVAL_RO", "return 1", "1", "{tag}k"};
+    cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 4, eval_ro);
+    assert_ok_reply(&r, 0);
+    assert_int_equal(r.reps[0].slot, crc16_keyslot("tag", 3));
+    cres_free(&r);
+    const char *set[] = {"SET", "k", "v"};
+    cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 3, set);
+    assert_true(r.refused);
+    assert_non_null(strstr(r.verdict.why, "command table"));
+    cres_free(&r);
+    /* TRYAGAIN: waited for and retried */
+    const char *busy[] = {"GET", "busy"};
+    cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 2, busy);
+    assert_ok_reply(&r, 0);
+    assert_string_equal(r.reps[0].reply->str, "got:busy");
+    assert_int_equal(r.reps[0].nhops, 2);
+    assert_int_equal(r.reps[0].hops[0].kind, RCLUSTER_HOP_TRYAGAIN);
+    cres_free(&r);
+    /* a redirect loop ends after the redirect limit with the last answer */
+    const char *loop_get[] = {"GET", "loop"};
+    cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 2, loop_get);
+    assert_int_equal(r.n, 1);
+    assert_false(r.reps[0].has_err);
+    assert_int_equal(r.reps[0].reply->type, REDIS_REPLY_ERROR);
+    assert_true(strncmp(r.reps[0].reply->str, "MOVED", 5) == 0);
+    assert_int_equal(r.reps[0].nhops, 5);
+    cres_free(&r);
+    rcluster_free(cl);
+    rfake_stop(&f);
+    loop_free(l);
+}
+
 /* Last: it kills a primary for good. */
 static void test_killed_primary(void **state)
 {
@@ -1088,6 +1184,7 @@ int main(void)
         cmocka_unit_test(test_failover_mid_session),
         cmocka_unit_test(test_standalone_group),
         cmocka_unit_test(test_malformed_topology_and_bad_seed),
+        cmocka_unit_test(test_slots_fallback_builtin_table_and_bounds),
         cmocka_unit_test(test_killed_primary),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

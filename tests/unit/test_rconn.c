@@ -348,8 +348,10 @@ static void test_tls_against_plain_and_back(void **state)
     const struct rfx_node *pn = rfx_node(&plain_farm, 0, 0);
     /* TLS on, server plain: either it answers in plain text, or it waits
      * silently for a command; both are a TLS handshake failure */
-    struct rconn_options o = {
-        .host = "127.0.0.1", .port = pn->port, .tls = t, .connect_timeout_ms = rfx_scale(1500)};
+    struct rconn_options o = {.host = "127.0.0.1",
+                              .port = pn->port,
+                              .tls = t,
+                              .connect_timeout_ms = rfx_scale_mild(1500)};
     struct rfx_wait w;
     struct rconn *c = open_ping(l, &o, &w);
     assert_err(&w, RCONN_ERR_TLS_HANDSHAKE, NULL);
@@ -539,7 +541,7 @@ static void test_credential_provider_reauth(void **state)
         .l = l,
         .users = {"iam-1", "iam-2", "iam-2", "iam-2"},
         .secrets = {"short-lived-1", "short-lived-2", "short-lived-2", "short-lived-2"},
-        .lifetime_ms = rfx_scale(1200)};
+        .lifetime_ms = rfx_scale_mild(1200)};
     struct ev_rec ev = {0};
     struct rconn_options o = {.host = "localhost",
                               .port = tls_node()->port,
@@ -760,7 +762,8 @@ static void test_timeout_and_close(void **state)
     struct close_rec r = {0};
     const char *blpop[] = {"BLPOP", "timeout:empty", "0"};
     const char *ping[] = {"PING"};
-    assert_int_equal(rconn_command_argv(c, 3, blpop, NULL, rfx_scale(300), close_in_cb, &r), 0);
+    assert_int_equal(rconn_command_argv(c, 3, blpop, NULL, rfx_scale_mild(300), close_in_cb, &r),
+                     0);
     assert_int_equal(rconn_command_argv(c, 1, ping, NULL, RCONN_NO_TIMEOUT, close_in_cb, &r), 0);
     uint64_t deadline = loop_now_ms(l) + rfx_scale(5000);
     while (r.calls < 2 && loop_now_ms(l) < deadline)
