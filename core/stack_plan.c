@@ -424,6 +424,8 @@ struct stack_plan_req {
     bool sng_ours;
     struct elasticache_replication_group *rg;
     bool rg_ours;
+    bool rg_tags_unknown;  /* ListTagsForResource refused: not available */
+    char *rg_subnet_group; /* from a member cluster, to prove it ours */
     struct elasticache_cache_parameter_group_list *pgs;
     bool pg_missing;
     /* keys: [0] rest, [1] secret */
@@ -643,12 +645,35 @@ static void on_vpcs(struct ec2_vpc_list *out, const struct aws_error *err, void 
 }
 
 /* -- ElastiCache -- */
+static void on_member(struct elasticache_cache_cluster_list *out, const struct aws_error *err,
+                      void *arg)
+{
+    struct probe *pr = arg;
+    struct stack_plan_req *q = probe_begin(pr);
+    if (err && !aws_error_is(err, "CacheClusterNotFound"))
+        fail(q, err);
+    if (out && out->n && out->items[0].cache_subnet_group_name)
+        set_str(&q->rg_subnet_group, out->items[0].cache_subnet_group_name);
+    elasticache_cache_cluster_list_free(out);
+    probe_end(q, pr);
+}
+
 static void on_tags(struct elasticache_tag_list *out, const struct aws_error *err, void *arg)
 {
     struct probe *pr = arg;
     struct stack_plan_req *q = probe_begin(pr);
-    if (err)
+    /* AWS lists a group's tags only while it is available: while it is
+     * created, modified or deleted, what it is built on proves it ours. */
+    if (err && pr->which && aws_error_is(err, "InvalidReplicationGroupState")) {
+        q->rg_tags_unknown = true;
+        if (q->rg && q->rg->n_member_clusters) {
+            struct elasticache_describe_cache_clusters_in in = {.id = q->rg->member_clusters[0]};
+            struct probe *m = probe_new(q, 1);
+            PROBE_START(m, elasticache_describe_cache_clusters(q->c, &in, on_member, m));
+        }
+    } else if (err) {
         fail(q, err);
+    }
     bool ours = false;
     for (size_t i = 0; out && i < out->n; i++)
         if (out->items[i].key && strcmp(out->items[i].key, STACK_SPEC_TAG_KEY) == 0 &&
@@ -1265,6 +1290,7 @@ static void req_free_findings(struct stack_plan_req *q)
         free(q->rg);
     }
     elasticache_cache_parameter_group_list_free(q->pgs);
+    free(q->rg_subnet_group);
     for (int w = 0; w < 2; w++) {
         struct key_find *k = &q->keys[w];
         if (k->meta) {
@@ -2208,6 +2234,22 @@ static bool log_config_same(const struct stack_spec *s,
     return have == want;
 }
 
+/* Tags unreadable (group not available): its subnet group or its key
+ * being this stack's, or the journal's record, proves it ours. */
+static void prove_group_ours(struct stack_plan_req *q)
+{
+    if (q->rg_ours || !q->rg_tags_unknown || !q->rg)
+        return;
+    struct stack_plan *p = q->p;
+    struct stack_resource *key = stack_plan_find(p, "kms.rest");
+    bool by_key = key && key->ours && q->rg->kms_key_id && key_matches(q->rg->kms_key_id, key);
+    bool by_subnets = q->sng && q->sng_ours && q->rg_subnet_group &&
+                      strcasecmp(q->rg_subnet_group, q->sng->name) == 0;
+    const char *jid = stack_journal_id(q->journal, "replication-group");
+    bool by_journal = jid && q->rg->id && strcasecmp(jid, q->rg->id) == 0;
+    q->rg_ours = by_key || by_subnets || by_journal;
+}
+
 static void decide_group(struct stack_plan_req *q)
 {
     struct stack_plan *p = q->p;
@@ -2249,6 +2291,7 @@ static void decide_group(struct stack_plan_req *q)
         set_str(&r->endpoint, g->node_groups[0].primary_endpoint.address);
         r->port = g->node_groups[0].primary_endpoint.port;
     }
+    prove_group_ours(q);
     if (!q->rg_ours) {
         act(p, r, STACK_ACT_CONFLICT);
         set_reason(r,
@@ -2696,6 +2739,7 @@ static void destroy_decide(struct stack_plan_req *q)
             set_str(&r->id, g->id);
             set_str(&r->arn, g->arn);
             set_str(&r->status, g->status);
+            prove_group_ours(q);
             if (!q->rg_ours) {
                 skip(r, "replication group %s is not tagged for this stack: left alone", g->id);
                 break;
