@@ -15,6 +15,10 @@
             self.assertEqual(r.rc, 0, r.err)
             groups = r.json()["replicationGroups"]
 
+setup_client(sb, service) gives a boto3 client that retries (for set-up
+only; checks use sb.client(), which does not). env_with(env, drop, **vars)
+edits an environment.
+
 ELCUI_BIN names the binary under test (default build/elcui, relative to the
 top of the tree); classes decorated with needs_binary are skipped when it
 is missing. run() never uses a shell, closes stdin, and fails the test when
@@ -89,6 +93,14 @@ def sandbox(seed="empty", redis=False, **kw):
     sb = Sandbox(seed=seed, redis=redis, **kw)
     sb.start()
     return sb
+
+
+def setup_client(sb, service):
+    """A boto3 client for test set-up: retries like the SDK's standard mode
+    (3 attempts), since set-up is not what is under test."""
+    from botocore.config import Config
+
+    return sb.client(service, config=Config(retries={"total_max_attempts": 3, "mode": "standard"}, read_timeout=120, connect_timeout=10))
 
 
 def env_with(env, drop=(), **set_vars):

@@ -45,9 +45,9 @@ class InventoryCliTest(unittest.TestCase):
     def setUpClass(cls):
         cls.sb = harness.sandbox(redis=False, region=REGION)
         try:
-            cls.ec = cls.sb.client("elasticache")
-            logs = cls.sb.client("logs")
-            kms = cls.sb.client("kms")
+            cls.ec = harness.setup_client(cls.sb, "elasticache")
+            logs = harness.setup_client(cls.sb, "logs")
+            kms = harness.setup_client(cls.sb, "kms")
             cls.key_arn = kms.create_key(Description="at rest")["KeyMetadata"]["Arn"]
             logs.create_log_group(logGroupName="/elasticache/tls-cmd/slow-log")
             cls.token = secrets.token_hex(20)

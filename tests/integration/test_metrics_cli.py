@@ -44,8 +44,8 @@ class MetricsCliTest(unittest.TestCase):
     def setUpClass(cls):
         cls.sb = harness.sandbox(redis=True)
         try:
-            cls.ec = cls.sb.client("elasticache")
-            cls.cw = cls.sb.client("cloudwatch")
+            cls.ec = harness.setup_client(cls.sb, "elasticache")
+            cls.cw = harness.setup_client(cls.sb, "cloudwatch")
             cls.ec.create_replication_group(
                 ReplicationGroupId="mx",
                 ReplicationGroupDescription="metrics, cluster mode off",
