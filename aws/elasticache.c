@@ -13,6 +13,7 @@
 
 #include "aws/mem.h"
 #include "aws/svc.h"
+#include "aws/typedcall.h"
 
 /* ================= XML readers ================= */
 
@@ -1322,268 +1323,81 @@ elasticache_build_list_tags_for_resource(const struct elasticache_list_tags_for_
     return p;
 }
 
-/* ================= calls and pagination ================= */
+/* ================= calls (aws/typedcall.h runs them) ================= */
 
-typedef void (*ec_generic_fn)(void);
+/* Describe* calls follow Marker (ELASTICACHE_PAGE_LIMIT pages at most). */
+#define EC_PAGED(type)                                                                             \
+    TYPEDCALL_PAGED(TYPEDCALL_QUERY_MARKER, type, marker), .page_limit = ELASTICACHE_PAGE_LIMIT
 
-struct ec_op {
-    const char *name;
-    size_t out_size;
-    long marker_off; /* offset of char *marker in the output; -1: one page */
-    int (*parse)(const xmlNode *result, void *out, struct aws_error *err);
-    void (*free_out)(void *out);
-    void (*deliver)(ec_generic_fn fn, void *out, const struct aws_error *err, void *arg);
-};
-
-struct ec_call {
-    struct ec_call *prev, *next; /* ec_parked */
-    const struct ec_op *op;
-    struct aws_call *call;
-    struct query_params *tmpl; /* the first page's parameters (paginated calls) */
-    void *out;
-    ec_generic_fn fn;
-    void *arg;
-    int pages, max_pages;
-    char *last_marker;
-};
-
-/* Every call in flight. aws_call_cancel() ends a call without a word to
- * its callback, so a cancelled call's state cannot be freed here: it stays
- * on this list (reachable, bounded by the number of cancellations) until
- * aws_client offers a release notification. */
-static struct ec_call *ec_parked;
-
-static void ec_park(struct ec_call *k)
-{
-    k->next = ec_parked;
-    if (ec_parked)
-        ec_parked->prev = k;
-    ec_parked = k;
-}
-
-static void ec_unpark(struct ec_call *k)
-{
-    if (k->prev)
-        k->prev->next = k->next;
-    else
-        ec_parked = k->next;
-    if (k->next)
-        k->next->prev = k->prev;
-}
-
-static char **ec_marker_slot(const struct ec_call *k)
-{
-    return (char **)((char *)k->out + k->op->marker_off);
-}
-
-static void ec_call_free(struct ec_call *k)
-{
-    ec_unpark(k);
-    if (k->out)
-        k->op->free_out(k->out);
-    query_params_free(k->tmpl);
-    free(k->last_marker);
-    free(k);
-}
-
-static void ec_finish(struct ec_call *k, const struct aws_error *err)
-{
-    void *out = err ? NULL : k->out;
-    if (!err)
-        k->out = NULL;
-    k->op->deliver(k->fn, out, err, k->arg);
-    ec_call_free(k);
-}
-
-static struct query_params *ec_clone_with_marker(const struct query_params *t, const char *marker)
-{
-    struct query_params *p = mem_xcalloc(1, sizeof(*p));
-    bool set = false;
-    for (size_t i = 0; i < t->n; i++) {
-        const struct query_param *q = &t->items[i];
-        if (strcmp(q->name, "Marker") == 0) {
-            query_add(p, "Marker", marker);
-            set = true;
-        } else if (q->secret) {
-            query_add_secret(p, q->name, q->value);
-        } else {
-            query_add(p, q->name, q->value);
-        }
-    }
-    if (!set)
-        query_add(p, "Marker", marker);
-    return p;
-}
-
-static void ec_page_cb(struct aws_response *resp, void *arg)
-{
-    struct ec_call *k = arg;
-    if (resp->err.kind != AWS_ERR_NONE) {
-        ec_finish(k, &resp->err);
-        return;
-    }
-    struct aws_error perr;
-    aws_error_init(&perr);
-    if (k->op->parse(resp->result, k->out, &perr) != 0) {
-        perr.http_status = resp->http_status;
-        perr.attempts = resp->attempts;
-        snprintf(perr.request_id, sizeof(perr.request_id), "%s", resp->request_id);
-        ec_finish(k, &perr);
-        aws_error_clear(&perr);
-        return;
-    }
-    /* every output struct starts with char request_id[96] */
-    snprintf((char *)k->out, 96, "%s", resp->request_id);
-    k->pages++;
-    if (k->op->marker_off >= 0) {
-        char *marker = *ec_marker_slot(k);
-        if (marker && k->last_marker && strcmp(marker, k->last_marker) == 0) {
-            aws_error_set(&perr, AWS_ERR_PARSE, "PaginationLoop",
-                          "the service returned the same Marker twice in a row");
-            snprintf(perr.service, sizeof(perr.service), "%s", svc_elasticache.name);
-            snprintf(perr.operation, sizeof(perr.operation), "%s", k->op->name);
-            perr.http_status = resp->http_status;
-            snprintf(perr.request_id, sizeof(perr.request_id), "%s", resp->request_id);
-            ec_finish(k, &perr);
-            aws_error_clear(&perr);
-            return;
-        }
-        if (marker && (k->max_pages <= 0 || k->pages < k->max_pages) &&
-            k->pages < ELASTICACHE_PAGE_LIMIT) {
-            free(k->last_marker);
-            k->last_marker = mem_xstrdup(marker);
-            struct aws_request req = {
-                .svc = &svc_elasticache,
-                .op = k->op->name,
-                .query = ec_clone_with_marker(k->tmpl, marker),
-            };
-            aws_call_next(k->call, &req);
-            return;
-        }
-    }
-    ec_finish(k, NULL);
-}
-
-static struct aws_call *ec_start(struct aws_client *c, const struct ec_op *op,
-                                 struct query_params *params, int max_pages, ec_generic_fn fn,
-                                 void *arg)
-{
-    struct ec_call *k = mem_xcalloc(1, sizeof(*k));
-    k->op = op;
-    k->out = mem_xcalloc(1, op->out_size);
-    k->fn = fn;
-    k->arg = arg;
-    k->max_pages = max_pages;
-    ec_park(k);
-    struct query_params *first = params;
-    if (op->marker_off >= 0) {
-        /* keep a copy for the later pages */
-        k->tmpl = params;
-        first = mem_xcalloc(1, sizeof(*first));
-        for (size_t i = 0; i < params->n; i++) {
-            if (params->items[i].secret)
-                query_add_secret(first, params->items[i].name, params->items[i].value);
-            else
-                query_add(first, params->items[i].name, params->items[i].value);
-        }
-    }
-    struct aws_request req = {
-        .svc = &svc_elasticache,
-        .op = op->name,
-        .query = first,
-    };
-    k->call = aws_client_call(c, &req, ec_page_cb, k);
-    return k->call;
-}
-
-/* Per-operation glue: typed parse/free/deliver behind the generic table.
- * moff is the offset of the output's marker, or -1 for one-page calls. */
-#define EC_OP(sym, opname, outtype, cbtype, parsefn, freefn, moff)                                 \
-    static int sym##_parse(const xmlNode *r, void *out, struct aws_error *e)                       \
-    {                                                                                              \
-        return parsefn(r, (outtype *)out, e);                                                      \
-    }                                                                                              \
-    static void sym##_free(void *out)                                                              \
-    {                                                                                              \
-        freefn((outtype *)out);                                                                    \
-    }                                                                                              \
-    static void sym##_deliver(ec_generic_fn fn, void *out, const struct aws_error *err, void *arg) \
-    {                                                                                              \
-        ((cbtype)fn)((outtype *)out, err, arg);                                                    \
-    }                                                                                              \
-    _Static_assert(offsetof(outtype, request_id) == 0, "request_id first");                        \
-    static const struct ec_op sym = {                                                              \
-        .name = opname,                                                                            \
-        .out_size = sizeof(outtype),                                                               \
-        .marker_off = (moff),                                                                      \
-        .parse = sym##_parse,                                                                      \
-        .free_out = sym##_free,                                                                    \
-        .deliver = sym##_deliver,                                                                  \
-    }
-
-#define EC_MARKER(outtype) ((long)offsetof(outtype, marker))
-
-EC_OP(ec_op_create_cache_subnet_group, "CreateCacheSubnetGroup",
-      struct elasticache_cache_subnet_group_out, elasticache_create_cache_subnet_group_cb,
-      elasticache_parse_create_cache_subnet_group, elasticache_cache_subnet_group_out_free, -1);
-EC_OP(ec_op_describe_cache_subnet_groups, "DescribeCacheSubnetGroups",
-      struct elasticache_cache_subnet_group_list, elasticache_describe_cache_subnet_groups_cb,
-      elasticache_parse_describe_cache_subnet_groups, elasticache_cache_subnet_group_list_free,
-      EC_MARKER(struct elasticache_cache_subnet_group_list));
-EC_OP(ec_op_create_replication_group, "CreateReplicationGroup",
-      struct elasticache_replication_group_out, elasticache_create_replication_group_cb,
-      elasticache_parse_create_replication_group, elasticache_replication_group_out_free, -1);
-EC_OP(ec_op_describe_replication_groups, "DescribeReplicationGroups",
-      struct elasticache_replication_group_list, elasticache_describe_replication_groups_cb,
-      elasticache_parse_describe_replication_groups, elasticache_replication_group_list_free,
-      EC_MARKER(struct elasticache_replication_group_list));
-EC_OP(ec_op_describe_cache_clusters, "DescribeCacheClusters", struct elasticache_cache_cluster_list,
-      elasticache_describe_cache_clusters_cb, elasticache_parse_describe_cache_clusters,
-      elasticache_cache_cluster_list_free, EC_MARKER(struct elasticache_cache_cluster_list));
-EC_OP(ec_op_modify_replication_group, "ModifyReplicationGroup",
-      struct elasticache_replication_group_out, elasticache_modify_replication_group_cb,
-      elasticache_parse_modify_replication_group, elasticache_replication_group_out_free, -1);
-EC_OP(ec_op_delete_replication_group, "DeleteReplicationGroup",
-      struct elasticache_replication_group_out, elasticache_delete_replication_group_cb,
-      elasticache_parse_delete_replication_group, elasticache_replication_group_out_free, -1);
-EC_OP(ec_op_test_failover, "TestFailover", struct elasticache_replication_group_out,
-      elasticache_test_failover_cb, elasticache_parse_test_failover,
-      elasticache_replication_group_out_free, -1);
-EC_OP(ec_op_describe_events, "DescribeEvents", struct elasticache_event_list,
-      elasticache_describe_events_cb, elasticache_parse_describe_events,
-      elasticache_event_list_free, EC_MARKER(struct elasticache_event_list));
-EC_OP(ec_op_describe_cache_parameter_groups, "DescribeCacheParameterGroups",
-      struct elasticache_cache_parameter_group_list, elasticache_describe_cache_parameter_groups_cb,
-      elasticache_parse_describe_cache_parameter_groups,
-      elasticache_cache_parameter_group_list_free,
-      EC_MARKER(struct elasticache_cache_parameter_group_list));
-EC_OP(ec_op_describe_cache_parameters, "DescribeCacheParameters",
-      struct elasticache_cache_parameter_list, elasticache_describe_cache_parameters_cb,
-      elasticache_parse_describe_cache_parameters, elasticache_cache_parameter_list_free,
-      EC_MARKER(struct elasticache_cache_parameter_list));
-EC_OP(ec_op_add_tags_to_resource, "AddTagsToResource", struct elasticache_tag_list,
-      elasticache_add_tags_to_resource_cb, elasticache_parse_add_tags_to_resource,
-      elasticache_tag_list_free, -1);
-EC_OP(ec_op_list_tags_for_resource, "ListTagsForResource", struct elasticache_tag_list,
-      elasticache_list_tags_for_resource_cb, elasticache_parse_list_tags_for_resource,
-      elasticache_tag_list_free, -1);
+TYPEDCALL_OP(ec_op_create_cache_subnet_group, &svc_elasticache, "CreateCacheSubnetGroup",
+             struct elasticache_cache_subnet_group_out, elasticache_create_cache_subnet_group_cb,
+             XML, elasticache_parse_create_cache_subnet_group,
+             elasticache_cache_subnet_group_out_free);
+TYPEDCALL_OP(ec_op_describe_cache_subnet_groups, &svc_elasticache, "DescribeCacheSubnetGroups",
+             struct elasticache_cache_subnet_group_list,
+             elasticache_describe_cache_subnet_groups_cb, XML,
+             elasticache_parse_describe_cache_subnet_groups,
+             elasticache_cache_subnet_group_list_free,
+             EC_PAGED(struct elasticache_cache_subnet_group_list));
+TYPEDCALL_OP(ec_op_create_replication_group, &svc_elasticache, "CreateReplicationGroup",
+             struct elasticache_replication_group_out, elasticache_create_replication_group_cb, XML,
+             elasticache_parse_create_replication_group, elasticache_replication_group_out_free);
+TYPEDCALL_OP(ec_op_describe_replication_groups, &svc_elasticache, "DescribeReplicationGroups",
+             struct elasticache_replication_group_list, elasticache_describe_replication_groups_cb,
+             XML, elasticache_parse_describe_replication_groups,
+             elasticache_replication_group_list_free,
+             EC_PAGED(struct elasticache_replication_group_list));
+TYPEDCALL_OP(ec_op_describe_cache_clusters, &svc_elasticache, "DescribeCacheClusters",
+             struct elasticache_cache_cluster_list, elasticache_describe_cache_clusters_cb, XML,
+             elasticache_parse_describe_cache_clusters, elasticache_cache_cluster_list_free,
+             EC_PAGED(struct elasticache_cache_cluster_list));
+TYPEDCALL_OP(ec_op_modify_replication_group, &svc_elasticache, "ModifyReplicationGroup",
+             struct elasticache_replication_group_out, elasticache_modify_replication_group_cb, XML,
+             elasticache_parse_modify_replication_group, elasticache_replication_group_out_free);
+TYPEDCALL_OP(ec_op_delete_replication_group, &svc_elasticache, "DeleteReplicationGroup",
+             struct elasticache_replication_group_out, elasticache_delete_replication_group_cb, XML,
+             elasticache_parse_delete_replication_group, elasticache_replication_group_out_free);
+TYPEDCALL_OP(ec_op_test_failover, &svc_elasticache, "TestFailover",
+             struct elasticache_replication_group_out, elasticache_test_failover_cb, XML,
+             elasticache_parse_test_failover, elasticache_replication_group_out_free);
+TYPEDCALL_OP(ec_op_describe_events, &svc_elasticache, "DescribeEvents",
+             struct elasticache_event_list, elasticache_describe_events_cb, XML,
+             elasticache_parse_describe_events, elasticache_event_list_free,
+             EC_PAGED(struct elasticache_event_list));
+TYPEDCALL_OP(ec_op_describe_cache_parameter_groups, &svc_elasticache,
+             "DescribeCacheParameterGroups", struct elasticache_cache_parameter_group_list,
+             elasticache_describe_cache_parameter_groups_cb, XML,
+             elasticache_parse_describe_cache_parameter_groups,
+             elasticache_cache_parameter_group_list_free,
+             EC_PAGED(struct elasticache_cache_parameter_group_list));
+TYPEDCALL_OP(ec_op_describe_cache_parameters, &svc_elasticache, "DescribeCacheParameters",
+             struct elasticache_cache_parameter_list, elasticache_describe_cache_parameters_cb, XML,
+             elasticache_parse_describe_cache_parameters, elasticache_cache_parameter_list_free,
+             EC_PAGED(struct elasticache_cache_parameter_list));
+TYPEDCALL_OP(ec_op_add_tags_to_resource, &svc_elasticache, "AddTagsToResource",
+             struct elasticache_tag_list, elasticache_add_tags_to_resource_cb, XML,
+             elasticache_parse_add_tags_to_resource, elasticache_tag_list_free);
+TYPEDCALL_OP(ec_op_list_tags_for_resource, &svc_elasticache, "ListTagsForResource",
+             struct elasticache_tag_list, elasticache_list_tags_for_resource_cb, XML,
+             elasticache_parse_list_tags_for_resource, elasticache_tag_list_free);
 
 struct aws_call *
 elasticache_create_cache_subnet_group(struct aws_client *c,
                                       const struct elasticache_create_cache_subnet_group_in *in,
                                       elasticache_create_cache_subnet_group_cb cb, void *arg)
 {
-    return ec_start(c, &ec_op_create_cache_subnet_group,
-                    elasticache_build_create_cache_subnet_group(in), 0, (ec_generic_fn)cb, arg);
+    return typedcall_query(c, &ec_op_create_cache_subnet_group,
+                           elasticache_build_create_cache_subnet_group(in), 0, (typedcall_fn)cb,
+                           arg);
 }
 
 struct aws_call *elasticache_describe_cache_subnet_groups(
     struct aws_client *c, const struct elasticache_describe_cache_subnet_groups_in *in,
     elasticache_describe_cache_subnet_groups_cb cb, void *arg)
 {
-    return ec_start(c, &ec_op_describe_cache_subnet_groups,
-                    elasticache_build_describe_cache_subnet_groups(in), in->max_pages,
-                    (ec_generic_fn)cb, arg);
+    return typedcall_query(c, &ec_op_describe_cache_subnet_groups,
+                           elasticache_build_describe_cache_subnet_groups(in), in->max_pages,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *
@@ -1591,8 +1405,9 @@ elasticache_create_replication_group(struct aws_client *c,
                                      const struct elasticache_create_replication_group_in *in,
                                      elasticache_create_replication_group_cb cb, void *arg)
 {
-    return ec_start(c, &ec_op_create_replication_group,
-                    elasticache_build_create_replication_group(in), 0, (ec_generic_fn)cb, arg);
+    return typedcall_query(c, &ec_op_create_replication_group,
+                           elasticache_build_create_replication_group(in), 0, (typedcall_fn)cb,
+                           arg);
 }
 
 struct aws_call *
@@ -1600,9 +1415,9 @@ elasticache_describe_replication_groups(struct aws_client *c,
                                         const struct elasticache_describe_replication_groups_in *in,
                                         elasticache_describe_replication_groups_cb cb, void *arg)
 {
-    return ec_start(c, &ec_op_describe_replication_groups,
-                    elasticache_build_describe_replication_groups(in), in->max_pages,
-                    (ec_generic_fn)cb, arg);
+    return typedcall_query(c, &ec_op_describe_replication_groups,
+                           elasticache_build_describe_replication_groups(in), in->max_pages,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *
@@ -1610,9 +1425,9 @@ elasticache_describe_cache_clusters(struct aws_client *c,
                                     const struct elasticache_describe_cache_clusters_in *in,
                                     elasticache_describe_cache_clusters_cb cb, void *arg)
 {
-    return ec_start(c, &ec_op_describe_cache_clusters,
-                    elasticache_build_describe_cache_clusters(in), in->max_pages, (ec_generic_fn)cb,
-                    arg);
+    return typedcall_query(c, &ec_op_describe_cache_clusters,
+                           elasticache_build_describe_cache_clusters(in), in->max_pages,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *
@@ -1620,8 +1435,9 @@ elasticache_modify_replication_group(struct aws_client *c,
                                      const struct elasticache_modify_replication_group_in *in,
                                      elasticache_modify_replication_group_cb cb, void *arg)
 {
-    return ec_start(c, &ec_op_modify_replication_group,
-                    elasticache_build_modify_replication_group(in), 0, (ec_generic_fn)cb, arg);
+    return typedcall_query(c, &ec_op_modify_replication_group,
+                           elasticache_build_modify_replication_group(in), 0, (typedcall_fn)cb,
+                           arg);
 }
 
 struct aws_call *
@@ -1629,33 +1445,34 @@ elasticache_delete_replication_group(struct aws_client *c,
                                      const struct elasticache_delete_replication_group_in *in,
                                      elasticache_delete_replication_group_cb cb, void *arg)
 {
-    return ec_start(c, &ec_op_delete_replication_group,
-                    elasticache_build_delete_replication_group(in), 0, (ec_generic_fn)cb, arg);
+    return typedcall_query(c, &ec_op_delete_replication_group,
+                           elasticache_build_delete_replication_group(in), 0, (typedcall_fn)cb,
+                           arg);
 }
 
 struct aws_call *elasticache_test_failover(struct aws_client *c,
                                            const struct elasticache_test_failover_in *in,
                                            elasticache_test_failover_cb cb, void *arg)
 {
-    return ec_start(c, &ec_op_test_failover, elasticache_build_test_failover(in), 0,
-                    (ec_generic_fn)cb, arg);
+    return typedcall_query(c, &ec_op_test_failover, elasticache_build_test_failover(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *elasticache_describe_events(struct aws_client *c,
                                              const struct elasticache_describe_events_in *in,
                                              elasticache_describe_events_cb cb, void *arg)
 {
-    return ec_start(c, &ec_op_describe_events, elasticache_build_describe_events(in), in->max_pages,
-                    (ec_generic_fn)cb, arg);
+    return typedcall_query(c, &ec_op_describe_events, elasticache_build_describe_events(in),
+                           in->max_pages, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *elasticache_describe_cache_parameter_groups(
     struct aws_client *c, const struct elasticache_describe_cache_parameter_groups_in *in,
     elasticache_describe_cache_parameter_groups_cb cb, void *arg)
 {
-    return ec_start(c, &ec_op_describe_cache_parameter_groups,
-                    elasticache_build_describe_cache_parameter_groups(in), in->max_pages,
-                    (ec_generic_fn)cb, arg);
+    return typedcall_query(c, &ec_op_describe_cache_parameter_groups,
+                           elasticache_build_describe_cache_parameter_groups(in), in->max_pages,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *
@@ -1663,9 +1480,9 @@ elasticache_describe_cache_parameters(struct aws_client *c,
                                       const struct elasticache_describe_cache_parameters_in *in,
                                       elasticache_describe_cache_parameters_cb cb, void *arg)
 {
-    return ec_start(c, &ec_op_describe_cache_parameters,
-                    elasticache_build_describe_cache_parameters(in), in->max_pages,
-                    (ec_generic_fn)cb, arg);
+    return typedcall_query(c, &ec_op_describe_cache_parameters,
+                           elasticache_build_describe_cache_parameters(in), in->max_pages,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *
@@ -1673,8 +1490,8 @@ elasticache_add_tags_to_resource(struct aws_client *c,
                                  const struct elasticache_add_tags_to_resource_in *in,
                                  elasticache_add_tags_to_resource_cb cb, void *arg)
 {
-    return ec_start(c, &ec_op_add_tags_to_resource, elasticache_build_add_tags_to_resource(in), 0,
-                    (ec_generic_fn)cb, arg);
+    return typedcall_query(c, &ec_op_add_tags_to_resource,
+                           elasticache_build_add_tags_to_resource(in), 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *
@@ -1682,6 +1499,6 @@ elasticache_list_tags_for_resource(struct aws_client *c,
                                    const struct elasticache_list_tags_for_resource_in *in,
                                    elasticache_list_tags_for_resource_cb cb, void *arg)
 {
-    return ec_start(c, &ec_op_list_tags_for_resource, elasticache_build_list_tags_for_resource(in),
-                    0, (ec_generic_fn)cb, arg);
+    return typedcall_query(c, &ec_op_list_tags_for_resource,
+                           elasticache_build_list_tags_for_resource(in), 0, (typedcall_fn)cb, arg);
 }
