@@ -9,6 +9,7 @@
 #include "aws/awsjson.h"
 #include "aws/mem.h"
 #include "aws/svc.h"
+#include "aws/typedcall.h"
 
 /* ---- small helpers ---- */
 
@@ -448,297 +449,127 @@ void kms_key_deletion_out_free(struct kms_key_deletion_out *o)
     free(o);
 }
 
-/* ---- the runner: one request, or Marker pages, then one callback ---- */
+/* ---- the calls (aws/typedcall.h runs them) ---- */
 
-/* Every output struct starts with char request_id[96] (checked below). */
-typedef int (*kms_parse_fn)(const json_t *obj, void *out);
-typedef void (*kms_free_fn)(void *out);
-typedef void (*kms_any_cb)(void);
-typedef void (*kms_deliver_fn)(kms_any_cb cb, void *out, const struct aws_error *err, void *arg);
+/* List* calls follow Marker -> NextMarker while Truncated. */
+#define KMS_PAGED(type)                                                                            \
+    TYPEDCALL_PAGED(TYPEDCALL_JSON_TOKEN, type, next_marker),                                      \
+        .token_in = "Marker", .token_out = "NextMarker", .truncated = "Truncated",                 \
+        .page_limit = KMS_PAGE_LIMIT
 
-struct kms_op {
-    const char *name;
-    size_t out_size;
-    kms_parse_fn parse; /* NULL: no output members */
-    kms_free_fn free_out;
-    kms_deliver_fn deliver;
-    bool paged; /* Marker -> NextMarker while Truncated */
-    size_t token_offset;
-};
-
-struct kms_ctx {
-    struct kms_ctx *prev, *next; /* kms_parked */
-    const struct kms_op *op;
-    struct aws_call *call;
-    json_t *req; /* page 1 request (our reference) */
-    kms_any_cb cb;
-    void *arg;
-    void *out;
-    int pages, max_pages;
-    char *last_token;
-};
-
-/* Every call in flight. aws_call_cancel() ends a call without a word to
- * its callback, so a cancelled call's state cannot be freed here: it stays
- * on this list (reachable, bounded by the number of cancellations) until
- * aws_client offers a release notification (as in elasticache.c). */
-static struct kms_ctx *kms_parked;
-
-static void kms_park(struct kms_ctx *x)
-{
-    x->next = kms_parked;
-    if (kms_parked)
-        kms_parked->prev = x;
-    kms_parked = x;
-}
-
-static void kms_unpark(struct kms_ctx *x)
-{
-    if (x->prev)
-        x->prev->next = x->next;
-    else
-        kms_parked = x->next;
-    if (x->next)
-        x->next->prev = x->prev;
-}
-
-static void kms_ctx_free(struct kms_ctx *x)
-{
-    kms_unpark(x);
-    json_decref(x->req);
-    free(x->last_token);
-    free(x);
-}
-
-static void kms_fail(struct kms_ctx *x, const struct aws_error *err)
-{
-    x->op->free_out(x->out);
-    x->op->deliver(x->cb, NULL, err, x->arg);
-    kms_ctx_free(x);
-}
-
-static void kms_fail_parse(struct kms_ctx *x, const struct aws_response *resp, const char *why)
-{
-    struct aws_error e;
-    aws_error_init(&e);
-    aws_error_set(&e, AWS_ERR_PARSE, "MalformedResponse", "%s response %s", x->op->name, why);
-    e.http_status = resp->http_status;
-    e.attempts = resp->attempts;
-    snprintf(e.request_id, sizeof(e.request_id), "%s", resp->request_id);
-    snprintf(e.service, sizeof(e.service), "%s", svc_kms.name);
-    snprintf(e.operation, sizeof(e.operation), "%s", x->op->name);
-    kms_fail(x, &e);
-    aws_error_clear(&e);
-}
-
-static void kms_on_response(struct aws_response *resp, void *arg)
-{
-    struct kms_ctx *x = arg;
-    /* Operations without output members ignore the body, as botocore
-     * does: moto answers them with "null", which the JSON layer refuses. */
-    bool ack_ok = !x->op->parse && resp->err.kind == AWS_ERR_PARSE && resp->http_status >= 200 &&
-                  resp->http_status < 300;
-    if (resp->err.kind != AWS_ERR_NONE && !ack_ok) {
-        kms_fail(x, &resp->err);
-        return;
-    }
-    snprintf((char *)x->out, 96, "%s", resp->request_id);
-    if (x->op->parse && x->op->parse(resp->json, x->out) != 0) {
-        kms_fail_parse(x, resp, "lacks expected members or has members of the wrong type");
-        return;
-    }
-    if (x->op->paged) {
-        const char *tok = awsjson_str(resp->json, "NextMarker");
-        bool more = awsjson_bool(resp->json, "Truncated", tok != NULL) && tok && *tok;
-        char **slot = (char **)(void *)((char *)x->out + x->op->token_offset);
-        x->pages++;
-        if (more) {
-            if (x->last_token && strcmp(tok, x->last_token) == 0) {
-                kms_fail_parse(x, resp, "repeated the same NextMarker (pagination loop)");
-                return;
-            }
-            free(x->last_token);
-            x->last_token = mem_xstrdup(tok);
-            if ((x->max_pages <= 0 || x->pages < x->max_pages) && x->pages < KMS_PAGE_LIMIT) {
-                json_t *p = json_deep_copy(x->req);
-                json_object_set_new(p, "Marker", json_string(tok));
-                struct aws_request req = {.svc = &svc_kms, .op = x->op->name, .json = p};
-                aws_call_next(x->call, &req);
-                return;
-            }
-            *slot = mem_xstrdup(tok); /* where a caller may resume */
-        }
-    }
-    x->op->deliver(x->cb, x->out, NULL, x->arg);
-    kms_ctx_free(x);
-}
-
-static struct aws_call *kms_start(struct aws_client *c, const struct kms_op *op, json_t *req,
-                                  int max_pages, kms_any_cb cb, void *arg)
-{
-    struct kms_ctx *x = mem_xcalloc(1, sizeof(*x));
-    x->op = op;
-    x->cb = cb;
-    x->arg = arg;
-    x->out = mem_xcalloc(1, op->out_size);
-    x->max_pages = max_pages;
-    x->req = req;
-    struct aws_request r = {.svc = &svc_kms, .op = op->name, .json = json_incref(req)};
-    kms_park(x);
-    x->call = aws_client_call(c, &r, kms_on_response, x);
-    if (!x->call) {
-        op->free_out(x->out);
-        kms_ctx_free(x);
-        return NULL;
-    }
-    return x->call;
-}
-
-#define KMS_GLUE(id, type, free_fn, cb_type)                                                       \
-    _Static_assert(offsetof(type, request_id) == 0, "request_id first");                           \
-    static void kms_f_##id(void *o)                                                                \
-    {                                                                                              \
-        free_fn(o);                                                                                \
-    }                                                                                              \
-    static void kms_d_##id(kms_any_cb cb, void *o, const struct aws_error *e, void *a)             \
-    {                                                                                              \
-        ((cb_type)cb)(o, e, a);                                                                    \
-    }
-#define KMS_PARSE(id, parse_fn)                                                                    \
-    static int kms_p_##id(const json_t *obj, void *o)                                              \
-    {                                                                                              \
-        return parse_fn(obj, o);                                                                   \
-    }
-/* Operation without output members. */
-#define KMS_ACK_OP(id, op_name, cb_type)                                                           \
-    KMS_GLUE(id, struct kms_result, kms_result_free, cb_type)                                      \
-    static const struct kms_op kms_op_##id = {.name = op_name,                                     \
-                                              .out_size = sizeof(struct kms_result),               \
-                                              .free_out = kms_f_##id,                              \
-                                              .deliver = kms_d_##id};
-#define KMS_OP(id, op_name, type, parse_fn, free_fn, cb_type)                                      \
-    KMS_GLUE(id, type, free_fn, cb_type)                                                           \
-    KMS_PARSE(id, parse_fn)                                                                        \
-    static const struct kms_op kms_op_##id = {.name = op_name,                                     \
-                                              .out_size = sizeof(type),                            \
-                                              .parse = kms_p_##id,                                 \
-                                              .free_out = kms_f_##id,                              \
-                                              .deliver = kms_d_##id};
-#define KMS_PAGED_OP(id, op_name, type, parse_fn, free_fn, cb_type)                                \
-    KMS_GLUE(id, type, free_fn, cb_type)                                                           \
-    KMS_PARSE(id, parse_fn)                                                                        \
-    static const struct kms_op kms_op_##id = {.name = op_name,                                     \
-                                              .out_size = sizeof(type),                            \
-                                              .parse = kms_p_##id,                                 \
-                                              .free_out = kms_f_##id,                              \
-                                              .deliver = kms_d_##id,                               \
-                                              .paged = true,                                       \
-                                              .token_offset = offsetof(type, next_marker)};
-
-KMS_OP(create_key, "CreateKey", struct kms_key_out, kms_parse_key, kms_key_out_free,
-       kms_create_key_cb)
-KMS_OP(describe_key, "DescribeKey", struct kms_key_out, kms_parse_key, kms_key_out_free,
-       kms_describe_key_cb)
-KMS_ACK_OP(put_key_policy, "PutKeyPolicy", kms_put_key_policy_cb)
-KMS_OP(get_key_policy, "GetKeyPolicy", struct kms_key_policy_out, kms_parse_key_policy,
-       kms_key_policy_out_free, kms_get_key_policy_cb)
-KMS_ACK_OP(enable_key_rotation, "EnableKeyRotation", kms_enable_key_rotation_cb)
-KMS_OP(get_key_rotation_status, "GetKeyRotationStatus", struct kms_key_rotation_status_out,
-       kms_parse_key_rotation_status, kms_key_rotation_status_out_free,
-       kms_get_key_rotation_status_cb)
-KMS_ACK_OP(create_alias, "CreateAlias", kms_create_alias_cb)
-KMS_ACK_OP(delete_alias, "DeleteAlias", kms_delete_alias_cb)
-KMS_PAGED_OP(list_aliases, "ListAliases", struct kms_alias_list, kms_parse_aliases,
-             kms_alias_list_free, kms_list_aliases_cb)
-KMS_PAGED_OP(list_keys, "ListKeys", struct kms_key_list, kms_parse_keys, kms_key_list_free,
-             kms_list_keys_cb)
-KMS_PAGED_OP(list_resource_tags, "ListResourceTags", struct kms_tag_list, kms_parse_resource_tags,
-             kms_tag_list_free, kms_list_resource_tags_cb)
-KMS_OP(schedule_key_deletion, "ScheduleKeyDeletion", struct kms_key_deletion_out,
-       kms_parse_key_deletion, kms_key_deletion_out_free, kms_schedule_key_deletion_cb)
-
-/* ---- the calls ---- */
+TYPEDCALL_OP(kms_op_create_key, &svc_kms, "CreateKey", struct kms_key_out, kms_create_key_cb,
+             JSON_PLAIN, kms_parse_key, kms_key_out_free);
+TYPEDCALL_OP(kms_op_describe_key, &svc_kms, "DescribeKey", struct kms_key_out, kms_describe_key_cb,
+             JSON_PLAIN, kms_parse_key, kms_key_out_free);
+TYPEDCALL_OP(kms_op_put_key_policy, &svc_kms, "PutKeyPolicy", struct kms_result,
+             kms_put_key_policy_cb, NONE, 0, kms_result_free);
+TYPEDCALL_OP(kms_op_get_key_policy, &svc_kms, "GetKeyPolicy", struct kms_key_policy_out,
+             kms_get_key_policy_cb, JSON_PLAIN, kms_parse_key_policy, kms_key_policy_out_free);
+TYPEDCALL_OP(kms_op_enable_key_rotation, &svc_kms, "EnableKeyRotation", struct kms_result,
+             kms_enable_key_rotation_cb, NONE, 0, kms_result_free);
+TYPEDCALL_OP(kms_op_get_key_rotation_status, &svc_kms, "GetKeyRotationStatus",
+             struct kms_key_rotation_status_out, kms_get_key_rotation_status_cb, JSON_PLAIN,
+             kms_parse_key_rotation_status, kms_key_rotation_status_out_free);
+TYPEDCALL_OP(kms_op_create_alias, &svc_kms, "CreateAlias", struct kms_result, kms_create_alias_cb,
+             NONE, 0, kms_result_free);
+TYPEDCALL_OP(kms_op_delete_alias, &svc_kms, "DeleteAlias", struct kms_result, kms_delete_alias_cb,
+             NONE, 0, kms_result_free);
+TYPEDCALL_OP(kms_op_list_aliases, &svc_kms, "ListAliases", struct kms_alias_list,
+             kms_list_aliases_cb, JSON_PLAIN, kms_parse_aliases, kms_alias_list_free,
+             KMS_PAGED(struct kms_alias_list));
+TYPEDCALL_OP(kms_op_list_keys, &svc_kms, "ListKeys", struct kms_key_list, kms_list_keys_cb,
+             JSON_PLAIN, kms_parse_keys, kms_key_list_free, KMS_PAGED(struct kms_key_list));
+TYPEDCALL_OP(kms_op_list_resource_tags, &svc_kms, "ListResourceTags", struct kms_tag_list,
+             kms_list_resource_tags_cb, JSON_PLAIN, kms_parse_resource_tags, kms_tag_list_free,
+             KMS_PAGED(struct kms_tag_list));
+TYPEDCALL_OP(kms_op_schedule_key_deletion, &svc_kms, "ScheduleKeyDeletion",
+             struct kms_key_deletion_out, kms_schedule_key_deletion_cb, JSON_PLAIN,
+             kms_parse_key_deletion, kms_key_deletion_out_free);
 
 struct aws_call *kms_create_key(struct aws_client *c, const struct kms_create_key_in *in,
                                 kms_create_key_cb cb, void *arg)
 {
-    return kms_start(c, &kms_op_create_key, kms_build_create_key(in), 0, (kms_any_cb)cb, arg);
+    return typedcall_json(c, &kms_op_create_key, kms_build_create_key(in), 0, (typedcall_fn)cb,
+                          arg);
 }
 
 struct aws_call *kms_describe_key(struct aws_client *c, const struct kms_describe_key_in *in,
                                   kms_describe_key_cb cb, void *arg)
 {
-    return kms_start(c, &kms_op_describe_key, kms_build_describe_key(in), 0, (kms_any_cb)cb, arg);
+    return typedcall_json(c, &kms_op_describe_key, kms_build_describe_key(in), 0, (typedcall_fn)cb,
+                          arg);
 }
 
 struct aws_call *kms_put_key_policy(struct aws_client *c, const struct kms_put_key_policy_in *in,
                                     kms_put_key_policy_cb cb, void *arg)
 {
-    return kms_start(c, &kms_op_put_key_policy, kms_build_put_key_policy(in), 0, (kms_any_cb)cb,
-                     arg);
+    return typedcall_json(c, &kms_op_put_key_policy, kms_build_put_key_policy(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *kms_get_key_policy(struct aws_client *c, const struct kms_get_key_policy_in *in,
                                     kms_get_key_policy_cb cb, void *arg)
 {
-    return kms_start(c, &kms_op_get_key_policy, kms_build_get_key_policy(in), 0, (kms_any_cb)cb,
-                     arg);
+    return typedcall_json(c, &kms_op_get_key_policy, kms_build_get_key_policy(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *kms_enable_key_rotation(struct aws_client *c,
                                          const struct kms_enable_key_rotation_in *in,
                                          kms_enable_key_rotation_cb cb, void *arg)
 {
-    return kms_start(c, &kms_op_enable_key_rotation, kms_build_enable_key_rotation(in), 0,
-                     (kms_any_cb)cb, arg);
+    return typedcall_json(c, &kms_op_enable_key_rotation, kms_build_enable_key_rotation(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *kms_get_key_rotation_status(struct aws_client *c,
                                              const struct kms_get_key_rotation_status_in *in,
                                              kms_get_key_rotation_status_cb cb, void *arg)
 {
-    return kms_start(c, &kms_op_get_key_rotation_status, kms_build_get_key_rotation_status(in), 0,
-                     (kms_any_cb)cb, arg);
+    return typedcall_json(c, &kms_op_get_key_rotation_status, kms_build_get_key_rotation_status(in),
+                          0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *kms_create_alias(struct aws_client *c, const struct kms_create_alias_in *in,
                                   kms_create_alias_cb cb, void *arg)
 {
-    return kms_start(c, &kms_op_create_alias, kms_build_create_alias(in), 0, (kms_any_cb)cb, arg);
+    return typedcall_json(c, &kms_op_create_alias, kms_build_create_alias(in), 0, (typedcall_fn)cb,
+                          arg);
 }
 
 struct aws_call *kms_delete_alias(struct aws_client *c, const struct kms_delete_alias_in *in,
                                   kms_delete_alias_cb cb, void *arg)
 {
-    return kms_start(c, &kms_op_delete_alias, kms_build_delete_alias(in), 0, (kms_any_cb)cb, arg);
+    return typedcall_json(c, &kms_op_delete_alias, kms_build_delete_alias(in), 0, (typedcall_fn)cb,
+                          arg);
 }
 
 struct aws_call *kms_list_aliases(struct aws_client *c, const struct kms_list_aliases_in *in,
                                   kms_list_aliases_cb cb, void *arg)
 {
-    return kms_start(c, &kms_op_list_aliases, kms_build_list_aliases(in), in ? in->max_pages : 0,
-                     (kms_any_cb)cb, arg);
+    return typedcall_json(c, &kms_op_list_aliases, kms_build_list_aliases(in),
+                          in ? in->max_pages : 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *kms_list_keys(struct aws_client *c, const struct kms_list_keys_in *in,
                                kms_list_keys_cb cb, void *arg)
 {
-    return kms_start(c, &kms_op_list_keys, kms_build_list_keys(in), in ? in->max_pages : 0,
-                     (kms_any_cb)cb, arg);
+    return typedcall_json(c, &kms_op_list_keys, kms_build_list_keys(in), in ? in->max_pages : 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *kms_list_resource_tags(struct aws_client *c,
                                         const struct kms_list_resource_tags_in *in,
                                         kms_list_resource_tags_cb cb, void *arg)
 {
-    return kms_start(c, &kms_op_list_resource_tags, kms_build_list_resource_tags(in),
-                     in ? in->max_pages : 0, (kms_any_cb)cb, arg);
+    return typedcall_json(c, &kms_op_list_resource_tags, kms_build_list_resource_tags(in),
+                          in ? in->max_pages : 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *kms_schedule_key_deletion(struct aws_client *c,
                                            const struct kms_schedule_key_deletion_in *in,
                                            kms_schedule_key_deletion_cb cb, void *arg)
 {
-    return kms_start(c, &kms_op_schedule_key_deletion, kms_build_schedule_key_deletion(in), 0,
-                     (kms_any_cb)cb, arg);
+    return typedcall_json(c, &kms_op_schedule_key_deletion, kms_build_schedule_key_deletion(in), 0,
+                          (typedcall_fn)cb, arg);
 }
