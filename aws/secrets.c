@@ -1,4 +1,4 @@
-/* secrets.c - typed Secrets Manager calls: builders, parsers, the runner. */
+/* secrets.c - typed Secrets Manager calls: builders, parsers, calls (run by typedcall). */
 #include "aws/secrets.h"
 
 #include <openssl/rand.h>
@@ -10,6 +10,7 @@
 #include "aws/awsjson.h"
 #include "aws/mem.h"
 #include "aws/svc.h"
+#include "aws/typedcall.h"
 
 /* ---- helpers ---- */
 
@@ -31,24 +32,7 @@ int secrets_uuid4(char *out, size_t n)
 
 void secrets_wipe_json_member(json_t *v, const char *key)
 {
-    if (json_is_object(v)) {
-        const char *k;
-        json_t *m;
-        json_object_foreach(v, k, m)
-        {
-            if (json_is_string(m) && strcmp(k, key) == 0)
-                mem_wipe((void *)(uintptr_t)json_string_value(m), json_string_length(m));
-            else
-                secrets_wipe_json_member(m, key);
-        }
-    } else if (json_is_array(v)) {
-        size_t i;
-        json_t *m;
-        json_array_foreach(v, i, m)
-        {
-            secrets_wipe_json_member(m, key);
-        }
-    }
+    typedcall_wipe_json_member(v, key);
 }
 
 /* Copy of a JSON string with its length (embedded NULs kept). */
@@ -462,270 +446,85 @@ void secrets_random_password_out_free(struct secrets_random_password_out *o)
     free(o);
 }
 
-/* ---- the runner ---- */
+/* ---- the calls (aws/typedcall.h runs them) ---- */
 
-typedef int (*secrets_parse_fn)(const json_t *obj, void *out);
-typedef void (*secrets_free_fn)(void *out);
-typedef void (*secrets_any_cb)(void);
-typedef void (*secrets_deliver_fn)(secrets_any_cb cb, void *out, const struct aws_error *err,
-                                   void *arg);
-
-struct secrets_op {
-    const char *name;
-    size_t out_size;
-    secrets_parse_fn parse;
-    secrets_free_fn free_out;
-    secrets_deliver_fn deliver;
-    bool paged; /* NextToken */
-    size_t token_offset;
-    const char *secret_in;  /* request member wiped when the call ends */
-    const char *secret_out; /* response member wiped after parsing */
-};
-
-struct secrets_ctx {
-    struct secrets_ctx *prev, *next; /* secrets_parked */
-    const struct secrets_op *op;
-    struct aws_call *call;
-    json_t *req;
-    secrets_any_cb cb;
-    void *arg;
-    void *out;
-    int pages, max_pages;
-    char *last_token;
-};
-
-/* Every call in flight. aws_call_cancel() ends a call without a word to
- * its callback, so a cancelled call's state cannot be freed here: it stays
- * on this list (reachable, bounded by the number of cancellations) until
- * aws_client offers a release notification (as in elasticache.c). */
-static struct secrets_ctx *secrets_parked;
-
-static void secrets_park(struct secrets_ctx *x)
-{
-    x->next = secrets_parked;
-    if (secrets_parked)
-        secrets_parked->prev = x;
-    secrets_parked = x;
-}
-
-static void secrets_unpark(struct secrets_ctx *x)
-{
-    if (x->prev)
-        x->prev->next = x->next;
-    else
-        secrets_parked = x->next;
-    if (x->next)
-        x->next->prev = x->prev;
-}
-
-static void secrets_ctx_free(struct secrets_ctx *x)
-{
-    secrets_unpark(x);
-    if (x->op->secret_in)
-        secrets_wipe_json_member(x->req, x->op->secret_in);
-    json_decref(x->req);
-    free(x->last_token);
-    free(x);
-}
-
-static void secrets_fail(struct secrets_ctx *x, const struct aws_error *err)
-{
-    x->op->free_out(x->out);
-    x->op->deliver(x->cb, NULL, err, x->arg);
-    secrets_ctx_free(x);
-}
-
-static void secrets_fail_parse(struct secrets_ctx *x, const struct aws_response *resp,
-                               const char *why)
-{
-    struct aws_error e;
-    aws_error_init(&e);
-    aws_error_set(&e, AWS_ERR_PARSE, "MalformedResponse", "%s response %s", x->op->name, why);
-    e.http_status = resp->http_status;
-    e.attempts = resp->attempts;
-    snprintf(e.request_id, sizeof(e.request_id), "%s", resp->request_id);
-    snprintf(e.service, sizeof(e.service), "%s", svc_secretsmanager.name);
-    snprintf(e.operation, sizeof(e.operation), "%s", x->op->name);
-    secrets_fail(x, &e);
-    aws_error_clear(&e);
-}
-
-static void secrets_on_response(struct aws_response *resp, void *arg)
-{
-    struct secrets_ctx *x = arg;
-    if (resp->err.kind != AWS_ERR_NONE) {
-        secrets_fail(x, &resp->err);
-        return;
-    }
-    snprintf((char *)x->out, 96, "%s", resp->request_id);
-    int rc = x->op->parse(resp->json, x->out);
-    if (x->op->secret_out)
-        secrets_wipe_json_member(resp->json, x->op->secret_out);
-    if (rc != 0) {
-        secrets_fail_parse(x, resp, "lacks expected members or has members of the wrong type");
-        return;
-    }
-    if (x->op->paged) {
-        const char *tok = awsjson_str(resp->json, "NextToken");
-        char **slot = (char **)(void *)((char *)x->out + x->op->token_offset);
-        x->pages++;
-        if (tok && *tok) {
-            if (x->last_token && strcmp(tok, x->last_token) == 0) {
-                secrets_fail_parse(x, resp, "repeated the same NextToken (pagination loop)");
-                return;
-            }
-            free(x->last_token);
-            x->last_token = mem_xstrdup(tok);
-            if ((x->max_pages <= 0 || x->pages < x->max_pages) && x->pages < SECRETS_PAGE_LIMIT) {
-                json_t *p = json_deep_copy(x->req);
-                json_object_set_new(p, "NextToken", json_string(tok));
-                struct aws_request req = {.svc = &svc_secretsmanager, .op = x->op->name, .json = p};
-                aws_call_next(x->call, &req);
-                return;
-            }
-            *slot = mem_xstrdup(tok);
-        }
-    }
-    x->op->deliver(x->cb, x->out, NULL, x->arg);
-    secrets_ctx_free(x);
-}
-
-static struct aws_call *secrets_start(struct aws_client *c, const struct secrets_op *op,
-                                      json_t *req, int max_pages, secrets_any_cb cb, void *arg)
-{
-    struct secrets_ctx *x = mem_xcalloc(1, sizeof(*x));
-    x->op = op;
-    x->cb = cb;
-    x->arg = arg;
-    x->out = mem_xcalloc(1, op->out_size);
-    x->max_pages = max_pages;
-    x->req = req;
-    struct aws_request r = {.svc = &svc_secretsmanager, .op = op->name, .json = json_incref(req)};
-    secrets_park(x);
-    x->call = aws_client_call(c, &r, secrets_on_response, x);
-    if (!x->call) {
-        op->free_out(x->out);
-        secrets_ctx_free(x);
-        return NULL;
-    }
-    return x->call;
-}
-
-#define SECRETS_OP(id, op_name, type, parse_fn, free_fn, cb_type, sec_in, sec_out)                 \
-    _Static_assert(offsetof(type, request_id) == 0, "request_id first");                           \
-    static int secrets_p_##id(const json_t *obj, void *o)                                          \
-    {                                                                                              \
-        return parse_fn(obj, o);                                                                   \
-    }                                                                                              \
-    static void secrets_f_##id(void *o)                                                            \
-    {                                                                                              \
-        free_fn(o);                                                                                \
-    }                                                                                              \
-    static void secrets_d_##id(secrets_any_cb cb, void *o, const struct aws_error *e, void *a)     \
-    {                                                                                              \
-        ((cb_type)cb)(o, e, a);                                                                    \
-    }                                                                                              \
-    static const struct secrets_op secrets_op_##id = {.name = op_name,                             \
-                                                      .out_size = sizeof(type),                    \
-                                                      .parse = secrets_p_##id,                     \
-                                                      .free_out = secrets_f_##id,                  \
-                                                      .deliver = secrets_d_##id,                   \
-                                                      .secret_in = sec_in,                         \
-                                                      .secret_out = sec_out};
-
-SECRETS_OP(create_secret, "CreateSecret", struct secrets_version_out, secrets_parse_version,
-           secrets_version_out_free, secrets_create_secret_cb, "SecretString", NULL)
-SECRETS_OP(put_secret_value, "PutSecretValue", struct secrets_version_out, secrets_parse_version,
-           secrets_version_out_free, secrets_put_secret_value_cb, "SecretString", NULL)
-SECRETS_OP(get_secret_value, "GetSecretValue", struct secrets_secret_value_out,
-           secrets_parse_secret_value, secrets_secret_value_out_free, secrets_get_secret_value_cb,
-           NULL, "SecretString")
-SECRETS_OP(describe_secret, "DescribeSecret", struct secrets_describe_secret_out,
-           secrets_parse_describe_secret, secrets_describe_secret_out_free,
-           secrets_describe_secret_cb, NULL, NULL)
-SECRETS_OP(delete_secret, "DeleteSecret", struct secrets_delete_secret_out,
-           secrets_parse_delete_secret, secrets_delete_secret_out_free, secrets_delete_secret_cb,
-           NULL, NULL)
-SECRETS_OP(get_random_password, "GetRandomPassword", struct secrets_random_password_out,
-           secrets_parse_random_password, secrets_random_password_out_free,
-           secrets_get_random_password_cb, NULL, "RandomPassword")
-
-_Static_assert(offsetof(struct secrets_secret_list, request_id) == 0, "request_id first");
-static int secrets_p_list(const json_t *obj, void *o)
-{
-    return secrets_parse_secret_list(obj, o);
-}
-static void secrets_f_list(void *o)
-{
-    secrets_secret_list_free(o);
-}
-static void secrets_d_list(secrets_any_cb cb, void *o, const struct aws_error *e, void *a)
-{
-    ((secrets_list_secrets_cb)cb)(o, e, a);
-}
-static const struct secrets_op secrets_op_list_secrets = {
-    .name = "ListSecrets",
-    .out_size = sizeof(struct secrets_secret_list),
-    .parse = secrets_p_list,
-    .free_out = secrets_f_list,
-    .deliver = secrets_d_list,
-    .paged = true,
-    .token_offset = offsetof(struct secrets_secret_list, next_token)};
-
-/* ---- the calls ---- */
+TYPEDCALL_OP(secrets_op_create_secret, &svc_secretsmanager, "CreateSecret",
+             struct secrets_version_out, secrets_create_secret_cb, JSON_PLAIN,
+             secrets_parse_version, secrets_version_out_free, .wipe_in = "SecretString");
+TYPEDCALL_OP(secrets_op_put_secret_value, &svc_secretsmanager, "PutSecretValue",
+             struct secrets_version_out, secrets_put_secret_value_cb, JSON_PLAIN,
+             secrets_parse_version, secrets_version_out_free, .wipe_in = "SecretString");
+TYPEDCALL_OP(secrets_op_get_secret_value, &svc_secretsmanager, "GetSecretValue",
+             struct secrets_secret_value_out, secrets_get_secret_value_cb, JSON_PLAIN,
+             secrets_parse_secret_value, secrets_secret_value_out_free, .wipe_out = "SecretString");
+TYPEDCALL_OP(secrets_op_describe_secret, &svc_secretsmanager, "DescribeSecret",
+             struct secrets_describe_secret_out, secrets_describe_secret_cb, JSON_PLAIN,
+             secrets_parse_describe_secret, secrets_describe_secret_out_free);
+TYPEDCALL_OP(secrets_op_list_secrets, &svc_secretsmanager, "ListSecrets",
+             struct secrets_secret_list, secrets_list_secrets_cb, JSON_PLAIN,
+             secrets_parse_secret_list, secrets_secret_list_free,
+             TYPEDCALL_PAGED(TYPEDCALL_JSON_TOKEN, struct secrets_secret_list, next_token),
+             .token_in = "NextToken", .token_out = "NextToken", .page_limit = SECRETS_PAGE_LIMIT);
+TYPEDCALL_OP(secrets_op_delete_secret, &svc_secretsmanager, "DeleteSecret",
+             struct secrets_delete_secret_out, secrets_delete_secret_cb, JSON_PLAIN,
+             secrets_parse_delete_secret, secrets_delete_secret_out_free);
+TYPEDCALL_OP(secrets_op_get_random_password, &svc_secretsmanager, "GetRandomPassword",
+             struct secrets_random_password_out, secrets_get_random_password_cb, JSON_PLAIN,
+             secrets_parse_random_password, secrets_random_password_out_free,
+             .wipe_out = "RandomPassword");
 
 struct aws_call *secrets_create_secret(struct aws_client *c,
                                        const struct secrets_create_secret_in *in,
                                        secrets_create_secret_cb cb, void *arg)
 {
-    return secrets_start(c, &secrets_op_create_secret, secrets_build_create_secret(in), 0,
-                         (secrets_any_cb)cb, arg);
+    return typedcall_json(c, &secrets_op_create_secret, secrets_build_create_secret(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *secrets_put_secret_value(struct aws_client *c,
                                           const struct secrets_put_secret_value_in *in,
                                           secrets_put_secret_value_cb cb, void *arg)
 {
-    return secrets_start(c, &secrets_op_put_secret_value, secrets_build_put_secret_value(in), 0,
-                         (secrets_any_cb)cb, arg);
+    return typedcall_json(c, &secrets_op_put_secret_value, secrets_build_put_secret_value(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *secrets_get_secret_value(struct aws_client *c,
                                           const struct secrets_get_secret_value_in *in,
                                           secrets_get_secret_value_cb cb, void *arg)
 {
-    return secrets_start(c, &secrets_op_get_secret_value, secrets_build_get_secret_value(in), 0,
-                         (secrets_any_cb)cb, arg);
+    return typedcall_json(c, &secrets_op_get_secret_value, secrets_build_get_secret_value(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *secrets_describe_secret(struct aws_client *c,
                                          const struct secrets_describe_secret_in *in,
                                          secrets_describe_secret_cb cb, void *arg)
 {
-    return secrets_start(c, &secrets_op_describe_secret, secrets_build_describe_secret(in), 0,
-                         (secrets_any_cb)cb, arg);
+    return typedcall_json(c, &secrets_op_describe_secret, secrets_build_describe_secret(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *secrets_list_secrets(struct aws_client *c,
                                       const struct secrets_list_secrets_in *in,
                                       secrets_list_secrets_cb cb, void *arg)
 {
-    return secrets_start(c, &secrets_op_list_secrets, secrets_build_list_secrets(in),
-                         in ? in->max_pages : 0, (secrets_any_cb)cb, arg);
+    return typedcall_json(c, &secrets_op_list_secrets, secrets_build_list_secrets(in),
+                          in ? in->max_pages : 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *secrets_delete_secret(struct aws_client *c,
                                        const struct secrets_delete_secret_in *in,
                                        secrets_delete_secret_cb cb, void *arg)
 {
-    return secrets_start(c, &secrets_op_delete_secret, secrets_build_delete_secret(in), 0,
-                         (secrets_any_cb)cb, arg);
+    return typedcall_json(c, &secrets_op_delete_secret, secrets_build_delete_secret(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *secrets_get_random_password(struct aws_client *c,
                                              const struct secrets_get_random_password_in *in,
                                              secrets_get_random_password_cb cb, void *arg)
 {
-    return secrets_start(c, &secrets_op_get_random_password, secrets_build_get_random_password(in),
-                         0, (secrets_any_cb)cb, arg);
+    return typedcall_json(c, &secrets_op_get_random_password, secrets_build_get_random_password(in),
+                          0, (typedcall_fn)cb, arg);
 }
