@@ -1,4 +1,4 @@
-/* ssm.c - typed SSM Parameter Store calls: builders, parsers, the runner. */
+/* ssm.c - typed SSM Parameter Store calls: builders, parsers, calls (run by typedcall). */
 #include "aws/ssm.h"
 
 #include <stddef.h>
@@ -9,6 +9,7 @@
 #include "aws/awsjson.h"
 #include "aws/mem.h"
 #include "aws/svc.h"
+#include "aws/typedcall.h"
 
 /* ---- helpers ---- */
 
@@ -16,29 +17,6 @@ static void ssm_set_str(json_t *o, const char *key, const char *v)
 {
     if (v)
         json_object_set_new(o, key, json_string(v));
-}
-
-/* Wipe in place every string member named key, at any depth. */
-static void ssm_wipe_member(json_t *v, const char *key)
-{
-    if (json_is_object(v)) {
-        const char *k;
-        json_t *m;
-        json_object_foreach(v, k, m)
-        {
-            if (json_is_string(m) && strcmp(k, key) == 0)
-                mem_wipe((void *)(uintptr_t)json_string_value(m), json_string_length(m));
-            else
-                ssm_wipe_member(m, key);
-        }
-    } else if (json_is_array(v)) {
-        size_t i;
-        json_t *m;
-        json_array_foreach(v, i, m)
-        {
-            ssm_wipe_member(m, key);
-        }
-    }
 }
 
 json_t *ssm_mask(const json_t *body)
@@ -334,253 +312,62 @@ void ssm_parameter_metadata_list_free(struct ssm_parameter_metadata_list *l)
     free(l);
 }
 
-/* ---- the runner ---- */
+/* ---- the calls (aws/typedcall.h runs them) ---- */
 
-typedef int (*ssm_parse_fn)(const json_t *obj, void *out);
-typedef void (*ssm_free_fn)(void *out);
-typedef void (*ssm_any_cb)(void);
-typedef void (*ssm_deliver_fn)(ssm_any_cb cb, void *out, const struct aws_error *err, void *arg);
+/* Parameter values (SecureString decrypted ones included) are secrets:
+ * wiped from the request and from the response once parsed. */
+#define SSM_VALUES .wipe_in = "Value", .wipe_out = "Value"
 
-struct ssm_op {
-    const char *name;
-    size_t out_size;
-    ssm_parse_fn parse; /* NULL: no output members */
-    ssm_free_fn free_out;
-    ssm_deliver_fn deliver;
-    bool paged; /* NextToken */
-    size_t token_offset;
-    bool values_secret; /* wipe "Value" members of the request and the response */
-};
-
-struct ssm_ctx {
-    struct ssm_ctx *prev, *next; /* ssm_parked */
-    const struct ssm_op *op;
-    struct aws_call *call;
-    json_t *req;
-    ssm_any_cb cb;
-    void *arg;
-    void *out;
-    int pages, max_pages;
-    char *last_token;
-};
-
-/* Every call in flight. aws_call_cancel() ends a call without a word to
- * its callback, so a cancelled call's state cannot be freed here: it stays
- * on this list (reachable, bounded by the number of cancellations) until
- * aws_client offers a release notification (as in elasticache.c). */
-static struct ssm_ctx *ssm_parked;
-
-static void ssm_park(struct ssm_ctx *x)
-{
-    x->next = ssm_parked;
-    if (ssm_parked)
-        ssm_parked->prev = x;
-    ssm_parked = x;
-}
-
-static void ssm_unpark(struct ssm_ctx *x)
-{
-    if (x->prev)
-        x->prev->next = x->next;
-    else
-        ssm_parked = x->next;
-    if (x->next)
-        x->next->prev = x->prev;
-}
-
-static void ssm_ctx_free(struct ssm_ctx *x)
-{
-    ssm_unpark(x);
-    if (x->op->values_secret)
-        ssm_wipe_member(x->req, "Value");
-    json_decref(x->req);
-    free(x->last_token);
-    free(x);
-}
-
-static void ssm_fail(struct ssm_ctx *x, const struct aws_error *err)
-{
-    x->op->free_out(x->out);
-    x->op->deliver(x->cb, NULL, err, x->arg);
-    ssm_ctx_free(x);
-}
-
-static void ssm_fail_parse(struct ssm_ctx *x, const struct aws_response *resp, const char *why)
-{
-    struct aws_error e;
-    aws_error_init(&e);
-    aws_error_set(&e, AWS_ERR_PARSE, "MalformedResponse", "%s response %s", x->op->name, why);
-    e.http_status = resp->http_status;
-    e.attempts = resp->attempts;
-    snprintf(e.request_id, sizeof(e.request_id), "%s", resp->request_id);
-    snprintf(e.service, sizeof(e.service), "%s", svc_ssm.name);
-    snprintf(e.operation, sizeof(e.operation), "%s", x->op->name);
-    ssm_fail(x, &e);
-    aws_error_clear(&e);
-}
-
-static void ssm_on_response(struct aws_response *resp, void *arg)
-{
-    struct ssm_ctx *x = arg;
-    /* Operations without output members ignore the body, as botocore does. */
-    bool ack_ok = !x->op->parse && resp->err.kind == AWS_ERR_PARSE && resp->http_status >= 200 &&
-                  resp->http_status < 300;
-    if (resp->err.kind != AWS_ERR_NONE && !ack_ok) {
-        ssm_fail(x, &resp->err);
-        return;
-    }
-    snprintf((char *)x->out, 96, "%s", resp->request_id);
-    int rc = x->op->parse ? x->op->parse(resp->json, x->out) : 0;
-    if (x->op->values_secret)
-        ssm_wipe_member(resp->json, "Value");
-    if (rc != 0) {
-        ssm_fail_parse(x, resp, "lacks expected members or has members of the wrong type");
-        return;
-    }
-    if (x->op->paged) {
-        const char *tok = awsjson_str(resp->json, "NextToken");
-        char **slot = (char **)(void *)((char *)x->out + x->op->token_offset);
-        x->pages++;
-        if (tok && *tok) {
-            if (x->last_token && strcmp(tok, x->last_token) == 0) {
-                ssm_fail_parse(x, resp, "repeated the same NextToken (pagination loop)");
-                return;
-            }
-            free(x->last_token);
-            x->last_token = mem_xstrdup(tok);
-            if ((x->max_pages <= 0 || x->pages < x->max_pages) && x->pages < SSM_PAGE_LIMIT) {
-                json_t *p = json_deep_copy(x->req);
-                json_object_set_new(p, "NextToken", json_string(tok));
-                struct aws_request req = {.svc = &svc_ssm, .op = x->op->name, .json = p};
-                aws_call_next(x->call, &req);
-                return;
-            }
-            *slot = mem_xstrdup(tok);
-        }
-    }
-    x->op->deliver(x->cb, x->out, NULL, x->arg);
-    ssm_ctx_free(x);
-}
-
-static struct aws_call *ssm_start(struct aws_client *c, const struct ssm_op *op, json_t *req,
-                                  int max_pages, ssm_any_cb cb, void *arg)
-{
-    struct ssm_ctx *x = mem_xcalloc(1, sizeof(*x));
-    x->op = op;
-    x->cb = cb;
-    x->arg = arg;
-    x->out = mem_xcalloc(1, op->out_size);
-    x->max_pages = max_pages;
-    x->req = req;
-    struct aws_request r = {.svc = &svc_ssm, .op = op->name, .json = json_incref(req)};
-    ssm_park(x);
-    x->call = aws_client_call(c, &r, ssm_on_response, x);
-    if (!x->call) {
-        op->free_out(x->out);
-        ssm_ctx_free(x);
-        return NULL;
-    }
-    return x->call;
-}
-
-#define SSM_GLUE(id, type, free_fn, cb_type)                                                       \
-    _Static_assert(offsetof(type, request_id) == 0, "request_id first");                           \
-    static void ssm_f_##id(void *o)                                                                \
-    {                                                                                              \
-        free_fn(o);                                                                                \
-    }                                                                                              \
-    static void ssm_d_##id(ssm_any_cb cb, void *o, const struct aws_error *e, void *a)             \
-    {                                                                                              \
-        ((cb_type)cb)(o, e, a);                                                                    \
-    }
-#define SSM_PARSE(id, parse_fn)                                                                    \
-    static int ssm_p_##id(const json_t *obj, void *o)                                              \
-    {                                                                                              \
-        return parse_fn(obj, o);                                                                   \
-    }
-
-SSM_GLUE(put_parameter, struct ssm_put_parameter_out, ssm_put_parameter_out_free,
-         ssm_put_parameter_cb)
-SSM_PARSE(put_parameter, ssm_parse_put_parameter)
-static const struct ssm_op ssm_op_put_parameter = {.name = "PutParameter",
-                                                   .out_size = sizeof(struct ssm_put_parameter_out),
-                                                   .parse = ssm_p_put_parameter,
-                                                   .free_out = ssm_f_put_parameter,
-                                                   .deliver = ssm_d_put_parameter,
-                                                   .values_secret = true};
-
-SSM_GLUE(get_parameter, struct ssm_get_parameter_out, ssm_get_parameter_out_free,
-         ssm_get_parameter_cb)
-SSM_PARSE(get_parameter, ssm_parse_get_parameter)
-static const struct ssm_op ssm_op_get_parameter = {.name = "GetParameter",
-                                                   .out_size = sizeof(struct ssm_get_parameter_out),
-                                                   .parse = ssm_p_get_parameter,
-                                                   .free_out = ssm_f_get_parameter,
-                                                   .deliver = ssm_d_get_parameter,
-                                                   .values_secret = true};
-
-SSM_GLUE(get_parameters, struct ssm_get_parameters_out, ssm_get_parameters_out_free,
-         ssm_get_parameters_cb)
-SSM_PARSE(get_parameters, ssm_parse_get_parameters)
-static const struct ssm_op ssm_op_get_parameters = {.name = "GetParameters",
-                                                    .out_size =
-                                                        sizeof(struct ssm_get_parameters_out),
-                                                    .parse = ssm_p_get_parameters,
-                                                    .free_out = ssm_f_get_parameters,
-                                                    .deliver = ssm_d_get_parameters,
-                                                    .values_secret = true};
-
-SSM_GLUE(delete_parameter, struct ssm_result, ssm_result_free, ssm_delete_parameter_cb)
-static const struct ssm_op ssm_op_delete_parameter = {.name = "DeleteParameter",
-                                                      .out_size = sizeof(struct ssm_result),
-                                                      .free_out = ssm_f_delete_parameter,
-                                                      .deliver = ssm_d_delete_parameter};
-
-SSM_GLUE(describe_parameters, struct ssm_parameter_metadata_list, ssm_parameter_metadata_list_free,
-         ssm_describe_parameters_cb)
-SSM_PARSE(describe_parameters, ssm_parse_describe_parameters)
-static const struct ssm_op ssm_op_describe_parameters = {
-    .name = "DescribeParameters",
-    .out_size = sizeof(struct ssm_parameter_metadata_list),
-    .parse = ssm_p_describe_parameters,
-    .free_out = ssm_f_describe_parameters,
-    .deliver = ssm_d_describe_parameters,
-    .paged = true,
-    .token_offset = offsetof(struct ssm_parameter_metadata_list, next_token)};
-
-/* ---- the calls ---- */
+TYPEDCALL_OP(ssm_op_put_parameter, &svc_ssm, "PutParameter", struct ssm_put_parameter_out,
+             ssm_put_parameter_cb, JSON_PLAIN, ssm_parse_put_parameter, ssm_put_parameter_out_free,
+             SSM_VALUES);
+TYPEDCALL_OP(ssm_op_get_parameter, &svc_ssm, "GetParameter", struct ssm_get_parameter_out,
+             ssm_get_parameter_cb, JSON_PLAIN, ssm_parse_get_parameter, ssm_get_parameter_out_free,
+             SSM_VALUES);
+TYPEDCALL_OP(ssm_op_get_parameters, &svc_ssm, "GetParameters", struct ssm_get_parameters_out,
+             ssm_get_parameters_cb, JSON_PLAIN, ssm_parse_get_parameters,
+             ssm_get_parameters_out_free, SSM_VALUES);
+TYPEDCALL_OP(ssm_op_delete_parameter, &svc_ssm, "DeleteParameter", struct ssm_result,
+             ssm_delete_parameter_cb, NONE, 0, ssm_result_free);
+TYPEDCALL_OP(ssm_op_describe_parameters, &svc_ssm, "DescribeParameters",
+             struct ssm_parameter_metadata_list, ssm_describe_parameters_cb, JSON_PLAIN,
+             ssm_parse_describe_parameters, ssm_parameter_metadata_list_free,
+             TYPEDCALL_PAGED(TYPEDCALL_JSON_TOKEN, struct ssm_parameter_metadata_list, next_token),
+             .token_in = "NextToken", .token_out = "NextToken", .page_limit = SSM_PAGE_LIMIT);
 
 struct aws_call *ssm_put_parameter(struct aws_client *c, const struct ssm_put_parameter_in *in,
                                    ssm_put_parameter_cb cb, void *arg)
 {
-    return ssm_start(c, &ssm_op_put_parameter, ssm_build_put_parameter(in), 0, (ssm_any_cb)cb, arg);
+    return typedcall_json(c, &ssm_op_put_parameter, ssm_build_put_parameter(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ssm_get_parameter(struct aws_client *c, const struct ssm_get_parameter_in *in,
                                    ssm_get_parameter_cb cb, void *arg)
 {
-    return ssm_start(c, &ssm_op_get_parameter, ssm_build_get_parameter(in), 0, (ssm_any_cb)cb, arg);
+    return typedcall_json(c, &ssm_op_get_parameter, ssm_build_get_parameter(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ssm_get_parameters(struct aws_client *c, const struct ssm_get_parameters_in *in,
                                     ssm_get_parameters_cb cb, void *arg)
 {
-    return ssm_start(c, &ssm_op_get_parameters, ssm_build_get_parameters(in), 0, (ssm_any_cb)cb,
-                     arg);
+    return typedcall_json(c, &ssm_op_get_parameters, ssm_build_get_parameters(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ssm_delete_parameter(struct aws_client *c,
                                       const struct ssm_delete_parameter_in *in,
                                       ssm_delete_parameter_cb cb, void *arg)
 {
-    return ssm_start(c, &ssm_op_delete_parameter, ssm_build_delete_parameter(in), 0, (ssm_any_cb)cb,
-                     arg);
+    return typedcall_json(c, &ssm_op_delete_parameter, ssm_build_delete_parameter(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ssm_describe_parameters(struct aws_client *c,
                                          const struct ssm_describe_parameters_in *in,
                                          ssm_describe_parameters_cb cb, void *arg)
 {
-    return ssm_start(c, &ssm_op_describe_parameters, ssm_build_describe_parameters(in),
-                     in ? in->max_pages : 0, (ssm_any_cb)cb, arg);
+    return typedcall_json(c, &ssm_op_describe_parameters, ssm_build_describe_parameters(in),
+                          in ? in->max_pages : 0, (typedcall_fn)cb, arg);
 }
