@@ -1,4 +1,4 @@
-/* kms.c - typed KMS calls: builders, parsers and the paging runner. */
+/* kms.c - typed KMS calls: builders, parsers, calls (run by typedcall). */
 #include "aws/kms.h"
 
 #include <stddef.h>
