@@ -1,4 +1,4 @@
-/* iam.c - typed IAM calls: builders, parsers and the Marker runner. */
+/* iam.c - typed IAM calls: builders, parsers, calls (run by typedcall). */
 #include "aws/iam.h"
 
 #include <stddef.h>
@@ -9,6 +9,7 @@
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "aws/svc.h"
+#include "aws/typedcall.h"
 
 /* ---- helpers ---- */
 
@@ -388,283 +389,101 @@ void iam_policy_entities_free(struct iam_policy_entities *e)
     free(e);
 }
 
-/* ---- the runner: one request, or Marker pages, then one callback ---- */
+/* ---- the calls (aws/typedcall.h runs them) ---- */
 
-typedef int (*iam_parse_fn)(xmlNode *result, void *out);
-typedef void (*iam_free_fn)(void *out);
-typedef void (*iam_any_cb)(void);
-typedef void (*iam_deliver_fn)(iam_any_cb cb, void *out, const struct aws_error *err, void *arg);
+/* List* calls follow Marker while IsTruncated. */
+#define IAM_PAGED(type)                                                                            \
+    TYPEDCALL_PAGED(TYPEDCALL_IAM_MARKER, type, marker), .page_limit = IAM_PAGE_LIMIT
 
-struct iam_op {
-    const char *action;
-    size_t out_size;
-    iam_parse_fn parse; /* NULL: no output members */
-    iam_free_fn free_out;
-    iam_deliver_fn deliver;
-    bool paged; /* Marker while IsTruncated */
-    size_t marker_offset;
-};
-
-struct iam_ctx {
-    struct iam_ctx *prev, *next; /* iam_parked */
-    const struct iam_op *op;
-    struct aws_call *call;
-    struct query_params *tmpl; /* paged calls: parameters without Marker */
-    iam_any_cb cb;
-    void *arg;
-    void *out;
-    int pages, max_pages;
-    char *last_marker;
-};
-
-/* Every call in flight. aws_call_cancel() ends a call without a word to
- * its callback, so a cancelled call's state cannot be freed here: it stays
- * on this list (reachable, bounded by the number of cancellations) until
- * aws_client offers a release notification (as in elasticache.c). */
-static struct iam_ctx *iam_parked;
-
-static void iam_park(struct iam_ctx *x)
-{
-    x->next = iam_parked;
-    if (iam_parked)
-        iam_parked->prev = x;
-    iam_parked = x;
-}
-
-static void iam_unpark(struct iam_ctx *x)
-{
-    if (x->prev)
-        x->prev->next = x->next;
-    else
-        iam_parked = x->next;
-    if (x->next)
-        x->next->prev = x->prev;
-}
-
-static struct query_params *iam_clone_params(const struct query_params *p, const char *skip)
-{
-    struct query_params *c = mem_xcalloc(1, sizeof(*c));
-    for (size_t i = 0; i < p->n; i++) {
-        if (skip && strcmp(p->items[i].name, skip) == 0)
-            continue;
-        query_add(c, p->items[i].name, p->items[i].value);
-    }
-    return c;
-}
-
-static void iam_ctx_free(struct iam_ctx *x)
-{
-    iam_unpark(x);
-    query_params_free(x->tmpl);
-    free(x->last_marker);
-    free(x);
-}
-
-static void iam_fail(struct iam_ctx *x, const struct aws_error *err)
-{
-    x->op->free_out(x->out);
-    x->op->deliver(x->cb, NULL, err, x->arg);
-    iam_ctx_free(x);
-}
-
-static void iam_fail_parse(struct iam_ctx *x, const struct aws_response *resp, const char *why)
-{
-    struct aws_error e;
-    aws_error_init(&e);
-    aws_error_set(&e, AWS_ERR_PARSE, "MalformedResponse", "%s response %s", x->op->action, why);
-    e.http_status = resp->http_status;
-    e.attempts = resp->attempts;
-    snprintf(e.request_id, sizeof(e.request_id), "%s", resp->request_id);
-    snprintf(e.service, sizeof(e.service), "%s", svc_iam.name);
-    snprintf(e.operation, sizeof(e.operation), "%s", x->op->action);
-    iam_fail(x, &e);
-    aws_error_clear(&e);
-}
-
-static void iam_on_response(struct aws_response *resp, void *arg)
-{
-    struct iam_ctx *x = arg;
-    if (resp->err.kind != AWS_ERR_NONE) {
-        iam_fail(x, &resp->err);
-        return;
-    }
-    snprintf((char *)x->out, 96, "%s", resp->request_id);
-    if (x->op->parse && x->op->parse(resp->result, x->out) != 0) {
-        iam_fail_parse(x, resp, "lacks the expected elements");
-        return;
-    }
-    if (x->op->paged) {
-        char *marker = query_text(resp->result, "Marker");
-        bool more = query_bool(resp->result, "IsTruncated", false) && marker && *marker;
-        char **slot = (char **)(void *)((char *)x->out + x->op->marker_offset);
-        x->pages++;
-        if (more) {
-            if (x->last_marker && strcmp(marker, x->last_marker) == 0) {
-                free(marker);
-                iam_fail_parse(x, resp, "repeated the same Marker (pagination loop)");
-                return;
-            }
-            free(x->last_marker);
-            x->last_marker = mem_xstrdup(marker);
-            if ((x->max_pages <= 0 || x->pages < x->max_pages) && x->pages < IAM_PAGE_LIMIT) {
-                struct query_params *p = iam_clone_params(x->tmpl, NULL);
-                query_add(p, "Marker", marker);
-                free(marker);
-                struct aws_request req = {.svc = &svc_iam, .op = x->op->action, .query = p};
-                aws_call_next(x->call, &req);
-                return;
-            }
-            *slot = marker;
-        } else {
-            free(marker);
-        }
-    }
-    x->op->deliver(x->cb, x->out, NULL, x->arg);
-    iam_ctx_free(x);
-}
-
-static struct aws_call *iam_start(struct aws_client *c, const struct iam_op *op,
-                                  struct query_params *p, int max_pages, iam_any_cb cb, void *arg)
-{
-    struct iam_ctx *x = mem_xcalloc(1, sizeof(*x));
-    x->op = op;
-    x->cb = cb;
-    x->arg = arg;
-    x->out = mem_xcalloc(1, op->out_size);
-    x->max_pages = max_pages;
-    if (op->paged)
-        x->tmpl = iam_clone_params(p, "Marker");
-    struct aws_request req = {.svc = &svc_iam, .op = op->action, .query = p};
-    iam_park(x);
-    x->call = aws_client_call(c, &req, iam_on_response, x);
-    if (!x->call) {
-        op->free_out(x->out);
-        iam_ctx_free(x);
-        return NULL;
-    }
-    return x->call;
-}
-
-#define IAM_GLUE(id, type, free_fn, cb_type)                                                       \
-    _Static_assert(offsetof(type, request_id) == 0, "request_id first");                           \
-    static void iam_f_##id(void *o)                                                                \
-    {                                                                                              \
-        free_fn(o);                                                                                \
-    }                                                                                              \
-    static void iam_d_##id(iam_any_cb cb, void *o, const struct aws_error *e, void *a)             \
-    {                                                                                              \
-        ((cb_type)cb)(o, e, a);                                                                    \
-    }
-#define IAM_PARSE(id, parse_fn)                                                                    \
-    static int iam_p_##id(xmlNode *r, void *o)                                                     \
-    {                                                                                              \
-        return parse_fn(r, o);                                                                     \
-    }
-#define IAM_OP(id, action_, type, parse_fn, free_fn, cb_type)                                      \
-    IAM_GLUE(id, type, free_fn, cb_type)                                                           \
-    IAM_PARSE(id, parse_fn)                                                                        \
-    static const struct iam_op iam_op_##id = {.action = action_,                                   \
-                                              .out_size = sizeof(type),                            \
-                                              .parse = iam_p_##id,                                 \
-                                              .free_out = iam_f_##id,                              \
-                                              .deliver = iam_d_##id};
-#define IAM_PAGED_OP(id, action_, type, parse_fn, free_fn, cb_type)                                \
-    IAM_GLUE(id, type, free_fn, cb_type)                                                           \
-    IAM_PARSE(id, parse_fn)                                                                        \
-    static const struct iam_op iam_op_##id = {.action = action_,                                   \
-                                              .out_size = sizeof(type),                            \
-                                              .parse = iam_p_##id,                                 \
-                                              .free_out = iam_f_##id,                              \
-                                              .deliver = iam_d_##id,                               \
-                                              .paged = true,                                       \
-                                              .marker_offset = offsetof(type, marker)};
-#define IAM_ACK_OP(id, action_, cb_type)                                                           \
-    IAM_GLUE(id, struct iam_result, iam_result_free, cb_type)                                      \
-    static const struct iam_op iam_op_##id = {.action = action_,                                   \
-                                              .out_size = sizeof(struct iam_result),               \
-                                              .free_out = iam_f_##id,                              \
-                                              .deliver = iam_d_##id};
-
-IAM_OP(create_policy, "CreatePolicy", struct iam_policy_out, iam_parse_policy, iam_policy_out_free,
-       iam_create_policy_cb)
-IAM_OP(get_policy, "GetPolicy", struct iam_policy_out, iam_parse_policy, iam_policy_out_free,
-       iam_get_policy_cb)
-IAM_OP(get_policy_version, "GetPolicyVersion", struct iam_policy_version_out,
-       iam_parse_policy_version, iam_policy_version_out_free, iam_get_policy_version_cb)
-IAM_OP(create_policy_version, "CreatePolicyVersion", struct iam_policy_version_out,
-       iam_parse_policy_version, iam_policy_version_out_free, iam_create_policy_version_cb)
-IAM_PAGED_OP(list_policy_versions, "ListPolicyVersions", struct iam_policy_version_list,
-             iam_parse_policy_versions, iam_policy_version_list_free, iam_list_policy_versions_cb)
-IAM_ACK_OP(delete_policy_version, "DeletePolicyVersion", iam_delete_policy_version_cb)
-IAM_PAGED_OP(list_policies, "ListPolicies", struct iam_policy_list, iam_parse_policies,
-             iam_policy_list_free, iam_list_policies_cb)
-IAM_PAGED_OP(list_entities, "ListEntitiesForPolicy", struct iam_policy_entities,
-             iam_parse_policy_entities, iam_policy_entities_free, iam_list_entities_for_policy_cb)
-IAM_ACK_OP(delete_policy, "DeletePolicy", iam_delete_policy_cb)
-
-/* ---- the calls ---- */
+TYPEDCALL_OP(iam_op_create_policy, &svc_iam, "CreatePolicy", struct iam_policy_out,
+             iam_create_policy_cb, XML_PLAIN, iam_parse_policy, iam_policy_out_free);
+TYPEDCALL_OP(iam_op_get_policy, &svc_iam, "GetPolicy", struct iam_policy_out, iam_get_policy_cb,
+             XML_PLAIN, iam_parse_policy, iam_policy_out_free);
+TYPEDCALL_OP(iam_op_get_policy_version, &svc_iam, "GetPolicyVersion", struct iam_policy_version_out,
+             iam_get_policy_version_cb, XML_PLAIN, iam_parse_policy_version,
+             iam_policy_version_out_free);
+TYPEDCALL_OP(iam_op_create_policy_version, &svc_iam, "CreatePolicyVersion",
+             struct iam_policy_version_out, iam_create_policy_version_cb, XML_PLAIN,
+             iam_parse_policy_version, iam_policy_version_out_free);
+TYPEDCALL_OP(iam_op_list_policy_versions, &svc_iam, "ListPolicyVersions",
+             struct iam_policy_version_list, iam_list_policy_versions_cb, XML_PLAIN,
+             iam_parse_policy_versions, iam_policy_version_list_free,
+             IAM_PAGED(struct iam_policy_version_list));
+TYPEDCALL_OP(iam_op_delete_policy_version, &svc_iam, "DeletePolicyVersion", struct iam_result,
+             iam_delete_policy_version_cb, NONE, 0, iam_result_free);
+TYPEDCALL_OP(iam_op_list_policies, &svc_iam, "ListPolicies", struct iam_policy_list,
+             iam_list_policies_cb, XML_PLAIN, iam_parse_policies, iam_policy_list_free,
+             IAM_PAGED(struct iam_policy_list));
+TYPEDCALL_OP(iam_op_list_entities, &svc_iam, "ListEntitiesForPolicy", struct iam_policy_entities,
+             iam_list_entities_for_policy_cb, XML_PLAIN, iam_parse_policy_entities,
+             iam_policy_entities_free, IAM_PAGED(struct iam_policy_entities));
+TYPEDCALL_OP(iam_op_delete_policy, &svc_iam, "DeletePolicy", struct iam_result,
+             iam_delete_policy_cb, NONE, 0, iam_result_free);
 
 struct aws_call *iam_create_policy(struct aws_client *c, const struct iam_create_policy_in *in,
                                    iam_create_policy_cb cb, void *arg)
 {
-    return iam_start(c, &iam_op_create_policy, iam_build_create_policy(in), 0, (iam_any_cb)cb, arg);
+    return typedcall_query(c, &iam_op_create_policy, iam_build_create_policy(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *iam_get_policy(struct aws_client *c, const struct iam_get_policy_in *in,
                                 iam_get_policy_cb cb, void *arg)
 {
-    return iam_start(c, &iam_op_get_policy, iam_build_get_policy(in), 0, (iam_any_cb)cb, arg);
+    return typedcall_query(c, &iam_op_get_policy, iam_build_get_policy(in), 0, (typedcall_fn)cb,
+                           arg);
 }
 
 struct aws_call *iam_get_policy_version(struct aws_client *c,
                                         const struct iam_get_policy_version_in *in,
                                         iam_get_policy_version_cb cb, void *arg)
 {
-    return iam_start(c, &iam_op_get_policy_version, iam_build_get_policy_version(in), 0,
-                     (iam_any_cb)cb, arg);
+    return typedcall_query(c, &iam_op_get_policy_version, iam_build_get_policy_version(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *iam_create_policy_version(struct aws_client *c,
                                            const struct iam_create_policy_version_in *in,
                                            iam_create_policy_version_cb cb, void *arg)
 {
-    return iam_start(c, &iam_op_create_policy_version, iam_build_create_policy_version(in), 0,
-                     (iam_any_cb)cb, arg);
+    return typedcall_query(c, &iam_op_create_policy_version, iam_build_create_policy_version(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *iam_list_policy_versions(struct aws_client *c,
                                           const struct iam_list_policy_versions_in *in,
                                           iam_list_policy_versions_cb cb, void *arg)
 {
-    return iam_start(c, &iam_op_list_policy_versions, iam_build_list_policy_versions(in),
-                     in ? in->max_pages : 0, (iam_any_cb)cb, arg);
+    return typedcall_query(c, &iam_op_list_policy_versions, iam_build_list_policy_versions(in),
+                           in ? in->max_pages : 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *iam_delete_policy_version(struct aws_client *c,
                                            const struct iam_delete_policy_version_in *in,
                                            iam_delete_policy_version_cb cb, void *arg)
 {
-    return iam_start(c, &iam_op_delete_policy_version, iam_build_delete_policy_version(in), 0,
-                     (iam_any_cb)cb, arg);
+    return typedcall_query(c, &iam_op_delete_policy_version, iam_build_delete_policy_version(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *iam_list_policies(struct aws_client *c, const struct iam_list_policies_in *in,
                                    iam_list_policies_cb cb, void *arg)
 {
-    return iam_start(c, &iam_op_list_policies, iam_build_list_policies(in), in ? in->max_pages : 0,
-                     (iam_any_cb)cb, arg);
+    return typedcall_query(c, &iam_op_list_policies, iam_build_list_policies(in),
+                           in ? in->max_pages : 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *iam_list_entities_for_policy(struct aws_client *c,
                                               const struct iam_list_entities_for_policy_in *in,
                                               iam_list_entities_for_policy_cb cb, void *arg)
 {
-    return iam_start(c, &iam_op_list_entities, iam_build_list_entities_for_policy(in),
-                     in ? in->max_pages : 0, (iam_any_cb)cb, arg);
+    return typedcall_query(c, &iam_op_list_entities, iam_build_list_entities_for_policy(in),
+                           in ? in->max_pages : 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *iam_delete_policy(struct aws_client *c, const struct iam_delete_policy_in *in,
                                    iam_delete_policy_cb cb, void *arg)
 {
-    return iam_start(c, &iam_op_delete_policy, iam_build_delete_policy(in), 0, (iam_any_cb)cb, arg);
+    return typedcall_query(c, &iam_op_delete_policy, iam_build_delete_policy(in), 0,
+                           (typedcall_fn)cb, arg);
 }
