@@ -1,4 +1,4 @@
-/* ec2.c - typed EC2 calls: builders, parsers and the paging runner. */
+/* ec2.c - typed EC2 calls: builders, parsers, calls (run by typedcall). */
 #include "aws/ec2.h"
 
 #include <stddef.h>
@@ -8,6 +8,7 @@
 
 #include "aws/mem.h"
 #include "aws/svc.h"
+#include "aws/typedcall.h"
 
 /* A server that keeps answering with a token must not keep us paging for
  * ever: botocore stops on a repeated token; we also stop at this many. */
@@ -948,383 +949,199 @@ struct query_params *ec2_build_create_tags(const struct ec2_create_tags_in *in)
     return p;
 }
 
-/* ---- the runner: one request, or NextToken pages, then one callback ---- */
+/* ---- the calls (aws/typedcall.h runs them) ---- */
 
-/* Every output struct starts with char request_id[96] (checked below). */
-typedef int (*ec2_parse_fn)(xmlNode *result, void *out, int extra);
-typedef void (*ec2_free_fn)(void *out);
-typedef void (*ec2_any_cb)(void);
-typedef void (*ec2_deliver_fn)(ec2_any_cb cb, void *out, const struct aws_error *err, void *arg);
+/* Describe* calls follow NextToken -> <nextToken>. */
+#define EC2_PAGED(type)                                                                            \
+    TYPEDCALL_PAGED(TYPEDCALL_EC2_TOKEN, type, next_token), .page_limit = EC2_MAX_PAGES_HARD
 
-struct ec2_op {
-    const char *action;
-    size_t out_size;
-    bool paged;          /* NextToken -> <nextToken> */
-    size_t token_offset; /* offsetof(out, next_token) when paged */
-    ec2_parse_fn parse;
-    ec2_free_fn free_out;
-    ec2_deliver_fn deliver;
-};
-
-struct ec2_ctx {
-    struct ec2_ctx *prev, *next; /* ec2_parked */
-    const struct ec2_op *op;
-    struct aws_call *call;
-    struct query_params *tmpl; /* paged calls: parameters without NextToken */
-    ec2_any_cb cb;
-    void *arg;
-    void *out;
-    int extra; /* parser argument (DescribeVpcAttribute's attribute) */
-    int pages, max_pages;
-    char *last_token;
-};
-
-static struct query_params *ec2_clone_params(const struct query_params *p, const char *skip)
-{
-    struct query_params *c = mem_xcalloc(1, sizeof(*c));
-    for (size_t i = 0; i < p->n; i++) {
-        if (skip && strcmp(p->items[i].name, skip) == 0)
-            continue;
-        if (p->items[i].secret)
-            query_add_secret(c, p->items[i].name, p->items[i].value);
-        else
-            query_add(c, p->items[i].name, p->items[i].value);
-    }
-    return c;
-}
-
-/* Every call in flight. aws_call_cancel() ends a call without a word to
- * its callback, so a cancelled call's state cannot be freed here: it stays
- * on this list (reachable, bounded by the number of cancellations) until
- * aws_client offers a release notification (as in elasticache.c). */
-static struct ec2_ctx *ec2_parked;
-
-static void ec2_park(struct ec2_ctx *x)
-{
-    x->next = ec2_parked;
-    if (ec2_parked)
-        ec2_parked->prev = x;
-    ec2_parked = x;
-}
-
-static void ec2_unpark(struct ec2_ctx *x)
-{
-    if (x->prev)
-        x->prev->next = x->next;
-    else
-        ec2_parked = x->next;
-    if (x->next)
-        x->next->prev = x->prev;
-}
-
-static void ec2_ctx_free(struct ec2_ctx *x)
-{
-    ec2_unpark(x);
-    query_params_free(x->tmpl);
-    free(x->last_token);
-    free(x);
-}
-
-static void ec2_fail(struct ec2_ctx *x, const struct aws_error *err)
-{
-    x->op->free_out(x->out);
-    x->op->deliver(x->cb, NULL, err, x->arg);
-    ec2_ctx_free(x);
-}
-
-static void ec2_fail_parse(struct ec2_ctx *x, const struct aws_response *resp, const char *why)
-{
-    struct aws_error e;
-    aws_error_init(&e);
-    aws_error_set(&e, AWS_ERR_PARSE, "MalformedResponse", "%s response %s", x->op->action, why);
-    e.http_status = resp->http_status;
-    e.attempts = resp->attempts;
-    snprintf(e.request_id, sizeof(e.request_id), "%s", resp->request_id);
-    snprintf(e.service, sizeof(e.service), "%s", svc_ec2.name);
-    snprintf(e.operation, sizeof(e.operation), "%s", x->op->action);
-    ec2_fail(x, &e);
-    aws_error_clear(&e);
-}
-
-static void ec2_on_response(struct aws_response *resp, void *arg)
-{
-    struct ec2_ctx *x = arg;
-    if (resp->err.kind != AWS_ERR_NONE) {
-        ec2_fail(x, &resp->err);
-        return;
-    }
-    snprintf((char *)x->out, 96, "%s", resp->request_id);
-    if (x->op->parse(resp->result, x->out, x->extra) != 0) {
-        ec2_fail_parse(x, resp, "lacks the expected elements");
-        return;
-    }
-    if (x->op->paged) {
-        char *tok = query_text(resp->result, "nextToken");
-        char **slot = (char **)(void *)((char *)x->out + x->op->token_offset);
-        x->pages++;
-        if (tok && *tok) {
-            if (x->last_token && strcmp(tok, x->last_token) == 0) {
-                free(tok);
-                ec2_fail_parse(x, resp, "repeated the same NextToken (pagination loop)");
-                return;
-            }
-            if ((x->max_pages <= 0 || x->pages < x->max_pages) && x->pages < EC2_MAX_PAGES_HARD) {
-                struct query_params *p = ec2_clone_params(x->tmpl, NULL);
-                query_add(p, "NextToken", tok);
-                free(x->last_token);
-                x->last_token = tok;
-                struct aws_request req = {.svc = &svc_ec2, .op = x->op->action, .query = p};
-                aws_call_next(x->call, &req);
-                return;
-            }
-            free(*slot);
-            *slot = tok; /* where a caller may resume */
-        } else {
-            free(tok);
-        }
-    }
-    x->op->deliver(x->cb, x->out, NULL, x->arg);
-    ec2_ctx_free(x);
-}
-
-static struct aws_call *ec2_start(struct aws_client *c, const struct ec2_op *op,
-                                  struct query_params *p, int max_pages, int extra, ec2_any_cb cb,
-                                  void *arg)
-{
-    struct ec2_ctx *x = mem_xcalloc(1, sizeof(*x));
-    x->op = op;
-    x->cb = cb;
-    x->arg = arg;
-    x->out = mem_xcalloc(1, op->out_size);
-    x->extra = extra;
-    x->max_pages = max_pages;
-    if (op->paged)
-        x->tmpl = ec2_clone_params(p, "NextToken");
-    struct aws_request req = {.svc = &svc_ec2, .op = op->action, .query = p};
-    ec2_park(x);
-    x->call = aws_client_call(c, &req, ec2_on_response, x);
-    if (!x->call) {
-        op->free_out(x->out);
-        ec2_ctx_free(x);
-        return NULL;
-    }
-    return x->call;
-}
-
-/* One op table entry + its typed glue. */
-#define EC2_GLUE(name, type, parse_fn, free_fn, cb_type)                                           \
-    _Static_assert(offsetof(type, request_id) == 0, "request_id first");                           \
-    static int ec2_p_##name(xmlNode *r, void *o, int extra)                                        \
-    {                                                                                              \
-        (void)extra;                                                                               \
-        return parse_fn(r, o);                                                                     \
-    }                                                                                              \
-    static void ec2_f_##name(void *o)                                                              \
-    {                                                                                              \
-        free_fn(o);                                                                                \
-    }                                                                                              \
-    static void ec2_d_##name(ec2_any_cb cb, void *o, const struct aws_error *e, void *a)           \
-    {                                                                                              \
-        ((cb_type)cb)(o, e, a);                                                                    \
-    }
-#define EC2_OP(name, action_, type, parse_fn, free_fn, cb_type)                                    \
-    EC2_GLUE(name, type, parse_fn, free_fn, cb_type)                                               \
-    static const struct ec2_op ec2_op_##name = {.action = action_,                                 \
-                                                .out_size = sizeof(type),                          \
-                                                .parse = ec2_p_##name,                             \
-                                                .free_out = ec2_f_##name,                          \
-                                                .deliver = ec2_d_##name};
-#define EC2_PAGED_OP(name, action_, type, parse_fn, free_fn, cb_type)                              \
-    EC2_GLUE(name, type, parse_fn, free_fn, cb_type)                                               \
-    static const struct ec2_op ec2_op_##name = {.action = action_,                                 \
-                                                .out_size = sizeof(type),                          \
-                                                .paged = true,                                     \
-                                                .token_offset = offsetof(type, next_token),        \
-                                                .parse = ec2_p_##name,                             \
-                                                .free_out = ec2_f_##name,                          \
-                                                .deliver = ec2_d_##name};
-
-EC2_OP(describe_availability_zones, "DescribeAvailabilityZones", struct ec2_availability_zone_list,
-       ec2_parse_availability_zones, ec2_availability_zone_list_free,
-       ec2_describe_availability_zones_cb)
-EC2_OP(create_vpc, "CreateVpc", struct ec2_create_vpc_out, ec2_parse_create_vpc,
-       ec2_create_vpc_out_free, ec2_create_vpc_cb)
-EC2_PAGED_OP(describe_vpcs, "DescribeVpcs", struct ec2_vpc_list, ec2_parse_vpcs, ec2_vpc_list_free,
-             ec2_describe_vpcs_cb)
-EC2_OP(modify_vpc_attribute, "ModifyVpcAttribute", struct ec2_result, ec2_parse_result,
-       ec2_result_free, ec2_modify_vpc_attribute_cb)
-EC2_OP(create_subnet, "CreateSubnet", struct ec2_create_subnet_out, ec2_parse_create_subnet,
-       ec2_create_subnet_out_free, ec2_create_subnet_cb)
-EC2_PAGED_OP(describe_subnets, "DescribeSubnets", struct ec2_subnet_list, ec2_parse_subnets,
-             ec2_subnet_list_free, ec2_describe_subnets_cb)
-EC2_OP(delete_subnet, "DeleteSubnet", struct ec2_result, ec2_parse_result, ec2_result_free,
-       ec2_delete_subnet_cb)
-EC2_OP(delete_vpc, "DeleteVpc", struct ec2_result, ec2_parse_result, ec2_result_free,
-       ec2_delete_vpc_cb)
-EC2_OP(create_route_table, "CreateRouteTable", struct ec2_create_route_table_out,
-       ec2_parse_create_route_table, ec2_create_route_table_out_free, ec2_create_route_table_cb)
-EC2_OP(associate_route_table, "AssociateRouteTable", struct ec2_associate_route_table_out,
-       ec2_parse_associate_route_table, ec2_associate_route_table_out_free,
-       ec2_associate_route_table_cb)
-EC2_OP(disassociate_route_table, "DisassociateRouteTable", struct ec2_result, ec2_parse_result,
-       ec2_result_free, ec2_disassociate_route_table_cb)
-EC2_PAGED_OP(describe_route_tables, "DescribeRouteTables", struct ec2_route_table_list,
-             ec2_parse_route_tables, ec2_route_table_list_free, ec2_describe_route_tables_cb)
-EC2_OP(delete_route_table, "DeleteRouteTable", struct ec2_result, ec2_parse_result, ec2_result_free,
-       ec2_delete_route_table_cb)
-EC2_OP(create_security_group, "CreateSecurityGroup", struct ec2_create_security_group_out,
-       ec2_parse_create_security_group, ec2_create_security_group_out_free,
-       ec2_create_security_group_cb)
-EC2_OP(authorize_ingress, "AuthorizeSecurityGroupIngress", struct ec2_security_group_ingress_out,
-       ec2_parse_security_group_ingress, ec2_security_group_ingress_out_free,
-       ec2_authorize_security_group_ingress_cb)
-EC2_OP(revoke_ingress, "RevokeSecurityGroupIngress", struct ec2_security_group_ingress_out,
-       ec2_parse_security_group_ingress, ec2_security_group_ingress_out_free,
-       ec2_revoke_security_group_ingress_cb)
-EC2_PAGED_OP(describe_security_groups, "DescribeSecurityGroups", struct ec2_security_group_list,
+TYPEDCALL_OP(ec2_op_describe_availability_zones, &svc_ec2, "DescribeAvailabilityZones",
+             struct ec2_availability_zone_list, ec2_describe_availability_zones_cb, XML_PLAIN,
+             ec2_parse_availability_zones, ec2_availability_zone_list_free);
+TYPEDCALL_OP(ec2_op_create_vpc, &svc_ec2, "CreateVpc", struct ec2_create_vpc_out, ec2_create_vpc_cb,
+             XML_PLAIN, ec2_parse_create_vpc, ec2_create_vpc_out_free);
+TYPEDCALL_OP(ec2_op_describe_vpcs, &svc_ec2, "DescribeVpcs", struct ec2_vpc_list,
+             ec2_describe_vpcs_cb, XML_PLAIN, ec2_parse_vpcs, ec2_vpc_list_free,
+             EC2_PAGED(struct ec2_vpc_list));
+TYPEDCALL_OP(ec2_op_modify_vpc_attribute, &svc_ec2, "ModifyVpcAttribute", struct ec2_result,
+             ec2_modify_vpc_attribute_cb, XML_PLAIN, ec2_parse_result, ec2_result_free);
+TYPEDCALL_OP(ec2_op_create_subnet, &svc_ec2, "CreateSubnet", struct ec2_create_subnet_out,
+             ec2_create_subnet_cb, XML_PLAIN, ec2_parse_create_subnet, ec2_create_subnet_out_free);
+TYPEDCALL_OP(ec2_op_describe_subnets, &svc_ec2, "DescribeSubnets", struct ec2_subnet_list,
+             ec2_describe_subnets_cb, XML_PLAIN, ec2_parse_subnets, ec2_subnet_list_free,
+             EC2_PAGED(struct ec2_subnet_list));
+TYPEDCALL_OP(ec2_op_delete_subnet, &svc_ec2, "DeleteSubnet", struct ec2_result,
+             ec2_delete_subnet_cb, XML_PLAIN, ec2_parse_result, ec2_result_free);
+TYPEDCALL_OP(ec2_op_delete_vpc, &svc_ec2, "DeleteVpc", struct ec2_result, ec2_delete_vpc_cb,
+             XML_PLAIN, ec2_parse_result, ec2_result_free);
+TYPEDCALL_OP(ec2_op_create_route_table, &svc_ec2, "CreateRouteTable",
+             struct ec2_create_route_table_out, ec2_create_route_table_cb, XML_PLAIN,
+             ec2_parse_create_route_table, ec2_create_route_table_out_free);
+TYPEDCALL_OP(ec2_op_associate_route_table, &svc_ec2, "AssociateRouteTable",
+             struct ec2_associate_route_table_out, ec2_associate_route_table_cb, XML_PLAIN,
+             ec2_parse_associate_route_table, ec2_associate_route_table_out_free);
+TYPEDCALL_OP(ec2_op_disassociate_route_table, &svc_ec2, "DisassociateRouteTable", struct ec2_result,
+             ec2_disassociate_route_table_cb, XML_PLAIN, ec2_parse_result, ec2_result_free);
+TYPEDCALL_OP(ec2_op_describe_route_tables, &svc_ec2, "DescribeRouteTables",
+             struct ec2_route_table_list, ec2_describe_route_tables_cb, XML_PLAIN,
+             ec2_parse_route_tables, ec2_route_table_list_free,
+             EC2_PAGED(struct ec2_route_table_list));
+TYPEDCALL_OP(ec2_op_delete_route_table, &svc_ec2, "DeleteRouteTable", struct ec2_result,
+             ec2_delete_route_table_cb, XML_PLAIN, ec2_parse_result, ec2_result_free);
+TYPEDCALL_OP(ec2_op_create_security_group, &svc_ec2, "CreateSecurityGroup",
+             struct ec2_create_security_group_out, ec2_create_security_group_cb, XML_PLAIN,
+             ec2_parse_create_security_group, ec2_create_security_group_out_free);
+TYPEDCALL_OP(ec2_op_authorize_ingress, &svc_ec2, "AuthorizeSecurityGroupIngress",
+             struct ec2_security_group_ingress_out, ec2_authorize_security_group_ingress_cb,
+             XML_PLAIN, ec2_parse_security_group_ingress, ec2_security_group_ingress_out_free);
+TYPEDCALL_OP(ec2_op_revoke_ingress, &svc_ec2, "RevokeSecurityGroupIngress",
+             struct ec2_security_group_ingress_out, ec2_revoke_security_group_ingress_cb, XML_PLAIN,
+             ec2_parse_security_group_ingress, ec2_security_group_ingress_out_free);
+TYPEDCALL_OP(ec2_op_describe_security_groups, &svc_ec2, "DescribeSecurityGroups",
+             struct ec2_security_group_list, ec2_describe_security_groups_cb, XML_PLAIN,
              ec2_parse_security_groups, ec2_security_group_list_free,
-             ec2_describe_security_groups_cb)
-EC2_OP(delete_security_group, "DeleteSecurityGroup", struct ec2_result, ec2_parse_result,
-       ec2_result_free, ec2_delete_security_group_cb)
-EC2_OP(create_tags, "CreateTags", struct ec2_result, ec2_parse_result, ec2_result_free,
-       ec2_create_tags_cb)
+             EC2_PAGED(struct ec2_security_group_list));
+TYPEDCALL_OP(ec2_op_delete_security_group, &svc_ec2, "DeleteSecurityGroup", struct ec2_result,
+             ec2_delete_security_group_cb, XML_PLAIN, ec2_parse_result, ec2_result_free);
+TYPEDCALL_OP(ec2_op_create_tags, &svc_ec2, "CreateTags", struct ec2_result, ec2_create_tags_cb,
+             XML_PLAIN, ec2_parse_result, ec2_result_free);
 
-/* DescribeVpcAttribute's parser needs to know which attribute was asked. */
-_Static_assert(offsetof(struct ec2_vpc_attribute_out, request_id) == 0, "request_id first");
-static int ec2_p_vpc_attribute(xmlNode *r, void *o, int extra)
+/* DescribeVpcAttribute's parser needs to know which attribute was asked:
+ * one descriptor per attribute. */
+static int ec2_parse_dns_support(xmlNode *result, struct ec2_vpc_attribute_out *out)
 {
-    return ec2_parse_vpc_attribute(r, (enum ec2_vpc_attribute)extra, o);
+    return ec2_parse_vpc_attribute(result, EC2_VPC_ENABLE_DNS_SUPPORT, out);
 }
-static void ec2_f_vpc_attribute(void *o)
-{
-    ec2_vpc_attribute_out_free(o);
-}
-static void ec2_d_vpc_attribute(ec2_any_cb cb, void *o, const struct aws_error *e, void *a)
-{
-    ((ec2_describe_vpc_attribute_cb)cb)(o, e, a);
-}
-static const struct ec2_op ec2_op_describe_vpc_attribute = {"DescribeVpcAttribute",
-                                                            sizeof(struct ec2_vpc_attribute_out),
-                                                            false,
-                                                            0,
-                                                            ec2_p_vpc_attribute,
-                                                            ec2_f_vpc_attribute,
-                                                            ec2_d_vpc_attribute};
 
-/* ---- the calls ---- */
+static int ec2_parse_dns_hostnames(xmlNode *result, struct ec2_vpc_attribute_out *out)
+{
+    return ec2_parse_vpc_attribute(result, EC2_VPC_ENABLE_DNS_HOSTNAMES, out);
+}
+
+TYPEDCALL_OP(ec2_op_dns_support, &svc_ec2, "DescribeVpcAttribute", struct ec2_vpc_attribute_out,
+             ec2_describe_vpc_attribute_cb, XML_PLAIN, ec2_parse_dns_support,
+             ec2_vpc_attribute_out_free);
+TYPEDCALL_OP(ec2_op_dns_hostnames, &svc_ec2, "DescribeVpcAttribute", struct ec2_vpc_attribute_out,
+             ec2_describe_vpc_attribute_cb, XML_PLAIN, ec2_parse_dns_hostnames,
+             ec2_vpc_attribute_out_free);
 
 struct aws_call *
 ec2_describe_availability_zones(struct aws_client *c,
                                 const struct ec2_describe_availability_zones_in *in,
                                 ec2_describe_availability_zones_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_describe_availability_zones,
-                     ec2_build_describe_availability_zones(in), 0, 0, (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_describe_availability_zones,
+                           ec2_build_describe_availability_zones(in), 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_create_vpc(struct aws_client *c, const struct ec2_create_vpc_in *in,
                                 ec2_create_vpc_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_create_vpc, ec2_build_create_vpc(in), 0, 0, (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_create_vpc, ec2_build_create_vpc(in), 0, (typedcall_fn)cb,
+                           arg);
 }
 
 struct aws_call *ec2_describe_vpcs(struct aws_client *c, const struct ec2_describe_vpcs_in *in,
                                    ec2_describe_vpcs_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_describe_vpcs, ec2_build_describe_vpcs(in), in ? in->max_pages : 0,
-                     0, (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_describe_vpcs, ec2_build_describe_vpcs(in),
+                           in ? in->max_pages : 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_modify_vpc_attribute(struct aws_client *c,
                                           const struct ec2_modify_vpc_attribute_in *in,
                                           ec2_modify_vpc_attribute_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_modify_vpc_attribute, ec2_build_modify_vpc_attribute(in), 0, 0,
-                     (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_modify_vpc_attribute, ec2_build_modify_vpc_attribute(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_describe_vpc_attribute(struct aws_client *c,
                                             const struct ec2_describe_vpc_attribute_in *in,
                                             ec2_describe_vpc_attribute_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_describe_vpc_attribute, ec2_build_describe_vpc_attribute(in), 0,
-                     in ? (int)in->attribute : 0, (ec2_any_cb)cb, arg);
+    return typedcall_query(c,
+                           in && in->attribute == EC2_VPC_ENABLE_DNS_HOSTNAMES
+                               ? &ec2_op_dns_hostnames
+                               : &ec2_op_dns_support,
+                           ec2_build_describe_vpc_attribute(in), 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_create_subnet(struct aws_client *c, const struct ec2_create_subnet_in *in,
                                    ec2_create_subnet_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_create_subnet, ec2_build_create_subnet(in), 0, 0, (ec2_any_cb)cb,
-                     arg);
+    return typedcall_query(c, &ec2_op_create_subnet, ec2_build_create_subnet(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_describe_subnets(struct aws_client *c,
                                       const struct ec2_describe_subnets_in *in,
                                       ec2_describe_subnets_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_describe_subnets, ec2_build_describe_subnets(in),
-                     in ? in->max_pages : 0, 0, (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_describe_subnets, ec2_build_describe_subnets(in),
+                           in ? in->max_pages : 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_delete_subnet(struct aws_client *c, const struct ec2_delete_subnet_in *in,
                                    ec2_delete_subnet_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_delete_subnet, ec2_build_delete_subnet(in), 0, 0, (ec2_any_cb)cb,
-                     arg);
+    return typedcall_query(c, &ec2_op_delete_subnet, ec2_build_delete_subnet(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_delete_vpc(struct aws_client *c, const struct ec2_delete_vpc_in *in,
                                 ec2_delete_vpc_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_delete_vpc, ec2_build_delete_vpc(in), 0, 0, (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_delete_vpc, ec2_build_delete_vpc(in), 0, (typedcall_fn)cb,
+                           arg);
 }
 
 struct aws_call *ec2_create_route_table(struct aws_client *c,
                                         const struct ec2_create_route_table_in *in,
                                         ec2_create_route_table_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_create_route_table, ec2_build_create_route_table(in), 0, 0,
-                     (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_create_route_table, ec2_build_create_route_table(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_associate_route_table(struct aws_client *c,
                                            const struct ec2_associate_route_table_in *in,
                                            ec2_associate_route_table_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_associate_route_table, ec2_build_associate_route_table(in), 0, 0,
-                     (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_associate_route_table, ec2_build_associate_route_table(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_disassociate_route_table(struct aws_client *c,
                                               const struct ec2_disassociate_route_table_in *in,
                                               ec2_disassociate_route_table_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_disassociate_route_table, ec2_build_disassociate_route_table(in), 0,
-                     0, (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_disassociate_route_table,
+                           ec2_build_disassociate_route_table(in), 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_describe_route_tables(struct aws_client *c,
                                            const struct ec2_describe_route_tables_in *in,
                                            ec2_describe_route_tables_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_describe_route_tables, ec2_build_describe_route_tables(in),
-                     in ? in->max_pages : 0, 0, (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_describe_route_tables, ec2_build_describe_route_tables(in),
+                           in ? in->max_pages : 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_delete_route_table(struct aws_client *c,
                                         const struct ec2_delete_route_table_in *in,
                                         ec2_delete_route_table_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_delete_route_table, ec2_build_delete_route_table(in), 0, 0,
-                     (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_delete_route_table, ec2_build_delete_route_table(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_create_security_group(struct aws_client *c,
                                            const struct ec2_create_security_group_in *in,
                                            ec2_create_security_group_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_create_security_group, ec2_build_create_security_group(in), 0, 0,
-                     (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_create_security_group, ec2_build_create_security_group(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *
@@ -1332,8 +1149,9 @@ ec2_authorize_security_group_ingress(struct aws_client *c,
                                      const struct ec2_security_group_ingress_in *in,
                                      ec2_authorize_security_group_ingress_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_authorize_ingress, ec2_build_authorize_security_group_ingress(in),
-                     0, 0, (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_authorize_ingress,
+                           ec2_build_authorize_security_group_ingress(in), 0, (typedcall_fn)cb,
+                           arg);
 }
 
 struct aws_call *ec2_revoke_security_group_ingress(struct aws_client *c,
@@ -1341,28 +1159,30 @@ struct aws_call *ec2_revoke_security_group_ingress(struct aws_client *c,
                                                    ec2_revoke_security_group_ingress_cb cb,
                                                    void *arg)
 {
-    return ec2_start(c, &ec2_op_revoke_ingress, ec2_build_revoke_security_group_ingress(in), 0, 0,
-                     (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_revoke_ingress, ec2_build_revoke_security_group_ingress(in),
+                           0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_describe_security_groups(struct aws_client *c,
                                               const struct ec2_describe_security_groups_in *in,
                                               ec2_describe_security_groups_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_describe_security_groups, ec2_build_describe_security_groups(in),
-                     in ? in->max_pages : 0, 0, (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_describe_security_groups,
+                           ec2_build_describe_security_groups(in), in ? in->max_pages : 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_delete_security_group(struct aws_client *c,
                                            const struct ec2_delete_security_group_in *in,
                                            ec2_delete_security_group_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_delete_security_group, ec2_build_delete_security_group(in), 0, 0,
-                     (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_delete_security_group, ec2_build_delete_security_group(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_create_tags(struct aws_client *c, const struct ec2_create_tags_in *in,
                                  ec2_create_tags_cb cb, void *arg)
 {
-    return ec2_start(c, &ec2_op_create_tags, ec2_build_create_tags(in), 0, 0, (ec2_any_cb)cb, arg);
+    return typedcall_query(c, &ec2_op_create_tags, ec2_build_create_tags(in), 0, (typedcall_fn)cb,
+                           arg);
 }
