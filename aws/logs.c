@@ -1,4 +1,4 @@
-/* logs.c - typed CloudWatch Logs calls: builders, parsers, nextToken paging. */
+/* logs.c - typed CloudWatch Logs calls: builders, parsers, calls (run by typedcall). */
 #include "aws/logs.h"
 
 #include <stddef.h>
@@ -9,6 +9,7 @@
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "aws/svc.h"
+#include "aws/typedcall.h"
 
 /* ================= JSON readers ================= */
 
@@ -547,263 +548,103 @@ int logs_parse_put_log_events(const json_t *obj, struct logs_put_log_events_out 
     return 0;
 }
 
-/* ================= calls and pagination ================= */
+/* ================= calls (aws/typedcall.h runs them) ================= */
 
-typedef void (*lg_generic_fn)(void);
+/* Describe* calls follow nextToken; FilterLogEvents and GetLogEvents are
+ * paged by their callers, one page per call. */
+#define LG_PAGED(type)                                                                             \
+    TYPEDCALL_PAGED(TYPEDCALL_JSON_TOKEN, type, next_token),                                       \
+        .token_in = "nextToken", .token_out = "nextToken", .page_limit = LOGS_PAGE_LIMIT
 
-struct lg_op {
-    const char *name;
-    size_t out_size;
-    long token_off; /* offset of char *next_token; -1: one page */
-    int (*parse)(const json_t *obj, void *out, struct aws_error *err);
-    void (*free_out)(void *out);
-    void (*deliver)(lg_generic_fn fn, void *out, const struct aws_error *err, void *arg);
-};
-
-struct lg_call {
-    struct lg_call *prev, *next; /* lg_parked */
-    const struct lg_op *op;
-    struct aws_call *call;
-    json_t *tmpl; /* first request, for later pages */
-    void *out;
-    lg_generic_fn fn;
-    void *arg;
-    int pages, max_pages;
-    char *last_token;
-};
-
-/* Every call in flight (see elasticache.c: a cancelled call's state stays
- * here, reachable, until aws_client offers a release notification). */
-static struct lg_call *lg_parked;
-
-static void lg_park(struct lg_call *k)
-{
-    k->next = lg_parked;
-    if (lg_parked)
-        lg_parked->prev = k;
-    lg_parked = k;
-}
-
-static void lg_unpark(struct lg_call *k)
-{
-    if (k->prev)
-        k->prev->next = k->next;
-    else
-        lg_parked = k->next;
-    if (k->next)
-        k->next->prev = k->prev;
-}
-
-static void lg_call_free(struct lg_call *k)
-{
-    lg_unpark(k);
-    if (k->out)
-        k->op->free_out(k->out);
-    json_decref(k->tmpl);
-    free(k->last_token);
-    free(k);
-}
-
-static void lg_finish(struct lg_call *k, const struct aws_error *err)
-{
-    void *out = err ? NULL : k->out;
-    if (!err)
-        k->out = NULL;
-    k->op->deliver(k->fn, out, err, k->arg);
-    lg_call_free(k);
-}
-
-static void lg_fail(struct lg_call *k, struct aws_response *resp, struct aws_error *e)
-{
-    e->http_status = resp->http_status;
-    e->attempts = resp->attempts;
-    snprintf(e->request_id, sizeof(e->request_id), "%s", resp->request_id);
-    lg_finish(k, e);
-    aws_error_clear(e);
-}
-
-static void lg_page_cb(struct aws_response *resp, void *arg)
-{
-    struct lg_call *k = arg;
-    if (resp->err.kind != AWS_ERR_NONE) {
-        lg_finish(k, &resp->err);
-        return;
-    }
-    struct aws_error perr;
-    aws_error_init(&perr);
-    if (k->op->parse && k->op->parse(resp->json, k->out, &perr) != 0) {
-        lg_fail(k, resp, &perr);
-        return;
-    }
-    snprintf((char *)k->out, 96, "%s", resp->request_id);
-    k->pages++;
-    if (k->op->token_off >= 0) {
-        char *token = *(char **)((char *)k->out + k->op->token_off);
-        if (token && k->last_token && strcmp(token, k->last_token) == 0) {
-            lg_parse_error(&perr, k->op->name, "%s",
-                           "the service returned the same nextToken twice in a row");
-            snprintf(perr.code, sizeof(perr.code), "PaginationLoop");
-            lg_fail(k, resp, &perr);
-            return;
-        }
-        if (token && (k->max_pages <= 0 || k->pages < k->max_pages) && k->pages < LOGS_PAGE_LIMIT) {
-            free(k->last_token);
-            k->last_token = mem_xstrdup(token);
-            json_t *next = json_deep_copy(k->tmpl);
-            json_object_set_new(next, "nextToken", lg_string(token, strlen(token)));
-            struct aws_request req = {.svc = &svc_logs, .op = k->op->name, .json = next};
-            aws_call_next(k->call, &req);
-            return;
-        }
-    }
-    lg_finish(k, NULL);
-}
-
-static struct aws_call *lg_start(struct aws_client *c, const struct lg_op *op, json_t *body,
-                                 int max_pages, lg_generic_fn fn, void *arg)
-{
-    struct lg_call *k = mem_xcalloc(1, sizeof(*k));
-    k->op = op;
-    k->out = mem_xcalloc(1, op->out_size);
-    k->fn = fn;
-    k->arg = arg;
-    k->max_pages = max_pages;
-    lg_park(k);
-    if (op->token_off >= 0)
-        k->tmpl = json_deep_copy(body);
-    struct aws_request req = {.svc = &svc_logs, .op = op->name, .json = body};
-    k->call = aws_client_call(c, &req, lg_page_cb, k);
-    return k->call;
-}
-
-#define LG_OP(sym, opname, outtype, cbtype, parsefn, freefn, toff)                                 \
-    static int sym##_parse(const json_t *o, void *out, struct aws_error *e)                        \
-    {                                                                                              \
-        return parsefn(o, (outtype *)out, e);                                                      \
-    }                                                                                              \
-    static void sym##_free(void *out)                                                              \
-    {                                                                                              \
-        freefn((outtype *)out);                                                                    \
-    }                                                                                              \
-    static void sym##_deliver(lg_generic_fn fn, void *out, const struct aws_error *err, void *arg) \
-    {                                                                                              \
-        ((cbtype)fn)((outtype *)out, err, arg);                                                    \
-    }                                                                                              \
-    _Static_assert(offsetof(outtype, request_id) == 0, "request_id first");                        \
-    static const struct lg_op sym = {                                                              \
-        .name = opname,                                                                            \
-        .out_size = sizeof(outtype),                                                               \
-        .token_off = (toff),                                                                       \
-        .parse = sym##_parse,                                                                      \
-        .free_out = sym##_free,                                                                    \
-        .deliver = sym##_deliver,                                                                  \
-    }
-
-/* Operations answering with nothing useful: the ack needs no parsing. */
-#define LG_ACK_OP(sym, opname, cbtype)                                                             \
-    static void sym##_free(void *out)                                                              \
-    {                                                                                              \
-        logs_ack_free((struct logs_ack *)out);                                                     \
-    }                                                                                              \
-    static void sym##_deliver(lg_generic_fn fn, void *out, const struct aws_error *err, void *arg) \
-    {                                                                                              \
-        ((cbtype)fn)((struct logs_ack *)out, err, arg);                                            \
-    }                                                                                              \
-    _Static_assert(offsetof(struct logs_ack, request_id) == 0, "request_id first");                \
-    static const struct lg_op sym = {                                                              \
-        .name = opname,                                                                            \
-        .out_size = sizeof(struct logs_ack),                                                       \
-        .token_off = -1,                                                                           \
-        .parse = NULL,                                                                             \
-        .free_out = sym##_free,                                                                    \
-        .deliver = sym##_deliver,                                                                  \
-    }
-
-#define LG_TOKEN(outtype) ((long)offsetof(outtype, next_token))
-
-LG_ACK_OP(lg_op_create_log_group, "CreateLogGroup", logs_create_log_group_cb);
-LG_ACK_OP(lg_op_create_log_stream, "CreateLogStream", logs_create_log_stream_cb);
-LG_ACK_OP(lg_op_put_retention_policy, "PutRetentionPolicy", logs_put_retention_policy_cb);
-LG_ACK_OP(lg_op_delete_log_group, "DeleteLogGroup", logs_delete_log_group_cb);
-LG_OP(lg_op_describe_log_groups, "DescribeLogGroups", struct logs_log_group_list,
-      logs_describe_log_groups_cb, logs_parse_describe_log_groups, logs_log_group_list_free,
-      LG_TOKEN(struct logs_log_group_list));
-LG_OP(lg_op_describe_log_streams, "DescribeLogStreams", struct logs_log_stream_list,
-      logs_describe_log_streams_cb, logs_parse_describe_log_streams, logs_log_stream_list_free,
-      LG_TOKEN(struct logs_log_stream_list));
-LG_OP(lg_op_filter_log_events, "FilterLogEvents", struct logs_filter_log_events_out,
-      logs_filter_log_events_cb, logs_parse_filter_log_events, logs_filter_log_events_out_free, -1);
-LG_OP(lg_op_get_log_events, "GetLogEvents", struct logs_get_log_events_out, logs_get_log_events_cb,
-      logs_parse_get_log_events, logs_get_log_events_out_free, -1);
-LG_OP(lg_op_put_log_events, "PutLogEvents", struct logs_put_log_events_out, logs_put_log_events_cb,
-      logs_parse_put_log_events, logs_put_log_events_out_free, -1);
+TYPEDCALL_OP(lg_op_create_log_group, &svc_logs, "CreateLogGroup", struct logs_ack,
+             logs_create_log_group_cb, NONE, 0, logs_ack_free);
+TYPEDCALL_OP(lg_op_create_log_stream, &svc_logs, "CreateLogStream", struct logs_ack,
+             logs_create_log_stream_cb, NONE, 0, logs_ack_free);
+TYPEDCALL_OP(lg_op_put_retention_policy, &svc_logs, "PutRetentionPolicy", struct logs_ack,
+             logs_put_retention_policy_cb, NONE, 0, logs_ack_free);
+TYPEDCALL_OP(lg_op_delete_log_group, &svc_logs, "DeleteLogGroup", struct logs_ack,
+             logs_delete_log_group_cb, NONE, 0, logs_ack_free);
+TYPEDCALL_OP(lg_op_describe_log_groups, &svc_logs, "DescribeLogGroups", struct logs_log_group_list,
+             logs_describe_log_groups_cb, JSON, logs_parse_describe_log_groups,
+             logs_log_group_list_free, LG_PAGED(struct logs_log_group_list));
+TYPEDCALL_OP(lg_op_describe_log_streams, &svc_logs, "DescribeLogStreams",
+             struct logs_log_stream_list, logs_describe_log_streams_cb, JSON,
+             logs_parse_describe_log_streams, logs_log_stream_list_free,
+             LG_PAGED(struct logs_log_stream_list));
+TYPEDCALL_OP(lg_op_filter_log_events, &svc_logs, "FilterLogEvents",
+             struct logs_filter_log_events_out, logs_filter_log_events_cb, JSON,
+             logs_parse_filter_log_events, logs_filter_log_events_out_free);
+TYPEDCALL_OP(lg_op_get_log_events, &svc_logs, "GetLogEvents", struct logs_get_log_events_out,
+             logs_get_log_events_cb, JSON, logs_parse_get_log_events, logs_get_log_events_out_free);
+TYPEDCALL_OP(lg_op_put_log_events, &svc_logs, "PutLogEvents", struct logs_put_log_events_out,
+             logs_put_log_events_cb, JSON, logs_parse_put_log_events, logs_put_log_events_out_free);
 
 struct aws_call *logs_create_log_group(struct aws_client *c,
                                        const struct logs_create_log_group_in *in,
                                        logs_create_log_group_cb cb, void *arg)
 {
-    return lg_start(c, &lg_op_create_log_group, logs_build_create_log_group(in), 0,
-                    (lg_generic_fn)cb, arg);
+    return typedcall_json(c, &lg_op_create_log_group, logs_build_create_log_group(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *logs_create_log_stream(struct aws_client *c,
                                         const struct logs_create_log_stream_in *in,
                                         logs_create_log_stream_cb cb, void *arg)
 {
-    return lg_start(c, &lg_op_create_log_stream, logs_build_create_log_stream(in), 0,
-                    (lg_generic_fn)cb, arg);
+    return typedcall_json(c, &lg_op_create_log_stream, logs_build_create_log_stream(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *logs_put_retention_policy(struct aws_client *c,
                                            const struct logs_put_retention_policy_in *in,
                                            logs_put_retention_policy_cb cb, void *arg)
 {
-    return lg_start(c, &lg_op_put_retention_policy, logs_build_put_retention_policy(in), 0,
-                    (lg_generic_fn)cb, arg);
+    return typedcall_json(c, &lg_op_put_retention_policy, logs_build_put_retention_policy(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *logs_delete_log_group(struct aws_client *c,
                                        const struct logs_delete_log_group_in *in,
                                        logs_delete_log_group_cb cb, void *arg)
 {
-    return lg_start(c, &lg_op_delete_log_group, logs_build_delete_log_group(in), 0,
-                    (lg_generic_fn)cb, arg);
+    return typedcall_json(c, &lg_op_delete_log_group, logs_build_delete_log_group(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *logs_describe_log_groups(struct aws_client *c,
                                           const struct logs_describe_log_groups_in *in,
                                           logs_describe_log_groups_cb cb, void *arg)
 {
-    return lg_start(c, &lg_op_describe_log_groups, logs_build_describe_log_groups(in),
-                    in->max_pages, (lg_generic_fn)cb, arg);
+    return typedcall_json(c, &lg_op_describe_log_groups, logs_build_describe_log_groups(in),
+                          in->max_pages, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *logs_describe_log_streams(struct aws_client *c,
                                            const struct logs_describe_log_streams_in *in,
                                            logs_describe_log_streams_cb cb, void *arg)
 {
-    return lg_start(c, &lg_op_describe_log_streams, logs_build_describe_log_streams(in),
-                    in->max_pages, (lg_generic_fn)cb, arg);
+    return typedcall_json(c, &lg_op_describe_log_streams, logs_build_describe_log_streams(in),
+                          in->max_pages, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *logs_filter_log_events(struct aws_client *c,
                                         const struct logs_filter_log_events_in *in,
                                         logs_filter_log_events_cb cb, void *arg)
 {
-    return lg_start(c, &lg_op_filter_log_events, logs_build_filter_log_events(in), 0,
-                    (lg_generic_fn)cb, arg);
+    return typedcall_json(c, &lg_op_filter_log_events, logs_build_filter_log_events(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *logs_get_log_events(struct aws_client *c, const struct logs_get_log_events_in *in,
                                      logs_get_log_events_cb cb, void *arg)
 {
-    return lg_start(c, &lg_op_get_log_events, logs_build_get_log_events(in), 0, (lg_generic_fn)cb,
-                    arg);
+    return typedcall_json(c, &lg_op_get_log_events, logs_build_get_log_events(in), 0,
+                          (typedcall_fn)cb, arg);
 }
 
 struct aws_call *logs_put_log_events(struct aws_client *c, const struct logs_put_log_events_in *in,
                                      logs_put_log_events_cb cb, void *arg)
 {
-    return lg_start(c, &lg_op_put_log_events, logs_build_put_log_events(in), 0, (lg_generic_fn)cb,
-                    arg);
+    return typedcall_json(c, &lg_op_put_log_events, logs_build_put_log_events(in), 0,
+                          (typedcall_fn)cb, arg);
 }
