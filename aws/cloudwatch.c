@@ -11,6 +11,7 @@
 
 #include "aws/mem.h"
 #include "aws/svc.h"
+#include "aws/typedcall.h"
 
 /* ================= builder ================= */
 
@@ -298,70 +299,17 @@ void cloudwatch_get_metric_data_merge(struct cloudwatch_get_metric_data_out *int
     snprintf(into->request_id, sizeof(into->request_id), "%s", page->request_id);
 }
 
-/* ================= call ================= */
+/* ================= call (aws/typedcall.h runs it) ================= */
 
-struct cw_call {
-    struct cw_call *prev, *next; /* cw_parked */
-    cloudwatch_get_metric_data_cb cb;
-    void *arg;
-};
-
-/* Calls in flight (see elasticache.c: a cancelled call's state stays here,
- * reachable, until aws_client offers a release notification). */
-static struct cw_call *cw_parked;
-
-static void cw_unpark(struct cw_call *k)
-{
-    if (k->prev)
-        k->prev->next = k->next;
-    else
-        cw_parked = k->next;
-    if (k->next)
-        k->next->prev = k->prev;
-}
-
-static void cw_done(struct aws_response *resp, void *arg)
-{
-    struct cw_call *k = arg;
-    cloudwatch_get_metric_data_cb cb = k->cb;
-    void *cb_arg = k->arg;
-    cw_unpark(k);
-    free(k);
-    if (resp->err.kind != AWS_ERR_NONE) {
-        cb(NULL, &resp->err, cb_arg);
-        return;
-    }
-    struct cloudwatch_get_metric_data_out *out = mem_xcalloc(1, sizeof(*out));
-    struct aws_error perr;
-    aws_error_init(&perr);
-    if (cloudwatch_parse_get_metric_data(resp->result, out, &perr) != 0) {
-        cloudwatch_get_metric_data_out_free(out);
-        perr.http_status = resp->http_status;
-        perr.attempts = resp->attempts;
-        snprintf(perr.request_id, sizeof(perr.request_id), "%s", resp->request_id);
-        cb(NULL, &perr, cb_arg);
-        aws_error_clear(&perr);
-        return;
-    }
-    snprintf(out->request_id, sizeof(out->request_id), "%s", resp->request_id);
-    cb(out, NULL, cb_arg);
-}
+/* One page per call: callers page by hand with next_token and merge. */
+TYPEDCALL_OP(cw_op_get_metric_data, &svc_cloudwatch, "GetMetricData",
+             struct cloudwatch_get_metric_data_out, cloudwatch_get_metric_data_cb, XML,
+             cloudwatch_parse_get_metric_data, cloudwatch_get_metric_data_out_free);
 
 struct aws_call *cloudwatch_get_metric_data(struct aws_client *c,
                                             const struct cloudwatch_get_metric_data_in *in,
                                             cloudwatch_get_metric_data_cb cb, void *arg)
 {
-    struct cw_call *k = mem_xcalloc(1, sizeof(*k));
-    k->cb = cb;
-    k->arg = arg;
-    k->next = cw_parked;
-    if (cw_parked)
-        cw_parked->prev = k;
-    cw_parked = k;
-    struct aws_request req = {
-        .svc = &svc_cloudwatch,
-        .op = "GetMetricData",
-        .query = cloudwatch_build_get_metric_data(in),
-    };
-    return aws_client_call(c, &req, cw_done, k);
+    return typedcall_query(c, &cw_op_get_metric_data, cloudwatch_build_get_metric_data(in), 0,
+                           (typedcall_fn)cb, arg);
 }
