@@ -57,6 +57,7 @@ struct console {
     creds_prompt_fn prompt;
     void *prompt_ctx;
     enum console_tls tls_mode;
+    enum rcluster_mode mode;
     char *cafile;
     bool insecure;
     char **connect_to;
@@ -413,8 +414,8 @@ static void console_start_cluster(struct console *c)
         snprintf(c->seed_name, sizeof(c->seed_name), "[%s]:%d", s->host, s->port);
     else
         snprintf(c->seed_name, sizeof(c->seed_name), "%s:%d", s->host, s->port);
-    enum rcluster_mode mode = RCLUSTER_AUTO;
-    if (d->cluster_known)
+    enum rcluster_mode mode = c->mode;
+    if (mode == RCLUSTER_AUTO && d->cluster_known)
         mode = d->cluster ? RCLUSTER_CLUSTER : RCLUSTER_STANDALONE;
     struct rsafety_policy pol = {
         .read_only = c->read_only,
@@ -659,6 +660,7 @@ struct console *console_open(const struct console_options *o)
     c->prompt = o->prompt;
     c->prompt_ctx = o->prompt_ctx;
     c->tls_mode = o->tls;
+    c->mode = o->mode;
     c->cafile = mem_xstrdup(o->cafile);
     c->insecure = o->insecure;
     if (o->n_connect_to) {

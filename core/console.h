@@ -94,7 +94,8 @@ struct console_options {
     void *prompt_ctx;
     /* connection */
     enum console_tls tls;
-    const char *cafile; /* NULL: $ELCUI_REDIS_CACERT, else the system store */
+    enum rcluster_mode mode; /* RCLUSTER_AUTO: as the group says, else ask the seed */
+    const char *cafile;      /* NULL: $ELCUI_REDIS_CACERT, else the system store */
     bool insecure;
     const char *const *connect_to; /* HOST:PORT:ADDR:PORT rules */
     size_t n_connect_to;
