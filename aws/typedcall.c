@@ -142,8 +142,11 @@ static struct typedcall *typedcall_new(const struct typedcall_op *op, int max_pa
 
 static void typedcall_free(struct typedcall *k)
 {
-    if (k->out)
+    if (k->out) {
         k->op->free_out(k->out);
+        if (k->op->borrowed)
+            free(k->out);
+    }
     query_params_free(k->query);
     if (k->json && k->op->wipe_in)
         typedcall_wipe_json_member(k->json, k->op->wipe_in);

@@ -63,7 +63,9 @@ struct typedcall_op {
      * NULL: nothing to read (ack operations). */
     int (*parse_xml)(const xmlNode *result, void *out, struct aws_error *err);
     int (*parse_json)(const json_t *obj, void *out, struct aws_error *err);
-    void (*free_out)(void *out); /* everything, the struct included */
+    /* Releases what out holds and out itself; for borrowed outputs only
+     * what it holds (the runner frees the block). */
+    void (*free_out)(void *out);
     void (*deliver)(typedcall_fn cb, void *out, const struct aws_error *err, void *arg);
     enum typedcall_paging paging;
     /* TYPEDCALL_JSON_TOKEN: request member for the token, response member
@@ -76,7 +78,7 @@ struct typedcall_op {
      * (moto answers some with "null", which botocore tolerates). */
     bool ack;
     /* The callback borrows out (valid during the call only): the runner
-     * frees it when the callback returns (STS). */
+     * clears and frees it when the callback returns (STS). */
     bool borrowed;
     bool no_request_id;    /* the output has no leading char request_id[96] (STS) */
     bool unsigned_request; /* sent without a signature (AssumeRoleWithWebIdentity) */
@@ -148,8 +150,8 @@ size_t typedcall_live(void);
 #define TYPEDCALL_SLOT_JSON_PLAIN(sym) .parse_json = sym##_parse
 #define TYPEDCALL_SLOT_NONE(sym) .ack = true
 
-#define TYPEDCALL_OP(sym, svc_, opname, type, cbtype, form, parsefn, freefn, ...)                  \
-    _Static_assert(offsetof(type, request_id) == 0, "request_id first");                           \
+/* The adapters alone (for descriptors written out by hand). */
+#define TYPEDCALL_GLUE(sym, type, cbtype, form, parsefn, freefn)                                   \
     TYPEDCALL_PARSE_##form(sym, type, parsefn) static void sym##_free(void *o)                     \
     {                                                                                              \
         freefn((type *)o);                                                                         \
@@ -157,17 +159,19 @@ size_t typedcall_live(void);
     static void sym##_deliver(typedcall_fn cb, void *o, const struct aws_error *e, void *a)        \
     {                                                                                              \
         ((cbtype)cb)((type *)o, e, a);                                                             \
-    }                                                                                              \
-    static const struct typedcall_op sym = {.svc = (svc_),                                         \
-                                            .name = (opname),                                      \
-                                            .out_size = sizeof(type),                              \
-                                            .free_out = sym##_free,                                \
-                                            .deliver = sym##_deliver,                              \
-                                            TYPEDCALL_SLOT_##form(sym),                            \
+    }
+/* The descriptor members TYPEDCALL_GLUE's adapters fill. */
+#define TYPEDCALL_FIELDS(sym, svc_, opname, type, form)                                            \
+    .svc = (svc_), .name = (opname), .out_size = sizeof(type), .free_out = sym##_free,             \
+    .deliver = sym##_deliver, TYPEDCALL_SLOT_##form(sym)
+
+#define TYPEDCALL_OP(sym, svc_, opname, type, cbtype, form, parsefn, freefn, ...)                  \
+    _Static_assert(offsetof(type, request_id) == 0, "request_id first");                           \
+    TYPEDCALL_GLUE(sym, type, cbtype, form, parsefn, freefn)                                       \
+    static const struct typedcall_op sym = {TYPEDCALL_FIELDS(sym, svc_, opname, type, form),       \
                                             __VA_ARGS__}
 
 /* Paging initializers for TYPEDCALL_OP's trailing arguments. */
-#define TYPEDCALL_PAGED(kind, type, member)                                                        \
-    .paging = (kind), .token_offset = offsetof(type, member)
+#define TYPEDCALL_PAGED(kind, type, member) .paging = (kind), .token_offset = offsetof(type, member)
 
 #endif
