@@ -8,6 +8,7 @@
 #include "aws/mem.h"
 #include "aws/query.h"
 #include "aws/svc.h"
+#include "aws/typedcall.h"
 
 /* ---- request builders ---- */
 
@@ -173,127 +174,51 @@ int sts_parse_web_identity(const xmlNode *result, struct sts_web_identity_out *o
     return 0;
 }
 
-/* ---- typed calls ---- */
+/* ---- typed calls (aws/typedcall.h runs them) ----
+ *
+ * STS outputs are lent to the callback (valid during the call only) and
+ * carry no request id; their _free functions clear without freeing. */
 
-enum sts_op {
-    STS_GET_CALLER_IDENTITY,
-    STS_ASSUME_ROLE,
-    STS_WEB_IDENTITY,
+TYPEDCALL_GLUE(sts_op_identity, struct sts_caller_identity, sts_get_caller_identity_cb, XML,
+               sts_parse_caller_identity, sts_caller_identity_free)
+static const struct typedcall_op sts_op_identity = {
+    TYPEDCALL_FIELDS(sts_op_identity, &svc_sts, "GetCallerIdentity", struct sts_caller_identity,
+                     XML),
+    .borrowed = true,
+    .no_request_id = true,
 };
 
-struct sts_ctx {
-    enum sts_op op;
-    union {
-        sts_get_caller_identity_cb identity;
-        sts_assume_role_cb role;
-        sts_web_identity_cb webid;
-    } cb;
-    void *arg;
+TYPEDCALL_GLUE(sts_op_role, struct sts_assume_role_out, sts_assume_role_cb, XML,
+               sts_parse_assume_role, sts_assume_role_out_free)
+static const struct typedcall_op sts_op_role = {
+    TYPEDCALL_FIELDS(sts_op_role, &svc_sts, "AssumeRole", struct sts_assume_role_out, XML),
+    .borrowed = true,
+    .no_request_id = true,
 };
 
-static void sts_deliver_error(struct sts_ctx *x, const struct aws_error *err)
-{
-    switch (x->op) {
-    case STS_GET_CALLER_IDENTITY:
-        x->cb.identity(NULL, err, x->arg);
-        break;
-    case STS_ASSUME_ROLE:
-        x->cb.role(NULL, err, x->arg);
-        break;
-    case STS_WEB_IDENTITY:
-        x->cb.webid(NULL, err, x->arg);
-        break;
-    }
-}
-
-static void sts_done(struct aws_response *resp, void *arg)
-{
-    struct sts_ctx *x = arg;
-    struct aws_error e;
-    aws_error_init(&e);
-    if (resp->err.kind != AWS_ERR_NONE) {
-        sts_deliver_error(x, &resp->err);
-        free(x);
-        return;
-    }
-    int rc = -1;
-    switch (x->op) {
-    case STS_GET_CALLER_IDENTITY: {
-        struct sts_caller_identity out;
-        rc = sts_parse_caller_identity(resp->result, &out, &e);
-        if (rc == 0)
-            x->cb.identity(&out, NULL, x->arg);
-        sts_caller_identity_free(&out);
-        break;
-    }
-    case STS_ASSUME_ROLE: {
-        struct sts_assume_role_out out;
-        rc = sts_parse_assume_role(resp->result, &out, &e);
-        if (rc == 0)
-            x->cb.role(&out, NULL, x->arg);
-        sts_assume_role_out_free(&out);
-        break;
-    }
-    case STS_WEB_IDENTITY: {
-        struct sts_web_identity_out out;
-        rc = sts_parse_web_identity(resp->result, &out, &e);
-        if (rc == 0)
-            x->cb.webid(&out, NULL, x->arg);
-        sts_web_identity_out_free(&out);
-        break;
-    }
-    }
-    if (rc != 0) {
-        e.http_status = resp->http_status;
-        e.attempts = resp->attempts;
-        snprintf(e.request_id, sizeof(e.request_id), "%s", resp->request_id);
-        sts_deliver_error(x, &e);
-    }
-    aws_error_clear(&e);
-    free(x);
-}
-
-static struct aws_call *sts_start(struct aws_client *c, struct sts_ctx *x, const char *op,
-                                  struct query_params *q, bool unsigned_request)
-{
-    struct aws_request req;
-    memset(&req, 0, sizeof(req));
-    req.svc = &svc_sts;
-    req.op = op;
-    req.query = q;
-    req.unsigned_request = unsigned_request;
-    return aws_client_call(c, &req, sts_done, x);
-}
-
-static struct sts_ctx *sts_ctx_new(enum sts_op op, void *arg)
-{
-    struct sts_ctx *x = mem_xcalloc(1, sizeof(*x));
-    x->op = op;
-    x->arg = arg;
-    return x;
-}
-
+TYPEDCALL_GLUE(sts_op_webid, struct sts_web_identity_out, sts_web_identity_cb, XML,
+               sts_parse_web_identity, sts_web_identity_out_free)
+static const struct typedcall_op sts_op_webid = {
+    TYPEDCALL_FIELDS(sts_op_webid, &svc_sts, "AssumeRoleWithWebIdentity",
+                     struct sts_web_identity_out, XML),
+    .borrowed = true, .no_request_id = true, .unsigned_request = true, /* the token is the proof */
+};
 struct aws_call *sts_get_caller_identity(struct aws_client *c, sts_get_caller_identity_cb cb,
                                          void *arg)
 {
-    struct sts_ctx *x = sts_ctx_new(STS_GET_CALLER_IDENTITY, arg);
-    x->cb.identity = cb;
-    return sts_start(c, x, "GetCallerIdentity", sts_get_caller_identity_params(), false);
+    return typedcall_query(c, &sts_op_identity, sts_get_caller_identity_params(), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *sts_assume_role(struct aws_client *c, const struct sts_assume_role_in *in,
                                  sts_assume_role_cb cb, void *arg)
 {
-    struct sts_ctx *x = sts_ctx_new(STS_ASSUME_ROLE, arg);
-    x->cb.role = cb;
-    return sts_start(c, x, "AssumeRole", sts_assume_role_params(in), false);
+    return typedcall_query(c, &sts_op_role, sts_assume_role_params(in), 0, (typedcall_fn)cb, arg);
 }
 
 struct aws_call *sts_assume_role_with_web_identity(struct aws_client *c,
                                                    const struct sts_web_identity_in *in,
                                                    sts_web_identity_cb cb, void *arg)
 {
-    struct sts_ctx *x = sts_ctx_new(STS_WEB_IDENTITY, arg);
-    x->cb.webid = cb;
-    return sts_start(c, x, "AssumeRoleWithWebIdentity", sts_web_identity_params(in), true);
+    return typedcall_query(c, &sts_op_webid, sts_web_identity_params(in), 0, (typedcall_fn)cb, arg);
 }
