@@ -1,4 +1,4 @@
-/* pricing.c - Price List GetProducts: builder, parser, paging runner. */
+/* pricing.c - Price List GetProducts: builder, parser, call (run by typedcall). */
 #include "aws/pricing.h"
 
 #include <math.h>
@@ -11,6 +11,7 @@
 #include "aws/awsjson.h"
 #include "aws/mem.h"
 #include "aws/svc.h"
+#include "aws/typedcall.h"
 
 /* ---- request ---- */
 
@@ -222,124 +223,17 @@ int pricing_hourly_usd(const struct pricing_product_list *l, const char *instanc
     return 0;
 }
 
-/* ---- the runner ---- */
+/* ---- the call (aws/typedcall.h runs it) ---- */
 
-struct pricing_ctx {
-    struct pricing_ctx *prev, *next; /* pricing_parked */
-    struct aws_call *call;
-    json_t *req;
-    pricing_get_products_cb cb;
-    void *arg;
-    struct pricing_product_list *out;
-    int pages, max_pages;
-    char *last_token;
-};
-
-/* Every call in flight. aws_call_cancel() ends a call without a word to
- * its callback, so a cancelled call's state cannot be freed here: it stays
- * on this list (reachable, bounded by the number of cancellations) until
- * aws_client offers a release notification (as in elasticache.c). */
-static struct pricing_ctx *pricing_parked;
-
-static void pricing_park(struct pricing_ctx *x)
-{
-    x->next = pricing_parked;
-    if (pricing_parked)
-        pricing_parked->prev = x;
-    pricing_parked = x;
-}
-
-static void pricing_unpark(struct pricing_ctx *x)
-{
-    if (x->prev)
-        x->prev->next = x->next;
-    else
-        pricing_parked = x->next;
-    if (x->next)
-        x->next->prev = x->prev;
-}
-
-static void pricing_ctx_free(struct pricing_ctx *x)
-{
-    pricing_unpark(x);
-    json_decref(x->req);
-    free(x->last_token);
-    free(x);
-}
-
-static void pricing_fail(struct pricing_ctx *x, const struct aws_error *err)
-{
-    pricing_product_list_free(x->out);
-    x->cb(NULL, err, x->arg);
-    pricing_ctx_free(x);
-}
-
-static void pricing_fail_parse(struct pricing_ctx *x, const struct aws_response *resp,
-                               const char *why)
-{
-    struct aws_error e;
-    aws_error_init(&e);
-    aws_error_set(&e, AWS_ERR_PARSE, "MalformedResponse", "GetProducts response %s", why);
-    e.http_status = resp->http_status;
-    e.attempts = resp->attempts;
-    snprintf(e.request_id, sizeof(e.request_id), "%s", resp->request_id);
-    snprintf(e.service, sizeof(e.service), "%s", svc_pricing.name);
-    snprintf(e.operation, sizeof(e.operation), "GetProducts");
-    pricing_fail(x, &e);
-    aws_error_clear(&e);
-}
-
-static void pricing_on_response(struct aws_response *resp, void *arg)
-{
-    struct pricing_ctx *x = arg;
-    if (resp->err.kind != AWS_ERR_NONE) {
-        pricing_fail(x, &resp->err);
-        return;
-    }
-    snprintf(x->out->request_id, sizeof(x->out->request_id), "%s", resp->request_id);
-    if (pricing_parse_products(resp->json, x->out) != 0) {
-        pricing_fail_parse(x, resp, "has a PriceList that is not a list");
-        return;
-    }
-    const char *tok = awsjson_str(resp->json, "NextToken");
-    x->pages++;
-    if (tok && *tok) {
-        if (x->last_token && strcmp(tok, x->last_token) == 0) {
-            pricing_fail_parse(x, resp, "repeated the same NextToken (pagination loop)");
-            return;
-        }
-        free(x->last_token);
-        x->last_token = mem_xstrdup(tok);
-        if ((x->max_pages <= 0 || x->pages < x->max_pages) && x->pages < PRICING_PAGE_LIMIT) {
-            json_t *p = json_deep_copy(x->req);
-            json_object_set_new(p, "NextToken", json_string(tok));
-            struct aws_request req = {.svc = &svc_pricing, .op = "GetProducts", .json = p};
-            aws_call_next(x->call, &req);
-            return;
-        }
-        x->out->next_token = mem_xstrdup(tok);
-    }
-    x->cb(x->out, NULL, x->arg);
-    pricing_ctx_free(x);
-}
+TYPEDCALL_OP(pricing_op_get_products, &svc_pricing, "GetProducts", struct pricing_product_list,
+             pricing_get_products_cb, JSON_PLAIN, pricing_parse_products, pricing_product_list_free,
+             TYPEDCALL_PAGED(TYPEDCALL_JSON_TOKEN, struct pricing_product_list, next_token),
+             .token_in = "NextToken", .token_out = "NextToken", .page_limit = PRICING_PAGE_LIMIT);
 
 struct aws_call *pricing_get_products(struct aws_client *c,
                                       const struct pricing_get_products_in *in,
                                       pricing_get_products_cb cb, void *arg)
 {
-    struct pricing_ctx *x = mem_xcalloc(1, sizeof(*x));
-    x->cb = cb;
-    x->arg = arg;
-    x->out = mem_xcalloc(1, sizeof(*x->out));
-    x->max_pages = in ? in->max_pages : 0;
-    x->req = pricing_build_get_products(in);
-    struct aws_request r = {.svc = &svc_pricing, .op = "GetProducts", .json = json_incref(x->req)};
-    pricing_park(x);
-    x->call = aws_client_call(c, &r, pricing_on_response, x);
-    if (!x->call) {
-        pricing_product_list_free(x->out);
-        pricing_ctx_free(x);
-        return NULL;
-    }
-    return x->call;
+    return typedcall_json(c, &pricing_op_get_products, pricing_build_get_products(in),
+                          in ? in->max_pages : 0, (typedcall_fn)cb, arg);
 }
