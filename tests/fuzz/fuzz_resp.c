@@ -1,0 +1,140 @@
+/* fuzz_resp.c - RESP replies: hiredis's reader fed in uneven chunks (as
+ * TCP delivers them), then the same bytes through elcui's own connection
+ * (rconn: its reader configuration, reply-size cap and command queue) over
+ * a real socket to a scripted node, and COMMAND INFO entries through
+ * rcmd_parse and the key-position rules (rcmd_keys).
+ * Input: reply bytes; with FUZZ_SEP, one part per request (fuzz_redis.h). */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/loop.h"
+#include "core/rcmd.h"
+#include "core/rconn.h"
+#include "tests/fuzz/fuzz_redis.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void each_info(const struct rcmd_info *info, void *arg)
+{
+    (void)arg;
+    int idx[16];
+    (void)rcmd_keys(info, 6, idx, 16);
+}
+
+static void walk(const redisReply *r, int depth)
+{
+    if (!r || depth > 8)
+        return;
+    if (r->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i < r->elements && i < 256; i++) {
+            (void)rcmd_parse(r->element[i], each_info, NULL);
+            walk(r->element[i], depth + 1);
+        }
+    }
+}
+
+/* hiredis allocates an array's element vector up front (8 bytes times the
+ * announced count): like rconn, refuse counts no reply of ours needs. */
+#define FZ_MAX_ELEMENTS (1u << 20)
+static redisReplyObjectFunctions fz_fns;
+static void *(*fz_default_array)(const redisReadTask *, int);
+
+static void *fz_create_array(const redisReadTask *task, int elements)
+{
+    if (elements > (int)FZ_MAX_ELEMENTS)
+        return NULL;
+    return fz_default_array(task, elements);
+}
+
+static void direct(const uint8_t *data, size_t size)
+{
+    if (!fz_default_array) {
+        redisReader *tmp = redisReaderCreate();
+        fz_fns = *tmp->fn;
+        redisReaderFree(tmp);
+        fz_default_array = fz_fns.createArray;
+        fz_fns.createArray = fz_create_array;
+    }
+    redisReader *rd = redisReaderCreateWithFunctions(&fz_fns);
+    size_t off = 0;
+    unsigned step = 1 + (size % 7);
+    while (off < size) {
+        size_t n = size - off < step ? size - off : step;
+        if (redisReaderFeed(rd, (const char *)data + off, n) != REDIS_OK)
+            break;
+        off += n;
+        step = step * 3 + 1;
+        void *reply = NULL;
+        int rc;
+        while ((rc = redisReaderGetReply(rd, &reply)) == REDIS_OK && reply) {
+            walk(reply, 0);
+            freeReplyObject(reply);
+            reply = NULL;
+        }
+        if (rc != REDIS_OK)
+            break;
+    }
+    redisReaderFree(rd);
+}
+
+struct fz {
+    int pending;
+    bool done;
+};
+
+static void got(struct rconn *c, struct rconn_result *res, void *arg)
+{
+    struct fz *f = arg;
+    (void)c;
+    if (res->reply) {
+        walk(res->reply, 0);
+        (void)rcmd_parse(res->reply, each_info, NULL);
+    }
+    if (--f->pending == 0)
+        f->done = true;
+}
+
+static void over_socket(const uint8_t *data, size_t size)
+{
+    struct loop *l = loop_new();
+    struct fzr srv;
+    if (fzr_start(&srv, l, data, size) != 0)
+        abort();
+    struct rconn_options o = {
+        .host = "127.0.0.1",
+        .port = srv.port,
+        .connect_timeout_ms = 200,
+        .command_timeout_ms = 200,
+        .max_reply_bytes = 1 << 20,
+    };
+    struct rconn *c = rconn_open(l, &o);
+    struct fz f = {0};
+    static const char *const cmds[][3] = {
+        {"COMMAND", "INFO", "GET"},
+        {"GET", "k", NULL},
+        {"CLUSTER", "SHARDS", NULL},
+    };
+    for (size_t i = 0; c && i < 3; i++) {
+        int argc = cmds[i][2] ? 3 : 2;
+        if (rconn_command_argv(c, argc, cmds[i], NULL, 0, got, &f) == 0)
+            f.pending++;
+    }
+    if (f.pending)
+        (void)loop_run_until(l, &f.done, loop_now_ms(l) + 5000);
+    if (c)
+        rconn_close(c);
+    bool never = false;
+    (void)loop_run_until(l, &never, loop_now_ms(l) + 1);
+    fzr_stop(&srv);
+    loop_free(l);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    direct(data, size);
+    over_socket(data, size);
+    return 0;
+}
