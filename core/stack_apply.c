@@ -158,9 +158,30 @@ static void fail_node(struct stack_apply *a, size_t i, const char *op, const str
     kick(a);
 }
 
+/* Resources whose create answer carries no id are named by what
+ * identifies them (log groups and parameters by name, key policies by
+ * their key). */
+static void name_ids(struct stack_plan *p, struct stack_resource *r)
+{
+    if (r->id || p->mode == STACK_PLAN_DESTROY)
+        return;
+    if (r->kind == STACK_KIND_LOG_GROUP || r->kind == STACK_KIND_SSM_PARAMETER) {
+        r->id = mem_xstrdup(r->name);
+    } else if (r->kind == STACK_KIND_KEY_POLICY) {
+        const struct stack_resource *k =
+            stack_plan_find(p, r->priv->secret_key ? "kms.secret" : "kms.rest");
+        if (k && k->id) {
+            r->id = mem_xstrdup(k->id);
+            free(r->arn);
+            r->arn = k->arn ? mem_xstrdup(k->arn) : NULL;
+        }
+    }
+}
+
 static void done_node(struct stack_apply *a, size_t i)
 {
     struct stack_resource *r = &a->p->res[i];
+    name_ids(a->p, r);
     crash_hook(a, r, NULL);
     stack_plan_describe_calls(a->p, i);
     journal(a, a->p->mode == STACK_PLAN_DESTROY ? "destroying" : "applying");

@@ -1,0 +1,645 @@
+/* test_stack_plan.c - the resource graph, plan and apply engines through
+ * their C API.
+ *
+ * Against the sandbox (tests/sandbox/run, moto with SigV4 checked): the
+ * plan of the seed's spec (24 resources, dependencies that encode the order
+ * hazards, the exact parameters with the token masked, text and JSON), an
+ * apply on the loop with its progress events, a no-op re-plan, a destroy
+ * plan and apply, cancelling a discovery and an apply in flight.
+ *
+ * Against a scripted server (what no emulator does on cue): CreateLogGroup
+ * retried while the key policy propagates, a throttled single-attempt
+ * create retried once, a 5xx on a create never retried, a wait that polls
+ * with back-off and reports each status once, a delete retried while its
+ * dependants go, a plan with a conflict refused.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/awsjson.h"
+#include "aws/mem.h"
+#include "core/stack_apply.h"
+#include "core/stack_ops.h"
+#include "core/stack_plan.h"
+#include "core/stack_spec.h"
+#include "wire_harness.h"
+#include "typed_e2e.h"
+
+/* ---- helpers ---- */
+
+struct plan_res {
+    bool done;
+    struct stack_plan *plan;
+    struct aws_error err;
+};
+
+static void plan_cb(struct stack_plan *plan, const struct aws_error *err, void *arg)
+{
+    struct plan_res *r = arg;
+    r->done = true;
+    r->plan = plan;
+    if (err)
+        aws_error_copy(&r->err, err);
+}
+
+static struct stack_plan *plan_of(struct e2e *x, const struct stack_spec *s,
+                                  enum stack_plan_mode mode, const char *journal_dir)
+{
+    struct plan_res r;
+    memset(&r, 0, sizeof(r));
+    aws_error_init(&r.err);
+    struct stack_plan_options o = {mode, journal_dir};
+    struct stack_plan_req *q = stack_plan_start(x->c, s, &o, plan_cb, &r);
+    assert_non_null(q);
+    assert_false(r.done); /* never synchronously */
+    e2e_wait(x, &r.done, "the plan");
+    if (!r.plan)
+        fail_msg("plan failed: %s: %s", r.err.code, r.err.message ? r.err.message : "");
+    aws_error_clear(&r.err);
+    return r.plan;
+}
+
+struct events {
+    bool done;
+    struct stack_apply_result res;
+    int n_state, n_retry, n_waiting, n_failed;
+    char log[16384];
+    size_t len;
+    uint64_t last_delay;
+    char first_err[512];
+};
+
+static void ev_state(const struct stack_event *ev, void *arg)
+{
+    struct events *e = arg;
+    e->n_state++;
+    if (ev->state == STACK_STATE_WAITING)
+        e->n_waiting++;
+    if (ev->state == STACK_STATE_FAILED) {
+        e->n_failed++;
+        if (ev->err && !e->first_err[0])
+            snprintf(e->first_err, sizeof(e->first_err), "%s: %s", ev->err->code,
+                     ev->err->message ? ev->err->message : "");
+    }
+    if (e->len < sizeof(e->log) - 200)
+        e->len +=
+            (size_t)snprintf(e->log + e->len, sizeof(e->log) - e->len, "%s %s %s %s\n",
+                             ev->res->key, stack_apply_state_name(ev->state),
+                             ev->operation ? ev->operation : "-", ev->detail ? ev->detail : "-");
+}
+
+static void ev_retry(const struct stack_event *ev, uint64_t delay_ms, void *arg)
+{
+    struct events *e = arg;
+    (void)ev;
+    e->n_retry++;
+    e->last_delay = delay_ms;
+}
+
+static void ev_done(const struct stack_apply_result *res, void *arg)
+{
+    struct events *e = arg;
+    e->done = true;
+    e->res = *res;
+    e->res.first_error = NULL;
+    e->res.first_failed = NULL;
+}
+
+static struct aws_client *once_client(struct e2e *x)
+{
+    struct aws_error err;
+    aws_error_init(&err);
+    struct aws_client_options ao = {
+        .reactor = loop_reactor(x->l),
+        .http = x->http,
+        .creds = x->creds,
+        .store = x->store,
+        .profile = "default",
+        .region = x->region,
+        .endpoint_url = x->endpoint,
+        .max_attempts = 1,
+        .backoff_unit_ms = 1,
+    };
+    struct aws_client *c = aws_client_new(&ao, &err);
+    assert_non_null(c);
+    return c;
+}
+
+static void run_apply(struct e2e *x, struct aws_client *once, struct stack_plan *p,
+                      struct events *e)
+{
+    memset(e, 0, sizeof(*e));
+    struct stack_apply_options o = {
+        .loop = x->l,
+        .client = x->c,
+        .once = once,
+        .journal_dir = "",
+        .poll_first_ms = 20,
+        .poll_max_ms = 80,
+        .backoff_first_ms = 10,
+        .retry_window_ms = 5000,
+    };
+    struct stack_apply_callbacks cb = {ev_state, ev_retry, ev_done, e};
+    char msg[256];
+    struct stack_apply *a = stack_apply_start(p, &o, &cb, msg, sizeof(msg));
+    if (!a)
+        fail_msg("apply refused: %s", msg);
+    assert_false(e->done);
+    uint64_t deadline = loop_now_ms(x->l) + 60000;
+    if (!loop_run_until(x->l, &e->done, deadline))
+        fail_msg("apply did not finish:\n%s", e->log);
+    stack_apply_free(a);
+}
+
+static void seed_spec(struct stack_spec *s, const char *name)
+{
+    char err[256];
+    stack_spec_init(s);
+    assert_int_equal(stack_spec_set_name(s, name, err, sizeof(err)), 0);
+}
+
+static size_t idx(const struct stack_plan *p, const char *key)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->res[i].key, key) == 0)
+            return i;
+    fail_msg("no resource %s", key);
+    return 0;
+}
+
+static bool needs(const struct stack_plan *p, const char *a, const char *b)
+{
+    const struct stack_resource *r = &p->res[idx(p, a)];
+    for (size_t k = 0; k < r->n_deps; k++)
+        if (strcmp(p->res[r->deps[k]].key, b) == 0)
+            return true;
+    return false;
+}
+
+/* ---- against the sandbox ---- */
+
+static struct e2e sandbox;
+
+static int sandbox_up(void **state)
+{
+    (void)state;
+    e2e_sandbox_start(&sandbox);
+    return 0;
+}
+
+static int sandbox_down(void **state)
+{
+    (void)state;
+    e2e_stop(&sandbox);
+    return 0;
+}
+
+static void test_plan_of_the_seed(void **state)
+{
+    (void)state;
+    struct stack_spec s;
+    seed_spec(&s, "plan-a");
+    struct stack_plan *p = plan_of(&sandbox, &s, STACK_PLAN_APPLY, "");
+    assert_int_equal(p->n, 24);
+    assert_int_equal(p->n_create, 24);
+    assert_int_equal(p->n_conflict, 0);
+    assert_false(stack_plan_is_noop(p));
+    assert_non_null(p->account);
+    assert_string_equal(p->spec.region, sandbox.region);
+    assert_true(p->n_zones >= 3);
+    assert_true(p->requests > 5);
+    /* the order hazards, as edges of the graph */
+    assert_true(needs(p, "kms.rest.policy", "kms.rest"));
+    assert_true(needs(p, "log-group.slow", "kms.rest.policy"));
+    assert_true(needs(p, "log-group.engine", "kms.rest.policy"));
+    assert_true(needs(p, "secret", "kms.secret.policy"));
+    assert_true(needs(p, "replication-group", "secret"));
+    assert_true(needs(p, "replication-group", "log-group.slow"));
+    assert_true(needs(p, "replication-group", "subnet-group"));
+    assert_true(needs(p, "ssm.endpoint", "replication-group"));
+    assert_true(needs(p, "iam.ssm-read", "ssm.port"));
+    assert_true(needs(p, "iam.secret-read", "replication-group"));
+    assert_false(needs(p, "kms.rest", "vpc")); /* independent: runs concurrently */
+    /* every call described, secrets masked, placeholders for what is new */
+    const struct stack_resource *rg = stack_plan_find(p, "replication-group");
+    assert_int_equal(rg->kind, STACK_KIND_REPLICATION_GROUP);
+    assert_int_equal(rg->step, 9);
+    assert_int_equal(rg->n_calls, 2);
+    assert_string_equal(rg->calls[0].operation, "CreateReplicationGroup");
+    assert_string_equal(json_string_value(json_object_get(rg->calls[0].params, "AuthToken")),
+                        "****");
+    assert_non_null(strstr(rg->calls[0].text, "AuthToken=****"));
+    assert_non_null(strstr(rg->calls[0].text, "KmsKeyId=<kms.rest.id>"));
+    assert_non_null(strstr(rg->calls[0].text, "MultiAZEnabled=true"));
+    const struct stack_resource *sec = stack_plan_find(p, "secret");
+    assert_non_null(strstr(sec->calls[0].text, "\"SecretString\":\"****\""));
+    const struct stack_resource *sn = stack_plan_find(p, "subnet.private.2");
+    assert_string_equal(sn->cidr, "10.20.32.32/27");
+    assert_string_equal(sn->zone, p->zones[1]);
+    char *text = stack_plan_format(p, true);
+    assert_non_null(strstr(text, "24 to create"));
+    assert_non_null(strstr(text, "-> KMS PutKeyPolicy"));
+    free(text);
+    json_t *j = stack_plan_to_json(p);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "summary"), "create")),
+                     24);
+    assert_int_equal(json_array_size(json_object_get(j, "resources")), 24);
+    json_decref(j);
+    assert_string_equal(stack_plan_action_name(STACK_ACT_CONFLICT), "conflict");
+    assert_string_equal(stack_plan_kind_name(STACK_KIND_VPC), "AWS::EC2::VPC");
+    stack_plan_free(p);
+    /* features off leave their resources out of the graph */
+    char err[256];
+    assert_int_equal(stack_spec_set(&s, "ssm", "parameters", "no", err, sizeof(err)), 0);
+    assert_int_equal(stack_spec_set(&s, "iam", "ssm_read_policy", "no", err, sizeof(err)), 0);
+    assert_int_equal(stack_spec_set(&s, "logs", "engine_log", "no", err, sizeof(err)), 0);
+    p = plan_of(&sandbox, &s, STACK_PLAN_APPLY, "");
+    assert_int_equal(p->n, 20);
+    assert_null(stack_plan_find(p, "ssm.port"));
+    assert_null(stack_plan_find(p, "log-group.engine"));
+    stack_plan_free(p);
+    stack_spec_free(&s);
+}
+
+static void test_apply_noop_destroy(void **state)
+{
+    (void)state;
+    struct stack_spec s;
+    seed_spec(&s, "plan-b");
+    struct aws_client *once = once_client(&sandbox);
+    struct stack_plan *p = plan_of(&sandbox, &s, STACK_PLAN_APPLY, "");
+    /* groups take a second to become available: the apply waits */
+    assert_int_equal(e2e_control(&sandbox, "/_sandbox/config", "{\"create_delay\": 1}"), 200);
+    struct events e;
+    run_apply(&sandbox, once, p, &e);
+    assert_int_equal(e2e_control(&sandbox, "/_sandbox/config", "{\"create_delay\": 0}"), 200);
+    if (!e.res.ok)
+        fail_msg("apply failed: %s\n%s", e.first_err, e.log);
+    assert_int_equal(e.res.done, 24);
+    assert_true(e.n_waiting >= 1);
+    for (size_t i = 0; i < p->n; i++)
+        assert_non_null(p->res[i].id);
+    const struct stack_resource *rg = stack_plan_find(p, "replication-group");
+    assert_string_equal(rg->status, "available");
+    assert_non_null(rg->endpoint);
+    assert_int_equal(rg->port, 6379);
+    /* the calls are described again with the real ids */
+    const struct stack_resource *sn = stack_plan_find(p, "subnet.private.1");
+    const struct stack_resource *vpc = stack_plan_find(p, "vpc");
+    assert_non_null(strstr(sn->calls[0].text, vpc->id));
+    stack_plan_free(p);
+
+    p = plan_of(&sandbox, &s, STACK_PLAN_APPLY, "");
+    assert_true(stack_plan_is_noop(p));
+    assert_int_equal(p->n_keep, 24);
+    stack_plan_free(p);
+
+    p = plan_of(&sandbox, &s, STACK_PLAN_DESTROY, "");
+    assert_int_equal(p->mode, STACK_PLAN_DESTROY);
+    assert_int_equal(p->n_delete, 21);
+    assert_int_equal(p->n_skip, 3); /* default-sg and the two key policies go with others */
+    /* backwards: the VPC after its subnets, keys after what they encrypt */
+    assert_true(needs(p, "vpc", "subnet.private.1"));
+    assert_true(needs(p, "kms.rest", "iam.ssm-read"));
+    assert_true(needs(p, "kms.rest.policy", "log-group.slow"));
+    assert_true(needs(p, "secret", "replication-group"));
+    const struct stack_resource *key = stack_plan_find(p, "kms.rest");
+    assert_string_equal(key->calls[0].operation, "DeleteAlias");
+    assert_string_equal(key->calls[1].operation, "ScheduleKeyDeletion");
+    assert_int_equal(
+        json_integer_value(json_object_get(key->calls[1].params, "PendingWindowInDays")), 7);
+    const struct stack_resource *secret = stack_plan_find(p, "secret");
+    assert_true(
+        json_is_true(json_object_get(secret->calls[0].params, "ForceDeleteWithoutRecovery")));
+    run_apply(&sandbox, once, p, &e);
+    if (!e.res.ok)
+        fail_msg("destroy failed: %s\n%s", e.first_err, e.log);
+    assert_int_equal(e.res.done, 21);
+    assert_string_equal(stack_plan_find(p, "kms.secret")->status, "PendingDeletion");
+    stack_plan_free(p);
+
+    p = plan_of(&sandbox, &s, STACK_PLAN_DESTROY, "");
+    assert_true(stack_plan_is_noop(p));
+    assert_int_equal(p->n_delete, 0);
+    stack_plan_free(p);
+    aws_client_free(once);
+    stack_spec_free(&s);
+}
+
+static void test_cancel_in_flight(void **state)
+{
+    (void)state;
+    struct stack_spec s;
+    seed_spec(&s, "plan-c");
+    struct plan_res r;
+    memset(&r, 0, sizeof(r));
+    struct stack_plan_options o = {STACK_PLAN_APPLY, ""};
+    struct stack_plan_req *q = stack_plan_start(sandbox.c, &s, &o, plan_cb, &r);
+    e2e_idle(&sandbox, 5); /* some answers in, some not */
+    stack_plan_cancel(q);
+    e2e_idle(&sandbox, 300);
+    assert_false(r.done);
+    /* an apply stopped in the middle: no callback afterwards */
+    struct stack_plan *p = plan_of(&sandbox, &s, STACK_PLAN_APPLY, "");
+    struct events e;
+    memset(&e, 0, sizeof(e));
+    struct stack_apply_options ao = {.loop = sandbox.l, .client = sandbox.c, .journal_dir = ""};
+    struct stack_apply_callbacks cb = {ev_state, ev_retry, ev_done, &e};
+    struct stack_apply *a = stack_apply_start(p, &ao, &cb, NULL, 0);
+    assert_non_null(a);
+    for (int i = 0; i < 5000 && e.n_state < 6; i++)
+        e2e_idle(&sandbox, 2);
+    assert_true(e.n_state >= 6);
+    stack_apply_free(a);
+    int seen = e.n_state;
+    e2e_idle(&sandbox, 300);
+    assert_int_equal(e.n_state, seen);
+    assert_false(e.done);
+    stack_plan_free(p);
+    stack_spec_free(&s);
+}
+
+/* ---- against a scripted server ---- */
+
+struct script {
+    const char *target; /* X-Amz-Target or Action that the answers are for */
+    const char *answers[8];
+    int status[8];
+    size_t n, next;
+    int requests;
+    int other;
+};
+
+static void script_handler(struct srv *s, const struct srv_req *req, struct srv_resp *resp,
+                           void *arg)
+{
+    (void)s;
+    struct script *sc = arg;
+    const char *t = srv_hdr(req, "X-Amz-Target");
+    bool json = t != NULL;
+    bool match =
+        t ? strcmp(t, sc->target) == 0 : (req->body && strstr(req->body, sc->target) != NULL);
+    resp->action = SRV_RESPOND;
+    resp->headers =
+        json ? "Content-Type: application/x-amz-json-1.1\r\n" : "Content-Type: text/xml\r\n";
+    if (!match) {
+        sc->other++;
+        resp->status = 200;
+        resp->body = json ? "{}" : "<R><RequestId>x</RequestId></R>";
+        return;
+    }
+    sc->requests++;
+    size_t i = sc->next < sc->n ? sc->next++ : sc->n - 1;
+    resp->status = sc->status[i];
+    resp->body = sc->answers[i];
+}
+
+/* A plan of one resource with the given calls, built by hand. */
+static struct stack_plan *tiny_plan(const char *key, enum stack_kind kind, const char *name,
+                                    const enum stack_op *ops, size_t n, enum stack_plan_mode mode)
+{
+    struct stack_plan *p = mem_xcalloc(1, sizeof(*p));
+    seed_spec(&p->spec, "tiny");
+    p->mode = mode;
+    p->account = mem_xstrdup("111122223333");
+    p->res = mem_xcalloc(1, sizeof(*p->res));
+    p->n = 1;
+    struct stack_resource *r = &p->res[0];
+    r->key = mem_xstrdup(key);
+    r->kind = kind;
+    r->name = mem_xstrdup(name);
+    r->action = mode == STACK_PLAN_DESTROY ? STACK_ACT_DELETE : STACK_ACT_CREATE;
+    r->priv = mem_xcalloc(1, sizeof(*r->priv));
+    r->calls = mem_xcalloc(n, sizeof(*r->calls));
+    r->n_calls = n;
+    for (size_t i = 0; i < n; i++) {
+        r->calls[i].op = (int)ops[i];
+        r->calls[i].service = stack_ops_service(ops[i]);
+        r->calls[i].operation = stack_ops_operation(ops[i]);
+    }
+    return p;
+}
+
+static const char *kms_arn = "arn:aws:kms:us-east-2:111122223333:key/k-1";
+
+static void test_log_group_waits_for_the_key_policy(void **state)
+{
+    (void)state;
+    struct script sc = {
+        .target = "Logs_20140328.CreateLogGroup",
+        .answers = {"{\"__type\":\"AccessDeniedException\",\"message\":\"The specified KMS key "
+                    "does not exist or is not allowed to be used with LogGroup "
+                    "'arn:aws:logs:us-east-2:111122223333:log-group:/elasticache/tiny/slow-log'\"}",
+                    "{\"__type\":\"InvalidParameterException\",\"message\":\"The specified KMS "
+                    "key does not exist or is not allowed to be used with LogGroup\"}",
+                    "{}"},
+        .status = {400, 400, 200},
+        .n = 3,
+    };
+    struct e2e x;
+    e2e_local_start(&x, script_handler, &sc);
+    struct aws_client *once = once_client(&x);
+    enum stack_op ops[] = {STACK_OP_CREATE_LOG_GROUP, STACK_OP_PUT_RETENTION};
+    struct stack_plan *p = tiny_plan("log-group.slow", STACK_KIND_LOG_GROUP,
+                                     "/elasticache/tiny/slow-log", ops, 2, STACK_PLAN_APPLY);
+    /* the key the log group names, as if kms.rest existed */
+    p->res = mem_xrealloc(p->res, 2 * sizeof(*p->res));
+    memset(&p->res[1], 0, sizeof(p->res[1]));
+    p->res[1].key = mem_xstrdup("kms.rest");
+    p->res[1].name = mem_xstrdup("alias/tiny-encryption-rest");
+    p->res[1].kind = STACK_KIND_KMS_KEY;
+    p->res[1].action = STACK_ACT_KEEP;
+    p->res[1].arn = mem_xstrdup(kms_arn);
+    p->res[1].id = mem_xstrdup("k-1");
+    p->res[1].priv = mem_xcalloc(1, sizeof(*p->res[1].priv));
+    p->n = 2;
+    struct events e;
+    run_apply(&x, once, p, &e);
+    if (!e.res.ok)
+        fail_msg("%s\n%s", e.first_err, e.log);
+    assert_int_equal(sc.requests, 3);
+    assert_int_equal(e.n_retry, 2);
+    assert_int_equal(e.last_delay, 20); /* back-off doubles */
+    assert_int_equal(sc.other, 1);      /* PutRetentionPolicy */
+    assert_non_null(strstr(e.log, "retrying CreateLogGroup the key policy"));
+    stack_plan_free(p);
+    aws_client_free(once);
+    e2e_stop(&x);
+}
+
+static void test_throttled_create_retried_once(void **state)
+{
+    (void)state;
+    struct script sc = {
+        .target = "TrentService.CreateKey",
+        .answers = {"{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}",
+                    "{\"KeyMetadata\":{\"KeyId\":\"k-2\",\"Arn\":\"arn:aws:kms:us-east-2:1:key/"
+                    "k-2\",\"KeyState\":\"Enabled\"}}"},
+        .status = {400, 200},
+        .n = 2,
+    };
+    struct e2e x;
+    e2e_local_start(&x, script_handler, &sc);
+    struct aws_client *once = once_client(&x);
+    enum stack_op ops[] = {STACK_OP_CREATE_KEY};
+    struct stack_plan *p =
+        tiny_plan("kms.rest", STACK_KIND_KMS_KEY, "alias/tiny", ops, 1, STACK_PLAN_APPLY);
+    struct events e;
+    run_apply(&x, once, p, &e);
+    assert_true(e.res.ok);
+    assert_int_equal(sc.requests, 2);
+    assert_int_equal(e.n_retry, 1);
+    assert_string_equal(p->res[0].id, "k-2");
+    stack_plan_free(p);
+
+    /* an answer that says nothing of the outcome: no blind retry */
+    struct script sc2 = {
+        .target = "TrentService.CreateKey",
+        .answers = {"{\"__type\":\"InternalFailure\",\"message\":\"boom\"}"},
+        .status = {500},
+        .n = 1,
+    };
+    x.srv->arg = &sc2;
+    p = tiny_plan("kms.rest", STACK_KIND_KMS_KEY, "alias/tiny", ops, 1, STACK_PLAN_APPLY);
+    run_apply(&x, once, p, &e);
+    assert_false(e.res.ok);
+    assert_int_equal(e.res.failed, 1);
+    assert_int_equal(sc2.requests, 1);
+    assert_int_equal(e.n_retry, 0);
+    assert_non_null(strstr(e.first_err, "run the same command again"));
+    stack_plan_free(p);
+    aws_client_free(once);
+    e2e_stop(&x);
+}
+
+#define RG_XML(status)                                                                             \
+    "<DescribeReplicationGroupsResponse><DescribeReplicationGroupsResult><ReplicationGroups>"      \
+    "<ReplicationGroup><ReplicationGroupId>tiny</ReplicationGroupId><Status>" status               \
+    "</Status><ConfigurationEndpoint><Address>clustercfg.tiny.example</Address><Port>6379</Port>"  \
+    "</ConfigurationEndpoint></ReplicationGroup></ReplicationGroups>"                              \
+    "</DescribeReplicationGroupsResult><ResponseMetadata><RequestId>r</RequestId>"                 \
+    "</ResponseMetadata></DescribeReplicationGroupsResponse>"
+
+static void test_wait_polls_until_available(void **state)
+{
+    (void)state;
+    struct script sc = {
+        .target = "Action=DescribeReplicationGroups",
+        .answers = {RG_XML("creating"), RG_XML("creating"), RG_XML("creating"), RG_XML("modifying"),
+                    RG_XML("available")},
+        .status = {200, 200, 200, 200, 200},
+        .n = 5,
+    };
+    struct e2e x;
+    e2e_local_start(&x, script_handler, &sc);
+    enum stack_op ops[] = {STACK_OP_WAIT_AVAILABLE};
+    struct stack_plan *p = tiny_plan("replication-group", STACK_KIND_REPLICATION_GROUP, "tiny", ops,
+                                     1, STACK_PLAN_APPLY);
+    p->res[0].action = STACK_ACT_KEEP; /* a group being created: keep, wait */
+    struct events e;
+    run_apply(&x, NULL, p, &e);
+    assert_true(e.res.ok);
+    assert_int_equal(sc.requests, 5);
+    assert_int_equal(e.n_waiting, 2); /* once per status, not per poll */
+    assert_string_equal(p->res[0].endpoint, "clustercfg.tiny.example");
+    assert_string_equal(p->res[0].status, "available");
+    stack_plan_free(p);
+    e2e_stop(&x);
+}
+
+static void test_delete_waits_for_dependants(void **state)
+{
+    (void)state;
+    static const char dep[] =
+        "<Response><Errors><Error><Code>DependencyViolation</Code><Message>resource sg-1 has a "
+        "dependent object</Message></Error></Errors><RequestID>r</RequestID></Response>";
+    struct script sc = {
+        .target = "Action=DeleteSecurityGroup",
+        .answers = {dep, dep,
+                    "<DeleteSecurityGroupResponse><requestId>r</requestId><return>true"
+                    "</return></DeleteSecurityGroupResponse>"},
+        .status = {400, 400, 200},
+        .n = 3,
+    };
+    struct e2e x;
+    e2e_local_start(&x, script_handler, &sc);
+    enum stack_op ops[] = {STACK_OP_DELETE_SECURITY_GROUP};
+    struct stack_plan *p =
+        tiny_plan("security-group", STACK_KIND_SECURITY_GROUP, "sg", ops, 1, STACK_PLAN_DESTROY);
+    p->res[0].id = mem_xstrdup("sg-1");
+    struct events e;
+    run_apply(&x, NULL, p, &e);
+    assert_true(e.res.ok);
+    assert_int_equal(e.n_retry, 2);
+    assert_int_equal(sc.requests, 3);
+    stack_plan_free(p);
+
+    /* already gone counts as done for destroy */
+    static const char gone[] = "<Response><Errors><Error><Code>InvalidGroup.NotFound</Code>"
+                               "<Message>no such group</Message></Error></Errors>"
+                               "<RequestID>r</RequestID></Response>";
+    struct script sc2 = {
+        .target = "Action=DeleteSecurityGroup", .answers = {gone}, .status = {400}, .n = 1};
+    x.srv->arg = &sc2;
+    p = tiny_plan("security-group", STACK_KIND_SECURITY_GROUP, "sg", ops, 1, STACK_PLAN_DESTROY);
+    p->res[0].id = mem_xstrdup("sg-1");
+    run_apply(&x, NULL, p, &e);
+    assert_true(e.res.ok);
+    assert_int_equal(sc2.requests, 1);
+    stack_plan_free(p);
+    e2e_stop(&x);
+}
+
+static void test_conflict_refused(void **state)
+{
+    (void)state;
+    enum stack_op ops[] = {STACK_OP_CREATE_KEY};
+    struct stack_plan *p =
+        tiny_plan("kms.rest", STACK_KIND_KMS_KEY, "alias/tiny", ops, 1, STACK_PLAN_APPLY);
+    p->res[0].action = STACK_ACT_CONFLICT;
+    p->n_conflict = 1;
+    struct loop *l = loop_new();
+    struct stack_apply_options o = {.loop = l, .client = (struct aws_client *)1, .journal_dir = ""};
+    char msg[256];
+    assert_null(stack_apply_start(p, &o, NULL, msg, sizeof(msg)));
+    assert_non_null(strstr(msg, "1 conflict"));
+    loop_free(l);
+    stack_plan_free(p);
+    assert_true(stack_ops_is_kms_propagation(&(struct aws_error){
+        .kind = AWS_ERR_SERVICE,
+        .message = (char *)"The specified KMS key does not exist or is not allowed to be used "
+                           "with LogGroup 'x'"}));
+    assert_false(stack_ops_is_kms_propagation(
+        &(struct aws_error){.kind = AWS_ERR_SERVICE, .message = (char *)"Access denied"}));
+    assert_true(stack_ops_send_once(STACK_OP_CREATE_KEY));
+    assert_false(stack_ops_send_once(STACK_OP_PUT_KEY_POLICY));
+}
+
+int main(void)
+{
+    const struct CMUnitTest sandboxed[] = {
+        cmocka_unit_test(test_plan_of_the_seed),
+        cmocka_unit_test(test_apply_noop_destroy),
+        cmocka_unit_test(test_cancel_in_flight),
+    };
+    const struct CMUnitTest scripted[] = {
+        cmocka_unit_test(test_log_group_waits_for_the_key_policy),
+        cmocka_unit_test(test_throttled_create_retried_once),
+        cmocka_unit_test(test_wait_polls_until_available),
+        cmocka_unit_test(test_delete_waits_for_dependants),
+        cmocka_unit_test(test_conflict_refused),
+    };
+    int rc = cmocka_run_group_tests_name("scripted", scripted, NULL, NULL);
+    if (getenv("ELCUI_NO_SANDBOX")) {
+        print_message("sandbox tests skipped (ELCUI_NO_SANDBOX)\n");
+        return rc;
+    }
+    return rc | cmocka_run_group_tests_name("sandbox", sandboxed, sandbox_up, sandbox_down);
+}
