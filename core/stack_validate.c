@@ -283,7 +283,7 @@ static void add(struct stack_problems *p, enum stack_severity sev, const char *f
 #define ERR(field, ...) add(out, STACK_SEV_ERROR, field, __VA_ARGS__)
 #define WARN(field, ...) add(out, STACK_SEV_WARNING, field, __VA_ARGS__)
 
-void stack_problems_free(struct stack_problems *p)
+void stack_validate_problems_free(struct stack_problems *p)
 {
     if (!p)
         return;
@@ -295,7 +295,7 @@ void stack_problems_free(struct stack_problems *p)
     memset(p, 0, sizeof(*p));
 }
 
-char *stack_problems_format(const struct stack_problems *p)
+char *stack_validate_problems_format(const struct stack_problems *p)
 {
     struct buf b;
     buf_init(&b, 0);
@@ -306,7 +306,8 @@ char *stack_problems_format(const struct stack_problems *p)
     return buf_steal(&b);
 }
 
-const struct stack_problem *stack_problems_find(const struct stack_problems *p, const char *field)
+const struct stack_problem *stack_validate_problems_find(const struct stack_problems *p,
+                                                         const char *field)
 {
     for (size_t i = 0; p && i < p->n; i++)
         if (strcmp(p->items[i].field, field) == 0)

@@ -42,11 +42,27 @@ struct stack_problems {
 /* Check everything; out is filled (zero it first or reuse after _free).
  * Returns the number of errors. */
 size_t stack_validate(const struct stack_spec *s, struct stack_problems *out);
-void stack_problems_free(struct stack_problems *p);
+void stack_validate_problems_free(struct stack_problems *p);
 /* "error: FIELD: MESSAGE" lines (warnings as "warning: ..."). Caller frees. */
-char *stack_problems_format(const struct stack_problems *p);
+char *stack_validate_problems_format(const struct stack_problems *p);
 /* The first problem about field, or NULL (tests, the wizard). */
-const struct stack_problem *stack_problems_find(const struct stack_problems *p, const char *field);
+const struct stack_problem *stack_validate_problems_find(const struct stack_problems *p,
+                                                         const char *field);
+/* Short names (callers use these; the exported symbols carry the module
+ * prefix). */
+static inline void stack_problems_free(struct stack_problems *p)
+{
+    stack_validate_problems_free(p);
+}
+static inline char *stack_problems_format(const struct stack_problems *p)
+{
+    return stack_validate_problems_format(p);
+}
+static inline const struct stack_problem *stack_problems_find(const struct stack_problems *p,
+                                                              const char *field)
+{
+    return stack_validate_problems_find(p, field);
+}
 
 /* ---- single rules, for the wizard's fields ---- */
 

@@ -798,7 +798,7 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
     }
     rc = cmd_create_apply(&s, plan, c.json, "create");
 out:
-    stack_problems_free(&problems);
+    stack_validate_problems_free(&problems);
     stack_plan_free(plan);
     stack_spec_free(&spec);
     for (size_t i = 0; i < c.n_sets; i++)

@@ -34,21 +34,21 @@ static void test_seed_passes(void **state)
     assert_int_equal(stack_validate(&s, &p), 0);
     assert_int_equal(p.n_errors, 0);
     assert_int_equal(p.n_warnings, 1);
-    const struct stack_problem *w = stack_problems_find(&p, "cache.node_type");
+    const struct stack_problem *w = stack_validate_problems_find(&p, "cache.node_type");
     assert_non_null(w);
     assert_int_equal(w->severity, STACK_SEV_WARNING);
     assert_non_null(strstr(w->message, "previous-generation"));
     assert_non_null(strstr(w->message, "cache.t4g.small"));
-    char *t = stack_problems_format(&p);
+    char *t = stack_validate_problems_format(&p);
     assert_non_null(strstr(t, "warning: cache.node_type: "));
     free(t);
-    stack_problems_free(&p);
+    stack_validate_problems_free(&p);
     /* a current node type: no problem at all */
     free(s.node_type);
     s.node_type = mem_xstrdup("cache.t4g.small");
     assert_int_equal(stack_validate(&s, &p), 0);
     assert_int_equal(p.n, 0);
-    stack_problems_free(&p);
+    stack_validate_problems_free(&p);
     stack_spec_free(&s);
 }
 
@@ -198,11 +198,11 @@ static void test_each_rule(void **state)
                 strstr(p.items[k].message, cases[i].words))
                 found = true;
         if (!found || n == 0) {
-            char *t = stack_problems_format(&p);
+            char *t = stack_validate_problems_format(&p);
             fail_msg("case %zu (%s): expected an error on %s with '%s'; got:\n%s", i,
                      cases[i].sets[0][1], cases[i].field, cases[i].words, t);
         }
-        stack_problems_free(&p);
+        stack_validate_problems_free(&p);
         stack_spec_free(&s);
     }
 }
@@ -219,19 +219,19 @@ static void test_warnings_do_not_block(void **state)
     assert_int_equal(stack_spec_set(&s, "stack", "region", "xx-mars-1", err, sizeof(err)), 0);
     struct stack_problems p;
     assert_int_equal(stack_validate(&s, &p), 0);
-    assert_non_null(stack_problems_find(&p, "logs.retention_days"));
-    assert_non_null(stack_problems_find(&p, "cache.parameter_group"));
-    assert_non_null(stack_problems_find(&p, "stack.region"));
-    stack_problems_free(&p);
+    assert_non_null(stack_validate_problems_find(&p, "logs.retention_days"));
+    assert_non_null(stack_validate_problems_find(&p, "cache.parameter_group"));
+    assert_non_null(stack_validate_problems_find(&p, "stack.region"));
+    stack_validate_problems_free(&p);
     stack_spec_free(&s);
     /* a raised quota lets a big cluster through */
     seed(&s);
     assert_int_equal(stack_spec_set(&s, "cache", "shards", "60", err, sizeof(err)), 0);
     assert_int_equal(stack_validate(&s, &p), 1);
-    stack_problems_free(&p);
+    stack_validate_problems_free(&p);
     assert_int_equal(stack_spec_set(&s, "cache", "node_quota", "200", err, sizeof(err)), 0);
     assert_int_equal(stack_validate(&s, &p), 0);
-    stack_problems_free(&p);
+    stack_validate_problems_free(&p);
     stack_spec_free(&s);
 }
 
@@ -248,8 +248,8 @@ static void test_reserved_tag(void **state)
     s.tags[0].key = mem_xstrdup("aws:owner");
     struct stack_problems p;
     assert_int_equal(stack_validate(&s, &p), 1);
-    assert_non_null(strstr(stack_problems_find(&p, "tags")->message, "reserved"));
-    stack_problems_free(&p);
+    assert_non_null(strstr(stack_validate_problems_find(&p, "tags")->message, "reserved"));
+    stack_validate_problems_free(&p);
     stack_spec_free(&s);
 }
 
@@ -270,12 +270,12 @@ static void test_token_file(void **state)
     assert_int_equal(stack_spec_set(&s, "secret", "token_file", path, err, sizeof(err)), 0);
     struct stack_problems p;
     assert_int_equal(stack_validate(&s, &p), 0);
-    stack_problems_free(&p);
+    stack_validate_problems_free(&p);
     /* readable by others: a warning */
     chmod(path, 0644);
     assert_int_equal(stack_validate(&s, &p), 0);
-    assert_non_null(stack_problems_find(&p, "secret.token_file"));
-    stack_problems_free(&p);
+    assert_non_null(stack_validate_problems_find(&p, "secret.token_file"));
+    stack_validate_problems_free(&p);
     /* a bad character: the message says where, never what */
     fd = open(path, O_WRONLY | O_TRUNC);
     assert_true(fd >= 0);
@@ -283,13 +283,13 @@ static void test_token_file(void **state)
     assert_int_equal(write(fd, tok, 64), 64);
     close(fd);
     assert_int_equal(stack_validate(&s, &p), 1);
-    const struct stack_problem *e = stack_problems_find(&p, "secret.token_file");
+    const struct stack_problem *e = stack_validate_problems_find(&p, "secret.token_file");
     assert_non_null(e);
     assert_non_null(strstr(e->message, "position 21"));
     tok[64] = '\0';
     assert_null(strstr(e->message, tok));
     assert_null(strstr(e->message, "%"));
-    stack_problems_free(&p);
+    stack_validate_problems_free(&p);
     unlink(path);
     mem_wipe(tok, sizeof(tok));
     stack_spec_free(&s);
