@@ -525,8 +525,17 @@ static char *spec_trim(const char *v)
     return mem_xstrndup(v, n);
 }
 
+/* Where the writer may continue a value on the next line: a single space
+ * between two words, not before a word that would read as a comment
+ * (libinih joins continuation lines with one space). */
+static bool spec_breakable(const char *v, size_t i)
+{
+    return v[i] == ' ' && i > 0 && v[i - 1] != ' ' && v[i + 1] && v[i + 1] != ' ' &&
+           v[i + 1] != '#' && v[i + 1] != ';';
+}
+
 /* What the file format can carry: printable, no " ;" (inline comment), no
- * word longer than a line. */
+ * stretch without a break point longer than a line. */
 static int spec_check_value(const char *where, const char *v, char *err, size_t errlen)
 {
     size_t n = strlen(v), word = 0;
@@ -546,7 +555,7 @@ static int spec_check_value(const char *where, const char *v, char *err, size_t 
                      "%s: ' ;' starts a comment in spec files; remove the space before ';'", where);
             return -1;
         }
-        word = (c == ' ' || c == ',') ? 0 : word + 1;
+        word = spec_breakable(v, i) ? 0 : word + 1;
         if (word > SPEC_LINE_VALUE) {
             spec_err(err, errlen, "%s: a word of more than %d characters cannot be stored", where,
                      SPEC_LINE_VALUE);
@@ -808,12 +817,9 @@ static int spec_ini_handler(void *user, const char *section, const char *name, c
     bool cont =
         L->indented && strcmp(L->last_section, section) == 0 && strcmp(L->last_key, name) == 0;
     if (cont) {
-        /* List items and words split over lines join again. */
-        const char *prev = buf_str(&L->value);
-        size_t n = strlen(prev);
-        if (n && prev[n - 1] != ',' && value[0] != ',')
-            buf_appendc(&L->value, ' ');
-        else if (n && prev[n - 1] == ',')
+        /* Pieces of a long value join with one space (the writer breaks
+         * lines only at single spaces). */
+        if (L->value.len)
             buf_appendc(&L->value, ' ');
         buf_appends(&L->value, value);
     } else {
@@ -910,32 +916,31 @@ int stack_spec_load_file(struct stack_spec *s, const char *path, char *err, size
     return rc;
 }
 
-/* key = value, split over indented continuation lines when long. */
+/* key = value, continued on indented lines at single spaces when long:
+ * loading joins the pieces with one space, so the value comes back exact. */
 static void spec_write_value(struct buf *b, const char *key, const char *v)
 {
-    buf_printf(b, "%s =", key);
+    const size_t limit = SPEC_LINE_VALUE + 20;
     size_t klen = strlen(key) + 3;
-    size_t col = klen < SPEC_LINE_VALUE + 20 ? SPEC_LINE_VALUE + 20 - klen : 0;
-    const char *p = v;
-    if (!*p) {
-        buf_appendc(b, '\n');
-        return;
-    }
-    while (*p) {
-        /* the next word, with its trailing comma if any */
-        size_t w = strcspn(p, " ,");
-        if (p[w] == ',')
-            w++;
-        if (w > col) {
+    size_t room = klen < limit ? limit - klen : 0;
+    size_t col = 0;
+    buf_printf(b, "%s =", key);
+    size_t i = 0, n = strlen(v);
+    while (i < n) {
+        size_t j = i;
+        while (j < n && !spec_breakable(v, j))
+            j++;
+        size_t w = j - i;
+        if (col + (col ? 1 : 0) + w > room) {
             buf_appends(b, "\n   ");
-            col = SPEC_LINE_VALUE;
+            col = 0;
+            room = limit - 3;
+        } else {
+            buf_appendc(b, ' ');
         }
-        buf_appendc(b, ' ');
-        buf_append(b, p, w);
-        col = col > w + 1 ? col - w - 1 : 0;
-        p += w;
-        while (*p == ' ')
-            p++;
+        buf_append(b, v + i, w);
+        col += w + 1;
+        i = j < n ? j + 1 : j;
     }
     buf_appendc(b, '\n');
 }

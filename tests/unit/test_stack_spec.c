@@ -367,6 +367,13 @@ static void test_roundtrip(void **state)
          "and on with many words, commas, and more words until it is well over one hundred and "
          "fifty characters long"},
         {"accept", "*", "none"},
+        /* commas and spaces come back exactly (fuzz regression) */
+        {"reuse", "vpc", "vpc-1,x"},
+        {"reuse", "secret", "a ,b,  c"},
+        {"tags", "note",
+         "#hash words;semi and  double  spaces, and a long run of text that needs to be "
+         "continued because it goes on beyond the one hundred and fifty characters a line may "
+         "hold #end"},
         {"tags", "team", "platform"},
         {"tags", "cost-centre", "12 34"},
     };
