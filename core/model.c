@@ -652,8 +652,9 @@ static void model_recompute(struct model_group *g)
     }
 }
 
-/* Roles nobody stated: the member created first in each shard ("-001")
- * is assumed primary, the others replicas, when the naming says so. */
+/* Roles nobody stated: the only member of a shard is its primary; else
+ * the member created first in each shard ("-001") is assumed primary, the
+ * others replicas, when the naming says so. */
 static void model_assume_roles(struct model_group *g)
 {
     for (size_t s = 0; s < g->n_shards; s++) {
@@ -664,6 +665,13 @@ static void model_assume_roles(struct model_group *g)
                 any = true;
         if (any)
             continue;
+        /* the only member of a shard is its primary: the API says as much */
+        if (sh->n_nodes == 1 && strcmp(sh->id, "?") != 0) {
+            struct model_node *n = &g->nodes[sh->nodes[0]];
+            n->api_role = MODEL_ROLE_PRIMARY;
+            n->api_role_source = MODEL_ROLE_SRC_API;
+            continue;
+        }
         for (size_t k = 0; k < sh->n_nodes; k++) {
             struct model_node *n = &g->nodes[sh->nodes[k]];
             int shard = 0, member = 0;

@@ -12,10 +12,10 @@
  * reader endpoints and roles from NodeGroupMembers/CurrentRole. Cluster-
  * mode-enabled groups have one shard per node group with slot ranges; the
  * API gives no roles there, so roles come from the IsMaster metric (the
- * inventory asks CloudWatch), from Redis, or are assumed from the member
- * naming ("<rg>-0001-001" was created as the primary), and the source of
- * every role is kept so nobody mistakes a guess for a fact. Valkey groups
- * are the same shape with engine "valkey".
+ * inventory asks CloudWatch), from Redis, from the shape (the only member
+ * of a shard is its primary), or are assumed from the member naming ("<rg>-0001-001" was created as
+ * the primary), and the source of every role is kept so nobody mistakes a guess for a fact. Valkey
+ * groups are the same shape with engine "valkey".
  *
  * A model is reference counted (model_group_ref/unref): the inventory
  * hands the current one to its owner, who keeps a reference as long as it

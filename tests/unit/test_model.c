@@ -277,6 +277,10 @@ static void test_members_without_node_groups(void **state)
     assert_string_equal(g->shards[2].id, "?");
     assert_int_equal(node(g, "new-0001-001")->role, MODEL_ROLE_PRIMARY);
     assert_int_equal(node(g, "new-0001-001")->role_source, MODEL_ROLE_SRC_ASSUMED);
+    /* a shard's only member is its primary; a member of no known shard has
+     * no role */
+    assert_int_equal(node(g, "new-0002-001")->role, MODEL_ROLE_PRIMARY);
+    assert_int_equal(node(g, "new-0002-001")->role_source, MODEL_ROLE_SRC_API);
     assert_int_equal(node(g, "odd-name")->role, MODEL_ROLE_UNKNOWN);
     assert_null(node(g, "odd-name")->az);
     assert_null(g->engine);
