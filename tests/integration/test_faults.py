@@ -190,12 +190,15 @@ class AwsFaults(unittest.TestCase):
         return ok
 
     def test_throttling_30_percent(self):
+        """ElastiCache throttled 30% (ls x4; other services unaffected)"""
         self.assertGreaterEqual(self.throttled_ls(0.3), 1, "no ls succeeded with 30% throttling and 3 attempts")
 
     def test_throttling_60_percent(self):
+        """ElastiCache throttled 60% (ls x4; other services unaffected)"""
         self.throttled_ls(0.6)
 
     def test_throttling_90_percent(self):
+        """ElastiCache throttled 90% (ls x4; --max-attempts 10 gets through)"""
         self.throttled_ls(0.9)
         # with more attempts, one request in ten is enough
         self.sb.reset_faults()
@@ -206,6 +209,7 @@ class AwsFaults(unittest.TestCase):
     # ---- 5xx ----
 
     def test_5xx_burst_is_retried(self):
+        """5xx burst (500 x2, 503 x2) retried: ls, show"""
         self.sb.server_error(500, service="elasticache", operation="DescribeReplicationGroups", count=2)
         r = self.elcui("ls", "--json")
         self.assert_listed(r)
@@ -216,6 +220,7 @@ class AwsFaults(unittest.TestCase):
         self.assertEqual(r.json()["replicationGroupId"], "fa-2")
 
     def test_5xx_persistent_is_a_clear_error(self):
+        """persistent 500 / 503: clear error after 3 attempts"""
         for status, code in ((500, "InternalFailure"), (503, "ServiceUnavailable")):
             self.sb.reset_faults()
             self.sb.server_error(status, service="elasticache")
@@ -225,6 +230,7 @@ class AwsFaults(unittest.TestCase):
     # ---- latency ----
 
     def test_latency_2s(self):
+        """2 s latency: ls waits and succeeds"""
         self.sb.latency(2, service="elasticache", operation="DescribeReplicationGroups", count=1)
         t0 = time.monotonic()
         r = self.elcui("ls", "--json")
@@ -232,6 +238,7 @@ class AwsFaults(unittest.TestCase):
         self.assert_listed(r)
 
     def test_latency_10s_beyond_the_timeout(self):
+        """10 s latency past --timeout 3: attempt abandoned, retried; always slow: clear timeout"""
         self.sb.latency(10, service="elasticache", operation="DescribeReplicationGroups", count=1)
         t0 = time.monotonic()
         r = self.elcui("--timeout", "3", "ls", "--json")
@@ -249,6 +256,7 @@ class AwsFaults(unittest.TestCase):
     # ---- broken connections and bodies ----
 
     def test_connection_reset(self):
+        """connection reset once (retried) and always (clear error)"""
         self.sb.reset_connection(service="elasticache", count=1)
         self.assert_listed(self.elcui("ls", "--json"))
         self.sb.reset_faults()
@@ -257,6 +265,7 @@ class AwsFaults(unittest.TestCase):
         self.assert_clear_failure(r, "ls", r"(?i)reset|connection")
 
     def test_truncated_body(self):
+        """truncated body once (retried) and always (clear error)"""
         self.sb.truncate(service="elasticache", count=1)
         self.assert_listed(self.elcui("ls", "--json"))
         self.sb.reset_faults()
@@ -265,6 +274,7 @@ class AwsFaults(unittest.TestCase):
         self.assert_clear_failure(r, "ls", r"(?i)partial|truncated|transfer closed")
 
     def test_malformed_body(self):
+        """malformed body: clear error from ls, show, whoami"""
         self.sb.malformed(service="elasticache")
         for args in (("ls",), ("show", "fa-1"), ("show", "fa-1", "--json")):
             with self.subTest(args=args):
@@ -279,12 +289,14 @@ class AwsFaults(unittest.TestCase):
     # ---- clock skew ----
 
     def test_clock_skew_server_ahead(self):
+        """clock skew, AWS 20 min ahead: corrected from Date"""
         self.sb.clock_skew(1200)
         r = self.elcui("ls", "--json")
         self.assert_listed(r)
         self.assertGreaterEqual(self.sb.requests_seen("elasticache"), 3, "the first request was not rejected")
 
     def test_clock_skew_server_behind(self):
+        """clock skew, AWS 20 min behind (Signature not yet current): corrected from Date"""
         # our clock 20 minutes ahead of AWS's: "Signature not yet current"
         self.sb.clock_skew(-1200)
         r = self.elcui("ls", "--json")
@@ -340,33 +352,42 @@ class AwsFaults(unittest.TestCase):
         return err
 
     def test_tail_throttled_30_percent(self):
+        """logs --follow, FilterLogEvents throttled 30%: exactly once"""
         self.tail_under(lambda: self.sb.throttle(service="logs", operation="FilterLogEvents", rate=0.3), "30% throttling")
 
     def test_tail_throttled_60_percent(self):
+        """logs --follow, FilterLogEvents throttled 60%: exactly once"""
         self.tail_under(lambda: self.sb.throttle(service="logs", operation="FilterLogEvents", rate=0.6), "60% throttling")
 
     def test_tail_throttled_90_percent(self):
+        """logs --follow, FilterLogEvents throttled 90%: exactly once"""
         err = self.tail_under(lambda: self.sb.throttle(service="logs", operation="FilterLogEvents", rate=0.9), "90% throttling")
         self.assertRegex(err, r"(?i)throttl")
 
     def test_tail_5xx_burst(self):
+        """logs --follow, 503 burst: exactly once"""
         self.tail_under(lambda: self.sb.server_error(503, service="logs", operation="FilterLogEvents", count=8), "a 503 burst")
 
     def test_tail_connection_resets(self):
+        """logs --follow, connection resets: exactly once"""
         self.tail_under(lambda: self.sb.reset_connection(service="logs", operation="FilterLogEvents", rate=0.5, count=8), "connection resets")
 
     def test_tail_truncated_bodies(self):
+        """logs --follow, truncated bodies: exactly once"""
         self.tail_under(lambda: self.sb.truncate(service="logs", operation="FilterLogEvents", rate=0.5, count=6), "truncated bodies")
 
     def test_tail_malformed_bodies(self):
+        """logs --follow, malformed bodies: exactly once"""
         self.tail_under(lambda: self.sb.malformed(service="logs", operation="FilterLogEvents", rate=0.5, count=6), "malformed bodies")
 
     def test_tail_latency(self):
+        """logs --follow, 3 s latency: exactly once"""
         self.tail_under(lambda: self.sb.latency(3, service="logs", operation="FilterLogEvents", count=2), "3 s latency", settle=3.0)
 
     # ---- expired temporary credentials mid-session ----
 
     def test_expired_credentials_refreshed_mid_session(self):
+        """assume-role session token expired mid-tail: role assumed again, exactly once"""
         with tempfile.TemporaryDirectory(prefix="elcui-faults-aws-") as d:
             creds = os.path.join(d, "credentials")
             cfg = os.path.join(d, "config")

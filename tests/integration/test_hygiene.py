@@ -104,6 +104,7 @@ class SecretScanTool(unittest.TestCase):
         return p
 
     def test_finds_each_encoding_without_printing_it(self):
+        """secret-scan finds a secret raw, URL-encoded, base64, JSON-escaped; never prints it; skips allowed files"""
         secret = "wJalr/XUtn+FEMI=K7MD&ENG\"bPxRf%s" % os.urandom(6).hex()
         self.record(secret, "test AWS secret key")
         self.write("logs/clean.log", "nothing to see\n")
@@ -133,6 +134,7 @@ class SecretScanTool(unittest.TestCase):
         self.assertIn("skipped %s" % p, r.stdout)
 
     def test_private_modes(self):
+        """secret-scan flags elcui files not 0600 and folders not 0700"""
         self.record("a-long-enough-secret-%s" % os.urandom(4).hex(), "x")
         self.write("state/elcui/console-stderr.log", "ok\n", 0o600)
         os.chmod(os.path.join(self.d, "state", "elcui"), 0o700)
@@ -146,6 +148,7 @@ class SecretScanTool(unittest.TestCase):
         self.assertIn("cache/elcui: folder mode 0755 (want 0700)", r.stdout)
 
     def test_nothing_recorded_is_a_failure(self):
+        """secret-scan fails when no secret was recorded"""
         r = self.scan()
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("no secrets recorded", r.stdout)
@@ -193,6 +196,7 @@ class Hygiene(unittest.TestCase):
     # ---- AWS files with loose permissions ----
 
     def test_loose_aws_files_warn(self):
+        """AWS credentials/config readable or writable by others: warning naming chmod 600"""
         with tempfile.TemporaryDirectory(prefix="elcui-hyg-home-") as home:
             aws = os.path.join(home, ".aws")
             os.makedirs(aws)
@@ -230,6 +234,7 @@ class Hygiene(unittest.TestCase):
     # ---- injection through AWS error messages and data ----
 
     def test_error_messages_neutralised(self):
+        """ESC, C1 and bidi characters in AWS error messages never reach the terminal"""
         cases = [
             (("show", "no-such\u009b31m\u202e"), r"\\u\{0*9[bB]\}31m\\u\{0*202[eE]\}"),
             (("show", "no-such\x1b[31m"), None),
@@ -247,6 +252,7 @@ class Hygiene(unittest.TestCase):
                 self.assertLessEqual(len(r.err.splitlines()), 4, r.err)
 
     def test_tags_neutralised(self):
+        """control characters in tags are escaped by show (when it prints tags)"""
         marker = "tagmark%s" % os.urandom(3).hex()
         self.ec.add_tags_to_resource(ResourceName=self.arn, Tags=[{"Key": "owner", "Value": marker + " \u009b2J\u202eevil\x7f"}])
         r = harness.run(self.sb.env, "show", "hyg-evil")
@@ -257,6 +263,7 @@ class Hygiene(unittest.TestCase):
         self.assertTrue(all(ord(c) < 128 for c in j.out))
 
     def test_console_screen_neutralised(self):
+        """C1 CSI/OSC, bidi override and DEL in a description: escaped on screen, window title untouched (tmux)"""
         with Console(self.env(HOME=tempfile.gettempdir()), ["--region", REGION], binary=harness.ELCUI) as c:
             title0 = c._tmux("display-message", "-p", "-t", "t", "#{pane_title}").stdout.strip()
             c.wait_for("hyg-evil", timeout=30)
@@ -277,6 +284,7 @@ class Hygiene(unittest.TestCase):
     # ---- TLS verification ----
 
     def test_insecure_banner_for_the_whole_session(self):
+        """--insecure banner on every screen, after resizes, and in the context screen (tmux)"""
         banner = "INSECURE: Redis TLS certificates are NOT verified"
         with Console(self.env(HOME=tempfile.gettempdir()), ["--insecure"], binary=harness.ELCUI) as c:
             c.wait_for(banner)
@@ -299,6 +307,7 @@ class Hygiene(unittest.TestCase):
             c.wait_exit()
 
     def test_insecure_only_from_the_flag(self):
+        """no config key or environment variable turns TLS verification off"""
         with tempfile.TemporaryDirectory(prefix="elcui-hyg-cfg-") as d:
             cfg = os.path.join(d, "config")
             with open(cfg, "w") as f:
@@ -317,6 +326,7 @@ class Hygiene(unittest.TestCase):
                 c.wait_exit()
 
     def test_insecure_warns_on_stderr_for_redis_commands(self):
+        """Redis commands with --insecure warn on stderr (when exec/doctor/latency exist)"""
         cmds = [c for c in ("exec", "doctor", "latency") if has_command(c)]
         if not cmds:
             self.skipTest("no Redis command (exec, doctor, latency) in this build")
@@ -331,6 +341,7 @@ class Hygiene(unittest.TestCase):
     # ---- files elcui creates ----
 
     def test_console_files_private_under_umask_0(self):
+        """files the console creates are 0600 in 0700 folders even under umask 000"""
         with tempfile.TemporaryDirectory(prefix="elcui-hyg-state-") as d:
             state = os.path.join(d, "state")
             old = os.umask(0)
@@ -356,6 +367,7 @@ class Hygiene(unittest.TestCase):
     # ---- no shell ----
 
     def test_no_user_data_reaches_a_shell(self):
+        """no system()/popen()/sh -c; $PAGER/$EDITOR only through execvp"""
         nm = subprocess.run(["nm", "-D", "--undefined-only", harness.ELCUI], capture_output=True, text=True, timeout=60)
         self.assertEqual(nm.returncode, 0, nm.stderr)
         imported = set(re.findall(r"\bU (\w+)", nm.stdout))
