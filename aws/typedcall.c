@@ -272,10 +272,12 @@ static struct aws_call *typedcall_start(struct aws_client *c, struct typedcall *
     req->op = k->op->name;
     req->unsigned_request = k->op->unsigned_request;
     req->on_release = typedcall_released;
-    k->call = aws_client_call(c, req, typedcall_on_response, k);
-    if (!k->call)
+    struct aws_call *call = aws_client_call(c, req, typedcall_on_response, k);
+    if (!call)
         typedcall_free(k); /* no client: nothing was started, nothing calls back */
-    return k->call;
+    else
+        k->call = call;
+    return call;
 }
 
 struct aws_call *typedcall_query(struct aws_client *c, const struct typedcall_op *op,
