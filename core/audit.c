@@ -174,11 +174,32 @@ static void audit_sg_clear(struct audit_sg *g)
     free(g->error);
 }
 
+static void audit_tags_free(struct audit_tag *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(t[i].key);
+        free(t[i].value);
+    }
+    free(t);
+}
+
+static void audit_tag_add(struct audit_tag **t, size_t *n, const char *key, const char *value)
+{
+    *t = mem_xrealloc(*t, (*n + 1) * sizeof(**t));
+    (*t)[*n].key = mem_xstrdup(key ? key : "");
+    (*t)[*n].value = mem_xstrdup(value ? value : "");
+    (*n)++;
+}
+
 void audit_facts_free(struct audit_facts *f)
 {
     if (!f)
         return;
     free(f->subject);
+    free(f->description);
+    audit_tags_free(f->tags, f->n_tags);
+    audit_tags_free(f->subnets, f->n_subnets);
+    audit_strv_free(f->sg_ids, f->n_sg_ids);
     free(f->region);
     free(f->account);
     free(f->stack);
@@ -2175,6 +2196,9 @@ static void audit_on_subnet_group(struct elasticache_cache_subnet_group_list *ou
     }
     if (out->n && out->items[0].vpc_id && *out->items[0].vpc_id)
         f->vpc_id = mem_xstrdup(out->items[0].vpc_id);
+    for (size_t i = 0; out->n && i < out->items[0].n_subnets; i++)
+        audit_tag_add(&f->subnets, &f->n_subnets, out->items[0].subnets[i].id,
+                      out->items[0].subnets[i].availability_zone);
     elasticache_cache_subnet_group_list_free(out);
     if (!r->sgs_listed) {
         if (f->vpc_id)
@@ -2255,8 +2279,11 @@ static void audit_on_clusters(struct elasticache_cache_cluster_list *out,
     if (cc->n_security_groups) {
         r->sgs_listed = true;
         const char **ids = mem_xcalloc(cc->n_security_groups, sizeof(*ids));
-        for (size_t i = 0; i < cc->n_security_groups; i++)
+        f->sg_ids = mem_xcalloc(cc->n_security_groups, sizeof(char *));
+        for (size_t i = 0; i < cc->n_security_groups; i++) {
             ids[i] = cc->security_groups[i].id;
+            f->sg_ids[f->n_sg_ids++] = mem_xstrdup(ids[i] ? ids[i] : "");
+        }
         audit_describe_sgs(r, ids, cc->n_security_groups, NULL);
         free(ids);
     }
@@ -2449,10 +2476,13 @@ static void audit_on_tags(struct elasticache_tag_list *out, const struct aws_err
         audit_facts_note(f, "could not read the group's tags: %s", e);
         free(e);
     } else {
-        for (size_t i = 0; i < out->n && !f->stack; i++)
-            if (out->items[i].key && strcmp(out->items[i].key, STACK_SPEC_TAG_KEY) == 0 &&
-                out->items[i].value && *out->items[i].value)
+        for (size_t i = 0; i < out->n; i++) {
+            audit_tag_add(&f->tags, &f->n_tags, out->items[i].key, out->items[i].value);
+            if (!f->stack && out->items[i].key &&
+                strcmp(out->items[i].key, STACK_SPEC_TAG_KEY) == 0 && out->items[i].value &&
+                *out->items[i].value)
                 f->stack = mem_xstrdup(out->items[i].value);
+        }
         elasticache_tag_list_free(out);
     }
     audit_start_stack(r);
@@ -2504,6 +2534,7 @@ static void audit_on_rg(struct elasticache_replication_group_list *out, const st
     f->rg_id = mem_xstrdup(rg->id);
     f->subject = mem_xasprintf("replication group %s", rg->id);
     f->rg_arn = mem_xstrdup(rg->arn);
+    f->description = mem_xstrdup(rg->description);
     f->account = audit_arn_field(rg->arn, 4);
     f->status = mem_xstrdup(rg->status);
     f->engine = mem_xstrdup(rg->engine);

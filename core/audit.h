@@ -174,6 +174,12 @@ struct audit_policy {
     char *error;
 };
 
+/* A tag of the group, or a subnet of its subnet group (export uses them). */
+struct audit_tag {
+    char *key;
+    char *value;
+};
+
 /* A placement risk (copied from core/placement.h, or derived from a spec). */
 struct audit_flag {
     char *id; /* "single-az", ... */
@@ -191,6 +197,9 @@ struct audit_facts {
     /* the replication group */
     char *rg_id;
     char *rg_arn;
+    char *description;
+    struct audit_tag *tags; /* the group's tags (live) */
+    size_t n_tags;
     char *status;
     char *engine;
     char *engine_version;
@@ -214,6 +223,10 @@ struct audit_facts {
     char *kms_key;      /* the group's at-rest key as reported; NULL: AWS owned */
     char *subnet_group; /* NULL: not known */
     char *vpc_id;
+    struct audit_tag *subnets; /* the subnet group's subnets: key id, value AZ */
+    size_t n_subnets;
+    char **sg_ids; /* the security groups the group names (live) */
+    size_t n_sg_ids;
     char *network_error; /* why subnet group / security groups are not known */
 
     struct audit_log_delivery *logs;

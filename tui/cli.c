@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tui/cmd_audit.h"
+#include "tui/cmd_cost.h"
 #include "tui/cmd_create.h"
 #include "tui/cmd_destroy.h"
 #include "tui/cmd_events.h"
+#include "tui/cmd_export.h"
 #include "tui/cmd_logs.h"
 #include "tui/cmd_ls.h"
 #include "tui/cmd_metrics.h"
@@ -30,6 +33,11 @@ const struct cli_command cli_commands[] = {
     {"create", "--name NAME [--spec FILE] --plan|--apply", "plan or build the production stack",
      cmd_create_run},
     {"destroy", "NAME [--confirm NAME]", "delete a stack elcui created", cmd_destroy_run},
+    {"audit", "RG|--spec FILE [--name NAME] [--json]", "security and resilience findings",
+     cmd_audit_run},
+    {"cost", "RG|--spec FILE [--json]", "monthly cost estimate with its sources", cmd_cost_run},
+    {"export", "NAME|--spec FILE --format terraform|cli|spec",
+     "the stack as Terraform, aws CLI commands or a spec", cmd_export_run},
     {NULL, NULL, NULL, NULL},
 };
 
