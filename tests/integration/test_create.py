@@ -74,7 +74,11 @@ class Base(unittest.TestCase):
 
     # ---- helpers -----------------------------------------------------------------
     def elcui(self, *args, env=None, timeout=120):
-        return harness.run(env or self.env, *args, timeout=timeout)
+        r = harness.run(env or self.env, *args, timeout=timeout)
+        # with ELCUI_BIN built with SANITIZE=address,undefined
+        for bad in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            self.assertNotIn(bad, r.err, r)
+        return r
 
     def apply(self, name, *extra, env=None, timeout=180):
         r = self.elcui("create", "--name", name, "--apply", "--yes", *extra, env=env, timeout=timeout)
@@ -682,14 +686,14 @@ class TestValidationBeforeAnyRequest(Base):
 
     def test_read_only_refuses_changes(self):
         self.sb.reset_counters()
-        r = harness.run(self.env, "--read-only", "create", "--name", "v", "--apply", "--yes")
+        r = self.elcui("--read-only", "create", "--name", "v", "--apply", "--yes")
         self.assertEqual(r.rc, 2, r)
         self.assertIn("--read-only", r.err)
-        r = harness.run(self.env, "--read-only", "destroy", "v", "--confirm", "v")
+        r = self.elcui("--read-only", "destroy", "v", "--confirm", "v")
         self.assertEqual(r.rc, 2, r)
         self.assertEqual(self.sb.requests_seen(), 0)
         # a plan only reads, so it is allowed
-        r = harness.run(self.env, "--read-only", "create", "--name", "v", "--plan")
+        r = self.elcui("--read-only", "create", "--name", "v", "--plan")
         self.assertEqual(r.rc, 0, r)
 
     def test_apply_without_terminal_needs_yes(self):
