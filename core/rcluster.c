@@ -314,8 +314,18 @@ static struct rconn *rnode_conn(struct rnode *n)
     if (n->conn && rconn_state(n->conn) != RCONN_S_CLOSED)
         return n->conn;
     if (n->conn) {
-        rconn_close(n->conn);
+        /* detach first: closing runs callbacks that may come back here
+         * and open the node's next connection */
+        struct rconn *old = n->conn;
         n->conn = NULL;
+        rconn_close(old);
+        if (n->conn && rconn_state(n->conn) != RCONN_S_CLOSED)
+            return n->conn;
+        if (n->conn) {
+            old = n->conn;
+            n->conn = NULL;
+            rconn_close(old);
+        }
     }
     struct rconn_options o = {
         .host = n->host,
@@ -696,8 +706,9 @@ static void rsub_on_reply(struct rconn *c, struct rconn_result *res, void *arg)
             cl->retries++;
             rsub_add_hop(s, RCLUSTER_HOP_RETRY, NULL, RCONN_OK);
             if (s->node->conn) {
-                rconn_close(s->node->conn);
+                struct rconn *old = s->node->conn;
                 s->node->conn = NULL;
+                rconn_close(old);
             }
             rcluster_refresh_start(cl);
             rsub_resend_later(s, RCLUSTER_TRYAGAIN_MS);

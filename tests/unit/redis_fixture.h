@@ -550,6 +550,7 @@ struct rfake {
     void *arg;
     int port;
     int commands;
+    bool hang_up; /* set by a handler: close the connection after answering */
 };
 
 static inline void rfake_drop(struct rfake_client *c)
@@ -596,6 +597,10 @@ static inline void rfake_readable(int fd, int revents, void *arg)
         off += (size_t)w;
     }
     buf_free(&out);
+    if (f->hang_up) {
+        f->hang_up = false;
+        rfake_drop(c);
+    }
 }
 
 static inline void rfake_accept(int fd, int revents, void *arg)

@@ -841,6 +841,19 @@ static void test_failover_mid_session(void **state)
         }
     }
     assert_true(promoted);
+    /* and the old primary has heard it (else it still serves the read) */
+    struct rconn *co = rfx_connect(l, &cfarm, tls, old->host, old->port);
+    assert_non_null(co);
+    bool demoted = false;
+    while (!demoted && loop_now_ms(l) < deadline) {
+        demoted = role_is(l, co, "slave");
+        if (!demoted) {
+            bool never = false;
+            rfx_run(l, &never, 50);
+        }
+    }
+    assert_true(demoted);
+    rconn_close(co);
     /* the same client, map still old: the old primary sends MOVED */
     const char *get[] = {"GET", key};
     cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 2, get);
@@ -1087,6 +1100,60 @@ static void test_slots_fallback_builtin_table_and_bounds(void **state)
     loop_free(l);
 }
 
+/* A node that hangs up on COMMAND: requests waiting on the metadata
+ * lookup fall back to the built-in table and are routed, from inside the
+ * failing connection's callbacks, to the same node again. */
+static void hangup_fn(struct rfake *f, int argc, const redisReply *const *argv, struct buf *out,
+                      void *arg)
+{
+    (void)arg;
+    if (rfake_is(argc, argv, 0, "PING")) {
+        buf_appends(out, "+PONG\r\n");
+    } else if (rfake_is(argc, argv, 0, "COMMAND")) {
+        f->hang_up = true;
+    } else if (rfake_is(argc, argv, 0, "CLUSTER") && rfake_is(argc, argv, 1, "SHARDS")) {
+        buf_printf(out,
+                   "*1\r\n*4\r\n$5\r\nslots\r\n*2\r\n:0\r\n:16383\r\n$5\r\nnodes\r\n*1\r\n"
+                   "*8\r\n$2\r\nid\r\n$3\r\nabc\r\n$4\r\nport\r\n:%d\r\n$2\r\nip\r\n"
+                   "$9\r\n127.0.0.1\r\n$4\r\nrole\r\n$6\r\nmaster\r\n",
+                   f->port);
+    } else if (rfake_is(argc, argv, 0, "GET")) {
+        buf_appends(out, "$2\r\nok\r\n");
+    } else {
+        buf_appends(out, "-ERR unexpected\r\n");
+    }
+}
+
+static void test_connection_lost_during_lookup(void **state)
+{
+    (void)state;
+    struct loop *l = loop_new();
+    struct rfake f;
+    rfake_start(&f, l, hangup_fn, NULL);
+    struct rcluster_options o = {
+        .host = "127.0.0.1", .port = f.port, .mode = RCLUSTER_CLUSTER, .lazy_map = true};
+    struct rcluster *cl = rcluster_new(l, &o);
+    struct cres r[4];
+    const char *get[] = {"GET", "k"};
+    const char *ping[] = {"PING"};
+    csubmit(cl, RCLUSTER_T_SLOT, NULL, false, &r[0], 2, get);
+    csubmit(cl, RCLUSTER_T_SLOT, NULL, false, &r[1], 2, get);
+    csubmit(cl, RCLUSTER_T_PRIMARIES, NULL, false, &r[2], 1, ping);
+    csubmit(cl, RCLUSTER_T_SLOT, NULL, false, &r[3], 1, ping);
+    for (int k = 0; k < 4; k++) {
+        cwait(l, &r[k]);
+        assert_true(r[k].n >= 1 || r[k].has_err);
+    }
+    /* the GETs were re-sent on a new connection (built-in key position) */
+    assert_ok_reply(&r[0], 0);
+    assert_string_equal(r[0].reps[0].reply->str, "ok");
+    for (int k = 0; k < 4; k++)
+        cres_free(&r[k]);
+    rcluster_free(cl);
+    rfake_stop(&f);
+    loop_free(l);
+}
+
 /* Last: it kills a primary for good. */
 static void test_killed_primary(void **state)
 {
@@ -1185,6 +1252,7 @@ int main(void)
         cmocka_unit_test(test_standalone_group),
         cmocka_unit_test(test_malformed_topology_and_bad_seed),
         cmocka_unit_test(test_slots_fallback_builtin_table_and_bounds),
+        cmocka_unit_test(test_connection_lost_during_lookup),
         cmocka_unit_test(test_killed_primary),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
