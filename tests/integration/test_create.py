@@ -26,7 +26,9 @@ ELCUI_BIN names the binary (default build/elcui). Run:
 
 import json
 import os
+import pty
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -608,6 +610,88 @@ class TestFaultsConflictsReuse(Base):
         res = {x["key"]: x for x in r.json()["resources"]}
         self.assertEqual(res["kms.rest.policy"]["action"], "conflict")
         self.assertIn("logs.%s.amazonaws.com" % REGION, res["kms.rest.policy"]["reason"])
+
+
+def on_terminal(env, args, answer, timeout=120):
+    """Run elcui ARGS with a pseudo-terminal as its controlling terminal;
+    type ANSWER when it asks. Returns (exit status, everything it wrote)."""
+    pid, fd = pty.fork()
+    if pid == 0:  # child
+        try:
+            os.execve(harness.ELCUI, [harness.ELCUI] + list(args), env)
+        finally:
+            os._exit(127)
+    out = b""
+    answered = False
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if fd in r:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            if not answered and b"Type the stack name" in out:
+                os.write(fd, answer.encode() + b"\n")
+                answered = True
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                pid = 0
+                # drain what is left
+                while select.select([fd], [], [], 0.1)[0]:
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    out += chunk
+                return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
+        else:
+            raise AssertionError("elcui %s did not finish:\n%s" % (" ".join(args), out.decode("utf-8", "replace")))
+        # the terminal closed: the program is ending
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                pid = 0
+                return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
+            time.sleep(0.05)
+        raise AssertionError("elcui %s did not exit:\n%s" % (" ".join(args), out.decode("utf-8", "replace")))
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+
+
+@harness.needs_binary
+class TestConfirmOnTheTerminal(Base):
+    create_delay = 0
+
+    def test_apply_and_destroy_ask_for_the_name(self):
+        name = "asked"
+        self.sb.reset_counters()
+        rc, out = on_terminal(self.env, ["create", "--name", name, "--apply"], "nope")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("create   vpc", out)  # the plan was shown first
+        self.assertIn("not confirmed", out)
+        ops = self.sb.counters()["requests"]["operations"]
+        self.assertTrue(all(READ_OPS.match(k.split(":", 1)[1]) for k in ops), ops)
+        rc, out = on_terminal(self.env, ["create", "--name", name, "--apply"], name)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("apply of stack asked finished", out)
+        self.assert_one_of_each(name)
+        self.assertNotIn(self.token_of(name), out)
+        rc, out = on_terminal(self.env, ["destroy", name], "asked-not")
+        self.assertEqual(rc, 1, out)
+        self.assertEqual(len(self.vpcs(name)), 1)
+        rc, out = on_terminal(self.env, ["destroy", name], name)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(self.vpcs(name), [])
 
 
 @harness.needs_binary
