@@ -17,7 +17,6 @@
 #include "infra_test.h"
 #include "wire_harness.h"
 #include "typed_e2e.h"
-#include "infra_e2e.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -798,28 +797,12 @@ IE_CB(cb_sg, struct ec2_create_security_group_out)
 IE_CB(cb_ingress, struct ec2_security_group_ingress_out)
 IE_CB(cb_sgs, struct ec2_security_group_list)
 
-static struct e2e sandbox;
-
-static int sandbox_up(void **state)
-{
-    (void)state;
-    e2e_sandbox_start(&sandbox);
-    return 0;
-}
-
-static int sandbox_down(void **state)
-{
-    (void)state;
-    e2e_stop(&sandbox);
-    return 0;
-}
-
 /* The seed's network, created, read back, changed and deleted through the
  * whole transport (signing checked by the sandbox). */
 static void test_e2e_network(void **state)
 {
     (void)state;
-    struct e2e *x = &sandbox;
+    struct e2e *x = &e2e_sb;
     struct ie_res r = {0};
     ie_reset(&r);
 
@@ -838,8 +821,8 @@ static void test_e2e_network(void **state)
     ec2_availability_zone_list_free(azs);
 
     /* a stack name made for this run: nothing else in the sandbox has it */
-    char stack[32] = "e2e-";
-    wire_random_token(stack + 4, 9);
+    char stack[32];
+    e2e_stack_name(stack, false);
     struct ec2_tag_in tags[] = {{"elcui:stack", stack}, {"Name", "app-4"}};
     ie_reset(&r);
     struct ec2_create_vpc_in cv = {.cidr_block = "10.20.32.0/25", .tags = tags, .n_tags = 2};
@@ -1240,6 +1223,6 @@ int main(void)
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rc += cmocka_run_group_tests(local, NULL, NULL);
-    rc += cmocka_run_group_tests(e2e, sandbox_up, sandbox_down);
+    rc += cmocka_run_group_tests(e2e, e2e_sandbox_up, e2e_sandbox_down);
     return rc;
 }

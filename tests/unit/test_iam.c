@@ -18,7 +18,6 @@
 #include "infra_test.h"
 #include "wire_harness.h"
 #include "typed_e2e.h"
-#include "infra_e2e.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -369,30 +368,14 @@ IE_CB(cb_policies, struct iam_policy_list)
 IE_CB(cb_entities, struct iam_policy_entities)
 IE_CB(cb_result, struct iam_result)
 
-static struct e2e sandbox;
-
-static int sandbox_up(void **state)
-{
-    (void)state;
-    e2e_sandbox_start(&sandbox);
-    return 0;
-}
-
-static int sandbox_down(void **state)
-{
-    (void)state;
-    e2e_stop(&sandbox);
-    return 0;
-}
-
 static void test_e2e_policies(void **state)
 {
     (void)state;
-    struct e2e *x = &sandbox;
+    struct e2e *x = &e2e_sb;
     struct ie_res r = {0};
     ie_reset(&r);
-    char stack[32] = "e2e-";
-    wire_random_token(stack + 4, 9);
+    char stack[32];
+    e2e_stack_name(stack, false);
     const char *doc1 =
         "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"
         "\"secretsmanager:GetSecretValue\",\"Resource\":\"arn:aws:secretsmanager:"
@@ -534,6 +517,6 @@ int main(void)
         cmocka_unit_test(test_e2e_policies),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    rc += cmocka_run_group_tests(e2e, sandbox_up, sandbox_down);
+    rc += cmocka_run_group_tests(e2e, e2e_sandbox_up, e2e_sandbox_down);
     return rc;
 }

@@ -16,7 +16,6 @@
 #include "infra_test.h"
 #include "wire_harness.h"
 #include "typed_e2e.h"
-#include "infra_e2e.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -380,35 +379,16 @@ IE_CB(cb_keys, struct kms_key_list)
 IE_CB(cb_tags, struct kms_tag_list)
 IE_CB(cb_deletion, struct kms_key_deletion_out)
 
-static struct e2e sandbox;
-
-static int sandbox_up(void **state)
-{
-    (void)state;
-    e2e_sandbox_start(&sandbox);
-    return 0;
-}
-
-static int sandbox_down(void **state)
-{
-    (void)state;
-    e2e_stop(&sandbox);
-    return 0;
-}
-
 /* The seed's at-rest key: created, its policy put and read back, rotation,
  * alias, found by alias and by tag, scheduled for deletion. */
 static void test_e2e_key_lifecycle(void **state)
 {
     (void)state;
-    struct e2e *x = &sandbox;
+    struct e2e *x = &e2e_sb;
     struct ie_res r = {0};
     ie_reset(&r);
-    char stack[32] = "e2e-";
-    wire_random_token(stack + 4, 9);
-    for (char *p = stack; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p - 'A' + 'a');
+    char stack[32];
+    e2e_stack_name(stack, true);
     struct kms_tag_in tags[] = {{"elcui:stack", stack}, {"Name", "app-4-encryption-rest"}};
     struct kms_create_key_in ck = {.description = "Key to encrypt cache at rest.",
                                    .key_usage = "ENCRYPT_DECRYPT",
@@ -649,6 +629,6 @@ int main(void)
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rc += cmocka_run_group_tests(local, NULL, NULL);
-    rc += cmocka_run_group_tests(e2e, sandbox_up, sandbox_down);
+    rc += cmocka_run_group_tests(e2e, e2e_sandbox_up, e2e_sandbox_down);
     return rc;
 }

@@ -20,7 +20,6 @@
 #include "infra_test.h"
 #include "wire_harness.h"
 #include "typed_e2e.h"
-#include "infra_e2e.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -20,7 +20,6 @@
 #include "infra_test.h"
 #include "wire_harness.h"
 #include "typed_e2e.h"
-#include "infra_e2e.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -429,22 +428,6 @@ IE_CB(cb_list, struct secrets_secret_list)
 IE_CB(cb_delete, struct secrets_delete_secret_out)
 IE_CB(cb_password, struct secrets_random_password_out)
 
-static struct e2e sandbox;
-
-static int sandbox_up(void **state)
-{
-    (void)state;
-    e2e_sandbox_start(&sandbox);
-    return 0;
-}
-
-static int sandbox_down(void **state)
-{
-    (void)state;
-    e2e_stop(&sandbox);
-    return 0;
-}
-
 /* A 128-character AUTH token from the allowed set, made for this run. */
 static void make_token(char *out, size_t len)
 {
@@ -462,11 +445,11 @@ static void make_token(char *out, size_t len)
 static void test_e2e_secret_lifecycle(void **state)
 {
     (void)state;
-    struct e2e *x = &sandbox;
+    struct e2e *x = &e2e_sb;
     struct ie_res r = {0};
     ie_reset(&r);
-    char stack[32] = "e2e-";
-    wire_random_token(stack + 4, 9);
+    char stack[32];
+    e2e_stack_name(stack, false);
 
     /* the secret key the seed's secret is encrypted with */
     struct kms_create_key_in ck = {.description = "Key to encrypt secret"};
@@ -631,6 +614,6 @@ int main(void)
         cmocka_unit_test(test_e2e_secret_lifecycle),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    rc += cmocka_run_group_tests(e2e, sandbox_up, sandbox_down);
+    rc += cmocka_run_group_tests(e2e, e2e_sandbox_up, e2e_sandbox_down);
     return rc;
 }

@@ -19,7 +19,6 @@
 #include "infra_test.h"
 #include "wire_harness.h"
 #include "typed_e2e.h"
-#include "infra_e2e.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -281,32 +280,16 @@ IE_CB(cb_gets, struct ssm_get_parameters_out)
 IE_CB(cb_result, struct ssm_result)
 IE_CB(cb_describe, struct ssm_parameter_metadata_list)
 
-static struct e2e sandbox;
-
-static int sandbox_up(void **state)
-{
-    (void)state;
-    e2e_sandbox_start(&sandbox);
-    return 0;
-}
-
-static int sandbox_down(void **state)
-{
-    (void)state;
-    e2e_stop(&sandbox);
-    return 0;
-}
-
 /* BP1 of the seed: the endpoint and port as SecureString parameters under
  * the at-rest key, read back decrypted, described for the audit, deleted. */
 static void test_e2e_parameters(void **state)
 {
     (void)state;
-    struct e2e *x = &sandbox;
+    struct e2e *x = &e2e_sb;
     struct ie_res r = {0};
     ie_reset(&r);
-    char stack[32] = "e2e-";
-    wire_random_token(stack + 4, 9);
+    char stack[32];
+    e2e_stack_name(stack, false);
 
     struct kms_create_key_in ck = {.description = "Key to encrypt cache at rest."};
     ie_wait(x, kms_create_key(x->c, &ck, cb_key, &r), &r, "CreateKey");
@@ -501,6 +484,6 @@ int main(void)
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rc += cmocka_run_group_tests(local, NULL, NULL);
-    rc += cmocka_run_group_tests(e2e, sandbox_up, sandbox_down);
+    rc += cmocka_run_group_tests(e2e, e2e_sandbox_up, e2e_sandbox_down);
     return rc;
 }

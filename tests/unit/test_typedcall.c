@@ -25,7 +25,6 @@
 #include "aws/typedcall.h"
 #include "wire_harness.h"
 #include "typed_e2e.h"
-#include "infra_e2e.h"
 
 /* ---- a test output, its parsers and descriptors ---- */
 

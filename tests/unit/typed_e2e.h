@@ -3,8 +3,10 @@
  * moto extended, SigV4 checked, started per test binary and stopped by it)
  * or at a scripted local HTTP server (httpsrv.h) for what no emulator can
  * be made to do on cue (a page that never comes, a broken page 2, an
- * operation the sandbox lacks). Header-only; include once, after cmocka.h
- * and wire_harness.h.
+ * operation the sandbox lacks); typed callbacks that record (out, err) and
+ * waits with deadlines; raw calls for what the module under test does not
+ * type; per-run names. Header-only; include once, after cmocka.h and
+ * wire_harness.h.
  */
 #ifndef ELCUI_TESTS_TYPED_E2E_H
 #define ELCUI_TESTS_TYPED_E2E_H
@@ -26,6 +28,7 @@
 #include "aws/http.h"
 #include "aws/mem.h"
 #include "aws/profile.h"
+#include "aws/query.h"
 #include "core/loop.h"
 
 #include "httpsrv.h"
@@ -320,6 +323,163 @@ static __attribute__((unused)) int e2e_control(struct e2e *x, const char *path, 
     if (sscanf(resp, "HTTP/1.%*d %d", &status) != 1)
         return -1;
     return status;
+}
+
+/* ---- the sandbox of a test binary (cmocka group fixtures) ---- */
+
+static __attribute__((unused)) struct e2e e2e_sb;
+
+static __attribute__((unused)) int e2e_sandbox_up(void **state)
+{
+    (void)state;
+    e2e_sandbox_start(&e2e_sb);
+    return 0;
+}
+
+static __attribute__((unused)) int e2e_sandbox_down(void **state)
+{
+    (void)state;
+    e2e_stop(&e2e_sb);
+    return 0;
+}
+
+/* A per-run name: "e2e-" and 9 random characters (lower case when lower,
+ * for names that must be). out holds 32 bytes. */
+static __attribute__((unused)) void e2e_stack_name(char *out, bool lower)
+{
+    snprintf(out, 32, "e2e-");
+    wire_random_token(out + 4, 9);
+    for (char *p = out; lower && *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+}
+
+/* ---- what a typed call delivered ---- */
+
+/* One result slot per call: the typed callback fills it, the test waits
+ * on done. {0} is an empty slot. */
+struct ie_res {
+    bool done;
+    int calls;
+    void *out;
+    struct aws_error err;
+};
+
+/* Record (out, err), checking the contract: exactly one of them. */
+static __attribute__((unused)) void ie_record(struct ie_res *r, void *out,
+                                              const struct aws_error *err)
+{
+    r->calls++;
+    r->done = true;
+    r->out = out;
+    aws_error_clear(&r->err);
+    if (err)
+        aws_error_copy(&r->err, err);
+    if ((out == NULL) == (err == NULL))
+        fail_msg("callback with out=%p err=%p", out, (const void *)err);
+}
+
+/* A typed callback that fills struct ie_res (one per output type). */
+#define IE_CB(fn, type)                                                                            \
+    static __attribute__((unused)) void fn(type *out, const struct aws_error *err, void *arg)      \
+    {                                                                                              \
+        ie_record(arg, (void *)out, err);                                                          \
+    }
+
+static __attribute__((unused)) void ie_reset(struct ie_res *r)
+{
+    aws_error_clear(&r->err);
+    memset(r, 0, sizeof(*r));
+    aws_error_init(&r->err);
+}
+
+/* The error's message, or its code when it has none. */
+static __attribute__((unused)) const char *ie_msg(const struct ie_res *r)
+{
+    return r->err.message ? r->err.message : r->err.code;
+}
+
+/* The call must not have answered synchronously; run the loop until it
+ * answers (E2E_CALL_DEADLINE_MS), and check it answered once. */
+static __attribute__((unused)) void ie_wait(struct e2e *x, struct aws_call *call, struct ie_res *r,
+                                            const char *what)
+{
+    assert_non_null(call);
+    assert_false(r->done);
+    e2e_wait(x, &r->done, what);
+    assert_int_equal(r->calls, 1);
+}
+
+/* The same for a call started without keeping its handle, success
+ * expected. */
+static __attribute__((unused)) void ie_wait_ok(struct e2e *x, struct ie_res *r, const char *what)
+{
+    assert_false(r->done); /* never called synchronously */
+    e2e_wait(x, &r->done, what);
+    if (!r->out)
+        fail_msg("%s: %s: %s", what, r->err.code, ie_msg(r));
+    assert_int_equal(r->calls, 1);
+}
+
+/* Success expected: show the error (never a secret: messages are the
+ * service's) when there is one. */
+static __attribute__((unused)) void ie_ok(struct ie_res *r, const char *what)
+{
+    if (r->err.kind != AWS_ERR_NONE) {
+        char *s = aws_error_format(&r->err);
+        print_error("%s failed: %s\n", what, s);
+        free(s);
+        fail();
+    }
+    assert_non_null(r->out);
+}
+
+/* A service error with this code expected. */
+static __attribute__((unused)) void ie_err(struct ie_res *r, const char *code)
+{
+    assert_null(r->out);
+    if (r->err.kind != AWS_ERR_SERVICE || strcmp(r->err.code, code) != 0) {
+        char *s = aws_error_format(&r->err);
+        print_error("expected %s, got: %s\n", code, s);
+        free(s);
+        fail();
+    }
+}
+
+/* ---- raw calls: operations the module under test does not type ---- */
+
+struct e2e_raw {
+    bool done;
+    const char *path;
+    char *value;
+    struct aws_error err;
+};
+
+static __attribute__((unused)) void e2e_raw_cb(struct aws_response *resp, void *arg)
+{
+    struct e2e_raw *r = arg;
+    r->done = true;
+    aws_error_init(&r->err);
+    if (resp->err.kind != AWS_ERR_NONE)
+        aws_error_copy(&r->err, &resp->err);
+    else if (r->path)
+        r->value = query_text(resp->result, r->path);
+}
+
+/* One query/EC2 call straight through aws_client, failing the test on an
+ * error; returns the text at path in the result (caller frees; the test
+ * fails when it is absent), or NULL when path is NULL. Takes q. */
+static __attribute__((unused)) char *e2e_raw_call(struct e2e *x, const struct svc *svc,
+                                                  const char *op, struct query_params *q,
+                                                  const char *path)
+{
+    struct e2e_raw r = {.path = path};
+    struct aws_request req = {.svc = svc, .op = op, .query = q};
+    assert_non_null(aws_client_call(x->c, &req, e2e_raw_cb, &r));
+    e2e_wait(x, &r.done, op);
+    if (r.err.kind != AWS_ERR_NONE || (path && !r.value))
+        fail_msg("%s %s: %s", svc->name, op, r.err.message ? r.err.message : r.err.code);
+    return r.value;
 }
 
 #endif
