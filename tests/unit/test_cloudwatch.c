@@ -274,61 +274,12 @@ static void test_merge(void **state)
 
 /* ================= end to end ================= */
 
-struct res {
-    bool done;
-    int calls;
-    struct cloudwatch_get_metric_data_out *out;
-    struct aws_error err;
-};
-
-static void cb_gmd(struct cloudwatch_get_metric_data_out *out, const struct aws_error *err,
-                   void *arg)
-{
-    struct res *r = arg;
-    r->calls++;
-    r->done = true;
-    r->out = out;
-    aws_error_init(&r->err);
-    if (err)
-        aws_error_copy(&r->err, err);
-    if ((out != NULL) == (err != NULL))
-        fail_msg("callback with out=%p err=%p", (void *)out, (const void *)err);
-}
-
-struct raw {
-    bool done;
-    struct aws_error err;
-};
-
-static void raw_cb(struct aws_response *resp, void *arg)
-{
-    struct raw *r = arg;
-    r->done = true;
-    aws_error_init(&r->err);
-    if (resp->err.kind != AWS_ERR_NONE)
-        aws_error_copy(&r->err, &resp->err);
-}
-
-static struct e2e sb;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    e2e_sandbox_start(&sb);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    e2e_stop(&sb);
-    return 0;
-}
+IE_CB(cb_gmd, struct cloudwatch_get_metric_data_out)
 
 static void test_e2e_sandbox(void **state)
 {
     (void)state;
-    struct e2e *xp = &sb;
+    struct e2e *xp = &e2e_sb;
 #define x (*xp)
     int64_t now = aws_client_now_ms(x.c);
     int64_t base = (now / 60000 - 10) * 60000; /* a whole minute, ten minutes ago */
@@ -353,12 +304,7 @@ static void test_e2e_sandbox(void **state)
                             i + 1);
             query_addf_name(q, "0001", "MetricData.member.%d.Dimensions.member.2.Value", i + 1);
         }
-        struct raw r = {0};
-        struct aws_request req = {.svc = &svc_cloudwatch, .op = "PutMetricData", .query = q};
-        aws_client_call(x.c, &req, raw_cb, &r);
-        e2e_wait(&x, &r.done, "PutMetricData");
-        if (r.err.kind != AWS_ERR_NONE)
-            fail_msg("PutMetricData: %s", r.err.message ? r.err.message : r.err.code);
+        e2e_raw_call(&x, &svc_cloudwatch, "PutMetricData", q, NULL);
     }
     /* one series per node, as the metrics engine asks for them */
     struct cloudwatch_dimension_in d[2][2] = {
@@ -392,20 +338,18 @@ static void test_e2e_sandbox(void **state)
     char *token = NULL;
     for (int pages = 0; pages < 20; pages++) {
         in.next_token = token;
-        struct res r = {0};
+        struct ie_res r = {0};
         assert_non_null(cloudwatch_get_metric_data(x.c, &in, cb_gmd, &r));
-        assert_false(r.done);
-        e2e_wait(&x, &r.done, "GetMetricData");
-        if (!r.out)
-            fail_msg("GetMetricData: %s", r.err.message ? r.err.message : r.err.code);
-        assert_true(r.out->request_id[0] != '\0');
+        ie_wait_ok(&x, &r, "GetMetricData");
+        struct cloudwatch_get_metric_data_out *o = r.out;
+        assert_true(o->request_id[0] != '\0');
         free(token);
-        token = r.out->next_token ? mem_xstrdup(r.out->next_token) : NULL;
+        token = o->next_token ? mem_xstrdup(o->next_token) : NULL;
         if (!all) {
-            all = r.out;
+            all = o;
         } else {
-            cloudwatch_get_metric_data_merge(all, r.out);
-            cloudwatch_get_metric_data_out_free(r.out);
+            cloudwatch_get_metric_data_merge(all, o);
+            cloudwatch_get_metric_data_out_free(o);
         }
         if (!token)
             break;
@@ -427,7 +371,7 @@ static void test_e2e_sandbox(void **state)
     struct cloudwatch_metric_data_query_in bad[] = {{.id = "empty"}};
     struct cloudwatch_get_metric_data_in bin = {
         .queries = bad, .n_queries = 1, .start_time_ms = base, .end_time_ms = base + 60000};
-    struct res e = {0};
+    struct ie_res e = {0};
     cloudwatch_get_metric_data(x.c, &bin, cb_gmd, &e);
     e2e_wait(&x, &e.done, "GetMetricData (invalid)");
     assert_null(e.out);
@@ -488,14 +432,15 @@ static void test_e2e_scripted_paging(void **state)
                                                .n_queries = 1,
                                                .start_time_ms = 1714564800000LL,
                                                .end_time_ms = 1714568400000LL};
-    struct res r1 = {0};
+    struct ie_res r1 = {0};
     cloudwatch_get_metric_data(x.c, &in, cb_gmd, &r1);
     e2e_wait(&x, &r1.done, "GetMetricData page 1");
     assert_non_null(r1.out);
-    assert_string_equal(r1.out->request_id, "cw-rid-1");
-    assert_string_equal(r1.out->next_token, "cw-next");
+    struct cloudwatch_get_metric_data_out *o1 = r1.out;
+    assert_string_equal(o1->request_id, "cw-rid-1");
+    assert_string_equal(o1->next_token, "cw-next");
     in.next_token = "cw-next";
-    struct res r2 = {0};
+    struct ie_res r2 = {0};
     cloudwatch_get_metric_data(x.c, &in, cb_gmd, &r2);
     e2e_wait(&x, &r2.done, "GetMetricData page 2");
     assert_non_null(r2.out);
@@ -503,16 +448,16 @@ static void test_e2e_scripted_paging(void **state)
     assert_string_equal(query_get(p, "NextToken"), "cw-next");
     assert_string_equal(query_get(p, "MetricDataQueries.member.1.Id"), "cpu");
     query_params_free(p);
-    cloudwatch_get_metric_data_merge(r1.out, r2.out);
-    struct cloudwatch_metric_data_result *cpu = cloudwatch_get_metric_data_find(r1.out, "cpu");
+    cloudwatch_get_metric_data_merge(o1, r2.out);
+    struct cloudwatch_metric_data_result *cpu = cloudwatch_get_metric_data_find(o1, "cpu");
     assert_int_equal(cpu->n, 3);
     assert_true(cpu->values[2] == 4.0);
-    assert_null(r1.out->next_token);
+    assert_null(o1->next_token);
     cloudwatch_get_metric_data_out_free(r2.out);
-    cloudwatch_get_metric_data_out_free(r1.out);
+    cloudwatch_get_metric_data_out_free(o1);
 
     /* cancelled before the answer: the callback never runs */
-    struct res r3 = {0};
+    struct ie_res r3 = {0};
     struct aws_call *h = cloudwatch_get_metric_data(x.c, &in, cb_gmd, &r3);
     aws_call_cancel(h);
     e2e_idle(&x, 200);
@@ -535,6 +480,6 @@ int main(void)
         cmocka_unit_test(test_e2e_sandbox),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    rc += cmocka_run_group_tests_name("sandbox", sandbox, group_setup, group_teardown);
+    rc += cmocka_run_group_tests_name("sandbox", sandbox, e2e_sandbox_up, e2e_sandbox_down);
     return rc;
 }

@@ -1049,101 +1049,16 @@ static void test_truncated_prefixes(void **state)
 
 /* ================= 4. end to end ================= */
 
-/* One result slot per call: the callback fills it, the test waits on done. */
-struct res {
-    bool done;
-    int calls;
-    void *out;
-    struct aws_error err;
-};
-
-static void res_set(struct res *r, void *out, const struct aws_error *err)
-{
-    r->calls++;
-    r->done = true;
-    r->out = out;
-    aws_error_init(&r->err);
-    if (err)
-        aws_error_copy(&r->err, err);
-    /* exactly one of out/err */
-    if ((out != NULL) == (err != NULL))
-        fail_msg("callback with out=%p err=%p", out, (const void *)err);
-}
-
-#define RES_CB(name, type)                                                                         \
-    static void name(type *out, const struct aws_error *err, void *arg)                            \
-    {                                                                                              \
-        res_set(arg, out, err);                                                                    \
-    }
-RES_CB(cb_subnet_group, struct elasticache_cache_subnet_group_out)
-RES_CB(cb_subnet_groups, struct elasticache_cache_subnet_group_list)
-RES_CB(cb_rg, struct elasticache_replication_group_out)
-RES_CB(cb_rgs, struct elasticache_replication_group_list)
-RES_CB(cb_ccs, struct elasticache_cache_cluster_list)
-RES_CB(cb_events, struct elasticache_event_list)
-RES_CB(cb_pgs, struct elasticache_cache_parameter_group_list)
-RES_CB(cb_params, struct elasticache_cache_parameter_list)
-RES_CB(cb_tags, struct elasticache_tag_list)
-RES_CB(cb_ack, struct logs_ack)
-
-static const char *res_msg(const struct res *r)
-{
-    return r->err.message ? r->err.message : r->err.code;
-}
-
-#define WAIT_OK(x, r, what)                                                                        \
-    do {                                                                                           \
-        assert_false((r)->done); /* never called synchronously */                                  \
-        e2e_wait((x), &(r)->done, (what));                                                         \
-        if (!(r)->out)                                                                             \
-            fail_msg("%s: %s: %s", (what), (r)->err.code, res_msg(r));                             \
-    } while (0)
-
-static struct e2e sb; /* the sandbox of this binary */
-
-static int group_setup(void **state)
-{
-    (void)state;
-    e2e_sandbox_start(&sb);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    e2e_stop(&sb);
-    return 0;
-}
-
-/* Raw EC2 call (the EC2 typed calls are another module): text at path. */
-struct raw {
-    bool done;
-    char *value;
-    const char *path;
-    struct aws_error err;
-};
-
-static void raw_cb(struct aws_response *resp, void *arg)
-{
-    struct raw *r = arg;
-    r->done = true;
-    aws_error_init(&r->err);
-    if (resp->err.kind != AWS_ERR_NONE)
-        aws_error_copy(&r->err, &resp->err);
-    else
-        r->value = query_text(resp->result, r->path);
-}
-
-static char *ec2_call(struct query_params *q, const char *op, const char *path)
-{
-    struct raw r = {.path = path};
-    struct aws_request req = {.svc = &svc_ec2, .op = op, .query = q};
-    assert_non_null(aws_client_call(sb.c, &req, raw_cb, &r));
-    e2e_wait(&sb, &r.done, op);
-    if (!r.value)
-        fail_msg("EC2 %s: %s", op, r.err.message ? r.err.message : r.err.code);
-    return r.value;
-}
+IE_CB(cb_subnet_group, struct elasticache_cache_subnet_group_out)
+IE_CB(cb_subnet_groups, struct elasticache_cache_subnet_group_list)
+IE_CB(cb_rg, struct elasticache_replication_group_out)
+IE_CB(cb_rgs, struct elasticache_replication_group_list)
+IE_CB(cb_ccs, struct elasticache_cache_cluster_list)
+IE_CB(cb_events, struct elasticache_event_list)
+IE_CB(cb_pgs, struct elasticache_cache_parameter_group_list)
+IE_CB(cb_params, struct elasticache_cache_parameter_list)
+IE_CB(cb_tags, struct elasticache_tag_list)
+IE_CB(cb_ack, struct logs_ack)
 
 static char e2e_subnets[3][64];
 static char e2e_rg_arn[256];
@@ -1153,7 +1068,7 @@ static void test_e2e_subnet_group(void **state)
     (void)state;
     struct query_params *q = query_params_new("CreateVpc", svc_ec2.api_version);
     query_add(q, "CidrBlock", "10.20.32.0/25");
-    char *vpc = ec2_call(q, "CreateVpc", "vpc/vpcId");
+    char *vpc = e2e_raw_call(&e2e_sb, &svc_ec2, "CreateVpc", q, "vpc/vpcId");
     static const char *const cidrs[] = {"10.20.32.0/27", "10.20.32.32/27", "10.20.32.64/27"};
     static const char *const azs[] = {"us-east-2a", "us-east-2b", "us-east-2c"};
     for (int i = 0; i < 3; i++) {
@@ -1161,7 +1076,7 @@ static void test_e2e_subnet_group(void **state)
         query_add(q, "VpcId", vpc);
         query_add(q, "CidrBlock", cidrs[i]);
         query_add(q, "AvailabilityZone", azs[i]);
-        char *id = ec2_call(q, "CreateSubnet", "subnet/subnetId");
+        char *id = e2e_raw_call(&e2e_sb, &svc_ec2, "CreateSubnet", q, "subnet/subnetId");
         snprintf(e2e_subnets[i], sizeof(e2e_subnets[i]), "%s", id);
         free(id);
     }
@@ -1175,9 +1090,9 @@ static void test_e2e_subnet_group(void **state)
         .tags = tags,
         .n_tags = 1,
     };
-    struct res r = {0};
-    assert_non_null(elasticache_create_cache_subnet_group(sb.c, &in, cb_subnet_group, &r));
-    WAIT_OK(&sb, &r, "CreateCacheSubnetGroup");
+    struct ie_res r = {0};
+    assert_non_null(elasticache_create_cache_subnet_group(e2e_sb.c, &in, cb_subnet_group, &r));
+    ie_wait_ok(&e2e_sb, &r, "CreateCacheSubnetGroup");
     struct elasticache_cache_subnet_group_out *o = r.out;
     assert_true(o->request_id[0] != '\0');
     assert_string_equal(o->group.name, "app-4-cache-subnet");
@@ -1187,9 +1102,9 @@ static void test_e2e_subnet_group(void **state)
     elasticache_cache_subnet_group_out_free(o);
 
     struct elasticache_describe_cache_subnet_groups_in din = {.name = "app-4-cache-subnet"};
-    struct res d = {0};
-    elasticache_describe_cache_subnet_groups(sb.c, &din, cb_subnet_groups, &d);
-    WAIT_OK(&sb, &d, "DescribeCacheSubnetGroups");
+    struct ie_res d = {0};
+    elasticache_describe_cache_subnet_groups(e2e_sb.c, &din, cb_subnet_groups, &d);
+    ie_wait_ok(&e2e_sb, &d, "DescribeCacheSubnetGroups");
     struct elasticache_cache_subnet_group_list *l = d.out;
     assert_int_equal(l->n, 1);
     assert_string_equal(l->items[0].subnets[0].id, e2e_subnets[0]);
@@ -1206,9 +1121,9 @@ static void test_e2e_create_seed(void **state)
                                          "/aws/elasticache/app-4/engine-log"};
     for (int i = 0; i < 2; i++) {
         struct logs_create_log_group_in lin = {.log_group_name = groups[i]};
-        struct res r = {0};
-        logs_create_log_group(sb.c, &lin, cb_ack, &r);
-        WAIT_OK(&sb, &r, "CreateLogGroup");
+        struct ie_res r = {0};
+        logs_create_log_group(e2e_sb.c, &lin, cb_ack, &r);
+        ie_wait_ok(&e2e_sb, &r, "CreateLogGroup");
         logs_ack_free(r.out);
     }
     char token[65];
@@ -1250,10 +1165,10 @@ static void test_e2e_create_seed(void **state)
         .log_delivery = logs,
         .n_log_delivery = 2,
     };
-    struct res r = {0};
-    elasticache_create_replication_group(sb.c, &in, cb_rg, &r);
+    struct ie_res r = {0};
+    elasticache_create_replication_group(e2e_sb.c, &in, cb_rg, &r);
     mem_wipe(token, sizeof(token));
-    WAIT_OK(&sb, &r, "CreateReplicationGroup");
+    ie_wait_ok(&e2e_sb, &r, "CreateReplicationGroup");
     struct elasticache_replication_group_out *o = r.out;
     assert_string_equal(o->group.id, "app-4");
     assert_int_equal(o->group.n_member_clusters, 9);
@@ -1264,9 +1179,9 @@ static void test_e2e_create_seed(void **state)
     /* the same again: the service's own error, code and request id */
     struct elasticache_create_replication_group_in dup = {
         .id = "app-4", .description = "dup", .num_cache_clusters = 1};
-    struct res e = {0};
-    elasticache_create_replication_group(sb.c, &dup, cb_rg, &e);
-    e2e_wait(&sb, &e.done, "duplicate CreateReplicationGroup");
+    struct ie_res e = {0};
+    elasticache_create_replication_group(e2e_sb.c, &dup, cb_rg, &e);
+    e2e_wait(&e2e_sb, &e.done, "duplicate CreateReplicationGroup");
     assert_null(e.out);
     assert_int_equal(e.err.kind, AWS_ERR_SERVICE);
     assert_string_equal(e.err.code, "ReplicationGroupAlreadyExists");
@@ -1278,9 +1193,9 @@ static void test_e2e_describe_group(void **state)
 {
     (void)state;
     struct elasticache_describe_replication_groups_in in = {.id = "app-4"};
-    struct res r = {0};
-    elasticache_describe_replication_groups(sb.c, &in, cb_rgs, &r);
-    WAIT_OK(&sb, &r, "DescribeReplicationGroups");
+    struct ie_res r = {0};
+    elasticache_describe_replication_groups(e2e_sb.c, &in, cb_rgs, &r);
+    ie_wait_ok(&e2e_sb, &r, "DescribeReplicationGroups");
     struct elasticache_replication_group_list *l = r.out;
     assert_int_equal(l->n, 1);
     const struct elasticache_replication_group *g = &l->items[0];
@@ -1305,9 +1220,9 @@ static void test_e2e_describe_group(void **state)
 
     /* the nodes, with their endpoints, and the engine version from them */
     struct elasticache_describe_cache_clusters_in cin = {.show_cache_node_info = true};
-    struct res c = {0};
-    elasticache_describe_cache_clusters(sb.c, &cin, cb_ccs, &c);
-    WAIT_OK(&sb, &c, "DescribeCacheClusters");
+    struct ie_res c = {0};
+    elasticache_describe_cache_clusters(e2e_sb.c, &cin, cb_ccs, &c);
+    ie_wait_ok(&e2e_sb, &c, "DescribeCacheClusters");
     struct elasticache_cache_cluster_list *cl = c.out;
     assert_true(cl->n >= 9);
     const struct elasticache_cache_cluster *cc =
@@ -1330,7 +1245,7 @@ static void test_e2e_describe_group(void **state)
 static void test_e2e_pagination(void **state)
 {
     (void)state;
-    struct res r[24];
+    struct ie_res r[24];
     memset(r, 0, sizeof(r));
     char ids[24][24];
     for (int i = 0; i < 24; i++) {
@@ -1342,36 +1257,36 @@ static void test_e2e_pagination(void **state)
             .cache_node_type = "cache.t4g.micro",
             .engine = "redis",
         };
-        assert_non_null(elasticache_create_replication_group(sb.c, &in, cb_rg, &r[i]));
+        assert_non_null(elasticache_create_replication_group(e2e_sb.c, &in, cb_rg, &r[i]));
     }
     for (int i = 0; i < 24; i++) {
-        e2e_wait(&sb, &r[i].done, "bulk CreateReplicationGroup");
+        e2e_wait(&e2e_sb, &r[i].done, "bulk CreateReplicationGroup");
         if (!r[i].out)
-            fail_msg("bulk %d: %s", i, res_msg(&r[i]));
+            fail_msg("bulk %d: %s", i, ie_msg(&r[i]));
         assert_int_equal(r[i].calls, 1);
         elasticache_replication_group_out_free(r[i].out);
     }
     /* all pages, concatenated */
     struct elasticache_describe_replication_groups_in all = {.max_records = 20};
-    struct res a = {0};
-    elasticache_describe_replication_groups(sb.c, &all, cb_rgs, &a);
-    WAIT_OK(&sb, &a, "DescribeReplicationGroups (all pages)");
+    struct ie_res a = {0};
+    elasticache_describe_replication_groups(e2e_sb.c, &all, cb_rgs, &a);
+    ie_wait_ok(&e2e_sb, &a, "DescribeReplicationGroups (all pages)");
     struct elasticache_replication_group_list *la = a.out;
     assert_int_equal(la->n, 25);
     assert_null(la->marker);
     /* one page, then resume from its marker */
     struct elasticache_describe_replication_groups_in one = {.max_records = 20, .max_pages = 1};
-    struct res b = {0};
-    elasticache_describe_replication_groups(sb.c, &one, cb_rgs, &b);
-    WAIT_OK(&sb, &b, "DescribeReplicationGroups (one page)");
+    struct ie_res b = {0};
+    elasticache_describe_replication_groups(e2e_sb.c, &one, cb_rgs, &b);
+    ie_wait_ok(&e2e_sb, &b, "DescribeReplicationGroups (one page)");
     struct elasticache_replication_group_list *lb = b.out;
     assert_int_equal(lb->n, 20);
     assert_non_null(lb->marker);
     struct elasticache_describe_replication_groups_in rest = {.max_records = 20,
                                                               .marker = lb->marker};
-    struct res c = {0};
-    elasticache_describe_replication_groups(sb.c, &rest, cb_rgs, &c);
-    WAIT_OK(&sb, &c, "DescribeReplicationGroups (resumed)");
+    struct ie_res c = {0};
+    elasticache_describe_replication_groups(e2e_sb.c, &rest, cb_rgs, &c);
+    ie_wait_ok(&e2e_sb, &c, "DescribeReplicationGroups (resumed)");
     struct elasticache_replication_group_list *lc = c.out;
     assert_int_equal(lc->n, 5);
     assert_null(lc->marker);
@@ -1386,9 +1301,9 @@ static void test_e2e_pagination(void **state)
 
     /* cache clusters too: 9 + 24 over pages of 20 */
     struct elasticache_describe_cache_clusters_in cin = {.max_records = 20};
-    struct res d = {0};
-    elasticache_describe_cache_clusters(sb.c, &cin, cb_ccs, &d);
-    WAIT_OK(&sb, &d, "DescribeCacheClusters (all pages)");
+    struct ie_res d = {0};
+    elasticache_describe_cache_clusters(e2e_sb.c, &cin, cb_ccs, &d);
+    ie_wait_ok(&e2e_sb, &d, "DescribeCacheClusters (all pages)");
     struct elasticache_cache_cluster_list *cl = d.out;
     assert_int_equal(cl->n, 33);
     assert_null(cl->marker);
@@ -1408,9 +1323,9 @@ static void test_e2e_modify_failover_events(void **state)
         .log_delivery = logs,
         .n_log_delivery = 1,
     };
-    struct res r = {0};
-    elasticache_modify_replication_group(sb.c, &in, cb_rg, &r);
-    WAIT_OK(&sb, &r, "ModifyReplicationGroup");
+    struct ie_res r = {0};
+    elasticache_modify_replication_group(e2e_sb.c, &in, cb_rg, &r);
+    ie_wait_ok(&e2e_sb, &r, "ModifyReplicationGroup");
     struct elasticache_replication_group_out *o = r.out;
     assert_string_equal(o->group.id, "app-4");
     assert_string_equal(o->group.status, "modifying");
@@ -1421,9 +1336,9 @@ static void test_e2e_modify_failover_events(void **state)
     bool available = false;
     while (!available && e2e_now_ms() < deadline) {
         struct elasticache_describe_replication_groups_in din = {.id = "app-4"};
-        struct res d = {0};
-        elasticache_describe_replication_groups(sb.c, &din, cb_rgs, &d);
-        WAIT_OK(&sb, &d, "DescribeReplicationGroups");
+        struct ie_res d = {0};
+        elasticache_describe_replication_groups(e2e_sb.c, &din, cb_rgs, &d);
+        ie_wait_ok(&e2e_sb, &d, "DescribeReplicationGroups");
         struct elasticache_replication_group_list *l = d.out;
         available = strcmp(l->items[0].status, "available") == 0;
         if (available) {
@@ -1433,16 +1348,16 @@ static void test_e2e_modify_failover_events(void **state)
         }
         elasticache_replication_group_list_free(l);
         if (!available)
-            e2e_idle(&sb, 100);
+            e2e_idle(&e2e_sb, 100);
     }
     assert_true(available);
 
-    int64_t t0 = aws_client_now_ms(sb.c) - 60000;
+    int64_t t0 = aws_client_now_ms(e2e_sb.c) - 60000;
     struct elasticache_test_failover_in tin = {.replication_group_id = "app-4",
                                                .node_group_id = "0002"};
-    struct res f = {0};
-    elasticache_test_failover(sb.c, &tin, cb_rg, &f);
-    WAIT_OK(&sb, &f, "TestFailover");
+    struct ie_res f = {0};
+    elasticache_test_failover(e2e_sb.c, &tin, cb_rg, &f);
+    ie_wait_ok(&e2e_sb, &f, "TestFailover");
     elasticache_replication_group_out_free(f.out);
 
     /* the event trail of the failover, over a window, newest first */
@@ -1450,11 +1365,11 @@ static void test_e2e_modify_failover_events(void **state)
         .source_identifier = "app-4",
         .source_type = "replication-group",
         .start_time_ms = t0,
-        .end_time_ms = aws_client_now_ms(sb.c) + 60000,
+        .end_time_ms = aws_client_now_ms(e2e_sb.c) + 60000,
     };
-    struct res e = {0};
-    elasticache_describe_events(sb.c, &ein, cb_events, &e);
-    WAIT_OK(&sb, &e, "DescribeEvents");
+    struct ie_res e = {0};
+    elasticache_describe_events(e2e_sb.c, &ein, cb_events, &e);
+    ie_wait_ok(&e2e_sb, &e, "DescribeEvents");
     struct elasticache_event_list *el = e.out;
     bool seen = false;
     for (size_t i = 0; i < el->n; i++) {
@@ -1468,9 +1383,9 @@ static void test_e2e_modify_failover_events(void **state)
 
     /* events of every source over the last day, in pages of 20 */
     struct elasticache_describe_events_in day = {.duration_minutes = 1440, .max_records = 20};
-    struct res e2 = {0};
-    elasticache_describe_events(sb.c, &day, cb_events, &e2);
-    WAIT_OK(&sb, &e2, "DescribeEvents (paged)");
+    struct ie_res e2 = {0};
+    elasticache_describe_events(e2e_sb.c, &day, cb_events, &e2);
+    ie_wait_ok(&e2e_sb, &e2, "DescribeEvents (paged)");
     struct elasticache_event_list *ed = e2.out;
     assert_true(ed->n > 20); /* 25 groups created: more than one page */
     assert_null(ed->marker);
@@ -1482,9 +1397,9 @@ static void test_e2e_params_tags_delete(void **state)
     (void)state;
     struct elasticache_describe_cache_parameter_groups_in pin = {.name =
                                                                      "default.redis7.cluster.on"};
-    struct res p = {0};
-    elasticache_describe_cache_parameter_groups(sb.c, &pin, cb_pgs, &p);
-    WAIT_OK(&sb, &p, "DescribeCacheParameterGroups");
+    struct ie_res p = {0};
+    elasticache_describe_cache_parameter_groups(e2e_sb.c, &pin, cb_pgs, &p);
+    ie_wait_ok(&e2e_sb, &p, "DescribeCacheParameterGroups");
     struct elasticache_cache_parameter_group_list *pl = p.out;
     assert_int_equal(pl->n, 1);
     assert_string_equal(pl->items[0].family, "redis7");
@@ -1493,9 +1408,9 @@ static void test_e2e_params_tags_delete(void **state)
     /* the engine parameters the audits read */
     struct elasticache_describe_cache_parameters_in qin = {.group_name = "default.redis7",
                                                            .max_records = 20};
-    struct res q = {0};
-    elasticache_describe_cache_parameters(sb.c, &qin, cb_params, &q);
-    WAIT_OK(&sb, &q, "DescribeCacheParameters");
+    struct ie_res q = {0};
+    elasticache_describe_cache_parameters(e2e_sb.c, &qin, cb_params, &q);
+    ie_wait_ok(&e2e_sb, &q, "DescribeCacheParameters");
     struct elasticache_cache_parameter_list *ql = q.out;
     assert_true(ql->n > 2);
     assert_null(ql->marker);
@@ -1514,14 +1429,14 @@ static void test_e2e_params_tags_delete(void **state)
     struct elasticache_tag_in tags[] = {{"elcui:secret", "app-4-elasticache-auth"}};
     struct elasticache_add_tags_to_resource_in ain = {
         .resource_name = e2e_rg_arn, .tags = tags, .n_tags = 1};
-    struct res a = {0};
-    elasticache_add_tags_to_resource(sb.c, &ain, cb_tags, &a);
-    WAIT_OK(&sb, &a, "AddTagsToResource");
+    struct ie_res a = {0};
+    elasticache_add_tags_to_resource(e2e_sb.c, &ain, cb_tags, &a);
+    ie_wait_ok(&e2e_sb, &a, "AddTagsToResource");
     elasticache_tag_list_free(a.out);
     struct elasticache_list_tags_for_resource_in lin = {.resource_name = e2e_rg_arn};
-    struct res t = {0};
-    elasticache_list_tags_for_resource(sb.c, &lin, cb_tags, &t);
-    WAIT_OK(&sb, &t, "ListTagsForResource");
+    struct ie_res t = {0};
+    elasticache_list_tags_for_resource(e2e_sb.c, &lin, cb_tags, &t);
+    ie_wait_ok(&e2e_sb, &t, "ListTagsForResource");
     struct elasticache_tag_list *tl = t.out;
     bool found = false;
     for (size_t i = 0; i < tl->n; i++)
@@ -1532,18 +1447,18 @@ static void test_e2e_params_tags_delete(void **state)
     elasticache_tag_list_free(tl);
 
     struct elasticache_delete_replication_group_in din = {.id = "bulk-00"};
-    struct res d = {0};
-    elasticache_delete_replication_group(sb.c, &din, cb_rg, &d);
-    WAIT_OK(&sb, &d, "DeleteReplicationGroup");
+    struct ie_res d = {0};
+    elasticache_delete_replication_group(e2e_sb.c, &din, cb_rg, &d);
+    ie_wait_ok(&e2e_sb, &d, "DeleteReplicationGroup");
     struct elasticache_replication_group_out *o = d.out;
     assert_string_equal(o->group.id, "bulk-00");
     assert_string_equal(o->group.status, "deleting");
     elasticache_replication_group_out_free(o);
 
     struct elasticache_describe_replication_groups_in nin = {.id = "no-such-group"};
-    struct res n = {0};
-    elasticache_describe_replication_groups(sb.c, &nin, cb_rgs, &n);
-    e2e_wait(&sb, &n.done, "DescribeReplicationGroups (unknown)");
+    struct ie_res n = {0};
+    elasticache_describe_replication_groups(e2e_sb.c, &nin, cb_rgs, &n);
+    e2e_wait(&e2e_sb, &n.done, "DescribeReplicationGroups (unknown)");
     assert_null(n.out);
     assert_int_equal(n.err.kind, AWS_ERR_SERVICE);
     assert_string_equal(n.err.code, "ReplicationGroupNotFoundFault");
@@ -1625,9 +1540,9 @@ static void test_e2e_scripted_params(void **state)
     e2e_local_start(&x, script_handler, &sc);
     struct elasticache_describe_cache_parameters_in in = {.group_name = "default.redis7",
                                                           .max_records = 20};
-    struct res r = {0};
+    struct ie_res r = {0};
     elasticache_describe_cache_parameters(x.c, &in, cb_params, &r);
-    WAIT_OK(&x, &r, "DescribeCacheParameters");
+    ie_wait_ok(&x, &r, "DescribeCacheParameters");
     struct elasticache_cache_parameter_list *l = r.out;
     assert_int_equal(l->n, 5);
     assert_null(l->marker);
@@ -1647,9 +1562,9 @@ static void test_e2e_scripted_params(void **state)
     struct elasticache_describe_cache_parameters_in one = {.group_name = "default.redis7",
                                                            .max_pages = 1};
     sc.base = x.srv->total;
-    struct res r1 = {0};
+    struct ie_res r1 = {0};
     elasticache_describe_cache_parameters(x.c, &one, cb_params, &r1);
-    WAIT_OK(&x, &r1, "DescribeCacheParameters (one page)");
+    ie_wait_ok(&x, &r1, "DescribeCacheParameters (one page)");
     l = r1.out;
     assert_int_equal(l->n, 4);
     assert_string_equal(l->marker, "params-2");
@@ -1666,7 +1581,7 @@ static void test_e2e_cancel_mid_pagination(void **state)
     struct e2e x;
     e2e_local_start(&x, script_handler, &sc);
     struct elasticache_describe_replication_groups_in in = {0};
-    struct res r = {0};
+    struct ie_res r = {0};
     struct aws_call *h = elasticache_describe_replication_groups(x.c, &in, cb_rgs, &r);
     assert_non_null(h);
     /* run until the second page has been asked for */
@@ -1691,7 +1606,7 @@ static void test_e2e_marker_loop_and_bad_page(void **state)
     struct e2e x;
     e2e_local_start(&x, script_handler, &sc);
     struct elasticache_describe_replication_groups_in in = {0};
-    struct res r = {0};
+    struct ie_res r = {0};
     elasticache_describe_replication_groups(x.c, &in, cb_rgs, &r);
     e2e_wait(&x, &r.done, "DescribeReplicationGroups (marker loop)");
     assert_null(r.out);
@@ -1702,7 +1617,7 @@ static void test_e2e_marker_loop_and_bad_page(void **state)
 
     sc.mode = SCRIPT_BAD_PAGE2;
     x.srv->total = 0;
-    struct res b = {0};
+    struct ie_res b = {0};
     elasticache_describe_replication_groups(x.c, &in, cb_rgs, &b);
     e2e_wait(&x, &b.done, "DescribeReplicationGroups (bad page 2)");
     assert_null(b.out);
@@ -1743,6 +1658,6 @@ int main(void)
         cmocka_unit_test(test_e2e_params_tags_delete),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    rc += cmocka_run_group_tests_name("sandbox", sandbox, group_setup, group_teardown);
+    rc += cmocka_run_group_tests_name("sandbox", sandbox, e2e_sandbox_up, e2e_sandbox_down);
     return rc;
 }

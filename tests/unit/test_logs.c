@@ -489,65 +489,16 @@ static void test_malformed(void **state)
 
 /* ================= 4. end to end ================= */
 
-struct res {
-    bool done;
-    int calls;
-    void *out;
-    struct aws_error err;
-};
+IE_CB(cb_ack, struct logs_ack)
+IE_CB(cb_groups, struct logs_log_group_list)
+IE_CB(cb_streams, struct logs_log_stream_list)
+IE_CB(cb_filter, struct logs_filter_log_events_out)
+IE_CB(cb_get, struct logs_get_log_events_out)
+IE_CB(cb_put, struct logs_put_log_events_out)
 
-static void res_set(struct res *r, void *out, const struct aws_error *err)
+static void ack(struct ie_res *r, const char *what)
 {
-    r->calls++;
-    r->done = true;
-    r->out = out;
-    aws_error_init(&r->err);
-    if (err)
-        aws_error_copy(&r->err, err);
-    if ((out != NULL) == (err != NULL))
-        fail_msg("callback with out=%p err=%p", out, (const void *)err);
-}
-
-#define RES_CB(name, type)                                                                         \
-    static void name(type *out, const struct aws_error *err, void *arg)                            \
-    {                                                                                              \
-        res_set(arg, out, err);                                                                    \
-    }
-RES_CB(cb_ack, struct logs_ack)
-RES_CB(cb_groups, struct logs_log_group_list)
-RES_CB(cb_streams, struct logs_log_stream_list)
-RES_CB(cb_filter, struct logs_filter_log_events_out)
-RES_CB(cb_get, struct logs_get_log_events_out)
-RES_CB(cb_put, struct logs_put_log_events_out)
-
-#define WAIT_OK(x, r, what)                                                                        \
-    do {                                                                                           \
-        assert_false((r)->done);                                                                   \
-        e2e_wait((x), &(r)->done, (what));                                                         \
-        if (!(r)->out)                                                                             \
-            fail_msg("%s: %s: %s", (what), (r)->err.code,                                          \
-                     (r)->err.message ? (r)->err.message : "");                                    \
-    } while (0)
-
-static struct e2e sb;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    e2e_sandbox_start(&sb);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    e2e_stop(&sb);
-    return 0;
-}
-
-static void ack(struct res *r, const char *what)
-{
-    WAIT_OK(&sb, r, what);
+    ie_wait_ok(&e2e_sb, r, what);
     struct logs_ack *a = r->out;
     assert_true(a->request_id[0] != '\0');
     logs_ack_free(a);
@@ -565,21 +516,21 @@ static void test_e2e_groups(void **state)
     for (size_t i = 0; i < 4; i++) {
         struct logs_create_log_group_in in = {
             .log_group_name = names[i], .tags = i == 0 ? tags : NULL, .n_tags = i == 0 ? 1 : 0};
-        struct res r = {0};
-        logs_create_log_group(sb.c, &in, cb_ack, &r);
+        struct ie_res r = {0};
+        logs_create_log_group(e2e_sb.c, &in, cb_ack, &r);
         ack(&r, "CreateLogGroup");
     }
     struct logs_put_retention_policy_in pr = {.log_group_name = slow, .retention_in_days = 365};
-    struct res r = {0};
-    logs_put_retention_policy(sb.c, &pr, cb_ack, &r);
+    struct ie_res r = {0};
+    logs_put_retention_policy(e2e_sb.c, &pr, cb_ack, &r);
     ack(&r, "PutRetentionPolicy");
 
     /* pages of one, concatenated */
     struct logs_describe_log_groups_in in = {.log_group_name_prefix = "/aws/elasticache/",
                                              .limit = 1};
-    struct res d = {0};
-    logs_describe_log_groups(sb.c, &in, cb_groups, &d);
-    WAIT_OK(&sb, &d, "DescribeLogGroups");
+    struct ie_res d = {0};
+    logs_describe_log_groups(e2e_sb.c, &in, cb_groups, &d);
+    ie_wait_ok(&e2e_sb, &d, "DescribeLogGroups");
     struct logs_log_group_list *l = d.out;
     assert_int_equal(l->n, 3);
     assert_null(l->next_token);
@@ -595,17 +546,17 @@ static void test_e2e_groups(void **state)
 
     /* max_pages: stop after two, resume with the token */
     in.max_pages = 2;
-    struct res p = {0};
-    logs_describe_log_groups(sb.c, &in, cb_groups, &p);
-    WAIT_OK(&sb, &p, "DescribeLogGroups (two pages)");
+    struct ie_res p = {0};
+    logs_describe_log_groups(e2e_sb.c, &in, cb_groups, &p);
+    ie_wait_ok(&e2e_sb, &p, "DescribeLogGroups (two pages)");
     l = p.out;
     assert_int_equal(l->n, 2);
     assert_non_null(l->next_token);
     struct logs_describe_log_groups_in rest = {
         .log_group_name_prefix = "/aws/elasticache/", .limit = 1, .next_token = l->next_token};
-    struct res q = {0};
-    logs_describe_log_groups(sb.c, &rest, cb_groups, &q);
-    WAIT_OK(&sb, &q, "DescribeLogGroups (resumed)");
+    struct ie_res q = {0};
+    logs_describe_log_groups(e2e_sb.c, &rest, cb_groups, &q);
+    ie_wait_ok(&e2e_sb, &q, "DescribeLogGroups (resumed)");
     struct logs_log_group_list *l2 = q.out;
     assert_int_equal(l2->n, 1);
     assert_string_not_equal(l2->items[0].name, l->items[0].name);
@@ -620,13 +571,13 @@ static const char *const e2e_streams[] = {"elasticache/redis/app-4-0001-001/0001
 static void test_e2e_put_filter_get(void **state)
 {
     (void)state;
-    e2e_t0 = aws_client_now_ms(sb.c) - 60000;
+    e2e_t0 = aws_client_now_ms(e2e_sb.c) - 60000;
     /* two streams, five events each; one message with escapes and UTF-8 */
     for (int s = 0; s < 2; s++) {
         struct logs_create_log_stream_in cs = {.log_group_name = slow,
                                                .log_stream_name = e2e_streams[s]};
-        struct res r = {0};
-        logs_create_log_stream(sb.c, &cs, cb_ack, &r);
+        struct ie_res r = {0};
+        logs_create_log_stream(e2e_sb.c, &cs, cb_ack, &r);
         ack(&r, "CreateLogStream");
         char msgs[5][128];
         struct logs_input_event ev[5];
@@ -643,18 +594,18 @@ static void test_e2e_put_filter_get(void **state)
             ev[4].message = "esc \x1b[31mred\x1b[0m tab\t caf\xc3\xa9 \"q\" \\b";
         struct logs_put_log_events_in in = {
             .log_group_name = slow, .log_stream_name = e2e_streams[s], .events = ev, .n_events = 5};
-        struct res p = {0};
-        logs_put_log_events(sb.c, &in, cb_put, &p);
-        WAIT_OK(&sb, &p, "PutLogEvents");
+        struct ie_res p = {0};
+        logs_put_log_events(e2e_sb.c, &in, cb_put, &p);
+        ie_wait_ok(&e2e_sb, &p, "PutLogEvents");
         struct logs_put_log_events_out *po = p.out;
         assert_false(po->has_too_old_end || po->has_too_new_start || po->has_expired_end);
         logs_put_log_events_out_free(po);
     }
 
     struct logs_describe_log_streams_in ds = {.log_group_name = slow};
-    struct res d = {0};
-    logs_describe_log_streams(sb.c, &ds, cb_streams, &d);
-    WAIT_OK(&sb, &d, "DescribeLogStreams");
+    struct ie_res d = {0};
+    logs_describe_log_streams(e2e_sb.c, &ds, cb_streams, &d);
+    ie_wait_ok(&e2e_sb, &d, "DescribeLogStreams");
     struct logs_log_stream_list *sl = d.out;
     assert_int_equal(sl->n, 2);
     assert_string_equal(sl->items[0].name, e2e_streams[0]);
@@ -671,9 +622,9 @@ static void test_e2e_put_filter_get(void **state)
     do {
         struct logs_filter_log_events_in f = {
             .log_group_name = slow, .start_time_ms = e2e_t0, .limit = 3, .next_token = token};
-        struct res r = {0};
-        logs_filter_log_events(sb.c, &f, cb_filter, &r);
-        WAIT_OK(&sb, &r, "FilterLogEvents");
+        struct ie_res r = {0};
+        logs_filter_log_events(e2e_sb.c, &f, cb_filter, &r);
+        ie_wait_ok(&e2e_sb, &r, "FilterLogEvents");
         struct logs_filter_log_events_out *o = r.out;
         for (size_t i = 0; i < o->n_events; i++) {
             assert_non_null(o->events[i].event_id);
@@ -709,9 +660,9 @@ static void test_e2e_put_filter_get(void **state)
                                            .n_log_stream_names = 1,
                                            .start_time_ms = e2e_t0,
                                            .end_time_ms = e2e_t0 + 1500};
-    struct res r = {0};
-    logs_filter_log_events(sb.c, &fs, cb_filter, &r);
-    WAIT_OK(&sb, &r, "FilterLogEvents (one stream, window)");
+    struct ie_res r = {0};
+    logs_filter_log_events(e2e_sb.c, &fs, cb_filter, &r);
+    ie_wait_ok(&e2e_sb, &r, "FilterLogEvents (one stream, window)");
     struct logs_filter_log_events_out *o = r.out;
     assert_int_equal(o->n_events, 2); /* t0 and t0 + 1 s */
     for (size_t i = 0; i < o->n_events; i++)
@@ -721,9 +672,9 @@ static void test_e2e_put_filter_get(void **state)
     /* a filter pattern is applied by the service */
     struct logs_filter_log_events_in fp = {
         .log_group_name = slow, .start_time_ms = e2e_t0, .filter_pattern = "esc"};
-    struct res pr = {0};
-    logs_filter_log_events(sb.c, &fp, cb_filter, &pr);
-    WAIT_OK(&sb, &pr, "FilterLogEvents (pattern)");
+    struct ie_res pr = {0};
+    logs_filter_log_events(e2e_sb.c, &fp, cb_filter, &pr);
+    ie_wait_ok(&e2e_sb, &pr, "FilterLogEvents (pattern)");
     o = pr.out;
     assert_int_equal(o->n_events, 1);
     assert_string_equal(o->events[0].log_stream_name, e2e_streams[1]);
@@ -739,9 +690,9 @@ static void test_e2e_put_filter_get(void **state)
                                            .start_from_head = true,
                                            .limit = 2,
                                            .next_token = fwd};
-        struct res gr = {0};
-        logs_get_log_events(sb.c, &g, cb_get, &gr);
-        WAIT_OK(&sb, &gr, "GetLogEvents");
+        struct ie_res gr = {0};
+        logs_get_log_events(e2e_sb.c, &g, cb_get, &gr);
+        ie_wait_ok(&e2e_sb, &gr, "GetLogEvents");
         struct logs_get_log_events_out *go = gr.out;
         got += go->n_events;
         assert_non_null(go->next_forward_token);
@@ -770,15 +721,15 @@ static void test_e2e_hostile_message(void **state)
              "{\"log_group\":\"%s\",\"stream\":\"%s\",\"message_b64\":"
              "\"YmFkIP/+IGVuZCAAIG51bCAbWzMxbQ==\",\"timestamp_ms\":%lld}",
              slow, stream, (long long)(e2e_t0 + 500));
-    assert_int_equal(e2e_control(&sb, "/_sandbox/logs/inject", body), 200);
+    assert_int_equal(e2e_control(&e2e_sb, "/_sandbox/logs/inject", body), 200);
     const char *names[] = {stream};
     struct logs_filter_log_events_in f = {.log_group_name = slow,
                                           .log_stream_names = names,
                                           .n_log_stream_names = 1,
                                           .start_time_ms = e2e_t0};
-    struct res r = {0};
-    logs_filter_log_events(sb.c, &f, cb_filter, &r);
-    WAIT_OK(&sb, &r, "FilterLogEvents (hostile message)");
+    struct ie_res r = {0};
+    logs_filter_log_events(e2e_sb.c, &f, cb_filter, &r);
+    ie_wait_ok(&e2e_sb, &r, "FilterLogEvents (hostile message)");
     struct logs_filter_log_events_out *o = r.out;
     assert_int_equal(o->n_events, 1);
     static const char want[] = "bad \xef\xbf\xbd\xef\xbf\xbd end \0 nul \x1b[31m";
@@ -792,9 +743,9 @@ static void test_e2e_errors_delete(void **state)
 {
     (void)state;
     struct logs_filter_log_events_in f = {.log_group_name = "/no/such/group"};
-    struct res r = {0};
-    logs_filter_log_events(sb.c, &f, cb_filter, &r);
-    e2e_wait(&sb, &r.done, "FilterLogEvents (unknown group)");
+    struct ie_res r = {0};
+    logs_filter_log_events(e2e_sb.c, &f, cb_filter, &r);
+    e2e_wait(&e2e_sb, &r.done, "FilterLogEvents (unknown group)");
     assert_null(r.out);
     assert_int_equal(r.err.kind, AWS_ERR_SERVICE);
     assert_string_equal(r.err.code, "ResourceNotFoundException");
@@ -802,12 +753,12 @@ static void test_e2e_errors_delete(void **state)
     aws_error_clear(&r.err);
 
     struct logs_delete_log_group_in dg = {.log_group_name = engine};
-    struct res d = {0};
-    logs_delete_log_group(sb.c, &dg, cb_ack, &d);
+    struct ie_res d = {0};
+    logs_delete_log_group(e2e_sb.c, &dg, cb_ack, &d);
     ack(&d, "DeleteLogGroup");
-    struct res d2 = {0};
-    logs_delete_log_group(sb.c, &dg, cb_ack, &d2);
-    e2e_wait(&sb, &d2.done, "DeleteLogGroup (again)");
+    struct ie_res d2 = {0};
+    logs_delete_log_group(e2e_sb.c, &dg, cb_ack, &d2);
+    e2e_wait(&e2e_sb, &d2.done, "DeleteLogGroup (again)");
     assert_null(d2.out);
     assert_string_equal(d2.err.code, "ResourceNotFoundException");
     aws_error_clear(&d2.err);
@@ -844,7 +795,7 @@ static void test_e2e_scripted(void **state)
     struct e2e x;
     e2e_local_start(&x, script_handler, &sc);
     struct logs_describe_log_streams_in in = {.log_group_name = slow};
-    struct res r = {0};
+    struct ie_res r = {0};
     logs_describe_log_streams(x.c, &in, cb_streams, &r);
     e2e_wait(&x, &r.done, "DescribeLogStreams (token loop)");
     assert_null(r.out);
@@ -854,7 +805,7 @@ static void test_e2e_scripted(void **state)
 
     sc.mode = 1;
     sc.seen = 0;
-    struct res c = {0};
+    struct ie_res c = {0};
     struct aws_call *h = logs_describe_log_streams(x.c, &in, cb_streams, &c);
     uint64_t deadline = loop_now_ms(x.l) + E2E_CALL_DEADLINE_MS;
     while (sc.seen < 2 && loop_now_ms(x.l) < deadline)
@@ -882,6 +833,6 @@ int main(void)
         cmocka_unit_test(test_e2e_errors_delete),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    rc += cmocka_run_group_tests_name("sandbox", sandbox, group_setup, group_teardown);
+    rc += cmocka_run_group_tests_name("sandbox", sandbox, e2e_sandbox_up, e2e_sandbox_down);
     return rc;
 }
