@@ -58,11 +58,35 @@ struct aws_client *cmd_create_once_client(struct session *s, struct aws_error *e
     return aws_client_new(&o, err);
 }
 
+/* SIGINT / SIGTERM: one watcher for the whole command (the loop keeps
+ * every handler it is given, so each phase must not add its own). */
+static struct {
+    struct loop *loop;
+    bool interrupted;
+} cmd_create_sig;
+
+static void cmd_create_on_signal(int signo, void *arg)
+{
+    (void)signo;
+    (void)arg;
+    cmd_create_sig.interrupted = true;
+    loop_stop(cmd_create_sig.loop, 0);
+}
+
+static void cmd_create_watch_signals(struct loop *l)
+{
+    if (cmd_create_sig.loop == l)
+        return;
+    cmd_create_sig.loop = l;
+    cmd_create_sig.interrupted = false;
+    loop_on_signal(l, SIGINT, cmd_create_on_signal, NULL);
+    loop_on_signal(l, SIGTERM, cmd_create_on_signal, NULL);
+}
+
 struct plan_wait {
     struct stack_plan *plan;
     struct aws_error err;
     bool done;
-    bool interrupted;
     struct loop *loop;
 };
 
@@ -76,14 +100,6 @@ static void cmd_create_plan_cb(struct stack_plan *plan, const struct aws_error *
     loop_stop(w->loop, 0);
 }
 
-static void cmd_create_plan_signal(int signo, void *arg)
-{
-    (void)signo;
-    struct plan_wait *w = arg;
-    w->interrupted = true;
-    loop_stop(w->loop, 0);
-}
-
 int cmd_create_plan(struct session *s, const struct stack_spec *spec, enum stack_plan_mode mode,
                     struct stack_plan **out, struct aws_error *err, bool *interrupted)
 {
@@ -91,13 +107,12 @@ int cmd_create_plan(struct session *s, const struct stack_spec *spec, enum stack
     memset(&w, 0, sizeof(w));
     aws_error_init(&w.err);
     w.loop = s->loop;
-    loop_on_signal(s->loop, SIGINT, cmd_create_plan_signal, &w);
-    loop_on_signal(s->loop, SIGTERM, cmd_create_plan_signal, &w);
+    cmd_create_watch_signals(s->loop);
     struct stack_plan_options po;
     memset(&po, 0, sizeof(po));
     po.mode = mode;
     struct stack_plan_req *r = stack_plan_start(s->aws, spec, &po, cmd_create_plan_cb, &w);
-    while (!w.done && !w.interrupted)
+    while (!w.done && !cmd_create_sig.interrupted)
         loop_run(s->loop);
     if (!w.done) {
         stack_plan_cancel(r);
@@ -143,7 +158,6 @@ struct apply_run {
     struct stack_apply *a;
     bool json;
     bool done;
-    bool interrupted;
     struct stack_apply_result res;
     struct aws_error first_err;
     char *first_failed;
@@ -253,14 +267,6 @@ static void cmd_create_on_done(const struct stack_apply_result *res, void *arg)
     loop_stop(r->s->loop, 0);
 }
 
-static void cmd_create_apply_signal(int signo, void *arg)
-{
-    (void)signo;
-    struct apply_run *r = arg;
-    r->interrupted = true;
-    loop_stop(r->s->loop, 0);
-}
-
 static uint64_t env_ms(const char *name)
 {
     const char *v = getenv(name);
@@ -299,8 +305,7 @@ int cmd_create_apply(struct session *s, struct stack_plan *p, bool json, const c
     ao.backoff_first_ms = env_ms("ELCUI_BACKOFF_MS");
     struct stack_apply_callbacks cb = {cmd_create_on_state, cmd_create_on_retry, cmd_create_on_done,
                                        &r};
-    loop_on_signal(s->loop, SIGINT, cmd_create_apply_signal, &r);
-    loop_on_signal(s->loop, SIGTERM, cmd_create_apply_signal, &r);
+    cmd_create_watch_signals(s->loop);
     char msg[512];
     r.a = stack_apply_start(p, &ao, &cb, msg, sizeof(msg));
     if (!r.a) {
@@ -308,7 +313,7 @@ int cmd_create_apply(struct session *s, struct stack_plan *p, bool json, const c
         aws_client_free(once);
         return CLI_EXIT_FAIL;
     }
-    while (!r.done && !r.interrupted)
+    while (!r.done && !cmd_create_sig.interrupted)
         loop_run(s->loop);
     int rc;
     if (!r.done) {

@@ -504,6 +504,39 @@ class TestResume(Base):
         self.assert_one_of_each(name)
         self.assertEqual(self.destroy(name).rc, 0)
 
+    def test_ctrl_c_stops_cleanly_and_resumes(self):
+        name = "ctrl-c"
+        p = subprocess.Popen([harness.ELCUI, "create", "--name", name, "--apply", "--yes"], env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen = threading.Event()
+        lines = []
+
+        def reader():
+            for line in p.stderr:
+                lines.append(line)
+                if "replication-group" in line and "waiting" in line:
+                    seen.set()
+
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        try:
+            self.assertTrue(seen.wait(120), "".join(lines))
+            p.send_signal(signal.SIGINT)
+            self.assertEqual(p.wait(30), 1)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            t.join(10)
+            p.stdout.close()
+            p.stderr.close()
+        err = "".join(lines)
+        self.assertIn("interrupted", err)
+        self.assertNotIn("Sanitizer", err)
+        r2 = self.apply(name)
+        self.assertEqual(r2.rc, 0, r2)
+        self.assert_one_of_each(name)
+        self.assertEqual(self.destroy(name).rc, 0)
+
     def test_destroy_interrupted_then_resumed(self):
         name = "crash-destroy"
         self.assertEqual(self.apply(name).rc, 0)
