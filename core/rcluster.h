@@ -89,7 +89,8 @@ struct rcluster_options {
     rconn_cred_fn cred;                /* credential provider (IAM); overrides password */
     void *cred_arg;
     const char *client_name;
-    bool lazy_map; /* cluster mode: no map load up front; learn it from MOVED */
+    bool lazy_map; /* with mode RCLUSTER_CLUSTER: no map load up front; the first
+                      MOVED teaches the slot and starts a full refresh */
     const struct rsafety_policy *safety; /* copied; NULL: no checks */
     int max_redirects;                   /* 0: 5 */
     const struct rcluster_name *names;   /* copied */

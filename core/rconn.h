@@ -117,7 +117,8 @@ struct rconn_cred_req;
  * from a loop callback; the request stays valid until then even if the
  * connection is gone. The provider wipes its own copy of the secret. */
 typedef void (*rconn_cred_fn)(struct rconn_cred_req *req, void *arg);
-/* cred NULL means failure; errmsg (no secret in it) says why. */
+/* cred NULL means failure; errmsg (no secret in it) says why. Call it on
+ * the loop thread. The secret is copied into the AUTH command and wiped. */
 void rconn_cred_done(struct rconn_cred_req *req, const struct rconn_cred *cred, const char *errmsg);
 /* True when the request is a re-authentication of a live connection. */
 bool rconn_cred_req_is_reauth(const struct rconn_cred_req *req);
