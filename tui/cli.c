@@ -13,6 +13,7 @@
 #include "tui/cmd_create.h"
 #include "tui/cmd_destroy.h"
 #include "tui/cmd_events.h"
+#include "tui/cmd_exec.h"
 #include "tui/cmd_export.h"
 #include "tui/cmd_logs.h"
 #include "tui/cmd_ls.h"
@@ -38,6 +39,8 @@ const struct cli_command cli_commands[] = {
     {"cost", "RG|--spec FILE [--json]", "monthly cost estimate with its sources", cmd_cost_run},
     {"export", "NAME|--spec FILE --format terraform|cli|spec",
      "the stack as Terraform, aws CLI commands or a spec", cmd_export_run},
+    {"exec", "RG [--node ID|--all...] -- CMD ARGS", "Redis commands, slot-routed or on nodes",
+     cmd_exec_run},
     {NULL, NULL, NULL, NULL},
 };
 
