@@ -26,6 +26,8 @@
 #include "aws/mem.h"
 #include "aws/query.h"
 
+#include "wire_harness.h"
+
 #define IT_UNUSED __attribute__((unused))
 
 IT_UNUSED static const char *it_wire_dir(void)
@@ -39,23 +41,11 @@ IT_UNUSED static char *it_read(const char *svc, const char *file, size_t *len)
 {
     char path[512];
     snprintf(path, sizeof(path), "%s/%s/%s", it_wire_dir(), svc, file);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char *b = wire_read_file(path, len);
+    if (!b) {
         print_error("cannot open %s (run the tests from the top of the tree)\n", path);
         fail();
     }
-    size_t cap = 4096, n = 0;
-    char *b = mem_xmalloc(cap);
-    size_t r;
-    while ((r = fread(b + n, 1, cap - n - 1, f)) > 0) {
-        n += r;
-        if (cap - n < 2)
-            b = mem_xrealloc(b, cap *= 2);
-    }
-    fclose(f);
-    b[n] = '\0';
-    if (len)
-        *len = n;
     return b;
 }
 
@@ -107,6 +97,24 @@ IT_UNUSED static const json_t *it_vector(struct it_vectors *v, const char *name)
             v->checked++;
             return e;
         }
+    }
+    print_error("no request vector named %s\n", name);
+    fail();
+    return NULL;
+}
+
+/* A string parameter of a vector's input (not counted as checked): the
+ * vectors' values are read from the file, so no test secret is spelled in
+ * a test source. */
+IT_UNUSED static const char *it_vector_param(struct it_vectors *v, const char *name,
+                                             const char *key)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(v->list, i, e)
+    {
+        if (strcmp(json_string_value(json_object_get(e, "name")), name) == 0)
+            return json_string_value(json_object_get(json_object_get(e, "params"), key));
     }
     print_error("no request vector named %s\n", name);
     fail();
@@ -274,6 +282,30 @@ IT_UNUSED static int it_jsonresp(const char *svc, const char *name, int status, 
     return rc;
 }
 
+/* A stored 2xx JSON response, decoded; *exp gets botocore's parse. */
+IT_UNUSED static json_t *it_json_ok(const char *svc, const char *name, json_t **exp)
+{
+    *exp = it_expected(svc, name);
+    struct aws_error err;
+    aws_error_init(&err);
+    json_t *obj = NULL;
+    assert_int_equal(it_jsonresp(svc, name, it_status(*exp), &obj, &err), 0);
+    return obj;
+}
+
+/* A stored 2xx query/EC2 response, decoded, its request id the one
+ * botocore read; returns botocore's parse. */
+IT_UNUSED static json_t *it_xml_ok(const char *svc, const char *name, const char *op, bool ec2,
+                                   xmlDoc **doc, xmlNode **result, char rid[96])
+{
+    json_t *exp = it_expected(svc, name);
+    struct aws_error err;
+    aws_error_init(&err);
+    assert_int_equal(it_xml(svc, name, op, ec2, it_status(exp), doc, result, rid, &err), 0);
+    assert_string_equal(rid, json_string_value(json_object_get(exp, "request_id")));
+    return exp;
+}
+
 /* Service error envelope compared with botocore's view of it. */
 IT_UNUSED static void it_check_error(const struct aws_error *err, const json_t *exp)
 {
@@ -316,6 +348,38 @@ IT_UNUSED static size_t it_truncations(const char *body, size_t len, it_decode_f
     }
     free(copy);
     return accepted;
+}
+
+/* A 2xx JSON body through awsjson_parse, as a decoder for it_truncations
+ * does it: 0 with *obj, or -1 (a parse error, nothing else) when it is
+ * refused. */
+IT_UNUSED static int it_json_body(const char *body, size_t len, json_t **obj)
+{
+    struct aws_error err;
+    aws_error_init(&err);
+    if (awsjson_parse(body, len, 200, obj, &err) != 0) {
+        assert_int_equal(err.kind, AWS_ERR_PARSE);
+        aws_error_clear(&err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Each stored response in files through it_truncations, then whole (which
+ * the decoder must accept); the decoder's arg points at the file's index.
+ * Bodies are wiped: some hold test secrets. */
+IT_UNUSED static void it_hostile_files(const char *svc, const char *const *files, size_t n,
+                                       it_decode_fn fn)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        char *body = it_read(svc, files[i], &len);
+        int which = (int)i;
+        it_truncations(body, len, fn, &which);
+        assert_int_equal(fn(body, len, &which), 0);
+        mem_wipe(body, len);
+        free(body);
+    }
 }
 
 #endif

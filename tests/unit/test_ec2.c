@@ -337,18 +337,6 @@ static void check_security_group(const struct ec2_security_group *g, const json_
     check_tags(g->tags, g->n_tags, e);
 }
 
-/* Parse <name> (success) with query_parse + fn into out. */
-static json_t *load_ok(const char *name, const char *op, xmlDoc **doc, xmlNode **result,
-                       char rid[96])
-{
-    json_t *exp = it_expected("ec2", name);
-    struct aws_error err;
-    aws_error_init(&err);
-    assert_int_equal(it_xml("ec2", name, op, true, it_status(exp), doc, result, rid, &err), 0);
-    assert_string_equal(rid, json_string_value(json_object_get(exp, "request_id")));
-    return exp;
-}
-
 static void test_responses_vpcs(void **state)
 {
     (void)state;
@@ -357,7 +345,7 @@ static void test_responses_vpcs(void **state)
         xmlDoc *doc;
         xmlNode *res;
         char rid[96];
-        json_t *exp = load_ok(creates[i], "CreateVpc", &doc, &res, rid);
+        json_t *exp = it_xml_ok("ec2", creates[i], "CreateVpc", true, &doc, &res, rid);
         struct ec2_create_vpc_out *o = mem_xcalloc(1, sizeof(*o));
         assert_int_equal(ec2_parse_create_vpc(res, o), 0);
         check_vpc(&o->vpc, json_object_get(json_object_get(exp, "parsed"), "Vpc"));
@@ -370,7 +358,7 @@ static void test_responses_vpcs(void **state)
         xmlDoc *doc;
         xmlNode *res;
         char rid[96];
-        json_t *exp = load_ok(lists[i], "DescribeVpcs", &doc, &res, rid);
+        json_t *exp = it_xml_ok("ec2", lists[i], "DescribeVpcs", true, &doc, &res, rid);
         const json_t *p = json_object_get(exp, "parsed");
         struct ec2_vpc_list *l = mem_xcalloc(1, sizeof(*l));
         assert_int_equal(ec2_parse_vpcs(res, l), 0);
@@ -390,7 +378,8 @@ static void test_responses_vpcs(void **state)
     xmlDoc *doc;
     xmlNode *res;
     char rid[96];
-    json_t *exp = load_ok("describe_vpcs_next_token", "DescribeVpcs", &doc, &res, rid);
+    json_t *exp =
+        it_xml_ok("ec2", "describe_vpcs_next_token", "DescribeVpcs", true, &doc, &res, rid);
     struct ec2_vpc_list *l = mem_xcalloc(1, sizeof(*l));
     assert_int_equal(ec2_parse_vpcs(res, l), 0);
     assert_string_equal(ec2_tag_get(l->items[0].tags, l->items[0].n_tags, "empty"), "");
@@ -402,7 +391,7 @@ static void test_responses_vpcs(void **state)
     xmlFreeDoc(doc);
     json_decref(exp);
 
-    exp = load_ok("describe_vpc_attribute", "DescribeVpcAttribute", &doc, &res, rid);
+    exp = it_xml_ok("ec2", "describe_vpc_attribute", "DescribeVpcAttribute", true, &doc, &res, rid);
     struct ec2_vpc_attribute_out *a = mem_xcalloc(1, sizeof(*a));
     assert_int_equal(ec2_parse_vpc_attribute(res, EC2_VPC_ENABLE_DNS_HOSTNAMES, a), 0);
     const json_t *p = json_object_get(exp, "parsed");
@@ -427,7 +416,7 @@ static void test_responses_azs_subnets(void **state)
         xmlDoc *doc;
         xmlNode *res;
         char rid[96];
-        json_t *exp = load_ok(azs[i], "DescribeAvailabilityZones", &doc, &res, rid);
+        json_t *exp = it_xml_ok("ec2", azs[i], "DescribeAvailabilityZones", true, &doc, &res, rid);
         const json_t *p = json_object_get(exp, "parsed");
         struct ec2_availability_zone_list *l = mem_xcalloc(1, sizeof(*l));
         assert_int_equal(ec2_parse_availability_zones(res, l), 0);
@@ -452,7 +441,7 @@ static void test_responses_azs_subnets(void **state)
     xmlDoc *doc;
     xmlNode *res;
     char rid[96];
-    json_t *exp = load_ok("create_subnet", "CreateSubnet", &doc, &res, rid);
+    json_t *exp = it_xml_ok("ec2", "create_subnet", "CreateSubnet", true, &doc, &res, rid);
     struct ec2_create_subnet_out *cs = mem_xcalloc(1, sizeof(*cs));
     assert_int_equal(ec2_parse_create_subnet(res, cs), 0);
     check_subnet(&cs->subnet, json_object_get(json_object_get(exp, "parsed"), "Subnet"));
@@ -460,7 +449,7 @@ static void test_responses_azs_subnets(void **state)
     xmlFreeDoc(doc);
     json_decref(exp);
 
-    exp = load_ok("describe_subnets_page", "DescribeSubnets", &doc, &res, rid);
+    exp = it_xml_ok("ec2", "describe_subnets_page", "DescribeSubnets", true, &doc, &res, rid);
     const json_t *p = json_object_get(exp, "parsed");
     struct ec2_subnet_list *l = mem_xcalloc(1, sizeof(*l));
     assert_int_equal(ec2_parse_subnets(res, l), 0);
@@ -478,7 +467,7 @@ static void test_responses_route_tables(void **state)
     xmlDoc *doc;
     xmlNode *res;
     char rid[96];
-    json_t *exp = load_ok("create_route_table", "CreateRouteTable", &doc, &res, rid);
+    json_t *exp = it_xml_ok("ec2", "create_route_table", "CreateRouteTable", true, &doc, &res, rid);
     struct ec2_create_route_table_out *o = mem_xcalloc(1, sizeof(*o));
     assert_int_equal(ec2_parse_create_route_table(res, o), 0);
     check_route_table(&o->route_table,
@@ -489,7 +478,7 @@ static void test_responses_route_tables(void **state)
 
     const char *lists[] = {"describe_route_tables", "describe_route_tables_awsdoc"};
     for (size_t i = 0; i < N(lists); i++) {
-        exp = load_ok(lists[i], "DescribeRouteTables", &doc, &res, rid);
+        exp = it_xml_ok("ec2", lists[i], "DescribeRouteTables", true, &doc, &res, rid);
         const json_t *p = json_object_get(exp, "parsed");
         struct ec2_route_table_list *l = mem_xcalloc(1, sizeof(*l));
         assert_int_equal(ec2_parse_route_tables(res, l), 0);
@@ -501,7 +490,7 @@ static void test_responses_route_tables(void **state)
         json_decref(exp);
     }
 
-    exp = load_ok("associate_route_table", "AssociateRouteTable", &doc, &res, rid);
+    exp = it_xml_ok("ec2", "associate_route_table", "AssociateRouteTable", true, &doc, &res, rid);
     struct ec2_associate_route_table_out *a = mem_xcalloc(1, sizeof(*a));
     assert_int_equal(ec2_parse_associate_route_table(res, a), 0);
     const json_t *p = json_object_get(exp, "parsed");
@@ -518,7 +507,8 @@ static void test_responses_security_groups(void **state)
     xmlDoc *doc;
     xmlNode *res;
     char rid[96];
-    json_t *exp = load_ok("create_security_group", "CreateSecurityGroup", &doc, &res, rid);
+    json_t *exp =
+        it_xml_ok("ec2", "create_security_group", "CreateSecurityGroup", true, &doc, &res, rid);
     struct ec2_create_security_group_out *o = mem_xcalloc(1, sizeof(*o));
     assert_int_equal(ec2_parse_create_security_group(res, o), 0);
     const json_t *p = json_object_get(exp, "parsed");
@@ -529,8 +519,8 @@ static void test_responses_security_groups(void **state)
     xmlFreeDoc(doc);
     json_decref(exp);
 
-    exp = load_ok("authorize_security_group_ingress", "AuthorizeSecurityGroupIngress", &doc, &res,
-                  rid);
+    exp = it_xml_ok("ec2", "authorize_security_group_ingress", "AuthorizeSecurityGroupIngress",
+                    true, &doc, &res, rid);
     p = json_object_get(exp, "parsed");
     struct ec2_security_group_ingress_out *ing = mem_xcalloc(1, sizeof(*ing));
     assert_int_equal(ec2_parse_security_group_ingress(res, ing), 0);
@@ -554,7 +544,7 @@ static void test_responses_security_groups(void **state)
 
     const char *lists[] = {"describe_security_groups", "describe_security_groups_awsdoc"};
     for (size_t i = 0; i < N(lists); i++) {
-        exp = load_ok(lists[i], "DescribeSecurityGroups", &doc, &res, rid);
+        exp = it_xml_ok("ec2", lists[i], "DescribeSecurityGroups", true, &doc, &res, rid);
         p = json_object_get(exp, "parsed");
         struct ec2_security_group_list *l = mem_xcalloc(1, sizeof(*l));
         assert_int_equal(ec2_parse_security_groups(res, l), 0);
@@ -581,7 +571,7 @@ static void test_responses_results(void **state)
         xmlDoc *doc;
         xmlNode *res;
         char rid[96];
-        json_t *exp = load_ok(names[i], ops[i], &doc, &res, rid);
+        json_t *exp = it_xml_ok("ec2", names[i], ops[i], true, &doc, &res, rid);
         struct ec2_result r = {{0}, false};
         assert_int_equal(ec2_parse_result(res, &r), 0);
         assert_true(r.ret);

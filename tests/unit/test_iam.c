@@ -23,19 +23,6 @@
 
 #define POLICY_ARN "arn:aws:iam::111122223333:policy/app-4-secret-read-policy"
 
-static const char *vector_param(struct it_vectors *v, const char *name, const char *key)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(v->list, i, e)
-    {
-        if (strcmp(json_string_value(json_object_get(e, "name")), name) == 0)
-            return json_string_value(json_object_get(json_object_get(e, "params"), key));
-    }
-    fail();
-    return NULL;
-}
-
 static void test_requests(void **state)
 {
     (void)state;
@@ -45,7 +32,7 @@ static void test_requests(void **state)
     struct iam_create_policy_in cp = {
         .policy_name = "app-4-ssm-parameter-read-policy",
         .path = "/",
-        .policy_document = vector_param(&v, "create_policy", "PolicyDocument"),
+        .policy_document = it_vector_param(&v, "create_policy", "PolicyDocument"),
         .description = "Policy to read the ElastiCache endpoint and port number stored in the SSM "
                        "Parameter Store.",
         .tags = tags,
@@ -143,13 +130,8 @@ static void check_version(const struct iam_policy_version *v, const json_t *e)
 
 static json_t *load(const char *name, const char *op, xmlDoc **doc, xmlNode **res)
 {
-    json_t *exp = it_expected("iam", name);
-    struct aws_error err;
-    aws_error_init(&err);
     char rid[96];
-    assert_int_equal(it_xml("iam", name, op, false, it_status(exp), doc, res, rid, &err), 0);
-    assert_string_equal(rid, json_string_value(json_object_get(exp, "request_id")));
-    return exp;
+    return it_xml_ok("iam", name, op, false, doc, res, rid);
 }
 
 static void test_responses(void **state)

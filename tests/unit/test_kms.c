@@ -23,25 +23,12 @@
 #define SECRET_KEY_ARN "arn:aws:kms:us-east-2:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab"
 
 /* The policy text of the vectors, taken from them (it is long). */
-static const char *vector_param(struct it_vectors *v, const char *name, const char *key)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(v->list, i, e)
-    {
-        if (strcmp(json_string_value(json_object_get(e, "name")), name) == 0)
-            return json_string_value(json_object_get(json_object_get(e, "params"), key));
-    }
-    fail();
-    return NULL;
-}
-
 static void test_requests(void **state)
 {
     (void)state;
     struct it_vectors v;
     it_vectors_load(&v, "kms");
-    const char *policy = vector_param(&v, "put_key_policy", "Policy");
+    const char *policy = it_vector_param(&v, "put_key_policy", "Policy");
     assert_non_null(policy);
     assert_non_null(strstr(policy, "kms:EncryptionContext:aws:logs:arn"));
 
@@ -105,16 +92,6 @@ static void check_key(const struct kms_key_metadata *k, const json_t *e)
     it_int(k->pending_deletion_window_in_days, e, "PendingDeletionWindowInDays", 0);
 }
 
-static json_t *load(const char *name, json_t **exp)
-{
-    *exp = it_expected("kms", name);
-    struct aws_error err;
-    aws_error_init(&err);
-    json_t *obj;
-    assert_int_equal(it_jsonresp("kms", name, it_status(*exp), &obj, &err), 0);
-    return obj;
-}
-
 static void test_responses(void **state)
 {
     (void)state;
@@ -122,7 +99,7 @@ static void test_responses(void **state)
                           "describe_key_pending_deletion"};
     for (size_t i = 0; i < N(keys); i++) {
         json_t *exp;
-        json_t *obj = load(keys[i], &exp);
+        json_t *obj = it_json_ok("kms", keys[i], &exp);
         struct kms_key_out *o = mem_xcalloc(1, sizeof(*o));
         assert_int_equal(kms_parse_key(obj, o), 0);
         check_key(&o->key, json_object_get(json_object_get(exp, "parsed"), "KeyMetadata"));
@@ -136,7 +113,7 @@ static void test_responses(void **state)
     }
     /* exponent-form timestamp of aws-wire.md §11.1 */
     json_t *exp;
-    json_t *obj = load("create_key_awsdoc", &exp);
+    json_t *obj = it_json_ok("kms", "create_key_awsdoc", &exp);
     struct kms_key_out *ko = mem_xcalloc(1, sizeof(*ko));
     assert_int_equal(kms_parse_key(obj, ko), 0);
     assert_int_equal(ko->key.creation_date_ms, 1714564800123LL);
@@ -144,7 +121,7 @@ static void test_responses(void **state)
     json_decref(obj);
     json_decref(exp);
 
-    obj = load("get_key_policy", &exp);
+    obj = it_json_ok("kms", "get_key_policy", &exp);
     struct kms_key_policy_out *kp = mem_xcalloc(1, sizeof(*kp));
     assert_int_equal(kms_parse_key_policy(obj, kp), 0);
     it_str(kp->policy, json_object_get(exp, "parsed"), "Policy");
@@ -157,7 +134,7 @@ static void test_responses(void **state)
     json_decref(obj);
     json_decref(exp);
 
-    obj = load("get_key_rotation_status", &exp);
+    obj = it_json_ok("kms", "get_key_rotation_status", &exp);
     struct kms_key_rotation_status_out *rs = mem_xcalloc(1, sizeof(*rs));
     assert_int_equal(kms_parse_key_rotation_status(obj, rs), 0);
     const json_t *p = json_object_get(exp, "parsed");
@@ -172,7 +149,7 @@ static void test_responses(void **state)
 
     const char *alias_files[] = {"list_aliases_page", "list_aliases_truncated"};
     for (size_t i = 0; i < N(alias_files); i++) {
-        obj = load(alias_files[i], &exp);
+        obj = it_json_ok("kms", alias_files[i], &exp);
         p = json_object_get(exp, "parsed");
         struct kms_alias_list *l = mem_xcalloc(1, sizeof(*l));
         assert_int_equal(kms_parse_aliases(obj, l), 0);
@@ -200,7 +177,7 @@ static void test_responses(void **state)
         json_decref(exp);
     }
 
-    obj = load("list_resource_tags", &exp);
+    obj = it_json_ok("kms", "list_resource_tags", &exp);
     p = json_object_get(exp, "parsed");
     struct kms_tag_list *tl = mem_xcalloc(1, sizeof(*tl));
     assert_int_equal(kms_parse_resource_tags(obj, tl), 0);
@@ -215,7 +192,7 @@ static void test_responses(void **state)
     json_decref(obj);
     json_decref(exp);
 
-    obj = load("list_keys", &exp);
+    obj = it_json_ok("kms", "list_keys", &exp);
     p = json_object_get(exp, "parsed");
     struct kms_key_list *kl = mem_xcalloc(1, sizeof(*kl));
     assert_int_equal(kms_parse_keys(obj, kl), 0);
@@ -231,7 +208,7 @@ static void test_responses(void **state)
 
     const char *dels[] = {"schedule_key_deletion", "schedule_key_deletion_awsdoc"};
     for (size_t i = 0; i < N(dels); i++) {
-        obj = load(dels[i], &exp);
+        obj = it_json_ok("kms", dels[i], &exp);
         p = json_object_get(exp, "parsed");
         struct kms_key_deletion_out *d = mem_xcalloc(1, sizeof(*d));
         assert_int_equal(kms_parse_key_deletion(obj, d), 0);
@@ -288,13 +265,8 @@ static int feed(const char *body, size_t len, void *arg)
 {
     int which = *(int *)arg;
     json_t *obj;
-    struct aws_error err;
-    aws_error_init(&err);
-    if (awsjson_parse(body, len, 200, &obj, &err) != 0) {
-        assert_int_equal(err.kind, AWS_ERR_PARSE);
-        aws_error_clear(&err);
+    if (it_json_body(body, len, &obj) != 0)
         return -1;
-    }
     int rc;
     if (which == 0) {
         struct kms_key_out *o = mem_xcalloc(1, sizeof(*o));
@@ -312,14 +284,8 @@ static int feed(const char *body, size_t len, void *arg)
 static void test_hostile(void **state)
 {
     (void)state;
-    const char *files[] = {"create_key_awsdoc.json", "list_aliases_truncated.json"};
-    for (int i = 0; i < (int)N(files); i++) {
-        size_t len;
-        char *body = it_read("kms", files[i], &len);
-        it_truncations(body, len, feed, &i);
-        assert_int_equal(feed(body, len, &i), 0);
-        free(body);
-    }
+    const char *const files[] = {"create_key_awsdoc.json", "list_aliases_truncated.json"};
+    it_hostile_files("kms", files, N(files), feed);
     /* wrong types are absent; a list of the wrong type is an error */
     json_t *o = json_loads("{\"KeyMetadata\":{\"KeyId\":\"k\",\"Enabled\":\"yes\","
                            "\"CreationDate\":\"soon\",\"PendingDeletionWindowInDays\":1e300,"

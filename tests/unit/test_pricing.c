@@ -86,22 +86,12 @@ static void check_product(const struct pricing_product *p, const char *doc_text)
     json_decref(doc);
 }
 
-static json_t *load(const char *name, json_t **exp)
-{
-    *exp = it_expected("pricing", name);
-    struct aws_error err;
-    aws_error_init(&err);
-    json_t *obj;
-    assert_int_equal(it_jsonresp("pricing", name, it_status(*exp), &obj, &err), 0);
-    return obj;
-}
-
 static void test_responses(void **state)
 {
     (void)state;
     /* the AWS documentation's example (EC2 storage, priced per GB-month) */
     json_t *exp;
-    json_t *obj = load("get_products_awsdoc", &exp);
+    json_t *obj = it_json_ok("pricing", "get_products_awsdoc", &exp);
     const json_t *p = json_object_get(exp, "parsed");
     struct pricing_product_list *l = mem_xcalloc(1, sizeof(*l));
     assert_int_equal(pricing_parse_products(obj, l), 0);
@@ -116,7 +106,7 @@ static void test_responses(void **state)
     json_decref(obj);
     json_decref(exp);
 
-    obj = load("get_products_elasticache", &exp);
+    obj = it_json_ok("pricing", "get_products_elasticache", &exp);
     p = json_object_get(exp, "parsed");
     l = mem_xcalloc(1, sizeof(*l));
     assert_int_equal(pricing_parse_products(obj, l), 0);
@@ -160,12 +150,8 @@ static int feed(const char *body, size_t len, void *arg)
 {
     (void)arg;
     json_t *obj;
-    struct aws_error err;
-    aws_error_init(&err);
-    if (awsjson_parse(body, len, 200, &obj, &err) != 0) {
-        aws_error_clear(&err);
+    if (it_json_body(body, len, &obj) != 0)
         return -1;
-    }
     struct pricing_product_list *l = mem_xcalloc(1, sizeof(*l));
     int rc = pricing_parse_products(obj, l);
     pricing_product_list_free(l);
@@ -176,11 +162,8 @@ static int feed(const char *body, size_t len, void *arg)
 static void test_hostile(void **state)
 {
     (void)state;
-    size_t len;
-    char *body = it_read("pricing", "get_products_elasticache.json", &len);
-    it_truncations(body, len, feed, NULL);
-    assert_int_equal(feed(body, len, NULL), 0);
-    free(body);
+    const char *const files[] = {"get_products_elasticache.json"};
+    it_hostile_files("pricing", files, 1, feed);
     /* items that are not documents are counted and skipped */
     json_t *o = json_loads(
         "{\"PriceList\":[\"not json\",5,null,\"[]\",\"{\\\"product\\\":7}\","

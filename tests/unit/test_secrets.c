@@ -25,19 +25,6 @@
 
 #define SECRET_KEY_ARN "arn:aws:kms:us-east-2:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab"
 
-static const char *vector_param(struct it_vectors *v, const char *name, const char *key)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(v->list, i, e)
-    {
-        if (strcmp(json_string_value(json_object_get(e, "name")), name) == 0)
-            return json_string_value(json_object_get(json_object_get(e, "params"), key));
-    }
-    fail();
-    return NULL;
-}
-
 static void test_requests(void **state)
 {
     (void)state;
@@ -50,7 +37,7 @@ static void test_requests(void **state)
         .name = "app-4-elasticache-auth",
         .client_request_token = "4b9a3c0e-8f1d-4b7e-9c2a-0e5d6f7a8b9c",
         .kms_key_id = SECRET_KEY_ARN,
-        .secret_string = vector_param(&v, "create_secret", "SecretString"),
+        .secret_string = it_vector_param(&v, "create_secret", "SecretString"),
         .tags = tags,
         .n_tags = 1};
     it_check_json(&v, "create_secret", secrets_build_create_secret(&cs), true);
@@ -62,7 +49,7 @@ static void test_requests(void **state)
     struct secrets_put_secret_value_in pv = {
         .secret_id = "app-4-elasticache-auth",
         .client_request_token = "5b9a3c0e-8f1d-4b7e-9c2a-0e5d6f7a8b9c",
-        .secret_string = vector_param(&v, "put_secret_value", "SecretString")};
+        .secret_string = it_vector_param(&v, "put_secret_value", "SecretString")};
     it_check_json(&v, "put_secret_value", secrets_build_put_secret_value(&pv), true);
     struct secrets_get_secret_value_in gv = {.secret_id = "app-4-elasticache-auth"};
     it_check_json(&v, "get_secret_value", secrets_build_get_secret_value(&gv), false);
@@ -185,16 +172,6 @@ static void test_mask(void **state)
     json_decref(m);
 }
 
-static json_t *load(const char *name, json_t **exp)
-{
-    *exp = it_expected("secrets", name);
-    struct aws_error err;
-    aws_error_init(&err);
-    json_t *obj;
-    assert_int_equal(it_jsonresp("secrets", name, it_status(*exp), &obj, &err), 0);
-    return obj;
-}
-
 static void check_secret(const struct secrets_secret *s, const json_t *e)
 {
     it_str(s->arn, e, "ARN");
@@ -232,7 +209,7 @@ static void test_responses(void **state)
     const char *versions[] = {"create_secret", "create_secret_awsdoc", "put_secret_value"};
     for (size_t i = 0; i < N(versions); i++) {
         json_t *exp;
-        json_t *obj = load(versions[i], &exp);
+        json_t *obj = it_json_ok("secrets", versions[i], &exp);
         const json_t *p = json_object_get(exp, "parsed");
         struct secrets_version_out *o = mem_xcalloc(1, sizeof(*o));
         assert_int_equal(secrets_parse_version(obj, o), 0);
@@ -246,7 +223,7 @@ static void test_responses(void **state)
     }
 
     json_t *exp;
-    json_t *obj = load("get_secret_value", &exp);
+    json_t *obj = it_json_ok("secrets", "get_secret_value", &exp);
     const json_t *p = json_object_get(exp, "parsed");
     struct secrets_secret_value_out *sv = mem_xcalloc(1, sizeof(*sv));
     assert_int_equal(secrets_parse_secret_value(obj, sv), 0);
@@ -270,7 +247,7 @@ static void test_responses(void **state)
 
     const char *described[] = {"describe_secret", "describe_secret_awsdoc"};
     for (size_t i = 0; i < N(described); i++) {
-        obj = load(described[i], &exp);
+        obj = it_json_ok("secrets", described[i], &exp);
         struct secrets_describe_secret_out *d = mem_xcalloc(1, sizeof(*d));
         assert_int_equal(secrets_parse_describe_secret(obj, d), 0);
         check_secret(&d->secret, json_object_get(exp, "parsed"));
@@ -281,7 +258,7 @@ static void test_responses(void **state)
         json_decref(exp);
     }
 
-    obj = load("list_secrets", &exp);
+    obj = it_json_ok("secrets", "list_secrets", &exp);
     p = json_object_get(exp, "parsed");
     struct secrets_secret_list *l = mem_xcalloc(1, sizeof(*l));
     assert_int_equal(secrets_parse_secret_list(obj, l), 0);
@@ -295,7 +272,7 @@ static void test_responses(void **state)
     json_decref(obj);
     json_decref(exp);
 
-    obj = load("get_random_password", &exp);
+    obj = it_json_ok("secrets", "get_random_password", &exp);
     struct secrets_random_password_out *rp = mem_xcalloc(1, sizeof(*rp));
     assert_int_equal(secrets_parse_random_password(obj, rp), 0);
     assert_true(strcmp(rp->random_password,
@@ -306,7 +283,7 @@ static void test_responses(void **state)
     json_decref(obj);
     json_decref(exp);
 
-    obj = load("delete_secret", &exp);
+    obj = it_json_ok("secrets", "delete_secret", &exp);
     p = json_object_get(exp, "parsed");
     struct secrets_delete_secret_out *del = mem_xcalloc(1, sizeof(*del));
     assert_int_equal(secrets_parse_delete_secret(obj, del), 0);
@@ -340,12 +317,8 @@ static int feed(const char *body, size_t len, void *arg)
 {
     int which = *(int *)arg;
     json_t *obj;
-    struct aws_error err;
-    aws_error_init(&err);
-    if (awsjson_parse(body, len, 200, &obj, &err) != 0) {
-        aws_error_clear(&err);
+    if (it_json_body(body, len, &obj) != 0)
         return -1;
-    }
     int rc;
     if (which == 0) {
         struct secrets_describe_secret_out *o = mem_xcalloc(1, sizeof(*o));
@@ -363,15 +336,8 @@ static int feed(const char *body, size_t len, void *arg)
 static void test_hostile(void **state)
 {
     (void)state;
-    const char *files[] = {"describe_secret_awsdoc.json", "get_secret_value.json"};
-    for (int i = 0; i < (int)N(files); i++) {
-        size_t len;
-        char *body = it_read("secrets", files[i], &len);
-        it_truncations(body, len, feed, &i);
-        assert_int_equal(feed(body, len, &i), 0);
-        mem_wipe(body, len);
-        free(body);
-    }
+    const char *const files[] = {"describe_secret_awsdoc.json", "get_secret_value.json"};
+    it_hostile_files("secrets", files, N(files), feed);
     /* wrong types */
     json_t *o = json_loads("{\"SecretString\":7,\"ARN\":[],\"VersionStages\":{}}", 0, NULL);
     struct secrets_secret_value_out *sv = mem_xcalloc(1, sizeof(*sv));

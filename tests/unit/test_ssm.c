@@ -86,16 +86,6 @@ static void test_mask(void **state)
     json_decref(m);
 }
 
-static json_t *load(const char *name, json_t **exp)
-{
-    *exp = it_expected("ssm", name);
-    struct aws_error err;
-    aws_error_init(&err);
-    json_t *obj;
-    assert_int_equal(it_jsonresp("ssm", name, it_status(*exp), &obj, &err), 0);
-    return obj;
-}
-
 static void check_parameter(const struct ssm_parameter *p, const json_t *e)
 {
     it_str(p->name, e, "Name");
@@ -118,7 +108,7 @@ static void test_responses(void **state)
     const char *puts[] = {"put_parameter", "put_parameter_awsdoc"};
     for (size_t i = 0; i < N(puts); i++) {
         json_t *exp;
-        json_t *obj = load(puts[i], &exp);
+        json_t *obj = it_json_ok("ssm", puts[i], &exp);
         struct ssm_put_parameter_out *o = mem_xcalloc(1, sizeof(*o));
         assert_int_equal(ssm_parse_put_parameter(obj, o), 0);
         it_int(o->version, json_object_get(exp, "parsed"), "Version", 0);
@@ -129,7 +119,7 @@ static void test_responses(void **state)
     }
 
     json_t *exp;
-    json_t *obj = load("get_parameter", &exp);
+    json_t *obj = it_json_ok("ssm", "get_parameter", &exp);
     struct ssm_get_parameter_out *g = mem_xcalloc(1, sizeof(*g));
     assert_int_equal(ssm_parse_get_parameter(obj, g), 0);
     check_parameter(&g->parameter, json_object_get(json_object_get(exp, "parsed"), "Parameter"));
@@ -137,7 +127,7 @@ static void test_responses(void **state)
     json_decref(obj);
     json_decref(exp);
 
-    obj = load("get_parameters", &exp);
+    obj = it_json_ok("ssm", "get_parameters", &exp);
     const json_t *p = json_object_get(exp, "parsed");
     struct ssm_get_parameters_out *gs = mem_xcalloc(1, sizeof(*gs));
     assert_int_equal(ssm_parse_get_parameters(obj, gs), 0);
@@ -155,7 +145,7 @@ static void test_responses(void **state)
 
     const char *lists[] = {"describe_parameters_page", "describe_parameters_next"};
     for (size_t i = 0; i < N(lists); i++) {
-        obj = load(lists[i], &exp);
+        obj = it_json_ok("ssm", lists[i], &exp);
         p = json_object_get(exp, "parsed");
         struct ssm_parameter_metadata_list *l = mem_xcalloc(1, sizeof(*l));
         assert_int_equal(ssm_parse_describe_parameters(obj, l), 0);
@@ -179,7 +169,7 @@ static void test_responses(void **state)
         json_decref(exp);
     }
 
-    obj = load("delete_parameter", &exp);
+    obj = it_json_ok("ssm", "delete_parameter", &exp);
     assert_true(json_is_object(obj));
     json_decref(obj);
     json_decref(exp);
@@ -206,12 +196,8 @@ static int feed(const char *body, size_t len, void *arg)
 {
     int which = *(int *)arg;
     json_t *obj;
-    struct aws_error err;
-    aws_error_init(&err);
-    if (awsjson_parse(body, len, 200, &obj, &err) != 0) {
-        aws_error_clear(&err);
+    if (it_json_body(body, len, &obj) != 0)
         return -1;
-    }
     int rc;
     if (which == 0) {
         struct ssm_get_parameters_out *o = mem_xcalloc(1, sizeof(*o));
@@ -229,14 +215,8 @@ static int feed(const char *body, size_t len, void *arg)
 static void test_hostile(void **state)
 {
     (void)state;
-    const char *files[] = {"get_parameters.json", "describe_parameters_next.json"};
-    for (int i = 0; i < (int)N(files); i++) {
-        size_t len;
-        char *body = it_read("ssm", files[i], &len);
-        it_truncations(body, len, feed, &i);
-        assert_int_equal(feed(body, len, &i), 0);
-        free(body);
-    }
+    const char *const files[] = {"get_parameters.json", "describe_parameters_next.json"};
+    it_hostile_files("ssm", files, N(files), feed);
     json_t *o = json_loads("{\"Parameters\":{},\"InvalidParameters\":[]}", 0, NULL);
     struct ssm_get_parameters_out *gs = mem_xcalloc(1, sizeof(*gs));
     assert_int_equal(ssm_parse_get_parameters(o, gs), -1);

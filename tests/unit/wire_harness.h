@@ -1,5 +1,6 @@
 /* wire_harness.h - shared helpers of the typed-call tests (test_elasticache.c,
- * test_logs.c, test_cloudwatch.c): wire vectors from
+ * test_logs.c, test_cloudwatch.c, and through infra_test.h the infrastructure
+ * ones): wire vectors from
  * tests/tools/gen_wire_vectors.py, field-by-field comparison against what
  * botocore parsed, and per-run secrets. Header-only; include it once, after
  * cmocka.h.
@@ -20,14 +21,12 @@
 
 #define WIRE_DIR "tests/unit/data/wire/"
 
-/* Whole file into memory (NUL-terminated); fails the test when missing. */
-static __attribute__((unused)) char *wire_load(const char *rel, size_t *len)
+/* Whole file into memory (NUL-terminated); NULL when it cannot be read. */
+static __attribute__((unused)) char *wire_read_file(const char *path, size_t *len)
 {
-    char path[512];
-    snprintf(path, sizeof(path), WIRE_DIR "%s", rel);
     FILE *f = fopen(path, "rb");
     if (!f)
-        fail_msg("missing wire vector %s (run tests/tools/gen_wire_vectors.py)", path);
+        return NULL;
     size_t cap = 4096, n = 0;
     char *b = mem_xmalloc(cap);
     size_t r;
@@ -40,6 +39,17 @@ static __attribute__((unused)) char *wire_load(const char *rel, size_t *len)
     b[n] = '\0';
     if (len)
         *len = n;
+    return b;
+}
+
+/* A wire vector file; fails the test when missing. */
+static __attribute__((unused)) char *wire_load(const char *rel, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof(path), WIRE_DIR "%s", rel);
+    char *b = wire_read_file(path, len);
+    if (!b)
+        fail_msg("missing wire vector %s (run tests/tools/gen_wire_vectors.py)", path);
     return b;
 }
 
