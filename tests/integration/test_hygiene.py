@@ -160,6 +160,9 @@ class Hygiene(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.sb = harness.sandbox(redis=False, region=REGION)
+        # the console's HOME (its files go to XDG_STATE_HOME when set: the
+        # scratch folder under make check, so the hygiene scan sees them)
+        cls.home = tempfile.mkdtemp(prefix="elcui-hyg-home-")
         try:
             secretlog.record_env(cls.sb.exports, "sandbox")
             cls.ec = cls.sb.client("elasticache")
@@ -174,11 +177,13 @@ class Hygiene(unittest.TestCase):
             cls.arn = cls.ec.describe_replication_groups(ReplicationGroupId="hyg-evil")["ReplicationGroups"][0]["ARN"]
         except BaseException:
             cls.sb.stop()
+            shutil.rmtree(cls.home, ignore_errors=True)
             raise
 
     @classmethod
     def tearDownClass(cls):
         cls.sb.stop()
+        shutil.rmtree(cls.home, ignore_errors=True)
 
     def setUp(self):
         self.sb.reset_faults()
@@ -264,7 +269,7 @@ class Hygiene(unittest.TestCase):
 
     def test_console_screen_neutralised(self):
         """C1 CSI/OSC, bidi override and DEL in a description: escaped on screen, window title untouched (tmux)"""
-        with Console(self.env(HOME=tempfile.gettempdir()), ["--region", REGION], binary=harness.ELCUI) as c:
+        with Console(self.env(HOME=self.home), ["--region", REGION], binary=harness.ELCUI) as c:
             title0 = c._tmux("display-message", "-p", "-t", "t", "#{pane_title}").stdout.strip()
             c.wait_for("hyg-evil", timeout=30)
             c.keys("/")
@@ -286,7 +291,7 @@ class Hygiene(unittest.TestCase):
     def test_insecure_banner_for_the_whole_session(self):
         """--insecure banner on every screen, after resizes, and in the context screen (tmux)"""
         banner = "INSECURE: Redis TLS certificates are NOT verified"
-        with Console(self.env(HOME=tempfile.gettempdir()), ["--insecure"], binary=harness.ELCUI) as c:
+        with Console(self.env(HOME=self.home), ["--insecure"], binary=harness.ELCUI) as c:
             c.wait_for(banner)
             c.wait_for("hyg-evil", timeout=30)
             c.keys("/")
