@@ -21,6 +21,7 @@
 #include "aws/sts.h"
 #include "core/loop.h"
 #include "credserver.h"
+#include "wire_harness.h"
 
 static struct credsrv srv;
 static struct credsrv moto;
@@ -59,19 +60,6 @@ struct fx {
     struct aws_client *c;
     char secret[48];
 };
-
-static void random_hex(char *out, size_t n)
-{
-    unsigned char b[64];
-    FILE *f = fopen("/dev/urandom", "r");
-    assert_non_null(f);
-    assert_int_equal(fread(b, 1, sizeof(b), f), sizeof(b));
-    fclose(f);
-    size_t i = 0;
-    for (; i + 1 < n && i / 2 < sizeof(b); i += 2)
-        snprintf(out + i, 3, "%02x", b[i / 2]);
-    out[i < n ? i : n - 1] = '\0';
-}
 
 static int group_setup(void **state)
 {
@@ -113,7 +101,7 @@ static int setup(void **state)
     setenv("NO_PROXY", "127.0.0.1,localhost", 1);
     f->loop = loop_new();
     f->http = http_client_new(loop_reactor(f->loop), NULL);
-    random_hex(f->secret, 41);
+    wire_random_token(f->secret, 41);
     credsrv_config(&srv, "{}");
     credsrv_log_clear(&srv);
     *state = f;
@@ -370,24 +358,25 @@ struct got {
     struct aws_error err;
 };
 
-static void got_error(struct got *g, const struct aws_error *err)
+/* The common part of the callbacks: done, not synchronous, exactly one of
+ * out/err; true when there is an out to read. */
+static bool got_answer(struct got *g, const void *out, const struct aws_error *err)
 {
-    g->ok = false;
-    aws_error_copy(&g->err, err);
+    g->done = true;
+    g->sync = g->in_call;
+    assert_true((out == NULL) != (err == NULL));
+    g->ok = err == NULL;
+    if (err)
+        aws_error_copy(&g->err, err);
+    return g->ok;
 }
 
 static void identity_cb(const struct sts_caller_identity *out, const struct aws_error *err,
                         void *arg)
 {
     struct got *g = arg;
-    g->done = true;
-    g->sync = g->in_call;
-    assert_true((out == NULL) != (err == NULL));
-    if (err) {
-        got_error(g, err);
+    if (!got_answer(g, out, err))
         return;
-    }
-    g->ok = true;
     snprintf(g->a, sizeof(g->a), "%s", out->account);
     snprintf(g->b, sizeof(g->b), "%s", out->arn);
     snprintf(g->c, sizeof(g->c), "%s", out->user_id ? out->user_id : "");
@@ -396,14 +385,8 @@ static void identity_cb(const struct sts_caller_identity *out, const struct aws_
 static void role_cb(const struct sts_assume_role_out *out, const struct aws_error *err, void *arg)
 {
     struct got *g = arg;
-    g->done = true;
-    g->sync = g->in_call;
-    assert_true((out == NULL) != (err == NULL));
-    if (err) {
-        got_error(g, err);
+    if (!got_answer(g, out, err))
         return;
-    }
-    g->ok = true;
     snprintf(g->a, sizeof(g->a), "%s", out->credentials.access_key_id);
     snprintf(g->b, sizeof(g->b), "%s", out->assumed_role_arn ? out->assumed_role_arn : "");
     assert_non_null(out->credentials.session_token);
@@ -413,14 +396,8 @@ static void role_cb(const struct sts_assume_role_out *out, const struct aws_erro
 static void webid_cb(const struct sts_web_identity_out *out, const struct aws_error *err, void *arg)
 {
     struct got *g = arg;
-    g->done = true;
-    g->sync = g->in_call;
-    assert_true((out == NULL) != (err == NULL));
-    if (err) {
-        got_error(g, err);
+    if (!got_answer(g, out, err))
         return;
-    }
-    g->ok = true;
     snprintf(g->a, sizeof(g->a), "%s", out->credentials.access_key_id);
     snprintf(g->b, sizeof(g->b), "%s", out->subject_from_web_identity_token);
     snprintf(g->c, sizeof(g->c), "%s", out->audience);
