@@ -444,6 +444,13 @@ static void run_call(struct stack_apply *a, size_t i)
         aws_error_clear(&e);
         return;
     }
+    if (op == STACK_OP_CREATE_KEY && !r->priv->creating) {
+        /* A key is found by its alias; until it has one, the journal says
+         * a CreateKey may have gone out, so a resumed plan looks for it by
+         * tag (the one search that lists every key of the account). */
+        r->priv->creating = true;
+        journal(a, "applying");
+    }
     if (n->st != STACK_STATE_WAITING)
         emit(a, i, STACK_STATE_RUNNING, c->operation, NULL, NULL);
     struct call_arg *ca = mem_xcalloc(1, sizeof(*ca));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aws/mem.h"
+#include "core/stack_ops.h"
 
 char *stack_journal_default_dir(void)
 {
@@ -83,6 +84,12 @@ const char *stack_journal_id(const json_t *j, const char *key)
     return jstr(json_object_get(json_object_get(j, "resources"), key), "id");
 }
 
+bool stack_journal_creating(const json_t *j, const char *key)
+{
+    return json_is_true(
+        json_object_get(json_object_get(json_object_get(j, "resources"), key), "creating"));
+}
+
 const char *stack_journal_arn(const json_t *j, const char *key)
 {
     return jstr(json_object_get(json_object_get(j, "resources"), key), "arn");
@@ -136,9 +143,12 @@ int stack_journal_save(const char *dir, const struct stack_plan *p, const char *
     json_t *res = json_object();
     for (size_t i = 0; i < p->n; i++) {
         const struct stack_resource *r = &p->res[i];
-        if (!r->id && !r->arn)
+        bool creating = r->priv && r->priv->creating && !r->id;
+        if (!r->id && !r->arn && !creating)
             continue;
         json_t *o = json_object();
+        if (creating)
+            json_object_set_new(o, "creating", json_true());
         if (r->id)
             json_object_set_new(o, "id", json_string(r->id));
         if (r->arn)

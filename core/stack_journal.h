@@ -30,6 +30,10 @@ const char *stack_journal_spec(const json_t *j);
 const char *stack_journal_id(const json_t *j, const char *key);
 const char *stack_journal_arn(const json_t *j, const char *key);
 const char *stack_journal_state(const json_t *j);
+/* Whether a create of this resource was sent without an answer recorded
+ * (a CreateKey in flight when the process died): the plan then looks for
+ * the key by its tag. */
+bool stack_journal_creating(const json_t *j, const char *key);
 const char *stack_journal_region(const json_t *j);
 
 /* Write the plan's spec, ids and a state ("applying", "applied",

@@ -82,6 +82,7 @@ struct stack_resource_priv {
     struct ec2_ip_permission *egress;
     size_t n_egress;
     bool has_name_tag;
+    bool creating; /* a CreateKey is on its way (journaled before sending) */
     /* what differs (CHANGE) */
     bool exists;
     bool set_dns_support, set_dns_hostnames;

@@ -915,8 +915,14 @@ static void maybe_scan(struct stack_plan_req *q)
     for (struct probe *x = q->inflight; x; x = x->next)
         if (x->which >= 100)
             return; /* an alias or journal lookup still running */
-    bool need = (q->keys[0].alias_missing && !q->keys[0].meta) ||
-                (q->keys[1].alias_missing && !q->keys[1].meta);
+    /* Listing every key of the account is the expensive search: it is
+     * needed only when a CreateKey may have gone out without its alias
+     * (the journal says so), or when there is no journal to ask. */
+    bool need = false;
+    for (int w = 0; w < 2; w++)
+        if (q->keys[w].alias_missing && !q->keys[w].meta &&
+            (!q->journal || stack_journal_creating(q->journal, w ? "kms.secret" : "kms.rest")))
+            need = true;
     if (!need)
         return;
     q->key_scan_started = true;

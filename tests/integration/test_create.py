@@ -373,6 +373,8 @@ class TestDefaultStack(Base):
         self.assertIn("nothing to do", r2.out)
         ops = self.sb.counters()["requests"]["operations"]
         self.assertTrue(all(READ_OPS.match(k.split(":", 1)[1]) for k in ops), ops)
+        # keys are found by alias: no listing of every key in the account
+        self.assertNotIn("kms:ListKeys", ops)
         r3 = self.elcui("create", "--name", name, "--plan", "--json")
         self.assertTrue(r3.json()["noop"], r3)
         self.assertEqual(r3.json()["summary"]["keep"], 24)
