@@ -124,11 +124,6 @@ const struct tail_source *tailsrc_logs_source(struct tailsrc_logs *s)
 
 /* ---- replication group -> log groups and labels ---- */
 
-static void tailsrc_copy(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
-
 struct tailsrc_rg *tailsrc_rg_from_group(const struct elasticache_replication_group *g)
 {
     struct tailsrc_rg *r = mem_xcalloc(1, sizeof(*r));
@@ -162,24 +157,7 @@ struct tailsrc_rg *tailsrc_rg_from_group(const struct elasticache_replication_gr
     }
     r->firehose_types = fh.len ? buf_steal(&fh) : NULL;
     buf_free(&fh);
-    size_t total = 0;
-    for (size_t i = 0; i < g->n_node_groups; i++)
-        total += g->node_groups[i].n_members;
-    r->members = mem_xcalloc(total + 1, sizeof(*r->members));
-    for (size_t i = 0; i < g->n_node_groups; i++) {
-        const struct elasticache_node_group *ng = &g->node_groups[i];
-        for (size_t j = 0; j < ng->n_members; j++) {
-            const struct elasticache_node_group_member *m = &ng->members[j];
-            if (!m->cache_cluster_id)
-                continue;
-            struct tailsrc_member *t = &r->members[r->n_members++];
-            t->cache_cluster_id = mem_xstrdup(m->cache_cluster_id);
-            t->cache_node_id = mem_xstrdup(m->cache_node_id ? m->cache_node_id : "");
-            tailsrc_copy(t->labels.shard, sizeof(t->labels.shard), ng->node_group_id);
-            tailsrc_copy(t->labels.role, sizeof(t->labels.role), m->current_role);
-            tailsrc_copy(t->labels.az, sizeof(t->labels.az), m->preferred_availability_zone);
-        }
-    }
+    r->model = model_group_from_api(g, NULL, 0);
     return r;
 }
 
@@ -194,12 +172,8 @@ void tailsrc_rg_free(struct tailsrc_rg *r)
         free(r->groups[i].status);
         free(r->groups[i].message);
     }
-    for (size_t i = 0; i < r->n_members; i++) {
-        free(r->members[i].cache_cluster_id);
-        free(r->members[i].cache_node_id);
-    }
+    model_group_unref(r->model);
     free(r->groups);
-    free(r->members);
     free(r->id);
     free(r->engine);
     free(r->status);
@@ -207,24 +181,22 @@ void tailsrc_rg_free(struct tailsrc_rg *r)
     free(r);
 }
 
+void tailsrc_rg_set_model(struct tailsrc_rg *r, struct model_group *g)
+{
+    if (!r || !g || r->model == g)
+        return;
+    model_group_ref(g);
+    model_group_unref(r->model);
+    r->model = g;
+}
+
 bool tailsrc_label(void *ctx, const char *cache_cluster_id, const char *cache_node_id,
                    struct logrec_labels *out)
 {
     const struct tailsrc_rg *r = ctx;
-    if (!r || !cache_cluster_id)
+    if (!r || !r->model || !cache_cluster_id)
         return false;
-    const struct tailsrc_member *hit = NULL;
-    for (size_t i = 0; i < r->n_members; i++) {
-        const struct tailsrc_member *m = &r->members[i];
-        if (strcmp(m->cache_cluster_id, cache_cluster_id) != 0)
-            continue;
-        if (!hit || (cache_node_id && strcmp(m->cache_node_id, cache_node_id) == 0))
-            hit = m;
-    }
-    if (!hit)
-        return false;
-    *out = hit->labels;
-    return true;
+    return model_label(r->model, cache_cluster_id, cache_node_id, out);
 }
 
 struct tailsrc_resolve_req {

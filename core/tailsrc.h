@@ -4,8 +4,10 @@
  * - the page source: FilterLogEvents through aws/logs.h, one page per
  *   call, adapted to struct tail_source;
  * - the log groups of a replication group: its LogDeliveryConfigurations
- *   (DescribeReplicationGroups), with the engine name and a table of
- *   member clusters -> shard, role, AZ used to label records.
+ *   (DescribeReplicationGroups), with the engine name and the group's
+ *   model (core/model.h), whose nodes label the records with shard, role
+ *   and AZ. A caller that keeps the model fresh (core/inventory.h: roles
+ *   move with failovers) swaps it in with tailsrc_rg_set_model.
  */
 #ifndef ELCUI_CORE_TAILSRC_H
 #define ELCUI_CORE_TAILSRC_H
@@ -16,6 +18,7 @@
 #include "aws/aws_client.h"
 #include "aws/elasticache.h"
 #include "core/logrec.h"
+#include "core/model.h"
 #include "core/tail.h"
 
 /* ---- FilterLogEvents as a tail source ---- */
@@ -38,12 +41,6 @@ struct tailsrc_group {
     char *message;         /* service message for status "error" */
 };
 
-struct tailsrc_member {
-    char *cache_cluster_id;
-    char *cache_node_id;
-    struct logrec_labels labels;
-};
-
 struct tailsrc_rg {
     char *id;
     char *engine; /* "redis" | "valkey" | NULL when the API did not say */
@@ -51,8 +48,7 @@ struct tailsrc_rg {
     bool cluster_enabled;
     struct tailsrc_group *groups; /* CloudWatch Logs destinations only */
     size_t n_groups;
-    struct tailsrc_member *members;
-    size_t n_members;
+    struct model_group *model; /* labels; a reference */
     /* log types delivered elsewhere (Kinesis Data Firehose): "slow-log" */
     char *firehose_types;
 };
@@ -61,7 +57,10 @@ struct tailsrc_rg {
 struct tailsrc_rg *tailsrc_rg_from_group(const struct elasticache_replication_group *g);
 void tailsrc_rg_free(struct tailsrc_rg *r);
 
-/* logrec_label_fn over a struct tailsrc_rg (ctx). */
+/* Replace the model used for labels (takes a reference on g). */
+void tailsrc_rg_set_model(struct tailsrc_rg *r, struct model_group *g);
+/* logrec_label_fn over a struct tailsrc_rg (ctx): model_label on its
+ * current model. */
 bool tailsrc_label(void *ctx, const char *cache_cluster_id, const char *cache_node_id,
                    struct logrec_labels *out);
 

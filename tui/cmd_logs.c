@@ -12,6 +12,7 @@
 #include "aws/awstime.h"
 #include "aws/buf.h"
 #include "aws/mem.h"
+#include "core/inventory.h"
 #include "core/logrec.h"
 #include "core/tail.h"
 #include "core/tailsrc.h"
@@ -35,6 +36,8 @@ struct cmd_logs {
     struct tail_filter flt;
 
     struct tailsrc_rg *rg;
+    struct inventory *inv; /* keeps the labels' model fresh (roles move) */
+    bool modelled;         /* the inventory answered once (or failed) */
     bool resolved;
     struct aws_error resolve_err;
     struct aws_client *logs_client;
@@ -292,6 +295,34 @@ static void cmd_logs_resolved(struct tailsrc_rg *out, const struct aws_error *er
         aws_error_copy(&c->resolve_err, err);
     c->rg = out;
     loop_stop(c->s.loop, 0);
+}
+
+/* The inventory's model carries what the log delivery configuration does
+ * not: AZs of every member and, in cluster mode, roles (IsMaster), and it
+ * follows failovers while --follow runs. */
+static void cmd_logs_on_model(struct inventory *inv, struct model_group *g, void *arg)
+{
+    (void)inv;
+    struct cmd_logs *c = arg;
+    tailsrc_rg_set_model(c->rg, g);
+    if (!c->modelled) {
+        c->modelled = true;
+        loop_stop(c->s.loop, 0);
+    }
+}
+
+static void cmd_logs_on_model_error(struct inventory *inv, enum inventory_op op,
+                                    const struct aws_error *err, void *arg)
+{
+    (void)inv;
+    (void)op;
+    (void)err;
+    struct cmd_logs *c = arg;
+    /* labels keep what DescribeReplicationGroups said; the tail goes on */
+    if (!c->modelled) {
+        c->modelled = true;
+        loop_stop(c->s.loop, 0);
+    }
 }
 
 static void cmd_logs_print_error(const char *what, const struct aws_error *err)
@@ -610,6 +641,30 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
         }
     }
 
+    if (c.rg) {
+        struct inventory_options io;
+        memset(&io, 0, sizeof(io));
+        io.loop = c.s.loop;
+        io.aws = c.s.aws;
+        io.refresh_ms = c.follow ? 60000 : 0;
+        io.roles_from_metrics = true;
+        io.cb.on_group = cmd_logs_on_model;
+        io.cb.on_error = cmd_logs_on_model_error;
+        io.cb.arg = &c;
+        c.inv = inventory_new(&io);
+        inventory_open(c.inv, c.rg->id);
+        if (!c.interrupted)
+            loop_run(c.s.loop);
+        if (c.interrupted) {
+            rc = CLI_EXIT_OK;
+            goto out;
+        }
+        if (!c.follow) {
+            inventory_free(c.inv);
+            c.inv = NULL;
+        }
+    }
+
     c.logs_client = cmd_logs_client(&c, &err);
     if (!c.logs_client) {
         cmd_logs_print_error("cannot start", &err);
@@ -673,6 +728,7 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
     else
         rc = CLI_EXIT_OK;
 out:
+    inventory_free(c.inv);
     tail_set_free(c.set);
     tailsrc_logs_free(c.src);
     if (c.logs_client)
