@@ -752,7 +752,9 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
             printf("%s\n", t);
         free(t);
         json_decref(pj);
-    } else if (!c.json) {
+    }
+    if (!c.json || (c.apply && !c.yes && !noop)) {
+        /* the plan is shown before the question, also with --json */
         char *t = stack_plan_format(plan, !noop);
         fputs(t, c.apply ? stderr : stdout);
         free(t);

@@ -184,9 +184,11 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     bool noop = stack_plan_is_noop(plan);
     if (json && (plan_only || noop || plan->n_conflict)) {
         cmd_destroy_print_json(plan);
-    } else if (!json) {
+    }
+    if (!json || (!confirm && !plan_only && !noop)) {
+        /* what goes is listed before the question, also with --json */
         char *t = stack_plan_format(plan, !noop);
-        fputs(t, plan_only || noop ? stdout : stderr);
+        fputs(t, (plan_only || noop) && !json ? stdout : stderr);
         free(t);
     }
     if (plan->n_conflict) {
