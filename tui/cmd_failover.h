@@ -1,0 +1,11 @@
+/* cmd_failover.h - `elcui failover RG --shard ID [--yes]`: TestFailover
+ * with confirmation (refused under --read-only), then the group's events
+ * followed until the failover completed or the wait ran out. */
+#ifndef ELCUI_TUI_CMD_FAILOVER_H
+#define ELCUI_TUI_CMD_FAILOVER_H
+
+#include "tui/cli.h"
+
+int cmd_failover_run(struct session_options *opts, int argc, char **argv);
+
+#endif
