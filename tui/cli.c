@@ -12,9 +12,13 @@
 #include "tui/cmd_cost.h"
 #include "tui/cmd_create.h"
 #include "tui/cmd_destroy.h"
+#include "tui/cmd_doctor.h"
 #include "tui/cmd_events.h"
 #include "tui/cmd_exec.h"
 #include "tui/cmd_export.h"
+#include "tui/cmd_failover.h"
+#include "tui/cmd_iamtoken.h"
+#include "tui/cmd_latency.h"
 #include "tui/cmd_logs.h"
 #include "tui/cmd_ls.h"
 #include "tui/cmd_metrics.h"
@@ -41,6 +45,12 @@ const struct cli_command cli_commands[] = {
      "the stack as Terraform, aws CLI commands or a spec", cmd_export_run},
     {"exec", "RG [--node ID|--all...] -- CMD ARGS", "Redis commands, slot-routed or on nodes",
      cmd_exec_run},
+    {"latency", "RG [--node ID|--all] [--history]", "per-node PING latency, wall-clock stamped",
+     cmd_latency_run},
+    {"doctor", "RG [--json]", "DNS, TCP, TLS, AUTH, PING and slots, with causes", cmd_doctor_run},
+    {"failover", "RG --shard ID [--yes]", "test a shard's failover and follow it",
+     cmd_failover_run},
+    {"iam-token", "RG --user USER", "print an IAM authentication token", cmd_iamtoken_run},
     {NULL, NULL, NULL, NULL},
 };
 
