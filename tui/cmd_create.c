@@ -714,6 +714,20 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
         rc = CLI_EXIT_OK;
         goto out;
     }
+    if (c.apply && opts->read_only) {
+        fprintf(stderr, "elcui create: --apply changes AWS resources and --read-only is set; "
+                        "use --plan, or drop --read-only\n");
+        goto out;
+    }
+    /* The session only reads configuration: the region it resolves (flag,
+     * spec, environment, profile) is what the rules check against. */
+    if (cmd_create_open_session(&s, opts, spec.region, &err) != 0) {
+        rc = CLI_EXIT_FAIL;
+        cmd_create_print_error("create", "cannot start", &err);
+        goto out;
+    }
+    free(spec.region);
+    spec.region = mem_xstrdup(s.region);
     /* Every rule before the first AWS call. */
     if (stack_validate(&spec, &problems) > 0) {
         cmd_create_print_problems(&problems, c.json);
@@ -722,20 +736,9 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
         goto out;
     }
     cmd_create_print_problems(&problems, false);
-    if (c.apply && opts->read_only) {
-        fprintf(stderr, "elcui create: --apply changes AWS resources and --read-only is set; "
-                        "use --plan, or drop --read-only\n");
-        goto out;
-    }
     rc = CLI_EXIT_FAIL;
-    if (cmd_create_open_session(&s, opts, spec.region, &err) != 0) {
-        cmd_create_print_error("create", "cannot start", &err);
-        goto out;
-    }
     session_print_warnings(&s, stderr);
     signal(SIGPIPE, SIG_IGN);
-    free(spec.region);
-    spec.region = mem_xstrdup(s.region);
     bool interrupted = false;
     if (cmd_create_plan(&s, &spec, STACK_PLAN_APPLY, &plan, &err, &interrupted) != 0) {
         if (interrupted)

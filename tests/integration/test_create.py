@@ -801,6 +801,13 @@ class TestValidationBeforeAnyRequest(Base):
         self.assertIn("unknown key", r.err)
         r = self.elcui("destroy", "v", "--confirm", "w")
         self.assertEqual(r.rc, 2)
+        # the region the session resolves is the one checked (flag, environment)
+        r = self.elcui("--region", "eu-south-2", "create", "--name", "v", "--plan")
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("cache.node_type: cache.t2.small is a previous-generation type that eu-south-2 does not offer", r.err)
+        r = self.elcui("create", "--name", "v", "--plan", env=harness.env_with(self.env, AWS_REGION="il-central-1"))
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("il-central-1 does not offer", r.err)
         self.assertEqual(self.sb.requests_seen(), 0)
 
     def test_read_only_refuses_changes(self):
