@@ -321,6 +321,47 @@ IT_UNUSED static void it_check_error(const struct aws_error *err, const json_t *
     assert_int_equal(err->http_status, it_status(exp));
 }
 
+/* Stored error answers (JSON 1.1) decoded and compared with botocore's:
+ * the envelope's code, message and request id (with_message: a message
+ * must be there). */
+IT_UNUSED static void it_json_errors(const char *svc, const char *const *names, size_t n,
+                                     bool with_message)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_t *exp = it_expected(svc, names[i]);
+        struct aws_error err;
+        aws_error_init(&err);
+        json_t *obj = NULL;
+        assert_int_equal(it_jsonresp(svc, names[i], it_status(exp), &obj, &err), -1);
+        assert_null(obj);
+        it_check_error(&err, exp);
+        if (with_message)
+            assert_non_null(err.message);
+        aws_error_clear(&err);
+        json_decref(exp);
+    }
+}
+
+/* The same for query/EC2 error answers of operations ops. */
+IT_UNUSED static void it_xml_errors(const char *svc, const char *const *names,
+                                    const char *const *ops, size_t n, bool ec2)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_t *exp = it_expected(svc, names[i]);
+        struct aws_error err;
+        aws_error_init(&err);
+        xmlDoc *doc;
+        xmlNode *res;
+        char rid[96];
+        assert_int_equal(it_xml(svc, names[i], ops[i], ec2, it_status(exp), &doc, &res, rid, &err),
+                         -1);
+        assert_null(doc);
+        it_check_error(&err, exp);
+        aws_error_clear(&err);
+        json_decref(exp);
+    }
+}
+
 /* Every prefix of body (and a few byte flips) through a decoder that must
  * not crash; the decoder returns 0 when it accepted the input. Returns how
  * many prefixes were accepted (a well-formed JSON prefix can be valid). */

@@ -583,25 +583,12 @@ static void test_responses_results(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    const char *names[] = {
+    const char *const names[] = {
         "err_delete_vpc_not_found", "err_delete_vpc_dependency", "err_delete_vpc_awsdoc",
         "err_authorize_security_group_ingress_duplicate", "err_describe_vpcs_throttled"};
-    const char *ops[] = {"DeleteVpc", "DeleteVpc", "DeleteVpc", "AuthorizeSecurityGroupIngress",
-                         "DescribeVpcs"};
-    for (size_t i = 0; i < N(names); i++) {
-        json_t *exp = it_expected("ec2", names[i]);
-        struct aws_error err;
-        aws_error_init(&err);
-        xmlDoc *doc;
-        xmlNode *res;
-        char rid[96];
-        assert_int_equal(
-            it_xml("ec2", names[i], ops[i], true, it_status(exp), &doc, &res, rid, &err), -1);
-        assert_null(doc);
-        it_check_error(&err, exp);
-        aws_error_clear(&err);
-        json_decref(exp);
-    }
+    const char *const ops[] = {"DeleteVpc", "DeleteVpc", "DeleteVpc",
+                               "AuthorizeSecurityGroupIngress", "DescribeVpcs"};
+    it_xml_errors("ec2", names, ops, N(names), true);
 }
 
 /* ---- malformed, truncated, hostile ---- */

@@ -15,7 +15,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -736,32 +735,8 @@ static void decode_one(const char *base, const char *op)
 static void test_decode_all(void **state)
 {
     (void)state;
-    DIR *d = opendir(WIRE_DIR "elasticache/resp");
-    assert_non_null(d);
-    struct dirent *de;
-    int n = 0, moto = 0;
-    while ((de = readdir(d))) {
-        const char *suffix = ".expected.json";
-        size_t l = strlen(de->d_name), sl = strlen(suffix);
-        if (l <= sl || strcmp(de->d_name + l - sl, suffix) != 0)
-            continue;
-        char base[256];
-        snprintf(base, sizeof(base), "%.*s", (int)(l - sl), de->d_name);
-        char rel[300];
-        snprintf(rel, sizeof(rel), "elasticache/resp/%s", base);
-        char path[400];
-        snprintf(path, sizeof(path), WIRE_DIR "%s.expected.json", rel);
-        json_t *root = json_load_file(path, 0, NULL);
-        assert_non_null(root);
-        char op[96];
-        snprintf(op, sizeof(op), "%s", json_string_value(json_object_get(root, "operation")));
-        json_decref(root);
-        decode_one(base, op);
-        n++;
-        if (strncmp(base, "moto_", 5) == 0)
-            moto++;
-    }
-    closedir(d);
+    int n, moto;
+    wire_decode_dir("elasticache/resp", decode_one, &n, &moto);
     /* the crafted set and the moto recordings are all there */
     assert_true(n >= 25);
     assert_true(moto >= 8);

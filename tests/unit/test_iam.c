@@ -260,22 +260,10 @@ static void test_entities_pages(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    const char *names[] = {"err_create_policy_exists", "err_get_policy_not_found",
-                           "err_delete_policy_conflict"};
-    const char *ops[] = {"CreatePolicy", "GetPolicy", "DeletePolicy"};
-    for (size_t i = 0; i < N(names); i++) {
-        json_t *exp = it_expected("iam", names[i]);
-        struct aws_error err;
-        aws_error_init(&err);
-        xmlDoc *doc;
-        xmlNode *res;
-        char rid[96];
-        assert_int_equal(
-            it_xml("iam", names[i], ops[i], false, it_status(exp), &doc, &res, rid, &err), -1);
-        it_check_error(&err, exp);
-        aws_error_clear(&err);
-        json_decref(exp);
-    }
+    const char *const names[] = {"err_create_policy_exists", "err_get_policy_not_found",
+                                 "err_delete_policy_conflict"};
+    const char *const ops[] = {"CreatePolicy", "GetPolicy", "DeletePolicy"};
+    it_xml_errors("iam", names, ops, N(names), false);
 }
 
 static int feed(const char *body, size_t len, void *arg)

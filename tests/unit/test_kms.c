@@ -245,20 +245,9 @@ static void test_responses(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    const char *names[] = {"err_create_alias_exists", "err_describe_key_not_found",
-                           "err_put_key_policy_malformed"};
-    for (size_t i = 0; i < N(names); i++) {
-        json_t *exp = it_expected("kms", names[i]);
-        struct aws_error err;
-        aws_error_init(&err);
-        json_t *obj = NULL;
-        assert_int_equal(it_jsonresp("kms", names[i], it_status(exp), &obj, &err), -1);
-        assert_null(obj);
-        /* botocore strips the namespace prefix the same way */
-        it_check_error(&err, exp);
-        aws_error_clear(&err);
-        json_decref(exp);
-    }
+    const char *const names[] = {"err_create_alias_exists", "err_describe_key_not_found",
+                                 "err_put_key_policy_malformed"};
+    it_json_errors("kms", names, N(names), false);
 }
 
 static int feed(const char *body, size_t len, void *arg)

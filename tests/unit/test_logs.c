@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,6 +224,7 @@ static void cmp_event(const struct logs_event *ev, const json_t *e, bool filter)
 
 static void decode_one(const char *base, const char *op)
 {
+    print_message("decoding %s (%s)\n", base, op);
     char rel[300];
     snprintf(rel, sizeof(rel), "logs/resp/%s.json", base);
     char relbase[300];
@@ -322,31 +322,8 @@ static void decode_one(const char *base, const char *op)
 static void test_decode_all(void **state)
 {
     (void)state;
-    DIR *d = opendir(WIRE_DIR "logs/resp");
-    assert_non_null(d);
-    struct dirent *de;
-    int n = 0, moto = 0;
-    while ((de = readdir(d))) {
-        const char *suffix = ".expected.json";
-        size_t l = strlen(de->d_name), sl = strlen(suffix);
-        if (l <= sl || strcmp(de->d_name + l - sl, suffix) != 0)
-            continue;
-        char base[256];
-        snprintf(base, sizeof(base), "%.*s", (int)(l - sl), de->d_name);
-        char path[400];
-        snprintf(path, sizeof(path), WIRE_DIR "logs/resp/%s.expected.json", base);
-        json_t *root = json_load_file(path, JSON_ALLOW_NUL, NULL);
-        assert_non_null(root);
-        char op[96];
-        snprintf(op, sizeof(op), "%s", json_string_value(json_object_get(root, "operation")));
-        json_decref(root);
-        print_message("decoding %s (%s)\n", base, op);
-        decode_one(base, op);
-        n++;
-        if (strncmp(base, "moto_", 5) == 0)
-            moto++;
-    }
-    closedir(d);
+    int n, moto;
+    wire_decode_dir("logs/resp", decode_one, &n, &moto);
     assert_true(n >= 10);
     assert_true(moto >= 4);
 }

@@ -298,19 +298,9 @@ static void test_responses(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    const char *names[] = {"err_create_secret_exists", "err_get_secret_value_not_found",
-                           "err_get_secret_value_awsdoc"};
-    for (size_t i = 0; i < N(names); i++) {
-        json_t *exp = it_expected("secrets", names[i]);
-        struct aws_error err;
-        aws_error_init(&err);
-        json_t *obj = NULL;
-        assert_int_equal(it_jsonresp("secrets", names[i], it_status(exp), &obj, &err), -1);
-        it_check_error(&err, exp);
-        assert_non_null(err.message); /* capital "Message" is read */
-        aws_error_clear(&err);
-        json_decref(exp);
-    }
+    const char *const names[] = {"err_create_secret_exists", "err_get_secret_value_not_found",
+                                 "err_get_secret_value_awsdoc"};
+    it_json_errors("secrets", names, N(names), true);
 }
 
 static int feed(const char *body, size_t len, void *arg)

@@ -178,18 +178,9 @@ static void test_responses(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    const char *names[] = {"err_put_parameter_exists", "err_get_parameter_not_found",
-                           "err_get_parameter_awsdoc"};
-    for (size_t i = 0; i < N(names); i++) {
-        json_t *exp = it_expected("ssm", names[i]);
-        struct aws_error err;
-        aws_error_init(&err);
-        json_t *obj = NULL;
-        assert_int_equal(it_jsonresp("ssm", names[i], it_status(exp), &obj, &err), -1);
-        it_check_error(&err, exp);
-        aws_error_clear(&err);
-        json_decref(exp);
-    }
+    const char *const names[] = {"err_put_parameter_exists", "err_get_parameter_not_found",
+                                 "err_get_parameter_awsdoc"};
+    it_json_errors("ssm", names, N(names), false);
 }
 
 static int feed(const char *body, size_t len, void *arg)

@@ -8,6 +8,7 @@
 #ifndef ELCUI_TESTS_WIRE_HARNESS_H
 #define ELCUI_TESTS_WIRE_HARNESS_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdbool.h>
@@ -74,6 +75,41 @@ static __attribute__((unused)) json_t *wire_expected(const char *rel_base)
     if (!p)
         fail_msg("%s: no \"parsed\" member", path);
     return p;
+}
+
+/* Every recorded response of a folder under WIRE_DIR that has an
+ * <base>.expected.json: decode(base, operation) for each. *n counts them,
+ * *moto those recorded from moto (base "moto_..."). */
+static __attribute__((unused)) void
+wire_decode_dir(const char *dir, void (*decode)(const char *base, const char *op), int *n,
+                int *moto)
+{
+    char dpath[512];
+    snprintf(dpath, sizeof(dpath), WIRE_DIR "%s", dir);
+    DIR *d = opendir(dpath);
+    assert_non_null(d);
+    struct dirent *de;
+    *n = *moto = 0;
+    while ((de = readdir(d))) {
+        const char *suffix = ".expected.json";
+        size_t l = strlen(de->d_name), sl = strlen(suffix);
+        if (l <= sl || strcmp(de->d_name + l - sl, suffix) != 0)
+            continue;
+        char base[256];
+        snprintf(base, sizeof(base), "%.*s", (int)(l - sl), de->d_name);
+        char path[800];
+        snprintf(path, sizeof(path), "%s/%s.expected.json", dpath, base);
+        json_t *root = json_load_file(path, JSON_ALLOW_NUL, NULL);
+        assert_non_null(root);
+        char op[96];
+        snprintf(op, sizeof(op), "%s", json_string_value(json_object_get(root, "operation")));
+        json_decref(root);
+        decode(base, op);
+        (*n)++;
+        if (strncmp(base, "moto_", 5) == 0)
+            (*moto)++;
+    }
+    closedir(d);
 }
 
 /* Alphanumeric secret made for this run only (never committed). */
