@@ -115,7 +115,7 @@ struct doctor_check {
     enum doctor_cause cause;
     enum rconn_err err;
     char error[RCONN_ERRMSG_MAX]; /* the failure as measured (no secret) */
-    char advice[1000];             /* the cause in words, with what to do */
+    char advice[1000];            /* the cause in words, with what to do */
     uint64_t total_ms;
 };
 
