@@ -268,7 +268,8 @@ struct cost_estimate *cost_estimate_build(const struct cost_input *in,
     cost_assume(e, "%.0f hours a month, on-demand prices (no reserved nodes or savings plans)",
                 COST_HOURS_PER_MONTH);
     cost_assume(e, "not included: data transfer, backup storage beyond the free allowance, "
-                   "taxes");
+                   "taxes, and CloudWatch Logs Live Tail, billed per session-minute while a tail "
+                   "is open ($0.01 a minute in us-east-1)");
     const struct stack_node_type *nt = stack_validate_node_type(in->node_type);
     if (nt && nt->previous_generation)
         e->hint =
