@@ -1543,9 +1543,17 @@ static char *export_cli(const struct stack_spec *s)
                     "say \"creating replication group ");
     buf_appends(&o, rg);
     buf_appends(&o, " (this takes minutes)\"\n"
-                    "aws elasticache wait replication-group-available --replication-group-id ");
+                    "# one wait lasts 10 minutes at most; a 9-node group may take longer\n"
+                    "n=0\n"
+                    "until aws elasticache wait replication-group-available "
+                    "--replication-group-id ");
     sh_q(&o, rg);
-    buf_appendc(&o, '\n');
+    buf_appends(&o, "; do\n"
+                    "    n=$((n + 1))\n"
+                    "    [ $n -lt 6 ] || { say \"the replication group is not available after an "
+                    "hour\"; exit 1; }\n"
+                    "    say \"still waiting for the replication group\"\n"
+                    "done\n");
 
     /* 10. SSM */
     if (s->ssm_parameters) {
