@@ -69,10 +69,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     argv[argc] = NULL;
 
-    /* full reset of GNU getopt between inputs (main parses once) */
+    /* full reset of GNU getopt between inputs (main parses once); the
+     * ordering mode is read at that reset, so give it cli.c's "+" */
     char *reset[] = {"elcui", NULL};
     optind = 0;
-    (void)getopt(1, reset, "");
+    (void)getopt(1, reset, "+");
 
     FILE *out = stdout, *err = stderr;
     stdout = devnull;
