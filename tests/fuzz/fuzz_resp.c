@@ -1,9 +1,13 @@
 /* fuzz_resp.c - RESP replies: hiredis's reader fed in uneven chunks (as
  * TCP delivers them), then the same bytes through elcui's own connection
  * (rconn: its reader configuration, reply-size cap and command queue) over
- * a real socket to a scripted node, and COMMAND INFO entries through
- * rcmd_parse and the key-position rules (rcmd_keys).
+ * a real socket to a scripted node, COMMAND INFO entries through
+ * rcmd_parse and the key-position rules (rcmd_keys), and every reply
+ * through exec's renderings (rrender): the redis-cli and raw forms must be
+ * terminal-safe and the JSON form must parse (the target aborts
+ * otherwise). The input is also split as an exec prompt line.
  * Input: reply bytes; with FUZZ_SEP, one part per request (fuzz_redis.h). */
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,7 +17,9 @@
 #include "core/loop.h"
 #include "core/rcmd.h"
 #include "core/rconn.h"
+#include "core/rrender.h"
 #include "tests/fuzz/fuzz_redis.h"
+#include "tests/fuzz/fuzz_safe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,6 +28,29 @@ static void each_info(const struct rcmd_info *info, void *arg)
     (void)arg;
     int idx[16];
     (void)rcmd_keys(info, 6, idx, 16);
+}
+
+static void render(const redisReply *r)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    for (int raw = 0; raw < 2; raw++) {
+        rrender_reply(&b, r, raw != 0);
+        fuzz_assert_lines_safe(raw ? "rrender_reply(raw)" : "rrender_reply", b.data ? b.data : "",
+                               b.len);
+        buf_reset(&b);
+    }
+    rrender_json(&b, r);
+    json_error_t jerr;
+    json_t *j = json_loadb(b.data ? b.data : "", b.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    if (!j) {
+        fprintf(stderr, "rrender_json wrote invalid JSON (%s): %.*s\n", jerr.text, (int)b.len,
+                b.data ? b.data : "");
+        abort();
+    }
+    json_decref(j);
+    fuzz_assert_lines_safe("rrender_json", b.data ? b.data : "", b.len);
+    buf_free(&b);
 }
 
 static void walk(const redisReply *r, int depth)
@@ -71,6 +100,7 @@ static void direct(const uint8_t *data, size_t size)
         int rc;
         while ((rc = redisReaderGetReply(rd, &reply)) == REDIS_OK && reply) {
             walk(reply, 0);
+            render(reply);
             freeReplyObject(reply);
             reply = NULL;
         }
@@ -91,6 +121,7 @@ static void got(struct rconn *c, struct rconn_result *res, void *arg)
     (void)c;
     if (res->reply) {
         walk(res->reply, 0);
+        render(res->reply);
         (void)rcmd_parse(res->reply, each_info, NULL);
     }
     if (--f->pending == 0)
@@ -132,9 +163,29 @@ static void over_socket(const uint8_t *data, size_t size)
     loop_free(l);
 }
 
+static void split_line(const uint8_t *data, size_t size)
+{
+    char *line = fuzz_strdup(data, size < 4096 ? size : 4096);
+    struct rrender_args a;
+    memset(&a, 0, sizeof(a));
+    if (rrender_split(line, &a) == 0) {
+        struct buf b;
+        buf_init(&b, 0);
+        for (int i = 0; i < a.argc; i++) {
+            rrender_quoted(&b, a.argv[i], a.argvlen[i]);
+            rrender_safe(&b, a.argv[i], a.argvlen[i]);
+        }
+        fuzz_assert_lines_safe("rrender_quoted/safe", b.data ? b.data : "", b.len);
+        buf_free(&b);
+    }
+    rrender_args_free(&a);
+    free(line);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     direct(data, size);
     over_socket(data, size);
+    split_line(data, size);
     return 0;
 }

@@ -14,14 +14,14 @@
  * (U+0080..U+009F), a bidi control (U+202A..U+202E, U+2066..U+2069) or a
  * line/paragraph separator (U+2028, U+2029). tab_ok allows '\t' (column
  * separators some renderers use). */
-static inline size_t fuzz_unsafe_at(const char *s, size_t n, bool tab_ok)
+static inline size_t fuzz_unsafe_at_ex(const char *s, size_t n, bool tab_ok, bool nl_ok)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
         unsigned c = p[i];
         if (c < 0x80) {
-            if ((c < 0x20 && !(tab_ok && c == '\t')) || c == 0x7f)
+            if ((c < 0x20 && !(tab_ok && c == '\t') && !(nl_ok && c == '\n')) || c == 0x7f)
                 return i;
             i++;
             continue;
@@ -44,6 +44,22 @@ static inline size_t fuzz_unsafe_at(const char *s, size_t n, bool tab_ok)
         i += len;
     }
     return (size_t)-1;
+}
+
+static inline size_t fuzz_unsafe_at(const char *s, size_t n, bool tab_ok)
+{
+    return fuzz_unsafe_at_ex(s, n, tab_ok, false);
+}
+
+/* Multi-line output (redis-cli renderings): newlines and tabs allowed. */
+static inline void fuzz_assert_lines_safe(const char *what, const char *s, size_t n)
+{
+    size_t at = fuzz_unsafe_at_ex(s, n, true, true);
+    if (at != (size_t)-1) {
+        fprintf(stderr, "%s: unsafe byte 0x%02x at offset %zu of %zu\n", what,
+                (unsigned)(unsigned char)s[at], at, n);
+        abort();
+    }
 }
 
 static inline void fuzz_assert_terminal_safe(const char *what, const char *s, size_t n, bool tab_ok)
