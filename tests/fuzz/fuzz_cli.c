@@ -18,8 +18,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Commands whose run() parses options first and then needs a session. */
-static const char *const fuzz_commands[] = {"logs",   "ls",      "show", "whoami",
-                                            "events", "metrics", NULL};
+static const char *const fuzz_commands[] = {
+    "logs", "ls",      "show",   "whoami",   "events",    "metrics",
+    "exec", "latency", "doctor", "failover", "iam-token", NULL,
+};
 
 static FILE *devnull;
 
