@@ -39,8 +39,9 @@ struct console_run {
     bool has_refused;
     struct rconn_error err;
     bool has_err;
-    bool in_flight; /* an rcluster request is outstanding */
-    bool user_done; /* on_done delivered */
+    bool in_flight;  /* an rcluster request is outstanding */
+    bool seed_retry; /* lazy map: the seed was unreachable, try the next one */
+    bool user_done;  /* on_done delivered */
     bool cancelled;
     struct loop_timer *timer; /* interval wait, or the deferred on_done */
     struct console_run *prev, *next;
@@ -95,6 +96,7 @@ struct console {
     bool has_first_err;
     struct rcluster *cl;
     struct loop_timer *kick;
+    bool any_answer; /* some node answered (lazy map: the seed is usable) */
 
     struct console_run *runs;
     bool closing;
@@ -321,6 +323,13 @@ static bool console_netfail(enum rconn_err e)
            e == RCONN_ERR_TIMEOUT;
 }
 
+/* The command certainly was not sent. */
+static bool console_seed_unreachable(enum rconn_err e)
+{
+    return e == RCONN_ERR_DNS || e == RCONN_ERR_CONNECT_REFUSED || e == RCONN_ERR_CONNECT_TIMEOUT ||
+           e == RCONN_ERR_CONNECT;
+}
+
 static void console_kick_fire(void *arg)
 {
     struct console *c = arg;
@@ -338,7 +347,9 @@ static void console_cluster_event(struct rcluster *cl, enum rcluster_event ev, c
         if (c->state != CONSOLE_S_READY) {
             c->state = CONSOLE_S_READY;
             console_merge_view(c);
-            if (c->token) {
+            /* with a lazy map nothing was verified yet: the token stays for
+             * another seed until a node answered */
+            if (c->token && !c->lazy_map) {
                 mem_free_secret(c->token);
                 c->token = NULL;
             }
@@ -346,7 +357,7 @@ static void console_cluster_event(struct rcluster *cl, enum rcluster_event ev, c
             struct console_run *r = c->runs;
             while (r) {
                 struct console_run *next = r->next;
-                if (!r->in_flight && !r->user_done && !r->timer && r->iteration == 0)
+                if (!r->in_flight && !r->user_done && !r->timer)
                     console_run_start(r);
                 r = next;
             }
@@ -797,8 +808,27 @@ static void console_run_on_reply(struct rcluster *cl, struct rcluster_reply *rr,
     if (r->user_done)
         return;
     struct console *c = r->c;
+    if (!c->any_answer && c->lazy_map && rr->err && console_seed_unreachable(rr->err->code) &&
+        c->seed_i + 1 < c->nseeds && strcmp(rr->node, c->seed_name) == 0 && c->runs == r &&
+        !r->next) {
+        /* the command was never sent: try it through the next seed */
+        r->seed_retry = true;
+        return;
+    }
+    if (rr->reply && !c->any_answer) {
+        c->any_answer = true;
+        if (c->token) {
+            mem_free_secret(c->token);
+            c->token = NULL;
+        }
+    }
     struct console_reply cr = {.r = rr, .iteration = r->iteration, .wall_ms = loop_wall_ms(c->l)};
     cr.label.role = rr->role;
+    /* a node that took a keyed command without redirecting owns the slot */
+    if (cr.label.role == RCLUSTER_ROLE_UNKNOWN && r->req.target == RCLUSTER_T_SLOT && rr->reply &&
+        !(rr->reply->type == REDIS_REPLY_ERROR &&
+          (strncmp(rr->reply->str, "MOVED", 5) == 0 || strncmp(rr->reply->str, "ASK", 3) == 0)))
+        cr.label.role = RCLUSTER_ROLE_PRIMARY;
     console_fill_label(c, console_model_node(c, rr->node, rr->cache_cluster_id, rr->cache_node_id),
                        &cr.label);
     r->done.replies++;
@@ -825,6 +855,20 @@ static void console_run_on_done(struct rcluster *cl, const struct rcluster_done 
     if (r->user_done) {
         console_run_free(r);
         return;
+    }
+    struct console *c = r->c;
+    if (r->seed_retry && r->done.replies == 0 && !c->closing) {
+        r->seed_retry = false;
+        r->iteration--;
+        console_notice(c, "%s unreachable; trying %s:%d", c->seed_name,
+                       c->seeds[c->seed_i + 1].host, c->seeds[c->seed_i + 1].port);
+        c->seed_i++;
+        rcluster_free(c->cl);
+        c->cl = NULL;
+        c->state = CONSOLE_S_CONNECTING;
+        if (!c->kick)
+            c->kick = loop_timer(c->l, 0, console_kick_fire, c);
+        return; /* started again when the new client is ready */
     }
     r->done.iterations++;
     if (d->refused) {

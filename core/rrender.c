@@ -98,6 +98,27 @@ void rrender_safe(struct buf *b, const char *s, size_t n)
     }
 }
 
+/* The code point of a valid UTF-8 sequence at s (any, C1 included) and
+ * its length, or 0. */
+static size_t rrender_utf8_cp(const unsigned char *s, size_t n, unsigned *cp)
+{
+    if (n >= 2 && s[0] >= 0xc2 && s[0] <= 0xdf && (s[1] & 0xc0) == 0x80) {
+        *cp = ((unsigned)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+        return 2;
+    }
+    if (n >= 3 && (s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
+        *cp = ((unsigned)(s[0] & 0x0f) << 12) | ((unsigned)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+        return *cp >= 0x800 && !(*cp >= 0xd800 && *cp <= 0xdfff) ? 3 : 0;
+    }
+    if (n >= 4 && s[0] >= 0xf0 && s[0] <= 0xf4 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
+        (s[3] & 0xc0) == 0x80) {
+        *cp = ((unsigned)(s[0] & 0x07) << 18) | ((unsigned)(s[1] & 0x3f) << 12) |
+              ((unsigned)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+        return *cp >= 0x10000 && *cp <= 0x10ffff ? 4 : 0;
+    }
+    return 0;
+}
+
 void rrender_json_string(struct buf *b, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -125,9 +146,16 @@ void rrender_json_string(struct buf *b, const char *s, size_t n)
             buf_appendc(b, (char)c);
             i++;
         } else {
-            size_t k = rrender_utf8(u + i, n - i);
-            if (k) {
+            unsigned cp = 0;
+            size_t k = rrender_utf8_cp(u + i, n - i, &cp);
+            if (k && cp >= 0xa0 && !(cp >= 0x202a && cp <= 0x202e) &&
+                !(cp >= 0x2066 && cp <= 0x2069)) {
                 buf_append(b, s + i, k);
+                i += k;
+            } else if (k && cp < 0x10000) {
+                /* C1 controls and bidirectional overrides: the same text,
+                 * escaped, so no terminal acts on it */
+                buf_printf(b, "\\u%04x", cp);
                 i += k;
             } else {
                 /* not text: the byte value as a code point, so nothing is lost */

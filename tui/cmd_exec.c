@@ -45,7 +45,8 @@ struct cmd_exec {
     /* the running request */
     struct console_run *run;
     bool run_done;
-    bool failed; /* an error reply, a connection failure or a refusal */
+    bool failed;           /* an error reply, a connection failure or a refusal */
+    unsigned causes_shown; /* rconn_err codes whose cause was printed */
     struct buf out;
     /* interactive */
     bool interactive;
@@ -195,13 +196,30 @@ static void cmd_exec_reply_text(struct cmd_exec *c, const struct console_reply *
             fputs(buf_str(&note), stderr);
     }
     buf_free(&note);
-    if (target != RCLUSTER_T_SLOT) {
+    bool fanout =
+        target == RCLUSTER_T_PRIMARIES || target == RCLUSTER_T_REPLICAS || target == RCLUSTER_T_ALL;
+    if (fanout) {
         char label[600];
         rcli_node_label(r->node, &cr->label, label, sizeof(label));
         buf_printf(b, "%s%s (%.2f ms):\n", c->interactive ? "" : "== ", label,
                    (double)r->latency_us / 1000.0);
     }
-    if (r->err) {
+    if (r->err && !c->interactive) {
+        /* no answer: on stderr with its cause (once per kind of failure) */
+        if (fanout)
+            buf_printf(b, "(error) %s\n", rconn_err_name(r->err->code));
+        unsigned bit = 1u << ((unsigned)r->err->code & 31u);
+        if (!(c->causes_shown & bit)) {
+            c->causes_shown |= bit;
+            rcli_print_rconn_error(&c->r, r->err);
+        } else {
+            struct buf m;
+            buf_init(&m, 0);
+            rrender_safe(&m, r->err->msg, strlen(r->err->msg));
+            fprintf(stderr, "elcui exec: %s (%s)\n", buf_str(&m), rconn_err_name(r->err->code));
+            buf_free(&m);
+        }
+    } else if (r->err) {
         struct buf m;
         buf_init(&m, 0);
         rrender_safe(&m, r->err->msg, strlen(r->err->msg));
@@ -472,7 +490,7 @@ static void cmd_exec_write(const char *s, size_t n, void *arg)
 
 static void cmd_exec_prompt_text(struct cmd_exec *c)
 {
-    char p[400];
+    char p[600];
     const char *rg = c->r.rg_id ? c->r.rg_id : console_seed(c->r.con);
     char tgt[300] = "";
     if (c->itarget == RCLUSTER_T_NODE)
