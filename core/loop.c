@@ -417,9 +417,10 @@ static int loop_timeout(struct loop *l, int timeout_ms)
 int loop_run_once(struct loop *l, int timeout_ms)
 {
     int dispatched = 0;
+    bool stopped = l->stop;
     for (size_t i = 0; i < l->nhooks; i++)
         l->hooks[i].cb(l->hooks[i].arg);
-    if (l->stop)
+    if (l->stop && !stopped)
         return 0; /* a hook stopped the loop: do not sleep first */
     loop_compact(l);
     if (l->cappfds < l->nwatches) {

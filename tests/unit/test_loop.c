@@ -182,6 +182,31 @@ static void stop_cb(void *arg)
     loop_stop(arg, 7);
 }
 
+struct stop_hook_state {
+    int n;
+    struct loop *l;
+};
+
+static void stop_hook(void *arg)
+{
+    struct stop_hook_state *h = arg;
+    if (++h->n == 1)
+        loop_stop(h->l, 3);
+}
+
+/* A before-sleep hook that stops the loop ends loop_run() without first
+ * sleeping in poll (nothing else would wake it up). */
+static void test_hook_stops_without_sleeping(void **state)
+{
+    (void)state;
+    struct stop_hook_state h = {0, loop_new()};
+    loop_before_sleep(h.l, stop_hook, &h);
+    uint64_t t0 = loop_now_ms(h.l);
+    assert_int_equal(loop_run(h.l), 3);
+    assert_true(loop_now_ms(h.l) - t0 < 1000);
+    loop_free(h.l);
+}
+
 static void test_run_and_stop(void **state)
 {
     (void)state;
@@ -207,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_signal_becomes_event),
         cmocka_unit_test(test_hooks_and_run_until),
         cmocka_unit_test(test_run_and_stop),
+        cmocka_unit_test(test_hook_stops_without_sleeping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
