@@ -166,7 +166,8 @@ format:
 	@clang-format -i $(AWS_SRC) $(CORE_SRC) $(TUI_SRC) tui/main.c $(wildcard */*.h) $(UNIT_SRC)
 
 man-check:
-	@out=$$(groff -man -ww -z man/elcui.1 2>&1); if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
+	@for f in man/*.1 man/*.5; do out=$$(groff -man -ww -z "$$f" 2>&1); \
+		if [ -n "$$out" ]; then echo "$$f: $$out"; exit 1; fi; done
 
 bench: all
 	@tests/bench/run
