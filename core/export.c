@@ -553,15 +553,13 @@ static char *tf_security_group(const struct stack_spec *s)
                "# security_group.tf - written by `elcui export --format terraform`\n"
                "resource \"aws_security_group\" \"elasticache\" {\n"
                "  name        = local.security_group_name\n"
-               "  description = \"Allow inbound to and outbound access from the Amazon "
-               "ElastiCache cluster.\"\n"
+               "  description = \"" STACK_DESC_SECURITY_GROUP "\"\n"
                "  vpc_id      = local.vpc_id\n"
                "}\n"
                "\n"
                "resource \"aws_security_group_rule\" \"elasticache_ingress\" {\n"
                "  type              = \"ingress\"\n"
-               "  description       = \"Enable communication to the Amazon ElastiCache for "
-               "Redis cluster.\"\n"
+               "  description       = \"" STACK_DESC_SG_INGRESS "\"\n"
                "  from_port         = %d\n"
                "  to_port           = %d\n"
                "  protocol          = \"tcp\"\n"
@@ -571,7 +569,7 @@ static char *tf_security_group(const struct stack_spec *s)
                "\n"
                "resource \"aws_security_group_rule\" \"elasticache_egress\" {\n"
                "  type              = \"egress\"\n"
-               "  description       = \"Enable access to the ElastiCache cluster.\"\n"
+               "  description       = \"" STACK_DESC_SG_EGRESS "\"\n"
                "  from_port         = 0\n"
                "  to_port           = 0\n"
                "  protocol          = \"-1\"\n"
@@ -648,10 +646,7 @@ static void tf_key(struct buf *o, const struct stack_spec *s, bool secret, const
         return;
     }
     buf_printf(o, "\nresource \"aws_kms_key\" \"%s\" {\n", res);
-    hcl_attr_str(o, 2, "description",
-                 secret ? "Key to encrypt secret"
-                        : "Key to encrypt cache "
-                          "at rest.");
+    hcl_attr_str(o, 2, "description", secret ? STACK_DESC_SECRET_KEY : STACK_DESC_REST_KEY);
     hcl_attr(o, 2, "enable_key_rotation", s->key_rotation ? "true" : "false");
     hcl_attr_int(o, 2, "deletion_window_in_days", s->key_deletion_window);
     char *key_name = stack_spec_key_name(s, secret);
@@ -868,8 +863,7 @@ static char *tf_iam(const struct stack_spec *s, const struct ex_subs *t)
         buf_appends(&o, "resource \"aws_iam_policy\" \"ssm_parameter_policy\" {\n"
                         "  name        = local.ssm_read_policy_name\n"
                         "  path        = \"/\"\n"
-                        "  description = \"Policy to read the ElastiCache endpoint and port "
-                        "number stored in the SSM Parameter Store.\"\n"
+                        "  description = \"" STACK_DESC_SSM_POLICY "\"\n"
                         "  policy      = ");
         tf_policy(&o, stack_spec_ssm_read_policy(s, EX_ACCOUNT, EX_REST_ARN), t);
         buf_appends(&o, "\n}\n");
@@ -879,8 +873,7 @@ static char *tf_iam(const struct stack_spec *s, const struct ex_subs *t)
         buf_appends(&o, "resource \"aws_iam_policy\" \"secret_manager_policy\" {\n"
                         "  name        = local.secret_read_policy_name\n"
                         "  path        = \"/\"\n"
-                        "  description = \"Policy to read the ElastiCache AUTH Token stored in "
-                        "AWS Secrets Manager secret.\"\n"
+                        "  description = \"" STACK_DESC_SECRET_POLICY "\"\n"
                         "  policy      = ");
         tf_policy(&o, stack_spec_secret_read_policy(s, EX_SECRET_ARN, EX_SECRET_KEY_ARN), t);
         buf_appends(&o, "\n}\n");
@@ -1191,7 +1184,7 @@ static void sh_key(struct buf *o, const struct stack_spec *s, bool secret)
     }
     char *kn = stack_spec_key_name(s, secret);
     buf_appends(o, "# shellcheck disable=SC2046\nset -- $(aws kms create-key --description ");
-    sh_q(o, secret ? "Key to encrypt secret" : "Key to encrypt cache at rest.");
+    sh_q(o, secret ? STACK_DESC_SECRET_KEY : STACK_DESC_REST_KEY);
     sh_tags(o, s, SH_TAGS_KMS, kn);
     buf_printf(o, " --query 'KeyMetadata.[KeyId,Arn]' --output text)\n%s_ID=$1\n%s_ARN=$2\n", V, V);
     if (s->key_rotation)
@@ -1366,7 +1359,7 @@ static char *export_cli(const struct stack_spec *s)
                     "aws elasticache create-cache-subnet-group --cache-subnet-group-name ");
     sh_q(&o, stack_spec_name(s, STACK_NAME_SUBNET_GROUP));
     buf_appends(&o, " --cache-subnet-group-description ");
-    char *desc = mem_xasprintf("Cache subnets of %s", s->name);
+    char *desc = stack_spec_subnet_group_description(s);
     sh_q(&o, desc);
     free(desc);
     buf_appends(&o, " --subnet-ids $SUBNET_IDS");
@@ -1383,14 +1376,14 @@ static char *export_cli(const struct stack_spec *s)
         buf_appends(&o, "SG_ID=$(aws ec2 create-security-group --group-name ");
         sh_q(&o, stack_spec_name(s, STACK_NAME_SECURITY_GROUP));
         buf_appends(&o, " --description ");
-        sh_q(&o, "Allow inbound to and outbound access from the Amazon ElastiCache cluster.");
+        sh_q(&o, STACK_DESC_SECURITY_GROUP);
         buf_appends(&o, " --vpc-id \"$VPC_ID\"");
         sh_ec2_tags(&o, s, "security-group", NULL);
         buf_appends(&o, " --query GroupId --output text)\n");
-        json_t *perm = json_pack(
-            "[{s:s,s:i,s:i,s:[{s:s,s:s}]}]", "IpProtocol", "tcp", "FromPort", s->port, "ToPort",
-            s->port, "IpRanges", "CidrIp", s->vpc_cidr ? s->vpc_cidr : "", "Description",
-            "Enable communication to the Amazon ElastiCache for Redis cluster.");
+        json_t *perm =
+            json_pack("[{s:s,s:i,s:i,s:[{s:s,s:s}]}]", "IpProtocol", "tcp", "FromPort", s->port,
+                      "ToPort", s->port, "IpRanges", "CidrIp", s->vpc_cidr ? s->vpc_cidr : "",
+                      "Description", STACK_DESC_SG_INGRESS);
         char *pj = json_dumps(perm, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref(perm);
         buf_appends(&o, "aws ec2 authorize-security-group-ingress --group-id \"$SG_ID\" "
@@ -1591,10 +1584,7 @@ static char *export_cli(const struct stack_spec *s)
         buf_appends(&o, "POLICY_ARN=$(aws iam create-policy --policy-name ");
         sh_q(&o, stack_spec_name(s, sec ? STACK_NAME_SECRET_POLICY : STACK_NAME_SSM_POLICY));
         buf_appends(&o, " --path / --description ");
-        sh_q(&o, sec ? "Policy to read the ElastiCache AUTH Token stored in AWS Secrets Manager "
-                       "secret."
-                     : "Policy to read the ElastiCache endpoint and port number stored in the "
-                       "SSM Parameter Store.");
+        sh_q(&o, sec ? STACK_DESC_SECRET_POLICY : STACK_DESC_SSM_POLICY);
         buf_appends(&o, " --policy-document \"$DOC\"");
         sh_tags(&o, s, SH_TAGS_KEY_VALUE, NULL);
         buf_appends(&o, " --query Policy.Arn --output text)\n"

@@ -564,7 +564,7 @@ static void fill_in(struct fill *f, union op_in *in)
             }
         }
         in->create_sng.name = r->name;
-        in->create_sng.description = keep(f, mem_xasprintf("Cache subnets of %s", s->name));
+        in->create_sng.description = keep(f, stack_spec_subnet_group_description(s));
         in->create_sng.subnet_ids = f->ids;
         in->create_sng.n_subnet_ids = n;
         in->create_sng.tags = f->ec_tags;
@@ -575,15 +575,14 @@ static void fill_in(struct fill *f, union op_in *in)
         tags_base(f, r->name);
         FILL_TAGS(f->ec2_tags);
         in->create_sg.group_name = r->name;
-        in->create_sg.description =
-            "Allow inbound to and outbound access from the Amazon ElastiCache cluster.";
+        in->create_sg.description = STACK_DESC_SECURITY_GROUP;
         in->create_sg.vpc_id = ref_id(f, "vpc");
         in->create_sg.tags = f->ec2_tags;
         in->create_sg.n_tags = f->n_tags;
         break;
     case STACK_OP_AUTHORIZE_INGRESS:
         f->range.cidr = vpc_cidr(f);
-        f->range.description = "Enable communication to the Amazon ElastiCache for Redis cluster.";
+        f->range.description = STACK_DESC_SG_INGRESS;
         f->perm.ip_protocol = "tcp";
         f->perm.has_ports = true;
         f->perm.from_port = s->port;
@@ -599,7 +598,7 @@ static void fill_in(struct fill *f, union op_in *in)
         tags_base(f, keep(f, kn));
         FILL_TAGS(f->kms_tags);
         in->create_key.description =
-            r->priv->secret_key ? "Key to encrypt secret" : "Key to encrypt cache at rest.";
+            r->priv->secret_key ? STACK_DESC_SECRET_KEY : STACK_DESC_REST_KEY;
         in->create_key.tags = f->kms_tags;
         in->create_key.n_tags = f->n_tags;
         break;
@@ -759,10 +758,7 @@ static void fill_in(struct fill *f, union op_in *in)
         in->create_policy.policy_name = r->name;
         in->create_policy.path = "/";
         in->create_policy.description =
-            r->priv->secret_policy
-                ? "Policy to read the ElastiCache AUTH Token stored in AWS Secrets Manager secret."
-                : "Policy to read the ElastiCache endpoint and port number stored in the SSM "
-                  "Parameter Store.";
+            r->priv->secret_policy ? STACK_DESC_SECRET_POLICY : STACK_DESC_SSM_POLICY;
         in->create_policy.policy_document = desired_doc(f);
         in->create_policy.tags = f->iam_tags;
         in->create_policy.n_tags = f->n_tags;

@@ -1292,3 +1292,8 @@ int stack_spec_generate_token(char *out, size_t len)
     out[len] = '\0';
     return 0;
 }
+
+char *stack_spec_subnet_group_description(const struct stack_spec *s)
+{
+    return mem_xasprintf("Cache subnets of %s", s->name);
+}

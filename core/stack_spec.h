@@ -220,4 +220,19 @@ json_t *stack_spec_secret_read_policy(const struct stack_spec *s, const char *se
  * (mem_wipe) when done. */
 int stack_spec_generate_token(char *out, size_t len);
 
+/* Descriptions the seed gives its resources (seed-spec.md §3-§9): one
+ * source for apply (stack_ops.c) and for export (export.c). */
+#define STACK_DESC_SECURITY_GROUP                                                                  \
+    "Allow inbound to and outbound access from the Amazon ElastiCache cluster."
+#define STACK_DESC_SG_INGRESS "Enable communication to the Amazon ElastiCache for Redis cluster."
+#define STACK_DESC_SG_EGRESS "Enable access to the ElastiCache cluster."
+#define STACK_DESC_REST_KEY "Key to encrypt cache at rest."
+#define STACK_DESC_SECRET_KEY "Key to encrypt secret"
+#define STACK_DESC_SSM_POLICY                                                                      \
+    "Policy to read the ElastiCache endpoint and port number stored in the SSM Parameter Store."
+#define STACK_DESC_SECRET_POLICY                                                                   \
+    "Policy to read the ElastiCache AUTH Token stored in AWS Secrets Manager secret."
+/* "Cache subnets of NAME": the subnet group's description. Caller frees. */
+char *stack_spec_subnet_group_description(const struct stack_spec *s);
+
 #endif
