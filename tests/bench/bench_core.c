@@ -268,8 +268,8 @@ static const char *const lr_msgs[4] = {
     "{\"CacheClusterId\":\"rg-0002-001\",\"CacheNodeId\":\"0001\",\"LogLevel\":\"NOTICE\","
     "\"Role\":\"S\",\"Time\":\"01 May 2024 12:03:41.517 UTC\",\"Message\":\"MASTER <-> REPLICA "
     "sync: Finished with success\"}",
-    "rg-0002-001/0001:S 01 May 2024 12:03:41.517 UTC * MASTER <-> REPLICA sync: Finished with "
-    "success",
+    ("rg-0002-001/0001:S 01 May 2024 12:03:41.517 UTC * MASTER <-> REPLICA sync: Finished with "
+     "success"),
 };
 static const char *const lr_names[4] = {"logrec_slow_json", "logrec_slow_text",
                                         "logrec_engine_json", "logrec_engine_text"};
