@@ -288,6 +288,7 @@ static int cmd_failover_follow(struct cmd_failover *c)
                 announced_wait = true;
             }
             c->got = false;
+            elasticache_replication_group_list_free(c->groups);
             c->groups = NULL;
             aws_error_clear(&c->err);
             struct elasticache_describe_replication_groups_in in = {.id = c->rg_id};
