@@ -486,6 +486,31 @@ class ExecTest(ExecBase):
             c.keys("C-u", "C-d")
             self.assertEqual(c.wait_exit(timeout=20), 0)
 
+    def test_iam_authentication(self):
+        """--iam --user: a token minted from the credential chain is the AUTH password of the user"""
+        # an ACL user that accepts any password stands in for ElastiCache's
+        # IAM check, which the sandbox's Redis cannot do
+        for n in self.sb.nodes(RG):
+            c = self.redis(n)
+            try:
+                c.call("ACL", "SETUSER", "iam-ops", "on", "nopass", "~*", "&*", "+@all")
+            finally:
+                c.close()
+        r = self.run_elcui("-v", "exec", RG, "--iam", "--user", "iam-ops", "--", "ACL", "WHOAMI")
+        self.assertEqual((r.rc, r.out.strip()), (0, "iam-ops"), r)
+        self.assertIn("IAM authentication token as user iam-ops", r.err)
+        self.assertIn("IAM authentication: a token is minted per connection", r.err)
+        r, recs = self.exec_json("--iam", "--user", "iam-ops", "--all", "--", "ACL", "WHOAMI")
+        self.assertEqual([x["reply"] for x in recs], ["iam-ops"] * 9)
+        # a user the nodes do not know: WRONGPASS, naming the IAM token
+        r = self.run_elcui("exec", RG, "--iam", "--user", "nobody", "--", "PING")
+        self.assertEqual(r.rc, 1)
+        self.assertIn("WRONGPASS", r.err)
+        self.assertIn("IAM authentication token", r.err)
+        r = self.run_elcui("exec", RG, "--iam", "--", "PING")
+        self.assertEqual(r.rc, 1)
+        self.assertIn("--iam needs --user", r.err)
+
     def test_piped_lines(self):
         """lines from a pipe run one after the other; exit status reflects errors"""
         r = self.run_elcui("exec", RG, "--no-raw", input="SET pipe:a 1\nINCR pipe:a\nGET pipe:a\n")
