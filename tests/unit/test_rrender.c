@@ -121,6 +121,9 @@ static void test_control_bytes_neutralised(void **state)
         assert_true((unsigned char)b.data[i] >= 0x20 && (unsigned char)b.data[i] != 0x7f &&
                     (unsigned char)b.data[i] != 0x9b);
     assert_non_null(strstr(buf_str(&b), "\\u001b[2J"));
+    /* C1 controls and bidi overrides keep their value, escaped */
+    assert_non_null(strstr(buf_str(&b), "\\u009b1m"));
+    assert_non_null(strstr(buf_str(&b), "\\u202eok"));
     assert_non_null(strstr(buf_str(&b), "caf\xc3\xa9"));
     buf_free(&b);
     /* status and error lines too */
@@ -129,17 +132,19 @@ static void test_control_bytes_neutralised(void **state)
     freeReplyObject(r);
 }
 
+#define EXPECT_JSON(resp, want) expect_json(resp, sizeof(resp) - 1, want)
+
 static void test_json(void **state)
 {
     (void)state;
-    expect_json("+OK\r\n", 5, "{\"status\":\"OK\"}");
-    expect_json("-WRONGTYPE x\r\n", 14, "{\"error\":\"WRONGTYPE x\"}");
-    expect_json(":5\r\n", 4, "5");
-    expect_json("$-1\r\n", 5, "null");
-    expect_json("*-1\r\n", 5, "null");
-    expect_json("*3\r\n$2\r\n\"\\\r\n:1\r\n*0\r\n", 22, "[\"\\\"\\\\\",1,[]]");
+    EXPECT_JSON("+OK\r\n", "{\"status\":\"OK\"}");
+    EXPECT_JSON("-WRONGTYPE x\r\n", "{\"error\":\"WRONGTYPE x\"}");
+    EXPECT_JSON(":5\r\n", "5");
+    EXPECT_JSON("$-1\r\n", "null");
+    EXPECT_JSON("*-1\r\n", "null");
+    EXPECT_JSON("*3\r\n$2\r\n\"\\\r\n:1\r\n*0\r\n", "[\"\\\"\\\\\",1,[]]");
     /* NUL and a lone high byte keep their values */
-    expect_json("$3\r\na\0\xff\r\n", 10, "\"a\\u0000\\u00ff\"");
+    EXPECT_JSON("$3\r\na\0\xff\r\n", "\"a\\u0000\\u00ff\"");
 }
 
 static void expect_split(const char *line, int argc, const char *const *want)
