@@ -177,6 +177,7 @@ static bool aws_client_is_skew_error(const struct aws_error *e)
     if (strcmp(e->code, "InvalidSignatureException") == 0 ||
         strcmp(e->code, "SignatureDoesNotMatch") == 0)
         return aws_client_contains_ci(e->message, "signature expired") ||
+               aws_client_contains_ci(e->message, "signature not yet current") ||
                aws_client_contains_ci(e->message, "too skewed");
     return false;
 }
