@@ -311,9 +311,9 @@ int cmd_doctor_run(struct session_options *opts, int argc, char **argv)
         fprintf(stderr, "elcui doctor: WARNING: --insecure: Redis TLS certificates are NOT "
                         "verified\n");
     rc = CLI_EXIT_FAIL;
+    c.r.session_open = true; /* closed below even when opening failed half-way */
     if (cmdout_session("doctor", &c.r.s, opts, &c.r.interrupted) != 0)
         goto out;
-    c.r.session_open = true;
     if (c.r.iam && !c.r.user) {
         fprintf(stderr, "elcui doctor: --iam needs --user\n");
         goto out;

@@ -377,9 +377,10 @@ int rcli_start(struct rcli *r, bool lazy_map, enum rcluster_mode mode)
                 "elcui %s: WARNING: --insecure: Redis TLS certificates are NOT verified; "
                 "anyone on the path can read the token and the data\n",
                 r->cmd);
+    /* closed by rcli_finish even when opening failed half-way */
+    r->session_open = true;
     if (cmdout_session(r->cmd, &r->s, r->opts, &r->interrupted) != 0)
         return -1;
-    r->session_open = true;
     if (r->iam && !r->user) {
         fprintf(stderr, "elcui %s: --iam needs --user (the IAM-enabled ElastiCache user)\n",
                 r->cmd);
