@@ -18,6 +18,7 @@
 #include "aws/secrets.h"
 #include "aws/ssm.h"
 #include "aws/svc.h"
+#include "core/discover.h"
 #include "core/stack_validate.h"
 
 /* ---- op table ---- */
@@ -645,6 +646,12 @@ static void fill_in(struct fill *f, union op_in *in)
     case STACK_OP_CREATE_REPLICATION_GROUP: {
         struct elasticache_create_replication_group_in *g = &in->create_rg;
         tags_base(f, NULL);
+        if (s->auth_token && f->n_tags < 70) {
+            /* where the AUTH token lives, for exec/doctor's discovery */
+            f->tag_keys[f->n_tags] = DISCOVER_TAG_AUTH_SECRET;
+            f->tag_vals[f->n_tags++] =
+                s->reuse_secret ? s->reuse_secret : stack_spec_name(s, STACK_NAME_SECRET);
+        }
         FILL_TAGS(f->ec_tags);
         g->id = r->name;
         g->description = stack_spec_name(s, STACK_NAME_DESCRIPTION);

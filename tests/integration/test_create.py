@@ -335,7 +335,10 @@ class TestDefaultStack(Base):
         self.assertEqual(cc["CacheParameterGroup"]["CacheParameterGroupName"], "default.redis7.cluster.on")
         self.assertEqual(cc["Engine"], "redis")
         self.assertTrue(cc["EngineVersion"].startswith("7."))
-        self.assertEqual(tags_of(ec.list_tags_for_resource(ResourceName=g["ARN"])["TagList"])[STACK_TAG], name)
+        rg_tags = tags_of(ec.list_tags_for_resource(ResourceName=g["ARN"])["TagList"])
+        self.assertEqual(rg_tags[STACK_TAG], name)
+        # where exec/doctor find the AUTH token
+        self.assertEqual(rg_tags["elcui:auth-secret"], "%s-elasticache-auth" % name)
 
         # SSM parameters: SecureString with the at-rest key, endpoint and port
         params = {x["Name"]: x for x in ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": ["/elasticache/app-4/app-4/endpoint", "/elasticache/app-4/app-4/port"]}])["Parameters"]}
