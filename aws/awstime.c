@@ -110,7 +110,8 @@ static void awstime_split(int64_t ms, struct tm *tm, int *millis)
     int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
     *millis = (int)(ms - secs * 1000);
     time_t t = (time_t)secs;
-    gmtime_r(&t, tm);
+    if (!gmtime_r(&t, tm))
+        memset(tm, 0, sizeof(*tm)); /* beyond struct tm's years: never read garbage */
 }
 
 void awstime_format_iso8601(int64_t ms, char *out, size_t n)
@@ -129,6 +130,18 @@ void awstime_format_iso8601_s(int64_t ms, char *out, size_t n)
     awstime_split(ms, &tm, &millis);
     snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
              tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+void awstime_format_iso8601_query(int64_t ms, char *out, size_t n)
+{
+    struct tm tm;
+    int millis;
+    awstime_split(ms, &tm, &millis);
+    if (millis)
+        snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03d000Z", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+    else
+        awstime_format_iso8601_s(ms, out, n);
 }
 
 void awstime_format_amz(int64_t epoch_s, char *out, size_t n)

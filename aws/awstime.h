@@ -13,6 +13,10 @@ bool awstime_parse_iso8601(const char *s, int64_t *ms);
 void awstime_format_iso8601(int64_t ms, char *out, size_t n);
 /* "2024-05-01T12:00:05Z" (no fraction), as botocore sends timestamps. */
 void awstime_format_iso8601_s(int64_t ms, char *out, size_t n);
+/* As botocore's query serializer writes a timestamp parameter: whole
+ * seconds "2024-05-01T12:00:05Z", microseconds only when the instant has a
+ * fraction ("2024-05-01T12:00:05.250000Z"). out >= 32 bytes. */
+void awstime_format_iso8601_query(int64_t ms, char *out, size_t n);
 /* SigV4 "20240501T120000Z". out >= 17 bytes. */
 void awstime_format_amz(int64_t epoch_s, char *out, size_t n);
 /* HTTP date (RFC 7231, "Wed, 01 May 2024 12:00:05 GMT") -> epoch ms. */

@@ -7,28 +7,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "aws/awstime.h"
 #include "aws/mem.h"
 #include "aws/svc.h"
 #include "aws/typedcall.h"
 
 /* ================= builder ================= */
 
-/* ISO 8601 the way botocore's query serializer writes it. */
 static void cw_add_time(struct query_params *p, const char *name, int64_t ms)
 {
-    time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    int frac = (int)(ms - (int64_t)s * 1000);
-    struct tm tm;
     char out[48];
-    if (!gmtime_r(&s, &tm))
-        return;
-    size_t l = strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%S", &tm);
-    if (frac)
-        snprintf(out + l, sizeof(out) - l, ".%03d000Z", frac);
-    else
-        snprintf(out + l, sizeof(out) - l, "Z");
+    awstime_format_iso8601_query(ms, out, sizeof(out));
     query_add(p, name, out);
 }
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "aws/awstime.h"
 #include "aws/mem.h"
 #include "aws/svc.h"
 #include "aws/typedcall.h"
@@ -1093,21 +1093,10 @@ static void ec_add_node_groups(struct query_params *p,
     }
 }
 
-/* ISO 8601 as botocore's query serializer writes it: seconds, plus
- * ".ffffff" only when the fraction is not zero. */
 static void ec_add_time(struct query_params *p, const char *name, int64_t ms)
 {
-    time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    int frac = (int)(ms - (int64_t)s * 1000);
-    struct tm tm;
     char out[48];
-    if (!gmtime_r(&s, &tm))
-        return;
-    size_t l = strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%S", &tm);
-    if (frac)
-        snprintf(out + l, sizeof(out) - l, ".%03d000Z", frac);
-    else
-        snprintf(out + l, sizeof(out) - l, "Z");
+    awstime_format_iso8601_query(ms, out, sizeof(out));
     query_add(p, name, out);
 }
 

@@ -37,6 +37,17 @@ static void test_iso8601(void **state)
     assert_string_equal(out, "2024-05-01T12:00:05.123Z");
     awstime_format_iso8601_s(1714564805123LL, out, sizeof(out));
     assert_string_equal(out, "2024-05-01T12:00:05Z");
+    /* botocore's query timestamps: microseconds only for a fraction */
+    awstime_format_iso8601_query(1714564805250LL, out, sizeof(out));
+    assert_string_equal(out, "2024-05-01T12:00:05.250000Z");
+    awstime_format_iso8601_query(1714564805000LL, out, sizeof(out));
+    assert_string_equal(out, "2024-05-01T12:00:05Z");
+    awstime_format_iso8601_query(1714564805001LL, out, sizeof(out));
+    assert_string_equal(out, "2024-05-01T12:00:05.001000Z");
+    awstime_format_iso8601_query(-1, out, sizeof(out));
+    assert_string_equal(out, "1969-12-31T23:59:59.999000Z");
+    awstime_format_iso8601_query(0, out, sizeof(out));
+    assert_string_equal(out, "1970-01-01T00:00:00Z");
     awstime_format_amz(1714564800, out, sizeof(out));
     assert_string_equal(out, "20240501T120000Z");
 }
