@@ -138,8 +138,8 @@ void awstime_format_iso8601_query(int64_t ms, char *out, size_t n)
     int millis;
     awstime_split(ms, &tm, &millis);
     if (millis)
-        snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03d000Z", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+        snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03d000Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
     else
         awstime_format_iso8601_s(ms, out, n);
 }
