@@ -550,9 +550,11 @@ static int spec_check_value(const char *where, const char *v, char *err, size_t 
             spec_err(err, errlen, "%s: control characters are not allowed in values", where);
             return -1;
         }
-        if (c == ';' && i > 0 && (v[i - 1] == ' ' || v[i - 1] == '\t')) {
+        if (c == ';' && (i == 0 || v[i - 1] == ' ' || v[i - 1] == '\t')) {
             spec_err(err, errlen,
-                     "%s: ' ;' starts a comment in spec files; remove the space before ';'", where);
+                     "%s: ';' after a space or at the start of a value starts a comment in spec "
+                     "files",
+                     where);
             return -1;
         }
         word = spec_breakable(v, i) ? 0 : word + 1;

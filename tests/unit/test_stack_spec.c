@@ -199,6 +199,12 @@ static void test_set_errors_name_the_field(void **state)
                      -1);
     assert_non_null(strstr(err, "more than 6"));
     assert_int_equal(stack_spec_set(&s, "names", "description", "a ; b", err, sizeof(err)), -1);
+    /* a leading ';' would be written "key = ;..." and read back as a comment */
+    assert_int_equal(stack_spec_set(&s, "names", "description", ";b", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "starts a comment"));
+    assert_int_equal(
+        stack_spec_set(&s, "reuse", "subnets", "subnet-1, ;subnet-2", err, sizeof(err)), -1);
+    assert_int_equal(stack_spec_set(&s, "names", "description", "a;b", err, sizeof(err)), 0);
     assert_non_null(strstr(err, "comment"));
     assert_int_equal(stack_spec_set(&s, "tags", STACK_SPEC_TAG_KEY, "x", err, sizeof(err)), -1);
     assert_int_equal(stack_spec_set(&s, "tags", "a:b", "x", err, sizeof(err)), -1);
