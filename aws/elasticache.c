@@ -811,6 +811,21 @@ int elasticache_parse_describe_cache_subnet_groups(const xmlNode *result,
     return 0;
 }
 
+void elasticache_ack_free(struct elasticache_ack *a)
+{
+    free(a);
+}
+
+int elasticache_parse_delete_cache_subnet_group(const xmlNode *result, struct elasticache_ack *out,
+                                                struct aws_error *err)
+{
+    (void)out;
+    if (result && result->type == XML_ELEMENT_NODE && result->name &&
+        strcmp((const char *)result->name, "DeleteCacheSubnetGroupResponse") == 0)
+        return 0;
+    return ec_check_result(result, "DeleteCacheSubnetGroup", err) ? 0 : -1;
+}
+
 /* ================= events ================= */
 
 void elasticache_event_list_free(struct elasticache_event_list *l)
@@ -1126,6 +1141,14 @@ struct query_params *elasticache_build_describe_cache_subnet_groups(
     return p;
 }
 
+struct query_params *elasticache_build_delete_cache_subnet_group(
+    const struct elasticache_delete_cache_subnet_group_in *in)
+{
+    struct query_params *p = ec_params("DeleteCacheSubnetGroup");
+    ec_add(p, "CacheSubnetGroupName", in->name);
+    return p;
+}
+
 struct query_params *
 elasticache_build_create_replication_group(const struct elasticache_create_replication_group_in *in)
 {
@@ -1328,6 +1351,9 @@ TYPEDCALL_OP(ec_op_describe_cache_subnet_groups, &svc_elasticache, "DescribeCach
              elasticache_parse_describe_cache_subnet_groups,
              elasticache_cache_subnet_group_list_free,
              EC_PAGED(struct elasticache_cache_subnet_group_list));
+TYPEDCALL_OP(ec_op_delete_cache_subnet_group, &svc_elasticache, "DeleteCacheSubnetGroup",
+             struct elasticache_ack, elasticache_delete_cache_subnet_group_cb, XML,
+             elasticache_parse_delete_cache_subnet_group, elasticache_ack_free);
 TYPEDCALL_OP(ec_op_create_replication_group, &svc_elasticache, "CreateReplicationGroup",
              struct elasticache_replication_group_out, elasticache_create_replication_group_cb, XML,
              elasticache_parse_create_replication_group, elasticache_replication_group_out_free);
@@ -1387,6 +1413,16 @@ struct aws_call *elasticache_describe_cache_subnet_groups(
     return typedcall_query(c, &ec_op_describe_cache_subnet_groups,
                            elasticache_build_describe_cache_subnet_groups(in), in->max_pages,
                            (typedcall_fn)cb, arg);
+}
+
+struct aws_call *
+elasticache_delete_cache_subnet_group(struct aws_client *c,
+                                      const struct elasticache_delete_cache_subnet_group_in *in,
+                                      elasticache_delete_cache_subnet_group_cb cb, void *arg)
+{
+    return typedcall_query(c, &ec_op_delete_cache_subnet_group,
+                           elasticache_build_delete_cache_subnet_group(in), 0, (typedcall_fn)cb,
+                           arg);
 }
 
 struct aws_call *

@@ -474,6 +474,31 @@ struct aws_call *elasticache_describe_cache_subnet_groups(
     struct aws_client *c, const struct elasticache_describe_cache_subnet_groups_in *in,
     elasticache_describe_cache_subnet_groups_cb cb, void *arg);
 
+/* Output of operations without output members: the request id only. */
+struct elasticache_ack {
+    char request_id[96];
+};
+void elasticache_ack_free(struct elasticache_ack *a);
+
+/* DeleteCacheSubnetGroup. The errors a caller tells apart (both HTTP 400):
+ * CacheSubnetGroupNotFoundFault (already gone) and CacheSubnetGroupInUse
+ * (a cluster still uses it, e.g. while its replication group is deleted). */
+struct elasticache_delete_cache_subnet_group_in {
+    const char *name; /* CacheSubnetGroupName */
+};
+typedef void (*elasticache_delete_cache_subnet_group_cb)(struct elasticache_ack *out,
+                                                         const struct aws_error *err, void *arg);
+struct query_params *elasticache_build_delete_cache_subnet_group(
+    const struct elasticache_delete_cache_subnet_group_in *in);
+/* Accepts the response without a <DeleteCacheSubnetGroupResult> (what AWS
+ * sends: result is then the response element) or with an empty one. */
+int elasticache_parse_delete_cache_subnet_group(const xmlNode *result, struct elasticache_ack *out,
+                                                struct aws_error *err);
+struct aws_call *
+elasticache_delete_cache_subnet_group(struct aws_client *c,
+                                      const struct elasticache_delete_cache_subnet_group_in *in,
+                                      elasticache_delete_cache_subnet_group_cb cb, void *arg);
+
 /* CreateReplicationGroup */
 struct elasticache_create_replication_group_in {
     const char *id;          /* ReplicationGroupId */

@@ -367,6 +367,8 @@ static void test_req_other(void **state)
     struct elasticache_list_tags_for_resource_in lt = {
         .resource_name = "arn:aws:elasticache:us-east-2:111122223333:cluster:app-4-0001-001"};
     check_encoding("list_tags", elasticache_build_list_tags_for_resource(&lt), NULL);
+    struct elasticache_delete_cache_subnet_group_in dsg = {.name = "app-4-cache-subnet"};
+    check_encoding("delete_subnet_group", elasticache_build_delete_cache_subnet_group(&dsg), NULL);
 }
 
 /* ================= 2. decoding against botocore ================= */
@@ -723,6 +725,12 @@ static void decode_one(const char *base, const char *op)
         assert_int_equal(rc, 0);
         cmp_tags(l, e);
         elasticache_tag_list_free(l);
+    } else if (strcmp(op, "DeleteCacheSubnetGroup") == 0) {
+        /* nothing but the request id (checked above) */
+        struct elasticache_ack *a = mem_xcalloc(1, sizeof(*a));
+        assert_int_equal(elasticache_parse_delete_cache_subnet_group(result, a, &err), 0);
+        assert_int_equal(json_object_size(json_object_get(e, "parsed")), 0);
+        elasticache_ack_free(a);
     } else {
         fail_msg("%s: no decoder for operation %s", base, op);
     }
@@ -890,6 +898,24 @@ static void test_error_envelopes(void **state)
     assert_non_null(err.message);
     assert_true(err.request_id[0] != '\0');
     aws_error_clear(&err);
+
+    /* DeleteCacheSubnetGroup while a cluster uses the group: crafted, and
+     * as the sandbox answers */
+    assert_null(parse_body("elasticache/resp/err_subnet_group_in_use.xml", "DeleteCacheSubnetGroup",
+                           400, &result, rid, &err));
+    assert_int_equal(err.kind, AWS_ERR_SERVICE);
+    assert_string_equal(err.code, "CacheSubnetGroupInUse");
+    assert_string_equal(err.request_id, "iu-1");
+    aws_error_clear(&err);
+    st = wire_load("elasticache/resp/sandbox_err_subnet_group_in_use.status", NULL);
+    status = (int)strtol(st, NULL, 10);
+    free(st);
+    assert_int_equal(status, 400);
+    assert_null(parse_body("elasticache/resp/sandbox_err_subnet_group_in_use.xml",
+                           "DeleteCacheSubnetGroup", status, &result, rid, &err));
+    assert_string_equal(err.code, "CacheSubnetGroupInUse");
+    assert_non_null(strstr(err.message, "in use"));
+    aws_error_clear(&err);
 }
 
 static void test_malformed(void **state)
@@ -929,6 +955,14 @@ static void test_malformed(void **state)
     struct elasticache_replication_group_out *o = mem_xcalloc(1, sizeof(*o));
     assert_int_equal(elasticache_parse_test_failover(NULL, o, NULL), -1);
     elasticache_replication_group_out_free(o);
+    /* DeleteCacheSubnetGroup takes its own response only */
+    struct elasticache_ack *ack = mem_xcalloc(1, sizeof(*ack));
+    assert_int_equal(elasticache_parse_delete_cache_subnet_group(result, ack, &err), -1);
+    assert_int_equal(err.kind, AWS_ERR_PARSE);
+    assert_string_equal(err.operation, "DeleteCacheSubnetGroup");
+    aws_error_clear(&err);
+    assert_int_equal(elasticache_parse_delete_cache_subnet_group(NULL, ack, NULL), -1);
+    elasticache_ack_free(ack);
     xmlFreeDoc(doc);
 
     /* CreateReplicationGroupResult without the group */
@@ -1034,6 +1068,7 @@ IE_CB(cb_pgs, struct elasticache_cache_parameter_group_list)
 IE_CB(cb_params, struct elasticache_cache_parameter_list)
 IE_CB(cb_tags, struct elasticache_tag_list)
 IE_CB(cb_ack, struct logs_ack)
+IE_CB(cb_ec_ack, struct elasticache_ack)
 
 static char e2e_subnets[3][64];
 static char e2e_rg_arn[256];
@@ -1442,6 +1477,53 @@ static void test_e2e_params_tags_delete(void **state)
     aws_error_clear(&n.err);
 }
 
+/* DeleteCacheSubnetGroup: refused while the seed's group uses it, done for
+ * an unused one, and "not found" once it is gone. */
+static void test_e2e_delete_subnet_group(void **state)
+{
+    (void)state;
+    struct elasticache_delete_cache_subnet_group_in busy = {.name = "app-4-cache-subnet"};
+    struct ie_res b = {0};
+    assert_non_null(elasticache_delete_cache_subnet_group(e2e_sb.c, &busy, cb_ec_ack, &b));
+    e2e_wait(&e2e_sb, &b.done, "DeleteCacheSubnetGroup (in use)");
+    assert_null(b.out);
+    assert_int_equal(b.err.kind, AWS_ERR_SERVICE);
+    assert_string_equal(b.err.code, "CacheSubnetGroupInUse");
+    assert_int_equal(b.err.http_status, 400);
+    assert_string_equal(b.err.operation, "DeleteCacheSubnetGroup");
+    aws_error_clear(&b.err);
+
+    const char *ids[] = {e2e_subnets[0], e2e_subnets[1]};
+    struct elasticache_create_cache_subnet_group_in in = {
+        .name = "e2e-spare-subnets", .description = "spare", .subnet_ids = ids, .n_subnet_ids = 2};
+    struct ie_res r = {0};
+    elasticache_create_cache_subnet_group(e2e_sb.c, &in, cb_subnet_group, &r);
+    ie_wait_ok(&e2e_sb, &r, "CreateCacheSubnetGroup");
+    elasticache_cache_subnet_group_out_free(r.out);
+    struct elasticache_delete_cache_subnet_group_in del = {.name = "e2e-spare-subnets"};
+    struct ie_res d = {0};
+    elasticache_delete_cache_subnet_group(e2e_sb.c, &del, cb_ec_ack, &d);
+    ie_wait_ok(&e2e_sb, &d, "DeleteCacheSubnetGroup");
+    struct elasticache_ack *a = d.out;
+    assert_true(a->request_id[0] != '\0');
+    elasticache_ack_free(a);
+
+    struct elasticache_describe_cache_subnet_groups_in din = {.name = "e2e-spare-subnets"};
+    struct ie_res g = {0};
+    elasticache_describe_cache_subnet_groups(e2e_sb.c, &din, cb_subnet_groups, &g);
+    e2e_wait(&e2e_sb, &g.done, "DescribeCacheSubnetGroups (deleted)");
+    assert_null(g.out);
+    assert_string_equal(g.err.code, "CacheSubnetGroupNotFoundFault");
+    aws_error_clear(&g.err);
+    struct ie_res again = {0};
+    elasticache_delete_cache_subnet_group(e2e_sb.c, &del, cb_ec_ack, &again);
+    e2e_wait(&e2e_sb, &again.done, "DeleteCacheSubnetGroup (again)");
+    assert_null(again.out);
+    assert_string_equal(again.err.code, "CacheSubnetGroupNotFoundFault");
+    assert_true(again.err.request_id[0] != '\0');
+    aws_error_clear(&again.err);
+}
+
 /* ---- scripted server: what the sandbox cannot be made to do on cue ---- */
 
 enum script_mode {
@@ -1631,6 +1713,7 @@ int main(void)
         cmocka_unit_test(test_e2e_pagination),
         cmocka_unit_test(test_e2e_modify_failover_events),
         cmocka_unit_test(test_e2e_params_tags_delete),
+        cmocka_unit_test(test_e2e_delete_subnet_group),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rc += cmocka_run_group_tests_name("sandbox", sandbox, e2e_sandbox_up, e2e_sandbox_down);
