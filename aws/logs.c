@@ -2,6 +2,7 @@
 #include "aws/logs.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,9 @@
 
 /* ================= JSON readers ================= */
 
-static char *lg_str(const json_t *o, const char *key)
+/* Copy of a JSON string (NULs kept, NUL-terminated); NULL for another type. */
+static char *lg_strdup(const json_t *v)
 {
-    json_t *v = json_object_get(o, key);
     if (!json_is_string(v))
         return NULL;
     size_t n = json_string_length(v);
@@ -23,6 +24,11 @@ static char *lg_str(const json_t *o, const char *key)
     memcpy(s, json_string_value(v), n);
     s[n] = '\0';
     return s;
+}
+
+static char *lg_str(const json_t *o, const char *key)
+{
+    return lg_strdup(json_object_get(o, key));
 }
 
 /* Integer member in [min, max] (a real with an integral value counts). */
@@ -248,6 +254,71 @@ json_t *logs_build_delete_log_group(const struct logs_delete_log_group_in *in)
     return o;
 }
 
+/* ================= tags ================= */
+
+json_t *logs_build_list_tags_for_resource(const struct logs_list_tags_for_resource_in *in)
+{
+    json_t *o = json_object();
+    lg_set_str(o, "resourceArn", in->resource_arn);
+    return o;
+}
+
+json_t *logs_build_list_tags_log_group(const struct logs_list_tags_log_group_in *in)
+{
+    json_t *o = json_object();
+    lg_set_str(o, "logGroupName", in->log_group_name);
+    return o;
+}
+
+void logs_tag_list_free(struct logs_tag_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].key);
+        free(l->items[i].value);
+    }
+    free(l->items);
+    free(l);
+}
+
+const char *logs_tag_get(const struct logs_tag_list *l, const char *key)
+{
+    for (size_t i = 0; l && key && i < l->n; i++)
+        if (strcmp(l->items[i].key, key) == 0)
+            return l->items[i].value;
+    return NULL;
+}
+
+int logs_parse_list_tags(const json_t *obj, struct logs_tag_list *out, struct aws_error *err)
+{
+    static const char op[] = "ListTagsForResource";
+    if (!json_is_object(obj)) {
+        lg_parse_error(err, op, "%s", "response is not a JSON object");
+        return -1;
+    }
+    json_t *tags = json_object_get(obj, "tags");
+    if (!tags || json_is_null(tags))
+        return 0;
+    if (!json_is_object(tags)) {
+        lg_parse_error(err, op, "member \"%s\" is not an object", "tags");
+        return -1;
+    }
+    size_t cnt = json_object_size(tags);
+    out->items = cnt ? mem_xcalloc(cnt, sizeof(*out->items)) : NULL;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)(uintptr_t)tags, k, v)
+    {
+        if (!json_is_string(v) || out->n >= cnt)
+            continue;
+        out->items[out->n].key = mem_xstrdup(k);
+        out->items[out->n].value = lg_strdup(v);
+        out->n++;
+    }
+    return 0;
+}
+
 /* ================= DescribeLogGroups ================= */
 
 json_t *logs_build_describe_log_groups(const struct logs_describe_log_groups_in *in)
@@ -309,6 +380,20 @@ int logs_parse_describe_log_groups(const json_t *obj, struct logs_log_group_list
     }
     lg_token(obj, "nextToken", &out->next_token);
     return 0;
+}
+
+char *logs_log_group_tag_arn(const struct logs_log_group *g)
+{
+    if (!g)
+        return NULL;
+    if (g->log_group_arn && *g->log_group_arn)
+        return mem_xstrdup(g->log_group_arn);
+    if (!g->arn)
+        return NULL;
+    size_t n = strlen(g->arn);
+    if (n >= 2 && strcmp(g->arn + n - 2, ":*") == 0)
+        n -= 2;
+    return mem_xstrndup(g->arn, n);
 }
 
 /* ================= DescribeLogStreams ================= */
@@ -564,6 +649,10 @@ TYPEDCALL_OP(lg_op_put_retention_policy, &svc_logs, "PutRetentionPolicy", struct
              logs_put_retention_policy_cb, NONE, 0, logs_ack_free);
 TYPEDCALL_OP(lg_op_delete_log_group, &svc_logs, "DeleteLogGroup", struct logs_ack,
              logs_delete_log_group_cb, NONE, 0, logs_ack_free);
+TYPEDCALL_OP(lg_op_list_tags_for_resource, &svc_logs, "ListTagsForResource", struct logs_tag_list,
+             logs_list_tags_for_resource_cb, JSON, logs_parse_list_tags, logs_tag_list_free);
+TYPEDCALL_OP(lg_op_list_tags_log_group, &svc_logs, "ListTagsLogGroup", struct logs_tag_list,
+             logs_list_tags_log_group_cb, JSON, logs_parse_list_tags, logs_tag_list_free);
 TYPEDCALL_OP(lg_op_describe_log_groups, &svc_logs, "DescribeLogGroups", struct logs_log_group_list,
              logs_describe_log_groups_cb, JSON, logs_parse_describe_log_groups,
              logs_log_group_list_free, LG_PAGED(struct logs_log_group_list));
@@ -608,6 +697,22 @@ struct aws_call *logs_delete_log_group(struct aws_client *c,
                                        logs_delete_log_group_cb cb, void *arg)
 {
     return typedcall_json(c, &lg_op_delete_log_group, logs_build_delete_log_group(in), 0,
+                          (typedcall_fn)cb, arg);
+}
+
+struct aws_call *logs_list_tags_for_resource(struct aws_client *c,
+                                             const struct logs_list_tags_for_resource_in *in,
+                                             logs_list_tags_for_resource_cb cb, void *arg)
+{
+    return typedcall_json(c, &lg_op_list_tags_for_resource, logs_build_list_tags_for_resource(in),
+                          0, (typedcall_fn)cb, arg);
+}
+
+struct aws_call *logs_list_tags_log_group(struct aws_client *c,
+                                          const struct logs_list_tags_log_group_in *in,
+                                          logs_list_tags_log_group_cb cb, void *arg)
+{
+    return typedcall_json(c, &lg_op_list_tags_log_group, logs_build_list_tags_log_group(in), 0,
                           (typedcall_fn)cb, arg);
 }
 

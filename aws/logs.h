@@ -99,6 +99,46 @@ struct aws_call *logs_delete_log_group(struct aws_client *c,
                                        const struct logs_delete_log_group_in *in,
                                        logs_delete_log_group_cb cb, void *arg);
 
+/* ---- tags of a log group ----
+ * ListTagsForResource takes the log group's ARN without the trailing ":*"
+ * (logs_log_group_tag_arn gives it); ListTagsLogGroup, which AWS marks
+ * deprecated, takes the name. Both answer {"tags": {key: value}}. */
+struct logs_tag {
+    char *key;
+    char *value;
+};
+struct logs_tag_list {
+    char request_id[96];
+    struct logs_tag *items;
+    size_t n;
+};
+void logs_tag_list_free(struct logs_tag_list *l);
+/* Value of the tag with this key, or NULL. */
+const char *logs_tag_get(const struct logs_tag_list *l, const char *key);
+/* "tags" absent or null: no tags; not an object: AWS_ERR_PARSE; entries
+ * whose value is not a string are skipped. */
+int logs_parse_list_tags(const json_t *obj, struct logs_tag_list *out, struct aws_error *err);
+
+struct logs_list_tags_for_resource_in {
+    const char *resource_arn; /* arn:aws:logs:REGION:ACCOUNT:log-group:NAME */
+};
+typedef void (*logs_list_tags_for_resource_cb)(struct logs_tag_list *out,
+                                               const struct aws_error *err, void *arg);
+json_t *logs_build_list_tags_for_resource(const struct logs_list_tags_for_resource_in *in);
+struct aws_call *logs_list_tags_for_resource(struct aws_client *c,
+                                             const struct logs_list_tags_for_resource_in *in,
+                                             logs_list_tags_for_resource_cb cb, void *arg);
+
+struct logs_list_tags_log_group_in {
+    const char *log_group_name;
+};
+typedef void (*logs_list_tags_log_group_cb)(struct logs_tag_list *out, const struct aws_error *err,
+                                            void *arg);
+json_t *logs_build_list_tags_log_group(const struct logs_list_tags_log_group_in *in);
+struct aws_call *logs_list_tags_log_group(struct aws_client *c,
+                                          const struct logs_list_tags_log_group_in *in,
+                                          logs_list_tags_log_group_cb cb, void *arg);
+
 /* ---- DescribeLogGroups ---- */
 struct logs_describe_log_groups_in {
     const char *log_group_name_prefix;
@@ -141,6 +181,9 @@ int logs_parse_describe_log_groups(const json_t *obj, struct logs_log_group_list
 struct aws_call *logs_describe_log_groups(struct aws_client *c,
                                           const struct logs_describe_log_groups_in *in,
                                           logs_describe_log_groups_cb cb, void *arg);
+/* The ARN ListTagsForResource takes for g (newly allocated): logGroupArn,
+ * else arn without its trailing ":*"; NULL when g has neither. */
+char *logs_log_group_tag_arn(const struct logs_log_group *g);
 
 /* ---- DescribeLogStreams ---- */
 struct logs_describe_log_streams_in {

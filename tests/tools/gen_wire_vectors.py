@@ -322,6 +322,7 @@ ELASTICACHE_REQUESTS = {
     "list_tags": ("ListTagsForResource", {
         "ResourceName": "arn:aws:elasticache:us-east-2:111122223333:cluster:app-4-0001-001",
     }),
+    "delete_subnet_group": ("DeleteCacheSubnetGroup", {"CacheSubnetGroupName": "app-4-cache-subnet"}),
 }
 
 LOGS_REQUESTS = {
@@ -336,6 +337,10 @@ LOGS_REQUESTS = {
     }),
     "put_retention": ("PutRetentionPolicy", {"logGroupName": SLOW, "retentionInDays": 365}),
     "delete_log_group": ("DeleteLogGroup", {"logGroupName": ENGINE}),
+    "list_tags_log_group": ("ListTagsLogGroup", {"logGroupName": SLOW}),
+    "list_tags_for_resource": ("ListTagsForResource", {
+        "resourceArn": "arn:aws:logs:us-east-2:111122223333:log-group:" + SLOW,
+    }),
     "describe_log_groups": ("DescribeLogGroups", {
         "logGroupNamePrefix": "/aws/elasticache/", "nextToken": "tok/1+2=", "limit": 50,
     }),
@@ -905,6 +910,13 @@ def elasticache_crafted(w):
                ec_envelope("DescribeCacheParameters", PARAMS))
     w.response("elasticache", "list_tags", "ListTagsForResource", ec_envelope("ListTagsForResource", TAGS))
     w.response("elasticache", "add_tags", "AddTagsToResource", ec_envelope("AddTagsToResource", TAGS))
+    # no Result element: what AWS sends for an operation without output
+    w.response("elasticache", "delete_subnet_group", "DeleteCacheSubnetGroup",
+               f'<?xml version="1.0" encoding="UTF-8"?>\n<DeleteCacheSubnetGroupResponse xmlns="{NS_EC}">\n'
+               "  <ResponseMetadata><RequestId>0d3f1c2b-6a7e-4b8c-9d0e-1f2a3b4c5d6e</RequestId></ResponseMetadata>\n"
+               "</DeleteCacheSubnetGroupResponse>\n")
+    w.response("elasticache", "delete_subnet_group_result", "DeleteCacheSubnetGroup",
+               ec_envelope("DeleteCacheSubnetGroup", ""))
 
     # error envelopes (no expected: the C tests check code, message, status)
     w.response("elasticache", "err_not_found", "DescribeReplicationGroups", f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -917,6 +929,7 @@ def elasticache_crafted(w):
   <RequestId>8c2f0e4a-1d3b-4f6a-9b7c-5e1d2a3f4b6c</RequestId>
 </ErrorResponse>
 """, expected=False)
+    w.response("elasticache", "err_subnet_group_in_use", "DeleteCacheSubnetGroup", f"""<ErrorResponse xmlns="{NS_EC}"><Error><Type>Sender</Type><Code>CacheSubnetGroupInUse</Code><Message>Cache subnet group app-4-cache-subnet is currently in use by a cache cluster.</Message></Error><RequestId>iu-1</RequestId></ErrorResponse>""", expected=False)
     w.response("elasticache", "err_throttling", "DescribeEvents", f"""<ErrorResponse xmlns="{NS_EC}"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>t-1</RequestId></ErrorResponse>""", expected=False)
 
     # malformed and hostile bodies (expectations are in the C test)
@@ -1015,7 +1028,15 @@ def logs_crafted(w):
         "nextSequenceToken": "49590302986",
         "rejectedLogEventsInfo": {"tooNewLogEventStartIndex": 3, "tooOldLogEventEndIndex": 0,
                                   "expiredLogEventEndIndex": 1}}))
+    tags = {"tags": {"elcui:stack": "app-4", "Name": "app-4-slow-log", "empty": "",
+                     "uni": "Zo\u00eb & co / \u4e2d"}}
+    w.response("logs", "list_tags_log_group", "ListTagsLogGroup", json.dumps(tags))
+    w.response("logs", "list_tags_for_resource", "ListTagsForResource", json.dumps(tags))
+    w.response("logs", "list_tags_none", "ListTagsForResource", "{}")
     # malformed, hostile (expectations in the C test)
+    w.response("logs", "bad_tags_type", "ListTagsForResource", '{"tags":["elcui:stack","app-4"]}', expected=False)
+    w.response("logs", "bad_tag_values", "ListTagsForResource",
+               '{"tags":{"n":1,"ok":"v","arr":["x"],"null":null,"obj":{"a":"b"}}}', expected=False)
     w.response("logs", "bad_events_type", "FilterLogEvents", '{"events":{"a":1},"nextToken":"x"}', expected=False)
     w.response("logs", "bad_entries", "FilterLogEvents",
                '{"events":[1,"two",null,{"eventId":"ok","timestamp":"1714564805000","ingestionTime":-5,'
@@ -1211,6 +1232,24 @@ def record_sandbox(w, root):
                    sb.ok("elasticache", "DescribeEvents", {"Duration": 60}))
         w.response("logs", "sandbox_log_groups", "DescribeLogGroups",
                    sb.ok("logs", "DescribeLogGroups", {}))
+        # DeleteCacheSubnetGroup: refused while a cluster uses the group,
+        # then a group made for the recording, deleted
+        sngs = parse("elasticache", "DescribeCacheSubnetGroups",
+                     sb.ok("elasticache", "DescribeCacheSubnetGroups", {}))["CacheSubnetGroups"]
+        used = {c.get("CacheSubnetGroupName") for c in parse(
+            "elasticache", "DescribeCacheClusters", page)["CacheClusters"]}
+        # (the synthetic "default" group cannot be deleted at all)
+        busy = next(g for g in sngs if g["CacheSubnetGroupName"] in used - {"default"})
+        st, b = sb.call("elasticache", "DeleteCacheSubnetGroup",
+                        {"CacheSubnetGroupName": busy["CacheSubnetGroupName"]})
+        w.response("elasticache", "sandbox_err_subnet_group_in_use", "DeleteCacheSubnetGroup", b,
+                   expected=False)
+        w.put("elasticache/resp/sandbox_err_subnet_group_in_use.status", str(st))
+        sb.ok("elasticache", "CreateCacheSubnetGroup", {
+            "CacheSubnetGroupName": "wire-recording", "CacheSubnetGroupDescription": "recording",
+            "SubnetIds": [x["SubnetIdentifier"] for x in busy["Subnets"]]})
+        w.response("elasticache", "sandbox_delete_subnet_group", "DeleteCacheSubnetGroup",
+                   sb.ok("elasticache", "DeleteCacheSubnetGroup", {"CacheSubnetGroupName": "wire-recording"}))
     finally:
         sb.stop()
 
@@ -1271,12 +1310,18 @@ def record(w):
         w.put("elasticache/resp/moto_err_not_found.status", str(st))
 
         # logs
-        moto.ok("logs", "CreateLogGroup", {"logGroupName": SLOW, "tags": {"Name": "app-4"}})
+        moto.ok("logs", "CreateLogGroup", {"logGroupName": SLOW,
+                                           "tags": {"Name": "app-4", "elcui:stack": "app-4"}})
         moto.ok("logs", "PutRetentionPolicy", {"logGroupName": SLOW, "retentionInDays": 365})
         for name in ["/aws/elasticache/app-4/engine-log", "/other/a", "/other/b"]:
             moto.ok("logs", "CreateLogGroup", {"logGroupName": name})
-        w.response("logs", "moto_log_groups", "DescribeLogGroups",
-                   moto.ok("logs", "DescribeLogGroups", {"logGroupNamePrefix": "/aws/elasticache/"}))
+        lgs = moto.ok("logs", "DescribeLogGroups", {"logGroupNamePrefix": "/aws/elasticache/"})
+        w.response("logs", "moto_log_groups", "DescribeLogGroups", lgs)
+        w.response("logs", "moto_list_tags_log_group", "ListTagsLogGroup",
+                   moto.ok("logs", "ListTagsLogGroup", {"logGroupName": SLOW}))
+        slow_arn = next(g["logGroupArn"] for g in json.loads(lgs)["logGroups"] if g["logGroupName"] == SLOW)
+        w.response("logs", "moto_list_tags_for_resource", "ListTagsForResource",
+                   moto.ok("logs", "ListTagsForResource", {"resourceArn": slow_arn}))
         # moto rejects events older than 14 days: use the recording time
         base = int(datetime.datetime.now(UTC).timestamp()) * 1000 - 60000
         for n in (1, 2):

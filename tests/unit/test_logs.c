@@ -72,6 +72,12 @@ static void test_req_simple(void **state)
     check_body("put_retention", logs_build_put_retention_policy(&pr));
     struct logs_delete_log_group_in dg = {.log_group_name = engine};
     check_body("delete_log_group", logs_build_delete_log_group(&dg));
+    struct logs_list_tags_log_group_in lt = {.log_group_name = slow};
+    check_body("list_tags_log_group", logs_build_list_tags_log_group(&lt));
+    struct logs_list_tags_for_resource_in lr = {
+        .resource_arn =
+            "arn:aws:logs:us-east-2:111122223333:log-group:/aws/elasticache/app-4/slow-log"};
+    check_body("list_tags_for_resource", logs_build_list_tags_for_resource(&lr));
 }
 
 static void test_req_describe(void **state)
@@ -312,6 +318,19 @@ static void decode_one(const char *base, const char *op)
         WI(o->has_too_old_end, o->too_old_log_event_end_index, r, "tooOldLogEventEndIndex");
         WI(o->has_expired_end, o->expired_log_event_end_index, r, "expiredLogEventEndIndex");
         logs_put_log_events_out_free(o);
+    } else if (strcmp(op, "ListTagsForResource") == 0 || strcmp(op, "ListTagsLogGroup") == 0) {
+        struct logs_tag_list *l = mem_xcalloc(1, sizeof(*l));
+        assert_int_equal(logs_parse_list_tags(obj, l, &err), 0);
+        json_t *tags = json_object_get(e, "tags");
+        assert_int_equal(l->n, json_object_size(tags));
+        const char *k;
+        json_t *v;
+        json_object_foreach(tags, k, v)
+        {
+            assert_non_null(logs_tag_get(l, k));
+            assert_string_equal(logs_tag_get(l, k), json_string_value(v));
+        }
+        logs_tag_list_free(l);
     } else {
         fail_msg("%s: no decoder for %s", base, op);
     }
@@ -364,7 +383,34 @@ static void test_decode_meaning(void **state)
     assert_int_equal(logs_parse_describe_log_groups(obj, l, NULL), 0);
     assert_int_equal(l->n, 4);
     assert_string_equal(l->items[3].name, engine);
+    /* the ARN ListTagsForResource takes: logGroupArn, else arn without ":*" */
+    char *arn = logs_log_group_tag_arn(&l->items[0]);
+    assert_string_equal(arn, "arn:aws:logs:us-east-2:111122223333:log-group:"
+                             "/aws/elasticache/app-4/slow-log");
+    free(arn);
+    assert_null(logs_log_group_tag_arn(&l->items[1]));
+    free(l->items[0].log_group_arn);
+    l->items[0].log_group_arn = NULL;
+    arn = logs_log_group_tag_arn(&l->items[0]);
+    assert_string_equal(arn, "arn:aws:logs:us-east-2:111122223333:log-group:"
+                             "/aws/elasticache/app-4/slow-log");
+    free(arn);
+    assert_null(logs_log_group_tag_arn(NULL));
     logs_log_group_list_free(l);
+    json_decref(obj);
+
+    /* tags: every kind of value, looked up by key */
+    obj = load_json("logs/resp/list_tags_for_resource.json");
+    struct logs_tag_list *t = mem_xcalloc(1, sizeof(*t));
+    assert_int_equal(logs_parse_list_tags(obj, t, NULL), 0);
+    assert_int_equal(t->n, 4);
+    assert_string_equal(logs_tag_get(t, "elcui:stack"), "app-4");
+    assert_string_equal(logs_tag_get(t, "empty"), "");
+    assert_string_equal(logs_tag_get(t, "uni"), "Zo\xc3\xab & co / \xe4\xb8\xad");
+    assert_null(logs_tag_get(t, "elcui:Stack"));
+    assert_null(logs_tag_get(t, NULL));
+    assert_null(logs_tag_get(NULL, "elcui:stack"));
+    logs_tag_list_free(t);
     json_decref(obj);
 }
 
@@ -442,6 +488,32 @@ static void test_malformed(void **state)
     logs_get_log_events_out_free(go);
     json_decref(j);
 
+    /* tags of the wrong type: unusable; values of the wrong type: skipped */
+    j = transport_json("logs/resp/bad_tags_type.json", 200, &err);
+    assert_non_null(j);
+    struct logs_tag_list *t = mem_xcalloc(1, sizeof(*t));
+    assert_int_equal(logs_parse_list_tags(j, t, &err), -1);
+    assert_int_equal(err.kind, AWS_ERR_PARSE);
+    assert_non_null(strstr(err.message, "tags"));
+    aws_error_clear(&err);
+    assert_int_equal(t->n, 0);
+    logs_tag_list_free(t);
+    json_decref(j);
+    j = transport_json("logs/resp/bad_tag_values.json", 200, &err);
+    assert_non_null(j);
+    t = mem_xcalloc(1, sizeof(*t));
+    assert_int_equal(logs_parse_list_tags(j, t, &err), 0);
+    assert_int_equal(t->n, 1);
+    assert_string_equal(logs_tag_get(t, "ok"), "v");
+    assert_null(logs_tag_get(t, "n"));
+    logs_tag_list_free(t);
+    json_decref(j);
+    arr = json_array();
+    t = mem_xcalloc(1, sizeof(*t));
+    assert_int_equal(logs_parse_list_tags(arr, t, NULL), -1);
+    logs_tag_list_free(t);
+    json_decref(arr);
+
     /* wrong entries are skipped and counted, wrong members are absent */
     j = transport_json("logs/resp/bad_entries.json", 200, &err);
     assert_non_null(j);
@@ -472,6 +544,7 @@ IE_CB(cb_streams, struct logs_log_stream_list)
 IE_CB(cb_filter, struct logs_filter_log_events_out)
 IE_CB(cb_get, struct logs_get_log_events_out)
 IE_CB(cb_put, struct logs_put_log_events_out)
+IE_CB(cb_tags, struct logs_tag_list)
 
 static void ack(struct ie_res *r, const char *what)
 {
@@ -540,6 +613,57 @@ static void test_e2e_groups(void **state)
     assert_string_not_equal(l2->items[0].name, l->items[1].name);
     logs_log_group_list_free(l2);
     logs_log_group_list_free(l);
+}
+
+/* Tags of a log group, both ways the service lists them. */
+static void test_e2e_tags(void **state)
+{
+    (void)state;
+    struct logs_describe_log_groups_in in = {.log_group_name_prefix = slow};
+    struct ie_res d = {0};
+    logs_describe_log_groups(e2e_sb.c, &in, cb_groups, &d);
+    ie_wait_ok(&e2e_sb, &d, "DescribeLogGroups");
+    struct logs_log_group_list *l = d.out;
+    assert_int_equal(l->n, 1);
+    char *arn = logs_log_group_tag_arn(&l->items[0]);
+    logs_log_group_list_free(l);
+    assert_non_null(arn);
+    assert_null(strstr(arn, ":*"));
+
+    struct logs_list_tags_for_resource_in rin = {.resource_arn = arn};
+    struct ie_res r = {0};
+    assert_non_null(logs_list_tags_for_resource(e2e_sb.c, &rin, cb_tags, &r));
+    ie_wait_ok(&e2e_sb, &r, "ListTagsForResource");
+    struct logs_tag_list *t = r.out;
+    assert_true(t->request_id[0] != '\0');
+    assert_int_equal(t->n, 1);
+    assert_string_equal(logs_tag_get(t, "Name"), "app-4");
+    logs_tag_list_free(t);
+    free(arn);
+
+    struct logs_list_tags_log_group_in gin = {.log_group_name = slow};
+    struct ie_res g = {0};
+    logs_list_tags_log_group(e2e_sb.c, &gin, cb_tags, &g);
+    ie_wait_ok(&e2e_sb, &g, "ListTagsLogGroup");
+    t = g.out;
+    assert_string_equal(logs_tag_get(t, "Name"), "app-4");
+    logs_tag_list_free(t);
+    /* a group created without tags has none */
+    struct logs_list_tags_log_group_in ein = {.log_group_name = engine};
+    struct ie_res e = {0};
+    logs_list_tags_log_group(e2e_sb.c, &ein, cb_tags, &e);
+    ie_wait_ok(&e2e_sb, &e, "ListTagsLogGroup (no tags)");
+    t = e.out;
+    assert_int_equal(t->n, 0);
+    logs_tag_list_free(t);
+    struct logs_list_tags_log_group_in nin = {.log_group_name = "/no/such/group"};
+    struct ie_res n = {0};
+    logs_list_tags_log_group(e2e_sb.c, &nin, cb_tags, &n);
+    e2e_wait(&e2e_sb, &n.done, "ListTagsLogGroup (unknown group)");
+    assert_null(n.out);
+    assert_string_equal(n.err.code, "ResourceNotFoundException");
+    assert_string_equal(n.err.operation, "ListTagsLogGroup");
+    aws_error_clear(&n.err);
 }
 
 static const char *const e2e_streams[] = {"elasticache/redis/app-4-0001-001/0001/slow-log",
@@ -804,9 +928,8 @@ int main(void)
         cmocka_unit_test(test_e2e_scripted),
     };
     const struct CMUnitTest sandbox[] = {
-        cmocka_unit_test(test_e2e_groups),
-        cmocka_unit_test(test_e2e_put_filter_get),
-        cmocka_unit_test(test_e2e_hostile_message),
+        cmocka_unit_test(test_e2e_groups),         cmocka_unit_test(test_e2e_tags),
+        cmocka_unit_test(test_e2e_put_filter_get), cmocka_unit_test(test_e2e_hostile_message),
         cmocka_unit_test(test_e2e_errors_delete),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
