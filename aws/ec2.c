@@ -844,16 +844,22 @@ ec2_build_revoke_security_group_ingress(const struct ec2_security_group_ingress_
     return ec2_build_ingress("RevokeSecurityGroupIngress", in);
 }
 
-int ec2_parse_security_group_ingress(xmlNode *result, struct ec2_security_group_ingress_out *out)
+struct query_params *
+ec2_build_revoke_security_group_egress(const struct ec2_security_group_ingress_in *in)
 {
-    if (!result || !out)
-        return -1;
-    out->ret = query_bool(result, "return", true);
-    xmlNode *set = query_child(result, "securityGroupRuleSet");
+    return ec2_build_ingress("RevokeSecurityGroupEgress", in);
+}
+
+/* Append the rules of the set (Authorize's securityGroupRuleSet, Revoke's
+ * revokedSecurityGroupRuleSet: the referenced group is named differently). */
+static void ec2_parse_rules(const xmlNode *result, const char *set_name,
+                            struct ec2_security_group_ingress_out *out)
+{
+    xmlNode *set = query_child(result, set_name);
     size_t k = ec2_count_items(set);
     if (k == 0)
-        return 0;
-    out->rules = mem_xcalloc(k, sizeof(*out->rules));
+        return;
+    out->rules = ec2_extend(out->rules, out->n_rules, k, sizeof(*out->rules));
     for (xmlNode *c = query_first(set, "item"); c; c = query_next(c, "item")) {
         struct ec2_security_group_rule *r = &out->rules[out->n_rules++];
         r->rule_id = query_text(c, "securityGroupRuleId");
@@ -865,8 +871,20 @@ int ec2_parse_security_group_ingress(xmlNode *result, struct ec2_security_group_
         r->cidr_ipv4 = query_text(c, "cidrIpv4");
         r->cidr_ipv6 = query_text(c, "cidrIpv6");
         r->referenced_group_id = query_text(c, "referencedGroupInfo/groupId");
+        if (!r->referenced_group_id)
+            r->referenced_group_id = query_text(c, "referencedGroupId");
         r->description = query_text(c, "description");
     }
+}
+
+int ec2_parse_security_group_ingress(xmlNode *result, struct ec2_security_group_ingress_out *out)
+{
+    if (!result || !out)
+        return -1;
+    out->ret = query_bool(result, "return", true);
+    ec2_parse_rules(result, "securityGroupRuleSet", out);
+    ec2_parse_rules(result, "revokedSecurityGroupRuleSet", out);
+    ec2_parse_permissions(result, "unknownIpPermissionSet", &out->unknown, &out->n_unknown);
     return 0;
 }
 
@@ -885,6 +903,7 @@ void ec2_security_group_ingress_out_free(struct ec2_security_group_ingress_out *
         free(r->description);
     }
     free(o->rules);
+    ec2_permissions_free(o->unknown, o->n_unknown);
     free(o);
 }
 
@@ -996,6 +1015,9 @@ TYPEDCALL_OP(ec2_op_authorize_ingress, &svc_ec2, "AuthorizeSecurityGroupIngress"
              XML_PLAIN, ec2_parse_security_group_ingress, ec2_security_group_ingress_out_free);
 TYPEDCALL_OP(ec2_op_revoke_ingress, &svc_ec2, "RevokeSecurityGroupIngress",
              struct ec2_security_group_ingress_out, ec2_revoke_security_group_ingress_cb, XML_PLAIN,
+             ec2_parse_security_group_ingress, ec2_security_group_ingress_out_free);
+TYPEDCALL_OP(ec2_op_revoke_egress, &svc_ec2, "RevokeSecurityGroupEgress",
+             struct ec2_security_group_ingress_out, ec2_revoke_security_group_egress_cb, XML_PLAIN,
              ec2_parse_security_group_ingress, ec2_security_group_ingress_out_free);
 TYPEDCALL_OP(ec2_op_describe_security_groups, &svc_ec2, "DescribeSecurityGroups",
              struct ec2_security_group_list, ec2_describe_security_groups_cb, XML_PLAIN,
@@ -1161,6 +1183,14 @@ struct aws_call *ec2_revoke_security_group_ingress(struct aws_client *c,
 {
     return typedcall_query(c, &ec2_op_revoke_ingress, ec2_build_revoke_security_group_ingress(in),
                            0, (typedcall_fn)cb, arg);
+}
+
+struct aws_call *ec2_revoke_security_group_egress(struct aws_client *c,
+                                                  const struct ec2_security_group_ingress_in *in,
+                                                  ec2_revoke_security_group_egress_cb cb, void *arg)
+{
+    return typedcall_query(c, &ec2_op_revoke_egress, ec2_build_revoke_security_group_egress(in), 0,
+                           (typedcall_fn)cb, arg);
 }
 
 struct aws_call *ec2_describe_security_groups(struct aws_client *c,

@@ -479,7 +479,8 @@ struct aws_call *ec2_create_security_group(struct aws_client *c,
                                            const struct ec2_create_security_group_in *in,
                                            ec2_create_security_group_cb cb, void *arg);
 
-/* AuthorizeSecurityGroupIngress / RevokeSecurityGroupIngress. */
+/* AuthorizeSecurityGroupIngress / RevokeSecurityGroupIngress, and
+ * RevokeSecurityGroupEgress (the same members: GroupId, IpPermissions). */
 struct ec2_security_group_ingress_in {
     const char *group_id;
     const struct ec2_ip_permission_in *permissions;
@@ -500,8 +501,12 @@ struct ec2_security_group_rule {
 struct ec2_security_group_ingress_out {
     char request_id[96];
     bool ret;
-    struct ec2_security_group_rule *rules; /* securityGroupRuleSet (Authorize) */
+    /* securityGroupRuleSet (Authorize), revokedSecurityGroupRuleSet (Revoke) */
+    struct ec2_security_group_rule *rules;
     size_t n_rules;
+    /* unknownIpPermissionSet (Revoke): asked-for rules the group did not have */
+    struct ec2_ip_permission *unknown;
+    size_t n_unknown;
 };
 void ec2_security_group_ingress_out_free(struct ec2_security_group_ingress_out *o);
 typedef void (*ec2_authorize_security_group_ingress_cb)(struct ec2_security_group_ingress_out *out,
@@ -521,6 +526,17 @@ struct aws_call *ec2_revoke_security_group_ingress(struct aws_client *c,
                                                    const struct ec2_security_group_ingress_in *in,
                                                    ec2_revoke_security_group_ingress_cb cb,
                                                    void *arg);
+/* RevokeSecurityGroupEgress (VPC groups): e.g. the allow-all egress rule a
+ * new VPC's default group comes with. A rule the group does not have is
+ * InvalidPermission.NotFound, or listed in out->unknown. */
+typedef void (*ec2_revoke_security_group_egress_cb)(struct ec2_security_group_ingress_out *out,
+                                                    const struct aws_error *err, void *arg);
+struct query_params *
+ec2_build_revoke_security_group_egress(const struct ec2_security_group_ingress_in *in);
+struct aws_call *ec2_revoke_security_group_egress(struct aws_client *c,
+                                                  const struct ec2_security_group_ingress_in *in,
+                                                  ec2_revoke_security_group_egress_cb cb,
+                                                  void *arg);
 
 struct ec2_describe_security_groups_in {
     const char *const *group_ids;

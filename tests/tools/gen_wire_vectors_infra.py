@@ -151,6 +151,16 @@ EC2 = [
      {"GroupId": "sg-0123",
       "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 6379, "ToPort": 6379,
                          "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}),
+    ("revoke_egress_all", "RevokeSecurityGroupEgress",
+     {"GroupId": "sg-0123", "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}),
+    ("revoke_egress_mixed", "RevokeSecurityGroupEgress",
+     {"GroupId": "sg-0123",
+      "IpPermissions": [
+          {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+           "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "https out"}],
+           "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+           "UserIdGroupPairs": [{"GroupId": "sg-0456", "UserId": ACCOUNT}]},
+          {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "IpRanges": [{"CidrIp": "10.20.32.2/32"}]}]}),
     ("describe_security_groups", "DescribeSecurityGroups",
      {"Filters": [{"Name": "vpc-id", "Values": ["vpc-1"]}, {"Name": "group-name", "Values": ["app-4-elasticache-sg"]}],
       "GroupIds": ["sg-1"], "GroupNames": ["default"], "MaxResults": 5}),
@@ -454,6 +464,10 @@ def _scenario(endpoint, rec):
                          "IpRanges": [{"CidrIp": "10.20.32.0/25", "Description": "redis"}]}])
     call(ec2.describe_security_groups, "ec2/describe_security_groups",
          Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+    call(ec2.revoke_security_group_egress, "ec2/revoke_security_group_egress", GroupId=sg,
+         IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    call(ec2.revoke_security_group_egress, "ec2/err_revoke_security_group_egress_not_found", GroupId=sg,
+         IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     call(ec2.create_tags, "ec2/create_tags", Resources=[vpc, sg], Tags=[{"Key": "Owner", "Value": "ops"}])
     call(ec2.disassociate_route_table, "ec2/disassociate_route_table", AssociationId=assoc)
     call(ec2.delete_route_table, "ec2/delete_route_table", RouteTableId=rt)

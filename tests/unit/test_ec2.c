@@ -170,6 +170,34 @@ static void test_requests(void **state)
     struct ec2_security_group_ingress_in rev = {
         .group_id = "sg-0123", .permissions = rv, .n_permissions = 1};
     it_check_query(&v, "revoke_ingress", ec2_build_revoke_security_group_ingress(&rev));
+    struct ec2_ip_permission_in all_out[] = {
+        {.ip_protocol = "-1", .ip_ranges = world, .n_ip_ranges = 1}};
+    struct ec2_security_group_ingress_in eg = {
+        .group_id = "sg-0123", .permissions = all_out, .n_permissions = 1};
+    it_check_query(&v, "revoke_egress_all", ec2_build_revoke_security_group_egress(&eg));
+    struct ec2_ip_range_in https[] = {{"10.0.0.0/8", "https out"}};
+    struct ec2_ip_range_in any6[] = {{"::/0", NULL}};
+    struct ec2_group_pair_in peer[] = {{"sg-0456", "111122223333", NULL}};
+    struct ec2_ip_range_in dns[] = {{"10.20.32.2/32", NULL}};
+    struct ec2_ip_permission_in out_mixed[] = {{.ip_protocol = "tcp",
+                                                .has_ports = true,
+                                                .from_port = 443,
+                                                .to_port = 443,
+                                                .ip_ranges = https,
+                                                .n_ip_ranges = 1,
+                                                .ipv6_ranges = any6,
+                                                .n_ipv6_ranges = 1,
+                                                .groups = peer,
+                                                .n_groups = 1},
+                                               {.ip_protocol = "udp",
+                                                .has_ports = true,
+                                                .from_port = 53,
+                                                .to_port = 53,
+                                                .ip_ranges = dns,
+                                                .n_ip_ranges = 1}};
+    struct ec2_security_group_ingress_in eg2 = {
+        .group_id = "sg-0123", .permissions = out_mixed, .n_permissions = 2};
+    it_check_query(&v, "revoke_egress_mixed", ec2_build_revoke_security_group_egress(&eg2));
 
     const char *gname[] = {"app-4-elasticache-sg"}, *sg1[] = {"sg-1"}, *dflt[] = {"default"};
     struct ec2_filter gf[] = {{"vpc-id", vpc1, 1}, {"group-name", gname, 1}};
@@ -542,6 +570,39 @@ static void test_responses_security_groups(void **state)
     xmlFreeDoc(doc);
     json_decref(exp);
 
+    /* RevokeSecurityGroupEgress: moto's bare answer, and the documented
+     * one with the revoked rules and the rules the group did not have */
+    const char *revokes[] = {"revoke_security_group_egress", "revoke_security_group_egress_awsdoc"};
+    for (size_t i = 0; i < N(revokes); i++) {
+        exp = it_xml_ok("ec2", revokes[i], "RevokeSecurityGroupEgress", true, &doc, &res, rid);
+        p = json_object_get(exp, "parsed");
+        ing = mem_xcalloc(1, sizeof(*ing));
+        assert_int_equal(ec2_parse_security_group_ingress(res, ing), 0);
+        it_bool(ing->ret, p, "Return", true);
+        assert_int_equal(ing->n_rules, it_len(p, "RevokedSecurityGroupRules"));
+        for (size_t k = 0; k < ing->n_rules; k++) {
+            const json_t *e = it_at(p, "RevokedSecurityGroupRules", k);
+            it_str(ing->rules[k].rule_id, e, "SecurityGroupRuleId");
+            it_str(ing->rules[k].group_id, e, "GroupId");
+            it_bool(ing->rules[k].is_egress, e, "IsEgress", false);
+            it_str(ing->rules[k].ip_protocol, e, "IpProtocol");
+            it_int(ing->rules[k].from_port, e, "FromPort", 0);
+            it_int(ing->rules[k].to_port, e, "ToPort", 0);
+            it_str(ing->rules[k].cidr_ipv4, e, "CidrIpv4");
+            it_str(ing->rules[k].referenced_group_id, e, "ReferencedGroupId");
+            it_str(ing->rules[k].description, e, "Description");
+        }
+        check_permissions(ing->unknown, ing->n_unknown, p, "UnknownIpPermissions");
+        if (i == 1) {
+            assert_int_equal(ing->n_rules, 2);
+            assert_int_equal(ing->n_unknown, 1);
+            assert_string_equal(ing->unknown[0].ip_ranges[0].cidr, "10.20.32.2/32");
+        }
+        ec2_security_group_ingress_out_free(ing);
+        xmlFreeDoc(doc);
+        json_decref(exp);
+    }
+
     const char *lists[] = {"describe_security_groups", "describe_security_groups_awsdoc"};
     for (size_t i = 0; i < N(lists); i++) {
         exp = it_xml_ok("ec2", lists[i], "DescribeSecurityGroups", true, &doc, &res, rid);
@@ -584,10 +645,12 @@ static void test_errors(void **state)
 {
     (void)state;
     const char *const names[] = {
-        "err_delete_vpc_not_found", "err_delete_vpc_dependency", "err_delete_vpc_awsdoc",
-        "err_authorize_security_group_ingress_duplicate", "err_describe_vpcs_throttled"};
-    const char *const ops[] = {"DeleteVpc", "DeleteVpc", "DeleteVpc",
-                               "AuthorizeSecurityGroupIngress", "DescribeVpcs"};
+        "err_delete_vpc_not_found",    "err_delete_vpc_dependency",
+        "err_delete_vpc_awsdoc",       "err_authorize_security_group_ingress_duplicate",
+        "err_describe_vpcs_throttled", "err_revoke_security_group_egress_not_found"};
+    const char *const ops[] = {"DeleteVpc",    "DeleteVpc",
+                               "DeleteVpc",    "AuthorizeSecurityGroupIngress",
+                               "DescribeVpcs", "RevokeSecurityGroupEgress"};
     it_xml_errors("ec2", names, ops, N(names), true);
 }
 
@@ -971,6 +1034,34 @@ static void test_e2e_network(void **state)
     assert_string_equal(gl->items[0].egress[0].ip_protocol, "-1");
     assert_string_equal(gl->items[0].egress[0].ip_ranges[0].cidr, "0.0.0.0/0");
     ec2_security_group_list_free(gl);
+
+    /* that egress rule revoked, as create does for a new VPC's default
+     * group; once gone, revoking it again is the service's NotFound */
+    struct ec2_ip_range_in anywhere[] = {{"0.0.0.0/0", NULL}};
+    struct ec2_ip_permission_in all_out[] = {
+        {.ip_protocol = "-1", .ip_ranges = anywhere, .n_ip_ranges = 1}};
+    struct ec2_security_group_ingress_in egress = {
+        .group_id = sg, .permissions = all_out, .n_permissions = 1};
+    ie_reset(&r);
+    ie_wait(x, ec2_revoke_security_group_egress(x->c, &egress, cb_ingress, &r), &r,
+            "Revoke egress");
+    ie_ok(&r, "RevokeSecurityGroupEgress");
+    io = r.out;
+    assert_true(io->ret);
+    assert_int_equal(io->n_unknown, 0);
+    ec2_security_group_ingress_out_free(io);
+    ie_reset(&r);
+    ie_wait(x, ec2_describe_security_groups(x->c, &dsg, cb_sgs, &r), &r, "DescribeSecurityGroups");
+    ie_ok(&r, "DescribeSecurityGroups");
+    gl = r.out;
+    assert_int_equal(gl->items[0].n_egress, 0);
+    assert_int_equal(gl->items[0].n_ingress, 1); /* ingress untouched */
+    ec2_security_group_list_free(gl);
+    ie_reset(&r);
+    ie_wait(x, ec2_revoke_security_group_egress(x->c, &egress, cb_ingress, &r), &r,
+            "Revoke egress");
+    ie_err(&r, "InvalidPermission.NotFound");
+    assert_string_equal(r.err.operation, "RevokeSecurityGroupEgress");
 
     const char *res_v[] = {vpc_id, sg};
     struct ec2_tag_in owner[] = {{"Owner", "ops team"}};
