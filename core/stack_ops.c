@@ -17,7 +17,6 @@
 #include "aws/query.h"
 #include "aws/secrets.h"
 #include "aws/ssm.h"
-#include "aws/svc.h"
 #include "core/discover.h"
 #include "core/stack_validate.h"
 
@@ -443,6 +442,7 @@ union op_in {
     struct kms_delete_alias_in delete_alias;
     struct kms_schedule_key_deletion_in schedule;
     struct ec2_delete_security_group_in delete_sg;
+    struct elasticache_delete_cache_subnet_group_in delete_sng;
     struct ec2_disassociate_route_table_in disassoc;
     struct ec2_delete_route_table_in delete_rt;
     struct ec2_delete_subnet_in delete_subnet;
@@ -811,6 +811,7 @@ static void fill_in(struct fill *f, union op_in *in)
         in->delete_sg.group_id = r->id;
         break;
     case STACK_OP_DELETE_SUBNET_GROUP:
+        in->delete_sng.name = r->name;
         break;
     case STACK_OP_DISASSOCIATE_ROUTE_TABLE:
         in->disassoc.association_id =
@@ -828,28 +829,6 @@ static void fill_in(struct fill *f, union op_in *in)
     case STACK_OP__COUNT:
         break;
     }
-}
-
-/* DeleteCacheSubnetGroup: not among the typed ElastiCache calls, built
- * here the same way (query protocol). */
-static struct query_params *build_delete_subnet_group(const char *name)
-{
-    struct query_params *q =
-        query_params_new("DeleteCacheSubnetGroup", svc_elasticache.api_version);
-    query_add(q, "CacheSubnetGroupName", name);
-    return q;
-}
-
-/* RevokeSecurityGroupEgress takes the same parameters as the ingress
- * call, under its own Action. */
-static struct query_params *build_revoke_egress(const struct ec2_security_group_ingress_in *in)
-{
-    struct query_params *q = ec2_build_revoke_security_group_ingress(in);
-    if (q && q->n && strcmp(q->items[0].name, "Action") == 0) {
-        free(q->items[0].value);
-        q->items[0].value = mem_xstrdup("RevokeSecurityGroupEgress");
-    }
-    return q;
 }
 
 /* ---- describing ---- */
@@ -921,7 +900,7 @@ void stack_ops_describe(struct stack_plan *p, size_t ri, struct stack_call *call
             describe_query(call, ec2_build_revoke_security_group_ingress(&in.sg_rules));
         break;
     case STACK_OP_REVOKE_DEFAULT_EGRESS:
-        describe_query(call, build_revoke_egress(&in.sg_rules));
+        describe_query(call, ec2_build_revoke_security_group_egress(&in.sg_rules));
         break;
     case STACK_OP_TAG_DEFAULT_SG:
         describe_query(call, ec2_build_create_tags(&in.create_tags));
@@ -1003,7 +982,7 @@ void stack_ops_describe(struct stack_plan *p, size_t ri, struct stack_call *call
         describe_query(call, ec2_build_delete_security_group(&in.delete_sg));
         break;
     case STACK_OP_DELETE_SUBNET_GROUP:
-        describe_query(call, build_delete_subnet_group(f.r->name));
+        describe_query(call, elasticache_build_delete_cache_subnet_group(&in.delete_sng));
         break;
     case STACK_OP_DISASSOCIATE_ROUTE_TABLE:
         describe_query(call, ec2_build_disassociate_route_table(&in.disassoc));
@@ -1163,6 +1142,12 @@ static void cb_subnet_group(struct elasticache_cache_subnet_group_out *out,
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     elasticache_cache_subnet_group_out_free(out);
+}
+
+static void cb_ec_ack(struct elasticache_ack *out, const struct aws_error *err, void *arg)
+{
+    finish(arg, err, err ? err->request_id : out->request_id, false);
+    elasticache_ack_free(out);
 }
 
 static void cb_create_key(struct kms_key_out *out, const struct aws_error *err, void *arg)
@@ -1350,25 +1335,6 @@ static void cb_iam_result(struct iam_result *out, const struct aws_error *err, v
     iam_result_free(out);
 }
 
-/* The two calls built here answer through the raw response. */
-static void cb_raw(struct aws_response *resp, void *arg)
-{
-    struct stack_ops_call *x = arg;
-    finish(x, resp->err.kind == AWS_ERR_NONE ? NULL : &resp->err,
-           resp->err.kind == AWS_ERR_NONE ? resp->request_id : resp->err.request_id, false);
-}
-
-static struct aws_call *send_raw(struct aws_client *c, const struct svc *svc, const char *op,
-                                 struct query_params *q, struct stack_ops_call *x)
-{
-    struct aws_request req;
-    memset(&req, 0, sizeof(req));
-    req.svc = svc;
-    req.op = op;
-    req.query = q;
-    return aws_client_call(c, &req, cb_raw, x);
-}
-
 struct stack_ops_call *stack_ops_run(struct stack_ops_env *env, struct stack_plan *p, size_t ri,
                                      size_t ci, stack_ops_done_cb done, void *arg)
 {
@@ -1416,8 +1382,7 @@ struct stack_ops_call *stack_ops_run(struct stack_ops_env *env, struct stack_pla
         a = ec2_revoke_security_group_ingress(c, &in.sg_rules, cb_sg_rules, x);
         break;
     case STACK_OP_REVOKE_DEFAULT_EGRESS:
-        a = send_raw(c, &svc_ec2, "RevokeSecurityGroupEgress", build_revoke_egress(&in.sg_rules),
-                     x);
+        a = ec2_revoke_security_group_egress(c, &in.sg_rules, cb_sg_rules, x);
         break;
     case STACK_OP_TAG_DEFAULT_SG:
         a = ec2_create_tags(c, &in.create_tags, cb_ec2_result, x);
@@ -1502,8 +1467,7 @@ struct stack_ops_call *stack_ops_run(struct stack_ops_env *env, struct stack_pla
         a = ec2_delete_security_group(c, &in.delete_sg, cb_ec2_result, x);
         break;
     case STACK_OP_DELETE_SUBNET_GROUP:
-        a = send_raw(c, &svc_elasticache, "DeleteCacheSubnetGroup",
-                     build_delete_subnet_group(r->name), x);
+        a = elasticache_delete_cache_subnet_group(c, &in.delete_sng, cb_ec_ack, x);
         break;
     case STACK_OP_DISASSOCIATE_ROUTE_TABLE:
         a = ec2_disassociate_route_table(c, &in.disassoc, cb_ec2_result, x);
