@@ -443,6 +443,10 @@ struct stack_plan_req {
     struct kms_key_list *all_keys;
     size_t scan_next;
     struct logs_log_group *lgs[2];
+    /* destroy: the log groups' tags, or the code of the error that kept
+     * them from being listed (then the key/journal rule decides) */
+    struct logs_tag_list *lg_tags[2];
+    char *lg_tags_error[2];
     struct secrets_secret *secret;
     bool secret_missing;
     struct ssm_parameter_metadata_list *params;
@@ -983,6 +987,35 @@ static void start_key(struct stack_plan_req *q, int w)
 }
 
 /* -- Logs -- */
+static void on_log_group_tags(struct logs_tag_list *out, const struct aws_error *err, void *arg)
+{
+    struct probe *pr = arg;
+    struct stack_plan_req *q = probe_begin(pr);
+    /* Not a reason to stop: without the tags, the key or the journal
+     * still proves the group ours (or leaves it alone). */
+    if (err)
+        set_str(&q->lg_tags_error[pr->which], *err->code ? err->code : "an error");
+    q->lg_tags[pr->which] = out;
+    probe_end(q, pr);
+}
+
+/* The tags of a log group found for destroy: by ARN, or by name when the
+ * answer had no ARN. */
+static void list_log_group_tags(struct stack_plan_req *q, int which)
+{
+    const struct logs_log_group *g = q->lgs[which];
+    char *arn = logs_log_group_tag_arn(g);
+    struct probe *pr = probe_new(q, which);
+    if (arn) {
+        struct logs_list_tags_for_resource_in in = {arn};
+        PROBE_START(pr, logs_list_tags_for_resource(q->c, &in, on_log_group_tags, pr));
+    } else {
+        struct logs_list_tags_log_group_in in = {g->name};
+        PROBE_START(pr, logs_list_tags_log_group(q->c, &in, on_log_group_tags, pr));
+    }
+    free(arn);
+}
+
 static void on_log_groups(struct logs_log_group_list *out, const struct aws_error *err, void *arg)
 {
     struct probe *pr = arg;
@@ -996,6 +1029,8 @@ static void on_log_groups(struct logs_log_group_list *out, const struct aws_erro
             q->lgs[pr->which] = mem_xcalloc(1, sizeof(struct logs_log_group));
             *q->lgs[pr->which] = out->items[i];
             memset(&out->items[i], 0, sizeof(out->items[i]));
+            if (q->p->mode == STACK_PLAN_DESTROY)
+                list_log_group_tags(q, pr->which);
             break;
         }
     logs_log_group_list_free(out);
@@ -1312,6 +1347,8 @@ static void req_free_findings(struct stack_plan_req *q)
             l->n = 1;
             logs_log_group_list_free(l);
         }
+        logs_tag_list_free(q->lg_tags[w]);
+        free(q->lg_tags_error[w]);
         struct iam_found *f = &q->iam[w];
         if (f->pol) {
             struct iam_policy_out *o = mem_xcalloc(1, sizeof(*o));
@@ -2687,22 +2724,30 @@ static void destroy_decide(struct stack_plan_req *q)
             break;
         }
         case STACK_KIND_LOG_GROUP: {
-            const struct logs_log_group *g = q->lgs[r->priv->engine_log];
+            int w = r->priv->engine_log;
+            const struct logs_log_group *g = q->lgs[w];
             struct stack_resource *key = stack_plan_find(p, "kms.rest");
             if (!g) {
                 gone(r, NULL);
                 break;
             }
             set_str(&r->id, g->name);
-            /* No log-group tags through this API: the stack's own key (or
-             * the journal's record of creating it) proves it is ours. */
-            bool ours = (key && key->ours && g->kms_key_id && key_matches(g->kms_key_id, key)) ||
-                        (j && stack_journal_id(j, r->key));
-            if (!ours) {
-                skip(r,
-                     "log group %s is not provably this stack's (not encrypted with its key): "
-                     "left alone",
-                     g->name);
+            if (q->lg_tags[w]) {
+                /* the tags were listed: elcui:stack decides, as for the rest */
+                const char *t = logs_tag_get(q->lg_tags[w], STACK_SPEC_TAG_KEY);
+                if (!t || strcmp(t, s->name) != 0) {
+                    skip(r, "log group %s is not tagged for this stack: left alone", g->name);
+                    break;
+                }
+            } else if (!(key && key->ours && g->kms_key_id && key_matches(g->kms_key_id, key)) &&
+                       !(j && stack_journal_id(j, r->key))) {
+                /* Its tags could not be listed: the stack's own key (or the
+                 * journal's record of creating it) proves it is ours. */
+                r->action = STACK_ACT_SKIP;
+                set_reason(r,
+                           "log group %s is not provably this stack's (its tags could not be "
+                           "listed: %s; not encrypted with its key): left alone",
+                           g->name, q->lg_tags_error[w] ? q->lg_tags_error[w] : "no answer");
                 break;
             }
             r->ours = true;

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "aws/awsjson.h"
+#include "aws/logs.h"
 #include "aws/mem.h"
 #include "core/stack_apply.h"
 #include "core/stack_ops.h"
@@ -240,6 +241,12 @@ static void test_plan_of_the_seed(void **state)
     assert_non_null(strstr(rg->calls[0].text, "MultiAZEnabled=true"));
     const struct stack_resource *sec = stack_plan_find(p, "secret");
     assert_non_null(strstr(sec->calls[0].text, "\"SecretString\":\"****\""));
+    /* log groups are created with the stack's tag, as destroy finds them */
+    const struct stack_resource *lg = stack_plan_find(p, "log-group.slow");
+    assert_string_equal(lg->calls[0].operation, "CreateLogGroup");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(lg->calls[0].params, "tags"), "elcui:stack")),
+                        "plan-a");
     const struct stack_resource *sn = stack_plan_find(p, "subnet.private.2");
     assert_string_equal(sn->cidr, "10.20.32.32/27");
     assert_string_equal(sn->zone, p->zones[1]);
@@ -294,6 +301,19 @@ static void test_apply_noop_destroy(void **state)
     const struct stack_resource *sn = stack_plan_find(p, "subnet.private.1");
     const struct stack_resource *vpc = stack_plan_find(p, "vpc");
     assert_non_null(strstr(sn->calls[0].text, vpc->id));
+    /* the new VPC's default group lost the allow-all egress it came with */
+    const struct stack_resource *dsg = stack_plan_find(p, "default-sg");
+    const struct stack_call *egress = NULL;
+    for (size_t k = 0; k < dsg->n_calls; k++)
+        if (strcmp(dsg->calls[k].operation, "RevokeSecurityGroupEgress") == 0)
+            egress = &dsg->calls[k];
+    assert_non_null(egress);
+    assert_string_equal(json_string_value(json_object_get(egress->params, "GroupId")), dsg->id);
+    assert_string_equal(
+        json_string_value(json_object_get(egress->params, "IpPermissions.1.IpProtocol")), "-1");
+    assert_string_equal(
+        json_string_value(json_object_get(egress->params, "IpPermissions.1.IpRanges.1.CidrIp")),
+        "0.0.0.0/0");
     stack_plan_free(p);
 
     p = plan_of(&sandbox, &s, STACK_PLAN_APPLY, "");
@@ -301,9 +321,29 @@ static void test_apply_noop_destroy(void **state)
     assert_int_equal(p->n_keep, 24);
     stack_plan_free(p);
 
+    /* log-group tags that cannot be listed: the stack's key proves them */
+    assert_int_equal(e2e_control(&sandbox, "/_sandbox/faults",
+                                 "{\"kind\": \"error\", \"service\": \"logs\", "
+                                 "\"operation\": \"ListTagsForResource\"}"),
+                     200);
+    p = plan_of(&sandbox, &s, STACK_PLAN_DESTROY, "");
+    assert_int_equal(e2e_control(&sandbox, "/_sandbox/reset", "{}"), 200);
+    assert_int_equal(p->n_delete, 21);
+    assert_int_equal(stack_plan_find(p, "log-group.slow")->action, STACK_ACT_DELETE);
+    assert_int_equal(stack_plan_find(p, "log-group.engine")->action, STACK_ACT_DELETE);
+    stack_plan_free(p);
+
     p = plan_of(&sandbox, &s, STACK_PLAN_DESTROY, "");
     assert_int_equal(p->mode, STACK_PLAN_DESTROY);
     assert_int_equal(p->n_delete, 21);
+    /* the log groups are the stack's by their tag; the subnet group is
+     * deleted by name */
+    assert_true(stack_plan_find(p, "log-group.slow")->ours);
+    const struct stack_resource *sng = stack_plan_find(p, "subnet-group");
+    assert_string_equal(sng->calls[0].operation, "DeleteCacheSubnetGroup");
+    assert_string_equal(
+        json_string_value(json_object_get(sng->calls[0].params, "CacheSubnetGroupName")),
+        sng->name);
     assert_int_equal(p->n_skip, 3); /* default-sg and the two key policies go with others */
     /* backwards: the VPC after its subnets, keys after what they encrypt */
     assert_true(needs(p, "vpc", "subnet.private.1"));
@@ -330,6 +370,95 @@ static void test_apply_noop_destroy(void **state)
     assert_int_equal(p->n_delete, 0);
     stack_plan_free(p);
     aws_client_free(once);
+    stack_spec_free(&s);
+}
+
+IE_CB(cb_lg_ack, struct logs_ack)
+IE_CB(cb_lg_list, struct logs_log_group_list)
+
+static void make_log_group(const char *name, const char *stack)
+{
+    struct logs_tag_in tags[] = {{STACK_SPEC_TAG_KEY, stack}};
+    struct logs_create_log_group_in in = {.log_group_name = name, .tags = tags, .n_tags = 1};
+    struct ie_res r = {0};
+    logs_create_log_group(sandbox.c, &in, cb_lg_ack, &r);
+    ie_wait_ok(&sandbox, &r, "CreateLogGroup");
+    logs_ack_free(r.out);
+}
+
+static bool log_group_exists(const char *name)
+{
+    struct logs_describe_log_groups_in in = {.log_group_name_prefix = name};
+    struct ie_res r = {0};
+    logs_describe_log_groups(sandbox.c, &in, cb_lg_list, &r);
+    ie_wait_ok(&sandbox, &r, "DescribeLogGroups");
+    struct logs_log_group_list *l = r.out;
+    bool found = false;
+    for (size_t i = 0; i < l->n; i++)
+        found = found || strcmp(l->items[i].name, name) == 0;
+    logs_log_group_list_free(l);
+    return found;
+}
+
+/* Destroy tells a log group of the stack by its elcui:stack tag, even
+ * without the stack's key or a journal; without the tags it falls back on
+ * those, which prove nothing here. */
+static void test_destroy_log_groups_by_tag(void **state)
+{
+    (void)state;
+    struct stack_spec s;
+    seed_spec(&s, "plan-d");
+    const char *slow = stack_spec_name(&s, STACK_NAME_SLOW_LOG_GROUP);
+    const char *engine = stack_spec_name(&s, STACK_NAME_ENGINE_LOG_GROUP);
+    make_log_group(slow, "plan-d");
+    make_log_group(engine, "another-stack");
+
+    struct stack_plan *p = plan_of(&sandbox, &s, STACK_PLAN_DESTROY, "");
+    const struct stack_resource *ls = stack_plan_find(p, "log-group.slow");
+    const struct stack_resource *le = stack_plan_find(p, "log-group.engine");
+    assert_int_equal(ls->action, STACK_ACT_DELETE);
+    assert_true(ls->ours);
+    assert_string_equal(ls->calls[0].operation, "DeleteLogGroup");
+    assert_int_equal(le->action, STACK_ACT_SKIP);
+    assert_false(le->ours);
+    assert_int_equal(le->n_calls, 0);
+    assert_non_null(strstr(le->reason, "not tagged for this stack"));
+    assert_int_equal(p->n_delete, 1);
+    stack_plan_free(p);
+
+    assert_int_equal(e2e_control(&sandbox, "/_sandbox/faults",
+                                 "{\"kind\": \"error\", \"service\": \"logs\", "
+                                 "\"operation\": \"ListTagsForResource\"}"),
+                     200);
+    p = plan_of(&sandbox, &s, STACK_PLAN_DESTROY, "");
+    assert_int_equal(e2e_control(&sandbox, "/_sandbox/reset", "{}"), 200);
+    for (int k = 0; k < 2; k++) {
+        const struct stack_resource *r =
+            stack_plan_find(p, k ? "log-group.engine" : "log-group.slow");
+        assert_int_equal(r->action, STACK_ACT_SKIP);
+        assert_false(r->ours);
+        assert_non_null(strstr(r->reason, "its tags could not be listed"));
+    }
+    assert_int_equal(p->n_delete, 0);
+    stack_plan_free(p);
+
+    /* applied: the stack's group goes, the other stays */
+    struct aws_client *once = once_client(&sandbox);
+    p = plan_of(&sandbox, &s, STACK_PLAN_DESTROY, "");
+    struct events e;
+    run_apply(&sandbox, once, p, &e);
+    if (!e.res.ok)
+        fail_msg("destroy failed: %s\n%s", e.first_err, e.log);
+    assert_int_equal(e.res.done, 1);
+    stack_plan_free(p);
+    aws_client_free(once);
+    assert_false(log_group_exists(slow));
+    assert_true(log_group_exists(engine));
+    struct logs_delete_log_group_in del = {.log_group_name = engine};
+    struct ie_res r = {0};
+    logs_delete_log_group(sandbox.c, &del, cb_lg_ack, &r);
+    ie_wait_ok(&sandbox, &r, "DeleteLogGroup");
+    logs_ack_free(r.out);
     stack_spec_free(&s);
 }
 
@@ -627,6 +756,7 @@ int main(void)
     const struct CMUnitTest sandboxed[] = {
         cmocka_unit_test(test_plan_of_the_seed),
         cmocka_unit_test(test_apply_noop_destroy),
+        cmocka_unit_test(test_destroy_log_groups_by_tag),
         cmocka_unit_test(test_cancel_in_flight),
     };
     const struct CMUnitTest scripted[] = {
