@@ -33,7 +33,7 @@ import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
-from . import resp, tls
+from . import resp, secretrec, tls
 
 NUM_SLOTS = 16384
 REDIS_SERVER = os.environ.get("ELCUI_REDIS_SERVER", "redis-server")
@@ -418,6 +418,8 @@ class Farm:
         if g.auth_token is not None:
             tok = _conf_quote(g.auth_token)
             lines += ["requirepass %s" % tok, "masterauth %s" % tok]
+            secretrec.record(g.auth_token, "Redis AUTH token of %s" % g.rg_id)
+            secretrec.allow(n.conf_file, "redis.conf holds requirepass")
         if g.cluster_mode:
             lines += [
                 "cluster-enabled yes",

@@ -29,6 +29,11 @@ import time
 import urllib.error
 import urllib.request
 
+try:
+    from . import secretrec
+except ImportError:  # loaded as a plain module (sys.path)
+    import secretrec
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUN = os.path.join(os.path.dirname(HERE), "run")
 
@@ -145,6 +150,7 @@ class Sandbox:
                 ready = True
         self.start_seconds = time.monotonic() - t0
         self.state_dir = self.exports.get("ELCUI_SANDBOX_STATE", self.state_dir)
+        secretrec.record(self.exports.get("AWS_SECRET_ACCESS_KEY"), "sandbox AWS secret key")
         return self
 
     def _stderr_tail(self):

@@ -27,6 +27,8 @@ import secrets
 import string
 import time
 
+from . import secretrec
+
 DEMO_NAME = "app-4"
 DEMO_REGION = "us-east-2"
 STACK_TAG = "elcui:stack"
@@ -229,6 +231,7 @@ def build_demo(rt, name=DEMO_NAME, region=DEMO_REGION, timeout=300):
     kms.create_alias(AliasName="alias/%s-encryption-secret" % name, TargetKeyId=sec["KeyId"])
     kms.put_key_policy(KeyId=sec["KeyId"], PolicyName="default", Policy=json.dumps(secret_key_policy(account, region, name)))
     token = generate_token()
+    secretrec.record(token, "demo seed AUTH token")
     secret = sm.create_secret(Name="%s-elasticache-auth" % name, KmsKeyId=sec["KeyId"], SecretString=token, Tags=[{"Key": STACK_TAG, "Value": name}])
     out["secret_key"] = sec["Arn"]
     out["secret_arn"] = secret["ARN"]

@@ -33,7 +33,7 @@ from urllib.parse import urlencode  # noqa: E402
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler  # noqa: E402
 
-from . import awsproto, elasticache, kmslogs  # noqa: E402
+from . import awsproto, elasticache, kmslogs, secretrec  # noqa: E402
 from .faults import Faults, malformed_body  # noqa: E402
 from .sigv4 import AuthError, Clock, Verifier  # noqa: E402
 
@@ -280,6 +280,7 @@ class SandboxServer:
         key = call("CreateAccessKey", UserName="sandbox")
         self.access_key = key.find(".//%sAccessKeyId" % ns).text
         self.secret_key = key.find(".//%sSecretAccessKey" % ns).text
+        secretrec.record(self.secret_key, "sandbox AWS secret key")
         trust = json.dumps(
             {
                 "Version": "2012-10-17",
@@ -362,6 +363,7 @@ class SandboxServer:
             if msg:
                 return awsproto.error_response(info, "AccessDeniedException", msg, 400)
         status, headers, body = self._call_moto(environ)
+        secretrec.observe(info.service, info.operation, environ.get("sandbox.body", b""), body)
         if status == 200 and info.service == "kms" and info.operation in ("PutKeyPolicy", "CreateKey"):
             self._note_key_policy(environ, info, body)
         if status in (401, 403) and info.protocol == "json" and body[:200].lstrip().startswith(b"<"):
