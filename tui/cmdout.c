@@ -524,9 +524,24 @@ static const char *cmdout_hint(const struct aws_error *e, char *buf, size_t n)
     }
     if (aws_error_is(e, "ReplicationGroupNotFoundFault"))
         return "no replication group of that name in this region (see elcui ls; --region)";
-    if (e->kind == AWS_ERR_TRANSPORT)
+    if (e->kind == AWS_ERR_TRANSPORT) {
+        /* the connection was made and then broke: not "unreachable" */
+        if (aws_error_is(e, "PartialResponse") || aws_error_is(e, "RecvError") ||
+            aws_error_is(e, "SendError") || aws_error_is(e, "EmptyReply") ||
+            aws_error_is(e, "BadServerReply"))
+            return "the connection broke in the middle of the answer (the endpoint or a proxy "
+                   "closed it); it was retried - run again, or check the proxy";
+        if (aws_error_is(e, "OperationTimedOut"))
+            return "no answer in time: check the network and proxy settings, or raise --timeout";
+        if (aws_error_is(e, "CouldNotResolveHost") || aws_error_is(e, "CouldNotResolveProxy"))
+            return "the host name does not resolve: check --region, --endpoint-url / "
+                   "AWS_ENDPOINT_URL and DNS";
+        if (aws_error_is(e, "TLSVerifyFailed") || aws_error_is(e, "TLSConnectError"))
+            return "TLS with the endpoint failed: check AWS_CA_BUNDLE / ca_bundle and any "
+                   "TLS-inspecting proxy";
         return "the endpoint could not be reached: check the network, proxy settings and "
                "--endpoint-url / AWS_ENDPOINT_URL";
+    }
     if (e->kind == AWS_ERR_PARSE)
         return "the answer was not what the AWS API sends: is the endpoint an AWS endpoint?";
     return NULL;

@@ -272,6 +272,8 @@ class AwsFaults(unittest.TestCase):
         self.sb.truncate(service="elasticache")
         r = self.elcui("ls")
         self.assert_clear_failure(r, "ls", r"(?i)partial|truncated|transfer closed")
+        self.assertIn("broke in the middle of the answer", r.err)
+        self.assertNotIn("could not be reached", r.err)
 
     def test_malformed_body(self):
         """malformed body: clear error from ls, show, whoami"""
