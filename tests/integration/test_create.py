@@ -253,6 +253,9 @@ class TestDefaultStack(Base):
         self.assertEqual(default["IpPermissions"], [])
         self.assertEqual(default["IpPermissionsEgress"], [])
         self.assertEqual(tags_of(default["Tags"])["Name"], "app-4-default")
+        # its allow-all egress revoked with the egress operation itself
+        ops = self.sb.counters()["requests"]["operations"]
+        self.assertEqual(ops.get("ec2:RevokeSecurityGroupEgress"), 1)
         sg = sgs["app-4-elasticache-sg"]
         self.assertEqual(sg["Description"], "Allow inbound to and outbound access from the Amazon ElastiCache cluster.")
         self.assertEqual(len(sg["IpPermissions"]), 1)
@@ -303,6 +306,8 @@ class TestDefaultStack(Base):
             self.assertEqual(len(g), 1)
             self.assertEqual(g[0]["kmsKeyId"], rest["Arn"])
             self.assertEqual(g[0]["retentionInDays"], 365)
+            # tagged at creation, as destroy finds them
+            self.assertEqual(logs.list_tags_for_resource(resourceArn=g[0]["logGroupArn"])["tags"][STACK_TAG], name)
 
         # the secret: its own key, a 128-character token from the alphabet
         d = sm.describe_secret(SecretId="app-4-elasticache-auth")
@@ -398,6 +403,9 @@ class TestDefaultStack(Base):
         d1 = self.destroy(name)
         self.assertEqual(d1.rc, 0, d1)
         self.assertIn("pending deletion", d1.out)
+        ops = self.sb.counters()["requests"]["operations"]
+        self.assertIn("logs:ListTagsForResource", ops)  # log groups told by their tag
+        self.assertIn("elasticache:DeleteCacheSubnetGroup", ops)
         self.assertEqual(self.vpcs(name), [])
         self.assertEqual(self.groups("app-4"), [])
         self.assertEqual(ec2.describe_subnets(Filters=[{"Name": "tag:" + STACK_TAG, "Values": [name]}])["Subnets"], [])
@@ -605,6 +613,32 @@ class TestFaultsConflictsReuse(Base):
         finally:
             logs.delete_log_group(logGroupName="/elasticache/conf/slow-log")
             self.c["secretsmanager"].delete_secret(SecretId="conf-elasticache-auth", ForceDeleteWithoutRecovery=True)
+
+    def test_destroy_tells_log_groups_by_their_tag(self):
+        name = "lgtag"
+        logs = self.c["logs"]
+        mine, theirs = "/elasticache/lgtag/slow-log", "/elasticache/lgtag/engine-log"
+        # no key, no journal: only the tags say whose they are
+        logs.create_log_group(logGroupName=mine, tags={STACK_TAG: name})
+        logs.create_log_group(logGroupName=theirs, tags={STACK_TAG: "someone-else"})
+        try:
+            p = self.elcui("destroy", name, "--plan", "--json")
+            self.assertEqual(p.rc, 0, p)
+            res = {x["key"]: x for x in p.json()["resources"]}
+            self.assertEqual(res["log-group.slow"]["action"], "delete")
+            self.assertTrue(res["log-group.slow"]["ours"])
+            self.assertEqual(res["log-group.engine"]["action"], "skip")
+            self.assertIn("not tagged for this stack", res["log-group.engine"]["reason"])
+            d = self.destroy(name)
+            self.assertEqual(d.rc, 0, d)
+            left = [g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix="/elasticache/lgtag/")["logGroups"]]
+            self.assertEqual(left, [theirs])
+        finally:
+            for g in (mine, theirs):
+                try:
+                    logs.delete_log_group(logGroupName=g)
+                except logs.exceptions.ResourceNotFoundException:
+                    pass
 
     def test_reuse_vpc_and_key(self):
         name = "reuse"
