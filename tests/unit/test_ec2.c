@@ -529,6 +529,29 @@ static void test_responses_route_tables(void **state)
     json_decref(exp);
 }
 
+/* The rules an Authorize (SecurityGroupRules) or Revoke
+ * (RevokedSecurityGroupRules) answer lists. */
+static void check_rules(const struct ec2_security_group_ingress_out *o, const json_t *p,
+                        const char *key)
+{
+    assert_int_equal(o->n_rules, it_len(p, key));
+    for (size_t k = 0; k < o->n_rules; k++) {
+        const struct ec2_security_group_rule *r = &o->rules[k];
+        const json_t *e = it_at(p, key, k);
+        it_str(r->rule_id, e, "SecurityGroupRuleId");
+        it_str(r->group_id, e, "GroupId");
+        it_bool(r->is_egress, e, "IsEgress", false);
+        it_str(r->ip_protocol, e, "IpProtocol");
+        it_int(r->from_port, e, "FromPort", 0);
+        it_int(r->to_port, e, "ToPort", 0);
+        it_str(r->cidr_ipv4, e, "CidrIpv4");
+        it_str(r->cidr_ipv6, e, "CidrIpv6");
+        const json_t *ref = json_object_get(e, "ReferencedGroupInfo");
+        it_str(r->referenced_group_id, ref ? ref : e, ref ? "GroupId" : "ReferencedGroupId");
+        it_str(r->description, e, "Description");
+    }
+}
+
 static void test_responses_security_groups(void **state)
 {
     (void)state;
@@ -553,19 +576,7 @@ static void test_responses_security_groups(void **state)
     struct ec2_security_group_ingress_out *ing = mem_xcalloc(1, sizeof(*ing));
     assert_int_equal(ec2_parse_security_group_ingress(res, ing), 0);
     it_bool(ing->ret, p, "Return", true);
-    assert_int_equal(ing->n_rules, it_len(p, "SecurityGroupRules"));
-    for (size_t k = 0; k < ing->n_rules; k++) {
-        const json_t *e = it_at(p, "SecurityGroupRules", k);
-        it_str(ing->rules[k].rule_id, e, "SecurityGroupRuleId");
-        it_str(ing->rules[k].group_id, e, "GroupId");
-        it_bool(ing->rules[k].is_egress, e, "IsEgress", false);
-        it_str(ing->rules[k].ip_protocol, e, "IpProtocol");
-        it_int(ing->rules[k].from_port, e, "FromPort", 0);
-        it_int(ing->rules[k].to_port, e, "ToPort", 0);
-        it_str(ing->rules[k].cidr_ipv4, e, "CidrIpv4");
-        it_str(ing->rules[k].cidr_ipv6, e, "CidrIpv6");
-        it_str(ing->rules[k].description, e, "Description");
-    }
+    check_rules(ing, p, "SecurityGroupRules");
     ec2_security_group_ingress_out_free(ing);
     xmlFreeDoc(doc);
     json_decref(exp);
@@ -579,19 +590,7 @@ static void test_responses_security_groups(void **state)
         ing = mem_xcalloc(1, sizeof(*ing));
         assert_int_equal(ec2_parse_security_group_ingress(res, ing), 0);
         it_bool(ing->ret, p, "Return", true);
-        assert_int_equal(ing->n_rules, it_len(p, "RevokedSecurityGroupRules"));
-        for (size_t k = 0; k < ing->n_rules; k++) {
-            const json_t *e = it_at(p, "RevokedSecurityGroupRules", k);
-            it_str(ing->rules[k].rule_id, e, "SecurityGroupRuleId");
-            it_str(ing->rules[k].group_id, e, "GroupId");
-            it_bool(ing->rules[k].is_egress, e, "IsEgress", false);
-            it_str(ing->rules[k].ip_protocol, e, "IpProtocol");
-            it_int(ing->rules[k].from_port, e, "FromPort", 0);
-            it_int(ing->rules[k].to_port, e, "ToPort", 0);
-            it_str(ing->rules[k].cidr_ipv4, e, "CidrIpv4");
-            it_str(ing->rules[k].referenced_group_id, e, "ReferencedGroupId");
-            it_str(ing->rules[k].description, e, "Description");
-        }
+        check_rules(ing, p, "RevokedSecurityGroupRules");
         check_permissions(ing->unknown, ing->n_unknown, p, "UnknownIpPermissions");
         if (i == 1) {
             assert_int_equal(ing->n_rules, 2);

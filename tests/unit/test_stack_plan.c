@@ -275,6 +275,18 @@ static void test_plan_of_the_seed(void **state)
     stack_spec_free(&s);
 }
 
+/* A destroy plan made while the sandbox refuses to list log-group tags. */
+static struct stack_plan *destroy_plan_without_log_tags(const struct stack_spec *s)
+{
+    assert_int_equal(e2e_control(&sandbox, "/_sandbox/faults",
+                                 "{\"kind\": \"error\", \"service\": \"logs\", "
+                                 "\"operation\": \"ListTagsForResource\"}"),
+                     200);
+    struct stack_plan *p = plan_of(&sandbox, s, STACK_PLAN_DESTROY, "");
+    assert_int_equal(e2e_control(&sandbox, "/_sandbox/reset", "{}"), 200);
+    return p;
+}
+
 static void test_apply_noop_destroy(void **state)
 {
     (void)state;
@@ -322,12 +334,7 @@ static void test_apply_noop_destroy(void **state)
     stack_plan_free(p);
 
     /* log-group tags that cannot be listed: the stack's key proves them */
-    assert_int_equal(e2e_control(&sandbox, "/_sandbox/faults",
-                                 "{\"kind\": \"error\", \"service\": \"logs\", "
-                                 "\"operation\": \"ListTagsForResource\"}"),
-                     200);
-    p = plan_of(&sandbox, &s, STACK_PLAN_DESTROY, "");
-    assert_int_equal(e2e_control(&sandbox, "/_sandbox/reset", "{}"), 200);
+    p = destroy_plan_without_log_tags(&s);
     assert_int_equal(p->n_delete, 21);
     assert_int_equal(stack_plan_find(p, "log-group.slow")->action, STACK_ACT_DELETE);
     assert_int_equal(stack_plan_find(p, "log-group.engine")->action, STACK_ACT_DELETE);
@@ -426,12 +433,7 @@ static void test_destroy_log_groups_by_tag(void **state)
     assert_int_equal(p->n_delete, 1);
     stack_plan_free(p);
 
-    assert_int_equal(e2e_control(&sandbox, "/_sandbox/faults",
-                                 "{\"kind\": \"error\", \"service\": \"logs\", "
-                                 "\"operation\": \"ListTagsForResource\"}"),
-                     200);
-    p = plan_of(&sandbox, &s, STACK_PLAN_DESTROY, "");
-    assert_int_equal(e2e_control(&sandbox, "/_sandbox/reset", "{}"), 200);
+    p = destroy_plan_without_log_tags(&s);
     for (int k = 0; k < 2; k++) {
         const struct stack_resource *r =
             stack_plan_find(p, k ? "log-group.engine" : "log-group.slow");
