@@ -109,6 +109,26 @@ static int lg_array(const json_t *o, const char *key, const char *op, json_t **a
     return 0;
 }
 
+/* Append the objects of a page's array to items (n in use, each item
+ * size bytes, zeroed, then set by fill); entries that are not objects are
+ * skipped. Returns the grown array. */
+static void *lg_append(void *items, size_t *n, const json_t *arr, size_t size,
+                       void (*fill)(const json_t *e, void *item))
+{
+    size_t cnt = json_array_size(arr);
+    size_t cap = *n;
+    char *base = mem_xgrow(items, &cap, *n + cnt, size);
+    for (size_t i = 0; i < cnt; i++) {
+        const json_t *e = json_array_get(arr, i);
+        if (!json_is_object(e))
+            continue;
+        char *item = base + (*n)++ * size;
+        memset(item, 0, size);
+        fill(e, item);
+    }
+    return base;
+}
+
 static void lg_token(const json_t *o, const char *key, char **slot)
 {
     free(*slot);
@@ -350,34 +370,30 @@ void logs_log_group_list_free(struct logs_log_group_list *l)
     free(l);
 }
 
+static void lg_log_group_fill(const json_t *e, void *item)
+{
+    struct logs_log_group *g = item;
+    g->name = lg_str(e, "logGroupName");
+    g->creation_time_ms = lg_ms(e, "creationTime");
+    lg_opt_int(e, "retentionInDays", &g->has_retention_in_days, &g->retention_in_days);
+    lg_opt_int(e, "metricFilterCount", &g->has_metric_filter_count, &g->metric_filter_count);
+    g->arn = lg_str(e, "arn");
+    lg_opt_i64(e, "storedBytes", &g->has_stored_bytes, &g->stored_bytes);
+    g->kms_key_id = lg_str(e, "kmsKeyId");
+    g->data_protection_status = lg_str(e, "dataProtectionStatus");
+    g->log_group_class = lg_str(e, "logGroupClass");
+    g->log_group_arn = lg_str(e, "logGroupArn");
+    lg_opt_bool(e, "deletionProtectionEnabled", &g->has_deletion_protection_enabled,
+                &g->deletion_protection_enabled);
+}
+
 int logs_parse_describe_log_groups(const json_t *obj, struct logs_log_group_list *out,
                                    struct aws_error *err)
 {
     json_t *arr;
     if (lg_array(obj, "logGroups", "DescribeLogGroups", &arr, err) != 0)
         return -1;
-    size_t cnt = json_array_size(arr);
-    size_t cap = out->n;
-    out->items = mem_xgrow(out->items, &cap, out->n + cnt, sizeof(*out->items));
-    for (size_t i = 0; i < cnt; i++) {
-        json_t *e = json_array_get(arr, i);
-        if (!json_is_object(e))
-            continue;
-        struct logs_log_group *g = &out->items[out->n++];
-        memset(g, 0, sizeof(*g));
-        g->name = lg_str(e, "logGroupName");
-        g->creation_time_ms = lg_ms(e, "creationTime");
-        lg_opt_int(e, "retentionInDays", &g->has_retention_in_days, &g->retention_in_days);
-        lg_opt_int(e, "metricFilterCount", &g->has_metric_filter_count, &g->metric_filter_count);
-        g->arn = lg_str(e, "arn");
-        lg_opt_i64(e, "storedBytes", &g->has_stored_bytes, &g->stored_bytes);
-        g->kms_key_id = lg_str(e, "kmsKeyId");
-        g->data_protection_status = lg_str(e, "dataProtectionStatus");
-        g->log_group_class = lg_str(e, "logGroupClass");
-        g->log_group_arn = lg_str(e, "logGroupArn");
-        lg_opt_bool(e, "deletionProtectionEnabled", &g->has_deletion_protection_enabled,
-                    &g->deletion_protection_enabled);
-    }
+    out->items = lg_append(out->items, &out->n, arr, sizeof(*out->items), lg_log_group_fill);
     lg_token(obj, "nextToken", &out->next_token);
     return 0;
 }
@@ -425,30 +441,26 @@ void logs_log_stream_list_free(struct logs_log_stream_list *l)
     free(l);
 }
 
+static void lg_log_stream_fill(const json_t *e, void *item)
+{
+    struct logs_log_stream *s = item;
+    s->name = lg_str(e, "logStreamName");
+    s->creation_time_ms = lg_ms(e, "creationTime");
+    s->first_event_timestamp_ms = lg_ms(e, "firstEventTimestamp");
+    s->last_event_timestamp_ms = lg_ms(e, "lastEventTimestamp");
+    s->last_ingestion_time_ms = lg_ms(e, "lastIngestionTime");
+    s->upload_sequence_token = lg_str(e, "uploadSequenceToken");
+    s->arn = lg_str(e, "arn");
+    lg_opt_i64(e, "storedBytes", &s->has_stored_bytes, &s->stored_bytes);
+}
+
 int logs_parse_describe_log_streams(const json_t *obj, struct logs_log_stream_list *out,
                                     struct aws_error *err)
 {
     json_t *arr;
     if (lg_array(obj, "logStreams", "DescribeLogStreams", &arr, err) != 0)
         return -1;
-    size_t cnt = json_array_size(arr);
-    size_t cap = out->n;
-    out->items = mem_xgrow(out->items, &cap, out->n + cnt, sizeof(*out->items));
-    for (size_t i = 0; i < cnt; i++) {
-        json_t *e = json_array_get(arr, i);
-        if (!json_is_object(e))
-            continue;
-        struct logs_log_stream *s = &out->items[out->n++];
-        memset(s, 0, sizeof(*s));
-        s->name = lg_str(e, "logStreamName");
-        s->creation_time_ms = lg_ms(e, "creationTime");
-        s->first_event_timestamp_ms = lg_ms(e, "firstEventTimestamp");
-        s->last_event_timestamp_ms = lg_ms(e, "lastEventTimestamp");
-        s->last_ingestion_time_ms = lg_ms(e, "lastIngestionTime");
-        s->upload_sequence_token = lg_str(e, "uploadSequenceToken");
-        s->arn = lg_str(e, "arn");
-        lg_opt_i64(e, "storedBytes", &s->has_stored_bytes, &s->stored_bytes);
-    }
+    out->items = lg_append(out->items, &out->n, arr, sizeof(*out->items), lg_log_stream_fill);
     lg_token(obj, "nextToken", &out->next_token);
     return 0;
 }
