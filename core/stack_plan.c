@@ -520,6 +520,19 @@ static void fail(struct stack_plan_req *q, const struct aws_error *e)
         (pr)->call = (expr);                                                                       \
     } while (0)
 
+/* A probe callback that keeps its answer (NULL on error, which fails the
+ * plan) in slot: an lvalue that may use q, the request, and pr, the probe. */
+#define KEEP_ANSWER(fn, type, slot)                                                                \
+    static void fn(type *out, const struct aws_error *err, void *arg)                              \
+    {                                                                                              \
+        struct probe *pr = arg;                                                                    \
+        struct stack_plan_req *q = probe_begin(pr);                                                \
+        if (err)                                                                                   \
+            fail(q, err);                                                                          \
+        slot = out;                                                                                \
+        probe_end(q, pr);                                                                          \
+    }
+
 static const char *tag_filter_name(void)
 {
     return "tag:" STACK_SPEC_TAG_KEY;
@@ -545,40 +558,12 @@ static void on_identity(const struct sts_caller_identity *out, const struct aws_
 }
 
 /* -- zones -- */
-static void on_zones(struct ec2_availability_zone_list *out, const struct aws_error *err, void *arg)
-{
-    struct probe *pr = arg;
-    struct stack_plan_req *q = probe_begin(pr);
-    if (err)
-        fail(q, err);
-    q->zones = out;
-    probe_end(q, pr);
-}
+KEEP_ANSWER(on_zones, struct ec2_availability_zone_list, q->zones)
 
 /* -- VPC and what is in it -- */
-static void on_subnets(struct ec2_subnet_list *out, const struct aws_error *err, void *arg)
-{
-    struct probe *pr = arg;
-    struct stack_plan_req *q = probe_begin(pr);
-    if (err)
-        fail(q, err);
-    if (pr->which)
-        q->reuse_subnets = out;
-    else
-        q->subnets = out;
-    probe_end(q, pr);
-}
-
-static void on_route_tables(struct ec2_route_table_list *out, const struct aws_error *err,
-                            void *arg)
-{
-    struct probe *pr = arg;
-    struct stack_plan_req *q = probe_begin(pr);
-    if (err)
-        fail(q, err);
-    q->rts = out;
-    probe_end(q, pr);
-}
+/* which 1: the reused subnets */
+KEEP_ANSWER(on_subnets, struct ec2_subnet_list, *(pr->which ? &q->reuse_subnets : &q->subnets))
+KEEP_ANSWER(on_route_tables, struct ec2_route_table_list, q->rts)
 
 static void on_sgs(struct ec2_security_group_list *out, const struct aws_error *err, void *arg)
 {
@@ -1057,19 +1042,9 @@ static void on_secret(struct secrets_describe_secret_out *out, const struct aws_
 }
 
 /* -- SSM -- */
-static void on_params(struct ssm_parameter_metadata_list *out, const struct aws_error *err,
-                      void *arg)
-{
-    struct probe *pr = arg;
-    struct stack_plan_req *q = probe_begin(pr);
-    if (err)
-        fail(q, err);
-    if (pr->which)
-        q->params_ours = out;
-    else
-        q->params = out;
-    probe_end(q, pr);
-}
+/* which 1: the parameters tagged for the stack */
+KEEP_ANSWER(on_params, struct ssm_parameter_metadata_list,
+            *(pr->which ? &q->params_ours : &q->params))
 
 static void on_param_values(struct ssm_get_parameters_out *out, const struct aws_error *err,
                             void *arg)
@@ -1106,16 +1081,7 @@ static void start_params(struct stack_plan_req *q)
 }
 
 /* -- IAM -- */
-static void on_policy_versions(struct iam_policy_version_list *out, const struct aws_error *err,
-                               void *arg)
-{
-    struct probe *pr = arg;
-    struct stack_plan_req *q = probe_begin(pr);
-    if (err)
-        fail(q, err);
-    q->iam[pr->which].versions = out;
-    probe_end(q, pr);
-}
+KEEP_ANSWER(on_policy_versions, struct iam_policy_version_list, q->iam[pr->which].versions)
 
 static void on_policy_version(struct iam_policy_version_out *out, const struct aws_error *err,
                               void *arg)
