@@ -725,6 +725,41 @@ static void test_delete_waits_for_dependants(void **state)
     assert_true(e.res.ok);
     assert_int_equal(sc2.requests, 1);
     stack_plan_free(p);
+
+    /* the cache subnet group: in use while the group's nodes go, then
+     * deleted (an answer without a Result element); already gone is done */
+    static const char in_use[] =
+        "<ErrorResponse><Error><Type>Sender</Type><Code>CacheSubnetGroupInUse</Code><Message>"
+        "Cache subnet group tiny-cache-subnet is currently in use by a cache cluster.</Message>"
+        "</Error><RequestId>r</RequestId></ErrorResponse>";
+    struct script sc3 = {
+        .target = "Action=DeleteCacheSubnetGroup&Version=2015-02-02&CacheSubnetGroupName=tiny",
+        .answers = {in_use, in_use,
+                    "<DeleteCacheSubnetGroupResponse><ResponseMetadata><RequestId>deleted"
+                    "</RequestId></ResponseMetadata></DeleteCacheSubnetGroupResponse>"},
+        .status = {400, 400, 200},
+        .n = 3,
+    };
+    x.srv->arg = &sc3;
+    enum stack_op sng_ops[] = {STACK_OP_DELETE_SUBNET_GROUP};
+    p = tiny_plan("subnet-group", STACK_KIND_SUBNET_GROUP, "tiny", sng_ops, 1, STACK_PLAN_DESTROY);
+    run_apply(&x, NULL, p, &e);
+    assert_true(e.res.ok);
+    assert_int_equal(e.n_retry, 2);
+    assert_int_equal(sc3.requests, 3);
+    stack_plan_free(p);
+    static const char sng_gone[] =
+        "<ErrorResponse><Error><Type>Sender</Type><Code>CacheSubnetGroupNotFoundFault</Code>"
+        "<Message>Cache subnet group tiny does not exist.</Message></Error>"
+        "<RequestId>r</RequestId></ErrorResponse>";
+    struct script sc4 = {
+        .target = "Action=DeleteCacheSubnetGroup", .answers = {sng_gone}, .status = {400}, .n = 1};
+    x.srv->arg = &sc4;
+    p = tiny_plan("subnet-group", STACK_KIND_SUBNET_GROUP, "tiny", sng_ops, 1, STACK_PLAN_DESTROY);
+    run_apply(&x, NULL, p, &e);
+    assert_true(e.res.ok);
+    assert_int_equal(sc4.requests, 1);
+    stack_plan_free(p);
     e2e_stop(&x);
 }
 
