@@ -536,6 +536,9 @@ static bool spec_breakable(const char *v, size_t i)
 
 /* What the file format can carry: printable, no " ;" (inline comment), no
  * stretch without a break point longer than a line. */
+/* Longest [accept]/[tags] key (libinih cuts names at 49 bytes). */
+#define SPEC_KEY_MAX 40
+
 static int spec_check_value(const char *where, const char *v, char *err, size_t errlen)
 {
     size_t n = strlen(v), word = 0;
@@ -616,14 +619,17 @@ static int spec_parse_list(const char *where, const char *v, char **items, size_
             free(item); /* a trailing comma (lists split over lines) */
             break;
         }
-        if (!*item || k == STACK_SPEC_MAX_SUBNETS) {
-            bool empty = !*item;
+        /* each item is written after ", ": it must survive that on its own
+         * (an item starting with ';' would read back as a comment) */
+        if (!*item || k == STACK_SPEC_MAX_SUBNETS ||
+            (*item && spec_check_value(where, item, err, errlen) != 0)) {
+            bool empty = !*item, full = k == STACK_SPEC_MAX_SUBNETS;
             free(item);
             for (size_t i = 0; i < k; i++)
                 free(tmp[i]);
             if (empty)
                 spec_err(err, errlen, "%s: empty item in the list '%s'", where, v);
-            else
+            else if (full)
                 spec_err(err, errlen, "%s: more than %d items", where, STACK_SPEC_MAX_SUBNETS);
             return -1;
         }
@@ -670,9 +676,13 @@ int stack_spec_set(struct stack_spec *s, const char *section, const char *key, c
     if (strcmp(section, "accept") == 0 || strcmp(section, "tags") == 0) {
         bool tags = section[0] == 't';
         size_t klen = strlen(key);
-        if (klen == 0 || klen > 128 || spec_check_value(where, key, err, errlen) != 0 ||
+        /* libinih keeps at most 49 bytes of a key; a long value continued
+         * on the next lines comes back under the cut name, so keys stay
+         * within SPEC_KEY_MAX (AWS allows 128 for tags; elcui's specs 40) */
+        if (klen == 0 || klen > SPEC_KEY_MAX || spec_check_value(where, key, err, errlen) != 0 ||
             strchr(key, ' ')) {
-            spec_err(err, errlen, "%s: a key of 1 to 128 printable characters is needed", where);
+            spec_err(err, errlen, "%s: a key of 1 to %d printable characters is needed", where,
+                     SPEC_KEY_MAX);
             goto out;
         }
         if (strpbrk(key, "=:[]#;") || key[0] == ' ') {

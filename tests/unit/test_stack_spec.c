@@ -199,13 +199,23 @@ static void test_set_errors_name_the_field(void **state)
                      -1);
     assert_non_null(strstr(err, "more than 6"));
     assert_int_equal(stack_spec_set(&s, "names", "description", "a ; b", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "comment"));
     /* a leading ';' would be written "key = ;..." and read back as a comment */
     assert_int_equal(stack_spec_set(&s, "names", "description", ";b", err, sizeof(err)), -1);
     assert_non_null(strstr(err, "starts a comment"));
     assert_int_equal(
         stack_spec_set(&s, "reuse", "subnets", "subnet-1, ;subnet-2", err, sizeof(err)), -1);
+    assert_int_equal(
+        stack_spec_set(&s, "reuse", "subnets", "subnet-1,; subnet-2", err, sizeof(err)), -1);
     assert_int_equal(stack_spec_set(&s, "names", "description", "a;b", err, sizeof(err)), 0);
-    assert_non_null(strstr(err, "comment"));
+    /* longer keys would come back cut by libinih when their value continues */
+    assert_int_equal(stack_spec_set(&s, "tags", "k123456789012345678901234567890123456789", "v",
+                                    err, sizeof(err)),
+                     0);
+    assert_int_equal(stack_spec_set(&s, "tags", "k1234567890123456789012345678901234567890", "v",
+                                    err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "1 to 40"));
     assert_int_equal(stack_spec_set(&s, "tags", STACK_SPEC_TAG_KEY, "x", err, sizeof(err)), -1);
     assert_int_equal(stack_spec_set(&s, "tags", "a:b", "x", err, sizeof(err)), -1);
     assert_int_equal(stack_spec_set_name(&s, "bad/name", err, sizeof(err)), -1);
