@@ -402,6 +402,8 @@ static int full_listener(int *port, int *fillers, size_t nfill)
 static void test_network_causes(void **state)
 {
     (void)state;
+    if (rfx_valgrind())
+        skip(); /* timeouts by design: covered by the ASan run; valgrind would only wait */
     int fillers[4];
     int full_port;
     int ls = full_listener(&full_port, fillers, 4);
@@ -454,6 +456,8 @@ static void test_network_causes(void **state)
 static void test_frozen_node(void **state)
 {
     (void)state;
+    if (rfx_valgrind())
+        skip(); /* timeouts by design: covered by the ASan run; valgrind would only wait */
     const struct rfx_node *rep_node = rfx_node(&farm, 2, 1);
     struct discover_result *disc = farm_disc(&farm, true, NULL, 0);
     struct doctor_options o = {

@@ -124,8 +124,11 @@ static void count_logrec_free(void *p)
 static void test_flood_memory_flat(void **state)
 {
     (void)state;
-    const size_t cap = RING_DEFAULT_CAP;
-    const long total = 1000000;
+    /* under valgrind a tenth of the flood (same checks): the full 1M runs
+     * under ASan, and make bench measures its memory */
+    bool vg = getenv("ELCUI_UNDER_VALGRIND") != NULL;
+    const size_t cap = vg ? RING_DEFAULT_CAP / 10 : RING_DEFAULT_CAP;
+    const long total = vg ? 100000 : 1000000;
     memset(&cnt, 0, sizeof(cnt));
     struct ring *r = ring_new(cap, count_logrec_free);
     char msg[256], id[64];
@@ -160,7 +163,8 @@ static void test_flood_memory_flat(void **state)
     const struct logrec *oldest = ring_get(r, 0);
     assert_int_equal(oldest->timestamp_ms, 1714564805000 + total - (long)cap);
     print_message("flood: rss after ring filled %ld kB, after 1M %ld kB\n", rss_full, rss_end);
-    if (RING_RSS_CHECK && rss_full > 0 && rss_end > 0)
+    /* valgrind, like ASan, keeps freed blocks in a queue: no RSS check there */
+    if (RING_RSS_CHECK && !vg && rss_full > 0 && rss_end > 0)
         assert_true(rss_end - rss_full < 16 * 1024); /* flat: less than 16 MB of drift */
     ring_free(r);
     assert_int_equal(cnt.live, 0);
