@@ -46,6 +46,7 @@ struct inventory {
     struct elasticache_cache_cluster_list *grp_cc;
     int64_t grp_fetched_ms;
     struct metrics_req *grp_metrics;
+    struct aws_call *grp_tags;
     struct model_group *grp_new;
     struct model_group *group;
     struct loop_timer *grp_timer;
@@ -289,6 +290,9 @@ static void inventory_group_stop(struct inventory *inv)
     inv->n_slots = inv->slots_pending = 0;
     metrics_cancel(inv->grp_metrics);
     inv->grp_metrics = NULL;
+    if (inv->grp_tags)
+        aws_call_cancel(inv->grp_tags);
+    inv->grp_tags = NULL;
     model_group_unref(inv->grp_new);
     inv->grp_new = NULL;
     if (inv->grp_timer)
@@ -344,6 +348,51 @@ static void inventory_group_deliver(struct inventory *inv)
         inv->o.cb.on_group(inv, g, inv->o.cb.arg);
 }
 
+static void inventory_group_tagged(struct elasticache_tag_list *out, const struct aws_error *err,
+                                   void *arg)
+{
+    struct inventory *inv = arg;
+    inv->grp_tags = NULL;
+    inventory_enter(inv);
+    struct model_group *g = inv->grp_new;
+    inv->st.requests++;
+    if (out) {
+        const char **keys = mem_xcalloc(out->n + 1, sizeof(*keys));
+        const char **values = mem_xcalloc(out->n + 1, sizeof(*values));
+        for (size_t i = 0; i < out->n; i++) {
+            keys[i] = out->items[i].key;
+            values[i] = out->items[i].value;
+        }
+        model_group_set_tags(g, keys, values, out->n);
+        free(keys);
+        free(values);
+        elasticache_tag_list_free(out);
+    } else {
+        /* tags are extra: the model is delivered without them */
+        char *m = aws_error_format(err);
+        model_group_set_tags_error(g, m);
+        free(m);
+    }
+    if (!inv->dying)
+        inventory_group_deliver(inv);
+    inventory_leave(inv);
+}
+
+/* Roles are settled: read the tags when asked, then deliver. */
+static void inventory_group_finish(struct inventory *inv)
+{
+    struct model_group *g = inv->grp_new;
+    if (inv->o.tags && g->arn && *g->arn) {
+        struct elasticache_list_tags_for_resource_in in = {.resource_name = g->arn};
+        inventory_progress(inv, INVENTORY_OP_GROUP, "ListTagsForResource");
+        inv->grp_tags =
+            elasticache_list_tags_for_resource(inv->aws, &in, inventory_group_tagged, inv);
+        if (inv->grp_tags)
+            return;
+    }
+    inventory_group_deliver(inv);
+}
+
 static void inventory_group_roles(struct metrics_result *out, const struct aws_error *err,
                                   void *arg)
 {
@@ -370,7 +419,7 @@ static void inventory_group_roles(struct metrics_result *out, const struct aws_e
         metrics_result_free(out);
     }
     if (!inv->dying)
-        inventory_group_deliver(inv);
+        inventory_group_finish(inv);
     inventory_leave(inv);
 }
 
@@ -412,7 +461,7 @@ static void inventory_group_build(struct inventory *inv)
         if (inv->grp_metrics)
             return;
     }
-    inventory_group_deliver(inv);
+    inventory_group_finish(inv);
 }
 
 /* Free one cluster (the typed layer frees clusters only as lists). */
@@ -694,7 +743,7 @@ bool inventory_busy(const struct inventory *inv, enum inventory_op op)
         return false;
     if (op == INVENTORY_OP_LIST)
         return inv->list_call || inv->list_cc_call;
-    return inv->grp_call || inv->slots_pending || inv->grp_metrics;
+    return inv->grp_call || inv->slots_pending || inv->grp_metrics || inv->grp_tags;
 }
 
 void inventory_get_stats(const struct inventory *inv, struct inventory_stats *out)

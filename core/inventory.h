@@ -72,6 +72,7 @@ struct inventory_options {
     uint64_t refresh_ms;     /* 0: fetch once per request */
     bool list_clusters;      /* list: also DescribeCacheClusters (engine versions) */
     bool roles_from_metrics; /* group: IsMaster when the API gives no roles */
+    bool tags;               /* group: also ListTagsForResource (model tags) */
     size_t per_member_max;   /* 0: INVENTORY_PER_MEMBER_MAX */
     int page_size;           /* MaxRecords 20..100; 0: the service default (100) */
     struct inventory_callbacks cb;

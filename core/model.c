@@ -488,6 +488,12 @@ static void model_group_free(struct model_group *g)
         free(g->pending[i].value);
     }
     free(g->pending);
+    for (size_t i = 0; i < g->n_tags; i++) {
+        free(g->tags[i].key);
+        free(g->tags[i].value);
+    }
+    free(g->tags);
+    free(g->tags_error);
     free(g->data_tiering);
     free(g->network_type);
     free(g->ip_discovery);
@@ -1405,4 +1411,30 @@ size_t model_rcluster_names(const struct model_group *g, struct rcluster_name *o
         k++;
     }
     return k;
+}
+
+void model_group_set_tags(struct model_group *g, const char *const *keys, const char *const *values,
+                          size_t n)
+{
+    for (size_t i = 0; i < g->n_tags; i++) {
+        free(g->tags[i].key);
+        free(g->tags[i].value);
+    }
+    free(g->tags);
+    g->tags = mem_xcalloc(n + 1, sizeof(*g->tags));
+    for (size_t i = 0; i < n; i++) {
+        g->tags[i].key = mem_xstrdup(keys[i] ? keys[i] : "");
+        g->tags[i].value = mem_xstrdup(values[i] ? values[i] : "");
+    }
+    g->n_tags = n;
+    g->tags_read = true;
+    free(g->tags_error);
+    g->tags_error = NULL;
+}
+
+void model_group_set_tags_error(struct model_group *g, const char *why)
+{
+    free(g->tags_error);
+    g->tags_error = mem_xstrdup(why);
+    g->tags_read = false;
 }

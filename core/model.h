@@ -200,6 +200,11 @@ struct model_group {
     size_t n_member_clusters;
     struct model_kv *pending;
     size_t n_pending;
+    /* ListTagsForResource (when the inventory was asked for tags) */
+    struct model_kv *tags;
+    size_t n_tags;
+    bool tags_read;   /* tags holds the group's tags */
+    char *tags_error; /* why they could not be read, or NULL */
     int64_t create_time_ms;
     char *data_tiering;
     char *network_type;
@@ -237,6 +242,10 @@ struct model_group *model_group_from_api(const struct elasticache_replication_gr
 struct model_group *model_group_ref(struct model_group *g);
 /* NULL is fine. */
 void model_group_unref(struct model_group *g);
+/* Record the group's tags (copied), or why they could not be read. */
+void model_group_set_tags(struct model_group *g, const char *const *keys, const char *const *values,
+                          size_t n);
+void model_group_set_tags_error(struct model_group *g, const char *why);
 
 /* IsMaster of one node (value >= 0.5: primary) read at when_ms: sets the
  * API-side role unless CurrentRole already gave one. false: no such node. */

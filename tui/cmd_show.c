@@ -32,7 +32,8 @@ static void cmd_show_usage(FILE *f)
                "(single AZ, primaries in one AZ, replicas beside their primary, ...) and the\n"
                "age of the data. In cluster mode the API gives no roles: they come from the\n"
                "IsMaster metric (cloudwatch:GetMetricData), else are assumed from the node\n"
-               "names and marked '?'.\n"
+               "names and marked '?'. The group's tags (ListTagsForResource) are listed\n"
+               "too; when they cannot be read, show says why and goes on.\n"
                "\n"
                "  --json   one JSON object; field names in elcui(1)\n"
                "\n"
@@ -170,6 +171,26 @@ static void cmd_show_settings(const struct model_group *g, int64_t now)
     awstime_format_iso8601(g->fetched_ms, t, sizeof(t));
     cmdout_age(now - g->fetched_ms, age, sizeof(age));
     cmdout_kvf(stdout, "Data fetched", "%s (%s ago)", t, age);
+}
+
+static void cmd_show_tags(const struct model_group *g)
+{
+    if (g->tags_error) {
+        char *e = cmdout_safe(g->tags_error);
+        printf("\nTags: not read (%s)\n", e);
+        free(e);
+        return;
+    }
+    if (!g->tags_read)
+        return;
+    printf("\nTags%s\n", g->n_tags ? "" : ": none");
+    for (size_t i = 0; i < g->n_tags; i++) {
+        char *k = cmdout_safe(g->tags[i].key);
+        char *v = cmdout_safe(g->tags[i].value);
+        printf("  %-28s %s\n", k, v);
+        free(k);
+        free(v);
+    }
 }
 
 static void cmd_show_logs(const struct model_group *g)
@@ -324,6 +345,7 @@ static int cmd_show_print(struct cmd_show *c, const struct model_group *g)
     } else {
         cmd_show_settings(g, now);
         cmd_show_logs(g);
+        cmd_show_tags(g);
         cmd_show_nodes(g);
         cmd_show_placement(g, p);
         cmd_show_diffs(g);
@@ -382,6 +404,7 @@ int cmd_show_run(struct session_options *opts, int argc, char **argv)
         io.loop = c.s.loop;
         io.aws = c.s.aws;
         io.roles_from_metrics = true;
+        io.tags = true;
         io.cb.on_group = cmd_show_on_group;
         io.cb.on_error = cmd_show_on_error;
         io.cb.on_progress = cmd_show_on_progress;

@@ -452,6 +452,15 @@ json_t *cmdout_group_json(const struct model_group *g, const struct placement *p
     for (size_t i = 0; i < g->n_pending; i++)
         json_object_set_new(pm, g->pending[i].key, cmdout_jstr(g->pending[i].value));
     json_object_set_new(o, "pendingModifiedValues", pm);
+    if (g->tags_read) {
+        json_t *tg = json_object();
+        for (size_t i = 0; i < g->n_tags; i++)
+            json_object_set_new(tg, g->tags[i].key, cmdout_jstr(g->tags[i].value));
+        json_object_set_new(o, "tags", tg);
+    } else if (g->tags_error) {
+        json_object_set_new(o, "tags", json_null());
+        json_object_set_new(o, "tagsError", cmdout_jstr(g->tags_error));
+    }
     json_object_set_new(o, "fetchedAt", cmdout_jtime(g->fetched_ms));
     json_object_set_new(o, "dataAgeSeconds",
                         json_real(g->fetched_ms > 0 && now_ms > g->fetched_ms

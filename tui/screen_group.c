@@ -154,6 +154,20 @@ static void sg_facts(struct screen_group *sg, const struct model_group *g)
                sg_s(d->destination_type), sg_s(d->log_format), sg_s(d->status),
                d->message ? ": " : "", d->message ? d->message : "");
     }
+    if (g->tags_error) {
+        l = sg_line(sg);
+        sg_seg(l, THEME_COLUMN, 24, "Tags");
+        sg_seg(l, THEME_DIM, 0, " not read: %s", g->tags_error);
+    } else if (g->tags_read) {
+        struct buf b;
+        buf_init(&b, 8192);
+        for (size_t i = 0; i < g->n_tags; i++)
+            buf_printf(&b, "%s%s=%s", i ? "  " : "", g->tags[i].key, g->tags[i].value);
+        l = sg_line(sg);
+        sg_seg(l, THEME_COLUMN, 24, "Tags");
+        sg_seg(l, THEME_NORMAL, 0, " %s", g->n_tags ? buf_str(&b) : "none");
+        buf_free(&b);
+    }
     for (size_t i = 0; i < g->n_pending; i++) {
         l = sg_line(sg);
         sg_seg(l, THEME_COLUMN, 24, i == 0 ? "Pending changes" : "");
@@ -413,6 +427,7 @@ struct screen *screen_group_new(struct app *a, const char *rg_id)
     o.aws = ss->aws;
     o.refresh_ms = (uint64_t)(cfg && cfg->refresh_s ? cfg->refresh_s : 15) * 1000;
     o.roles_from_metrics = true;
+    o.tags = true;
     o.cb.on_group = sg_on_group;
     o.cb.on_error = sg_on_error;
     o.cb.arg = sg;

@@ -106,7 +106,7 @@ class ConsoleFrame(unittest.TestCase):
     def test_groups_list_filter_and_detail(self):
         self.create_group("con-a1")
         self.create_group("con-b2", NumCacheClusters=2, AutomaticFailoverEnabled=True,
-                          MultiAZEnabled=True)
+                          MultiAZEnabled=True, Tags=[{"Key": "team", "Value": "console"}])
         with Console(self.env(), [], cols=160, rows=40) as c:
             scr = c.wait_for("con-b2")
             self.assertIn("con-a1", scr)
@@ -121,6 +121,7 @@ class ConsoleFrame(unittest.TestCase):
             c.keys("Enter")
             scr = c.wait_for("Placement")
             self.assertIn("Replication group con-b2", scr)
+            self.assertIn("team=console", scr)  # the group's tags
             self.assertIn("con-b2-001", scr)
             self.assertIn("con-b2-002", scr)
             c.keys("Escape")

@@ -315,6 +315,26 @@ class InventoryCliTest(unittest.TestCase):
         self.assertEqual({f["severity"] for f in j["placement"]["flags"]} - {"info"}, set())
         self.assertEqual(len(j["placement"]["availabilityZones"]), 3)
 
+    def test_show_tags_and_unreadable_tags(self):
+        arn = self.sb.client("elasticache").describe_replication_groups(
+            ReplicationGroupId="weak")["ReplicationGroups"][0]["ARN"]
+        self.ec.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "owner", "Value": "team-a"}])
+        j = self.elcui("show", "weak", "--json").json()
+        self.assertEqual(j["tags"]["owner"], "team-a")
+        self.assertRegex(self.elcui("show", "weak").out, r"\n  owner +team-a\n")
+        # tags are extra: when they cannot be read, show says why and succeeds
+        self.sb.add_fault("error", service="elasticache", operation="ListTagsForResource",
+                          status=500)
+        try:
+            r = self.elcui("show", "weak", "--json")
+            self.assertEqual(r.rc, 0, r.err)
+            j = r.json()
+            self.assertIsNone(j["tags"])
+            self.assertIn("ListTagsForResource", j["tagsError"])
+            self.assertIn("Tags: not read", self.elcui("show", "weak").out)
+        finally:
+            self.sb.reset_faults()
+
     def test_show_text_is_terminal_safe(self):
         r = self.elcui("show", "tls-cmd")
         for ch in ("\x1b", "\u009b", "\u202e", "\x7f"):
