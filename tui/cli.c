@@ -106,6 +106,13 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+int cli_bad_option(const char *cmd, char *const *argv)
+{
+    if (optopt)
+        return cli_usage_error(cmd, "unknown option '-%c' or missing value", optopt);
+    return cli_usage_error(cmd, "unknown option '%s' or missing value", argv[optind - 1]);
+}
+
 enum {
     OPT_PROFILE = 256,
     OPT_REGION,
@@ -218,10 +225,7 @@ int cli_parse_global(struct session_options *opts, int argc, char **argv)
             printf("elcui %s\n", ELCUI_VERSION);
             return -2;
         default:
-            if (optopt)
-                cli_usage_error(NULL, "unknown option '-%c' or missing value", optopt);
-            else
-                cli_usage_error(NULL, "unknown option '%s' or missing value", argv[optind - 1]);
+            cli_bad_option(NULL, argv);
             return -1;
         }
     }

@@ -35,6 +35,10 @@ const struct cli_command *cli_find(const char *name);
 void cli_usage(FILE *f);
 /* Report a usage error for a subcommand and return CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The usage error for getopt_long's '?' (an unknown option, or one
+ * without its value): names the short option (optopt) or the long one
+ * (argv[optind - 1]). Returns CLI_EXIT_USAGE. */
+int cli_bad_option(const char *cmd, char *const *argv);
 /* Parse global options (may appear before the subcommand); returns the
  * index of the first non-option argument, or -1 after printing a usage
  * error, or -2 when --help/--version was handled. */

@@ -129,12 +129,7 @@ static int cmd_audit_parse(struct cmd_audit *c, int argc, char **argv)
             cmd_audit_usage(stdout);
             return 1;
         default:
-            if (optopt)
-                return cli_usage_error("audit", "unknown option '-%c' or missing value", optopt),
-                       -1;
-            return cli_usage_error("audit", "unknown option '%s' or missing value",
-                                   argv[optind - 1]),
-                   -1;
+            return cli_bad_option("audit", argv), -1;
         }
     }
     if (optind < argc)

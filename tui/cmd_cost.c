@@ -91,11 +91,7 @@ static int cmd_cost_parse(struct cmd_cost *c, int argc, char **argv)
             cmd_cost_usage(stdout);
             return 1;
         default:
-            if (optopt)
-                return cli_usage_error("cost", "unknown option '-%c' or missing value", optopt), -1;
-            return cli_usage_error("cost", "unknown option '%s' or missing value",
-                                   argv[optind - 1]),
-                   -1;
+            return cli_bad_option("cost", argv), -1;
         }
     }
     if (optind < argc)

@@ -616,12 +616,7 @@ static int cmd_create_parse(struct cmd_create *c, int argc, char **argv, char *s
                 }
             if (mapped)
                 break;
-            if (optopt)
-                return cli_usage_error("create", "unknown option '-%c' or missing value", optopt),
-                       -1;
-            return cli_usage_error("create", "unknown option '%s' or missing value",
-                                   argv[optind - 1]),
-                   -1;
+            return cli_bad_option("create", argv), -1;
         }
         }
     }

@@ -94,10 +94,7 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
             cmd_destroy_usage(stdout);
             return CLI_EXIT_OK;
         default:
-            if (optopt)
-                return cli_usage_error("destroy", "unknown option '-%c' or missing value", optopt);
-            return cli_usage_error("destroy", "unknown option '%s' or missing value",
-                                   argv[optind - 1]);
+            return cli_bad_option("destroy", argv);
         }
     }
     if (optind >= argc)

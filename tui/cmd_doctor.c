@@ -282,12 +282,7 @@ static int cmd_doctor_parse(struct cmd_doctor *c, int argc, char **argv)
             cmd_doctor_usage(stdout);
             return 1;
         default:
-            if (optopt)
-                return cli_usage_error("doctor", "unknown option '-%c' or missing value", optopt),
-                       -1;
-            return cli_usage_error("doctor", "unknown option '%s' or missing value",
-                                   argv[optind - 1]),
-                   -1;
+            return cli_bad_option("doctor", argv), -1;
         }
     }
     if (optind < argc)

@@ -159,10 +159,7 @@ int cmd_events_run(struct session_options *opts, int argc, char **argv)
             cmd_events_usage(stdout);
             return CLI_EXIT_OK;
         default:
-            if (optopt)
-                return cli_usage_error("events", "unknown option '-%c' or missing value", optopt);
-            return cli_usage_error("events", "unknown option '%s' or missing value",
-                                   argv[optind - 1]);
+            return cli_bad_option("events", argv);
         }
     }
     if (optind >= argc)

@@ -961,11 +961,7 @@ static int cmd_exec_parse(struct cmd_exec *c, int argc, char **argv)
             cmd_exec_usage(stdout);
             return 1;
         default:
-            if (optopt)
-                return cli_usage_error("exec", "unknown option '-%c' or missing value", optopt), -1;
-            return cli_usage_error("exec", "unknown option '%s' or missing value",
-                                   argv[optind - 1]),
-                   -1;
+            return cli_bad_option("exec", argv), -1;
         }
     }
     if (optind < argc)

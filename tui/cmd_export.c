@@ -94,12 +94,7 @@ static int cmd_export_parse(struct cmd_export *c, int argc, char **argv)
             cmd_export_usage(stdout);
             return 1;
         default:
-            if (optopt)
-                return cli_usage_error("export", "unknown option '-%c' or missing value", optopt),
-                       -1;
-            return cli_usage_error("export", "unknown option '%s' or missing value",
-                                   argv[optind - 1]),
-                   -1;
+            return cli_bad_option("export", argv), -1;
         }
     }
     if (optind < argc)

@@ -407,12 +407,7 @@ static int cmd_failover_parse(struct cmd_failover *c, int argc, char **argv)
             cmd_failover_usage(stdout);
             return 1;
         default:
-            if (optopt)
-                return cli_usage_error("failover", "unknown option '-%c' or missing value", optopt),
-                       -1;
-            return cli_usage_error("failover", "unknown option '%s' or missing value",
-                                   argv[optind - 1]),
-                   -1;
+            return cli_bad_option("failover", argv), -1;
         }
     }
     if (optind < argc)

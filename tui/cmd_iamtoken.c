@@ -79,13 +79,7 @@ static int cmd_iamtoken_parse(struct cmd_iamtoken *c, int argc, char **argv)
             cmd_iamtoken_usage(stdout);
             return 1;
         default:
-            if (optopt)
-                return cli_usage_error("iam-token", "unknown option '-%c' or missing value",
-                                       optopt),
-                       -1;
-            return cli_usage_error("iam-token", "unknown option '%s' or missing value",
-                                   argv[optind - 1]),
-                   -1;
+            return cli_bad_option("iam-token", argv), -1;
         }
     }
     if (optind < argc)

@@ -216,12 +216,7 @@ static int cmd_latency_parse(struct cmd_latency *c, int argc, char **argv)
             cmd_latency_usage(stdout);
             return 1;
         default:
-            if (optopt)
-                return cli_usage_error("latency", "unknown option '-%c' or missing value", optopt),
-                       -1;
-            return cli_usage_error("latency", "unknown option '%s' or missing value",
-                                   argv[optind - 1]),
-                   -1;
+            return cli_bad_option("latency", argv), -1;
         }
     }
     if (optind < argc)

@@ -497,11 +497,7 @@ static int cmd_logs_parse(struct cmd_logs *c, int argc, char **argv, int64_t now
             cmd_logs_usage(stdout);
             return 1;
         default:
-            if (optopt)
-                return cli_usage_error("logs", "unknown option '-%c' or missing value", optopt), -1;
-            return cli_usage_error("logs", "unknown option '%s' or missing value",
-                                   argv[optind - 1]),
-                   -1;
+            return cli_bad_option("logs", argv), -1;
         }
     }
     if (optind < argc)

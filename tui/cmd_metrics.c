@@ -287,10 +287,7 @@ static int cmd_metrics_parse(struct cmd_metrics *c, int argc, char **argv)
             cmd_metrics_usage(stdout);
             return 1;
         default:
-            if (optopt)
-                return cli_usage_error("metrics", "unknown option '-%c' or missing value", optopt);
-            return cli_usage_error("metrics", "unknown option '%s' or missing value",
-                                   argv[optind - 1]);
+            return cli_bad_option("metrics", argv);
         }
     }
     if (optind >= argc)
