@@ -2,7 +2,6 @@
 #include "tui/cmd_audit.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "core/audit.h"
 #include "core/stack_spec.h"
 #include "core/stack_validate.h"
+#include "tui/cmdspec.h"
 
 #define CMD_AUDIT_MAX_ACCEPT 64
 
@@ -27,7 +27,6 @@ struct cmd_audit {
     /* live */
     struct session s;
     bool done;
-    bool interrupted;
     struct audit_facts *facts;
     struct aws_error err;
 };
@@ -166,12 +165,7 @@ static int cmd_audit_output(struct cmd_audit *c, const struct audit_facts *f,
 {
     struct audit_report *r = audit_evaluate(f, accept);
     if (c->json) {
-        json_t *j = audit_report_to_json(r);
-        char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        fputs(s ? s : "{}", stdout);
-        fputc('\n', stdout);
-        free(s);
-        json_decref(j);
+        cmdspec_json_print(audit_report_to_json(r), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     } else {
         char *s = audit_report_format(r, c->all);
         fputs(s, stdout);
@@ -192,15 +186,8 @@ static int cmd_audit_output(struct cmd_audit *c, const struct audit_facts *f,
 static int cmd_audit_spec(struct cmd_audit *c, struct stack_spec *s, const char *region)
 {
     char err[512];
-    stack_spec_init(s);
-    if (c->spec_file && stack_spec_load_file(s, c->spec_file, err, sizeof(err)) != 0) {
-        fprintf(stderr, "elcui audit: %s\n", err);
+    if (cmdspec_load("audit", s, c->spec_file, c->name) != 0)
         return -1;
-    }
-    if (c->name && stack_spec_set_name(s, c->name, err, sizeof(err)) != 0) {
-        fprintf(stderr, "elcui audit: --name: %s\n", err);
-        return -1;
-    }
     if (!s->region && region &&
         stack_spec_set(s, "stack", "region", region, err, sizeof(err)) != 0) {
         fprintf(stderr, "elcui audit: --region: %s\n", err);
@@ -253,30 +240,13 @@ static void cmd_audit_done(struct audit_facts *facts, const struct aws_error *er
     loop_stop(c->s.loop, 0);
 }
 
-static void cmd_audit_signal(int signo, void *arg)
-{
-    (void)signo;
-    struct cmd_audit *c = arg;
-    c->interrupted = true;
-    loop_stop(c->s.loop, 0);
-}
-
 static int cmd_audit_live(struct cmd_audit *c, struct session_options *opts)
 {
     int rc = CLI_EXIT_FAIL;
     struct stack_spec spec;
     bool have_spec = false;
-    struct aws_error err;
-    aws_error_init(&err);
-    if (session_open(&c->s, opts, &err) != 0) {
-        char *m = aws_error_format(&err);
-        fprintf(stderr, "elcui audit: cannot start: %s\n", m);
-        free(m);
-        aws_error_clear(&err);
-        session_close(&c->s);
-        return CLI_EXIT_FAIL;
-    }
-    session_print_warnings(&c->s, stderr);
+    if (cmdspec_session("audit", &c->s, opts, NULL) != 0)
+        goto out;
     if (c->spec_file) {
         if (cmd_audit_spec(c, &spec, c->s.region) != 0) {
             stack_spec_free(&spec);
@@ -284,9 +254,6 @@ static int cmd_audit_live(struct cmd_audit *c, struct session_options *opts)
         }
         have_spec = true;
     }
-    signal(SIGPIPE, SIG_IGN);
-    loop_on_signal(c->s.loop, SIGINT, cmd_audit_signal, c);
-    loop_on_signal(c->s.loop, SIGTERM, cmd_audit_signal, c);
     struct audit_gather_options go = {
         .rg_id = c->rg_id,
         .stack = c->name,
@@ -304,14 +271,7 @@ static int cmd_audit_live(struct cmd_audit *c, struct session_options *opts)
         goto out;
     }
     if (!c->facts) {
-        if (aws_error_is(&c->err, "ReplicationGroupNotFoundFault"))
-            fprintf(stderr, "elcui audit: replication group '%s' not found in %s\n", c->rg_id,
-                    c->s.region);
-        else {
-            char *m = aws_error_format(&c->err);
-            fprintf(stderr, "elcui audit: cannot describe the replication group: %s\n", m);
-            free(m);
-        }
+        cmdspec_group_error("audit", c->rg_id, c->s.region, &c->err);
         goto out;
     }
     /* accepted findings: the spec's; else the stack's defaults (the seed's

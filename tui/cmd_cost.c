@@ -2,7 +2,6 @@
 #include "tui/cmd_cost.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "aws/mem.h"
 #include "core/cost.h"
 #include "core/stack_spec.h"
+#include "tui/cmdspec.h"
 
 struct cmd_cost {
     const char *rg_id;
@@ -110,12 +110,8 @@ static int cmd_cost_parse(struct cmd_cost *c, int argc, char **argv)
 static int cmd_cost_print(struct cmd_cost *c, const struct cost_estimate *e)
 {
     if (c->json) {
-        json_t *j = cost_estimate_to_json(e);
-        char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-        fputs(s ? s : "{}", stdout);
-        fputc('\n', stdout);
-        free(s);
-        json_decref(j);
+        cmdspec_json_print(cost_estimate_to_json(e),
+                           JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     } else {
         char *s = cost_estimate_format(e);
         fputs(s, stdout);
@@ -134,13 +130,6 @@ static void cmd_cost_done(struct cost_estimate *est, const struct aws_error *err
     loop_stop(c->s.loop, 0);
 }
 
-static void cmd_cost_signal(int signo, void *arg)
-{
-    (void)signo;
-    struct cmd_cost *c = arg;
-    loop_stop(c->s.loop, 0);
-}
-
 int cmd_cost_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_cost c;
@@ -155,20 +144,12 @@ int cmd_cost_run(struct session_options *opts, int argc, char **argv)
     bool have_spec = false;
     struct cost_input in;
     char *subject = NULL;
-    char err[512];
     if (!c.rg_id) {
-        stack_spec_init(&spec);
+        if (cmdspec_load("cost", &spec, c.spec_file, c.name) != 0) {
+            stack_spec_free(&spec);
+            return CLI_EXIT_FAIL;
+        }
         have_spec = true;
-        if (c.spec_file && stack_spec_load_file(&spec, c.spec_file, err, sizeof(err)) != 0) {
-            fprintf(stderr, "elcui cost: %s\n", err);
-            stack_spec_free(&spec);
-            return CLI_EXIT_FAIL;
-        }
-        if (c.name && stack_spec_set_name(&spec, c.name, err, sizeof(err)) != 0) {
-            fprintf(stderr, "elcui cost: --name: %s\n", err);
-            stack_spec_free(&spec);
-            return CLI_EXIT_FAIL;
-        }
         if (!spec.region && opts->region)
             stack_spec_set(&spec, "stack", "region", opts->region, NULL, 0);
         cost_input_from_spec(&in, &spec, c.log_gb);
@@ -185,10 +166,8 @@ int cmd_cost_run(struct session_options *opts, int argc, char **argv)
         cost_estimate_free(e);
         goto out;
     }
-    struct aws_error aerr;
-    aws_error_init(&aerr);
-    if (session_open(&c.s, opts, &aerr) != 0) {
-        char *m = aws_error_format(&aerr);
+    char *m = NULL;
+    if (cmdspec_session("cost", &c.s, opts, have_spec ? &m : NULL) != 0) {
         if (have_spec) {
             /* a plan can still be priced from the table */
             char *why = mem_xasprintf("no AWS session (%s)", m);
@@ -196,19 +175,12 @@ int cmd_cost_run(struct session_options *opts, int argc, char **argv)
             rc = cmd_cost_print(&c, e);
             cost_estimate_free(e);
             free(why);
-        } else {
-            fprintf(stderr, "elcui cost: cannot start: %s\n", m);
+            free(m);
         }
-        free(m);
-        aws_error_clear(&aerr);
         goto out;
     }
-    session_print_warnings(&c.s, stderr);
     if (have_spec && !spec.region)
         in.region = c.s.region;
-    signal(SIGPIPE, SIG_IGN);
-    loop_on_signal(c.s.loop, SIGINT, cmd_cost_signal, &c);
-    loop_on_signal(c.s.loop, SIGTERM, cmd_cost_signal, &c);
     struct cost_req *q =
         have_spec ? cost_start(c.s.aws, &in, cmd_cost_done, &c)
                   : cost_start_group(c.s.aws, c.rg_id, c.log_gb, !c.offline, cmd_cost_done, &c);
@@ -223,14 +195,7 @@ int cmd_cost_run(struct session_options *opts, int argc, char **argv)
         goto out;
     }
     if (!c.est) {
-        if (aws_error_is(&c.err, "ReplicationGroupNotFoundFault"))
-            fprintf(stderr, "elcui cost: replication group '%s' not found in %s\n", c.rg_id,
-                    c.s.region);
-        else {
-            char *m = aws_error_format(&c.err);
-            fprintf(stderr, "elcui cost: cannot describe the replication group: %s\n", m);
-            free(m);
-        }
+        cmdspec_group_error("cost", c.rg_id, c.s.region, &c.err);
         goto out;
     }
     rc = cmd_cost_print(&c, c.est);

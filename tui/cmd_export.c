@@ -2,7 +2,6 @@
 #include "tui/cmd_export.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "aws/mem.h"
 #include "core/export.h"
 #include "core/stack_spec.h"
+#include "tui/cmdspec.h"
 
 struct cmd_export {
     const char *live_name;
@@ -153,11 +153,7 @@ static int cmd_export_emit(struct cmd_export *c, const struct stack_spec *s, boo
         for (size_t i = 0; i < n_notes; i++)
             json_array_append_new(n, json_string(notes[i]));
         json_object_set_new(o, "notes", n);
-        char *t = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        fputs(t ? t : "{}", stdout);
-        fputc('\n', stdout);
-        free(t);
-        json_decref(o);
+        cmdspec_json_print(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     } else {
         for (size_t i = 0; i < n_notes; i++)
             fprintf(stderr, "elcui export: note: %s\n", notes[i]);
@@ -186,30 +182,11 @@ static void cmd_export_done(struct export_live *live, const struct aws_error *er
     loop_stop(c->s.loop, 0);
 }
 
-static void cmd_export_signal(int signo, void *arg)
-{
-    (void)signo;
-    struct cmd_export *c = arg;
-    loop_stop(c->s.loop, 0);
-}
-
 static int cmd_export_live(struct cmd_export *c, struct session_options *opts)
 {
     int rc = CLI_EXIT_FAIL;
-    struct aws_error err;
-    aws_error_init(&err);
-    if (session_open(&c->s, opts, &err) != 0) {
-        char *m = aws_error_format(&err);
-        fprintf(stderr, "elcui export: cannot start: %s\n", m);
-        free(m);
-        aws_error_clear(&err);
-        session_close(&c->s);
-        return CLI_EXIT_FAIL;
-    }
-    session_print_warnings(&c->s, stderr);
-    signal(SIGPIPE, SIG_IGN);
-    loop_on_signal(c->s.loop, SIGINT, cmd_export_signal, c);
-    loop_on_signal(c->s.loop, SIGTERM, cmd_export_signal, c);
+    if (cmdspec_session("export", &c->s, opts, NULL) != 0)
+        goto out;
     struct export_req *q = export_gather_start(c->s.aws, c->live_name, NULL, cmd_export_done, c);
     if (!q) {
         fprintf(stderr, "elcui export: '%s' is not a stack name\n", c->live_name);
@@ -257,17 +234,9 @@ int cmd_export_run(struct session_options *opts, int argc, char **argv)
     if (c.live_name)
         return cmd_export_live(&c, opts);
     struct stack_spec s;
-    char err[512];
-    stack_spec_init(&s);
     rc = CLI_EXIT_FAIL;
-    if (c.spec_file && stack_spec_load_file(&s, c.spec_file, err, sizeof(err)) != 0) {
-        fprintf(stderr, "elcui export: %s\n", err);
+    if (cmdspec_load("export", &s, c.spec_file, c.name) != 0)
         goto out;
-    }
-    if (c.name && stack_spec_set_name(&s, c.name, err, sizeof(err)) != 0) {
-        fprintf(stderr, "elcui export: --name: %s\n", err);
-        goto out;
-    }
     if (!s.region && opts->region)
         stack_spec_set(&s, "stack", "region", opts->region, NULL, 0);
     if (!s.name) {
