@@ -16,8 +16,7 @@ struct cmd_events {
     bool json;
     const char *rg_id;
     const char *since, *until;
-    bool done, interrupted, failed;
-    struct aws_error err;
+    struct cmdout_wait w;
     struct events_result *res;
 };
 
@@ -39,34 +38,13 @@ static void cmd_events_usage(FILE *f)
                "Exit status: 0 ok, 1 failure, 2 usage.\n");
 }
 
-static void cmd_events_on_group(struct inventory *inv, struct model_group *g, void *arg)
-{
-    (void)inv;
-    (void)g;
-    struct cmd_events *c = arg;
-    c->done = true;
-}
-
-static void cmd_events_on_error(struct inventory *inv, enum inventory_op op,
-                                const struct aws_error *err, void *arg)
-{
-    (void)inv;
-    (void)op;
-    struct cmd_events *c = arg;
-    c->done = true;
-    c->failed = true;
-    aws_error_copy(&c->err, err);
-}
-
 static void cmd_events_cb(struct events_result *out, const struct aws_error *err, void *arg)
 {
     struct cmd_events *c = arg;
-    c->done = true;
+    c->w.done = true;
     c->res = out;
-    if (!out) {
-        c->failed = true;
-        aws_error_copy(&c->err, err);
-    }
+    if (!out)
+        cmdout_wait_fail(&c->w, err);
 }
 
 static int cmd_events_print(struct cmd_events *c, const struct model_group *g)
@@ -139,7 +117,7 @@ int cmd_events_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_events c;
     memset(&c, 0, sizeof(c));
-    aws_error_init(&c.err);
+    aws_error_init(&c.w.err);
     c.since = "24h";
     int opt;
     opterr = 0;
@@ -169,21 +147,11 @@ int cmd_events_run(struct session_options *opts, int argc, char **argv)
         return cli_usage_error("events", "unexpected argument '%s'", argv[optind]);
     if (!*c.rg_id)
         return cli_usage_error("events", "the replication group id is empty");
-    int64_t now;
-    {
-        struct loop *tmp = loop_new();
-        now = loop_wall_ms(tmp);
-        loop_free(tmp);
-    }
-    int64_t start, end = now;
-    if (!awstime_parse_since(c.since, now, &start))
-        return cli_usage_error("events", "--since: '%s' is not a time (30m, 24h, 7d, ISO 8601)",
-                               c.since);
-    if (c.until && !awstime_parse_since(c.until, now, &end))
-        return cli_usage_error("events", "--until: '%s' is not a time (30m, 24h, 7d, ISO 8601)",
-                               c.until);
-    if (end <= start)
-        return cli_usage_error("events", "--until must be after --since");
+    int64_t now, start, end;
+    int wrc =
+        cmdout_window("events", c.since, c.until, "30m, 24h, 7d, ISO 8601", &now, &start, &end);
+    if (wrc)
+        return wrc;
     if (start < now - EVENTS_RETENTION_MS) {
         fprintf(stderr, "elcui events: note: ElastiCache keeps 14 days of events; reading from "
                         "14 days ago\n");
@@ -193,20 +161,13 @@ int cmd_events_run(struct session_options *opts, int argc, char **argv)
     }
     int rc = CLI_EXIT_FAIL;
     struct inventory *inv = NULL;
-    if (cmdout_session("events", &c.s, opts, &c.interrupted) == 0) {
+    if (cmdout_session("events", &c.s, opts, &c.w.interrupted) == 0) {
         struct inventory_options io;
         memset(&io, 0, sizeof(io));
-        io.loop = c.s.loop;
-        io.aws = c.s.aws;
-        io.cb.on_group = cmd_events_on_group;
-        io.cb.on_error = cmd_events_on_error;
-        io.cb.arg = &c;
-        inv = inventory_new(&io);
-        inventory_open(inv, c.rg_id);
-        bool ok = cmdout_run(&c.s, &c.done, &c.interrupted);
+        bool ok = cmdout_open_group(&c.s, &io, c.rg_id, &c.w, &inv);
         struct model_group *g = inventory_group(inv);
-        if (ok && !c.failed) {
-            c.done = false;
+        if (ok && !c.w.failed) {
+            c.w.done = false;
             struct events_in in;
             memset(&in, 0, sizeof(in));
             in.replication_group_id = g->id;
@@ -216,30 +177,26 @@ int cmd_events_run(struct session_options *opts, int argc, char **argv)
             in.end_ms = end;
             struct events_req *q = events_fetch(c.s.aws, &in, cmd_events_cb, &c);
             if (!q) {
-                c.failed = true;
-                aws_error_set(&c.err, AWS_ERR_INTERNAL, "BadWindow", "no events window");
+                c.w.failed = true;
+                aws_error_set(&c.w.err, AWS_ERR_INTERNAL, "BadWindow", "no events window");
             } else {
-                ok = cmdout_run(&c.s, &c.done, &c.interrupted);
+                ok = cmdout_run(&c.s, &c.w.done, &c.w.interrupted);
                 if (!ok)
                     events_cancel(q);
             }
         }
         if (!ok) {
             fprintf(stderr, "elcui events: interrupted\n");
-        } else if (c.failed) {
-            char *what =
-                aws_error_is(&c.err, "ReplicationGroupNotFoundFault")
-                    ? mem_xasprintf("replication group '%s' not found in %s", c.rg_id, c.s.region)
-                    : mem_xasprintf("cannot read the events of '%s'", c.rg_id);
-            cmdout_aws_error("events", what, &c.err);
-            free(what);
+        } else if (c.w.failed) {
+            cmdout_group_error("events", "cannot read the events of", c.rg_id, c.s.region,
+                               &c.w.err);
         } else if (cmd_events_print(&c, g) == 0) {
             rc = CLI_EXIT_OK;
         }
     }
     events_result_free(c.res);
     inventory_free(inv);
-    aws_error_clear(&c.err);
+    aws_error_clear(&c.w.err);
     session_close(&c.s);
     return rc;
 }

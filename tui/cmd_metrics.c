@@ -26,8 +26,7 @@ struct cmd_metrics {
     size_t n_nodes;
     const char *stat;
     int period;
-    bool done, interrupted, failed;
-    struct aws_error err;
+    struct cmdout_wait w;
     struct metrics_result *res;
     const struct model_node **sel; /* the nodes asked for, in model order */
     size_t n_sel;
@@ -71,34 +70,13 @@ static void cmd_metrics_usage(FILE *f)
                "Exit status: 0 ok, 1 failure, 2 usage.\n");
 }
 
-static void cmd_metrics_on_group(struct inventory *inv, struct model_group *g, void *arg)
-{
-    (void)inv;
-    (void)g;
-    struct cmd_metrics *c = arg;
-    c->done = true;
-}
-
-static void cmd_metrics_on_error(struct inventory *inv, enum inventory_op op,
-                                 const struct aws_error *err, void *arg)
-{
-    (void)inv;
-    (void)op;
-    struct cmd_metrics *c = arg;
-    c->done = true;
-    c->failed = true;
-    aws_error_copy(&c->err, err);
-}
-
 static void cmd_metrics_cb(struct metrics_result *out, const struct aws_error *err, void *arg)
 {
     struct cmd_metrics *c = arg;
-    c->done = true;
+    c->w.done = true;
     c->res = out;
-    if (!out) {
-        c->failed = true;
-        aws_error_copy(&c->err, err);
-    }
+    if (!out)
+        cmdout_wait_fail(&c->w, err);
 }
 
 static json_t *cmd_metrics_series_json(const struct metrics_series *s)
@@ -304,43 +282,28 @@ int cmd_metrics_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_metrics c;
     memset(&c, 0, sizeof(c));
-    aws_error_init(&c.err);
+    aws_error_init(&c.w.err);
     c.since = "1h";
     int prc = cmd_metrics_parse(&c, argc, argv);
     if (prc)
         return prc == 1 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    int64_t now;
-    {
-        struct loop *tmp = loop_new();
-        now = loop_wall_ms(tmp);
-        loop_free(tmp);
-    }
-    int64_t start, end = now;
-    if (!awstime_parse_since(c.since, now, &start))
-        return cli_usage_error("metrics", "--since: '%s' is not a time (30m, 1h, 2d, ISO 8601)",
-                               c.since);
-    if (c.until && !awstime_parse_since(c.until, now, &end))
-        return cli_usage_error("metrics", "--until: '%s' is not a time (30m, 1h, 2d, ISO 8601)",
-                               c.until);
-    if (end <= start || start <= 0)
+    int64_t now, start, end;
+    int wrc =
+        cmdout_window("metrics", c.since, c.until, "30m, 1h, 2d, ISO 8601", &now, &start, &end);
+    if (wrc)
+        return wrc;
+    if (start <= 0)
         return cli_usage_error("metrics", "--until must be after --since");
     int rc = CLI_EXIT_FAIL;
     struct inventory *inv = NULL;
-    if (cmdout_session("metrics", &c.s, opts, &c.interrupted) == 0) {
+    if (cmdout_session("metrics", &c.s, opts, &c.w.interrupted) == 0) {
         struct inventory_options io;
         memset(&io, 0, sizeof(io));
-        io.loop = c.s.loop;
-        io.aws = c.s.aws;
         io.roles_from_metrics = true;
-        io.cb.on_group = cmd_metrics_on_group;
-        io.cb.on_error = cmd_metrics_on_error;
-        io.cb.arg = &c;
-        inv = inventory_new(&io);
-        inventory_open(inv, c.rg_id);
-        bool ok = cmdout_run(&c.s, &c.done, &c.interrupted);
+        bool ok = cmdout_open_group(&c.s, &io, c.rg_id, &c.w, &inv);
         struct model_group *g = inventory_group(inv);
         bool usage = false;
-        if (ok && !c.failed) {
+        if (ok && !c.w.failed) {
             if (cmd_metrics_select(&c, g) != 0) {
                 usage = true;
             } else if (c.n_sel == 0) {
@@ -348,7 +311,7 @@ int cmd_metrics_run(struct session_options *opts, int argc, char **argv)
                 fprintf(stderr, "elcui metrics: %s has no nodes yet\n", id);
                 free(id);
                 ok = false;
-                c.interrupted = false;
+                c.w.interrupted = false;
             } else {
                 struct metrics_node_in *nodes = mem_xcalloc(c.n_sel, sizeof(*nodes));
                 for (size_t i = 0; i < c.n_sel; i++) {
@@ -366,14 +329,14 @@ int cmd_metrics_run(struct session_options *opts, int argc, char **argv)
                 in.start_ms = start;
                 in.end_ms = end;
                 in.now_ms = now;
-                c.done = false;
+                c.w.done = false;
                 struct metrics_req *q = metrics_fetch(c.s.aws, &in, cmd_metrics_cb, &c);
                 free(nodes);
                 if (!q) {
-                    c.failed = true;
-                    aws_error_set(&c.err, AWS_ERR_INTERNAL, "BadQuery", "no usable query");
+                    c.w.failed = true;
+                    aws_error_set(&c.w.err, AWS_ERR_INTERNAL, "BadQuery", "no usable query");
                 } else {
-                    ok = cmdout_run(&c.s, &c.done, &c.interrupted);
+                    ok = cmdout_run(&c.s, &c.w.done, &c.w.interrupted);
                     if (!ok)
                         metrics_cancel(q);
                 }
@@ -382,15 +345,11 @@ int cmd_metrics_run(struct session_options *opts, int argc, char **argv)
         if (usage) {
             rc = CLI_EXIT_USAGE;
         } else if (!ok) {
-            if (c.interrupted)
+            if (c.w.interrupted)
                 fprintf(stderr, "elcui metrics: interrupted\n");
-        } else if (c.failed) {
-            char *what =
-                aws_error_is(&c.err, "ReplicationGroupNotFoundFault")
-                    ? mem_xasprintf("replication group '%s' not found in %s", c.rg_id, c.s.region)
-                    : mem_xasprintf("cannot read the metrics of '%s'", c.rg_id);
-            cmdout_aws_error("metrics", what, &c.err);
-            free(what);
+        } else if (c.w.failed) {
+            cmdout_group_error("metrics", "cannot read the metrics of", c.rg_id, c.s.region,
+                               &c.w.err);
         } else if (cmd_metrics_print(&c, g) == 0) {
             rc = CLI_EXIT_OK;
         }
@@ -398,7 +357,7 @@ int cmd_metrics_run(struct session_options *opts, int argc, char **argv)
     metrics_result_free(c.res);
     free(c.sel);
     inventory_free(inv);
-    aws_error_clear(&c.err);
+    aws_error_clear(&c.w.err);
     session_close(&c.s);
     return rc;
 }

@@ -414,13 +414,8 @@ int cmd_show_run(struct session_options *opts, int argc, char **argv)
         if (!cmdout_run(&c.s, &c.done, &c.interrupted)) {
             fprintf(stderr, "elcui show: interrupted\n");
         } else if (c.failed) {
-            const char *id = c.rg_id;
-            char *what =
-                aws_error_is(&c.err, "ReplicationGroupNotFoundFault")
-                    ? mem_xasprintf("replication group '%s' not found in %s", id, c.s.region)
-                    : mem_xasprintf("cannot describe replication group '%s'", id);
-            cmdout_aws_error("show", what, &c.err);
-            free(what);
+            cmdout_group_error("show", "cannot describe replication group", c.rg_id, c.s.region,
+                               &c.err);
         } else if (cmd_show_print(&c, inventory_group(inv)) == 0) {
             rc = CLI_EXIT_OK;
         }

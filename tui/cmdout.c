@@ -12,6 +12,7 @@
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "core/logrec.h"
+#include "tui/cli.h"
 
 /* ---- tables ---- */
 
@@ -603,6 +604,70 @@ bool cmdout_run(struct session *s, const bool *done, const bool *interrupted)
     while (!*done && !*interrupted)
         loop_run_once(s->loop, 1000);
     return !*interrupted;
+}
+
+int cmdout_window(const char *cmd, const char *since, const char *until, const char *forms,
+                  int64_t *now, int64_t *start, int64_t *end)
+{
+    struct loop *tmp = loop_new();
+    *now = loop_wall_ms(tmp);
+    loop_free(tmp);
+    *end = *now;
+    if (!awstime_parse_since(since, *now, start))
+        return cli_usage_error(cmd, "--since: '%s' is not a time (%s)", since, forms);
+    if (until && !awstime_parse_since(until, *now, end))
+        return cli_usage_error(cmd, "--until: '%s' is not a time (%s)", until, forms);
+    if (*end <= *start)
+        return cli_usage_error(cmd, "--until must be after --since");
+    return 0;
+}
+
+/* ---- one replication group ---- */
+
+void cmdout_wait_fail(struct cmdout_wait *w, const struct aws_error *err)
+{
+    w->done = true;
+    w->failed = true;
+    aws_error_copy(&w->err, err);
+}
+
+static void cmdout_wait_group(struct inventory *inv, struct model_group *g, void *arg)
+{
+    (void)inv;
+    (void)g;
+    struct cmdout_wait *w = arg;
+    w->done = true;
+}
+
+static void cmdout_wait_error(struct inventory *inv, enum inventory_op op,
+                              const struct aws_error *err, void *arg)
+{
+    (void)inv;
+    (void)op;
+    cmdout_wait_fail(arg, err);
+}
+
+bool cmdout_open_group(struct session *s, struct inventory_options *io, const char *rg_id,
+                       struct cmdout_wait *w, struct inventory **inv)
+{
+    io->loop = s->loop;
+    io->aws = s->aws;
+    io->cb.on_group = cmdout_wait_group;
+    io->cb.on_error = cmdout_wait_error;
+    io->cb.arg = w;
+    *inv = inventory_new(io);
+    inventory_open(*inv, rg_id);
+    return cmdout_run(s, &w->done, &w->interrupted);
+}
+
+void cmdout_group_error(const char *cmd, const char *failed_to, const char *rg_id,
+                        const char *region, const struct aws_error *err)
+{
+    char *what = aws_error_is(err, "ReplicationGroupNotFoundFault")
+                     ? mem_xasprintf("replication group '%s' not found in %s", rg_id, region)
+                     : mem_xasprintf("%s '%s'", failed_to, rg_id);
+    cmdout_aws_error(cmd, what, err);
+    free(what);
 }
 
 /* ---- numbers ---- */

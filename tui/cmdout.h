@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "aws/aws_error.h"
+#include "core/inventory.h"
 #include "core/model.h"
 #include "core/placement.h"
 #include "core/session.h"
@@ -85,6 +86,37 @@ int cmdout_session(const char *cmd, struct session *s, struct session_options *o
                    bool *interrupted);
 /* Run the loop until *done (or an interrupt). false when interrupted. */
 bool cmdout_run(struct session *s, const bool *done, const bool *interrupted);
+
+/* The window of --since WHEN / --until WHEN (30m, 24h, 7d or ISO 8601;
+ * forms names them in the messages): *now from the wall clock, *start,
+ * and *end (now without until). 0, or CLI_EXIT_USAGE after the usage
+ * error (not a time; --until not after --since). */
+int cmdout_window(const char *cmd, const char *since, const char *until, const char *forms,
+                  int64_t *now, int64_t *start, int64_t *end);
+
+/* ---- one replication group ---- */
+
+/* What a command waits for; its callbacks and those below set it. */
+struct cmdout_wait {
+    bool done, interrupted, failed;
+    struct aws_error err;
+};
+/* Done, failed with a copy of err. */
+void cmdout_wait_fail(struct cmdout_wait *w, const struct aws_error *err);
+
+/* Open replication group rg_id in an inventory on the session (io: the
+ * command's choices; loop, aws and the callbacks are filled in here) and
+ * run the loop until its model is built, the inventory failed (w->failed,
+ * w->err) or the command is interrupted (false). *inv gets the inventory
+ * (the caller frees it). */
+bool cmdout_open_group(struct session *s, struct inventory_options *io, const char *rg_id,
+                       struct cmdout_wait *w, struct inventory **inv);
+
+/* A failure about replication group rg_id through cmdout_aws_error: "WHAT
+ * 'RG'" (failed_to: "cannot read the events of"), or "replication group
+ * 'RG' not found in REGION" when it is not there. */
+void cmdout_group_error(const char *cmd, const char *failed_to, const char *rg_id,
+                        const char *region, const struct aws_error *err);
 
 /* A number for people: "12.5%", "1.2 MiB", "3", "0.25 s" by unit. */
 void cmdout_value(double v, const char *unit, char *out, size_t n);
