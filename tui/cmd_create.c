@@ -25,6 +25,15 @@ void cmd_create_print_error(const char *cmd, const char *what, const struct aws_
     free(m);
 }
 
+void cmd_create_json_print(json_t *o)
+{
+    char *t = json_dumps(o, JSON_INDENT(2));
+    if (t)
+        printf("%s\n", t);
+    free(t);
+    json_decref(o);
+}
+
 int cmd_create_open_session(struct session *s, struct session_options *opts, const char *region,
                             struct aws_error *err)
 {
@@ -351,11 +360,7 @@ int cmd_create_apply(struct session *s, struct stack_plan *p, bool json, const c
             json_object_set_new(json_array_get(arr, i), "state",
                                 json_string(stack_apply_state_name(stack_apply_state(r.a, i))));
         json_object_set_new(o, "plan", pj);
-        char *t = json_dumps(o, JSON_INDENT(2));
-        if (t)
-            printf("%s\n", t);
-        free(t);
-        json_decref(o);
+        cmd_create_json_print(o);
     } else if (r.done) {
         if (r.res.ok) {
             printf("%s: %s of stack %s finished in %.1fs: %zu done, %zu unchanged.\n", verb,
@@ -645,11 +650,7 @@ static void cmd_create_print_problems(const struct stack_problems *pr, bool json
                              "field", pr->items[i].field, "message", pr->items[i].message));
         json_object_set_new(o, "valid", json_false());
         json_object_set_new(o, "problems", a);
-        char *t = json_dumps(o, JSON_INDENT(2));
-        if (t)
-            printf("%s\n", t);
-        free(t);
-        json_decref(o);
+        cmd_create_json_print(o);
     }
 }
 
@@ -744,12 +745,7 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
     }
     bool noop = stack_plan_is_noop(plan);
     if (c.json && c.plan) {
-        json_t *pj = stack_plan_to_json(plan);
-        char *t = json_dumps(pj, JSON_INDENT(2));
-        if (t)
-            printf("%s\n", t);
-        free(t);
-        json_decref(pj);
+        cmd_create_json_print(stack_plan_to_json(plan));
     }
     if (!c.json || (c.apply && !c.yes && !noop)) {
         /* the plan is shown before the question, also with --json */
@@ -765,12 +761,7 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
         fprintf(stderr, "elcui create: %zu conflict%s (see the plan); nothing was changed\n",
                 plan->n_conflict, plan->n_conflict == 1 ? "" : "s");
         if (c.json) {
-            json_t *pj = stack_plan_to_json(plan);
-            char *t = json_dumps(pj, JSON_INDENT(2));
-            if (t)
-                printf("%s\n", t);
-            free(t);
-            json_decref(pj);
+            cmd_create_json_print(stack_plan_to_json(plan));
         }
         goto out;
     }
@@ -778,11 +769,7 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
         if (c.json) {
             json_t *pj = stack_plan_to_json(plan);
             json_t *o = json_pack("{s:{s:b,s:b},s:o}", "result", "ok", 1, "noop", 1, "plan", pj);
-            char *t = json_dumps(o, JSON_INDENT(2));
-            if (t)
-                printf("%s\n", t);
-            free(t);
-            json_decref(o);
+            cmd_create_json_print(o);
         } else {
             printf("create: stack %s is as the spec says; nothing to do.\n", spec.name);
         }

@@ -4,6 +4,7 @@
 #ifndef ELCUI_TUI_CMD_CREATE_H
 #define ELCUI_TUI_CMD_CREATE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "core/session.h"
@@ -28,6 +29,8 @@ bool cmd_create_confirm(const char *question, const char *expect);
 /* Run the plan with progress on stderr (JSON lines with json). Returns the
  * exit status; prints the result to stdout. */
 int cmd_create_apply(struct session *s, struct stack_plan *p, bool json, const char *verb);
+/* Print o (stolen) on stdout, indented, with a newline. */
+void cmd_create_json_print(json_t *o);
 /* Print a failure line for an AWS error ("elcui CMD: what: error"). */
 void cmd_create_print_error(const char *cmd, const char *what, const struct aws_error *err);
 

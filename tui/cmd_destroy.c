@@ -56,16 +56,6 @@ static const struct option cmd_destroy_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void cmd_destroy_print_json(const struct stack_plan *p)
-{
-    json_t *pj = stack_plan_to_json(p);
-    char *t = json_dumps(pj, JSON_INDENT(2));
-    if (t)
-        printf("%s\n", t);
-    free(t);
-    json_decref(pj);
-}
-
 int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
 {
     const char *confirm = NULL, *spec_file = NULL, *recovery = NULL;
@@ -180,7 +170,7 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     }
     bool noop = stack_plan_is_noop(plan);
     if (json && (plan_only || noop || plan->n_conflict)) {
-        cmd_destroy_print_json(plan);
+        cmd_create_json_print(stack_plan_to_json(plan));
     }
     if (!json || (!confirm && !plan_only && !noop)) {
         /* what goes is listed before the question, also with --json */
