@@ -235,3 +235,35 @@ char *awsjson_strdup(const json_t *obj, const char *key)
 {
     return mem_xstrdup(awsjson_str(obj, key));
 }
+
+const json_t *awsjson_array(const json_t *obj, const char *key, bool *bad)
+{
+    const json_t *a = json_object_get(obj, key);
+    if (!a || json_is_null(a))
+        return NULL;
+    if (!json_is_array(a)) {
+        *bad = true;
+        return NULL;
+    }
+    return a;
+}
+
+void awsjson_set_str(json_t *o, const char *key, const char *v)
+{
+    if (v)
+        json_object_set_new(o, key, json_string(v));
+}
+
+void awsjson_set_tags(json_t *o, const char *kname, const char *vname, const char *const *key,
+                      const char *const *value, size_t n, size_t stride)
+{
+    if (!key || !value || n == 0)
+        return;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *k = *(const char *const *)((const char *)key + i * stride);
+        const char *v = *(const char *const *)((const char *)value + i * stride);
+        json_array_append_new(a, json_pack("{s:s,s:s}", kname, k ? k : "", vname, v ? v : ""));
+    }
+    json_object_set_new(o, "Tags", a);
+}

@@ -3,6 +3,7 @@
 #define ELCUI_AWS_AWSJSON_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,5 +29,16 @@ int awsjson_bool(const json_t *obj, const char *key, int def);
 /* JSON timestamp (epoch seconds, possibly fractional/exponent) -> ms. */
 int64_t awsjson_time_ms(const json_t *obj, const char *key);
 char *awsjson_strdup(const json_t *obj, const char *key);
+/* An array member: NULL when absent or null; NULL and *bad set when it is
+ * of another type (a list that cannot be read is not usable). */
+const json_t *awsjson_array(const json_t *obj, const char *key, bool *bad);
+
+/* Request members. A string member when v is not NULL. */
+void awsjson_set_str(json_t *o, const char *key, const char *v);
+/* Member "Tags": [{kname: KEY, vname: VALUE}, ...] ("" for NULL) from n
+ * tag structs stride bytes apart (the services' *_tag_in), key and value
+ * pointing at the first one's members; none when n is 0. */
+void awsjson_set_tags(json_t *o, const char *kname, const char *vname, const char *const *key,
+                      const char *const *value, size_t n, size_t stride);
 
 #endif

@@ -76,15 +76,6 @@ static size_t ec2_count_items(const xmlNode *list)
     return n;
 }
 
-/* Grow *items (n used) by k zeroed slots; returns the first new slot. */
-static void *ec2_extend(void *items, size_t n, size_t k, size_t size)
-{
-    size_t bytes = (n + k) * size;
-    char *p = mem_xrealloc(items, bytes ? bytes : 1);
-    memset(p + n * size, 0, k * size);
-    return p;
-}
-
 static int ec2_int(const xmlNode *n, const char *path, int def)
 {
     long long v = query_int(n, path, def);
@@ -160,7 +151,7 @@ int ec2_parse_availability_zones(xmlNode *result, struct ec2_availability_zone_l
     size_t k = ec2_count_items(set);
     if (k == 0)
         return 0;
-    out->items = ec2_extend(out->items, out->n, k, sizeof(*out->items));
+    out->items = mem_xextend(out->items, out->n, k, sizeof(*out->items));
     for (xmlNode *c = query_first(set, "item"); c; c = query_next(c, "item")) {
         struct ec2_availability_zone *z = &out->items[out->n++];
         z->zone_name = query_text(c, "zoneName");
@@ -277,7 +268,7 @@ int ec2_parse_vpcs(xmlNode *result, struct ec2_vpc_list *out)
     size_t k = ec2_count_items(set);
     if (k == 0)
         return 0;
-    out->items = ec2_extend(out->items, out->n, k, sizeof(*out->items));
+    out->items = mem_xextend(out->items, out->n, k, sizeof(*out->items));
     for (xmlNode *c = query_first(set, "item"); c; c = query_next(c, "item"))
         ec2_vpc_parse(c, &out->items[out->n++]);
     return 0;
@@ -430,7 +421,7 @@ int ec2_parse_subnets(xmlNode *result, struct ec2_subnet_list *out)
     size_t k = ec2_count_items(set);
     if (k == 0)
         return 0;
-    out->items = ec2_extend(out->items, out->n, k, sizeof(*out->items));
+    out->items = mem_xextend(out->items, out->n, k, sizeof(*out->items));
     for (xmlNode *c = query_first(set, "item"); c; c = query_next(c, "item"))
         ec2_subnet_parse(c, &out->items[out->n++]);
     return 0;
@@ -610,7 +601,7 @@ int ec2_parse_route_tables(xmlNode *result, struct ec2_route_table_list *out)
     size_t k = ec2_count_items(set);
     if (k == 0)
         return 0;
-    out->items = ec2_extend(out->items, out->n, k, sizeof(*out->items));
+    out->items = mem_xextend(out->items, out->n, k, sizeof(*out->items));
     for (xmlNode *c = query_first(set, "item"); c; c = query_next(c, "item"))
         ec2_route_table_parse(c, &out->items[out->n++]);
     return 0;
@@ -859,7 +850,7 @@ static void ec2_parse_rules(const xmlNode *result, const char *set_name,
     size_t k = ec2_count_items(set);
     if (k == 0)
         return;
-    out->rules = ec2_extend(out->rules, out->n_rules, k, sizeof(*out->rules));
+    out->rules = mem_xextend(out->rules, out->n_rules, k, sizeof(*out->rules));
     for (xmlNode *c = query_first(set, "item"); c; c = query_next(c, "item")) {
         struct ec2_security_group_rule *r = &out->rules[out->n_rules++];
         r->rule_id = query_text(c, "securityGroupRuleId");
@@ -928,7 +919,7 @@ int ec2_parse_security_groups(xmlNode *result, struct ec2_security_group_list *o
     size_t k = ec2_count_items(set);
     if (k == 0)
         return 0;
-    out->items = ec2_extend(out->items, out->n, k, sizeof(*out->items));
+    out->items = mem_xextend(out->items, out->n, k, sizeof(*out->items));
     for (xmlNode *c = query_first(set, "item"); c; c = query_next(c, "item"))
         ec2_security_group_parse(c, &out->items[out->n++]);
     return 0;

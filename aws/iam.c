@@ -203,8 +203,7 @@ int iam_parse_policies(xmlNode *result, struct iam_policy_list *out)
     size_t k = iam_count(list);
     if (k == 0)
         return 0;
-    out->items = mem_xrealloc(out->items, (out->n + k) * sizeof(*out->items));
-    memset(out->items + out->n, 0, k * sizeof(*out->items));
+    out->items = mem_xextend(out->items, out->n, k, sizeof(*out->items));
     for (xmlNode *c = query_first(list, "member"); c; c = query_next(c, "member"))
         iam_policy_parse(c, &out->items[out->n++]);
     return 0;
@@ -305,8 +304,7 @@ int iam_parse_policy_versions(xmlNode *result, struct iam_policy_version_list *o
     size_t k = iam_count(list);
     if (k == 0)
         return 0;
-    out->items = mem_xrealloc(out->items, (out->n + k) * sizeof(*out->items));
-    memset(out->items + out->n, 0, k * sizeof(*out->items));
+    out->items = mem_xextend(out->items, out->n, k, sizeof(*out->items));
     for (xmlNode *c = query_first(list, "member"); c; c = query_next(c, "member"))
         iam_version_parse(c, &out->items[out->n++]);
     return 0;

@@ -13,12 +13,6 @@
 
 /* ---- small helpers ---- */
 
-static void kms_set_str(json_t *o, const char *key, const char *v)
-{
-    if (v)
-        json_object_set_new(o, key, json_string(v));
-}
-
 static void kms_set_int(json_t *o, const char *key, long long v)
 {
     json_object_set_new(o, key, json_integer(v));
@@ -30,45 +24,12 @@ static int kms_int(const json_t *o, const char *key)
     return v >= -2147483647LL - 1 && v <= 2147483647LL ? (int)v : 0;
 }
 
-/* Array member: NULL when absent or null, -1 (through *bad) when of
- * another type: nothing of a list we cannot read is usable. */
-static const json_t *kms_array(const json_t *o, const char *key, bool *bad)
-{
-    const json_t *a = json_object_get(o, key);
-    if (!a || json_is_null(a))
-        return NULL;
-    if (!json_is_array(a)) {
-        *bad = true;
-        return NULL;
-    }
-    return a;
-}
-
-static void *kms_extend(void *items, size_t n, size_t k, size_t size)
-{
-    size_t bytes = (n + k) * size;
-    char *p = mem_xrealloc(items, bytes ? bytes : 1);
-    memset(p + n * size, 0, k * size);
-    return p;
-}
-
-static void kms_add_tags(json_t *o, const struct kms_tag_in *t, size_t n)
-{
-    if (!t || n == 0)
-        return;
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:s,s:s}", "TagKey", t[i].key ? t[i].key : "",
-                                           "TagValue", t[i].value ? t[i].value : ""));
-    json_object_set_new(o, "Tags", a);
-}
-
 static void kms_add_paging(json_t *o, int limit, const char *marker)
 {
     if (limit > 0)
         kms_set_int(o, "Limit", limit);
     if (marker && *marker)
-        kms_set_str(o, "Marker", marker);
+        awsjson_set_str(o, "Marker", marker);
 }
 
 void kms_result_free(struct kms_result *r)
@@ -130,13 +91,15 @@ json_t *kms_build_create_key(const struct kms_create_key_in *in)
     json_t *o = json_object();
     if (!in)
         return o;
-    kms_set_str(o, "Policy", in->policy);
-    kms_set_str(o, "Description", in->description);
-    kms_set_str(o, "KeyUsage", in->key_usage);
-    kms_set_str(o, "KeySpec", in->key_spec);
+    awsjson_set_str(o, "Policy", in->policy);
+    awsjson_set_str(o, "Description", in->description);
+    awsjson_set_str(o, "KeyUsage", in->key_usage);
+    awsjson_set_str(o, "KeySpec", in->key_spec);
     if (in->bypass_policy_lockout_safety_check)
         json_object_set_new(o, "BypassPolicyLockoutSafetyCheck", json_true());
-    kms_add_tags(o, in->tags, in->n_tags);
+    if (in->tags)
+        awsjson_set_tags(o, "TagKey", "TagValue", &in->tags->key, &in->tags->value, in->n_tags,
+                         sizeof(*in->tags));
     return o;
 }
 
@@ -144,7 +107,7 @@ json_t *kms_build_describe_key(const struct kms_describe_key_in *in)
 {
     json_t *o = json_object();
     if (in)
-        kms_set_str(o, "KeyId", in->key_id);
+        awsjson_set_str(o, "KeyId", in->key_id);
     return o;
 }
 
@@ -155,9 +118,9 @@ json_t *kms_build_put_key_policy(const struct kms_put_key_policy_in *in)
     json_t *o = json_object();
     if (!in)
         return o;
-    kms_set_str(o, "KeyId", in->key_id);
-    kms_set_str(o, "PolicyName", in->policy_name ? in->policy_name : "default");
-    kms_set_str(o, "Policy", in->policy);
+    awsjson_set_str(o, "KeyId", in->key_id);
+    awsjson_set_str(o, "PolicyName", in->policy_name ? in->policy_name : "default");
+    awsjson_set_str(o, "Policy", in->policy);
     if (in->bypass_policy_lockout_safety_check)
         json_object_set_new(o, "BypassPolicyLockoutSafetyCheck", json_true());
     return o;
@@ -168,8 +131,8 @@ json_t *kms_build_get_key_policy(const struct kms_get_key_policy_in *in)
     json_t *o = json_object();
     if (!in)
         return o;
-    kms_set_str(o, "KeyId", in->key_id);
-    kms_set_str(o, "PolicyName", in->policy_name ? in->policy_name : "default");
+    awsjson_set_str(o, "KeyId", in->key_id);
+    awsjson_set_str(o, "PolicyName", in->policy_name ? in->policy_name : "default");
     return o;
 }
 
@@ -198,7 +161,7 @@ json_t *kms_build_enable_key_rotation(const struct kms_enable_key_rotation_in *i
     json_t *o = json_object();
     if (!in)
         return o;
-    kms_set_str(o, "KeyId", in->key_id);
+    awsjson_set_str(o, "KeyId", in->key_id);
     if (in->rotation_period_in_days > 0)
         kms_set_int(o, "RotationPeriodInDays", in->rotation_period_in_days);
     return o;
@@ -208,7 +171,7 @@ json_t *kms_build_get_key_rotation_status(const struct kms_get_key_rotation_stat
 {
     json_t *o = json_object();
     if (in)
-        kms_set_str(o, "KeyId", in->key_id);
+        awsjson_set_str(o, "KeyId", in->key_id);
     return o;
 }
 
@@ -241,8 +204,8 @@ json_t *kms_build_create_alias(const struct kms_create_alias_in *in)
     json_t *o = json_object();
     if (!in)
         return o;
-    kms_set_str(o, "AliasName", in->alias_name);
-    kms_set_str(o, "TargetKeyId", in->target_key_id);
+    awsjson_set_str(o, "AliasName", in->alias_name);
+    awsjson_set_str(o, "TargetKeyId", in->target_key_id);
     return o;
 }
 
@@ -250,7 +213,7 @@ json_t *kms_build_delete_alias(const struct kms_delete_alias_in *in)
 {
     json_t *o = json_object();
     if (in)
-        kms_set_str(o, "AliasName", in->alias_name);
+        awsjson_set_str(o, "AliasName", in->alias_name);
     return o;
 }
 
@@ -259,7 +222,7 @@ json_t *kms_build_list_aliases(const struct kms_list_aliases_in *in)
     json_t *o = json_object();
     if (!in)
         return o;
-    kms_set_str(o, "KeyId", in->key_id);
+    awsjson_set_str(o, "KeyId", in->key_id);
     kms_add_paging(o, in->limit, in->marker);
     return o;
 }
@@ -267,13 +230,13 @@ json_t *kms_build_list_aliases(const struct kms_list_aliases_in *in)
 int kms_parse_aliases(const json_t *obj, struct kms_alias_list *out)
 {
     bool bad = false;
-    const json_t *a = kms_array(obj, "Aliases", &bad);
+    const json_t *a = awsjson_array(obj, "Aliases", &bad);
     if (!out || bad)
         return -1;
     size_t k = a ? json_array_size(a) : 0;
     if (k == 0)
         return 0;
-    out->items = kms_extend(out->items, out->n, k, sizeof(*out->items));
+    out->items = mem_xextend(out->items, out->n, k, sizeof(*out->items));
     size_t i;
     const json_t *e;
     json_array_foreach(a, i, e)
@@ -325,13 +288,13 @@ json_t *kms_build_list_keys(const struct kms_list_keys_in *in)
 int kms_parse_keys(const json_t *obj, struct kms_key_list *out)
 {
     bool bad = false;
-    const json_t *a = kms_array(obj, "Keys", &bad);
+    const json_t *a = awsjson_array(obj, "Keys", &bad);
     if (!out || bad)
         return -1;
     size_t k = a ? json_array_size(a) : 0;
     if (k == 0)
         return 0;
-    out->items = kms_extend(out->items, out->n, k, sizeof(*out->items));
+    out->items = mem_xextend(out->items, out->n, k, sizeof(*out->items));
     size_t i;
     const json_t *e;
     json_array_foreach(a, i, e)
@@ -365,7 +328,7 @@ json_t *kms_build_list_resource_tags(const struct kms_list_resource_tags_in *in)
     json_t *o = json_object();
     if (!in)
         return o;
-    kms_set_str(o, "KeyId", in->key_id);
+    awsjson_set_str(o, "KeyId", in->key_id);
     kms_add_paging(o, in->limit, in->marker);
     return o;
 }
@@ -373,13 +336,13 @@ json_t *kms_build_list_resource_tags(const struct kms_list_resource_tags_in *in)
 int kms_parse_resource_tags(const json_t *obj, struct kms_tag_list *out)
 {
     bool bad = false;
-    const json_t *a = kms_array(obj, "Tags", &bad);
+    const json_t *a = awsjson_array(obj, "Tags", &bad);
     if (!out || bad)
         return -1;
     size_t k = a ? json_array_size(a) : 0;
     if (k == 0)
         return 0;
-    out->items = kms_extend(out->items, out->n, k, sizeof(*out->items));
+    out->items = mem_xextend(out->items, out->n, k, sizeof(*out->items));
     size_t i;
     const json_t *e;
     json_array_foreach(a, i, e)
@@ -423,7 +386,7 @@ json_t *kms_build_schedule_key_deletion(const struct kms_schedule_key_deletion_i
     json_t *o = json_object();
     if (!in)
         return o;
-    kms_set_str(o, "KeyId", in->key_id);
+    awsjson_set_str(o, "KeyId", in->key_id);
     if (in->pending_window_in_days > 0)
         kms_set_int(o, "PendingWindowInDays", in->pending_window_in_days);
     return o;

@@ -56,6 +56,13 @@ void *mem_xgrow(void *p, size_t *cap, size_t want, size_t item_size)
     return p;
 }
 
+void *mem_xextend(void *p, size_t n, size_t k, size_t item_size)
+{
+    char *q = mem_xrealloc(p, (n + k) * item_size);
+    memset(q + n * item_size, 0, k * item_size);
+    return q;
+}
+
 char *mem_xstrdup(const char *s)
 {
     if (!s)

@@ -15,6 +15,8 @@ void *mem_xcalloc(size_t n, size_t size);
 void *mem_xrealloc(void *p, size_t n);
 /* Grow an array to hold at least want items (amortised doubling). */
 void *mem_xgrow(void *p, size_t *cap, size_t want, size_t item_size);
+/* Grow an array of n items by k zeroed ones (realloc to n + k). */
+void *mem_xextend(void *p, size_t n, size_t k, size_t item_size);
 char *mem_xstrdup(const char *s); /* NULL in, NULL out */
 char *mem_xstrndup(const char *s, size_t n);
 char *mem_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -159,16 +159,16 @@ int pricing_parse_products(const json_t *obj, struct pricing_product_list *out)
 {
     if (!out || !json_is_object(obj))
         return -1;
-    const json_t *list = json_object_get(obj, "PriceList");
-    if (list && !json_is_null(list) && !json_is_array(list))
+    bool bad = false;
+    const json_t *list = awsjson_array(obj, "PriceList", &bad);
+    if (bad)
         return -1;
     if (!out->format_version)
         out->format_version = awsjson_strdup(obj, "FormatVersion");
-    size_t k = json_is_array(list) ? json_array_size(list) : 0;
+    size_t k = list ? json_array_size(list) : 0;
     if (k == 0)
         return 0;
-    out->items = mem_xrealloc(out->items, (out->n + k) * sizeof(*out->items));
-    memset(out->items + out->n, 0, k * sizeof(*out->items));
+    out->items = mem_xextend(out->items, out->n, k, sizeof(*out->items));
     for (size_t i = 0; i < k; i++) {
         const json_t *e = json_array_get(list, i);
         json_t *doc = NULL;

@@ -80,30 +80,12 @@ json_t *secrets_mask(const json_t *body)
     return body ? secrets_mask_copy(body, "SecretString") : json_object();
 }
 
-static void secrets_set_str(json_t *o, const char *key, const char *v)
-{
-    if (v)
-        json_object_set_new(o, key, json_string(v));
-}
-
 static void secrets_set_token(json_t *o, const char *token)
 {
     char uuid[40];
     if (!token && secrets_uuid4(uuid, sizeof(uuid)) == 0)
         token = uuid;
-    secrets_set_str(o, "ClientRequestToken", token);
-}
-
-static const json_t *secrets_array(const json_t *o, const char *key, bool *bad)
-{
-    const json_t *a = json_object_get(o, key);
-    if (!a || json_is_null(a))
-        return NULL;
-    if (!json_is_array(a)) {
-        *bad = true;
-        return NULL;
-    }
-    return a;
+    awsjson_set_str(o, "ClientRequestToken", token);
 }
 
 /* String items of an array member as a NULL-terminated list. */
@@ -135,19 +117,14 @@ json_t *secrets_build_create_secret(const struct secrets_create_secret_in *in)
     json_t *o = json_object();
     if (!in)
         return o;
-    secrets_set_str(o, "Name", in->name);
+    awsjson_set_str(o, "Name", in->name);
     secrets_set_token(o, in->client_request_token);
-    secrets_set_str(o, "Description", in->description);
-    secrets_set_str(o, "KmsKeyId", in->kms_key_id);
-    secrets_set_str(o, "SecretString", in->secret_string);
-    if (in->tags && in->n_tags) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < in->n_tags; i++)
-            json_array_append_new(a, json_pack("{s:s,s:s}", "Key",
-                                               in->tags[i].key ? in->tags[i].key : "", "Value",
-                                               in->tags[i].value ? in->tags[i].value : ""));
-        json_object_set_new(o, "Tags", a);
-    }
+    awsjson_set_str(o, "Description", in->description);
+    awsjson_set_str(o, "KmsKeyId", in->kms_key_id);
+    awsjson_set_str(o, "SecretString", in->secret_string);
+    if (in->tags)
+        awsjson_set_tags(o, "Key", "Value", &in->tags->key, &in->tags->value, in->n_tags,
+                         sizeof(*in->tags));
     return o;
 }
 
@@ -156,9 +133,9 @@ json_t *secrets_build_put_secret_value(const struct secrets_put_secret_value_in 
     json_t *o = json_object();
     if (!in)
         return o;
-    secrets_set_str(o, "SecretId", in->secret_id);
+    awsjson_set_str(o, "SecretId", in->secret_id);
     secrets_set_token(o, in->client_request_token);
-    secrets_set_str(o, "SecretString", in->secret_string);
+    awsjson_set_str(o, "SecretString", in->secret_string);
     return o;
 }
 
@@ -191,9 +168,9 @@ json_t *secrets_build_get_secret_value(const struct secrets_get_secret_value_in 
     json_t *o = json_object();
     if (!in)
         return o;
-    secrets_set_str(o, "SecretId", in->secret_id);
-    secrets_set_str(o, "VersionId", in->version_id);
-    secrets_set_str(o, "VersionStage", in->version_stage);
+    awsjson_set_str(o, "SecretId", in->secret_id);
+    awsjson_set_str(o, "VersionId", in->version_id);
+    awsjson_set_str(o, "VersionStage", in->version_stage);
     return o;
 }
 
@@ -290,7 +267,7 @@ json_t *secrets_build_describe_secret(const struct secrets_describe_secret_in *i
 {
     json_t *o = json_object();
     if (in)
-        secrets_set_str(o, "SecretId", in->secret_id);
+        awsjson_set_str(o, "SecretId", in->secret_id);
     return o;
 }
 
@@ -320,13 +297,13 @@ json_t *secrets_build_list_secrets(const struct secrets_list_secrets_in *in)
     if (in->max_results > 0)
         json_object_set_new(o, "MaxResults", json_integer(in->max_results));
     if (in->next_token && *in->next_token)
-        secrets_set_str(o, "NextToken", in->next_token);
+        awsjson_set_str(o, "NextToken", in->next_token);
     if (in->filters && in->n_filters) {
         json_t *a = json_array();
         for (size_t i = 0; i < in->n_filters; i++) {
             const struct secrets_filter *f = &in->filters[i];
             json_t *e = json_object();
-            secrets_set_str(e, "Key", f->key);
+            awsjson_set_str(e, "Key", f->key);
             json_t *vals = json_array();
             for (size_t j = 0; f->values && j < f->n_values; j++)
                 json_array_append_new(vals, json_string(f->values[j] ? f->values[j] : ""));
@@ -341,15 +318,13 @@ json_t *secrets_build_list_secrets(const struct secrets_list_secrets_in *in)
 int secrets_parse_secret_list(const json_t *obj, struct secrets_secret_list *out)
 {
     bool bad = false;
-    const json_t *a = secrets_array(obj, "SecretList", &bad);
+    const json_t *a = awsjson_array(obj, "SecretList", &bad);
     if (!out || bad)
         return -1;
     size_t k = a ? json_array_size(a) : 0;
     if (k == 0)
         return 0;
-    size_t bytes = (out->n + k) * sizeof(*out->items);
-    out->items = mem_xrealloc(out->items, bytes);
-    memset(out->items + out->n, 0, k * sizeof(*out->items));
+    out->items = mem_xextend(out->items, out->n, k, sizeof(*out->items));
     for (size_t i = 0; i < k; i++) {
         const json_t *e = json_array_get(a, i);
         if (json_is_object(e))
@@ -376,7 +351,7 @@ json_t *secrets_build_delete_secret(const struct secrets_delete_secret_in *in)
     json_t *o = json_object();
     if (!in)
         return o;
-    secrets_set_str(o, "SecretId", in->secret_id);
+    awsjson_set_str(o, "SecretId", in->secret_id);
     if (in->recovery_window_in_days > 0)
         json_object_set_new(o, "RecoveryWindowInDays", json_integer(in->recovery_window_in_days));
     if (in->force_delete_without_recovery)
@@ -412,7 +387,7 @@ json_t *secrets_build_get_random_password(const struct secrets_get_random_passwo
         return o;
     if (in->password_length > 0)
         json_object_set_new(o, "PasswordLength", json_integer(in->password_length));
-    secrets_set_str(o, "ExcludeCharacters", in->exclude_characters);
+    awsjson_set_str(o, "ExcludeCharacters", in->exclude_characters);
     if (in->exclude_numbers)
         json_object_set_new(o, "ExcludeNumbers", json_true());
     if (in->exclude_punctuation)

@@ -13,12 +13,6 @@
 
 /* ---- helpers ---- */
 
-static void ssm_set_str(json_t *o, const char *key, const char *v)
-{
-    if (v)
-        json_object_set_new(o, key, json_string(v));
-}
-
 json_t *ssm_mask(const json_t *body)
 {
     json_t *o = json_object();
@@ -36,18 +30,6 @@ json_t *ssm_mask(const json_t *body)
     return o;
 }
 
-static const json_t *ssm_array(const json_t *o, const char *key, bool *bad)
-{
-    const json_t *a = json_object_get(o, key);
-    if (!a || json_is_null(a))
-        return NULL;
-    if (!json_is_array(a)) {
-        *bad = true;
-        return NULL;
-    }
-    return a;
-}
-
 void ssm_result_free(struct ssm_result *r)
 {
     free(r);
@@ -60,22 +42,17 @@ json_t *ssm_build_put_parameter(const struct ssm_put_parameter_in *in)
     json_t *o = json_object();
     if (!in)
         return o;
-    ssm_set_str(o, "Name", in->name);
-    ssm_set_str(o, "Description", in->description);
-    ssm_set_str(o, "Value", in->value);
-    ssm_set_str(o, "Type", in->type);
-    ssm_set_str(o, "KeyId", in->key_id);
+    awsjson_set_str(o, "Name", in->name);
+    awsjson_set_str(o, "Description", in->description);
+    awsjson_set_str(o, "Value", in->value);
+    awsjson_set_str(o, "Type", in->type);
+    awsjson_set_str(o, "KeyId", in->key_id);
     if (in->overwrite)
         json_object_set_new(o, "Overwrite", json_true());
-    if (in->tags && in->n_tags) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < in->n_tags; i++)
-            json_array_append_new(a, json_pack("{s:s,s:s}", "Key",
-                                               in->tags[i].key ? in->tags[i].key : "", "Value",
-                                               in->tags[i].value ? in->tags[i].value : ""));
-        json_object_set_new(o, "Tags", a);
-    }
-    ssm_set_str(o, "Tier", in->tier);
+    if (in->tags)
+        awsjson_set_tags(o, "Key", "Value", &in->tags->key, &in->tags->value, in->n_tags,
+                         sizeof(*in->tags));
+    awsjson_set_str(o, "Tier", in->tier);
     return o;
 }
 
@@ -136,7 +113,7 @@ json_t *ssm_build_get_parameter(const struct ssm_get_parameter_in *in)
     json_t *o = json_object();
     if (!in)
         return o;
-    ssm_set_str(o, "Name", in->name);
+    awsjson_set_str(o, "Name", in->name);
     if (in->with_decryption)
         json_object_set_new(o, "WithDecryption", json_true());
     return o;
@@ -176,8 +153,8 @@ json_t *ssm_build_get_parameters(const struct ssm_get_parameters_in *in)
 int ssm_parse_get_parameters(const json_t *obj, struct ssm_get_parameters_out *out)
 {
     bool bad = false;
-    const json_t *a = ssm_array(obj, "Parameters", &bad);
-    const json_t *inv = ssm_array(obj, "InvalidParameters", &bad);
+    const json_t *a = awsjson_array(obj, "Parameters", &bad);
+    const json_t *inv = awsjson_array(obj, "InvalidParameters", &bad);
     if (!out || bad || !json_is_object(obj))
         return -1;
     size_t k = a ? json_array_size(a) : 0;
@@ -227,7 +204,7 @@ json_t *ssm_build_delete_parameter(const struct ssm_delete_parameter_in *in)
 {
     json_t *o = json_object();
     if (in)
-        ssm_set_str(o, "Name", in->name);
+        awsjson_set_str(o, "Name", in->name);
     return o;
 }
 
@@ -243,8 +220,8 @@ json_t *ssm_build_describe_parameters(const struct ssm_describe_parameters_in *i
         for (size_t i = 0; i < in->n_filters; i++) {
             const struct ssm_parameter_filter *f = &in->filters[i];
             json_t *e = json_object();
-            ssm_set_str(e, "Key", f->key);
-            ssm_set_str(e, "Option", f->option);
+            awsjson_set_str(e, "Key", f->key);
+            awsjson_set_str(e, "Option", f->option);
             json_t *vals = json_array();
             for (size_t j = 0; f->values && j < f->n_values; j++)
                 json_array_append_new(vals, json_string(f->values[j] ? f->values[j] : ""));
@@ -256,21 +233,20 @@ json_t *ssm_build_describe_parameters(const struct ssm_describe_parameters_in *i
     if (in->max_results > 0)
         json_object_set_new(o, "MaxResults", json_integer(in->max_results));
     if (in->next_token && *in->next_token)
-        ssm_set_str(o, "NextToken", in->next_token);
+        awsjson_set_str(o, "NextToken", in->next_token);
     return o;
 }
 
 int ssm_parse_describe_parameters(const json_t *obj, struct ssm_parameter_metadata_list *out)
 {
     bool bad = false;
-    const json_t *a = ssm_array(obj, "Parameters", &bad);
+    const json_t *a = awsjson_array(obj, "Parameters", &bad);
     if (!out || bad)
         return -1;
     size_t k = a ? json_array_size(a) : 0;
     if (k == 0)
         return 0;
-    out->items = mem_xrealloc(out->items, (out->n + k) * sizeof(*out->items));
-    memset(out->items + out->n, 0, k * sizeof(*out->items));
+    out->items = mem_xextend(out->items, out->n, k, sizeof(*out->items));
     for (size_t i = 0; i < k; i++) {
         const json_t *e = json_array_get(a, i);
         if (!json_is_object(e))
