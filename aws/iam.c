@@ -8,41 +8,15 @@
 
 #include "aws/buf.h"
 #include "aws/mem.h"
+#include "aws/sigv4.h"
 #include "aws/svc.h"
 #include "aws/typedcall.h"
 
 /* ---- helpers ---- */
 
-static int iam_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 char *iam_url_decode(const char *s)
 {
-    if (!s)
-        return NULL;
-    size_t n = strlen(s);
-    char *out = mem_xmalloc(n + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < n && (hi = iam_hex(s[i + 1])) >= 0 &&
-            (lo = iam_hex(s[i + 2])) >= 0) {
-            out[o++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    out[o] = '\0';
-    return out;
+    return s ? sigv4_uri_decode(s, strlen(s), false, NULL) : NULL;
 }
 
 static void iam_add_opt(struct query_params *p, const char *name, const char *value)

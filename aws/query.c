@@ -11,6 +11,7 @@
 #include "aws/awstime.h"
 #include "aws/buf.h"
 #include "aws/mem.h"
+#include "aws/sigv4.h"
 
 /* ---- parameters ---- */
 
@@ -131,35 +132,6 @@ char *query_describe(const struct query_params *p)
     return buf_steal(&b);
 }
 
-static int query_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static char *query_unquote(const char *s, size_t n)
-{
-    struct buf b;
-    buf_init(&b, 0);
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+') {
-            buf_appendc(&b, ' ');
-        } else if (s[i] == '%' && i + 2 < n && query_hexval(s[i + 1]) >= 0 &&
-                   query_hexval(s[i + 2]) >= 0) {
-            buf_appendc(&b, (char)(query_hexval(s[i + 1]) * 16 + query_hexval(s[i + 2])));
-            i += 2;
-        } else {
-            buf_appendc(&b, s[i]);
-        }
-    }
-    return buf_steal(&b);
-}
-
 struct query_params *query_decode(const char *body, size_t len)
 {
     struct query_params *p = mem_xcalloc(1, sizeof(*p));
@@ -172,8 +144,9 @@ struct query_params *query_decode(const char *body, size_t len)
             size_t eq = i;
             while (eq < j && body[eq] != '=')
                 eq++;
-            char *name = query_unquote(body + i, eq - i);
-            char *value = eq < j ? query_unquote(body + eq + 1, j - eq - 1) : mem_xstrdup("");
+            char *name = sigv4_uri_decode(body + i, eq - i, true, NULL);
+            char *value =
+                eq < j ? sigv4_uri_decode(body + eq + 1, j - eq - 1, true, NULL) : mem_xstrdup("");
             query_push(p, name, value, false);
             free(value);
         }

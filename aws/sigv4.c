@@ -100,9 +100,7 @@ static int sigv4_hexval(char c)
     return -1;
 }
 
-/* Percent-decode s[0..len) (a '%' not followed by two hex digits stays as
- * is); plus_space also turns '+' into ' ' (form/parse_qs rules). */
-static char *sigv4_decode(const char *s, size_t len, bool plus_space, size_t *outlen)
+char *sigv4_uri_decode(const char *s, size_t len, bool plus_space, size_t *outlen)
 {
     char *d = mem_xmalloc(len + 1);
     size_t j = 0;
@@ -119,7 +117,8 @@ static char *sigv4_decode(const char *s, size_t len, bool plus_space, size_t *ou
         }
     }
     d[j] = '\0';
-    *outlen = j;
+    if (outlen)
+        *outlen = j;
     return d;
 }
 
@@ -229,8 +228,8 @@ static void sigv4_split_query(const char *query, bool plus_space, struct sigv4_p
             const char *v = eq ? eq + 1 : p + len;
             size_t vlen = eq ? len - nlen - 1 : 0;
             size_t dn, dv;
-            char *name = sigv4_decode(p, nlen, plus_space, &dn);
-            char *value = sigv4_decode(v, vlen, plus_space, &dv);
+            char *name = sigv4_uri_decode(p, nlen, plus_space, &dn);
+            char *value = sigv4_uri_decode(v, vlen, plus_space, &dv);
             sigv4_pairs_add(out, sigv4_uri_encode(name, dn, false),
                             sigv4_uri_encode(value, dv, false));
             mem_wipe(name, dn);

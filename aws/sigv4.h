@@ -67,5 +67,9 @@ void sigv4_result_free(struct sigv4_result *r);
 void sigv4_sha256_hex(const void *data, size_t len, char out[65]);
 /* URI-encode with the RFC 3986 unreserved set kept; keep_slash for paths. */
 char *sigv4_uri_encode(const char *s, size_t len, bool keep_slash);
+/* Percent-decode s[0..len) (a '%' not followed by two hex digits, or too
+ * near the end for them, stays as is); plus_space also turns '+' into ' '
+ * (form and parse_qs rules). *outlen (when given) gets the length. */
+char *sigv4_uri_decode(const char *s, size_t len, bool plus_space, size_t *outlen);
 
 #endif
