@@ -25,6 +25,16 @@ static void iam_add_opt(struct query_params *p, const char *name, const char *va
         query_add(p, name, value);
 }
 
+/* Action on one policy (PolicyArn), or on one of its versions (VersionId). */
+static struct query_params *iam_build_on_policy(const char *action, const char *policy_arn,
+                                                const char *version_id)
+{
+    struct query_params *p = query_params_new(action, svc_iam.api_version);
+    iam_add_opt(p, "PolicyArn", policy_arn);
+    iam_add_opt(p, "VersionId", version_id);
+    return p;
+}
+
 static void iam_add_paging(struct query_params *p, const char *marker, int max_items)
 {
     if (marker && *marker)
@@ -142,18 +152,12 @@ struct query_params *iam_build_create_policy(const struct iam_create_policy_in *
 
 struct query_params *iam_build_get_policy(const struct iam_get_policy_in *in)
 {
-    struct query_params *p = query_params_new("GetPolicy", svc_iam.api_version);
-    if (in)
-        iam_add_opt(p, "PolicyArn", in->policy_arn);
-    return p;
+    return iam_build_on_policy("GetPolicy", in ? in->policy_arn : NULL, NULL);
 }
 
 struct query_params *iam_build_delete_policy(const struct iam_delete_policy_in *in)
 {
-    struct query_params *p = query_params_new("DeletePolicy", svc_iam.api_version);
-    if (in)
-        iam_add_opt(p, "PolicyArn", in->policy_arn);
-    return p;
+    return iam_build_on_policy("DeletePolicy", in ? in->policy_arn : NULL, NULL);
 }
 
 struct query_params *iam_build_list_policies(const struct iam_list_policies_in *in)
@@ -240,12 +244,8 @@ void iam_policy_version_out_free(struct iam_policy_version_out *o)
 
 struct query_params *iam_build_get_policy_version(const struct iam_get_policy_version_in *in)
 {
-    struct query_params *p = query_params_new("GetPolicyVersion", svc_iam.api_version);
-    if (!in)
-        return p;
-    iam_add_opt(p, "PolicyArn", in->policy_arn);
-    iam_add_opt(p, "VersionId", in->version_id);
-    return p;
+    return iam_build_on_policy("GetPolicyVersion", in ? in->policy_arn : NULL,
+                               in ? in->version_id : NULL);
 }
 
 struct query_params *iam_build_create_policy_version(const struct iam_create_policy_version_in *in)
@@ -297,12 +297,8 @@ void iam_policy_version_list_free(struct iam_policy_version_list *l)
 
 struct query_params *iam_build_delete_policy_version(const struct iam_delete_policy_version_in *in)
 {
-    struct query_params *p = query_params_new("DeletePolicyVersion", svc_iam.api_version);
-    if (!in)
-        return p;
-    iam_add_opt(p, "PolicyArn", in->policy_arn);
-    iam_add_opt(p, "VersionId", in->version_id);
-    return p;
+    return iam_build_on_policy("DeletePolicyVersion", in ? in->policy_arn : NULL,
+                               in ? in->version_id : NULL);
 }
 
 /* ---- entities ---- */
