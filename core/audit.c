@@ -653,6 +653,29 @@ static void audit_simple(struct audit_rb *b, const char *rule, enum audit_status
     audit_res(b, rule, NULL, st, -1, resource, finding, fix);
 }
 
+/* Not applicable: the stack keeps none of what (or there is no stack). */
+static void audit_none_kept(struct audit_rb *b, const char *rule, const char *what)
+{
+    audit_simple(b, rule, AUDIT_NA, "",
+                 b->f->stack ? mem_xasprintf("the stack keeps no %s", what)
+                             : mem_xasprintf("no stack around the group: no %s known", what),
+                 NULL);
+}
+
+/* A policy document's statements as an array (a lone statement object is
+ * put in *one, which the caller releases). */
+static const json_t *audit_statements(const json_t *doc, json_t **one)
+{
+    const json_t *sts = json_object_get(doc, "Statement");
+    *one = NULL;
+    if (json_is_object(sts)) {
+        *one = json_array();
+        json_array_append(*one, (json_t *)sts);
+        sts = *one;
+    }
+    return sts;
+}
+
 static char *audit_rg_resource(const struct audit_facts *f)
 {
     return mem_xasprintf("replication group %s", f->rg_id ? f->rg_id : "?");
@@ -1081,13 +1104,8 @@ static void audit_key_policy_one(struct audit_rb *b, const struct audit_key *k)
         return;
     }
     char *svc = mem_xasprintf("logs.%s.amazonaws.com", f->region ? f->region : "");
-    const json_t *sts = json_object_get(doc, "Statement");
-    json_t *one = NULL;
-    if (json_is_object(sts)) {
-        one = json_array();
-        json_array_append(one, (json_t *)sts);
-        sts = one;
-    }
+    json_t *one;
+    const json_t *sts = audit_statements(doc, &one);
     struct buf why;
     buf_init(&why, 16384);
     size_t n_logs_st = 0;
@@ -1423,11 +1441,7 @@ static void audit_rule_params(struct audit_rb *b)
         free(res);
     }
     if (!n)
-        audit_simple(b, "ssm-securestring-cmk", AUDIT_NA, "",
-                     mem_xstrdup(f->stack ? "the stack keeps no SSM parameters"
-                                          : "no stack around the group: no SSM parameters "
-                                            "known"),
-                     NULL);
+        audit_none_kept(b, "ssm-securestring-cmk", "SSM parameters");
 }
 
 static void audit_rule_policies(struct audit_rb *b)
@@ -1455,13 +1469,8 @@ static void audit_rule_policies(struct audit_rb *b)
             free(res);
             continue;
         }
-        const json_t *sts = json_object_get(doc, "Statement");
-        json_t *one = NULL;
-        if (json_is_object(sts)) {
-            one = json_array();
-            json_array_append(one, (json_t *)sts);
-            sts = one;
-        }
+        json_t *one;
+        const json_t *sts = audit_statements(doc, &one);
         struct buf why;
         buf_init(&why, 16384);
         size_t k;
@@ -1502,11 +1511,7 @@ static void audit_rule_policies(struct audit_rb *b)
         free(res);
     }
     if (!n)
-        audit_simple(b, "iam-no-wildcard", AUDIT_NA, "",
-                     mem_xstrdup(f->stack ? "the stack keeps no read policies"
-                                          : "no stack around the group: no read policies "
-                                            "known"),
-                     NULL);
+        audit_none_kept(b, "iam-no-wildcard", "read policies");
 }
 
 /* ---- placement and slow-log settings ---- */
