@@ -123,6 +123,15 @@ static void inventory_list_schedule(struct inventory *inv)
         inv->list_timer = loop_timer(inv->loop, inv->o.refresh_ms, inventory_list_tick, inv);
 }
 
+/* Failed: drop the pages so far, report (callers are inside enter/leave). */
+static void inventory_list_fail(struct inventory *inv, const struct aws_error *err)
+{
+    elasticache_replication_group_list_free(inv->list_raw);
+    inv->list_raw = NULL;
+    inventory_list_schedule(inv);
+    inventory_error(inv, INVENTORY_OP_LIST, err);
+}
+
 static int inventory_model_cmp(const void *a, const void *b)
 {
     const struct model_group *x = *(struct model_group *const *)a;
@@ -168,10 +177,7 @@ static void inventory_list_clusters(struct elasticache_cache_cluster_list *out,
     inv->list_cc_call = NULL;
     inventory_enter(inv);
     if (!out) {
-        elasticache_replication_group_list_free(inv->list_raw);
-        inv->list_raw = NULL;
-        inventory_list_schedule(inv);
-        inventory_error(inv, INVENTORY_OP_LIST, err);
+        inventory_list_fail(inv, err);
     } else {
         size_t n;
         struct model_group **v = inventory_models(inv->list_raw, out, loop_wall_ms(inv->loop), &n);
@@ -200,10 +206,7 @@ static void inventory_list_page(struct elasticache_replication_group_list *out,
     inv->list_call = NULL;
     inventory_enter(inv);
     if (!out) {
-        elasticache_replication_group_list_free(inv->list_raw);
-        inv->list_raw = NULL;
-        inventory_list_schedule(inv);
-        inventory_error(inv, INVENTORY_OP_LIST, err);
+        inventory_list_fail(inv, err);
         inventory_leave(inv);
         return;
     }
