@@ -1464,6 +1464,27 @@ static bool has_tag(const struct ec2_tag *tags, size_t n, const char *key, const
     return v && strcmp(v, value) == 0;
 }
 
+/* Tagged for this stack and named as the resource. */
+static bool tagged_ours(const struct ec2_tag *tags, size_t n, const struct stack_plan *p,
+                        const struct stack_resource *r)
+{
+    return has_tag(tags, n, STACK_SPEC_TAG_KEY, p->spec.name) && has_tag(tags, n, "Name", r->name);
+}
+
+/* The route table tagged for this stack under r's name (the last one
+ * listed), or NULL; none without the stack's VPC. */
+static const struct ec2_route_table *find_route_table(const struct stack_plan_req *q, bool have_vpc,
+                                                      const struct stack_resource *r)
+{
+    const struct ec2_route_table *rt = NULL;
+    for (size_t k = 0; have_vpc && q->rts && k < q->rts->n; k++) {
+        const struct ec2_route_table *x = &q->rts->items[k];
+        if (tagged_ours(x->tags, x->n_tags, q->p, r))
+            rt = x;
+    }
+    return rt;
+}
+
 static void act(struct stack_plan *p, struct stack_resource *r, enum stack_action a)
 {
     (void)p;
@@ -1654,8 +1675,7 @@ static void decide_subnets(struct stack_plan_req *q)
         const struct ec2_subnet *mine = NULL, *taken = NULL;
         for (size_t k = 0; k < q->subnets->n; k++) {
             const struct ec2_subnet *sn = &q->subnets->items[k];
-            if (has_tag(sn->tags, sn->n_tags, STACK_SPEC_TAG_KEY, s->name) &&
-                has_tag(sn->tags, sn->n_tags, "Name", r->name))
+            if (tagged_ours(sn->tags, sn->n_tags, p, r))
                 mine = sn;
             else if (sn->cidr_block && strcmp(sn->cidr_block, r->cidr) == 0)
                 taken = sn;
@@ -1692,19 +1712,12 @@ static void decide_subnets(struct stack_plan_req *q)
 static void decide_route_tables(struct stack_plan_req *q)
 {
     struct stack_plan *p = q->p;
-    const struct stack_spec *s = &p->spec;
     bool have_vpc = vpc_usable(p);
     for (size_t i = 0; i < p->n; i++) {
         struct stack_resource *r = &p->res[i];
         if (r->kind != STACK_KIND_ROUTE_TABLE)
             continue;
-        const struct ec2_route_table *rt = NULL;
-        for (size_t k = 0; have_vpc && q->rts && k < q->rts->n; k++) {
-            const struct ec2_route_table *x = &q->rts->items[k];
-            if (has_tag(x->tags, x->n_tags, STACK_SPEC_TAG_KEY, s->name) &&
-                has_tag(x->tags, x->n_tags, "Name", r->name))
-                rt = x;
-        }
+        const struct ec2_route_table *rt = find_route_table(q, have_vpc, r);
         if (!rt) {
             act(p, r, STACK_ACT_CREATE);
             add_call(p, i, STACK_OP_CREATE_ROUTE_TABLE, 0);
@@ -2567,8 +2580,7 @@ static void destroy_decide(struct stack_plan_req *q)
             const struct ec2_subnet *mine = NULL;
             for (size_t k = 0; v && q->subnets && k < q->subnets->n; k++) {
                 const struct ec2_subnet *sn = &q->subnets->items[k];
-                if (has_tag(sn->tags, sn->n_tags, STACK_SPEC_TAG_KEY, s->name) &&
-                    has_tag(sn->tags, sn->n_tags, "Name", r->name))
+                if (tagged_ours(sn->tags, sn->n_tags, p, r))
                     mine = sn;
             }
             if (mine) {
@@ -2583,13 +2595,7 @@ static void destroy_decide(struct stack_plan_req *q)
             break;
         }
         case STACK_KIND_ROUTE_TABLE: {
-            const struct ec2_route_table *rt = NULL;
-            for (size_t k = 0; v && q->rts && k < q->rts->n; k++) {
-                const struct ec2_route_table *x = &q->rts->items[k];
-                if (has_tag(x->tags, x->n_tags, STACK_SPEC_TAG_KEY, s->name) &&
-                    has_tag(x->tags, x->n_tags, "Name", r->name))
-                    rt = x;
-            }
+            const struct ec2_route_table *rt = find_route_table(q, v != NULL, r);
             if (!rt) {
                 gone(r, NULL);
                 break;
