@@ -372,6 +372,22 @@ static bool run_until_count(struct loop *l, struct seen *s, size_t n, uint64_t m
     return s->n >= n;
 }
 
+/* A set tailing one slow-log group, started. */
+static struct tail_set *start_slow(struct env *e, const char *group)
+{
+    struct tail_set *s = tail_set_new(&e->o, NULL, 0);
+    tail_set_add(s, group, LOGREC_SLOW);
+    tail_set_start(s);
+    return s;
+}
+
+static void run_until_done(struct loop *l, struct seen *s, uint64_t ms)
+{
+    uint64_t end = loop_now_ms(l) + ms;
+    while (!s->done && loop_now_ms(l) < end)
+        loop_run_once(l, 5);
+}
+
 static const char *streams[] = {
     "elasticache/redis/rg-0001-001/0001/slow-log",
     "elasticache/redis/rg-0001-002/0001/slow-log",
@@ -469,9 +485,7 @@ static void test_new_stream_reported(void **state)
     env_init(&e, true);
     int64_t now = loop_wall_ms(e.l);
     put_slow(&e.f, 0, now - 1000, 1, 0);
-    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-    tail_set_add(s, "g", LOGREC_SLOW);
-    tail_set_start(s);
+    struct tail_set *s = start_slow(&e, "g");
     assert_true(run_until_count(e.l, &e.seen, 1, 3000));
     run_for(e.l, 50);
     assert_int_equal(e.seen.notices[TAIL_NOTICE_NEW_STREAM], 0);
@@ -495,12 +509,8 @@ static void test_one_shot_done_sorted(void **state)
     int64_t now = loop_wall_ms(e.l);
     for (int i = 0; i < 23; i++)
         put_slow(&e.f, i % 3, now - 5000 + (i * 7919) % 1000, i, 0);
-    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-    tail_set_add(s, "g", LOGREC_SLOW);
-    tail_set_start(s);
-    uint64_t end = loop_now_ms(e.l) + 5000;
-    while (!e.seen.done && loop_now_ms(e.l) < end)
-        loop_run_once(e.l, 5);
+    struct tail_set *s = start_slow(&e, "g");
+    run_until_done(e.l, &e.seen, 5000);
     assert_int_equal(e.seen.done, 1);
     assert_true(tail_set_done(s));
     assert_false(tail_set_failed(s));
@@ -522,12 +532,8 @@ static void test_limit_cuts_with_gap(void **state)
     for (int i = 0; i < 20; i++)
         put_slow(&e.f, 0, now - 5000 + i, i, 0);
     e.o.max_records = 7;
-    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-    tail_set_add(s, "g", LOGREC_SLOW);
-    tail_set_start(s);
-    uint64_t end = loop_now_ms(e.l) + 5000;
-    while (!e.seen.done && loop_now_ms(e.l) < end)
-        loop_run_once(e.l, 5);
+    struct tail_set *s = start_slow(&e, "g");
+    run_until_done(e.l, &e.seen, 5000);
     assert_int_equal(e.seen.n, 7);
     assert_int_equal(e.seen.gaps, 1);
     assert_string_equal(e.seen.gap_reason, "limit");
@@ -546,12 +552,8 @@ static void test_missing_group_fatal(void **state)
     env_init(&e, true);
     e.f.hard_fail = 1;
     e.f.hard_code = "ResourceNotFoundException";
-    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-    tail_set_add(s, "nope", LOGREC_SLOW);
-    tail_set_start(s);
-    uint64_t end = loop_now_ms(e.l) + 3000;
-    while (!e.seen.done && loop_now_ms(e.l) < end)
-        loop_run_once(e.l, 5);
+    struct tail_set *s = start_slow(&e, "nope");
+    run_until_done(e.l, &e.seen, 3000);
     assert_int_equal(e.seen.done, 1);
     assert_true(tail_set_failed(s));
     assert_int_equal(e.seen.notices[TAIL_NOTICE_FATAL], 1);
@@ -570,9 +572,7 @@ static void test_persistent_error_gap_and_continue(void **state)
     e.o.overlap_ms = 2000;
     int64_t now = loop_wall_ms(e.l);
     put_slow(&e.f, 0, now - 20000, 1, 0);
-    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-    tail_set_add(s, "g", LOGREC_SLOW);
-    tail_set_start(s);
+    struct tail_set *s = start_slow(&e, "g");
     assert_true(run_until_count(e.l, &e.seen, 1, 3000));
     e.f.hard_fail = 3;
     e.f.hard_code = "SerializationException";
@@ -598,12 +598,8 @@ static void test_one_shot_gives_up_with_gap(void **state)
     env_init(&e, false);
     e.f.throttle_pct = 100;
     e.o.max_failures = 4;
-    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-    tail_set_add(s, "g", LOGREC_SLOW);
-    tail_set_start(s);
-    uint64_t end = loop_now_ms(e.l) + 5000;
-    while (!e.seen.done && loop_now_ms(e.l) < end)
-        loop_run_once(e.l, 5);
+    struct tail_set *s = start_slow(&e, "g");
+    run_until_done(e.l, &e.seen, 5000);
     assert_int_equal(e.seen.done, 1);
     assert_true(tail_set_failed(s));
     assert_int_equal(e.seen.gaps, 1);
@@ -680,9 +676,7 @@ static void test_dedupe_overflow_no_duplicates(void **state)
     int64_t now = loop_wall_ms(e.l);
     for (int i = 0; i < 100; i++)
         put_slow(&e.f, i % 3, now - 20000 + i * 10, i, 0);
-    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-    tail_set_add(s, "g", LOGREC_SLOW);
-    tail_set_start(s);
+    struct tail_set *s = start_slow(&e, "g");
     assert_true(run_until_count(e.l, &e.seen, 100, 5000));
     run_for(e.l, 300);
     assert_exactly_once(&e.f, &e.seen);
@@ -733,12 +727,8 @@ static void test_filters_and_ring(void **state)
     e.o.filter_pattern = "10.0.0.1";
     struct ring *ring = ring_new(3, logrec_free_void);
     e.o.ring = ring;
-    struct tail_set *s = tail_set_new(&e.o, NULL, 0);
-    tail_set_add(s, "g", LOGREC_SLOW);
-    tail_set_start(s);
-    uint64_t end = loop_now_ms(e.l) + 5000;
-    while (!e.seen.done && loop_now_ms(e.l) < end)
-        loop_run_once(e.l, 5);
+    struct tail_set *s = start_slow(&e, "g");
+    run_until_done(e.l, &e.seen, 5000);
     /* streams 0 and 1 are shard 0001; k >= 3; the garbage line lacks the
      * server pattern */
     size_t want = 0;
