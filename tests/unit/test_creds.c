@@ -348,6 +348,28 @@ static void expect_err(struct result *r, enum aws_error_kind kind, const char *c
         fail_msg("message '%s' lacks '%s'", r->err.message ? r->err.message : "", needle);
 }
 
+/* A provider made with po, asked once: an error (see expect_err). */
+static void get_err(struct fx *f, const struct provider_opts *po, enum aws_error_kind kind,
+                    const char *code, const char *needle)
+{
+    struct result r;
+    make(f, po);
+    get(f, &r);
+    expect_err(&r, kind, code, needle);
+    result_clear(&r);
+}
+
+/* A provider made with po, asked once: credentials (see expect_ok). */
+static void get_ok(struct fx *f, const struct provider_opts *po, const char *akid_prefix,
+                   const char *source)
+{
+    struct result r;
+    make(f, po);
+    get(f, &r);
+    expect_ok(&r, akid_prefix, source);
+    result_clear(&r);
+}
+
 /* Compare secrets without ever printing them. */
 static bool secret_eq(const char *a, const char *b)
 {
@@ -426,19 +448,15 @@ static void test_credentials_file_before_config_file(void **state)
     writef(f->creds, 0600, "[both]\naws_access_key_id = AKIDCRED\naws_secret_access_key = %s\n",
            f->secret2);
     struct result r;
-    make(f, &(struct provider_opts){.profile = "both"});
-    get(f, &r);
-    expect_ok(&r, "AKIDCRED", "shared-credentials-file (profile both)");
-    result_clear(&r);
+    get_ok(f, &(struct provider_opts){.profile = "both"}, "AKIDCRED",
+           "shared-credentials-file (profile both)");
     make(f, &(struct provider_opts){.profile = "cfgonly"});
     get(f, &r);
     expect_ok(&r, "AKIDCFGONLY", "config-file (profile cfgonly)");
     assert_secret_eq(r.c.session_token, f->token);
     result_clear(&r);
-    make(f, &(struct provider_opts){.profile = "half"});
-    get(f, &r);
-    expect_err(&r, AWS_ERR_CREDENTIALS, "PartialCredentials", "aws_secret_access_key");
-    result_clear(&r);
+    get_err(f, &(struct provider_opts){.profile = "half"}, AWS_ERR_CREDENTIALS,
+            "PartialCredentials", "aws_secret_access_key");
 }
 
 static void test_no_credentials_and_missing_profile(void **state)
@@ -594,10 +612,8 @@ static void test_process_failures(void **state)
     expect_err(&r, AWS_ERR_CREDENTIALS, "CredentialProcessFailed", "cannot run");
     result_clear(&r);
     writef(f->config, 0600, "[profile proc]\ncredential_process = 'unterminated\n");
-    make(f, &(struct provider_opts){.profile = "proc"});
-    get(f, &r);
-    expect_err(&r, AWS_ERR_CONFIG, "InvalidConfig", "no closing quotation");
-    result_clear(&r);
+    get_err(f, &(struct provider_opts){.profile = "proc"}, AWS_ERR_CONFIG, "InvalidConfig",
+            "no closing quotation");
 }
 
 static void test_process_timeout_kills_it(void **state)
@@ -1015,10 +1031,8 @@ static void test_sso_session(void **state)
     credsrv_config(&srv, cfg);
     struct result r;
     /* never logged in */
-    make(f, &(struct provider_opts){.profile = "sso"});
-    get(f, &r);
-    expect_err(&r, AWS_ERR_CREDENTIALS, "SsoLoginRequired", "aws sso login --sso-session corp");
-    result_clear(&r);
+    get_err(f, &(struct provider_opts){.profile = "sso"}, AWS_ERR_CREDENTIALS, "SsoLoginRequired",
+            "aws sso login --sso-session corp");
     /* expired login */
     sso_cache(f, "corp", f->token, fake_now(f) - 1000);
     make(f, &(struct provider_opts){.profile = "sso"});
@@ -1043,10 +1057,8 @@ static void test_sso_session(void **state)
     /* the portal no longer accepts the token (signed out elsewhere) */
     snprintf(cfg, sizeof(cfg), "{\"sso\": {\"token\": \"%s\", \"status\": 401}}", f->token);
     credsrv_config(&srv, cfg);
-    make(f, &(struct provider_opts){.profile = "sso"});
-    get(f, &r);
-    expect_err(&r, AWS_ERR_CREDENTIALS, "SsoLoginRequired", "aws sso login --sso-session corp");
-    result_clear(&r);
+    get_err(f, &(struct provider_opts){.profile = "sso"}, AWS_ERR_CREDENTIALS, "SsoLoginRequired",
+            "aws sso login --sso-session corp");
 }
 
 static void test_sso_legacy_and_config_errors(void **state)
@@ -1063,24 +1075,14 @@ static void test_sso_legacy_and_config_errors(void **state)
     char cfg[256];
     snprintf(cfg, sizeof(cfg), "{\"sso\": {\"token\": \"%s\"}}", f->token);
     credsrv_config(&srv, cfg);
-    struct result r;
-    make(f, &(struct provider_opts){.profile = "old"});
-    get(f, &r);
-    expect_err(&r, AWS_ERR_CREDENTIALS, "SsoLoginRequired", "aws sso login --profile old");
-    result_clear(&r);
+    get_err(f, &(struct provider_opts){.profile = "old"}, AWS_ERR_CREDENTIALS, "SsoLoginRequired",
+            "aws sso login --profile old");
     sso_cache(f, "https://legacy.awsapps.com/start", f->token, fake_now(f) + 600 * 1000);
-    make(f, &(struct provider_opts){.profile = "old"});
-    get(f, &r);
-    expect_ok(&r, "ASIATEST", "sso (profile old)");
-    result_clear(&r);
-    make(f, &(struct provider_opts){.profile = "broken"});
-    get(f, &r);
-    expect_err(&r, AWS_ERR_CONFIG, "InvalidConfig", "[sso-session missing]");
-    result_clear(&r);
-    make(f, &(struct provider_opts){.profile = "partial"});
-    get(f, &r);
-    expect_err(&r, AWS_ERR_CONFIG, "InvalidConfig", "sso_role_name");
-    result_clear(&r);
+    get_ok(f, &(struct provider_opts){.profile = "old"}, "ASIATEST", "sso (profile old)");
+    get_err(f, &(struct provider_opts){.profile = "broken"}, AWS_ERR_CONFIG, "InvalidConfig",
+            "[sso-session missing]");
+    get_err(f, &(struct provider_opts){.profile = "partial"}, AWS_ERR_CONFIG, "InvalidConfig",
+            "sso_role_name");
 }
 
 static char *read_text(const char *path)
@@ -1188,10 +1190,8 @@ static void test_sso_token_refresh(void **state)
     /* an expired client registration is not used */
     credsrv_log_clear(&srv);
     sso_cache_refreshable(f, path, fake_now(f) - 1000, fake_now(f) - 1000);
-    make(f, &(struct provider_opts){.profile = "sso"});
-    get(f, &r);
-    expect_err(&r, AWS_ERR_CREDENTIALS, "SsoLoginRequired", "has expired");
-    result_clear(&r);
+    get_err(f, &(struct provider_opts){.profile = "sso"}, AWS_ERR_CREDENTIALS, "SsoLoginRequired",
+            "has expired");
     log = credsrv_log(&srv);
     assert_int_equal(credsrv_count(log, "/token", NULL, NULL), 0);
     json_decref(log);
@@ -1305,10 +1305,8 @@ static void test_assume_role_chain_and_loops(void **state)
     };
     credsrv_log_clear(&srv);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        make(f, &(struct provider_opts){.profile = bad[i].profile});
-        get(f, &r);
-        expect_err(&r, AWS_ERR_CONFIG, bad[i].code, bad[i].needle);
-        result_clear(&r);
+        get_err(f, &(struct provider_opts){.profile = bad[i].profile}, AWS_ERR_CONFIG, bad[i].code,
+                bad[i].needle);
     }
     log = credsrv_log(&srv);
     assert_int_equal(json_array_size(log), 0); /* found before any network call */
@@ -1331,41 +1329,30 @@ static void test_assume_role_sources(void **state)
     sts_keys(f, NULL);
     setenv("AWS_ACCESS_KEY_ID", "AKIDBASE", 1);
     setenv("AWS_SECRET_ACCESS_KEY", f->secret, 1);
-    struct result r;
     /* credential_source = Environment works even with --profile */
-    make(f, &(struct provider_opts){.profile = "fromenv", .explicit_profile = true});
-    get(f, &r);
-    expect_ok(&r, "ASIATEST", "assume-role (profile fromenv via Environment)");
-    result_clear(&r);
+    get_ok(f, &(struct provider_opts){.profile = "fromenv", .explicit_profile = true}, "ASIATEST",
+           "assume-role (profile fromenv via Environment)");
     unsetenv("AWS_ACCESS_KEY_ID");
     unsetenv("AWS_SECRET_ACCESS_KEY");
-    make(f, &(struct provider_opts){.profile = "self"});
-    get(f, &r);
-    expect_ok(&r, "ASIATEST", "assume-role (profile self via self)");
-    result_clear(&r);
+    get_ok(f, &(struct provider_opts){.profile = "self"}, "ASIATEST",
+           "assume-role (profile self via self)");
     /* IMDS as the source: the instance role's keys sign AssumeRole */
     unsetenv("AWS_EC2_METADATA_DISABLED");
     credsrv_config(&srv, "{\"imds\": {\"role\": \"inst\"}, \"sts\": {}}");
     credsrv_log_clear(&srv);
-    make(f, &(struct provider_opts){.profile = "fromimds"});
-    get(f, &r);
-    expect_ok(&r, "ASIATEST", "assume-role (profile fromimds via Ec2InstanceMetadata)");
-    result_clear(&r);
+    get_ok(f, &(struct provider_opts){.profile = "fromimds"}, "ASIATEST",
+           "assume-role (profile fromimds via Ec2InstanceMetadata)");
     json_t *log = credsrv_log(&srv);
     json_t *e;
     assert_int_equal(credsrv_count(log, "/", "AssumeRole", &e), 1);
     assert_string_equal(credsrv_str(e, NULL, "sig"), "ok");
     json_decref(log);
-    make(f, &(struct provider_opts){.profile = "weird"});
-    get(f, &r);
-    expect_err(&r, AWS_ERR_CONFIG, "InvalidConfig", "Somewhere");
-    result_clear(&r);
+    get_err(f, &(struct provider_opts){.profile = "weird"}, AWS_ERR_CONFIG, "InvalidConfig",
+            "Somewhere");
     /* the source has no credentials: named in the error */
     setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-    make(f, &(struct provider_opts){.profile = "fromenv"});
-    get(f, &r);
-    expect_err(&r, AWS_ERR_CREDENTIALS, "NoCredentials", "Environment");
-    result_clear(&r);
+    get_err(f, &(struct provider_opts){.profile = "fromenv"}, AWS_ERR_CREDENTIALS, "NoCredentials",
+            "Environment");
 }
 
 static void test_assume_role_mfa_and_errors(void **state)
@@ -1379,25 +1366,18 @@ static void test_assume_role_mfa_and_errors(void **state)
     sts_keys(f, NULL);
     struct result r;
     /* no way to ask: a clear error, no STS call */
-    make(f, &(struct provider_opts){.profile = "mfa"});
-    get(f, &r);
-    expect_err(&r, AWS_ERR_CREDENTIALS, "MfaRequired", "arn:aws:iam::111122223333:mfa/me");
-    result_clear(&r);
+    get_err(f, &(struct provider_opts){.profile = "mfa"}, AWS_ERR_CREDENTIALS, "MfaRequired",
+            "arn:aws:iam::111122223333:mfa/me");
     /* the user cancels */
     f->mfa_answer = NULL;
-    make(f, &(struct provider_opts){.profile = "mfa", .with_prompt = true});
-    get(f, &r);
-    expect_err(&r, AWS_ERR_CREDENTIALS, "MfaCancelled", NULL);
-    result_clear(&r);
+    get_err(f, &(struct provider_opts){.profile = "mfa", .with_prompt = true}, AWS_ERR_CREDENTIALS,
+            "MfaCancelled", NULL);
     json_t *log = credsrv_log(&srv);
     assert_int_equal(credsrv_count(log, "/", "AssumeRole", NULL), 0);
     json_decref(log);
     /* the user answers */
     f->mfa_answer = "123456\n";
-    make(f, &(struct provider_opts){.profile = "mfa", .with_prompt = true});
-    get(f, &r);
-    expect_ok(&r, "ASIATEST", NULL);
-    result_clear(&r);
+    get_ok(f, &(struct provider_opts){.profile = "mfa", .with_prompt = true}, "ASIATEST", NULL);
     assert_int_equal(f->prompts, 2);
     assert_string_equal(f->last_question, "Enter MFA code for arn:aws:iam::111122223333:mfa/me: ");
     log = credsrv_log(&srv);
@@ -1564,10 +1544,8 @@ static void test_web_identity(void **state)
            "role_arn = arn:aws:iam::111122223333:role/wi\n",
            tfile);
     credsrv_log_clear(&srv);
-    make(f, &(struct provider_opts){.profile = "wi", .explicit_profile = true});
-    get(f, &r);
-    expect_ok(&r, "ASIATEST", "web-identity");
-    result_clear(&r);
+    get_ok(f, &(struct provider_opts){.profile = "wi", .explicit_profile = true}, "ASIATEST",
+           "web-identity");
     log = credsrv_log(&srv);
     assert_int_equal(credsrv_count(log, "/", "AssumeRoleWithWebIdentity", &e), 1);
     assert_string_equal(credsrv_str(e, "params", "RoleArn"), "arn:aws:iam::111122223333:role/wi");
