@@ -19,31 +19,11 @@
 
 #include "wire_harness.h"
 
+#include "spec_fixture.h"
+
 #include "typed_e2e.h"
 
 /* ---- helpers ---- */
-
-static struct stack_spec *spec_new(const char *name)
-{
-    struct stack_spec *s = mem_xcalloc(1, sizeof(*s));
-    stack_spec_init(s);
-    char err[256];
-    assert_int_equal(stack_spec_set_name(s, name, err, sizeof(err)), 0);
-    return s;
-}
-
-static void spec_set(struct stack_spec *s, const char *sec, const char *key, const char *val)
-{
-    char err[256];
-    if (stack_spec_set(s, sec, key, val, err, sizeof(err)) != 0)
-        fail_msg("%s.%s=%s: %s", sec, key, val, err);
-}
-
-static void spec_del(struct stack_spec *s)
-{
-    stack_spec_free(s);
-    free(s);
-}
 
 static struct audit_report *plan_report(struct stack_spec *s)
 {

@@ -21,27 +21,7 @@
 #include "core/export.h"
 #include "core/stack_spec.h"
 
-static struct stack_spec *spec_new(const char *name)
-{
-    struct stack_spec *s = mem_xcalloc(1, sizeof(*s));
-    stack_spec_init(s);
-    char err[256];
-    assert_int_equal(stack_spec_set_name(s, name, err, sizeof(err)), 0);
-    return s;
-}
-
-static void spec_set(struct stack_spec *s, const char *sec, const char *key, const char *val)
-{
-    char err[256];
-    if (stack_spec_set(s, sec, key, val, err, sizeof(err)) != 0)
-        fail_msg("%s.%s=%s: %s", sec, key, val, err);
-}
-
-static void spec_del(struct stack_spec *s)
-{
-    stack_spec_free(s);
-    free(s);
-}
+#include "spec_fixture.h"
 
 static const char *file_text(const struct export_files *f, const char *name)
 {
@@ -567,6 +547,17 @@ static void free_notes(char **n, size_t k)
     free(n);
 }
 
+/* The world as export_spec_from_world reads it. */
+static struct export_world world_view(struct world *w)
+{
+    return (struct export_world){.facts = &w->f,
+                                 .vpc = &w->vpc,
+                                 .subnets = w->subnets,
+                                 .n_subnets = 4,
+                                 .rest_aliases = &w->rest,
+                                 .secret_aliases = &w->secret};
+}
+
 static bool note_has(char **n, size_t k, const char *needle)
 {
     for (size_t i = 0; i < k; i++)
@@ -580,12 +571,7 @@ static void test_live_world_ours(void **state)
     (void)state;
     struct world w;
     world_init(&w, true);
-    struct export_world ew = {.facts = &w.f,
-                              .vpc = &w.vpc,
-                              .subnets = w.subnets,
-                              .n_subnets = 4,
-                              .rest_aliases = &w.rest,
-                              .secret_aliases = &w.secret};
+    struct export_world ew = world_view(&w);
     struct stack_spec s;
     char **notes = NULL;
     size_t nn = 0;
@@ -640,12 +626,7 @@ static void test_live_world_reused(void **state)
     (void)state;
     struct world w;
     world_init(&w, false);
-    struct export_world ew = {.facts = &w.f,
-                              .vpc = &w.vpc,
-                              .subnets = w.subnets,
-                              .n_subnets = 4,
-                              .rest_aliases = &w.rest,
-                              .secret_aliases = &w.secret};
+    struct export_world ew = world_view(&w);
     struct stack_spec s;
     char **notes = NULL;
     size_t nn = 0;
