@@ -61,6 +61,44 @@ static void check_encoding(const char *case_name, struct query_params *p, const 
 static const char *const slow_group = "/aws/elasticache/app-4/slow-log";
 static const char *const engine_group = "/aws/elasticache/app-4/engine-log";
 
+/* The seed's group: 3 shards x 2 replicas, TLS, the AUTH token, slow and
+ * engine logs as JSON into slow_group and engine_group (logs[2] is filled
+ * for it). */
+static struct elasticache_create_replication_group_in
+seed_group(struct elasticache_log_delivery_in logs[2], const char *token)
+{
+    for (int i = 0; i < 2; i++)
+        logs[i] = (struct elasticache_log_delivery_in){.log_type = i ? "engine-log" : "slow-log",
+                                                       .destination_type = "cloudwatch-logs",
+                                                       .log_group = i ? engine_group : slow_group,
+                                                       .log_format = "json",
+                                                       .has_enabled = true,
+                                                       .enabled = true};
+    return (struct elasticache_create_replication_group_in){
+        .id = "app-4",
+        .description = "ElastiCache cluster for app-4",
+        .has_automatic_failover_enabled = true,
+        .automatic_failover_enabled = true,
+        .has_multi_az_enabled = true,
+        .multi_az_enabled = true,
+        .num_node_groups = 3,
+        .has_replicas_per_node_group = true,
+        .replicas_per_node_group = 2,
+        .cache_node_type = "cache.t2.small",
+        .engine = "redis",
+        .cache_parameter_group_name = "default.redis7.cluster.on",
+        .cache_subnet_group_name = "app-4-cache-subnet",
+        .port = 6379,
+        .auth_token = token,
+        .has_transit_encryption_enabled = true,
+        .transit_encryption_enabled = true,
+        .has_at_rest_encryption_enabled = true,
+        .at_rest_encryption_enabled = true,
+        .log_delivery = logs,
+        .n_log_delivery = 2,
+    };
+}
+
 static void test_req_subnet_group(void **state)
 {
     (void)state;
@@ -86,46 +124,11 @@ static void test_req_create_seed(void **state)
     char token[65];
     wire_random_token(token, sizeof(token));
     const char *sgs[] = {"sg-0123456789abcdef0"};
-    struct elasticache_log_delivery_in logs[] = {
-        {.log_type = "slow-log",
-         .destination_type = "cloudwatch-logs",
-         .log_group = slow_group,
-         .log_format = "json",
-         .has_enabled = true,
-         .enabled = true},
-        {.log_type = "engine-log",
-         .destination_type = "cloudwatch-logs",
-         .log_group = engine_group,
-         .log_format = "json",
-         .has_enabled = true,
-         .enabled = true},
-    };
-    struct elasticache_create_replication_group_in in = {
-        .id = "app-4",
-        .description = "ElastiCache cluster for app-4",
-        .has_automatic_failover_enabled = true,
-        .automatic_failover_enabled = true,
-        .has_multi_az_enabled = true,
-        .multi_az_enabled = true,
-        .num_node_groups = 3,
-        .has_replicas_per_node_group = true,
-        .replicas_per_node_group = 2,
-        .cache_node_type = "cache.t2.small",
-        .engine = "redis",
-        .cache_parameter_group_name = "default.redis7.cluster.on",
-        .cache_subnet_group_name = "app-4-cache-subnet",
-        .security_group_ids = sgs,
-        .n_security_group_ids = 1,
-        .port = 6379,
-        .auth_token = token,
-        .has_transit_encryption_enabled = true,
-        .transit_encryption_enabled = true,
-        .has_at_rest_encryption_enabled = true,
-        .at_rest_encryption_enabled = true,
-        .kms_key_id = "1234abcd-12ab-34cd-56ef-1234567890ab",
-        .log_delivery = logs,
-        .n_log_delivery = 2,
-    };
+    struct elasticache_log_delivery_in logs[2];
+    struct elasticache_create_replication_group_in in = seed_group(logs, token);
+    in.security_group_ids = sgs;
+    in.n_security_group_ids = 1;
+    in.kms_key_id = "1234abcd-12ab-34cd-56ef-1234567890ab";
     check_encoding("create_rg_seed", elasticache_build_create_replication_group(&in), token);
     mem_wipe(token, sizeof(token));
 }
@@ -1127,8 +1130,7 @@ static void test_e2e_subnet_group(void **state)
 static void test_e2e_create_seed(void **state)
 {
     (void)state;
-    static const char *const groups[] = {"/aws/elasticache/app-4/slow-log",
-                                         "/aws/elasticache/app-4/engine-log"};
+    const char *const groups[] = {slow_group, engine_group};
     for (int i = 0; i < 2; i++) {
         struct logs_create_log_group_in lin = {.log_group_name = groups[i]};
         struct ie_res r = {0};
@@ -1138,43 +1140,8 @@ static void test_e2e_create_seed(void **state)
     }
     char token[65];
     wire_random_token(token, sizeof(token));
-    struct elasticache_log_delivery_in logs[] = {
-        {.log_type = "slow-log",
-         .destination_type = "cloudwatch-logs",
-         .log_group = groups[0],
-         .log_format = "json",
-         .has_enabled = true,
-         .enabled = true},
-        {.log_type = "engine-log",
-         .destination_type = "cloudwatch-logs",
-         .log_group = groups[1],
-         .log_format = "json",
-         .has_enabled = true,
-         .enabled = true},
-    };
-    struct elasticache_create_replication_group_in in = {
-        .id = "app-4",
-        .description = "ElastiCache cluster for app-4",
-        .has_automatic_failover_enabled = true,
-        .automatic_failover_enabled = true,
-        .has_multi_az_enabled = true,
-        .multi_az_enabled = true,
-        .num_node_groups = 3,
-        .has_replicas_per_node_group = true,
-        .replicas_per_node_group = 2,
-        .cache_node_type = "cache.t2.small",
-        .engine = "redis",
-        .cache_parameter_group_name = "default.redis7.cluster.on",
-        .cache_subnet_group_name = "app-4-cache-subnet",
-        .port = 6379,
-        .auth_token = token,
-        .has_transit_encryption_enabled = true,
-        .transit_encryption_enabled = true,
-        .has_at_rest_encryption_enabled = true,
-        .at_rest_encryption_enabled = true,
-        .log_delivery = logs,
-        .n_log_delivery = 2,
-    };
+    struct elasticache_log_delivery_in logs[2];
+    struct elasticache_create_replication_group_in in = seed_group(logs, token);
     struct ie_res r = {0};
     elasticache_create_replication_group(e2e_sb.c, &in, cb_rg, &r);
     mem_wipe(token, sizeof(token));
