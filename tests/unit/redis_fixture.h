@@ -450,6 +450,22 @@ struct fake {
     int port;
 };
 
+/* A listening socket on 127.0.0.1, a port of the kernel's choosing. */
+static inline int rfx_listen(int backlog, int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(fd, backlog), 0);
+    socklen_t sl = sizeof(a);
+    getsockname(fd, (struct sockaddr *)&a, &sl);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
 static inline void fake_client(int fd, int revents, void *arg)
 {
     struct fake *f = arg;
@@ -501,16 +517,7 @@ static inline void fake_start(struct fake *f, struct loop *l, const char *script
     f->script = script;
     f->script_len = len;
     f->repeat = repeat ? repeat : 1;
-    f->ls = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(f->ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(f->ls, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(listen(f->ls, 4), 0);
-    socklen_t sl = sizeof(a);
-    getsockname(f->ls, (struct sockaddr *)&a, &sl);
-    f->port = ntohs(a.sin_port);
+    f->ls = rfx_listen(4, &f->port);
     f->lw = loop_watch(l, f->ls, REACTOR_READ, fake_accept, f);
 }
 
@@ -632,16 +639,7 @@ static inline void rfake_start(struct rfake *f, struct loop *l, rfake_handler fn
         f->cl[i].srv = f;
         f->cl[i].fd = -1;
     }
-    f->ls = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(f->ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(f->ls, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(listen(f->ls, 8), 0);
-    socklen_t sl = sizeof(a);
-    getsockname(f->ls, (struct sockaddr *)&a, &sl);
-    f->port = ntohs(a.sin_port);
+    f->ls = rfx_listen(8, &f->port);
     f->lw = loop_watch(l, f->ls, REACTOR_READ, rfake_accept, f);
 }
 
