@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "aws/awstime.h"
+#include "aws/buf.h"
 #include "aws/mem.h"
+#include "aws/unicode.h"
 
 char *awsjson_encode(const json_t *obj, size_t *len)
 {
@@ -266,4 +268,27 @@ void awsjson_set_tags(json_t *o, const char *kname, const char *vname, const cha
         json_array_append_new(a, json_pack("{s:s,s:s}", kname, k ? k : "", vname, v ? v : ""));
     }
     json_object_set_new(o, "Tags", a);
+}
+
+json_t *awsjson_string_lossy(const char *v, size_t n)
+{
+    json_t *s = json_stringn(v, n);
+    if (s)
+        return s;
+    struct buf b;
+    buf_init(&b, 0);
+    const unsigned char *u = (const unsigned char *)v;
+    for (size_t i = 0; i < n;) {
+        size_t l = unicode_utf8_seq(u + i, n - i, NULL);
+        if (l) {
+            buf_append(&b, u + i, l);
+            i += l;
+        } else {
+            buf_append(&b, "\xef\xbf\xbd", 3);
+            i++;
+        }
+    }
+    s = json_stringn(b.data ? b.data : "", b.len);
+    buf_free(&b);
+    return s;
 }

@@ -33,6 +33,10 @@ char *awsjson_strdup(const json_t *obj, const char *key);
  * of another type (a list that cannot be read is not usable). */
 const json_t *awsjson_array(const json_t *obj, const char *key, bool *bad);
 
+/* A JSON string of v[0..n): JSON carries Unicode text only, so bytes that
+ * are not UTF-8 become U+FFFD (NULs are kept, as \u0000). */
+json_t *awsjson_string_lossy(const char *v, size_t n);
+
 /* Request members. A string member when v is not NULL. */
 void awsjson_set_str(json_t *o, const char *key, const char *v);
 /* Member "Tags": [{kname: KEY, vname: VALUE}, ...] ("" for NULL) from n

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/awsjson.h"
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "aws/svc.h"
@@ -141,67 +142,10 @@ static void lg_token(const json_t *o, const char *key, char **slot)
 
 /* ================= JSON writers ================= */
 
-/* Length of the valid UTF-8 sequence at s (1-4), 0 when invalid. */
-static size_t lg_utf8_seq(const unsigned char *s, size_t n)
-{
-    if (s[0] < 0x80)
-        return 1;
-    size_t len;
-    unsigned int cp;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        cp = s[0] & 0x1f;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        cp = s[0] & 0x0f;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
-/* A JSON string of n bytes. JSON can only carry Unicode text, so bytes
- * that are not UTF-8 become U+FFFD (NULs are kept, as \u0000). */
-static json_t *lg_string(const char *v, size_t n)
-{
-    json_t *s = json_stringn(v, n);
-    if (s)
-        return s;
-    struct buf b;
-    buf_init(&b, 0);
-    const unsigned char *u = (const unsigned char *)v;
-    for (size_t i = 0; i < n;) {
-        size_t l = lg_utf8_seq(u + i, n - i);
-        if (l) {
-            buf_append(&b, u + i, l);
-            i += l;
-        } else {
-            buf_append(&b, "\xef\xbf\xbd", 3);
-            i++;
-        }
-    }
-    s = json_stringn(b.data ? b.data : "", b.len);
-    buf_free(&b);
-    return s;
-}
-
 static void lg_set_str(json_t *o, const char *key, const char *v)
 {
     if (v)
-        json_object_set_new(o, key, lg_string(v, strlen(v)));
+        json_object_set_new(o, key, awsjson_string_lossy(v, strlen(v)));
 }
 
 static void lg_set_int(json_t *o, const char *key, bool has, long long v)
@@ -223,7 +167,7 @@ static void lg_set_strings(json_t *o, const char *key, const char *const *v, siz
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         const char *x = v[i] ? v[i] : "";
-        json_array_append_new(a, lg_string(x, strlen(x)));
+        json_array_append_new(a, awsjson_string_lossy(x, strlen(x)));
     }
     json_object_set_new(o, key, a);
 }
@@ -609,7 +553,7 @@ json_t *logs_build_put_log_events(const struct logs_put_log_events_in *in)
         size_t len = e->message_len ? e->message_len : strlen(msg);
         json_t *ev = json_object();
         json_object_set_new(ev, "timestamp", json_integer((json_int_t)e->timestamp_ms));
-        json_object_set_new(ev, "message", lg_string(msg, len));
+        json_object_set_new(ev, "message", awsjson_string_lossy(msg, len));
         json_array_append_new(a, ev);
     }
     json_object_set_new(o, "logEvents", a);

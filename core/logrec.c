@@ -13,48 +13,9 @@
 
 #include "aws/awstime.h"
 #include "aws/mem.h"
+#include "aws/unicode.h"
 
 /* ---- UTF-8 ---- */
-
-/* Length of the valid UTF-8 sequence at s (1..4) with its code point, or 0
- * when the bytes there are not valid UTF-8 (overlong forms, surrogates,
- * values above U+10FFFF and truncated sequences are all invalid). */
-static size_t logrec_u8(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t len;
-    uint32_t v, min;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        v = c & 0x1f;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        v = c & 0x0f;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        v = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    *cp = v;
-    return len;
-}
 
 /* Code points that are valid but must not reach a terminal as such: C1
  * controls, bidi embeddings/overrides/isolates (Trojan Source), zero-width
@@ -104,7 +65,7 @@ int logrec_safe_append(struct buf *b, const char *s, size_t n)
             i++;
         } else {
             uint32_t cp;
-            size_t l = logrec_u8(p + i, n - i, &cp);
+            size_t l = unicode_utf8_seq(p + i, n - i, &cp);
             if (l == 0) {
                 esc[0] = '\\';
                 esc[1] = 'x';
@@ -170,7 +131,7 @@ int logrec_json_append(struct buf *b, const char *s, size_t n)
             i++;
         } else {
             uint32_t cp;
-            size_t l = logrec_u8(p + i, n - i, &cp);
+            size_t l = unicode_utf8_seq(p + i, n - i, &cp);
             if (l == 0) {
                 rc = buf_printf(b, "\\udc%02x", c);
                 i++;

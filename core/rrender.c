@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "aws/mem.h"
+#include "aws/unicode.h"
 
 void rrender_quoted(struct buf *b, const char *s, size_t n)
 {
@@ -47,31 +48,20 @@ void rrender_quoted(struct buf *b, const char *s, size_t n)
     buf_appendc(b, '"');
 }
 
-/* Length of a valid UTF-8 sequence at s (for a code point >= U+00A0, so
- * C1 controls are never let through), or 0. */
+/* A code point shown as it is: not a C1 control, not a bidirectional
+ * override or isolate (they can reorder what is shown). */
+static bool rrender_shown(uint32_t cp)
+{
+    return cp >= 0xa0 && !(cp >= 0x202a && cp <= 0x202e) && !(cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Length of a valid UTF-8 sequence at s for a code point shown as it is,
+ * or 0. */
 static size_t rrender_utf8(const unsigned char *s, size_t n)
 {
-    if (n >= 2 && s[0] >= 0xc2 && s[0] <= 0xdf && (s[1] & 0xc0) == 0x80) {
-        unsigned cp = ((unsigned)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
-        return cp >= 0xa0 ? 2 : 0;
-    }
-    if (n >= 3 && (s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
-        unsigned cp =
-            ((unsigned)(s[0] & 0x0f) << 12) | ((unsigned)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
-        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        /* bidirectional overrides and isolates can reorder what is shown */
-        if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
-            return 0;
-        return 3;
-    }
-    if (n >= 4 && s[0] >= 0xf0 && s[0] <= 0xf4 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-        (s[3] & 0xc0) == 0x80) {
-        unsigned cp = ((unsigned)(s[0] & 0x07) << 18) | ((unsigned)(s[1] & 0x3f) << 12) |
-                      ((unsigned)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
-        return cp >= 0x10000 && cp <= 0x10ffff ? 4 : 0;
-    }
-    return 0;
+    uint32_t cp;
+    size_t k = unicode_utf8_seq(s, n, &cp);
+    return k && rrender_shown(cp) ? k : 0;
 }
 
 void rrender_safe(struct buf *b, const char *s, size_t n)
@@ -96,27 +86,6 @@ void rrender_safe(struct buf *b, const char *s, size_t n)
         buf_printf(b, "\\x%02x", c);
         i++;
     }
-}
-
-/* The code point of a valid UTF-8 sequence at s (any, C1 included) and
- * its length, or 0. */
-static size_t rrender_utf8_cp(const unsigned char *s, size_t n, unsigned *cp)
-{
-    if (n >= 2 && s[0] >= 0xc2 && s[0] <= 0xdf && (s[1] & 0xc0) == 0x80) {
-        *cp = ((unsigned)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
-        return 2;
-    }
-    if (n >= 3 && (s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
-        *cp = ((unsigned)(s[0] & 0x0f) << 12) | ((unsigned)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
-        return *cp >= 0x800 && !(*cp >= 0xd800 && *cp <= 0xdfff) ? 3 : 0;
-    }
-    if (n >= 4 && s[0] >= 0xf0 && s[0] <= 0xf4 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-        (s[3] & 0xc0) == 0x80) {
-        *cp = ((unsigned)(s[0] & 0x07) << 18) | ((unsigned)(s[1] & 0x3f) << 12) |
-              ((unsigned)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
-        return *cp >= 0x10000 && *cp <= 0x10ffff ? 4 : 0;
-    }
-    return 0;
 }
 
 void rrender_json_string(struct buf *b, const char *s, size_t n)
@@ -146,16 +115,15 @@ void rrender_json_string(struct buf *b, const char *s, size_t n)
             buf_appendc(b, (char)c);
             i++;
         } else {
-            unsigned cp = 0;
-            size_t k = rrender_utf8_cp(u + i, n - i, &cp);
-            if (k && cp >= 0xa0 && !(cp >= 0x202a && cp <= 0x202e) &&
-                !(cp >= 0x2066 && cp <= 0x2069)) {
+            uint32_t cp = 0;
+            size_t k = unicode_utf8_seq(u + i, n - i, &cp);
+            if (k && rrender_shown(cp)) {
                 buf_append(b, s + i, k);
                 i += k;
             } else if (k && cp < 0x10000) {
                 /* C1 controls and bidirectional overrides: the same text,
                  * escaped, so no terminal acts on it */
-                buf_printf(b, "\\u%04x", cp);
+                buf_printf(b, "\\u%04x", (unsigned)cp);
                 i += k;
             } else {
                 /* not text: the byte value as a code point, so nothing is lost */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/awsjson.h"
 #include "aws/awstime.h"
 #include "aws/buf.h"
 #include "aws/mem.h"
@@ -181,61 +182,11 @@ void cmdout_kvf(FILE *f, const char *key, const char *fmt, ...)
 
 /* ---- JSON ---- */
 
-/* Length of the valid UTF-8 sequence at p (0: invalid). */
-static size_t cmdout_utf8_len(const unsigned char *p, size_t left)
-{
-    unsigned char c = p[0];
-    size_t n;
-    unsigned cp;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n > left)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 json_t *cmdout_jstr(const char *s)
 {
     if (!s)
         return json_null();
-    json_t *j = json_string(s);
-    if (j)
-        return j;
-    struct buf b;
-    buf_init(&b, 0);
-    size_t len = strlen(s);
-    for (size_t i = 0; i < len;) {
-        size_t n = cmdout_utf8_len((const unsigned char *)s + i, len - i);
-        if (n) {
-            buf_append(&b, s + i, n);
-            i += n;
-        } else {
-            buf_appends(&b, "\xEF\xBF\xBD");
-            i++;
-        }
-    }
-    j = json_string(buf_str(&b));
-    buf_free(&b);
+    json_t *j = awsjson_string_lossy(s, strlen(s));
     return j ? j : json_null();
 }
 
