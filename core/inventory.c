@@ -192,7 +192,8 @@ static void inventory_take_groups(struct elasticache_replication_group_list *dst
                                   struct elasticache_replication_group_list *page)
 {
     dst->items = mem_xrealloc(dst->items, (dst->n + page->n + 1) * sizeof(*dst->items));
-    memcpy(dst->items + dst->n, page->items, page->n * sizeof(*page->items));
+    if (page->n) /* an empty page may have no array at all */
+        memcpy(dst->items + dst->n, page->items, page->n * sizeof(*page->items));
     dst->n += page->n;
     page->n = 0;
 }

@@ -28,6 +28,17 @@ class Console:
         self.binary = binary or BIN
         self.sock = "elcui-test-" + uuid.uuid4().hex[:12]
         self.tmpdir = tempfile.mkdtemp(prefix="elcui-tmux-")
+        # Each console gets its own state folder, so its stderr log (where a
+        # sanitizer report goes while curses owns the terminal) survives the
+        # next test; under make check it stays in the scratch folder, which
+        # the hygiene stage scans.
+        scratch = os.environ.get("ELCUI_CHECK_SCRATCH")
+        base = os.path.join(scratch, "consoles") if scratch else self.tmpdir
+        os.makedirs(base, exist_ok=True)
+        self.state = tempfile.mkdtemp(prefix="state-", dir=base)
+        # a state folder the test chose itself is kept; an inherited one is not
+        if self.env.get("XDG_STATE_HOME") in (None, "", os.environ.get("XDG_STATE_HOME")):
+            self.env["XDG_STATE_HOME"] = self.state
 
     def _tmux(self, *args, check=True):
         return subprocess.run(
@@ -69,7 +80,8 @@ class Console:
             if text in last:
                 return last
             time.sleep(0.05)
-        raise AssertionError("screen never showed %r; last screen:\n%s" % (text, last))
+        raise AssertionError("screen never showed %r; last screen:\n%s\nstderr:\n%s"
+                             % (text, last, self.stderr_log()[-6000:]))
 
     def wait_gone(self, text, timeout=20):
         deadline = time.monotonic() + timeout
@@ -98,20 +110,32 @@ class Console:
         except (OSError, ValueError):
             return None
 
+    def stderr_log(self):
+        """What the program wrote to stderr while curses owned the terminal."""
+        path = os.path.join(self.env.get("XDG_STATE_HOME", self.state), "elcui",
+                            "console-stderr.log")
+        try:
+            with open(path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
     def wait_exit(self, timeout=20):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             st = self.dead()
             if st is not None:
+                if st >= 128:  # killed: the sanitizer's report is in the stderr log
+                    raise AssertionError("elcui died (status %d); stderr:\n%s\nscreen:\n%s"
+                                         % (st, self.stderr_log()[-6000:], self.screen()))
                 return st
             time.sleep(0.05)
         raise AssertionError("elcui did not exit; screen:\n" + self.screen())
 
     def stop(self):
         self._tmux("kill-server", check=False)
-        for name in os.listdir(self.tmpdir):
-            os.unlink(os.path.join(self.tmpdir, name))
-        os.rmdir(self.tmpdir)
+        import shutil
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
