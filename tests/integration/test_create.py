@@ -135,6 +135,14 @@ class Base(unittest.TestCase):
         self.assertEqual(len(g), 1)
         self.assertEqual(g[0]["Status"], "available")
 
+    def apply_whole_then_destroy(self, name):
+        """apply succeeds and leaves one of each resource; then destroy. Returns the apply's result."""
+        r = self.apply(name)
+        self.assertEqual(r.rc, 0, r)
+        self.assert_one_of_each(name)
+        self.assertEqual(self.destroy(name).rc, 0)
+        return r
+
     @staticmethod
     def events(r):
         out = []
@@ -461,94 +469,75 @@ class TestResume(Base):
         self.assertEqual(self.vpcs(name), [])
         return plan.json()
 
+    @staticmethod
+    def resource(plan, key):
+        return [x for x in plan["resources"] if x["key"] == key][0]
+
+    def signal_while_waiting(self, name, sig, rc):
+        """create --apply of name, sent sig once its progress shows the wait for the
+        replication group; it must exit with rc. Returns what it wrote on stderr."""
+        p = subprocess.Popen([harness.ELCUI, "create", "--name", name, "--apply", "--yes"], env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen = threading.Event()
+        lines = []
+
+        def reader():
+            for line in p.stderr:
+                lines.append(line)
+                if "replication-group" in line and "waiting" in line:
+                    seen.set()
+
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        try:
+            self.assertTrue(seen.wait(120), "".join(lines))
+            p.send_signal(sig)
+            self.assertEqual(p.wait(30), rc)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            t.join(10)
+            p.stdout.close()
+            p.stderr.close()
+        return "".join(lines)
+
     def test_after_create_key_before_alias(self):
         # the key exists, tagged, without its alias: found by tag, aliased
         plan = self.crash_then_resume("crash-key", "kms.rest:CreateKey")
-        k = [x for x in plan["resources"] if x["key"] == "kms.rest"][0]
+        k = self.resource(plan, "kms.rest")
         self.assertEqual(k["action"], "change")
         self.assertIn("found by its tag", k["reason"])
 
     def test_after_create_key_without_journal(self):
         plan = self.crash_then_resume("crash-nojournal", "kms.secret:CreateKey", journal=False)
-        k = [x for x in plan["resources"] if x["key"] == "kms.secret"][0]
+        k = self.resource(plan, "kms.secret")
         self.assertEqual(k["action"], "change")
 
     def test_after_secret(self):
         plan = self.crash_then_resume("crash-secret", "secret")
-        s = [x for x in plan["resources"] if x["key"] == "secret"][0]
+        s = self.resource(plan, "secret")
         self.assertEqual(s["action"], "keep")
-        rg = [x for x in plan["resources"] if x["key"] == "replication-group"][0]
+        rg = self.resource(plan, "replication-group")
         self.assertEqual([c["operation"] for c in rg["calls"]], ["GetSecretValue", "CreateReplicationGroup", "DescribeReplicationGroups"])
 
     def test_while_waiting_for_the_group(self):
         plan = self.crash_then_resume("crash-wait", "replication-group:CreateReplicationGroup")
-        rg = [x for x in plan["resources"] if x["key"] == "replication-group"][0]
+        rg = self.resource(plan, "replication-group")
         self.assertIn(rg["action"], ("keep",))
         self.assertIn(rg["status"], ("creating", "available"))
 
     def test_sigkill_when_progress_shows_the_wait(self):
         name = "crash-kill"
-        p = subprocess.Popen([harness.ELCUI, "create", "--name", name, "--apply", "--yes"], env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        seen = threading.Event()
-        lines = []
-
-        def reader():
-            for line in p.stderr:
-                lines.append(line)
-                if "replication-group" in line and "waiting" in line:
-                    seen.set()
-
-        t = threading.Thread(target=reader, daemon=True)
-        t.start()
-        try:
-            self.assertTrue(seen.wait(120), "".join(lines))
-            p.send_signal(signal.SIGKILL)
-            self.assertEqual(p.wait(30), -signal.SIGKILL)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            t.join(10)
-            p.stdout.close()
-            p.stderr.close()
-        r2 = self.apply(name)
-        self.assertEqual(r2.rc, 0, r2)
+        self.signal_while_waiting(name, signal.SIGKILL, -signal.SIGKILL)
+        r2 = self.apply_whole_then_destroy(name)
         self.assertIn("waiting", r2.err)
-        self.assert_one_of_each(name)
-        self.assertEqual(self.destroy(name).rc, 0)
 
     def test_ctrl_c_stops_cleanly_and_resumes(self):
         name = "ctrl-c"
-        p = subprocess.Popen([harness.ELCUI, "create", "--name", name, "--apply", "--yes"], env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        seen = threading.Event()
-        lines = []
-
-        def reader():
-            for line in p.stderr:
-                lines.append(line)
-                if "replication-group" in line and "waiting" in line:
-                    seen.set()
-
-        t = threading.Thread(target=reader, daemon=True)
-        t.start()
-        try:
-            self.assertTrue(seen.wait(120), "".join(lines))
-            p.send_signal(signal.SIGINT)
-            self.assertEqual(p.wait(30), 1)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            t.join(10)
-            p.stdout.close()
-            p.stderr.close()
-        err = "".join(lines)
+        err = self.signal_while_waiting(name, signal.SIGINT, 1)
         self.assertIn("interrupted", err)
         self.assertNotIn("Sanitizer", err)
-        r2 = self.apply(name)
-        self.assertEqual(r2.rc, 0, r2)
-        self.assert_one_of_each(name)
-        self.assertEqual(self.destroy(name).rc, 0)
+        self.apply_whole_then_destroy(name)
 
     def test_destroy_interrupted_then_resumed(self):
         name = "crash-destroy"
@@ -570,11 +559,8 @@ class TestFaultsConflictsReuse(Base):
         name = "throttled"
         self.sb.throttle(service="kms", operation="CreateKey", count=3)
         self.sb.throttle(service="ec2", operation="CreateVpc", count=2)
-        r = self.apply(name)
-        self.assertEqual(r.rc, 0, r)
+        r = self.apply_whole_then_destroy(name)
         self.assertIn("retrying", r.err)
-        self.assert_one_of_each(name)
-        self.assertEqual(self.destroy(name).rc, 0)
 
     def test_unknown_outcome_is_not_retried_blindly(self):
         name = "reset"
@@ -582,10 +568,7 @@ class TestFaultsConflictsReuse(Base):
         r = self.apply(name)
         self.assertEqual(r.rc, 1, r)
         self.assertIn("run the same command again", r.err)
-        r2 = self.apply(name)
-        self.assertEqual(r2.rc, 0, r2)
-        self.assert_one_of_each(name)
-        self.assertEqual(self.destroy(name).rc, 0)
+        self.apply_whole_then_destroy(name)
 
     def test_conflicts_stop_before_any_change(self):
         name = "conf"
