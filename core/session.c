@@ -59,19 +59,26 @@ int session_open(struct session *s, const struct session_options *o, struct aws_
         aws_error_set(err, AWS_ERR_INTERNAL, "CredsInit", "cannot set up the credential chain");
         return -1;
     }
-    struct aws_client_options aopt;
-    memset(&aopt, 0, sizeof(aopt));
-    aopt.reactor = loop_reactor(s->loop);
-    aopt.http = s->http;
-    aopt.creds = s->creds;
-    aopt.store = s->store;
-    aopt.profile = s->profile;
-    aopt.region = s->region;
-    aopt.endpoint_url = o->endpoint_url;
-    aopt.max_attempts = o->max_attempts;
-    aopt.timeout_ms = o->timeout_ms;
-    s->aws = aws_client_new(&aopt, err);
+    s->aws = session_client(s, o->max_attempts, o->timeout_ms, false, err);
     return s->aws ? 0 : -1;
+}
+
+struct aws_client *session_client(const struct session *s, int max_attempts, long timeout_ms,
+                                  bool verbose, struct aws_error *err)
+{
+    struct aws_client_options o;
+    memset(&o, 0, sizeof(o));
+    o.reactor = loop_reactor(s->loop);
+    o.http = s->http;
+    o.creds = s->creds;
+    o.store = s->store;
+    o.profile = s->profile;
+    o.region = s->region;
+    o.endpoint_url = s->opts->endpoint_url;
+    o.max_attempts = max_attempts;
+    o.timeout_ms = timeout_ms;
+    o.verbose = verbose;
+    return aws_client_new(&o, err);
 }
 
 void session_close(struct session *s)

@@ -54,6 +54,12 @@ struct session {
  * bad config files...) and returns -1; session_close() is still safe. */
 int session_open(struct session *s, const struct session_options *o, struct aws_error *err);
 void session_close(struct session *s);
+/* An AWS client on the session's loop, HTTP, credentials, profile, region
+ * and endpoint, with its own attempts (0: the default), timeout per attempt
+ * (0: the HTTP default) and verbosity; NULL with err filled when it cannot
+ * be made. session_open makes s->aws with the options' values. */
+struct aws_client *session_client(const struct session *s, int max_attempts, long timeout_ms,
+                                  bool verbose, struct aws_error *err);
 /* Print warnings gathered while loading configuration (loose file modes). */
 void session_print_warnings(const struct session *s, FILE *f);
 

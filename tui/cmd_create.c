@@ -52,19 +52,7 @@ int cmd_create_open_session(struct session *s, struct session_options *opts, con
 
 struct aws_client *cmd_create_once_client(struct session *s, struct aws_error *err)
 {
-    struct aws_client_options o;
-    memset(&o, 0, sizeof(o));
-    o.reactor = loop_reactor(s->loop);
-    o.http = s->http;
-    o.creds = s->creds;
-    o.store = s->store;
-    o.profile = s->profile;
-    o.region = s->region;
-    o.endpoint_url = s->opts->endpoint_url;
-    o.max_attempts = 1;
-    o.timeout_ms = s->opts->timeout_ms;
-    o.verbose = s->opts->verbose > 0;
-    return aws_client_new(&o, err);
+    return session_client(s, 1, s->opts->timeout_ms, s->opts->verbose > 0, err);
 }
 
 /* SIGINT / SIGTERM: one watcher for the whole command (the loop keeps

@@ -575,18 +575,8 @@ static struct aws_client *cmd_logs_client(struct cmd_logs *c, struct aws_error *
 {
     /* One attempt per request: the tail engine retries itself, inside its
      * request budget, so retries never exceed the FilterLogEvents quota. */
-    struct aws_client_options o;
-    memset(&o, 0, sizeof(o));
-    o.reactor = loop_reactor(c->s.loop);
-    o.http = c->s.http;
-    o.creds = c->s.creds;
-    o.store = c->s.store;
-    o.profile = c->s.profile;
-    o.region = c->s.region;
-    o.endpoint_url = c->s.opts->endpoint_url;
-    o.max_attempts = 1;
-    o.timeout_ms = c->s.opts->timeout_ms ? c->s.opts->timeout_ms : 30000;
-    return aws_client_new(&o, err);
+    return session_client(&c->s, 1, c->s.opts->timeout_ms ? c->s.opts->timeout_ms : 30000, false,
+                          err);
 }
 
 int cmd_logs_run(struct session_options *opts, int argc, char **argv)
