@@ -1275,13 +1275,7 @@ static void cb_rg_wait(struct elasticache_replication_group_list *out, const str
         const struct elasticache_replication_group *g = &out->items[0];
         set_str(&r->status, g->status);
         set_str(&r->arn, g->arn);
-        if (g->configuration_endpoint.address) {
-            set_str(&r->endpoint, g->configuration_endpoint.address);
-            r->port = g->configuration_endpoint.port;
-        } else if (g->n_node_groups && g->node_groups[0].primary_endpoint.address) {
-            set_str(&r->endpoint, g->node_groups[0].primary_endpoint.address);
-            r->port = g->node_groups[0].primary_endpoint.port;
-        }
+        stack_plan_group_endpoint(r, g);
         pending = !g->status || strcmp(g->status, "available") != 0;
         if (g->status && strcmp(g->status, "create-failed") == 0) {
             struct aws_error failed;

@@ -104,6 +104,18 @@ static void set_str(char **dst, const char *v)
     *dst = n;
 }
 
+void stack_plan_group_endpoint(struct stack_resource *r,
+                               const struct elasticache_replication_group *g)
+{
+    if (g->configuration_endpoint.address) {
+        set_str(&r->endpoint, g->configuration_endpoint.address);
+        r->port = g->configuration_endpoint.port;
+    } else if (g->n_node_groups && g->node_groups[0].primary_endpoint.address) {
+        set_str(&r->endpoint, g->node_groups[0].primary_endpoint.address);
+        r->port = g->node_groups[0].primary_endpoint.port;
+    }
+}
+
 static void set_reason(struct stack_resource *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void set_reason(struct stack_resource *r, const char *fmt, ...)
@@ -2306,13 +2318,7 @@ static void decide_group(struct stack_plan_req *q)
     set_str(&r->id, g->id);
     set_str(&r->arn, g->arn);
     set_str(&r->status, g->status);
-    if (g->configuration_endpoint.address) {
-        set_str(&r->endpoint, g->configuration_endpoint.address);
-        r->port = g->configuration_endpoint.port;
-    } else if (g->n_node_groups && g->node_groups[0].primary_endpoint.address) {
-        set_str(&r->endpoint, g->node_groups[0].primary_endpoint.address);
-        r->port = g->node_groups[0].primary_endpoint.port;
-    }
+    stack_plan_group_endpoint(r, g);
     prove_group_ours(q);
     if (!q->rg_ours) {
         act(p, r, STACK_ACT_CONFLICT);

@@ -32,6 +32,7 @@
 
 #include "aws/aws_client.h"
 #include "aws/aws_error.h"
+#include "aws/elasticache.h"
 #include "core/stack_spec.h"
 
 #define STACK_PLAN_MAX_DEPS 16
@@ -148,6 +149,10 @@ const char *stack_plan_action_name(enum stack_action a);
 const char *stack_plan_kind_name(enum stack_kind k); /* "AWS::EC2::VPC"-like type */
 /* Nothing to do: no create, change or delete, no conflict. */
 bool stack_plan_is_noop(const struct stack_plan *p);
+/* The group's endpoint into r: its configuration endpoint, else its first
+ * shard's primary (r keeps what it had when the group has neither). */
+void stack_plan_group_endpoint(struct stack_resource *r,
+                               const struct elasticache_replication_group *g);
 
 /* The plan for people (one block per resource with its calls) and as JSON
  * ({"stack", "region", "account", "mode", "summary", "resources": [...]}).
