@@ -1534,6 +1534,21 @@ static void creds_sso_http_done(struct http_response *resp, void *arg)
     creds_job_done(j);
 }
 
+/* The base URL of an SSO endpoint: the configured one (AWS_ENDPOINT_URL_<ENV>
+ * or <key> of the profile's services), else https://HOST.REGION.amazonaws.com;
+ * no trailing '/'. Caller frees. */
+static char *creds_sso_base(const struct creds_provider *p, const char *env, const char *key,
+                            const char *host, const char *region)
+{
+    char *base = profile_configured_endpoint(p->store, p->profile, env, key);
+    if (!base)
+        base = mem_xasprintf("https://%s.%s.amazonaws.com", host, region);
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/')
+        base[--bl] = '\0';
+    return base;
+}
+
 /* GET {portal}/federation/credentials with the access token. */
 static bool creds_sso_portal(struct creds_job *j, const struct creds_sso *c)
 {
@@ -1543,12 +1558,7 @@ static bool creds_sso_portal(struct creds_job *j, const struct creds_sso *c)
         creds_sso_login_error(j, c, "has a malformed cached token");
         return false;
     }
-    char *base = profile_configured_endpoint(p->store, p->profile, "SSO", "sso");
-    if (!base)
-        base = mem_xasprintf("https://portal.sso.%s.amazonaws.com", c->region);
-    size_t bl = strlen(base);
-    while (bl && base[bl - 1] == '/')
-        base[--bl] = '\0';
+    char *base = creds_sso_base(p, "SSO", "sso", "portal.sso", c->region);
     struct buf u;
     buf_init(&u, 16 * 1024);
     buf_printf(&u, "%s/federation/credentials?account_id=", base);
@@ -1653,12 +1663,7 @@ static bool creds_sso_refresh(struct creds_job *j, const struct creds_sso *c)
         !creds_sso_parse_time(awsjson_str(j->sso_doc, "registrationExpiresAt"), &reg) ||
         reg <= creds_wall(p))
         return false;
-    char *base = profile_configured_endpoint(p->store, p->profile, "SSO_OIDC", "sso_oidc");
-    if (!base)
-        base = mem_xasprintf("https://oidc.%s.amazonaws.com", c->region);
-    size_t bl = strlen(base);
-    while (bl && base[bl - 1] == '/')
-        base[--bl] = '\0';
+    char *base = creds_sso_base(p, "SSO_OIDC", "sso_oidc", "oidc", c->region);
     free(j->url);
     j->url = mem_xasprintf("%s/token", base);
     free(base);
