@@ -316,6 +316,18 @@ static void discover_errtext(const struct aws_error *e, char *out, size_t n)
     free(msg);
 }
 
+static void discover_vfail(struct discover_req *d, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void discover_vfail(struct discover_req *d, const char *fmt, va_list ap)
+{
+    vsnprintf(d->res->error, sizeof(d->res->error), fmt, ap);
+    d->res->failed = true;
+    mem_free_secret(d->res->token);
+    d->res->token = NULL;
+    d->state = D_DONE;
+}
+
 static void discover_fail(struct discover_req *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -323,12 +335,8 @@ static void discover_fail(struct discover_req *d, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d->res->error, sizeof(d->res->error), fmt, ap);
+    discover_vfail(d, fmt, ap);
     va_end(ap);
-    d->res->failed = true;
-    mem_free_secret(d->res->token);
-    d->res->token = NULL;
-    d->state = D_DONE;
 }
 
 static void discover_free_req(struct discover_req *d)
@@ -668,6 +676,26 @@ static void discover_got_token(struct discover_req *d, char *tok, char *user,
     discover_step(d);
 }
 
+/* The secret gave no token: with --secret that ends the discovery (the
+ * reason from fmt), else the next place is tried. */
+static void discover_secret_missed(struct discover_req *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void discover_secret_missed(struct discover_req *d, const char *fmt, ...)
+{
+    if (d->secret_kind == DS_OPTION) {
+        va_list ap;
+        va_start(ap, fmt);
+        discover_vfail(d, fmt, ap);
+        va_end(ap);
+        discover_step(d);
+    } else if (d->secret_kind == DS_TAG) {
+        discover_token_auto(d, 0);
+    } else {
+        discover_token_auto(d, d->stem_i + 1);
+    }
+}
+
 static void discover_on_secret(struct secrets_secret_value_out *out, const struct aws_error *err,
                                void *arg)
 {
@@ -683,14 +711,7 @@ static void discover_on_secret(struct secrets_secret_value_out *out, const struc
         else
             discover_errtext(err, txt, sizeof(txt));
         discover_note(d, false, what, "%s", txt);
-        if (d->secret_kind == DS_OPTION) {
-            discover_fail(d, "--secret %s: %s", d->secret_name, txt);
-            discover_step(d);
-        } else if (d->secret_kind == DS_TAG) {
-            discover_token_auto(d, 0);
-        } else {
-            discover_token_auto(d, d->stem_i + 1);
-        }
+        discover_secret_missed(d, "--secret %s: %s", d->secret_name, txt);
         return;
     }
     char *user = NULL;
@@ -703,14 +724,7 @@ static void discover_on_secret(struct secrets_secret_value_out *out, const struc
                       "found, but it holds no usable token (empty, binary, or JSON "
                       "without authToken/token/password)");
         free(user);
-        if (d->secret_kind == DS_OPTION) {
-            discover_fail(d, "--secret %s holds no usable token", d->secret_name);
-            discover_step(d);
-        } else if (d->secret_kind == DS_TAG) {
-            discover_token_auto(d, 0);
-        } else {
-            discover_token_auto(d, d->stem_i + 1);
-        }
+        discover_secret_missed(d, "--secret %s holds no usable token", d->secret_name);
         return;
     }
     discover_note(d, true, what, "token found%s", user ? " (with a user name)" : "");
