@@ -113,26 +113,6 @@ static void ev_done(const struct stack_apply_result *res, void *arg)
     e->res.first_failed = NULL;
 }
 
-static struct aws_client *once_client(struct e2e *x)
-{
-    struct aws_error err;
-    aws_error_init(&err);
-    struct aws_client_options ao = {
-        .reactor = loop_reactor(x->l),
-        .http = x->http,
-        .creds = x->creds,
-        .store = x->store,
-        .profile = "default",
-        .region = x->region,
-        .endpoint_url = x->endpoint,
-        .max_attempts = 1,
-        .backoff_unit_ms = 1,
-    };
-    struct aws_client *c = aws_client_new(&ao, &err);
-    assert_non_null(c);
-    return c;
-}
-
 static void run_apply(struct e2e *x, struct aws_client *once, struct stack_plan *p,
                       struct events *e)
 {
@@ -292,7 +272,7 @@ static void test_apply_noop_destroy(void **state)
     (void)state;
     struct stack_spec s;
     seed_spec(&s, "plan-b");
-    struct aws_client *once = once_client(&sandbox);
+    struct aws_client *once = e2e_new_client(&sandbox, 1);
     struct stack_plan *p = plan_of(&sandbox, &s, STACK_PLAN_APPLY, "");
     /* groups take a second to become available: the apply waits */
     assert_int_equal(e2e_control(&sandbox, "/_sandbox/config", "{\"create_delay\": 1}"), 200);
@@ -445,7 +425,7 @@ static void test_destroy_log_groups_by_tag(void **state)
     stack_plan_free(p);
 
     /* applied: the stack's group goes, the other stays */
-    struct aws_client *once = once_client(&sandbox);
+    struct aws_client *once = e2e_new_client(&sandbox, 1);
     p = plan_of(&sandbox, &s, STACK_PLAN_DESTROY, "");
     struct events e;
     run_apply(&sandbox, once, p, &e);
@@ -576,7 +556,7 @@ static void test_log_group_waits_for_the_key_policy(void **state)
     };
     struct e2e x;
     e2e_local_start(&x, script_handler, &sc);
-    struct aws_client *once = once_client(&x);
+    struct aws_client *once = e2e_new_client(&x, 1);
     enum stack_op ops[] = {STACK_OP_CREATE_LOG_GROUP, STACK_OP_PUT_RETENTION};
     struct stack_plan *p = tiny_plan("log-group.slow", STACK_KIND_LOG_GROUP,
                                      "/elasticache/tiny/slow-log", ops, 2, STACK_PLAN_APPLY);
@@ -618,7 +598,7 @@ static void test_throttled_create_retried_once(void **state)
     };
     struct e2e x;
     e2e_local_start(&x, script_handler, &sc);
-    struct aws_client *once = once_client(&x);
+    struct aws_client *once = e2e_new_client(&x, 1);
     enum stack_op ops[] = {STACK_OP_CREATE_KEY};
     struct stack_plan *p =
         tiny_plan("kms.rest", STACK_KIND_KMS_KEY, "alias/tiny", ops, 1, STACK_PLAN_APPLY);

@@ -85,6 +85,30 @@ static __attribute__((unused)) void e2e_env(const char *ak, const char *sk)
     setenv("AWS_SECRET_ACCESS_KEY", sk, 1);
 }
 
+/* A client on the harness's loop, HTTP client and credentials, to its
+ * endpoint, making up to max_attempts attempts (1 ms back-off units). */
+static __attribute__((unused)) struct aws_client *e2e_new_client(struct e2e *x, int max_attempts)
+{
+    struct aws_error err;
+    aws_error_init(&err);
+    struct aws_client_options ao = {
+        .reactor = loop_reactor(x->l),
+        .http = x->http,
+        .creds = x->creds,
+        .store = x->store,
+        .profile = "default",
+        .region = x->region,
+        .endpoint_url = x->endpoint,
+        .max_attempts = max_attempts,
+        .backoff_unit_ms = 1,
+    };
+    struct aws_client *c = aws_client_new(&ao, &err);
+    if (!c)
+        fail_msg("aws_client_new: %s", err.message ? err.message : err.code);
+    aws_error_clear(&err);
+    return c;
+}
+
 /* Loop, HTTP, credentials (from the environment) and the client. */
 static __attribute__((unused)) void e2e_client(struct e2e *x)
 {
@@ -106,21 +130,8 @@ static __attribute__((unused)) void e2e_client(struct e2e *x)
     };
     x->creds = creds_provider_new(&co);
     assert_non_null(x->creds);
-    struct aws_client_options ao = {
-        .reactor = loop_reactor(x->l),
-        .http = x->http,
-        .creds = x->creds,
-        .store = x->store,
-        .profile = "default",
-        .region = x->region,
-        .endpoint_url = x->endpoint,
-        .max_attempts = 2,
-        .backoff_unit_ms = 1,
-    };
-    x->c = aws_client_new(&ao, &err);
-    if (!x->c)
-        fail_msg("aws_client_new: %s", err.message ? err.message : err.code);
     aws_error_clear(&err);
+    x->c = e2e_new_client(x, 2);
 }
 
 static __attribute__((unused)) void e2e_kill(struct e2e *x)
