@@ -376,7 +376,6 @@ static void test_hostile(void **state)
 
 /* ---- end to end: the sandbox ---- */
 
-IE_CB(cb_key, struct kms_key_out)
 IE_CB(cb_version, struct secrets_version_out)
 IE_CB(cb_value, struct secrets_secret_value_out)
 IE_CB(cb_describe, struct secrets_describe_secret_out)
@@ -408,12 +407,8 @@ static void test_e2e_secret_lifecycle(void **state)
     e2e_stack_name(stack, false);
 
     /* the secret key the seed's secret is encrypted with */
-    struct kms_create_key_in ck = {.description = "Key to encrypt secret"};
-    ie_wait(x, kms_create_key(x->c, &ck, cb_key, &r), &r, "CreateKey");
-    ie_ok(&r, "CreateKey");
     char key_arn[256];
-    snprintf(key_arn, sizeof(key_arn), "%s", ((struct kms_key_out *)r.out)->key.arn);
-    kms_key_out_free(r.out);
+    ie_create_key(x, "Key to encrypt secret", key_arn, sizeof(key_arn));
 
     char name[96], token1[129], token2[129];
     snprintf(name, sizeof(name), "%s-elasticache-auth", stack);

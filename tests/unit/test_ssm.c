@@ -244,7 +244,6 @@ static void test_hostile(void **state)
 
 /* ---- end to end: the sandbox ---- */
 
-IE_CB(cb_key, struct kms_key_out)
 IE_CB(cb_put, struct ssm_put_parameter_out)
 IE_CB(cb_get, struct ssm_get_parameter_out)
 IE_CB(cb_gets, struct ssm_get_parameters_out)
@@ -262,12 +261,8 @@ static void test_e2e_parameters(void **state)
     char stack[32];
     e2e_stack_name(stack, false);
 
-    struct kms_create_key_in ck = {.description = "Key to encrypt cache at rest."};
-    ie_wait(x, kms_create_key(x->c, &ck, cb_key, &r), &r, "CreateKey");
-    ie_ok(&r, "CreateKey");
     char key_arn[256];
-    snprintf(key_arn, sizeof(key_arn), "%s", ((struct kms_key_out *)r.out)->key.arn);
-    kms_key_out_free(r.out);
+    ie_create_key(x, "Key to encrypt cache at rest.", key_arn, sizeof(key_arn));
 
     char ep_name[128], port_name[128], endpoint[128];
     snprintf(ep_name, sizeof(ep_name), "/elasticache/%s/%s/endpoint", stack, stack);

@@ -26,6 +26,7 @@
 #include "aws/aws_client.h"
 #include "aws/creds.h"
 #include "aws/http.h"
+#include "aws/kms.h"
 #include "aws/mem.h"
 #include "aws/profile.h"
 #include "aws/query.h"
@@ -455,6 +456,21 @@ static __attribute__((unused)) void ie_err(struct ie_res *r, const char *code)
         free(s);
         fail();
     }
+}
+
+/* A new KMS key (with that description) for what a test encrypts: its
+ * ARN into arn[n]. */
+IE_CB(ie_cb_key, struct kms_key_out)
+static __attribute__((unused)) void ie_create_key(struct e2e *x, const char *description, char *arn,
+                                                  size_t n)
+{
+    struct ie_res r = {0};
+    ie_reset(&r);
+    struct kms_create_key_in ck = {.description = description};
+    ie_wait(x, kms_create_key(x->c, &ck, ie_cb_key, &r), &r, "CreateKey");
+    ie_ok(&r, "CreateKey");
+    snprintf(arn, n, "%s", ((struct kms_key_out *)r.out)->key.arn);
+    kms_key_out_free(r.out);
 }
 
 /* ---- raw calls: operations the module under test does not type ---- */
