@@ -114,12 +114,7 @@ static int cmd_metrics_print(struct cmd_metrics *c, const struct model_group *g)
             json_object_set_new(x, "cacheClusterId", cmdout_jstr(n->cache_cluster_id));
             json_object_set_new(x, "cacheNodeId", cmdout_jstr(n->cache_node_id));
             json_object_set_new(x, "nodeGroupId", cmdout_jstr(g->shards[n->shard].id));
-            json_object_set_new(x, "role",
-                                n->role == MODEL_ROLE_UNKNOWN
-                                    ? json_null()
-                                    : json_string(model_role_name(n->role)));
-            json_object_set_new(x, "roleSource",
-                                json_string(model_role_source_name(n->role_source)));
+            cmdout_jrole(x, n);
             json_object_set_new(x, "availabilityZone", cmdout_jstr(n->az));
             json_t *m = json_object();
             for (size_t mi = 0; mi < r->n_metrics; mi++) {

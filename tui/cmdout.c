@@ -190,6 +190,14 @@ json_t *cmdout_jstr(const char *s)
     return j ? j : json_null();
 }
 
+void cmdout_jrole(json_t *o, const struct model_node *n)
+{
+    json_object_set_new(o, "role",
+                        n->role == MODEL_ROLE_UNKNOWN ? json_null()
+                                                      : json_string(model_role_name(n->role)));
+    json_object_set_new(o, "roleSource", json_string(model_role_source_name(n->role_source)));
+}
+
 json_t *cmdout_jtime(int64_t ms)
 {
     if (ms <= 0)
@@ -267,10 +275,7 @@ static json_t *cmdout_node_json(const struct model_group *g, const struct model_
     json_object_set_new(o, "cacheNodeId", cmdout_jstr(n->cache_node_id));
     json_object_set_new(o, "nodeGroupId", cmdout_jstr(g->shards[n->shard].id));
     json_object_set_new(o, "availabilityZone", cmdout_jstr(n->az));
-    json_object_set_new(o, "role",
-                        n->role == MODEL_ROLE_UNKNOWN ? json_null()
-                                                      : json_string(model_role_name(n->role)));
-    json_object_set_new(o, "roleSource", json_string(model_role_source_name(n->role_source)));
+    cmdout_jrole(o, n);
     json_object_set_new(o, "endpoint", cmdout_jendpoint(&n->endpoint));
     json_object_set_new(o, "readEndpoint", cmdout_jendpoint(&n->read_endpoint));
     json_object_set_new(o, "status", cmdout_jstr(n->status));
@@ -322,12 +327,7 @@ static json_t *cmdout_placement_json(const struct model_group *g, const struct p
                 const struct model_node *n = &g->nodes[c->nodes[k]];
                 json_t *x = json_object();
                 json_object_set_new(x, "cacheClusterId", cmdout_jstr(n->cache_cluster_id));
-                json_object_set_new(x, "role",
-                                    n->role == MODEL_ROLE_UNKNOWN
-                                        ? json_null()
-                                        : json_string(model_role_name(n->role)));
-                json_object_set_new(x, "roleSource",
-                                    json_string(model_role_source_name(n->role_source)));
+                cmdout_jrole(x, n);
                 json_array_append_new(m, x);
             }
             json_object_set_new(cell, "members", m);

@@ -57,6 +57,8 @@ char *cmdout_safe(const char *s);
 json_t *cmdout_jstr(const char *s);
 /* ISO 8601 with milliseconds (null for 0). */
 json_t *cmdout_jtime(int64_t ms);
+/* Members "role" (null when unknown) and "roleSource" of node n into o. */
+void cmdout_jrole(json_t *o, const struct model_node *n);
 /* {"address": ..., "port": ...} or null. */
 json_t *cmdout_jendpoint(const struct model_endpoint *e);
 /* Print with 2-space indent, ASCII only, keys in insertion order, and a
