@@ -29,6 +29,7 @@ Run a module:  python3 -m unittest tests/integration/test_inventory_cli.py
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -85,6 +86,26 @@ def run(env, *args, timeout=60, input=None):
     except subprocess.TimeoutExpired:
         raise AssertionError("elcui %s did not finish within %ss" % (" ".join(args), timeout))
     return Result(list(args), p.returncode, p.stdout, p.stderr, time.monotonic() - t0)
+
+
+def stop_with_sigint(p, threads, what=None, timeout=30):
+    """SIGINT to process p when it still runs, and its exit status. When it
+    has not exited within timeout seconds it is killed, and then: an
+    AssertionError saying that WHAT did not stop when what is given, else
+    None. The threads (its readers) are joined."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGINT)
+    try:
+        rc = p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        if what is not None:
+            raise AssertionError("%s did not stop on SIGINT" % what)
+        rc = None
+    for t in threads:
+        t.join(timeout=10)
+    return rc
 
 
 def sandbox(seed="empty", redis=False, **kw):

@@ -162,16 +162,7 @@ class Streamer:
         return [json.loads(x) for x in list(self.out) if x.startswith("{")]
 
     def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGINT)
-        try:
-            rc = self.p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-            raise AssertionError("exec --repeat did not stop on SIGINT")
-        for t in self.threads:
-            t.join(timeout=10)
+        rc = harness.stop_with_sigint(self.p, self.threads, "exec --repeat")
         self.p.stdout.close()
         self.p.stderr.close()
         return rc

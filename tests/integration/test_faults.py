@@ -92,16 +92,7 @@ class Tail:
         return self.p.poll() is None
 
     def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGINT)
-        try:
-            rc = self.p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-            rc = None
-        for t in self.threads:
-            t.join(timeout=10)
+        rc = harness.stop_with_sigint(self.p, self.threads)
         self.p.stdout.close()
         self.p.stderr.close()
         return rc

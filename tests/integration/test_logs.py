@@ -25,6 +25,12 @@ sys.path.insert(0, os.path.join(TOP, "tests", "sandbox"))
 
 from sandbox.sandboxctl import Sandbox  # noqa: E402
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+import harness  # noqa: E402
+
 ELCUI = os.environ.get("ELCUI_BIN") or os.path.join(TOP, "build", "elcui")
 RG = "lt"
 SLOW = "/aws/elasticache/lt/slow-log"
@@ -97,17 +103,7 @@ class Tail:
         return out
 
     def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGINT)
-        try:
-            rc = self.p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-            raise AssertionError("elcui logs did not stop on SIGINT")
-        for t in self._threads:
-            t.join(timeout=10)
-        return rc
+        return harness.stop_with_sigint(self.p, self._threads, "elcui logs")
 
     def kill(self):
         if self.p.poll() is None:
