@@ -3,6 +3,7 @@
 
 #include "tui/app.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -102,15 +103,18 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n(see elcui %s--help)\n", cmd ? "COMMAND " : "");
+    fprintf(stderr, "\n(see elcui %s%s--help)\n", cmd ? cmd : "", cmd ? " " : "");
     return CLI_EXIT_USAGE;
 }
 
 int cli_bad_option(const char *cmd, char *const *argv)
 {
-    if (optopt)
+    /* getopt_long sets optopt to a long option's value (256 and up) when
+     * its argument is missing: name the option as typed instead */
+    if (optopt > 0 && optopt < 127 && isgraph(optopt))
         return cli_usage_error(cmd, "unknown option '-%c' or missing value", optopt);
-    return cli_usage_error(cmd, "unknown option '%s' or missing value", argv[optind - 1]);
+    const char *arg = optind > 0 ? argv[optind - 1] : "?";
+    return cli_usage_error(cmd, "unknown option '%s' or missing value", arg ? arg : "?");
 }
 
 enum {

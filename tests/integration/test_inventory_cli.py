@@ -412,6 +412,14 @@ class InventoryCliTest(unittest.TestCase):
             r = self.elcui(*args, rc=2)
             self.assertTrue(r.err.strip(), args)
             self.assertEqual(r.out, "", args)
+        # a long option without its value is named as typed (it was printed
+        # as a control byte), with the command's own --help to turn to
+        for args, opt in ((("export", "--spec"), "--spec"), (("audit", "--fail-on"), "--fail-on"),
+                          (("cost", "--log-gb"), "--log-gb")):
+            r = self.elcui(*args, rc=2)
+            self.assertIn("'%s' or missing value" % opt, r.err)
+            self.assertIn("see elcui %s --help" % args[0], r.err)
+            self.assertTrue(all(c == "\n" or 32 <= ord(c) < 127 for c in r.err), repr(r.err))
         r = self.elcui("metrics", "weak", "--node", "not-a-member", rc=2)
         self.assertIn("not a node of weak", r.err)
         for cmd in ("ls", "show", "whoami", "events", "metrics"):
