@@ -17,13 +17,15 @@
 
 /* ---- the built-in table ----
  * On-demand list prices in USD (Redis OSS, node-based), as AWS listed
- * them around COST_TABLE_DATE. The US regions share one price list; the
- * EU columns are the Ireland and Frankfurt lists. Valkey nodes are priced
- * 20% lower than Redis OSS nodes (AWS, October 2024). */
+ * them around COST_TABLE_DATE for the US regions that share one price list
+ * (N. Virginia, Ohio, Oregon). Only prices checked against AWS's list are
+ * kept here: another region is priced at COST_TABLE_FALLBACK_REGION's with
+ * that said in the estimate, unless the Price List API answers. Valkey
+ * nodes are priced 20% lower than Redis OSS nodes (AWS, October 2024). */
 
 #define COST_VALKEY_FACTOR 0.8
 
-enum { COST_US, COST_EU_WEST_1, COST_EU_CENTRAL_1, COST_N_COLS };
+enum { COST_US, COST_N_COLS };
 
 static const struct {
     const char *region;
@@ -32,32 +34,24 @@ static const struct {
     {"us-east-1", COST_US},
     {"us-east-2", COST_US},
     {"us-west-2", COST_US},
-    {"eu-west-1", COST_EU_WEST_1},
-    {"eu-central-1", COST_EU_CENTRAL_1},
 };
 
 static const struct {
     const char *node_type;
     double usd[COST_N_COLS];
 } cost_nodes[] = {
-    {"cache.t2.micro", {0.017, 0.018, 0.019}},   {"cache.t2.small", {0.034, 0.036, 0.038}},
-    {"cache.t2.medium", {0.068, 0.072, 0.076}},  {"cache.t3.micro", {0.017, 0.018, 0.019}},
-    {"cache.t3.small", {0.034, 0.036, 0.038}},   {"cache.t3.medium", {0.068, 0.073, 0.077}},
-    {"cache.t4g.micro", {0.016, 0.017, 0.018}},  {"cache.t4g.small", {0.032, 0.034, 0.036}},
-    {"cache.t4g.medium", {0.065, 0.069, 0.073}}, {"cache.m5.large", {0.156, 0.173, 0.181}},
-    {"cache.m5.xlarge", {0.311, 0.346, 0.362}},  {"cache.m6g.large", {0.149, 0.165, 0.172}},
-    {"cache.m6g.xlarge", {0.298, 0.330, 0.345}}, {"cache.m7g.large", {0.158, 0.175, 0.183}},
-    {"cache.m7g.xlarge", {0.316, 0.350, 0.366}}, {"cache.r5.large", {0.216, 0.240, 0.252}},
-    {"cache.r5.xlarge", {0.431, 0.480, 0.504}},  {"cache.r6g.large", {0.206, 0.228, 0.239}},
-    {"cache.r6g.xlarge", {0.411, 0.456, 0.478}}, {"cache.r7g.large", {0.219, 0.243, 0.255}},
-    {"cache.r7g.xlarge", {0.437, 0.485, 0.510}},
+    {"cache.t2.micro", {0.017}},   {"cache.t2.small", {0.034}},  {"cache.t2.medium", {0.068}},
+    {"cache.t3.micro", {0.017}},   {"cache.t3.small", {0.034}},  {"cache.t3.medium", {0.068}},
+    {"cache.t4g.micro", {0.016}},  {"cache.t4g.small", {0.032}}, {"cache.t4g.medium", {0.065}},
+    {"cache.m5.large", {0.156}},   {"cache.m5.xlarge", {0.311}}, {"cache.m6g.large", {0.149}},
+    {"cache.m6g.xlarge", {0.298}}, {"cache.m7g.large", {0.158}}, {"cache.m7g.xlarge", {0.316}},
+    {"cache.r5.large", {0.216}},   {"cache.r5.xlarge", {0.431}}, {"cache.r6g.large", {0.206}},
+    {"cache.r6g.xlarge", {0.411}}, {"cache.r7g.large", {0.219}}, {"cache.r7g.xlarge", {0.437}},
 };
 
 /* CloudWatch Logs (standard class): ingestion per GB, storage per GB-month. */
 static const double cost_logs[COST_N_COLS][2] = {
     {0.50, 0.03},
-    {0.57, 0.03},
-    {0.63, 0.0324},
 };
 
 static int cost_col(const char *region)

@@ -9,6 +9,7 @@ ELCUI_BIN names the binary (default build/elcui). Run:
     python3 -m unittest tests/integration/test_cost.py
 """
 
+import json
 import os
 import sys
 import tempfile
@@ -82,6 +83,8 @@ class CostTest(unittest.TestCase):
             est = self.cost("--spec", path, "--offline", "--json").json()
             self.assertEqual(self.sb.requests_seen(), 0)
             self.assertEqual((est["nodes"], est["engine"], est["region"]), (8, "valkey", "eu-west-1"))
+            # no checked table price for Ireland: us-east-1's, and the estimate says so
+            self.assertIn("the table has no eu-west-1", json.dumps(est))
             self.assertTrue(any("less 20%" in a for a in est["assumptions"]), est["assumptions"])
             self.assertIsNone(est["hint"])
         finally:

@@ -51,15 +51,14 @@ static void test_table(void **state)
     assert_true(NEAR(v, 0.034));
     assert_int_equal(cost_table_node_hourly("us-east-2", "valkey", "cache.t2.small", &v), 0);
     assert_true(NEAR(v, 0.034 * 0.8));
-    assert_int_equal(cost_table_node_hourly("eu-west-1", "redis", "cache.r6g.large", &v), 0);
-    assert_true(v > 0.206); /* Ireland costs more than the US */
+    /* the table holds only the US list: other regions have no table price */
+    assert_int_equal(cost_table_node_hourly("eu-west-1", "redis", "cache.r6g.large", &v), -1);
     static const char *const types[] = {"cache.t2.small",  "cache.t3.micro",  "cache.t4g.small",
                                         "cache.m5.large",  "cache.m6g.large", "cache.m7g.large",
                                         "cache.r5.large",  "cache.r6g.large", "cache.r7g.large",
                                         "cache.t4g.micro", "cache.t3.medium"};
-    static const char *const regions[] = {"us-east-1", "us-east-2", "us-west-2", "eu-west-1",
-                                          "eu-central-1"};
-    for (size_t r = 0; r < 5; r++)
+    static const char *const regions[] = {"us-east-1", "us-east-2", "us-west-2"};
+    for (size_t r = 0; r < 3; r++)
         for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
             assert_int_equal(cost_table_node_hourly(regions[r], "redis", types[t], &v), 0);
             assert_true(v > 0.01 && v < 1.0);
