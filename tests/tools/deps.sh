@@ -19,6 +19,11 @@ missing_pkgs() {
     done
 }
 
+# The aws CLI runs the script `elcui export --format cli` writes (test_export).
+have_aws() {
+    command -v aws >/dev/null 2>&1
+}
+
 have_moto() {
     python3 -c 'import moto, boto3, botocore, flask' >/dev/null 2>&1
 }
@@ -42,6 +47,11 @@ install_pkgs() {
         # shellcheck disable=SC2086
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $m
     fi
+    if ! have_aws; then
+        echo "deps: installing the aws CLI (Debian package awscli)"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli
+    fi
     if ! have_moto; then
         echo "deps: installing moto[server] with pip"
         python3 -m pip install --quiet 'moto[server]' boto3 ||
@@ -53,12 +63,13 @@ install_pkgs() {
         exit 1
     fi
     have_moto || { echo "deps: python3 cannot import moto and boto3" >&2; exit 1; }
+    have_aws || { echo "deps: no aws CLI on PATH" >&2; exit 1; }
 }
 
 case "${1:-install}" in
 install) install_pkgs ;;
 ensure)
-    if [ -n "$(missing_pkgs)" ] || ! have_moto; then
+    if [ -n "$(missing_pkgs)" ] || ! have_moto || ! have_aws; then
         install_pkgs
     fi
     ;;
