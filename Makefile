@@ -48,9 +48,10 @@ endif
 CFLAGS ?=
 LDFLAGS ?=
 
+# aws/ is flat; core/ and tui/ have rooms (core/stack/, tui/screen/...).
 AWS_SRC := $(sort $(wildcard aws/*.c))
-CORE_SRC := $(sort $(wildcard core/*.c))
-TUI_SRC := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c)))
+CORE_SRC := $(sort $(wildcard core/*.c core/*/*.c))
+TUI_SRC := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c tui/*/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
@@ -163,7 +164,7 @@ checksrc:
 	@tests/tools/checksrc
 
 format:
-	@clang-format -i $(AWS_SRC) $(CORE_SRC) $(TUI_SRC) tui/main.c $(wildcard */*.h) $(UNIT_SRC)
+	@clang-format -i $(AWS_SRC) $(CORE_SRC) $(TUI_SRC) tui/main.c $(wildcard aws/*.h core/*.h core/*/*.h tui/*.h tui/*/*.h tests/unit/*.h) $(UNIT_SRC)
 
 man-check:
 	@for f in man/*.1 man/*.5; do out=$$(groff -man -ww -z "$$f" 2>&1); \

@@ -16,8 +16,8 @@
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "core/config.h"
-#include "tui/screen_groups.h"
-#include "tui/screen_info.h"
+#include "tui/screen/screen_groups.h"
+#include "tui/screen/screen_info.h"
 
 #define APP_MAX_SCREENS 32
 

@@ -9,22 +9,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/cmd_audit.h"
-#include "tui/cmd_cost.h"
-#include "tui/cmd_create.h"
-#include "tui/cmd_destroy.h"
-#include "tui/cmd_doctor.h"
-#include "tui/cmd_events.h"
-#include "tui/cmd_exec.h"
-#include "tui/cmd_export.h"
-#include "tui/cmd_failover.h"
-#include "tui/cmd_iamtoken.h"
-#include "tui/cmd_latency.h"
-#include "tui/cmd_logs.h"
-#include "tui/cmd_ls.h"
-#include "tui/cmd_metrics.h"
-#include "tui/cmd_show.h"
-#include "tui/cmd_whoami.h"
+#include "tui/cmd/cmd_audit.h"
+#include "tui/cmd/cmd_cost.h"
+#include "tui/cmd/cmd_create.h"
+#include "tui/cmd/cmd_destroy.h"
+#include "tui/cmd/cmd_doctor.h"
+#include "tui/cmd/cmd_events.h"
+#include "tui/cmd/cmd_exec.h"
+#include "tui/cmd/cmd_export.h"
+#include "tui/cmd/cmd_failover.h"
+#include "tui/cmd/cmd_iamtoken.h"
+#include "tui/cmd/cmd_latency.h"
+#include "tui/cmd/cmd_logs.h"
+#include "tui/cmd/cmd_ls.h"
+#include "tui/cmd/cmd_metrics.h"
+#include "tui/cmd/cmd_show.h"
+#include "tui/cmd/cmd_whoami.h"
 
 /* Subcommands register here, one line each (tui/cmd_<name>.c). */
 const struct cli_command cli_commands[] = {

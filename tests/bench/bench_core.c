@@ -35,11 +35,11 @@
 #include "aws/mem.h"
 #include "aws/query.h"
 #include "aws/sigv4.h"
-#include "core/logrec.h"
+#include "core/logs/logrec.h"
 #include "core/loop.h"
-#include "core/model.h"
-#include "core/rconn.h"
-#include "core/ring.h"
+#include "core/model/model.h"
+#include "core/redis/rconn.h"
+#include "core/logs/ring.h"
 
 static double now_s(void)
 {

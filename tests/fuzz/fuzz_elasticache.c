@@ -14,9 +14,9 @@
 #include "aws/elasticache.h"
 #include "aws/mem.h"
 #include "aws/query.h"
-#include "core/model.h"
-#include "core/placement.h"
-#include "core/rcluster.h"
+#include "core/model/model.h"
+#include "core/model/placement.h"
+#include "core/redis/rcluster.h"
 #include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,4 +1,4 @@
-/* fuzz_lineedit.c - bytes typed or pasted at exec's prompt (tui/lineedit:
+/* fuzz_lineedit.c - bytes typed or pasted at exec's prompt (tui/widget/lineedit:
  * keys, escape sequences, UTF-8, history walks, narrow terminals). The
  * editor promises that nothing typed or pasted puts a control character
  * into a line: every finished line, the line being edited and the history
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz_safe.h"
-#include "tui/lineedit.h"
+#include "tui/widget/lineedit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "aws/buf.h"
-#include "core/logrec.h"
+#include "core/logs/logrec.h"
 #include "tests/fuzz/fuzz_safe.h"
 #include "tests/fuzz/fuzz_util.h"
 

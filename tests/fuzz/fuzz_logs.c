@@ -11,7 +11,7 @@
 #include "aws/buf.h"
 #include "aws/logs.h"
 #include "aws/mem.h"
-#include "core/logrec.h"
+#include "core/logs/logrec.h"
 #include "tests/fuzz/fuzz_safe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

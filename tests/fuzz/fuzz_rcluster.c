@@ -18,9 +18,9 @@
 
 #include "aws/mem.h"
 #include "core/loop.h"
-#include "core/model.h"
-#include "core/rcluster.h"
-#include "core/rconn.h"
+#include "core/model/model.h"
+#include "core/redis/rcluster.h"
+#include "core/redis/rconn.h"
 #include "tests/fuzz/fuzz_redis.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

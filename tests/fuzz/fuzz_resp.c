@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "core/loop.h"
-#include "core/rcmd.h"
-#include "core/rconn.h"
-#include "core/rrender.h"
+#include "core/redis/rcmd.h"
+#include "core/redis/rconn.h"
+#include "core/redis/rrender.h"
 #include "tests/fuzz/fuzz_redis.h"
 #include "tests/fuzz/fuzz_safe.h"
 

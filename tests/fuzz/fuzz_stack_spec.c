@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/stack_spec.h"
-#include "core/stack_validate.h"
+#include "core/stack/stack_spec.h"
+#include "core/stack/stack_validate.h"
 #include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

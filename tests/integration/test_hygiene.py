@@ -380,18 +380,20 @@ class Hygiene(unittest.TestCase):
         for fn in ("system", "popen", "execl", "execle", "execlp", "wordexp"):
             self.assertNotIn(fn, imported, "the binary imports %s()" % fn)
         pager_files = []
+        sources = []
         for d in ("aws", "core", "tui"):
-            for name in sorted(os.listdir(os.path.join(TOP, d))):
-                if not name.endswith(".c"):
-                    continue
-                with open(os.path.join(TOP, d, name), encoding="utf-8", errors="replace") as f:
-                    src = f.read()
-                where = "%s/%s" % (d, name)
-                self.assertNotRegex(src, r"\b(system|popen)\s*\(", where)
-                self.assertNotRegex(src, r'"/bin/sh"|"sh"\s*,\s*"-c"|"-c"\s*,', where)
-                if re.search(r'getenv\("(PAGER|EDITOR|VISUAL)"\)', src):
-                    pager_files.append(where)
-                    self.assertRegex(src, r"\bexecvp\s*\(|\bposix_spawnp\s*\(", "%s uses $PAGER/$EDITOR without execvp" % where)
+            for root, _, names in os.walk(os.path.join(TOP, d)):
+                sources += [os.path.join(root, n) for n in names if n.endswith(".c")]
+        self.assertGreater(len(sources), 50)
+        for path in sorted(sources):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                src = f.read()
+            where = os.path.relpath(path, TOP)
+            self.assertNotRegex(src, r"\b(system|popen)\s*\(", where)
+            self.assertNotRegex(src, r'"/bin/sh"|"sh"\s*,\s*"-c"|"-c"\s*,', where)
+            if re.search(r'getenv\("(PAGER|EDITOR|VISUAL)"\)', src):
+                pager_files.append(where)
+                self.assertRegex(src, r"\bexecvp\s*\(|\bposix_spawnp\s*\(", "%s uses $PAGER/$EDITOR without execvp" % where)
         if pager_files:
             # a PAGER holding shell syntax is one program name, never a script
             with tempfile.TemporaryDirectory(prefix="elcui-hyg-pager-") as d:

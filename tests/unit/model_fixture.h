@@ -13,7 +13,7 @@
 #include "aws/elasticache.h"
 #include "aws/mem.h"
 #include "aws/query.h"
-#include "core/model.h"
+#include "core/model/model.h"
 
 #define MFX_DIR "tests/unit/data/model/"
 

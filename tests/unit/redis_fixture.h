@@ -38,7 +38,7 @@
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "core/loop.h"
-#include "core/rconn.h"
+#include "core/redis/rconn.h"
 
 extern char **environ;
 

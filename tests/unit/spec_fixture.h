@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "aws/mem.h"
-#include "core/stack_spec.h"
+#include "core/stack/stack_spec.h"
 
 static __attribute__((unused)) struct stack_spec *spec_new(const char *name)
 {

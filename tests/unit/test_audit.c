@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "aws/mem.h"
-#include "core/audit.h"
-#include "core/stack_spec.h"
+#include "core/stack/audit.h"
+#include "core/stack/stack_spec.h"
 
 #include "wire_harness.h"
 

@@ -20,9 +20,9 @@
 
 #include "redis_fixture.h"
 
-#include "core/console.h"
-#include "core/crc16.h"
-#include "core/latency.h"
+#include "core/redis/console.h"
+#include "core/redis/crc16.h"
+#include "core/redis/latency.h"
 
 #define TOKEN_ENV "ELCUI_TEST_CONSOLE_TOKEN"
 

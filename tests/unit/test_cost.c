@@ -19,8 +19,8 @@
 #include "aws/awsjson.h"
 #include "aws/mem.h"
 #include "aws/pricing.h"
-#include "core/cost.h"
-#include "core/stack_spec.h"
+#include "core/stack/cost.h"
+#include "core/stack/stack_spec.h"
 
 #include "wire_harness.h"
 

@@ -27,7 +27,7 @@
 #include "aws/mem.h"
 #include "aws/secrets.h"
 #include "aws/ssm.h"
-#include "core/discover.h"
+#include "core/redis/discover.h"
 #include "wire_harness.h"
 #include "typed_e2e.h"
 

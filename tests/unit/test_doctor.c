@@ -20,8 +20,8 @@
 
 #include "redis_fixture.h"
 
-#include "core/doctor.h"
-#include "core/model.h"
+#include "core/redis/doctor.h"
+#include "core/model/model.h"
 
 static struct rfx_farm farm;  /* TLS cluster */
 static struct rfx_farm plain; /* plain stand-alone node */

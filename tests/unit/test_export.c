@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "aws/mem.h"
-#include "core/export.h"
-#include "core/stack_spec.h"
+#include "core/stack/export.h"
+#include "core/stack/stack_spec.h"
 
 #include "spec_fixture.h"
 

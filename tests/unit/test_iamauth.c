@@ -40,9 +40,9 @@
 #include "aws/http.h"
 #include "aws/mem.h"
 #include "aws/profile.h"
-#include "core/iamauth.h"
+#include "core/redis/iamauth.h"
 #include "core/loop.h"
-#include "core/rconn.h"
+#include "core/redis/rconn.h"
 
 #define SIGV4_VECTORS "tests/unit/data/sigv4-botocore.json"
 #define IAM_VECTORS "tests/unit/data/iam-token-botocore.json"

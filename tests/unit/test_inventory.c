@@ -25,10 +25,10 @@
 #include "aws/elasticache.h"
 #include "aws/mem.h"
 #include "aws/query.h"
-#include "core/events.h"
-#include "core/inventory.h"
-#include "core/metrics.h"
-#include "core/model.h"
+#include "core/model/events.h"
+#include "core/model/inventory.h"
+#include "core/model/metrics.h"
+#include "core/model/model.h"
 
 #include "wire_harness.h"
 

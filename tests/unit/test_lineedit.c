@@ -1,5 +1,5 @@
 /* test_lineedit.c - the interactive prompt's line editor: keys in, lines
- * and redraws out. tui/lineedit.c is a pure state machine without curses,
+ * and redraws out. tui/widget/lineedit.c is a pure state machine without curses,
  * so it is compiled into this test directly (unit tests link aws/ and
  * core/ only). Keys as a terminal sends them: arrows (CSI and SS3),
  * Home/End/Delete (CSI ~), Ctrl-A/E/B/F/K/U/W/D/C/L/P/N, Alt-B/F, UTF-8,
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/lineedit.c"
+#include "tui/widget/lineedit.c"
 
 struct screen {
     struct buf out;

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "aws/buf.h"
-#include "core/logrec.h"
+#include "core/logs/logrec.h"
 
 static struct logrec *rec(const char *stream, const char *msg, size_t len, enum logrec_type hint,
                           logrec_label_fn fn, void *ctx)

@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "aws/mem.h"
-#include "core/logrec.h"
-#include "core/model.h"
-#include "core/rcluster.h"
+#include "core/logs/logrec.h"
+#include "core/model/model.h"
+#include "core/redis/rcluster.h"
 
 #include "model_fixture.h"
 

@@ -1,6 +1,6 @@
 /* test_model_redis.c - the model's Redis refresh against real Redis: the
  * sandbox farm (2 shards x 1 replica, TLS + AUTH, cluster mode) read by
- * core/rcluster (CLUSTER SHARDS), turned into a view with
+ * core/redis/rcluster (CLUSTER SHARDS), turned into a view with
  * model_redis_view_from_rcluster and merged into a model built the way the
  * API describes the same group: nodes matched without a name map (by the
  * port only one node uses) and with one (by cache cluster id); a failover
@@ -20,9 +20,9 @@
 #include "aws/elasticache.h"
 #include "aws/mem.h"
 #include "core/loop.h"
-#include "core/model.h"
-#include "core/rcluster.h"
-#include "core/rconn.h"
+#include "core/model/model.h"
+#include "core/redis/rcluster.h"
+#include "core/redis/rconn.h"
 
 #include "redis_fixture.h"
 

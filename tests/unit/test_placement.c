@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "aws/mem.h"
-#include "core/model.h"
-#include "core/placement.h"
+#include "core/model/model.h"
+#include "core/model/placement.h"
 
 #include "model_fixture.h"
 

@@ -12,10 +12,10 @@
 
 #include "aws/buf.h"
 #include "aws/mem.h"
-#include "core/crc16.h"
+#include "core/redis/crc16.h"
 #include "core/loop.h"
-#include "core/rcluster.h"
-#include "core/rconn.h"
+#include "core/redis/rcluster.h"
+#include "core/redis/rconn.h"
 
 #include "redis_fixture.h"
 

@@ -22,8 +22,8 @@
 
 #include "aws/mem.h"
 #include "core/loop.h"
-#include "core/rconn.h"
-#include "core/rdns.h"
+#include "core/redis/rconn.h"
+#include "core/redis/rdns.h"
 
 #include "redis_fixture.h"
 

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "aws/mem.h"
-#include "core/logrec.h"
-#include "core/ring.h"
+#include "core/logs/logrec.h"
+#include "core/logs/ring.h"
 
 static long live;
 

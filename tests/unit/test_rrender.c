@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "aws/buf.h"
-#include "core/console.h"
-#include "core/rrender.h"
+#include "core/redis/console.h"
+#include "core/redis/rrender.h"
 
 static redisReply *parse(const char *resp, size_t len)
 {

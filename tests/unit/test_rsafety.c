@@ -10,8 +10,8 @@
 #include <hiredis/hiredis.h>
 #include <string.h>
 
-#include "core/rcmd.h"
-#include "core/rsafety.h"
+#include "core/redis/rcmd.h"
+#include "core/redis/rsafety.h"
 
 #define ARGV(...) ((const char *const[]){__VA_ARGS__})
 #define NARGS(...) ((int)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "aws/mem.h"
-#include "core/stack_spec.h"
+#include "core/stack/stack_spec.h"
 
 static void named(struct stack_spec *s, const char *name)
 {

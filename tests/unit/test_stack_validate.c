@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "aws/mem.h"
-#include "core/stack_spec.h"
-#include "core/stack_validate.h"
+#include "core/stack/stack_spec.h"
+#include "core/stack/stack_validate.h"
 
 static void seed(struct stack_spec *s)
 {

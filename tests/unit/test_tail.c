@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "aws/mem.h"
-#include "core/logrec.h"
+#include "core/logs/logrec.h"
 #include "core/loop.h"
-#include "core/ring.h"
-#include "core/tail.h"
+#include "core/logs/ring.h"
+#include "core/logs/tail.h"
 
 /* ---- the fake log group ---- */
 

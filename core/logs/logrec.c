@@ -1,0 +1,991 @@
+/* logrec.c - ElastiCache slow-log and engine-log records (aws-wire.md §18). */
+#include "core/logs/logrec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aws/awstime.h"
+#include "aws/mem.h"
+#include "aws/unicode.h"
+
+/* ---- UTF-8 ---- */
+
+/* Code points that are valid but must not reach a terminal as such: C1
+ * controls, bidi embeddings/overrides/isolates (Trojan Source), zero-width
+ * and line/paragraph separators, BOM, interlinear annotation. */
+static bool logrec_cp_hidden(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200b || cp == 0x200e ||
+           cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
+int logrec_safe_append(struct buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        /* copy the longest run of plain printable ASCII at once */
+        size_t run = i;
+        while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '\\')
+            run++;
+        if (run > i) {
+            if (buf_append(b, p + i, run - i) != 0)
+                return -1;
+            i = run;
+            continue;
+        }
+        unsigned char c = p[i];
+        char esc[16];
+        size_t elen = 0;
+        if (c == '\\') {
+            esc[0] = '\\';
+            esc[1] = '\\';
+            elen = 2;
+            i++;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            esc[0] = '\\';
+            esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+            elen = 2;
+            i++;
+        } else if (c < 0x20 || c == 0x7f) {
+            esc[0] = '\\';
+            esc[1] = 'x';
+            esc[2] = hex[c >> 4];
+            esc[3] = hex[c & 15];
+            elen = 4;
+            i++;
+        } else {
+            uint32_t cp;
+            size_t l = unicode_utf8_seq(p + i, n - i, &cp);
+            if (l == 0) {
+                esc[0] = '\\';
+                esc[1] = 'x';
+                esc[2] = hex[c >> 4];
+                esc[3] = hex[c & 15];
+                elen = 4;
+                i++;
+            } else if (logrec_cp_hidden(cp)) {
+                int k = snprintf(esc, sizeof(esc), "\\u{%04x}", (unsigned)cp);
+                elen = (size_t)k;
+                i += l;
+            } else {
+                if (buf_append(b, p + i, l) != 0)
+                    return -1;
+                i += l;
+                continue;
+            }
+        }
+        if (buf_append(b, esc, elen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int logrec_safe_appends(struct buf *b, const char *s)
+{
+    return logrec_safe_append(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+int logrec_json_append(struct buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (buf_appendc(b, '"') != 0)
+        return -1;
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '\\' && p[run] != '"')
+            run++;
+        if (run > i) {
+            if (buf_append(b, p + i, run - i) != 0)
+                return -1;
+            i = run;
+            continue;
+        }
+        unsigned char c = p[i];
+        int rc;
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            rc = buf_append(b, e, 2);
+            i++;
+        } else if (c == '\n') {
+            rc = buf_appends(b, "\\n");
+            i++;
+        } else if (c == '\r') {
+            rc = buf_appends(b, "\\r");
+            i++;
+        } else if (c == '\t') {
+            rc = buf_appends(b, "\\t");
+            i++;
+        } else if (c < 0x80) {
+            rc = buf_printf(b, "\\u%04x", c);
+            i++;
+        } else {
+            uint32_t cp;
+            size_t l = unicode_utf8_seq(p + i, n - i, &cp);
+            if (l == 0) {
+                rc = buf_printf(b, "\\udc%02x", c);
+                i++;
+            } else if (cp >= 0x10000) {
+                uint32_t v = cp - 0x10000;
+                rc = buf_printf(b, "\\u%04x\\u%04x", (unsigned)(0xd800 + (v >> 10)),
+                                (unsigned)(0xdc00 + (v & 0x3ff)));
+                i += l;
+            } else {
+                rc = buf_printf(b, "\\u%04x", (unsigned)cp);
+                i += l;
+            }
+        }
+        if (rc != 0)
+            return -1;
+    }
+    return buf_appendc(b, '"');
+}
+
+int logrec_json_appends(struct buf *b, const char *s)
+{
+    return logrec_json_append(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* ---- names ---- */
+
+const char *logrec_type_name(enum logrec_type t)
+{
+    switch (t) {
+    case LOGREC_SLOW:
+        return "slow";
+    case LOGREC_ENGINE:
+        return "engine";
+    case LOGREC_UNKNOWN:
+        break;
+    }
+    return "unknown";
+}
+
+const char *logrec_format_name(enum logrec_format f)
+{
+    switch (f) {
+    case LOGREC_FMT_JSON:
+        return "json";
+    case LOGREC_FMT_TEXT:
+        return "text";
+    case LOGREC_FMT_NONE:
+        break;
+    }
+    return "";
+}
+
+const char *logrec_role_name(enum logrec_role r)
+{
+    switch (r) {
+    case LOGREC_ROLE_PRIMARY:
+        return "primary";
+    case LOGREC_ROLE_REPLICA:
+        return "replica";
+    case LOGREC_ROLE_CHILD:
+        return "child";
+    case LOGREC_ROLE_SENTINEL:
+        return "sentinel";
+    case LOGREC_ROLE_NONE:
+        break;
+    }
+    return "";
+}
+
+char logrec_role_char(enum logrec_role r)
+{
+    switch (r) {
+    case LOGREC_ROLE_PRIMARY:
+        return 'M';
+    case LOGREC_ROLE_REPLICA:
+        return 'S';
+    case LOGREC_ROLE_CHILD:
+        return 'C';
+    case LOGREC_ROLE_SENTINEL:
+        return 'X';
+    case LOGREC_ROLE_NONE:
+        break;
+    }
+    return '?';
+}
+
+static enum logrec_role logrec_role_from_char(int c)
+{
+    switch (c) {
+    case 'M':
+        return LOGREC_ROLE_PRIMARY;
+    case 'S':
+        return LOGREC_ROLE_REPLICA;
+    case 'C':
+        return LOGREC_ROLE_CHILD;
+    case 'X':
+        return LOGREC_ROLE_SENTINEL;
+    default:
+        return LOGREC_ROLE_NONE;
+    }
+}
+
+const char *logrec_level_name(enum logrec_level l)
+{
+    switch (l) {
+    case LOGREC_LEVEL_DEBUG:
+        return "DEBUG";
+    case LOGREC_LEVEL_VERBOSE:
+        return "VERBOSE";
+    case LOGREC_LEVEL_NOTICE:
+        return "NOTICE";
+    case LOGREC_LEVEL_WARNING:
+        return "WARNING";
+    case LOGREC_LEVEL_NONE:
+        break;
+    }
+    return "";
+}
+
+static enum logrec_level logrec_level_from_char(int c)
+{
+    switch (c) {
+    case '.':
+        return LOGREC_LEVEL_DEBUG;
+    case '-':
+        return LOGREC_LEVEL_VERBOSE;
+    case '*':
+        return LOGREC_LEVEL_NOTICE;
+    case '#':
+        return LOGREC_LEVEL_WARNING;
+    default:
+        return LOGREC_LEVEL_NONE;
+    }
+}
+
+bool logrec_level_parse(const char *s, enum logrec_level *out)
+{
+    static const struct {
+        const char *name;
+        enum logrec_level level;
+    } names[] = {
+        {"DEBUG", LOGREC_LEVEL_DEBUG},     {".", LOGREC_LEVEL_DEBUG},
+        {"VERBOSE", LOGREC_LEVEL_VERBOSE}, {"-", LOGREC_LEVEL_VERBOSE},
+        {"NOTICE", LOGREC_LEVEL_NOTICE},   {"*", LOGREC_LEVEL_NOTICE},
+        {"WARNING", LOGREC_LEVEL_WARNING}, {"WARN", LOGREC_LEVEL_WARNING},
+        {"#", LOGREC_LEVEL_WARNING},
+    };
+    if (!s)
+        return false;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcasecmp(s, names[i].name) == 0) {
+            *out = names[i].level;
+            return true;
+        }
+    return false;
+}
+
+/* ---- stream names ---- */
+
+static bool logrec_copy_part(const char *s, size_t len, char *out, size_t n)
+{
+    if (len == 0 || len >= n)
+        return false;
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return true;
+}
+
+bool logrec_parse_stream(const char *name, struct logrec_stream *out)
+{
+    memset(out, 0, sizeof(*out));
+    static const char prefix[] = "elasticache/";
+    if (!name || strncmp(name, prefix, sizeof(prefix) - 1) != 0)
+        return false;
+    const char *p = name + sizeof(prefix) - 1;
+    const char *part[4];
+    size_t plen[4];
+    for (int i = 0; i < 4; i++) {
+        const char *slash = strchr(p, '/');
+        if (i < 3 && !slash)
+            goto bad;
+        if (i == 3 && slash)
+            goto bad;
+        part[i] = p;
+        plen[i] = slash ? (size_t)(slash - p) : strlen(p);
+        p = slash ? slash + 1 : p + plen[i];
+    }
+    if (!logrec_copy_part(part[0], plen[0], out->engine, sizeof(out->engine)) ||
+        !logrec_copy_part(part[1], plen[1], out->cache_cluster_id, sizeof(out->cache_cluster_id)) ||
+        !logrec_copy_part(part[2], plen[2], out->cache_node_id, sizeof(out->cache_node_id)) ||
+        !logrec_copy_part(part[3], plen[3], out->log_type, sizeof(out->log_type)))
+        goto bad;
+    if (strcmp(out->log_type, "slow-log") == 0)
+        out->type = LOGREC_SLOW;
+    else if (strcmp(out->log_type, "engine-log") == 0)
+        out->type = LOGREC_ENGINE;
+    else
+        out->type = LOGREC_UNKNOWN;
+    return true;
+bad:
+    memset(out, 0, sizeof(*out));
+    return false;
+}
+
+/* ---- time ---- */
+
+static int64_t logrec_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool logrec_digits(const char *s, size_t len, size_t *pos, size_t min, size_t max, int *out)
+{
+    size_t i = *pos, start = i;
+    int v = 0;
+    while (i < len && i - start < max && isdigit((unsigned char)s[i]))
+        v = v * 10 + (s[i++] - '0');
+    if (i - start < min)
+        return false;
+    *pos = i;
+    *out = v;
+    return true;
+}
+
+/* Parses the time at s[*pos..]; leaves *pos after it (and after " UTC"). */
+static bool logrec_scan_engine_time(const char *s, size_t len, size_t *pos, int64_t *ms)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    size_t i = *pos;
+    int day, year, hh, mm, ss, frac = 0, fdig = 0;
+    if (!logrec_digits(s, len, &i, 1, 2, &day) || i >= len || s[i++] != ' ')
+        return false;
+    if (len - i < 4 || s[i + 3] != ' ')
+        return false;
+    int mon = -1;
+    for (int m = 0; m < 12; m++)
+        if (strncasecmp(s + i, months + 3 * m, 3) == 0)
+            mon = m;
+    if (mon < 0)
+        return false;
+    i += 4;
+    if (!logrec_digits(s, len, &i, 4, 4, &year) || i >= len || s[i++] != ' ')
+        return false;
+    if (!logrec_digits(s, len, &i, 2, 2, &hh) || i >= len || s[i++] != ':')
+        return false;
+    if (!logrec_digits(s, len, &i, 2, 2, &mm) || i >= len || s[i++] != ':')
+        return false;
+    if (!logrec_digits(s, len, &i, 2, 2, &ss))
+        return false;
+    if (i < len && s[i] == '.') {
+        i++;
+        size_t st = i;
+        while (i < len && isdigit((unsigned char)s[i])) {
+            if (i - st < 3) {
+                frac = frac * 10 + (s[i] - '0');
+                fdig++;
+            }
+            i++;
+        }
+        if (i == st)
+            return false;
+        while (fdig < 3) {
+            frac *= 10;
+            fdig++;
+        }
+    }
+    if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
+        return false;
+    if (len - i >= 4 && strncmp(s + i, " UTC", 4) == 0 && (len - i == 4 || s[i + 4] == ' '))
+        i += 4;
+    int64_t days = logrec_days_from_civil(year, (unsigned)mon + 1, (unsigned)day);
+    *ms = ((days * 24 + hh) * 60 + mm) * 60000 + (int64_t)ss * 1000 + frac;
+    *pos = i;
+    return true;
+}
+
+bool logrec_parse_engine_time(const char *s, size_t len, int64_t *ms)
+{
+    size_t pos = 0;
+    if (!s || !logrec_scan_engine_time(s, len, &pos, ms))
+        return false;
+    return pos == len;
+}
+
+/* ---- message parsing ----
+ *
+ * Parsed strings are appended to a scratch buffer and remembered as
+ * offsets (the buffer may move while it grows); they become pointers at
+ * the end, into the scratch buffer or into the record's own block. */
+
+#define LR_ABSENT ((size_t)-1)
+
+enum {
+    LR_CLUSTER,
+    LR_NODE,
+    LR_COMMAND,
+    LR_CLIENT,
+    LR_CLIENT_NAME,
+    LR_ENGINE_TIME,
+    LR_TEXT,
+    LR_NSTR,
+};
+
+struct logrec_parsed {
+    enum logrec_type type;
+    enum logrec_format format;
+    size_t off[LR_NSTR];
+    bool has_id;
+    long long id;
+    int64_t slow_time_s;
+    int64_t duration_us;
+    enum logrec_level level;
+    enum logrec_role role;
+    int64_t engine_time_ms;
+};
+
+static void logrec_parsed_init(struct logrec_parsed *p)
+{
+    memset(p, 0, sizeof(*p));
+    for (int i = 0; i < LR_NSTR; i++)
+        p->off[i] = LR_ABSENT;
+    p->duration_us = -1;
+}
+
+static void logrec_put(struct logrec_parsed *p, int which, struct buf *sc, const char *s, size_t n)
+{
+    size_t at = sc->len;
+    /* the scratch buffer's cap is larger than any message it is fed from */
+    if (buf_append(sc, s, n) != 0 || buf_appendc(sc, '\0') != 0) {
+        p->off[which] = LR_ABSENT;
+        return;
+    }
+    p->off[which] = at;
+}
+
+static bool logrec_json_int(const json_t *v, int64_t *out)
+{
+    if (json_is_integer(v)) {
+        *out = (int64_t)json_integer_value(v);
+        return true;
+    }
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (!isfinite(d) || d < -9.2e18 || d > 9.2e18)
+            return false;
+        *out = (int64_t)d;
+        return true;
+    }
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        char *end;
+        errno = 0;
+        long long x = strtoll(s, &end, 10);
+        if (!*s || *end || errno)
+            return false;
+        *out = x;
+        return true;
+    }
+    return false;
+}
+
+static void logrec_json_str(struct logrec_parsed *p, int which, struct buf *sc, const json_t *o,
+                            const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    if (json_is_string(v))
+        logrec_put(p, which, sc, json_string_value(v), json_string_length(v));
+}
+
+static enum logrec_type logrec_parse_json(const char *msg, size_t len, enum logrec_type want,
+                                          struct logrec_parsed *p, struct buf *sc)
+{
+    json_error_t je;
+    json_t *o = json_loadb(msg, len, JSON_ALLOW_NUL, &je);
+    if (!o)
+        return LOGREC_UNKNOWN;
+    enum logrec_type t = LOGREC_UNKNOWN;
+    if (!json_is_object(o))
+        goto out;
+    const json_t *dur = json_object_get(o, "Duration (us)");
+    if (!dur)
+        dur = json_object_get(o, "Duration");
+    const json_t *cmd = json_object_get(o, "Command");
+    const json_t *text = json_object_get(o, "Message");
+    const json_t *lvl = json_object_get(o, "LogLevel");
+    int64_t d;
+    bool slow_ok = dur && logrec_json_int(dur, &d) && d >= 0 && json_is_string(cmd);
+    bool engine_ok = json_is_string(text) && (json_is_string(lvl) || json_object_get(o, "Role") ||
+                                              json_object_get(o, "Time"));
+    if (slow_ok && (want != LOGREC_ENGINE || !engine_ok))
+        t = LOGREC_SLOW;
+    else if (engine_ok)
+        t = LOGREC_ENGINE;
+    else
+        goto out;
+    p->type = t;
+    p->format = LOGREC_FMT_JSON;
+    logrec_json_str(p, LR_CLUSTER, sc, o, "CacheClusterId");
+    logrec_json_str(p, LR_NODE, sc, o, "CacheNodeId");
+    if (t == LOGREC_SLOW) {
+        int64_t v;
+        p->duration_us = d;
+        if (logrec_json_int(json_object_get(o, "Id"), &v)) {
+            p->has_id = true;
+            p->id = v;
+        }
+        if (logrec_json_int(json_object_get(o, "Timestamp"), &v))
+            p->slow_time_s = v;
+        logrec_json_str(p, LR_COMMAND, sc, o, "Command");
+        logrec_json_str(p, LR_CLIENT, sc, o, "ClientAddress");
+        logrec_json_str(p, LR_CLIENT_NAME, sc, o, "ClientName");
+    } else {
+        if (json_is_string(lvl)) {
+            enum logrec_level l;
+            if (logrec_level_parse(json_string_value(lvl), &l))
+                p->level = l;
+        }
+        const json_t *role = json_object_get(o, "Role");
+        if (json_is_string(role) && json_string_length(role) == 1)
+            p->role = logrec_role_from_char(json_string_value(role)[0]);
+        const json_t *tm = json_object_get(o, "Time");
+        if (json_is_string(tm)) {
+            int64_t ms;
+            logrec_put(p, LR_ENGINE_TIME, sc, json_string_value(tm), json_string_length(tm));
+            if (logrec_parse_engine_time(json_string_value(tm), json_string_length(tm), &ms))
+                p->engine_time_ms = ms;
+        }
+        logrec_json_str(p, LR_TEXT, sc, o, "Message");
+    }
+out:
+    json_decref(o);
+    return t;
+}
+
+static bool logrec_all_digits(const char *s, size_t n, int64_t *out)
+{
+    if (n == 0 || n > 18)
+        return false;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static const char *logrec_memrchr(const char *s, size_t n, char c)
+{
+    while (n > 0) {
+        if (s[n - 1] == c)
+            return s + n - 1;
+        n--;
+    }
+    return NULL;
+}
+
+/* cluster,node,timestamp,duration,command...,client address,client name */
+static enum logrec_type logrec_parse_text_slow(const char *msg, size_t len, struct logrec_parsed *p,
+                                               struct buf *sc)
+{
+    const char *f[4];
+    size_t fl[4];
+    const char *s = msg, *end = msg + len;
+    for (int i = 0; i < 4; i++) {
+        const char *c = memchr(s, ',', (size_t)(end - s));
+        if (!c)
+            return LOGREC_UNKNOWN;
+        f[i] = s;
+        fl[i] = (size_t)(c - s);
+        s = c + 1;
+    }
+    /* s..end: command,client,name (split from the right) */
+    const char *c2 = logrec_memrchr(s, (size_t)(end - s), ',');
+    if (!c2)
+        return LOGREC_UNKNOWN;
+    const char *c1 = logrec_memrchr(s, (size_t)(c2 - s), ',');
+    if (!c1)
+        return LOGREC_UNKNOWN;
+    int64_t ts, dur;
+    if (fl[0] == 0 || fl[1] == 0 || !logrec_all_digits(f[2], fl[2], &ts) ||
+        !logrec_all_digits(f[3], fl[3], &dur))
+        return LOGREC_UNKNOWN;
+    if (memchr(f[0], '\0', fl[0]) || memchr(f[1], '\0', fl[1]))
+        return LOGREC_UNKNOWN;
+    p->type = LOGREC_SLOW;
+    p->format = LOGREC_FMT_TEXT;
+    logrec_put(p, LR_CLUSTER, sc, f[0], fl[0]);
+    logrec_put(p, LR_NODE, sc, f[1], fl[1]);
+    p->slow_time_s = ts;
+    p->duration_us = dur;
+    logrec_put(p, LR_COMMAND, sc, s, (size_t)(c1 - s));
+    logrec_put(p, LR_CLIENT, sc, c1 + 1, (size_t)(c2 - c1 - 1));
+    size_t nl = (size_t)(end - c2 - 1);
+    /* a trailing newline is not part of the client name */
+    while (nl > 0 && (c2[nl] == '\n' || c2[nl] == '\r'))
+        nl--;
+    logrec_put(p, LR_CLIENT_NAME, sc, c2 + 1, nl);
+    return LOGREC_SLOW;
+}
+
+/* <cluster>/<node>:<Role> <Time> <level char> <message> */
+static enum logrec_type logrec_parse_text_engine(const char *msg, size_t len,
+                                                 struct logrec_parsed *p, struct buf *sc)
+{
+    size_t i = 0;
+    while (i < len && msg[i] != '/' && msg[i] != ' ' && msg[i] != ':' && msg[i] != '\0')
+        i++;
+    if (i == 0 || i >= len || msg[i] != '/')
+        return LOGREC_UNKNOWN;
+    size_t cl_end = i++;
+    size_t node_start = i;
+    while (i < len && msg[i] != ':' && msg[i] != ' ' && msg[i] != '/' && msg[i] != '\0')
+        i++;
+    if (i == node_start || i >= len || msg[i] != ':')
+        return LOGREC_UNKNOWN;
+    size_t node_end = i++;
+    if (i + 1 >= len || msg[i + 1] != ' ')
+        return LOGREC_UNKNOWN;
+    enum logrec_role role = logrec_role_from_char(msg[i]);
+    if (role == LOGREC_ROLE_NONE)
+        return LOGREC_UNKNOWN;
+    i += 2;
+    size_t t_start = i;
+    int64_t ms;
+    if (!logrec_scan_engine_time(msg, len, &i, &ms))
+        return LOGREC_UNKNOWN;
+    size_t t_end = i;
+    if (i + 2 > len || msg[i] != ' ')
+        return LOGREC_UNKNOWN;
+    enum logrec_level lvl = logrec_level_from_char(msg[i + 1]);
+    if (lvl == LOGREC_LEVEL_NONE || (i + 2 < len && msg[i + 2] != ' '))
+        return LOGREC_UNKNOWN;
+    i += 2;
+    if (i < len)
+        i++; /* the space before the message */
+    size_t tl = len - i;
+    while (tl > 0 && (msg[i + tl - 1] == '\n' || msg[i + tl - 1] == '\r'))
+        tl--;
+    p->type = LOGREC_ENGINE;
+    p->format = LOGREC_FMT_TEXT;
+    logrec_put(p, LR_CLUSTER, sc, msg, cl_end);
+    logrec_put(p, LR_NODE, sc, msg + node_start, node_end - node_start);
+    p->role = role;
+    logrec_put(p, LR_ENGINE_TIME, sc, msg + t_start, t_end - t_start);
+    p->engine_time_ms = ms;
+    p->level = lvl;
+    logrec_put(p, LR_TEXT, sc, msg + i, tl);
+    return LOGREC_ENGINE;
+}
+
+static enum logrec_type logrec_parse_into(const char *msg, size_t len, enum logrec_type want,
+                                          struct logrec_parsed *p, struct buf *sc)
+{
+    logrec_parsed_init(p);
+    if (!msg || len == 0)
+        return LOGREC_UNKNOWN;
+    size_t i = 0;
+    while (i < len && (msg[i] == ' ' || msg[i] == '\t'))
+        i++;
+    enum logrec_type t = LOGREC_UNKNOWN;
+    size_t mark = sc->len;
+    if (i < len && msg[i] == '{') {
+        t = logrec_parse_json(msg, len, want, p, sc);
+    } else {
+        if (want != LOGREC_ENGINE)
+            t = logrec_parse_text_slow(msg, len, p, sc);
+        if (t == LOGREC_UNKNOWN) {
+            logrec_parsed_init(p);
+            sc->len = mark;
+            t = logrec_parse_text_engine(msg, len, p, sc);
+        }
+        if (t == LOGREC_UNKNOWN && want == LOGREC_ENGINE) {
+            logrec_parsed_init(p);
+            sc->len = mark;
+            t = logrec_parse_text_slow(msg, len, p, sc);
+        }
+    }
+    if (t == LOGREC_UNKNOWN) {
+        logrec_parsed_init(p);
+        sc->len = mark;
+        if (sc->data)
+            sc->data[mark] = '\0';
+    }
+    return t;
+}
+
+static void logrec_apply(const struct logrec_parsed *p, const char *base, struct logrec *out)
+{
+    const char **dst[LR_NSTR] = {
+        &out->cache_cluster_id, &out->cache_node_id, &out->command, &out->client,
+        &out->client_name,      &out->engine_time,   &out->text,
+    };
+    for (int i = 0; i < LR_NSTR; i++)
+        *dst[i] = p->off[i] == LR_ABSENT ? "" : base + p->off[i];
+    out->type = p->type;
+    out->format = p->format;
+    out->has_id = p->has_id;
+    out->id = p->id;
+    out->slow_time_s = p->slow_time_s;
+    out->duration_us = p->duration_us;
+    out->level = p->level;
+    out->role = p->role;
+    out->engine_time_ms = p->engine_time_ms;
+}
+
+enum logrec_type logrec_parse_message(const char *msg, size_t len, enum logrec_type hint,
+                                      struct logrec *out, struct buf *scratch)
+{
+    struct logrec_parsed p;
+    memset(out, 0, sizeof(*out));
+    out->event_id = out->log_group = out->log_stream = out->engine = "";
+    out->message = msg ? msg : "";
+    out->message_len = msg ? len : 0;
+    logrec_parse_into(msg, len, hint, &p, scratch);
+    logrec_apply(&p, buf_str(scratch), out);
+    return out->type;
+}
+
+/* ---- records ---- */
+
+struct logrec_block {
+    struct logrec rec;
+    size_t size;
+    char data[];
+};
+
+static size_t logrec_slen(const char *s)
+{
+    return s ? strlen(s) : 0;
+}
+
+static char *logrec_stash(char **at, const char *s, size_t n)
+{
+    char *dst = *at;
+    if (n)
+        memcpy(dst, s, n);
+    dst[n] = '\0';
+    *at += n + 1;
+    return dst;
+}
+
+struct logrec *logrec_new(const struct logrec_event *ev, logrec_label_fn label_fn, void *label_ctx)
+{
+    struct logrec_stream st;
+    bool have_stream = logrec_parse_stream(ev->log_stream, &st);
+    enum logrec_type want = have_stream && st.type != LOGREC_UNKNOWN ? st.type : ev->hint;
+
+    struct buf sc;
+    buf_init(&sc, ev->message_len * 2 + 4096);
+    struct logrec_parsed p;
+    logrec_parse_into(ev->message, ev->message_len, want, &p, &sc);
+
+    size_t id_len = logrec_slen(ev->event_id), g_len = logrec_slen(ev->log_group),
+           s_len = logrec_slen(ev->log_stream), e_len = have_stream ? strlen(st.engine) : 0,
+           cl_len = have_stream ? strlen(st.cache_cluster_id) : 0,
+           nd_len = have_stream ? strlen(st.cache_node_id) : 0;
+    size_t total = sizeof(struct logrec_block) + id_len + g_len + s_len + ev->message_len + e_len +
+                   cl_len + nd_len + sc.len + 8;
+    struct logrec_block *blk = mem_xmalloc(total);
+    memset(&blk->rec, 0, sizeof(blk->rec));
+    blk->size = total;
+    char *at = blk->data;
+    struct logrec *r = &blk->rec;
+    r->event_id = logrec_stash(&at, ev->event_id, id_len);
+    r->log_group = logrec_stash(&at, ev->log_group, g_len);
+    r->log_stream = logrec_stash(&at, ev->log_stream, s_len);
+    r->message = logrec_stash(&at, ev->message, ev->message_len);
+    r->message_len = ev->message_len;
+    r->engine = logrec_stash(&at, st.engine, e_len);
+    const char *st_cluster = logrec_stash(&at, st.cache_cluster_id, cl_len);
+    const char *st_node = logrec_stash(&at, st.cache_node_id, nd_len);
+    char *parsed = at;
+    if (sc.len)
+        memcpy(parsed, sc.data, sc.len);
+    at += sc.len;
+    *at = '\0';
+    buf_free(&sc);
+    logrec_apply(&p, parsed, r);
+    r->timestamp_ms = ev->timestamp_ms;
+    r->ingestion_ms = ev->ingestion_ms;
+    /* The stream says which node delivered the record; the record's own
+     * fields are the fallback (Firehose-style shared streams). */
+    if (have_stream) {
+        r->cache_cluster_id = st_cluster;
+        r->cache_node_id = st_node;
+    }
+    if (label_fn && r->cache_cluster_id[0])
+        r->labelled = label_fn(label_ctx, r->cache_cluster_id, r->cache_node_id, &r->labels);
+    if (!r->labelled)
+        memset(&r->labels, 0, sizeof(r->labels));
+    r->labels.shard[sizeof(r->labels.shard) - 1] = '\0';
+    r->labels.role[sizeof(r->labels.role) - 1] = '\0';
+    r->labels.az[sizeof(r->labels.az) - 1] = '\0';
+    return r;
+}
+
+void logrec_free(struct logrec *r)
+{
+    free(r); /* the record is the first member of its block */
+}
+
+void logrec_free_void(void *r)
+{
+    free(r);
+}
+
+size_t logrec_size(const struct logrec *r)
+{
+    const struct logrec_block *blk = (const struct logrec_block *)r;
+    return blk->size;
+}
+
+void logrec_command_name(const struct logrec *r, char *out, size_t n)
+{
+    if (n == 0)
+        return;
+    const char *c = r->command ? r->command : "";
+    size_t l = 0;
+    while (c[l] && c[l] != ' ' && l + 1 < n)
+        l++;
+    memcpy(out, c, l);
+    out[l] = '\0';
+}
+
+/* ---- output ---- */
+
+static int logrec_fmt_duration(struct buf *b, int64_t us)
+{
+    if (us < 1000)
+        return buf_printf(b, "%lldus", (long long)us);
+    if (us < 1000000)
+        return buf_printf(b, "%lld.%03lldms", (long long)(us / 1000), (long long)(us % 1000));
+    return buf_printf(b, "%lld.%03llds", (long long)(us / 1000000), (long long)(us / 1000 % 1000));
+}
+
+int logrec_format_human(const struct logrec *r, struct buf *b)
+{
+    char ts[40];
+    int rc = 0;
+    awstime_format_iso8601(r->timestamp_ms, ts, sizeof(ts));
+    rc |= buf_appends(b, ts);
+    rc |= buf_appendc(b, ' ');
+    if (r->cache_cluster_id[0]) {
+        rc |= logrec_safe_appends(b, r->cache_cluster_id);
+        if (r->cache_node_id[0]) {
+            rc |= buf_appendc(b, '/');
+            rc |= logrec_safe_appends(b, r->cache_node_id);
+        }
+    } else {
+        rc |= logrec_safe_appends(b, r->log_stream[0] ? r->log_stream : "-");
+    }
+    if (r->labelled) {
+        rc |= buf_appends(b, " [");
+        rc |= logrec_safe_appends(b, r->labels.shard[0] ? r->labels.shard : "-");
+        rc |= buf_appendc(b, ' ');
+        rc |= logrec_safe_appends(b, r->labels.role[0] ? r->labels.role : "-");
+        rc |= buf_appendc(b, ' ');
+        rc |= logrec_safe_appends(b, r->labels.az[0] ? r->labels.az : "-");
+        rc |= buf_appendc(b, ']');
+    }
+    switch (r->type) {
+    case LOGREC_SLOW:
+        rc |= buf_appends(b, " slow ");
+        rc |= logrec_fmt_duration(b, r->duration_us);
+        rc |= buf_appendc(b, ' ');
+        rc |= logrec_safe_appends(b, r->command);
+        if (r->client[0]) {
+            rc |= buf_appends(b, " client=");
+            rc |= logrec_safe_appends(b, r->client);
+        }
+        if (r->client_name[0]) {
+            rc |= buf_appends(b, " name=");
+            rc |= logrec_safe_appends(b, r->client_name);
+        }
+        if (r->has_id)
+            rc |= buf_printf(b, " id=%lld", r->id);
+        break;
+    case LOGREC_ENGINE:
+        rc |= buf_printf(b, " engine %s %c ", r->level ? logrec_level_name(r->level) : "-",
+                         logrec_role_char(r->role));
+        rc |= logrec_safe_appends(b, r->text);
+        break;
+    case LOGREC_UNKNOWN:
+        rc |= buf_appends(b, " unknown ");
+        rc |= logrec_safe_append(b, r->message, r->message_len);
+        break;
+    }
+    return rc ? -1 : 0;
+}
+
+static int logrec_json_kv(struct buf *b, const char *key, const char *val)
+{
+    int rc = buf_printf(b, ",\"%s\":", key);
+    return rc | logrec_json_appends(b, val);
+}
+
+int logrec_format_json(const struct logrec *r, struct buf *b)
+{
+    int rc = buf_appends(b, "{\"eventId\":");
+    rc |= logrec_json_appends(b, r->event_id);
+    rc |= buf_printf(b, ",\"timestamp\":%lld,\"ingestionTime\":%lld", (long long)r->timestamp_ms,
+                     (long long)r->ingestion_ms);
+    rc |= logrec_json_kv(b, "logGroup", r->log_group);
+    rc |= logrec_json_kv(b, "logStream", r->log_stream);
+    rc |= logrec_json_kv(b, "type", logrec_type_name(r->type));
+    if (r->format != LOGREC_FMT_NONE)
+        rc |= logrec_json_kv(b, "format", logrec_format_name(r->format));
+    if (r->engine[0])
+        rc |= logrec_json_kv(b, "engine", r->engine);
+    if (r->cache_cluster_id[0])
+        rc |= logrec_json_kv(b, "cacheClusterId", r->cache_cluster_id);
+    if (r->cache_node_id[0])
+        rc |= logrec_json_kv(b, "cacheNodeId", r->cache_node_id);
+    if (r->labels.shard[0])
+        rc |= logrec_json_kv(b, "shard", r->labels.shard);
+    if (r->labels.role[0])
+        rc |= logrec_json_kv(b, "role", r->labels.role);
+    if (r->labels.az[0])
+        rc |= logrec_json_kv(b, "az", r->labels.az);
+    if (r->type == LOGREC_SLOW) {
+        char name[64];
+        if (r->has_id)
+            rc |= buf_printf(b, ",\"id\":%lld", r->id);
+        if (r->slow_time_s)
+            rc |= buf_printf(b, ",\"slowlogTimestamp\":%lld", (long long)r->slow_time_s);
+        rc |= buf_printf(b, ",\"durationUs\":%lld", (long long)r->duration_us);
+        rc |= logrec_json_kv(b, "command", r->command);
+        logrec_command_name(r, name, sizeof(name));
+        rc |= logrec_json_kv(b, "commandName", name);
+        rc |= logrec_json_kv(b, "clientAddress", r->client);
+        rc |= logrec_json_kv(b, "clientName", r->client_name);
+    } else if (r->type == LOGREC_ENGINE) {
+        if (r->level)
+            rc |= logrec_json_kv(b, "level", logrec_level_name(r->level));
+        if (r->role) {
+            char rc1[2] = {logrec_role_char(r->role), '\0'};
+            rc |= logrec_json_kv(b, "engineRole", rc1);
+            rc |= logrec_json_kv(b, "engineRoleName", logrec_role_name(r->role));
+        }
+        if (r->engine_time[0])
+            rc |= logrec_json_kv(b, "engineTime", r->engine_time);
+        if (r->engine_time_ms)
+            rc |= buf_printf(b, ",\"engineTimeMs\":%lld", (long long)r->engine_time_ms);
+        rc |= logrec_json_kv(b, "text", r->text);
+    }
+    rc |= buf_appends(b, ",\"message\":");
+    rc |= logrec_json_append(b, r->message, r->message_len);
+    rc |= buf_appendc(b, '}');
+    return rc ? -1 : 0;
+}

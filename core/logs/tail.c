@@ -1,0 +1,1220 @@
+/* tail.c - the CloudWatch Logs tail engine (FilterLogEvents polling). */
+#include "core/logs/tail.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "aws/mem.h"
+
+/* ================= request budget ================= */
+
+struct tail_budget_wait {
+    struct tail_budget_wait *next;
+    tail_budget_cb cb;
+    void *arg;
+};
+
+struct tail_budget {
+    struct loop *loop;
+    double rate;
+    double burst;
+    double tokens;
+    uint64_t refilled_ms;
+    uint64_t hold_until_ms;
+    struct tail_budget_wait *head, *tail;
+    struct loop_timer *timer;
+    unsigned long granted;
+};
+
+struct tail_budget *tail_budget_new(struct loop *l, double rate, double burst)
+{
+    struct tail_budget *b = mem_xcalloc(1, sizeof(*b));
+    b->loop = l;
+    b->rate = rate > 0 ? rate : 4.0;
+    b->burst = burst >= 1 ? burst : 1.0;
+    b->tokens = b->burst;
+    b->refilled_ms = loop_now_ms(l);
+    return b;
+}
+
+void tail_budget_free(struct tail_budget *b)
+{
+    if (!b)
+        return;
+    if (b->timer)
+        loop_untimer(b->loop, b->timer);
+    while (b->head) {
+        struct tail_budget_wait *w = b->head;
+        b->head = w->next;
+        free(w);
+    }
+    free(b);
+}
+
+static void tail_budget_refill(struct tail_budget *b, uint64_t now)
+{
+    if (now > b->refilled_ms) {
+        b->tokens += (double)(now - b->refilled_ms) * b->rate / 1000.0;
+        if (b->tokens > b->burst)
+            b->tokens = b->burst;
+        b->refilled_ms = now;
+    }
+}
+
+static void tail_budget_arm(struct tail_budget *b, uint64_t delay);
+
+static void tail_budget_pump(void *arg)
+{
+    struct tail_budget *b = arg;
+    b->timer = NULL;
+    uint64_t now = loop_now_ms(b->loop);
+    if (now < b->hold_until_ms) {
+        tail_budget_arm(b, b->hold_until_ms - now);
+        return;
+    }
+    tail_budget_refill(b, now);
+    /* one grant per pump: the callback may cancel or add waiters */
+    if (b->head && b->tokens >= 1.0) {
+        struct tail_budget_wait *w = b->head;
+        b->head = w->next;
+        if (!b->head)
+            b->tail = NULL;
+        b->tokens -= 1.0;
+        b->granted++;
+        tail_budget_cb cb = w->cb;
+        void *cb_arg = w->arg;
+        free(w);
+        if (b->head)
+            tail_budget_arm(b, 0);
+        cb(cb_arg);
+        return;
+    }
+    if (b->head) {
+        double need = 1.0 - b->tokens;
+        uint64_t wait = (uint64_t)(need * 1000.0 / b->rate) + 1;
+        tail_budget_arm(b, wait);
+    }
+}
+
+static void tail_budget_arm(struct tail_budget *b, uint64_t delay)
+{
+    if (b->timer)
+        loop_untimer(b->loop, b->timer);
+    b->timer = loop_timer(b->loop, delay, tail_budget_pump, b);
+}
+
+struct tail_budget_wait *tail_budget_acquire(struct tail_budget *b, tail_budget_cb cb, void *arg)
+{
+    struct tail_budget_wait *w = mem_xcalloc(1, sizeof(*w));
+    w->cb = cb;
+    w->arg = arg;
+    if (b->tail)
+        b->tail->next = w;
+    else
+        b->head = w;
+    b->tail = w;
+    if (!b->timer)
+        tail_budget_arm(b, 0);
+    return w;
+}
+
+void tail_budget_cancel(struct tail_budget *b, struct tail_budget_wait *w)
+{
+    struct tail_budget_wait **pp = &b->head, *prev = NULL;
+    while (*pp) {
+        if (*pp == w) {
+            *pp = w->next;
+            if (b->tail == w)
+                b->tail = prev;
+            free(w);
+            break;
+        }
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    if (!b->head && b->timer) {
+        loop_untimer(b->loop, b->timer);
+        b->timer = NULL;
+    }
+}
+
+void tail_budget_penalize(struct tail_budget *b, uint64_t ms)
+{
+    uint64_t until = loop_now_ms(b->loop) + ms;
+    if (until > b->hold_until_ms)
+        b->hold_until_ms = until;
+}
+
+double tail_budget_rate(const struct tail_budget *b)
+{
+    return b->rate;
+}
+
+unsigned long tail_budget_granted(const struct tail_budget *b)
+{
+    return b->granted;
+}
+
+/* ================= filters ================= */
+
+struct tail_match {
+    char *node;
+    char *shard;
+    enum logrec_role role;
+    enum logrec_level min_level;
+    int64_t min_duration_us;
+    char *command;
+    char *substring;
+    bool icase;
+    bool has_regex;
+    regex_t re;
+};
+
+struct tail_match *tail_match_new(const struct tail_filter *f, char *err, size_t errlen)
+{
+    struct tail_match *m = mem_xcalloc(1, sizeof(*m));
+    if (!f)
+        return m;
+    m->node = mem_xstrdup(f->node && *f->node ? f->node : NULL);
+    m->shard = mem_xstrdup(f->shard && *f->shard ? f->shard : NULL);
+    m->role = f->role;
+    m->min_level = f->min_level;
+    m->min_duration_us = f->min_duration_us;
+    m->command = mem_xstrdup(f->command && *f->command ? f->command : NULL);
+    m->substring = mem_xstrdup(f->substring && *f->substring ? f->substring : NULL);
+    m->icase = f->icase;
+    if (f->regex && *f->regex) {
+        int rc = regcomp(&m->re, f->regex, REG_EXTENDED | REG_NOSUB | (f->icase ? REG_ICASE : 0));
+        if (rc != 0) {
+            char msg[200];
+            regerror(rc, &m->re, msg, sizeof(msg));
+            if (err && errlen)
+                snprintf(err, errlen, "bad regular expression: %s", msg);
+            m->has_regex = false;
+            tail_match_free(m);
+            return NULL;
+        }
+        m->has_regex = true;
+    }
+    return m;
+}
+
+void tail_match_free(struct tail_match *m)
+{
+    if (!m)
+        return;
+    free(m->node);
+    free(m->shard);
+    free(m->command);
+    free(m->substring);
+    if (m->has_regex)
+        regfree(&m->re);
+    free(m);
+}
+
+bool tail_shard_from_cluster_id(const char *id, char *out, size_t n)
+{
+    /* <rg>-DDDD-DDD (cluster mode enabled); <rg>-DDD is shard 0001 */
+    size_t l = id ? strlen(id) : 0;
+    if (l >= 10 && id[l - 4] == '-' && id[l - 9] == '-') {
+        for (size_t i = l - 8; i < l - 4; i++)
+            if (!isdigit((unsigned char)id[i]))
+                return false;
+        for (size_t i = l - 3; i < l; i++)
+            if (!isdigit((unsigned char)id[i]))
+                return false;
+        if (n < 5)
+            return false;
+        memcpy(out, id + l - 8, 4);
+        out[4] = '\0';
+        return true;
+    }
+    return false;
+}
+
+static bool tail_contains(const char *hay, size_t hlen, const char *needle, bool icase)
+{
+    size_t nl = strlen(needle);
+    if (nl == 0)
+        return true;
+    for (size_t i = 0; i + nl <= hlen; i++) {
+        if (icase ? strncasecmp(hay + i, needle, nl) == 0 : memcmp(hay + i, needle, nl) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool tail_match_record(const struct tail_match *m, const struct logrec *r)
+{
+    if (!m)
+        return true;
+    if (m->node) {
+        const char *cl = r->cache_cluster_id, *nd = r->cache_node_id;
+        size_t cl_len = strlen(cl);
+        bool ok = strcmp(m->node, cl) == 0 || (nd[0] && strcmp(m->node, nd) == 0 && !cl[0]) ||
+                  (strncmp(m->node, cl, cl_len) == 0 && m->node[cl_len] == '/' &&
+                   strcmp(m->node + cl_len + 1, nd) == 0);
+        if (!ok)
+            return false;
+    }
+    if (m->shard) {
+        char derived[16];
+        const char *shard = r->labels.shard;
+        if (!shard[0] && tail_shard_from_cluster_id(r->cache_cluster_id, derived, sizeof(derived)))
+            shard = derived;
+        if (strcmp(shard, m->shard) != 0)
+            return false;
+    }
+    if (m->role != LOGREC_ROLE_NONE) {
+        const char *want = logrec_role_name(m->role);
+        const char *have = r->labels.role[0] ? r->labels.role : logrec_role_name(r->role);
+        if (strcmp(want, have) != 0)
+            return false;
+    }
+    if (r->type == LOGREC_ENGINE && m->min_level != LOGREC_LEVEL_NONE &&
+        (r->level == LOGREC_LEVEL_NONE || r->level < m->min_level))
+        return false;
+    if (r->type == LOGREC_SLOW && m->min_duration_us > 0 && r->duration_us < m->min_duration_us)
+        return false;
+    if (r->type == LOGREC_SLOW && m->command) {
+        char name[64];
+        logrec_command_name(r, name, sizeof(name));
+        if (strcasecmp(name, m->command) != 0)
+            return false;
+    }
+    if (m->substring && !tail_contains(r->message, r->message_len, m->substring, m->icase))
+        return false;
+    if (m->has_regex && regexec(&m->re, r->message, 0, NULL, 0) != 0)
+        return false;
+    return true;
+}
+
+/* ================= dedupe: event ids inside the overlap window
+ * ================= */
+
+struct tail_idset {
+    uint64_t *key; /* 0 = empty */
+    int64_t *ts;
+    size_t cap; /* power of two */
+    size_t n;
+    size_t max;
+    int64_t cutoff; /* ids below this time are forgotten; queries start at or
+                       after it */
+};
+
+static uint64_t tail_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    /* splitmix64 finaliser */
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return h ? h : 1;
+}
+
+static void tail_idset_init(struct tail_idset *s, size_t max)
+{
+    s->cap = 1024;
+    s->key = mem_xcalloc(s->cap, sizeof(uint64_t));
+    s->ts = mem_xcalloc(s->cap, sizeof(int64_t));
+    s->n = 0;
+    s->max = max;
+    s->cutoff = INT64_MIN;
+}
+
+static void tail_idset_free(struct tail_idset *s)
+{
+    free(s->key);
+    free(s->ts);
+    s->key = NULL;
+    s->ts = NULL;
+}
+
+static bool tail_idset_has(const struct tail_idset *s, uint64_t k)
+{
+    size_t mask = s->cap - 1;
+    for (size_t i = (size_t)k & mask;; i = (i + 1) & mask) {
+        if (s->key[i] == 0)
+            return false;
+        if (s->key[i] == k)
+            return true;
+    }
+}
+
+static void tail_idset_put_raw(uint64_t *key, int64_t *ts, size_t cap, uint64_t k, int64_t t)
+{
+    size_t mask = cap - 1;
+    size_t i = (size_t)k & mask;
+    while (key[i] != 0 && key[i] != k)
+        i = (i + 1) & mask;
+    key[i] = k;
+    ts[i] = t;
+}
+
+/* Rebuild with capacity cap, keeping ids at or after cutoff. */
+static void tail_idset_rebuild(struct tail_idset *s, size_t cap, int64_t cutoff)
+{
+    uint64_t *nk = mem_xcalloc(cap, sizeof(uint64_t));
+    int64_t *nt = mem_xcalloc(cap, sizeof(int64_t));
+    size_t n = 0;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->key[i] && s->ts[i] >= cutoff) {
+            tail_idset_put_raw(nk, nt, cap, s->key[i], s->ts[i]);
+            n++;
+        }
+    free(s->key);
+    free(s->ts);
+    s->key = nk;
+    s->ts = nt;
+    s->cap = cap;
+    s->n = n;
+}
+
+/* Forget ids older than cutoff (the window moved). */
+static void tail_idset_expire(struct tail_idset *s, int64_t cutoff)
+{
+    if (cutoff <= s->cutoff)
+        return;
+    s->cutoff = cutoff;
+    size_t cap = s->cap;
+    while (cap > 1024 && s->n * 8 < cap)
+        cap /= 2;
+    tail_idset_rebuild(s, cap, cutoff);
+}
+
+/* Room for one more id: grow, or when at the maximum forget the older
+ * half of the window (returns true when the cutoff moved). */
+static bool tail_idset_make_room(struct tail_idset *s)
+{
+    bool moved = false;
+    if (s->n + 1 > s->max) {
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->key[i]) {
+                if (s->ts[i] < lo)
+                    lo = s->ts[i];
+                if (s->ts[i] > hi)
+                    hi = s->ts[i];
+            }
+        int64_t cut = lo == hi ? hi + 1 : lo + (hi - lo) / 2 + 1;
+        s->cutoff = cut;
+        tail_idset_rebuild(s, s->cap, cut);
+        moved = true;
+    }
+    if ((s->n + 1) * 10 > s->cap * 7)
+        tail_idset_rebuild(s, s->cap * 2, s->cutoff);
+    return moved;
+}
+
+static void tail_idset_add(struct tail_idset *s, uint64_t k, int64_t t)
+{
+    tail_idset_put_raw(s->key, s->ts, s->cap, k, t);
+    s->n++;
+}
+
+/* ================= stream names seen ================= */
+
+#define TAIL_MAX_STREAMS 100000
+
+struct tail_strset {
+    char **item;
+    size_t cap;
+    size_t n;
+};
+
+static bool tail_strset_add(struct tail_strset *s, const char *name)
+{
+    if (s->n >= TAIL_MAX_STREAMS)
+        return false;
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 64;
+        char **ni = mem_xcalloc(ncap, sizeof(char *));
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->item[i]) {
+                size_t j = (size_t)tail_hash(s->item[i], strlen(s->item[i])) & (ncap - 1);
+                while (ni[j])
+                    j = (j + 1) & (ncap - 1);
+                ni[j] = s->item[i];
+            }
+        free(s->item);
+        s->item = ni;
+        s->cap = ncap;
+    }
+    size_t j = (size_t)tail_hash(name, strlen(name)) & (s->cap - 1);
+    while (s->item[j]) {
+        if (strcmp(s->item[j], name) == 0)
+            return false;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->item[j] = mem_xstrdup(name);
+    s->n++;
+    return true;
+}
+
+static void tail_strset_free(struct tail_strset *s)
+{
+    for (size_t i = 0; i < s->cap; i++)
+        free(s->item[i]);
+    free(s->item);
+    memset(s, 0, sizeof(*s));
+}
+
+/* ================= tails ================= */
+
+#define TAIL_RATE_SLOTS 10
+
+struct tail {
+    struct tail_set *set;
+    size_t index;
+    char *log_group;
+    enum logrec_type hint;
+    enum tail_state state;
+
+    /* cycle */
+    bool in_cycle;
+    bool first_cycle_done;
+    bool ever_ok;
+    char *next_token;
+    int64_t cycle_start;
+    int64_t cycle_pos; /* newest timestamp read in this cycle */
+    bool cycle_new;    /* this cycle delivered something new */
+    int64_t newest;    /* newest event timestamp seen; INT64_MIN = none */
+    int64_t floor;     /* queries never start before this */
+    uint64_t interval;
+
+    /* pending things (at most one at a time) */
+    void *fetch;
+    struct tail_budget_wait *wait;
+    struct loop_timer *timer;
+
+    /* errors */
+    unsigned failures;
+    unsigned hard_failures;
+    uint64_t backoff;
+    char last_error[256];
+
+    struct tail_idset ids;
+    struct tail_strset streams;
+
+    /* counters */
+    int64_t last_ok_ms, last_poll_ms, lag_ms, lag_max_ms, lag_notice_ms;
+    uint64_t events, duplicates, filtered, skipped, requests, throttled, errors, gaps;
+    uint64_t rate_sec[TAIL_RATE_SLOTS];
+    uint64_t rate_cnt[TAIL_RATE_SLOTS];
+};
+
+struct tail_set {
+    struct tail_options o;
+    struct loop *loop;
+    struct tail_budget *budget;
+    bool own_budget;
+    struct tail_match *match;
+    char *filter_pattern;
+    struct tail **tails;
+    size_t n;
+    bool started;
+    bool stopped;
+    bool done;
+    bool failed;
+    uint64_t delivered;
+    uint64_t rng;
+};
+
+static uint64_t tail_rand(struct tail_set *s)
+{
+    s->rng ^= s->rng << 13;
+    s->rng ^= s->rng >> 7;
+    s->rng ^= s->rng << 17;
+    return s->rng;
+}
+
+struct tail_set *tail_set_new(const struct tail_options *o, char *err, size_t errlen)
+{
+    struct tail_match *m = tail_match_new(o->filter, err, errlen);
+    if (!m)
+        return NULL;
+    struct tail_set *s = mem_xcalloc(1, sizeof(*s));
+    s->o = *o;
+    s->loop = o->loop;
+    s->match = m;
+    s->filter_pattern =
+        mem_xstrdup(o->filter_pattern && *o->filter_pattern ? o->filter_pattern : NULL);
+    s->o.filter_pattern = s->filter_pattern;
+    s->o.filter = NULL;
+    if (!s->o.overlap_ms)
+        s->o.overlap_ms = 30000;
+    if (!s->o.min_poll_ms)
+        s->o.min_poll_ms = 500;
+    if (!s->o.max_poll_ms)
+        s->o.max_poll_ms = 2000;
+    if (s->o.max_poll_ms < s->o.min_poll_ms)
+        s->o.max_poll_ms = s->o.min_poll_ms;
+    if (!s->o.backoff_base_ms)
+        s->o.backoff_base_ms = 500;
+    if (!s->o.backoff_max_ms)
+        s->o.backoff_max_ms = 30000;
+    if (s->o.max_failures <= 0)
+        s->o.max_failures = 8;
+    if (s->o.hard_failures <= 0)
+        s->o.hard_failures = 5;
+    if (!s->o.dedupe_max_ids)
+        s->o.dedupe_max_ids = 262144;
+    if (o->budget) {
+        s->budget = o->budget;
+    } else {
+        s->budget = tail_budget_new(o->loop, o->rate_per_s, 1);
+        s->own_budget = true;
+    }
+    s->rng = o->seed ? o->seed : (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)s;
+    if (!s->rng)
+        s->rng = 88172645463325252ULL;
+    return s;
+}
+
+size_t tail_set_add(struct tail_set *s, const char *log_group, enum logrec_type hint)
+{
+    struct tail *t = mem_xcalloc(1, sizeof(*t));
+    t->set = s;
+    t->index = s->n;
+    t->log_group = mem_xstrdup(log_group);
+    t->hint = hint;
+    t->state = TAIL_IDLE;
+    t->newest = INT64_MIN;
+    t->floor = s->o.start_ms;
+    t->interval = s->o.min_poll_ms;
+    tail_idset_init(&t->ids, s->o.dedupe_max_ids);
+    s->tails = mem_xrealloc(s->tails, (s->n + 1) * sizeof(*s->tails));
+    s->tails[s->n++] = t;
+    return t->index;
+}
+
+static void tail_cancel_pending(struct tail *t)
+{
+    struct tail_set *s = t->set;
+    if (t->fetch) {
+        s->o.source->cancel(s->o.source->ctx, t->fetch);
+        t->fetch = NULL;
+    }
+    if (t->wait) {
+        tail_budget_cancel(s->budget, t->wait);
+        t->wait = NULL;
+    }
+    if (t->timer) {
+        loop_untimer(s->loop, t->timer);
+        t->timer = NULL;
+    }
+}
+
+void tail_set_stop(struct tail_set *s)
+{
+    if (!s || s->stopped)
+        return;
+    s->stopped = true;
+    for (size_t i = 0; i < s->n; i++)
+        tail_cancel_pending(s->tails[i]);
+}
+
+void tail_set_free(struct tail_set *s)
+{
+    if (!s)
+        return;
+    tail_set_stop(s);
+    for (size_t i = 0; i < s->n; i++) {
+        struct tail *t = s->tails[i];
+        free(t->log_group);
+        free(t->next_token);
+        tail_idset_free(&t->ids);
+        tail_strset_free(&t->streams);
+        free(t);
+    }
+    free(s->tails);
+    if (s->own_budget)
+        tail_budget_free(s->budget);
+    tail_match_free(s->match);
+    free(s->filter_pattern);
+    free(s);
+}
+
+size_t tail_set_count(const struct tail_set *s)
+{
+    return s->n;
+}
+
+bool tail_set_done(const struct tail_set *s)
+{
+    return s->done;
+}
+
+bool tail_set_failed(const struct tail_set *s)
+{
+    return s->failed;
+}
+
+uint64_t tail_set_delivered(const struct tail_set *s)
+{
+    return s->delivered;
+}
+
+/* ---- notices ---- */
+
+static void tail_notify(struct tail *t, enum tail_notice_kind kind, const char *stream,
+                        const struct aws_error *err, const char *detail, uint64_t retry_in)
+{
+    struct tail_set *s = t->set;
+    if (!s->o.cb.on_notice || s->stopped)
+        return;
+    struct tail_notice n = {kind,    t->index, t->log_group, stream, err, detail ? detail : "",
+                            retry_in};
+    s->o.cb.on_notice(s, &n, s->o.cb.arg);
+}
+
+static void tail_gap(struct tail *t, int64_t from, int64_t to, const char *reason,
+                     const char *detail)
+{
+    struct tail_set *s = t->set;
+    t->gaps++;
+    if (!s->o.cb.on_gap || s->stopped)
+        return;
+    struct tail_gap g = {t->index, t->log_group, from, to, reason, detail ? detail : ""};
+    s->o.cb.on_gap(s, &g, s->o.cb.arg);
+}
+
+static void tail_check_done(struct tail_set *s)
+{
+    if (s->done || s->stopped)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->tails[i]->state != TAIL_DONE && s->tails[i]->state != TAIL_FAILED)
+            return;
+    s->done = true;
+    if (s->o.cb.on_done)
+        s->o.cb.on_done(s, s->o.cb.arg);
+}
+
+static void tail_finish(struct tail *t, enum tail_state st)
+{
+    tail_cancel_pending(t);
+    t->state = st;
+    if (st == TAIL_FAILED)
+        t->set->failed = true;
+    if (st == TAIL_DONE)
+        tail_notify(t, TAIL_NOTICE_DONE, NULL, NULL, "finished", 0);
+    tail_check_done(t->set);
+}
+
+/* ---- the cycle ---- */
+
+static void tail_request(struct tail *t);
+static void tail_begin_cycle(void *arg);
+
+static void tail_granted(void *arg)
+{
+    struct tail *t = arg;
+    t->wait = NULL;
+    tail_request(t);
+}
+
+static void tail_ask_budget(struct tail *t)
+{
+    t->state = TAIL_WAITING;
+    t->wait = tail_budget_acquire(t->set->budget, tail_granted, t);
+}
+
+static void tail_backoff_fired(void *arg)
+{
+    struct tail *t = arg;
+    t->timer = NULL;
+    tail_ask_budget(t);
+}
+
+static void tail_begin_cycle(void *arg)
+{
+    struct tail *t = arg;
+    struct tail_set *s = t->set;
+    t->timer = NULL;
+    int64_t start = s->o.start_ms;
+    if (t->newest != INT64_MIN && t->newest - s->o.overlap_ms > start)
+        start = t->newest - s->o.overlap_ms;
+    if (start > t->floor)
+        t->floor = start;
+    tail_idset_expire(&t->ids, t->floor);
+    if (t->ids.cutoff > t->floor)
+        t->floor = t->ids.cutoff;
+    t->cycle_start = t->floor;
+    t->cycle_pos = t->floor;
+    t->cycle_new = false;
+    t->in_cycle = true;
+    free(t->next_token);
+    t->next_token = NULL;
+    tail_ask_budget(t);
+}
+
+static void tail_rate_add(struct tail *t, uint64_t n)
+{
+    uint64_t sec = loop_now_ms(t->set->loop) / 1000;
+    size_t slot = (size_t)(sec % TAIL_RATE_SLOTS);
+    if (t->rate_sec[slot] != sec) {
+        t->rate_sec[slot] = sec;
+        t->rate_cnt[slot] = 0;
+    }
+    t->rate_cnt[slot] += n;
+}
+
+struct tail_sorted {
+    struct logrec *r;
+    size_t order;
+};
+
+static int tail_cmp(const void *a, const void *b)
+{
+    const struct tail_sorted *x = a, *y = b;
+    if (x->r->timestamp_ms != y->r->timestamp_ms)
+        return x->r->timestamp_ms < y->r->timestamp_ms ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void tail_cut_limit(struct tail *t, int64_t from)
+{
+    struct tail_set *s = t->set;
+    char detail[96];
+    snprintf(detail, sizeof(detail), "record limit %llu reached",
+             (unsigned long long)s->o.max_records);
+    for (size_t i = 0; i < s->n; i++) {
+        struct tail *u = s->tails[i];
+        if (u->state == TAIL_DONE || u->state == TAIL_FAILED)
+            continue;
+        tail_gap(u, u == t ? from : u->cycle_pos, s->o.end_ms, "limit", detail);
+        tail_cancel_pending(u);
+        u->state = TAIL_DONE;
+    }
+    tail_check_done(s);
+}
+
+/* Returns false when the set stopped or the limit cut it. */
+static bool tail_take_page(struct tail *t, const struct tail_page *page)
+{
+    struct tail_set *s = t->set;
+    struct tail_sorted *acc = page->n ? mem_xcalloc(page->n, sizeof(*acc)) : NULL;
+    size_t na = 0;
+    for (size_t i = 0; i < page->n; i++) {
+        const struct tail_event *e = &page->events[i];
+        const char *id = e->event_id ? e->event_id : "";
+        uint64_t k;
+        if (id[0]) {
+            k = tail_hash(id, strlen(id));
+        } else {
+            /* no id: identity is stream + time + message */
+            struct buf kb;
+            buf_init(&kb, 0);
+            buf_printf(&kb, "%s|%lld|", e->log_stream ? e->log_stream : "",
+                       (long long)e->timestamp_ms);
+            buf_append(&kb, e->message ? e->message : "", e->message ? e->message_len : 0);
+            k = tail_hash(kb.data ? kb.data : "", kb.len);
+            buf_free(&kb);
+        }
+        if (e->timestamp_ms > t->cycle_pos)
+            t->cycle_pos = e->timestamp_ms;
+        if (t->newest == INT64_MIN || e->timestamp_ms > t->newest)
+            t->newest = e->timestamp_ms;
+        if (e->ingestion_ms > 0) {
+            t->lag_ms = e->ingestion_ms - e->timestamp_ms;
+            if (t->lag_ms > t->lag_max_ms)
+                t->lag_max_ms = t->lag_ms;
+        }
+        if (tail_idset_has(&t->ids, k)) {
+            t->duplicates++;
+            continue;
+        }
+        if (e->timestamp_ms < t->ids.cutoff) {
+            /* older than what the id memory still covers: possibly seen */
+            t->skipped++;
+            continue;
+        }
+        if (tail_idset_make_room(&t->ids)) {
+            if (t->ids.cutoff > t->floor)
+                t->floor = t->ids.cutoff;
+            char d[160];
+            snprintf(d, sizeof(d),
+                     "event id memory full (%zu ids): overlap window shortened; late "
+                     "events "
+                     "older than the cut may be missed",
+                     s->o.dedupe_max_ids);
+            tail_notify(t, TAIL_NOTICE_OVERFLOW, NULL, NULL, d, 0);
+            if (e->timestamp_ms < t->ids.cutoff) {
+                t->skipped++;
+                continue;
+            }
+        }
+        tail_idset_add(&t->ids, k, e->timestamp_ms);
+        const char *stream = e->log_stream ? e->log_stream : "";
+        if (stream[0] && tail_strset_add(&t->streams, stream) && t->first_cycle_done)
+            tail_notify(t, TAIL_NOTICE_NEW_STREAM, stream, NULL, "new log stream", 0);
+        struct logrec_event ev = {id,
+                                  t->log_group,
+                                  stream,
+                                  e->message,
+                                  e->message ? e->message_len : 0,
+                                  e->timestamp_ms,
+                                  e->ingestion_ms,
+                                  t->hint};
+        if (!ev.message)
+            ev.message = "";
+        struct logrec *r = logrec_new(&ev, s->o.label_fn, s->o.label_ctx);
+        t->cycle_new = true;
+        if (!tail_match_record(s->match, r)) {
+            t->filtered++;
+            logrec_free(r);
+            continue;
+        }
+        acc[na].r = r;
+        acc[na].order = na;
+        na++;
+    }
+    if (na > 1)
+        qsort(acc, na, sizeof(*acc), tail_cmp);
+    if (t->lag_ms > s->o.overlap_ms * 8 / 10 && !s->stopped) {
+        int64_t now = loop_wall_ms(s->loop);
+        if (now - t->lag_notice_ms > 60000) {
+            t->lag_notice_ms = now;
+            char d[160];
+            snprintf(d, sizeof(d),
+                     "ingestion lag %.1fs is close to the overlap window %.1fs: "
+                     "later events "
+                     "may be missed (raise --overlap)",
+                     (double)t->lag_ms / 1000.0, (double)s->o.overlap_ms / 1000.0);
+            tail_notify(t, TAIL_NOTICE_LAG, NULL, NULL, d, 0);
+        }
+    }
+    bool go_on = true;
+    size_t i = 0;
+    for (; i < na; i++) {
+        if (s->stopped || s->done) {
+            go_on = false;
+            break;
+        }
+        struct logrec *r = acc[i].r;
+        t->events++;
+        s->delivered++;
+        tail_rate_add(t, 1);
+        if (s->o.cb.on_record)
+            s->o.cb.on_record(s, t->index, r, s->o.cb.arg);
+        int64_t ts = r->timestamp_ms;
+        if (s->o.ring)
+            ring_push(s->o.ring, r);
+        else
+            logrec_free(r);
+        acc[i].r = NULL;
+        if (s->o.max_records && s->delivered >= s->o.max_records) {
+            i++;
+            /* more was read than shown: say where output stopped */
+            tail_cut_limit(t, ts);
+            go_on = false;
+            break;
+        }
+    }
+    for (; i < na; i++)
+        logrec_free(acc[i].r);
+    free(acc);
+    return go_on && !s->stopped && !s->done;
+}
+
+static bool tail_transient(const struct aws_error *e)
+{
+    return e->throttling || e->retryable || e->kind == AWS_ERR_TRANSPORT || e->http_status >= 500 ||
+           e->http_status == 429;
+}
+
+static bool tail_fatal_code(const struct aws_error *e)
+{
+    return e->kind == AWS_ERR_CREDENTIALS || e->kind == AWS_ERR_CONFIG ||
+           aws_error_is(e, "ResourceNotFoundException") ||
+           aws_error_is(e, "AccessDeniedException") ||
+           aws_error_is(e, "UnrecognizedClientException") ||
+           aws_error_is(e, "InvalidParameterException");
+}
+
+static uint64_t tail_next_backoff(struct tail *t, bool throttled)
+{
+    struct tail_set *s = t->set;
+    unsigned k = t->failures > 16 ? 16 : t->failures;
+    uint64_t cap = s->o.backoff_base_ms << (k ? k - 1 : 0);
+    if (cap > s->o.backoff_max_ms || cap == 0)
+        cap = s->o.backoff_max_ms;
+    /* "equal jitter": half fixed, half random, so a throttled tail always
+     * waits at least half the step */
+    uint64_t half = cap / 2;
+    uint64_t d = half + (half ? tail_rand(s) % (half + 1) : 0);
+    if (throttled && d < s->o.backoff_base_ms)
+        d = s->o.backoff_base_ms;
+    return d;
+}
+
+static void tail_on_error(struct tail *t, const struct aws_error *err)
+{
+    struct tail_set *s = t->set;
+    t->errors++;
+    t->failures++;
+    if (err->throttling)
+        t->throttled++;
+    char *msg = aws_error_format(err);
+    snprintf(t->last_error, sizeof(t->last_error), "%s", msg ? msg : "error");
+    free(msg);
+    bool transient = tail_transient(err);
+    if (err->throttling)
+        tail_budget_penalize(s->budget, s->o.backoff_base_ms);
+
+    if (!t->ever_ok && !transient && tail_fatal_code(err)) {
+        tail_notify(t, TAIL_NOTICE_FATAL, NULL, err, t->last_error, 0);
+        tail_finish(t, TAIL_FAILED);
+        return;
+    }
+    /* An expired or unknown paging token: restart the cycle from its
+     * start (ids already seen are suppressed), no data is lost. */
+    if (!transient && t->next_token && aws_error_is(err, "InvalidParameterException")) {
+        uint64_t d = tail_next_backoff(t, false);
+        tail_notify(t, TAIL_NOTICE_ERROR, NULL, err, t->last_error, d);
+        if (s->stopped)
+            return;
+        free(t->next_token);
+        t->next_token = NULL;
+        t->backoff = d;
+        t->state = TAIL_BACKOFF;
+        t->timer = loop_timer(s->loop, d, tail_backoff_fired, t);
+        return;
+    }
+    bool give_up;
+    if (s->o.follow) {
+        if (!transient)
+            t->hard_failures++;
+        give_up = !transient && t->hard_failures >= (unsigned)s->o.hard_failures;
+    } else {
+        give_up = t->failures >= (unsigned)s->o.max_failures || (!transient && t->failures >= 2);
+    }
+    if (give_up) {
+        if (s->o.follow) {
+            /* Move past what cannot be read, and say so. */
+            int64_t now = loop_wall_ms(s->loop);
+            int64_t to = now - s->o.overlap_ms;
+            if (s->o.end_ms && to > s->o.end_ms)
+                to = s->o.end_ms;
+            if (to <= t->cycle_pos)
+                to = t->cycle_pos + 1;
+            tail_gap(t, t->cycle_pos, to, "error", t->last_error);
+            if (s->stopped)
+                return;
+            t->floor = to;
+            tail_idset_expire(&t->ids, to);
+            t->hard_failures = 0;
+            t->failures = 0;
+            t->in_cycle = false;
+            free(t->next_token);
+            t->next_token = NULL;
+            t->state = TAIL_IDLE;
+            t->timer = loop_timer(s->loop, s->o.backoff_max_ms, tail_begin_cycle, t);
+        } else {
+            tail_gap(t, t->cycle_pos, s->o.end_ms, "error", t->last_error);
+            if (s->stopped)
+                return;
+            tail_notify(t, TAIL_NOTICE_FATAL, NULL, err, t->last_error, 0);
+            tail_finish(t, TAIL_FAILED);
+        }
+        return;
+    }
+    uint64_t d = tail_next_backoff(t, err->throttling);
+    t->backoff = d;
+    tail_notify(t, TAIL_NOTICE_ERROR, NULL, err, t->last_error, d);
+    if (s->stopped)
+        return;
+    t->state = TAIL_BACKOFF;
+    t->timer = loop_timer(s->loop, d, tail_backoff_fired, t);
+}
+
+static void tail_cycle_done(struct tail *t)
+{
+    struct tail_set *s = t->set;
+    t->in_cycle = false;
+    if (!t->first_cycle_done) {
+        t->first_cycle_done = true;
+        char d[96];
+        snprintf(d, sizeof(d), "backfill complete: %zu streams, %llu events", t->streams.n,
+                 (unsigned long long)t->events);
+        tail_notify(t, TAIL_NOTICE_READY, NULL, NULL, d, 0);
+        if (s->stopped || s->done)
+            return;
+    }
+    if (!s->o.follow) {
+        tail_finish(t, TAIL_DONE);
+        return;
+    }
+    if (s->o.end_ms && loop_wall_ms(s->loop) >= s->o.end_ms + s->o.overlap_ms) {
+        tail_finish(t, TAIL_DONE);
+        return;
+    }
+    if (t->cycle_new) {
+        t->interval = s->o.min_poll_ms;
+    } else {
+        t->interval *= 2;
+        if (t->interval > s->o.max_poll_ms)
+            t->interval = s->o.max_poll_ms;
+    }
+    t->state = TAIL_IDLE;
+    t->timer = loop_timer(s->loop, t->interval, tail_begin_cycle, t);
+}
+
+static void tail_page_done(const struct tail_page *page, const struct aws_error *err, void *arg)
+{
+    struct tail *t = arg;
+    struct tail_set *s = t->set;
+    t->fetch = NULL;
+    if (s->stopped)
+        return;
+    if (err || !page) {
+        struct aws_error fallback;
+        aws_error_init(&fallback);
+        if (!err) {
+            aws_error_set(&fallback, AWS_ERR_INTERNAL, "NoPage", "source returned nothing");
+            err = &fallback;
+        }
+        tail_on_error(t, err);
+        aws_error_clear(&fallback);
+        return;
+    }
+    if (t->failures) {
+        char d[96];
+        snprintf(d, sizeof(d), "recovered after %u failed request%s", t->failures,
+                 t->failures == 1 ? "" : "s");
+        t->failures = 0;
+        t->hard_failures = 0;
+        t->backoff = 0;
+        tail_notify(t, TAIL_NOTICE_RECOVERED, NULL, NULL, d, 0);
+        if (s->stopped)
+            return;
+    }
+    t->ever_ok = true;
+    t->last_ok_ms = loop_wall_ms(s->loop);
+    if (!tail_take_page(t, page))
+        return;
+    free(t->next_token);
+    t->next_token = page->next_token && page->next_token[0] ? mem_xstrdup(page->next_token) : NULL;
+    if (t->next_token)
+        tail_ask_budget(t);
+    else
+        tail_cycle_done(t);
+}
+
+static void tail_request(struct tail *t)
+{
+    struct tail_set *s = t->set;
+    struct tail_query q = {
+        .log_group = t->log_group,
+        .start_ms = t->cycle_start,
+        .end_ms = s->o.end_ms,
+        .filter_pattern = s->filter_pattern,
+        .next_token = t->next_token,
+        .limit = s->o.page_limit,
+    };
+    t->state = TAIL_FETCHING;
+    t->requests++;
+    t->last_poll_ms = loop_wall_ms(s->loop);
+    t->fetch = s->o.source->fetch(s->o.source->ctx, &q, tail_page_done, t);
+}
+
+void tail_set_start(struct tail_set *s)
+{
+    if (s->started || s->stopped)
+        return;
+    s->started = true;
+    if (s->n == 0) {
+        s->done = true;
+        return;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        tail_begin_cycle(s->tails[i]);
+}
+
+/* ---- status ---- */
+
+const char *tail_state_name(enum tail_state st)
+{
+    switch (st) {
+    case TAIL_IDLE:
+        return "idle";
+    case TAIL_WAITING:
+        return "waiting";
+    case TAIL_FETCHING:
+        return "polling";
+    case TAIL_BACKOFF:
+        return "backoff";
+    case TAIL_DONE:
+        return "done";
+    case TAIL_FAILED:
+        return "failed";
+    }
+    return "?";
+}
+
+void tail_status(const struct tail_set *s, size_t i, struct tail_status *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (i >= s->n)
+        return;
+    const struct tail *t = s->tails[i];
+    out->log_group = t->log_group;
+    out->hint = t->hint;
+    out->state = t->state;
+    out->last_ok_ms = t->last_ok_ms;
+    out->last_poll_ms = t->last_poll_ms;
+    out->lag_ms = t->lag_ms;
+    out->lag_max_ms = t->lag_max_ms;
+    out->position_ms = t->floor;
+    out->newest_ms = t->newest == INT64_MIN ? 0 : t->newest;
+    out->backoff_ms = t->state == TAIL_BACKOFF ? t->backoff : 0;
+    out->interval_ms = t->interval;
+    out->failures = t->failures;
+    uint64_t sec = loop_now_ms(s->loop) / 1000, sum = 0;
+    for (size_t k = 0; k < TAIL_RATE_SLOTS; k++)
+        if (t->rate_sec[k] + TAIL_RATE_SLOTS > sec && t->rate_sec[k] <= sec)
+            sum += t->rate_cnt[k];
+    out->events_per_s = (double)sum / TAIL_RATE_SLOTS;
+    out->events = t->events;
+    out->duplicates = t->duplicates;
+    out->filtered = t->filtered;
+    out->skipped = t->skipped;
+    out->dropped = s->o.ring ? ring_dropped(s->o.ring) : 0;
+    out->requests = t->requests;
+    out->throttled = t->throttled;
+    out->errors = t->errors;
+    out->gaps = t->gaps;
+    out->streams = t->streams.n;
+    out->dedupe_ids = t->ids.n;
+    snprintf(out->last_error, sizeof(out->last_error), "%s", t->last_error);
+}
+
+void tail_status_format(const struct tail_status *st, char *out, size_t n)
+{
+    char backoff[48] = "";
+    if (st->backoff_ms)
+        snprintf(backoff, sizeof(backoff), ", backoff %.1fs", (double)st->backoff_ms / 1000.0);
+    snprintf(out, n,
+             "%s: %s%s, lag %.1fs (max %.1fs), %.1f ev/s, %llu events, %llu dup, "
+             "%llu filtered, "
+             "%llu dropped, %zu streams, %llu requests, %llu throttled, %llu "
+             "errors, %llu gaps",
+             st->log_group ? st->log_group : "?", tail_state_name(st->state), backoff,
+             (double)st->lag_ms / 1000.0, (double)st->lag_max_ms / 1000.0, st->events_per_s,
+             (unsigned long long)st->events, (unsigned long long)st->duplicates,
+             (unsigned long long)st->filtered, (unsigned long long)st->dropped, st->streams,
+             (unsigned long long)st->requests, (unsigned long long)st->throttled,
+             (unsigned long long)st->errors, (unsigned long long)st->gaps);
+}

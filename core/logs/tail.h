@@ -1,0 +1,253 @@
+/* tail.h - the CloudWatch Logs tail engine (FilterLogEvents polling).
+ *
+ * A tail set follows one or more log groups (the slow-log and engine-log
+ * groups of a replication group, or names given by the user) on the one
+ * event loop. All tails of a set share one request budget, a token bucket
+ * kept below the FilterLogEvents quota (5 TPS per account and region;
+ * default 4/s); a budget can also be shared by several sets.
+ *
+ * Per tail, a poll cycle pages through FilterLogEvents (nextToken) from
+ * max(start, newest timestamp seen - overlap window): the overlap re-reads
+ * the recent past so late-arriving events are found, and event ids seen
+ * inside the window are remembered in bounded memory (ids older than the
+ * window are forgotten as the window moves), so every event is delivered
+ * exactly once. New streams need no special handling (no stream names are
+ * sent), they are counted and reported. The poll interval adapts: short
+ * while events flow, longer when idle (bounded so output lags ingestion by
+ * about two seconds at most). Throttling, 5xx and transport errors back off
+ * exponentially with jitter and, while following, never stop the tail;
+ * errors are reported as notices. A time range that could not be read
+ * (a hard error that persisted, or output cut by a record limit) is
+ * reported as a gap. Records are delivered in timestamp order within what
+ * one page returned, each exactly once.
+ *
+ * The source of pages is an interface (struct tail_source), so tests drive
+ * the engine with a scripted fake; tailsrc.h adapts aws/logs.h to it.
+ */
+#ifndef ELCUI_CORE_TAIL_H
+#define ELCUI_CORE_TAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/aws_error.h"
+#include "core/logs/logrec.h"
+#include "core/loop.h"
+#include "core/logs/ring.h"
+
+/* ---- the page source ---- */
+
+struct tail_query {
+    const char *log_group;
+    int64_t start_ms;           /* inclusive */
+    int64_t end_ms;             /* exclusive; 0 = open */
+    const char *filter_pattern; /* CloudWatch filter pattern; NULL = all */
+    const char *next_token;     /* NULL = first page */
+    int limit;                  /* events per page; 0 = service default */
+};
+
+struct tail_event {
+    const char *event_id;
+    const char *log_stream;
+    const char *message;
+    size_t message_len;
+    int64_t timestamp_ms;
+    int64_t ingestion_ms;
+};
+
+struct tail_page {
+    const struct tail_event *events;
+    size_t n;
+    const char *next_token; /* NULL or "" when this was the last page */
+    const char *request_id;
+};
+
+/* Exactly one of page/err is non-NULL; both are valid during the call only. */
+typedef void (*tail_page_cb)(const struct tail_page *page, const struct aws_error *err, void *arg);
+
+struct tail_source {
+    /* Start fetching one page. Must not call cb synchronously. Returns a
+     * non-NULL handle for cancel, valid until cb has run. */
+    void *(*fetch)(void *ctx, const struct tail_query *q, tail_page_cb cb, void *arg);
+    /* Abort a fetch; cb is not called afterwards. */
+    void (*cancel)(void *ctx, void *handle);
+    void *ctx;
+};
+
+/* ---- the shared request budget (token bucket on the loop) ---- */
+
+struct tail_budget;
+struct tail_budget_wait;
+typedef void (*tail_budget_cb)(void *arg);
+
+/* rate requests per second (0: 4), burst tokens (0: 1). */
+struct tail_budget *tail_budget_new(struct loop *l, double rate, double burst);
+void tail_budget_free(struct tail_budget *b);
+/* Ask for one request slot; cb runs from the loop when granted (never
+ * synchronously), in FIFO order. */
+struct tail_budget_wait *tail_budget_acquire(struct tail_budget *b, tail_budget_cb cb, void *arg);
+void tail_budget_cancel(struct tail_budget *b, struct tail_budget_wait *w);
+/* The service said "slow down": hold every grant for ms. */
+void tail_budget_penalize(struct tail_budget *b, uint64_t ms);
+double tail_budget_rate(const struct tail_budget *b);
+unsigned long tail_budget_granted(const struct tail_budget *b);
+
+/* ---- record filters (client side) ---- */
+
+struct tail_filter {
+    const char *node;            /* cache cluster id, cache node id or "cluster/node"; NULL = any */
+    const char *shard;           /* node group id ("0001"); NULL = any */
+    enum logrec_role role;       /* PRIMARY or REPLICA; NONE = any */
+    enum logrec_level min_level; /* engine-log records below are filtered; NONE = any */
+    int64_t min_duration_us;     /* slow-log records faster are filtered; <= 0 = any */
+    const char *command;         /* slow-log command name, case-insensitive; NULL = any */
+    const char *substring;       /* in the raw message; NULL = any */
+    const char *regex;           /* POSIX extended regex on the raw message; NULL = any */
+    bool icase;                  /* substring/regex ignore case */
+};
+
+struct tail_match;
+/* Compile a filter; NULL with a message in err when the regex is bad. */
+struct tail_match *tail_match_new(const struct tail_filter *f, char *err, size_t errlen);
+void tail_match_free(struct tail_match *m);
+/* Node, shard and role filters apply to every record; level, duration and
+ * command only to records of their type (unparsed records pass them, so a
+ * malformed line is never hidden by a type filter); substring and regex to
+ * the raw message. */
+bool tail_match_record(const struct tail_match *m, const struct logrec *r);
+/* Shard of a member cluster id by the naming rules (aws-wire §9.0):
+ * "<rg>-0002-001" -> "0002"; false when the id does not say. */
+bool tail_shard_from_cluster_id(const char *id, char *out, size_t n);
+
+/* ---- the tail set ---- */
+
+struct tail_set;
+
+enum tail_state {
+    TAIL_IDLE,     /* waiting for the next poll */
+    TAIL_WAITING,  /* waiting for the request budget */
+    TAIL_FETCHING, /* request in flight */
+    TAIL_BACKOFF,  /* after an error */
+    TAIL_DONE,
+    TAIL_FAILED,
+};
+
+struct tail_gap {
+    size_t tail;
+    const char *log_group;
+    int64_t from_ms;    /* inclusive */
+    int64_t to_ms;      /* exclusive; 0 = open end */
+    const char *reason; /* "error", "limit" */
+    const char *detail; /* people's text (error message), may be "" */
+};
+
+enum tail_notice_kind {
+    TAIL_NOTICE_ERROR,      /* a request failed; will retry (detail, err) */
+    TAIL_NOTICE_RECOVERED,  /* a request succeeded after failures */
+    TAIL_NOTICE_FATAL,      /* the tail stopped (group missing, access denied...) */
+    TAIL_NOTICE_NEW_STREAM, /* a stream first seen after the first poll (stream)
+                             */
+    TAIL_NOTICE_READY,      /* first poll cycle complete (backfill done) */
+    TAIL_NOTICE_LAG,        /* ingestion lag close to the overlap window */
+    TAIL_NOTICE_OVERFLOW,   /* dedupe memory full: window shortened */
+    TAIL_NOTICE_DONE,       /* the tail finished (not following, or --until passed) */
+};
+
+struct tail_notice {
+    enum tail_notice_kind kind;
+    size_t tail;
+    const char *log_group;
+    const char *stream;          /* NEW_STREAM */
+    const struct aws_error *err; /* ERROR, FATAL; may be NULL */
+    const char *detail;          /* one line for people, safe-rendered */
+    uint64_t retry_in_ms;        /* ERROR */
+};
+
+struct tail_callbacks {
+    /* A record passed the filters. The record is owned by the engine (and
+     * then by the ring, if any): copy what you keep. */
+    void (*on_record)(struct tail_set *s, size_t tail, const struct logrec *r, void *arg);
+    void (*on_gap)(struct tail_set *s, const struct tail_gap *g, void *arg);
+    void (*on_notice)(struct tail_set *s, const struct tail_notice *n, void *arg);
+    /* Every tail is done or failed (or the record limit was reached). */
+    void (*on_done)(struct tail_set *s, void *arg);
+    void *arg;
+};
+
+struct tail_options {
+    struct loop *loop;
+    const struct tail_source *source;
+    struct tail_budget *budget; /* shared; NULL: the set makes one at rate_per_s */
+    double rate_per_s;          /* 0: 4 */
+    bool follow;
+    int64_t start_ms;           /* required: epoch ms */
+    int64_t end_ms;             /* exclusive; 0 = none */
+    int64_t overlap_ms;         /* 0: 30000 */
+    uint64_t min_poll_ms;       /* 0: 500 */
+    uint64_t max_poll_ms;       /* 0: 2000 */
+    uint64_t backoff_base_ms;   /* 0: 500 */
+    uint64_t backoff_max_ms;    /* 0: 30000 */
+    int max_failures;           /* not following: attempts per page; 0: 8 */
+    int hard_failures;          /* following: hard errors before skipping; 0: 5 */
+    size_t dedupe_max_ids;      /* 0: 262144 */
+    int page_limit;             /* 0: service default */
+    const char *filter_pattern; /* server side */
+    const struct tail_filter *filter;
+    logrec_label_fn label_fn;
+    void *label_ctx;
+    struct ring *ring;    /* optional: delivered records are pushed here */
+    uint64_t max_records; /* stop after this many; 0 = none */
+    unsigned int seed;    /* jitter; 0 = from the clock */
+    struct tail_callbacks cb;
+};
+
+/* NULL with err set when the filter does not compile. */
+struct tail_set *tail_set_new(const struct tail_options *o, char *err, size_t errlen);
+/* Add a log group before tail_set_start(); returns its index. */
+size_t tail_set_add(struct tail_set *s, const char *log_group, enum logrec_type hint);
+void tail_set_start(struct tail_set *s);
+/* Cancel everything; no callback runs afterwards. Safe from callbacks. */
+void tail_set_stop(struct tail_set *s);
+/* Stops first. Not from inside the set's own callbacks. */
+void tail_set_free(struct tail_set *s);
+
+size_t tail_set_count(const struct tail_set *s);
+bool tail_set_done(const struct tail_set *s);
+/* True when any tail failed fatally or gave up on a range. */
+bool tail_set_failed(const struct tail_set *s);
+uint64_t tail_set_delivered(const struct tail_set *s);
+
+struct tail_status {
+    const char *log_group;
+    enum logrec_type hint;
+    enum tail_state state;
+    int64_t last_ok_ms;   /* wall clock of the last successful request; 0 = none */
+    int64_t last_poll_ms; /* wall clock of the last request sent */
+    int64_t lag_ms;       /* ingestionTime - timestamp of the newest event seen */
+    int64_t lag_max_ms;
+    int64_t position_ms;  /* next poll starts here (newest - overlap) */
+    int64_t newest_ms;    /* newest event timestamp seen; 0 = none */
+    uint64_t backoff_ms;  /* current back-off; 0 = none */
+    uint64_t interval_ms; /* current poll interval */
+    unsigned failures;    /* consecutive */
+    double events_per_s;  /* delivered, over the last 10 s */
+    uint64_t events;      /* delivered */
+    uint64_t duplicates;  /* suppressed by event id */
+    uint64_t filtered;    /* rejected by the client-side filters */
+    uint64_t skipped;     /* not delivered because the dedupe memory overflowed */
+    uint64_t dropped;     /* ring: records evicted (shared by the set) */
+    uint64_t requests;
+    uint64_t throttled;
+    uint64_t errors;
+    uint64_t gaps;
+    size_t streams;
+    size_t dedupe_ids;
+    char last_error[256];
+};
+void tail_status(const struct tail_set *s, size_t i, struct tail_status *out);
+const char *tail_state_name(enum tail_state st);
+/* "tail /aws/...: following, lag 1.2s, 3.5 ev/s, 120 events, 2 dup, ..." */
+void tail_status_format(const struct tail_status *st, char *out, size_t n);
+
+#endif

@@ -1,0 +1,118 @@
+/* export.h - a stack as Terraform, as aws CLI commands, or as a spec file.
+ *
+ * The source is a stack spec: the plan's (before apply), or one rebuilt
+ * from what exists (export_gather_start: the group, its network, keys, log
+ * groups, secret, parameters and policies, found by the stack's names and
+ * its elcui:stack tag; what is not the stack's own becomes [reuse]).
+ *
+ * Terraform (EXPORT_TERRAFORM) follows the seed's file layout and current
+ * heads (seed-spec.md): provider.tf (aws 5.20.1, random 3.6.3, default
+ * tags), variable.tf, data.tf (caller identity, zones, the names and the
+ * log-group ARNs as locals computed from the names, not from resources),
+ * network.tf, security_group.tf, kms.tf (keys, aliases, key policies),
+ * cloudwatch.tf (log groups after the key policy: depends_on), random.tf
+ * (the AUTH token as random_password), elasticache.tf (subnet group,
+ * secret + secret version, replication group with the token from the
+ * secret version, kms_key_id by ARN, lifecycle as the seed),
+ * ssm_parameter.tf and iam_role.tf. Policy documents are the create
+ * engine's (stack_spec_*_policy) written as jsonencode() with references.
+ * The token is never in the output.
+ *
+ * CLI (EXPORT_CLI) is a POSIX sh script of aws commands in the order
+ * elcui's apply uses: network, subnet group, security group, at-rest key
+ * and its policy before the log groups (retried while the policy
+ * propagates), the secret key and the secret before the group, a wait
+ * until the group is available, the SSM parameters after it, the IAM
+ * policies last. Ids are captured with --query/--output text. The token is
+ * made by `aws secretsmanager get-random-password` with the allowed
+ * characters, kept in a private temporary file passed as file://, never
+ * echoed, removed on exit.
+ *
+ * Spec (EXPORT_SPEC) is stack_spec_write().
+ */
+#ifndef ELCUI_CORE_EXPORT_H
+#define ELCUI_CORE_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aws/aws_client.h"
+#include "aws/aws_error.h"
+#include "aws/ec2.h"
+#include "aws/kms.h"
+#include "core/stack/audit.h"
+#include "core/stack/stack_spec.h"
+
+enum export_format {
+    EXPORT_TERRAFORM,
+    EXPORT_CLI,
+    EXPORT_SPEC,
+};
+
+/* "terraform", "cli", "spec" -> format; -1 when unknown. */
+int export_format_parse(const char *s);
+const char *export_format_name(enum export_format f);
+
+struct export_file {
+    char *name; /* "provider.tf", "create-stack.sh", "app-4.ini" */
+    char *text;
+    bool executable;
+};
+
+struct export_files {
+    struct export_file *items;
+    size_t n;
+};
+void export_files_free(struct export_files *f);
+
+/* The stack in a format, as files (Terraform: one per seed file; CLI: one
+ * script; spec: one INI file). The spec needs a name. 0, or -1 with err. */
+int export_render(const struct stack_spec *s, enum export_format fmt, struct export_files *out,
+                  char *err, size_t errlen);
+
+/* One stream: every file after a marker line "# ==== FILE ====" (the
+ * spec and CLI formats, being one file, are written without a marker).
+ * Caller frees. */
+char *export_files_stream(const struct export_files *f);
+/* Write each file into dir (created when missing; existing files are
+ * replaced, scripts made executable). 0, or -1 with err. */
+int export_files_write(const struct export_files *f, const char *dir, char *err, size_t errlen);
+
+/* ---- a live stack ---- */
+
+/* What exists, as the builder sees it (all optional but facts). */
+struct export_world {
+    const struct audit_facts *facts; /* the group and its surroundings */
+    const struct ec2_vpc *vpc;
+    const struct ec2_subnet *subnets; /* every subnet of the VPC */
+    size_t n_subnets;
+    const struct kms_alias_list *rest_aliases;   /* of the at-rest key */
+    const struct kms_alias_list *secret_aliases; /* of the secret's key */
+};
+
+/* Rebuild a spec named name from what exists (pure). notes receives what
+ * could not be carried over (caller frees each and the array). */
+void export_spec_from_world(struct stack_spec *out, const char *name, const char *region,
+                            const struct export_world *w, char ***notes, size_t *n_notes);
+
+struct export_live {
+    struct stack_spec spec;
+    char **notes;
+    size_t n_notes;
+    unsigned long requests;
+};
+void export_live_free(struct export_live *l);
+
+struct export_req;
+/* live: owned by the callee (export_live_free, then free()), or NULL with
+ * err when the stack's replication group could not be described. */
+typedef void (*export_gather_cb)(struct export_live *live, const struct aws_error *err, void *arg);
+/* Gather the stack named name (its replication group is the derived name
+ * unless spec says otherwise; spec may be NULL). Never calls cb
+ * synchronously. */
+struct export_req *export_gather_start(struct aws_client *c, const char *name,
+                                       const struct stack_spec *spec, export_gather_cb cb,
+                                       void *arg);
+void export_gather_cancel(struct export_req *r);
+
+#endif

@@ -1,0 +1,11 @@
+/* cmd_audit.h - `elcui audit RG | --spec FILE`: the audit rules of
+ * core/stack/audit.h over a live group and its surroundings, or over a spec
+ * before apply. */
+#ifndef ELCUI_TUI_CMD_AUDIT_H
+#define ELCUI_TUI_CMD_AUDIT_H
+
+#include "tui/cli.h"
+
+int cmd_audit_run(struct session_options *opts, int argc, char **argv);
+
+#endif

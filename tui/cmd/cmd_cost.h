@@ -1,0 +1,10 @@
+/* cmd_cost.h - `elcui cost RG | --spec FILE`: monthly estimate of a live
+ * group or of a stack before apply (core/stack/cost.h). */
+#ifndef ELCUI_TUI_CMD_COST_H
+#define ELCUI_TUI_CMD_COST_H
+
+#include "tui/cli.h"
+
+int cmd_cost_run(struct session_options *opts, int argc, char **argv);
+
+#endif

@@ -1,0 +1,10 @@
+/* cmd_doctor.h - `elcui doctor RG [--json]`: the connectivity doctor
+ * (core/redis/doctor.h) after endpoint and token discovery (core/redis/discover.h). */
+#ifndef ELCUI_TUI_CMD_DOCTOR_H
+#define ELCUI_TUI_CMD_DOCTOR_H
+
+#include "tui/cli.h"
+
+int cmd_doctor_run(struct session_options *opts, int argc, char **argv);
+
+#endif

@@ -1,0 +1,10 @@
+/* cmd_events.h - `elcui events RG`: ElastiCache events of a group and its
+ * member clusters over a window (core/model/events.h). */
+#ifndef ELCUI_TUI_CMD_EVENTS_H
+#define ELCUI_TUI_CMD_EVENTS_H
+
+#include "tui/cli.h"
+
+int cmd_events_run(struct session_options *opts, int argc, char **argv);
+
+#endif

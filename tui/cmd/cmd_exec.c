@@ -1,0 +1,1008 @@
+/* cmd_exec.c - `elcui exec`: Redis commands on a replication group. */
+#include "tui/cmd/cmd_exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "aws/awstime.h"
+#include "aws/buf.h"
+#include "aws/mem.h"
+#include "core/redis/console.h"
+#include "core/redis/rrender.h"
+#include "tui/widget/lineedit.h"
+#include "tui/cmd/rcli.h"
+
+#define EXEC_HISTORY_KEEP 1000
+
+enum istate {
+    IS_EDIT,
+    IS_RUN,
+    IS_CONFIRM,
+};
+
+struct cmd_exec {
+    struct rcli r;
+    enum rcluster_target_kind target;
+    const char *node;
+    bool yes;
+    unsigned long repeat;
+    uint64_t interval_ms;
+    bool json;
+    int raw; /* -1: raw when stdout is not a terminal (as redis-cli) */
+    int argc;
+    char **argv;
+    /* the running request */
+    struct console_run *run;
+    bool run_done;
+    bool failed;           /* an error reply, a connection failure or a refusal */
+    unsigned causes_shown; /* rconn_err codes whose cause was printed */
+    struct buf out;
+    /* interactive */
+    bool interactive;
+    bool tty;
+    struct termios saved;
+    bool raw_mode;
+    struct lineedit *le;
+    struct loop_watch *in_watch;
+    struct buf input; /* bytes read but not used yet */
+    bool in_eof;
+    bool quit;
+    enum istate state;
+    struct rrender_args confirm_args; /* the command waiting for "yes" */
+    enum rcluster_target_kind confirm_target;
+    char *confirm_node;
+    unsigned long confirm_repeat;
+    enum rcluster_target_kind itarget; /* the session's target */
+    char *inode;
+    char history_path[PATH_MAX];
+};
+
+static void cmd_exec_usage(FILE *f)
+{
+    fprintf(f, "usage: elcui exec RG [TARGET] [OPTIONS] -- COMMAND [ARG...]\n"
+               "       elcui exec RG [TARGET] [OPTIONS]            (interactive prompt)\n"
+               "\n"
+               "Runs Redis commands on a replication group over TLS with AUTH, like\n"
+               "redis-cli -c: by key slot (MOVED and ASK followed), or on chosen nodes,\n"
+               "each reply labelled with its node. Commands ElastiCache blocks are\n"
+               "explained instead of sent; dangerous ones (FLUSHALL, KEYS, ...) need --yes;\n"
+               "with the global --read-only every write is refused.\n"
+               "\n"
+               "Targets (default: the node serving the key's slot):\n"
+               "  --node ID               one node: cache cluster id, host:port or Redis node id\n"
+               "  --primaries             every primary\n"
+               "  --replicas              every replica\n"
+               "  --all                   every node\n"
+               "\n"
+               "  --yes                   confirm a dangerous command\n"
+               "  -r, --repeat N          run N times (-1: until interrupted), like redis-cli -r\n"
+               "  -i, --interval S        seconds between runs (default 0)\n"
+               "  --json                  one JSON object per reply: node, labels, redirects,\n"
+               "                          latency, reply\n"
+               "  --raw | --no-raw        raw replies (the default when stdout is not a\n"
+               "                          terminal) or redis-cli's formatted ones\n"
+               "\n");
+    rcli_usage_options(f);
+    fprintf(f, "\n"
+               "Interactive prompt: line editing (arrows, Home/End, Ctrl-A/E/K/U/W), history\n"
+               "(Up/Down) kept in $XDG_STATE_HOME/elcui/history without AUTH/HELLO/ACL\n"
+               "SETUSER/CONFIG SET requirepass arguments, Ctrl-C to drop a line or stop a\n"
+               "command, Ctrl-D to leave. ':help' lists the prompt's own commands.\n"
+               "Exit status: 0 ok, 1 an error reply, a failure or a refusal, 2 usage.\n");
+}
+
+/* ---- output ---- */
+
+static void cmd_exec_flush(struct cmd_exec *c, FILE *f)
+{
+    if (c->out.len) {
+        fwrite(c->out.data, 1, c->out.len, f);
+        fflush(f);
+    }
+    buf_reset(&c->out);
+}
+
+static void cmd_exec_json_str(struct buf *b, const char *key, const char *v)
+{
+    buf_printf(b, ",\"%s\":", key);
+    if (v)
+        rrender_json_string(b, v, strlen(v));
+    else
+        buf_appends(b, "null");
+}
+
+static void cmd_exec_reply_json(struct cmd_exec *c, const struct console_reply *cr)
+{
+    const struct rcluster_reply *r = cr->r;
+    struct buf *b = &c->out;
+    char t[40];
+    awstime_format_iso8601(cr->wall_ms, t, sizeof(t));
+    buf_printf(b, "{\"time\":\"%s\",\"iteration\":%lu", t, cr->iteration);
+    cmd_exec_json_str(b, "node", r->node);
+    cmd_exec_json_str(b, "nodeId", r->node_id && *r->node_id ? r->node_id : NULL);
+    cmd_exec_json_str(b, "role", rcluster_role_name(cr->label.role));
+    cmd_exec_json_str(b, "cacheClusterId", cr->label.cache_cluster_id);
+    cmd_exec_json_str(b, "cacheNodeId", cr->label.cache_node_id);
+    cmd_exec_json_str(b, "shard", cr->label.shard);
+    cmd_exec_json_str(b, "az", cr->label.az);
+    if (r->slot >= 0)
+        buf_printf(b, ",\"slot\":%d", r->slot);
+    else
+        buf_appends(b, ",\"slot\":null");
+    buf_appends(b, ",\"redirects\":[");
+    for (size_t i = 0; i < r->nhops; i++) {
+        const struct rcluster_hop *h = &r->hops[i];
+        buf_printf(b, "%s{\"kind\":\"%s\"", i ? "," : "", rcluster_hop_name(h->kind));
+        cmd_exec_json_str(b, "from", h->node);
+        cmd_exec_json_str(b, "to", h->to);
+        buf_printf(b, ",\"slot\":%d,\"latencyUs\":%llu", h->slot,
+                   (unsigned long long)h->latency_us);
+        if (h->kind == RCLUSTER_HOP_RETRY)
+            cmd_exec_json_str(b, "error", rconn_err_name(h->err));
+        buf_appendc(b, '}');
+    }
+    buf_printf(b, "],\"latencyUs\":%llu,\"totalUs\":%llu", (unsigned long long)r->latency_us,
+               (unsigned long long)r->total_us);
+    if (r->err) {
+        buf_appends(b, ",\"error\":{\"code\":");
+        rrender_json_string(b, rconn_err_name(r->err->code), strlen(rconn_err_name(r->err->code)));
+        buf_appends(b, ",\"message\":");
+        rrender_json_string(b, r->err->msg, strlen(r->err->msg));
+        buf_appends(b, "}");
+    } else {
+        buf_appends(b, ",\"reply\":");
+        rrender_json(b, r->reply);
+    }
+    buf_appends(b, "}\n");
+}
+
+static bool cmd_exec_raw(const struct cmd_exec *c)
+{
+    return c->raw > 0 || (c->raw < 0 && !isatty(STDOUT_FILENO));
+}
+
+static void cmd_exec_reply_text(struct cmd_exec *c, const struct console_reply *cr,
+                                enum rcluster_target_kind target)
+{
+    const struct rcluster_reply *r = cr->r;
+    struct buf *b = &c->out;
+    /* redirects, like redis-cli -c, with the hop's latency */
+    struct buf note;
+    buf_init(&note, 0);
+    for (size_t i = 0; i < r->nhops; i++) {
+        const struct rcluster_hop *h = &r->hops[i];
+        buf_reset(&note);
+        if (h->kind == RCLUSTER_HOP_RETRY)
+            buf_printf(&note, "-> %s failed (%s), retried on ", h->node, rconn_err_name(h->err));
+        else
+            buf_printf(&note, "-> Redirected (%s) to slot [%d] located at ",
+                       rcluster_hop_name(h->kind), h->slot);
+        rrender_safe(&note, h->to, strlen(h->to));
+        buf_printf(&note, " (%.2f ms)\n", (double)h->latency_us / 1000.0);
+        if (c->interactive)
+            buf_append(b, note.data, note.len);
+        else
+            fputs(buf_str(&note), stderr);
+    }
+    buf_free(&note);
+    bool fanout =
+        target == RCLUSTER_T_PRIMARIES || target == RCLUSTER_T_REPLICAS || target == RCLUSTER_T_ALL;
+    if (fanout) {
+        char label[600];
+        rcli_node_label(r->node, &cr->label, label, sizeof(label));
+        buf_printf(b, "%s%s (%.2f ms):\n", c->interactive ? "" : "== ", label,
+                   (double)r->latency_us / 1000.0);
+    }
+    if (r->err && !c->interactive) {
+        /* no answer: on stderr with its cause (once per kind of failure) */
+        if (fanout)
+            buf_printf(b, "(error) %s\n", rconn_err_name(r->err->code));
+        unsigned bit = 1u << ((unsigned)r->err->code & 31u);
+        if (!(c->causes_shown & bit)) {
+            c->causes_shown |= bit;
+            rcli_print_rconn_error(&c->r, r->err);
+        } else {
+            struct buf m;
+            buf_init(&m, 0);
+            rrender_safe(&m, r->err->msg, strlen(r->err->msg));
+            fprintf(stderr, "elcui exec: %s (%s)\n", buf_str(&m), rconn_err_name(r->err->code));
+            buf_free(&m);
+        }
+    } else if (r->err) {
+        struct buf m;
+        buf_init(&m, 0);
+        rrender_safe(&m, r->err->msg, strlen(r->err->msg));
+        buf_printf(b, "(error) %s: %s\n", rconn_err_name(r->err->code), buf_str(&m));
+        buf_free(&m);
+        const char *hint = rconn_err_hint(r->err->code);
+        if (hint && *hint)
+            buf_printf(b, "(cause) %s\n", hint);
+    } else {
+        rrender_reply(b, r->reply, cmd_exec_raw(c));
+    }
+    if (c->r.opts->verbose && target == RCLUSTER_T_SLOT && !c->interactive)
+        fprintf(stderr, "elcui exec: %s, %.2f ms (%.2f ms in all)\n", r->node,
+                (double)r->latency_us / 1000.0, (double)r->total_us / 1000.0);
+}
+
+static void cmd_exec_on_reply(struct console *con, const struct console_reply *cr, void *arg)
+{
+    struct cmd_exec *c = arg;
+    (void)con;
+    if (cr->r->err || (cr->r->reply && cr->r->reply->type == REDIS_REPLY_ERROR))
+        c->failed = true;
+    enum rcluster_target_kind t = c->interactive ? c->itarget : c->target;
+    if (c->json)
+        cmd_exec_reply_json(c, cr);
+    else
+        cmd_exec_reply_text(c, cr, t);
+    cmd_exec_flush(c, stdout);
+}
+
+static void cmd_exec_refused(struct cmd_exec *c, const struct rsafety_verdict *v)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    if (c->json) {
+        buf_appends(&b, "{\"refused\":{\"kind\":\"");
+        buf_appends(&b, rsafety_kind_name(v->kind));
+        buf_appends(&b, "\",\"command\":");
+        rrender_json_string(&b, v->command, strlen(v->command));
+        buf_appends(&b, ",\"why\":");
+        rrender_json_string(&b, v->why, strlen(v->why));
+        buf_appends(&b, ",\"instead\":");
+        rrender_json_string(&b, v->instead, strlen(v->instead));
+        buf_appends(&b, "}}\n");
+        fputs(buf_str(&b), stdout);
+        fflush(stdout);
+        buf_reset(&b);
+    }
+    FILE *f = c->interactive ? stdout : stderr;
+    const char *pre = c->interactive ? "" : "elcui exec: ";
+    switch (v->kind) {
+    case RSAFETY_BLOCKED:
+        buf_printf(&b, "%s(blocked) %s is not available on ElastiCache: ", pre, v->command);
+        break;
+    case RSAFETY_UNSUPPORTED:
+        buf_printf(&b, "%s(unsupported) %s: ", pre, v->command);
+        break;
+    case RSAFETY_READ_ONLY:
+        buf_printf(&b, "%s(read-only) %s refused by --read-only: ", pre, v->command);
+        break;
+    case RSAFETY_CONFIRM:
+        buf_printf(&b, "%s(dangerous) %s needs confirmation: ", pre, v->command);
+        break;
+    case RSAFETY_OK:
+        break;
+    }
+    rrender_safe(&b, v->why, strlen(v->why));
+    buf_appendc(&b, '\n');
+    if (v->instead[0]) {
+        buf_printf(&b, "%sinstead: ", pre);
+        rrender_safe(&b, v->instead, strlen(v->instead));
+        buf_appendc(&b, '\n');
+    }
+    if (v->kind == RSAFETY_CONFIRM && !c->interactive)
+        buf_printf(&b, "%srun it again with --yes to confirm\n", pre);
+    fputs(buf_str(&b), f);
+    fflush(f);
+    buf_free(&b);
+}
+
+static void cmd_exec_on_done(struct console *con, const struct console_done *d, void *arg)
+{
+    struct cmd_exec *c = arg;
+    (void)con;
+    c->run = NULL;
+    c->run_done = true;
+    if (d->refused) {
+        c->failed = true;
+        if (c->interactive && d->refused->kind == RSAFETY_CONFIRM && c->tty) {
+            cmd_exec_refused(c, d->refused);
+            c->state = IS_CONFIRM;
+            return;
+        }
+        cmd_exec_refused(c, d->refused);
+    } else if (d->err && d->replies == 0) {
+        c->failed = true;
+        struct rcli *r = &c->r;
+        if (c->json) {
+            struct buf b;
+            buf_init(&b, 0);
+            buf_appends(&b, "{\"error\":{\"code\":\"");
+            buf_appends(&b, rconn_err_name(d->err->code));
+            buf_appends(&b, "\",\"message\":");
+            rrender_json_string(&b, d->err->msg, strlen(d->err->msg));
+            buf_appends(&b, "}}\n");
+            fputs(buf_str(&b), stdout);
+            fflush(stdout);
+            buf_free(&b);
+        }
+        rcli_print_rconn_error(r, d->err);
+    }
+    if (c->state == IS_RUN)
+        c->state = IS_EDIT;
+}
+
+/* ---- one-shot ---- */
+
+static int cmd_exec_once(struct cmd_exec *c)
+{
+    struct console_request q = {
+        .target = c->target,
+        .node = c->node,
+        .argc = c->argc,
+        .argv = (const char *const *)c->argv,
+        .confirmed = c->yes,
+        .repeat = c->repeat,
+        .interval_ms = c->interval_ms,
+        .on_reply = cmd_exec_on_reply,
+        .on_done = cmd_exec_on_done,
+        .arg = c,
+    };
+    c->state = IS_RUN;
+    c->run = console_exec(c->r.con, &q);
+    if (!c->run)
+        return CLI_EXIT_FAIL;
+    bool cancelled = false;
+    while (!c->run_done) {
+        loop_run_once(c->r.s.loop, 1000);
+        if (c->r.interrupted && !cancelled && c->run) {
+            console_run_cancel(c->run);
+            cancelled = true;
+        }
+    }
+    if (cancelled)
+        return c->repeat == CONSOLE_FOREVER && !c->failed ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    return c->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+/* ---- history ---- */
+
+static bool cmd_exec_mkdirs(char *path)
+{
+    /* path is a file: create its folders 0700 */
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+            *p = '/';
+            return false;
+        }
+        *p = '/';
+    }
+    return true;
+}
+
+static void cmd_exec_history_setup(struct cmd_exec *c)
+{
+    const char *state = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    int n;
+    if (state && *state == '/')
+        n = snprintf(c->history_path, sizeof(c->history_path), "%s/elcui/history", state);
+    else if (home && *home)
+        n = snprintf(c->history_path, sizeof(c->history_path), "%s/.local/state/elcui/history",
+                     home);
+    else
+        n = -1;
+    if (n < 0 || (size_t)n >= sizeof(c->history_path) || !cmd_exec_mkdirs(c->history_path)) {
+        c->history_path[0] = '\0';
+        return;
+    }
+    /* our own folder is private even if it existed */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", c->history_path);
+    char *slash = strrchr(dir, '/');
+    *slash = '\0';
+    chmod(dir, 0700);
+    FILE *f = fopen(c->history_path, "r");
+    if (!f)
+        return;
+    char line[4096];
+    size_t count = 0;
+    while (fgets(line, sizeof(line), f)) {
+        size_t len = strlen(line);
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        bool clean = len > 0;
+        for (size_t i = 0; i < len && clean; i++)
+            if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+                clean = false;
+        /* a file written by anything else is filtered like typed lines */
+        char *keep = clean ? console_history_entry(line) : NULL;
+        if (keep)
+            lineedit_history_add(c->le, keep);
+        free(keep);
+        count++;
+    }
+    fclose(f);
+    mem_wipe(line, sizeof(line));
+    if (count > 2 * EXEC_HISTORY_KEEP) {
+        /* rewrite with the last entries only */
+        char tmp[PATH_MAX + 8];
+        snprintf(tmp, sizeof(tmp), "%s.tmp", c->history_path);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            fchmod(fd, 0600);
+            FILE *w = fdopen(fd, "w");
+            size_t nh = lineedit_history_count(c->le);
+            for (size_t i = 0; w && i < nh; i++)
+                fprintf(w, "%s\n", lineedit_history_at(c->le, i));
+            if (w && fclose(w) == 0)
+                rename(tmp, c->history_path);
+            else
+                unlink(tmp);
+        }
+    }
+}
+
+static void cmd_exec_history_add(struct cmd_exec *c, const char *line)
+{
+    char *keep = console_history_entry(line);
+    if (!keep)
+        return;
+    if (lineedit_history_add(c->le, keep) && c->history_path[0]) {
+        int fd = open(c->history_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            fchmod(fd, 0600);
+            struct buf b;
+            buf_init(&b, 0);
+            buf_appends(&b, keep);
+            buf_appendc(&b, '\n');
+            if (write(fd, b.data, b.len) < 0) {
+                /* history is a convenience: a full disk does not stop the session */
+            }
+            buf_free(&b);
+            close(fd);
+        }
+    }
+    free(keep);
+}
+
+/* ---- interactive ---- */
+
+static void cmd_exec_write(const char *s, size_t n, void *arg)
+{
+    (void)arg;
+    while (n > 0) {
+        ssize_t w = write(STDOUT_FILENO, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+static void cmd_exec_prompt_text(struct cmd_exec *c)
+{
+    char p[600];
+    const char *rg = c->r.rg_id ? c->r.rg_id : console_seed(c->r.con);
+    char tgt[300] = "";
+    if (c->itarget == RCLUSTER_T_NODE)
+        snprintf(tgt, sizeof(tgt), " [%.200s]", c->inode ? c->inode : "");
+    else if (c->itarget != RCLUSTER_T_SLOT)
+        snprintf(tgt, sizeof(tgt), " [%s]", console_target_name(c->itarget));
+    snprintf(p, sizeof(p), "%s%s%.100s%s> ", console_insecure(c->r.con) ? "INSECURE " : "",
+             c->r.opts->read_only ? "(read-only) " : "", rg, tgt);
+    if (c->state == IS_CONFIRM)
+        snprintf(p, sizeof(p), "Type yes to run it: ");
+    lineedit_set_prompt(c->le, p);
+}
+
+static void cmd_exec_width(struct cmd_exec *c)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        lineedit_set_width(c->le, ws.ws_col);
+}
+
+static void cmd_exec_raw_on(struct cmd_exec *c)
+{
+    if (!c->tty || c->raw_mode)
+        return;
+    struct termios t = c->saved;
+    t.c_lflag &= (tcflag_t) ~(ECHO | ICANON | ISIG | IEXTEN);
+    t.c_iflag &= (tcflag_t) ~(IXON | ICRNL | INLCR | BRKINT | ISTRIP);
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 0;
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) == 0)
+        c->raw_mode = true;
+}
+
+static void cmd_exec_raw_off(struct cmd_exec *c)
+{
+    if (c->raw_mode) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &c->saved);
+        c->raw_mode = false;
+    }
+}
+
+static void cmd_exec_help(void)
+{
+    fputs("Redis commands run on the group (slot-routed unless a target is set).\n"
+          "Prompt commands:\n"
+          "  :primaries  :replicas  :all     send the next commands to these nodes\n"
+          "  :node ID                        to one node (cache cluster id, host:port, id)\n"
+          "  :slot                           back to routing by key slot\n"
+          "  :nodes                          the nodes with their labels\n"
+          "  :quit (or quit, exit, Ctrl-D)   leave\n"
+          "  N COMMAND ...                   run COMMAND N times\n",
+          stdout);
+}
+
+static void cmd_exec_nodes(struct cmd_exec *c)
+{
+    size_t n = console_node_count(c->r.con);
+    for (size_t i = 0; i < n; i++) {
+        struct console_node cn;
+        if (!console_node_at(c->r.con, i, &cn))
+            continue;
+        char label[600];
+        rcli_node_label(cn.info.name, &cn.label, label, sizeof(label));
+        printf("%s%s%s\n", label, cn.info.health && *cn.info.health ? " " : "",
+               cn.info.health ? cn.info.health : "");
+    }
+    fflush(stdout);
+}
+
+/* A ':' command of the prompt; true when the session should end. */
+static bool cmd_exec_meta(struct cmd_exec *c, const struct rrender_args *a)
+{
+    const char *w = a->argv[0];
+    if (strcmp(w, ":quit") == 0 || strcmp(w, ":q") == 0)
+        return true;
+    if (strcmp(w, ":help") == 0 || strcmp(w, ":h") == 0) {
+        cmd_exec_help();
+    } else if (strcmp(w, ":primaries") == 0) {
+        c->itarget = RCLUSTER_T_PRIMARIES;
+    } else if (strcmp(w, ":replicas") == 0) {
+        c->itarget = RCLUSTER_T_REPLICAS;
+    } else if (strcmp(w, ":all") == 0) {
+        c->itarget = RCLUSTER_T_ALL;
+    } else if (strcmp(w, ":slot") == 0) {
+        c->itarget = RCLUSTER_T_SLOT;
+    } else if (strcmp(w, ":node") == 0 && a->argc == 2) {
+        c->itarget = RCLUSTER_T_NODE;
+        free(c->inode);
+        c->inode = mem_xstrdup(a->argv[1]);
+    } else if (strcmp(w, ":nodes") == 0) {
+        cmd_exec_nodes(c);
+    } else {
+        printf("unknown prompt command %s (:help lists them)\n", w[1] ? w : ":");
+    }
+    return false;
+}
+
+static void cmd_exec_start_run(struct cmd_exec *c, int argc, const char *const *argv,
+                               const size_t *argvlen, enum rcluster_target_kind t, const char *node,
+                               unsigned long repeat, bool confirmed)
+{
+    struct console_request q = {
+        .target = t,
+        .node = node,
+        .argc = argc,
+        .argv = argv,
+        .argvlen = argvlen,
+        .confirmed = confirmed,
+        .repeat = repeat,
+        .on_reply = cmd_exec_on_reply,
+        .on_done = cmd_exec_on_done,
+        .arg = c,
+    };
+    c->run_done = false;
+    c->state = IS_RUN;
+    c->run = console_exec(c->r.con, &q);
+    if (!c->run) {
+        c->state = IS_EDIT;
+        c->run_done = true;
+    }
+}
+
+/* One line typed (or read from a pipe). */
+static void cmd_exec_line(struct cmd_exec *c, const char *line)
+{
+    if (c->state == IS_CONFIRM) {
+        const char *p = line;
+        while (*p == ' ')
+            p++;
+        bool yes = strcasecmp(p, "yes") == 0;
+        c->state = IS_EDIT;
+        if (yes)
+            cmd_exec_start_run(c, c->confirm_args.argc, (const char *const *)c->confirm_args.argv,
+                               c->confirm_args.argvlen, c->confirm_target, c->confirm_node,
+                               c->confirm_repeat, true);
+        else
+            fputs("not run\n", stdout);
+        rrender_args_free(&c->confirm_args);
+        return;
+    }
+    if (c->tty)
+        cmd_exec_history_add(c, line);
+    struct rrender_args a;
+    if (rrender_split(line, &a) != 0) {
+        fputs("(error) unbalanced quotes\n", stdout);
+        return;
+    }
+    if (a.argc == 0) {
+        rrender_args_free(&a);
+        return;
+    }
+    if (a.argv[0][0] == ':') {
+        if (cmd_exec_meta(c, &a))
+            c->quit = true;
+        rrender_args_free(&a);
+        cmd_exec_prompt_text(c);
+        return;
+    }
+    if (a.argc == 1 && (strcasecmp(a.argv[0], "quit") == 0 || strcasecmp(a.argv[0], "exit") == 0)) {
+        c->quit = true;
+        rrender_args_free(&a);
+        return;
+    }
+    /* "N COMMAND": repeat, as redis-cli */
+    int first = 0;
+    unsigned long repeat = 1;
+    char *end;
+    long n = strtol(a.argv[0], &end, 10);
+    if (a.argc > 1 && *end == '\0' && n > 0 && n <= 1000000) {
+        repeat = (unsigned long)n;
+        first = 1;
+    }
+    /* kept for a confirmation */
+    rrender_args_free(&c->confirm_args);
+    c->confirm_args.argc = a.argc - first;
+    c->confirm_args.argv = mem_xcalloc((size_t)(a.argc - first), sizeof(char *));
+    c->confirm_args.argvlen = mem_xcalloc((size_t)(a.argc - first), sizeof(size_t));
+    c->confirm_args.offset = mem_xcalloc((size_t)(a.argc - first), sizeof(size_t));
+    for (int i = first; i < a.argc; i++) {
+        c->confirm_args.argv[i - first] = mem_xmalloc(a.argvlen[i] + 1);
+        memcpy(c->confirm_args.argv[i - first], a.argv[i], a.argvlen[i] + 1);
+        c->confirm_args.argvlen[i - first] = a.argvlen[i];
+    }
+    c->confirm_target = c->itarget;
+    free(c->confirm_node);
+    c->confirm_node = mem_xstrdup(c->inode);
+    c->confirm_repeat = repeat;
+    cmd_exec_start_run(c, a.argc - first, (const char *const *)(a.argv + first), a.argvlen + first,
+                       c->itarget, c->inode, repeat, false);
+    rrender_args_free(&a);
+}
+
+/* Feed what was read to the editor (terminal) or split lines (pipe). */
+static void cmd_exec_pump(struct cmd_exec *c)
+{
+    while (!c->quit && c->state != IS_RUN && c->input.len > 0) {
+        if (c->tty) {
+            size_t used = 0;
+            char *line = NULL;
+            enum lineedit_event ev =
+                lineedit_feed(c->le, c->input.data, c->input.len, &used, &line);
+            mem_wipe(c->input.data, used);
+            buf_consume(&c->input, used);
+            if (ev == LINEEDIT_NONE)
+                break;
+            if (ev == LINEEDIT_EOF) {
+                c->quit = true;
+                break;
+            }
+            if (ev == LINEEDIT_INTERRUPT) {
+                if (c->state == IS_CONFIRM) {
+                    c->state = IS_EDIT;
+                    rrender_args_free(&c->confirm_args);
+                    fputs("not run\n", stdout);
+                    fflush(stdout);
+                }
+            } else {
+                /* raw mode keeps output processing: "\n" still ends a line */
+                cmd_exec_line(c, line);
+                mem_free_secret(line);
+                fflush(stdout);
+            }
+            if (c->state != IS_RUN && !c->quit) {
+                cmd_exec_prompt_text(c);
+                lineedit_start(c->le);
+            }
+        } else {
+            char *nl = memchr(c->input.data, '\n', c->input.len);
+            if (!nl && !c->in_eof)
+                break;
+            size_t n = nl ? (size_t)(nl - c->input.data) : c->input.len;
+            char *line = mem_xstrndup(c->input.data, n);
+            mem_wipe(c->input.data, n);
+            buf_consume(&c->input, nl ? n + 1 : n);
+            size_t l = strlen(line);
+            if (l && line[l - 1] == '\r')
+                line[l - 1] = '\0';
+            cmd_exec_line(c, line);
+            mem_free_secret(line);
+        }
+    }
+    if (!c->tty && c->in_eof && c->input.len == 0 && c->state != IS_RUN)
+        c->quit = true;
+}
+
+static void cmd_exec_on_input(int fd, int revents, void *arg)
+{
+    struct cmd_exec *c = arg;
+    (void)revents;
+    char b[4096];
+    ssize_t n = read(fd, b, sizeof(b));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        c->in_eof = true;
+        loop_unwatch(c->r.s.loop, c->in_watch);
+        c->in_watch = NULL;
+        if (c->tty)
+            c->quit = true;
+        cmd_exec_pump(c);
+        return;
+    }
+    /* Ctrl-C while a command runs stops it */
+    if (c->tty && c->state == IS_RUN && memchr(b, 0x03, (size_t)n)) {
+        if (c->run)
+            console_run_cancel(c->run);
+        cmd_exec_write("^C\r\n", 4, NULL);
+        mem_wipe(b, sizeof(b));
+        return;
+    }
+    buf_append(&c->input, b, (size_t)n);
+    mem_wipe(b, sizeof(b));
+    cmd_exec_pump(c);
+}
+
+static void cmd_exec_winch(int signo, void *arg)
+{
+    struct cmd_exec *c = arg;
+    (void)signo;
+    cmd_exec_width(c);
+    if (c->state != IS_RUN)
+        lineedit_redraw(c->le);
+}
+
+static void cmd_exec_session_event(struct console *con, const struct console_event_info *e,
+                                   void *arg)
+{
+    struct cmd_exec *c = arg;
+    (void)con;
+    if (!c->interactive || !c->r.ready)
+        return;
+    if (e->ev == CONSOLE_EV_NODE_ERROR && e->err && c->state != IS_RUN) {
+        if (c->tty)
+            lineedit_clear(c->le);
+        struct buf b;
+        buf_init(&b, 0);
+        rrender_safe(&b, e->err->msg, strlen(e->err->msg));
+        fprintf(stdout, "(notice) %s (%s)%s", buf_str(&b), rconn_err_name(e->err->code),
+                c->tty ? "\r\n" : "\n");
+        fflush(stdout);
+        buf_free(&b);
+        if (c->tty)
+            lineedit_redraw(c->le);
+    }
+}
+
+static int cmd_exec_interactive(struct cmd_exec *c)
+{
+    c->interactive = true;
+    c->itarget = c->target;
+    c->inode = mem_xstrdup(c->node);
+    c->tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    buf_init(&c->input, 1024 * 1024);
+    c->input.secret = true;
+    struct loop *l = c->r.s.loop;
+    if (c->tty) {
+        tcgetattr(STDIN_FILENO, &c->saved);
+        c->le = lineedit_new(cmd_exec_write, c);
+        cmd_exec_width(c);
+        cmd_exec_history_setup(c);
+        const struct discover_result *d = console_discovery(c->r.con);
+        char auth[400];
+        rcli_describe_auth(d, auth, sizeof(auth));
+        printf("Connected to %s at %s (%s%s, %s). :help for help, Ctrl-D to leave.\n",
+               c->r.rg_id ? c->r.rg_id : "Redis", console_seed(c->r.con),
+               console_tls(c->r.con) ? "TLS" : "plain TCP",
+               console_insecure(c->r.con) ? ", certificates NOT verified" : "", auth);
+        fflush(stdout);
+        loop_on_signal(l, SIGWINCH, cmd_exec_winch, c);
+        cmd_exec_raw_on(c);
+        cmd_exec_prompt_text(c);
+        lineedit_start(c->le);
+    }
+    c->r.on_event = cmd_exec_session_event;
+    c->r.event_arg = c;
+    int fl = fcntl(STDIN_FILENO, F_GETFL);
+    if (fl >= 0)
+        fcntl(STDIN_FILENO, F_SETFL, fl | O_NONBLOCK);
+    c->in_watch = loop_watch(l, STDIN_FILENO, REACTOR_READ, cmd_exec_on_input, c);
+    enum istate last = c->state;
+    while (!c->quit && !c->r.interrupted) {
+        loop_run_once(l, 1000);
+        if (last == IS_RUN && c->state != IS_RUN) {
+            /* a command finished: the prompt again, then typed-ahead input */
+            if (c->tty && !c->quit) {
+                cmd_exec_prompt_text(c);
+                lineedit_start(c->le);
+            }
+            cmd_exec_pump(c);
+        }
+        last = c->state;
+    }
+    if (c->run) {
+        console_run_cancel(c->run);
+        while (!c->run_done)
+            loop_run_once(l, 100);
+    }
+    if (c->in_watch)
+        loop_unwatch(l, c->in_watch);
+    if (fl >= 0)
+        fcntl(STDIN_FILENO, F_SETFL, fl);
+    cmd_exec_raw_off(c);
+    lineedit_free(c->le);
+    c->le = NULL;
+    buf_free(&c->input);
+    rrender_args_free(&c->confirm_args);
+    free(c->confirm_node);
+    free(c->inode);
+    return c->tty ? CLI_EXIT_OK : (c->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK);
+}
+
+/* ---- options ---- */
+
+enum {
+    OPT_NODE = 300,
+    OPT_PRIMARIES,
+    OPT_REPLICAS,
+    OPT_ALL,
+    OPT_YES,
+    OPT_JSON,
+    OPT_RAW,
+    OPT_NO_RAW,
+};
+
+static const struct option cmd_exec_options[] = {
+    {"node", required_argument, NULL, OPT_NODE},
+    {"primaries", no_argument, NULL, OPT_PRIMARIES},
+    {"replicas", no_argument, NULL, OPT_REPLICAS},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"yes", no_argument, NULL, OPT_YES},
+    {"repeat", required_argument, NULL, 'r'},
+    {"interval", required_argument, NULL, 'i'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"raw", no_argument, NULL, OPT_RAW},
+    {"no-raw", no_argument, NULL, OPT_NO_RAW},
+    {"help", no_argument, NULL, 'h'},
+    RCLI_LONG_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
+static int cmd_exec_set_target(struct cmd_exec *c, enum rcluster_target_kind t)
+{
+    if (c->target != RCLUSTER_T_SLOT && c->target != t)
+        return cli_usage_error("exec", "give one target: --node, --primaries, --replicas or --all"),
+               -1;
+    c->target = t;
+    return 0;
+}
+
+/* 1: --help; 0: ok; -1: usage error (reported). */
+static int cmd_exec_parse(struct cmd_exec *c, int argc, char **argv)
+{
+    int opt;
+    opterr = 0;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "r:i:h", cmd_exec_options, NULL)) != -1) {
+        int rc = rcli_option(&c->r, opt, optarg);
+        if (rc < 0)
+            return -1;
+        if (rc > 0)
+            continue;
+        switch (opt) {
+        case OPT_NODE:
+            if (!*optarg)
+                return cli_usage_error("exec", "--node wants a node"), -1;
+            if (cmd_exec_set_target(c, RCLUSTER_T_NODE) != 0)
+                return -1;
+            c->node = optarg;
+            break;
+        case OPT_PRIMARIES:
+            if (cmd_exec_set_target(c, RCLUSTER_T_PRIMARIES) != 0)
+                return -1;
+            break;
+        case OPT_REPLICAS:
+            if (cmd_exec_set_target(c, RCLUSTER_T_REPLICAS) != 0)
+                return -1;
+            break;
+        case OPT_ALL:
+            if (cmd_exec_set_target(c, RCLUSTER_T_ALL) != 0)
+                return -1;
+            break;
+        case OPT_YES:
+            c->yes = true;
+            break;
+        case 'r': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || errno || v == 0 || v < -1 || v > 100000000)
+                return cli_usage_error("exec", "--repeat wants a count (-1: forever)"), -1;
+            c->repeat = v < 0 ? CONSOLE_FOREVER : (unsigned long)v;
+            break;
+        }
+        case 'i':
+            if (!rcli_parse_seconds(optarg, 0, 86400, &c->interval_ms))
+                return cli_usage_error("exec", "--interval wants seconds (0 to 86400)"), -1;
+            break;
+        case OPT_JSON:
+            c->json = true;
+            break;
+        case OPT_RAW:
+            c->raw = 1;
+            break;
+        case OPT_NO_RAW:
+            c->raw = 0;
+            break;
+        case 'h':
+            cmd_exec_usage(stdout);
+            return 1;
+        default:
+            return cli_bad_option("exec", argv), -1;
+        }
+    }
+    if (optind < argc)
+        c->r.rg_id = argv[optind++];
+    if (!c->r.rg_id && !c->r.endpoint)
+        return cli_usage_error("exec", "name a replication group"), -1;
+    if (c->r.rg_id && c->r.rg_id[0] == '\0')
+        return cli_usage_error("exec", "name a replication group"), -1;
+    c->argc = argc - optind;
+    c->argv = argv + optind;
+    if (c->interval_ms && c->repeat <= 1)
+        return cli_usage_error("exec", "--interval goes with --repeat"), -1;
+    return 0;
+}
+
+int cmd_exec_run(struct session_options *opts, int argc, char **argv)
+{
+    struct cmd_exec c;
+    memset(&c, 0, sizeof(c));
+    rcli_init(&c.r, "exec", opts);
+    c.raw = -1;
+    buf_init(&c.out, 0);
+    int rc = cmd_exec_parse(&c, argc, argv);
+    if (rc != 0) {
+        buf_free(&c.out);
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    }
+    /* one slot-routed command: learn the map from MOVED (one round trip less) */
+    bool lazy = c.argc > 0 && c.target == RCLUSTER_T_SLOT;
+    rc = rcli_start(&c.r, lazy, RCLUSTER_AUTO);
+    if (rc != 0) {
+        rcli_finish(&c.r);
+        buf_free(&c.out);
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    }
+    if (c.argc > 0)
+        rc = cmd_exec_once(&c);
+    else
+        rc = cmd_exec_interactive(&c);
+    fflush(stdout);
+    rcli_finish(&c.r);
+    buf_free(&c.out);
+    return rc;
+}

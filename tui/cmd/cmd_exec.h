@@ -1,0 +1,13 @@
+/* cmd_exec.h - `elcui exec RG [TARGET] [--repeat N] -- CMD ARGS...`: Redis
+ * commands on a group, slot-routed or on chosen nodes, with replies
+ * labelled by node, the redirect path and latency; with no command, an
+ * interactive prompt (tui/widget/lineedit.h) with a history that never keeps a
+ * secret. The engine is core/redis/console.h. */
+#ifndef ELCUI_TUI_CMD_EXEC_H
+#define ELCUI_TUI_CMD_EXEC_H
+
+#include "tui/cli.h"
+
+int cmd_exec_run(struct session_options *opts, int argc, char **argv);
+
+#endif

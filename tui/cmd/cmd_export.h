@@ -1,0 +1,11 @@
+/* cmd_export.h - `elcui export NAME | --spec FILE --format terraform|cli|spec`:
+ * a live stack or a plan as Terraform, aws CLI commands or a spec file
+ * (core/stack/export.h). */
+#ifndef ELCUI_TUI_CMD_EXPORT_H
+#define ELCUI_TUI_CMD_EXPORT_H
+
+#include "tui/cli.h"
+
+int cmd_export_run(struct session_options *opts, int argc, char **argv);
+
+#endif

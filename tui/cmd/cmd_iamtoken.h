@@ -1,0 +1,11 @@
+/* cmd_iamtoken.h - `elcui iam-token RG --user U`: print an ElastiCache IAM
+ * authentication token (core/redis/iamauth.h), like `aws rds
+ * generate-db-auth-token`. */
+#ifndef ELCUI_TUI_CMD_IAMTOKEN_H
+#define ELCUI_TUI_CMD_IAMTOKEN_H
+
+#include "tui/cli.h"
+
+int cmd_iamtoken_run(struct session_options *opts, int argc, char **argv);
+
+#endif

@@ -1,0 +1,11 @@
+/* cmd_latency.h - `elcui latency RG [--node ID|--all] [--interval S]
+ * [--history] [--count N]`: per-node latency probe with wall-clock stamps
+ * (core/redis/latency.h over core/redis/console.h). */
+#ifndef ELCUI_TUI_CMD_LATENCY_H
+#define ELCUI_TUI_CMD_LATENCY_H
+
+#include "tui/cli.h"
+
+int cmd_latency_run(struct session_options *opts, int argc, char **argv);
+
+#endif

@@ -1,0 +1,728 @@
+/* cmd_logs.c - `elcui logs`: slow-log and engine-log records of a group. */
+#include "tui/cmd/cmd_logs.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aws/awstime.h"
+#include "aws/buf.h"
+#include "aws/mem.h"
+#include "core/model/inventory.h"
+#include "core/logs/logrec.h"
+#include "core/logs/tail.h"
+#include "core/logs/tailsrc.h"
+
+#define CMD_LOGS_MAX_GROUPS 16
+
+struct cmd_logs {
+    struct session s;
+    bool json;
+    bool follow;
+    bool slow, engine;
+    const char *rg_id;
+    const char *groups[CMD_LOGS_MAX_GROUPS];
+    size_t n_groups;
+    int64_t since_ms, until_ms;
+    double rate;
+    int64_t overlap_ms;
+    long status_every_s;
+    uint64_t limit;
+    const char *filter_pattern;
+    struct tail_filter flt;
+
+    struct tailsrc_rg *rg;
+    struct inventory *inv; /* keeps the labels' model fresh (roles move) */
+    bool modelled;         /* the inventory answered once (or failed) */
+    bool resolved;
+    struct aws_error resolve_err;
+    struct aws_client *logs_client;
+    struct tailsrc_logs *src;
+    struct tail_set *set;
+    struct loop_timer *status_timer;
+    bool interrupted;
+    bool output_broken;
+    struct buf line;
+};
+
+static void cmd_logs_usage(FILE *f)
+{
+    fprintf(f, "usage: elcui logs RG [OPTIONS]\n"
+               "       elcui logs --log-group NAME [--log-group NAME]... [OPTIONS]\n"
+               "\n"
+               "Slow-log and engine-log records of a replication group, read from the\n"
+               "CloudWatch Logs groups its log delivery writes to, each labelled with its\n"
+               "node, shard, role and AZ. Every record is shown exactly once.\n"
+               "\n"
+               "  --slow | --engine       only the slow log / only the engine log\n"
+               "  --log-group NAME        read this log group (repeatable) instead of the\n"
+               "                          group's delivery configuration\n"
+               "  --since WHEN            start: 10m, 2h, 3d, 45s or ISO 8601 (default 10m)\n"
+               "  --until WHEN            end (exclusive), same forms\n"
+               "  -f, --follow            keep reading new records until interrupted\n"
+               "  --filter PATTERN        CloudWatch filter pattern, applied by the service\n"
+               "  --grep REGEX            POSIX extended regex on the raw message\n"
+               "  -i, --ignore-case       --grep ignores case\n"
+               "  --min-duration D        slow-log records at least this slow (10ms, 500us)\n"
+               "  --command NAME          slow-log records of this command (KEYS, HGETALL)\n"
+               "  --level LEVEL           engine-log records at this level or above\n"
+               "                          (verbose, notice, warning)\n"
+               "  --node ID               records of one node (cache cluster id, or id/node)\n"
+               "  --shard ID              records of one shard (node group id, 0001)\n"
+               "  --role primary|replica  records of nodes in this role\n"
+               "  --limit N               stop after N records\n"
+               "  --json                  one JSON object per line and record\n"
+               "  --rate N                FilterLogEvents requests per second shared by all\n"
+               "                          tails (default 4; the account quota is 5)\n"
+               "  --overlap D             re-read window for late events (default 30s)\n"
+               "  --status-interval S     with --follow, a status line every S seconds\n"
+               "                          (default 60; 0: only on changes)\n"
+               "\n"
+               "Gaps, errors and status go to stderr (JSON objects with --json). Exit\n"
+               "status: 0 ok (also after Ctrl-C with --follow), 1 failure, 2 usage.\n");
+}
+
+/* ---- output ---- */
+
+static void cmd_logs_emit(struct cmd_logs *c, FILE *f)
+{
+    if (c->output_broken)
+        return;
+    buf_appendc(&c->line, '\n');
+    if (fwrite(c->line.data, 1, c->line.len, f) != c->line.len || (c->follow && fflush(f) != 0)) {
+        if (f == stdout) {
+            c->output_broken = true;
+            if (c->set)
+                tail_set_stop(c->set);
+            loop_stop(c->s.loop, 0);
+        }
+    }
+    buf_reset(&c->line);
+}
+
+static void cmd_logs_on_record(struct tail_set *set, size_t tail, const struct logrec *r, void *arg)
+{
+    (void)set;
+    (void)tail;
+    struct cmd_logs *c = arg;
+    buf_reset(&c->line);
+    if (c->json)
+        logrec_format_json(r, &c->line);
+    else
+        logrec_format_human(r, &c->line);
+    cmd_logs_emit(c, stdout);
+}
+
+static void cmd_logs_time(int64_t ms, char *out, size_t n)
+{
+    if (ms <= 0)
+        snprintf(out, n, "(open)");
+    else
+        awstime_format_iso8601(ms, out, n);
+}
+
+static void cmd_logs_on_gap(struct tail_set *set, const struct tail_gap *g, void *arg)
+{
+    (void)set;
+    struct cmd_logs *c = arg;
+    buf_reset(&c->line);
+    if (c->json) {
+        buf_appends(&c->line, "{\"type\":\"gap\",\"logGroup\":");
+        logrec_json_appends(&c->line, g->log_group);
+        buf_printf(&c->line, ",\"from\":%lld", (long long)g->from_ms);
+        if (g->to_ms > 0)
+            buf_printf(&c->line, ",\"to\":%lld", (long long)g->to_ms);
+        buf_appends(&c->line, ",\"reason\":");
+        logrec_json_appends(&c->line, g->reason);
+        buf_appends(&c->line, ",\"detail\":");
+        logrec_json_appends(&c->line, g->detail);
+        buf_appendc(&c->line, '}');
+    } else {
+        char from[40], to[40];
+        cmd_logs_time(g->from_ms, from, sizeof(from));
+        cmd_logs_time(g->to_ms, to, sizeof(to));
+        buf_appends(&c->line, "elcui logs: GAP ");
+        logrec_safe_appends(&c->line, g->log_group);
+        buf_printf(&c->line, ": %s .. %s not read (%s): ", from, to, g->reason);
+        logrec_safe_appends(&c->line, g->detail);
+    }
+    cmd_logs_emit(c, stderr);
+}
+
+static const char *cmd_logs_notice_name(enum tail_notice_kind k)
+{
+    switch (k) {
+    case TAIL_NOTICE_ERROR:
+        return "error";
+    case TAIL_NOTICE_RECOVERED:
+        return "recovered";
+    case TAIL_NOTICE_FATAL:
+        return "fatal";
+    case TAIL_NOTICE_NEW_STREAM:
+        return "new-stream";
+    case TAIL_NOTICE_READY:
+        return "ready";
+    case TAIL_NOTICE_LAG:
+        return "lag";
+    case TAIL_NOTICE_OVERFLOW:
+        return "overflow";
+    case TAIL_NOTICE_DONE:
+        return "done";
+    }
+    return "notice";
+}
+
+static void cmd_logs_status_line(struct cmd_logs *c, size_t i)
+{
+    struct tail_status st;
+    tail_status(c->set, i, &st);
+    buf_reset(&c->line);
+    if (c->json) {
+        buf_appends(&c->line, "{\"type\":\"status\",\"logGroup\":");
+        logrec_json_appends(&c->line, st.log_group);
+        buf_printf(&c->line,
+                   ",\"state\":\"%s\",\"lastOk\":%lld,\"lagMs\":%lld,\"lagMaxMs\":%lld,"
+                   "\"backoffMs\":%llu,\"intervalMs\":%llu,\"eventsPerSecond\":%.2f,"
+                   "\"events\":%llu,\"duplicates\":%llu,\"filtered\":%llu,\"dropped\":%llu,"
+                   "\"skipped\":%llu,\"streams\":%zu,\"requests\":%llu,\"throttled\":%llu,"
+                   "\"errors\":%llu,\"gaps\":%llu,\"position\":%lld",
+                   tail_state_name(st.state), (long long)st.last_ok_ms, (long long)st.lag_ms,
+                   (long long)st.lag_max_ms, (unsigned long long)st.backoff_ms,
+                   (unsigned long long)st.interval_ms, st.events_per_s,
+                   (unsigned long long)st.events, (unsigned long long)st.duplicates,
+                   (unsigned long long)st.filtered, (unsigned long long)st.dropped,
+                   (unsigned long long)st.skipped, st.streams, (unsigned long long)st.requests,
+                   (unsigned long long)st.throttled, (unsigned long long)st.errors,
+                   (unsigned long long)st.gaps, (long long)st.position_ms);
+        if (st.last_error[0]) {
+            buf_appends(&c->line, ",\"lastError\":");
+            logrec_json_appends(&c->line, st.last_error);
+        }
+        buf_appendc(&c->line, '}');
+    } else {
+        char text[768], ok[40];
+        tail_status_format(&st, text, sizeof(text));
+        cmd_logs_time(st.last_ok_ms, ok, sizeof(ok));
+        buf_appends(&c->line, "elcui logs: status ");
+        logrec_safe_appends(&c->line, text);
+        buf_printf(&c->line, ", last ok %s", st.last_ok_ms ? ok : "never");
+    }
+    cmd_logs_emit(c, stderr);
+}
+
+static void cmd_logs_on_notice(struct tail_set *set, const struct tail_notice *n, void *arg)
+{
+    (void)set;
+    struct cmd_logs *c = arg;
+    /* per-tail "done" is implied by the end of output */
+    if (n->kind == TAIL_NOTICE_DONE)
+        return;
+    buf_reset(&c->line);
+    if (c->json) {
+        buf_printf(&c->line, "{\"type\":\"notice\",\"kind\":\"%s\",\"logGroup\":",
+                   cmd_logs_notice_name(n->kind));
+        logrec_json_appends(&c->line, n->log_group);
+        if (n->stream) {
+            buf_appends(&c->line, ",\"logStream\":");
+            logrec_json_appends(&c->line, n->stream);
+        }
+        if (n->err && n->err->code[0]) {
+            buf_appends(&c->line, ",\"code\":");
+            logrec_json_appends(&c->line, n->err->code);
+        }
+        if (n->kind == TAIL_NOTICE_ERROR)
+            buf_printf(&c->line, ",\"retryInMs\":%llu", (unsigned long long)n->retry_in_ms);
+        buf_appends(&c->line, ",\"detail\":");
+        logrec_json_appends(&c->line, n->detail);
+        buf_appendc(&c->line, '}');
+    } else {
+        buf_appends(&c->line, "elcui logs: ");
+        logrec_safe_appends(&c->line, n->log_group);
+        buf_printf(&c->line, ": %s: ", cmd_logs_notice_name(n->kind));
+        if (n->stream) {
+            logrec_safe_appends(&c->line, n->stream);
+            buf_appends(&c->line, ": ");
+        }
+        logrec_safe_appends(&c->line, n->detail);
+        if (n->kind == TAIL_NOTICE_ERROR)
+            buf_printf(&c->line, " (retrying in %.1fs, following goes on)",
+                       (double)n->retry_in_ms / 1000.0);
+    }
+    cmd_logs_emit(c, stderr);
+    /* the state right after a change: what recovered, what is backing off */
+    if (n->kind == TAIL_NOTICE_RECOVERED || n->kind == TAIL_NOTICE_READY)
+        cmd_logs_status_line(c, n->tail);
+}
+
+static void cmd_logs_on_done(struct tail_set *set, void *arg)
+{
+    (void)set;
+    struct cmd_logs *c = arg;
+    loop_stop(c->s.loop, 0);
+}
+
+static void cmd_logs_status_tick(void *arg)
+{
+    struct cmd_logs *c = arg;
+    c->status_timer = NULL;
+    for (size_t i = 0; i < tail_set_count(c->set); i++)
+        cmd_logs_status_line(c, i);
+    c->status_timer =
+        loop_timer(c->s.loop, (uint64_t)c->status_every_s * 1000, cmd_logs_status_tick, c);
+}
+
+static void cmd_logs_signal(int signo, void *arg)
+{
+    (void)signo;
+    struct cmd_logs *c = arg;
+    c->interrupted = true;
+    if (c->set)
+        tail_set_stop(c->set);
+    loop_stop(c->s.loop, 0);
+}
+
+/* ---- setup ---- */
+
+static void cmd_logs_resolved(struct tailsrc_rg *out, const struct aws_error *err, void *arg)
+{
+    struct cmd_logs *c = arg;
+    c->resolved = true;
+    if (err)
+        aws_error_copy(&c->resolve_err, err);
+    c->rg = out;
+    loop_stop(c->s.loop, 0);
+}
+
+/* The inventory's model carries what the log delivery configuration does
+ * not: AZs of every member and, in cluster mode, roles (IsMaster), and it
+ * follows failovers while --follow runs. */
+static void cmd_logs_on_model(struct inventory *inv, struct model_group *g, void *arg)
+{
+    (void)inv;
+    struct cmd_logs *c = arg;
+    tailsrc_rg_set_model(c->rg, g);
+    if (!c->modelled) {
+        c->modelled = true;
+        loop_stop(c->s.loop, 0);
+    }
+}
+
+static void cmd_logs_on_model_error(struct inventory *inv, enum inventory_op op,
+                                    const struct aws_error *err, void *arg)
+{
+    (void)inv;
+    (void)op;
+    (void)err;
+    struct cmd_logs *c = arg;
+    /* labels keep what DescribeReplicationGroups said; the tail goes on */
+    if (!c->modelled) {
+        c->modelled = true;
+        loop_stop(c->s.loop, 0);
+    }
+}
+
+static void cmd_logs_print_error(const char *what, const struct aws_error *err)
+{
+    char *msg = aws_error_format(err);
+    struct buf b;
+    buf_init(&b, 0);
+    logrec_safe_appends(&b, msg);
+    fprintf(stderr, "elcui logs: %s: %s\n", what, buf_str(&b));
+    buf_free(&b);
+    free(msg);
+}
+
+static bool cmd_logs_parse_u(const char *s, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || errno || v > max || *s == '-')
+        return false;
+    *out = v;
+    return true;
+}
+
+enum {
+    OPT_SLOW = 300,
+    OPT_ENGINE,
+    OPT_LOG_GROUP,
+    OPT_SINCE,
+    OPT_UNTIL,
+    OPT_FILTER,
+    OPT_GREP,
+    OPT_MIN_DURATION,
+    OPT_NODE,
+    OPT_SHARD,
+    OPT_ROLE,
+    OPT_LEVEL,
+    OPT_COMMAND,
+    OPT_LIMIT,
+    OPT_JSON,
+    OPT_RATE,
+    OPT_OVERLAP,
+    OPT_STATUS,
+};
+
+static const struct option cmd_logs_options[] = {
+    {"slow", no_argument, NULL, OPT_SLOW},
+    {"engine", no_argument, NULL, OPT_ENGINE},
+    {"log-group", required_argument, NULL, OPT_LOG_GROUP},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"until", required_argument, NULL, OPT_UNTIL},
+    {"follow", no_argument, NULL, 'f'},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"grep", required_argument, NULL, OPT_GREP},
+    {"ignore-case", no_argument, NULL, 'i'},
+    {"min-duration", required_argument, NULL, OPT_MIN_DURATION},
+    {"node", required_argument, NULL, OPT_NODE},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"role", required_argument, NULL, OPT_ROLE},
+    {"level", required_argument, NULL, OPT_LEVEL},
+    {"command", required_argument, NULL, OPT_COMMAND},
+    {"limit", required_argument, NULL, OPT_LIMIT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"overlap", required_argument, NULL, OPT_OVERLAP},
+    {"status-interval", required_argument, NULL, OPT_STATUS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* 1: --help handled; 0: ok; -1: usage error (reported). */
+static int cmd_logs_parse(struct cmd_logs *c, int argc, char **argv, int64_t now)
+{
+    const char *since = "10m", *until = NULL;
+    unsigned long long u;
+    int opt;
+    opterr = 0;
+    optind = 0; /* 0: full reset of GNU getopt (the global parse used "+") */
+    while ((opt = getopt_long(argc, argv, "fih", cmd_logs_options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_SLOW:
+            c->slow = true;
+            break;
+        case OPT_ENGINE:
+            c->engine = true;
+            break;
+        case OPT_LOG_GROUP:
+            if (c->n_groups >= CMD_LOGS_MAX_GROUPS)
+                return cli_usage_error("logs", "at most %d --log-group options",
+                                       CMD_LOGS_MAX_GROUPS),
+                       -1;
+            if (!*optarg)
+                return cli_usage_error("logs", "--log-group wants a name"), -1;
+            c->groups[c->n_groups++] = optarg;
+            break;
+        case OPT_SINCE:
+            since = optarg;
+            break;
+        case OPT_UNTIL:
+            until = optarg;
+            break;
+        case 'f':
+            c->follow = true;
+            break;
+        case OPT_FILTER:
+            c->filter_pattern = optarg;
+            break;
+        case OPT_GREP:
+            c->flt.regex = optarg;
+            break;
+        case 'i':
+            c->flt.icase = true;
+            break;
+        case OPT_MIN_DURATION: {
+            int64_t us;
+            if (!awstime_parse_duration_us(optarg, &us) || us < 0)
+                return cli_usage_error("logs", "--min-duration wants a duration like 10ms"), -1;
+            c->flt.min_duration_us = us;
+            break;
+        }
+        case OPT_NODE:
+            c->flt.node = optarg;
+            break;
+        case OPT_SHARD:
+            c->flt.shard = optarg;
+            break;
+        case OPT_ROLE:
+            if (strcasecmp(optarg, "primary") == 0)
+                c->flt.role = LOGREC_ROLE_PRIMARY;
+            else if (strcasecmp(optarg, "replica") == 0)
+                c->flt.role = LOGREC_ROLE_REPLICA;
+            else
+                return cli_usage_error("logs", "--role wants primary or replica"), -1;
+            break;
+        case OPT_LEVEL:
+            if (!logrec_level_parse(optarg, &c->flt.min_level))
+                return cli_usage_error("logs", "--level wants verbose, notice or warning"), -1;
+            break;
+        case OPT_COMMAND:
+            c->flt.command = optarg;
+            break;
+        case OPT_LIMIT:
+            if (!cmd_logs_parse_u(optarg, 1000000000ULL, &u) || u == 0)
+                return cli_usage_error("logs", "--limit wants a positive number"), -1;
+            c->limit = u;
+            break;
+        case OPT_JSON:
+            c->json = true;
+            break;
+        case OPT_RATE: {
+            char *end;
+            double r = strtod(optarg, &end);
+            if (!*optarg || *end || !(r > 0.0) || r > 100.0)
+                return cli_usage_error("logs", "--rate wants requests per second (0 < N <= 100)"),
+                       -1;
+            c->rate = r;
+            break;
+        }
+        case OPT_OVERLAP: {
+            int64_t us;
+            if (!awstime_parse_duration_us(optarg, &us) || us < 1000000 || us > 3600LL * 1000000)
+                return cli_usage_error("logs", "--overlap wants a duration from 1s to 1h"), -1;
+            c->overlap_ms = us / 1000;
+            break;
+        }
+        case OPT_STATUS:
+            if (!cmd_logs_parse_u(optarg, 86400, &u))
+                return cli_usage_error("logs", "--status-interval wants seconds (0 = off)"), -1;
+            c->status_every_s = (long)u;
+            break;
+        case 'h':
+            cmd_logs_usage(stdout);
+            return 1;
+        default:
+            return cli_bad_option("logs", argv), -1;
+        }
+    }
+    if (optind < argc)
+        c->rg_id = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error("logs", "unexpected argument '%s'", argv[optind]), -1;
+    if (!c->rg_id && c->n_groups == 0)
+        return cli_usage_error("logs", "name a replication group (or --log-group NAME)"), -1;
+    if (!awstime_parse_since(since, now, &c->since_ms))
+        return cli_usage_error("logs", "--since: '%s' is not a time (10m, 2h, ISO 8601)", since),
+               -1;
+    if (until && !awstime_parse_since(until, now, &c->until_ms))
+        return cli_usage_error("logs", "--until: '%s' is not a time (10m, 2h, ISO 8601)", until),
+               -1;
+    if (c->until_ms && c->until_ms <= c->since_ms)
+        return cli_usage_error("logs", "--until must be after --since"), -1;
+    if (c->since_ms < 0)
+        c->since_ms = 0;
+    return 0;
+}
+
+/* The log groups to tail: given ones, or the group's delivery config. */
+static int cmd_logs_pick_groups(struct cmd_logs *c)
+{
+    bool want_slow = c->slow || !c->engine, want_engine = c->engine || !c->slow;
+    for (size_t i = 0; i < c->n_groups; i++) {
+        enum logrec_type hint = LOGREC_UNKNOWN;
+        if (c->rg)
+            for (size_t k = 0; k < c->rg->n_groups; k++)
+                if (strcmp(c->rg->groups[k].log_group, c->groups[i]) == 0)
+                    hint = c->rg->groups[k].type;
+        if (hint == LOGREC_UNKNOWN && c->slow != c->engine)
+            hint = c->slow ? LOGREC_SLOW : LOGREC_ENGINE;
+        tail_set_add(c->set, c->groups[i], hint);
+    }
+    if (c->n_groups)
+        return 0;
+    size_t added = 0;
+    for (size_t k = 0; k < c->rg->n_groups; k++) {
+        const struct tailsrc_group *g = &c->rg->groups[k];
+        if ((g->type == LOGREC_SLOW && !want_slow) || (g->type == LOGREC_ENGINE && !want_engine))
+            continue;
+        if (g->status && (strcmp(g->status, "error") == 0 || strcmp(g->status, "disabling") == 0)) {
+            struct buf b;
+            buf_init(&b, 0);
+            logrec_safe_appends(&b, g->message ? g->message : "");
+            fprintf(stderr, "elcui logs: warning: %s delivery to %s is '%s'%s%s\n", g->log_type,
+                    g->log_group, g->status, b.len ? ": " : "", buf_str(&b));
+            buf_free(&b);
+        }
+        tail_set_add(c->set, g->log_group, g->type);
+        added++;
+    }
+    if (added)
+        return 0;
+    const char *what = c->slow && !c->engine   ? "slow-log"
+                       : c->engine && !c->slow ? "engine-log"
+                                               : "slow-log or engine-log";
+    fprintf(stderr,
+            "elcui logs: replication group %s has no %s delivery to CloudWatch Logs "
+            "configured.\n",
+            c->rg->id, what);
+    if (c->rg->firehose_types)
+        fprintf(stderr,
+                "elcui logs: (%s is delivered to Kinesis Data Firehose, which elcui cannot "
+                "read.)\n",
+                c->rg->firehose_types);
+    char *hint = tailsrc_enable_hint(c->rg->id);
+    fprintf(stderr, "%s\n", hint);
+    free(hint);
+    return -1;
+}
+
+static struct aws_client *cmd_logs_client(struct cmd_logs *c, struct aws_error *err)
+{
+    /* One attempt per request: the tail engine retries itself, inside its
+     * request budget, so retries never exceed the FilterLogEvents quota. */
+    return session_client(&c->s, 1, c->s.opts->timeout_ms ? c->s.opts->timeout_ms : 30000, false,
+                          err);
+}
+
+int cmd_logs_run(struct session_options *opts, int argc, char **argv)
+{
+    struct cmd_logs c;
+    memset(&c, 0, sizeof(c));
+    c.status_every_s = 60;
+    aws_error_init(&c.resolve_err);
+    buf_init(&c.line, 0);
+    int64_t now;
+    {
+        struct loop *tmp = loop_new();
+        now = loop_wall_ms(tmp);
+        loop_free(tmp);
+    }
+    int rc = cmd_logs_parse(&c, argc, argv, now);
+    if (rc != 0) {
+        buf_free(&c.line);
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    }
+    rc = CLI_EXIT_FAIL;
+    struct aws_error err;
+    aws_error_init(&err);
+    if (session_open(&c.s, opts, &err) != 0) {
+        cmd_logs_print_error("cannot start", &err);
+        goto out;
+    }
+    session_print_warnings(&c.s, stderr);
+    signal(SIGPIPE, SIG_IGN);
+    loop_on_signal(c.s.loop, SIGINT, cmd_logs_signal, &c);
+    loop_on_signal(c.s.loop, SIGTERM, cmd_logs_signal, &c);
+
+    if (c.rg_id) {
+        struct tailsrc_resolve_req *q = tailsrc_resolve(c.s.aws, c.rg_id, cmd_logs_resolved, &c);
+        loop_run(c.s.loop);
+        if (!c.resolved) {
+            tailsrc_resolve_cancel(q);
+            rc = c.interrupted ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+            goto out;
+        }
+        if (!c.rg) {
+            if (aws_error_is(&c.resolve_err, "ReplicationGroupNotFoundFault"))
+                fprintf(stderr, "elcui logs: replication group '%s' not found in %s\n", c.rg_id,
+                        c.s.region);
+            else
+                cmd_logs_print_error("cannot describe the replication group", &c.resolve_err);
+            goto out;
+        }
+    }
+
+    if (c.rg) {
+        struct inventory_options io;
+        memset(&io, 0, sizeof(io));
+        io.loop = c.s.loop;
+        io.aws = c.s.aws;
+        io.refresh_ms = c.follow ? 60000 : 0;
+        io.roles_from_metrics = true;
+        io.cb.on_group = cmd_logs_on_model;
+        io.cb.on_error = cmd_logs_on_model_error;
+        io.cb.arg = &c;
+        c.inv = inventory_new(&io);
+        inventory_open(c.inv, c.rg->id);
+        if (!c.interrupted)
+            loop_run(c.s.loop);
+        if (c.interrupted) {
+            rc = CLI_EXIT_OK;
+            goto out;
+        }
+        if (!c.follow) {
+            inventory_free(c.inv);
+            c.inv = NULL;
+        }
+    }
+
+    c.logs_client = cmd_logs_client(&c, &err);
+    if (!c.logs_client) {
+        cmd_logs_print_error("cannot start", &err);
+        goto out;
+    }
+    c.src = tailsrc_logs_new(c.logs_client);
+    struct tail_options to;
+    memset(&to, 0, sizeof(to));
+    to.loop = c.s.loop;
+    to.source = tailsrc_logs_source(c.src);
+    to.rate_per_s = c.rate;
+    to.follow = c.follow;
+    to.start_ms = c.since_ms;
+    to.end_ms = c.until_ms;
+    to.overlap_ms = c.overlap_ms;
+    to.filter_pattern = c.filter_pattern;
+    to.filter = &c.flt;
+    to.label_fn = c.rg ? tailsrc_label : NULL;
+    to.label_ctx = c.rg;
+    to.max_records = c.limit;
+    to.cb.on_record = cmd_logs_on_record;
+    to.cb.on_gap = cmd_logs_on_gap;
+    to.cb.on_notice = cmd_logs_on_notice;
+    to.cb.on_done = cmd_logs_on_done;
+    to.cb.arg = &c;
+    char ferr[256] = "";
+    c.set = tail_set_new(&to, ferr, sizeof(ferr));
+    if (!c.set) {
+        fprintf(stderr, "elcui logs: --grep: %s\n", ferr);
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (cmd_logs_pick_groups(&c) != 0)
+        goto out;
+    if (opts->verbose)
+        for (size_t i = 0; i < tail_set_count(c.set); i++) {
+            struct tail_status st;
+            tail_status(c.set, i, &st);
+            fprintf(stderr, "elcui logs: reading %s (%s)\n", st.log_group,
+                    logrec_type_name(st.hint));
+        }
+    tail_set_start(c.set);
+    if (c.follow && c.status_every_s > 0)
+        c.status_timer =
+            loop_timer(c.s.loop, (uint64_t)c.status_every_s * 1000, cmd_logs_status_tick, &c);
+    if (!c.interrupted && !tail_set_done(c.set))
+        loop_run(c.s.loop);
+    if (c.status_timer) {
+        loop_untimer(c.s.loop, c.status_timer);
+        c.status_timer = NULL;
+    }
+    tail_set_stop(c.set);
+    if (c.follow || opts->verbose)
+        for (size_t i = 0; i < tail_set_count(c.set); i++)
+            cmd_logs_status_line(&c, i);
+    fflush(stdout);
+    if (c.interrupted || c.output_broken)
+        rc = CLI_EXIT_OK;
+    else if (tail_set_failed(c.set))
+        rc = CLI_EXIT_FAIL;
+    else
+        rc = CLI_EXIT_OK;
+out:
+    inventory_free(c.inv);
+    tail_set_free(c.set);
+    tailsrc_logs_free(c.src);
+    if (c.logs_client)
+        aws_client_free(c.logs_client);
+    tailsrc_rg_free(c.rg);
+    aws_error_clear(&c.resolve_err);
+    aws_error_clear(&err);
+    buf_free(&c.line);
+    session_close(&c.s);
+    return rc;
+}

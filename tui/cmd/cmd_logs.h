@@ -1,0 +1,10 @@
+/* cmd_logs.h - `elcui logs RG`: slow-log and engine-log records, exactly
+ * once, optionally followed (core/logs/tail.h over core/logs/tailsrc.h). */
+#ifndef ELCUI_TUI_CMD_LOGS_H
+#define ELCUI_TUI_CMD_LOGS_H
+
+#include "tui/cli.h"
+
+int cmd_logs_run(struct session_options *opts, int argc, char **argv);
+
+#endif

@@ -1,0 +1,10 @@
+/* cmd_ls.h - `elcui ls`: the replication groups of the region, one line each
+ * (core/model/inventory.h listing). */
+#ifndef ELCUI_TUI_CMD_LS_H
+#define ELCUI_TUI_CMD_LS_H
+
+#include "tui/cli.h"
+
+int cmd_ls_run(struct session_options *opts, int argc, char **argv);
+
+#endif

@@ -1,0 +1,10 @@
+/* cmd_metrics.h - `elcui metrics RG`: CloudWatch metrics of every node of a
+ * group as series (core/model/metrics.h). */
+#ifndef ELCUI_TUI_CMD_METRICS_H
+#define ELCUI_TUI_CMD_METRICS_H
+
+#include "tui/cli.h"
+
+int cmd_metrics_run(struct session_options *opts, int argc, char **argv);
+
+#endif
