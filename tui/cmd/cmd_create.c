@@ -698,7 +698,7 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
         rc = CLI_EXIT_OK;
         goto out;
     }
-    if (c.apply && opts->read_only) {
+    if (c.apply && session_read_only(opts)) {
         fprintf(stderr, "elcui create: --apply changes AWS resources and --read-only is set; "
                         "use --plan, or drop --read-only\n");
         goto out;

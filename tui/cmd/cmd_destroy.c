@@ -95,7 +95,7 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     if (confirm && strcmp(confirm, name) != 0)
         return cli_usage_error("destroy", "--confirm %s does not match the stack name %s", confirm,
                                name);
-    if (opts->read_only && !plan_only) {
+    if (session_read_only(opts) && !plan_only) {
         fprintf(stderr, "elcui destroy: deleting resources is refused with --read-only; use "
                         "--plan, or drop --read-only\n");
         return CLI_EXIT_USAGE;

@@ -431,7 +431,7 @@ int cmd_failover_run(struct session_options *opts, int argc, char **argv)
     int rc = cmd_failover_parse(&c, argc, argv);
     if (rc != 0)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    if (opts->read_only) {
+    if (session_read_only(opts)) {
         fprintf(stderr,
                 "elcui failover: refused: --read-only is set (a test failover replaces "
                 "the primary of shard %s)\n",
