@@ -53,6 +53,9 @@ AWS_SRC := $(sort $(wildcard aws/*.c))
 CORE_SRC := $(sort $(wildcard core/*.c core/*/*.c))
 TUI_SRC := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c tui/*/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+# the console's pure logic (keymap, list widget, command line): these link
+# tui/ with ncursesw, without a terminal
+TUI_TEST_SRC := $(sort $(wildcard tests/tui/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 AWS_OBJ := $(AWS_SRC:%.c=$(BUILD)/%.o)
@@ -61,6 +64,8 @@ TUI_OBJ := $(TUI_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/tui/main.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+TUI_TEST_BIN := $(TUI_TEST_SRC:tests/tui/%.c=$(BUILD)/tests/%)
+TUI_TEST_OBJ := $(TUI_TEST_SRC:%.c=$(BUILD)/%.o)
 
 LIBAWS := $(BUILD)/libelcui-aws.a
 LIBCORE := $(BUILD)/libelcui-core.a
@@ -98,6 +103,11 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes $(call pc_cflags,$(TEST_PKGS)) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/tests/tui/%.o: tests/tui/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes $(call pc_cflags,$(TUI_PKGS) cmocka) $(CFLAGS) -c $< -o $@
+
 $(LIBAWS): $(AWS_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -122,7 +132,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCORE) $(LIBAWS)
 	$(Q)$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORE) $(LIBAWS) \
 		$(call pc_libs,$(TEST_PKGS)) -lpthread -lm
 
-unit: $(UNIT_BIN)
+$(TUI_TEST_BIN): $(BUILD)/tests/%: $(BUILD)/tests/tui/%.o $(LIBTUI) $(LIBCORE) $(LIBAWS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBTUI) $(LIBCORE) $(LIBAWS) \
+		$(call pc_libs,$(TUI_PKGS) cmocka) -lpthread -lm
+
+unit: $(UNIT_BIN) $(TUI_TEST_BIN)
 
 # libFuzzer targets: build with
 #   make CC=clang SANITIZE=fuzzer-no-link,address,undefined BUILD=build-fuzz fuzz-bins
@@ -141,9 +156,10 @@ fuzz-bins: $(FUZZ_BIN)
 .SECONDARY: $(FUZZ_SRC:%.c=$(BUILD)/%.o)
 
 # keep test objects (they are intermediates of the pattern chain)
-.SECONDARY: $(UNIT_OBJ)
+.SECONDARY: $(UNIT_OBJ) $(TUI_TEST_OBJ)
 
 -include $(AWS_OBJ:.o=.d) $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) \
+	$(TUI_TEST_OBJ:.o=.d) \
 	$(FUZZ_SRC:%.c=$(BUILD)/%.d)
 
 # ---- tests, tools ----
