@@ -80,7 +80,7 @@ Q := @
 endif
 
 .PHONY: all check demo deps install uninstall clean bench fuzz fuzz-bins checksrc unit \
-	format man-check
+	format man-check man-keys
 all: $(BIN)
 
 $(BUILD)/aws/%.o: aws/%.c
@@ -181,6 +181,10 @@ checksrc:
 
 format:
 	@clang-format -i $(AWS_SRC) $(CORE_SRC) $(TUI_SRC) tui/main.c $(wildcard aws/*.h core/*.h core/*/*.h tui/*.h tui/*/*.h tests/unit/*.h) $(UNIT_SRC)
+
+# elcui(1)'s KEYS section from the keymap table (make check compares)
+man-keys: all
+	@tests/tools/man-keys $(BIN) --update
 
 man-check:
 	@for f in man/*.1 man/*.5; do out=$$(groff -man -ww -z "$$f" 2>&1); \

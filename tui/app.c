@@ -1091,27 +1091,18 @@ static void app_swap_session(struct app *a)
  * printed and the console does not start. */
 static int app_setup_keys(struct app *a)
 {
-    char errs[4096];
-    int bad = keymap_init_default(&a->km, errs, sizeof(errs));
-    if (bad) {
-        fprintf(stderr, "elcui: the built-in keymap is broken:\n%s", errs);
-        return -1;
+    char errs[8192];
+    if (keymap_load(&a->km, a->config, errs, sizeof(errs)) == 0)
+        return 0;
+    for (const char *p = errs; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        fprintf(stderr, "elcui: %.*s\n", (int)n, p);
+        p += n + (nl ? 1 : 0);
     }
-    const struct config *c = a->config;
-    for (size_t i = 0; c && i < c->nkeys; i++) {
-        char err[1024];
-        if (keymap_bind(&a->km, c->keys[i].name, c->keys[i].keys, err, sizeof(err)) != 0) {
-            fprintf(stderr, "elcui: %s:%d: [keys] %s\n", c->path ? c->path : "config",
-                    c->keys[i].line, err);
-            bad++;
-        }
-    }
-    if (keymap_check(&a->km, errs, sizeof(errs)) > 0) {
-        fprintf(stderr, "elcui: %s: [keys] leaves keys bound twice:\n%s",
-                c && c->path ? c->path : "config", errs);
-        bad++;
-    }
-    return bad ? -1 : 0;
+    fprintf(stderr, "elcui: the console does not start with these [keys] problems "
+                    "(elcui keys lists every request and its keys)\n");
+    return -1;
 }
 
 static void app_free(struct app *a)

@@ -7,6 +7,7 @@
 
 #include "aws/buf.h"
 #include "aws/mem.h"
+#include "core/config.h"
 
 #define KEYMAP_ENTRY(id, name, keys, scope, flags, help) {id, name, keys, scope, flags, help},
 const struct keymap_entry keymap_entries[] = {KEYMAP_REQUESTS(KEYMAP_ENTRY)};
@@ -225,6 +226,39 @@ int keymap_bind(struct keymap *km, const char *name, const char *keys, char *err
     snprintf(err, errlen, "unknown request '%s' (requests: %s)", name, buf_str(&b));
     buf_free(&b);
     return -1;
+}
+
+int keymap_load(struct keymap *km, const struct config *c, char *errs, size_t errs_len)
+{
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    char e[4096];
+    int bad = keymap_init_default(km, e, sizeof(e));
+    if (bad)
+        buf_printf(&b, "the built-in keymap: %s", e);
+    const char *path = c && c->path ? c->path : "config";
+    for (size_t i = 0; c && i < c->nkeys; i++) {
+        if (keymap_bind(km, c->keys[i].name, c->keys[i].keys, e, sizeof(e)) != 0) {
+            buf_printf(&b, "%s:%d: [keys] %s\n", path, c->keys[i].line, e);
+            bad++;
+        }
+    }
+    int clashes = keymap_check(km, e, sizeof(e));
+    if (clashes) {
+        /* name the lines that made them */
+        const char *p = e;
+        while (*p) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            buf_printf(&b, "%s: [keys] %.*s\n", path, (int)n, p);
+            p += n + (nl ? 1 : 0);
+        }
+        bad += clashes;
+    }
+    if (errs && errs_len)
+        snprintf(errs, errs_len, "%s", buf_str(&b));
+    buf_free(&b);
+    return bad;
 }
 
 /* Is word in the space-separated list? */

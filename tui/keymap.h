@@ -130,6 +130,13 @@ int keymap_init(struct keymap *km, const struct keymap_entry *entries, size_t n,
 int keymap_init_default(struct keymap *km, char *errs, size_t errs_len);
 void keymap_free(struct keymap *km);
 
+struct config;
+/* The built-in keymap with the config file's [keys] over it (c may be
+ * NULL), checked for clashes. Every problem goes to errs, one line each
+ * ("FILE:LINE: [keys] ..."); returns how many (the console refuses to
+ * start on any). */
+int keymap_load(struct keymap *km, const struct config *c, char *errs, size_t errs_len);
+
 /* Rebind request name to keys ("j Down"; "" or "none" unbinds). -1 with
  * the reason in err for an unknown name or a bad key name. */
 int keymap_bind(struct keymap *km, const char *name, const char *keys, char *err, size_t errlen);

@@ -462,7 +462,7 @@ enum {
     OPT_REUSE_SECRET,
 };
 
-static const struct option cmd_create_options[] = {
+const struct option cmd_create_options[] = {
     {"name", required_argument, NULL, OPT_NAME},
     {"spec", required_argument, NULL, OPT_SPEC},
     {"plan", no_argument, NULL, OPT_PLAN},

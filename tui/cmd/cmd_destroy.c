@@ -46,7 +46,7 @@ enum {
     OPT_JSON,
 };
 
-static const struct option cmd_destroy_options[] = {
+const struct option cmd_destroy_options[] = {
     {"confirm", required_argument, NULL, OPT_CONFIRM},
     {"spec", required_argument, NULL, OPT_SPEC},
     {"secret-recovery-days", required_argument, NULL, OPT_RECOVERY},

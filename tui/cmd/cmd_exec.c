@@ -875,7 +875,7 @@ enum {
     OPT_NO_RAW,
 };
 
-static const struct option cmd_exec_options[] = {
+const struct option cmd_exec_options[] = {
     {"node", required_argument, NULL, OPT_NODE},
     {"primaries", no_argument, NULL, OPT_PRIMARIES},
     {"replicas", no_argument, NULL, OPT_REPLICAS},

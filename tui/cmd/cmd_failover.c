@@ -349,7 +349,7 @@ enum {
     OPT_POLL,
 };
 
-static const struct option cmd_failover_options[] = {
+const struct option cmd_failover_options[] = {
     {"shard", required_argument, NULL, OPT_SHARD},
     {"yes", no_argument, NULL, OPT_YES},
     {"no-wait", no_argument, NULL, OPT_NO_WAIT},
