@@ -4,7 +4,9 @@
 #   make check      install what is missing, then run every test (README)
 #   make demo       local sandbox (moto + TLS Redis) and the console on it
 #   make deps       install build and test dependencies (apt-get, pip for moto)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (binary, man pages, themes, completions)
+#   make completions  bash and zsh completion from the option tables
+#   make man-keys   regenerate elcui(1)'s KEYS section from the keymap
 #   make bench      benchmarks (tests/bench)
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)
 #
@@ -16,6 +18,8 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/elcui
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 DESTDIR ?=
 
 CC ?= cc
@@ -80,7 +84,7 @@ Q := @
 endif
 
 .PHONY: all check demo deps install uninstall clean bench fuzz fuzz-bins checksrc unit \
-	format man-check man-keys
+	format man-check man-keys completions
 all: $(BIN)
 
 $(BUILD)/aws/%.o: aws/%.c
@@ -182,6 +186,17 @@ checksrc:
 format:
 	@clang-format -i $(AWS_SRC) $(CORE_SRC) $(TUI_SRC) tui/main.c $(wildcard aws/*.h core/*.h core/*/*.h tui/*.h tui/*/*.h tests/unit/*.h) $(UNIT_SRC)
 
+# bash and zsh completion, written by the binary from its own option tables
+completions: $(BUILD)/completions/elcui.bash $(BUILD)/completions/_elcui
+
+$(BUILD)/completions/elcui.bash: $(BIN)
+	@mkdir -p $(@D)
+	$(Q)$(BIN) completion bash >$@
+
+$(BUILD)/completions/_elcui: $(BIN)
+	@mkdir -p $(@D)
+	$(Q)$(BIN) completion zsh >$@
+
 # elcui(1)'s KEYS section from the keymap table (make check compares)
 man-keys: all
 	@tests/tools/man-keys $(BIN) --update
@@ -198,16 +213,20 @@ fuzz:
 	@tests/tools/deps.sh ensure
 	@tests/fuzz/run $(FUZZ_SECONDS)
 
-install: all
+install: all completions
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(DATADIR)/themes
+		$(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0644 $(BUILD)/completions/elcui.bash $(DESTDIR)$(BASHCOMPDIR)/elcui
+	install -m 0644 $(BUILD)/completions/_elcui $(DESTDIR)$(ZSHCOMPDIR)/_elcui
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/elcui
 	install -m 0644 man/elcui.1 $(DESTDIR)$(MANDIR)/man1/elcui.1
 	for f in man/*.5; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(MANDIR)/man5/ || true; done
 	for f in themes/*.theme; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DATADIR)/themes/ || true; done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/elcui $(DESTDIR)$(MANDIR)/man1/elcui.1
+	rm -f $(DESTDIR)$(BINDIR)/elcui $(DESTDIR)$(MANDIR)/man1/elcui.1 \
+		$(DESTDIR)$(MANDIR)/man5/elcui-spec.5 $(DESTDIR)$(MANDIR)/man5/elcui-theme.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/elcui $(DESTDIR)$(ZSHCOMPDIR)/_elcui
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

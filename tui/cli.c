@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tui/cmd/cmd_audit.h"
+#include "tui/cmd/cmd_completion.h"
 #include "tui/cmd/cmd_cost.h"
 #include "tui/cmd/cmd_create.h"
 #include "tui/cmd/cmd_destroy.h"
@@ -54,6 +55,7 @@ const struct cli_command cli_commands[] = {
      cmd_failover_run},
     {"iam-token", "RG --user USER", "print an IAM authentication token", cmd_iamtoken_run},
     {"keys", "[--json|--man]", "the console's keys, as [keys] leaves them", cmd_keys_run},
+    {"completion", "bash|zsh", "shell completion for commands and options", cmd_completion_run},
     {NULL, NULL, NULL, NULL},
 };
 
