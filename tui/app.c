@@ -796,8 +796,19 @@ static void app_key(struct app *a, int key)
         }
     }
     int req = keymap_lookup(&a->km, top ? top->ops->name : "groups", key);
-    if (req != REQ_NONE)
+    if (req != REQ_NONE) {
         app_request(a, top, req);
+        return;
+    }
+    char kn[32];
+    keymap_key_name(key, kn, sizeof(kn));
+    if (strcmp(kn, "?") != 0) {
+        /* a passing note: not kept in :messages */
+        snprintf(a->message, sizeof(a->message), "%s: no such key on this screen (? lists them)",
+                 kn);
+        a->message_role = THEME_DIM;
+        a->dirty = true;
+    }
 }
 
 static void app_tick(void *arg)

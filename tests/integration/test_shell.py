@@ -63,7 +63,7 @@ def normalise(text):
         line = re.sub(r"(127\.0\.0\.1|localhost):\d+", r"\1:PORT", line)
         line = re.sub(r"(?<=\.)[0-9a-z]{6}(?=\.)", "ID", line)  # endpoint ids
         line = re.sub(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "UUID", line)
-        line = re.sub(r"\b\d+[smhd]\s*$", "AGE", line)
+        line = re.sub(r"\s+\d+[smhd]\s*$", " AGE", line)  # right-aligned: width varies
         out.append(line.rstrip())
     while out and not out[-1]:
         out.pop()
@@ -112,6 +112,14 @@ class ShellOnDemo(unittest.TestCase):
             time.sleep(0.05)
         self.fail("%s: the screen never showed what it should:\n%s" % (what, scr))
 
+    def wait_re(self, c, *patterns, flat=False, timeout=20):
+        """The screen once every regex matches it (flat: with the lines
+        joined, for text wrapped over lines)."""
+        def ok(scr):
+            text = " ".join(scr.split()) if flat else scr
+            return all(re.search(p, text) for p in patterns)
+        return self.wait_screen(c, ok, " and ".join(patterns), timeout=timeout)
+
     def command(self, c, line):
         c.keys(":")
         c.wait_for("\n:")
@@ -124,11 +132,9 @@ class ShellOnDemo(unittest.TestCase):
         with self.console() as c:
             self.ready(c)
             self.command(c, "group app-4")
-            scr = c.wait_for("Placement", timeout=30)
-            self.assertIn("Replication group app-4", scr)
+            self.wait_re(c, "Placement", "Replication group app-4", timeout=30)
             self.command(c, "nodes")
-            scr = c.wait_for("Nodes (9)")
-            self.assertIn("app-4-0003-003", scr)  # the nodes panel has the room now
+            self.wait_re(c, r"Nodes \(9\)", "app-4-0003-003")  # the nodes panel has the room now
             self.command(c, "context")
             c.wait_for("Context: where every setting comes from")
             self.command(c, "messages")
@@ -140,25 +146,22 @@ class ShellOnDemo(unittest.TestCase):
             self.command(c, "theme light")
             c.wait_for("theme light")
             self.command(c, "ctx")  # an alias
-            c.wait_for("Context: where every setting comes from")
-            scr = c.wait_for("light")
-            self.assertRegex(scr, r"theme\s+light\s+from --theme \(or :theme\)")
+            self.wait_re(c, "Context: where every setting comes from",
+                         r"theme\s+light\s+from --theme \(or :theme\)")
             c.keys("Escape")
             self.command(c, "readonly")
             scr = c.wait_for("READ-ONLY")
             self.command(c, "grups")
-            scr = c.wait_for("unknown command ':grups'")
-            self.assertIn("did you mean :groups or :group?", scr)
+            self.wait_re(c, r"unknown command ':grups'; did you mean :groups or :group\?")
             self.command(c, "group")
             c.wait_for("usage: :group NAME")
             self.command(c, "region us-west-2")
-            scr = c.wait_for("No replication groups in this region.", timeout=30)
-            self.assertIn("region us-west-2", scr.splitlines()[0])
+            self.wait_re(c, r"^ elcui  profile default  region us-west-2 ",
+                         "No replication groups in this region.", timeout=30)
             self.command(c, "region us-east-2")
             c.wait_for("legacy-1", timeout=30)
             self.command(c, "profile nosuch")
-            scr = c.wait_for("cannot open the session")
-            self.assertIn("profile 'nosuch' is not in", scr)
+            self.wait_re(c, "cannot open the session: .*profile 'nosuch' is not in", flat=True)
             self.command(c, "q")
             self.assertEqual(c.wait_exit(), 0)
 
@@ -181,8 +184,7 @@ class ShellOnDemo(unittest.TestCase):
             self.command(c, "group app-4")  # a screen with requests of its own
             c.wait_for("Placement", timeout=30)
             self.command(c, "profile other")
-            scr = c.wait_for("session: profile other", timeout=30)
-            self.assertIn("profile other", scr.splitlines()[0])
+            scr = self.wait_re(c, "session: profile other", r"^ elcui  profile other ", timeout=30)
             self.assertNotIn("Replication group app-4", scr)  # every screen closed
             c.wait_for("Replication groups (2)", timeout=30)  # AWS_REGION still wins
             c.keys("q")
@@ -350,9 +352,8 @@ class ShellOnDemo(unittest.TestCase):
             # at 100 columns the ids stay whole (the rest scrolls sideways)
             rows = [l for l in scr.splitlines() if l.startswith(" app-4 ") or l.startswith(" legacy-1 ")]
             self.assertEqual(len(rows), 2, scr)
-            c.keys("l", "l", "l")
-            scr = c.wait_for("$/MONTH")
-            self.assertRegex(scr, r"\n legacy-1 .*\$25")
+            c.keys("l", "l", "l")  # sideways: the id stays, the cost comes into sight
+            self.wait_screen(c, lambda s: re.search(r"\n legacy-1 .*\$25", s), "scrolled")
             c.resize(40, 20)
             scr = c.wait_for("Terminal too small: 40x20")
             head = scr.splitlines()[0]
@@ -397,34 +398,32 @@ class ShellOnDemo(unittest.TestCase):
     def test_failed_load_shows_the_error(self):
         self.sb.server_error(500, service="elasticache")
         with self.console(args=["--max-attempts", "1"]) as c:
-            scr = c.wait_for("Listing the replication groups failed", timeout=30)
-            self.assertIn("load failed", scr.splitlines()[1])
+            # the title says so, the error is shown in full (wrapped over lines)
+            scr = self.wait_re(c, r"Replication groups \(0\) load failed \(see below\)",
+                               r"Listing the replication groups failed: ElastiCache "
+                               r"DescribeReplicationGroups: InternalFailure: The request processing "
+                               r"has failed .* \(HTTP 500, request id [0-9a-f-]{36}\)",
+                               flat=True, timeout=30)
             self.assertNotIn("loading", scr)
-            flat = " ".join(scr.split())  # wrapped: in full, over lines
-            self.assertRegex(flat, r"Listing the replication groups failed: ElastiCache "
-                             r"DescribeReplicationGroups: InternalFailure: The request processing "
-                             r"has failed .* \(HTTP 500, request id [0-9a-f-]{36}\)")
             self.command(c, "messages")
-            scr = c.wait_for("listing the groups failed")
-            self.assertRegex(" ".join(scr.split()), r"\(HTTP 500, request id [0-9a-f-]{36}\)")
+            self.wait_re(c, r"listing the groups failed: .*\(HTTP 500, request id [0-9a-f-]{36}\)",
+                         flat=True)
             c.keys("q")
             self.assertEqual(c.wait_exit(), 0)
 
     def test_header_and_context_sources(self):
         with self.console() as c:
-            scr = self.ready(c)
-            head = scr.splitlines()[0]
+            self.ready(c)
             # AWS_ENDPOINT_URL alone (no --endpoint-url): still in the header
-            self.assertIn("endpoint " + self.sb.endpoint, head)
-            scr = c.wait_for("account 123456789012")
+            self.wait_re(c, r"^ elcui  profile default  region us-east-2  account 123456789012  "
+                         r"endpoint %s\n" % re.escape(self.sb.endpoint))
             c.keys("i")
-            scr = c.wait_for("ElastiCache endpoint")
-            self.assertRegex(scr, r"region\s+us-east-2\s+from AWS_REGION")
-            self.assertRegex(scr, r"profile\s+default\s+from the default")
-            self.assertRegex(scr, r"account\s+123456789012\s+from STS GetCallerIdentity")
-            self.assertRegex(scr, r"ElastiCache endpoint\s+%s\s+from AWS_ENDPOINT_URL"
-                             % re.escape(self.sb.endpoint))
-            self.assertRegex(scr, r"read-only\s+no")
+            self.wait_re(c, r"region\s+us-east-2\s+from AWS_REGION",
+                         r"profile\s+default\s+from the default",
+                         r"account\s+123456789012\s+from STS GetCallerIdentity",
+                         r"ElastiCache endpoint\s+%s\s+from AWS_ENDPOINT_URL"
+                         % re.escape(self.sb.endpoint),
+                         r"read-only\s+no")
             c.keys("q")
             self.assertEqual(c.wait_exit(), 0)
 
@@ -444,12 +443,19 @@ class ShellOnDemo(unittest.TestCase):
                          "a review)" % (name, path))
 
     def settled(self, c, must, gone=("loading", "refreshing", "Describe", "GetMetricData")):
+        """The screen once it shows must, none of gone, and the same text
+        twice 300 ms apart (a whole frame, not one half drawn)."""
         deadline = time.monotonic() + 30
+        last = None
         while time.monotonic() < deadline:
             scr = c.screen()
             if must in scr and not any(g in scr for g in gone):
-                return scr
-            time.sleep(0.1)
+                if last is not None and normalise(scr) == normalise(last):
+                    return scr
+                last = scr
+            else:
+                last = None
+            time.sleep(0.3)
         self.fail("never settled on %r:\n%s" % (must, c.screen()))
 
     def test_golden_screens(self):
