@@ -106,12 +106,6 @@ static const char *screen_help_title(struct screen *s)
     return h->title;
 }
 
-static char *screen_help_command(struct screen *s)
-{
-    (void)s;
-    return mem_xstrdup("help");
-}
-
 static void screen_help_destroy(struct screen *s)
 {
     struct screen_help *h = s->priv;
@@ -127,7 +121,6 @@ static const struct screen_ops screen_help_ops = {
     .request = screen_help_request,
     .input = screen_help_input,
     .title = screen_help_title,
-    .command = screen_help_command,
     .destroy = screen_help_destroy,
 };
 
