@@ -21,6 +21,7 @@ struct config_ctx {
     const char *text; /* reader state: libinih reports no line numbers */
     size_t len, pos;
     int line;
+    int read_only_line;
 };
 
 /* ini_reader: hand libinih one line at a time, counting lines. */
@@ -97,9 +98,10 @@ static int config_handler(void *user, const char *section, const char *name, con
             free(c->theme);
             c->theme = mem_xstrdup(value);
         } else if (!strcmp(name, "read_only")) {
-            if (config_bool(value, &b))
+            if (config_bool(value, &b)) {
                 c->read_only = b;
-            else
+                x->read_only_line = lineno;
+            } else
                 config_problem(x, lineno, "read_only wants true or false, not '%s'%s", value, "");
         } else if (!strcmp(name, "refresh")) {
             if (config_long(value, 2, 3600, &n))
@@ -142,6 +144,13 @@ static int config_handler(void *user, const char *section, const char *name, con
         } else {
             config_problem(x, lineno, "unknown key '%s' in [%s]", name, section);
         }
+    } else if (!strcmp(section, "keys")) {
+        /* checked by the console against its keymap */
+        c->keys = mem_xgrow(c->keys, &c->capkeys, c->nkeys + 1, sizeof(*c->keys));
+        c->keys[c->nkeys].name = mem_xstrdup(name);
+        c->keys[c->nkeys].keys = mem_xstrdup(value);
+        c->keys[c->nkeys].line = lineno;
+        c->nkeys++;
     } else if (!strcmp(section, "environments")) {
         if (c->nenvs >= CONFIG_MAX_ENVS) {
             config_problem(x, lineno, "too many environments (%s max)%s", "32", "");
@@ -185,6 +194,12 @@ void config_free(struct config *c)
         free(c->envs[i].label);
         free(c->envs[i].colour);
     }
+    for (size_t i = 0; i < c->nkeys; i++) {
+        free(c->keys[i].name);
+        free(c->keys[i].keys);
+    }
+    free(c->keys);
+    free(c->read_only_source);
     config_init(c);
 }
 
@@ -192,7 +207,7 @@ int config_parse(struct config *c, const char *text, size_t len, char *errs, siz
 {
     struct buf eb;
     buf_init(&eb, 64 * 1024);
-    struct config_ctx x = {c, &eb, text, len, 0, 0};
+    struct config_ctx x = {c, &eb, text, len, 0, 0, 0};
     /* Refuse what libinih would silently cut: long lines and NUL bytes. */
     int line = 1;
     size_t start = 0;
@@ -215,6 +230,11 @@ int config_parse(struct config *c, const char *text, size_t len, char *errs, siz
         int rc = ini_parse_stream(config_reader, &x, config_handler, &x);
         if (rc > 0)
             buf_printf(&eb, "%d: not INI syntax (expected [section] or key = value)\n", rc);
+    }
+    if (c->read_only == 1 && x.read_only_line) {
+        free(c->read_only_source);
+        c->read_only_source = mem_xasprintf(
+            "read_only in %s:%d", c->path ? c->path : "the config file", x.read_only_line);
     }
     int problems = 0;
     for (size_t i = 0; i < eb.len; i++)
@@ -285,8 +305,10 @@ void config_apply(const struct config *c, struct session_options *o)
 {
     if (!o->theme && c->theme)
         o->theme = c->theme;
-    if (c->read_only == 1)
+    if (c->read_only == 1 && !o->read_only) {
         o->read_only = true;
+        o->read_only_source = c->read_only_source;
+    }
     if (!o->redis_cacert && c->redis_cacert)
         o->redis_cacert = c->redis_cacert;
     for (size_t i = 0; i < c->nconnect_to && o->nconnect_to < SESSION_MAX_CONNECT_TO; i++)

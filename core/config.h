@@ -13,10 +13,14 @@
  *     rate = 4                  ; FilterLogEvents requests per second, all tails
  *     [environments]
  *     prod = PRODUCTION, red    ; profile (or account id) = label, colour
+ *     [keys]
+ *     down = j Down             ; a console request = its keys (tui/keymap.h)
  *
  * Command-line options win over the file. Unknown keys and bad values are
  * reported with their line and otherwise ignored; the file never stops
- * elcui from starting.
+ * elcui from starting. The one exception is [keys], which this file only
+ * collects: the console checks the names and keys against its keymap and
+ * refuses to start on an unknown name, a bad key or a clash.
  */
 #ifndef ELCUI_CORE_CONFIG_H
 #define ELCUI_CORE_CONFIG_H
@@ -35,6 +39,13 @@ struct config_env {
     char *colour; /* a theme colour name: red, yellow, colour208... */
 };
 
+/* One line of [keys]: request name = keys, as written. */
+struct config_key {
+    char *name;
+    char *keys;
+    int line;
+};
+
 struct config {
     char *path; /* where it was read from (NULL: defaults only) */
     char *theme;
@@ -47,6 +58,9 @@ struct config {
     double log_rate; /* 0 unset */
     struct config_env envs[CONFIG_MAX_ENVS];
     size_t nenvs;
+    struct config_key *keys; /* [keys], in file order */
+    size_t nkeys, capkeys;
+    char *read_only_source; /* "read_only in FILE:LINE" when the file turns it on */
 };
 
 void config_init(struct config *c);

@@ -93,6 +93,18 @@ void session_close(struct session *s)
     memset(s, 0, sizeof(*s));
 }
 
+bool session_read_only(const struct session_options *o)
+{
+    return o && o->read_only;
+}
+
+const char *session_read_only_source(const struct session_options *o)
+{
+    if (!session_read_only(o))
+        return NULL;
+    return o->read_only_source ? o->read_only_source : "--read-only";
+}
+
 void session_print_warnings(const struct session *s, FILE *f)
 {
     if (!s->store)

@@ -23,7 +23,8 @@ struct session_options {
     const char *profile; /* --profile (explicit) or NULL */
     const char *region;  /* --region or NULL */
     const char *endpoint_url;
-    bool read_only;
+    bool read_only;               /* ask session_read_only() */
+    const char *read_only_source; /* why read_only is on (NULL: --read-only) */
     bool no_color;
     const char *theme;
     bool insecure;                                  /* Redis TLS verification off (loud) */
@@ -60,6 +61,15 @@ void session_close(struct session *s);
  * be made. session_open makes s->aws with the options' values. */
 struct aws_client *session_client(const struct session *s, int max_attempts, long timeout_ms,
                                   bool verbose, struct aws_error *err);
+/* The one question every write path asks before it changes anything
+ * (exec's writes, failover, create, destroy, the console's write keys):
+ * true with --read-only, read_only = true in the config file, or after
+ * the console's :readonly. */
+bool session_read_only(const struct session_options *o);
+/* Where read-only comes from, for people: "--read-only", "read_only in
+ * FILE", ":readonly"; NULL when writes are allowed. */
+const char *session_read_only_source(const struct session_options *o);
+
 /* Print warnings gathered while loading configuration (loose file modes). */
 void session_print_warnings(const struct session *s, FILE *f);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tui/cmd/cmd_audit.h"
+#include "tui/cmd/cmd_completion.h"
 #include "tui/cmd/cmd_cost.h"
 #include "tui/cmd/cmd_create.h"
 #include "tui/cmd/cmd_destroy.h"
@@ -19,6 +20,7 @@
 #include "tui/cmd/cmd_export.h"
 #include "tui/cmd/cmd_failover.h"
 #include "tui/cmd/cmd_iamtoken.h"
+#include "tui/cmd/cmd_keys.h"
 #include "tui/cmd/cmd_latency.h"
 #include "tui/cmd/cmd_logs.h"
 #include "tui/cmd/cmd_ls.h"
@@ -52,6 +54,8 @@ const struct cli_command cli_commands[] = {
     {"failover", "RG --shard ID [--yes]", "test a shard's failover and follow it",
      cmd_failover_run},
     {"iam-token", "RG --user USER", "print an IAM authentication token", cmd_iamtoken_run},
+    {"keys", "[--json|--man]", "the console's keys, as [keys] leaves them", cmd_keys_run},
+    {"completion", "bash|zsh", "shell completion for commands and options", cmd_completion_run},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -132,7 +136,7 @@ enum {
     OPT_CONFIG,
 };
 
-static const struct option cli_global_options[] = {
+const struct option cli_global_options[] = {
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"region", required_argument, NULL, OPT_REGION},
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},

@@ -8,6 +8,7 @@
 #ifndef ELCUI_TUI_CLI_H
 #define ELCUI_TUI_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -26,6 +27,9 @@ struct cli_command {
     /* argv[0] is the subcommand name; options parsed by the command. */
     int (*run)(struct session_options *opts, int argc, char **argv);
 };
+
+/* The global options (for `elcui completion`). */
+extern const struct option cli_global_options[];
 
 /* NULL-name-terminated table. */
 extern const struct cli_command cli_commands[];

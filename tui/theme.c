@@ -2,6 +2,7 @@
 #include "tui/theme.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@ static const char *const theme_names[THEME_ROLE_COUNT] = {
     [THEME_COLUMN] = "column",   [THEME_PRIMARY] = "primary", [THEME_REPLICA] = "replica",
     [THEME_FAILED] = "failed",   [THEME_OK] = "ok",           [THEME_BUSY] = "busy",
     [THEME_WARNING] = "warning", [THEME_ERROR] = "error",     [THEME_DIM] = "dim",
-    [THEME_SLOW] = "slow",       [THEME_BANNER] = "banner",
+    [THEME_SLOW] = "slow",       [THEME_BANNER] = "banner",   [THEME_MATCH] = "match",
 };
 
 const char *theme_role_name(enum theme_role r)
@@ -46,6 +47,55 @@ void theme_default(struct theme *t)
     t->styles[THEME_DIM] = (struct theme_style){-1, -1, THEME_ATTR_DIM};
     t->styles[THEME_SLOW] = (struct theme_style){5, -1, 0};
     t->styles[THEME_BANNER] = (struct theme_style){7, 1, THEME_ATTR_BOLD};
+    t->styles[THEME_MATCH] = (struct theme_style){0, 3, THEME_ATTR_BOLD};
+}
+
+/* xterm's default palette for colours 0-15 */
+static const unsigned char theme_rgb16[16][3] = {
+    {0, 0, 0},     {205, 0, 0},     {0, 205, 0},     {205, 205, 0},   {0, 0, 238}, {205, 0, 205},
+    {0, 205, 205}, {229, 229, 229}, {127, 127, 127}, {255, 0, 0},     {0, 255, 0}, {255, 255, 0},
+    {92, 92, 255}, {255, 0, 255},   {0, 255, 255},   {255, 255, 255},
+};
+
+static void theme_rgb(short c, int *r, int *g, int *b)
+{
+    static const int cube[6] = {0, 95, 135, 175, 215, 255};
+    if (c < 16) {
+        *r = theme_rgb16[c][0];
+        *g = theme_rgb16[c][1];
+        *b = theme_rgb16[c][2];
+    } else if (c < 232) {
+        int i = c - 16;
+        *r = cube[i / 36];
+        *g = cube[(i / 6) % 6];
+        *b = cube[i % 6];
+    } else {
+        *r = *g = *b = 8 + 10 * (c - 232);
+    }
+}
+
+short theme_fit_colour(short c, int colors)
+{
+    if (c < 0 || c < colors)
+        return c;
+    if (colors < 8)
+        return -1;
+    int n = colors >= 16 ? 16 : 8;
+    if (c >= 8 && c < 16 && n == 8)
+        return (short)(c - 8);
+    int r, g, b;
+    theme_rgb(c, &r, &g, &b);
+    short best = 0;
+    long bestd = -1;
+    for (short i = 0; i < n; i++) {
+        long dr = r - theme_rgb16[i][0], dg = g - theme_rgb16[i][1], db = b - theme_rgb16[i][2];
+        long d = dr * dr + dg * dg + db * db;
+        if (bestd < 0 || d < bestd) {
+            bestd = d;
+            best = i;
+        }
+    }
+    return best;
 }
 
 static const char *const theme_colours[] = {"black", "red",     "green", "yellow",
@@ -226,6 +276,52 @@ static int theme_read_file(const char *path, struct buf *b)
     return rc;
 }
 
+/* The folders themes are looked up in, in order; returns how many. */
+static int theme_dirs(char dirs[3][900])
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    int nd = 0;
+    if (xdg && *xdg)
+        snprintf(dirs[nd++], 900, "%s/elcui/themes", xdg);
+    else if (home && *home)
+        snprintf(dirs[nd++], 900, "%s/.config/elcui/themes", home);
+    snprintf(dirs[nd++], 900, "%s/themes", ELCUI_DATADIR);
+    snprintf(dirs[nd++], 900, "themes");
+    return nd;
+}
+
+void theme_list(void (*emit)(void *ctx, const char *name), void *ctx)
+{
+    char dirs[3][900];
+    int nd = theme_dirs(dirs);
+    char seen[64][64];
+    int nseen = 0;
+    for (int i = 0; i < nd; i++) {
+        DIR *d = opendir(dirs[i]);
+        if (!d)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            size_t l = strlen(e->d_name);
+            if (l <= 6 || l - 6 >= sizeof(seen[0]) || strcmp(e->d_name + l - 6, ".theme") != 0 ||
+                e->d_name[0] == '.')
+                continue;
+            char name[64];
+            snprintf(name, sizeof(name), "%.*s", (int)(l - 6), e->d_name);
+            bool dup = false;
+            for (int k = 0; k < nseen; k++)
+                dup = dup || strcmp(seen[k], name) == 0;
+            if (dup)
+                continue;
+            if (nseen < 64)
+                snprintf(seen[nseen++], sizeof(seen[0]), "%s", name);
+            emit(ctx, name);
+        }
+        closedir(d);
+    }
+}
+
 int theme_load(struct theme *t, const char *name, char *errs, size_t errs_len)
 {
     struct buf b;
@@ -234,16 +330,8 @@ int theme_load(struct theme *t, const char *name, char *errs, size_t errs_len)
     if (strchr(name, '/')) {
         found = theme_read_file(name, &b);
     } else {
-        const char *xdg = getenv("XDG_CONFIG_HOME");
-        const char *home = getenv("HOME");
         char dirs[3][900];
-        int nd = 0;
-        if (xdg && *xdg)
-            snprintf(dirs[nd++], sizeof(dirs[0]), "%s/elcui/themes", xdg);
-        else if (home && *home)
-            snprintf(dirs[nd++], sizeof(dirs[0]), "%s/.config/elcui/themes", home);
-        snprintf(dirs[nd++], sizeof(dirs[0]), "%s/themes", ELCUI_DATADIR);
-        snprintf(dirs[nd++], sizeof(dirs[0]), "themes");
+        int nd = theme_dirs(dirs);
         for (int i = 0; i < nd && found != 0; i++) {
             char *p = mem_xasprintf("%s/%s.theme", dirs[i], name);
             buf_reset(&b);

@@ -32,6 +32,7 @@ enum theme_role {
     THEME_DIM,      /* secondary text, stale data */
     THEME_SLOW,     /* slow-log entries */
     THEME_BANNER,   /* read-only / insecure banners */
+    THEME_MATCH,    /* text a filter matched */
     THEME_ROLE_COUNT
 };
 
@@ -67,5 +68,12 @@ bool theme_parse_style(const char *s, struct theme_style *out);
  * $XDG_CONFIG_HOME/elcui/themes/NAME.theme, then the installed themes
  * folder, then ./themes/NAME.theme. Problems go to errs. 0 on success. */
 int theme_load(struct theme *t, const char *name, char *errs, size_t errs_len);
+/* A colour the terminal has: c when c < colors, else the nearest of its
+ * 16 or 8 colours by the xterm palette's RGB values (a 256-colour theme
+ * degrades on an 8-colour terminal); -1 (the default) stays -1. */
+short theme_fit_colour(short c, int colors);
+/* Every theme name theme_load can find (user folder, installed, ./themes),
+ * each once. */
+void theme_list(void (*emit)(void *ctx, const char *name), void *ctx);
 
 #endif

@@ -20,8 +20,12 @@ BIN = os.environ.get("ELCUI_BIN", os.path.join(TOP, "build", "elcui"))
 
 
 class Console:
-    def __init__(self, env, args=(), cols=120, rows=40, binary=None):
+    def __init__(self, env, args=(), cols=120, rows=40, binary=None, stty=False):
         self.env = dict(env)
+        # stty: record `stty -a` right before the program starts and right
+        # after it ended (stty_before / stty_after), to prove the terminal
+        # is restored on every exit path
+        self.stty = stty
         self.args = list(args)
         self.cols = cols
         self.rows = rows
@@ -52,10 +56,15 @@ class Console:
             for k, v in sorted(self.env.items()):
                 f.write("export %s='%s'\n" % (k, v.replace("'", "'\\''")))
             f.write("export TERM=xterm-256color\n")
+            if self.stty:
+                f.write("stty -a > %s/stty.before\n" % self.tmpdir)
             # The exit status goes to a file: tmux may miss the SIGCHLD of a
             # program that exits very early and never mark the pane dead.
             f.write("%s %s\n" % (self.binary, " ".join("'%s'" % a for a in self.args)))
-            f.write("echo $? > %s/status.tmp && mv %s/status.tmp %s/status\n"
+            f.write("rc=$?\n")
+            if self.stty:
+                f.write("stty -a > %s/stty.after\n" % self.tmpdir)
+            f.write("echo $rc > %s/status.tmp && mv %s/status.tmp %s/status\n"
                     % (self.tmpdir, self.tmpdir, self.tmpdir))
         os.chmod(script, 0o700)
         # remain-on-exit in the same tmux command, so a program that exits
@@ -109,6 +118,26 @@ class Console:
                 return int(f.read().strip())
         except (OSError, ValueError):
             return None
+
+    def pid(self):
+        """The program's pid (the child of the pane's shell), or None."""
+        out = self._tmux("display-message", "-p", "-t", "t", "#{pane_pid}").stdout.strip()
+        try:
+            with open("/proc/%s/task/%s/children" % (out, out)) as f:
+                kids = f.read().split()
+        except OSError:
+            return None
+        return int(kids[0]) if kids else None
+
+    def stty_states(self):
+        """(before, after) `stty -a` outputs (stty=True), after the exit."""
+        def read(name):
+            try:
+                with open(os.path.join(self.tmpdir, name)) as f:
+                    return f.read()
+            except OSError:
+                return None
+        return read("stty.before"), read("stty.after")
 
     def stderr_log(self):
         """What the program wrote to stderr while curses owned the terminal."""

@@ -142,12 +142,50 @@ static void test_load_paths(void **state)
     rmdir(dir);
 }
 
+/* [keys] is only collected here (the console checks names and keys); the
+ * read-only switch says where it came from. */
+static void test_keys_section_and_read_only_source(void **state)
+{
+    (void)state;
+    const char *text = "[console]\n"
+                       "read_only = true\n"
+                       "[keys]\n"
+                       "down = n Down\n"
+                       "nosuch = x\n";
+    struct config c;
+    config_init(&c);
+    char errs[512];
+    assert_int_equal(config_parse(&c, text, strlen(text), errs, sizeof(errs)), 0);
+    assert_int_equal(c.nkeys, 2);
+    assert_string_equal(c.keys[0].name, "down");
+    assert_string_equal(c.keys[0].keys, "n Down");
+    assert_int_equal(c.keys[0].line, 4);
+    assert_string_equal(c.keys[1].name, "nosuch");
+    assert_int_equal(c.keys[1].line, 5);
+    assert_string_equal(c.read_only_source, "read_only in the config file:2");
+    struct session_options o;
+    memset(&o, 0, sizeof(o));
+    config_apply(&c, &o);
+    assert_true(session_read_only(&o));
+    assert_string_equal(session_read_only_source(&o), "read_only in the config file:2");
+    /* --read-only on the command line stays the reason */
+    memset(&o, 0, sizeof(o));
+    o.read_only = true;
+    config_apply(&c, &o);
+    assert_string_equal(session_read_only_source(&o), "--read-only");
+    memset(&o, 0, sizeof(o));
+    assert_false(session_read_only(&o));
+    assert_null(session_read_only_source(&o));
+    config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_all_keys),
         cmocka_unit_test(test_problems_are_reported_by_line),
         cmocka_unit_test(test_load_paths),
+        cmocka_unit_test(test_keys_section_and_read_only_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

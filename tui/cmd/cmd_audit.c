@@ -73,7 +73,7 @@ enum {
     OPT_ACCEPT,
 };
 
-static const struct option cmd_audit_options[] = {
+const struct option cmd_audit_options[] = {
     {"spec", required_argument, NULL, OPT_SPEC},
     {"name", required_argument, NULL, OPT_NAME},
     {"json", no_argument, NULL, OPT_JSON},

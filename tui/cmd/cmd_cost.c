@@ -49,7 +49,7 @@ static void cmd_cost_usage(FILE *f)
 
 enum { OPT_SPEC = 256, OPT_NAME, OPT_LOG_GB, OPT_OFFLINE, OPT_JSON };
 
-static const struct option cmd_cost_options[] = {
+const struct option cmd_cost_options[] = {
     {"spec", required_argument, NULL, OPT_SPEC},
     {"name", required_argument, NULL, OPT_NAME},
     {"log-gb", required_argument, NULL, OPT_LOG_GB},

@@ -3,8 +3,12 @@
 #ifndef ELCUI_TUI_CMD_COST_H
 #define ELCUI_TUI_CMD_COST_H
 
+#include <getopt.h>
+
 #include "tui/cli.h"
 
+/* Its long options (for `elcui completion`). */
+extern const struct option cmd_cost_options[];
 int cmd_cost_run(struct session_options *opts, int argc, char **argv);
 
 #endif

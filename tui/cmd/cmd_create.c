@@ -462,7 +462,7 @@ enum {
     OPT_REUSE_SECRET,
 };
 
-static const struct option cmd_create_options[] = {
+const struct option cmd_create_options[] = {
     {"name", required_argument, NULL, OPT_NAME},
     {"spec", required_argument, NULL, OPT_SPEC},
     {"plan", no_argument, NULL, OPT_PLAN},
@@ -698,7 +698,7 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
         rc = CLI_EXIT_OK;
         goto out;
     }
-    if (c.apply && opts->read_only) {
+    if (c.apply && session_read_only(opts)) {
         fprintf(stderr, "elcui create: --apply changes AWS resources and --read-only is set; "
                         "use --plan, or drop --read-only\n");
         goto out;

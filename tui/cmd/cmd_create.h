@@ -10,8 +10,12 @@
 #include "core/session.h"
 #include "core/stack/stack_apply.h"
 #include "core/stack/stack_plan.h"
+#include <getopt.h>
+
 #include "tui/cli.h"
 
+/* Its long options (for `elcui completion`). */
+extern const struct option cmd_create_options[];
 int cmd_create_run(struct session_options *opts, int argc, char **argv);
 
 /* Open the session in region (NULL: the usual chain, else us-east-2). */

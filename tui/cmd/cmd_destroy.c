@@ -46,7 +46,7 @@ enum {
     OPT_JSON,
 };
 
-static const struct option cmd_destroy_options[] = {
+const struct option cmd_destroy_options[] = {
     {"confirm", required_argument, NULL, OPT_CONFIRM},
     {"spec", required_argument, NULL, OPT_SPEC},
     {"secret-recovery-days", required_argument, NULL, OPT_RECOVERY},
@@ -95,7 +95,7 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     if (confirm && strcmp(confirm, name) != 0)
         return cli_usage_error("destroy", "--confirm %s does not match the stack name %s", confirm,
                                name);
-    if (opts->read_only && !plan_only) {
+    if (session_read_only(opts) && !plan_only) {
         fprintf(stderr, "elcui destroy: deleting resources is refused with --read-only; use "
                         "--plan, or drop --read-only\n");
         return CLI_EXIT_USAGE;

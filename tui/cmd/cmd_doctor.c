@@ -251,7 +251,7 @@ enum {
     OPT_TIMEOUT,
 };
 
-static const struct option cmd_doctor_options[] = {
+const struct option cmd_doctor_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"help", no_argument, NULL, 'h'},

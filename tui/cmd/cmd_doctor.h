@@ -3,8 +3,12 @@
 #ifndef ELCUI_TUI_CMD_DOCTOR_H
 #define ELCUI_TUI_CMD_DOCTOR_H
 
+#include <getopt.h>
+
 #include "tui/cli.h"
 
+/* Its long options (for `elcui completion`). */
+extern const struct option cmd_doctor_options[];
 int cmd_doctor_run(struct session_options *opts, int argc, char **argv);
 
 #endif

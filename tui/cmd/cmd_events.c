@@ -105,7 +105,7 @@ static int cmd_events_print(struct cmd_events *c, const struct model_group *g)
     return fflush(stdout) == 0 ? 0 : -1;
 }
 
-static const struct option cmd_events_options[] = {
+const struct option cmd_events_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"since", required_argument, NULL, 's'},
     {"until", required_argument, NULL, 'u'},

@@ -498,7 +498,7 @@ static void cmd_exec_prompt_text(struct cmd_exec *c)
     else if (c->itarget != RCLUSTER_T_SLOT)
         snprintf(tgt, sizeof(tgt), " [%s]", console_target_name(c->itarget));
     snprintf(p, sizeof(p), "%s%s%.100s%s> ", console_insecure(c->r.con) ? "INSECURE " : "",
-             c->r.opts->read_only ? "(read-only) " : "", rg, tgt);
+             session_read_only(c->r.opts) ? "(read-only) " : "", rg, tgt);
     if (c->state == IS_CONFIRM)
         snprintf(p, sizeof(p), "Type yes to run it: ");
     lineedit_set_prompt(c->le, p);
@@ -875,7 +875,7 @@ enum {
     OPT_NO_RAW,
 };
 
-static const struct option cmd_exec_options[] = {
+const struct option cmd_exec_options[] = {
     {"node", required_argument, NULL, OPT_NODE},
     {"primaries", no_argument, NULL, OPT_PRIMARIES},
     {"replicas", no_argument, NULL, OPT_REPLICAS},

@@ -6,8 +6,12 @@
 #ifndef ELCUI_TUI_CMD_EXEC_H
 #define ELCUI_TUI_CMD_EXEC_H
 
+#include <getopt.h>
+
 #include "tui/cli.h"
 
+/* Its long options (for `elcui completion`). */
+extern const struct option cmd_exec_options[];
 int cmd_exec_run(struct session_options *opts, int argc, char **argv);
 
 #endif

@@ -55,7 +55,7 @@ static void cmd_export_usage(FILE *f)
 
 enum { OPT_SPEC = 256, OPT_NAME, OPT_FORMAT, OPT_OUTPUT, OPT_JSON };
 
-static const struct option cmd_export_options[] = {
+const struct option cmd_export_options[] = {
     {"spec", required_argument, NULL, OPT_SPEC},
     {"name", required_argument, NULL, OPT_NAME},
     {"format", required_argument, NULL, OPT_FORMAT},

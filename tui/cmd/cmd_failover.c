@@ -349,7 +349,7 @@ enum {
     OPT_POLL,
 };
 
-static const struct option cmd_failover_options[] = {
+const struct option cmd_failover_options[] = {
     {"shard", required_argument, NULL, OPT_SHARD},
     {"yes", no_argument, NULL, OPT_YES},
     {"no-wait", no_argument, NULL, OPT_NO_WAIT},
@@ -431,7 +431,7 @@ int cmd_failover_run(struct session_options *opts, int argc, char **argv)
     int rc = cmd_failover_parse(&c, argc, argv);
     if (rc != 0)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    if (opts->read_only) {
+    if (session_read_only(opts)) {
         fprintf(stderr,
                 "elcui failover: refused: --read-only is set (a test failover replaces "
                 "the primary of shard %s)\n",

@@ -55,7 +55,7 @@ enum {
     OPT_SERVERLESS,
 };
 
-static const struct option cmd_iamtoken_options[] = {
+const struct option cmd_iamtoken_options[] = {
     {"user", required_argument, NULL, OPT_USER},
     {"serverless", no_argument, NULL, OPT_SERVERLESS},
     {"help", no_argument, NULL, 'h'},

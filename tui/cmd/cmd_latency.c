@@ -145,7 +145,7 @@ enum {
     OPT_JSON,
 };
 
-static const struct option cmd_latency_options[] = {
+const struct option cmd_latency_options[] = {
     {"node", required_argument, NULL, OPT_NODE},
     {"primaries", no_argument, NULL, OPT_PRIMARIES},
     {"replicas", no_argument, NULL, OPT_REPLICAS},

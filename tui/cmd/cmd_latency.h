@@ -4,8 +4,12 @@
 #ifndef ELCUI_TUI_CMD_LATENCY_H
 #define ELCUI_TUI_CMD_LATENCY_H
 
+#include <getopt.h>
+
 #include "tui/cli.h"
 
+/* Its long options (for `elcui completion`). */
+extern const struct option cmd_latency_options[];
 int cmd_latency_run(struct session_options *opts, int argc, char **argv);
 
 #endif

@@ -368,7 +368,7 @@ enum {
     OPT_STATUS,
 };
 
-static const struct option cmd_logs_options[] = {
+const struct option cmd_logs_options[] = {
     {"slow", no_argument, NULL, OPT_SLOW},
     {"engine", no_argument, NULL, OPT_ENGINE},
     {"log-group", required_argument, NULL, OPT_LOG_GROUP},

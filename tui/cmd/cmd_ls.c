@@ -121,7 +121,7 @@ static int cmd_ls_print(struct cmd_ls *c, struct model_group *const *v, size_t n
     return fflush(stdout) == 0 ? 0 : -1;
 }
 
-static const struct option cmd_ls_options[] = {
+const struct option cmd_ls_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},

@@ -201,7 +201,7 @@ static int cmd_metrics_select(struct cmd_metrics *c, const struct model_group *g
     return 0;
 }
 
-static const struct option cmd_metrics_options[] = {
+const struct option cmd_metrics_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"since", required_argument, NULL, 's'},
     {"until", required_argument, NULL, 'u'},

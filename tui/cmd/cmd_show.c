@@ -360,7 +360,7 @@ static int cmd_show_print(struct cmd_show *c, const struct model_group *g)
     return rc;
 }
 
-static const struct option cmd_show_options[] = {
+const struct option cmd_show_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},

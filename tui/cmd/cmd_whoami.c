@@ -112,7 +112,7 @@ static int cmd_whoami_print(struct cmd_whoami *c)
     return rc;
 }
 
-static const struct option cmd_whoami_options[] = {
+const struct option cmd_whoami_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},

@@ -3,8 +3,12 @@
 #ifndef ELCUI_TUI_CMD_WHOAMI_H
 #define ELCUI_TUI_CMD_WHOAMI_H
 
+#include <getopt.h>
+
 #include "tui/cli.h"
 
+/* Its long options (for `elcui completion`). */
+extern const struct option cmd_whoami_options[];
 int cmd_whoami_run(struct session_options *opts, int argc, char **argv);
 
 #endif

@@ -406,7 +406,7 @@ int rcli_start(struct rcli *r, bool lazy_map, enum rcluster_mode mode)
         .insecure = r->opts->insecure,
         .connect_to = r->opts->connect_to,
         .n_connect_to = r->opts->nconnect_to,
-        .read_only = r->opts->read_only,
+        .read_only = session_read_only(r->opts),
         .lazy_map = lazy_map,
         .connect_timeout_ms = r->connect_timeout_ms,
         .command_timeout_ms = r->command_timeout_ms,

@@ -1,10 +1,11 @@
 /* screen_group.c - one replication group: what the API says about it,
- * where its nodes sit per AZ (with the risks that shows), and its nodes.
- * The model is rebuilt in the background by the inventory engine; the age
- * of the data is always in the title. */
+ * where its nodes sit per AZ (with the risks that shows), and its nodes as
+ * a sortable panel of their own, with the API and Redis disagreements
+ * marked. The model is rebuilt in the background by the inventory engine;
+ * the age of the data is always in the title. Tab moves between the two
+ * panels. */
 #include "tui/screen/screen_group.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,67 +16,52 @@
 #include "core/config.h"
 #include "core/model/inventory.h"
 #include "core/model/placement.h"
+#include "tui/widget/listview.h"
 
-#define SG_MAX_SEGS 16
+#define SG_LABEL_W 24
+#define SG_CELL_W 22
 
-/* A line is a few segments, each with its own role. */
-struct sg_seg {
-    char *text;
-    int role;
-    int width; /* 0: as long as the text */
+enum {
+    NCOL_ID,
+    NCOL_SHARD,
+    NCOL_AZ,
+    NCOL_API_ROLE,
+    NCOL_REDIS_ROLE,
+    NCOL_HEALTH,
+    NCOL_STATUS,
+    NCOL_ENDPOINT,
+    NCOL_AGE,
+    NCOL_COUNT,
 };
 
-struct sg_line {
-    struct sg_seg segs[SG_MAX_SEGS];
-    int nsegs;
+static const struct listview_col sg_node_cols[NCOL_COUNT] = {
+    [NCOL_ID] = {"ID", 0, 0, 100, LISTVIEW_KEY},
+    [NCOL_SHARD] = {"SHARD", 0, 0, 80, 0},
+    [NCOL_AZ] = {"AZ", 0, 0, 70, 0},
+    [NCOL_API_ROLE] = {"API ROLE", 7, 0, 75, 0},
+    [NCOL_REDIS_ROLE] = {"REDIS ROLE", 0, 0, 75, 0},
+    /* a slot for the live Redis observation (answering / slow / not
+     * answering); today it shows what CLUSTER SHARDS said of the node */
+    [NCOL_HEALTH] = {"HEALTH", 0, 0, 60, 0},
+    [NCOL_STATUS] = {"STATUS", 0, 0, 65, 0},
+    [NCOL_ENDPOINT] = {"ENDPOINT", 12, 0, 10, 0},
+    [NCOL_AGE] = {"AGE", 0, 0, 50, LISTVIEW_NUMERIC | LISTVIEW_RIGHT},
 };
+
+enum { SG_PANEL_FACTS, SG_PANEL_NODES, SG_PANELS };
 
 struct screen_group {
-    struct screen base;
     char *rg_id;
     struct inventory *inv;
-    struct sg_line *lines;
-    size_t nlines, caplines;
-    size_t scroll;
-    int page;
+    struct listview facts;
+    struct listview nodes;
+    int focus;
     int64_t fetched_ms;
     bool loaded;
     bool missing;
-    char error[512];
+    char *error;
     char title[320];
 };
-
-static struct sg_line *sg_line(struct screen_group *sg)
-{
-    sg->lines = mem_xgrow(sg->lines, &sg->caplines, sg->nlines + 1, sizeof(*sg->lines));
-    struct sg_line *l = &sg->lines[sg->nlines++];
-    memset(l, 0, sizeof(*l));
-    return l;
-}
-
-static void sg_seg(struct sg_line *l, int role, int width, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void sg_seg(struct sg_line *l, int role, int width, const char *fmt, ...)
-{
-    if (l->nsegs >= SG_MAX_SEGS)
-        return;
-    struct buf b;
-    buf_init(&b, 4096);
-    va_list ap;
-    va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    l->segs[l->nsegs++] = (struct sg_seg){buf_steal(&b), role, width};
-}
-
-static void sg_clear(struct screen_group *sg)
-{
-    for (size_t i = 0; i < sg->nlines; i++)
-        for (int k = 0; k < sg->lines[i].nsegs; k++)
-            free(sg->lines[i].segs[k].text);
-    sg->nlines = 0;
-}
 
 static const char *sg_s(const char *s)
 {
@@ -89,104 +75,117 @@ static int sg_flag_role(enum placement_severity s)
                                     : THEME_DIM;
 }
 
+static size_t sg_line(struct screen_group *sg)
+{
+    return listview_add(&sg->facts);
+}
+
 static void sg_facts(struct screen_group *sg, const struct model_group *g)
 {
-    struct sg_line *l = sg_line(sg);
-    sg_seg(l, THEME_TITLE, 0, "%s", sg_s(g->id));
-    sg_seg(l, !strcmp(sg_s(g->status), "available") ? THEME_OK : THEME_BUSY, 0, "  %s",
-           sg_s(g->status));
-    sg_seg(l, THEME_NORMAL, 0, "  %s %s  %s  cluster mode %s  %zu shards, %zu nodes",
-           sg_s(g->engine), g->engine_version ? g->engine_version : "", sg_s(g->node_type),
-           g->cluster_enabled ? "on" : "off", g->n_api_shards, g->n_api_nodes);
+    struct listview *lv = &sg->facts;
+    size_t l = sg_line(sg);
+    listview_seg(lv, l, THEME_TITLE, 0, "%s", sg_s(g->id));
+    listview_seg(lv, l, !strcmp(sg_s(g->status), "available") ? THEME_OK : THEME_BUSY, 0, "  %s",
+                 sg_s(g->status));
+    listview_seg(lv, l, THEME_NORMAL, 0, "  %s %s  %s  cluster mode %s  %zu shard%s, %zu node%s",
+                 sg_s(g->engine), g->engine_version ? g->engine_version : "", sg_s(g->node_type),
+                 g->cluster_enabled ? "on" : "off", g->n_api_shards,
+                 g->n_api_shards == 1 ? "" : "s", g->n_api_nodes, g->n_api_nodes == 1 ? "" : "s");
     if (g->description) {
         l = sg_line(sg);
-        sg_seg(l, THEME_DIM, 0, "%s", g->description);
+        listview_seg(lv, l, THEME_DIM, 0, "%s", g->description);
     }
     l = sg_line(sg);
     if (g->configuration_endpoint.host) {
-        sg_seg(l, THEME_COLUMN, 24, "Configuration endpoint");
-        sg_seg(l, THEME_NORMAL, 0, " %s:%d", g->configuration_endpoint.host,
-               g->configuration_endpoint.port);
+        listview_seg(lv, l, THEME_COLUMN, SG_LABEL_W, "Configuration endpoint");
+        listview_seg(lv, l, THEME_NORMAL, 0, "%s:%d", g->configuration_endpoint.host,
+                     g->configuration_endpoint.port);
     } else {
-        sg_seg(l, THEME_COLUMN, 24, "Primary / reader");
-        sg_seg(l, THEME_NORMAL, 0, " %s:%d  /  %s:%d", sg_s(g->primary_endpoint.host),
-               g->primary_endpoint.port, sg_s(g->reader_endpoint.host), g->reader_endpoint.port);
+        listview_seg(lv, l, THEME_COLUMN, SG_LABEL_W, "Primary / reader");
+        listview_seg(lv, l, THEME_NORMAL, 0, "%s:%d  /  %s:%d", sg_s(g->primary_endpoint.host),
+                     g->primary_endpoint.port, sg_s(g->reader_endpoint.host),
+                     g->reader_endpoint.port);
     }
     l = sg_line(sg);
-    sg_seg(l, THEME_COLUMN, 24, "Availability");
-    sg_seg(l, g->multi_az_enabled ? THEME_OK : THEME_WARNING, 0, " Multi-AZ %s", sg_s(g->multi_az));
-    sg_seg(l, g->automatic_failover_enabled ? THEME_OK : THEME_WARNING, 0,
-           "   automatic failover %s", sg_s(g->automatic_failover));
+    listview_seg(lv, l, THEME_COLUMN, SG_LABEL_W, "Availability");
+    listview_seg(lv, l, g->multi_az_enabled ? THEME_OK : THEME_WARNING, 0, "Multi-AZ %s",
+                 sg_s(g->multi_az));
+    listview_seg(lv, l, g->automatic_failover_enabled ? THEME_OK : THEME_WARNING, 0,
+                 "   automatic failover %s", sg_s(g->automatic_failover));
     l = sg_line(sg);
-    sg_seg(l, THEME_COLUMN, 24, "Encryption");
+    listview_seg(lv, l, THEME_COLUMN, SG_LABEL_W, "Encryption");
     /* the key's id is enough here; `show` prints the whole ARN */
     const char *key = g->kms_key_id ? strrchr(g->kms_key_id, '/') : NULL;
     key = key ? key + 1 : g->kms_key_id;
-    sg_seg(l, g->at_rest_encryption ? THEME_OK : THEME_WARNING, 0, " at rest %s%s%s%s",
-           g->at_rest_encryption ? "yes" : "no", key ? " (key " : "", key ? key : "",
-           key ? ")" : "");
-    sg_seg(l, g->transit_encryption ? THEME_OK : THEME_WARNING, 0, "   in transit %s%s%s%s",
-           g->transit_encryption ? "yes" : "no", g->transit_encryption_mode ? " (" : "",
-           g->transit_encryption_mode ? g->transit_encryption_mode : "",
-           g->transit_encryption_mode ? ")" : "");
-    sg_seg(l, g->auth_token_enabled ? THEME_OK : THEME_WARNING, 0, "   AUTH %s",
-           g->auth_token_enabled ? "yes" : "no");
+    listview_seg(lv, l, g->at_rest_encryption ? THEME_OK : THEME_WARNING, 0, "at rest %s%s%s%s",
+                 g->at_rest_encryption ? "yes" : "no", key ? " (key " : "", key ? key : "",
+                 key ? ")" : "");
+    listview_seg(lv, l, g->transit_encryption ? THEME_OK : THEME_WARNING, 0,
+                 "   in transit %s%s%s%s", g->transit_encryption ? "yes" : "no",
+                 g->transit_encryption_mode ? " (" : "",
+                 g->transit_encryption_mode ? g->transit_encryption_mode : "",
+                 g->transit_encryption_mode ? ")" : "");
+    listview_seg(lv, l, g->auth_token_enabled ? THEME_OK : THEME_WARNING, 0, "   AUTH %s",
+                 g->auth_token_enabled ? "yes" : "no");
     l = sg_line(sg);
-    sg_seg(l, THEME_COLUMN, 24, "Backups");
+    listview_seg(lv, l, THEME_COLUMN, SG_LABEL_W, "Backups");
     if (g->has_snapshot_retention_limit && g->snapshot_retention_limit > 0)
-        sg_seg(l, THEME_OK, 0, " kept %d days", g->snapshot_retention_limit);
+        listview_seg(lv, l, THEME_OK, 0, "kept %d day%s", g->snapshot_retention_limit,
+                     g->snapshot_retention_limit == 1 ? "" : "s");
     else
-        sg_seg(l, THEME_WARNING, 0, " off");
-    sg_seg(l, THEME_NORMAL, 0, "   auto minor version upgrade %s",
-           g->has_auto_minor_version_upgrade ? (g->auto_minor_version_upgrade ? "on" : "off")
-                                             : "?");
+        listview_seg(lv, l, THEME_WARNING, 0, "off");
+    listview_seg(lv, l, THEME_NORMAL, 0, "   auto minor version upgrade %s",
+                 g->has_auto_minor_version_upgrade ? (g->auto_minor_version_upgrade ? "on" : "off")
+                                                   : "?");
     if (g->n_log_delivery == 0) {
         l = sg_line(sg);
-        sg_seg(l, THEME_COLUMN, 24, "Log delivery");
-        sg_seg(l, THEME_WARNING, 0, " none (no slow log or engine log in CloudWatch)");
+        listview_seg(lv, l, THEME_COLUMN, SG_LABEL_W, "Log delivery");
+        listview_seg(lv, l, THEME_WARNING, 0, "none (no slow log or engine log in CloudWatch)");
     }
     for (size_t i = 0; i < g->n_log_delivery; i++) {
         const struct model_log_delivery *d = &g->log_delivery[i];
         l = sg_line(sg);
-        sg_seg(l, THEME_COLUMN, 24, i == 0 ? "Log delivery" : "");
-        sg_seg(l, !strcmp(sg_s(d->status), "active") ? THEME_OK : THEME_WARNING, 0,
-               " %s -> %s (%s, %s, %s)%s%s", sg_s(d->log_type), sg_s(d->destination),
-               sg_s(d->destination_type), sg_s(d->log_format), sg_s(d->status),
-               d->message ? ": " : "", d->message ? d->message : "");
+        listview_seg(lv, l, THEME_COLUMN, SG_LABEL_W, "%s", i == 0 ? "Log delivery" : "");
+        listview_seg(lv, l, !strcmp(sg_s(d->status), "active") ? THEME_OK : THEME_WARNING, 0,
+                     "%s -> %s (%s, %s, %s)%s%s", sg_s(d->log_type), sg_s(d->destination),
+                     sg_s(d->destination_type), sg_s(d->log_format), sg_s(d->status),
+                     d->message ? ": " : "", d->message ? d->message : "");
     }
     if (g->tags_error) {
         l = sg_line(sg);
-        sg_seg(l, THEME_COLUMN, 24, "Tags");
-        sg_seg(l, THEME_DIM, 0, " not read: %s", g->tags_error);
+        listview_seg(lv, l, THEME_COLUMN, SG_LABEL_W, "Tags");
+        listview_seg(lv, l, THEME_DIM, 0, "not read: %s", g->tags_error);
     } else if (g->tags_read) {
         struct buf b;
         buf_init(&b, 8192);
         for (size_t i = 0; i < g->n_tags; i++)
             buf_printf(&b, "%s%s=%s", i ? "  " : "", g->tags[i].key, g->tags[i].value);
         l = sg_line(sg);
-        sg_seg(l, THEME_COLUMN, 24, "Tags");
-        sg_seg(l, THEME_NORMAL, 0, " %s", g->n_tags ? buf_str(&b) : "none");
+        listview_seg(lv, l, THEME_COLUMN, SG_LABEL_W, "Tags");
+        listview_seg(lv, l, THEME_NORMAL, 0, "%s", g->n_tags ? buf_str(&b) : "none");
         buf_free(&b);
     }
     for (size_t i = 0; i < g->n_pending; i++) {
         l = sg_line(sg);
-        sg_seg(l, THEME_COLUMN, 24, i == 0 ? "Pending changes" : "");
-        sg_seg(l, THEME_BUSY, 0, " %s = %s", sg_s(g->pending[i].key), sg_s(g->pending[i].value));
+        listview_seg(lv, l, THEME_COLUMN, SG_LABEL_W, "%s", i == 0 ? "Pending changes" : "");
+        listview_seg(lv, l, THEME_BUSY, 0, "%s = %s", sg_s(g->pending[i].key),
+                     sg_s(g->pending[i].value));
     }
 }
 
 static void sg_placement(struct screen_group *sg, const struct model_group *g, int64_t now)
 {
+    struct listview *lv = &sg->facts;
     struct placement *p = placement_build(g, now);
     sg_line(sg);
-    struct sg_line *l = sg_line(sg);
-    sg_seg(l, THEME_TITLE, 10, "Placement");
+    size_t l = sg_line(sg);
+    listview_seg(lv, l, THEME_TITLE, 10, "Placement");
     for (size_t a = 0; a < p->n_azs; a++)
-        sg_seg(l, THEME_COLUMN, 22, " %s (%zuP %zuR)", p->azs[a].name, p->azs[a].primaries,
-               p->azs[a].replicas);
+        listview_seg(lv, l, THEME_COLUMN, SG_CELL_W, "%s (%zuP %zuR)", p->azs[a].name,
+                     p->azs[a].primaries, p->azs[a].replicas);
     for (size_t s = 0; s < p->n_shards && s < g->n_shards; s++) {
         l = sg_line(sg);
-        sg_seg(l, THEME_NORMAL, 10, "%s", sg_s(g->shards[s].id));
+        listview_seg(lv, l, THEME_NORMAL, 10, "%s", sg_s(g->shards[s].id));
         for (size_t a = 0; a < p->n_azs; a++) {
             const struct placement_cell *c = placement_cell(p, s, a);
             struct buf b;
@@ -207,94 +206,150 @@ static void sg_placement(struct screen_group *sg, const struct model_group *g, i
                 else if (role != THEME_PRIMARY)
                     role = THEME_REPLICA;
             }
-            sg_seg(l, b.len ? role : THEME_DIM, 22, " %s", b.len ? buf_str(&b) : ".");
+            listview_seg(lv, l, b.len ? role : THEME_DIM, SG_CELL_W, "%s",
+                         b.len ? buf_str(&b) : ".");
             buf_free(&b);
         }
     }
     l = sg_line(sg);
     if (p->n_flags == 0) {
-        sg_seg(l, THEME_OK, 0, "No placement risks.");
+        listview_seg(lv, l, THEME_OK, 0, "No placement risks.");
     } else {
-        sg_seg(l, THEME_TITLE, 0, "Risks");
+        listview_seg(lv, l, THEME_TITLE, 0, "Risks");
         for (size_t i = 0; i < p->n_flags; i++) {
             const struct placement_flag *f = &p->flags[i];
             l = sg_line(sg);
-            sg_seg(l, sg_flag_role(f->severity), 10, " %s", placement_severity_name(f->severity));
-            sg_seg(l, THEME_DIM, 20, "%s", f->id);
-            sg_seg(l, THEME_NORMAL, 0, "%s", f->text ? f->text : "");
+            listview_seg(lv, l, sg_flag_role(f->severity), 10, " %s",
+                         placement_severity_name(f->severity));
+            listview_seg(lv, l, THEME_DIM, 20, "%s", f->id);
+            listview_seg(lv, l, THEME_NORMAL, 0, "%s", f->text ? f->text : "");
         }
     }
     placement_free(p);
-}
-
-static void sg_nodes(struct screen_group *sg, const struct model_group *g)
-{
-    sg_line(sg);
-    struct sg_line *l = sg_line(sg);
-    sg_seg(l, THEME_COLUMN, 24, "CACHE CLUSTER");
-    sg_seg(l, THEME_COLUMN, 6, "NODE");
-    sg_seg(l, THEME_COLUMN, 6, "SHARD");
-    sg_seg(l, THEME_COLUMN, 9, "ROLE");
-    sg_seg(l, THEME_COLUMN, 12, "AZ");
-    sg_seg(l, THEME_COLUMN, 11, "STATUS");
-    sg_seg(l, THEME_COLUMN, 21, "CREATED");
-    sg_seg(l, THEME_COLUMN, 0, "ENDPOINT");
-    for (size_t s = 0; s < g->n_shards; s++) {
-        const struct model_shard *sh = &g->shards[s];
-        for (size_t k = 0; k < sh->n_nodes; k++) {
-            const struct model_node *n = &g->nodes[sh->nodes[k]];
-            l = sg_line(sg);
-            sg_seg(l, THEME_NORMAL, 24, "%s", sg_s(n->cache_cluster_id));
-            sg_seg(l, THEME_NORMAL, 6, "%s", sg_s(n->cache_node_id));
-            sg_seg(l, THEME_NORMAL, 6, "%s", sg_s(sh->id));
-            sg_seg(l,
-                   n->role == MODEL_ROLE_PRIMARY   ? THEME_PRIMARY
-                   : n->role == MODEL_ROLE_REPLICA ? THEME_REPLICA
-                                                   : THEME_DIM,
-                   9, "%s", model_role_name(n->role));
-            sg_seg(l, THEME_NORMAL, 12, "%s", sg_s(n->az));
-            sg_seg(l, !strcmp(sg_s(n->status), "available") ? THEME_OK : THEME_BUSY, 11, "%s",
-                   sg_s(n->status));
-            char created[40] = "-";
-            if (n->create_time_ms)
-                awstime_format_iso8601_s(n->create_time_ms, created, sizeof(created));
-            sg_seg(l, THEME_DIM, 21, "%s", created);
-            if (n->endpoint.host)
-                sg_seg(l, THEME_NORMAL, 0, "%s:%d", n->endpoint.host, n->endpoint.port);
-            else
-                sg_seg(l, THEME_DIM, 0, "-");
-        }
+    if (g->n_diffs) {
+        sg_line(sg);
+        l = sg_line(sg);
+        listview_seg(lv, l, THEME_WARNING, 0, "Where the API and Redis disagree (%zu)", g->n_diffs);
     }
     for (size_t i = 0; i < g->n_diffs; i++) {
         l = sg_line(sg);
-        sg_seg(l, THEME_WARNING, 0, "API and Redis differ: %s",
-               g->diffs[i].text ? g->diffs[i].text : "");
+        listview_seg(lv, l, THEME_WARNING, 0, " %s", g->diffs[i].text ? g->diffs[i].text : "");
     }
 }
 
-static void sg_rebuild(struct screen_group *sg)
+static int sg_role_theme(enum model_role r)
 {
-    sg_clear(sg);
+    return r == MODEL_ROLE_PRIMARY   ? THEME_PRIMARY
+           : r == MODEL_ROLE_REPLICA ? THEME_REPLICA
+                                     : THEME_DIM;
+}
+
+/* Is this node named in an API-vs-Redis difference? */
+static bool sg_node_differs(const struct model_group *g, const struct model_node *n)
+{
+    for (size_t i = 0; i < g->n_diffs; i++)
+        if (g->diffs[i].node && n->cache_cluster_id &&
+            !strcmp(g->diffs[i].node, n->cache_cluster_id))
+            return true;
+    return n->in_redis && n->redis_role != MODEL_ROLE_UNKNOWN && n->api_role != n->redis_role;
+}
+
+static void sg_age(int64_t ms, char *out, size_t n)
+{
+    int64_t s = ms / 1000;
+    if (s < 0)
+        s = 0;
+    if (s < 120)
+        snprintf(out, n, "%llds", (long long)s);
+    else if (s < 7200)
+        snprintf(out, n, "%lldm", (long long)(s / 60));
+    else if (s < 172800)
+        snprintf(out, n, "%lldh", (long long)(s / 3600));
+    else
+        snprintf(out, n, "%lldd", (long long)(s / 86400));
+}
+
+static void sg_node_row(struct listview *lv, const struct model_group *g,
+                        const struct model_shard *sh, const struct model_node *n, int64_t now)
+{
+    bool differs = sg_node_differs(g, n);
+    size_t r = listview_add(lv);
+    listview_set(lv, r, NCOL_ID, differs ? THEME_WARNING : THEME_NORMAL, "%s%s%s",
+                 n->cache_cluster_id ? n->cache_cluster_id : (n->redis_host ? n->redis_host : "?"),
+                 n->cache_node_id && strcmp(n->cache_node_id, "0001") ? "/" : "",
+                 n->cache_node_id && strcmp(n->cache_node_id, "0001") ? n->cache_node_id : "");
+    listview_set(lv, r, NCOL_SHARD, THEME_NORMAL, "%s", sh ? sg_s(sh->id) : "-");
+    listview_set(lv, r, NCOL_AZ, THEME_NORMAL, "%s", sg_s(n->az));
+    if (n->in_api)
+        listview_set(lv, r, NCOL_API_ROLE, differs ? THEME_WARNING : sg_role_theme(n->api_role),
+                     "%s%s%s%s", model_role_name(n->api_role), n->api_role_source ? " (" : "",
+                     n->api_role_source ? model_role_source_name(n->api_role_source) : "",
+                     n->api_role_source ? ")" : "");
+    else
+        listview_set(lv, r, NCOL_API_ROLE, THEME_WARNING, "not in the API");
+    if (n->in_redis)
+        listview_set(lv, r, NCOL_REDIS_ROLE, differs ? THEME_WARNING : sg_role_theme(n->redis_role),
+                     "%s", model_role_name(n->redis_role));
+    else
+        listview_set(lv, r, NCOL_REDIS_ROLE, THEME_DIM, "-");
+    const char *health =
+        n->in_redis && n->redis_health && *n->redis_health ? n->redis_health : NULL;
+    listview_set(lv, r, NCOL_HEALTH,
+                 !health                     ? THEME_DIM
+                 : !strcmp(health, "online") ? THEME_OK
+                 : !strcmp(health, "failed") ? THEME_FAILED
+                                             : THEME_WARNING,
+                 "%s", health ? health : "-");
+    listview_set(lv, r, NCOL_STATUS, !strcmp(sg_s(n->status), "available") ? THEME_OK : THEME_BUSY,
+                 "%s", sg_s(n->status));
+    if (n->endpoint.host)
+        listview_set(lv, r, NCOL_ENDPOINT, THEME_NORMAL, "%s:%d", n->endpoint.host,
+                     n->endpoint.port);
+    else
+        listview_set(lv, r, NCOL_ENDPOINT, THEME_DIM, "-");
+    char age[32] = "-";
+    if (n->create_time_ms)
+        sg_age(now - n->create_time_ms, age, sizeof(age));
+    listview_set(lv, r, NCOL_AGE, THEME_DIM, "%s", age);
+}
+
+static void sg_nodes(struct screen_group *sg, const struct model_group *g, int64_t now)
+{
+    /* shard by shard: the natural order, until a column is sorted */
+    for (size_t si = 0; si < g->n_shards; si++)
+        for (size_t k = 0; k < g->shards[si].n_nodes; k++)
+            sg_node_row(&sg->nodes, g, &g->shards[si], &g->nodes[g->shards[si].nodes[k]], now);
+}
+
+static void sg_rebuild(struct screen *s)
+{
+    struct screen_group *sg = s->priv;
     struct model_group *g = inventory_group(sg->inv);
-    if (!g)
-        return;
-    int64_t now = loop_wall_ms(app_session(sg->base.app)->loop);
-    sg->fetched_ms = g->fetched_ms;
-    sg_facts(sg, g);
-    sg_placement(sg, g, now);
-    sg_nodes(sg, g);
+    listview_begin(&sg->facts);
+    listview_begin(&sg->nodes);
+    if (g) {
+        int64_t now = app_now_ms(s->app);
+        sg->fetched_ms = g->fetched_ms;
+        sg_facts(sg, g);
+        sg_placement(sg, g, now);
+        sg_nodes(sg, g, now);
+    }
+    listview_end(&sg->facts);
+    listview_end(&sg->nodes);
 }
 
 static void sg_on_group(struct inventory *inv, struct model_group *g, void *arg)
 {
     (void)inv;
     (void)g;
-    struct screen_group *sg = arg;
+    struct screen *s = arg;
+    struct screen_group *sg = s->priv;
     sg->loaded = true;
     sg->missing = false;
-    sg->error[0] = '\0';
-    sg_rebuild(sg);
-    app_dirty(sg->base.app);
+    free(sg->error);
+    sg->error = NULL;
+    sg_rebuild(s);
+    app_dirty(s->app);
 }
 
 static void sg_on_error(struct inventory *inv, enum inventory_op op, const struct aws_error *err,
@@ -302,125 +357,193 @@ static void sg_on_error(struct inventory *inv, enum inventory_op op, const struc
 {
     (void)inv;
     (void)op;
-    struct screen_group *sg = arg;
-    char *m = aws_error_format(err);
-    snprintf(sg->error, sizeof(sg->error), "%s", m);
-    free(m);
+    struct screen *s = arg;
+    struct screen_group *sg = s->priv;
+    free(sg->error);
+    sg->error = aws_error_format(err);
     sg->missing = aws_error_is(err, "ReplicationGroupNotFoundFault");
-    app_message(sg->base.app, THEME_ERROR, "%s", sg->error);
+    app_message(s->app, THEME_ERROR, "group %s: %s", sg->rg_id, sg->error);
+    app_dirty(s->app);
 }
 
 static const char *sg_title(struct screen *s)
 {
-    struct screen_group *sg = (struct screen_group *)s;
+    struct screen_group *sg = s->priv;
     size_t n = sizeof(sg->title);
     snprintf(sg->title, n, " Replication group %s", sg->rg_id);
     size_t l = strlen(sg->title);
     if (sg->fetched_ms) {
-        int64_t age = (loop_wall_ms(app_session(s->app)->loop) - sg->fetched_ms) / 1000;
-        snprintf(sg->title + l, n - l, "  data from the API, %llds old%s", (long long)age,
-                 inventory_busy(sg->inv, INVENTORY_OP_GROUP) ? ", refreshing..." : "");
+        int64_t age = (app_now_ms(s->app) - sg->fetched_ms) / 1000;
+        snprintf(sg->title + l, n - l, "  data from the API, %llds old%s%s", (long long)age,
+                 inventory_busy(sg->inv, INVENTORY_OP_GROUP) ? ", refreshing..." : "",
+                 sg->error ? ", last refresh failed (:messages)" : "");
+    } else if (sg->error) {
+        snprintf(sg->title + l, n - l, "  %s", sg->missing ? "not found" : "load failed");
     } else {
         snprintf(sg->title + l, n - l, "  loading...");
     }
     return sg->title;
 }
 
+struct sg_wrap {
+    WINDOW *w;
+    int y, x, width, max_y;
+};
+
+static void sg_wrap_line(void *ctx, const char *s, size_t n)
+{
+    struct sg_wrap *c = ctx;
+    if (c->y < c->max_y)
+        app_put_span(c->w, c->y++, c->x, c->width, 0, s, n);
+}
+
+static void sg_panel_bar(struct screen *s, WINDOW *w, int y, int cols, const char *text,
+                         bool focused)
+{
+    app_style(s->app, w, focused ? THEME_TITLE : THEME_DIM);
+    app_put(w, y, 0, cols, "", true);
+    app_put(w, y, 1, cols - 2, text, false);
+    app_style(s->app, w, THEME_NORMAL);
+}
+
 static void sg_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
 {
-    struct screen_group *sg = (struct screen_group *)s;
+    struct screen_group *sg = s->priv;
     struct app *a = s->app;
-    sg->page = rows;
     if (!sg->loaded) {
-        app_style(a, w, sg->error[0] ? THEME_ERROR : THEME_DIM);
-        app_put(w, y0 + 1, 2, cols - 4,
-                sg->missing    ? "This replication group does not exist (any more)."
-                : sg->error[0] ? sg->error
-                               : "Describing the group and its nodes...",
-                false);
+        if (sg->missing) {
+            app_style(a, w, THEME_ERROR);
+            app_put(w, y0 + 1, 2, cols - 4, "This replication group does not exist (any more).",
+                    false);
+        } else if (sg->error) {
+            app_style(a, w, THEME_ERROR);
+            app_put(w, y0 + 1, 2, cols - 4, "Describing the group failed:", false);
+            struct sg_wrap c = {w, y0 + 2, 4, cols - 6, y0 + rows};
+            app_wrap(sg->error, cols - 6, sg_wrap_line, &c);
+            app_style(a, w, THEME_DIM);
+            if (c.y + 1 < y0 + rows)
+                app_put(w, c.y + 1, 2, cols - 4,
+                        "It is tried again on its own; r tries now, :messages keeps every error.",
+                        false);
+        } else {
+            app_style(a, w, THEME_DIM);
+            app_put(w, y0 + 1, 2, cols - 4, "Describing the group and its nodes...", false);
+        }
         app_style(a, w, THEME_NORMAL);
         return;
     }
-    if (sg->scroll + 1 > sg->nlines)
-        sg->scroll = sg->nlines ? sg->nlines - 1 : 0;
-    int y = y0;
-    for (size_t i = sg->scroll; i < sg->nlines && y < y0 + rows; i++, y++) {
-        int x = 1;
-        const struct sg_line *l = &sg->lines[i];
-        for (int k = 0; k < l->nsegs && x < cols; k++) {
-            const struct sg_seg *sgm = &l->segs[k];
-            int width = sgm->width ? sgm->width : cols - x;
-            if (width > cols - x)
-                width = cols - x;
-            app_style(a, w, sgm->role);
-            int used = app_put(w, y, x, width, sgm->text, sgm->width != 0);
-            x += sgm->width ? width + 1 : used;
+    /* the nodes panel: its heading and rows, at most half the screen */
+    int want = (int)listview_total(&sg->nodes) + 3;
+    int room = sg->focus == SG_PANEL_NODES ? rows - 6 : rows / 2;
+    int nodes_h = want < room ? want : room;
+    if (nodes_h < 5)
+        nodes_h = rows > 10 ? 5 : rows / 2;
+    int facts_h = rows - nodes_h;
+    listview_draw(&sg->facts, a, w, y0, 0, facts_h, cols, sg->focus == SG_PANEL_FACTS);
+    char bar[160];
+    const char *sorted = sg->nodes.sort_col >= 0 ? sg_node_cols[sg->nodes.sort_col].title : NULL;
+    snprintf(bar, sizeof(bar), "Nodes (%zu)%s%s%s%s", listview_total(&sg->nodes),
+             sorted ? "  sorted by " : "", sorted ? sorted : "",
+             sorted && sg->nodes.sort_desc ? " (reversed)" : "",
+             sg->focus == SG_PANEL_NODES ? "" : "   Tab: this panel");
+    sg_panel_bar(s, w, y0 + facts_h, cols, bar, sg->focus == SG_PANEL_NODES);
+    listview_draw(&sg->nodes, a, w, y0 + facts_h + 1, 0, nodes_h - 1, cols,
+                  sg->focus == SG_PANEL_NODES);
+}
+
+static struct listview *sg_focused(struct screen_group *sg)
+{
+    return sg->focus == SG_PANEL_NODES ? &sg->nodes : &sg->facts;
+}
+
+static int sg_request(struct screen *s, int req)
+{
+    struct screen_group *sg = s->priv;
+    switch (req) {
+    case REQ_REFRESH:
+        inventory_refresh(sg->inv);
+        return APP_REDRAW;
+    case REQ_NEXT_PANEL:
+    case REQ_PREV_PANEL:
+        if (!sg->loaded)
+            return APP_HANDLED;
+        sg->focus = (sg->focus + 1) % SG_PANELS;
+        return APP_REDRAW;
+    case REQ_SORT:
+    case REQ_SORT_REVERSE:
+        if (sg->focus != SG_PANEL_NODES) {
+            app_message(s->app, THEME_DIM, "the facts cannot be sorted; Tab: the nodes panel");
+            return APP_REDRAW;
         }
-        app_style(a, w, THEME_NORMAL);
+        return listview_request(&sg->nodes, req);
+    default:
+        return listview_request(sg_focused(sg), req);
     }
 }
 
-static int sg_key(struct screen *s, int key)
+static int sg_input(struct screen *s, int key)
 {
-    struct screen_group *sg = (struct screen_group *)s;
-    size_t page = sg->page > 2 ? (size_t)sg->page - 1 : 1;
-    switch (key) {
-    case KEY_DOWN:
-    case 'j':
-        if (sg->scroll + 1 < sg->nlines)
-            sg->scroll++;
-        return APP_REDRAW;
-    case KEY_UP:
-    case 'k':
-        if (sg->scroll)
-            sg->scroll--;
-        return APP_REDRAW;
-    case KEY_NPAGE:
-    case ' ':
-        sg->scroll += page;
-        return APP_REDRAW;
-    case KEY_PPAGE:
-        sg->scroll = sg->scroll > page ? sg->scroll - page : 0;
-        return APP_REDRAW;
-    case 'g':
-    case KEY_HOME:
-        sg->scroll = 0;
-        return APP_REDRAW;
-    case 'r':
-        inventory_refresh(sg->inv);
-        return APP_REDRAW;
-    default:
-        return APP_IGNORED;
-    }
+    struct screen_group *sg = s->priv;
+    return listview_input(sg_focused(sg), key);
+}
+
+static int sg_tick(struct screen *s)
+{
+    struct screen_group *sg = s->priv;
+    if (!sg->fetched_ms)
+        return APP_HANDLED;
+    /* the title's age moves every second; node ages with it */
+    sg_rebuild(s);
+    return APP_REDRAW;
+}
+
+static char *sg_command(struct screen *s)
+{
+    struct screen_group *sg = s->priv;
+    return mem_xasprintf("group %s", sg->rg_id);
 }
 
 static void sg_destroy(struct screen *s)
 {
-    struct screen_group *sg = (struct screen_group *)s;
+    struct screen_group *sg = s->priv;
     inventory_free(sg->inv);
-    sg_clear(sg);
-    free(sg->lines);
+    listview_free(&sg->facts);
+    listview_free(&sg->nodes);
+    free(sg->error);
     free(sg->rg_id);
     free(sg);
+    free(s);
 }
 
 static const struct screen_ops screen_group_ops = {
     .name = "group",
     .draw = sg_draw,
-    .key = sg_key,
-    .destroy = sg_destroy,
+    .request = sg_request,
+    .input = sg_input,
     .title = sg_title,
-    .hints = "j/k scroll  r refresh  esc back",
+    .tick = sg_tick,
+    .command = sg_command,
+    .destroy = sg_destroy,
 };
+
+void screen_group_focus_nodes(struct screen *s)
+{
+    if (!s || s->ops != &screen_group_ops)
+        return;
+    struct screen_group *sg = s->priv;
+    sg->focus = SG_PANEL_NODES;
+    app_dirty(s->app);
+}
 
 struct screen *screen_group_new(struct app *a, const char *rg_id)
 {
     struct screen_group *sg = mem_xcalloc(1, sizeof(*sg));
-    sg->base.ops = &screen_group_ops;
-    sg->base.app = a;
     sg->rg_id = mem_xstrdup(rg_id);
+    listview_init_pager(&sg->facts);
+    listview_init(&sg->nodes, sg_node_cols, NCOL_COUNT);
+    struct screen *s = app_screen_new(a, &screen_group_ops, sg);
     struct session *ss = app_session(a);
-    const struct config *cfg = ss->opts ? ss->opts->config : NULL;
+    const struct config *cfg = app_config(a);
     struct inventory_options o;
     memset(&o, 0, sizeof(o));
     o.loop = ss->loop;
@@ -430,8 +553,8 @@ struct screen *screen_group_new(struct app *a, const char *rg_id)
     o.tags = true;
     o.cb.on_group = sg_on_group;
     o.cb.on_error = sg_on_error;
-    o.cb.arg = sg;
+    o.cb.arg = s;
     sg->inv = inventory_new(&o);
     inventory_open(sg->inv, rg_id);
-    return &sg->base;
+    return s;
 }

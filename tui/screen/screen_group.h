@@ -1,9 +1,12 @@
-/* screen_group.h - one replication group: facts, placement, risks, nodes. */
+/* screen_group.h - one replication group: facts, placement, risks, and its
+ * nodes as a panel of their own. */
 #ifndef ELCUI_TUI_SCREEN_GROUP_H
 #define ELCUI_TUI_SCREEN_GROUP_H
 
 #include "tui/app.h"
 
 struct screen *screen_group_new(struct app *a, const char *rg_id);
+/* Give the nodes panel the focus (no-op for other screens). */
+void screen_group_focus_nodes(struct screen *s);
 
 #endif

@@ -1,4 +1,5 @@
-/* screen_info.h - the context screen: where elcui's settings come from. */
+/* screen_info.h - the context screen (:context, `i`): every setting elcui
+ * runs with and where each one comes from. */
 #ifndef ELCUI_TUI_SCREEN_INFO_H
 #define ELCUI_TUI_SCREEN_INFO_H
 

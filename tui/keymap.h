@@ -1,0 +1,166 @@
+/* keymap.h - the console's one keymap table (tig's request list, tmux's
+ * key tables).
+ *
+ * Every key the console answers is a request in KEYMAP_REQUESTS: its name
+ * (what `[keys]` in the config file rebinds), its default keys, the scope
+ * it belongs to, flags and a one-line help. Every screen is a line in
+ * KEYMAP_SCREENS naming the scopes it takes keys from ("global" is
+ * implied). From these two lists come the key dispatch (keymap_lookup),
+ * the `?` help screen, the status-line hints, `elcui keys [--json|--man]`
+ * (the KEYS and SCREENS sections of elcui(1) are its --man output) and the
+ * clash check run on the defaults and after every rebinding.
+ *
+ * Adding a screen: one line in KEYMAP_SCREENS, its requests in
+ * KEYMAP_REQUESTS (REQ_ ids are generated), one `:` command in cmdline.c,
+ * and its file in tui/screen/.
+ *
+ * Keys are ints: a character is its code point, a curses function key is
+ * KEYMAP_FN(KEY_x). Names in the usual notation: "j", "G", "/", "Space",
+ * "C-s", "Enter", "Esc", "Tab", "S-Tab", "Backspace", "Del", "Ins", "Up",
+ * "Down", "Left", "Right", "Home", "End", "PgUp", "PgDn", "F1".."F12".
+ * Only ASCII characters can be bound; C-h, C-i, C-m and C-[ are
+ * Backspace, Tab, Enter and Esc and must be written so.
+ */
+#ifndef ELCUI_TUI_KEYMAP_H
+#define ELCUI_TUI_KEYMAP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define KEYMAP_FN_BASE 0x200000
+#define KEYMAP_FN(k) (KEYMAP_FN_BASE + (k))
+#define KEYMAP_MAX_KEYS 6
+#define KEYMAP_ESC 27
+#define KEYMAP_ENTER '\r'
+#define KEYMAP_TAB '\t'
+
+/* Entry flags. */
+enum {
+    KEYMAP_HINT = 1,  /* shown in the status line */
+    KEYMAP_WRITE = 2, /* changes something: hidden and refused when read-only */
+};
+
+/* clang-format off */
+/* X(ID, name, default keys, scope, flags, help) */
+#define KEYMAP_REQUESTS(X)                                                                         \
+    X(REQ_QUIT, "quit", "q", "global", KEYMAP_HINT, "quit elcui")                                  \
+    X(REQ_HELP, "help", "? F1", "global", KEYMAP_HINT, "the keys of this screen and the : commands") \
+    X(REQ_COMMAND, "command", ":", "global", KEYMAP_HINT, "command line (:groups, :group NAME...; Tab completes)") \
+    X(REQ_BACK, "back", "Esc", "global", 0, "back: clear the filter, else close the dialog or screen") \
+    X(REQ_PREVIOUS, "previous", "-", "global", 0, "the previous screen again (as k9s's -)")        \
+    X(REQ_REDRAW, "redraw", "C-l", "global", 0, "redraw the whole terminal")                        \
+    X(REQ_DOWN, "down", "j Down", "list", 0, "next row")                                            \
+    X(REQ_UP, "up", "k Up", "list", 0, "previous row")                                              \
+    X(REQ_PAGE_DOWN, "page-down", "PgDn C-f Space", "list", 0, "one page down")                     \
+    X(REQ_PAGE_UP, "page-up", "PgUp C-b", "list", 0, "one page up")                                 \
+    X(REQ_FIRST, "first", "g Home", "list", 0, "first row")                                         \
+    X(REQ_LAST, "last", "G End", "list", 0, "last row")                                             \
+    X(REQ_SCROLL_LEFT, "scroll-left", "Left h", "list", 0, "scroll left (wide tables, long lines)") \
+    X(REQ_SCROLL_RIGHT, "scroll-right", "Right l", "list", 0, "scroll right")                       \
+    X(REQ_FILTER, "filter", "/", "list", KEYMAP_HINT, "filter rows: text, or ~regex; Enter keeps it, Esc drops it") \
+    X(REQ_SORT, "sort", "s", "table", KEYMAP_HINT, "sort by the next column")                       \
+    X(REQ_SORT_REVERSE, "sort-reverse", "S", "table", 0, "reverse the sort order")                  \
+    X(REQ_OPEN, "open", "Enter", "open", KEYMAP_HINT, "open the selected row")                      \
+    X(REQ_REFRESH, "refresh", "r", "data", KEYMAP_HINT, "refresh now (it also refreshes on its own)") \
+    X(REQ_NEXT_PANEL, "next-panel", "Tab", "panels", KEYMAP_HINT, "next panel of the screen")       \
+    X(REQ_PREV_PANEL, "prev-panel", "S-Tab", "panels", 0, "previous panel of the screen")           \
+    X(REQ_CONTEXT, "context", "i", "groups", KEYMAP_HINT, "where every setting comes from (:context)") \
+    X(REQ_CONFIRM, "confirm", "Enter", "dialog", KEYMAP_HINT, "confirm (after typing what the dialog asks)")
+
+/* X(name, scopes besides "global", `:` command, what it shows) */
+#define KEYMAP_SCREENS(X)                                                                          \
+    X("groups", "list table open data groups", ":groups", "the region's replication groups, refreshed in the background") \
+    X("group", "list table data panels", ":group NAME", "one group: facts, log delivery, the shards x AZs placement with its risks, and its nodes (:nodes)") \
+    X("context", "list", ":context", "where every setting comes from: profile, region, credentials, endpoints, files") \
+    X("messages", "list", ":messages", "every message and error of the session, in full") \
+    X("help", "list", ":help", "the keys of the screen below and the : commands") \
+    X("confirm", "dialog", "", "a dialog that asks to type a name before a change")
+/* clang-format on */
+
+#define KEYMAP_REQ_ID(id, name, keys, scope, flags, help) id,
+enum keymap_request { REQ_NONE = -1, KEYMAP_REQUESTS(KEYMAP_REQ_ID) REQ_COUNT };
+#undef KEYMAP_REQ_ID
+
+struct keymap_entry {
+    int req;
+    const char *name;
+    const char *keys; /* default keys, space-separated names */
+    const char *scope;
+    unsigned flags;
+    const char *help;
+};
+
+struct keymap_screen {
+    const char *name;
+    const char *scopes;
+    const char *command;
+    const char *summary;
+};
+
+struct keymap {
+    const struct keymap_entry *entries;
+    size_t n;
+    const struct keymap_screen *screens;
+    size_t nscreens;
+    int (*keys)[KEYMAP_MAX_KEYS]; /* current binding of each entry */
+    size_t *nkeys;
+};
+
+/* The built-in tables. */
+extern const struct keymap_entry keymap_entries[];
+extern const size_t keymap_nentries;
+extern const struct keymap_screen keymap_screens[];
+extern const size_t keymap_nscreens;
+
+/* Parse a key name; false when it is not one. */
+bool keymap_key_parse(const char *name, size_t len, int *key);
+/* Name of a key ("C-s", "PgDn", "j"); "?" for what has no name. */
+void keymap_key_name(int key, char *out, size_t n);
+/* Keys read from the terminal into the keymap's space: Enter is '\r',
+ * Backspace KEYMAP_FN(KEY_BACKSPACE) whatever the terminal sent. */
+int keymap_normalize(int key);
+
+/* A keymap over tables (the built-in ones: keymap_init_default). Problems
+ * with the tables' default keys are appended to errs ("...\n"); returns
+ * how many. */
+int keymap_init(struct keymap *km, const struct keymap_entry *entries, size_t n,
+                const struct keymap_screen *screens, size_t nscreens, char *errs, size_t errs_len);
+int keymap_init_default(struct keymap *km, char *errs, size_t errs_len);
+void keymap_free(struct keymap *km);
+
+struct config;
+/* The built-in keymap with the config file's [keys] over it (c may be
+ * NULL), checked for clashes. Every problem goes to errs, one line each
+ * ("FILE:LINE: [keys] ..."); returns how many (the console refuses to
+ * start on any). */
+int keymap_load(struct keymap *km, const struct config *c, char *errs, size_t errs_len);
+
+/* Rebind request name to keys ("j Down"; "" or "none" unbinds). -1 with
+ * the reason in err for an unknown name or a bad key name. */
+int keymap_bind(struct keymap *km, const char *name, const char *keys, char *err, size_t errlen);
+/* Every key bound twice on some screen, one line each in errs ("key 'j'
+ * is both 'down' and 'x' on screen groups\n"); returns how many. */
+int keymap_check(const struct keymap *km, char *errs, size_t errs_len);
+
+/* Index of the entry for a request (entries need not be in id order). */
+const struct keymap_entry *keymap_entry_for(const struct keymap *km, int req, size_t *index);
+const struct keymap_screen *keymap_screen_find(const struct keymap *km, const char *screen);
+/* Does the entry apply on the screen ("global" always does)? */
+bool keymap_applies(const struct keymap *km, size_t entry, const char *screen);
+/* The request a key means on a screen, or REQ_NONE. */
+int keymap_lookup(const struct keymap *km, const char *screen, int key);
+/* "j/Down" (the current keys joined by '/'; "" when unbound). */
+void keymap_keys_text(const struct keymap *km, size_t entry, const char *sep, char *out, size_t n);
+/* Status-line hints for a screen: "Enter open  / filter  ? help..." of the
+ * KEYMAP_HINT entries that apply (write entries left out when read_only). */
+void keymap_hints(const struct keymap *km, const char *screen, bool read_only, char *out, size_t n);
+
+/* {"screens": [{name, scopes, command, summary}],
+ *  "requests": [{name, keys, defaults, scope, write, help}]} */
+json_t *keymap_json(const struct keymap *km);
+/* The SCREENS and KEYS sections of elcui(1) (roff), from the defaults. */
+void keymap_man(const struct keymap *km, FILE *f);
+
+#endif
