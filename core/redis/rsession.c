@@ -32,6 +32,7 @@ struct rsession_req {
     char command[64];
     struct rsession_target target;
     unsigned long repeat;
+    uint64_t interval_ms;
     uint64_t started_ms;
     struct rsession_run *runs;
     size_t nruns, ndone;
@@ -774,6 +775,7 @@ static void rsession_submit(struct rsession *s, struct rsession_req *q, bool con
             .argvlen = q->argvlen,
             .confirmed = confirmed,
             .repeat = q->repeat,
+            .interval_ms = q->interval_ms,
             .on_reply = rsession_on_reply,
             .on_done = rsession_on_done,
             .arg = &q->runs[i],
@@ -793,7 +795,7 @@ static void rsession_submit(struct rsession *s, struct rsession_req *q, bool con
 
 struct rsession_req *rsession_send(struct rsession *s, int argc, const char *const *argv,
                                    const size_t *argvlen, const struct rsession_target *target,
-                                   unsigned long repeat, bool confirmed)
+                                   unsigned long repeat, uint64_t interval_ms, bool confirmed)
 {
     if (!s || argc <= 0 || !argv)
         return NULL;
@@ -832,6 +834,7 @@ struct rsession_req *rsession_send(struct rsession *s, int argc, const char *con
     buf_free(&b);
     q->target = target ? *target : s->target;
     q->repeat = repeat;
+    q->interval_ms = interval_ms;
     q->next = s->reqs;
     if (s->reqs)
         s->reqs->prev = q;
@@ -1024,7 +1027,7 @@ void rsession_run_line(struct rsession *s, const char *line, struct rsession_lin
         first = 1;
     }
     out->req = rsession_send(s, a.argc - first, (const char *const *)(a.argv + first),
-                             a.argvlen + first, NULL, repeat, false);
+                             a.argvlen + first, NULL, repeat, 0, false);
     if (out->req) {
         out->kind = RSESSION_LINE_SENT;
         out->req->display = rsession_display_line(line);

@@ -133,10 +133,11 @@ struct rsession_line {
 /* A line typed: kept in the history (what may be kept), then run. */
 void rsession_run_line(struct rsession *s, const char *line, struct rsession_line *out);
 void rsession_line_free(struct rsession_line *l);
-/* Send argv to target (NULL: the session's) without the history. */
+/* Send argv to target (NULL: the session's) without the history; repeat
+ * (0 or 1: once; CONSOLE_FOREVER: until cancelled) interval_ms apart. */
 struct rsession_req *rsession_send(struct rsession *s, int argc, const char *const *argv,
                                    const size_t *argvlen, const struct rsession_target *target,
-                                   unsigned long repeat, bool confirmed);
+                                   unsigned long repeat, uint64_t interval_ms, bool confirmed);
 
 /* A line as it may be shown again: cut before a secret, with " ..." */
 char *rsession_display_line(const char *line);
