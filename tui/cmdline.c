@@ -14,6 +14,7 @@
 #include "tui/app.h"
 #include "tui/keymap.h"
 #include "tui/screen/screen_confirm.h"
+#include "tui/screen/screen_console.h"
 #include "tui/screen/screen_group.h"
 #include "tui/screen/screen_groups.h"
 #include "tui/screen/screen_help.h"
@@ -179,6 +180,78 @@ static int cmdline_x_messages(struct app *a, const char *arg)
     return 0;
 }
 
+/* The group a Redis screen is about: the argument, else the group screen's
+ * or the console's group, else the selected one on the groups screen. */
+static const char *cmdline_redis_group(struct app *a, const char *arg, const char *cmd)
+{
+    if (*arg)
+        return arg;
+    for (struct screen *s = app_top(a); s; s = app_below(a, s)) {
+        const char *g = screen_group_id(s);
+        if (!g)
+            g = screen_console_group(s);
+        if (g)
+            return g;
+    }
+    struct screen *gs = app_find(a, "groups");
+    const char *sel = gs ? screen_groups_selected(gs) : NULL;
+    if (!sel)
+        app_message(a, THEME_ERROR, ":%s needs a group: :%s NAME, or select one first", cmd, cmd);
+    return sel;
+}
+
+static int cmdline_x_console(struct app *a, const char *arg)
+{
+    const char *g = cmdline_redis_group(a, arg, "console");
+    if (!g)
+        return -1;
+    struct screen *top = app_top(a);
+    if (top && screen_console_group(top) && !strcmp(screen_console_group(top), g))
+        return 0; /* already there */
+    char *id = mem_xstrdup(g);
+    screen_console_request(a, REQ_CONSOLE, id, NULL);
+    free(id);
+    return 0;
+}
+
+static int cmdline_x_latency(struct app *a, const char *arg)
+{
+    const char *g = cmdline_redis_group(a, arg, "latency");
+    if (!g)
+        return -1;
+    char *id = mem_xstrdup(g);
+    screen_console_request(a, REQ_LATENCY, id, NULL);
+    free(id);
+    return 0;
+}
+
+static int cmdline_x_doctor(struct app *a, const char *arg)
+{
+    const char *g = cmdline_redis_group(a, arg, "doctor");
+    if (!g)
+        return -1;
+    char *id = mem_xstrdup(g);
+    screen_console_request(a, REQ_DOCTOR, id, NULL);
+    free(id);
+    return 0;
+}
+
+static int cmdline_x_target(struct app *a, const char *arg)
+{
+    struct screen *c = app_find(a, "console");
+    if (!c) {
+        app_message(a, THEME_ERROR, ":target works on the console: open it first (:console)");
+        return -1;
+    }
+    app_raise(a, c);
+    return screen_console_set_target(c, arg);
+}
+
+static void cmdline_src_targets(struct app *a, cmdline_emit_fn emit, void *ctx)
+{
+    screen_console_targets(app_find(a, "console"), emit, ctx);
+}
+
 static void cmdline_src_groups(struct app *a, cmdline_emit_fn emit, void *ctx)
 {
     const char *const *ids = NULL;
@@ -213,6 +286,16 @@ const struct cmdline_cmd cmdline_cmds[] = {
     {"readonly", "ro", "[on|off]", false, cmdline_src_onoff,
      "refuse every change (off again only when --read-only or the config did not set it)",
      cmdline_x_readonly},
+    {"console", "cli redis", "[NAME]", false, cmdline_src_groups,
+     "Redis commands to a group (this one, or the selected one)", cmdline_x_console},
+    {"target", "", "SPEC", true, cmdline_src_targets,
+     "the console's target: slot, primaries, replicas, all, node ID, shard ID [primary|replicas], "
+     "az NAME",
+     cmdline_x_target},
+    {"latency", "lat", "[NAME]", false, cmdline_src_groups,
+     "latency per node of a group, with sparklines and wall-clock windows", cmdline_x_latency},
+    {"doctor", "dr", "[NAME]", false, cmdline_src_groups,
+     "the connectivity doctor of a group, drawn as it runs", cmdline_x_doctor},
     {"context", "ctx info", "", false, NULL, "where every setting comes from", cmdline_x_context},
     {"messages", "msgs", "", false, NULL, "every message and error of the session, in full",
      cmdline_x_messages},

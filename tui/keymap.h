@@ -67,16 +67,26 @@ enum {
     X(REQ_NEXT_PANEL, "next-panel", "Tab", "panels", KEYMAP_HINT, "next panel of the screen")       \
     X(REQ_PREV_PANEL, "prev-panel", "S-Tab", "panels", 0, "previous panel of the screen")           \
     X(REQ_CONTEXT, "context", "i", "groups", KEYMAP_HINT, "where every setting comes from (:context)") \
-    X(REQ_CONFIRM, "confirm", "Enter", "dialog", KEYMAP_HINT, "confirm (after typing what the dialog asks)")
+    X(REQ_CONFIRM, "confirm", "Enter", "dialog", KEYMAP_HINT, "confirm (after typing what the dialog asks)") \
+    X(REQ_CONSOLE, "console", "c", "redis", KEYMAP_HINT, "the command panel on this group (from the nodes panel: the selected node is its target)") \
+    X(REQ_LATENCY, "latency", "L", "redis", 0, "latency per node: min/avg/max/p99 per interval, with sparklines") \
+    X(REQ_DOCTOR, "doctor", "D", "redis", 0, "the connectivity doctor: DNS, TCP, TLS, AUTH, slots, PING per node") \
+    X(REQ_TARGET, "target", "F2", "console", KEYMAP_HINT, "pick the target: slot-routed, primaries, replicas, all, a shard, an AZ, a node") \
+    X(REQ_OLDER, "older", "PgUp", "console", 0, "scroll the replies back") \
+    X(REQ_NEWER, "newer", "PgDn", "console", 0, "scroll the replies forward")
 
 /* X(name, scopes besides "global", `:` command, what it shows) */
 #define KEYMAP_SCREENS(X)                                                                          \
-    X("groups", "list table open data groups", ":groups", "the region's replication groups, refreshed in the background") \
-    X("group", "list table data panels", ":group NAME", "one group: facts, log delivery, the shards x AZs placement with its risks, and its nodes (:nodes)") \
+    X("groups", "list table open data groups redis", ":groups", "the region's replication groups, refreshed in the background") \
+    X("group", "list table data panels redis", ":group NAME", "one group: facts, log delivery, the shards x AZs placement with its risks, and its nodes (:nodes)") \
     X("context", "list", ":context", "where every setting comes from: profile, region, credentials, endpoints, files") \
     X("messages", "list", ":messages", "every message and error of the session, in full") \
     X("help", "list", ":help", "the keys of the screen below and the : commands") \
-    X("confirm", "dialog", "", "a dialog that asks to type a name before a change")
+    X("confirm", "dialog", "", "a dialog that asks to type a name before a change") \
+    X("console", "console", ":console [NAME]", "Redis commands to the group: a target always in sight (F2), completion and hints, replies labelled with their node and redirects; Esc cancels, : and ? on an empty line") \
+    X("target", "list open", ":target SPEC", "the console's targets to pick from: slot-routed, all primaries, all replicas, all nodes, each shard's primary or replicas, each AZ, each node") \
+    X("latency", "list table data", ":latency [NAME]", "latency per node: each node's last window (min/avg/max/p99, wall-clock stamp) with a sparkline, sortable, and the selected node's windows") \
+    X("doctor", "list table data", ":doctor [NAME]", "the connectivity doctor drawn as it runs: DNS, TCP, TLS, AUTH, PING per endpoint, the slots, the verdict and the usual cause")
 /* clang-format on */
 
 #define KEYMAP_REQ_ID(id, name, keys, scope, flags, help) id,

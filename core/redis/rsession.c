@@ -16,6 +16,7 @@
 
 #define RSESSION_MAX_RUNS 1024
 #define RSESSION_MAX_REPEAT 1000000
+#define RSESSION_MAP_WAITS 100 /* x 100 ms for the topology of a lazy session */
 
 struct rsession_run {
     struct rsession_req *q;
@@ -46,6 +47,8 @@ struct rsession_req {
     bool running;
     bool awaiting_confirm;
     bool cancelled;
+    bool confirmed;
+    unsigned map_waits;       /* times it waited for the topology */
     struct loop_timer *timer; /* a refusal or failure decided here, delivered from the loop */
     void *data;
 };
@@ -680,6 +683,32 @@ static void rsession_on_done(struct console *c, const struct console_done *d, vo
         rsession_finish(q);
 }
 
+static void rsession_submit(struct rsession *s, struct rsession_req *q, bool confirmed);
+
+/* The topology was not known yet: plan again. */
+static void rsession_map_retry(void *arg)
+{
+    struct rsession_req *q = arg;
+    q->timer = NULL;
+    if (q->cancelled) {
+        rsession_finish(q);
+        return;
+    }
+    rsession_submit(q->s, q, q->confirmed);
+}
+
+/* Is the whole slot map known (not only what MOVED taught)? */
+static bool rsession_map_known(struct rsession *s)
+{
+    struct rcluster *cl = console_cluster(s->c);
+    if (!cl)
+        return false;
+    struct rcluster_info info;
+    rcluster_get_info(cl, &info);
+    return info.mode == RCLUSTER_STANDALONE || strcmp(info.map_source, "CLUSTER SHARDS") == 0 ||
+           strcmp(info.map_source, "CLUSTER SLOTS") == 0 || strcmp(info.map_source, "ROLE") == 0;
+}
+
 static void rsession_deferred(void *arg)
 {
     struct rsession_req *q = arg;
@@ -690,8 +719,11 @@ static void rsession_deferred(void *arg)
 /* Submit the request's runs (again, for a confirmation). */
 static void rsession_submit(struct rsession *s, struct rsession_req *q, bool confirmed)
 {
+    q->confirmed = confirmed;
     memset(&q->done, 0, sizeof(q->done));
-    q->has_refused = q->has_err = q->cancelled = q->awaiting_confirm = false;
+    q->has_refused = q->has_err = q->awaiting_confirm = false;
+    if (q->map_waits == 0)
+        q->cancelled = false;
     q->running = true;
     q->started_ms = loop_now_ms(s->l);
     q->ndone = 0;
@@ -755,6 +787,13 @@ static void rsession_submit(struct rsession *s, struct rsession_req *q, bool con
         break;
     }
     size_t want = per_node ? q->nwaits : 1;
+    if (want == 0 && !rsession_map_known(s) && q->map_waits < RSESSION_MAP_WAITS) {
+        /* a lazy session knows few nodes yet: load the map, then plan again */
+        if (q->map_waits++ == 0 && console_cluster(s->c))
+            rcluster_refresh(console_cluster(s->c));
+        q->timer = loop_timer(s->l, 100, rsession_map_retry, q);
+        return;
+    }
     if (want == 0) {
         char nm[200];
         rsession_target_name(&q->target, nm, sizeof(nm));
@@ -859,6 +898,8 @@ void rsession_confirm(struct rsession_req *q)
 {
     if (!q || !q->awaiting_confirm || !q->s)
         return;
+    q->map_waits = 0;
+    q->cancelled = false;
     rsession_submit(q->s, q, true);
 }
 

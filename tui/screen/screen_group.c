@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/model/inventory.h"
 #include "core/model/placement.h"
+#include "tui/screen/screen_console.h"
 #include "tui/widget/listview.h"
 
 #define SG_LABEL_W 24
@@ -469,6 +470,10 @@ static int sg_request(struct screen *s, int req)
             return APP_HANDLED;
         sg->focus = (sg->focus + 1) % SG_PANELS;
         return APP_REDRAW;
+    case REQ_CONSOLE:
+    case REQ_LATENCY:
+    case REQ_DOCTOR:
+        return screen_console_request(s->app, req, sg->rg_id, screen_group_selected_node(s));
     case REQ_SORT:
     case REQ_SORT_REVERSE:
         if (sg->focus != SG_PANEL_NODES) {
@@ -525,6 +530,25 @@ static const struct screen_ops screen_group_ops = {
     .command = sg_command,
     .destroy = sg_destroy,
 };
+
+const char *screen_group_id(struct screen *s)
+{
+    if (!s || s->ops != &screen_group_ops)
+        return NULL;
+    struct screen_group *sg = s->priv;
+    return sg->rg_id;
+}
+
+const char *screen_group_selected_node(struct screen *s)
+{
+    if (!s || s->ops != &screen_group_ops)
+        return NULL;
+    struct screen_group *sg = s->priv;
+    size_t row;
+    if (sg->focus != SG_PANEL_NODES || !listview_selected(&sg->nodes, &row))
+        return NULL;
+    return listview_get(&sg->nodes, row, NCOL_ID);
+}
 
 void screen_group_focus_nodes(struct screen *s)
 {

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/model/inventory.h"
 #include "core/stack/cost.h"
+#include "tui/screen/screen_console.h"
 #include "tui/screen/screen_group.h"
 #include "tui/screen/screen_info.h"
 #include "tui/widget/listview.h"
@@ -280,6 +281,10 @@ static int screen_groups_request(struct screen *s, int req)
     case REQ_CONTEXT:
         app_push(s->app, screen_info_new(s->app));
         return APP_REDRAW;
+    case REQ_CONSOLE:
+    case REQ_LATENCY:
+    case REQ_DOCTOR:
+        return screen_console_request(s->app, req, screen_groups_selected(s), NULL);
     default:
         return listview_request(&sg->lv, req);
     }
