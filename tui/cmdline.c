@@ -750,6 +750,11 @@ int cmdline_run(struct app *a, const char *line)
         arg[--al] = '\0';
     const struct cmdline_cmd *cmd = cmdline_find(name);
     int rc = -1;
+    /* on the console, its prompt's own commands (:primaries, :node ID...) */
+    if (!cmd && screen_console_prompt_command(app_top(a), line) == 0) {
+        free(arg);
+        return 0;
+    }
     if (!cmd) {
         const char *close[4];
         size_t n = cmdline_suggest(name, close, 4);

@@ -43,6 +43,8 @@ struct screen_console {
     size_t dropped; /* lines dropped from the top */
     struct listview lv;
     bool lines_dirty;
+    bool follow; /* the newest line in sight (until scrolled back) */
+    int width;   /* columns at the last draw: what notes are wrapped to */
     /* lines typed while something runs */
     char **queue;
     size_t nqueue;
@@ -106,6 +108,51 @@ static void sc_text(struct screen_console *c, int role, const char *text)
     buf_free(&b);
 }
 
+struct sc_wrap {
+    struct screen_console *c;
+    int role;
+    bool first;
+};
+
+static void sc_wrap_line(void *ctx, const char *s, size_t n)
+{
+    struct sc_wrap *w = ctx;
+    if (w->first) {
+        sc_push(w->c, w->role, s, n, w->role, NULL);
+    } else {
+        /* continuation lines are indented */
+        char *t = mem_xasprintf("    %.*s", (int)n, s);
+        sc_push(w->c, w->role, t, strlen(t), w->role, NULL);
+        free(t);
+    }
+    w->first = false;
+}
+
+/* A note for people (not a reply): wrapped to the screen's width. */
+static void sc_notef(struct screen_console *c, int role, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void sc_notef(struct screen_console *c, int role, const char *fmt, ...)
+{
+    struct buf b, safe;
+    buf_init(&b, 0);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    buf_init(&safe, 0);
+    for (size_t i = 0; i < b.len; i++)
+        buf_appendc(&safe, (unsigned char)b.data[i] < 0x20 ? ' ' : b.data[i]);
+    struct buf esc;
+    buf_init(&esc, 0);
+    rrender_safe(&esc, safe.data ? safe.data : "", safe.len);
+    struct sc_wrap w = {c, role, true};
+    app_wrap(buf_str(&esc), (c->width > 24 ? c->width : 100) - 2, sc_wrap_line, &w);
+    buf_free(&esc);
+    buf_free(&safe);
+    buf_free(&b);
+}
+
 static void sc_textf(struct screen_console *c, int role, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -124,7 +171,6 @@ static void sc_textf(struct screen_console *c, int role, const char *fmt, ...)
 static void sc_rebuild(struct screen_console *c)
 {
     struct listview *lv = &c->lv;
-    bool at_end = lv->top + (size_t)(lv->page > 0 ? lv->page : 1) >= listview_count(lv);
     size_t top = lv->top;
     listview_begin(lv);
     for (size_t i = 0; i < c->nlines; i++) {
@@ -134,10 +180,7 @@ static void sc_rebuild(struct screen_console *c)
             listview_seg(lv, r, c->lines[i].role2, 0, "%s", c->lines[i].text2);
     }
     listview_end(lv);
-    if (at_end)
-        listview_request(lv, REQ_LAST);
-    else
-        lv->top = top < listview_count(lv) ? top : 0;
+    lv->top = top < listview_count(lv) ? top : 0;
     c->lines_dirty = false;
 }
 
@@ -205,7 +248,7 @@ static void sc_on_reply(struct rsession *rs, struct rsession_req *q, const struc
         sc_textf(c, THEME_ERROR, "(error) %s: %s", rconn_err_name(r->err->code), r->err->msg);
         const char *hint = rconn_err_hint(r->err->code);
         if (hint && *hint)
-            sc_textf(c, THEME_DIM, "(cause) %s", hint);
+            sc_notef(c, THEME_DIM, "(cause) %s", hint);
     } else {
         struct buf b;
         buf_init(&b, 0);
@@ -282,25 +325,25 @@ static void sc_on_done(struct rsession *rs, struct rsession_req *q, const struct
             sc_ask_confirm(c, q, v);
             break;
         case RSAFETY_BLOCKED:
-            sc_textf(c, THEME_WARNING, "(blocked) %s is not available on ElastiCache: %s",
+            sc_notef(c, THEME_WARNING, "(blocked) %s is not available on ElastiCache: %s",
                      v->command, v->why);
             break;
         case RSAFETY_READ_ONLY:
-            sc_textf(c, THEME_ERROR, "(read-only) %s refused: %s", v->command, v->why);
+            sc_notef(c, THEME_ERROR, "(read-only) %s refused: %s", v->command, v->why);
             break;
         case RSAFETY_UNSUPPORTED:
-            sc_textf(c, THEME_WARNING, "(unsupported) %s: %s", v->command, v->why);
+            sc_notef(c, THEME_WARNING, "(unsupported) %s: %s", v->command, v->why);
             break;
         case RSAFETY_OK:
             break;
         }
         if (v->kind != RSAFETY_CONFIRM && v->instead[0])
-            sc_textf(c, THEME_DIM, "instead: %s", v->instead);
+            sc_notef(c, THEME_DIM, "instead: %s", v->instead);
     } else if (d->err && d->replies == 0) {
         sc_textf(c, THEME_ERROR, "(error) %s: %s", rconn_err_name(d->err->code), d->err->msg);
         const char *hint = rconn_err_hint(d->err->code);
         if (hint && *hint)
-            sc_textf(c, THEME_DIM, "(cause) %s", hint);
+            sc_notef(c, THEME_DIM, "(cause) %s", hint);
     }
     app_dirty(c->a);
     sc_run_queue(c);
@@ -336,7 +379,7 @@ static void sc_on_event(struct console *con, const struct console_event_info *e,
         if (e->err) {
             const char *hint = rconn_err_hint(e->err->code);
             if (hint && *hint)
-                sc_textf(c, THEME_DIM, "(cause) %s", hint);
+                sc_notef(c, THEME_DIM, "(cause) %s", hint);
         }
         app_message(c->a, THEME_ERROR, "console %s: %s", c->rg_id, e->text ? e->text : "failed");
         break;
@@ -495,6 +538,7 @@ static void sc_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
 {
     struct screen_console *c = s->priv;
     struct app *a = s->app;
+    c->width = cols;
     if (c->lines_dirty)
         sc_rebuild(c);
     /* the target, always in sight */
@@ -543,6 +587,11 @@ static void sc_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
     int out_h = rows - 2 - extra - cand_h;
     if (out_h < 1)
         out_h = 1;
+    if (c->follow) {
+        /* the height changes with the waits: follow with this one */
+        c->lv.page = out_h;
+        listview_request(&c->lv, REQ_LAST);
+    }
     listview_draw(&c->lv, a, w, y0 + 1, 0, out_h, cols, true);
     int y = y0 + 1 + out_h;
     for (int i = 0; i < nw && y < y0 + rows - 1; i++) {
@@ -573,9 +622,21 @@ static void sc_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
 
 /* ---- keys ---- */
 
+/* The confirmation dialog was closed without confirming: not run. */
+static void sc_check_dialog(struct screen_console *c)
+{
+    if (!c->confirm || app_find(c->a, "confirm"))
+        return;
+    sc_textf(c, THEME_DIM, "(not run) %s", rsession_req_display(c->confirm));
+    rsession_drop(c->confirm);
+    c->confirm = NULL;
+    sc_run_queue(c);
+}
+
 static int sc_input(struct screen *s, int key)
 {
     struct screen_console *c = s->priv;
+    sc_check_dialog(c);
     /* ':' and '?' on an empty line are the console's (the : command line, help) */
     if ((key == ':' || key == '?') && lineedit_text(c->le)[0] == '\0')
         return APP_IGNORED;
@@ -589,7 +650,7 @@ static int sc_input(struct screen *s, int key)
     case LINEEDIT_LINE:
         lineedit_start(c->le);
         if (line && *line) {
-            listview_request(&c->lv, REQ_LAST);
+            c->follow = true;
             if (sc_busy(c) || c->nqueue) {
                 if (c->nqueue < SC_MAX_QUEUE) {
                     rhistory_add(rsession_history(c->rs), line);
@@ -619,6 +680,7 @@ static struct screen *sc_target_picker(struct screen *panel);
 static int sc_request(struct screen *s, int req)
 {
     struct screen_console *c = s->priv;
+    sc_check_dialog(c);
     switch (req) {
     case REQ_BACK: {
         struct rsession_req *run[64];
@@ -643,9 +705,13 @@ static int sc_request(struct screen *s, int req)
             app_push(s->app, sc_target_picker(s));
         return APP_REDRAW;
     case REQ_OLDER:
+        c->follow = false;
         return listview_request(&c->lv, REQ_PAGE_UP);
-    case REQ_NEWER:
-        return listview_request(&c->lv, REQ_PAGE_DOWN);
+    case REQ_NEWER: {
+        int r = listview_request(&c->lv, REQ_PAGE_DOWN);
+        c->follow = c->lv.top + (size_t)(c->lv.page > 0 ? c->lv.page : 1) >= listview_count(&c->lv);
+        return r | APP_REDRAW;
+    }
     default:
         return APP_IGNORED;
     }
@@ -662,6 +728,7 @@ static const char *sc_title(struct screen *s)
 static int sc_tick_op(struct screen *s)
 {
     struct screen_console *c = s->priv;
+    sc_check_dialog(c);
     /* read-only may have been turned on or off: the prompt says so */
     if (c->rs)
         sc_prompt(c);
@@ -782,6 +849,28 @@ int screen_console_set_target(struct screen *s, const char *spec)
     return 0;
 }
 
+int screen_console_prompt_command(struct screen *s, const char *line)
+{
+    if (!s || s->ops != &screen_console_ops)
+        return -1;
+    struct screen_console *c = s->priv;
+    if (!c->rs)
+        return -1;
+    static const char *const words[] = {"primaries", "replicas", "all",   "slot", "node",
+                                        "shard",     "az",       "nodes", "docs"};
+    size_t wl = strcspn(line, " ");
+    bool known = false;
+    for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+        known = known || (strlen(words[i]) == wl && strncmp(words[i], line, wl) == 0);
+    if (!known)
+        return -1;
+    char *full = mem_xasprintf(":%s", line);
+    sc_run(c, full);
+    free(full);
+    app_dirty(s->app);
+    return 0;
+}
+
 void screen_console_targets(struct screen *s, void (*emit)(void *ctx, const char *spec), void *ctx)
 {
     if (!s || s->ops != &screen_console_ops)
@@ -828,6 +917,8 @@ struct screen *screen_console_new(struct app *a, const char *rg_id, const char *
     c->rg_id = mem_xstrdup(rg_id);
     listview_init_pager(&c->lv);
     c->lv.empty = "";
+    c->follow = true;
+    c->width = 100;
     struct screen *s = app_screen_new(a, &screen_console_ops, c);
     c->self = s;
     struct session *ss = app_session(a);

@@ -29,6 +29,10 @@ const char *screen_console_group(struct screen *s);
 /* Set the target of a console screen from a spec; -1 (with a message)
  * when it does not parse or s is not a console screen. */
 int screen_console_set_target(struct screen *s, const char *spec);
+/* A prompt command of the console typed at the : command line
+ * ("primaries", "node ID", "shard 0002 primary", "nodes", "help"...): 0
+ * when it was one (and ran), -1 when not (nothing said). */
+int screen_console_prompt_command(struct screen *s, const char *line);
 /* The Redis requests of the groups and group screens on group rg_id:
  * REQ_CONSOLE (node: the target, or NULL), REQ_LATENCY, REQ_DOCTOR. The
  * screen is pushed; APP_IGNORED for any other request. */
