@@ -604,6 +604,13 @@ static void rsession_plan_waits(struct rsession *s, struct rsession_req *q)
             console_label_node(s->c, ni.name, &l);
             rsession_node_label(ni.name, &l, lab, sizeof(lab));
             rsession_add_wait(q, ni.name, lab);
+        } else if (console_seed(s->c)[0]) {
+            /* no map yet (a lazy session): the command goes through the seed */
+            const char *seed = console_seed(s->c);
+            struct console_label l;
+            console_label_node(s->c, seed, &l);
+            rsession_node_label(seed, &l, lab, sizeof(lab));
+            rsession_add_wait(q, seed, lab);
         } else if (slot >= 0) {
             snprintf(lab, sizeof(lab), "the node serving slot %d", slot);
             rsession_add_wait(q, NULL, lab);

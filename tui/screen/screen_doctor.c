@@ -53,6 +53,7 @@ struct screen_doctor {
     struct listview table;
     struct listview notes;
     bool dirty;
+    int width; /* notes are wrapped to it */
     char title[900];
 };
 
@@ -81,16 +82,30 @@ static void sd_cell(struct listview *lv, size_t r, int col, const struct doctor_
     }
 }
 
-static void sd_note(struct listview *lv, int role, int indent, const char *text)
+struct sd_wrap {
+    struct listview *lv;
+    int role, indent;
+};
+
+static void sd_wrap_line(void *ctx, const char *s, size_t n)
+{
+    struct sd_wrap *w = ctx;
+    size_t r = listview_add(w->lv);
+    if (w->indent)
+        listview_seg(w->lv, r, THEME_NORMAL, w->indent, "%s", "");
+    listview_seg(w->lv, r, w->role, 0, "%.*s", (int)n, s);
+    w->indent = w->indent ? w->indent : 4; /* continuation lines are indented */
+}
+
+static void sd_note(struct screen_doctor *d, int role, int indent, const char *text)
 {
     struct buf b;
     buf_init(&b, 0);
     for (const char *p = text; *p; p++)
         buf_appendc(&b, (unsigned char)*p < 0x20 ? ' ' : *p);
-    size_t r = listview_add(lv);
-    if (indent)
-        listview_seg(lv, r, THEME_NORMAL, indent, "%s", "");
-    listview_seg(lv, r, role, 0, "%s", buf_str(&b));
+    struct sd_wrap w = {&d->notes, role, indent};
+    int width = (d->width > 30 ? d->width : 100) - 2 - indent;
+    app_wrap(buf_str(&b), width, sd_wrap_line, &w);
     buf_free(&b);
 }
 
@@ -134,9 +149,9 @@ static void sd_rebuild(struct screen_doctor *d)
     }
     listview_end(&d->table);
     if (d->failed) {
-        sd_note(&d->notes, THEME_ERROR, 0, d->error);
+        sd_note(d, THEME_ERROR, 0, d->error);
     } else if (!rep) {
-        sd_note(&d->notes, THEME_DIM, 0, "Finding the endpoint, the nodes and the token...");
+        sd_note(d, THEME_DIM, 0, "Finding the endpoint, the nodes and the token...");
     } else {
         const struct doctor_topology *tp = &rep->topology;
         char line[1500];
@@ -145,7 +160,7 @@ static void sd_rebuild(struct screen_doctor *d)
         else
             snprintf(line, sizeof(line), "Slots: %s",
                      d->rep ? (tp->detail[0] ? tp->detail : "not checked") : "checked at the end");
-        sd_note(&d->notes, tp->checked ? (tp->ok ? THEME_OK : THEME_FAILED) : THEME_DIM, 0, line);
+        sd_note(d, tp->checked ? (tp->ok ? THEME_OK : THEME_FAILED) : THEME_DIM, 0, line);
         for (size_t i = 0; i < rep->n_checks; i++) {
             const struct doctor_check *k = &rep->checks[i];
             if (!k->done || k->ok)
@@ -153,21 +168,21 @@ static void sd_rebuild(struct screen_doctor *d)
             snprintf(line, sizeof(line), "%s %s:%d failed (%s): %s",
                      k->cache_cluster_id[0] ? k->cache_cluster_id : doctor_kind_name(k->kind),
                      k->host, k->port, doctor_cause_name(k->cause), k->error);
-            sd_note(&d->notes, THEME_FAILED, 0, line);
+            sd_note(d, THEME_FAILED, 0, line);
             snprintf(line, sizeof(line), "usual cause: %s", k->advice);
-            sd_note(&d->notes, THEME_NORMAL, 2, line);
+            sd_note(d, THEME_NORMAL, 2, line);
         }
         if (d->rep) {
             snprintf(line, sizeof(line), "Verdict: %s (%.2f s)", rep->summary,
                      (double)rep->total_ms / 1000.0);
-            sd_note(&d->notes, rep->ok ? THEME_OK : THEME_FAILED, 0, line);
+            sd_note(d, rep->ok ? THEME_OK : THEME_FAILED, 0, line);
         } else {
             size_t done = 0;
             for (size_t i = 0; i < rep->n_checks; i++)
                 done += rep->checks[i].done;
             snprintf(line, sizeof(line), "Running: %zu of %zu endpoints checked...", done,
                      rep->n_checks);
-            sd_note(&d->notes, THEME_BUSY, 0, line);
+            sd_note(d, THEME_BUSY, 0, line);
         }
     }
     listview_end(&d->notes);
@@ -278,8 +293,10 @@ static void sd_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
 {
     struct screen_doctor *d = s->priv;
     struct app *a = s->app;
-    if (d->dirty)
+    if (d->dirty || d->width != cols) {
+        d->width = cols;
         sd_rebuild(d);
+    }
     int table_h = (int)listview_total(&d->table) + 2;
     if (table_h < 3)
         table_h = 3;

@@ -45,7 +45,7 @@ static const struct listview_col sl_cols[LCOL_COUNT] = {
     [LCOL_SAMPLES] = {"SAMPLES", 0, 0, 50, LISTVIEW_NUMERIC | LISTVIEW_RIGHT},
     [LCOL_ERRORS] = {"ERRORS", 0, 0, 70, LISTVIEW_NUMERIC | LISTVIEW_RIGHT},
     [LCOL_AT] = {"WINDOW", 0, 0, 45, 0},
-    [LCOL_SPARK] = {"LAST 24 WINDOWS (AVG)", 8, 0, 30, 0},
+    [LCOL_SPARK] = {"AVG, LAST 24 s", 14, 0, 30, 0},
 };
 
 struct sl_win {
