@@ -49,7 +49,7 @@ static void cmd_cost_usage(FILE *f)
 
 enum { OPT_SPEC = 256, OPT_NAME, OPT_LOG_GB, OPT_OFFLINE, OPT_JSON };
 
-static const struct option cmd_cost_options[] = {
+const struct option cmd_cost_options[] = {
     {"spec", required_argument, NULL, OPT_SPEC},
     {"name", required_argument, NULL, OPT_NAME},
     {"log-gb", required_argument, NULL, OPT_LOG_GB},
@@ -64,7 +64,7 @@ static int cmd_cost_parse(struct cmd_cost *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_cost_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_COST_SHORTOPTS, cmd_cost_options, NULL)) != -1) {
         switch (opt) {
         case OPT_SPEC:
             c->spec_file = optarg;

@@ -462,7 +462,7 @@ enum {
     OPT_REUSE_SECRET,
 };
 
-static const struct option cmd_create_options[] = {
+const struct option cmd_create_options[] = {
     {"name", required_argument, NULL, OPT_NAME},
     {"spec", required_argument, NULL, OPT_SPEC},
     {"plan", no_argument, NULL, OPT_PLAN},
@@ -553,7 +553,7 @@ static int cmd_create_parse(struct cmd_create *c, int argc, char **argv, char *s
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_create_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_CREATE_SHORTOPTS, cmd_create_options, NULL)) != -1) {
         switch (opt) {
         case OPT_NAME:
             c->name = optarg;

@@ -10,7 +10,13 @@
 #include "core/session.h"
 #include "core/stack/stack_apply.h"
 #include "core/stack/stack_plan.h"
+#include <getopt.h>
+
 #include "tui/cli.h"
+
+/* Its options (getopt_long), for the global options after the command. */
+extern const struct option cmd_create_options[];
+#define CMD_CREATE_SHORTOPTS "h"
 
 int cmd_create_run(struct session_options *opts, int argc, char **argv);
 

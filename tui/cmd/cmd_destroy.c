@@ -46,7 +46,7 @@ enum {
     OPT_JSON,
 };
 
-static const struct option cmd_destroy_options[] = {
+const struct option cmd_destroy_options[] = {
     {"confirm", required_argument, NULL, OPT_CONFIRM},
     {"spec", required_argument, NULL, OPT_SPEC},
     {"secret-recovery-days", required_argument, NULL, OPT_RECOVERY},
@@ -63,7 +63,8 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_destroy_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_DESTROY_SHORTOPTS, cmd_destroy_options, NULL)) !=
+           -1) {
         switch (opt) {
         case OPT_CONFIRM:
             confirm = optarg;

@@ -105,7 +105,7 @@ static int cmd_events_print(struct cmd_events *c, const struct model_group *g)
     return fflush(stdout) == 0 ? 0 : -1;
 }
 
-static const struct option cmd_events_options[] = {
+const struct option cmd_events_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"since", required_argument, NULL, 's'},
     {"until", required_argument, NULL, 'u'},
@@ -122,7 +122,7 @@ int cmd_events_run(struct session_options *opts, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_events_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_EVENTS_SHORTOPTS, cmd_events_options, NULL)) != -1) {
         switch (opt) {
         case 'j':
             c.json = true;

@@ -875,7 +875,7 @@ enum {
     OPT_NO_RAW,
 };
 
-static const struct option cmd_exec_options[] = {
+const struct option cmd_exec_options[] = {
     {"node", required_argument, NULL, OPT_NODE},
     {"primaries", no_argument, NULL, OPT_PRIMARIES},
     {"replicas", no_argument, NULL, OPT_REPLICAS},
@@ -906,7 +906,7 @@ static int cmd_exec_parse(struct cmd_exec *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "r:i:h", cmd_exec_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_EXEC_SHORTOPTS, cmd_exec_options, NULL)) != -1) {
         int rc = rcli_option(&c->r, opt, optarg);
         if (rc < 0)
             return -1;

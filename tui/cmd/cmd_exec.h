@@ -6,7 +6,13 @@
 #ifndef ELCUI_TUI_CMD_EXEC_H
 #define ELCUI_TUI_CMD_EXEC_H
 
+#include <getopt.h>
+
 #include "tui/cli.h"
+
+/* Its options (getopt_long), for the global options after the command. */
+extern const struct option cmd_exec_options[];
+#define CMD_EXEC_SHORTOPTS "r:i:h"
 
 int cmd_exec_run(struct session_options *opts, int argc, char **argv);
 

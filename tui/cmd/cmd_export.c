@@ -55,7 +55,7 @@ static void cmd_export_usage(FILE *f)
 
 enum { OPT_SPEC = 256, OPT_NAME, OPT_FORMAT, OPT_OUTPUT, OPT_JSON };
 
-static const struct option cmd_export_options[] = {
+const struct option cmd_export_options[] = {
     {"spec", required_argument, NULL, OPT_SPEC},
     {"name", required_argument, NULL, OPT_NAME},
     {"format", required_argument, NULL, OPT_FORMAT},
@@ -70,7 +70,7 @@ static int cmd_export_parse(struct cmd_export *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "ho:", cmd_export_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_EXPORT_SHORTOPTS, cmd_export_options, NULL)) != -1) {
         switch (opt) {
         case OPT_SPEC:
             c->spec_file = optarg;

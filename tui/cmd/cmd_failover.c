@@ -349,7 +349,7 @@ enum {
     OPT_POLL,
 };
 
-static const struct option cmd_failover_options[] = {
+const struct option cmd_failover_options[] = {
     {"shard", required_argument, NULL, OPT_SHARD},
     {"yes", no_argument, NULL, OPT_YES},
     {"no-wait", no_argument, NULL, OPT_NO_WAIT},
@@ -380,7 +380,8 @@ static int cmd_failover_parse(struct cmd_failover *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_failover_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_FAILOVER_SHORTOPTS, cmd_failover_options, NULL)) !=
+           -1) {
         switch (opt) {
         case OPT_SHARD:
             if (!cmd_failover_shard(optarg, c->shard, sizeof(c->shard)))

@@ -145,7 +145,7 @@ enum {
     OPT_JSON,
 };
 
-static const struct option cmd_latency_options[] = {
+const struct option cmd_latency_options[] = {
     {"node", required_argument, NULL, OPT_NODE},
     {"primaries", no_argument, NULL, OPT_PRIMARIES},
     {"replicas", no_argument, NULL, OPT_REPLICAS},
@@ -165,7 +165,8 @@ static int cmd_latency_parse(struct cmd_latency *c, int argc, char **argv)
     bool target_set = false;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_latency_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_LATENCY_SHORTOPTS, cmd_latency_options, NULL)) !=
+           -1) {
         int rc = rcli_option(&c->r, opt, optarg);
         if (rc < 0)
             return -1;

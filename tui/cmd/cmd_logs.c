@@ -368,7 +368,7 @@ enum {
     OPT_STATUS,
 };
 
-static const struct option cmd_logs_options[] = {
+const struct option cmd_logs_options[] = {
     {"slow", no_argument, NULL, OPT_SLOW},
     {"engine", no_argument, NULL, OPT_ENGINE},
     {"log-group", required_argument, NULL, OPT_LOG_GROUP},
@@ -401,7 +401,7 @@ static int cmd_logs_parse(struct cmd_logs *c, int argc, char **argv, int64_t now
     int opt;
     opterr = 0;
     optind = 0; /* 0: full reset of GNU getopt (the global parse used "+") */
-    while ((opt = getopt_long(argc, argv, "fih", cmd_logs_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_LOGS_SHORTOPTS, cmd_logs_options, NULL)) != -1) {
         switch (opt) {
         case OPT_SLOW:
             c->slow = true;

@@ -3,7 +3,13 @@
 #ifndef ELCUI_TUI_CMD_LOGS_H
 #define ELCUI_TUI_CMD_LOGS_H
 
+#include <getopt.h>
+
 #include "tui/cli.h"
+
+/* Its options (getopt_long), for the global options after the command. */
+extern const struct option cmd_logs_options[];
+#define CMD_LOGS_SHORTOPTS "fih"
 
 int cmd_logs_run(struct session_options *opts, int argc, char **argv);
 

@@ -121,7 +121,7 @@ static int cmd_ls_print(struct cmd_ls *c, struct model_group *const *v, size_t n
     return fflush(stdout) == 0 ? 0 : -1;
 }
 
-static const struct option cmd_ls_options[] = {
+const struct option cmd_ls_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -135,7 +135,7 @@ int cmd_ls_run(struct session_options *opts, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_ls_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_LS_SHORTOPTS, cmd_ls_options, NULL)) != -1) {
         switch (opt) {
         case 'j':
             c.json = true;

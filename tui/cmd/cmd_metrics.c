@@ -201,7 +201,7 @@ static int cmd_metrics_select(struct cmd_metrics *c, const struct model_group *g
     return 0;
 }
 
-static const struct option cmd_metrics_options[] = {
+const struct option cmd_metrics_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"since", required_argument, NULL, 's'},
     {"until", required_argument, NULL, 'u'},
@@ -219,7 +219,8 @@ static int cmd_metrics_parse(struct cmd_metrics *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_metrics_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_METRICS_SHORTOPTS, cmd_metrics_options, NULL)) !=
+           -1) {
         switch (opt) {
         case 'j':
             c->json = true;

@@ -3,7 +3,13 @@
 #ifndef ELCUI_TUI_CMD_METRICS_H
 #define ELCUI_TUI_CMD_METRICS_H
 
+#include <getopt.h>
+
 #include "tui/cli.h"
+
+/* Its options (getopt_long), for the global options after the command. */
+extern const struct option cmd_metrics_options[];
+#define CMD_METRICS_SHORTOPTS "h"
 
 int cmd_metrics_run(struct session_options *opts, int argc, char **argv);
 

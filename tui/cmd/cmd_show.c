@@ -360,7 +360,7 @@ static int cmd_show_print(struct cmd_show *c, const struct model_group *g)
     return rc;
 }
 
-static const struct option cmd_show_options[] = {
+const struct option cmd_show_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -374,7 +374,7 @@ int cmd_show_run(struct session_options *opts, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_show_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_SHOW_SHORTOPTS, cmd_show_options, NULL)) != -1) {
         switch (opt) {
         case 'j':
             c.json = true;

@@ -4,7 +4,13 @@
 #ifndef ELCUI_TUI_CMD_SHOW_H
 #define ELCUI_TUI_CMD_SHOW_H
 
+#include <getopt.h>
+
 #include "tui/cli.h"
+
+/* Its options (getopt_long), for the global options after the command. */
+extern const struct option cmd_show_options[];
+#define CMD_SHOW_SHORTOPTS "h"
 
 int cmd_show_run(struct session_options *opts, int argc, char **argv);
 

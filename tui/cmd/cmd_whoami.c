@@ -112,7 +112,7 @@ static int cmd_whoami_print(struct cmd_whoami *c)
     return rc;
 }
 
-static const struct option cmd_whoami_options[] = {
+const struct option cmd_whoami_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -126,7 +126,7 @@ int cmd_whoami_run(struct session_options *opts, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_whoami_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_WHOAMI_SHORTOPTS, cmd_whoami_options, NULL)) != -1) {
         switch (opt) {
         case 'j':
             c.json = true;
