@@ -25,7 +25,9 @@ static void cmd_destroy_usage(FILE *f)
             "subnets, VPC. Only resources tagged elcui:stack=NAME are touched; reused ones\n"
             "never are. Names come from --spec, else from the journal elcui keeps under\n"
             "$XDG_STATE_HOME/elcui/stacks, else from NAME. Run again after an interruption:\n"
-            "it continues.\n"
+            "it continues. A NAME with nothing tagged for it (and no journal) is an\n"
+            "error naming what was looked for; a replication group of that name that\n"
+            "elcui did not make is refused.\n"
             "\n"
             "  --confirm NAME            confirm without the prompt (must repeat NAME)\n"
             "  --spec FILE               the spec the stack was created from\n"
@@ -55,6 +57,60 @@ const struct option cmd_destroy_options[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+/* Without a journal, only the tag elcui:stack=NAME says a stack exists.
+ * Nothing tagged: no such stack (an error naming what was looked for); a
+ * replication group of that name without the tag: not elcui's, refused.
+ * 0 when the plan is about a stack elcui made. */
+static int cmd_destroy_not_a_stack(const struct stack_plan *p, const char *name)
+{
+    const struct stack_resource *foreign = NULL;
+    size_t n_foreign = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct stack_resource *r = &p->res[i];
+        if (r->ours || r->action == STACK_ACT_DELETE)
+            return 0;
+        if (r->action == STACK_ACT_SKIP) {
+            n_foreign++;
+            if (!foreign || r->kind == STACK_KIND_REPLICATION_GROUP)
+                foreign = r;
+        }
+    }
+    const char *region = stack_spec_region(&p->spec);
+    if (foreign) {
+        if (foreign->kind == STACK_KIND_REPLICATION_GROUP)
+            fprintf(stderr,
+                    "elcui destroy: refused: replication group %s exists in %s but is not an "
+                    "elcui stack: it does not carry the tag %s=%s that elcui create puts on "
+                    "everything it makes, and elcui destroys only what it made. Nothing was "
+                    "deleted.\n",
+                    foreign->name, region, STACK_SPEC_TAG_KEY, name);
+        else
+            fprintf(stderr,
+                    "elcui destroy: refused: %s %s exists in %s but does not carry the tag "
+                    "%s=%s, so it is not part of an elcui stack%s. Nothing was deleted.\n",
+                    stack_plan_kind_name(foreign->kind), foreign->name, region, STACK_SPEC_TAG_KEY,
+                    name, n_foreign > 1 ? " (nor are the others of that name)" : "");
+        return -1;
+    }
+    fprintf(stderr,
+            "elcui destroy: no stack %s in %s (account %s): no resource carries the tag %s=%s, "
+            "none of the names below exists, and elcui keeps no journal of it here.\n"
+            "elcui destroy: looked for:\n",
+            name, region, p->account ? p->account : "?", STACK_SPEC_TAG_KEY, name);
+    for (size_t i = 0; i < p->n; i++) {
+        const struct stack_resource *r = &p->res[i];
+        bool dup = false;
+        for (size_t k = 0; k < i && !dup; k++)
+            dup = p->res[k].kind == r->kind && p->res[k].name && r->name &&
+                  strcmp(p->res[k].name, r->name) == 0;
+        if (!dup && r->name && r->kind != STACK_KIND_KEY_POLICY) /* the key's alias */
+            fprintf(stderr, "  %-36s %s\n", stack_plan_kind_name(r->kind), r->name);
+    }
+    fprintf(stderr, "elcui destroy: hint: check the name (elcui ls lists the replication "
+                    "groups) and the region (--region)\n");
+    return -1;
+}
 
 int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
 {
@@ -169,6 +225,8 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
             cmd_create_print_error("destroy", "cannot plan", &err);
         goto out;
     }
+    if (!journal && cmd_destroy_not_a_stack(plan, name) != 0)
+        goto out;
     bool noop = stack_plan_is_noop(plan);
     if (json && (plan_only || noop || plan->n_conflict)) {
         cmd_create_json_print(stack_plan_to_json(plan));
