@@ -1,6 +1,6 @@
-/* test_regions.c - the partitions' regions, "did you mean", and the
+/* test_nearname.c - "did you mean": the partitions' regions and the
  * session refusing a region no partition lists unless an endpoint
- * override is set. */
+ * override is set; the metric names of AWS/ElastiCache. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,8 @@
 
 #include "aws/nearname.h"
 #include "aws/regions.h"
+#include "core/model/metricnames.h"
+#include "core/model/metrics.h"
 #include "core/session.h"
 
 static void test_distance(void **state)
@@ -100,6 +102,26 @@ static void test_explain(void **state)
                            "us-east-2?)");
     regions_explain("local", m, sizeof(m));
     assert_string_equal(m, "'local' is not an AWS region name");
+}
+
+static void test_metric_names(void **state)
+{
+    (void)state;
+    assert_true(metricnames_known("EngineCPUUtilization"));
+    assert_true(metricnames_known("GetTypeCmdsLatency"));
+    assert_false(metricnames_known("EngineCpuUtilization"));
+    assert_false(metricnames_known(""));
+    /* every metric elcui has defaults for is one ElastiCache publishes */
+    size_t n;
+    const struct metrics_def *d = metrics_defs(&n);
+    for (size_t i = 0; i < n; i++)
+        assert_true(metricnames_known(d[i].name));
+    const char *out[4];
+    assert_int_equal(metricnames_close("EngineCpuUtilization", out, 4), 1);
+    assert_string_equal(out[0], "EngineCPUUtilization");
+    assert_true(metricnames_close("CurrItem", out, 4) >= 1);
+    assert_string_equal(out[0], "CurrItems");
+    assert_int_equal(metricnames_close("Foo", out, 4), 0);
 }
 
 /* ---- the session ---- */
@@ -195,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_pick_and_join),
         cmocka_unit_test(test_partitions),
         cmocka_unit_test(test_explain),
+        cmocka_unit_test(test_metric_names),
         cmocka_unit_test(test_session_refuses_unknown_region),
         cmocka_unit_test(test_session_override_accepts_any_name),
     };
