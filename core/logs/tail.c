@@ -527,6 +527,7 @@ struct tail_set {
     bool stopped;
     bool done;
     bool failed;
+    bool limited; /* max_records reached: output stopped there */
     uint64_t delivered;
     uint64_t rng;
 };
@@ -661,6 +662,11 @@ bool tail_set_failed(const struct tail_set *s)
     return s->failed;
 }
 
+bool tail_set_limited(const struct tail_set *s)
+{
+    return s->limited;
+}
+
 uint64_t tail_set_delivered(const struct tail_set *s)
 {
     return s->delivered;
@@ -784,17 +790,15 @@ static int tail_cmp(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-static void tail_cut_limit(struct tail *t, int64_t from)
+/* The record limit is reached: every tail stops (not a gap: nothing that
+ * was asked for went unread, the user asked for no more). */
+static void tail_cut_limit(struct tail_set *s)
 {
-    struct tail_set *s = t->set;
-    char detail[96];
-    snprintf(detail, sizeof(detail), "record limit %llu reached",
-             (unsigned long long)s->o.max_records);
+    s->limited = true;
     for (size_t i = 0; i < s->n; i++) {
         struct tail *u = s->tails[i];
         if (u->state == TAIL_DONE || u->state == TAIL_FAILED)
             continue;
-        tail_gap(u, u == t ? from : u->cycle_pos, s->o.end_ms, "limit", detail);
         tail_cancel_pending(u);
         u->state = TAIL_DONE;
     }
@@ -909,7 +913,6 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
         tail_rate_add(t, 1);
         if (s->o.cb.on_record)
             s->o.cb.on_record(s, t->index, r, s->o.cb.arg);
-        int64_t ts = r->timestamp_ms;
         if (s->o.ring)
             ring_push(s->o.ring, r);
         else
@@ -917,8 +920,7 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
         acc[i].r = NULL;
         if (s->o.max_records && s->delivered >= s->o.max_records) {
             i++;
-            /* more was read than shown: say where output stopped */
-            tail_cut_limit(t, ts);
+            tail_cut_limit(s);
             go_on = false;
             break;
         }

@@ -76,7 +76,9 @@ static void cmd_logs_usage(FILE *f)
                "  --node ID               records of one node (cache cluster id, or id/node)\n"
                "  --shard ID              records of one shard (node group id, 0001)\n"
                "  --role primary|replica  records of nodes in this role\n"
-               "  --limit N               stop after N records\n"
+               "  --limit N               stop after N records (said on stderr: \"stopped\n"
+               "                          after N records (--limit)\", with --json\n"
+               "                          {\"type\":\"stopped\",\"reason\":\"limit\",...})\n"
                "  --json                  one JSON object per line and record\n"
                "  --rate N                FilterLogEvents requests per second shared by all\n"
                "                          tails (default 4; the account quota is 5)\n"
@@ -712,6 +714,18 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
         c.status_timer = NULL;
     }
     tail_set_stop(c.set);
+    if (tail_set_limited(c.set) && !c.output_broken) {
+        /* not a gap: the output stops where it was asked to */
+        buf_reset(&c.line);
+        if (c.json)
+            buf_printf(&c.line, "{\"type\":\"stopped\",\"reason\":\"limit\",\"records\":%llu}",
+                       (unsigned long long)tail_set_delivered(c.set));
+        else
+            buf_printf(&c.line, "elcui logs: stopped after %llu record%s (--limit)",
+                       (unsigned long long)tail_set_delivered(c.set),
+                       tail_set_delivered(c.set) == 1 ? "" : "s");
+        cmd_logs_emit(&c, stderr);
+    }
     if ((c.follow || opts->verbose) && !c.output_broken)
         for (size_t i = 0; i < tail_set_count(c.set); i++)
             cmd_logs_status_line(&c, i);
