@@ -18,6 +18,7 @@ enum {
     CLI_EXIT_OK = 0,
     CLI_EXIT_FAIL = 1,
     CLI_EXIT_USAGE = 2,
+    CLI_EXIT_CANCELLED = 130, /* Ctrl-C at a confirmation prompt, as a shell's 128 + SIGINT */
 };
 
 struct cli_command {

@@ -71,7 +71,8 @@ static void cmd_failover_usage(FILE *f)
                "  --json                  one JSON object per event and one for the result\n"
                "\n"
                "Exit status: 0 completed (or started with --no-wait), 1 refused, failed or\n"
-               "timed out, 2 usage.\n");
+               "timed out, 2 usage, 130 cancelled with Ctrl-C at the question (nothing\n"
+               "done).\n");
 }
 
 /* ---- describe / failover calls ---- */
@@ -482,8 +483,14 @@ int cmd_failover_run(struct session_options *opts, int argc, char **argv)
             fprintf(stderr, "elcui failover: no terminal to confirm on: use --yes\n");
             goto out;
         }
-        if (!cmd_failover_wait(&c, &c.answered))
+        if (!cmd_failover_wait(&c, &c.answered)) {
+            /* Ctrl-C at the question: nothing was asked of AWS yet */
+            rcli_ask_interrupted(c.ask);
+            c.ask = NULL;
+            fprintf(stderr, "elcui failover: cancelled; nothing was done\n");
+            rc = CLI_EXIT_CANCELLED;
             goto out;
+        }
         char norm[8];
         if (!c.answer || !cmd_failover_shard(c.answer, norm, sizeof(norm)) ||
             strcmp(norm, c.shard) != 0) {
