@@ -30,8 +30,9 @@ struct aws_client *cmd_create_once_client(struct session *s, struct aws_error *e
  * *interrupted set). */
 int cmd_create_plan(struct session *s, const struct stack_spec *spec, enum stack_plan_mode mode,
                     struct stack_plan **out, struct aws_error *err, bool *interrupted);
-/* Ask on the terminal to type `expect`; true when it was typed. */
-bool cmd_create_confirm(const char *question, const char *expect);
+/* Ask on the terminal to type `expect`: 1 when it was typed, 0 when not
+ * (or no terminal), -1 when Ctrl-C ended the question (the line ended). */
+int cmd_create_confirm(const char *question, const char *expect);
 /* Run the plan with progress on stderr (JSON lines with json). Returns the
  * exit status; prints the result to stdout. */
 int cmd_create_apply(struct session *s, struct stack_plan *p, bool json, const char *verb);

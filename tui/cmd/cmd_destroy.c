@@ -37,7 +37,8 @@ static void cmd_destroy_usage(FILE *f)
             "  --json                    plan and result as JSON on stdout, progress as JSON\n"
             "                            lines on stderr\n"
             "\n"
-            "Refused with --read-only. Exit status: 0 ok, 1 failure, 2 usage error.\n");
+            "Refused with --read-only. Exit status: 0 ok, 1 failure (also no such stack,\n"
+            "or not elcui's), 2 usage error, 130 cancelled with Ctrl-C at the question.\n");
 }
 
 enum {
@@ -258,7 +259,13 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
                  "This deletes %zu resources of stack %s in %s (KMS keys: scheduled, %d days).\n"
                  "Type the stack name to go on: ",
                  plan->n_delete, name, s.region, spec.key_deletion_window);
-        if (!cmd_create_confirm(q, name)) {
+        int yes = cmd_create_confirm(q, name);
+        if (yes < 0) {
+            fprintf(stderr, "elcui destroy: cancelled; nothing was deleted\n");
+            rc = CLI_EXIT_CANCELLED;
+            goto out;
+        }
+        if (!yes) {
             fprintf(stderr,
                     "elcui destroy: not confirmed (no terminal, or the name was not "
                     "typed); nothing was deleted. Scripts pass --confirm %s.\n",
