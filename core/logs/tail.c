@@ -1049,8 +1049,9 @@ static void tail_cycle_done(struct tail *t)
     if (!t->first_cycle_done) {
         t->first_cycle_done = true;
         char d[96];
-        snprintf(d, sizeof(d), "backfill complete: %zu streams, %llu events", t->streams.n,
-                 (unsigned long long)t->events);
+        snprintf(d, sizeof(d), "backfill complete: %zu stream%s, %llu event%s", t->streams.n,
+                 t->streams.n == 1 ? "" : "s", (unsigned long long)t->events,
+                 t->events == 1 ? "" : "s");
         tail_notify(t, TAIL_NOTICE_READY, NULL, NULL, d, 0);
         if (s->stopped || s->done)
             return;
@@ -1209,14 +1210,16 @@ void tail_status_format(const struct tail_status *st, char *out, size_t n)
     if (st->backoff_ms)
         snprintf(backoff, sizeof(backoff), ", backoff %.1fs", (double)st->backoff_ms / 1000.0);
     snprintf(out, n,
-             "%s: %s%s, lag %.1fs (max %.1fs), %.1f ev/s, %llu events, %llu dup, "
+             "%s: %s%s, lag %.1fs (max %.1fs), %.1f ev/s, %llu event%s, %llu dup, "
              "%llu filtered, "
-             "%llu dropped, %zu streams, %llu requests, %llu throttled, %llu "
-             "errors, %llu gaps",
+             "%llu dropped, %zu stream%s, %llu request%s, %llu throttled, %llu "
+             "error%s, %llu gap%s",
              st->log_group ? st->log_group : "?", tail_state_name(st->state), backoff,
              (double)st->lag_ms / 1000.0, (double)st->lag_max_ms / 1000.0, st->events_per_s,
-             (unsigned long long)st->events, (unsigned long long)st->duplicates,
-             (unsigned long long)st->filtered, (unsigned long long)st->dropped, st->streams,
-             (unsigned long long)st->requests, (unsigned long long)st->throttled,
-             (unsigned long long)st->errors, (unsigned long long)st->gaps);
+             (unsigned long long)st->events, st->events == 1 ? "" : "s",
+             (unsigned long long)st->duplicates, (unsigned long long)st->filtered,
+             (unsigned long long)st->dropped, st->streams, st->streams == 1 ? "" : "s",
+             (unsigned long long)st->requests, st->requests == 1 ? "" : "s",
+             (unsigned long long)st->throttled, (unsigned long long)st->errors,
+             st->errors == 1 ? "" : "s", (unsigned long long)st->gaps, st->gaps == 1 ? "" : "s");
 }

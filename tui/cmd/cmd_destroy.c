@@ -256,9 +256,11 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     if (!confirm) {
         char q[512];
         snprintf(q, sizeof(q),
-                 "This deletes %zu resources of stack %s in %s (KMS keys: scheduled, %d days).\n"
+                 "This deletes %zu resource%s of stack %s in %s (KMS keys: scheduled, %d "
+                 "days).\n"
                  "Type the stack name to go on: ",
-                 plan->n_delete, name, s.region, spec.key_deletion_window);
+                 plan->n_delete, plan->n_delete == 1 ? "" : "s", name, s.region,
+                 spec.key_deletion_window);
         int yes = cmd_create_confirm(q, name);
         if (yes < 0) {
             fprintf(stderr, "elcui destroy: cancelled; nothing was deleted\n");

@@ -475,9 +475,9 @@ int cmd_failover_run(struct session_options *opts, int argc, char **argv)
         }
         char q[400];
         snprintf(q, sizeof(q),
-                 "Test failover of shard %s of %s (%zu nodes): its primary is replaced by a "
+                 "Test failover of shard %s of %s (%zu node%s): its primary is replaced by a "
                  "replica.\nType the shard id (%s) to go ahead: ",
-                 c.shard, c.rg_id, ng->n_members, c.shard);
+                 c.shard, c.rg_id, ng->n_members, ng->n_members == 1 ? "" : "s", c.shard);
         c.ask = rcli_ask(c.s.loop, q, true, cmd_failover_on_answer, &c);
         if (!c.ask) {
             fprintf(stderr, "elcui failover: no terminal to confirm on: use --yes\n");

@@ -114,7 +114,7 @@ static void cmd_latency_on_window(struct latency *lt, const struct latency_windo
             buf_appends(&b, "no answer");
         if (c->history && s->n)
             buf_printf(&b, ", p99: %.2f", (double)s->p99_us / 1000.0);
-        buf_printf(&b, " ms (%llu samples", (unsigned long long)s->n);
+        buf_printf(&b, " ms (%llu sample%s", (unsigned long long)s->n, s->n == 1 ? "" : "s");
         if (c->history)
             buf_printf(&b, " until %s", end);
         buf_appendc(&b, ')');

@@ -95,9 +95,10 @@ static void sg_facts(struct screen_group *sg, const struct model_group *g)
     sg_seg(l, THEME_TITLE, 0, "%s", sg_s(g->id));
     sg_seg(l, !strcmp(sg_s(g->status), "available") ? THEME_OK : THEME_BUSY, 0, "  %s",
            sg_s(g->status));
-    sg_seg(l, THEME_NORMAL, 0, "  %s %s  %s  cluster mode %s  %zu shards, %zu nodes",
+    sg_seg(l, THEME_NORMAL, 0, "  %s %s  %s  cluster mode %s  %zu shard%s, %zu node%s",
            sg_s(g->engine), g->engine_version ? g->engine_version : "", sg_s(g->node_type),
-           g->cluster_enabled ? "on" : "off", g->n_api_shards, g->n_api_nodes);
+           g->cluster_enabled ? "on" : "off", g->n_api_shards, g->n_api_shards == 1 ? "" : "s",
+           g->n_api_nodes, g->n_api_nodes == 1 ? "" : "s");
     if (g->description) {
         l = sg_line(sg);
         sg_seg(l, THEME_DIM, 0, "%s", g->description);
@@ -134,7 +135,8 @@ static void sg_facts(struct screen_group *sg, const struct model_group *g)
     l = sg_line(sg);
     sg_seg(l, THEME_COLUMN, 24, "Backups");
     if (g->has_snapshot_retention_limit && g->snapshot_retention_limit > 0)
-        sg_seg(l, THEME_OK, 0, " kept %d days", g->snapshot_retention_limit);
+        sg_seg(l, THEME_OK, 0, " kept %d day%s", g->snapshot_retention_limit,
+               g->snapshot_retention_limit == 1 ? "" : "s");
     else
         sg_seg(l, THEME_WARNING, 0, " off");
     sg_seg(l, THEME_NORMAL, 0, "   auto minor version upgrade %s",
