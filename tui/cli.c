@@ -77,7 +77,7 @@ const struct cli_command *cli_find(const char *name)
 
 void cli_usage(FILE *f)
 {
-    fprintf(f, "usage: elcui [GLOBAL OPTIONS] [COMMAND [ARGS]]\n"
+    fprintf(f, "usage: elcui [GLOBAL OPTIONS] [COMMAND [ARGS] [GLOBAL OPTIONS]]\n"
                "\n"
                "Terminal operations console for Amazon ElastiCache for Redis and Valkey.\n"
                "With no command, opens the console.\n"
@@ -104,8 +104,12 @@ void cli_usage(FILE *f)
             "  -h, --help           this help\n"
             "  -V, --version        version\n"
             "\n"
-            "Each command takes --help. Exit status: 0 success, 1 failure, 2 usage error.\n"
-            "See elcui(1).\n");
+            "Global options may also follow the command, up to a '--' (elcui ls --region\n"
+            "eu-west-1); the command's own option of the same name wins. A region name\n"
+            "no AWS partition lists is refused unless an endpoint override is set.\n"
+            "\n"
+            "Each command takes --help. Exit status: 0 success, 1 failure, 2 usage error,\n"
+            "130 cancelled at a confirmation question (Ctrl-C). See elcui(1).\n");
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
