@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define NEARNAME_MAX 64 /* longer names are compared on their first 64 bytes */
 
@@ -12,7 +13,10 @@ static bool nearname_same(unsigned char x, unsigned char y, bool icase)
     return x == y || (icase && tolower(x) == tolower(y));
 }
 
-unsigned nearname_distance(const char *a, const char *b, bool icase)
+/* The distance, or any value above cutoff once it is sure to be above it
+ * (a row and the one before it all above cutoff: later rows can only grow
+ * from them). */
+static unsigned nearname_bounded(const char *a, const char *b, bool icase, unsigned cutoff)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > NEARNAME_MAX || lb > NEARNAME_MAX)
@@ -22,8 +26,10 @@ unsigned nearname_distance(const char *a, const char *b, bool icase)
     unsigned *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= lb; j++)
         prev[j] = (unsigned)j;
+    unsigned prev_min = 0;
     for (size_t i = 1; i <= la; i++) {
         cur[0] = (unsigned)i;
+        unsigned row_min = cur[0];
         for (size_t j = 1; j <= lb; j++) {
             unsigned char x = (unsigned char)a[i - 1], y = (unsigned char)b[j - 1];
             unsigned cost = nearname_same(x, y, icase) ? 0 : 1;
@@ -36,13 +42,23 @@ unsigned nearname_distance(const char *a, const char *b, bool icase)
                 nearname_same((unsigned char)a[i - 2], y, icase) && prev2[j - 2] + 1 < v)
                 v = prev2[j - 2] + 1;
             cur[j] = v;
+            if (v < row_min)
+                row_min = v;
         }
+        if (row_min > cutoff && prev_min > cutoff)
+            return cutoff + 1;
+        prev_min = row_min;
         unsigned *t = prev2;
         prev2 = prev;
         prev = cur;
         cur = t;
     }
     return prev[lb] > 255 ? 255 : prev[lb];
+}
+
+unsigned nearname_distance(const char *a, const char *b, bool icase)
+{
+    return nearname_bounded(a, b, icase, 255);
 }
 
 size_t nearname_pick(const char *name, const char *const *names, size_t n, const char **out,
@@ -61,11 +77,17 @@ size_t nearname_pick(const char *name, const char *const *names, size_t n, const
             limit = 1;
         if (limit > 4)
             limit = 4;
-        unsigned d = nearname_distance(name, names[i], false);
-        if (nearname_distance(name, names[i], true) == 0)
+        unsigned d;
+        if (strcasecmp(name, names[i]) == 0) {
             d = 0; /* the same name apart from case: the closest of all */
-        if (d > limit)
-            continue;
+        } else {
+            size_t diff = l > len ? l - len : len - l;
+            if (diff > limit)
+                continue; /* the distance is at least the difference in length */
+            d = nearname_bounded(name, names[i], false, limit);
+            if (d > limit)
+                continue;
+        }
         /* insert in order of distance, after equal ones */
         size_t at = got;
         while (at > 0 && dist[at - 1] > d)

@@ -1,10 +1,13 @@
 /* fuzz_cli.c - the command line: global options (cli_parse_global),
  * before the command and after it (taken out of the command's arguments,
- * which must stay the input's, in order), and the option parsing of the subcommands whose run
- * function stops before any side effect when no region is known (the input's region and endpoint
- * are dropped, so session_open always fails with "no region" right after the command parsed its
- * options). Only commands reviewed for that are listed in fuzz_commands; others touch files or the
- * network. Input: arguments separated by NUL bytes (argv[0] is supplied). */
+ * which must stay the input's, in order); the "did you mean" of region
+ * and metric names on inputs of one argument; and the option parsing of the
+ * subcommands whose run function stops before any side effect when no
+ * region is known (the input's region and endpoint are dropped, so
+ * session_open always fails with "no region" right after the command
+ * parsed its options). Only commands reviewed for that are listed in
+ * fuzz_commands; others touch files or the network. Input: arguments
+ * separated by NUL bytes (argv[0] is supplied). */
 #include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/regions.h"
+#include "core/model/metricnames.h"
 #include "tui/cli.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -93,6 +98,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     argc = n;
+    /* "did you mean" of region and metric names, for inputs of one
+     * argument (comparing with some 150 names is slow under the
+     * sanitizers: longer inputs stay for the command line) */
+    if (argc == 2) {
+        char why[512];
+        const char *close[4];
+        regions_explain(argv[argc - 1], why, sizeof(why));
+        (void)metricnames_close(argv[argc - 1], close, 4);
+        (void)metricnames_known(argv[argc - 1]);
+    }
     if (first >= 0 && first < argc) {
         const struct cli_command *cmd = cli_find(argv[first]);
         if (cmd && allowed(cmd->name)) {
