@@ -5,7 +5,8 @@
         [--no-redis] [--endpoint-host HOST] [--region R] [--stop-on-eof]
 
 Prints ``export NAME=value`` lines, then ``# sandbox ready`` once it serves;
-writes the same exports to <state-dir>/env.  Stops everything it started on
+writes the same exports to <state-dir>/env, and registers itself in its
+user's registry folder for tests/sandbox/env (see registry_dir).  Stops everything it started on
 SIGINT/SIGTERM, on ``POST /_sandbox/shutdown``, and on stdin EOF with
 --stop-on-eof.
 """
