@@ -60,43 +60,33 @@ const struct option cmd_destroy_options[] = {
 };
 
 /* Without a journal, only the tag elcui:stack=NAME says a stack exists.
- * Nothing tagged: no such stack (an error naming what was looked for); a
- * replication group of that name without the tag: not elcui's, refused.
- * 0 when the plan is about a stack elcui made. */
+ * Nothing tagged: no such stack, an error naming what was looked for (and
+ * which of those names exist without the tag); a replication group of
+ * that name without the tag: not elcui's, refused with that reason. 0
+ * when the plan is about a stack elcui made. */
 static int cmd_destroy_not_a_stack(const struct stack_plan *p, const char *name)
 {
-    const struct stack_resource *foreign = NULL;
-    size_t n_foreign = 0;
+    const struct stack_resource *group = NULL;
     for (size_t i = 0; i < p->n; i++) {
         const struct stack_resource *r = &p->res[i];
         if (r->ours || r->action == STACK_ACT_DELETE)
             return 0;
-        if (r->action == STACK_ACT_SKIP) {
-            n_foreign++;
-            if (!foreign || r->kind == STACK_KIND_REPLICATION_GROUP)
-                foreign = r;
-        }
+        if (r->action == STACK_ACT_SKIP && r->kind == STACK_KIND_REPLICATION_GROUP)
+            group = r;
     }
     const char *region = stack_spec_region(&p->spec);
-    if (foreign) {
-        if (foreign->kind == STACK_KIND_REPLICATION_GROUP)
-            fprintf(stderr,
-                    "elcui destroy: refused: replication group %s exists in %s but is not an "
-                    "elcui stack: it does not carry the tag %s=%s that elcui create puts on "
-                    "everything it makes, and elcui destroys only what it made. Nothing was "
-                    "deleted.\n",
-                    foreign->name, region, STACK_SPEC_TAG_KEY, name);
-        else
-            fprintf(stderr,
-                    "elcui destroy: refused: %s %s exists in %s but does not carry the tag "
-                    "%s=%s, so it is not part of an elcui stack%s. Nothing was deleted.\n",
-                    stack_plan_kind_name(foreign->kind), foreign->name, region, STACK_SPEC_TAG_KEY,
-                    name, n_foreign > 1 ? " (nor are the others of that name)" : "");
+    if (group) {
+        fprintf(stderr,
+                "elcui destroy: refused: replication group %s exists in %s but is not an "
+                "elcui stack: it does not carry the tag %s=%s that elcui create puts on "
+                "everything it makes, and elcui destroys only what it made. Nothing was "
+                "deleted.\n",
+                group->name, region, STACK_SPEC_TAG_KEY, name);
         return -1;
     }
     fprintf(stderr,
-            "elcui destroy: no stack %s in %s (account %s): no resource carries the tag %s=%s, "
-            "none of the names below exists, and elcui keeps no journal of it here.\n"
+            "elcui destroy: no stack %s in %s (account %s): no resource carries the tag %s=%s "
+            "and elcui keeps no journal of it here; nothing was deleted.\n"
             "elcui destroy: looked for:\n",
             name, region, p->account ? p->account : "?", STACK_SPEC_TAG_KEY, name);
     for (size_t i = 0; i < p->n; i++) {
@@ -105,8 +95,12 @@ static int cmd_destroy_not_a_stack(const struct stack_plan *p, const char *name)
         for (size_t k = 0; k < i && !dup; k++)
             dup = p->res[k].kind == r->kind && p->res[k].name && r->name &&
                   strcmp(p->res[k].name, r->name) == 0;
-        if (!dup && r->name && r->kind != STACK_KIND_KEY_POLICY) /* the key's alias */
-            fprintf(stderr, "  %-36s %s\n", stack_plan_kind_name(r->kind), r->name);
+        if (dup || !r->name || r->kind == STACK_KIND_KEY_POLICY) /* the key's alias */
+            continue;
+        fprintf(stderr, "  %-36s %s%s\n", stack_plan_kind_name(r->kind), r->name,
+                r->action == STACK_ACT_SKIP ? "  (exists without the tag: not elcui's, left "
+                                              "alone)"
+                                            : "");
     }
     fprintf(stderr, "elcui destroy: hint: check the name (elcui ls lists the replication "
                     "groups) and the region (--region)\n");
