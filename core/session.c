@@ -5,6 +5,89 @@
 #include <string.h>
 
 #include "aws/mem.h"
+#include "aws/regions.h"
+#include "aws/svc.h"
+
+/* Where an endpoint override of some service comes from ("--endpoint-url",
+ * "AWS_ENDPOINT_URL_ELASTICACHE", ...), with its URL; false when every
+ * service uses AWS's endpoint for the region. */
+static bool session_override(const struct session *s, const struct session_options *o, char *what,
+                             size_t n, char **url)
+{
+    static const struct svc *const svcs[] = {
+        &svc_elasticache, &svc_cloudwatch,     &svc_logs, &svc_sts, &svc_ec2,
+        &svc_kms,         &svc_secretsmanager, &svc_ssm,  &svc_iam, &svc_pricing,
+    };
+    if (o->endpoint_url && *o->endpoint_url) {
+        snprintf(what, n, "--endpoint-url");
+        *url = mem_xstrdup(o->endpoint_url);
+        return true;
+    }
+    bool ignore = profile_ignore_configured_endpoints(s->store, s->profile);
+    for (size_t i = 0; i < sizeof(svcs) / sizeof(svcs[0]) && !ignore; i++) {
+        char var[96];
+        snprintf(var, sizeof(var), "AWS_ENDPOINT_URL_%s", svcs[i]->env_suffix);
+        const char *v = getenv(var);
+        if (v && *v) {
+            snprintf(what, n, "%s", var);
+            *url = mem_xstrdup(v);
+            return true;
+        }
+    }
+    const char *v = ignore ? NULL : getenv("AWS_ENDPOINT_URL");
+    if (v && *v) {
+        snprintf(what, n, "AWS_ENDPOINT_URL");
+        *url = mem_xstrdup(v);
+        return true;
+    }
+    for (size_t i = 0; i < sizeof(svcs) / sizeof(svcs[0]); i++) {
+        bool custom = false;
+        char *e = profile_resolve_endpoint(s->store, s->profile, svcs[i], s->region, NULL, &custom);
+        if (custom) {
+            snprintf(what, n, "the endpoint configuration of profile '%s'", s->profile);
+            *url = e;
+            return true;
+        }
+        free(e);
+    }
+    return false;
+}
+
+static const char *session_region_source(const struct session_options *o)
+{
+    if (o->region && *o->region)
+        return "--region";
+    const char *v = getenv("AWS_REGION");
+    if (v && *v)
+        return "AWS_REGION";
+    v = getenv("AWS_DEFAULT_REGION");
+    if (v && *v)
+        return "AWS_DEFAULT_REGION";
+    return "the profile's region setting";
+}
+
+/* The region must be one of its partition's (a typo would otherwise list
+ * an empty region); with an endpoint override any name goes, and the
+ * session says why (session_print_warnings with -v, whoami). */
+static int session_check_region(struct session *s, const struct session_options *o,
+                                struct aws_error *err)
+{
+    if (regions_known(s->region))
+        return 0;
+    char what[160], *url = NULL, why[512];
+    regions_explain(s->region, why, sizeof(why));
+    if (session_override(s, o, what, sizeof(what), &url)) {
+        s->region_note = mem_xasprintf("%s; accepted because %s sends the calls to %s", why, what,
+                                       url ? url : "another endpoint");
+        free(url);
+        return 0;
+    }
+    aws_error_set(err, AWS_ERR_CONFIG, "UnknownRegion",
+                  "%s; it comes from %s (a region newer than this elcui: an endpoint override "
+                  "such as --endpoint-url or AWS_ENDPOINT_URL lets any name through)",
+                  why, session_region_source(o));
+    return -1;
+}
 
 int session_open(struct session *s, const struct session_options *o, struct aws_error *err)
 {
@@ -33,6 +116,8 @@ int session_open(struct session *s, const struct session_options *o, struct aws_
                       s->profile, profile_config_path(s->store));
         return -1;
     }
+    if (session_check_region(s, o, err) != 0)
+        return -1;
     struct http_options hopt;
     memset(&hopt, 0, sizeof(hopt));
     hopt.ca_bundle = profile_setting(s->store, s->profile, "AWS_CA_BUNDLE", "ca_bundle");
@@ -90,6 +175,7 @@ void session_close(struct session *s)
     loop_free(s->loop);
     free(s->profile);
     free(s->region);
+    free(s->region_note);
     memset(s, 0, sizeof(*s));
 }
 
@@ -107,6 +193,8 @@ const char *session_read_only_source(const struct session_options *o)
 
 void session_print_warnings(const struct session *s, FILE *f)
 {
+    if (s->region_note && s->opts && s->opts->verbose)
+        fprintf(f, "elcui: note: %s\n", s->region_note);
     if (!s->store)
         return;
     const char *const *w = profile_warnings(s->store);

@@ -49,10 +49,15 @@ struct session {
     struct aws_client *aws;
     char *profile;
     char *region;
+    /* Set when the region is not one AWS lists and an endpoint override
+     * made it acceptable: why, for -v and whoami. NULL otherwise. */
+    char *region_note;
 };
 
 /* Build the context. On failure fills err (AWS_ERR_CONFIG for "no region",
- * bad config files...) and returns -1; session_close() is still safe. */
+ * a region name no partition lists (UnknownRegion: the close ones named)
+ * while no endpoint override is set, bad config files...) and returns -1;
+ * session_close() is still safe. */
 int session_open(struct session *s, const struct session_options *o, struct aws_error *err);
 void session_close(struct session *s);
 /* An AWS client on the session's loop, HTTP, credentials, profile, region
@@ -70,7 +75,8 @@ bool session_read_only(const struct session_options *o);
  * FILE", ":readonly"; NULL when writes are allowed. */
 const char *session_read_only_source(const struct session_options *o);
 
-/* Print warnings gathered while loading configuration (loose file modes). */
+/* Print warnings gathered while loading configuration (loose file modes),
+ * and with -v why an unknown region name was accepted. */
 void session_print_warnings(const struct session *s, FILE *f);
 
 #endif

@@ -354,13 +354,14 @@ struct placement *placement_build(const struct model_group *g, int64_t now_ms)
     if (unknown_roles)
         placement_flag(
             p, "roles-unknown", PLACEMENT_INFO, NULL, NULL,
-            mem_xasprintf("%zu of %zu roles are %s: checks by role rest on them "
+            mem_xasprintf("%zu of %zu roles %s %s: checks by role rest on them "
                           "(connect, or allow cloudwatch:GetMetricData for IsMaster)",
-                          unknown_roles, g->n_nodes,
+                          unknown_roles, g->n_nodes, unknown_roles == 1 ? "is" : "are",
                           g->cluster_enabled ? "assumed from node naming or unknown" : "unknown"));
     if (no_az)
         placement_flag(p, "az-unknown", PLACEMENT_INFO, NULL, NULL,
-                       mem_xasprintf("%zu of %zu nodes have no AZ yet", no_az, g->n_nodes));
+                       mem_xasprintf("%zu of %zu nodes %s no AZ yet", no_az, g->n_nodes,
+                                     no_az == 1 ? "has" : "have"));
     if (p->age_ms > PLACEMENT_STALE_MS)
         placement_flag(
             p, "stale-data", PLACEMENT_INFO, NULL, NULL,

@@ -571,9 +571,10 @@ void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, co
     } else {
         distinct = n_subnets;
         audit_facts_note(f,
-                         "zones are not known before the plan: the %zu private subnets are "
-                         "assumed to be in %zu different zones",
-                         n_subnets, n_subnets);
+                         "zones are not known before the plan: the %zu private subnet%s %s "
+                         "assumed to be in %zu different zone%s",
+                         n_subnets, n_subnets == 1 ? "" : "s", n_subnets == 1 ? "is" : "are",
+                         n_subnets, n_subnets == 1 ? "" : "s");
     }
     if (!f->placement_error) {
         f->placement_known = true;
@@ -948,8 +949,8 @@ static void audit_rule_log_groups(struct audit_rb *b)
                              mem_xasprintf("records kept %d days", l->retention_days), NULL);
             else
                 audit_simple(b, "log-group-retention", AUDIT_FAIL, res,
-                             mem_xasprintf("records kept only %d days (less than a year)",
-                                           l->retention_days),
+                             mem_xasprintf("records kept only %d day%s (less than a year)",
+                                           l->retention_days, l->retention_days == 1 ? "" : "s"),
                              "logs:PutRetentionPolicy retentionInDays=365");
         }
         free(res);

@@ -1637,6 +1637,16 @@ char *export_files_stream(const struct export_files *f)
     return buf_steal(&o);
 }
 
+char *export_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    if (n == 1 && dir[0] == '/')
+        return mem_xasprintf("/%s", name);
+    return mem_xasprintf("%.*s/%s", (int)n, dir, name);
+}
+
 int export_files_write(const struct export_files *f, const char *dir, char *err, size_t errlen)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
@@ -1644,7 +1654,7 @@ int export_files_write(const struct export_files *f, const char *dir, char *err,
         return -1;
     }
     for (size_t i = 0; i < f->n; i++) {
-        char *path = mem_xasprintf("%s/%s", dir, f->items[i].name);
+        char *path = export_path(dir, f->items[i].name);
         char *tmp = mem_xasprintf("%s.tmp", path);
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                       f->items[i].executable ? 0755 : 0644);

@@ -77,6 +77,9 @@ char *export_files_stream(const struct export_files *f);
 /* Write each file into dir (created when missing; existing files are
  * replaced, scripts made executable). 0, or -1 with err. */
 int export_files_write(const struct export_files *f, const char *dir, char *err, size_t errlen);
+/* dir/name with one slash between, whatever dir ends with ("tf/" and
+ * "tf" give "tf/provider.tf"; "/" gives "/provider.tf"). Caller frees. */
+char *export_path(const char *dir, const char *name);
 
 /* ---- a live stack ---- */
 

@@ -347,6 +347,22 @@ static void test_cli_script(void **state)
     spec_del(s);
 }
 
+/* --output tf/ names tf/provider.tf, not tf//provider.tf. */
+static void test_export_path(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"tf", "tf/provider.tf"}, {"tf/", "tf/provider.tf"},  {"tf//", "tf/provider.tf"},
+        {"/", "/provider.tf"},    {"//", "/provider.tf"},     {"/tmp/x/", "/tmp/x/provider.tf"},
+        {"./", "./provider.tf"},  {"a/b", "a/b/provider.tf"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *p = export_path(cases[i][0], "provider.tf");
+        assert_string_equal(p, cases[i][1]);
+        free(p);
+    }
+}
+
 static void test_spec_round_trip_and_files(void **state)
 {
     (void)state;
@@ -661,9 +677,13 @@ static void test_live_world_reused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_terraform_seed),  cmocka_unit_test(test_terraform_variants),
-        cmocka_unit_test(test_cli_script),      cmocka_unit_test(test_spec_round_trip_and_files),
-        cmocka_unit_test(test_live_world_ours), cmocka_unit_test(test_live_world_reused),
+        cmocka_unit_test(test_terraform_seed),
+        cmocka_unit_test(test_terraform_variants),
+        cmocka_unit_test(test_cli_script),
+        cmocka_unit_test(test_export_path),
+        cmocka_unit_test(test_spec_round_trip_and_files),
+        cmocka_unit_test(test_live_world_ours),
+        cmocka_unit_test(test_live_world_reused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

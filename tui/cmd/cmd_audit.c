@@ -91,7 +91,7 @@ static int cmd_audit_parse(struct cmd_audit *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_audit_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_AUDIT_SHORTOPTS, cmd_audit_options, NULL)) != -1) {
         switch (opt) {
         case OPT_SPEC:
             c->spec_file = optarg;

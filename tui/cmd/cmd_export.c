@@ -70,7 +70,7 @@ static int cmd_export_parse(struct cmd_export *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "ho:", cmd_export_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_EXPORT_SHORTOPTS, cmd_export_options, NULL)) != -1) {
         switch (opt) {
         case OPT_SPEC:
             c->spec_file = optarg;
@@ -140,7 +140,7 @@ static int cmd_export_emit(struct cmd_export *c, const struct stack_spec *s, boo
             json_t *f = json_object();
             json_object_set_new(f, "name", json_string(files.items[i].name));
             if (to_dir) {
-                char *p = mem_xasprintf("%s/%s", c->output, files.items[i].name);
+                char *p = export_path(c->output, files.items[i].name);
                 json_object_set_new(f, "path", json_string(p));
                 free(p);
             } else {
@@ -158,8 +158,11 @@ static int cmd_export_emit(struct cmd_export *c, const struct stack_spec *s, boo
         for (size_t i = 0; i < n_notes; i++)
             fprintf(stderr, "elcui export: note: %s\n", notes[i]);
         if (to_dir) {
-            for (size_t i = 0; i < files.n; i++)
-                fprintf(stderr, "elcui export: wrote %s/%s\n", c->output, files.items[i].name);
+            for (size_t i = 0; i < files.n; i++) {
+                char *p = export_path(c->output, files.items[i].name);
+                fprintf(stderr, "elcui export: wrote %s\n", p);
+                free(p);
+            }
         } else {
             char *t = export_files_stream(&files);
             fputs(t, stdout);

@@ -16,6 +16,7 @@
 #include "core/logs/logrec.h"
 #include "core/logs/tail.h"
 #include "core/logs/tailsrc.h"
+#include "tui/cmd/cmdout.h"
 
 #define CMD_LOGS_MAX_GROUPS 16
 
@@ -46,6 +47,7 @@ struct cmd_logs {
     struct loop_timer *status_timer;
     bool interrupted;
     bool output_broken;
+    struct cmdout_pipe out; /* stdout, whose reader may go away */
     struct buf line;
 };
 
@@ -74,7 +76,9 @@ static void cmd_logs_usage(FILE *f)
                "  --node ID               records of one node (cache cluster id, or id/node)\n"
                "  --shard ID              records of one shard (node group id, 0001)\n"
                "  --role primary|replica  records of nodes in this role\n"
-               "  --limit N               stop after N records\n"
+               "  --limit N               stop after N records (said on stderr: \"stopped\n"
+               "                          after N records (--limit)\", with --json\n"
+               "                          {\"type\":\"stopped\",\"reason\":\"limit\",...})\n"
                "  --json                  one JSON object per line and record\n"
                "  --rate N                FilterLogEvents requests per second shared by all\n"
                "                          tails (default 4; the account quota is 5)\n"
@@ -83,24 +87,31 @@ static void cmd_logs_usage(FILE *f)
                "                          (default 60; 0: only on changes)\n"
                "\n"
                "Gaps, errors and status go to stderr (JSON objects with --json). Exit\n"
-               "status: 0 ok (also after Ctrl-C with --follow), 1 failure, 2 usage.\n");
+               "status: 0 ok (also after Ctrl-C with --follow, and when the reader of a\n"
+               "pipe goes away: logs -f | head -1 ends quietly), 1 failure, 2 usage.\n");
 }
 
 /* ---- output ---- */
+
+/* stdout's reader went away (`logs -f | head -1`): stop quietly. */
+static void cmd_logs_out_closed(void *arg)
+{
+    struct cmd_logs *c = arg;
+    c->output_broken = true;
+    if (c->set)
+        tail_set_stop(c->set);
+    loop_stop(c->s.loop, 0);
+}
 
 static void cmd_logs_emit(struct cmd_logs *c, FILE *f)
 {
     if (c->output_broken)
         return;
     buf_appendc(&c->line, '\n');
-    if (fwrite(c->line.data, 1, c->line.len, f) != c->line.len || (c->follow && fflush(f) != 0)) {
-        if (f == stdout) {
-            c->output_broken = true;
-            if (c->set)
-                tail_set_stop(c->set);
-            loop_stop(c->s.loop, 0);
-        }
-    }
+    if (f == stdout)
+        cmdout_pipe_write(&c->out, c->line.data, c->line.len, c->follow);
+    else if (fwrite(c->line.data, 1, c->line.len, f) == c->line.len && c->follow)
+        fflush(f);
     buf_reset(&c->line);
 }
 
@@ -401,7 +412,7 @@ static int cmd_logs_parse(struct cmd_logs *c, int argc, char **argv, int64_t now
     int opt;
     opterr = 0;
     optind = 0; /* 0: full reset of GNU getopt (the global parse used "+") */
-    while ((opt = getopt_long(argc, argv, "fih", cmd_logs_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_LOGS_SHORTOPTS, cmd_logs_options, NULL)) != -1) {
         switch (opt) {
         case OPT_SLOW:
             c->slow = true;
@@ -605,7 +616,7 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
         goto out;
     }
     session_print_warnings(&c.s, stderr);
-    signal(SIGPIPE, SIG_IGN);
+    cmdout_pipe_watch(&c.out, c.s.loop, cmd_logs_out_closed, &c);
     loop_on_signal(c.s.loop, SIGINT, cmd_logs_signal, &c);
     loop_on_signal(c.s.loop, SIGTERM, cmd_logs_signal, &c);
 
@@ -703,7 +714,19 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
         c.status_timer = NULL;
     }
     tail_set_stop(c.set);
-    if (c.follow || opts->verbose)
+    if (tail_set_limited(c.set) && !c.output_broken) {
+        /* not a gap: the output stops where it was asked to */
+        buf_reset(&c.line);
+        if (c.json)
+            buf_printf(&c.line, "{\"type\":\"stopped\",\"reason\":\"limit\",\"records\":%llu}",
+                       (unsigned long long)tail_set_delivered(c.set));
+        else
+            buf_printf(&c.line, "elcui logs: stopped after %llu record%s (--limit)",
+                       (unsigned long long)tail_set_delivered(c.set),
+                       tail_set_delivered(c.set) == 1 ? "" : "s");
+        cmd_logs_emit(&c, stderr);
+    }
+    if ((c.follow || opts->verbose) && !c.output_broken)
         for (size_t i = 0; i < tail_set_count(c.set); i++)
             cmd_logs_status_line(&c, i);
     fflush(stdout);
@@ -714,6 +737,7 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
     else
         rc = CLI_EXIT_OK;
 out:
+    cmdout_pipe_unwatch(&c.out);
     inventory_free(c.inv);
     tail_set_free(c.set);
     tailsrc_logs_free(c.src);

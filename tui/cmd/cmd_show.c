@@ -374,7 +374,7 @@ int cmd_show_run(struct session_options *opts, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_show_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_SHOW_SHORTOPTS, cmd_show_options, NULL)) != -1) {
         switch (opt) {
         case 'j':
             c.json = true;

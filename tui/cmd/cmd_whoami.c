@@ -28,7 +28,11 @@ static void cmd_whoami_usage(FILE *f)
                "service endpoint that is not the default one (--endpoint-url,\n"
                "AWS_ENDPOINT_URL[_SERVICE], endpoint_url in the profile).\n"
                "\n"
-               "  --json   one JSON object: account, arn, userId, region, profile,\n"
+               "A region name AWS does not list is refused, unless an endpoint override is\n"
+               "set; whoami then says so under the region.\n"
+               "\n"
+               "  --json   one JSON object: account, arn, userId, region, regionNote (why\n"
+               "           an unknown region is accepted, else null), profile,\n"
                "           credentialSource, endpoints (overridden ones, by service)\n"
                "\n"
                "Exit status: 0 ok, 1 failure, 2 usage.\n");
@@ -73,6 +77,7 @@ static int cmd_whoami_print(struct cmd_whoami *c)
         json_object_set_new(o, "arn", cmdout_jstr(c->arn));
         json_object_set_new(o, "userId", cmdout_jstr(c->user_id));
         json_object_set_new(o, "region", cmdout_jstr(c->s.region));
+        json_object_set_new(o, "regionNote", cmdout_jstr(c->s.region_note));
         json_object_set_new(o, "profile", cmdout_jstr(c->s.profile));
         json_object_set_new(o, "credentialSource", cmdout_jstr(src && *src ? src : NULL));
         json_t *eps = json_object();
@@ -87,6 +92,8 @@ static int cmd_whoami_print(struct cmd_whoami *c)
         cmdout_kv(stdout, "ARN", c->arn);
         cmdout_kv(stdout, "User ID", c->user_id);
         cmdout_kv(stdout, "Region", c->s.region);
+        if (c->s.region_note)
+            cmdout_kv(stdout, "", c->s.region_note);
         cmdout_kv(stdout, "Profile", c->s.profile);
         cmdout_kv(stdout, "Credentials", src && *src ? src : "-");
         size_t n_over = 0;
@@ -126,7 +133,7 @@ int cmd_whoami_run(struct session_options *opts, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_whoami_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_WHOAMI_SHORTOPTS, cmd_whoami_options, NULL)) != -1) {
         switch (opt) {
         case 'j':
             c.json = true;

@@ -2,11 +2,15 @@
 #include "tui/cmd/cmdout.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "aws/awsjson.h"
 #include "aws/awstime.h"
@@ -555,6 +559,65 @@ bool cmdout_run(struct session *s, const bool *done, const bool *interrupted)
     while (!*done && !*interrupted)
         loop_run_once(s->loop, 1000);
     return !*interrupted;
+}
+
+static void cmdout_pipe_gone(struct cmdout_pipe *p)
+{
+    if (p->closed)
+        return;
+    p->closed = true;
+    if (p->watch) {
+        loop_unwatch(p->loop, p->watch);
+        p->watch = NULL;
+    }
+    if (p->on_closed)
+        p->on_closed(p->arg);
+}
+
+static void cmdout_pipe_event(int fd, int revents, void *arg)
+{
+    (void)revents;
+    /* a pipe's write end is never readable: the event is its reader
+     * closing (POLLERR); make sure before stopping */
+    struct pollfd q = {.fd = fd, .events = 0, .revents = 0};
+    if (poll(&q, 1, 0) == 1 && (q.revents & (POLLERR | POLLHUP)))
+        cmdout_pipe_gone(arg);
+}
+
+void cmdout_pipe_watch(struct cmdout_pipe *p, struct loop *l, void (*on_closed)(void *arg),
+                       void *arg)
+{
+    memset(p, 0, sizeof(*p));
+    p->loop = l;
+    p->on_closed = on_closed;
+    p->arg = arg;
+    signal(SIGPIPE, SIG_IGN);
+    struct stat st;
+    if (fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) &&
+        (fcntl(STDOUT_FILENO, F_GETFL) & O_ACCMODE) == O_WRONLY)
+        p->watch = loop_watch(l, STDOUT_FILENO, REACTOR_READ, cmdout_pipe_event, p);
+}
+
+bool cmdout_pipe_write(struct cmdout_pipe *p, const void *data, size_t n, bool flush)
+{
+    if (p->closed)
+        return false;
+    if ((n && fwrite(data, 1, n, stdout) != n) || (flush && fflush(stdout) != 0)) {
+        /* the reader is gone (EPIPE) or the output failed otherwise: either
+         * way nothing more can be shown */
+        clearerr(stdout);
+        cmdout_pipe_gone(p);
+        return false;
+    }
+    return true;
+}
+
+void cmdout_pipe_unwatch(struct cmdout_pipe *p)
+{
+    if (p->watch) {
+        loop_unwatch(p->loop, p->watch);
+        p->watch = NULL;
+    }
 }
 
 int cmdout_window(const char *cmd, const char *since, const char *until, const char *forms,
