@@ -311,7 +311,7 @@ def aws_bin_dir():
 
 
 @harness.needs_binary
-@unittest.skipUnless(shutil.which("aws"), "no aws CLI")
+@harness.machine_skip_unless(shutil.which("aws"), "no `aws` command on PATH (make deps installs the awscli package)")
 class ExportCliTest(unittest.TestCase):
     """The CLI export recreates the stack in a fresh sandbox."""
 

@@ -19,6 +19,42 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 BIN = os.environ.get("ELCUI_BIN", os.path.join(TOP, "build", "elcui"))
 
 
+def table_rows(screen, titles):
+    """The rows of the table whose header line holds TITLES, in order, on a
+    captured screen: a list of dicts title -> the cell's text. Columns are
+    cut where the header's titles start (the table widget draws each title
+    at its column's first cell), so a check reads the column it names, not
+    a word anywhere on the line. Rows end at the first line whose first
+    column is empty. AssertionError when no such header is on the screen."""
+    lines = screen.splitlines()
+    for i, line in enumerate(lines):
+        starts, at = [], 0
+        for t in titles:
+            p = line.find(t, at)
+            if p < 0 or (p > 0 and line[p - 1] not in " \u2502|"):
+                break
+            starts.append(p)
+            at = p + len(t)
+        if len(starts) != len(titles):
+            continue
+        # the last column ends where the header's next title starts
+        tail = at
+        while tail < len(line) and line[tail] == " ":
+            tail += 1
+        last_end = tail if tail < len(line) and line[tail] not in "\u2502|" else None
+        rows = []
+        for row in lines[i + 1:]:
+            cells = {}
+            for k, t in enumerate(titles):
+                end = starts[k + 1] if k + 1 < len(titles) else (last_end or len(row))
+                cells[t] = row[starts[k]:end].strip(" \u2502|")
+            if not cells[titles[0]]:
+                break
+            rows.append(cells)
+        return rows
+    raise AssertionError("no table with columns %r on the screen:\n%s" % (titles, screen))
+
+
 class Console:
     def __init__(self, env, args=(), cols=120, rows=40, binary=None):
         self.env = dict(env)
