@@ -9,7 +9,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(TOP, "tests", "sandbox"))
 
 from sandbox.sandboxctl import Sandbox  # noqa: E402
-from tests.integration.tmux import BIN, Console, table_rows  # noqa: E402
+from tests.integration.tmux import BIN, Console  # noqa: E402
 
 
 @unittest.skipUnless(os.access(BIN, os.X_OK), "no elcui binary at %s" % BIN)
@@ -110,7 +110,7 @@ class ConsoleFrame(unittest.TestCase):
         with Console(self.env(), [], cols=160, rows=40) as c:
             scr = c.wait_for("con-b2")
             self.assertIn("con-a1", scr)
-            rows = {r["ID"]: r for r in table_rows(scr, ("ID", "STATUS", "ENGINE", "NODE TYPE", "CLUSTER", "SHARDS", "NODES", "MULTI-AZ", "FAILOVER"))}
+            rows = c.wait_rows(("ID", "STATUS", "ENGINE", "NODE TYPE", "CLUSTER", "SHARDS", "NODES", "MULTI-AZ", "FAILOVER"), lambda rows: {"con-a1", "con-b2"} <= set(rows))
             self.assertEqual((rows["con-b2"]["NODES"], rows["con-b2"]["MULTI-AZ"], rows["con-b2"]["FAILOVER"]), ("2", "enabled", "enabled"))
             self.assertEqual((rows["con-a1"]["NODES"], rows["con-a1"]["MULTI-AZ"], rows["con-a1"]["FAILOVER"]), ("1", "disabled", "disabled"))
             self.assertEqual((rows["con-b2"]["STATUS"], rows["con-b2"]["NODE TYPE"], rows["con-b2"]["CLUSTER"]), ("available", "cache.t3.micro", "off"))

@@ -12,7 +12,7 @@ import os
 import secrets
 import unittest
 
-from tests.integration.tmux import BIN, TOP, Console, table_rows
+from tests.integration.tmux import BIN, TOP, Console
 
 MARK = "ELCUI_DEMO_TEST_RUN"
 GROUP_COLUMNS = ("ID", "STATUS", "ENGINE", "NODE TYPE", "CLUSTER", "SHARDS", "NODES", "MULTI-AZ",
@@ -100,7 +100,8 @@ class MakeDemo(unittest.TestCase):
             scr = c.wait_for("Replication groups (2)", timeout=180)
             scr = c.wait_for(" legacy-1 ", timeout=30)
             self.assertIn("region us-east-2", scr)
-            rows = {r["ID"]: r for r in table_rows(scr, GROUP_COLUMNS)}
+            # the engine version comes with the nodes (a later call): wait for it
+            rows = c.wait_rows(GROUP_COLUMNS, lambda rows: all(" " in r["ENGINE"] for r in rows.values()), timeout=30)
             self.assertEqual(sorted(rows), ["app-4", "legacy-1"])
             app = rows["app-4"]
             self.assertEqual(app["STATUS"], "available")

@@ -119,6 +119,23 @@ class Console:
         raise AssertionError("screen never showed %r; last screen:\n%s\nstderr:\n%s"
                              % (text, last, self.stderr_log()[-6000:]))
 
+    def wait_rows(self, titles, ready, timeout=20):
+        """The rows of the table with columns TITLES (see table_rows), keyed by
+        the first column, once ready(rows) is true: values that arrive later
+        (a second call's answer) are waited for, not raced."""
+        deadline = time.monotonic() + timeout
+        rows, last = {}, ""
+        while time.monotonic() < deadline:
+            last = self.screen()
+            try:
+                rows = {r[titles[0]]: r for r in table_rows(last, titles)}
+            except AssertionError:
+                rows = {}
+            if rows and ready(rows):
+                return rows
+            time.sleep(0.05)
+        raise AssertionError("the table never got ready; rows %r; last screen:\n%s" % (rows, last))
+
     def wait_gone(self, text, timeout=20):
         deadline = time.monotonic() + timeout
         last = ""
