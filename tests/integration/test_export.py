@@ -311,24 +311,26 @@ class ExportTerraformTest(unittest.TestCase):
     def test_hashicorp_parser_accepts_every_export(self):
         """plan and live exports parse with HashiCorp's HCL parser (hcl/v2 as
         WebAssembly: npm @cdktf/hcl2json, installed by make deps), and what it
-        reads is what hclite reads"""
+        reads is what hclite reads; a broken file is refused"""
         node = shutil.which("node")
         mod = os.path.join(harness.TOP, "build", "npm", "node_modules", "@cdktf", "hcl2json")
         if not node or not os.path.isfile(os.path.join(mod, "package.json")):
             harness.machine_skip(self, "no HashiCorp HCL parser (node and npm's @cdktf/hcl2json in build/npm: make deps)")
-        for args in (("--name", NAME), (NAME,)):
-            r = self.run_elcui("export", *args, "--format", "terraform")
-            files = tf_files(r.out)
-            parsed = hashicorp_parse(self, node, mod, files)
-            self.assertEqual(set(parsed), set(files))
-            doc = hclite.parse_files(files)
+        exports = {}
+        for mode, args in (("plan", ("--name", NAME)), ("live", (NAME,))):
+            exports[mode] = tf_files(self.run_elcui("export", *args, "--format", "terraform").out)
+        exports["broken"] = {"bad.tf": 'resource "a" "b" {\n  x = \n}\n'}
+        parsed, errors = hashicorp_parse(self, node, mod, exports)
+        self.assertEqual(list(errors), [("broken", "bad.tf")])
+        self.assertIn("bad.tf:2", errors[("broken", "bad.tf")])
+        for mode in ("plan", "live"):
+            doc = hclite.parse_files(exports[mode])
+            self.assertEqual({f for m, f in parsed if m == mode}, set(exports[mode]))
             # every resource and every attribute hclite reads, HashiCorp's parser reads too
             for b in doc.blocks("resource"):
                 rtype, label = b.labels
-                body = parsed[b.file]["resource"][rtype][label][0]
-                self.assertEqual(set(b.attrs) | {x.kind for x in b.blocks}, set(body), "%s.%s" % (rtype, label))
-            hc = hashicorp_parse(self, node, mod, {"bad.tf": 'resource "a" "b" {\n  x = \n}\n'}, ok=False)
-            self.assertIn("bad.tf:2", hc)
+                body = parsed[(mode, b.file)]["resource"][rtype][label][0]
+                self.assertEqual(set(b.attrs) | {x.kind for x in b.blocks}, set(body), "%s %s.%s" % (mode, rtype, label))
 
     @harness.machine_skip_unless(shutil.which("terraform"), "no terraform on PATH (HashiCorp does not package it for Debian)")
     def test_terraform_fmt_accepts_every_export(self):
@@ -635,22 +637,22 @@ def tags(pairs):
     return {t["Key"]: t["Value"] for t in pairs}
 
 
-def hashicorp_parse(tc, node, mod, files, ok=True):
-    """files {name: text} through HashiCorp's parser: {name: JSON body}, or
-    (ok=False) the parser's error, which it must give."""
+def hashicorp_parse(tc, node, mod, groups):
+    """{group: {name: text}} through HashiCorp's parser, in one process:
+    ({(group, name): body as JSON}, {(group, name): the parser's error})."""
     with tempfile.TemporaryDirectory() as d:
-        paths = []
-        for name, text in files.items():
-            p = os.path.join(d, name)
-            with open(p, "w") as f:
-                f.write(text)
-            paths.append(p)
-        p = subprocess.run([node, os.path.join(harness.TOP, "tests", "integration", "hcl_parse.js"), mod] + paths, capture_output=True, text=True, timeout=120)
-    if not ok:
-        tc.assertEqual(p.returncode, 1, p.stdout[:500])
-        return p.stderr
-    tc.assertEqual(p.returncode, 0, "HashiCorp's parser refused the export:\n" + p.stderr)
-    return json.loads(p.stdout)
+        where = {}
+        for group, files in groups.items():
+            os.makedirs(os.path.join(d, group))
+            for name, text in files.items():
+                p = os.path.join(d, group, name)
+                with open(p, "w") as f:
+                    f.write(text)
+                where[p] = (group, name)
+        p = subprocess.run([node, os.path.join(harness.TOP, "tests", "integration", "hcl_parse.js"), mod] + list(where), capture_output=True, text=True, timeout=300)
+    tc.assertEqual(p.returncode, 0, p.stderr[-3000:])
+    out = json.loads(p.stdout)
+    return {where[k]: v for k, v in out["parsed"].items()}, {where[k]: v for k, v in out["errors"].items()}
 
 
 def aws_bin_dir():
