@@ -37,6 +37,10 @@ static void cmd_export_usage(FILE *f)
                "groups, secret, parameters and policies, by the stack's names and its\n"
                "elcui:stack tag; what is not the stack's own is exported as [reuse]). With\n"
                "--spec (or --name alone: the seed's defaults) the plan is exported, offline.\n"
+               "A live export writes what each resource holds itself: the security group's\n"
+               "own rules and Name tag (not the port the group reports), the subnet group's\n"
+               "description, the group's elcui:auth-secret tag (in every format). The zones\n"
+               "are per region: another region alone takes that region's zones.\n"
                "\n"
                "  --format F      terraform (files provider.tf ... iam_role.tf), cli\n"
                "                  (create-NAME.sh) or spec (NAME.ini)\n"
@@ -118,7 +122,11 @@ static int cmd_export_emit(struct cmd_export *c, const struct stack_spec *s, boo
 {
     struct export_files files;
     char err[512];
-    if (export_render(s, (enum export_format)c->format, &files, err, sizeof(err)) != 0) {
+    /* a live stack: what each resource holds itself (the security group's
+     * rule, its Name tag, the subnet group's description, the tags) */
+    const struct export_observed *ob = live && c->live ? &c->live->observed : NULL;
+    if (export_render_observed(s, ob, (enum export_format)c->format, &files, err, sizeof(err)) !=
+        0) {
         fprintf(stderr, "elcui export: %s\n", err);
         return CLI_EXIT_FAIL;
     }

@@ -542,6 +542,7 @@ int cmdout_session(const char *cmd, struct session *s, struct session_options *o
     struct aws_error err;
     aws_error_init(&err);
     if (session_open(s, opts, &err) != 0) {
+        session_print_warnings(s, stderr); /* what the AWS files hold that is ignored */
         cmdout_aws_error(cmd, "cannot start", &err);
         aws_error_clear(&err);
         return -1;
