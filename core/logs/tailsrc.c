@@ -191,12 +191,12 @@ void tailsrc_rg_set_model(struct tailsrc_rg *r, struct model_group *g)
 }
 
 bool tailsrc_label(void *ctx, const char *cache_cluster_id, const char *cache_node_id,
-                   struct logrec_labels *out)
+                   int64_t at_ms, struct logrec_labels *out)
 {
     const struct tailsrc_rg *r = ctx;
     if (!r || !r->model || !cache_cluster_id)
         return false;
-    return model_label(r->model, cache_cluster_id, cache_node_id, out);
+    return model_label(r->model, cache_cluster_id, cache_node_id, at_ms, out);
 }
 
 struct tailsrc_resolve_req {

@@ -62,7 +62,7 @@ void tailsrc_rg_set_model(struct tailsrc_rg *r, struct model_group *g);
 /* logrec_label_fn over a struct tailsrc_rg (ctx): model_label on its
  * current model. */
 bool tailsrc_label(void *ctx, const char *cache_cluster_id, const char *cache_node_id,
-                   struct logrec_labels *out);
+                   int64_t at_ms, struct logrec_labels *out);
 
 /* Describe the group and deliver what it says; out is owned by the callback
  * (tailsrc_rg_free). Exactly one of out/err is non-NULL. A group that does
