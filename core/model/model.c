@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws/awstime.h"
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "core/redis/rcluster.h"
@@ -160,6 +161,52 @@ void model_age_text(int64_t ms, char *out, size_t len)
         snprintf(out, len, "%lldh", (long long)(s / 3600));
     else
         snprintf(out, len, "%lldd", (long long)(s / 86400));
+}
+
+void model_ping_text(int64_t us, char *out, size_t len)
+{
+    if (us < 0)
+        snprintf(out, len, "-");
+    else if (us < 10000)
+        snprintf(out, len, "%.1f ms", (double)us / 1000.0);
+    else if (us < 1000000)
+        snprintf(out, len, "%lld ms", (long long)(us / 1000));
+    else
+        snprintf(out, len, "%.1f s", (double)us / 1e6);
+}
+
+void model_probe_text(const struct model_probe *p, int64_t now_ms, char *out, size_t len)
+{
+    char t[40], age[16];
+    if (!p || !p->probed) {
+        snprintf(out, len, "-");
+        return;
+    }
+    switch (p->health) {
+    case MODEL_HEALTH_ANSWERING:
+    case MODEL_HEALTH_SLOW:
+        model_ping_text(p->ping_us, t, sizeof(t));
+        snprintf(out, len, "%s %s", p->health == MODEL_HEALTH_SLOW ? "slow" : "answering", t);
+        return;
+    case MODEL_HEALTH_DOWN:
+        if (p->down_since_ms > 0) {
+            awstime_format_iso8601(p->down_since_ms, t, sizeof(t));
+            /* "2024-05-01T12:03:04.517Z" -> "12:03:04Z" */
+            if (strlen(t) >= 19) {
+                memmove(t, t + 11, 8);
+                t[8] = 'Z';
+                t[9] = '\0';
+            }
+            model_age_text(now_ms - p->down_since_ms, age, sizeof(age));
+            snprintf(out, len, "not answering since %s (%s)", t, age);
+        } else {
+            snprintf(out, len, "not answering");
+        }
+        return;
+    case MODEL_HEALTH_UNKNOWN:
+        break;
+    }
+    snprintf(out, len, "-");
 }
 
 void model_role_origin(const struct model_node *n, int64_t now_ms, char *out, size_t len)
@@ -1475,6 +1522,16 @@ static void model_apply_redis(struct model_group *g)
                               n->redis_role == MODEL_ROLE_PRIMARY
                                   ? ": a failover the API has not caught up with yet?"
                                   : ""));
+        if (n->probe.probed && n->probe.health == MODEL_HEALTH_DOWN &&
+            (model_empty(n->redis_health) || strcasecmp(n->redis_health, "online") == 0)) {
+            char why[200];
+            snprintf(why, sizeof(why), "%s", n->probe.error ? n->probe.error : "");
+            model_diff_add(
+                g, MODEL_DIFF_HEALTH, shard_id, cc, model_node_api_status(n), "not-answering",
+                mem_xasprintf("%s does not answer%s%s%s while the API says %s", cc,
+                              *why ? " (" : "", why, *why ? ")" : "",
+                              model_node_api_status(n) ? model_node_api_status(n) : "nothing"));
+        }
         if (!model_empty(n->redis_health) && strcasecmp(n->redis_health, "online") != 0)
             model_diff_add(
                 g, MODEL_DIFF_HEALTH, shard_id, cc, model_node_api_status(n), n->redis_health,

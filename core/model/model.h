@@ -464,6 +464,11 @@ const char *model_health_name(enum model_health h);
  * "redis 1s", "metric 60s", "api 5m", "name" (assumed from the naming),
  * "none". */
 void model_role_origin(const struct model_node *n, int64_t now_ms, char *out, size_t len);
+/* A node's health for people: "answering 0.4 ms", "slow 250 ms", "not
+ * answering since 12:03:04Z (35s)", "-" when it was not probed. */
+void model_probe_text(const struct model_probe *p, int64_t now_ms, char *out, size_t len);
+/* A PING time for people: "0.4 ms", "12 ms", "1.2 s". */
+void model_ping_text(int64_t us, char *out, size_t len);
 /* A duration for people: "0s", "45s", "3m", "2h", "4d". */
 void model_age_text(int64_t ms, char *out, size_t len);
 
