@@ -185,6 +185,8 @@ void tailsrc_rg_set_model(struct tailsrc_rg *r, struct model_group *g)
 {
     if (!r || !g || r->model == g)
         return;
+    /* what the labels learnt (role history, Redis's view) goes along */
+    model_group_carry_redis(g, r->model);
     model_group_ref(g);
     model_group_unref(r->model);
     r->model = g;
