@@ -29,7 +29,8 @@
 /* Subcommands register here, one line each (tui/cmd_<name>.c). */
 const struct cli_command cli_commands[] = {
     {"ls", "[--json]", "replication groups of the region", cmd_ls_run},
-    {"show", "RG [--json]", "one group: settings, nodes, AZ placement and risks", cmd_show_run},
+    {"show", "RG [--json] [--no-redis]",
+     "one group: settings, nodes and their health, AZ placement, risks", cmd_show_run},
     {"events", "RG [--since 24h] [--json]", "ElastiCache events of a group and its nodes",
      cmd_events_run},
     {"metrics", "RG [--since 1h] [--metric M]...", "CloudWatch metrics per node", cmd_metrics_run},
