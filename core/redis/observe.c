@@ -199,33 +199,35 @@ static bool observe_reply_is(const redisReply *r, const char *s)
            r->len == strlen(s) && strncasecmp(r->str, s, r->len) == 0;
 }
 
-/* ROLE: ["master", offset, [...]] or ["slave", host, port, state, offset]. */
-static void observe_parse_role(struct observe_node *n, const redisReply *r)
+bool observe_parse_role(const redisReply *r, enum model_role *role, char *link, size_t linklen,
+                        long long *offset)
 {
+    *role = MODEL_ROLE_UNKNOWN;
+    *offset = -1;
+    if (linklen)
+        link[0] = '\0';
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 1)
-        return;
-    n->offset = -1;
+        return false;
     if (observe_reply_is(r->element[0], "master")) {
-        n->role_ok = true;
-        n->role = MODEL_ROLE_PRIMARY;
+        *role = MODEL_ROLE_PRIMARY;
         if (r->elements >= 2)
-            observe_reply_ll(r->element[1], &n->offset);
-    } else if (observe_reply_is(r->element[0], "slave") ||
-               observe_reply_is(r->element[0], "replica")) {
-        n->role_ok = true;
-        n->role = MODEL_ROLE_REPLICA;
-        if (r->elements >= 4 && r->element[3]->type == REDIS_REPLY_STRING) {
-            size_t l =
-                r->element[3]->len < sizeof(n->link) - 1 ? r->element[3]->len : sizeof(n->link) - 1;
-            memcpy(n->link, r->element[3]->str, l);
-            n->link[l] = '\0';
-            for (size_t i = 0; i < l; i++)
-                if ((unsigned char)n->link[i] < 0x20 || (unsigned char)n->link[i] >= 0x7f)
-                    n->link[i] = '?';
-        }
-        if (r->elements >= 5)
-            observe_reply_ll(r->element[4], &n->offset);
+            observe_reply_ll(r->element[1], offset);
+        return true;
     }
+    if (!observe_reply_is(r->element[0], "slave") && !observe_reply_is(r->element[0], "replica"))
+        return false;
+    *role = MODEL_ROLE_REPLICA;
+    if (r->elements >= 4 && r->element[3]->type == REDIS_REPLY_STRING && linklen) {
+        size_t l = r->element[3]->len < linklen - 1 ? r->element[3]->len : linklen - 1;
+        memcpy(link, r->element[3]->str, l);
+        link[l] = '\0';
+        for (size_t i = 0; i < l; i++)
+            if ((unsigned char)link[i] < 0x20 || (unsigned char)link[i] >= 0x7f)
+                link[i] = '?';
+    }
+    if (r->elements >= 5)
+        observe_reply_ll(r->element[4], offset);
+    return true;
 }
 
 /* ---- state, notification ---- */
@@ -553,7 +555,8 @@ static void observe_on_reply(struct console *c, const struct console_reply *cr, 
         break;
     case OBSERVE_ROLE:
         if (r->reply)
-            observe_parse_role(n, r->reply);
+            n->role_ok =
+                observe_parse_role(r->reply, &n->role, n->link, sizeof(n->link), &n->offset);
         break;
     case OBSERVE_INFO:
         if (r->reply && r->reply->type == REDIS_REPLY_STRING && r->reply->len <= OBSERVE_INFO_MAX) {

@@ -58,6 +58,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hiredis/hiredis.h>
+
 #include "aws/aws_client.h"
 #include "aws/creds.h"
 #include "core/loop.h"
@@ -137,6 +139,12 @@ void observe_status_text(const struct observe *ob, int64_t now_ms, char *out, si
 struct console *observe_console(const struct observe *ob);
 
 /* ---- pure helpers (tests) ---- */
+
+/* A ROLE reply: ["master", offset, [...]] or ["slave", host, port, state,
+ * offset]: the role, a replica's link state (control bytes replaced) and
+ * the offset (-1 when absent). false for anything else. */
+bool observe_parse_role(const redisReply *r, enum model_role *role, char *link, size_t linklen,
+                        long long *offset);
 
 /* One field of an INFO reply ("key:value" lines, "# Section" headers):
  * the value copied into out. false when absent (or too long). */

@@ -205,6 +205,51 @@ static void test_info_helpers(void **state)
     assert_false(observe_info_field(info, 20, "connected_slaves", v, sizeof(v)));
 }
 
+static redisReply *resp(const char *text)
+{
+    redisReader *rd = redisReaderCreate();
+    redisReaderFeed(rd, text, strlen(text));
+    void *obj = NULL;
+    assert_int_equal(redisReaderGetReply(rd, &obj), REDIS_OK);
+    assert_non_null(obj);
+    redisReaderFree(rd);
+    return obj;
+}
+
+static void test_role_replies(void **state)
+{
+    (void)state;
+    enum model_role role;
+    char link[24];
+    long long off;
+    redisReply *r = resp("*3\r\n$6\r\nmaster\r\n:3129659\r\n*0\r\n");
+    assert_true(observe_parse_role(r, &role, link, sizeof(link), &off));
+    assert_int_equal(role, MODEL_ROLE_PRIMARY);
+    assert_int_equal(off, 3129659);
+    assert_string_equal(link, "");
+    freeReplyObject(r);
+    r = resp("*5\r\n$5\r\nslave\r\n$8\r\n10.0.0.1\r\n:6379\r\n$10\r\nconnecting\r\n:-1\r\n");
+    assert_true(observe_parse_role(r, &role, link, sizeof(link), &off));
+    assert_int_equal(role, MODEL_ROLE_REPLICA);
+    assert_string_equal(link, "connecting");
+    assert_int_equal(off, -1);
+    freeReplyObject(r);
+    /* a control byte in the state never reaches a screen */
+    r = resp("*5\r\n$5\r\nslave\r\n$1\r\nh\r\n:1\r\n$4\r\nsy\x1b"
+             "c\r\n:12\r\n");
+    assert_true(observe_parse_role(r, &role, link, sizeof(link), &off));
+    assert_string_equal(link, "sy?c");
+    assert_int_equal(off, 12);
+    freeReplyObject(r);
+    r = resp("*1\r\n$8\r\nsentinel\r\n");
+    assert_false(observe_parse_role(r, &role, link, sizeof(link), &off));
+    assert_int_equal(role, MODEL_ROLE_UNKNOWN);
+    freeReplyObject(r);
+    r = resp("-ERR unknown command\r\n");
+    assert_false(observe_parse_role(r, &role, link, sizeof(link), &off));
+    freeReplyObject(r);
+}
+
 static void test_one_round(void **state)
 {
     (void)state;
@@ -466,9 +511,13 @@ static void test_failover_seen_next_round(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_info_helpers), cmocka_unit_test(test_one_round),
-        cmocka_unit_test(test_frozen_node),  cmocka_unit_test(test_wrong_token_and_dead_endpoint),
-        cmocka_unit_test(test_cancel),       cmocka_unit_test(test_failover_seen_next_round),
+        cmocka_unit_test(test_info_helpers),
+        cmocka_unit_test(test_role_replies),
+        cmocka_unit_test(test_one_round),
+        cmocka_unit_test(test_frozen_node),
+        cmocka_unit_test(test_wrong_token_and_dead_endpoint),
+        cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_failover_seen_next_round),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
