@@ -1054,19 +1054,31 @@ void model_group_note_role(struct model_group *g, const char *cache_cluster_id,
 {
     if (!g || model_empty(cache_cluster_id) || role == MODEL_ROLE_UNKNOWN || at_ms <= 0)
         return;
-    /* the node's newest fact: extended when it is this source's same role */
+    /* this source's newest fact about the node: extended when it says the
+     * same role and nothing said otherwise since (one span per stable role
+     * and source, however often it is observed) */
     struct model_role_fact *last = NULL;
     for (size_t i = 0; i < g->n_history; i++) {
         struct model_role_fact *f = &g->history[i];
-        if (model_eq(f->node, cache_cluster_id) &&
-            (!last || model_fact_end(f) >= model_fact_end(last)))
+        if (f->kind == MODEL_FACT_OBSERVED && f->source == source &&
+            model_eq(f->node, cache_cluster_id) && (!last || f->to_ms > last->to_ms))
             last = f;
     }
-    if (last && last->kind == MODEL_FACT_OBSERVED && last->source == source && last->role == role &&
-        at_ms >= last->from_ms) {
-        if (at_ms > last->to_ms)
-            last->to_ms = at_ms;
-        return;
+    if (last && last->role == role && at_ms >= last->from_ms) {
+        bool contradicted = false;
+        for (size_t i = 0; i < g->n_history && !contradicted; i++) {
+            const struct model_role_fact *f = &g->history[i];
+            if (f == last || !model_eq(f->node, cache_cluster_id))
+                continue;
+            if (model_fact_end(f) >= last->to_ms && model_fact_end(f) <= at_ms &&
+                (f->kind == MODEL_FACT_CHANGE || f->role != role))
+                contradicted = true;
+        }
+        if (!contradicted) {
+            if (at_ms > last->to_ms)
+                last->to_ms = at_ms;
+            return;
+        }
     }
     struct model_role_fact f = {
         .kind = MODEL_FACT_OBSERVED,

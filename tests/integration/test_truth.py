@@ -123,6 +123,10 @@ class TruthTest(unittest.TestCase):
         self.assertRegex(t, r"Redis +9 nodes asked \(ROLE\), \d+s ago: 9 answering\n")
         self.assertRegex(t, r"\| app-4-0001-00\d \| 0001 \| primary \| redis \d+s \|")
         self.assertIn("Redis (each node's own ROLE, INFO replication and PING)", t)
+        self.assertNotIn("NOT verified", self.elcui("show", RG).err)
+        r = self.elcui("--insecure", "show", RG, "--json")
+        self.assertIn("--insecure: Redis TLS certificates are NOT verified", r.err)
+        self.assertEqual(r.json()["redis"]["status"], "ok")
         self.assertRegex(t, r"\| replica +\| connected +\| +\d+ \| +\d+ B \| +\d+ s \| +\d+\.\d ms \| answering")
         # audit: the same roles, none assumed
         # (the sandbox's Redis ports make sg-ingress-port fail: not this test's)

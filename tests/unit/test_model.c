@@ -945,6 +945,19 @@ static void test_role_history_bounded(void **state)
 {
     (void)state;
     struct model_group *g = mfx_model("rgs.xml", "ccs.xml", "cme", T0);
+    /* a console refreshing for hours: the API, the metric and Redis say
+     * the same roles again and again: one span per source and node */
+    for (int64_t i = 0; i < 5000; i++) {
+        model_group_note_role(g, "cme-0002-001", MODEL_ROLE_PRIMARY, MODEL_ROLE_SRC_METRIC,
+                              T0 + i * 10000);
+        model_group_note_role(g, "cme-0002-001", MODEL_ROLE_PRIMARY, MODEL_ROLE_SRC_API,
+                              T0 + i * 10000 + 1);
+        model_group_note_role(g, "cme-0002-001", MODEL_ROLE_PRIMARY, MODEL_ROLE_SRC_REDIS,
+                              T0 + i * 10000 + 2);
+    }
+    assert_int_equal(g->n_history, 3);
+    model_group_unref(g);
+    g = mfx_model("rgs.xml", "ccs.xml", "cme", T0);
     model_group_note_events(g, NULL, NULL, 0, T0, T0 + 100000000);
     for (int64_t i = 0; i < MODEL_HISTORY_MAX + 10; i++)
         model_group_note_failover(g, T0 + 1 + i * 10, i % 2 ? "cme-0001-002" : "cme-0001-001",

@@ -273,6 +273,9 @@ static int cmd_audit_live(struct cmd_audit *c, struct session_options *opts)
         .connect_to = opts->connect_to,
         .n_connect_to = opts->nconnect_to,
     };
+    if (!c->no_redis && opts->insecure)
+        fprintf(stderr, "elcui audit: WARNING: --insecure: Redis TLS certificates are NOT "
+                        "verified\n");
     struct audit_gather_options go = {
         .rg_id = c->rg_id,
         .stack = c->name,

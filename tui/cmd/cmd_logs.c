@@ -381,6 +381,16 @@ static void cmd_logs_redis_late(void *arg)
 {
     struct cmd_logs *c = arg;
     c->redis_timer = NULL;
+    if (!c->observed) {
+        struct buf b;
+        buf_init(&b, 0);
+        logrec_safe_appends(&b, observe_reason(c->ob));
+        fprintf(stderr,
+                "elcui logs: note: Redis did not answer within %.0f s (%s); the roles come "
+                "from the metric and the failover events\n",
+                CMD_LOGS_REDIS_TIMEOUT_MS / 1000.0, buf_str(&b));
+        buf_free(&b);
+    }
     c->observed = true;
 }
 
@@ -458,6 +468,9 @@ static void cmd_logs_events_fetch(struct cmd_logs *c)
  * failovers over the window: each record gets the role of its time. */
 static void cmd_logs_history(struct cmd_logs *c, const struct session_options *opts)
 {
+    if (!c->no_redis && opts->insecure)
+        fprintf(stderr, "elcui logs: WARNING: --insecure: Redis TLS certificates are NOT "
+                        "verified\n");
     if (!c->no_redis) {
         struct observe_options oo = {
             .loop = c->s.loop,
@@ -484,6 +497,11 @@ static void cmd_logs_history(struct cmd_logs *c, const struct session_options *o
     }
     if (c->interrupted)
         return;
+    if (!c->follow) {
+        /* the roles are in the model: no connection stays open for the tail */
+        observe_free(c->ob);
+        c->ob = NULL;
+    }
     cmd_logs_events_fetch(c);
     while (!c->events_done && !c->interrupted)
         loop_run_once(c->s.loop, 1000);

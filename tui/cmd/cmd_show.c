@@ -645,6 +645,9 @@ int cmd_show_run(struct session_options *opts, int argc, char **argv)
         inv = inventory_new(&io);
         inventory_open(inv, c.rg_id);
         c.observed = c.no_redis;
+        if (!c.no_redis && opts->insecure)
+            fprintf(stderr, "elcui show: WARNING: --insecure: Redis TLS certificates are NOT "
+                            "verified\n");
         if (!c.no_redis) {
             /* Redis at the same time, bounded: half the time for a round */
             uint64_t round = c.redis_timeout_ms / 2;
