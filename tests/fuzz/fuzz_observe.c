@@ -44,7 +44,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)observe_info_item(v, "", item, 1);
         }
     }
-    (void)observe_info_item(s, "lag", s, size + 1);
+    char *o = malloc(size + 1);
+    if (o)
+        (void)observe_info_item(s, "lag", o, size + 1);
+    free(o);
     free(s);
     return 0;
 }
