@@ -574,7 +574,12 @@ static void console_on_resolved(const struct rdns_result *res, void *arg)
                 if (!n->endpoint.host || strcasecmp(n->endpoint.host, rs->host) != 0)
                     continue;
                 model_node_add_addr(c->model, n, addr);
-                console_add_name(c, copy, n->endpoint.port, n->cache_cluster_id, n->cache_node_id);
+                /* with cluster mode off the names are the nodes themselves:
+                 * an address is no other node (labels match it through
+                 * the model) */
+                if (!c->dres || !c->dres->cluster_known || c->dres->cluster)
+                    console_add_name(c, copy, n->endpoint.port, n->cache_cluster_id,
+                                     n->cache_node_id);
             }
         }
     }

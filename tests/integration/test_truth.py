@@ -128,6 +128,14 @@ class TruthTest(unittest.TestCase):
         self.assertIn("--insecure: Redis TLS certificates are NOT verified", r.err)
         self.assertEqual(r.json()["redis"]["status"], "ok")
         self.assertRegex(t, r"\| replica +\| connected +\| +\d+ \| +\d+ B \| +\d+ s \| +\d+\.\d ms \| answering")
+        # cluster mode off (legacy-1): each node once, as the API lists them
+        j = self.elcui("show", "legacy-1", "--json").json()
+        self.assertEqual(j["redis"]["status"], "ok")
+        self.assertEqual(j["differences"], [])
+        self.assertEqual(sorted((cc, n["roleSource"]) for cc, n in nodes_of(j).items()), [("legacy-1-001", "redis"), ("legacy-1-002", "redis")])
+        self.assert_one_primary_per_shard(j)
+        x = self.elcui("exec", "legacy-1", "--all", "--json", "--", "PING").out.splitlines()
+        self.assertEqual(sorted(json.loads(l)["cacheClusterId"] for l in x), ["legacy-1-001", "legacy-1-002"])
         # audit: the same roles, none assumed
         # (the sandbox's Redis ports make sg-ingress-port fail: not this test's)
         a = self.elcui("audit", RG, "--json", rc=None).json()
