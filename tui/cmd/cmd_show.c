@@ -559,7 +559,13 @@ static int cmd_show_print(struct cmd_show *c, struct model_group *g)
         rc = fflush(stdout) == 0 ? 0 : -1;
     }
     placement_free(p);
-    if (c->notes.len) {
+    /* "IsMaster not available, roles stay assumed" matters only while
+     * some role is still assumed (Redis gave the others) */
+    bool assumed = false;
+    for (size_t i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].role_source < MODEL_ROLE_SRC_METRIC)
+            assumed = true;
+    if (c->notes.len && assumed) {
         char *n = cmdout_safe(buf_str(&c->notes));
         fprintf(stderr, "elcui show: note: %s\n", n);
         free(n);
