@@ -35,7 +35,8 @@
 const struct cli_command cli_commands[] = {
     {"ls", "[--json]", "replication groups of the region", cmd_ls_run, cmd_ls_options,
      CMD_LS_SHORTOPTS},
-    {"show", "RG [--json]", "one group: settings, nodes, AZ placement and risks", cmd_show_run,
+    {"show", "RG [--json] [--no-redis]",
+     "one group: settings, nodes and their health, AZ placement, risks", cmd_show_run,
      cmd_show_options, CMD_SHOW_SHORTOPTS},
     {"events", "RG [--since 24h] [--json]", "ElastiCache events of a group and its nodes",
      cmd_events_run, cmd_events_options, CMD_EVENTS_SHORTOPTS},

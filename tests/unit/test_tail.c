@@ -791,9 +791,11 @@ static struct logrec *mk(const char *stream, const char *msg, logrec_label_fn fn
     return logrec_new(&ev, fn, NULL);
 }
 
-static bool labels(void *ctx, const char *cl, const char *node, struct logrec_labels *out)
+static bool labels(void *ctx, const char *cl, const char *node, int64_t at_ms,
+                   struct logrec_labels *out)
 {
     (void)ctx;
+    (void)at_ms;
     (void)node;
     if (strcmp(cl, "rg-0002-001") != 0)
         return false;

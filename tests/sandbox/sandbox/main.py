@@ -246,6 +246,10 @@ class Runtime:
         with self._hooks_lock:
             return list(self._logs.values())
 
+    def metrics_all(self):
+        with self._hooks_lock:
+            return list(self._metrics.values())
+
     def metrics(self, region):
         if self.farm is None:
             return None
