@@ -477,6 +477,49 @@ const char *creds_source(const struct creds_provider *p)
     return p ? p->source : "";
 }
 
+void creds_source_origin(const struct creds_provider *p, struct creds_origin *o)
+{
+    memset(o, 0, sizeof(*o));
+    if (!p || !p->have || p->chosen < 0)
+        return;
+    o->profile = p->profile;
+    const char *v;
+    switch (p->chosen) {
+    case STEP_ENV:
+        o->env = "AWS_ACCESS_KEY_ID";
+        break;
+    case STEP_ASSUME_ROLE:
+        o->key = "role_arn";
+        break;
+    case STEP_WEB_IDENTITY:
+        v = p->env_config_off ? NULL : creds_env("AWS_WEB_IDENTITY_TOKEN_FILE");
+        if (v)
+            o->env = "AWS_WEB_IDENTITY_TOKEN_FILE";
+        else
+            o->key = "web_identity_token_file";
+        break;
+    case STEP_SSO:
+        o->key = profile_get(p->store, p->profile, "sso_session") ? "sso_session" : "sso_start_url";
+        break;
+    case STEP_SHARED_FILE:
+    case STEP_CONFIG_FILE:
+        o->key = "aws_access_key_id";
+        o->one_file = true;
+        o->file = p->chosen == STEP_CONFIG_FILE ? PROFILE_FROM_CONFIG : PROFILE_FROM_CREDENTIALS;
+        break;
+    case STEP_PROCESS:
+        o->key = "credential_process";
+        break;
+    case STEP_CONTAINER:
+        o->env = creds_env("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+                     ? "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+                     : "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+        break;
+    default:
+        break;
+    }
+}
+
 unsigned long creds_fetch_count(const struct creds_provider *p)
 {
     return p ? p->fetches : 0;
@@ -803,8 +846,9 @@ static void creds_job_run(struct creds_job *j)
     struct creds_provider *p = j->p;
     if (j->step == 0 && !j->single && !p->nested && strcmp(p->profile, "default") != 0 &&
         !profile_exists(p->store, p->profile)) {
-        creds_job_fail(j, AWS_ERR_CONFIG, "ProfileNotFound", "profile '%s' is not in %s or %s",
-                       p->profile, profile_config_path(p->store), profile_creds_path(p->store));
+        char *m = profile_not_found_message(p->store, p->profile);
+        creds_job_fail(j, AWS_ERR_CONFIG, "ProfileNotFound", "%s", m);
+        free(m);
         creds_job_finish(j);
         return;
     }
@@ -1009,9 +1053,10 @@ static bool creds_role_validate(struct creds_job *j)
             break;
         }
         if (!profile_exists(s, src)) {
+            char *m = profile_not_found_message(s, src);
             creds_job_fail(j, AWS_ERR_CONFIG, "ProfileNotFound",
-                           "source_profile '%s' of profile '%s' is not in %s or %s", src, cur,
-                           profile_config_path(s), profile_creds_path(s));
+                           "source_profile '%s' of profile '%s': %s", src, cur, m);
+            free(m);
             break;
         }
         bool seen = false;

@@ -85,6 +85,20 @@ void creds_invalidate(struct creds_provider *p);
 /* Which provider produced the current credentials ("" before the first). */
 const char *creds_source(const struct creds_provider *p);
 
+/* What configured the provider of the current credentials, so a screen can
+ * say where they come from: an environment variable, or a key of the
+ * profile (profile_get_at / profile_get_from_at give its file and line).
+ * Both NULL before the first fetch, and for instance metadata (configured
+ * by neither). */
+struct creds_origin {
+    const char *env;          /* "AWS_ACCESS_KEY_ID", ... or NULL */
+    const char *key;          /* "aws_access_key_id", "role_arn", ... or NULL */
+    const char *profile;      /* the profile key is read from */
+    bool one_file;            /* key is read from file only (static keys) */
+    enum profile_source file; /* one_file: which */
+};
+void creds_source_origin(const struct creds_provider *p, struct creds_origin *o);
+
 /* Additions. How many times credentials were obtained from a provider
  * (first fetch included): for tests and diagnostics. */
 unsigned long creds_fetch_count(const struct creds_provider *p);

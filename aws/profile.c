@@ -34,22 +34,29 @@
 #define PROFILE_MAX_INI_NAME 40
 
 enum profile_kind {
-    PROFILE_KIND_PROFILE,
+    PROFILE_KIND_PROFILE,      /* [profile NAME] (config), [NAME] (credentials) */
+    PROFILE_KIND_BARE_DEFAULT, /* [default] of the config file */
     PROFILE_KIND_SSO_SESSION,
     PROFILE_KIND_SERVICES,
-    PROFILE_KIND_OTHER,
+    PROFILE_KIND_IGNORED, /* a profile section the SDKs ignore (why says why) */
+    PROFILE_KIND_OTHER,   /* a config section that is not a profile ([plugins]) */
 };
 
 struct profile_entry {
     char *key;                 /* lower-cased */
     char *value;               /* continuation lines joined with '\n' */
     struct profile_entry *sub; /* nested "key =\n  a = b" entries */
-    size_t nsub;
+    size_t nsub, capsub;
+    int line;    /* of the key (sub-entries: of their own line) */
+    bool nested; /* "key =" followed by indented "name = value" lines */
 };
 
 struct profile_section {
     enum profile_kind kind;
-    char *name; /* profile / session / services name */
+    char *name;      /* profile / session / services name */
+    char *raw;       /* the header as written, between the brackets */
+    int line;        /* of the first header */
+    const char *why; /* IGNORED, OTHER: why it is not a profile */
     struct profile_entry *e;
     size_t n, cap;
 };
@@ -66,7 +73,17 @@ struct profile_store {
     struct profile_file creds;
     char **warnings; /* NULL-terminated */
     size_t nwarn, capwarn;
+    char **notices; /* NULL-terminated */
+    size_t nnotice, capnotice;
 };
+
+/* Why a section is not read as a profile. */
+#define PROFILE_WHY_CHARS                                                                          \
+    "a profile name may only hold letters, digits and - / . % @ _ : + (as in the AWS SDKs)"
+#define PROFILE_WHY_SHAPE "[profile NAME] takes exactly one name"
+#define PROFILE_WHY_CREDS_PREFIX                                                                   \
+    "the credentials file names profiles [NAME], without the word 'profile'"
+#define PROFILE_WHY_NO_PREFIX "the config file names profiles [profile NAME]"
 
 /* ---- small helpers ---- */
 
@@ -102,6 +119,13 @@ static void profile_add_warning(struct profile_store *s, char *w)
     s->warnings = mem_xgrow(s->warnings, &s->capwarn, s->nwarn + 2, sizeof(*s->warnings));
     s->warnings[s->nwarn++] = w;
     s->warnings[s->nwarn] = NULL;
+}
+
+static void profile_add_notice(struct profile_store *s, char *w)
+{
+    s->notices = mem_xgrow(s->notices, &s->capnotice, s->nnotice + 2, sizeof(*s->notices));
+    s->notices[s->nnotice++] = w;
+    s->notices[s->nnotice] = NULL;
 }
 
 /* ---- shell-like splitting (Python shlex.split, posix mode) ---- */
@@ -204,20 +228,39 @@ fail:
 
 /* ---- store construction ---- */
 
-static struct profile_section *profile_section_get(struct profile_file *f, enum profile_kind kind,
-                                                   const char *name, bool create)
+static struct profile_section *profile_section_get(const struct profile_file *f,
+                                                   enum profile_kind kind, const char *name)
 {
-    /* Sections may repeat; later keys override earlier ones. */
+    /* Sections may repeat: one section holds all their keys. */
     for (size_t i = 0; i < f->n; i++)
         if (f->s[i].kind == kind && strcmp(f->s[i].name, name) == 0)
             return &f->s[i];
-    if (!create)
-        return NULL;
+    return NULL;
+}
+
+static struct profile_section *profile_section_add(struct profile_file *f, enum profile_kind kind,
+                                                   const char *name, const char *raw, int line,
+                                                   const char *why)
+{
     f->s = mem_xgrow(f->s, &f->cap, f->n + 1, sizeof(*f->s));
     struct profile_section *sec = &f->s[f->n++];
     memset(sec, 0, sizeof(*sec));
     sec->kind = kind;
     sec->name = mem_xstrdup(name);
+    sec->raw = mem_xstrdup(raw);
+    sec->line = line;
+    sec->why = why;
+    return sec;
+}
+
+/* The section a profile reads in one file: in the config file
+ * "[profile default]" before "[default]" (the SDKs' rule, whatever the
+ * order of the two). */
+static const struct profile_section *profile_of(const struct profile_file *f, const char *profile)
+{
+    const struct profile_section *sec = profile_section_get(f, PROFILE_KIND_PROFILE, profile);
+    if (!sec && f->is_config && strcmp(profile, "default") == 0)
+        sec = profile_section_get(f, PROFILE_KIND_BARE_DEFAULT, profile);
     return sec;
 }
 
@@ -250,78 +293,96 @@ static void profile_file_free(struct profile_file *f)
             profile_entry_free(&f->s[i].e[j]);
         free(f->s[i].e);
         free(f->s[i].name);
+        free(f->s[i].raw);
     }
     free(f->s);
     free(f->path);
     memset(f, 0, sizeof(*f));
 }
 
-/* Classify a raw section header the way botocore's build_profile_map does
- * (config file) or take it as a profile name (credentials file). */
-static enum profile_kind profile_classify(bool is_config, const char *raw, char **name)
+/* A profile name the SDKs accept: letters, digits and - / . % @ _ : +. */
+static bool profile_name_valid(const char *n)
+{
+    if (!*n)
+        return false;
+    for (; *n; n++) {
+        char c = *n;
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && !strchr("-/.%@_:+", c))
+            return false;
+    }
+    return true;
+}
+
+/* "WORD name" as botocore's _parse_section reads it (shlex, exactly two
+ * words): the name, or NULL. */
+static char *profile_prefixed_name(const char *raw, const char *word)
+{
+    size_t l = strlen(word);
+    if (strncmp(raw, word, l) != 0 || !profile_is_blank((unsigned char)raw[l]))
+        return NULL;
+    const char *err = NULL;
+    size_t n = 0;
+    char **parts = profile_shell_split(raw, &n, &err);
+    char *name = NULL;
+    if (parts && n == 2 && strcmp(parts[0], word) == 0 && parts[1][0])
+        name = mem_xstrdup(parts[1]);
+    profile_shell_words_free(parts);
+    return name;
+}
+
+/* Classify a section header the way botocore's build_profile_map does
+ * (config file) or take it as a profile name (credentials file), with the
+ * SDKs' rules for names: *why says why a section is not a profile. */
+static enum profile_kind profile_classify(bool is_config, const char *raw, char **name,
+                                          const char **why)
 {
     *name = NULL;
+    *why = NULL;
+    bool prefixed = strncmp(raw, "profile", 7) == 0 && profile_is_blank((unsigned char)raw[7]);
     if (!is_config) {
+        if (prefixed) {
+            *name = profile_trim_dup(raw + 7, strlen(raw + 7));
+            *why = PROFILE_WHY_CREDS_PREFIX;
+            return PROFILE_KIND_IGNORED;
+        }
         *name = mem_xstrdup(raw);
-        return PROFILE_KIND_PROFILE;
+        if (profile_name_valid(raw))
+            return PROFILE_KIND_PROFILE;
+        *why = PROFILE_WHY_CHARS;
+        return PROFILE_KIND_IGNORED;
     }
     if (strcmp(raw, "default") == 0) {
         *name = mem_xstrdup(raw);
-        return PROFILE_KIND_PROFILE;
+        return PROFILE_KIND_BARE_DEFAULT;
+    }
+    if (prefixed) {
+        *name = profile_prefixed_name(raw, "profile");
+        if (!*name) {
+            *name = profile_trim_dup(raw + 7, strlen(raw + 7));
+            *why = PROFILE_WHY_SHAPE;
+            return PROFILE_KIND_IGNORED;
+        }
+        if (profile_name_valid(*name))
+            return PROFILE_KIND_PROFILE;
+        *why = PROFILE_WHY_CHARS;
+        return PROFILE_KIND_IGNORED;
     }
     static const struct {
         const char *word;
         enum profile_kind kind;
     } prefixes[] = {
-        {"profile", PROFILE_KIND_PROFILE},
         {"sso-session", PROFILE_KIND_SSO_SESSION},
         {"services", PROFILE_KIND_SERVICES},
     };
     for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-        size_t l = strlen(prefixes[i].word);
-        if (strncmp(raw, prefixes[i].word, l) != 0 || !profile_is_blank((unsigned char)raw[l]))
-            continue;
-        const char *err = NULL;
-        size_t n = 0;
-        char **parts = profile_shell_split(raw, &n, &err);
-        if (parts && n == 2 && strcmp(parts[0], prefixes[i].word) == 0 && parts[1][0]) {
-            *name = mem_xstrdup(parts[1]);
-            profile_shell_words_free(parts);
+        *name = profile_prefixed_name(raw, prefixes[i].word);
+        if (*name)
             return prefixes[i].kind;
-        }
-        profile_shell_words_free(parts);
     }
     *name = mem_xstrdup(raw);
+    *why = PROFILE_WHY_NO_PREFIX;
     return PROFILE_KIND_OTHER;
-}
-
-/* Nested values ("\nkey = value\nkey2 = value2") as botocore's
- * _parse_nested reads them; lines without '=' are ignored. */
-static void profile_parse_nested(struct profile_entry *e)
-{
-    const char *p = e->value;
-    size_t cap = 0;
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        const char *eq = memchr(p, '=', len);
-        if (eq) {
-            char *k = profile_trim_dup(p, (size_t)(eq - p));
-            char *v = profile_trim_dup(eq + 1, len - (size_t)(eq - p) - 1);
-            for (char *c = k; *c; c++)
-                *c = (char)tolower((unsigned char)*c);
-            if (*k) {
-                e->sub = mem_xgrow(e->sub, &cap, e->nsub + 1, sizeof(*e->sub));
-                e->sub[e->nsub++] = (struct profile_entry){.key = k, .value = v};
-            } else {
-                free(k);
-                mem_free_secret(v);
-            }
-        }
-        p += len;
-        if (*p == '\n')
-            p++;
-    }
 }
 
 /* ---- the line reader fed to libinih ---- */
@@ -339,8 +400,66 @@ struct profile_parse {
     char *cur_raw;  /* raw name of the current section */
     char *last_key; /* key the continuation lines belong to */
     int error_line;
-    const char *error_what;
+    char *error_what; /* owned */
 };
+
+static void profile_parse_error(struct profile_parse *pp, int line, char *what)
+{
+    if (pp->error_line) {
+        free(what);
+        return;
+    }
+    pp->error_line = line;
+    pp->error_what = what;
+}
+
+/* A section header: the section its keys go to, and notices for what the
+ * SDKs ignore. */
+static void profile_open_section(struct profile_parse *pp)
+{
+    struct profile_file *f = pp->file;
+    char *pname = NULL;
+    const char *why = NULL;
+    enum profile_kind kind = profile_classify(f->is_config, pp->cur_raw, &pname, &why);
+    struct profile_section *sec = profile_section_get(f, kind, pname);
+    if (!sec) {
+        sec = profile_section_add(f, kind, pname, pp->cur_raw, pp->lineno, why);
+        if (kind == PROFILE_KIND_IGNORED)
+            profile_add_notice(pp->store, mem_xasprintf("[%s] on line %d of %s is ignored: %s",
+                                                        pp->cur_raw, pp->lineno, f->path, why));
+    } else if (kind == PROFILE_KIND_PROFILE || kind == PROFILE_KIND_BARE_DEFAULT) {
+        profile_add_notice(pp->store,
+                           mem_xasprintf("[%s] on line %d of %s continues the section of line %d "
+                                         "(a key set in both keeps the later value)",
+                                         pp->cur_raw, pp->lineno, f->path, sec->line));
+    }
+    pp->cur = sec;
+    free(pname);
+}
+
+/* One indented line under "key =": a sub-setting "name = value" (botocore's
+ * _parse_nested; the SDKs' "sub-property"). Anything else is an error
+ * naming the line: dropping it would lose a setting without a word (an
+ * endpoint_url of [services] ignored sends calls to AWS instead). */
+static void profile_add_sub(struct profile_parse *pp, struct profile_entry *e, const char *text)
+{
+    const char *eq = strchr(text, '=');
+    char *k = eq ? profile_trim_dup(text, (size_t)(eq - text)) : NULL;
+    if (!eq || !*k) {
+        profile_parse_error(
+            pp, pp->lineno,
+            mem_xasprintf("'%s' in [%s] has a sub-setting %s: write each line under '%s =' as "
+                          "'name = value'",
+                          e->key, pp->cur_raw, eq ? "without a name before '='" : "without '='",
+                          e->key));
+        free(k);
+        return;
+    }
+    /* sub-setting names keep their case, as botocore's do */
+    char *v = profile_trim_dup(eq + 1, strlen(eq + 1));
+    e->sub = mem_xgrow(e->sub, &e->capsub, e->nsub + 1, sizeof(*e->sub));
+    e->sub[e->nsub++] = (struct profile_entry){.key = k, .value = v, .line = pp->lineno};
+}
 
 static size_t profile_table_add(struct profile_parse *pp, const char *s, size_t n)
 {
@@ -432,10 +551,7 @@ static char *profile_reader(char *out, int num_i, void *stream)
          * reports sections through their keys). */
         free(pp->cur_raw);
         pp->cur_raw = mem_xstrndup(name, nlen);
-        char *pname = NULL;
-        enum profile_kind kind = profile_classify(pp->file->is_config, pp->cur_raw, &pname);
-        pp->cur = profile_section_get(pp->file, kind, pname, true);
-        free(pname);
+        profile_open_section(pp);
         profile_emit(pp, out, num, "[", name, nlen, "]", PROFILE_MAX_INI_NAME);
         return out;
     }
@@ -490,10 +606,7 @@ static int profile_handler(void *user, const char *section, const char *name, co
     struct profile_parse *pp = user;
     (void)section; /* the reader tracks sections itself (pp->cur) */
     if (!pp->cur) {
-        if (!pp->error_line) {
-            pp->error_line = pp->lineno;
-            pp->error_what = "key outside of any [section]";
-        }
+        profile_parse_error(pp, pp->lineno, mem_xstrdup("key outside of any [section]"));
         return 1;
     }
     bool cont = value[0] == '\x02';
@@ -503,12 +616,18 @@ static int profile_handler(void *user, const char *section, const char *name, co
     const char *key = profile_table_get(pp, name);
     struct profile_section *sec = pp->cur;
     if (cont) {
-        /* Append to the entry of the key (the last one set). */
+        /* Append to the entry of the key (the last one set); after an empty
+         * value the lines are sub-settings. */
         for (size_t i = sec->n; i-- > 0;) {
-            if (pp->last_key && strcmp(sec->e[i].key, pp->last_key) == 0) {
-                char *joined = mem_xasprintf("%s\n%s", sec->e[i].value, value);
-                mem_free_secret(sec->e[i].value);
-                sec->e[i].value = joined;
+            struct profile_entry *e = &sec->e[i];
+            if (pp->last_key && strcmp(e->key, pp->last_key) == 0) {
+                if (!e->nested && !e->value[0])
+                    e->nested = true;
+                if (e->nested)
+                    profile_add_sub(pp, e, value);
+                char *joined = mem_xasprintf("%s\n%s", e->value, value);
+                mem_free_secret(e->value);
+                e->value = joined;
                 break;
             }
         }
@@ -521,15 +640,23 @@ static int profile_handler(void *user, const char *section, const char *name, co
     pp->last_key = mem_xstrdup(k);
     for (size_t i = 0; i < sec->n; i++) {
         if (strcmp(sec->e[i].key, k) == 0) {
-            /* A repeated key replaces the earlier value. */
+            /* A repeated key replaces the earlier value (the SDKs' rule;
+             * botocore refuses the file). */
+            profile_add_notice(pp->store,
+                               mem_xasprintf("'%s' of [%s] is set again on line %d of %s: the "
+                                             "value of line %d is replaced",
+                                             k, pp->cur_raw, pp->lineno, pp->file->path,
+                                             sec->e[i].line));
             profile_entry_free(&sec->e[i]);
             sec->e[i].key = k;
             sec->e[i].value = mem_xstrdup(value);
+            sec->e[i].line = pp->lineno;
             return 1;
         }
     }
     sec->e = mem_xgrow(sec->e, &sec->cap, sec->n + 1, sizeof(*sec->e));
-    sec->e[sec->n++] = (struct profile_entry){.key = k, .value = mem_xstrdup(value)};
+    sec->e[sec->n++] =
+        (struct profile_entry){.key = k, .value = mem_xstrdup(value), .line = pp->lineno};
     return 1;
 }
 
@@ -631,14 +758,18 @@ static int profile_load_file(struct profile_store *s, struct profile_file *f, st
     free(pp.table);
     free(pp.cur_raw);
     free(pp.last_key);
+    free(pp.error_what);
     buf_free(&pp.text);
     if (bad)
         return -1;
 
-    for (size_t i = 0; i < f->n; i++)
-        for (size_t j = 0; j < f->s[i].n; j++)
-            if (f->s[i].e[j].value[0] == '\n')
-                profile_parse_nested(&f->s[i].e[j]);
+    const struct profile_section *pd = profile_section_get(f, PROFILE_KIND_PROFILE, "default");
+    const struct profile_section *bd = profile_section_get(f, PROFILE_KIND_BARE_DEFAULT, "default");
+    if (f->is_config && pd && bd)
+        profile_add_notice(s, mem_xasprintf("[default] on line %d of %s is ignored: [profile "
+                                            "default] on line %d takes precedence (as in the AWS "
+                                            "SDKs; the two are not merged)",
+                                            bd->line, f->path, pd->line));
 
     if (S_ISREG(st.st_mode)) {
         unsigned mode = (unsigned)st.st_mode & 0777;
@@ -669,6 +800,8 @@ struct profile_store *profile_load(const char *config_path, const char *creds_pa
     s->config.is_config = true;
     s->warnings = mem_xcalloc(1, sizeof(*s->warnings));
     s->capwarn = 1;
+    s->notices = mem_xcalloc(1, sizeof(*s->notices));
+    s->capnotice = 1;
     if (profile_load_file(s, &s->config, err) != 0 || profile_load_file(s, &s->creds, err) != 0) {
         profile_free(s);
         return NULL;
@@ -685,6 +818,9 @@ void profile_free(struct profile_store *s)
     for (size_t i = 0; i < s->nwarn; i++)
         free(s->warnings[i]);
     free(s->warnings);
+    for (size_t i = 0; i < s->nnotice; i++)
+        free(s->notices[i]);
+    free(s->notices);
     free(s);
 }
 
@@ -704,46 +840,125 @@ bool profile_exists(const struct profile_store *s, const char *profile)
 {
     if (!s || !profile)
         return false;
-    struct profile_file *cf = (struct profile_file *)&s->config;
-    struct profile_file *kf = (struct profile_file *)&s->creds;
-    return profile_section_get(cf, PROFILE_KIND_PROFILE, profile, false) ||
-           profile_section_get(kf, PROFILE_KIND_PROFILE, profile, false);
+    return profile_of(&s->config, profile) || profile_of(&s->creds, profile);
 }
 
-static bool profile_is_credential_key(const char *key)
+/* name: the variable (ENV) or the file (FILE). */
+static void profile_origin_set(struct profile_origin *o, enum profile_origin_kind kind,
+                               const char *name, int line)
 {
-    return strcmp(key, "aws_access_key_id") == 0 || strcmp(key, "aws_secret_access_key") == 0 ||
-           strcmp(key, "aws_session_token") == 0 || strcmp(key, "aws_security_token") == 0;
+    if (!o)
+        return;
+    memset(o, 0, sizeof(*o));
+    o->kind = kind;
+    if (kind == PROFILE_ORIGIN_ENV)
+        memcpy(o->env, name, strnlen(name, sizeof(o->env) - 1));
+    else if (kind == PROFILE_ORIGIN_FILE)
+        o->path = name;
+    o->line = line;
+}
+
+const char *profile_get_from_at(const struct profile_store *s, enum profile_source from,
+                                const char *profile, const char *key, struct profile_origin *o)
+{
+    profile_origin_set(o, PROFILE_ORIGIN_NONE, NULL, 0);
+    if (!s || !profile || !key)
+        return NULL;
+    const struct profile_file *f = from == PROFILE_FROM_CONFIG ? &s->config : &s->creds;
+    const struct profile_entry *e = profile_section_find(profile_of(f, profile), key);
+    if (!e)
+        return NULL;
+    profile_origin_set(o, PROFILE_ORIGIN_FILE, f->path, e->line);
+    return e->value;
 }
 
 const char *profile_get_from(const struct profile_store *s, enum profile_source from,
                              const char *profile, const char *key)
 {
-    if (!s || !profile || !key)
-        return NULL;
-    const struct profile_file *f = from == PROFILE_FROM_CONFIG ? &s->config : &s->creds;
-    const struct profile_section *sec =
-        profile_section_get((struct profile_file *)f, PROFILE_KIND_PROFILE, profile, false);
-    const struct profile_entry *e = profile_section_find(sec, key);
-    return e ? e->value : NULL;
+    return profile_get_from_at(s, from, profile, key, NULL);
+}
+
+const char *profile_get_at(const struct profile_store *s, const char *profile, const char *key,
+                           struct profile_origin *o)
+{
+    /* The AWS CLI merges the credentials file's profile over the config
+     * file's: its value wins for every key. */
+    const char *v = profile_get_from_at(s, PROFILE_FROM_CREDENTIALS, profile, key, o);
+    return v ? v : profile_get_from_at(s, PROFILE_FROM_CONFIG, profile, key, o);
 }
 
 const char *profile_get(const struct profile_store *s, const char *profile, const char *key)
 {
-    const char *v;
-    if (profile_is_credential_key(key)) {
-        v = profile_get_from(s, PROFILE_FROM_CREDENTIALS, profile, key);
-        return v ? v : profile_get_from(s, PROFILE_FROM_CONFIG, profile, key);
+    return profile_get_at(s, profile, key, NULL);
+}
+
+static int profile_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Add name to the sorted-later list v unless it is there. */
+static void profile_list_add(const char ***v, size_t *n, size_t *cap, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i], name) == 0)
+            return;
+    *v = mem_xgrow(*v, cap, *n + 1, sizeof(**v));
+    (*v)[(*n)++] = name;
+}
+
+const char **profile_names(const struct profile_store *s, size_t *n)
+{
+    const char **v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    for (int which = 0; s && which < 2; which++) {
+        const struct profile_file *f = which ? &s->creds : &s->config;
+        for (size_t i = 0; i < f->n; i++)
+            if (f->s[i].kind == PROFILE_KIND_PROFILE || f->s[i].kind == PROFILE_KIND_BARE_DEFAULT)
+                profile_list_add(&v, n, &cap, f->s[i].name);
     }
-    v = profile_get_from(s, PROFILE_FROM_CONFIG, profile, key);
-    return v ? v : profile_get_from(s, PROFILE_FROM_CREDENTIALS, profile, key);
+    if (*n)
+        qsort(v, *n, sizeof(*v), profile_cmp_str);
+    return v;
+}
+
+const char **profile_keys(const struct profile_store *s, const char *profile, size_t *n)
+{
+    const char **v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    for (int which = 0; s && profile && which < 2; which++) {
+        const struct profile_section *sec = profile_of(which ? &s->config : &s->creds, profile);
+        for (size_t i = 0; sec && i < sec->n; i++)
+            profile_list_add(&v, n, &cap, sec->e[i].key);
+    }
+    if (*n)
+        qsort(v, *n, sizeof(*v), profile_cmp_str);
+    return v;
+}
+
+char *profile_not_found_message(const struct profile_store *s, const char *profile)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    buf_printf(&b, "profile '%s' is not in %s or %s", profile, s->config.path, s->creds.path);
+    for (int which = 0; which < 2; which++) {
+        const struct profile_file *f = which ? &s->creds : &s->config;
+        for (size_t i = 0; i < f->n; i++) {
+            const struct profile_section *sec = &f->s[i];
+            if ((sec->kind == PROFILE_KIND_IGNORED || sec->kind == PROFILE_KIND_OTHER) &&
+                strcmp(sec->name, profile) == 0)
+                buf_printf(&b, "; [%s] on line %d of %s is ignored: %s", sec->raw, sec->line,
+                           f->path, sec->why);
+        }
+    }
+    return buf_steal(&b);
 }
 
 bool profile_sso_session_exists(const struct profile_store *s, const char *session)
 {
-    return s && session &&
-           profile_section_get((struct profile_file *)&s->config, PROFILE_KIND_SSO_SESSION, session,
-                               false);
+    return s && session && profile_section_get(&s->config, PROFILE_KIND_SSO_SESSION, session);
 }
 
 const char *profile_sso_session_get(const struct profile_store *s, const char *session,
@@ -751,32 +966,45 @@ const char *profile_sso_session_get(const struct profile_store *s, const char *s
 {
     if (!s || !session || !key)
         return NULL;
-    const struct profile_section *sec = profile_section_get(
-        (struct profile_file *)&s->config, PROFILE_KIND_SSO_SESSION, session, false);
+    const struct profile_section *sec =
+        profile_section_get(&s->config, PROFILE_KIND_SSO_SESSION, session);
     const struct profile_entry *e = profile_section_find(sec, key);
     return e ? e->value : NULL;
+}
+
+static const char *profile_services_get_at(const struct profile_store *s, const char *services,
+                                           const char *service_key, const char *key,
+                                           struct profile_origin *o)
+{
+    profile_origin_set(o, PROFILE_ORIGIN_NONE, NULL, 0);
+    if (!s || !services || !service_key || !key)
+        return NULL;
+    const struct profile_entry *e = profile_section_find(
+        profile_section_get(&s->config, PROFILE_KIND_SERVICES, services), service_key);
+    for (size_t i = 0; e && i < e->nsub; i++)
+        if (strcmp(e->sub[i].key, key) == 0) {
+            profile_origin_set(o, PROFILE_ORIGIN_FILE, s->config.path, e->sub[i].line);
+            return e->sub[i].value;
+        }
+    return NULL;
 }
 
 const char *profile_services_get(const struct profile_store *s, const char *services,
                                  const char *service_key, const char *key)
 {
-    if (!s || !services || !service_key || !key)
-        return NULL;
-    const struct profile_section *sec = profile_section_get((struct profile_file *)&s->config,
-                                                            PROFILE_KIND_SERVICES, services, false);
-    const struct profile_entry *e = profile_section_find(sec, service_key);
-    if (!e)
-        return NULL;
-    for (size_t i = 0; i < e->nsub; i++)
-        if (strcmp(e->sub[i].key, key) == 0)
-            return e->sub[i].value;
-    return NULL;
+    return profile_services_get_at(s, services, service_key, key, NULL);
 }
 
 const char *const *profile_warnings(const struct profile_store *s)
 {
     static const char *const none[] = {NULL};
     return s ? (const char *const *)s->warnings : none;
+}
+
+const char *const *profile_notices(const struct profile_store *s)
+{
+    static const char *const none[] = {NULL};
+    return s ? (const char *const *)s->notices : none;
 }
 
 const char *profile_config_path(const struct profile_store *s)
@@ -789,29 +1017,52 @@ const char *profile_creds_path(const struct profile_store *s)
     return s ? s->creds.path : NULL;
 }
 
+char *profile_resolve_region_at(const struct profile_store *s, const char *profile,
+                                const char *explicit_region, struct profile_origin *o)
+{
+    if (explicit_region && *explicit_region) {
+        profile_origin_set(o, PROFILE_ORIGIN_EXPLICIT, NULL, 0);
+        return mem_xstrdup(explicit_region);
+    }
+    static const char *const vars[] = {"AWS_REGION", "AWS_DEFAULT_REGION"};
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+        const char *v = profile_env(vars[i]);
+        if (v) {
+            profile_origin_set(o, PROFILE_ORIGIN_ENV, vars[i], 0);
+            return mem_xstrdup(v);
+        }
+    }
+    const char *v = profile_get_at(s, profile, "region", o);
+    if (v && *v)
+        return mem_xstrdup(v);
+    profile_origin_set(o, PROFILE_ORIGIN_NONE, NULL, 0);
+    return NULL;
+}
+
 char *profile_resolve_region(const struct profile_store *s, const char *profile,
                              const char *explicit_region)
 {
-    if (explicit_region && *explicit_region)
-        return mem_xstrdup(explicit_region);
-    const char *v = profile_env("AWS_REGION");
-    if (!v)
-        v = profile_env("AWS_DEFAULT_REGION");
-    if (!v) {
-        v = profile_get(s, profile, "region");
-        if (v && !*v)
-            v = NULL;
+    return profile_resolve_region_at(s, profile, explicit_region, NULL);
+}
+
+const char *profile_setting_at(const struct profile_store *s, const char *profile,
+                               const char *env_name, const char *key, struct profile_origin *o)
+{
+    const char *v = env_name ? profile_env(env_name) : NULL;
+    if (v) {
+        profile_origin_set(o, PROFILE_ORIGIN_ENV, env_name, 0);
+        return v;
     }
-    return mem_xstrdup(v);
+    if (key)
+        return profile_get_at(s, profile, key, o);
+    profile_origin_set(o, PROFILE_ORIGIN_NONE, NULL, 0);
+    return NULL;
 }
 
 const char *profile_setting(const struct profile_store *s, const char *profile,
                             const char *env_name, const char *key)
 {
-    const char *v = env_name ? profile_env(env_name) : NULL;
-    if (v)
-        return v;
-    return key ? profile_get(s, profile, key) : NULL;
+    return profile_setting_at(s, profile, env_name, key, NULL);
 }
 
 bool profile_ignore_configured_endpoints(const struct profile_store *s, const char *profile)
@@ -822,46 +1073,69 @@ bool profile_ignore_configured_endpoints(const struct profile_store *s, const ch
     return profile_truthy(profile_get(s, profile, "ignore_configured_endpoint_urls"));
 }
 
-char *profile_configured_endpoint(const struct profile_store *s, const char *profile,
-                                  const char *env_suffix, const char *config_key)
+static char *profile_configured_endpoint_at(const struct profile_store *s, const char *profile,
+                                            const char *env_suffix, const char *config_key,
+                                            struct profile_origin *o)
 {
+    profile_origin_set(o, PROFILE_ORIGIN_NONE, NULL, 0);
     if (profile_ignore_configured_endpoints(s, profile))
         return NULL;
     if (env_suffix) {
         char name[128];
         snprintf(name, sizeof(name), "AWS_ENDPOINT_URL_%s", env_suffix);
         const char *v = profile_env(name);
-        if (v)
+        if (v) {
+            profile_origin_set(o, PROFILE_ORIGIN_ENV, name, 0);
             return mem_xstrdup(v);
+        }
     }
     const char *v = profile_env("AWS_ENDPOINT_URL");
-    if (v)
+    if (v) {
+        profile_origin_set(o, PROFILE_ORIGIN_ENV, "AWS_ENDPOINT_URL", 0);
         return mem_xstrdup(v);
+    }
     const char *services = profile_get(s, profile, "services");
     if (services && *services && config_key) {
-        v = profile_services_get(s, services, config_key, "endpoint_url");
+        v = profile_services_get_at(s, services, config_key, "endpoint_url", o);
         if (v && *v)
             return mem_xstrdup(v);
     }
-    v = profile_get(s, profile, "endpoint_url");
+    v = profile_get_at(s, profile, "endpoint_url", o);
     if (v && *v)
         return mem_xstrdup(v);
+    profile_origin_set(o, PROFILE_ORIGIN_NONE, NULL, 0);
     return NULL;
+}
+
+char *profile_configured_endpoint(const struct profile_store *s, const char *profile,
+                                  const char *env_suffix, const char *config_key)
+{
+    return profile_configured_endpoint_at(s, profile, env_suffix, config_key, NULL);
+}
+
+char *profile_resolve_endpoint_at(const struct profile_store *s, const char *profile,
+                                  const struct svc *svc, const char *region,
+                                  const char *explicit_url, bool *custom, struct profile_origin *o)
+{
+    bool dummy;
+    if (!custom)
+        custom = &dummy;
+    *custom = true;
+    if (explicit_url && *explicit_url) {
+        profile_origin_set(o, PROFILE_ORIGIN_EXPLICIT, NULL, 0);
+        return mem_xstrdup(explicit_url);
+    }
+    char *v = profile_configured_endpoint_at(s, profile, svc->env_suffix, svc->config_key, o);
+    if (v)
+        return v;
+    *custom = false;
+    profile_origin_set(o, PROFILE_ORIGIN_DEFAULT, NULL, 0);
+    return svc_default_endpoint(svc, region);
 }
 
 char *profile_resolve_endpoint(const struct profile_store *s, const char *profile,
                                const struct svc *svc, const char *region, const char *explicit_url,
                                bool *custom)
 {
-    bool dummy;
-    if (!custom)
-        custom = &dummy;
-    *custom = true;
-    if (explicit_url && *explicit_url)
-        return mem_xstrdup(explicit_url);
-    char *v = profile_configured_endpoint(s, profile, svc->env_suffix, svc->config_key);
-    if (v)
-        return v;
-    *custom = false;
-    return svc_default_endpoint(svc, region);
+    return profile_resolve_endpoint_at(s, profile, svc, region, explicit_url, custom, NULL);
 }

@@ -1,13 +1,29 @@
 /* profile.h - AWS shared config and credentials files (libinih), and the
  * resolution of region, endpoints and other settings the way the SDKs do
- * it (aws-wire.md §6.1, §6.2, §6.4, §6.5).
+ * it.
  *
- * A profile_store holds both files parsed. Lookups follow the SDK rules:
- * config file sections are "[default]"/"[profile default]" and
- * "[profile NAME]"; credentials file sections are "[NAME]"; credential keys
- * from the credentials file win; "[sso-session NAME]" and "[services NAME]"
- * (with its indented sub-sections such as "elasticache =\n  endpoint_url =
- * ...") are separate namespaces.
+ * A profile_store holds both files parsed, read as the AWS CLI reads them
+ * (botocore's configloader; the rules and every deliberate difference are
+ * the table tests/unit/data/profile-rules.json, checked against elcui by
+ * test_profile and against botocore by tests/integration/
+ * test_profile_rules.py):
+ * - config file sections are "[default]"/"[profile default]" and
+ *   "[profile NAME]"; credentials file sections are "[NAME]";
+ *   "[sso-session NAME]" and "[services NAME]" (with indented sub-sections
+ *   such as "elasticache =\n  endpoint_url = ...") are separate namespaces;
+ * - a key set for a profile in both files takes the credentials file's
+ *   value (any key, not only the credential keys);
+ * - "[profile default]" wins over "[default]" in the config file, whatever
+ *   their order, and the two are not merged;
+ * - profile names with characters the SDKs reject (anything but letters,
+ *   digits and - / . % @ _ : +), "[profile x]" in the credentials file and
+ *   config sections without the "profile " prefix are ignored, with a
+ *   notice (profile_notices, shown under -v);
+ * - an indented sub-setting line without '=' (or with nothing before it)
+ *   is an error naming the file, the line and the section: it would
+ *   otherwise be lost silently (a [services] endpoint ignored, calls sent
+ *   to AWS instead).
+ * Every value remembers the file and line it came from (profile_get_at).
  */
 #ifndef ELCUI_AWS_PROFILE_H
 #define ELCUI_AWS_PROFILE_H
@@ -34,9 +50,9 @@ void profile_free(struct profile_store *s);
 const char *profile_select(const char *explicit_profile);
 bool profile_exists(const struct profile_store *s, const char *profile);
 
-/* Key of a profile: credentials file first for credential keys
- * (aws_access_key_id, aws_secret_access_key, aws_session_token), then the
- * config file. NULL when absent. */
+/* Key of a profile: the credentials file's value when it has one (for
+ * every key, as the AWS CLI merges the files), else the config file's.
+ * NULL when absent. */
 const char *profile_get(const struct profile_store *s, const char *profile, const char *key);
 const char *profile_sso_session_get(const struct profile_store *s, const char *session,
                                     const char *key);
@@ -47,6 +63,10 @@ const char *profile_services_get(const struct profile_store *s, const char *serv
 /* Warnings collected while loading (e.g. "~/.aws/credentials is readable by
  * other users (mode 0644); run chmod 600"). NULL-terminated. */
 const char *const *profile_warnings(const struct profile_store *s);
+/* Notices: what the files hold that is ignored or replaced, as the AWS CLI
+ * and SDKs ignore it ("[profile a b] on line 4 of ~/.aws/config is
+ * ignored: ..."), for -v. NULL-terminated. */
+const char *const *profile_notices(const struct profile_store *s);
 const char *profile_config_path(const struct profile_store *s);
 const char *profile_creds_path(const struct profile_store *s);
 
@@ -69,6 +89,50 @@ char *profile_resolve_endpoint(const struct profile_store *s, const char *profil
 const char *profile_setting(const struct profile_store *s, const char *profile,
                             const char *env_name, const char *key);
 
+/* "profile 'x' is not in CONFIG or CREDENTIALS", with what the files hold
+ * under that name that is ignored and why. Caller frees. */
+char *profile_not_found_message(const struct profile_store *s, const char *profile);
+
+/* The profiles of both files (a profile in either), sorted; the names are
+ * the store's. Caller frees the array. */
+const char **profile_names(const struct profile_store *s, size_t *n);
+/* The keys of a profile, both files merged (credentials file first),
+ * sorted; the strings are the store's. Caller frees the array. */
+const char **profile_keys(const struct profile_store *s, const char *profile, size_t *n);
+
+/* ---- where a value came from ---- */
+
+enum profile_origin_kind {
+    PROFILE_ORIGIN_NONE,     /* not set anywhere */
+    PROFILE_ORIGIN_EXPLICIT, /* the caller's explicit value (a command-line option) */
+    PROFILE_ORIGIN_ENV,      /* an environment variable: name */
+    PROFILE_ORIGIN_FILE,     /* a line of a file: name is the path, line the line */
+    PROFILE_ORIGIN_DEFAULT,  /* the built-in default */
+};
+
+struct profile_origin {
+    enum profile_origin_kind kind;
+    char env[64];     /* ENV: the variable's name */
+    const char *path; /* FILE: the file (the store's string) */
+    int line;         /* FILE: 1-based line of the key */
+};
+
+/* profile_get, and where the value came from (o may be NULL; kind NONE
+ * when absent). */
+const char *profile_get_at(const struct profile_store *s, const char *profile, const char *key,
+                           struct profile_origin *o);
+/* profile_setting, and where the value came from. */
+const char *profile_setting_at(const struct profile_store *s, const char *profile,
+                               const char *env_name, const char *key, struct profile_origin *o);
+/* profile_resolve_region, and where the region came from. */
+char *profile_resolve_region_at(const struct profile_store *s, const char *profile,
+                                const char *explicit_region, struct profile_origin *o);
+/* profile_resolve_endpoint, and where the URL came from (DEFAULT for the
+ * service's own endpoint). */
+char *profile_resolve_endpoint_at(const struct profile_store *s, const char *profile,
+                                  const struct svc *svc, const char *region,
+                                  const char *explicit_url, bool *custom, struct profile_origin *o);
+
 /* ---- additions (credential chain helpers) ---- */
 
 enum profile_source {
@@ -79,6 +143,9 @@ enum profile_source {
  * keys from each file separately). NULL when absent. */
 const char *profile_get_from(const struct profile_store *s, enum profile_source from,
                              const char *profile, const char *key);
+/* profile_get_from, and the file and line of the value (o may be NULL). */
+const char *profile_get_from_at(const struct profile_store *s, enum profile_source from,
+                                const char *profile, const char *key, struct profile_origin *o);
 bool profile_sso_session_exists(const struct profile_store *s, const char *session);
 
 /* AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (when set, true/false) else the

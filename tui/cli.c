@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/buf.h"
+#include "aws/mem.h"
+
 #include "tui/cmd/cmd_audit.h"
 #include "tui/cmd/cmd_completion.h"
 #include "tui/cmd/cmd_cost.h"
@@ -30,33 +33,45 @@
 
 /* Subcommands register here, one line each (tui/cmd_<name>.c). */
 const struct cli_command cli_commands[] = {
-    {"ls", "[--json]", "replication groups of the region", cmd_ls_run},
-    {"show", "RG [--json]", "one group: settings, nodes, AZ placement and risks", cmd_show_run},
+    {"ls", "[--json]", "replication groups of the region", cmd_ls_run, cmd_ls_options,
+     CMD_LS_SHORTOPTS},
+    {"show", "RG [--json] [--no-redis]",
+     "one group: settings, nodes and their health, AZ placement, risks", cmd_show_run,
+     cmd_show_options, CMD_SHOW_SHORTOPTS},
     {"events", "RG [--since 24h] [--json]", "ElastiCache events of a group and its nodes",
-     cmd_events_run},
-    {"metrics", "RG [--since 1h] [--metric M]...", "CloudWatch metrics per node", cmd_metrics_run},
-    {"whoami", "[--json]", "AWS identity, region, profile, credentials, endpoints", cmd_whoami_run},
+     cmd_events_run, cmd_events_options, CMD_EVENTS_SHORTOPTS},
+    {"metrics", "RG [--since 1h] [--metric M]...", "CloudWatch metrics per node", cmd_metrics_run,
+     cmd_metrics_options, CMD_METRICS_SHORTOPTS},
+    {"whoami", "[--json]", "AWS identity, region, profile, credentials, endpoints", cmd_whoami_run,
+     cmd_whoami_options, CMD_WHOAMI_SHORTOPTS},
     {"logs", "RG [--slow|--engine] [-f] [--json]", "slow-log and engine-log records, exactly once",
-     cmd_logs_run},
+     cmd_logs_run, cmd_logs_options, CMD_LOGS_SHORTOPTS},
     {"create", "--name NAME [--spec FILE] --plan|--apply", "plan or build the production stack",
-     cmd_create_run},
-    {"destroy", "NAME [--confirm NAME]", "delete a stack elcui created", cmd_destroy_run},
+     cmd_create_run, cmd_create_options, CMD_CREATE_SHORTOPTS},
+    {"destroy", "NAME [--confirm NAME]", "delete a stack elcui created", cmd_destroy_run,
+     cmd_destroy_options, CMD_DESTROY_SHORTOPTS},
     {"audit", "RG|--spec FILE [--name NAME] [--json]", "security and resilience findings",
-     cmd_audit_run},
-    {"cost", "RG|--spec FILE [--json]", "monthly cost estimate with its sources", cmd_cost_run},
+     cmd_audit_run, cmd_audit_options, CMD_AUDIT_SHORTOPTS},
+    {"cost", "RG|--spec FILE [--json]", "monthly cost estimate with its sources", cmd_cost_run,
+     cmd_cost_options, CMD_COST_SHORTOPTS},
     {"export", "NAME|--spec FILE --format terraform|cli|spec",
-     "the stack as Terraform, aws CLI commands or a spec", cmd_export_run},
+     "the stack as Terraform, aws CLI commands or a spec", cmd_export_run, cmd_export_options,
+     CMD_EXPORT_SHORTOPTS},
     {"exec", "RG [--node ID|--all...] -- CMD ARGS", "Redis commands, slot-routed or on nodes",
-     cmd_exec_run},
+     cmd_exec_run, cmd_exec_options, CMD_EXEC_SHORTOPTS},
     {"latency", "RG [--node ID|--all] [--history]", "per-node PING latency, wall-clock stamped",
-     cmd_latency_run},
-    {"doctor", "RG [--json]", "DNS, TCP, TLS, AUTH, PING and slots, with causes", cmd_doctor_run},
-    {"failover", "RG --shard ID [--yes]", "test a shard's failover and follow it",
-     cmd_failover_run},
-    {"iam-token", "RG --user USER", "print an IAM authentication token", cmd_iamtoken_run},
-    {"keys", "[--json|--man]", "the console's keys, as [keys] leaves them", cmd_keys_run},
-    {"completion", "bash|zsh", "shell completion for commands and options", cmd_completion_run},
-    {NULL, NULL, NULL, NULL},
+     cmd_latency_run, cmd_latency_options, CMD_LATENCY_SHORTOPTS},
+    {"doctor", "RG [--json]", "DNS, TCP, TLS, AUTH, PING and slots, with causes", cmd_doctor_run,
+     cmd_doctor_options, CMD_DOCTOR_SHORTOPTS},
+    {"failover", "RG --shard ID [--yes]", "test a shard's failover and follow it", cmd_failover_run,
+     cmd_failover_options, CMD_FAILOVER_SHORTOPTS},
+    {"iam-token", "RG --user USER", "print an IAM authentication token", cmd_iamtoken_run,
+     cmd_iamtoken_options, CMD_IAMTOKEN_SHORTOPTS},
+    {"keys", "[--json|--man]", "the console's keys, as [keys] leaves them", cmd_keys_run,
+     cmd_keys_options, CMD_KEYS_SHORTOPTS},
+    {"completion", "bash|zsh", "shell completion for commands and options", cmd_completion_run,
+     cmd_completion_own_options, CMD_COMPLETION_SHORTOPTS},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 const struct cli_command *cli_find(const char *name)
@@ -69,7 +84,7 @@ const struct cli_command *cli_find(const char *name)
 
 void cli_usage(FILE *f)
 {
-    fprintf(f, "usage: elcui [GLOBAL OPTIONS] [COMMAND [ARGS]]\n"
+    fprintf(f, "usage: elcui [GLOBAL OPTIONS] [COMMAND [ARGS] [GLOBAL OPTIONS]]\n"
                "\n"
                "Terminal operations console for Amazon ElastiCache for Redis and Valkey.\n"
                "With no command, opens the console.\n"
@@ -96,8 +111,12 @@ void cli_usage(FILE *f)
             "  -h, --help           this help\n"
             "  -V, --version        version\n"
             "\n"
-            "Each command takes --help. Exit status: 0 success, 1 failure, 2 usage error.\n"
-            "See elcui(1).\n");
+            "Global options may also follow the command, up to a '--' (elcui ls --region\n"
+            "eu-west-1); the command's own option of the same name wins. A region name\n"
+            "no AWS partition lists is refused unless an endpoint override is set.\n"
+            "\n"
+            "Each command takes --help. Exit status: 0 success, 1 failure, 2 usage error,\n"
+            "130 cancelled at a confirmation question (Ctrl-C). See elcui(1).\n");
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -165,79 +184,191 @@ static int cli_parse_long(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
-int cli_parse_global(struct session_options *opts, int argc, char **argv)
+/* One global option (c: its value in cli_global_options). 0; -1 after a
+ * usage error; -2 when --help/--version was answered. */
+static int cli_global_option(struct session_options *opts, int c, char *arg, char **argv)
 {
     long v;
-    int c;
-    opterr = 0;
-    optind = 1;
-    /* '+' stops at the subcommand; its own options are parsed by it. */
-    while ((c = getopt_long(argc, argv, "+vhV", cli_global_options, NULL)) != -1) {
-        switch (c) {
-        case OPT_PROFILE:
-            opts->profile = optarg;
-            break;
-        case OPT_REGION:
-            opts->region = optarg;
-            break;
-        case OPT_ENDPOINT:
-            opts->endpoint_url = optarg;
-            break;
-        case OPT_READ_ONLY:
-            opts->read_only = true;
-            break;
-        case OPT_CACERT:
-            opts->redis_cacert = optarg;
-            break;
-        case OPT_CONNECT_TO:
-            if (opts->nconnect_to >= SESSION_MAX_CONNECT_TO) {
-                cli_usage_error(NULL, "too many --connect-to options (max %d)",
-                                SESSION_MAX_CONNECT_TO);
-                return -1;
-            }
-            opts->connect_to[opts->nconnect_to++] = optarg;
-            break;
-        case OPT_INSECURE:
-            opts->insecure = true;
-            break;
-        case OPT_MAX_ATTEMPTS:
-            if (cli_parse_long(optarg, 1, 20, &v) != 0) {
-                cli_usage_error(NULL, "--max-attempts wants a number from 1 to 20");
-                return -1;
-            }
-            opts->max_attempts = (int)v;
-            break;
-        case OPT_TIMEOUT:
-            if (cli_parse_long(optarg, 1, 3600, &v) != 0) {
-                cli_usage_error(NULL, "--timeout wants seconds from 1 to 3600");
-                return -1;
-            }
-            opts->timeout_ms = v * 1000;
-            break;
-        case OPT_THEME:
-            opts->theme = optarg;
-            break;
-        case OPT_NO_COLOR:
-            opts->no_color = true;
-            break;
-        case OPT_CONFIG:
-            opts->config_file = optarg;
-            break;
-        case 'v':
-            opts->verbose++;
-            break;
-        case 'h':
-            cli_usage(stdout);
-            return -2;
-        case 'V':
-            printf("elcui %s\n", ELCUI_VERSION);
-            return -2;
-        default:
-            cli_bad_option(NULL, argv);
+    switch (c) {
+    case OPT_PROFILE:
+        opts->profile = arg;
+        break;
+    case OPT_REGION:
+        opts->region = arg;
+        break;
+    case OPT_ENDPOINT:
+        opts->endpoint_url = arg;
+        break;
+    case OPT_READ_ONLY:
+        opts->read_only = true;
+        break;
+    case OPT_CACERT:
+        opts->redis_cacert = arg;
+        break;
+    case OPT_CONNECT_TO:
+        if (opts->nconnect_to >= SESSION_MAX_CONNECT_TO) {
+            cli_usage_error(NULL, "too many --connect-to options (max %d)", SESSION_MAX_CONNECT_TO);
             return -1;
         }
+        opts->connect_to[opts->nconnect_to++] = arg;
+        break;
+    case OPT_INSECURE:
+        opts->insecure = true;
+        break;
+    case OPT_MAX_ATTEMPTS:
+        if (cli_parse_long(arg, 1, 20, &v) != 0) {
+            cli_usage_error(NULL, "--max-attempts wants a number from 1 to 20");
+            return -1;
+        }
+        opts->max_attempts = (int)v;
+        break;
+    case OPT_TIMEOUT:
+        if (cli_parse_long(arg, 1, 3600, &v) != 0) {
+            cli_usage_error(NULL, "--timeout wants seconds from 1 to 3600");
+            return -1;
+        }
+        opts->timeout_ms = v * 1000;
+        break;
+    case OPT_THEME:
+        opts->theme = arg;
+        break;
+    case OPT_NO_COLOR:
+        opts->no_color = true;
+        break;
+    case OPT_CONFIG:
+        opts->config_file = arg;
+        break;
+    case 'v':
+        opts->verbose++;
+        break;
+    case 'h':
+        cli_usage(stdout);
+        return -2;
+    case 'V':
+        printf("elcui %s\n", ELCUI_VERSION);
+        return -2;
+    default:
+        cli_bad_option(NULL, argv);
+        return -1;
     }
-    return optind;
+    return 0;
+}
+
+/* "-v", "-vv": an argument made of -v only (a -v inside a cluster of the
+ * command's short options is left to the command). */
+static bool cli_only_v(const char *a)
+{
+    if (a[0] != '-' || a[1] != 'v')
+        return false;
+    for (a++; *a; a++)
+        if (*a != 'v')
+            return false;
+    return true;
+}
+
+/* "--region" (a global option that takes a value, named in full, that
+ * the command does not have) given as the last argument. */
+static bool cli_wants_value(const struct cli_command *cmd, const char *a)
+{
+    if (strncmp(a, "--", 2) != 0 || strchr(a, '='))
+        return false;
+    for (const struct option *o = cmd->options; o->name; o++)
+        if (strcmp(o->name, a + 2) == 0)
+            return false;
+    for (const struct option *o = cli_global_options; o->name; o++)
+        if (strcmp(o->name, a + 2) == 0)
+            return o->has_arg == required_argument;
+    return false;
+}
+
+/* The global options among the arguments of command cmd (argv[0] is its
+ * name), up to a "--": applied, and taken out of argv. getopt_long walks
+ * the command's table followed by the global long options (--help and
+ * --version stay the command's), in order (no permutation), so it knows
+ * which arguments are option values. Returns the new argc, or -1/-2 as
+ * cli_global_option. */
+static int cli_parse_after(struct session_options *opts, const struct cli_command *cmd, int argc,
+                           char **argv)
+{
+    size_t ncmd = 0, nglob = 0;
+    while (cmd->options[ncmd].name)
+        ncmd++;
+    while (cli_global_options[nglob].name)
+        nglob++;
+    struct option *all = mem_xcalloc(ncmd + nglob + 1, sizeof(*all));
+    memcpy(all, cmd->options, ncmd * sizeof(*all));
+    size_t n = ncmd;
+    int *gval = mem_xcalloc(ncmd + nglob + 1, sizeof(*gval));
+    for (size_t i = 0; i < nglob; i++) {
+        int val = cli_global_options[i].val;
+        if (val == 'h' || val == 'V')
+            continue;
+        all[n] = cli_global_options[i];
+        gval[n] = val;
+        n++;
+    }
+    bool cmd_v = strchr(cmd->shortopts, 'v') != NULL;
+    struct buf so;
+    buf_init(&so, 0);
+    buf_printf(&so, "-%s%s", cmd->shortopts, cmd_v ? "" : "v");
+    bool *drop = mem_xcalloc((size_t)argc + 1, sizeof(bool));
+    int rc = 0, c;
+    opterr = 0;
+    optind = 0; /* a full reset: the ordering comes from this optstring */
+    for (;;) {
+        int at = optind ? optind : 1, li = -1;
+        c = getopt_long(argc, argv, buf_str(&so), all, &li);
+        if (c == -1)
+            break;
+        if (li >= (int)ncmd && li < (int)n) {
+            for (int k = at; k < optind && k < argc; k++)
+                drop[k] = true;
+            rc = cli_global_option(opts, gval[li], optarg, argv);
+        } else if (c == 'v' && li < 0 && !cmd_v && at < argc && cli_only_v(argv[at])) {
+            drop[at] = true;
+            rc = cli_global_option(opts, 'v', NULL, argv);
+        } else if (c == '?' && li < 0 && at < argc && cli_wants_value(cmd, argv[at])) {
+            cli_usage_error(NULL, "%s wants a value", argv[at]);
+            rc = -1;
+        }
+        if (rc != 0)
+            break;
+    }
+    int out = 1;
+    if (rc == 0) {
+        for (int k = 1; k < argc; k++)
+            if (!drop[k])
+                argv[out++] = argv[k];
+        argv[out] = NULL;
+    }
+    free(drop);
+    buf_free(&so);
+    free(gval);
+    free(all);
+    return rc != 0 ? rc : out;
+}
+
+int cli_parse_global(struct session_options *opts, int *argc, char **argv)
+{
+    int c;
+    opterr = 0;
+    optind = 0; /* a full reset; '+' stops at the subcommand */
+    while ((c = getopt_long(*argc, argv, "+vhV", cli_global_options, NULL)) != -1) {
+        int rc = cli_global_option(opts, c, optarg, argv);
+        if (rc != 0)
+            return rc;
+    }
+    int first = optind;
+    if (first >= *argc)
+        return first;
+    const struct cli_command *cmd = cli_find(argv[first]);
+    if (!cmd || !cmd->options)
+        return first;
+    int n = cli_parse_after(opts, cmd, *argc - first, argv + first);
+    if (n < 0)
+        return n;
+    *argc = first + n;
+    return first;
 }
 
 int cli_run_console(struct session_options *opts)

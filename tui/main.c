@@ -11,7 +11,7 @@ int main(int argc, char **argv)
 {
     struct session_options opts;
     memset(&opts, 0, sizeof(opts));
-    int first = cli_parse_global(&opts, argc, argv);
+    int first = cli_parse_global(&opts, &argc, argv);
     if (first == -2)
         return CLI_EXIT_OK;
     if (first < 0)

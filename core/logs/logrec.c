@@ -826,7 +826,8 @@ struct logrec *logrec_new(const struct logrec_event *ev, logrec_label_fn label_f
         r->cache_node_id = st_node;
     }
     if (label_fn && r->cache_cluster_id[0])
-        r->labelled = label_fn(label_ctx, r->cache_cluster_id, r->cache_node_id, &r->labels);
+        r->labelled =
+            label_fn(label_ctx, r->cache_cluster_id, r->cache_node_id, r->timestamp_ms, &r->labels);
     if (!r->labelled)
         memset(&r->labels, 0, sizeof(r->labels));
     r->labels.shard[sizeof(r->labels.shard) - 1] = '\0';

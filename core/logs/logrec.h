@@ -62,10 +62,12 @@ struct logrec_labels {
     char az[48];    /* "us-east-1a" */
 };
 
-/* Fills *out for a member cluster / node; false when unknown (labels stay
- * empty). cache_node_id may be "" when the record did not say. */
+/* Fills *out for a member cluster / node as of at_ms (the record's time;
+ * labels such as the role can change over time); false when unknown
+ * (labels stay empty). cache_node_id may be "" when the record did not
+ * say. */
 typedef bool (*logrec_label_fn)(void *ctx, const char *cache_cluster_id, const char *cache_node_id,
-                                struct logrec_labels *out);
+                                int64_t at_ms, struct logrec_labels *out);
 
 /* elasticache/<engine>/<cache-cluster-id>/<cache-node-id>/<log-type> */
 struct logrec_stream {

@@ -527,6 +527,7 @@ struct tail_set {
     bool stopped;
     bool done;
     bool failed;
+    bool limited; /* max_records reached: output stopped there */
     uint64_t delivered;
     uint64_t rng;
 };
@@ -661,6 +662,11 @@ bool tail_set_failed(const struct tail_set *s)
     return s->failed;
 }
 
+bool tail_set_limited(const struct tail_set *s)
+{
+    return s->limited;
+}
+
 uint64_t tail_set_delivered(const struct tail_set *s)
 {
     return s->delivered;
@@ -784,17 +790,15 @@ static int tail_cmp(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-static void tail_cut_limit(struct tail *t, int64_t from)
+/* The record limit is reached: every tail stops (not a gap: nothing that
+ * was asked for went unread, the user asked for no more). */
+static void tail_cut_limit(struct tail_set *s)
 {
-    struct tail_set *s = t->set;
-    char detail[96];
-    snprintf(detail, sizeof(detail), "record limit %llu reached",
-             (unsigned long long)s->o.max_records);
+    s->limited = true;
     for (size_t i = 0; i < s->n; i++) {
         struct tail *u = s->tails[i];
         if (u->state == TAIL_DONE || u->state == TAIL_FAILED)
             continue;
-        tail_gap(u, u == t ? from : u->cycle_pos, s->o.end_ms, "limit", detail);
         tail_cancel_pending(u);
         u->state = TAIL_DONE;
     }
@@ -909,7 +913,6 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
         tail_rate_add(t, 1);
         if (s->o.cb.on_record)
             s->o.cb.on_record(s, t->index, r, s->o.cb.arg);
-        int64_t ts = r->timestamp_ms;
         if (s->o.ring)
             ring_push(s->o.ring, r);
         else
@@ -917,8 +920,7 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
         acc[i].r = NULL;
         if (s->o.max_records && s->delivered >= s->o.max_records) {
             i++;
-            /* more was read than shown: say where output stopped */
-            tail_cut_limit(t, ts);
+            tail_cut_limit(s);
             go_on = false;
             break;
         }
@@ -1047,8 +1049,9 @@ static void tail_cycle_done(struct tail *t)
     if (!t->first_cycle_done) {
         t->first_cycle_done = true;
         char d[96];
-        snprintf(d, sizeof(d), "backfill complete: %zu streams, %llu events", t->streams.n,
-                 (unsigned long long)t->events);
+        snprintf(d, sizeof(d), "backfill complete: %zu stream%s, %llu event%s", t->streams.n,
+                 t->streams.n == 1 ? "" : "s", (unsigned long long)t->events,
+                 t->events == 1 ? "" : "s");
         tail_notify(t, TAIL_NOTICE_READY, NULL, NULL, d, 0);
         if (s->stopped || s->done)
             return;
@@ -1207,14 +1210,16 @@ void tail_status_format(const struct tail_status *st, char *out, size_t n)
     if (st->backoff_ms)
         snprintf(backoff, sizeof(backoff), ", backoff %.1fs", (double)st->backoff_ms / 1000.0);
     snprintf(out, n,
-             "%s: %s%s, lag %.1fs (max %.1fs), %.1f ev/s, %llu events, %llu dup, "
+             "%s: %s%s, lag %.1fs (max %.1fs), %.1f ev/s, %llu event%s, %llu dup, "
              "%llu filtered, "
-             "%llu dropped, %zu streams, %llu requests, %llu throttled, %llu "
-             "errors, %llu gaps",
+             "%llu dropped, %zu stream%s, %llu request%s, %llu throttled, %llu "
+             "error%s, %llu gap%s",
              st->log_group ? st->log_group : "?", tail_state_name(st->state), backoff,
              (double)st->lag_ms / 1000.0, (double)st->lag_max_ms / 1000.0, st->events_per_s,
-             (unsigned long long)st->events, (unsigned long long)st->duplicates,
-             (unsigned long long)st->filtered, (unsigned long long)st->dropped, st->streams,
-             (unsigned long long)st->requests, (unsigned long long)st->throttled,
-             (unsigned long long)st->errors, (unsigned long long)st->gaps);
+             (unsigned long long)st->events, st->events == 1 ? "" : "s",
+             (unsigned long long)st->duplicates, (unsigned long long)st->filtered,
+             (unsigned long long)st->dropped, st->streams, st->streams == 1 ? "" : "s",
+             (unsigned long long)st->requests, st->requests == 1 ? "" : "s",
+             (unsigned long long)st->throttled, (unsigned long long)st->errors,
+             st->errors == 1 ? "" : "s", (unsigned long long)st->gaps, st->gaps == 1 ? "" : "s");
 }

@@ -17,9 +17,10 @@
  * about two seconds at most). Throttling, 5xx and transport errors back off
  * exponentially with jitter and, while following, never stop the tail;
  * errors are reported as notices. A time range that could not be read
- * (a hard error that persisted, or output cut by a record limit) is
- * reported as a gap. Records are delivered in timestamp order within what
- * one page returned, each exactly once.
+ * (a hard error that persisted) is reported as a gap; reaching the
+ * record limit is not a gap: the set stops and tail_set_limited says so.
+ * Records are delivered in timestamp order within what one page
+ * returned, each exactly once.
  *
  * The source of pages is an interface (struct tail_source), so tests drive
  * the engine with a scripted fake; tailsrc.h adapts aws/logs.h to it.
@@ -138,7 +139,7 @@ struct tail_gap {
     const char *log_group;
     int64_t from_ms;    /* inclusive */
     int64_t to_ms;      /* exclusive; 0 = open end */
-    const char *reason; /* "error", "limit" */
+    const char *reason; /* "error" */
     const char *detail; /* people's text (error message), may be "" */
 };
 
@@ -216,6 +217,8 @@ size_t tail_set_count(const struct tail_set *s);
 bool tail_set_done(const struct tail_set *s);
 /* True when any tail failed fatally or gave up on a range. */
 bool tail_set_failed(const struct tail_set *s);
+/* True when the set stopped because max_records were delivered. */
+bool tail_set_limited(const struct tail_set *s);
 uint64_t tail_set_delivered(const struct tail_set *s);
 
 struct tail_status {

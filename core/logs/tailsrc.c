@@ -185,18 +185,20 @@ void tailsrc_rg_set_model(struct tailsrc_rg *r, struct model_group *g)
 {
     if (!r || !g || r->model == g)
         return;
+    /* what the labels learnt (role history, Redis's view) goes along */
+    model_group_carry_redis(g, r->model);
     model_group_ref(g);
     model_group_unref(r->model);
     r->model = g;
 }
 
 bool tailsrc_label(void *ctx, const char *cache_cluster_id, const char *cache_node_id,
-                   struct logrec_labels *out)
+                   int64_t at_ms, struct logrec_labels *out)
 {
     const struct tailsrc_rg *r = ctx;
     if (!r || !r->model || !cache_cluster_id)
         return false;
-    return model_label(r->model, cache_cluster_id, cache_node_id, out);
+    return model_label(r->model, cache_cluster_id, cache_node_id, at_ms, out);
 }
 
 struct tailsrc_resolve_req {

@@ -6,8 +6,11 @@
  * - the log groups of a replication group: its LogDeliveryConfigurations
  *   (DescribeReplicationGroups), with the engine name and the group's
  *   model (core/model/model.h), whose nodes label the records with shard, role
- *   and AZ. A caller that keeps the model fresh (core/model/inventory.h: roles
- *   move with failovers) swaps it in with tailsrc_rg_set_model.
+ *   and AZ - the role the node had at the record's time, from the model's
+ *   role history (Redis observations, failover events), "role?" where the
+ *   history does not reach back. A caller that keeps the model fresh
+ *   (core/model/inventory.h: roles move with failovers) swaps it in with
+ *   tailsrc_rg_set_model.
  */
 #ifndef ELCUI_CORE_TAILSRC_H
 #define ELCUI_CORE_TAILSRC_H
@@ -57,12 +60,14 @@ struct tailsrc_rg {
 struct tailsrc_rg *tailsrc_rg_from_group(const struct elasticache_replication_group *g);
 void tailsrc_rg_free(struct tailsrc_rg *r);
 
-/* Replace the model used for labels (takes a reference on g). */
+/* Replace the model used for labels (takes a reference on g); the role
+ * history and the Redis view of the old one go into g
+ * (model_group_carry_redis). */
 void tailsrc_rg_set_model(struct tailsrc_rg *r, struct model_group *g);
 /* logrec_label_fn over a struct tailsrc_rg (ctx): model_label on its
  * current model. */
 bool tailsrc_label(void *ctx, const char *cache_cluster_id, const char *cache_node_id,
-                   struct logrec_labels *out);
+                   int64_t at_ms, struct logrec_labels *out);
 
 /* Describe the group and deliver what it says; out is owned by the callback
  * (tailsrc_rg_free). Exactly one of out/err is non-NULL. A group that does

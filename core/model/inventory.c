@@ -601,7 +601,8 @@ static void inventory_group_described(struct elasticache_replication_group_list 
         inv->slots = mem_xcalloc(inv->n_slots, sizeof(*inv->slots));
         inv->slots_pending = inv->n_slots;
         char text[96];
-        snprintf(text, sizeof(text), "DescribeCacheClusters (%zu members)", inv->n_slots);
+        snprintf(text, sizeof(text), "DescribeCacheClusters (%zu member%s)", inv->n_slots,
+                 inv->n_slots == 1 ? "" : "s");
         inventory_progress(inv, INVENTORY_OP_GROUP, text);
         for (size_t i = 0; i < inv->n_slots && !inv->dying; i++) {
             inv->slots[i].inv = inv;

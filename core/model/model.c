@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws/awstime.h"
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "core/redis/rcluster.h"
@@ -55,6 +56,20 @@ static void model_endpoint_free(struct model_endpoint *e)
     free(e->host);
     e->host = NULL;
     e->port = 0;
+}
+
+static void model_probe_copy(struct model_probe *d, const struct model_probe *s)
+{
+    *d = *s;
+    d->error = mem_xstrdup(s->error ? s->error : "");
+    d->link = mem_xstrdup(s->link ? s->link : "");
+}
+
+static void model_probe_free(struct model_probe *p)
+{
+    free((char *)p->error);
+    free((char *)p->link);
+    memset(p, 0, sizeof(*p));
 }
 
 static char **model_strv(char *const *v, size_t n)
@@ -110,10 +125,107 @@ const char *model_role_source_name(enum model_role_source s)
         return "api";
     case MODEL_ROLE_SRC_REDIS:
         return "redis";
+    case MODEL_ROLE_SRC_EVENT:
+        return "event";
     case MODEL_ROLE_SRC_NONE:
         break;
     }
     return "none";
+}
+
+const char *model_health_name(enum model_health h)
+{
+    switch (h) {
+    case MODEL_HEALTH_ANSWERING:
+        return "answering";
+    case MODEL_HEALTH_SLOW:
+        return "slow";
+    case MODEL_HEALTH_DOWN:
+        return "not-answering";
+    case MODEL_HEALTH_UNKNOWN:
+        break;
+    }
+    return "unknown";
+}
+
+void model_age_text(int64_t ms, char *out, size_t len)
+{
+    if (ms < 0)
+        ms = 0;
+    int64_t s = ms / 1000;
+    if (s < 120)
+        snprintf(out, len, "%llds", (long long)s);
+    else if (s < 2 * 3600)
+        snprintf(out, len, "%lldm", (long long)(s / 60));
+    else if (s < 2 * 86400)
+        snprintf(out, len, "%lldh", (long long)(s / 3600));
+    else
+        snprintf(out, len, "%lldd", (long long)(s / 86400));
+}
+
+void model_ping_text(int64_t us, char *out, size_t len)
+{
+    if (us < 0)
+        snprintf(out, len, "-");
+    else if (us < 10000)
+        snprintf(out, len, "%.1f ms", (double)us / 1000.0);
+    else if (us < 1000000)
+        snprintf(out, len, "%lld ms", (long long)(us / 1000));
+    else
+        snprintf(out, len, "%.1f s", (double)us / 1e6);
+}
+
+void model_probe_text(const struct model_probe *p, int64_t now_ms, char *out, size_t len)
+{
+    char t[40], age[16];
+    if (!p || !p->probed) {
+        snprintf(out, len, "-");
+        return;
+    }
+    switch (p->health) {
+    case MODEL_HEALTH_ANSWERING:
+    case MODEL_HEALTH_SLOW:
+        model_ping_text(p->ping_us, t, sizeof(t));
+        snprintf(out, len, "%s %s", p->health == MODEL_HEALTH_SLOW ? "slow" : "answering", t);
+        return;
+    case MODEL_HEALTH_DOWN:
+        if (p->down_since_ms > 0) {
+            awstime_format_iso8601(p->down_since_ms, t, sizeof(t));
+            /* "2024-05-01T12:03:04.517Z" -> "12:03:04Z" */
+            if (strlen(t) >= 19) {
+                memmove(t, t + 11, 8);
+                t[8] = 'Z';
+                t[9] = '\0';
+            }
+            model_age_text(now_ms - p->down_since_ms, age, sizeof(age));
+            snprintf(out, len, "not answering since %s (%s)", t, age);
+        } else {
+            snprintf(out, len, "not answering");
+        }
+        return;
+    case MODEL_HEALTH_UNKNOWN:
+        break;
+    }
+    snprintf(out, len, "-");
+}
+
+void model_role_origin(const struct model_node *n, int64_t now_ms, char *out, size_t len)
+{
+    if (!n || n->role_source == MODEL_ROLE_SRC_NONE) {
+        snprintf(out, len, "none");
+        return;
+    }
+    if (n->role_source == MODEL_ROLE_SRC_ASSUMED) {
+        snprintf(out, len, "name");
+        return;
+    }
+    if (n->role_ms <= 0) {
+        snprintf(out, len, "%s", model_role_source_name(n->role_source));
+        return;
+    }
+    char age[16];
+    model_age_text(now_ms - n->role_ms, age, sizeof(age));
+    snprintf(out, len, "%s %s", model_role_source_name(n->role_source), age);
 }
 
 const char *model_diff_kind_name(enum model_diff_kind k)
@@ -341,6 +453,7 @@ static void model_node_clear_redis(struct model_node *n)
     n->redis_id = n->redis_host = n->redis_health = NULL;
     n->redis_port = 0;
     n->redis_role = MODEL_ROLE_UNKNOWN;
+    model_probe_free(&n->probe);
 }
 
 static void model_node_free(struct model_node *n)
@@ -400,6 +513,7 @@ static void model_redis_copy_free(struct model_redis_copy *c)
         free((char *)c->nodes[i].health);
         free((char *)c->nodes[i].cache_cluster_id);
         free((char *)c->nodes[i].cache_node_id);
+        model_probe_free(&c->nodes[i].probe);
     }
     for (size_t i = 0; i < c->view.n_shards; i++)
         free(c->ranges[i]);
@@ -429,6 +543,7 @@ static struct model_redis_copy *model_redis_copy_new(const struct model_redis_vi
             d->shard = s->shard >= 0 && (size_t)s->shard < v->n_shards ? s->shard : -1;
             d->cache_cluster_id = model_dup(s->cache_cluster_id);
             d->cache_node_id = model_dup(s->cache_node_id);
+            model_probe_copy(&d->probe, &s->probe);
         }
     }
     if (v->n_shards) {
@@ -506,7 +621,11 @@ static void model_group_free(struct model_group *g)
         model_node_free(&g->nodes[i]);
     free(g->nodes);
     free(g->redis_source);
+    free(g->redis_error);
     model_diffs_free(g);
+    for (size_t i = 0; i < g->n_history; i++)
+        free(g->history[i].node);
+    free(g->history);
     model_redis_copy_free(g->redis);
     free(g);
 }
@@ -642,6 +761,51 @@ static size_t model_shard_for_member(struct model_group *g, const char *cc)
     return s;
 }
 
+/* How much a primary's claim counts when a shard has several: the node's
+ * own answer to ROLE, Redis's view of a healthy node, of an unhealthy one,
+ * anything else. */
+static int model_primary_rank(const struct model_node *n)
+{
+    if (n->role_source != MODEL_ROLE_SRC_REDIS)
+        return 0;
+    if (n->probe.probed && n->probe.role_own)
+        return 3;
+    if (model_empty(n->redis_health) || strcasecmp(n->redis_health, "online") == 0)
+        return 2;
+    return 1;
+}
+
+/* One primary per shard: when Redis names a primary, a weaker claim (the
+ * API or the metric lagging behind a failover, the stale view of a node
+ * that does not answer) is no primary: its role is unknown. A genuine
+ * split (two nodes each answering ROLE "master") stays visible. */
+static void model_one_primary(struct model_group *g)
+{
+    for (size_t s = 0; s < g->n_shards; s++) {
+        const struct model_shard *sh = &g->shards[s];
+        int best = -1;
+        size_t primaries = 0;
+        for (size_t k = 0; k < sh->n_nodes; k++) {
+            const struct model_node *n = &g->nodes[sh->nodes[k]];
+            if (n->role != MODEL_ROLE_PRIMARY)
+                continue;
+            primaries++;
+            if (model_primary_rank(n) > best)
+                best = model_primary_rank(n);
+        }
+        if (primaries < 2 || best < 1)
+            continue;
+        for (size_t k = 0; k < sh->n_nodes; k++) {
+            struct model_node *n = &g->nodes[sh->nodes[k]];
+            if (n->role == MODEL_ROLE_PRIMARY && model_primary_rank(n) < best) {
+                n->role = MODEL_ROLE_UNKNOWN;
+                n->role_source = MODEL_ROLE_SRC_NONE;
+                n->role_ms = 0;
+            }
+        }
+    }
+}
+
 static void model_recompute(struct model_group *g)
 {
     g->redis_trusted = g->redis && g->redis_fetched_ms + MODEL_REDIS_TRUST_MS >= g->fetched_ms;
@@ -651,11 +815,15 @@ static void model_recompute(struct model_group *g)
             (g->redis_trusted || n->api_role_source <= MODEL_ROLE_SRC_ASSUMED)) {
             n->role = n->redis_role;
             n->role_source = MODEL_ROLE_SRC_REDIS;
+            n->role_ms = n->probe.probed && n->probe.observed_ms > 0 ? n->probe.observed_ms
+                                                                     : g->redis_fetched_ms;
         } else {
             n->role = n->api_role;
             n->role_source = n->api_role_source;
+            n->role_ms = n->api_role_source >= MODEL_ROLE_SRC_METRIC ? n->api_role_ms : 0;
         }
     }
+    model_one_primary(g);
 }
 
 /* Roles nobody stated: the only member of a shard is its primary; else
@@ -676,6 +844,7 @@ static void model_assume_roles(struct model_group *g)
             struct model_node *n = &g->nodes[sh->nodes[0]];
             n->api_role = MODEL_ROLE_PRIMARY;
             n->api_role_source = MODEL_ROLE_SRC_API;
+            n->api_role_ms = g->fetched_ms;
             continue;
         }
         for (size_t k = 0; k < sh->n_nodes; k++) {
@@ -789,6 +958,7 @@ struct model_group *model_group_from_api(const struct elasticache_replication_gr
             n->api_role = model_role_parse(m->current_role);
             n->api_role_source =
                 n->api_role != MODEL_ROLE_UNKNOWN ? MODEL_ROLE_SRC_API : MODEL_ROLE_SRC_NONE;
+            n->api_role_ms = fetched_ms;
         }
     }
     /* members the node groups do not list yet (creating, or an old API) */
@@ -826,7 +996,288 @@ struct model_group *model_group_from_api(const struct elasticache_replication_gr
     g->n_api_shards = g->n_shards;
     g->n_api_nodes = g->n_nodes;
     model_recompute(g);
+    for (size_t i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].api_role_source == MODEL_ROLE_SRC_API)
+            model_group_note_role(g, g->nodes[i].cache_cluster_id, g->nodes[i].api_role,
+                                  MODEL_ROLE_SRC_API, fetched_ms);
     return g;
+}
+
+/* ---- role history ---- */
+
+static bool model_fact_same(const struct model_role_fact *a, const struct model_role_fact *b)
+{
+    return a->kind == b->kind && a->role == b->role && a->before == b->before &&
+           a->source == b->source && a->from_ms == b->from_ms && a->to_ms == b->to_ms &&
+           model_eq(a->node, b->node);
+}
+
+static int64_t model_fact_end(const struct model_role_fact *f)
+{
+    return f->kind == MODEL_FACT_OBSERVED ? f->to_ms : f->from_ms;
+}
+
+/* Drop the oldest fact; the history no longer reaches before it. */
+static void model_history_trim(struct model_group *g)
+{
+    size_t oldest = 0;
+    for (size_t i = 1; i < g->n_history; i++)
+        if (g->history[i].from_ms < g->history[oldest].from_ms)
+            oldest = i;
+    int64_t end = model_fact_end(&g->history[oldest]);
+    if (g->history_to_ms > 0 && g->history_from_ms <= end)
+        g->history_from_ms = end + 1;
+    free(g->history[oldest].node);
+    memmove(&g->history[oldest], &g->history[oldest + 1],
+            (g->n_history - oldest - 1) * sizeof(*g->history));
+    g->n_history--;
+}
+
+/* Append a copy of f (unless the history has it already). */
+static void model_history_push(struct model_group *g, const struct model_role_fact *f)
+{
+    if (!f->node || !*f->node)
+        return;
+    for (size_t i = 0; i < g->n_history; i++)
+        if (model_fact_same(&g->history[i], f))
+            return;
+    if (g->n_history >= MODEL_HISTORY_MAX)
+        model_history_trim(g);
+    g->history = mem_xrealloc(g->history, (g->n_history + 1) * sizeof(*g->history));
+    struct model_role_fact *d = &g->history[g->n_history++];
+    *d = *f;
+    d->node = mem_xstrdup(f->node);
+}
+
+void model_group_note_role(struct model_group *g, const char *cache_cluster_id,
+                           enum model_role role, enum model_role_source source, int64_t at_ms)
+{
+    if (!g || model_empty(cache_cluster_id) || role == MODEL_ROLE_UNKNOWN || at_ms <= 0)
+        return;
+    /* this source's newest fact about the node: extended when it says the
+     * same role and nothing said otherwise since (one span per stable role
+     * and source, however often it is observed) */
+    struct model_role_fact *last = NULL;
+    for (size_t i = 0; i < g->n_history; i++) {
+        struct model_role_fact *f = &g->history[i];
+        if (f->kind == MODEL_FACT_OBSERVED && f->source == source &&
+            model_eq(f->node, cache_cluster_id) && (!last || f->to_ms > last->to_ms))
+            last = f;
+    }
+    if (last && last->role == role && at_ms >= last->from_ms) {
+        bool contradicted = false;
+        for (size_t i = 0; i < g->n_history && !contradicted; i++) {
+            const struct model_role_fact *f = &g->history[i];
+            if (f == last || !model_eq(f->node, cache_cluster_id))
+                continue;
+            if (model_fact_end(f) >= last->to_ms && model_fact_end(f) <= at_ms &&
+                (f->kind == MODEL_FACT_CHANGE || f->role != role))
+                contradicted = true;
+        }
+        if (!contradicted) {
+            if (at_ms > last->to_ms)
+                last->to_ms = at_ms;
+            return;
+        }
+    }
+    struct model_role_fact f = {
+        .kind = MODEL_FACT_OBSERVED,
+        .node = (char *)cache_cluster_id,
+        .role = role,
+        .source = source,
+        .from_ms = at_ms,
+        .to_ms = at_ms,
+    };
+    model_history_push(g, &f);
+}
+
+void model_group_note_failover(struct model_group *g, int64_t at_ms, const char *old_primary,
+                               const char *new_primary)
+{
+    if (!g || at_ms <= 0)
+        return;
+    struct model_role_fact f = {
+        .kind = MODEL_FACT_CHANGE,
+        .source = MODEL_ROLE_SRC_EVENT,
+        .from_ms = at_ms,
+        .to_ms = at_ms,
+    };
+    if (!model_empty(old_primary)) {
+        f.node = (char *)old_primary;
+        f.before = MODEL_ROLE_PRIMARY;
+        f.role = MODEL_ROLE_REPLICA;
+        model_history_push(g, &f);
+    }
+    if (!model_empty(new_primary)) {
+        f.node = (char *)new_primary;
+        f.before = MODEL_ROLE_REPLICA;
+        f.role = MODEL_ROLE_PRIMARY;
+        model_history_push(g, &f);
+    }
+}
+
+/* The word after `lead` in msg, into out (a cache cluster id). */
+static bool model_word_after(const char *msg, const char *lead, char *out, size_t len)
+{
+    const char *p = strstr(msg, lead);
+    if (!p)
+        return false;
+    p += strlen(lead);
+    size_t n = 0;
+    while (p[n] && p[n] != ' ')
+        n++;
+    if (n == 0 || n >= len)
+        return false;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return true;
+}
+
+bool model_parse_failover(const char *message, char *old_primary, size_t old_len, char *new_primary,
+                          size_t new_len)
+{
+    if (!message || old_len == 0 || new_len == 0)
+        return false;
+    old_primary[0] = new_primary[0] = '\0';
+    size_t ml = strlen(message);
+    static const char done[] = " completed";
+    if (ml < sizeof(done) || strcmp(message + ml - (sizeof(done) - 1), done) != 0)
+        return false;
+    if (strncmp(message, "Failover from primary node ", 27) == 0) {
+        return model_word_after(message, "Failover from primary node ", old_primary, old_len) &&
+               model_word_after(message, " to replica node ", new_primary, new_len);
+    }
+    if (strncmp(message, "Failover to replica node ", 25) == 0)
+        return model_word_after(message, "Failover to replica node ", new_primary, new_len);
+    return false;
+}
+
+size_t model_group_note_events(struct model_group *g, const int64_t *dates,
+                               const char *const *messages, size_t n, int64_t from_ms,
+                               int64_t to_ms)
+{
+    if (!g)
+        return 0;
+    size_t found = 0;
+    for (size_t i = 0; i < n; i++) {
+        char old[128], neu[128];
+        if (!model_parse_failover(messages[i], old, sizeof(old), neu, sizeof(neu)))
+            continue;
+        model_group_note_failover(g, dates[i], old, neu);
+        found++;
+    }
+    if (from_ms > 0 && to_ms >= from_ms) {
+        bool joins = g->history_to_ms > 0 && from_ms <= g->history_to_ms + 1 &&
+                     to_ms + 1 >= g->history_from_ms;
+        if (joins) {
+            if (from_ms < g->history_from_ms)
+                g->history_from_ms = from_ms;
+            if (to_ms > g->history_to_ms)
+                g->history_to_ms = to_ms;
+        } else if (to_ms > g->history_to_ms) {
+            g->history_from_ms = from_ms;
+            g->history_to_ms = to_ms;
+        }
+    }
+    return found;
+}
+
+static int model_fact_strength(enum model_role_source s)
+{
+    switch (s) {
+    case MODEL_ROLE_SRC_REDIS:
+        return 4;
+    case MODEL_ROLE_SRC_EVENT:
+        return 3;
+    case MODEL_ROLE_SRC_API:
+        return 2;
+    case MODEL_ROLE_SRC_METRIC:
+        return 1;
+    case MODEL_ROLE_SRC_ASSUMED:
+    case MODEL_ROLE_SRC_NONE:
+        break;
+    }
+    return 0;
+}
+
+/* A change of the node's role known between a and b (exclusive of a,
+ * inclusive of b when incl_b). */
+static bool model_change_between(const struct model_group *g, const char *node, int64_t a,
+                                 int64_t b, bool incl_b, const struct model_role_fact *self)
+{
+    for (size_t i = 0; i < g->n_history; i++) {
+        const struct model_role_fact *f = &g->history[i];
+        if (f == self || f->kind != MODEL_FACT_CHANGE || !model_eq(f->node, node))
+            continue;
+        if (f->from_ms > a && (f->from_ms < b || (incl_b && f->from_ms == b)))
+            return true;
+    }
+    return false;
+}
+
+/* Every failover of [a, b] is known. */
+static bool model_history_covers(const struct model_group *g, int64_t a, int64_t b)
+{
+    return g->history_to_ms > 0 && a >= g->history_from_ms && b <= g->history_to_ms;
+}
+
+enum model_role model_role_at(const struct model_group *g, const struct model_node *n,
+                              int64_t at_ms, enum model_role_source *source)
+{
+    if (source)
+        *source = MODEL_ROLE_SRC_NONE;
+    if (!g || !n || model_empty(n->cache_cluster_id))
+        return MODEL_ROLE_UNKNOWN;
+    const char *id = n->cache_cluster_id;
+    int64_t newest = INT64_MIN;
+    for (size_t i = 0; i < g->n_history; i++)
+        if (model_eq(g->history[i].node, id) && model_fact_end(&g->history[i]) > newest)
+            newest = model_fact_end(&g->history[i]);
+    enum model_role best = MODEL_ROLE_UNKNOWN;
+    enum model_role_source best_src = MODEL_ROLE_SRC_NONE;
+    int best_rank = -1;
+    int64_t best_dist = 0;
+    for (size_t i = 0; i < g->n_history; i++) {
+        const struct model_role_fact *f = &g->history[i];
+        if (!model_eq(f->node, id))
+            continue;
+        int rank = model_fact_strength(f->source);
+        enum model_role role = MODEL_ROLE_UNKNOWN;
+        int64_t dist = 0;
+        int64_t end = model_fact_end(f);
+        if (f->kind == MODEL_FACT_OBSERVED && f->from_ms <= at_ms && at_ms <= f->to_ms) {
+            role = f->role;
+            rank += 10;
+        } else if (end <= at_ms) {
+            /* forward from the fact: no change since, and every failover
+             * since is known (or nothing newer is known at all) */
+            if (model_change_between(g, id, end, at_ms, true, f))
+                continue;
+            if (!model_history_covers(g, end, at_ms) && end < newest)
+                continue;
+            role = f->role;
+            dist = at_ms - end;
+        } else {
+            /* backward from the fact to at_ms */
+            if (model_change_between(g, id, at_ms, f->from_ms, false, f))
+                continue;
+            if (!model_history_covers(g, at_ms, f->from_ms))
+                continue;
+            role = f->kind == MODEL_FACT_CHANGE ? f->before : f->role;
+            dist = f->from_ms - at_ms;
+        }
+        if (role == MODEL_ROLE_UNKNOWN)
+            continue;
+        if (rank > best_rank || (rank == best_rank && dist < best_dist)) {
+            best = role;
+            best_src = f->source;
+            best_rank = rank;
+            best_dist = dist;
+        }
+    }
+    if (source)
+        *source = best_src;
+    return best;
 }
 
 /* ---- Redis merge ---- */
@@ -989,6 +1440,7 @@ static void model_apply_redis(struct model_group *g)
         n->redis_port = rn->port;
         n->redis_role = rn->role;
         n->redis_health = mem_xstrdup(rn->health ? rn->health : "");
+        model_probe_copy(&n->probe, &rn->probe);
     }
     /* slot ranges per API shard */
     if (v->cluster) {
@@ -1046,6 +1498,7 @@ static void model_apply_redis(struct model_group *g)
         n->redis_port = rn->port;
         n->redis_role = rn->role;
         n->redis_health = mem_xstrdup(rn->health ? rn->health : "");
+        model_probe_copy(&n->probe, &rn->probe);
         model_endpoint_set(&n->endpoint, rn->host, rn->port);
         char *name = model_node_name(n);
         model_diff_add(g, MODEL_DIFF_NOT_IN_API, g->shards[s].in_api ? g->shards[s].id : NULL, name,
@@ -1081,6 +1534,16 @@ static void model_apply_redis(struct model_group *g)
                               n->redis_role == MODEL_ROLE_PRIMARY
                                   ? ": a failover the API has not caught up with yet?"
                                   : ""));
+        if (n->probe.probed && n->probe.health == MODEL_HEALTH_DOWN &&
+            (model_empty(n->redis_health) || strcasecmp(n->redis_health, "online") == 0)) {
+            char why[200];
+            snprintf(why, sizeof(why), "%s", n->probe.error ? n->probe.error : "");
+            model_diff_add(
+                g, MODEL_DIFF_HEALTH, shard_id, cc, model_node_api_status(n), "not-answering",
+                mem_xasprintf("%s does not answer%s%s%s while the API says %s", cc,
+                              *why ? " (" : "", why, *why ? ")" : "",
+                              model_node_api_status(n) ? model_node_api_status(n) : "nothing"));
+        }
         if (!model_empty(n->redis_health) && strcasecmp(n->redis_health, "online") != 0)
             model_diff_add(
                 g, MODEL_DIFF_HEALTH, shard_id, cc, model_node_api_status(n), n->redis_health,
@@ -1136,13 +1599,63 @@ void model_group_merge_redis(struct model_group *g, const struct model_redis_vie
     model_redis_copy_free(g->redis);
     g->redis = model_redis_copy_new(v);
     model_apply_redis(g);
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        const struct model_node *n = &g->nodes[i];
+        if (!n->in_redis || n->redis_role == MODEL_ROLE_UNKNOWN || !n->cache_cluster_id)
+            continue;
+        int64_t at = n->probe.probed && n->probe.role_own && n->probe.observed_ms > 0
+                         ? n->probe.observed_ms
+                         : v->fetched_ms;
+        model_group_note_role(g, n->cache_cluster_id, n->redis_role, MODEL_ROLE_SRC_REDIS, at);
+    }
+}
+
+void model_group_set_redis_error(struct model_group *g, const char *why, int64_t at_ms)
+{
+    if (!g)
+        return;
+    free(g->redis_error);
+    g->redis_error = why ? mem_xstrdup(why) : NULL;
+    g->redis_error_ms = why ? at_ms : 0;
+}
+
+/* Facts of src the history of dst does not have yet, oldest first. */
+static void model_history_carry(struct model_group *dst, const struct model_group *src)
+{
+    struct model_role_fact *mine = dst->history;
+    size_t n_mine = dst->n_history;
+    dst->history = NULL;
+    dst->n_history = 0;
+    for (size_t i = 0; i < src->n_history; i++) {
+        const struct model_role_fact *f = &src->history[i];
+        model_history_push(dst, f);
+    }
+    for (size_t i = 0; i < n_mine; i++) {
+        struct model_role_fact *f = &mine[i];
+        if (f->kind == MODEL_FACT_OBSERVED)
+            model_group_note_role(dst, f->node, f->role, f->source, f->from_ms);
+        else
+            model_history_push(dst, f);
+        free(f->node);
+    }
+    free(mine);
+    if (src->history_to_ms > 0 &&
+        (dst->history_to_ms == 0 || src->history_from_ms < dst->history_from_ms))
+        dst->history_from_ms = src->history_from_ms;
+    if (src->history_to_ms > dst->history_to_ms)
+        dst->history_to_ms = src->history_to_ms;
 }
 
 void model_group_carry_redis(struct model_group *dst, const struct model_group *src)
 {
-    if (!dst || !src || !src->redis || dst == src)
+    if (!dst || !src || dst == src)
         return;
     if (!model_eq(dst->id, src->id))
+        return;
+    model_history_carry(dst, src);
+    if (src->redis_error && !dst->redis_error)
+        model_group_set_redis_error(dst, src->redis_error, src->redis_error_ms);
+    if (!src->redis)
         return;
     model_redis_copy_free(dst->redis);
     dst->redis = model_redis_copy_new(&src->redis->view);
@@ -1160,9 +1673,11 @@ bool model_group_set_is_master(struct model_group *g, const char *cache_cluster_
         return true;
     n->api_role = value >= 0.5 ? MODEL_ROLE_PRIMARY : MODEL_ROLE_REPLICA;
     n->api_role_source = MODEL_ROLE_SRC_METRIC;
+    n->api_role_ms = when_ms;
     if (when_ms > g->role_metric_ms)
         g->role_metric_ms = when_ms;
     model_apply_redis(g);
+    model_group_note_role(g, n->cache_cluster_id, n->api_role, MODEL_ROLE_SRC_METRIC, when_ms);
     return true;
 }
 
@@ -1380,7 +1895,7 @@ static void model_copy_label(char *dst, size_t n, const char *src)
     snprintf(dst, n, "%s", src ? src : "");
 }
 
-bool model_label(void *ctx, const char *cache_cluster_id, const char *cache_node_id,
+bool model_label(void *ctx, const char *cache_cluster_id, const char *cache_node_id, int64_t at_ms,
                  struct logrec_labels *out)
 {
     const struct model_group *g = ctx;
@@ -1390,9 +1905,16 @@ bool model_label(void *ctx, const char *cache_cluster_id, const char *cache_node
     memset(out, 0, sizeof(*out));
     const struct model_shard *sh = &g->shards[n->shard];
     model_copy_label(out->shard, sizeof(out->shard), sh->in_api ? sh->id : "");
-    /* a guessed role is no label: filters by role must not act on it */
-    if (n->role != MODEL_ROLE_UNKNOWN && n->role_source >= MODEL_ROLE_SRC_METRIC)
+    if (at_ms > 0) {
+        /* the role the node had then; unknown where the history does not
+         * reach back (never the role it has now) */
+        enum model_role r = model_role_at(g, n, at_ms, NULL);
+        model_copy_label(out->role, sizeof(out->role),
+                         r == MODEL_ROLE_UNKNOWN ? MODEL_ROLE_AT_UNKNOWN : model_role_name(r));
+    } else if (n->role != MODEL_ROLE_UNKNOWN && n->role_source >= MODEL_ROLE_SRC_METRIC) {
+        /* a guessed role is no label: filters by role must not act on it */
         model_copy_label(out->role, sizeof(out->role), model_role_name(n->role));
+    }
     model_copy_label(out->az, sizeof(out->az), n->az);
     return true;
 }

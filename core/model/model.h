@@ -17,6 +17,21 @@
  * the primary), and the source of every role is kept so nobody mistakes a guess for a fact. Valkey
  * groups are the same shape with engine "valkey".
  *
+ * Redis's view may carry what the observation engine (core/redis/observe)
+ * probed per node: its own answer to ROLE, the link to its primary, the
+ * replication offset and lag, the PING time and whether it answers (and
+ * since when it does not). Every effective role keeps its source and the
+ * time that source said it (model_role_origin: "redis 1s", "metric 60s",
+ * "name").
+ *
+ * Role history: the model keeps what it learnt about roles over time -
+ * Redis observations, the API's and the metric's roles, and the failovers
+ * DescribeEvents reported (model_group_note_events) - so a log record can
+ * be labelled with the role its node had at the record's time
+ * (model_role_at), and nothing is claimed where the history does not
+ * reach back. The history and the Redis view go with every model of the
+ * group (model_group_carry_redis).
+ *
  * A model is reference counted (model_group_ref/unref): the inventory
  * hands the current one to its owner, who keeps a reference as long as it
  * shows it; a refresh builds a new one. Not thread-safe (one event loop).
@@ -54,6 +69,35 @@ enum model_role_source {
     MODEL_ROLE_SRC_METRIC,   /* CloudWatch IsMaster */
     MODEL_ROLE_SRC_API,      /* NodeGroupMember/CurrentRole */
     MODEL_ROLE_SRC_REDIS,    /* CLUSTER SHARDS / ROLE */
+    MODEL_ROLE_SRC_EVENT,    /* a failover event (DescribeEvents); role history only */
+};
+
+/* Whether a node answers, as the observation engine found it. */
+enum model_health {
+    MODEL_HEALTH_UNKNOWN = 0, /* not probed */
+    MODEL_HEALTH_ANSWERING,
+    MODEL_HEALTH_SLOW, /* answered, at or above the slow threshold */
+    MODEL_HEALTH_DOWN, /* no answer (since down_since_ms) */
+};
+
+/* What one probe of a node found (core/redis/observe.h); every field is
+ * optional (probed false: nothing was asked). Strings are never NULL in a
+ * model ("" when unknown). */
+struct model_probe {
+    bool probed;
+    enum model_health health;
+    int64_t ping_us;       /* PING round trip; -1 when it did not answer */
+    int64_t answered_ms;   /* when the node last answered (0: never) */
+    int64_t down_since_ms; /* DOWN: since when it has not answered */
+    const char *error;     /* DOWN: why ("timeout: ...", "connection refused") */
+    bool role_own;         /* the role is the node's own answer to ROLE (else its peers') */
+    const char *link;      /* replica: ROLE's link state to its primary ("connected",
+                              "connecting", "sync", "connect", "handshake"); "" */
+    long long offset;      /* replication offset as the node reports it; -1 */
+    long long lag_bytes;   /* replica: how far behind its primary's offset; -1 */
+    long long lag_s;       /* replica: seconds since its primary last spoke to it
+                              (INFO master_last_io_seconds_ago, or the primary's lag=); -1 */
+    int64_t observed_ms;   /* when these fields were observed */
 };
 
 struct model_endpoint {
@@ -101,7 +145,11 @@ struct model_node {
     char *redis_host; /* as Redis reported it: an IP on ElastiCache */
     int redis_port;
     enum model_role redis_role;
-    char *redis_health; /* "online", "failed", "loading", "" */
+    char *redis_health;       /* "online", "failed", "loading", "" */
+    struct model_probe probe; /* the observation engine's probe (strings owned) */
+    /* when the effective role's source said it (0: never, e.g. assumed) */
+    int64_t role_ms;
+    int64_t api_role_ms; /* when the API side's role was read */
 };
 
 struct model_shard {
@@ -156,6 +204,28 @@ struct model_diff {
     int64_t api_ms;
     int64_t redis_ms;
 };
+
+/* One fact of the role history. OBSERVED: the node had role over
+ * [from_ms, to_ms] (consecutive observations of one source with the same
+ * role extend it). CHANGE: at from_ms the node went from `before` to
+ * `role` (a failover event). */
+enum model_fact_kind {
+    MODEL_FACT_OBSERVED,
+    MODEL_FACT_CHANGE,
+};
+
+struct model_role_fact {
+    enum model_fact_kind kind;
+    char *node; /* cache cluster id */
+    enum model_role role;
+    enum model_role before; /* CHANGE only */
+    enum model_role_source source;
+    int64_t from_ms, to_ms;
+};
+
+/* Facts kept per group; the oldest go first (and the history's reach
+ * moves up with them). */
+#define MODEL_HISTORY_MAX 4096
 
 struct model_redis_copy;
 
@@ -227,6 +297,15 @@ struct model_group {
     bool redis_trusted;       /* the Redis view is the effective one */
     struct model_diff *diffs; /* API vs Redis */
     size_t n_diffs;
+    /* why Redis could not be observed (the roles then come from the API,
+     * the metric or the naming), or NULL; and when that was found */
+    char *redis_error;
+    int64_t redis_error_ms;
+    /* role history (see above): facts, and the span over which every
+     * failover is known (DescribeEvents read from..to; 0: never read) */
+    struct model_role_fact *history;
+    size_t n_history;
+    int64_t history_from_ms, history_to_ms;
     struct model_redis_copy *redis; /* private */
 };
 
@@ -264,6 +343,7 @@ struct model_redis_node {
     /* when the reporter already matched the node (rcluster's name map) */
     const char *cache_cluster_id;
     const char *cache_node_id;
+    struct model_probe probe; /* the observation engine's probe, if any (copied) */
 };
 
 struct model_redis_shard {
@@ -287,9 +367,41 @@ struct model_redis_view {
  * port only one node uses (on both sides); roles, health and slot ranges
  * are recorded; every difference becomes a model_diff. */
 void model_group_merge_redis(struct model_group *g, const struct model_redis_view *v);
-/* Carry the Redis view of an older model of the same group into a fresh
- * one (the inventory does this on every refresh). */
+/* Carry the Redis view, the Redis error and the role history of an older
+ * model of the same group into a fresh one (the inventory does this on
+ * every refresh). */
 void model_group_carry_redis(struct model_group *dst, const struct model_group *src);
+/* Record why Redis could not be observed (NULL: it answers again). */
+void model_group_set_redis_error(struct model_group *g, const char *why, int64_t at_ms);
+
+/* ---- role history ---- */
+
+/* Note an observation of a node's role (the merge of a Redis view, the
+ * API and the metric do this themselves). */
+void model_group_note_role(struct model_group *g, const char *cache_cluster_id,
+                           enum model_role role, enum model_role_source source, int64_t at_ms);
+/* Note a failover at at_ms: old_primary became a replica, new_primary the
+ * primary (either may be NULL). */
+void model_group_note_failover(struct model_group *g, int64_t at_ms, const char *old_primary,
+                               const char *new_primary);
+/* The events of the group over [from_ms, to_ms] (DescribeEvents: dates and
+ * messages, any order): every failover message is noted, and from then on
+ * the history knows every failover of that span. Returns the failovers
+ * found. */
+size_t model_group_note_events(struct model_group *g, const int64_t *dates,
+                               const char *const *messages, size_t n, int64_t from_ms,
+                               int64_t to_ms);
+/* "Failover from primary node A to replica node B completed" (and
+ * "Failover to replica node B completed"): the two ids (old may be "").
+ * false for any other message. */
+bool model_parse_failover(const char *message, char *old_primary, size_t old_len, char *new_primary,
+                          size_t new_len);
+/* The role node n had at at_ms per the history, and the source of the
+ * fact that says so; MODEL_ROLE_UNKNOWN when the history does not reach
+ * back that far (no fact, or a span where a failover could have gone
+ * unseen). After the newest fact the newest role holds. */
+enum model_role model_role_at(const struct model_group *g, const struct model_node *n,
+                              int64_t at_ms, enum model_role_source *source);
 
 /* A view of what an rcluster knows now (its nodes, roles, health, shard
  * slot ranges); owned by the caller, freed with model_redis_view_free. */
@@ -323,8 +435,12 @@ const struct model_node *model_shard_primary(const struct model_group *g, size_t
 void model_group_role_counts(const struct model_group *g, size_t *primaries, size_t *replicas,
                              size_t *unknown);
 /* logrec_label_fn over a model (ctx: const struct model_group *): shard,
- * effective role and AZ of a member cluster. */
-bool model_label(void *ctx, const char *cache_cluster_id, const char *cache_node_id,
+ * role and AZ of a member cluster. at_ms 0: the effective role now (when
+ * its source is a fact, not the naming); else the role at that time from
+ * the history, MODEL_ROLE_AT_UNKNOWN ("role?") where the history does not
+ * reach back. */
+#define MODEL_ROLE_AT_UNKNOWN "role?"
+bool model_label(void *ctx, const char *cache_cluster_id, const char *cache_node_id, int64_t at_ms,
                  struct logrec_labels *out);
 /* Name map for rcluster (exec's node labels): one entry per node with an
  * endpoint; strings borrowed from the model. Returns how many were
@@ -342,5 +458,18 @@ const char *model_role_name(enum model_role r); /* primary, replica, unknown */
 const char *
 model_role_source_name(enum model_role_source s);         /* none, assumed, metric, api, redis */
 const char *model_diff_kind_name(enum model_diff_kind k); /* role, not-in-redis, ... */
+/* "answering", "slow", "not-answering", "unknown" */
+const char *model_health_name(enum model_health h);
+/* Where node n's effective role comes from and how old it is, for people:
+ * "redis 1s", "metric 60s", "api 5m", "name" (assumed from the naming),
+ * "none". */
+void model_role_origin(const struct model_node *n, int64_t now_ms, char *out, size_t len);
+/* A node's health for people: "answering 0.4 ms", "slow 250 ms", "not
+ * answering since 12:03:04Z (35s)", "-" when it was not probed. */
+void model_probe_text(const struct model_probe *p, int64_t now_ms, char *out, size_t len);
+/* A PING time for people: "0.4 ms", "12 ms", "1.2 s". */
+void model_ping_text(int64_t us, char *out, size_t len);
+/* A duration for people: "0s", "45s", "3m", "2h", "4d". */
+void model_age_text(int64_t ms, char *out, size_t len);
 
 #endif

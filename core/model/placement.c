@@ -299,6 +299,25 @@ struct placement *placement_build(const struct model_group *g, int64_t now_ms)
                                          prim, paz));
     }
 
+    /* primaries crowded: after failovers an AZ holds several primaries
+     * while another AZ of the group holds none */
+    if (!single && g->n_shards > 1 && !placement_find(p, "primaries-one-az", NULL, NULL)) {
+        const char *empty = NULL;
+        for (size_t a = 0; a < p->n_azs && !empty; a++)
+            if (placement_is_known_az(p, a) && p->azs[a].nodes && !p->azs[a].primaries)
+                empty = p->azs[a].name;
+        for (size_t a = 0; empty && a < p->n_azs; a++) {
+            const struct placement_az *z = &p->azs[a];
+            if (!placement_is_known_az(p, a) || z->primaries < 2)
+                continue;
+            placement_flag(p, "primaries-crowded", PLACEMENT_WARNING, NULL, z->name,
+                           mem_xasprintf("%zu primaries are in %s while %s holds none: an outage "
+                                         "of %s fails over %zu shards at once (fail back to "
+                                         "spread them)",
+                                         z->primaries, z->name, empty, z->name, z->primaries));
+        }
+    }
+
     placement_check_shards(p, g, single);
 
     /* AZs without a replica */
@@ -354,13 +373,14 @@ struct placement *placement_build(const struct model_group *g, int64_t now_ms)
     if (unknown_roles)
         placement_flag(
             p, "roles-unknown", PLACEMENT_INFO, NULL, NULL,
-            mem_xasprintf("%zu of %zu roles are %s: checks by role rest on them "
+            mem_xasprintf("%zu of %zu roles %s %s: checks by role rest on them "
                           "(connect, or allow cloudwatch:GetMetricData for IsMaster)",
-                          unknown_roles, g->n_nodes,
+                          unknown_roles, g->n_nodes, unknown_roles == 1 ? "is" : "are",
                           g->cluster_enabled ? "assumed from node naming or unknown" : "unknown"));
     if (no_az)
         placement_flag(p, "az-unknown", PLACEMENT_INFO, NULL, NULL,
-                       mem_xasprintf("%zu of %zu nodes have no AZ yet", no_az, g->n_nodes));
+                       mem_xasprintf("%zu of %zu nodes %s no AZ yet", no_az, g->n_nodes,
+                                     no_az == 1 ? "has" : "have"));
     if (p->age_ms > PLACEMENT_STALE_MS)
         placement_flag(
             p, "stale-data", PLACEMENT_INFO, NULL, NULL,

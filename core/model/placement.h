@@ -7,6 +7,8 @@
  *
  *   single-az          every node in one AZ (critical; warning for one node)
  *   primaries-one-az   all primaries of a multi-shard group in one AZ (warning)
+ *   primaries-crowded  an AZ holds two or more primaries while another AZ of
+ *                      the group holds none, as failovers leave it (warning)
  *   replica-same-az    a replica shares its primary's AZ (warning; critical
  *                      when no replica of the shard is elsewhere)
  *   no-replicas        a shard without replicas (warning; one flag for the

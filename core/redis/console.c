@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws/buf.h"
 #include "aws/mem.h"
 #include "core/redis/iamauth.h"
 #include "core/redis/rdns.h"
@@ -39,9 +40,10 @@ struct console_run {
     bool has_refused;
     struct rconn_error err;
     bool has_err;
-    bool in_flight;  /* an rcluster request is outstanding */
-    bool seed_retry; /* lazy map: the seed was unreachable, try the next one */
-    bool user_done;  /* on_done delivered */
+    bool in_flight;     /* an rcluster request is outstanding */
+    bool seed_retry;    /* lazy map: the seed was unreachable, try the next one */
+    bool node_resolved; /* a SHARD:ROLE node was turned into its node */
+    bool user_done;     /* on_done delivered */
     bool cancelled;
     struct loop_timer *timer; /* interval wait, or the deferred on_done */
     struct console_run *prev, *next;
@@ -572,7 +574,12 @@ static void console_on_resolved(const struct rdns_result *res, void *arg)
                 if (!n->endpoint.host || strcasecmp(n->endpoint.host, rs->host) != 0)
                     continue;
                 model_node_add_addr(c->model, n, addr);
-                console_add_name(c, copy, n->endpoint.port, n->cache_cluster_id, n->cache_node_id);
+                /* with cluster mode off the names are the nodes themselves:
+                 * an address is no other node (labels match it through
+                 * the model) */
+                if (!c->dres || !c->dres->cluster_known || c->dres->cluster)
+                    console_add_name(c, copy, n->endpoint.port, n->cache_cluster_id,
+                                     n->cache_node_id);
             }
         }
     }
@@ -891,11 +898,88 @@ static void console_run_on_done(struct rcluster *cl, const struct rcluster_done 
     r->timer = loop_timer(r->c->l, r->req.interval_ms, console_run_next, r);
 }
 
+/* "0003:primary", "3:replica" -> shard and role; false for other names. */
+static bool console_parse_shard_role(const char *spec, char shard[8], enum model_role *role)
+{
+    const char *colon = spec ? strchr(spec, ':') : NULL;
+    if (!colon || colon == spec || colon - spec > 4)
+        return false;
+    for (const char *p = spec; p < colon; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    if (strcasecmp(colon + 1, "primary") == 0)
+        *role = MODEL_ROLE_PRIMARY;
+    else if (strcasecmp(colon + 1, "replica") == 0)
+        *role = MODEL_ROLE_REPLICA;
+    else
+        return false;
+    snprintf(shard, 8, "%04d", (int)strtol(spec, NULL, 10));
+    return true;
+}
+
+bool console_resolve_node(const struct console *c, const char *spec, char *out, size_t outlen,
+                          char *err, size_t errlen)
+{
+    char shard[8];
+    enum model_role role;
+    if (!console_parse_shard_role(spec, shard, &role)) {
+        snprintf(out, outlen, "%s", spec ? spec : "");
+        return true;
+    }
+    const struct model_group *g = c ? c->model : NULL;
+    if (!g) {
+        snprintf(err, errlen, "%s: the group's nodes are not known (no model of the group)", spec);
+        return false;
+    }
+    for (size_t s = 0; s < g->n_shards; s++) {
+        const struct model_shard *sh = &g->shards[s];
+        if (!sh->in_api || strcmp(sh->id, shard) != 0)
+            continue;
+        for (size_t k = 0; k < sh->n_nodes; k++) {
+            const struct model_node *n = &g->nodes[sh->nodes[k]];
+            if (n->role != role || n->role_source < MODEL_ROLE_SRC_METRIC)
+                continue;
+            if (n->cache_cluster_id)
+                snprintf(out, outlen, "%s", n->cache_cluster_id);
+            else if (n->redis_host)
+                snprintf(out, outlen, "%s:%d", n->redis_host, n->redis_port);
+            else
+                continue;
+            return true;
+        }
+        snprintf(err, errlen, "shard %s has no %s known%s", shard, model_role_name(role),
+                 g->redis_fetched_ms ? "" : " (no role from Redis yet)");
+        return false;
+    }
+    struct buf b;
+    buf_init(&b, 0);
+    for (size_t s = 0; s < g->n_api_shards; s++)
+        buf_printf(&b, "%s%s", s ? " " : "", g->shards[s].id);
+    snprintf(err, errlen, "%s has no shard %s (shards: %s)", g->id, shard, buf_str(&b));
+    buf_free(&b);
+    return false;
+}
+
 static void console_run_start(struct console_run *r)
 {
     struct console *c = r->c;
     if (r->user_done || r->cancelled)
         return;
+    if (c->state == CONSOLE_S_READY && r->req.target == RCLUSTER_T_NODE && r->node &&
+        !r->node_resolved) {
+        /* a node by shard and role: the role the group's model has now
+         * (Redis's, as every command and screen shows it) */
+        char node[RCLUSTER_NAME_MAX], why[400];
+        r->node_resolved = true;
+        if (!console_resolve_node(c, r->node, node, sizeof(node), why, sizeof(why))) {
+            rconn_error_set(&r->err, RCONN_ERR_USAGE, "%s", why);
+            r->has_err = true;
+            console_run_finish(r);
+            return;
+        }
+        free(r->node);
+        r->node = mem_xstrdup(node);
+    }
     if (c->state == CONSOLE_S_FAILED) {
         rconn_error_set(&r->err, RCONN_ERR_CLOSED, "%s", c->error);
         r->has_err = true;

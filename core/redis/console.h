@@ -184,7 +184,11 @@ typedef void (*console_done_cb)(struct console *c, const struct console_done *d,
 
 struct console_request {
     enum rcluster_target_kind target;
-    const char *node; /* RCLUSTER_T_NODE: cache cluster id, host:port or Redis node id */
+    /* RCLUSTER_T_NODE: cache cluster id, host:port, Redis node id, or
+     * SHARD:ROLE ("0003:primary", "2:replica": the shard's primary, its
+     * first replica) by the roles of the group's model at the time the
+     * request starts (Redis's when it answers) */
+    const char *node;
     int argc;
     const char *const *argv;
     const size_t *argvlen; /* NULL: strlen */
@@ -204,6 +208,12 @@ struct console_run *console_exec(struct console *c, const struct console_request
 /* Stop a run: no more replies; on_done runs (cancelled) from the loop.
  * After on_done the handle is gone. */
 void console_run_cancel(struct console_run *r);
+
+/* A node name for requests: SHARD:ROLE turned into the node's cache
+ * cluster id by the model's effective roles; any other name is copied.
+ * false (err says why) for an unknown shard or a role nobody knows. */
+bool console_resolve_node(const struct console *c, const char *spec, char *out, size_t outlen,
+                          char *err, size_t errlen);
 
 /* ---- pure helpers ---- */
 

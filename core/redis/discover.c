@@ -405,8 +405,9 @@ static void discover_on_group(struct inventory *inv, struct model_group *g, void
     discover_apply_model(d);
     char what[200];
     snprintf(what, sizeof(what), "DescribeReplicationGroups %s", d->rg_id);
-    discover_note(d, true, what, "found (%s, %zu shards, %zu nodes)",
-                  g->status ? g->status : "status unknown", g->n_shards, g->n_nodes);
+    discover_note(d, true, what, "found (%s, %zu shard%s, %zu node%s)",
+                  g->status ? g->status : "status unknown", g->n_shards,
+                  g->n_shards == 1 ? "" : "s", g->n_nodes, g->n_nodes == 1 ? "" : "s");
     inventory_free(d->inv);
     d->inv = NULL;
     d->state = D_TAGS;
@@ -477,11 +478,11 @@ static void discover_on_tags(struct elasticache_tag_list *out, const struct aws_
             else if (strcmp(t->key, DISCOVER_TAG_STACK) == 0 && !d->res->stack)
                 d->res->stack = mem_xstrdup(t->value);
         }
-        discover_note(d, true, "ListTagsForResource", "%zu tags%s%s%s%s", out->n,
-                      d->tag_secret ? ", " DISCOVER_TAG_AUTH_SECRET "=" : "",
-                      d->tag_secret ? d->tag_secret : "",
-                      d->res->stack ? ", " DISCOVER_TAG_STACK "=" : "",
-                      d->res->stack ? d->res->stack : "");
+        discover_note(
+            d, true, "ListTagsForResource", "%zu tag%s%s%s%s%s", out->n, out->n == 1 ? "" : "s",
+            d->tag_secret ? ", " DISCOVER_TAG_AUTH_SECRET "=" : "",
+            d->tag_secret ? d->tag_secret : "", d->res->stack ? ", " DISCOVER_TAG_STACK "=" : "",
+            d->res->stack ? d->res->stack : "");
         elasticache_tag_list_free(out);
     }
     d->state = D_ENDPOINT;

@@ -811,8 +811,9 @@ static void doctor_topology(struct doctor *d)
         t->ok = t->slots_covered == CRC16_SLOTS && t->failed_nodes == 0;
         if (t->ok)
             snprintf(t->detail, sizeof(t->detail),
-                     "all %d slots served by %zu primaries in %zu shards, no failed nodes (%s)",
-                     CRC16_SLOTS, t->primaries, t->shards, t->source);
+                     "all %d slots served by %zu %s in %zu shard%s, no failed nodes (%s)",
+                     CRC16_SLOTS, t->primaries, t->primaries == 1 ? "primary" : "primaries",
+                     t->shards, t->shards == 1 ? "" : "s", t->source);
         else
             snprintf(t->detail, sizeof(t->detail), "%zu of %d slots served%s%s%s (%s)",
                      t->slots_covered, CRC16_SLOTS, t->failed_nodes ? "; reported failed: " : "",
@@ -821,8 +822,9 @@ static void doctor_topology(struct doctor *d)
                      t->source);
     } else {
         t->ok = t->primaries == 1;
-        snprintf(t->detail, sizeof(t->detail), "%zu primary, %zu replicas (%s)%s", t->primaries,
-                 n - t->primaries, t->source,
+        snprintf(t->detail, sizeof(t->detail), "%zu %s, %zu replica%s (%s)%s", t->primaries,
+                 t->primaries == 1 ? "primary" : "primaries", n - t->primaries,
+                 n - t->primaries == 1 ? "" : "s", t->source,
                  t->primaries == 1 ? "" : ": expected exactly one primary");
     }
 }

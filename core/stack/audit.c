@@ -571,9 +571,10 @@ void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, co
     } else {
         distinct = n_subnets;
         audit_facts_note(f,
-                         "zones are not known before the plan: the %zu private subnets are "
-                         "assumed to be in %zu different zones",
-                         n_subnets, n_subnets);
+                         "zones are not known before the plan: the %zu private subnet%s %s "
+                         "assumed to be in %zu different zone%s",
+                         n_subnets, n_subnets == 1 ? "" : "s", n_subnets == 1 ? "is" : "are",
+                         n_subnets, n_subnets == 1 ? "" : "s");
     }
     if (!f->placement_error) {
         f->placement_known = true;
@@ -948,8 +949,8 @@ static void audit_rule_log_groups(struct audit_rb *b)
                              mem_xasprintf("records kept %d days", l->retention_days), NULL);
             else
                 audit_simple(b, "log-group-retention", AUDIT_FAIL, res,
-                             mem_xasprintf("records kept only %d days (less than a year)",
-                                           l->retention_days),
+                             mem_xasprintf("records kept only %d day%s (less than a year)",
+                                           l->retention_days, l->retention_days == 1 ? "" : "s"),
                              "logs:PutRetentionPolicy retentionInDays=365");
         }
         free(res);
@@ -1544,6 +1545,9 @@ static void audit_rule_placement(struct audit_rb *b)
                           "(IncreaseReplicaCount with ReplicaConfiguration)";
         if (strcmp(fl->id, "no-replicas") == 0)
             fix = "IncreaseReplicaCount so every shard has a replica in another AZ";
+        else if (strcmp(fl->id, "primaries-crowded") == 0)
+            fix = "fail a crowded AZ's shard over to its replica in the AZ without a primary "
+                  "(elcui failover RG --shard N, TestFailover) to spread the primaries again";
         audit_res(b, "placement", id, AUDIT_FAIL, (int)fl->severity, res, mem_xstrdup(fl->text),
                   fix);
     }
@@ -1857,6 +1861,12 @@ struct audit_req {
     bool sgs_listed; /* the group named its security groups */
     struct elasticache_replication_group_list *rgl;
     struct elasticache_cache_cluster_list *ccl;
+    /* the roles from Redis */
+    struct observe *ob;
+    struct loop *loop;
+    struct loop_timer *redis_timer;
+    uint64_t redis_timeout_ms;
+    bool observed, redis_late;
 };
 
 static struct audit_op *audit_op_new(struct audit_req *r, size_t idx)
@@ -1931,6 +1941,9 @@ static void audit_req_free(struct audit_req *r)
         stack_spec_free(&r->spec);
     elasticache_replication_group_list_free(r->rgl);
     elasticache_cache_cluster_list_free(r->ccl);
+    if (r->redis_timer)
+        loop_untimer(r->loop, r->redis_timer);
+    observe_free(r->ob);
     free(r);
 }
 
@@ -1974,6 +1987,23 @@ static void audit_placement(struct audit_req *r)
         f->placement_error = mem_xstrdup("the group's nodes could not be modelled");
         return;
     }
+    if (r->ob) {
+        /* the roles Redis reports, as show has them */
+        if (r->redis_late && observe_state(r->ob) != OBSERVE_S_UNREACHABLE) {
+            char why[900];
+            snprintf(why, sizeof(why), "no answer within %.1f s (%s)",
+                     (double)r->redis_timeout_ms / 1000.0,
+                     observe_reason(r->ob)[0] ? observe_reason(r->ob) : "asking the nodes");
+            model_group_set_redis_error(g, why, r->now_ms);
+        } else {
+            observe_merge(r->ob, g);
+        }
+        if (g->redis_error)
+            audit_facts_note(f,
+                             "Redis could not be asked for the roles (%s): placement checks "
+                             "rest on the API's roles or the node names",
+                             g->redis_error);
+    }
     struct placement *p = placement_build(g, r->now_ms);
     f->placement_known = true;
     for (size_t i = 0; i < p->n_azs; i++)
@@ -1992,7 +2022,7 @@ static void audit_placement(struct audit_req *r)
 
 static void audit_maybe_finish(struct audit_req *r)
 {
-    if (r->pending)
+    if (r->pending || (r->ob && !r->observed))
         return;
     audit_placement(r);
     struct audit_facts *f = r->f;
@@ -2624,6 +2654,46 @@ static void audit_on_rg(struct elasticache_replication_group_list *out, const st
     audit_maybe_finish(r);
 }
 
+static void audit_on_observed(struct observe *ob, void *arg)
+{
+    (void)ob;
+    struct audit_req *r = arg;
+    if (r->observed)
+        return;
+    r->observed = true;
+    audit_maybe_finish(r);
+}
+
+static void audit_redis_late(void *arg)
+{
+    struct audit_req *r = arg;
+    r->redis_timer = NULL;
+    if (r->observed)
+        return;
+    r->observed = true;
+    r->redis_late = true;
+    audit_maybe_finish(r);
+}
+
+/* Ask Redis for the roles, at the same time as the AWS calls. */
+static void audit_observe(struct audit_req *r, const struct audit_gather_options *o)
+{
+    if (!o->redis || !o->redis->loop)
+        return;
+    struct observe_options oo = *o->redis;
+    oo.rg_id = o->rg_id;
+    oo.interval_ms = 0;
+    oo.on_update = audit_on_observed;
+    oo.arg = r;
+    r->redis_timeout_ms = o->redis_timeout_ms ? o->redis_timeout_ms : 5000;
+    if (!oo.timeout_ms)
+        oo.timeout_ms = r->redis_timeout_ms / 2 > 2000 ? 2000 : r->redis_timeout_ms / 2;
+    r->loop = oo.loop;
+    r->ob = observe_start(&oo);
+    if (r->ob)
+        r->redis_timer = loop_timer(r->loop, r->redis_timeout_ms, audit_redis_late, r);
+}
+
 struct audit_req *audit_gather_start(struct aws_client *c, const struct audit_gather_options *o,
                                      audit_gather_cb cb, void *arg)
 {
@@ -2659,5 +2729,6 @@ struct audit_req *audit_gather_start(struct aws_client *c, const struct audit_ga
         audit_req_free(r);
         return NULL;
     }
+    audit_observe(r, o);
     return r;
 }

@@ -8,7 +8,10 @@
  *           its log groups (KMS key, retention), its security groups'
  *           ingress, the stack's secret, SSM parameters and IAM read
  *           policies, the parameter group's slow-log settings and the
- *           placement risks (core/model/placement.h). Facts come either from the
+ *           placement risks (core/model/placement.h) over the roles Redis
+ *           reports (core/redis/observe.h, the same observation show uses;
+ *           the API's roles or the naming when Redis cannot be asked, said
+ *           in a note). Facts come either from the
  *           live account (audit_gather_start: many Describe calls on the
  *           loop, concurrently, cancellable) or from a spec before apply
  *           (audit_facts_from_spec: the values apply would create, as
@@ -61,6 +64,7 @@
 
 #include "aws/aws_client.h"
 #include "aws/aws_error.h"
+#include "core/redis/observe.h"
 #include "core/stack/stack_spec.h"
 
 /* slowlog-max-len below this loses entries between two deliveries. */
@@ -290,6 +294,11 @@ struct audit_gather_options {
      * defaults. Copied. */
     const struct stack_spec *spec;
     int64_t now_ms; /* for the age of placement data; 0: the client's clock */
+    /* Ask Redis for the roles the placement rests on: the loop,
+     * credentials and connection options of an observation (rg_id,
+     * interval and callback are the gatherer's); NULL: the API's roles. */
+    const struct observe_options *redis;
+    uint64_t redis_timeout_ms; /* how long Redis may take; 0: 5000 */
 };
 
 struct audit_req;

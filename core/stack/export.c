@@ -14,6 +14,7 @@
 
 #include "aws/buf.h"
 #include "aws/mem.h"
+#include "core/redis/discover.h"
 #include "core/stack/stack_validate.h"
 
 /* Stand-ins for what only exists once the stack does; replaced by
@@ -312,6 +313,96 @@ static void hcl_name_tag(struct buf *o, int ind, const char *expr)
     buf_appends(o, "}\n");
 }
 
+/* ---- what a rendering says beyond the spec ---- */
+
+/* The values of the resources a spec alone cannot carry: the spec's (a
+ * plan: what apply will make) or what was read (a live stack). */
+struct ex_view {
+    const struct stack_spec *s;
+    bool ingress; /* the security group has the stack's rule */
+    const char *ingress_protocol;
+    int ingress_from, ingress_to;
+    const char *ingress_cidr; /* NULL: the VPC's CIDR (var.vpc_cidr) */
+    const char *ingress_desc;
+    bool egress; /* all traffic out */
+    const char *egress_desc;
+    const char *sg_name_tag; /* NULL: none */
+    const char *subnet_group_desc;
+    const char *auth_secret_tag; /* NULL: none */
+    char *owned;
+};
+
+static void ex_view_init(struct ex_view *v, const struct stack_spec *s,
+                         const struct export_observed *ob)
+{
+    memset(v, 0, sizeof(*v));
+    v->s = s;
+    v->ingress = true;
+    v->ingress_protocol = "tcp";
+    v->ingress_from = v->ingress_to = s->port;
+    v->ingress_desc = STACK_DESC_SG_INGRESS;
+    v->egress = true;
+    v->egress_desc = STACK_DESC_SG_EGRESS;
+    v->sg_name_tag = stack_spec_name(s, STACK_NAME_SECURITY_GROUP);
+    v->owned = stack_spec_subnet_group_description(s);
+    v->subnet_group_desc = v->owned;
+    if (s->auth_token)
+        v->auth_secret_tag =
+            s->reuse_secret ? s->reuse_secret : stack_spec_name(s, STACK_NAME_SECRET);
+    if (!ob)
+        return;
+    if (ob->sg_read) {
+        v->ingress = ob->has_ingress;
+        if (ob->has_ingress) {
+            v->ingress_protocol = ob->ingress_protocol ? ob->ingress_protocol : "tcp";
+            v->ingress_from = ob->ingress_from;
+            v->ingress_to = ob->ingress_to;
+            v->ingress_cidr =
+                ob->ingress_cidr && s->vpc_cidr && strcmp(ob->ingress_cidr, s->vpc_cidr) == 0
+                    ? NULL
+                    : ob->ingress_cidr;
+            v->ingress_desc = ob->ingress_description;
+        }
+        v->egress = ob->has_egress;
+        v->egress_desc = ob->egress_description;
+        v->sg_name_tag = ob->sg_name_tag;
+    }
+    if (ob->subnet_group_read)
+        v->subnet_group_desc = ob->subnet_group_description;
+    v->auth_secret_tag = ob->auth_secret_tag;
+}
+
+static void ex_view_free(struct ex_view *v)
+{
+    free(v->owned);
+    memset(v, 0, sizeof(*v));
+}
+
+void export_observed_free(struct export_observed *o)
+{
+    if (!o)
+        return;
+    free(o->ingress_protocol);
+    free(o->ingress_cidr);
+    free(o->ingress_description);
+    free(o->egress_description);
+    free(o->sg_name_tag);
+    free(o->subnet_group_description);
+    free(o->auth_secret_tag);
+    memset(o, 0, sizeof(*o));
+}
+
+/* The HCL for a value that is one of the stack's names when it is, else
+ * the value itself. */
+static void hcl_name_or_str(struct buf *o, const struct stack_spec *s, enum stack_name w,
+                            const char *v)
+{
+    if (strcmp(v, stack_spec_name(s, w)) == 0)
+        buf_printf(o, "local.%s", ex_name_local[w]);
+    else
+        hcl_str(o, v);
+}
+
 /* ---- the files ---- */
 
 static char *tf_provider(const struct stack_spec *s)
@@ -392,9 +483,20 @@ static char *tf_variables(const struct stack_spec *s)
     hcl_list(&d, s->public_cidrs, s->n_public);
     tf_var(&o, "subnet_cidr_public", "list(any)", "public subnets", buf_str(&d), false);
     buf_reset(&d);
-    hcl_list(&d, s->azs, s->n_azs);
-    tf_var(&o, "availability_zones", "list(string)",
-           "zones in subnet order (empty: the region's available zones)", buf_str(&d), false);
+    /* per region, so that changing var.region alone stays valid: a region
+     * without an entry takes its available zones */
+    if (s->n_azs) {
+        buf_appends(&d, "{ ");
+        hcl_str(&d, stack_spec_region(s));
+        buf_appends(&d, " = ");
+        hcl_list(&d, s->azs, s->n_azs);
+        buf_appends(&d, " }");
+    } else {
+        buf_appends(&d, "{}");
+    }
+    tf_var(&o, "availability_zones", "map(list(string))",
+           "zones in subnet order, per region (a region not listed: its available zones)",
+           buf_str(&d), false);
     buf_free(&d);
     return buf_steal(&o);
 }
@@ -418,8 +520,8 @@ static char *tf_data(const struct stack_spec *s)
         buf_appendc(&o, '\n');
     }
     buf_printf(&o,
-               "  azs = length(var.availability_zones) > 0 ? var.availability_zones : "
-               "data.aws_availability_zones.available.names\n"
+               "  azs = lookup(var.availability_zones, var.region, "
+               "data.aws_availability_zones.available.names)\n"
                "  # computed from the names, not from the resources (no reference cycle)\n"
                "  principal_root_arn = "
                "\"arn:%s:iam::${data.aws_caller_identity.current.account_id}:root\"\n"
@@ -543,40 +645,57 @@ static char *tf_network(const struct stack_spec *s)
     return buf_steal(&o);
 }
 
-static char *tf_security_group(const struct stack_spec *s)
+static char *tf_security_group(const struct ex_view *v)
 {
+    const struct stack_spec *s = v->s;
     if (s->reuse_security_group)
         return NULL;
     struct buf o;
     buf_init(&o, 0);
-    buf_printf(&o,
-               "# security_group.tf - written by `elcui export --format terraform`\n"
-               "resource \"aws_security_group\" \"elasticache\" {\n"
-               "  name        = local.security_group_name\n"
-               "  description = \"" STACK_DESC_SECURITY_GROUP "\"\n"
-               "  vpc_id      = local.vpc_id\n"
-               "}\n"
-               "\n"
-               "resource \"aws_security_group_rule\" \"elasticache_ingress\" {\n"
-               "  type              = \"ingress\"\n"
-               "  description       = \"" STACK_DESC_SG_INGRESS "\"\n"
-               "  from_port         = %d\n"
-               "  to_port           = %d\n"
-               "  protocol          = \"tcp\"\n"
-               "  cidr_blocks       = [var.vpc_cidr]\n"
-               "  security_group_id = aws_security_group.elasticache.id\n"
-               "}\n"
-               "\n"
-               "resource \"aws_security_group_rule\" \"elasticache_egress\" {\n"
-               "  type              = \"egress\"\n"
-               "  description       = \"" STACK_DESC_SG_EGRESS "\"\n"
-               "  from_port         = 0\n"
-               "  to_port           = 0\n"
-               "  protocol          = \"-1\"\n"
-               "  cidr_blocks       = [\"0.0.0.0/0\"]\n"
-               "  security_group_id = aws_security_group.elasticache.id\n"
-               "}\n",
-               s->port, s->port);
+    buf_appends(&o, "# security_group.tf - written by `elcui export --format terraform`\n"
+                    "resource \"aws_security_group\" \"elasticache\" {\n"
+                    "  name        = local.security_group_name\n"
+                    "  description = \"" STACK_DESC_SECURITY_GROUP "\"\n"
+                    "  vpc_id      = local.vpc_id\n");
+    if (v->sg_name_tag) {
+        buf_appends(&o, "  tags = {\n    Name = ");
+        hcl_name_or_str(&o, s, STACK_NAME_SECURITY_GROUP, v->sg_name_tag);
+        buf_appends(&o, "\n  }\n");
+    }
+    buf_appends(&o, "}\n");
+    if (v->ingress) {
+        buf_appends(&o, "\nresource \"aws_security_group_rule\" \"elasticache_ingress\" {\n"
+                        "  type              = \"ingress\"\n");
+        if (v->ingress_desc)
+            hcl_attr_str(&o, 2, "description      ", v->ingress_desc);
+        hcl_attr_int(&o, 2, "from_port        ", v->ingress_from);
+        hcl_attr_int(&o, 2, "to_port          ", v->ingress_to);
+        hcl_attr_str(&o, 2, "protocol         ", v->ingress_protocol);
+        buf_appends(&o, "  cidr_blocks       = [");
+        if (v->ingress_cidr)
+            hcl_str(&o, v->ingress_cidr);
+        else
+            buf_appends(&o, "var.vpc_cidr");
+        buf_appends(&o, "]\n"
+                        "  security_group_id = aws_security_group.elasticache.id\n"
+                        "}\n");
+    } else {
+        buf_appends(&o, "# the security group has no ingress rule for the cache\n");
+    }
+    if (!v->egress) {
+        buf_appends(&o, "# the security group lets no traffic out\n");
+        return buf_steal(&o);
+    }
+    buf_appends(&o, "\nresource \"aws_security_group_rule\" \"elasticache_egress\" {\n"
+                    "  type              = \"egress\"\n");
+    if (v->egress_desc)
+        hcl_attr_str(&o, 2, "description      ", v->egress_desc);
+    buf_appends(&o, "  from_port         = 0\n"
+                    "  to_port           = 0\n"
+                    "  protocol          = \"-1\"\n"
+                    "  cidr_blocks       = [\"0.0.0.0/0\"]\n"
+                    "  security_group_id = aws_security_group.elasticache.id\n"
+                    "}\n");
     return buf_steal(&o);
 }
 
@@ -732,16 +851,19 @@ static char *tf_random(const struct stack_spec *s)
     return buf_steal(&o);
 }
 
-static char *tf_elasticache(const struct stack_spec *s)
+static char *tf_elasticache(const struct ex_view *v)
 {
+    const struct stack_spec *s = v->s;
     struct buf o;
     buf_init(&o, 0);
     char *label = ex_rg_label(s);
     bool cluster = stack_validate_cluster_mode(s);
     buf_appends(&o, "# elasticache.tf - written by `elcui export --format terraform`\n"
                     "resource \"aws_elasticache_subnet_group\" \"elasticache_subnet\" {\n"
-                    "  name       = local.subnet_group_name\n"
-                    "  subnet_ids = local.private_subnet_ids\n"
+                    "  name        = local.subnet_group_name\n");
+    if (v->subnet_group_desc)
+        hcl_attr_str(&o, 2, "description", v->subnet_group_desc);
+    buf_appends(&o, "  subnet_ids  = local.private_subnet_ids\n"
                     "}\n");
     if (s->auth_token && !s->reuse_secret) {
         buf_appends(&o, "\nresource \"aws_secretsmanager_secret\" \"elasticache_auth\" {\n"
@@ -750,6 +872,11 @@ static char *tf_elasticache(const struct stack_spec *s)
         buf_printf(&o, "  kms_key_id              = %s\n",
                    s->reuse_secret_kms_key ? "data.aws_kms_key.encryption_secret.id"
                                            : "aws_kms_key.encryption_secret.id");
+        /* after the key's policy, as the plan orders it: Secrets Manager
+         * must be allowed to use the key before the secret is made */
+        if (!s->reuse_secret_kms_key && s->secret_key_policy)
+            buf_appends(&o, "  depends_on              = "
+                            "[aws_kms_key_policy.encryption_secret_policy]\n");
         buf_appends(&o, "  #checkov:skip=CKV2_AWS_57: the AUTH token is not rotated\n"
                         "}\n"
                         "\n"
@@ -811,6 +938,15 @@ static char *tf_elasticache(const struct stack_spec *s)
         hcl_attr_str(&o, 4, "log_format      ", s->log_format ? s->log_format : "json");
         hcl_attr_str(&o, 4, "log_type        ", e ? "engine-log" : "slow-log");
         buf_appends(&o, "  }\n");
+    }
+    if (v->auth_secret_tag) {
+        /* where elcui's exec and doctor find the AUTH token */
+        buf_appends(&o, "  tags = {\n    \"" DISCOVER_TAG_AUTH_SECRET "\" = ");
+        if (!s->reuse_secret)
+            hcl_name_or_str(&o, s, STACK_NAME_SECRET, v->auth_secret_tag);
+        else
+            hcl_str(&o, v->auth_secret_tag);
+        buf_appends(&o, "\n  }\n");
     }
     if (s->at_rest_encryption)
         buf_appends(&o, "  lifecycle {\n"
@@ -1035,8 +1171,9 @@ static void export_add_tf(struct export_files *out, const char *name, char *text
     export_add_file(out, name, a, false);
 }
 
-static void export_terraform(const struct stack_spec *s, struct export_files *out)
+static void export_terraform(const struct ex_view *v, struct export_files *out)
 {
+    const struct stack_spec *s = v->s;
     struct ex_subs t;
     ex_subs_init(&t, s);
     char *text;
@@ -1044,14 +1181,14 @@ static void export_terraform(const struct stack_spec *s, struct export_files *ou
     export_add_tf(out, "variable.tf", tf_variables(s));
     export_add_tf(out, "data.tf", tf_data(s));
     export_add_tf(out, "network.tf", tf_network(s));
-    if ((text = tf_security_group(s)))
+    if ((text = tf_security_group(v)))
         export_add_tf(out, "security_group.tf", text);
     export_add_tf(out, "kms.tf", tf_kms(s, &t));
     if ((text = tf_cloudwatch(s)))
         export_add_tf(out, "cloudwatch.tf", text);
     if ((text = tf_random(s)))
         export_add_tf(out, "random.tf", text);
-    export_add_tf(out, "elasticache.tf", tf_elasticache(s));
+    export_add_tf(out, "elasticache.tf", tf_elasticache(v));
     if ((text = tf_ssm(s)))
         export_add_tf(out, "ssm_parameter.tf", text);
     if ((text = tf_iam(s, &t)))
@@ -1168,6 +1305,27 @@ static void sh_tags(struct buf *o, const struct stack_spec *s, enum sh_tag_style
     free(j);
 }
 
+/* sh_tags (Key/Value style) with one more tag when value is set. */
+static void sh_tags_extra(struct buf *o, const struct stack_spec *s, const char *key,
+                          const char *value)
+{
+    if (!value) {
+        sh_tags(o, s, SH_TAGS_KEY_VALUE, NULL);
+        return;
+    }
+    json_t *a = json_array();
+    json_array_append_new(a, json_pack("{s:s,s:s}", "Key", STACK_SPEC_TAG_KEY, "Value", s->name));
+    for (size_t i = 0; i < s->n_tags; i++)
+        json_array_append_new(
+            a, json_pack("{s:s,s:s}", "Key", s->tags[i].key, "Value", s->tags[i].value));
+    json_array_append_new(a, json_pack("{s:s,s:s}", "Key", key, "Value", value));
+    char *j = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(a);
+    buf_appends(o, " --tags ");
+    sh_q(o, j ? j : "[]");
+    free(j);
+}
+
 static void sh_key(struct buf *o, const struct stack_spec *s, bool secret)
 {
     const char *V = secret ? "SECRET_KEY" : "REST_KEY";
@@ -1208,8 +1366,9 @@ static void sh_key(struct buf *o, const struct stack_spec *s, bool secret)
     free(kn);
 }
 
-static char *export_cli(const struct stack_spec *s)
+static char *export_cli(const struct ex_view *v)
 {
+    const struct stack_spec *s = v->s;
     struct buf o;
     buf_init(&o, 0);
     const char *region = stack_spec_region(s);
@@ -1263,19 +1422,23 @@ static char *export_cli(const struct stack_spec *s)
                         "say \"created VPC $VPC_ID\"\n");
     }
     buf_appends(&o, "\n# 2. subnets (private: the cache's) and route tables\n");
+    /* the zones belong to their region: another REGION takes its own */
+    const char *any_zones = "AZS=$(aws ec2 describe-availability-zones --filters "
+                            "Name=state,Values=available --query "
+                            "'AvailabilityZones[].ZoneName' --output text)";
     if (s->n_azs) {
-        buf_appends(&o, "AZS=");
+        buf_appends(&o, "case \"$REGION\" in\n");
+        sh_q(&o, region);
+        buf_appends(&o, ") AZS=");
         struct buf z;
         buf_init(&z, 0);
         for (size_t i = 0; i < s->n_azs; i++)
             buf_printf(&z, "%s%s", i ? " " : "", s->azs[i]);
         sh_q(&o, buf_str(&z));
         buf_free(&z);
-        buf_appendc(&o, '\n');
+        buf_printf(&o, " ;;\n*) %s ;;\nesac\n", any_zones);
     } else {
-        buf_appends(&o, "AZS=$(aws ec2 describe-availability-zones --filters "
-                        "Name=state,Values=available --query 'AvailabilityZones[].ZoneName' "
-                        "--output text)\n");
+        buf_printf(&o, "%s\n", any_zones);
     }
     buf_appends(&o, "az() { printf '%s\\n' \"$AZS\" | awk -v i=\"$1\" '{ n = split($0, z, /[ "
                     "\\t]+/); print z[(i % n) + 1] }'; }\n");
@@ -1359,9 +1522,7 @@ static char *export_cli(const struct stack_spec *s)
                     "aws elasticache create-cache-subnet-group --cache-subnet-group-name ");
     sh_q(&o, stack_spec_name(s, STACK_NAME_SUBNET_GROUP));
     buf_appends(&o, " --cache-subnet-group-description ");
-    char *desc = stack_spec_subnet_group_description(s);
-    sh_q(&o, desc);
-    free(desc);
+    sh_q(&o, v->subnet_group_desc ? v->subnet_group_desc : "");
     buf_appends(&o, " --subnet-ids $SUBNET_IDS");
     sh_tags(&o, s, SH_TAGS_KEY_VALUE, NULL);
     buf_appends(&o, " >/dev/null\n");
@@ -1378,19 +1539,26 @@ static char *export_cli(const struct stack_spec *s)
         buf_appends(&o, " --description ");
         sh_q(&o, STACK_DESC_SECURITY_GROUP);
         buf_appends(&o, " --vpc-id \"$VPC_ID\"");
-        sh_ec2_tags(&o, s, "security-group", NULL);
+        sh_ec2_tags(&o, s, "security-group", v->sg_name_tag);
         buf_appends(&o, " --query GroupId --output text)\n");
-        json_t *perm =
-            json_pack("[{s:s,s:i,s:i,s:[{s:s,s:s}]}]", "IpProtocol", "tcp", "FromPort", s->port,
-                      "ToPort", s->port, "IpRanges", "CidrIp", s->vpc_cidr ? s->vpc_cidr : "",
-                      "Description", STACK_DESC_SG_INGRESS);
-        char *pj = json_dumps(perm, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        json_decref(perm);
-        buf_appends(&o, "aws ec2 authorize-security-group-ingress --group-id \"$SG_ID\" "
-                        "--ip-permissions ");
-        sh_q(&o, pj ? pj : "[]");
-        free(pj);
-        buf_appends(&o, " >/dev/null\nsay \"created security group $SG_ID\"\n");
+        if (v->ingress) {
+            json_t *range =
+                json_pack("{s:s}", "CidrIp",
+                          v->ingress_cidr ? v->ingress_cidr : (s->vpc_cidr ? s->vpc_cidr : ""));
+            if (v->ingress_desc)
+                json_object_set_new(range, "Description", json_string(v->ingress_desc));
+            json_t *perm =
+                json_pack("[{s:s,s:i,s:i,s:[o]}]", "IpProtocol", v->ingress_protocol, "FromPort",
+                          v->ingress_from, "ToPort", v->ingress_to, "IpRanges", range);
+            char *pj = json_dumps(perm, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            json_decref(perm);
+            buf_appends(&o, "aws ec2 authorize-security-group-ingress --group-id \"$SG_ID\" "
+                            "--ip-permissions ");
+            sh_q(&o, pj ? pj : "[]");
+            free(pj);
+            buf_appends(&o, " >/dev/null\n");
+        }
+        buf_appends(&o, "say \"created security group $SG_ID\"\n");
     }
 
     /* 5-6. at-rest key and policy */
@@ -1530,7 +1698,7 @@ static char *export_cli(const struct stack_spec *s)
         sh_q(&o, lj ? lj : "[]");
         free(lj);
     }
-    sh_tags(&o, s, SH_TAGS_KEY_VALUE, NULL);
+    sh_tags_extra(&o, s, DISCOVER_TAG_AUTH_SECRET, v->auth_secret_tag);
     buf_appends(&o, " >/dev/null\n"
                     "rm -f \"$TOKEN_FILE\"\n"
                     "say \"creating replication group ");
@@ -1596,21 +1764,27 @@ static char *export_cli(const struct stack_spec *s)
 
 /* ================= rendering, streams, files ================= */
 
-int export_render(const struct stack_spec *s, enum export_format fmt, struct export_files *out,
-                  char *err, size_t errlen)
+int export_render_observed(const struct stack_spec *s, const struct export_observed *ob,
+                           enum export_format fmt, struct export_files *out, char *err,
+                           size_t errlen)
 {
     memset(out, 0, sizeof(*out));
     if (!s || !s->name) {
         snprintf(err, errlen, "the spec names no stack");
         return -1;
     }
+    struct ex_view v;
     switch (fmt) {
     case EXPORT_TERRAFORM:
-        export_terraform(s, out);
+        ex_view_init(&v, s, ob);
+        export_terraform(&v, out);
+        ex_view_free(&v);
         return 0;
     case EXPORT_CLI: {
         char *n = mem_xasprintf("create-%s.sh", s->name);
-        export_add_file(out, n, export_cli(s), true);
+        ex_view_init(&v, s, ob);
+        export_add_file(out, n, export_cli(&v), true);
+        ex_view_free(&v);
         free(n);
         return 0;
     }
@@ -1625,6 +1799,12 @@ int export_render(const struct stack_spec *s, enum export_format fmt, struct exp
     return -1;
 }
 
+int export_render(const struct stack_spec *s, enum export_format fmt, struct export_files *out,
+                  char *err, size_t errlen)
+{
+    return export_render_observed(s, NULL, fmt, out, err, errlen);
+}
+
 char *export_files_stream(const struct export_files *f)
 {
     struct buf o;
@@ -1637,6 +1817,16 @@ char *export_files_stream(const struct export_files *f)
     return buf_steal(&o);
 }
 
+char *export_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    if (n == 1 && dir[0] == '/')
+        return mem_xasprintf("/%s", name);
+    return mem_xasprintf("%.*s/%s", (int)n, dir, name);
+}
+
 int export_files_write(const struct export_files *f, const char *dir, char *err, size_t errlen)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
@@ -1644,7 +1834,7 @@ int export_files_write(const struct export_files *f, const char *dir, char *err,
         return -1;
     }
     for (size_t i = 0; i < f->n; i++) {
-        char *path = mem_xasprintf("%s/%s", dir, f->items[i].name);
+        char *path = export_path(dir, f->items[i].name);
         char *tmp = mem_xasprintf("%s.tmp", path);
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                       f->items[i].executable ? 0755 : 0644);
@@ -2006,12 +2196,115 @@ void export_spec_from_world(struct stack_spec *out, const char *name, const char
         ex_set(out, &nt, "reuse", "security_group", f->sg_ids[0]);
     }
 
-    /* tags */
+    /* tags (elcui:auth-secret is apply's own: it tags the group with the
+     * secret it uses, and the Terraform and CLI exports write it) */
     for (size_t i = 0; i < f->n_tags; i++) {
         const char *k = f->tags[i].key;
-        if (!k || strcmp(k, STACK_SPEC_TAG_KEY) == 0 || strcmp(k, "Name") == 0)
+        if (!k || strcmp(k, STACK_SPEC_TAG_KEY) == 0 || strcmp(k, "Name") == 0 ||
+            strcmp(k, DISCOVER_TAG_AUTH_SECRET) == 0)
             continue;
         ex_set(out, &nt, "tags", k, f->tags[i].value ? f->tags[i].value : "");
+    }
+}
+
+/* The stack's ingress rule in a security group: the one elcui describes as
+ * its own, else the first TCP rule with an IPv4 range. */
+static const struct ec2_ip_permission *ex_ingress(const struct ec2_security_group *sg,
+                                                  const struct ec2_ip_range **range)
+{
+    const struct ec2_ip_permission *first = NULL;
+    const struct ec2_ip_range *first_range = NULL;
+    for (size_t i = 0; i < sg->n_ingress; i++) {
+        const struct ec2_ip_permission *p = &sg->ingress[i];
+        for (size_t j = 0; j < p->n_ip_ranges; j++) {
+            const struct ec2_ip_range *r = &p->ip_ranges[j];
+            if (r->description && strcmp(r->description, STACK_DESC_SG_INGRESS) == 0) {
+                *range = r;
+                return p;
+            }
+            if (!first && p->ip_protocol && strcmp(p->ip_protocol, "tcp") == 0) {
+                first = p;
+                first_range = r;
+            }
+        }
+    }
+    *range = first_range;
+    return first;
+}
+
+void export_observe_world(const struct stack_spec *spec, const struct export_world *w,
+                          struct export_observed *out, char ***notes, size_t *n_notes)
+{
+    struct ex_notes nt = {notes, n_notes};
+    memset(out, 0, sizeof(*out));
+    const struct audit_facts *f = w->facts;
+    if (w->sg) {
+        const struct ec2_security_group *sg = w->sg;
+        out->sg_read = true;
+        const char *name = ec2_tag_get(sg->tags, sg->n_tags, "Name");
+        out->sg_name_tag = name ? mem_xstrdup(name) : NULL;
+        const struct ec2_ip_range *r = NULL;
+        const struct ec2_ip_permission *p = ex_ingress(sg, &r);
+        if (p) {
+            out->has_ingress = true;
+            out->ingress_protocol = mem_xstrdup(p->ip_protocol);
+            out->ingress_from = p->has_ports ? p->from_port : 0;
+            out->ingress_to = p->has_ports ? p->to_port : 0;
+            out->ingress_cidr = r && r->cidr ? mem_xstrdup(r->cidr) : NULL;
+            out->ingress_description = r && r->description ? mem_xstrdup(r->description) : NULL;
+            if (out->ingress_from != spec->port || out->ingress_to != spec->port) {
+                char ports[32];
+                if (out->ingress_to != out->ingress_from)
+                    snprintf(ports, sizeof(ports), "ports %d-%d", out->ingress_from,
+                             out->ingress_to);
+                else
+                    snprintf(ports, sizeof(ports), "port %d", out->ingress_from);
+                ex_note(&nt,
+                        "security group %s allows %s while the group reports port %d: "
+                        "Terraform and the CLI script keep each one; a spec has one port (%d)",
+                        sg->group_id ? sg->group_id : "?", ports, spec->port, spec->port);
+            }
+        } else {
+            ex_note(&nt, "security group %s has no TCP ingress rule from an IPv4 range",
+                    sg->group_id ? sg->group_id : "?");
+        }
+        for (size_t i = 0; i < sg->n_egress && !out->has_egress; i++) {
+            const struct ec2_ip_permission *e = &sg->egress[i];
+            for (size_t j = 0; j < e->n_ip_ranges && !out->has_egress; j++)
+                if (e->ip_protocol && strcmp(e->ip_protocol, "-1") == 0 && e->ip_ranges[j].cidr &&
+                    strcmp(e->ip_ranges[j].cidr, "0.0.0.0/0") == 0) {
+                    out->has_egress = true;
+                    out->egress_description = e->ip_ranges[j].description
+                                                  ? mem_xstrdup(e->ip_ranges[j].description)
+                                                  : NULL;
+                }
+        }
+    }
+    if (w->subnet_group) {
+        out->subnet_group_read = true;
+        out->subnet_group_description =
+            w->subnet_group->description ? mem_xstrdup(w->subnet_group->description) : NULL;
+        char *d = stack_spec_subnet_group_description(spec);
+        if (w->subnet_group->description && strcmp(w->subnet_group->description, d) != 0)
+            ex_note(&nt,
+                    "the subnet group's description is \"%s\": Terraform and the CLI script "
+                    "keep it; a spec gets \"%s\"",
+                    w->subnet_group->description, d);
+        free(d);
+    }
+    for (size_t i = 0; f && i < f->n_tags; i++) {
+        if (!f->tags[i].key || strcmp(f->tags[i].key, DISCOVER_TAG_AUTH_SECRET) != 0)
+            continue;
+        out->auth_secret_tag = mem_xstrdup(f->tags[i].value ? f->tags[i].value : "");
+        const char *want = spec->auth_token
+                               ? (spec->reuse_secret ? spec->reuse_secret
+                                                     : stack_spec_name(spec, STACK_NAME_SECRET))
+                               : NULL;
+        if (!want || strcmp(want, out->auth_secret_tag) != 0)
+            ex_note(&nt,
+                    "the group's tag " DISCOVER_TAG_AUTH_SECRET " names %s: Terraform and the "
+                    "CLI script keep it; a spec applied tags the group with %s",
+                    out->auth_secret_tag, want ? want : "nothing (no AUTH token)");
     }
 }
 
@@ -2020,6 +2313,7 @@ void export_live_free(struct export_live *l)
     if (!l)
         return;
     stack_spec_free(&l->spec);
+    export_observed_free(&l->observed);
     for (size_t i = 0; i < l->n_notes; i++)
         free(l->notes[i]);
     free(l->notes);
@@ -2035,11 +2329,13 @@ struct export_req {
     char *name;
     struct audit_req *audit;
     struct audit_facts *facts;
-    struct aws_call *calls[4];
+    struct aws_call *calls[6];
     size_t pending;
     struct ec2_vpc_list *vpcs;
     struct ec2_subnet_list *subnets;
     struct kms_alias_list *aliases[2];
+    struct ec2_security_group_list *sgs;
+    struct elasticache_cache_subnet_group_list *sngs;
     char **notes;
     size_t n_notes;
     unsigned long requests;
@@ -2049,7 +2345,7 @@ static void export_req_free(struct export_req *r)
 {
     if (r->audit)
         audit_gather_cancel(r->audit);
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof(r->calls) / sizeof(r->calls[0]); i++)
         if (r->calls[i])
             aws_call_cancel(r->calls[i]);
     if (r->facts) {
@@ -2060,6 +2356,8 @@ static void export_req_free(struct export_req *r)
     ec2_subnet_list_free(r->subnets);
     kms_alias_list_free(r->aliases[0]);
     kms_alias_list_free(r->aliases[1]);
+    ec2_security_group_list_free(r->sgs);
+    elasticache_cache_subnet_group_list_free(r->sngs);
     for (size_t i = 0; i < r->n_notes; i++)
         free(r->notes[i]);
     free(r->notes);
@@ -2093,12 +2391,15 @@ static void export_maybe_finish(struct export_req *r)
         .n_subnets = r->subnets ? r->subnets->n : 0,
         .rest_aliases = r->aliases[0],
         .secret_aliases = r->aliases[1],
+        .sg = r->sgs && r->sgs->n ? &r->sgs->items[0] : NULL,
+        .subnet_group = r->sngs && r->sngs->n ? &r->sngs->items[0] : NULL,
     };
     l->notes = r->notes;
     l->n_notes = r->n_notes;
     r->notes = NULL;
     r->n_notes = 0;
     export_spec_from_world(&l->spec, r->name, r->facts->region, &w, &l->notes, &l->n_notes);
+    export_observe_world(&l->spec, &w, &l->observed, &l->notes, &l->n_notes);
     l->requests = r->requests + r->facts->requests;
     export_gather_cb cb = r->cb;
     void *arg = r->arg;
@@ -2167,6 +2468,56 @@ static void export_list_aliases(struct export_req *r, int which, const struct au
     }
 }
 
+static void export_on_sgs(struct ec2_security_group_list *out, const struct aws_error *err,
+                          void *arg)
+{
+    struct export_req *r = arg;
+    r->calls[4] = NULL;
+    r->pending--;
+    if (out)
+        r->sgs = out;
+    else
+        export_note_err(r, "the security group", err);
+    export_maybe_finish(r);
+}
+
+static void export_on_subnet_group(struct elasticache_cache_subnet_group_list *out,
+                                   const struct aws_error *err, void *arg)
+{
+    struct export_req *r = arg;
+    r->calls[5] = NULL;
+    r->pending--;
+    if (out)
+        r->sngs = out;
+    else
+        export_note_err(r, "the subnet group", err);
+    export_maybe_finish(r);
+}
+
+/* The group's own security group (the first that is not the VPC's
+ * default) and its subnet group, each read for what it holds itself. */
+static void export_read_own(struct export_req *r, const struct audit_facts *facts)
+{
+    const char *sg_id = NULL;
+    for (size_t i = 0; i < facts->n_sgs && !sg_id; i++)
+        if (!facts->sgs[i].is_default && facts->sgs[i].id)
+            sg_id = facts->sgs[i].id;
+    if (sg_id) {
+        const char *ids[1] = {sg_id};
+        struct ec2_describe_security_groups_in in = {.group_ids = ids, .n_group_ids = 1};
+        r->calls[4] = ec2_describe_security_groups(r->c, &in, export_on_sgs, r);
+        r->pending += r->calls[4] != NULL;
+        r->requests++;
+    }
+    if (facts->subnet_group && strcasecmp(facts->subnet_group, "default") != 0) {
+        struct elasticache_describe_cache_subnet_groups_in in = {.name = facts->subnet_group};
+        r->calls[5] =
+            elasticache_describe_cache_subnet_groups(r->c, &in, export_on_subnet_group, r);
+        r->pending += r->calls[5] != NULL;
+        r->requests++;
+    }
+}
+
 static void export_on_facts(struct audit_facts *facts, const struct aws_error *err, void *arg)
 {
     struct export_req *r = arg;
@@ -2195,6 +2546,7 @@ static void export_on_facts(struct audit_facts *facts, const struct aws_error *e
         facts->secret.kms_key ? audit_facts_key(facts, facts->secret.kms_key) : NULL;
     if (sk != rk)
         export_list_aliases(r, 1, sk);
+    export_read_own(r, facts);
     if (!r->pending) {
         /* nothing more to ask: finish from here (still inside a callback) */
         export_maybe_finish(r);

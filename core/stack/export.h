@@ -6,14 +6,17 @@
  * its elcui:stack tag; what is not the stack's own becomes [reuse]).
  *
  * Terraform (EXPORT_TERRAFORM) follows the seed's file layout and current
- * heads (seed-spec.md): provider.tf (aws 5.20.1, random 3.6.3, default
- * tags), variable.tf, data.tf (caller identity, zones, the names and the
+ * heads: provider.tf (aws 5.20.1, random 3.6.3, default tags), variable.tf
+ * (the zones per region: changing var.region alone takes that region's
+ * available zones), data.tf (caller identity, zones, the names and the
  * log-group ARNs as locals computed from the names, not from resources),
  * network.tf, security_group.tf, kms.tf (keys, aliases, key policies),
  * cloudwatch.tf (log groups after the key policy: depends_on), random.tf
- * (the AUTH token as random_password), elasticache.tf (subnet group,
- * secret + secret version, replication group with the token from the
- * secret version, kms_key_id by ARN, lifecycle as the seed),
+ * (the AUTH token as random_password), elasticache.tf (subnet group with
+ * its description, secret after its key policy (depends_on, as the plan
+ * orders it) + secret version, replication group with the token from the
+ * secret version and the elcui:auth-secret tag, kms_key_id by ARN,
+ * lifecycle as the seed), security_group.tf (with its Name tag),
  * ssm_parameter.tf and iam_role.tf. Policy documents are the create
  * engine's (stack_spec_*_policy) written as jsonencode() with references.
  * The token is never in the output.
@@ -39,6 +42,7 @@
 #include "aws/aws_client.h"
 #include "aws/aws_error.h"
 #include "aws/ec2.h"
+#include "aws/elasticache.h"
 #include "aws/kms.h"
 #include "core/stack/audit.h"
 #include "core/stack/stack_spec.h"
@@ -65,10 +69,37 @@ struct export_files {
 };
 void export_files_free(struct export_files *f);
 
+/* What the live resources hold, read from each resource itself, that the
+ * spec cannot say (the spec is what apply would build; these are what it
+ * built): the security group's own ingress rule (not the port the group's
+ * endpoint reports), its Name tag, the subnet group's description, the
+ * group's elcui:auth-secret tag. A plan export has none: everything comes
+ * from the spec, as apply will make it. */
+struct export_observed {
+    bool sg_read;           /* the security group was described: */
+    bool has_ingress;       /* the stack's ingress rule, as the group holds it */
+    char *ingress_protocol; /* "tcp" */
+    int ingress_from, ingress_to;
+    char *ingress_cidr; /* its first IPv4 range; NULL: none */
+    char *ingress_description;
+    bool has_egress; /* an all-traffic egress rule to 0.0.0.0/0 */
+    char *egress_description;
+    char *sg_name_tag; /* NULL: no Name tag */
+    bool subnet_group_read;
+    char *subnet_group_description;
+    char *auth_secret_tag; /* the group's elcui:auth-secret tag; NULL: none */
+};
+void export_observed_free(struct export_observed *o);
+
 /* The stack in a format, as files (Terraform: one per seed file; CLI: one
  * script; spec: one INI file). The spec needs a name. 0, or -1 with err. */
 int export_render(const struct stack_spec *s, enum export_format fmt, struct export_files *out,
                   char *err, size_t errlen);
+/* The same for a live stack: ob (may be NULL) overrides what the spec
+ * would say for the resources it read. */
+int export_render_observed(const struct stack_spec *s, const struct export_observed *ob,
+                           enum export_format fmt, struct export_files *out, char *err,
+                           size_t errlen);
 
 /* One stream: every file after a marker line "# ==== FILE ====" (the
  * spec and CLI formats, being one file, are written without a marker).
@@ -77,6 +108,9 @@ char *export_files_stream(const struct export_files *f);
 /* Write each file into dir (created when missing; existing files are
  * replaced, scripts made executable). 0, or -1 with err. */
 int export_files_write(const struct export_files *f, const char *dir, char *err, size_t errlen);
+/* dir/name with one slash between, whatever dir ends with ("tf/" and
+ * "tf" give "tf/provider.tf"; "/" gives "/provider.tf"). Caller frees. */
+char *export_path(const char *dir, const char *name);
 
 /* ---- a live stack ---- */
 
@@ -88,6 +122,8 @@ struct export_world {
     size_t n_subnets;
     const struct kms_alias_list *rest_aliases;   /* of the at-rest key */
     const struct kms_alias_list *secret_aliases; /* of the secret's key */
+    const struct ec2_security_group *sg;         /* the group's (not the default) */
+    const struct elasticache_cache_subnet_group *subnet_group;
 };
 
 /* Rebuild a spec named name from what exists (pure). notes receives what
@@ -95,8 +131,14 @@ struct export_world {
 void export_spec_from_world(struct stack_spec *out, const char *name, const char *region,
                             const struct export_world *w, char ***notes, size_t *n_notes);
 
+/* What the world's resources hold that the spec cannot say (pure); notes
+ * receive what differs from what the spec would make. */
+void export_observe_world(const struct stack_spec *spec, const struct export_world *w,
+                          struct export_observed *out, char ***notes, size_t *n_notes);
+
 struct export_live {
     struct stack_spec spec;
+    struct export_observed observed;
     char **notes;
     size_t n_notes;
     unsigned long requests;

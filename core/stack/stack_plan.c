@@ -1797,8 +1797,9 @@ static void decide_default_sg(struct stack_plan_req *q)
         add_call(p, (size_t)i, STACK_OP_TAG_DEFAULT_SG, 0);
     if (r->n_calls) {
         act(p, r, STACK_ACT_CHANGE);
-        set_reason(r, "%zu inbound and %zu outbound rules to remove", r->priv->n_ingress,
-                   r->priv->n_egress);
+        set_reason(r, "%zu inbound rule%s and %zu outbound rule%s to remove", r->priv->n_ingress,
+                   r->priv->n_ingress == 1 ? "" : "s", r->priv->n_egress,
+                   r->priv->n_egress == 1 ? "" : "s");
     } else {
         act(p, r, STACK_ACT_KEEP);
     }
@@ -2175,9 +2176,9 @@ static void decide_log_groups(struct stack_plan_req *q)
         r->ours = true;
         if (!g->has_retention_in_days || g->retention_in_days != s->log_retention_days) {
             act(p, r, STACK_ACT_CHANGE);
-            set_reason(r, "retention %s -> %d days",
+            set_reason(r, "retention %s -> %d day%s",
                        g->has_retention_in_days ? "changes" : "never expires",
-                       s->log_retention_days);
+                       s->log_retention_days, s->log_retention_days == 1 ? "" : "s");
             add_call(p, (size_t)i, STACK_OP_PUT_RETENTION, 0);
         } else {
             act(p, r, STACK_ACT_KEEP);
@@ -2345,11 +2346,13 @@ static void decide_group(struct stack_plan_req *q)
         buf_printf(&d, "%snode type %s (spec %s)", d.len ? ", " : "", g->cache_node_type,
                    s->node_type);
     if (g->n_node_groups && (int)g->n_node_groups != shards)
-        buf_printf(&d, "%s%zu shards (spec %d)", d.len ? ", " : "", g->n_node_groups, shards);
+        buf_printf(&d, "%s%zu shard%s (spec %d)", d.len ? ", " : "", g->n_node_groups,
+                   g->n_node_groups == 1 ? "" : "s", shards);
     if (g->n_node_groups && g->node_groups[0].n_members &&
         (int)g->node_groups[0].n_members - 1 != s->replicas)
-        buf_printf(&d, "%s%zu replicas per shard (spec %d)", d.len ? ", " : "",
-                   g->node_groups[0].n_members - 1, s->replicas);
+        buf_printf(&d, "%s%zu replica%s per shard (spec %d)", d.len ? ", " : "",
+                   g->node_groups[0].n_members - 1, g->node_groups[0].n_members == 2 ? "" : "s",
+                   s->replicas);
     if (g->has_cluster_enabled && g->cluster_enabled != cluster)
         buf_printf(&d, "%scluster mode %s", d.len ? ", " : "", g->cluster_enabled ? "on" : "off");
     if (g->has_at_rest_encryption_enabled && g->at_rest_encryption_enabled != s->at_rest_encryption)

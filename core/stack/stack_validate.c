@@ -853,8 +853,9 @@ static void check_logs(const struct stack_spec *s, struct stack_problems *out)
             s->log_retention_days);
     else if (s->log_retention_days < 365)
         WARN("logs.retention_days",
-             "%d days is less than the year Checkov asks for (CKV_AWS_338); the seed keeps 365",
-             s->log_retention_days);
+             "%d day%s is less than the year Checkov asks for (CKV_AWS_338); the seed keeps "
+             "365",
+             s->log_retention_days, s->log_retention_days == 1 ? "" : "s");
     if ((s->slow_log || s->engine_log) && s->at_rest_encryption && !s->reuse_kms_key) {
         json_t *pol = stack_spec_rest_key_policy(s, "000000000000");
         json_t *arns = NULL;
@@ -932,14 +933,14 @@ static void check_security(const struct stack_spec *s, struct stack_problems *ou
         WARN("reuse.kms_key", "at-rest encryption is off, so the key is used only for the log "
                               "groups and parameters");
     if (s->key_deletion_window < 7 || s->key_deletion_window > 30)
-        ERR("kms.deletion_window", "%d days; KMS waits 7 to 30 days before deleting a key",
-            s->key_deletion_window);
+        ERR("kms.deletion_window", "%d day%s; KMS waits 7 to 30 days before deleting a key",
+            s->key_deletion_window, s->key_deletion_window == 1 ? "" : "s");
     if (s->secret_recovery_days != 0 &&
         (s->secret_recovery_days < 7 || s->secret_recovery_days > 30))
         ERR("secret.recovery_window",
-            "%d days; Secrets Manager keeps a deleted secret 7 to 30 days, or 0 deletes it at "
+            "%d day%s; Secrets Manager keeps a deleted secret 7 to 30 days, or 0 deletes it at "
             "once",
-            s->secret_recovery_days);
+            s->secret_recovery_days, s->secret_recovery_days == 1 ? "" : "s");
     if (s->ssm_read_policy && !s->ssm_parameters)
         ERR("iam.ssm_read_policy",
             "there are no SSM parameters to read; set ssm.parameters = yes or turn the policy off");

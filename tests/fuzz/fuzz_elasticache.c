@@ -57,7 +57,8 @@ static void use_group(const struct elasticache_replication_group *g,
     (void)model_node_by_endpoint(m, "clustercfg.app-4.ab12cd.use2.cache.amazonaws.com", 6379);
     (void)model_node_find(m, "app-4-0001-001", "0001");
     struct logrec_labels lab;
-    (void)model_label(m, "app-4-0001-001", "0001", &lab);
+    (void)model_label(m, "app-4-0001-001", "0001", 0, &lab);
+    (void)model_label(m, "app-4-0001-001", "0001", 1714564805000, &lab);
     struct rcluster_name names[64];
     (void)model_rcluster_names(m, names, 64);
     struct placement *pl = placement_build(m, 1714564805000LL);

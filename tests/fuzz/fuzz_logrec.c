@@ -16,10 +16,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static bool label(void *ctx, const char *cc, const char *node, struct logrec_labels *out)
+static bool label(void *ctx, const char *cc, const char *node, int64_t at_ms,
+                  struct logrec_labels *out)
 {
     (void)ctx;
     (void)node;
+    (void)at_ms;
     if (!cc || !*cc || cc[0] == 'x')
         return false;
     /* labels carry remote text too (node group ids, AZ names) */

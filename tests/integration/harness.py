@@ -46,6 +46,22 @@ ELCUI = _bin if os.path.isabs(_bin) else os.path.join(TOP, _bin)
 
 needs_binary = unittest.skipUnless(os.access(ELCUI, os.X_OK), "no elcui binary at %s (set ELCUI_BIN)" % ELCUI)
 
+# The prefix of a skip reason that make check accepts (tests/tools/pyunit):
+# the test cannot run on this machine, and the reason says why. Any other
+# skip fails make check.
+MACHINE_SKIP = "this machine: "
+
+
+def machine_skip_unless(condition, why):
+    """unittest.skipUnless with a reason make check accepts: WHY names what
+    this machine lacks ("no terraform on PATH")."""
+    return unittest.skipUnless(condition, MACHINE_SKIP + why)
+
+
+def machine_skip(tc, why):
+    """Skip the running test from inside it, for what this machine lacks."""
+    tc.skipTest(MACHINE_SKIP + why)
+
 
 class Result:
     """What one run of elcui did: rc, out and err (text), seconds."""

@@ -1,7 +1,10 @@
 """A light HCL reader for the export tests: blocks, attributes and an
 evaluator for the expressions `elcui export --format terraform` writes
 (strings with templates, numbers, bools, tuples, objects, references,
-lower/length/trimprefix/tostring/jsonencode, conditionals, arithmetic).
+lower/length/trimprefix/tostring/jsonencode/lookup, conditionals,
+arithmetic). HashiCorp's own parser (hcl2 / terraform) is not installable
+on this machine, so this reader stands in; Doc.with_variables() evaluates
+with variables set, as terraform -var does.
 
     doc = hclite.parse_files({"main.tf": text, ...})
     rg = doc.resource("aws_elasticache_replication_group", "app4")
@@ -325,6 +328,7 @@ class Doc:
         self.files = {}
         self._locals = {}
         self._evaluating = set()
+        self.overrides = {}
 
     # blocks
     def blocks(self, kind, *labels):
@@ -343,8 +347,17 @@ class Doc:
         return self.blocks("data", dtype, name)[0]
 
     def variable(self, name):
+        if name in self.overrides:
+            return self.overrides[name]
         b = self.blocks("variable", name)[0]
         return self.eval(b.attrs["default"])
+
+    def with_variables(self, **values):
+        """The same document with variables set (as terraform -var does)."""
+        d = Doc()
+        d.root, d.files = self.root, self.files
+        d.overrides = dict(self.overrides, **values)
+        return d
 
     def local_expr(self, name):
         for b in self.blocks("locals"):
@@ -378,6 +391,8 @@ class Doc:
         if k == "call":
             args = [self.eval(a, count_index) for a in e[2]]
             f = e[1]
+            if f == "lookup" and len(args) == 3 and isinstance(args[0], dict) and isinstance(args[1], str):
+                return args[0].get(args[1], args[2])
             if any(isinstance(a, Ref) for a in args) and f not in ("jsonencode",):
                 return Ref("%s(%s)" % (f, ", ".join(_s(a) for a in args)))
             if f == "lower":

@@ -110,8 +110,10 @@ class ConsoleFrame(unittest.TestCase):
         with Console(self.env(), [], cols=160, rows=40) as c:
             scr = c.wait_for("con-b2")
             self.assertIn("con-a1", scr)
-            row = [l for l in scr.splitlines() if "con-b2" in l][0]
-            self.assertIn("enabled", row)
+            rows = c.wait_rows(("ID", "STATUS", "ENGINE", "NODE TYPE", "CLUSTER", "SHARDS", "NODES", "MULTI-AZ", "FAILOVER"), lambda rows: {"con-a1", "con-b2"} <= set(rows))
+            self.assertEqual((rows["con-b2"]["NODES"], rows["con-b2"]["MULTI-AZ"], rows["con-b2"]["FAILOVER"]), ("2", "enabled", "enabled"))
+            self.assertEqual((rows["con-a1"]["NODES"], rows["con-a1"]["MULTI-AZ"], rows["con-a1"]["FAILOVER"]), ("1", "disabled", "disabled"))
+            self.assertEqual((rows["con-b2"]["STATUS"], rows["con-b2"]["NODE TYPE"], rows["con-b2"]["CLUSTER"]), ("available", "cache.t3.micro", "off"))
             c.keys("/")
             c.literal("b2")
             c.keys("Enter")

@@ -589,9 +589,12 @@ class TestFaultsConflictsReuse(Base):
             self.assertIn("conflict", r.err)
             ops = self.sb.counters()["requests"]["operations"]
             self.assertTrue(all(READ_OPS.match(k.split(":", 1)[1]) for k in ops), ops)
-            # and destroy leaves what is not the stack's alone
+            # and destroy leaves what is not the stack's alone: with nothing
+            # tagged for it there is no stack of that name, an error
             d = self.destroy(name)
-            self.assertEqual(d.rc, 0, d)
+            self.assertEqual(d.rc, 1, d)
+            self.assertIn("no stack conf in %s" % REGION, d.err)
+            self.assertRegex(d.err, r"/elasticache/conf/slow-log  \(exists without the tag: not elcui's, left alone\)")
             self.assertEqual(len(logs.describe_log_groups(logGroupNamePrefix="/elasticache/conf/slow-log")["logGroups"]), 1)
         finally:
             logs.delete_log_group(logGroupName="/elasticache/conf/slow-log")

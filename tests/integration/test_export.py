@@ -18,6 +18,7 @@ ELCUI_BIN names the binary (default build/elcui). Run:
 
 import json
 import os
+import re
 import shutil
 import string
 import subprocess
@@ -49,7 +50,7 @@ class Checker:
     def __init__(self, tc, doc, zones=None):
         self.tc = tc
         self.doc = doc
-        self.zones = zones
+        self.zones = zones  # a live export: tags are what the live resources hold (see ExportLiveAgainstBoto3)
 
     def ev(self, block, attr, count_index=None):
         self.tc.assertIn(attr, block.attrs, "%r has no %s" % (block, attr))
@@ -94,10 +95,14 @@ class Checker:
         elif key == "subnet-group":
             g = d.resource("aws_elasticache_subnet_group", "elasticache_subnet")
             tc.assertEqual(self.ev(g, "name"), name)
+            if not self.zones:
+                tc.assertEqual(self.ev(g, "description"), "Cache subnets of app-4")
             tc.assertEqual(self.ev(g, "subnet_ids"), Ref("aws_subnet.private[*].id"))
         elif key == "security-group":
             sg = d.resource("aws_security_group", "elasticache")
             tc.assertEqual(self.ev(sg, "name"), name)
+            if not self.zones:
+                tc.assertEqual(self.name_tag(sg), name)
             tc.assertEqual(self.ev(sg, "description"), "Allow inbound to and outbound access from the Amazon ElastiCache cluster.")
             ing = d.resource("aws_security_group_rule", "elasticache_ingress")
             tc.assertEqual(self.ev(ing, "type"), "ingress")
@@ -133,6 +138,8 @@ class Checker:
             tc.assertEqual(self.ev(s, "name"), name)
             tc.assertEqual(self.ev(s, "recovery_window_in_days"), 0)
             tc.assertEqual(self.ev(s, "kms_key_id"), Ref("aws_kms_key.encryption_secret.id"))
+            # after its key's policy, as the plan orders it
+            tc.assertEqual(self.ev(s, "depends_on"), [Ref("aws_kms_key_policy.encryption_secret_policy")])
             v = d.resource("aws_secretsmanager_secret_version", "auth")
             tc.assertEqual(self.ev(v, "secret_string"), Ref("random_password.auth.result"))
             rp = d.resource("random_password", "auth")
@@ -164,6 +171,9 @@ class Checker:
             logs = rg.nested("log_delivery_configuration")
             got = sorted((self.ev(b, "log_type"), self.ev(b, "destination"), self.ev(b, "destination_type"), self.ev(b, "log_format")) for b in logs)
             tc.assertEqual(got, [("engine-log", Ref("aws_cloudwatch_log_group.engine_log.name"), "cloudwatch-logs", "json"), ("slow-log", Ref("aws_cloudwatch_log_group.slow_log.name"), "cloudwatch-logs", "json")])
+            if not self.zones:
+                # where exec and doctor find the token: kept in every format
+                tc.assertEqual(self.ev(rg, "tags"), {"elcui:auth-secret": "app-4-elasticache-auth"})
             lc = rg.nested("lifecycle")
             tc.assertEqual(len(lc), 1)
             tc.assertEqual(self.ev(lc[0], "ignore_changes"), [Ref("kms_key_id")])
@@ -232,8 +242,6 @@ class ExportTerraformTest(unittest.TestCase):
 
     def fmt_check(self, out, name):
         tf = shutil.which("terraform")
-        if not tf:
-            return
         d = os.path.join(self.tmp, name)
         os.makedirs(d, exist_ok=True)
         for fname, text in tf_files(out).items():
@@ -246,11 +254,11 @@ class ExportTerraformTest(unittest.TestCase):
         r = self.run_elcui("export", "--name", NAME, "--format", "terraform")
         doc, _ = self.check_all(r.out)
         self.assertEqual(doc.variable("region"), REGION)
-        self.assertEqual(doc.variable("availability_zones"), [])  # the region's zones at apply
+        self.assertEqual(doc.variable("availability_zones"), {})  # the region's zones at apply
+        self.assertEqual(doc.eval(doc.local_expr("azs")), Ref("data.aws_availability_zones.available.names"))
         self.assertEqual(set(tf_files(r.out)), {"provider.tf", "variable.tf", "data.tf", "network.tf", "security_group.tf", "kms.tf", "cloudwatch.tf", "random.tf", "elasticache.tf", "ssm_parameter.tf", "iam_role.tf"})
         prov = doc.blocks("provider", "aws")[0]
         self.assertEqual(doc.eval(prov.nested("default_tags")[0].attrs["tags"]), {"elcui:stack": NAME})
-        self.fmt_check(r.out, "plan-tf")
 
     def test_live_every_resource_with_values(self):
         ec2 = self.sb.client("ec2")
@@ -260,10 +268,75 @@ class ExportTerraformTest(unittest.TestCase):
             zones[{t["Key"]: t["Value"] for t in s["Tags"]}["Name"]] = s["AvailabilityZone"]
         r = self.run_elcui("export", NAME, "--format", "terraform")
         doc, _ = self.check_all(r.out, zones=True)
-        self.assertEqual(doc.variable("availability_zones"), [zones["app-4-private-%d" % i] for i in (1, 2, 3)])
+        pinned = [zones["app-4-private-%d" % i] for i in (1, 2, 3)]
+        self.assertEqual(doc.variable("availability_zones"), {REGION: pinned})
+        self.assertEqual(doc.eval(doc.local_expr("azs")), pinned)
+        # another region alone: that region's available zones, not us-east-2's
+        other = doc.with_variables(region="eu-west-1")
+        self.assertEqual(other.eval(other.local_expr("azs")), Ref("data.aws_availability_zones.available.names"))
+        sn = other.resource("aws_subnet", "private")
+        self.assertTrue(other.eval(sn.attrs["availability_zone"], 0).path.startswith("data.aws_availability_zones.available.names["))
         rg = doc.resource("aws_elasticache_replication_group", "app4")
         self.assertEqual(doc.eval(rg.attrs["engine_version"]), "7.1")
-        self.fmt_check(r.out, "live-tf")
+
+    def test_live_export_matches_what_boto3_reads(self):
+        """the demo stack (built as the seed's Terraform builds it): every
+        exported attribute equals what boto3 reads"""
+        r = self.run_elcui("export", NAME, "--format", "terraform")
+        compare_with_boto3(self, tf_files(r.out), LiveReads(self, self.sb))
+
+    def test_applied_stack_export_matches_what_boto3_reads(self):
+        """a stack `elcui create --apply` built: the security group's Name
+        tag, its own rule, the subnet group's description and the group's
+        elcui:auth-secret tag are in the export as AWS holds them"""
+        name = "app-7"
+        r = self.run_elcui("create", "--name", name, "--apply", "--yes")
+        self.addCleanup(self.run_elcui, "destroy", name, "--confirm", name)
+        r = self.run_elcui("export", name, "--format", "terraform")
+        doc = compare_with_boto3(self, tf_files(r.out), LiveReads(self, self.sb, name))
+        sg = doc.resource("aws_security_group", "elasticache")
+        self.assertEqual(doc.eval(sg.attrs["tags"]), {"Name": "app-7-elasticache-sg"})
+        rg = doc.resource("aws_elasticache_replication_group", "app7")
+        self.assertEqual(doc.eval(rg.attrs["tags"]), {"elcui:auth-secret": "app-7-elasticache-auth"})
+        g = doc.resource("aws_elasticache_subnet_group", "elasticache_subnet")
+        self.assertEqual(doc.eval(g.attrs["description"]), "Cache subnets of app-7")
+        # and the CLI script and the spec say the same
+        r = self.run_elcui("export", name, "--format", "cli")
+        self.assertIn("{Key=Name,Value=app-7-elasticache-sg}", r.out)
+        self.assertIn('{"Key":"elcui:auth-secret","Value":"app-7-elasticache-auth"}', r.out)
+        self.assertIn("--cache-subnet-group-description 'Cache subnets of app-7'", r.out)
+        r = self.run_elcui("export", name, "--format", "spec", "--json")
+        self.assertEqual([n for n in r.json()["notes"] if "auth-secret" in n or "not exported" in n], [])
+
+    def test_hashicorp_parser_accepts_every_export(self):
+        """plan and live exports parse with HashiCorp's HCL parser (hcl/v2 as
+        WebAssembly: npm @cdktf/hcl2json, installed by make deps), and what it
+        reads is what hclite reads; a broken file is refused"""
+        node = shutil.which("node")
+        mod = os.path.join(harness.TOP, "build", "npm", "node_modules", "@cdktf", "hcl2json")
+        if not node or not os.path.isfile(os.path.join(mod, "package.json")):
+            harness.machine_skip(self, "no HashiCorp HCL parser (node and npm's @cdktf/hcl2json in build/npm: make deps)")
+        exports = {}
+        for mode, args in (("plan", ("--name", NAME)), ("live", (NAME,))):
+            exports[mode] = tf_files(self.run_elcui("export", *args, "--format", "terraform").out)
+        exports["broken"] = {"bad.tf": 'resource "a" "b" {\n  x = \n}\n'}
+        parsed, errors = hashicorp_parse(self, node, mod, exports)
+        self.assertEqual(list(errors), [("broken", "bad.tf")])
+        self.assertIn("bad.tf:2", errors[("broken", "bad.tf")])
+        for mode in ("plan", "live"):
+            doc = hclite.parse_files(exports[mode])
+            self.assertEqual({f for m, f in parsed if m == mode}, set(exports[mode]))
+            # every resource and every attribute hclite reads, HashiCorp's parser reads too
+            for b in doc.blocks("resource"):
+                rtype, label = b.labels
+                body = parsed[(mode, b.file)]["resource"][rtype][label][0]
+                self.assertEqual(set(b.attrs) | {x.kind for x in b.blocks}, set(body), "%s %s.%s" % (mode, rtype, label))
+
+    @harness.machine_skip_unless(shutil.which("terraform"), "no terraform on PATH (HashiCorp does not package it for Debian)")
+    def test_terraform_fmt_accepts_every_export(self):
+        for args, name in (((("--name", NAME)), "plan-tf"), ((NAME,), "live-tf")):
+            r = self.run_elcui("export", *args, "--format", "terraform")
+            self.fmt_check(r.out, name)
 
     def test_live_spec_plans_as_nothing_to_do(self):
         path = os.path.join(self.tmp, "live-spec")
@@ -298,6 +371,290 @@ class ExportTerraformTest(unittest.TestCase):
         self.run_elcui("export", NAME, "--name", NAME, "--format", "spec", rc=2)
 
 
+TOKEN = object()  # the AUTH token: AWS never returns it where Terraform sets it
+
+# Terraform's own arguments, not values of the resource
+META = {"count", "depends_on", "lifecycle", "apply_immediately"}
+# Values AWS does not report back, each with why
+NOT_READABLE = {
+    ("aws_kms_key", "deletion_window_in_days"): "KMS reports a deletion window only once a deletion is scheduled",
+    ("aws_secretsmanager_secret", "recovery_window_in_days"): "Secrets Manager reports a recovery window only once a deletion is scheduled",
+}
+
+
+class LiveReads:
+    """What boto3 reads from the sandbox for the live stack, per Terraform
+    resource and attribute, and the live value of every reference."""
+
+    def __init__(self, tc, sb, name=NAME):
+        self.tc = tc
+        self.name = name
+        self.rg_label = re.sub(r"[^A-Za-z0-9_]", "", name)
+        ec2, ec, kms, logs, sm, ssm, iam, sts = (sb.client(n) for n in ("ec2", "elasticache", "kms", "logs", "secretsmanager", "ssm", "iam", "sts"))
+        self.account = sts.get_caller_identity()["Account"]
+        tag = [{"Name": "tag:elcui:stack", "Values": [name]}]
+        self.vpc = ec2.describe_vpcs(Filters=tag)["Vpcs"][0]
+        vpc_id = self.vpc["VpcId"]
+        self.vpc_attr = {a: ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=a)[a[0].upper() + a[1:]]["Value"] for a in ("enableDnsSupport", "enableDnsHostnames")}
+        self.subnets = {tags(s["Tags"])["Name"]: s for s in ec2.describe_subnets(Filters=tag)["Subnets"]}
+        self.rtbs = {tags(r.get("Tags", []))["Name"]: r for r in ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"] if "Name" in tags(r.get("Tags", []))}
+        sgs = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+        self.default_sg = [g for g in sgs if g["GroupName"] == "default"][0]
+        self.group = ec.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]
+        self.cluster = ec.describe_cache_clusters(CacheClusterId=self.group["MemberClusters"][0])["CacheClusters"][0]
+        sg_id = self.cluster["SecurityGroups"][0]["SecurityGroupId"]
+        self.sg = [g for g in sgs if g["GroupId"] == sg_id][0]
+        self.sng = ec.describe_cache_subnet_groups(CacheSubnetGroupName=self.cluster["CacheSubnetGroupName"])["CacheSubnetGroups"][0]
+        self.ec_tags = lambda arn: tags(ec.list_tags_for_resource(ResourceName=arn)["TagList"])
+        self.keys = {}
+        for label, alias in (("encryption_rest", "alias/%s-encryption-rest" % name), ("encryption_secret", "alias/%s-encryption-secret" % name)):
+            meta = kms.describe_key(KeyId=alias)["KeyMetadata"]
+            kid = meta["KeyId"]
+            self.keys[label] = {
+                "meta": meta,
+                "alias": alias,
+                "rotation": kms.get_key_rotation_status(KeyId=kid)["KeyRotationEnabled"],
+                "policy": json.loads(kms.get_key_policy(KeyId=kid, PolicyName="default")["Policy"]),
+                "tags": {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=kid)["Tags"]},
+                "target": [a for a in kms.list_aliases(KeyId=kid)["Aliases"] if a["AliasName"] == alias][0]["TargetKeyId"],
+            }
+        self.log_groups = {}
+        for lt in ("slow-log", "engine-log"):
+            lgn = "/elasticache/%s/%s" % (name, lt)
+            g = [x for x in logs.describe_log_groups(logGroupNamePrefix=lgn)["logGroups"] if x["logGroupName"] == lgn][0]
+            self.log_groups[lt] = (g, logs.list_tags_log_group(logGroupName=lgn)["tags"])
+        self.secret = sm.describe_secret(SecretId="%s-elasticache-auth" % name)
+        token = sm.get_secret_value(SecretId=self.secret["ARN"])["SecretString"]
+        # only the token's shape leaves this constructor
+        self.token_shape = (len(token), set(token) - set(string.ascii_letters + string.digits))
+        token = None
+        self.params = {}
+        for p in ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Option": "BeginsWith", "Values": ["/elasticache/%s/" % name]}])["Parameters"]:
+            value = ssm.get_parameter(Name=p["Name"], WithDecryption=True)["Parameter"]["Value"]
+            self.params[p["Name"].rsplit("/", 1)[1]] = (p, value, tags(ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=p["Name"])["TagList"]))
+        self.policies = {}
+        for pol in iam.list_policies(Scope="Local")["Policies"]:
+            if not pol["PolicyName"].startswith(name + "-"):
+                continue
+            full = iam.get_policy(PolicyArn=pol["Arn"])["Policy"]
+            doc = iam.get_policy_version(PolicyArn=pol["Arn"], VersionId=pol["DefaultVersionId"])["PolicyVersion"]["Document"]
+            self.policies[pol["PolicyName"]] = (full, json.loads(doc) if isinstance(doc, str) else doc, tags(iam.list_policy_tags(PolicyArn=pol["Arn"])["Tags"]))
+
+    # ---- references ----
+    def ref(self, path):
+        """The live value of a reference the export writes."""
+        rest, sec = self.keys["encryption_rest"]["meta"], self.keys["encryption_secret"]["meta"]
+        m = re.match(r"^tostring\(<(.+)>\)$", path)
+        if m:
+            return str(self.ref(m.group(1)))
+        m = re.match(r"^aws_(subnet|route_table)\.(private|public)(?:\[(\d+|\*)\])?\.id$", path)
+        if m:
+            kind, which, idx = m.groups()
+            if kind == "route_table" and which == "public" and idx is None:
+                return self.rtbs["%s-public" % self.name]["RouteTableId"]
+            names = sorted(n for n in (self.subnets if kind == "subnet" else self.rtbs) if n.startswith("%s-%s-" % (self.name, which)))
+            objs = [(self.subnets if kind == "subnet" else self.rtbs)[n] for n in names]
+            ids = [o["SubnetId" if kind == "subnet" else "RouteTableId"] for o in objs]
+            return ids if idx == "*" else ids[int(idx)]
+        sm_arn = self.secret["ARN"]
+        g = self.group
+        table = {
+            "aws_vpc.this.id": self.vpc["VpcId"],
+            "aws_security_group.elasticache.id": self.sg["GroupId"],
+            "aws_kms_key.encryption_rest.arn": rest["Arn"],
+            "aws_kms_key.encryption_rest.id": rest["KeyId"],
+            "aws_kms_key.encryption_rest.key_id": rest["KeyId"],
+            "aws_kms_key.encryption_secret.arn": sec["Arn"],
+            "aws_kms_key.encryption_secret.id": sec["KeyId"],
+            "aws_kms_key.encryption_secret.key_id": sec["KeyId"],
+            "aws_cloudwatch_log_group.slow_log.name": self.log_groups["slow-log"][0]["logGroupName"],
+            "aws_cloudwatch_log_group.engine_log.name": self.log_groups["engine-log"][0]["logGroupName"],
+            "aws_elasticache_subnet_group.elasticache_subnet.name": self.sng["CacheSubnetGroupName"],
+            "aws_secretsmanager_secret.elasticache_auth.id": sm_arn,
+            "aws_secretsmanager_secret.elasticache_auth.arn": sm_arn,
+            "aws_secretsmanager_secret_version.auth.secret_string": TOKEN,
+            "random_password.auth.result": TOKEN,
+            "aws_elasticache_replication_group.%s.configuration_endpoint_address" % self.rg_label: g["ConfigurationEndpoint"]["Address"],
+            "aws_elasticache_replication_group.%s.port" % self.rg_label: g["ConfigurationEndpoint"]["Port"],
+            "aws_ssm_parameter.elasticache_ep.arn": "arn:aws:ssm:%s:%s:parameter%s" % (REGION, self.account, self.params["endpoint"][0]["Name"]),
+            "aws_ssm_parameter.elasticache_port.arn": "arn:aws:ssm:%s:%s:parameter%s" % (REGION, self.account, self.params["port"][0]["Name"]),
+        }
+        self.tc.assertIn(path, table, "the export refers to %s: the test has no live value for it" % path)
+        return table[path]
+
+    def resolve(self, v):
+        if isinstance(v, Ref):
+            return self.ref(v.path)
+        if isinstance(v, list):
+            return [self.resolve(x) for x in v]
+        if isinstance(v, dict):
+            return {k: self.resolve(x) for k, x in v.items()}
+        if isinstance(v, str):
+            return v.replace(ACCOUNT, self.account)
+        return v
+
+    # ---- what each resource holds ----
+    def expect(self, rtype, label, i):
+        """{attribute: live value} of one resource (i: its count index)."""
+        g, cc = self.group, self.cluster
+        if rtype == "aws_vpc":
+            return {"cidr_block": self.vpc["CidrBlock"], "enable_dns_support": self.vpc_attr["enableDnsSupport"], "enable_dns_hostnames": self.vpc_attr["enableDnsHostnames"], "tags": tags(self.vpc["Tags"])}
+        if rtype == "aws_subnet":
+            s = self.subnets["%s-%s-%d" % (self.name, label, i + 1)]
+            return {"vpc_id": s["VpcId"], "cidr_block": s["CidrBlock"], "availability_zone": s["AvailabilityZone"], "tags": tags(s["Tags"])}
+        if rtype == "aws_route_table":
+            r = self.rtbs["%s-public" % self.name if label == "public" else "%s-private-%d" % (self.name, i + 1)]
+            return {"vpc_id": r["VpcId"], "tags": tags(r["Tags"])}
+        if rtype == "aws_route_table_association":
+            sub = self.subnets["%s-%s-%d" % (self.name, label, i + 1)]["SubnetId"]
+            rt = [r for r in self.rtbs.values() if sub in [a.get("SubnetId") for a in r["Associations"]]][0]
+            return {"subnet_id": sub, "route_table_id": rt["RouteTableId"]}
+        if rtype == "aws_default_security_group":
+            d = self.default_sg
+            return {"vpc_id": d["VpcId"], "tags": tags(d["Tags"]), "ingress": d["IpPermissions"], "egress": d["IpPermissionsEgress"]}
+        if rtype == "aws_security_group":
+            return {"name": self.sg["GroupName"], "description": self.sg["Description"], "vpc_id": self.sg["VpcId"], "tags": tags(self.sg.get("Tags", []))}
+        if rtype == "aws_security_group_rule":
+            perms = self.sg["IpPermissions"] if label.endswith("ingress") else self.sg["IpPermissionsEgress"]
+            self.tc.assertEqual(len(perms), 1, perms)
+            p = perms[0]
+            return {"type": "ingress" if label.endswith("ingress") else "egress", "description": p["IpRanges"][0].get("Description"), "from_port": p.get("FromPort", 0), "to_port": p.get("ToPort", 0), "protocol": p["IpProtocol"], "cidr_blocks": [r["CidrIp"] for r in p["IpRanges"]], "security_group_id": self.sg["GroupId"]}
+        if rtype == "aws_kms_key":
+            k = self.keys[label]
+            return {"description": k["meta"]["Description"], "enable_key_rotation": k["rotation"], "tags": k["tags"]}
+        if rtype == "aws_kms_alias":
+            k = self.keys[label]
+            return {"name": k["alias"], "target_key_id": k["target"]}
+        if rtype == "aws_kms_key_policy":
+            k = self.keys[label[: -len("_policy")]]
+            return {"key_id": k["meta"]["KeyId"], "policy": k["policy"]}
+        if rtype == "aws_cloudwatch_log_group":
+            lg, t = self.log_groups[label.replace("_", "-")]
+            return {"name": lg["logGroupName"], "retention_in_days": lg.get("retentionInDays"), "kms_key_id": lg.get("kmsKeyId"), "tags": t}
+        if rtype == "random_password":
+            n, specials = self.token_shape
+            return {"length": n, "special": bool(specials), "override_special": lambda allowed: specials <= set(allowed)}
+        if rtype == "aws_secretsmanager_secret":
+            return {"name": self.secret["Name"], "kms_key_id": self.secret["KmsKeyId"], "tags": tags(self.secret.get("Tags", []))}
+        if rtype == "aws_secretsmanager_secret_version":
+            current = [v for v, st in self.secret["VersionIdsToStages"].items() if "AWSCURRENT" in st]
+            return {"secret_id": self.secret["ARN"], "secret_string": TOKEN if current else None}
+        if rtype == "aws_elasticache_subnet_group":
+            return {"name": self.sng["CacheSubnetGroupName"], "description": self.sng["CacheSubnetGroupDescription"], "subnet_ids": sorted(x["SubnetIdentifier"] for x in self.sng["Subnets"]), "tags": self.ec_tags(self.sng["ARN"])}
+        if rtype == "aws_elasticache_replication_group":
+            members = {len(ng["NodeGroupMembers"]) for ng in g["NodeGroups"]}
+            self.tc.assertEqual(len(members), 1)
+            return {
+                "replication_group_id": g["ReplicationGroupId"],
+                "description": g["Description"],
+                "engine": cc["Engine"],
+                "engine_version": ".".join(cc["EngineVersion"].split(".")[:2]),
+                "node_type": g["CacheNodeType"],
+                "parameter_group_name": cc["CacheParameterGroup"]["CacheParameterGroupName"],
+                "port": g["ConfigurationEndpoint"]["Port"],
+                "num_node_groups": len(g["NodeGroups"]),
+                "replicas_per_node_group": members.pop() - 1,
+                "multi_az_enabled": g["MultiAZ"] == "enabled",
+                "automatic_failover_enabled": g["AutomaticFailover"] == "enabled",
+                "subnet_group_name": cc["CacheSubnetGroupName"],
+                "security_group_ids": [x["SecurityGroupId"] for x in cc["SecurityGroups"]],
+                "at_rest_encryption_enabled": g["AtRestEncryptionEnabled"],
+                "kms_key_id": g.get("KmsKeyId"),
+                "transit_encryption_enabled": g["TransitEncryptionEnabled"],
+                "auth_token": TOKEN if g["AuthTokenEnabled"] else None,
+                "snapshot_retention_limit": g["SnapshotRetentionLimit"],
+                "auto_minor_version_upgrade": g["AutoMinorVersionUpgrade"],
+                "tags": self.ec_tags(g["ARN"]),
+                "log_delivery_configuration": sorted(({"destination": c["DestinationDetails"]["CloudWatchLogsDetails"]["LogGroup"], "destination_type": c["DestinationType"], "log_format": c["LogFormat"], "log_type": c["LogType"]} for c in g["LogDeliveryConfigurations"]), key=lambda c: c["log_type"]),
+            }
+        if rtype == "aws_ssm_parameter":
+            p, value, t = self.params["endpoint" if label == "elasticache_ep" else "port"]
+            return {"name": p["Name"], "type": p["Type"], "key_id": p["KeyId"], "value": value, "tags": t}
+        if rtype == "aws_iam_policy":
+            full, doc, t = self.policies["%s-%s" % (self.name, "ssm-parameter-read-policy" if label == "ssm_parameter_policy" else "secret-read-policy")]
+            return {"name": full["PolicyName"], "path": full["Path"], "description": full.get("Description"), "policy": doc, "tags": t}
+        self.tc.fail("the export has a %s.%s: the test cannot read it from the sandbox" % (rtype, label))
+
+
+# Terraform's value for an argument the export leaves out
+TF_DEFAULTS = {
+    ("aws_elasticache_subnet_group", "description"): "Managed by Terraform",
+    ("aws_elasticache_replication_group", "snapshot_retention_limit"): 0,
+    ("aws_elasticache_replication_group", "auto_minor_version_upgrade"): True,
+    ("aws_security_group_rule", "description"): None,
+    ("aws_iam_policy", "description"): None,
+    ("aws_default_security_group", "ingress"): [],
+    ("aws_default_security_group", "egress"): [],
+}
+
+
+def compare_with_boto3(tc, files, live):
+    """Every attribute of every resource of a Terraform export, references
+    resolved to the live ids, against what boto3 reads (live: LiveReads);
+    what the export leaves out must be Terraform's default; the tags a
+    resource ends up with (the provider's default tags and its own) are
+    the live tags. Returns the parsed document."""
+    doc = hclite.parse_files(files)
+    prov = doc.blocks("provider", "aws")[0]
+    default_tags = doc.eval(prov.nested("default_tags")[0].attrs["tags"])
+    compared = 0
+    for b in doc.blocks("resource"):
+        rtype, label = b.labels
+        count = doc.eval(b.attrs["count"]) if "count" in b.attrs else None
+        for i in range(count) if count is not None else [None]:
+            want = live.expect(rtype, label, i)
+            where = "%s.%s%s" % (rtype, label, "" if i is None else "[%d]" % i)
+            attrs = {k: v for k, v in b.attrs.items() if k not in META and k != "tags" and (rtype, k) not in NOT_READABLE}
+            nested = {nb.kind for nb in b.blocks if nb.kind not in META}
+            for attr in sorted(set(attrs) | nested):
+                with tc.subTest(resource=where, attribute=attr):
+                    tc.assertIn(attr, want, "%s.%s has no live counterpart in the test" % (where, attr))
+                    if attr in nested:
+                        got = sorted(({k: live.resolve(doc.eval(e, i)) for k, e in nb.attrs.items()} for nb in b.nested(attr)), key=lambda d: d.get("log_type", ""))
+                    else:
+                        got = live.resolve(doc.eval(attrs[attr], i))
+                    if attr == "subnet_ids":
+                        got = sorted(got)
+                    if callable(want[attr]):
+                        tc.assertTrue(want[attr](got), "%s.%s = %r" % (where, attr, got))
+                    else:
+                        tc.assertEqual(got, want[attr], "%s.%s" % (where, attr))
+                    compared += 1
+            for attr in sorted(set(want) - set(attrs) - nested - {"tags"}):
+                with tc.subTest(resource=where, attribute=attr, left_out=True):
+                    tc.assertIn((rtype, attr), TF_DEFAULTS, "%s.%s is live (%r) but not exported" % (where, attr, want[attr]))
+                    tc.assertEqual(want[attr], TF_DEFAULTS[(rtype, attr)], "%s.%s left out: Terraform would set its default" % (where, attr))
+            if "tags" in want:
+                with tc.subTest(resource=where, attribute="tags"):
+                    own = live.resolve(doc.eval(b.attrs["tags"], i)) if "tags" in b.attrs else {}
+                    tc.assertEqual(dict(default_tags, **own), want["tags"], where)
+                    compared += 1
+    tc.assertGreater(compared, 110)
+    return doc
+
+
+def tags(pairs):
+    return {t["Key"]: t["Value"] for t in pairs}
+
+
+def hashicorp_parse(tc, node, mod, groups):
+    """{group: {name: text}} through HashiCorp's parser, in one process:
+    ({(group, name): body as JSON}, {(group, name): the parser's error})."""
+    with tempfile.TemporaryDirectory() as d:
+        where = {}
+        for group, files in groups.items():
+            os.makedirs(os.path.join(d, group))
+            for name, text in files.items():
+                p = os.path.join(d, group, name)
+                with open(p, "w") as f:
+                    f.write(text)
+                where[p] = (group, name)
+        p = subprocess.run([node, os.path.join(harness.TOP, "tests", "integration", "hcl_parse.js"), mod] + list(where), capture_output=True, text=True, timeout=300)
+    tc.assertEqual(p.returncode, 0, p.stderr[-3000:])
+    out = json.loads(p.stdout)
+    return {where[k]: v for k, v in out["parsed"].items()}, {where[k]: v for k, v in out["errors"].items()}
+
+
 def aws_bin_dir():
     """The directory of the real aws script (pyenv shims are slow)."""
     try:
@@ -311,7 +668,7 @@ def aws_bin_dir():
 
 
 @harness.needs_binary
-@unittest.skipUnless(shutil.which("aws"), "no aws CLI")
+@harness.machine_skip_unless(shutil.which("aws"), "no `aws` command on PATH (make deps installs the awscli package)")
 class ExportCliTest(unittest.TestCase):
     """The CLI export recreates the stack in a fresh sandbox."""
 
@@ -338,6 +695,10 @@ class ExportCliTest(unittest.TestCase):
             rep = r.json()
             self.assertEqual({x["id"] for x in rep["results"] if x["status"] == "accepted"}, {"backups", "secret-rotation"})
             self.assertEqual([x for x in rep["results"] if x["status"] in ("fail", "unknown")], [])
+            # and the stack the script built exports as boto3 reads it
+            r = harness.run(env, "export", NAME, "--format", "terraform")
+            self.assertEqual(r.rc, 0, r)
+            compare_with_boto3(self, tf_files(r.out), LiveReads(self, sb))
         finally:
             sb.stop()
             shutil.rmtree(tmp, ignore_errors=True)
@@ -370,6 +731,8 @@ class ExportCliTest(unittest.TestCase):
         self.assertEqual(sorted(s["SubnetIdentifier"] for s in sng["Subnets"]), sorted(subnets["app-4-private-%d" % i]["SubnetId"] for i in (1, 2, 3)))
         sg = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["app-4-elasticache-sg"]}])["SecurityGroups"][0]
         self.assertEqual(sg["VpcId"], vpc)
+        self.assertEqual(tags(sg["Tags"]), {"Name": "app-4-elasticache-sg", "elcui:stack": NAME})
+        self.assertEqual(sng["CacheSubnetGroupDescription"], "Cache subnets of app-4")
         self.assertEqual(len(sg["IpPermissions"]), 1)
         perm = sg["IpPermissions"][0]
         self.assertEqual((perm["IpProtocol"], perm["FromPort"], perm["ToPort"], [r["CidrIp"] for r in perm["IpRanges"]]), ("tcp", 6379, 6379, ["10.20.32.0/25"]))
@@ -411,8 +774,8 @@ class ExportCliTest(unittest.TestCase):
         cc = ec.describe_cache_clusters(CacheClusterId=g["MemberClusters"][0])["CacheClusters"][0]
         self.assertEqual((cc["CacheParameterGroup"]["CacheParameterGroupName"], cc["CacheSubnetGroupName"]), ("default.redis7.cluster.on", "app-4-cache-subnet"))
         self.assertEqual([s["SecurityGroupId"] for s in cc["SecurityGroups"]], [sg["GroupId"]])
-        tags = {t["Key"]: t["Value"] for t in ec.list_tags_for_resource(ResourceName=g["ARN"])["TagList"]}
-        self.assertEqual(tags.get("elcui:stack"), NAME)
+        rg_tags = tags(ec.list_tags_for_resource(ResourceName=g["ARN"])["TagList"])
+        self.assertEqual(rg_tags, {"elcui:stack": NAME, "elcui:auth-secret": "app-4-elasticache-auth"})
         # SSM after the group: SecureString with the at-rest key, the endpoint and port
         params = {p["Name"]: p for p in ssm.describe_parameters()["Parameters"]}
         for n in ("/elasticache/app-4/app-4/endpoint", "/elasticache/app-4/app-4/port"):

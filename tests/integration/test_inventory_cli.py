@@ -148,8 +148,75 @@ class InventoryCliTest(unittest.TestCase):
         self.assertEqual(j["endpoints"], {"sts": self.sb.endpoint})
         r = self.elcui("whoami")
         self.assertIn(me["Account"], r.out)
-        self.assertIn("environment", r.out)
-        self.assertIn("(every service)", r.out)
+        lines = {l[2:21].strip(): l[22:] for l in r.out.splitlines() if l.startswith("  ") and l[2:21].strip()}
+        self.assertEqual(lines["Credentials"], "environment  from AWS_ACCESS_KEY_ID")
+        self.assertEqual(lines["Endpoints"], "%s (every service)  from AWS_ENDPOINT_URL" % self.sb.endpoint)
+        self.assertEqual(lines["Region"], "%s  from AWS_REGION" % REGION)
+        self.assertEqual(lines["Profile"], "default  from default (no --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE)")
+
+    def test_whoami_says_where_each_setting_comes_from(self):
+        """file and line for what the AWS files set (the credentials file's
+        region over the config file's), the option or variable otherwise"""
+        me = self.sb.client("sts").get_caller_identity()
+        d = tempfile.mkdtemp(prefix="elcui-whoami-")
+        self.addCleanup(__import__("shutil").rmtree, d, True)
+        config, creds = os.path.join(d, "config"), os.path.join(d, "credentials")
+        with open(config, "w") as f:
+            f.write("[default]\n"
+                    "region = eu-west-1\n"
+                    "[profile files]\n"
+                    "region = eu-west-1\n"
+                    "services = sandbox\n"
+                    "endpoint_url = %s\n"
+                    "[services sandbox]\n"
+                    "elasticache =\n"
+                    "  endpoint_url = %s\n"
+                    "max_attempts = 4\n"  # a key of [services sandbox], not of the profile
+                    % (self.sb.endpoint, self.sb.endpoint))
+        with open(creds, "w") as f:
+            f.write("[files]\n"
+                    "aws_access_key_id = %s\n"
+                    "aws_secret_access_key = %s\n"
+                    "region = %s\n" % (self.sb.access_key, self.sb.secret_key, REGION))
+        for p in (config, creds):
+            os.chmod(p, 0o600)
+        env = {k: v for k, v in self.sb.env.items() if not k.startswith("AWS_")}
+        env.update(AWS_CONFIG_FILE=config, AWS_SHARED_CREDENTIALS_FILE=creds, HOME=d)
+        j = self.elcui("--profile", "files", "whoami", "--json", env=env).json()
+        self.assertEqual((j["account"], j["region"], j["profile"]), (me["Account"], REGION, "files"))
+        got = {(x["name"], x.get("service")): x for x in j["settings"]}
+
+        def src(name, service=None):
+            x = dict(got[(name, service)])
+            x.pop("name")
+            x.pop("service", None)
+            return x
+
+        self.assertEqual(src("profile"), {"value": "files", "source": "flag", "option": "--profile", "from": "--profile"})
+        # the credentials file's region wins over the config file's
+        self.assertEqual(src("region"), {"value": REGION, "source": "file", "file": creds, "line": 4, "from": "%s line 4" % creds})
+        self.assertEqual(src("credentials"), {"value": "shared-credentials-file (profile files)", "source": "file", "file": creds, "line": 2, "from": "%s line 2" % creds})
+        self.assertEqual(src("endpoint", "elasticache"), {"value": self.sb.endpoint, "source": "file", "file": config, "line": 9, "from": "%s line 9" % config})
+        for svc in ("sts", "logs", "monitoring", "ec2"):
+            self.assertEqual(src("endpoint", svc), {"value": self.sb.endpoint, "source": "file", "file": config, "line": 6, "from": "%s line 6" % config})
+        self.assertEqual(src("max_attempts"), {"value": "3", "source": "default", "from": "default (the SDKs' standard mode)"})
+        self.assertEqual(src("ca_bundle"), {"value": None, "source": "default", "from": "default (the system's CA store)"})
+        self.assertEqual(src("config_file"), {"value": config, "source": "env", "variable": "AWS_CONFIG_FILE", "from": "AWS_CONFIG_FILE"})
+        self.assertEqual(j["endpoints"]["elasticache"], self.sb.endpoint)
+        # variables and options over the files, and the text output says so
+        env2 = dict(env, AWS_REGION=REGION, AWS_MAX_ATTEMPTS="5")
+        j = self.elcui("--profile", "files", "--endpoint-url", self.sb.endpoint, "whoami", "--json", env=env2).json()
+        got = {(x["name"], x.get("service")): x for x in j["settings"]}
+        self.assertEqual((got[("region", None)]["source"], got[("region", None)]["variable"]), ("env", "AWS_REGION"))
+        self.assertEqual((got[("max_attempts", None)]["value"], got[("max_attempts", None)]["variable"]), ("5", "AWS_MAX_ATTEMPTS"))
+        self.assertEqual({got[("endpoint", s)]["option"] for s in ("elasticache", "sts", "kms")}, {"--endpoint-url"})
+        r = self.elcui("--profile", "files", "whoami", env=env)
+        lines = {l[2:21].strip(): l[22:] for l in r.out.splitlines() if l.startswith("  ") and l[2:21].strip()}
+        self.assertEqual(lines["Region"], "%s  from %s line 4" % (REGION, creds))
+        self.assertEqual(lines["Credentials"], "shared-credentials-file (profile files)  from %s line 2" % creds)
+        self.assertEqual(lines["Profile"], "files  from --profile")
+        self.assertEqual(lines["Endpoints"], "elasticache     %s  from %s line 9" % (self.sb.endpoint, config))
+        self.assertNotIn(self.sb.secret_key, r.out + r.err)
 
     # ---- ls ----
 

@@ -179,7 +179,12 @@ class MetricsCliTest(unittest.TestCase):
         self.assertRegex(r.out, r"\| mx-00\d +\| 0001 +\| primary .*\|\s+1 \|\s+1 \|\s+1 \|\s+1 \|\s+\d+ \|")
 
     def test_show_roles_from_is_master(self):
+        # Redis answers here, so show's roles are Redis's ...
         j = self.elcui("show", "mxc", "--json").json()
+        self.assertEqual({n["roleSource"] for ng in j["nodeGroups"] for n in ng["nodes"]}, {"redis"})
+        # ... and without it they come from the IsMaster metric
+        j = self.elcui("show", "mxc", "--json", "--no-redis").json()
+        self.assertEqual(j["redis"]["status"], "skipped")
         self.assertTrue(j["clusterEnabled"])
         seen = 0
         for ng in j["nodeGroups"]:
@@ -191,8 +196,9 @@ class MetricsCliTest(unittest.TestCase):
         self.assertEqual(seen, 4)
         self.assertTrue(j["placement"]["rolesKnown"])
         self.assertNotIn("roles-unknown", [f["id"] for f in j["placement"]["flags"]])
-        r = self.elcui("show", "mxc")
+        r = self.elcui("show", "mxc", "--no-redis")
         self.assertNotIn("? role assumed", r.out)
+        self.assertRegex(r.out, r"\| replica +\| metric \d+[sm] ")
 
 
 if __name__ == "__main__":

@@ -419,11 +419,27 @@ class ShellOnDemo(unittest.TestCase):
                          r"endpoint %s\n" % re.escape(self.sb.endpoint))
             c.keys("i")
             self.wait_re(c, r"region\s+us-east-2\s+from AWS_REGION",
-                         r"profile\s+default\s+from the default",
+                         r"profile\s+default\s+from default \(no --profile",
                          r"account\s+123456789012\s+from STS GetCallerIdentity",
                          r"ElastiCache endpoint\s+%s\s+from AWS_ENDPOINT_URL"
                          % re.escape(self.sb.endpoint),
                          r"read-only\s+no")
+            c.keys("q")
+            self.assertEqual(c.wait_exit(), 0)
+
+    def test_context_names_the_file_line_of_a_setting(self):
+        """a region from the AWS config file is shown with its file and line"""
+        cfg = os.path.join(self.home, "ctx-config")
+        with open(cfg, "w") as f:
+            f.write("# elcui test\n[default]\noutput = json\nregion = us-east-2\n")
+        env = self.env(AWS_CONFIG_FILE=cfg)
+        env.pop("AWS_REGION", None)
+        env.pop("AWS_DEFAULT_REGION", None)
+        with self.console(env=env) as c:
+            self.ready(c)
+            c.keys("i")
+            self.wait_re(c, r"region\s+us-east-2\s+from %s line 4" % re.escape(cfg),
+                         r"AWS config file\s+%s\s+from AWS_CONFIG_FILE" % re.escape(cfg))
             c.keys("q")
             self.assertEqual(c.wait_exit(), 0)
 

@@ -19,6 +19,42 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 BIN = os.environ.get("ELCUI_BIN", os.path.join(TOP, "build", "elcui"))
 
 
+def table_rows(screen, titles):
+    """The rows of the table whose header line holds TITLES, in order, on a
+    captured screen: a list of dicts title -> the cell's text. Columns are
+    cut where the header's titles start (the table widget draws each title
+    at its column's first cell), so a check reads the column it names, not
+    a word anywhere on the line. Rows end at the first line whose first
+    column is empty. AssertionError when no such header is on the screen."""
+    lines = screen.splitlines()
+    for i, line in enumerate(lines):
+        starts, at = [], 0
+        for t in titles:
+            p = line.find(t, at)
+            if p < 0 or (p > 0 and line[p - 1] not in " \u2502|"):
+                break
+            starts.append(p)
+            at = p + len(t)
+        if len(starts) != len(titles):
+            continue
+        # the last column ends where the header's next title starts
+        tail = at
+        while tail < len(line) and line[tail] == " ":
+            tail += 1
+        last_end = tail if tail < len(line) and line[tail] not in "\u2502|" else None
+        rows = []
+        for row in lines[i + 1:]:
+            cells = {}
+            for k, t in enumerate(titles):
+                end = starts[k + 1] if k + 1 < len(titles) else (last_end or len(row))
+                cells[t] = row[starts[k]:end].strip(" \u2502|")
+            if not cells[titles[0]]:
+                break
+            rows.append(cells)
+        return rows
+    raise AssertionError("no table with columns %r on the screen:\n%s" % (titles, screen))
+
+
 class Console:
     def __init__(self, env, args=(), cols=120, rows=40, binary=None, stty=False):
         self.env = dict(env)
@@ -91,6 +127,23 @@ class Console:
             time.sleep(0.05)
         raise AssertionError("screen never showed %r; last screen:\n%s\nstderr:\n%s"
                              % (text, last, self.stderr_log()[-6000:]))
+
+    def wait_rows(self, titles, ready, timeout=20):
+        """The rows of the table with columns TITLES (see table_rows), keyed by
+        the first column, once ready(rows) is true: values that arrive later
+        (a second call's answer) are waited for, not raced."""
+        deadline = time.monotonic() + timeout
+        rows, last = {}, ""
+        while time.monotonic() < deadline:
+            last = self.screen()
+            try:
+                rows = {r[titles[0]]: r for r in table_rows(last, titles)}
+            except AssertionError:
+                rows = {}
+            if rows and ready(rows):
+                return rows
+            time.sleep(0.05)
+        raise AssertionError("the table never got ready; rows %r; last screen:\n%s" % (rows, last))
 
     def wait_gone(self, text, timeout=20):
         deadline = time.monotonic() + timeout

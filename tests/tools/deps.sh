@@ -28,6 +28,17 @@ have_moto() {
     python3 -c 'import moto, boto3, botocore, flask' >/dev/null 2>&1
 }
 
+# HashiCorp's HCL parser (hcl/v2 compiled to WebAssembly, npm's
+# @cdktf/hcl2json) checks the Terraform export parses (test_export).
+HCL2JSON_VERSION=0.21.0
+NPM_PREFIX="$(cd "$(dirname "$0")/../.." && pwd)/build/npm"
+have_node() {
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1
+}
+have_hcl() {
+    [ -f "$NPM_PREFIX/node_modules/@cdktf/hcl2json/package.json" ]
+}
+
 as_root() {
     if [ "$(id -u)" = 0 ]; then
         "$@"
@@ -52,6 +63,16 @@ install_pkgs() {
         as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli
     fi
+    if ! have_node; then
+        echo "deps: installing Node.js (Debian packages nodejs npm)"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+    fi
+    if ! have_hcl; then
+        echo "deps: installing HashiCorp's HCL parser (npm @cdktf/hcl2json@$HCL2JSON_VERSION)"
+        mkdir -p "$NPM_PREFIX"
+        npm install --silent --no-audit --no-fund --prefix "$NPM_PREFIX" "@cdktf/hcl2json@$HCL2JSON_VERSION"
+    fi
     if ! have_moto; then
         echo "deps: installing moto[server] with pip"
         python3 -m pip install --quiet 'moto[server]' boto3 ||
@@ -64,12 +85,13 @@ install_pkgs() {
     fi
     have_moto || { echo "deps: python3 cannot import moto and boto3" >&2; exit 1; }
     have_aws || { echo "deps: no aws CLI on PATH" >&2; exit 1; }
+    have_hcl || { echo "deps: no HCL parser in $NPM_PREFIX" >&2; exit 1; }
 }
 
 case "${1:-install}" in
 install) install_pkgs ;;
 ensure)
-    if [ -n "$(missing_pkgs)" ] || ! have_moto || ! have_aws; then
+    if [ -n "$(missing_pkgs)" ] || ! have_moto || ! have_aws || ! have_hcl; then
         install_pkgs
     fi
     ;;

@@ -1015,47 +1015,91 @@ static void test_malformed(void **state)
     assert_null(l->items[1].id);
     elasticache_replication_group_list_free(l);
 
-    /* entity expansion: libxml2's amplification guard or no expansion;
-     * either way nothing large is produced and nothing crashes */
+    /* entity expansion (a "billion laughs" in small: 10^6 bytes from a
+     * 700-byte body): AWS never sends a DTD, the parser expands nothing
+     * for the network and libxml2 refuses the reference loop, so the
+     * response is refused as malformed; nothing is built from it */
     doc = parse_body("elasticache/resp/bad_entity.xml", "DescribeReplicationGroups", 200, &result,
                      rid, &err);
-    if (doc) {
-        l = mem_xcalloc(1, sizeof(*l));
-        assert_int_equal(elasticache_parse_describe_replication_groups(result, l, &err), 0);
-        for (size_t i = 0; i < l->n; i++)
-            assert_true(!l->items[i].id || strlen(l->items[i].id) <= 1000000);
-        elasticache_replication_group_list_free(l);
-        xmlFreeDoc(doc);
-    } else {
-        assert_int_equal(err.kind, AWS_ERR_PARSE);
-    }
+    assert_null(doc);
+    assert_null(result);
+    assert_int_equal(err.kind, AWS_ERR_PARSE);
+    assert_string_equal(err.code, "MalformedResponse");
     aws_error_clear(&err);
 }
 
-/* Every prefix of a full response is either refused or parsed without
- * harm (a truncated-body fuzz in small). */
+/* One prefix of a DescribeCacheClusters body: refused as malformed when it
+ * stops before the end of the root element (complete), else parsed to the
+ * whole list of full_n clusters. -1 refused, 1 parsed. */
+static int truncated_prefix_check(const char *body, size_t cut, size_t complete, size_t full_n)
+{
+    xmlDoc *doc = NULL;
+    xmlNode *result = NULL;
+    struct aws_error err;
+    aws_error_init(&err);
+    char rid[96];
+    int rc = query_parse(body, cut, 200, "DescribeCacheClusters", false, &doc, &result, rid,
+                         sizeof(rid), &err);
+    if (cut < complete) {
+        if (rc != -1)
+            fail_msg("a %zu-byte prefix (the document is %zu) was accepted", cut, complete);
+        assert_null(doc);
+        assert_int_equal(err.kind, AWS_ERR_PARSE);
+        aws_error_clear(&err);
+        return -1;
+    }
+    if (rc != 0)
+        fail_msg("the %zu-byte prefix (the whole document) was refused: %s", cut,
+                 err.message ? err.message : "?");
+    struct elasticache_cache_cluster_list *l = mem_xcalloc(1, sizeof(*l));
+    assert_int_equal(elasticache_parse_describe_cache_clusters(result, l, &err), 0);
+    assert_int_equal(l->n, full_n);
+    elasticache_cache_cluster_list_free(l);
+    xmlFreeDoc(doc);
+    aws_error_clear(&err);
+    return 1;
+}
+
+/* Every prefix of a full response that stops before the end of its root
+ * element is refused as malformed; the longer ones (only trailing
+ * whitespace missing) parse to the whole list. A truncated-body fuzz in
+ * small. */
 static void test_truncated_prefixes(void **state)
 {
     (void)state;
     size_t len;
     char *body = wire_load("elasticache/resp/ccs_full.xml", &len);
-    for (size_t cut = 0; cut < len; cut += 7) {
+    const char *close = "</DescribeCacheClustersResponse>";
+    const char *at = strstr(body, close);
+    assert_non_null(at);
+    size_t complete = (size_t)(at - body) + strlen(close);
+    assert_true(complete < len); /* the file ends with a newline */
+    size_t full_n;
+    {
         xmlDoc *doc = NULL;
         xmlNode *result = NULL;
         struct aws_error err;
         aws_error_init(&err);
         char rid[96];
-        if (query_parse(body, cut, 200, "DescribeCacheClusters", false, &doc, &result, rid,
-                        sizeof(rid), &err) == 0) {
-            struct elasticache_cache_cluster_list *l = mem_xcalloc(1, sizeof(*l));
-            (void)elasticache_parse_describe_cache_clusters(result, l, &err);
-            elasticache_cache_cluster_list_free(l);
-            xmlFreeDoc(doc);
-        } else {
-            assert_int_equal(err.kind, AWS_ERR_PARSE);
-        }
-        aws_error_clear(&err);
+        assert_int_equal(query_parse(body, len, 200, "DescribeCacheClusters", false, &doc, &result,
+                                     rid, sizeof(rid), &err),
+                         0);
+        struct elasticache_cache_cluster_list *l = mem_xcalloc(1, sizeof(*l));
+        assert_int_equal(elasticache_parse_describe_cache_clusters(result, l, &err), 0);
+        full_n = l->n;
+        elasticache_cache_cluster_list_free(l);
+        xmlFreeDoc(doc);
     }
+    assert_true(full_n >= 2);
+    size_t refused = 0;
+    for (size_t cut = 0; cut < len; cut += 7)
+        if (truncated_prefix_check(body, cut, complete, full_n) < 0)
+            refused++;
+    /* the edges: one byte short of the closing tag, the tag, the file */
+    assert_int_equal(truncated_prefix_check(body, complete - 1, complete, full_n), -1);
+    assert_int_equal(truncated_prefix_check(body, complete, complete, full_n), 1);
+    assert_int_equal(truncated_prefix_check(body, len, complete, full_n), 1);
+    assert_int_equal(refused, (complete + 6) / 7); /* every cut below complete */
     free(body);
 }
 

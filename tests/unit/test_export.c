@@ -347,6 +347,22 @@ static void test_cli_script(void **state)
     spec_del(s);
 }
 
+/* --output tf/ names tf/provider.tf, not tf//provider.tf. */
+static void test_export_path(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"tf", "tf/provider.tf"}, {"tf/", "tf/provider.tf"},  {"tf//", "tf/provider.tf"},
+        {"/", "/provider.tf"},    {"//", "/provider.tf"},     {"/tmp/x/", "/tmp/x/provider.tf"},
+        {"./", "./provider.tf"},  {"a/b", "a/b/provider.tf"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *p = export_path(cases[i][0], "provider.tf");
+        assert_string_equal(p, cases[i][1]);
+        free(p);
+    }
+}
+
 static void test_spec_round_trip_and_files(void **state)
 {
     (void)state;
@@ -658,12 +674,124 @@ static void test_live_world_reused(void **state)
     audit_facts_free(&w.f);
 }
 
+/* Each resource's own live values: the security group's rule comes from
+ * the security group (6379) even when the group reports another port
+ * (24250, as a local stand-in for the endpoint would), the Name tag from
+ * the security group, the description from the subnet group, and the
+ * group's elcui:auth-secret tag is kept by every format. */
+static void test_live_observed_values(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, true);
+    w.f.port = 24250;
+    w.f.tags = mem_xrealloc(w.f.tags, 4 * sizeof(*w.f.tags));
+    w.f.tags[3].key = mem_xstrdup("elcui:auth-secret");
+    w.f.tags[3].value = mem_xstrdup("app-4-elasticache-auth");
+    w.f.n_tags = 4;
+    struct ec2_ip_range ranges[2] = {{(char *)"10.0.0.0/8", (char *)"someone's"},
+                                     {(char *)"10.9.0.0/24", (char *)STACK_DESC_SG_INGRESS}};
+    struct ec2_ip_permission perms[2] = {
+        {.ip_protocol = (char *)"tcp",
+         .has_ports = true,
+         .from_port = 22,
+         .to_port = 22,
+         .ip_ranges = &ranges[0],
+         .n_ip_ranges = 1},
+        {.ip_protocol = (char *)"tcp",
+         .has_ports = true,
+         .from_port = 6379,
+         .to_port = 6379,
+         .ip_ranges = &ranges[1],
+         .n_ip_ranges = 1},
+    };
+    struct ec2_tag sg_tags[1] = {{(char *)"Name", (char *)"app-4-elasticache-sg"}};
+    struct ec2_security_group sg = {.group_id = (char *)"sg-1",
+                                    .group_name = (char *)"app-4-elasticache-sg",
+                                    .ingress = perms,
+                                    .n_ingress = 2,
+                                    .tags = sg_tags,
+                                    .n_tags = 1};
+    struct elasticache_cache_subnet_group sng = {.name = (char *)"app-4-cache-subnet",
+                                                 .description = (char *)"made by hand"};
+    struct export_world ew = world_view(&w);
+    ew.sg = &sg;
+    ew.subnet_group = &sng;
+    struct stack_spec s;
+    struct export_observed ob;
+    char **notes = NULL;
+    size_t nn = 0;
+    export_spec_from_world(&s, "app-4", "us-east-2", &ew, &notes, &nn);
+    export_observe_world(&s, &ew, &ob, &notes, &nn);
+    assert_int_equal(s.port, 24250); /* the group's own */
+    assert_true(ob.has_ingress);
+    assert_int_equal(ob.ingress_from, 6379); /* the security group's own */
+    assert_int_equal(ob.ingress_to, 6379);
+    assert_string_equal(ob.ingress_cidr, "10.9.0.0/24");
+    assert_string_equal(ob.sg_name_tag, "app-4-elasticache-sg");
+    assert_string_equal(ob.subnet_group_description, "made by hand");
+    assert_string_equal(ob.auth_secret_tag, "app-4-elasticache-auth");
+    assert_true(note_has(notes, nn, "allows port 6379 while the group reports port 24250"));
+    assert_true(note_has(notes, nn, "description is \"made by hand\""));
+    assert_false(note_has(notes, nn, "elcui:auth-secret")); /* kept: no "not exported" */
+    for (size_t i = 0; i < s.n_tags; i++)
+        assert_string_not_equal(s.tags[i].key, "elcui:auth-secret");
+
+    struct export_files f;
+    char err[256];
+    assert_int_equal(export_render_observed(&s, &ob, EXPORT_TERRAFORM, &f, err, sizeof(err)), 0);
+    const char *t = file_text(&f, "security_group.tf");
+    has(t, "from_port         = 6379");
+    has(t, "to_port           = 6379");
+    lacks(t, "24250");
+    has(t, "cidr_blocks       = [var.vpc_cidr]");
+    has(t, "Name = local.security_group_name");
+    has(t, "# the security group lets no traffic out"); /* none read: none written */
+    lacks(t, "elasticache_egress");
+    t = file_text(&f, "elasticache.tf");
+    has(t, "port                       = 24250");
+    has(t, "description = \"made by hand\"");
+    has(t, "\"elcui:auth-secret\" = local.secret_name");
+    has(t, "depends_on              = [aws_kms_key_policy.encryption_secret_policy]");
+    t = file_text(&f, "variable.tf");
+    has(t, "default     = { \"us-east-2\" = [\"us-east-2a\", \"us-east-2b\"] }");
+    has(file_text(&f, "data.tf"), "= lookup(var.availability_zones, var.region, "
+                                  "data.aws_availability_zones.available.names)");
+    export_files_free(&f);
+
+    assert_int_equal(export_render_observed(&s, &ob, EXPORT_CLI, &f, err, sizeof(err)), 0);
+    t = f.items[0].text;
+    has(t, "\"FromPort\":6379,\"ToPort\":6379");
+    has(t, "--port 24250");
+    has(t, "{Key=Name,Value=app-4-elasticache-sg}");
+    has(t, "--cache-subnet-group-description 'made by hand'");
+    has(t, "{\"Key\":\"elcui:auth-secret\",\"Value\":\"app-4-elasticache-auth\"}");
+    has(t, "case \"$REGION\" in\n'us-east-2') AZS='us-east-2a us-east-2b' ;;");
+    export_files_free(&f);
+
+    /* the plan (no observation): what apply will make */
+    assert_int_equal(export_render(&s, EXPORT_TERRAFORM, &f, err, sizeof(err)), 0);
+    has(file_text(&f, "security_group.tf"), "from_port         = 24250");
+    has(file_text(&f, "elasticache.tf"), "description = \"Cache subnets of app-4\"");
+    export_files_free(&f);
+
+    export_observed_free(&ob);
+    stack_spec_free(&s);
+    free_notes(notes, nn);
+    audit_facts_free(&w.f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_terraform_seed),  cmocka_unit_test(test_terraform_variants),
-        cmocka_unit_test(test_cli_script),      cmocka_unit_test(test_spec_round_trip_and_files),
-        cmocka_unit_test(test_live_world_ours), cmocka_unit_test(test_live_world_reused),
+        cmocka_unit_test(test_terraform_seed),
+        cmocka_unit_test(test_terraform_variants),
+        cmocka_unit_test(test_cli_script),
+        cmocka_unit_test(test_export_path),
+        cmocka_unit_test(test_spec_round_trip_and_files),
+        cmocka_unit_test(test_live_world_ours),
+        cmocka_unit_test(test_live_world_reused),
+        cmocka_unit_test(test_live_observed_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -221,9 +221,9 @@ static void test_responses(void **state)
         json_decref(exp);
     }
 
-    /* operations without output: AWS sends an empty body or {}, moto
-     * "null"; the runner takes any 2xx body as success for them (as
-     * botocore does), so only check what the JSON layer makes of it */
+    /* operations without output: moto answers "null" (the recorded
+     * bodies), AWS an empty body or {}; botocore takes each as an empty
+     * result, and so does the JSON layer: success with an empty object */
     const char *acks[] = {"put_key_policy", "enable_key_rotation", "create_alias", "delete_alias"};
     for (size_t i = 0; i < N(acks); i++) {
         exp = it_expected("kms", acks[i]);
@@ -231,14 +231,33 @@ static void test_responses(void **state)
         struct aws_error err;
         aws_error_init(&err);
         obj = NULL;
-        if (it_jsonresp("kms", acks[i], 200, &obj, &err) == 0) {
-            assert_true(json_is_object(obj));
-        } else {
-            assert_int_equal(err.kind, AWS_ERR_PARSE);
-            aws_error_clear(&err);
-        }
+        assert_int_equal(it_jsonresp("kms", acks[i], 200, &obj, &err), 0);
+        assert_true(json_is_object(obj));
+        assert_int_equal(json_object_size(obj), 0);
+        assert_null(err.message);
         json_decref(obj);
         json_decref(exp);
+    }
+    const char *const empty_bodies[] = {"", "{}", "null", " \n"};
+    for (size_t i = 0; i < N(empty_bodies); i++) {
+        struct aws_error err;
+        aws_error_init(&err);
+        obj = NULL;
+        assert_int_equal(awsjson_parse(empty_bodies[i], strlen(empty_bodies[i]), 200, &obj, &err),
+                         0);
+        assert_true(json_is_object(obj));
+        assert_int_equal(json_object_size(obj), 0);
+        json_decref(obj);
+    }
+    /* and a body that is JSON but not an object is refused */
+    {
+        struct aws_error err;
+        aws_error_init(&err);
+        obj = NULL;
+        assert_int_equal(awsjson_parse("[1]", 3, 200, &obj, &err), -1);
+        assert_null(obj);
+        assert_int_equal(err.kind, AWS_ERR_PARSE);
+        aws_error_clear(&err);
     }
 }
 

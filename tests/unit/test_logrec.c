@@ -241,9 +241,11 @@ static void test_stream_names(void **state)
     }
 }
 
-static bool label_fn(void *ctx, const char *cl, const char *node, struct logrec_labels *out)
+static bool label_fn(void *ctx, const char *cl, const char *node, int64_t at_ms,
+                     struct logrec_labels *out)
 {
     int *calls = ctx;
+    assert_true(at_ms > 0);
     (*calls)++;
     if (strcmp(cl, "app-4-redis-cluster-001") != 0 || strcmp(node, "0001") != 0)
         return false;

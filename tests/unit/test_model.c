@@ -166,7 +166,7 @@ static void test_cme_group(void **state)
     }
     /* a guessed role is no log label */
     struct logrec_labels lab;
-    assert_true(model_label(g, "cme-0002-001", "0001", &lab));
+    assert_true(model_label(g, "cme-0002-001", "0001", 0, &lab));
     assert_string_equal(lab.shard, "0002");
     assert_string_equal(lab.role, "");
     assert_string_equal(lab.az, node(g, "cme-0002-001")->az);
@@ -179,7 +179,7 @@ static void test_cme_group(void **state)
     assert_int_equal(node(g, "cme-0002-002")->role_source, MODEL_ROLE_SRC_METRIC);
     assert_int_equal(node(g, "cme-0002-001")->role, MODEL_ROLE_REPLICA);
     assert_ptr_equal(model_shard_primary(g, 1), node(g, "cme-0002-002"));
-    assert_true(model_label(g, "cme-0002-002", "", &lab));
+    assert_true(model_label(g, "cme-0002-002", "", 0, &lab));
     assert_string_equal(lab.role, "primary");
     model_group_unref(g);
 }
@@ -445,14 +445,14 @@ static void test_lookups(void **state)
     assert_null(model_node_by_addr(g, NULL, 6379));
 
     struct logrec_labels lab;
-    assert_true(model_label(g, "cmd3-001", "0001", &lab));
+    assert_true(model_label(g, "cmd3-001", "0001", 0, &lab));
     assert_string_equal(lab.shard, "0001");
     assert_string_equal(lab.role, "primary");
     assert_string_equal(lab.az, "us-east-2a");
-    assert_true(model_label(g, "cmd3-003", "", &lab));
+    assert_true(model_label(g, "cmd3-003", "", 0, &lab));
     assert_string_equal(lab.role, "replica");
-    assert_false(model_label(g, "other-001", "0001", &lab));
-    assert_false(model_label(NULL, "cmd3-001", "0001", &lab));
+    assert_false(model_label(g, "other-001", "0001", 0, &lab));
+    assert_false(model_label(NULL, "cmd3-001", "0001", 0, &lab));
 
     struct rcluster_name names[8];
     assert_int_equal(model_rcluster_names(g, names, 8), 3);
@@ -579,7 +579,7 @@ static void test_redis_agrees(void **state)
     }
     /* Redis's roles are facts: labels carry them */
     struct logrec_labels lab;
-    assert_true(model_label(g, "cme-0003-002", "0001", &lab));
+    assert_true(model_label(g, "cme-0003-002", "0001", 0, &lab));
     assert_string_equal(lab.role, "replica");
     model_group_unref(g);
 }
@@ -744,7 +744,7 @@ static void test_redis_unknown_shard_and_moves(void **state)
     assert_string_equal(diff_of(g, MODEL_DIFF_SLOTS)->redis, "10923-15999");
     /* labels: the extra nodes have no cache cluster id, so no label */
     struct logrec_labels lab;
-    assert_true(model_label(g, "cme-0001-002", "0001", &lab));
+    assert_true(model_label(g, "cme-0001-002", "0001", 0, &lab));
     /* names for rcluster: only nodes the API names */
     struct rcluster_name names[16];
     assert_int_equal(model_rcluster_names(g, names, 16), 6);
@@ -793,6 +793,244 @@ static void test_redis_standalone(void **state)
     model_group_unref(g);
 }
 
+/* ---- role history: labels as of a record's time ---- */
+
+#define MIN_MS (60 * 1000LL)
+
+static enum model_role role_at(const struct model_group *g, const char *id, int64_t t,
+                               enum model_role_source *src)
+{
+    const struct model_node *n = model_node_find(g, id, NULL);
+    assert_non_null(n);
+    return model_role_at(g, n, t, src);
+}
+
+static const char *label_at(struct model_group *g, const char *id, int64_t t,
+                            struct logrec_labels *lab)
+{
+    assert_true(model_label(g, id, "0001", t, lab));
+    return lab->role;
+}
+
+static void test_failover_message_parse(void **state)
+{
+    (void)state;
+    char a[64], b[64];
+    assert_true(model_parse_failover(
+        "Failover from primary node app-4-0003-001 to replica node app-4-0003-002 completed", a,
+        sizeof(a), b, sizeof(b)));
+    assert_string_equal(a, "app-4-0003-001");
+    assert_string_equal(b, "app-4-0003-002");
+    assert_true(model_parse_failover("Failover to replica node app-4-0001-002 completed", a,
+                                     sizeof(a), b, sizeof(b)));
+    assert_string_equal(a, "");
+    assert_string_equal(b, "app-4-0001-002");
+    assert_false(model_parse_failover("Test Failover API called for node group 0003", a, sizeof(a),
+                                      b, sizeof(b)));
+    assert_false(model_parse_failover("Failover of node group 0002 failed: no replica", a,
+                                      sizeof(a), b, sizeof(b)));
+    assert_false(model_parse_failover("Failover from primary node x to replica node y", a,
+                                      sizeof(a), b, sizeof(b)));
+    /* an id too long for the buffer is no id */
+    assert_false(model_parse_failover(
+        "Failover to replica node abcdefghijklmnopqrstuvwxyz0123456789 completed", a, 8, b, 8));
+}
+
+/* Cluster mode: the API gives no roles. The metric read at T0, a failover
+ * of shard 0001 at T0+5m, events read over [T0-1h, T0+10m], Redis at T0+10m. */
+static void test_role_history_across_a_failover(void **state)
+{
+    (void)state;
+    struct model_group *g = mfx_model("rgs.xml", "ccs.xml", "cme", T0);
+    struct logrec_labels lab;
+    /* nothing known yet: no claim at any time, not even the naming's */
+    assert_int_equal(role_at(g, "cme-0001-001", T0, NULL), MODEL_ROLE_UNKNOWN);
+    assert_string_equal(label_at(g, "cme-0001-001", T0 - MIN_MS, &lab), MODEL_ROLE_AT_UNKNOWN);
+    for (size_t i = 0; i < g->n_nodes; i++)
+        model_group_set_is_master(g, g->nodes[i].cache_cluster_id, "0001", i % 2 == 0, T0);
+    const char *const msgs[] = {
+        "Test Failover API called for node group 0001",
+        "Failover from primary node cme-0001-001 to replica node cme-0001-002 completed",
+        /* the same event from the replication group's source */
+        "Failover from primary node cme-0001-001 to replica node cme-0001-002 completed",
+        "Recovering cache nodes 0001",
+    };
+    const int64_t dates[] = {T0 + 4 * MIN_MS, T0 + 5 * MIN_MS, T0 + 5 * MIN_MS, T0 + 5 * MIN_MS};
+    assert_int_equal(model_group_note_events(g, dates, msgs, 4, T0 - 60 * MIN_MS, T0 + 10 * MIN_MS),
+                     2);
+    size_t facts = g->n_history;
+    /* read again (a refresh): nothing twice */
+    model_group_note_events(g, dates, msgs, 4, T0 - 60 * MIN_MS, T0 + 10 * MIN_MS);
+    assert_int_equal(g->n_history, facts);
+    struct rv x;
+    rv_cme(&x, g, true);
+    x.v.fetched_ms = T0 + 10 * MIN_MS;
+    x.nodes[0].role = MODEL_ROLE_REPLICA;
+    x.nodes[1].role = MODEL_ROLE_PRIMARY;
+    model_group_merge_redis(g, &x.v);
+
+    enum model_role_source src;
+    /* before the failover: 001 was the primary (the event says so) */
+    assert_int_equal(role_at(g, "cme-0001-001", T0 - 30 * MIN_MS, &src), MODEL_ROLE_PRIMARY);
+    assert_string_equal(label_at(g, "cme-0001-001", T0 - 30 * MIN_MS, &lab), "primary");
+    assert_string_equal(label_at(g, "cme-0001-002", T0 - 30 * MIN_MS, &lab), "replica");
+    assert_string_equal(label_at(g, "cme-0001-001", T0 + 4 * MIN_MS, &lab), "primary");
+    /* after it: the other way round */
+    assert_string_equal(label_at(g, "cme-0001-001", T0 + 7 * MIN_MS, &lab), "replica");
+    assert_string_equal(label_at(g, "cme-0001-002", T0 + 7 * MIN_MS, &lab), "primary");
+    assert_int_equal(role_at(g, "cme-0001-002", T0 + 5 * MIN_MS, &src), MODEL_ROLE_PRIMARY);
+    /* the lagging metric (001 primary at T0 + 1m, a point inside the
+     * metric's minute) loses to the event and Redis after the failover */
+    model_group_set_is_master(g, "cme-0001-001", "0001", 1, T0 + 6 * MIN_MS);
+    assert_string_equal(label_at(g, "cme-0001-001", T0 + 8 * MIN_MS, &lab), "replica");
+    /* a shard without failover: what Redis and the metric say, all along */
+    assert_string_equal(label_at(g, "cme-0002-001", T0 - 50 * MIN_MS, &lab), "primary");
+    assert_string_equal(label_at(g, "cme-0002-002", T0 + 9 * MIN_MS, &lab), "replica");
+    /* where the history does not reach: before the events were read */
+    assert_string_equal(label_at(g, "cme-0001-001", T0 - 61 * MIN_MS, &lab), MODEL_ROLE_AT_UNKNOWN);
+    assert_int_equal(role_at(g, "cme-0002-001", T0 - 2 * 60 * MIN_MS, &src), MODEL_ROLE_UNKNOWN);
+    assert_int_equal(src, MODEL_ROLE_SRC_NONE);
+    /* after the newest fact the newest role holds (records of a live tail) */
+    assert_int_equal(role_at(g, "cme-0001-002", T0 + 30 * MIN_MS, &src), MODEL_ROLE_PRIMARY);
+    assert_int_equal(src, MODEL_ROLE_SRC_REDIS);
+    /* at_ms 0: the effective role now */
+    assert_string_equal(label_at(g, "cme-0001-001", 0, &lab), "replica");
+
+    /* a fresh model of the group (a refresh) keeps all of it */
+    struct model_group *g2 = mfx_model("rgs.xml", "ccs.xml", "cme", T0 + 11 * MIN_MS);
+    model_group_carry_redis(g2, g);
+    assert_true(g2->n_history >= facts);
+    assert_int_equal(g2->history_from_ms, T0 - 60 * MIN_MS);
+    assert_string_equal(label_at(g2, "cme-0001-001", T0 - 30 * MIN_MS, &lab), "primary");
+    assert_string_equal(label_at(g2, "cme-0001-001", T0 + 7 * MIN_MS, &lab), "replica");
+    model_group_unref(g2);
+    model_group_unref(g);
+}
+
+/* Without DescribeEvents only what was observed counts: a failover could
+ * hide between two observations. */
+static void test_role_history_without_events(void **state)
+{
+    (void)state;
+    struct model_group *g = mfx_model("rgs.xml", "ccs.xml", "cme", T0);
+    struct rv x;
+    rv_cme(&x, g, true);
+    x.v.fetched_ms = T0 + MIN_MS;
+    model_group_merge_redis(g, &x.v);
+    x.v.fetched_ms = T0 + 3 * MIN_MS;
+    model_group_merge_redis(g, &x.v);
+    struct logrec_labels lab;
+    assert_string_equal(label_at(g, "cme-0003-001", T0 + 2 * MIN_MS, &lab), "primary");
+    assert_string_equal(label_at(g, "cme-0003-002", T0 + 3 * MIN_MS, &lab), "replica");
+    assert_string_equal(label_at(g, "cme-0003-001", T0 + 30 * MIN_MS, &lab), "primary");
+    assert_string_equal(label_at(g, "cme-0003-001", T0, &lab), MODEL_ROLE_AT_UNKNOWN);
+    /* one fact per node and role: the two observations made one span */
+    size_t of_node = 0;
+    for (size_t i = 0; i < g->n_history; i++)
+        if (strcmp(g->history[i].node, "cme-0003-001") == 0)
+            of_node++;
+    assert_int_equal(of_node, 1);
+    /* a role change seen by Redis: a new fact, no claim between the two */
+    x.nodes[4].role = MODEL_ROLE_REPLICA;
+    x.nodes[5].role = MODEL_ROLE_PRIMARY;
+    x.v.fetched_ms = T0 + 5 * MIN_MS;
+    model_group_merge_redis(g, &x.v);
+    assert_string_equal(label_at(g, "cme-0003-001", T0 + 3 * MIN_MS, &lab), "primary");
+    assert_string_equal(label_at(g, "cme-0003-001", T0 + 4 * MIN_MS, &lab), MODEL_ROLE_AT_UNKNOWN);
+    assert_string_equal(label_at(g, "cme-0003-001", T0 + 6 * MIN_MS, &lab), "replica");
+    model_group_unref(g);
+}
+
+static void test_role_history_bounded(void **state)
+{
+    (void)state;
+    struct model_group *g = mfx_model("rgs.xml", "ccs.xml", "cme", T0);
+    /* a console refreshing for hours: the API, the metric and Redis say
+     * the same roles again and again: one span per source and node */
+    for (int64_t i = 0; i < 5000; i++) {
+        model_group_note_role(g, "cme-0002-001", MODEL_ROLE_PRIMARY, MODEL_ROLE_SRC_METRIC,
+                              T0 + i * 10000);
+        model_group_note_role(g, "cme-0002-001", MODEL_ROLE_PRIMARY, MODEL_ROLE_SRC_API,
+                              T0 + i * 10000 + 1);
+        model_group_note_role(g, "cme-0002-001", MODEL_ROLE_PRIMARY, MODEL_ROLE_SRC_REDIS,
+                              T0 + i * 10000 + 2);
+    }
+    assert_int_equal(g->n_history, 3);
+    model_group_unref(g);
+    g = mfx_model("rgs.xml", "ccs.xml", "cme", T0);
+    model_group_note_events(g, NULL, NULL, 0, T0, T0 + 100000000);
+    for (int64_t i = 0; i < MODEL_HISTORY_MAX + 10; i++)
+        model_group_note_failover(g, T0 + 1 + i * 10, i % 2 ? "cme-0001-002" : "cme-0001-001",
+                                  NULL);
+    assert_int_equal(g->n_history, MODEL_HISTORY_MAX);
+    /* the oldest facts went, and the history's reach with them */
+    assert_true(g->history_from_ms > T0 + 1 + 9 * 10);
+    enum model_role_source src;
+    assert_int_equal(role_at(g, "cme-0001-001", T0 + 5, &src), MODEL_ROLE_UNKNOWN);
+    model_group_unref(g);
+}
+
+/* Redis names shard 0001's primary; the API side (a metric a minute
+ * behind) still says the old one, which does not answer: never two
+ * primaries in the shard, and each role says where it comes from. */
+static void test_one_primary_per_shard(void **state)
+{
+    (void)state;
+    struct model_group *g = mfx_model("rgs.xml", "ccs.xml", "cme", T0);
+    for (size_t i = 0; i < g->n_nodes; i++)
+        model_group_set_is_master(g, g->nodes[i].cache_cluster_id, "0001", i % 2 == 0, T0 - MIN_MS);
+    struct rv x;
+    rv_cme(&x, g, true);
+    x.v.source = "ROLE";
+    x.v.fetched_ms = T0 + 1000;
+    for (size_t i = 0; i < 6; i++) {
+        x.nodes[i].probe.probed = true;
+        x.nodes[i].probe.health = MODEL_HEALTH_ANSWERING;
+        x.nodes[i].probe.role_own = true;
+        x.nodes[i].probe.observed_ms = T0 + 1000;
+        x.nodes[i].probe.ping_us = 400;
+    }
+    /* 001 frozen: its peers still call it master (failed) */
+    x.nodes[0].health = "failed";
+    x.nodes[0].probe.health = MODEL_HEALTH_DOWN;
+    x.nodes[0].probe.role_own = false;
+    x.nodes[0].probe.down_since_ms = T0;
+    x.nodes[0].probe.error = "timeout";
+    x.nodes[1].role = MODEL_ROLE_PRIMARY;
+    model_group_merge_redis(g, &x.v);
+    size_t p = 0;
+    model_group_role_counts(g, &p, NULL, NULL);
+    assert_int_equal(p, 3);
+    const struct model_node *a = model_node_find(g, "cme-0001-001", NULL);
+    const struct model_node *b = model_node_find(g, "cme-0001-002", NULL);
+    assert_int_equal(a->role, MODEL_ROLE_UNKNOWN);
+    assert_int_equal(b->role, MODEL_ROLE_PRIMARY);
+    assert_int_equal(b->role_source, MODEL_ROLE_SRC_REDIS);
+    assert_int_equal(a->probe.health, MODEL_HEALTH_DOWN);
+    assert_string_equal(a->probe.error, "timeout");
+    assert_ptr_equal(model_shard_primary(g, 0), b);
+    char o[32];
+    model_role_origin(b, T0 + 2500, o, sizeof(o));
+    assert_string_equal(o, "redis 1s");
+    /* Redis out of trust (the API data much newer): the metric's roles */
+    struct model_group *g2 = mfx_model("rgs.xml", "ccs.xml", "cme", T0 + 20 * MIN_MS);
+    model_group_set_is_master(g2, "cme-0002-001", "0001", 1, T0 + 19 * MIN_MS);
+    model_role_origin(model_node_find(g2, "cme-0002-001", NULL), T0 + 20 * MIN_MS, o, sizeof(o));
+    assert_string_equal(o, "metric 60s");
+    model_role_origin(model_node_find(g2, "cme-0003-001", NULL), T0 + 20 * MIN_MS, o, sizeof(o));
+    assert_string_equal(o, "name");
+    model_group_set_redis_error(g, "WRONGPASS invalid username-password pair", T0 + 2000);
+    model_group_carry_redis(g2, g);
+    assert_string_equal(g2->redis_error, "WRONGPASS invalid username-password pair");
+    model_group_unref(g2);
+    model_group_unref(g);
+    char age[16];
+    model_age_text(59999, age, sizeof(age));
+    assert_string_equal(age, "59s");
+    model_age_text(3 * 3600 * 1000LL, age, sizeof(age));
+    assert_string_equal(age, "3h");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -812,6 +1050,11 @@ int main(void)
         cmocka_unit_test(test_redis_missing_extra_slots_health),
         cmocka_unit_test(test_redis_unknown_shard_and_moves),
         cmocka_unit_test(test_redis_standalone),
+        cmocka_unit_test(test_failover_message_parse),
+        cmocka_unit_test(test_role_history_across_a_failover),
+        cmocka_unit_test(test_role_history_without_events),
+        cmocka_unit_test(test_role_history_bounded),
+        cmocka_unit_test(test_one_primary_per_shard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -386,6 +386,60 @@ static void test_with_redis_roles(void **state)
     model_group_unref(g);
 }
 
+/* Failovers leave two primaries in one AZ and none in another. */
+static void test_primaries_crowded(void **state)
+{
+    (void)state;
+    /* as created: one primary per AZ */
+    struct model_group *g = sy_model("a:P,b:R,c:R;b:P,c:R,a:R;c:P,a:R,b:R", true, true, true, T0);
+    struct placement *p = placement_build(g, T0);
+    assert_null(placement_find(p, "primaries-crowded", NULL, NULL));
+    placement_free(p);
+    model_group_unref(g);
+    /* shard 0002 failed over to its replica in a */
+    g = sy_model("a:P,b:R,c:R;b:R,c:R,a:P;c:P,a:R,b:R", true, true, true, T0);
+    p = placement_build(g, T0);
+    dump(p);
+    const struct placement_flag *f = placement_find(p, "primaries-crowded", NULL, "us-east-1a");
+    assert_non_null(f);
+    assert_int_equal(f->severity, PLACEMENT_WARNING);
+    assert_non_null(strstr(f->text, "2 primaries are in us-east-1a while us-east-1b holds none"));
+    assert_int_equal(count(p, "primaries-crowded"), 1);
+    placement_free(p);
+    model_group_unref(g);
+    /* all primaries in one AZ is the stronger flag, not both */
+    g = sy_model("a:P,b:R;a:P,b:R", true, true, true, T0);
+    p = placement_build(g, T0);
+    assert_non_null(placement_find(p, "primaries-one-az", NULL, NULL));
+    assert_null(placement_find(p, "primaries-crowded", NULL, NULL));
+    placement_free(p);
+    model_group_unref(g);
+    /* the same crowding as Redis reports it after a failover the API has
+     * not seen (roles from the API say one primary per AZ) */
+    g = sy_model("a:P,b:R,c:R;b:P,c:R,a:R;c:P,a:R,b:R", true, true, true, T0);
+    struct model_redis_node rn[9];
+    for (size_t i = 0; i < 9; i++) {
+        const struct model_node *n = &g->nodes[i];
+        rn[i] = (struct model_redis_node){.id = "",
+                                          .host = "10.0.0.1",
+                                          .port = 7000 + (int)i,
+                                          .role = n->role,
+                                          .health = "online",
+                                          .shard = -1,
+                                          .cache_cluster_id = n->cache_cluster_id,
+                                          .cache_node_id = "0001"};
+    }
+    rn[3].role = MODEL_ROLE_REPLICA; /* sy-0002-001 */
+    rn[5].role = MODEL_ROLE_PRIMARY; /* sy-0002-003, in a */
+    struct model_redis_view v = {.source = "ROLE", .fetched_ms = T0 + 5, .nodes = rn, .n_nodes = 9};
+    model_group_merge_redis(g, &v);
+    p = placement_build(g, T0 + 10);
+    dump(p);
+    assert_non_null(placement_find(p, "primaries-crowded", NULL, "us-east-1a"));
+    placement_free(p);
+    model_group_unref(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -393,7 +447,7 @@ int main(void)
         cmocka_unit_test(test_recorded_weak),       cmocka_unit_test(test_primaries_one_az),
         cmocka_unit_test(test_replica_same_az),     cmocka_unit_test(test_no_replicas),
         cmocka_unit_test(test_spread_unknowns_age), cmocka_unit_test(test_empty_and_names),
-        cmocka_unit_test(test_with_redis_roles),
+        cmocka_unit_test(test_with_redis_roles),    cmocka_unit_test(test_primaries_crowded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,19 +160,35 @@ static void test_section_names(void **state)
     assert_true(profile_exists(s, "ops"));
     assert_true(profile_exists(s, "base"));
     assert_true(profile_exists(s, "empty"));
-    assert_true(profile_exists(s, "quoted name"));
+    /* a name with a blank: botocore takes it, the SDKs and elcui do not */
+    assert_false(profile_exists(s, "quoted name"));
     assert_true(profile_exists(s, "spaced"));
     assert_false(profile_exists(s, "bare"));
     assert_false(profile_exists(s, "corp"));
-    assert_true(profile_exists(s, "profile inline"));
+    /* "[profile x]" in the credentials file is ignored */
+    assert_false(profile_exists(s, "profile inline"));
     assert_false(profile_exists(s, "inline"));
     assert_string_equal(profile_get(s, "ops", "region"), "eu-west-1");
-    assert_string_equal(profile_get(s, "quoted name", "region"), "ca-central-1");
     assert_null(profile_get(s, "bare", "region"));
     assert_string_equal(profile_sso_session_get(s, "corp", "sso_region"), "us-east-1");
     assert_true(profile_sso_session_exists(s, "corp"));
     assert_false(profile_sso_session_exists(s, "ops"));
-    assert_string_equal(profile_get(s, "profile inline", "aws_access_key_id"), "AKIDINLINE");
+    /* what is ignored is said under -v, and when the profile is asked for */
+    size_t nn = 0;
+    for (const char *const *w = profile_notices(s); *w; w++)
+        nn++;
+    assert_int_equal(nn, 2);
+    char *m = profile_not_found_message(s, "inline");
+    assert_non_null(strstr(m, "[profile inline] on line 3 of"));
+    assert_non_null(strstr(m, f->creds));
+    free(m);
+    m = profile_not_found_message(s, "bare");
+    assert_non_null(strstr(m, "[bare] on line 5 of"));
+    assert_non_null(strstr(m, "the config file names profiles [profile NAME]"));
+    free(m);
+    m = profile_not_found_message(s, "quoted name");
+    assert_non_null(strstr(m, "letters, digits"));
+    free(m);
     profile_free(s);
 }
 
@@ -203,8 +220,19 @@ static void test_credentials_file_wins_for_credential_keys(void **state)
     struct profile_store *s = load_ok();
     assert_string_equal(profile_get(s, "x", "aws_access_key_id"), "AKIDCREDS");
     assert_string_equal(profile_get(s, "x", "aws_secret_access_key"), "creds-secret");
-    /* other keys: the config file */
-    assert_string_equal(profile_get(s, "x", "region"), "eu-north-1");
+    /* every key: the credentials file's value, as the AWS CLI merges them */
+    assert_string_equal(profile_get(s, "x", "region"), "us-west-1");
+    struct profile_origin o;
+    assert_string_equal(profile_get_at(s, "x", "region", &o), "us-west-1");
+    assert_int_equal(o.kind, PROFILE_ORIGIN_FILE);
+    assert_string_equal(o.path, f->creds);
+    assert_int_equal(o.line, 4);
+    assert_string_equal(profile_get_from_at(s, PROFILE_FROM_CONFIG, "x", "region", &o),
+                        "eu-north-1");
+    assert_string_equal(o.path, f->config);
+    assert_int_equal(o.line, 4);
+    assert_null(profile_get_at(s, "x", "nothing", &o));
+    assert_int_equal(o.kind, PROFILE_ORIGIN_NONE);
     assert_string_equal(profile_get_from(s, PROFILE_FROM_CONFIG, "x", "aws_access_key_id"),
                         "AKIDCONFIG");
     assert_string_equal(profile_get_from(s, PROFILE_FROM_CREDENTIALS, "x", "aws_access_key_id"),
@@ -277,7 +305,9 @@ static void test_services_subsections(void **state)
     struct profile_store *s = load_ok();
     assert_string_equal(profile_services_get(s, "local-emu", "elasticache", "endpoint_url"),
                         "http://127.0.0.1:4566");
-    assert_string_equal(profile_services_get(s, "local-emu", "elasticache", "other_key"), "x");
+    /* sub-setting names keep their case (botocore's) */
+    assert_string_equal(profile_services_get(s, "local-emu", "elasticache", "Other_Key"), "x");
+    assert_null(profile_services_get(s, "local-emu", "elasticache", "other_key"));
     assert_string_equal(profile_services_get(s, "local-emu", "cloudwatch_logs", "endpoint_url"),
                         "http://127.0.0.1:4567");
     assert_string_equal(profile_services_get(s, "local-emu", "sts", "endpoint_url"),
@@ -463,6 +493,217 @@ static void test_setting_env_then_profile(void **state)
     profile_free(s);
 }
 
+/* ---- the rules table (tests/unit/data/profile-rules.json) ---- */
+
+static void rules_write(const json_t *row, const char *which, const char *path)
+{
+    const char *text = json_string_value(json_object_get(row, which));
+    unlink(path);
+    if (text)
+        write_file(path, text, 0600);
+}
+
+static void rules_check_profiles(const char *rule, const struct profile_store *s,
+                                 const json_t *want)
+{
+    size_t n = 0;
+    const char **names = profile_names(s, &n);
+    if (n != json_object_size(want))
+        fail_msg("%s: %zu profiles, want %zu", rule, n, json_object_size(want));
+    for (size_t i = 0; i < n; i++) {
+        const json_t *keys = json_object_get(want, names[i]);
+        if (!keys)
+            fail_msg("%s: profile '%s' is not expected", rule, names[i]);
+        size_t nk = 0;
+        const char **k = profile_keys(s, names[i], &nk);
+        if (nk != json_object_size(keys))
+            fail_msg("%s: profile '%s' has %zu keys, want %zu", rule, names[i], nk,
+                     json_object_size(keys));
+        for (size_t j = 0; j < nk; j++) {
+            const char *v = json_string_value(json_object_get(keys, k[j]));
+            const char *got = profile_get(s, names[i], k[j]);
+            if (!v || !got || strcmp(v, got) != 0)
+                fail_msg("%s: [%s] %s = '%s', want '%s'", rule, names[i], k[j],
+                         got ? got : "(none)", v ? v : "(not expected)");
+        }
+        free(k);
+        assert_true(profile_exists(s, names[i]));
+    }
+    free(names);
+}
+
+static void rules_check_services(const char *rule, const struct profile_store *s,
+                                 const json_t *want, bool sso)
+{
+    const char *name;
+    const json_t *v;
+    json_object_foreach((json_t *)want, name, v)
+    {
+        const char *sub;
+        const json_t *sv;
+        json_object_foreach((json_t *)v, sub, sv)
+        {
+            if (sso) {
+                const char *got = profile_sso_session_get(s, name, sub);
+                if (!got || strcmp(got, json_string_value(sv)) != 0)
+                    fail_msg("%s: [sso-session %s] %s = '%s'", rule, name, sub,
+                             got ? got : "(none)");
+                continue;
+            }
+            const char *key;
+            const json_t *kv;
+            json_object_foreach((json_t *)sv, key, kv)
+            {
+                const char *got = profile_services_get(s, name, sub, key);
+                if (!got || strcmp(got, json_string_value(kv)) != 0)
+                    fail_msg("%s: [services %s] %s.%s = '%s'", rule, name, sub, key,
+                             got ? got : "(none)");
+            }
+        }
+    }
+}
+
+static void rules_check_error(const char *rule, const struct fixture *f, const json_t *want)
+{
+    struct aws_error err;
+    aws_error_init(&err);
+    struct profile_store *s = profile_load(NULL, NULL, &err);
+    if (s)
+        fail_msg("%s: the files were accepted", rule);
+    assert_int_equal(err.kind, AWS_ERR_CONFIG);
+    const char *file = json_string_value(json_object_get(want, "file"));
+    char head[256];
+    snprintf(head, sizeof(head), "%s line %d: ", strcmp(file, "config") == 0 ? f->config : f->creds,
+             (int)json_integer_value(json_object_get(want, "line")));
+    if (!err.message || strncmp(err.message, head, strlen(head)) != 0)
+        fail_msg("%s: message '%s' does not start with '%s'", rule, err.message ? err.message : "",
+                 head);
+    size_t i;
+    const json_t *w;
+    json_array_foreach(json_object_get(want, "contains"), i, w)
+    {
+        if (!strstr(err.message, json_string_value(w)))
+            fail_msg("%s: message '%s' lacks '%s'", rule, err.message, json_string_value(w));
+    }
+    aws_error_clear(&err);
+}
+
+static void rules_check_notices(const char *rule, const struct profile_store *s, const json_t *want)
+{
+    size_t i;
+    const json_t *w;
+    json_array_foreach(want, i, w)
+    {
+        bool found = false;
+        for (const char *const *n = profile_notices(s); *n && !found; n++)
+            found = strstr(*n, json_string_value(w)) != NULL;
+        if (!found)
+            fail_msg("%s: no notice holds '%s'", rule, json_string_value(w));
+    }
+}
+
+static void test_rules_table(void **state)
+{
+    struct fixture *f = *state;
+    json_error_t je;
+    json_t *doc = json_load_file("tests/unit/data/profile-rules.json", 0, &je);
+    if (!doc)
+        fail_msg("profile-rules.json: %s line %d", je.text, je.line);
+    const json_t *rows = json_object_get(doc, "rules");
+    assert_true(json_array_size(rows) >= 25);
+    size_t i;
+    const json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *rule = json_string_value(json_object_get(row, "rule"));
+        rules_write(row, "config", f->config);
+        rules_write(row, "credentials", f->creds);
+        const json_t *error = json_object_get(row, "error");
+        if (error) {
+            rules_check_error(rule, f, error);
+            continue;
+        }
+        struct profile_store *s = load_ok();
+        rules_check_profiles(rule, s, json_object_get(row, "profiles"));
+        rules_check_services(rule, s, json_object_get(row, "services"), false);
+        rules_check_services(rule, s, json_object_get(row, "sso_sessions"), true);
+        rules_check_notices(rule, s, json_object_get(row, "notices"));
+        if (!json_object_get(row, "notices") && profile_notices(s)[0])
+            fail_msg("%s: unexpected notice '%s'", rule, profile_notices(s)[0]);
+        profile_free(s);
+    }
+    json_decref(doc);
+}
+
+/* Where each setting came from: a flag, a variable, a file line, the
+ * default. */
+static void test_origins(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->config,
+               "[default]\n"
+               "region = eu-west-2\n"
+               "services = emu\n"
+               "ca_bundle = /from/profile.pem\n"
+               "[services emu]\n"
+               "elasticache =\n"
+               "  endpoint_url = http://services:2\n"
+               "[profile plain]\n"
+               "output = json\n",
+               0600);
+    struct profile_store *s = load_ok();
+    struct profile_origin o;
+    char *r = profile_resolve_region_at(s, "default", NULL, &o);
+    assert_string_equal(r, "eu-west-2");
+    assert_int_equal(o.kind, PROFILE_ORIGIN_FILE);
+    assert_string_equal(o.path, f->config);
+    assert_int_equal(o.line, 2);
+    free(r);
+    setenv("AWS_DEFAULT_REGION", "us-west-1", 1);
+    r = profile_resolve_region_at(s, "default", NULL, &o);
+    assert_int_equal(o.kind, PROFILE_ORIGIN_ENV);
+    assert_string_equal(o.env, "AWS_DEFAULT_REGION");
+    free(r);
+    r = profile_resolve_region_at(s, "default", "sa-east-1", &o);
+    assert_int_equal(o.kind, PROFILE_ORIGIN_EXPLICIT);
+    free(r);
+    unsetenv("AWS_DEFAULT_REGION");
+    assert_null(profile_resolve_region_at(s, "plain", NULL, &o));
+    assert_int_equal(o.kind, PROFILE_ORIGIN_NONE);
+
+    bool custom;
+    char *u =
+        profile_resolve_endpoint_at(s, "default", &svc_elasticache, "us-east-1", NULL, &custom, &o);
+    assert_string_equal(u, "http://services:2");
+    assert_int_equal(o.kind, PROFILE_ORIGIN_FILE);
+    assert_int_equal(o.line, 7);
+    free(u);
+    u = profile_resolve_endpoint_at(s, "default", &svc_logs, "us-east-1", NULL, &custom, &o);
+    assert_int_equal(o.kind, PROFILE_ORIGIN_DEFAULT);
+    assert_false(custom);
+    free(u);
+    setenv("AWS_ENDPOINT_URL_ELASTICACHE", "http://env-svc:4", 1);
+    u = profile_resolve_endpoint_at(s, "default", &svc_elasticache, "us-east-1", NULL, &custom, &o);
+    assert_int_equal(o.kind, PROFILE_ORIGIN_ENV);
+    assert_string_equal(o.env, "AWS_ENDPOINT_URL_ELASTICACHE");
+    free(u);
+    unsetenv("AWS_ENDPOINT_URL_ELASTICACHE");
+    u = profile_resolve_endpoint_at(s, "default", &svc_elasticache, "us-east-1", "http://x:1",
+                                    &custom, &o);
+    assert_int_equal(o.kind, PROFILE_ORIGIN_EXPLICIT);
+    free(u);
+
+    assert_string_equal(profile_setting_at(s, "default", "AWS_CA_BUNDLE", "ca_bundle", &o),
+                        "/from/profile.pem");
+    assert_int_equal(o.line, 4);
+    setenv("AWS_CA_BUNDLE", "/from/env.pem", 1);
+    assert_string_equal(profile_setting_at(s, "default", "AWS_CA_BUNDLE", "ca_bundle", &o),
+                        "/from/env.pem");
+    assert_string_equal(o.env, "AWS_CA_BUNDLE");
+    unsetenv("AWS_CA_BUNDLE");
+    profile_free(s);
+}
+
 static void expect_split(const char *line, const char *const *want)
 {
     size_t n = 0;
@@ -518,6 +759,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_endpoint_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setting_env_then_profile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_split, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_origins, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

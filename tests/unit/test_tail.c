@@ -522,8 +522,9 @@ static void test_one_shot_done_sorted(void **state)
     env_free(&e);
 }
 
-/* --limit: output stops, a gap says where, the set is done. */
-static void test_limit_cuts_with_gap(void **state)
+/* --limit: output stops, the set is done and says it was limited; no gap
+ * (nothing asked for went unread). */
+static void test_limit_stops_without_gap(void **state)
 {
     (void)state;
     struct env e;
@@ -535,11 +536,34 @@ static void test_limit_cuts_with_gap(void **state)
     struct tail_set *s = start_slow(&e, "g");
     run_until_done(e.l, &e.seen, 5000);
     assert_int_equal(e.seen.n, 7);
-    assert_int_equal(e.seen.gaps, 1);
-    assert_string_equal(e.seen.gap_reason, "limit");
-    assert_int_equal(e.seen.gap_from, now - 5000 + 6);
+    assert_int_equal(e.seen.gaps, 0);
+    assert_true(tail_set_limited(s));
+    assert_true(tail_set_done(s));
+    assert_false(tail_set_failed(s));
+    assert_int_equal(tail_set_delivered(s), 7);
+    struct tail_status st;
+    tail_status(s, 0, &st);
+    assert_int_equal(st.gaps, 0);
     run_for(e.l, 50);
     assert_int_equal(e.f.inflight, 0);
+    tail_set_free(s);
+    env_free(&e);
+}
+
+/* Fewer records than the limit: not limited. */
+static void test_limit_not_reached(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, false);
+    int64_t now = loop_wall_ms(e.l);
+    for (int i = 0; i < 3; i++)
+        put_slow(&e.f, 0, now - 5000 + i, i, 0);
+    e.o.max_records = 7;
+    struct tail_set *s = start_slow(&e, "g");
+    run_until_done(e.l, &e.seen, 5000);
+    assert_int_equal(e.seen.n, 3);
+    assert_false(tail_set_limited(s));
     tail_set_free(s);
     env_free(&e);
 }
@@ -767,9 +791,11 @@ static struct logrec *mk(const char *stream, const char *msg, logrec_label_fn fn
     return logrec_new(&ev, fn, NULL);
 }
 
-static bool labels(void *ctx, const char *cl, const char *node, struct logrec_labels *out)
+static bool labels(void *ctx, const char *cl, const char *node, int64_t at_ms,
+                   struct logrec_labels *out)
 {
     (void)ctx;
+    (void)at_ms;
     (void)node;
     if (strcmp(cl, "rg-0002-001") != 0)
         return false;
@@ -867,7 +893,8 @@ int main(void)
         cmocka_unit_test(test_throttled_never_exits),
         cmocka_unit_test(test_new_stream_reported),
         cmocka_unit_test(test_one_shot_done_sorted),
-        cmocka_unit_test(test_limit_cuts_with_gap),
+        cmocka_unit_test(test_limit_stops_without_gap),
+        cmocka_unit_test(test_limit_not_reached),
         cmocka_unit_test(test_missing_group_fatal),
         cmocka_unit_test(test_persistent_error_gap_and_continue),
         cmocka_unit_test(test_one_shot_gives_up_with_gap),

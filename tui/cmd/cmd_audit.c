@@ -21,6 +21,7 @@ struct cmd_audit {
     bool json;
     bool all;
     bool strict;
+    bool no_redis;
     int fail_on;
     const char *accept[CMD_AUDIT_MAX_ACCEPT];
     size_t n_accept;
@@ -55,6 +56,8 @@ static void cmd_audit_usage(FILE *f)
                "                      info, low (default), medium, high, critical, none\n"
                "  --strict            checks that could not be made (unknown) fail too\n"
                "  --all               show passed and not applicable checks too\n"
+               "  --no-redis          do not ask Redis for the roles placement checks rest on\n"
+               "                      (they then come from the API or the node names)\n"
                "  --json              the report as one JSON object\n"
                "\n"
                "An accepted finding is one the stack keeps on purpose (the seed keeps backups\n"
@@ -71,6 +74,7 @@ enum {
     OPT_STRICT,
     OPT_FAIL_ON,
     OPT_ACCEPT,
+    OPT_NO_REDIS,
 };
 
 const struct option cmd_audit_options[] = {
@@ -81,6 +85,7 @@ const struct option cmd_audit_options[] = {
     {"strict", no_argument, NULL, OPT_STRICT},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"accept", required_argument, NULL, OPT_ACCEPT},
+    {"no-redis", no_argument, NULL, OPT_NO_REDIS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -91,7 +96,7 @@ static int cmd_audit_parse(struct cmd_audit *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_audit_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_AUDIT_SHORTOPTS, cmd_audit_options, NULL)) != -1) {
         switch (opt) {
         case OPT_SPEC:
             c->spec_file = optarg;
@@ -107,6 +112,9 @@ static int cmd_audit_parse(struct cmd_audit *c, int argc, char **argv)
             break;
         case OPT_STRICT:
             c->strict = true;
+            break;
+        case OPT_NO_REDIS:
+            c->no_redis = true;
             break;
         case OPT_FAIL_ON:
             c->fail_on = audit_severity_parse(optarg);
@@ -254,10 +262,25 @@ static int cmd_audit_live(struct cmd_audit *c, struct session_options *opts)
         }
         have_spec = true;
     }
+    /* the roles placement rests on: Redis's, as show has them */
+    struct observe_options redis = {
+        .loop = c->s.loop,
+        .aws = c->s.aws,
+        .creds = c->s.creds,
+        .region = c->s.region,
+        .cafile = opts->redis_cacert,
+        .insecure = opts->insecure,
+        .connect_to = opts->connect_to,
+        .n_connect_to = opts->nconnect_to,
+    };
+    if (!c->no_redis && opts->insecure)
+        fprintf(stderr, "elcui audit: WARNING: --insecure: Redis TLS certificates are NOT "
+                        "verified\n");
     struct audit_gather_options go = {
         .rg_id = c->rg_id,
         .stack = c->name,
         .spec = have_spec ? &spec : NULL,
+        .redis = c->no_redis ? NULL : &redis,
     };
     struct audit_req *q = audit_gather_start(c->s.aws, &go, cmd_audit_done, c);
     if (!q) {

@@ -8,8 +8,11 @@
 
 #include "tui/cli.h"
 
-/* Its long options (for `elcui completion`). */
+/* Its options (getopt_long): for the global options after the command
+ * and for `elcui completion`. */
 extern const struct option cmd_audit_options[];
+#define CMD_AUDIT_SHORTOPTS "h"
+
 int cmd_audit_run(struct session_options *opts, int argc, char **argv);
 
 #endif

@@ -23,44 +23,10 @@
 #include "tui/cmd/cmd_whoami.h"
 #include "tui/theme.h"
 
-struct cmd_completion_table {
-    const char *command;
-    const struct option *options;
-};
-
-static const struct option cmd_completion_own[] = {
+const struct option cmd_completion_own_options[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
-
-static const struct cmd_completion_table cmd_completion_tables[] = {
-    {"ls", cmd_ls_options},
-    {"show", cmd_show_options},
-    {"events", cmd_events_options},
-    {"metrics", cmd_metrics_options},
-    {"whoami", cmd_whoami_options},
-    {"logs", cmd_logs_options},
-    {"create", cmd_create_options},
-    {"destroy", cmd_destroy_options},
-    {"audit", cmd_audit_options},
-    {"cost", cmd_cost_options},
-    {"export", cmd_export_options},
-    {"exec", cmd_exec_options},
-    {"latency", cmd_latency_options},
-    {"doctor", cmd_doctor_options},
-    {"failover", cmd_failover_options},
-    {"iam-token", cmd_iamtoken_options},
-    {"keys", cmd_keys_options},
-    {"completion", cmd_completion_own},
-};
-
-const struct option *cmd_completion_options(const char *command)
-{
-    for (size_t i = 0; i < sizeof(cmd_completion_tables) / sizeof(*cmd_completion_tables); i++)
-        if (strcmp(cmd_completion_tables[i].command, command) == 0)
-            return cmd_completion_tables[i].options;
-    return NULL;
-}
 
 static void cmd_completion_usage(FILE *f)
 {
@@ -119,7 +85,7 @@ static void cmd_completion_files(void)
     size_t n = 0;
     printf("--config|--redis-cacert");
     for (const struct cli_command *c = cli_commands; c->name; c++)
-        for (const struct option *o = cmd_completion_options(c->name); o && o->name; o++) {
+        for (const struct option *o = c->options; o && o->name; o++) {
             if (o->has_arg != required_argument || !cmd_completion_file(o->name) ||
                 !strcmp(o->name, "config") || !strcmp(o->name, "redis-cacert"))
                 continue;
@@ -181,7 +147,7 @@ static void cmd_completion_bash(void)
            "    case $cmd in\n");
     for (const struct cli_command *c = cli_commands; c->name; c++) {
         printf("    %s) opts=\"", c->name);
-        cmd_completion_words(cmd_completion_options(c->name), false);
+        cmd_completion_words(c->options, false);
         printf("\" ;;\n");
     }
     printf("    esac\n"
@@ -253,7 +219,7 @@ static void cmd_completion_zsh(void)
            "    case $cmd in\n");
     for (const struct cli_command *c = cli_commands; c->name; c++) {
         printf("    (%s) opts=(", c->name);
-        cmd_completion_words(cmd_completion_options(c->name), false);
+        cmd_completion_words(c->options, false);
         printf(") ;;\n");
     }
     printf("    esac\n"

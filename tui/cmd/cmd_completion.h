@@ -10,8 +10,10 @@
 
 #include "tui/cli.h"
 
-/* The long options of a subcommand, or NULL when it has no table here. */
-const struct option *cmd_completion_options(const char *command);
+/* Its own options (getopt_long). */
+extern const struct option cmd_completion_own_options[];
+#define CMD_COMPLETION_SHORTOPTS "h"
+
 int cmd_completion_run(struct session_options *opts, int argc, char **argv);
 
 #endif

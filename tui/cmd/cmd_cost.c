@@ -64,7 +64,7 @@ static int cmd_cost_parse(struct cmd_cost *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_cost_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_COST_SHORTOPTS, cmd_cost_options, NULL)) != -1) {
         switch (opt) {
         case OPT_SPEC:
             c->spec_file = optarg;

@@ -125,26 +125,55 @@ int cmd_create_plan(struct session *s, const struct stack_spec *spec, enum stack
     return 0;
 }
 
-bool cmd_create_confirm(const char *question, const char *expect)
+static volatile sig_atomic_t cmd_create_sigint;
+
+static void cmd_create_on_sigint(int signo)
+{
+    (void)signo;
+    cmd_create_sigint = 1;
+}
+
+int cmd_create_confirm(const char *question, const char *expect)
 {
     int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return false;
-    FILE *f = fdopen(fd, "r+");
-    if (!f) {
-        close(fd);
-        return false;
-    }
-    fprintf(f, "%s", question);
-    fflush(f);
+        return 0;
+    /* Ctrl-C must end the question: the loop's handler restarts reads
+     * (SA_RESTART), so this one, without, stands in while asking */
+    struct sigaction sa, old_int;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = cmd_create_on_sigint;
+    sigemptyset(&sa.sa_mask);
+    cmd_create_sigint = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    int rc = 0;
     char line[256];
-    bool ok = false;
-    if (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        ok = strcmp(line, expect) == 0;
+    size_t len = 0;
+    bool ok = write(fd, question, strlen(question)) >= 0;
+    while (ok) {
+        char ch;
+        ssize_t n = read(fd, &ch, 1);
+        if (n < 0 && errno == EINTR) {
+            if (cmd_create_sigint) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        if (n <= 0 || ch == '\n' || ch == '\r')
+            break;
+        if (len + 1 < sizeof(line))
+            line[len++] = ch;
     }
-    fclose(f);
-    return ok;
+    line[len] = '\0';
+    if (rc == 0 && ok)
+        rc = strcmp(line, expect) == 0 ? 1 : 0;
+    if (rc < 0 && write(fd, "\n", 1) < 0) {
+        /* the terminal is gone: nothing to tidy */
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    close(fd);
+    return rc;
 }
 
 /* ---- progress ---- */
@@ -428,7 +457,8 @@ static void cmd_create_usage(FILE *f)
             "\n"
             "The global --region chooses the region (else the spec's region, the usual AWS\n"
             "chain, or us-east-2). Progress goes to stderr, results to stdout. Exit status:\n"
-            "0 ok, 1 failure (or conflicts), 2 usage error or an invalid spec.\n");
+            "0 ok, 1 failure (or conflicts), 2 usage error or an invalid spec, 130\n"
+            "cancelled with Ctrl-C at the question (nothing changed).\n");
 }
 
 enum {
@@ -553,7 +583,7 @@ static int cmd_create_parse(struct cmd_create *c, int argc, char **argv, char *s
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_create_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_CREATE_SHORTOPTS, cmd_create_options, NULL)) != -1) {
         switch (opt) {
         case OPT_NAME:
             c->name = optarg;
@@ -770,7 +800,13 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
                  "Apply this plan to stack %s in %s (%zu to create, %zu to change)?\n"
                  "Type the stack name to go on: ",
                  spec.name, s.region, plan->n_create, plan->n_change);
-        if (!cmd_create_confirm(q, spec.name)) {
+        int yes = cmd_create_confirm(q, spec.name);
+        if (yes < 0) {
+            fprintf(stderr, "elcui create: cancelled; nothing was changed\n");
+            rc = CLI_EXIT_CANCELLED;
+            goto out;
+        }
+        if (!yes) {
             fprintf(stderr, "elcui create: not confirmed (no terminal, or the name was not "
                             "typed); nothing was changed. Scripts pass --yes.\n");
             goto out;

@@ -14,8 +14,11 @@
 
 #include "tui/cli.h"
 
-/* Its long options (for `elcui completion`). */
+/* Its options (getopt_long): for the global options after the command
+ * and for `elcui completion`. */
 extern const struct option cmd_create_options[];
+#define CMD_CREATE_SHORTOPTS "h"
+
 int cmd_create_run(struct session_options *opts, int argc, char **argv);
 
 /* Open the session in region (NULL: the usual chain, else us-east-2). */
@@ -28,8 +31,9 @@ struct aws_client *cmd_create_once_client(struct session *s, struct aws_error *e
  * *interrupted set). */
 int cmd_create_plan(struct session *s, const struct stack_spec *spec, enum stack_plan_mode mode,
                     struct stack_plan **out, struct aws_error *err, bool *interrupted);
-/* Ask on the terminal to type `expect`; true when it was typed. */
-bool cmd_create_confirm(const char *question, const char *expect);
+/* Ask on the terminal to type `expect`: 1 when it was typed, 0 when not
+ * (or no terminal), -1 when Ctrl-C ended the question (the line ended). */
+int cmd_create_confirm(const char *question, const char *expect);
 /* Run the plan with progress on stderr (JSON lines with json). Returns the
  * exit status; prints the result to stdout. */
 int cmd_create_apply(struct session *s, struct stack_plan *p, bool json, const char *verb);

@@ -25,7 +25,9 @@ static void cmd_destroy_usage(FILE *f)
             "subnets, VPC. Only resources tagged elcui:stack=NAME are touched; reused ones\n"
             "never are. Names come from --spec, else from the journal elcui keeps under\n"
             "$XDG_STATE_HOME/elcui/stacks, else from NAME. Run again after an interruption:\n"
-            "it continues.\n"
+            "it continues. A NAME with nothing tagged for it (and no journal) is an\n"
+            "error naming what was looked for; a replication group of that name that\n"
+            "elcui did not make is refused.\n"
             "\n"
             "  --confirm NAME            confirm without the prompt (must repeat NAME)\n"
             "  --spec FILE               the spec the stack was created from\n"
@@ -35,7 +37,8 @@ static void cmd_destroy_usage(FILE *f)
             "  --json                    plan and result as JSON on stdout, progress as JSON\n"
             "                            lines on stderr\n"
             "\n"
-            "Refused with --read-only. Exit status: 0 ok, 1 failure, 2 usage error.\n");
+            "Refused with --read-only. Exit status: 0 ok, 1 failure (also no such stack,\n"
+            "or not elcui's), 2 usage error, 130 cancelled with Ctrl-C at the question.\n");
 }
 
 enum {
@@ -56,6 +59,54 @@ const struct option cmd_destroy_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* Without a journal, only the tag elcui:stack=NAME says a stack exists.
+ * Nothing tagged: no such stack, an error naming what was looked for (and
+ * which of those names exist without the tag); a replication group of
+ * that name without the tag: not elcui's, refused with that reason. 0
+ * when the plan is about a stack elcui made. */
+static int cmd_destroy_not_a_stack(const struct stack_plan *p, const char *name)
+{
+    const struct stack_resource *group = NULL;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct stack_resource *r = &p->res[i];
+        if (r->ours || r->action == STACK_ACT_DELETE)
+            return 0;
+        if (r->action == STACK_ACT_SKIP && r->kind == STACK_KIND_REPLICATION_GROUP)
+            group = r;
+    }
+    const char *region = stack_spec_region(&p->spec);
+    if (group) {
+        fprintf(stderr,
+                "elcui destroy: refused: replication group %s exists in %s but is not an "
+                "elcui stack: it does not carry the tag %s=%s that elcui create puts on "
+                "everything it makes, and elcui destroys only what it made. Nothing was "
+                "deleted.\n",
+                group->name, region, STACK_SPEC_TAG_KEY, name);
+        return -1;
+    }
+    fprintf(stderr,
+            "elcui destroy: no stack %s in %s (account %s): no resource carries the tag %s=%s "
+            "and elcui keeps no journal of it here; nothing was deleted.\n"
+            "elcui destroy: looked for:\n",
+            name, region, p->account ? p->account : "?", STACK_SPEC_TAG_KEY, name);
+    for (size_t i = 0; i < p->n; i++) {
+        const struct stack_resource *r = &p->res[i];
+        bool dup = false;
+        for (size_t k = 0; k < i && !dup; k++)
+            dup = p->res[k].kind == r->kind && p->res[k].name && r->name &&
+                  strcmp(p->res[k].name, r->name) == 0;
+        if (dup || !r->name || r->kind == STACK_KIND_KEY_POLICY) /* the key's alias */
+            continue;
+        fprintf(stderr, "  %-36s %s%s\n", stack_plan_kind_name(r->kind), r->name,
+                r->action == STACK_ACT_SKIP ? "  (exists without the tag: not elcui's, left "
+                                              "alone)"
+                                            : "");
+    }
+    fprintf(stderr, "elcui destroy: hint: check the name (elcui ls lists the replication "
+                    "groups) and the region (--region)\n");
+    return -1;
+}
+
 int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
 {
     const char *confirm = NULL, *spec_file = NULL, *recovery = NULL;
@@ -63,7 +114,8 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_destroy_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_DESTROY_SHORTOPTS, cmd_destroy_options, NULL)) !=
+           -1) {
         switch (opt) {
         case OPT_CONFIRM:
             confirm = optarg;
@@ -168,6 +220,8 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
             cmd_create_print_error("destroy", "cannot plan", &err);
         goto out;
     }
+    if (!journal && cmd_destroy_not_a_stack(plan, name) != 0)
+        goto out;
     bool noop = stack_plan_is_noop(plan);
     if (json && (plan_only || noop || plan->n_conflict)) {
         cmd_create_json_print(stack_plan_to_json(plan));
@@ -196,10 +250,18 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     if (!confirm) {
         char q[512];
         snprintf(q, sizeof(q),
-                 "This deletes %zu resources of stack %s in %s (KMS keys: scheduled, %d days).\n"
+                 "This deletes %zu resource%s of stack %s in %s (KMS keys: scheduled, %d "
+                 "days).\n"
                  "Type the stack name to go on: ",
-                 plan->n_delete, name, s.region, spec.key_deletion_window);
-        if (!cmd_create_confirm(q, name)) {
+                 plan->n_delete, plan->n_delete == 1 ? "" : "s", name, s.region,
+                 spec.key_deletion_window);
+        int yes = cmd_create_confirm(q, name);
+        if (yes < 0) {
+            fprintf(stderr, "elcui destroy: cancelled; nothing was deleted\n");
+            rc = CLI_EXIT_CANCELLED;
+            goto out;
+        }
+        if (!yes) {
             fprintf(stderr,
                     "elcui destroy: not confirmed (no terminal, or the name was not "
                     "typed); nothing was deleted. Scripts pass --confirm %s.\n",

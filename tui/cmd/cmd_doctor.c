@@ -264,7 +264,7 @@ static int cmd_doctor_parse(struct cmd_doctor *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_doctor_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_DOCTOR_SHORTOPTS, cmd_doctor_options, NULL)) != -1) {
         int rc = rcli_option(&c->r, opt, optarg);
         if (rc < 0)
             return -1;

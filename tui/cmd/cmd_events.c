@@ -122,7 +122,7 @@ int cmd_events_run(struct session_options *opts, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_events_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_EVENTS_SHORTOPTS, cmd_events_options, NULL)) != -1) {
         switch (opt) {
         case 'j':
             c.json = true;

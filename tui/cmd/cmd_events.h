@@ -7,8 +7,11 @@
 
 #include "tui/cli.h"
 
-/* Its long options (for `elcui completion`). */
+/* Its options (getopt_long): for the global options after the command
+ * and for `elcui completion`. */
 extern const struct option cmd_events_options[];
+#define CMD_EVENTS_SHORTOPTS "h"
+
 int cmd_events_run(struct session_options *opts, int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@
 #include "core/redis/rsession.h"
 #include "core/redis/rrender.h"
 #include "tui/widget/lineedit.h"
+#include "tui/cmd/cmdout.h"
 #include "tui/cmd/rcli.h"
 
 #define EXEC_HISTORY_KEEP 1000
@@ -47,8 +48,9 @@ struct cmd_exec {
     /* the running request */
     struct rsession_req *run;
     bool run_done;
-    bool failed;           /* an error reply, a connection failure or a refusal */
-    unsigned causes_shown; /* rconn_err codes whose cause was printed */
+    bool failed;             /* an error reply, a connection failure or a refusal */
+    struct cmdout_pipe pipe; /* stdout, whose reader may go away */
+    unsigned causes_shown;   /* rconn_err codes whose cause was printed */
     struct buf out;
     /* interactive */
     bool interactive;
@@ -76,7 +78,9 @@ static void cmd_exec_usage(FILE *f)
                "with the global --read-only every write is refused.\n"
                "\n"
                "Targets (default: the node serving the key's slot):\n"
-               "  --node ID               one node: cache cluster id, host:port or Redis node id\n"
+               "  --node ID               one node: cache cluster id, host:port, Redis node id,\n"
+               "                          or SHARD:ROLE (0003:primary, 2:replica) by the roles\n"
+               "                          Redis reports now\n"
                "  --primaries             every primary\n"
                "  --replicas              every replica\n"
                "  --all                   every node\n"
@@ -102,7 +106,8 @@ static void cmd_exec_usage(FILE *f)
                "lines run one after the other; Ctrl-C drops a line or stops a command,\n"
                "Ctrl-D leaves. ':help' lists the prompt's own commands (targets: :primaries,\n"
                ":node ID, :shard ID primary, :az NAME, :target SPEC...).\n"
-               "Exit status: 0 ok, 1 an error reply, a failure or a refusal, 2 usage.\n");
+               "Exit status: 0 ok (also when the reader of a pipe goes away: -r -1 | head -1\n"
+               "ends quietly), 1 an error reply, a failure or a refusal, 2 usage.\n");
 }
 
 /* ---- output ---- */
@@ -110,10 +115,24 @@ static void cmd_exec_usage(FILE *f)
 static void cmd_exec_flush(struct cmd_exec *c, FILE *f)
 {
     if (c->out.len) {
-        fwrite(c->out.data, 1, c->out.len, f);
-        fflush(f);
+        if (f == stdout) {
+            cmdout_pipe_write(&c->pipe, c->out.data, c->out.len, true);
+        } else {
+            fwrite(c->out.data, 1, c->out.len, f);
+            fflush(f);
+        }
     }
     buf_reset(&c->out);
+}
+
+/* The reader of stdout went away (`exec -r -1 ... | head -1`): stop
+ * quietly, as if interrupted. */
+static void cmd_exec_out_closed(void *arg)
+{
+    struct cmd_exec *c = arg;
+    c->quit = true;
+    if (c->run)
+        rsession_cancel(c->run);
 }
 
 static void cmd_exec_json_str(struct buf *b, const char *key, const char *v)
@@ -417,6 +436,8 @@ static int cmd_exec_once(struct cmd_exec *c)
             cancelled = true;
         }
     }
+    if (c->pipe.closed)
+        return c->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
     if (cancelled)
         return c->repeat == CONSOLE_FOREVER && !c->failed ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     return c->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
@@ -784,7 +805,7 @@ static int cmd_exec_parse(struct cmd_exec *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "r:i:h", cmd_exec_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_EXEC_SHORTOPTS, cmd_exec_options, NULL)) != -1) {
         int rc = rcli_option(&c->r, opt, optarg);
         if (rc < 0)
             return -1;
@@ -881,10 +902,12 @@ int cmd_exec_run(struct session_options *opts, int argc, char **argv)
         buf_free(&c.out);
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }
+    cmdout_pipe_watch(&c.pipe, c.r.s.loop, cmd_exec_out_closed, &c);
     if (c.argc > 0)
         rc = cmd_exec_once(&c);
     else
         rc = cmd_exec_interactive(&c);
+    cmdout_pipe_unwatch(&c.pipe);
     fflush(stdout);
     rsession_free(c.rs);
     rcli_finish(&c.r);

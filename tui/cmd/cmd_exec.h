@@ -10,8 +10,11 @@
 
 #include "tui/cli.h"
 
-/* Its long options (for `elcui completion`). */
+/* Its options (getopt_long): for the global options after the command
+ * and for `elcui completion`. */
 extern const struct option cmd_exec_options[];
+#define CMD_EXEC_SHORTOPTS "r:i:h"
+
 int cmd_exec_run(struct session_options *opts, int argc, char **argv);
 
 #endif

@@ -37,6 +37,10 @@ static void cmd_export_usage(FILE *f)
                "groups, secret, parameters and policies, by the stack's names and its\n"
                "elcui:stack tag; what is not the stack's own is exported as [reuse]). With\n"
                "--spec (or --name alone: the seed's defaults) the plan is exported, offline.\n"
+               "A live export writes what each resource holds itself: the security group's\n"
+               "own rules and Name tag (not the port the group reports), the subnet group's\n"
+               "description, the group's elcui:auth-secret tag (in every format). The zones\n"
+               "are per region: another region alone takes that region's zones.\n"
                "\n"
                "  --format F      terraform (files provider.tf ... iam_role.tf), cli\n"
                "                  (create-NAME.sh) or spec (NAME.ini)\n"
@@ -70,7 +74,7 @@ static int cmd_export_parse(struct cmd_export *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "ho:", cmd_export_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_EXPORT_SHORTOPTS, cmd_export_options, NULL)) != -1) {
         switch (opt) {
         case OPT_SPEC:
             c->spec_file = optarg;
@@ -118,7 +122,11 @@ static int cmd_export_emit(struct cmd_export *c, const struct stack_spec *s, boo
 {
     struct export_files files;
     char err[512];
-    if (export_render(s, (enum export_format)c->format, &files, err, sizeof(err)) != 0) {
+    /* a live stack: what each resource holds itself (the security group's
+     * rule, its Name tag, the subnet group's description, the tags) */
+    const struct export_observed *ob = live && c->live ? &c->live->observed : NULL;
+    if (export_render_observed(s, ob, (enum export_format)c->format, &files, err, sizeof(err)) !=
+        0) {
         fprintf(stderr, "elcui export: %s\n", err);
         return CLI_EXIT_FAIL;
     }
@@ -140,7 +148,7 @@ static int cmd_export_emit(struct cmd_export *c, const struct stack_spec *s, boo
             json_t *f = json_object();
             json_object_set_new(f, "name", json_string(files.items[i].name));
             if (to_dir) {
-                char *p = mem_xasprintf("%s/%s", c->output, files.items[i].name);
+                char *p = export_path(c->output, files.items[i].name);
                 json_object_set_new(f, "path", json_string(p));
                 free(p);
             } else {
@@ -158,8 +166,11 @@ static int cmd_export_emit(struct cmd_export *c, const struct stack_spec *s, boo
         for (size_t i = 0; i < n_notes; i++)
             fprintf(stderr, "elcui export: note: %s\n", notes[i]);
         if (to_dir) {
-            for (size_t i = 0; i < files.n; i++)
-                fprintf(stderr, "elcui export: wrote %s/%s\n", c->output, files.items[i].name);
+            for (size_t i = 0; i < files.n; i++) {
+                char *p = export_path(c->output, files.items[i].name);
+                fprintf(stderr, "elcui export: wrote %s\n", p);
+                free(p);
+            }
         } else {
             char *t = export_files_stream(&files);
             fputs(t, stdout);

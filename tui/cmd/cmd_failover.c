@@ -71,7 +71,8 @@ static void cmd_failover_usage(FILE *f)
                "  --json                  one JSON object per event and one for the result\n"
                "\n"
                "Exit status: 0 completed (or started with --no-wait), 1 refused, failed or\n"
-               "timed out, 2 usage.\n");
+               "timed out, 2 usage, 130 cancelled with Ctrl-C at the question (nothing\n"
+               "done).\n");
 }
 
 /* ---- describe / failover calls ---- */
@@ -380,7 +381,8 @@ static int cmd_failover_parse(struct cmd_failover *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_failover_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_FAILOVER_SHORTOPTS, cmd_failover_options, NULL)) !=
+           -1) {
         switch (opt) {
         case OPT_SHARD:
             if (!cmd_failover_shard(optarg, c->shard, sizeof(c->shard)))
@@ -473,16 +475,22 @@ int cmd_failover_run(struct session_options *opts, int argc, char **argv)
         }
         char q[400];
         snprintf(q, sizeof(q),
-                 "Test failover of shard %s of %s (%zu nodes): its primary is replaced by a "
+                 "Test failover of shard %s of %s (%zu node%s): its primary is replaced by a "
                  "replica.\nType the shard id (%s) to go ahead: ",
-                 c.shard, c.rg_id, ng->n_members, c.shard);
+                 c.shard, c.rg_id, ng->n_members, ng->n_members == 1 ? "" : "s", c.shard);
         c.ask = rcli_ask(c.s.loop, q, true, cmd_failover_on_answer, &c);
         if (!c.ask) {
             fprintf(stderr, "elcui failover: no terminal to confirm on: use --yes\n");
             goto out;
         }
-        if (!cmd_failover_wait(&c, &c.answered))
+        if (!cmd_failover_wait(&c, &c.answered)) {
+            /* Ctrl-C at the question: nothing was asked of AWS yet */
+            rcli_ask_interrupted(c.ask);
+            c.ask = NULL;
+            fprintf(stderr, "elcui failover: cancelled; nothing was done\n");
+            rc = CLI_EXIT_CANCELLED;
             goto out;
+        }
         char norm[8];
         if (!c.answer || !cmd_failover_shard(c.answer, norm, sizeof(norm)) ||
             strcmp(norm, c.shard) != 0) {

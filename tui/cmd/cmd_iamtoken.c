@@ -67,7 +67,8 @@ static int cmd_iamtoken_parse(struct cmd_iamtoken *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_iamtoken_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_IAMTOKEN_SHORTOPTS, cmd_iamtoken_options, NULL)) !=
+           -1) {
         switch (opt) {
         case OPT_USER:
             c->user = optarg;

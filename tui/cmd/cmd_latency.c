@@ -12,6 +12,7 @@
 #include "aws/buf.h"
 #include "core/redis/latency.h"
 #include "core/redis/rrender.h"
+#include "tui/cmd/cmdout.h"
 #include "tui/cmd/rcli.h"
 
 struct cmd_latency {
@@ -24,6 +25,7 @@ struct cmd_latency {
     bool json;
     bool done;
     bool errors_seen;
+    struct cmdout_pipe out; /* stdout: `| head -1` ends the command */
 };
 
 static void cmd_latency_usage(FILE *f)
@@ -43,8 +45,8 @@ static void cmd_latency_usage(FILE *f)
                "  --json                  one JSON object per node and interval\n"
                "\n");
     rcli_usage_options(f);
-    fprintf(f, "\nExit status: 0 (also after Ctrl-C), 1 when the session or a probe\n"
-               "failed, 2 usage.\n");
+    fprintf(f, "\nExit status: 0 (also after Ctrl-C, and when the reader of a pipe goes\n"
+               "away, as with | head -1), 1 when the session or a probe failed, 2 usage.\n");
 }
 
 static void cmd_latency_json_stats(struct buf *b, const char *key, const struct latency_stats *s,
@@ -112,7 +114,7 @@ static void cmd_latency_on_window(struct latency *lt, const struct latency_windo
             buf_appends(&b, "no answer");
         if (c->history && s->n)
             buf_printf(&b, ", p99: %.2f", (double)s->p99_us / 1000.0);
-        buf_printf(&b, " ms (%llu samples", (unsigned long long)s->n);
+        buf_printf(&b, " ms (%llu sample%s", (unsigned long long)s->n, s->n == 1 ? "" : "s");
         if (c->history)
             buf_printf(&b, " until %s", end);
         buf_appendc(&b, ')');
@@ -123,9 +125,14 @@ static void cmd_latency_on_window(struct latency *lt, const struct latency_windo
         }
         buf_appendc(&b, '\n');
     }
-    fwrite(b.data, 1, b.len, stdout);
-    fflush(stdout);
+    cmdout_pipe_write(&c->out, b.data, b.len, true);
     buf_free(&b);
+}
+
+static void cmd_latency_out_closed(void *arg)
+{
+    /* the reader went away: stop quietly, like redis-cli --latency | head */
+    ((struct cmd_latency *)arg)->done = true;
 }
 
 static void cmd_latency_on_done(struct latency *lt, void *arg)
@@ -165,7 +172,8 @@ static int cmd_latency_parse(struct cmd_latency *c, int argc, char **argv)
     bool target_set = false;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_latency_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_LATENCY_SHORTOPTS, cmd_latency_options, NULL)) !=
+           -1) {
         int rc = rcli_option(&c->r, opt, optarg);
         if (rc < 0)
             return -1;
@@ -254,6 +262,7 @@ int cmd_latency_run(struct session_options *opts, int argc, char **argv)
         .on_done = cmd_latency_on_done,
         .arg = &c,
     };
+    cmdout_pipe_watch(&c.out, c.r.s.loop, cmd_latency_out_closed, &c);
     char err[400];
     struct latency *lt = latency_start(&lo, err, sizeof(err));
     if (!lt) {
@@ -262,6 +271,7 @@ int cmd_latency_run(struct session_options *opts, int argc, char **argv)
         rrender_safe(&b, err, strlen(err));
         fprintf(stderr, "elcui latency: %s\n", buf_str(&b));
         buf_free(&b);
+        cmdout_pipe_unwatch(&c.out);
         rcli_finish(&c.r);
         return CLI_EXIT_FAIL;
     }
@@ -271,8 +281,9 @@ int cmd_latency_run(struct session_options *opts, int argc, char **argv)
     while (!c.done && !c.r.interrupted)
         loop_run_once(c.r.s.loop, 1000);
     latency_stop(lt);
+    cmdout_pipe_unwatch(&c.out);
     rcli_finish(&c.r);
-    if (c.r.interrupted)
+    if (c.r.interrupted || c.out.closed)
         return CLI_EXIT_OK;
     return c.errors_seen ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

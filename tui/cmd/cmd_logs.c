@@ -12,12 +12,18 @@
 #include "aws/awstime.h"
 #include "aws/buf.h"
 #include "aws/mem.h"
+#include "core/model/events.h"
 #include "core/model/inventory.h"
 #include "core/logs/logrec.h"
 #include "core/logs/tail.h"
 #include "core/logs/tailsrc.h"
+#include "core/redis/observe.h"
+#include "tui/cmd/cmdout.h"
 
 #define CMD_LOGS_MAX_GROUPS 16
+#define CMD_LOGS_REDIS_TIMEOUT_MS 5000
+#define CMD_LOGS_OBSERVE_EVERY_MS 10000 /* --follow: Redis's roles */
+#define CMD_LOGS_EVENTS_EVERY_MS 30000  /* --follow: failover events */
 
 struct cmd_logs {
     struct session s;
@@ -38,6 +44,15 @@ struct cmd_logs {
     struct tailsrc_rg *rg;
     struct inventory *inv; /* keeps the labels' model fresh (roles move) */
     bool modelled;         /* the inventory answered once (or failed) */
+    /* the role history the labels rest on: Redis's roles, failover events */
+    bool no_redis;
+    struct observe *ob;
+    bool observed;
+    struct loop_timer *redis_timer;
+    struct events_req *ev;
+    bool events_done;
+    int64_t events_from, events_to; /* read so far */
+    struct loop_timer *events_timer;
     bool resolved;
     struct aws_error resolve_err;
     struct aws_client *logs_client;
@@ -46,6 +61,7 @@ struct cmd_logs {
     struct loop_timer *status_timer;
     bool interrupted;
     bool output_broken;
+    struct cmdout_pipe out; /* stdout, whose reader may go away */
     struct buf line;
 };
 
@@ -73,34 +89,51 @@ static void cmd_logs_usage(FILE *f)
                "                          (verbose, notice, warning)\n"
                "  --node ID               records of one node (cache cluster id, or id/node)\n"
                "  --shard ID              records of one shard (node group id, 0001)\n"
-               "  --role primary|replica  records of nodes in this role\n"
-               "  --limit N               stop after N records\n"
+               "  --role primary|replica  records of nodes in this role at the record's time\n"
+               "  --limit N               stop after N records (said on stderr: \"stopped\n"
+               "                          after N records (--limit)\", with --json\n"
+               "                          {\"type\":\"stopped\",\"reason\":\"limit\",...})\n"
                "  --json                  one JSON object per line and record\n"
                "  --rate N                FilterLogEvents requests per second shared by all\n"
                "                          tails (default 4; the account quota is 5)\n"
                "  --overlap D             re-read window for late events (default 30s)\n"
                "  --status-interval S     with --follow, a status line every S seconds\n"
                "                          (default 60; 0: only on changes)\n"
+               "  --no-redis              roles from the API and the metric only\n"
+               "\n"
+               "The role of each record is the one its node had at the record's time: the\n"
+               "group's failovers (DescribeEvents) are read over the window and Redis is\n"
+               "asked for the roles now (as show does), so records from before a failover\n"
+               "keep the role they had then. 'role?' marks a record older than that\n"
+               "history reaches (the 14 days events are kept, or when DescribeEvents\n"
+               "cannot be read); --role never picks those.\n"
                "\n"
                "Gaps, errors and status go to stderr (JSON objects with --json). Exit\n"
-               "status: 0 ok (also after Ctrl-C with --follow), 1 failure, 2 usage.\n");
+               "status: 0 ok (also after Ctrl-C with --follow, and when the reader of a\n"
+               "pipe goes away: logs -f | head -1 ends quietly), 1 failure, 2 usage.\n");
 }
 
 /* ---- output ---- */
+
+/* stdout's reader went away (`logs -f | head -1`): stop quietly. */
+static void cmd_logs_out_closed(void *arg)
+{
+    struct cmd_logs *c = arg;
+    c->output_broken = true;
+    if (c->set)
+        tail_set_stop(c->set);
+    loop_stop(c->s.loop, 0);
+}
 
 static void cmd_logs_emit(struct cmd_logs *c, FILE *f)
 {
     if (c->output_broken)
         return;
     buf_appendc(&c->line, '\n');
-    if (fwrite(c->line.data, 1, c->line.len, f) != c->line.len || (c->follow && fflush(f) != 0)) {
-        if (f == stdout) {
-            c->output_broken = true;
-            if (c->set)
-                tail_set_stop(c->set);
-            loop_stop(c->s.loop, 0);
-        }
-    }
+    if (f == stdout)
+        cmdout_pipe_write(&c->out, c->line.data, c->line.len, c->follow);
+    else if (fwrite(c->line.data, 1, c->line.len, f) == c->line.len && c->follow)
+        fflush(f);
     buf_reset(&c->line);
 }
 
@@ -325,6 +358,166 @@ static void cmd_logs_on_model_error(struct inventory *inv, enum inventory_op op,
     }
 }
 
+/* ---- the role history the labels rest on ---- */
+
+static struct model_group *cmd_logs_model(const struct cmd_logs *c)
+{
+    return c->rg ? c->rg->model : NULL;
+}
+
+static void cmd_logs_on_observed(struct observe *ob, void *arg)
+{
+    struct cmd_logs *c = arg;
+    struct model_group *g = cmd_logs_model(c);
+    if (g)
+        observe_merge(ob, g);
+    if (!c->observed && observe_state(ob) == OBSERVE_S_UNREACHABLE) {
+        struct buf b;
+        buf_init(&b, 0);
+        logrec_safe_appends(&b, observe_reason(ob));
+        fprintf(stderr,
+                "elcui logs: note: Redis could not be asked for the roles (%s); they come "
+                "from the metric and the failover events\n",
+                buf_str(&b));
+        buf_free(&b);
+    }
+    c->observed = true;
+    if (c->redis_timer) {
+        loop_untimer(c->s.loop, c->redis_timer);
+        c->redis_timer = NULL;
+    }
+}
+
+static void cmd_logs_redis_late(void *arg)
+{
+    struct cmd_logs *c = arg;
+    c->redis_timer = NULL;
+    if (!c->observed) {
+        struct buf b;
+        buf_init(&b, 0);
+        logrec_safe_appends(&b, observe_reason(c->ob));
+        fprintf(stderr,
+                "elcui logs: note: Redis did not answer within %.0f s (%s); the roles come "
+                "from the metric and the failover events\n",
+                CMD_LOGS_REDIS_TIMEOUT_MS / 1000.0, buf_str(&b));
+        buf_free(&b);
+    }
+    c->observed = true;
+}
+
+static void cmd_logs_events_fetch(struct cmd_logs *c);
+
+static void cmd_logs_events_fire(void *arg)
+{
+    struct cmd_logs *c = arg;
+    c->events_timer = NULL;
+    cmd_logs_events_fetch(c);
+}
+
+static void cmd_logs_on_events(struct events_result *out, const struct aws_error *err, void *arg)
+{
+    struct cmd_logs *c = arg;
+    c->ev = NULL;
+    struct model_group *g = cmd_logs_model(c);
+    if (out) {
+        int64_t *dates = mem_xcalloc(out->n + 1, sizeof(*dates));
+        const char **msgs = mem_xcalloc(out->n + 1, sizeof(*msgs));
+        for (size_t i = 0; i < out->n; i++) {
+            dates[i] = out->items[i].date_ms;
+            msgs[i] = out->items[i].message;
+        }
+        /* a listing cut short tells no complete story */
+        if (g)
+            model_group_note_events(g, dates, msgs, out->n, out->truncated ? 0 : out->start_ms,
+                                    out->end_ms);
+        free(dates);
+        free(msgs);
+        if (!out->truncated)
+            c->events_to = out->end_ms;
+        events_result_free(out);
+    } else if (!c->events_done) {
+        char *m = aws_error_format(err);
+        struct buf b;
+        buf_init(&b, 0);
+        logrec_safe_appends(&b, m);
+        fprintf(stderr,
+                "elcui logs: note: the group's failover events could not be read (%s): records "
+                "from before the roles were seen are labelled role?\n",
+                buf_str(&b));
+        buf_free(&b);
+        free(m);
+    }
+    c->events_done = true;
+    if (c->follow && !c->events_timer)
+        c->events_timer = loop_timer(c->s.loop, CMD_LOGS_EVENTS_EVERY_MS, cmd_logs_events_fire, c);
+}
+
+/* DescribeEvents from the window's start (a minute before; the service
+ * keeps 14 days), or from a little before the last read, up to now. */
+static void cmd_logs_events_fetch(struct cmd_logs *c)
+{
+    const struct model_group *g = cmd_logs_model(c);
+    int64_t now = loop_wall_ms(c->s.loop);
+    int64_t from = c->events_to ? c->events_to - 5 * 60 * 1000 : c->since_ms - 60 * 1000;
+    if (from < now - EVENTS_RETENTION_MS + 60 * 1000)
+        from = now - EVENTS_RETENTION_MS + 60 * 1000;
+    if (from >= now)
+        from = now - 1000;
+    struct events_in in = {
+        .replication_group_id = c->rg->id,
+        .member_clusters = g ? (const char *const *)g->member_clusters : NULL,
+        .n_member_clusters = g ? g->n_member_clusters : 0,
+        .start_ms = from,
+        .end_ms = now,
+    };
+    c->ev = events_fetch(c->s.aws, &in, cmd_logs_on_events, c);
+    if (!c->ev)
+        c->events_done = true;
+}
+
+/* Redis's roles now (in the background with --follow), then the
+ * failovers over the window: each record gets the role of its time. */
+static void cmd_logs_history(struct cmd_logs *c, const struct session_options *opts)
+{
+    if (!c->no_redis && opts->insecure)
+        fprintf(stderr, "elcui logs: WARNING: --insecure: Redis TLS certificates are NOT "
+                        "verified\n");
+    if (!c->no_redis) {
+        struct observe_options oo = {
+            .loop = c->s.loop,
+            .aws = c->s.aws,
+            .creds = c->s.creds,
+            .region = c->s.region,
+            .rg_id = c->rg->id,
+            .cafile = opts->redis_cacert,
+            .insecure = opts->insecure,
+            .connect_to = opts->connect_to,
+            .n_connect_to = opts->nconnect_to,
+            .interval_ms = c->follow ? CMD_LOGS_OBSERVE_EVERY_MS : 0,
+            .timeout_ms = 2000,
+            .on_update = cmd_logs_on_observed,
+            .arg = c,
+        };
+        c->ob = observe_start(&oo);
+        if (c->ob) {
+            c->redis_timer =
+                loop_timer(c->s.loop, CMD_LOGS_REDIS_TIMEOUT_MS, cmd_logs_redis_late, c);
+            while (!c->observed && !c->interrupted)
+                loop_run_once(c->s.loop, 1000);
+        }
+    }
+    if (c->interrupted)
+        return;
+    if (!c->follow) {
+        /* the roles are in the model: no connection stays open for the tail */
+        observe_free(c->ob);
+        c->ob = NULL;
+    }
+    cmd_logs_events_fetch(c);
+    while (!c->events_done && !c->interrupted)
+        loop_run_once(c->s.loop, 1000);
+}
+
 static void cmd_logs_print_error(const char *what, const struct aws_error *err)
 {
     char *msg = aws_error_format(err);
@@ -366,6 +559,7 @@ enum {
     OPT_RATE,
     OPT_OVERLAP,
     OPT_STATUS,
+    OPT_NO_REDIS,
 };
 
 const struct option cmd_logs_options[] = {
@@ -389,6 +583,7 @@ const struct option cmd_logs_options[] = {
     {"rate", required_argument, NULL, OPT_RATE},
     {"overlap", required_argument, NULL, OPT_OVERLAP},
     {"status-interval", required_argument, NULL, OPT_STATUS},
+    {"no-redis", no_argument, NULL, OPT_NO_REDIS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -401,7 +596,7 @@ static int cmd_logs_parse(struct cmd_logs *c, int argc, char **argv, int64_t now
     int opt;
     opterr = 0;
     optind = 0; /* 0: full reset of GNU getopt (the global parse used "+") */
-    while ((opt = getopt_long(argc, argv, "fih", cmd_logs_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_LOGS_SHORTOPTS, cmd_logs_options, NULL)) != -1) {
         switch (opt) {
         case OPT_SLOW:
             c->slow = true;
@@ -492,6 +687,9 @@ static int cmd_logs_parse(struct cmd_logs *c, int argc, char **argv, int64_t now
             if (!cmd_logs_parse_u(optarg, 86400, &u))
                 return cli_usage_error("logs", "--status-interval wants seconds (0 = off)"), -1;
             c->status_every_s = (long)u;
+            break;
+        case OPT_NO_REDIS:
+            c->no_redis = true;
             break;
         case 'h':
             cmd_logs_usage(stdout);
@@ -605,7 +803,7 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
         goto out;
     }
     session_print_warnings(&c.s, stderr);
-    signal(SIGPIPE, SIG_IGN);
+    cmdout_pipe_watch(&c.out, c.s.loop, cmd_logs_out_closed, &c);
     loop_on_signal(c.s.loop, SIGINT, cmd_logs_signal, &c);
     loop_on_signal(c.s.loop, SIGTERM, cmd_logs_signal, &c);
 
@@ -648,6 +846,11 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
         if (!c.follow) {
             inventory_free(c.inv);
             c.inv = NULL;
+        }
+        cmd_logs_history(&c, opts);
+        if (c.interrupted) {
+            rc = CLI_EXIT_OK;
+            goto out;
         }
     }
 
@@ -703,7 +906,19 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
         c.status_timer = NULL;
     }
     tail_set_stop(c.set);
-    if (c.follow || opts->verbose)
+    if (tail_set_limited(c.set) && !c.output_broken) {
+        /* not a gap: the output stops where it was asked to */
+        buf_reset(&c.line);
+        if (c.json)
+            buf_printf(&c.line, "{\"type\":\"stopped\",\"reason\":\"limit\",\"records\":%llu}",
+                       (unsigned long long)tail_set_delivered(c.set));
+        else
+            buf_printf(&c.line, "elcui logs: stopped after %llu record%s (--limit)",
+                       (unsigned long long)tail_set_delivered(c.set),
+                       tail_set_delivered(c.set) == 1 ? "" : "s");
+        cmd_logs_emit(&c, stderr);
+    }
+    if ((c.follow || opts->verbose) && !c.output_broken)
         for (size_t i = 0; i < tail_set_count(c.set); i++)
             cmd_logs_status_line(&c, i);
     fflush(stdout);
@@ -714,6 +929,13 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
     else
         rc = CLI_EXIT_OK;
 out:
+    cmdout_pipe_unwatch(&c.out);
+    if (c.redis_timer)
+        loop_untimer(c.s.loop, c.redis_timer);
+    if (c.events_timer)
+        loop_untimer(c.s.loop, c.events_timer);
+    events_cancel(c.ev);
+    observe_free(c.ob);
     inventory_free(c.inv);
     tail_set_free(c.set);
     tailsrc_logs_free(c.src);

@@ -135,7 +135,7 @@ int cmd_ls_run(struct session_options *opts, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_ls_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_LS_SHORTOPTS, cmd_ls_options, NULL)) != -1) {
         switch (opt) {
         case 'j':
             c.json = true;

@@ -9,7 +9,9 @@
 
 #include "aws/awstime.h"
 #include "aws/mem.h"
+#include "aws/nearname.h"
 #include "core/model/inventory.h"
+#include "core/model/metricnames.h"
 #include "core/model/metrics.h"
 #include "tui/cmd/cmdout.h"
 
@@ -58,6 +60,8 @@ static void cmd_metrics_usage(FILE *f)
         if (!d[i].by_default)
             fprintf(f, " %s", d[i].name);
     fprintf(f, "\n"
+               "                  (any metric of AWS/ElastiCache; a name it does not\n"
+               "                  publish is an error naming the close ones)\n"
                "  --stat STAT     Average, Sum, Minimum, Maximum, SampleCount or pNN for every\n"
                "                  metric (default: per metric, e.g. Maximum for CurrConnections\n"
                "                  and ReplicationLag, Sum for counters and bytes)\n"
@@ -219,7 +223,8 @@ static int cmd_metrics_parse(struct cmd_metrics *c, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_metrics_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_METRICS_SHORTOPTS, cmd_metrics_options, NULL)) !=
+           -1) {
         switch (opt) {
         case 'j':
             c->json = true;
@@ -241,6 +246,25 @@ static int cmd_metrics_parse(struct cmd_metrics *c, int argc, char **argv)
         case 'm':
             if (!metrics_name_valid(optarg))
                 return cli_usage_error("metrics", "--metric: '%s' is not a metric name", optarg);
+            if (!metricnames_known(optarg)) {
+                /* CloudWatch has no data for a name it does not know: no
+                 * error, only an empty series; say so here instead */
+                const char *close[4];
+                char list[400];
+                size_t nc = metricnames_close(optarg, close, 4);
+                nearname_join(close, nc, list, sizeof(list));
+                char *safe = cmdout_safe(optarg);
+                int rc = nc ? cli_usage_error("metrics",
+                                              "--metric: '%s' is not an ElastiCache metric; "
+                                              "did you mean %s?",
+                                              safe, list)
+                            : cli_usage_error("metrics",
+                                              "--metric: '%s' is not an ElastiCache metric "
+                                              "(elcui metrics --help lists the usual ones)",
+                                              safe);
+                free(safe);
+                return rc;
+            }
             if (c->n_metrics >= CMD_METRICS_MAX)
                 return cli_usage_error("metrics", "at most %d --metric options", CMD_METRICS_MAX);
             c->metrics[c->n_metrics++] = optarg;

@@ -7,7 +7,6 @@
 
 #include "aws/mem.h"
 #include "aws/sts.h"
-#include "aws/svc.h"
 #include "tui/cmd/cmdout.h"
 
 struct cmd_whoami {
@@ -24,14 +23,24 @@ static void cmd_whoami_usage(FILE *f)
     fprintf(f, "usage: elcui whoami [--json]\n"
                "\n"
                "Who the AWS calls run as (STS GetCallerIdentity): account, ARN and user id,\n"
-               "with the region, the profile, where the credentials came from and every\n"
-               "service endpoint that is not the default one (--endpoint-url,\n"
-               "AWS_ENDPOINT_URL[_SERVICE], endpoint_url in the profile).\n"
+               "with the region, the profile, the credentials, every service endpoint that\n"
+               "is not the default one, the CA bundle, the attempts per call and the AWS\n"
+               "files, each with where it came from: an option (--region), a variable\n"
+               "(AWS_REGION), a line of a file (~/.aws/config line 3) or the default.\n"
+               "With -v, what the AWS files hold that is ignored (as the AWS CLI and SDKs\n"
+               "ignore it) is listed on stderr.\n"
                "\n"
-               "  --json   one JSON object: account, arn, userId, region, profile,\n"
-               "           credentialSource, endpoints (overridden ones, by service)\n"
+               "A region name AWS does not list is refused, unless an endpoint override is\n"
+               "set; whoami then says so under the region.\n"
                "\n"
-               "Exit status: 0 ok, 1 failure, 2 usage.\n");
+               "  --json   one JSON object: account, arn, userId, region, regionNote (why\n"
+               "           an unknown region is accepted, else null), profile,\n"
+               "           credentialSource, endpoints (overridden ones, by service) and\n"
+               "           settings: [{name, service, value, source (flag, env, file,\n"
+               "           default, unknown), option | variable | file + line, from}]\n"
+               "\n"
+               "Exit status: 0 ok, 1 failure (bad AWS files included: no call is made),\n"
+               "2 usage.\n");
 }
 
 static void cmd_whoami_cb(const struct sts_caller_identity *out, const struct aws_error *err,
@@ -49,23 +58,86 @@ static void cmd_whoami_cb(const struct sts_caller_identity *out, const struct aw
     c->user_id = mem_xstrdup(out->user_id ? out->user_id : "");
 }
 
-static const struct svc *const cmd_whoami_svcs[] = {
-    &svc_elasticache, &svc_cloudwatch,     &svc_logs, &svc_sts, &svc_ec2,
-    &svc_kms,         &svc_secretsmanager, &svc_ssm,  &svc_iam, &svc_pricing,
-};
+static json_t *cmd_whoami_jsetting(const struct session_setting *x)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(x->name));
+    if (x->service)
+        json_object_set_new(o, "service", json_string(x->service));
+    json_object_set_new(o, "value", cmdout_jstr(x->value));
+    json_object_set_new(o, "source", json_string(session_source_name(x->source)));
+    if (x->source == SESSION_SOURCE_FLAG)
+        json_object_set_new(o, "option", cmdout_jstr(x->origin));
+    else if (x->source == SESSION_SOURCE_ENV)
+        json_object_set_new(o, "variable", cmdout_jstr(x->origin));
+    if (x->source == SESSION_SOURCE_FILE) {
+        json_object_set_new(o, "file", cmdout_jstr(x->origin));
+        json_object_set_new(o, "line", json_integer(x->line));
+    }
+    json_object_set_new(o, "from", cmdout_jstr(x->text));
+    return o;
+}
+
+static const struct session_setting *cmd_whoami_get(const struct session_settings *st,
+                                                    const char *name)
+{
+    for (size_t i = 0; i < st->n; i++)
+        if (strcmp(st->v[i].name, name) == 0)
+            return &st->v[i];
+    return NULL;
+}
+
+/* "value  from SOURCE" */
+static void cmd_whoami_kv(const char *label, const struct session_setting *x, const char *dflt)
+{
+    if (!x)
+        return;
+    cmdout_kvf(stdout, label, "%s  from %s", x->value ? x->value : dflt, x->text);
+}
+
+/* Endpoints that are not the default one: one line when every service
+ * uses the same URL from the same source. */
+static void cmd_whoami_endpoints(const struct session_settings *st)
+{
+    size_t n_ep = 0, n_over = 0;
+    const struct session_setting *first = NULL;
+    bool same = true;
+    for (size_t i = 0; i < st->n; i++) {
+        const struct session_setting *x = &st->v[i];
+        if (strcmp(x->name, "endpoint") != 0)
+            continue;
+        n_ep++;
+        if (x->source == SESSION_SOURCE_DEFAULT)
+            continue;
+        if (!first)
+            first = x;
+        else if (strcmp(x->value ? x->value : "", first->value ? first->value : "") != 0 ||
+                 strcmp(x->text, first->text) != 0)
+            same = false;
+        n_over++;
+    }
+    if (!n_over) {
+        cmdout_kv(stdout, "Endpoints", "AWS defaults for the region");
+        return;
+    }
+    if (n_over == n_ep && same) {
+        cmdout_kvf(stdout, "Endpoints", "%s (every service)  from %s", first->value, first->text);
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        const struct session_setting *x = &st->v[i];
+        if (strcmp(x->name, "endpoint") == 0 && x->source != SESSION_SOURCE_DEFAULT)
+            cmdout_kvf(stdout, k++ ? "" : "Endpoints", "%-15s %s  from %s", x->service,
+                       x->value ? x->value : "?", x->text);
+    }
+}
 
 static int cmd_whoami_print(struct cmd_whoami *c)
 {
     const char *src = creds_source(c->s.creds);
-    size_t nsvc = sizeof(cmd_whoami_svcs) / sizeof(cmd_whoami_svcs[0]);
-    char *used[sizeof(cmd_whoami_svcs) / sizeof(cmd_whoami_svcs[0])];
-    bool over[sizeof(cmd_whoami_svcs) / sizeof(cmd_whoami_svcs[0])];
-    for (size_t i = 0; i < nsvc; i++) {
-        used[i] = aws_client_endpoint(c->s.aws, cmd_whoami_svcs[i]);
-        char *def = svc_default_endpoint(cmd_whoami_svcs[i], c->s.region);
-        over[i] = used[i] && (!def || strcmp(used[i], def) != 0);
-        free(def);
-    }
+    struct session_settings st;
+    session_settings(&c->s, &st);
     int rc = 0;
     if (c->json) {
         json_t *o = json_object();
@@ -73,42 +145,38 @@ static int cmd_whoami_print(struct cmd_whoami *c)
         json_object_set_new(o, "arn", cmdout_jstr(c->arn));
         json_object_set_new(o, "userId", cmdout_jstr(c->user_id));
         json_object_set_new(o, "region", cmdout_jstr(c->s.region));
+        json_object_set_new(o, "regionNote", cmdout_jstr(c->s.region_note));
         json_object_set_new(o, "profile", cmdout_jstr(c->s.profile));
         json_object_set_new(o, "credentialSource", cmdout_jstr(src && *src ? src : NULL));
         json_t *eps = json_object();
-        for (size_t i = 0; i < nsvc; i++)
-            if (over[i])
-                json_object_set_new(eps, cmd_whoami_svcs[i]->endpoint_prefix, cmdout_jstr(used[i]));
+        json_t *set = json_array();
+        for (size_t i = 0; i < st.n; i++) {
+            const struct session_setting *x = &st.v[i];
+            if (x->service && x->source != SESSION_SOURCE_DEFAULT)
+                json_object_set_new(eps, x->service, cmdout_jstr(x->value));
+            json_array_append_new(set, cmd_whoami_jsetting(x));
+        }
         json_object_set_new(o, "endpoints", eps);
+        json_object_set_new(o, "settings", set);
         rc = cmdout_json_print(o, stdout);
     } else {
         printf("Caller identity\n");
         cmdout_kv(stdout, "Account", c->account);
         cmdout_kv(stdout, "ARN", c->arn);
         cmdout_kv(stdout, "User ID", c->user_id);
-        cmdout_kv(stdout, "Region", c->s.region);
-        cmdout_kv(stdout, "Profile", c->s.profile);
-        cmdout_kv(stdout, "Credentials", src && *src ? src : "-");
-        size_t n_over = 0;
-        bool same = true;
-        for (size_t i = 0; i < nsvc; i++)
-            if (over[i]) {
-                if (n_over && strcmp(used[i], used[0]) != 0)
-                    same = false;
-                n_over++;
-            }
-        if (n_over == 0)
-            cmdout_kv(stdout, "Endpoints", "AWS defaults for the region");
-        else if (n_over == nsvc && same)
-            cmdout_kvf(stdout, "Endpoints", "%s (every service)", used[0]);
-        for (size_t i = 0, k = 0; i < nsvc && !(n_over == nsvc && same); i++)
-            if (over[i])
-                cmdout_kvf(stdout, k++ ? "" : "Endpoints", "%-15s %s",
-                           cmd_whoami_svcs[i]->endpoint_prefix, used[i]);
+        cmd_whoami_kv("Region", cmd_whoami_get(&st, "region"), "-");
+        if (c->s.region_note)
+            cmdout_kv(stdout, "", c->s.region_note);
+        cmd_whoami_kv("Profile", cmd_whoami_get(&st, "profile"), "-");
+        cmd_whoami_kv("Credentials", cmd_whoami_get(&st, "credentials"), "-");
+        cmd_whoami_endpoints(&st);
+        cmd_whoami_kv("CA bundle", cmd_whoami_get(&st, "ca_bundle"), "system store");
+        cmd_whoami_kv("Attempts per call", cmd_whoami_get(&st, "max_attempts"), "3");
+        cmd_whoami_kv("Config file", cmd_whoami_get(&st, "config_file"), "-");
+        cmd_whoami_kv("Credentials file", cmd_whoami_get(&st, "credentials_file"), "-");
         rc = fflush(stdout) == 0 ? 0 : -1;
     }
-    for (size_t i = 0; i < nsvc; i++)
-        free(used[i]);
+    session_settings_free(&st);
     return rc;
 }
 
@@ -126,7 +194,7 @@ int cmd_whoami_run(struct session_options *opts, int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_whoami_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CMD_WHOAMI_SHORTOPTS, cmd_whoami_options, NULL)) != -1) {
         switch (opt) {
         case 'j':
             c.json = true;

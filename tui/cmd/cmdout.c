@@ -2,11 +2,15 @@
 #include "tui/cmd/cmdout.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "aws/awsjson.h"
 #include "aws/awstime.h"
@@ -268,7 +272,33 @@ json_t *cmdout_group_summary_json(const struct model_group *g)
     return o;
 }
 
-static json_t *cmdout_node_json(const struct model_group *g, const struct model_node *n)
+static json_t *cmdout_jcount(long long v)
+{
+    return v < 0 ? json_null() : json_integer((json_int_t)v);
+}
+
+/* What the observation engine found on a node (core/redis/observe.h). */
+static json_t *cmdout_probe_json(const struct model_probe *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "health", json_string(model_health_name(p->health)));
+    json_object_set_new(o, "pingMs",
+                        p->ping_us >= 0 ? json_real((double)p->ping_us / 1000.0) : json_null());
+    json_object_set_new(o, "notAnsweringSince",
+                        cmdout_jtime(p->health == MODEL_HEALTH_DOWN ? p->down_since_ms : 0));
+    json_object_set_new(o, "error", cmdout_jstr(p->error && *p->error ? p->error : NULL));
+    json_object_set_new(o, "lastAnswerAt", cmdout_jtime(p->answered_ms));
+    json_object_set_new(o, "roleOwn", json_boolean(p->role_own));
+    json_object_set_new(o, "link", cmdout_jstr(p->link && *p->link ? p->link : NULL));
+    json_object_set_new(o, "replicationOffset", cmdout_jcount(p->offset));
+    json_object_set_new(o, "lagBytes", cmdout_jcount(p->lag_bytes));
+    json_object_set_new(o, "lagSeconds", cmdout_jcount(p->lag_s));
+    json_object_set_new(o, "observedAt", cmdout_jtime(p->observed_ms));
+    return o;
+}
+
+static json_t *cmdout_node_json(const struct model_group *g, const struct model_node *n,
+                                int64_t now_ms)
 {
     json_t *o = json_object();
     json_object_set_new(o, "cacheClusterId", cmdout_jstr(n->cache_cluster_id));
@@ -276,6 +306,10 @@ static json_t *cmdout_node_json(const struct model_group *g, const struct model_
     json_object_set_new(o, "nodeGroupId", cmdout_jstr(g->shards[n->shard].id));
     json_object_set_new(o, "availabilityZone", cmdout_jstr(n->az));
     cmdout_jrole(o, n);
+    char origin[48];
+    model_role_origin(n, now_ms, origin, sizeof(origin));
+    json_object_set_new(o, "roleFrom", json_string(origin));
+    json_object_set_new(o, "roleObservedAt", cmdout_jtime(n->role_ms));
     json_object_set_new(o, "endpoint", cmdout_jendpoint(&n->endpoint));
     json_object_set_new(o, "readEndpoint", cmdout_jendpoint(&n->read_endpoint));
     json_object_set_new(o, "status", cmdout_jstr(n->status));
@@ -295,6 +329,8 @@ static json_t *cmdout_node_json(const struct model_group *g, const struct model_
         json_object_set_new(r, "port", json_integer(n->redis_port));
         json_object_set_new(r, "role", json_string(model_role_name(n->redis_role)));
         json_object_set_new(r, "health", cmdout_jstr(n->redis_health));
+        if (n->probe.probed)
+            json_object_set_new(r, "probe", cmdout_probe_json(&n->probe));
         json_object_set_new(o, "redis", r);
     }
     return o;
@@ -431,7 +467,7 @@ json_t *cmdout_group_json(const struct model_group *g, const struct placement *p
         json_object_set_new(x, "inApi", json_boolean(sh->in_api));
         json_t *nodes = json_array();
         for (size_t k = 0; k < sh->n_nodes; k++)
-            json_array_append_new(nodes, cmdout_node_json(g, &g->nodes[sh->nodes[k]]));
+            json_array_append_new(nodes, cmdout_node_json(g, &g->nodes[sh->nodes[k]], now_ms));
         json_object_set_new(x, "nodes", nodes);
         json_array_append_new(shards, x);
     }
@@ -454,6 +490,7 @@ json_t *cmdout_group_json(const struct model_group *g, const struct placement *p
     }
     json_object_set_new(o, "differences", diffs);
     json_object_set_new(o, "redisFetchedAt", cmdout_jtime(g->redis_fetched_ms));
+    json_object_set_new(o, "redisError", cmdout_jstr(g->redis_error));
     return o;
 }
 
@@ -538,6 +575,7 @@ int cmdout_session(const char *cmd, struct session *s, struct session_options *o
     struct aws_error err;
     aws_error_init(&err);
     if (session_open(s, opts, &err) != 0) {
+        session_print_warnings(s, stderr); /* what the AWS files hold that is ignored */
         cmdout_aws_error(cmd, "cannot start", &err);
         aws_error_clear(&err);
         return -1;
@@ -555,6 +593,65 @@ bool cmdout_run(struct session *s, const bool *done, const bool *interrupted)
     while (!*done && !*interrupted)
         loop_run_once(s->loop, 1000);
     return !*interrupted;
+}
+
+static void cmdout_pipe_gone(struct cmdout_pipe *p)
+{
+    if (p->closed)
+        return;
+    p->closed = true;
+    if (p->watch) {
+        loop_unwatch(p->loop, p->watch);
+        p->watch = NULL;
+    }
+    if (p->on_closed)
+        p->on_closed(p->arg);
+}
+
+static void cmdout_pipe_event(int fd, int revents, void *arg)
+{
+    (void)revents;
+    /* a pipe's write end is never readable: the event is its reader
+     * closing (POLLERR); make sure before stopping */
+    struct pollfd q = {.fd = fd, .events = 0, .revents = 0};
+    if (poll(&q, 1, 0) == 1 && (q.revents & (POLLERR | POLLHUP)))
+        cmdout_pipe_gone(arg);
+}
+
+void cmdout_pipe_watch(struct cmdout_pipe *p, struct loop *l, void (*on_closed)(void *arg),
+                       void *arg)
+{
+    memset(p, 0, sizeof(*p));
+    p->loop = l;
+    p->on_closed = on_closed;
+    p->arg = arg;
+    signal(SIGPIPE, SIG_IGN);
+    struct stat st;
+    if (fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) &&
+        (fcntl(STDOUT_FILENO, F_GETFL) & O_ACCMODE) == O_WRONLY)
+        p->watch = loop_watch(l, STDOUT_FILENO, REACTOR_READ, cmdout_pipe_event, p);
+}
+
+bool cmdout_pipe_write(struct cmdout_pipe *p, const void *data, size_t n, bool flush)
+{
+    if (p->closed)
+        return false;
+    if ((n && fwrite(data, 1, n, stdout) != n) || (flush && fflush(stdout) != 0)) {
+        /* the reader is gone (EPIPE) or the output failed otherwise: either
+         * way nothing more can be shown */
+        clearerr(stdout);
+        cmdout_pipe_gone(p);
+        return false;
+    }
+    return true;
+}
+
+void cmdout_pipe_unwatch(struct cmdout_pipe *p)
+{
+    if (p->watch) {
+        loop_unwatch(p->loop, p->watch);
+        p->watch = NULL;
+    }
 }
 
 int cmdout_window(const char *cmd, const char *since, const char *until, const char *forms,

@@ -89,6 +89,30 @@ int cmdout_session(const char *cmd, struct session *s, struct session_options *o
 /* Run the loop until *done (or an interrupt). false when interrupted. */
 bool cmdout_run(struct session *s, const bool *done, const bool *interrupted);
 
+/* ---- output to a reader that may go away ---- */
+
+/* Standard output of a streaming command (latency, logs -f, exec -r):
+ * SIGPIPE is ignored, so a write after the reader went away (`| head -1`)
+ * fails with EPIPE instead of killing the process; and when stdout is a
+ * pipe, the loop notices its read end closing at once, without waiting
+ * for the next write (a quiet `latency --history` ends too). Either way
+ * closed is set and on_closed(arg) runs once, from the loop; the command
+ * then stops quietly. */
+struct cmdout_pipe {
+    struct loop *loop;
+    struct loop_watch *watch;
+    bool closed;
+    void (*on_closed)(void *arg);
+    void *arg;
+};
+void cmdout_pipe_watch(struct cmdout_pipe *p, struct loop *l, void (*on_closed)(void *arg),
+                       void *arg);
+/* Write data to stdout, and flush it when flush is set. false when the
+ * reader is gone (then closed is set and on_closed has run). */
+bool cmdout_pipe_write(struct cmdout_pipe *p, const void *data, size_t n, bool flush);
+/* Stop watching (before the loop is freed). */
+void cmdout_pipe_unwatch(struct cmdout_pipe *p);
+
 /* The window of --since WHEN / --until WHEN (30m, 24h, 7d or ISO 8601;
  * forms names them in the messages): *now from the wall clock, *start,
  * and *end (now without until). 0, or CLI_EXIT_USAGE after the usage

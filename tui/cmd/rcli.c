@@ -212,6 +212,17 @@ void rcli_ask_cancel(struct rcli_ask *a)
         rcli_ask_free(a);
 }
 
+void rcli_ask_interrupted(struct rcli_ask *a)
+{
+    if (!a)
+        return;
+    /* end the question's line (the terminal echoed ^C on it) */
+    if (write(a->fd, "\n", 1) < 0) {
+        /* the terminal is gone: nothing to tidy */
+    }
+    rcli_ask_free(a);
+}
+
 static void rcli_prompt_done(const char *answer, void *arg)
 {
     struct rcli *r = arg;

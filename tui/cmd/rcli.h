@@ -51,6 +51,8 @@ struct rcli_ask *rcli_ask(struct loop *l, const char *question, bool echo, creds
                           void *done_arg);
 /* Drop the question (done is not called); restores the terminal. */
 void rcli_ask_cancel(struct rcli_ask *a);
+/* The same after Ctrl-C: also ends the question's line on the terminal. */
+void rcli_ask_interrupted(struct rcli_ask *a);
 
 struct rcli {
     const char *cmd; /* "exec" */

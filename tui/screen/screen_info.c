@@ -18,11 +18,6 @@ struct screen_info {
     struct listview lv;
 };
 
-static const struct svc *const screen_info_svcs[] = {
-    &svc_elasticache, &svc_ec2, &svc_kms, &svc_logs,       &svc_secretsmanager,
-    &svc_ssm,         &svc_iam, &svc_sts, &svc_cloudwatch, &svc_pricing,
-};
-
 static void screen_info_row(struct listview *lv, const char *label, int role, const char *value,
                             const char *from)
 {
@@ -39,53 +34,54 @@ static const char *screen_info_env(const char *name)
     return v && *v ? v : NULL;
 }
 
-/* Where the profile name came from (profile_select's order). */
-static void screen_info_profile_from(const struct session_options *o, char *out, size_t n)
+/* The AWS settings as core/session gives them, each with its source: the
+ * option, the variable or the file and line it came from (what `elcui
+ * whoami` prints). The account sits under the region. */
+static const struct svc *const screen_info_svcs[] = {
+    &svc_elasticache, &svc_ec2, &svc_kms, &svc_logs,       &svc_secretsmanager,
+    &svc_ssm,         &svc_iam, &svc_sts, &svc_cloudwatch, &svc_pricing,
+};
+
+/* "ElastiCache" for the endpoint prefix "elasticache". */
+static const char *screen_info_svc_name(const char *prefix)
 {
-    if (o->profile)
-        snprintf(out, n, "%s", "--profile (or :profile)");
-    else if (screen_info_env("AWS_PROFILE"))
-        snprintf(out, n, "AWS_PROFILE");
-    else if (screen_info_env("AWS_DEFAULT_PROFILE"))
-        snprintf(out, n, "AWS_DEFAULT_PROFILE");
-    else
-        snprintf(out, n, "the default (no --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE)");
+    for (size_t i = 0; i < sizeof(screen_info_svcs) / sizeof(*screen_info_svcs); i++)
+        if (!strcmp(screen_info_svcs[i]->endpoint_prefix, prefix))
+            return screen_info_svcs[i]->name;
+    return prefix;
 }
 
-static void screen_info_region_from(const struct session *ss, char *out, size_t n)
+static void screen_info_aws(struct listview *lv, struct app *a)
 {
-    const struct session_options *o = ss->opts;
-    if (o->region)
-        snprintf(out, n, "--region (or :region)");
-    else if (screen_info_env("AWS_REGION"))
-        snprintf(out, n, "AWS_REGION");
-    else if (screen_info_env("AWS_DEFAULT_REGION"))
-        snprintf(out, n, "AWS_DEFAULT_REGION");
-    else
-        snprintf(out, n, "profile %s in %s", ss->profile, profile_config_path(ss->store));
-}
-
-static void screen_info_endpoint_from(const struct session *ss, const struct svc *svc, char *out,
-                                      size_t n)
-{
-    bool custom = false;
-    char *ep = profile_resolve_endpoint(ss->store, ss->profile, svc, ss->region,
-                                        ss->opts->endpoint_url, &custom);
-    free(ep);
-    char var[96];
-    snprintf(var, sizeof(var), "AWS_ENDPOINT_URL_%s", svc->env_suffix);
-    bool ignore = profile_ignore_configured_endpoints(ss->store, ss->profile);
-    if (ss->opts->endpoint_url)
-        snprintf(out, n, "--endpoint-url");
-    else if (!custom)
-        snprintf(out, n, "the default for %s", ss->region);
-    else if (!ignore && screen_info_env(var))
-        snprintf(out, n, "%s", var);
-    else if (!ignore && screen_info_env("AWS_ENDPOINT_URL"))
-        snprintf(out, n, "AWS_ENDPOINT_URL");
-    else
-        snprintf(out, n, "profile %s (services or endpoint_url) in %s", ss->profile,
-                 profile_config_path(ss->store));
+    struct session *ss = app_session(a);
+    struct session_settings st;
+    session_settings(ss, &st);
+    for (size_t i = 0; i < st.n; i++) {
+        const struct session_setting *e = &st.v[i];
+        char label[64];
+        if (e->service)
+            snprintf(label, sizeof(label), "%s endpoint", screen_info_svc_name(e->service));
+        else if (!strcmp(e->name, "config_file"))
+            snprintf(label, sizeof(label), "AWS config file");
+        else if (!strcmp(e->name, "credentials_file"))
+            snprintf(label, sizeof(label), "AWS credentials file");
+        else if (!strcmp(e->name, "max_attempts"))
+            snprintf(label, sizeof(label), "attempts per call");
+        else if (!strcmp(e->name, "ca_bundle"))
+            snprintf(label, sizeof(label), "AWS CA bundle");
+        else
+            snprintf(label, sizeof(label), "%s", e->name);
+        screen_info_row(lv, label, e->service ? THEME_DIM : THEME_NORMAL, e->value ? e->value : "-",
+                        e->text);
+        if (!strcmp(e->name, "region")) {
+            if (ss->region_note)
+                screen_info_row(lv, "", THEME_WARNING, ss->region_note, NULL);
+            const char *acct = app_account(a);
+            screen_info_row(lv, "account", acct ? THEME_NORMAL : THEME_DIM,
+                            acct ? acct : "(asking STS...)", "STS GetCallerIdentity");
+        }
+    }
+    session_settings_free(&st);
 }
 
 static void screen_info_build(struct screen *s)
@@ -96,32 +92,10 @@ static void screen_info_build(struct screen *s)
     const struct session_options *o = ss->opts;
     const struct config *cfg = app_config(a);
     struct listview *lv = &si->lv;
-    char from[512], val[1024];
+    char val[1024];
     listview_begin(lv);
     screen_info_row(lv, "version", THEME_NORMAL, ELCUI_VERSION, NULL);
-    screen_info_profile_from(o, from, sizeof(from));
-    screen_info_row(lv, "profile", THEME_NORMAL, ss->profile, from);
-    screen_info_region_from(ss, from, sizeof(from));
-    screen_info_row(lv, "region", THEME_NORMAL, ss->region, from);
-    const char *acct = app_account(a);
-    screen_info_row(lv, "account", acct ? THEME_NORMAL : THEME_DIM, acct ? acct : "(asking STS...)",
-                    "STS GetCallerIdentity");
-    const char *src = creds_source(ss->creds);
-    screen_info_row(lv, "credentials from", THEME_NORMAL, src && *src ? src : "(not fetched yet)",
-                    "the credential chain");
-    screen_info_row(lv, "AWS config file", THEME_NORMAL, profile_config_path(ss->store),
-                    screen_info_env("AWS_CONFIG_FILE") ? "AWS_CONFIG_FILE" : "the default path");
-    screen_info_row(lv, "AWS credentials file", THEME_NORMAL, profile_creds_path(ss->store),
-                    screen_info_env("AWS_SHARED_CREDENTIALS_FILE") ? "AWS_SHARED_CREDENTIALS_FILE"
-                                                                   : "the default path");
-    for (size_t i = 0; i < sizeof(screen_info_svcs) / sizeof(*screen_info_svcs); i++) {
-        char *ep = aws_client_endpoint(ss->aws, screen_info_svcs[i]);
-        char label[64];
-        snprintf(label, sizeof(label), "%s endpoint", screen_info_svcs[i]->name);
-        screen_info_endpoint_from(ss, screen_info_svcs[i], from, sizeof(from));
-        screen_info_row(lv, label, THEME_DIM, ep ? ep : "?", from);
-        free(ep);
-    }
+    screen_info_aws(lv, a);
     const char *ro = session_read_only_source(o);
     screen_info_row(lv, "read-only", ro ? THEME_WARNING : THEME_NORMAL,
                     ro ? (app_read_only_locked(a) ? "yes (stays on for this session)" : "yes")

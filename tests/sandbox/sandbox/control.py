@@ -28,6 +28,9 @@ GET     /_sandbox/groups              {groups: [{region, replication_group_id, s
 GET     /_sandbox/nodes               ?replication_group_id=&region= -> {nodes: [...]}
 POST    /_sandbox/logs/pause          {replication_group_id?} -> {ok}
 POST    /_sandbox/logs/resume         {replication_group_id?} -> {ok}
+POST    /_sandbox/metrics/pause       {replication_group_id?} -> {ok}: the group's
+                                       metrics stand still (the API lags Redis)
+POST    /_sandbox/metrics/resume      {replication_group_id?} -> {ok}
 POST    /_sandbox/logs/inject         {log_group, stream, message | message_b64,
                                        timestamp_ms?, ingestion_delay?, region?}
 POST    /_sandbox/config              {create_delay?, modify_delay?, delete_delay?,
@@ -133,6 +136,8 @@ class Controller:
             return {"nodes": self.nodes(rg, region)}
         if method == "POST" and key in ("logs/pause", "logs/resume"):
             return self.logs_pause(key.endswith("pause"), body.get("replication_group_id"))
+        if method == "POST" and key in ("metrics/pause", "metrics/resume"):
+            return self.metrics_pause(key.endswith("pause"), body.get("replication_group_id"))
         if method == "POST" and key == "logs/inject":
             return self.logs_inject(body)
         if method == "POST" and key == "config":
@@ -170,6 +175,7 @@ class Controller:
         s.clock.set_offset(0)
         s.verifier.clear_expired()
         self.logs_pause(False, None)
+        self.metrics_pause(False, None)
         resumed = 0
         if self.rt.farm is not None:
             for (rg, si, mi) in list(self.stopped_nodes):
@@ -289,6 +295,18 @@ class Controller:
         if pause:
             self.server.faults.note_fault("logs_pause")
         return {"ok": True, "deliveries": done}
+
+    def metrics_pause(self, pause, rg):
+        done = 0
+        for mx in self.rt.metrics_all():
+            if pause:
+                mx.pause(rg)
+            else:
+                mx.resume(rg)
+            done += 1
+        if pause:
+            self.server.faults.note_fault("metrics_pause")
+        return {"ok": True, "regions": done}
 
     def logs_inject(self, body):
         group = body.get("log_group")

@@ -5,7 +5,8 @@
         [--no-redis] [--endpoint-host HOST] [--region R] [--stop-on-eof]
 
 Prints ``export NAME=value`` lines, then ``# sandbox ready`` once it serves;
-writes the same exports to <state-dir>/env.  Stops everything it started on
+writes the same exports to <state-dir>/env, and registers itself in its
+user's registry folder for tests/sandbox/env (see registry_dir).  Stops everything it started on
 SIGINT/SIGTERM, on ``POST /_sandbox/shutdown``, and on stdin EOF with
 --stop-on-eof.
 """
@@ -67,9 +68,136 @@ def sweep_dead_temp_dirs():
         shutil.rmtree(path, ignore_errors=True)
 
 
-def last_pointer():
+# ---- which sandboxes run, per user (tests/sandbox/env reads it) ----------------------
+#
+# Every running sandbox has an entry <pid>.json in its user's registry
+# folder: $XDG_RUNTIME_DIR (else the temporary folder)/elcui-sandbox-<uid>.d,
+# 0700 and owned by that user.  An entry counts only while its process
+# lives, belongs to the same user and is a sandbox, and its state folder
+# (the user's own) names that process: a folder someone else made, a
+# process someone else runs, or a pid reused since are never taken for the
+# caller's.
+
+
+def registry_dir(create=False):
+    """The caller's registry folder, or None when it does not exist (and
+    create is false) or is not safely the caller's (another owner, a
+    symbolic link, open to others)."""
     base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
-    return os.path.join(base, "elcui-sandbox-%d.last" % os.getuid())
+    path = os.path.join(base, "elcui-sandbox-%d.d" % os.getuid())
+    if create:
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    import stat as _stat
+
+    if not _stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        return None
+    return path
+
+
+def _process_is_callers_sandbox(pid):
+    """True when pid runs, as the caller's uid, a sandbox (its command line
+    names it)."""
+    try:
+        st = os.stat("/proc/%d" % pid)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        st = None
+    if st is not None:
+        if st.st_uid != os.getuid():
+            return False
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                return b"sandbox" in f.read()
+        except OSError:
+            return False
+    # no /proc: the signal check at least tells another user's process
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def register(state_dir, pid, info):
+    """Add the entry of a running sandbox; returns its path (None when the
+    registry folder is unusable)."""
+    import json
+
+    reg = registry_dir(create=True)
+    if reg is None:
+        return None
+    path = os.path.join(reg, "%d.json" % pid)
+    tmp = path + ".tmp"
+    entry = dict(info)
+    entry.update({"state_dir": os.path.abspath(state_dir), "pid": pid, "started": time.time()})
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(entry, f)
+    os.replace(tmp, path)
+    return path
+
+
+def unregister(pid):
+    reg = registry_dir()
+    if reg is None:
+        return
+    try:
+        os.unlink(os.path.join(reg, "%d.json" % pid))
+    except OSError:
+        pass
+
+
+def running_sandboxes():
+    """The caller's running sandboxes, newest first: dicts with state_dir,
+    pid, started and what the sandbox recorded (seed, endpoint).  Entries
+    of sandboxes that are gone are removed."""
+    import json
+
+    reg = registry_dir()
+    if reg is None:
+        return []
+    out = []
+    for name in os.listdir(reg):
+        if not name.endswith(".json"):
+            continue
+        path = os.path.join(reg, name)
+        try:
+            st = os.lstat(path)
+            if st.st_uid != os.getuid() or not os.path.isfile(path):
+                continue
+            with open(path) as f:
+                e = json.load(f)
+            pid = int(e["pid"])
+            state = e["state_dir"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if not _process_is_callers_sandbox(pid):
+            try:
+                os.unlink(path)  # gone (or a pid someone else has now)
+            except OSError:
+                pass
+            continue
+        try:
+            if os.stat(state).st_uid != os.getuid():
+                continue
+            with open(os.path.join(state, "pid")) as f:
+                if int(f.read().strip()) != pid:
+                    continue
+        except (OSError, ValueError):
+            continue
+        out.append(e)
+    out.sort(key=lambda e: e.get("started", 0), reverse=True)
+    return out
 
 
 class Runtime:
@@ -117,6 +245,10 @@ class Runtime:
     def log_deliveries(self):
         with self._hooks_lock:
             return list(self._logs.values())
+
+    def metrics_all(self):
+        with self._hooks_lock:
+            return list(self._metrics.values())
 
     def metrics(self, region):
         if self.farm is None:
@@ -233,13 +365,10 @@ class Runtime:
         with open(os.path.join(self.state_dir, "pid"), "w") as f:
             f.write("%d\n" % os.getpid())
         try:
-            ptr = last_pointer()
-            tmp = ptr + ".%d.tmp" % os.getpid()
-            with open(tmp, "w") as f:
-                f.write(self.state_dir + "\n")
-            os.replace(tmp, ptr)
+            if register(self.state_dir, os.getpid(), {"seed": self.seed, "endpoint": self.exports.get("AWS_ENDPOINT_URL")}) is None:
+                self.errors.append("the sandbox registry folder is not usable (not yours, or open to others): tests/sandbox/env finds this sandbox only when given %s" % self.state_dir)
         except OSError as e:
-            self.errors.append("cannot write %s: %s" % (last_pointer(), e))
+            self.errors.append("cannot register the sandbox: %s" % e)
 
     def wait(self, stop_on_eof=False):
         if stop_on_eof:
@@ -286,12 +415,7 @@ class Runtime:
             os.unlink(os.path.join(self.state_dir, "pid"))
         except OSError:
             pass
-        try:
-            with open(last_pointer()) as f:
-                if f.read().strip() == self.state_dir:
-                    os.unlink(last_pointer())
-        except OSError:
-            pass
+        unregister(os.getpid())
         if self.own_state_dir:
             shutil.rmtree(self.state_dir, ignore_errors=True)
 

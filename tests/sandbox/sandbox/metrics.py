@@ -166,6 +166,20 @@ class Metrics:
         self._ncpu = os.cpu_count() or 1
         self._ours = []  # every datum we appended, oldest first
         self._last_prune = time.monotonic()
+        self._paused = set()  # rg ids (or "*") whose metrics stand still
+
+    def pause(self, rg_id=None):
+        """Stop publishing for a group (None: all): its last datapoints stay,
+        so the API side lags behind what Redis does (a failover)."""
+        with self._lock:
+            self._paused.add(rg_id or "*")
+
+    def resume(self, rg_id=None):
+        with self._lock:
+            if rg_id:
+                self._paused.discard(rg_id)
+            else:
+                self._paused.clear()
 
     def register_group(self, rg_id, nodes):
         """nodes: dicts with cache_cluster_id, cache_node_id, shard_index,
@@ -198,7 +212,9 @@ class Metrics:
         """Sample every registered node once and publish (the thread calls
         this every period; tests may call it directly)."""
         with self._lock:
-            groups = {rg: dict(series) for rg, series in self._groups.items()}
+            if "*" in self._paused:
+                return 0
+            groups = {rg: dict(series) for rg, series in self._groups.items() if rg not in self._paused}
         jobs = []
         for rg, series in groups.items():
             try:

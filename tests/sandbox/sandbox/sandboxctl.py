@@ -343,6 +343,13 @@ class Sandbox:
     def groups(self):
         return self.control("GET", "groups")["groups"]
 
+    # metrics (IsMaster and the rest): paused, the API lags what Redis does
+    def pause_metrics(self, replication_group_id=None):
+        return self.control("POST", "metrics/pause", {"replication_group_id": replication_group_id} if replication_group_id else {})
+
+    def resume_metrics(self, replication_group_id=None):
+        return self.control("POST", "metrics/resume", {"replication_group_id": replication_group_id} if replication_group_id else {})
+
     # log delivery
     def pause_logs(self, replication_group_id=None):
         return self.control("POST", "logs/pause", {"replication_group_id": replication_group_id} if replication_group_id else {})

@@ -178,6 +178,17 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(self.mx.errors, [])
         self.mx.stop()
 
+    def test_4_paused_group_stands_still(self):
+        """a paused group publishes nothing (the API lags Redis) until resumed"""
+        self.assertGreater(self.mx.sample_once(), 0)
+        self.mx.pause("mx")
+        self.assertEqual(self.mx.sample_once(), 0)
+        self.mx.resume("mx")
+        self.mx.pause()  # all groups
+        self.assertEqual(self.mx.sample_once(), 0)
+        self.mx.resume()
+        self.assertGreater(self.mx.sample_once(), 0)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -7,6 +7,7 @@ import email.utils
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -147,6 +148,13 @@ def _headers(h):
 
 class LifecycleTest(unittest.TestCase):
     def test_start_exports_env_and_clean_stop(self):
+        # a registry of its own: other sandboxes on the machine (other
+        # tests, other users) do not make tests/sandbox/env refuse
+        runtime = tempfile.mkdtemp(prefix="elcui-runtime-")
+        saved = os.environ.get("XDG_RUNTIME_DIR")
+        os.environ["XDG_RUNTIME_DIR"] = runtime
+        self.addCleanup(shutil.rmtree, runtime, True)
+        self.addCleanup(lambda: os.environ.__setitem__("XDG_RUNTIME_DIR", saved) if saved is not None else os.environ.pop("XDG_RUNTIME_DIR", None))
         sb = Sandbox(seed="empty", redis=False)
         sb.start()
         try:
@@ -186,6 +194,8 @@ class LifecycleTest(unittest.TestCase):
         self.assertFalse(os.path.exists(state), "temporary state dir not removed")
         out = subprocess.run([os.path.join(SANDBOX, "env"), state], capture_output=True, text=True, timeout=30)
         self.assertEqual(out.returncode, 1)
+        # its registry entry went with it
+        self.assertEqual(os.listdir(os.path.join(runtime, "elcui-sandbox-%d.d" % os.getuid())), [])
 
     def test_sigterm_with_redis_leaves_nothing_and_binds_loopback(self):
         with tempfile.TemporaryDirectory() as tmp:
