@@ -73,7 +73,8 @@ enum {
     X(REQ_DOCTOR, "doctor", "D", "redis", 0, "the connectivity doctor: DNS, TCP, TLS, AUTH, slots, PING per node") \
     X(REQ_TARGET, "target", "F2", "console", KEYMAP_HINT, "pick the target: slot-routed, primaries, replicas, all, a shard, an AZ, a node") \
     X(REQ_OLDER, "older", "PgUp", "console", 0, "scroll the replies back") \
-    X(REQ_NEWER, "newer", "PgDn", "console", 0, "scroll the replies forward")
+    X(REQ_NEWER, "newer", "PgDn", "console", 0, "scroll the replies forward") \
+    X(REQ_PAUSE, "pause", "s", "stream", KEYMAP_HINT, "pause the view (messages are still received and counted) or resume it")
 
 /* X(name, scopes besides "global", `:` command, what it shows) */
 #define KEYMAP_SCREENS(X)                                                                          \
@@ -85,6 +86,7 @@ enum {
     X("confirm", "dialog", "", "a dialog that asks to type a name before a change") \
     X("console", "console", ":console [NAME]", "Redis commands to the group: a target always in sight (F2), completion and hints, replies labelled with their node and redirects; Esc cancels, : and ? on an empty line") \
     X("target", "list open", ":target SPEC", "the console's targets to pick from: slot-routed, all primaries, all replicas, all nodes, each shard's primary or replicas, each AZ, each node") \
+    X("stream", "list stream", "", "a message stream of the console (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR): messages with their time, their count and rate; Esc ends it on the server") \
     X("latency", "list table data", ":latency [NAME]", "latency per node: each node's last window (min/avg/max/p99, wall-clock stamp) with a sparkline, sortable, and the selected node's windows") \
     X("doctor", "list table data", ":doctor [NAME]", "the connectivity doctor drawn as it runs: DNS, TCP, TLS, AUTH, PING per endpoint, the slots, the verdict and the usual cause")
 /* clang-format on */

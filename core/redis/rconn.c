@@ -464,6 +464,8 @@ enum rconn_kind {
     RCONN_K_REAUTH,
     RCONN_K_SETNAME,
     RCONN_K_PROBE,
+    RCONN_K_PUSH,     /* the command that starts a message stream */
+    RCONN_K_PUSH_RAW, /* written after it (UNSUBSCRIBE...): no reply of its own */
 };
 
 struct rconn_cmd {
@@ -566,6 +568,14 @@ struct rconn {
     struct loop_timer *cmd_timer;
     uint64_t cmd_timer_at;
     uint64_t bytes_in, bytes_out;
+
+    /* a message stream (SUBSCRIBE, MONITOR): once its command is answered,
+     * every reply is a message for push_cb */
+    rconn_push_cb push_cb;
+    void *push_arg;
+    bool push_started; /* rconn_push_start called: no more commands */
+    bool pushing;      /* its first reply arrived */
+    uint64_t push_messages;
 
     int depth;
     bool freed; /* rconn_close() called */
@@ -1359,7 +1369,8 @@ static void rconn_reauth_fire(void *arg)
 static void rconn_schedule_reauth(struct rconn *c, bool retry)
 {
     c->reauth_inflight = false;
-    if (!c->cred || c->state == RCONN_S_CLOSED || c->reauth_timer)
+    /* a subscribed connection takes no AUTH: it stays authenticated */
+    if (!c->cred || c->state == RCONN_S_CLOSED || c->reauth_timer || c->push_started)
         return;
     if (c->auth_expires <= 0)
         return;
@@ -1447,6 +1458,8 @@ static void rconn_internal_reply(struct rconn *c, struct rconn_cmd *cmd, const r
         }
         break;
     case RCONN_K_USER:
+    case RCONN_K_PUSH:
+    case RCONN_K_PUSH_RAW:
         break;
     }
 }
@@ -1460,6 +1473,12 @@ static void rconn_become_ready(struct rconn *c)
     struct rconn_cmd *cmd;
     uint64_t min_deadline = 0;
     while ((cmd = rconn_cmdq_pop(&c->waiting)) != NULL) {
+        if (cmd->kind == RCONN_K_PUSH_RAW) {
+            /* answered as messages of the stream, never in order */
+            buf_append(&c->out, cmd->wire, cmd->wirelen);
+            rconn_cmd_free(cmd);
+            continue;
+        }
         rconn_send_wire(c, cmd, cmd->wire, cmd->wirelen);
         mem_wipe(cmd->wire, cmd->wirelen);
         redisFreeCommand(cmd->wire);
@@ -1504,7 +1523,25 @@ static void rconn_dispatch_replies(struct rconn *c)
         if (!obj)
             return;
         redisReply *r = obj;
+        if (c->pushing && !c->inflight.head) {
+            /* a message of the stream */
+            c->push_messages++;
+            if (c->push_cb)
+                c->push_cb(c, r, c->push_arg);
+            freeReplyObject(r);
+            continue;
+        }
         struct rconn_cmd *cmd = rconn_cmdq_pop(&c->inflight);
+        if (cmd && cmd->kind == RCONN_K_PUSH) {
+            /* the stream's first reply (its confirmation, or an error) */
+            c->pushing = r->type != REDIS_REPLY_ERROR;
+            c->push_messages++;
+            if (c->push_cb)
+                c->push_cb(c, r, c->push_arg);
+            freeReplyObject(r);
+            rconn_cmd_free(cmd);
+            continue;
+        }
         if (!cmd) {
             freeReplyObject(r);
             rconn_protocol_error(c, "a reply nobody asked for (push messages are not supported)");
@@ -1856,7 +1893,7 @@ void rconn_close(struct rconn *c)
 int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
                        uint64_t timeout_ms, rconn_reply_cb cb, void *arg)
 {
-    if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0)
+    if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0 || c->push_started)
         return -1;
     struct rconn_cmd *cmd = rconn_format(argc, argv, argvlen, RCONN_K_USER);
     if (!cmd)
@@ -1901,6 +1938,65 @@ int rconn_command(struct rconn *c, rconn_reply_cb cb, void *arg, ...)
     }
     va_end(ap);
     return rconn_command_argv(c, argc, argv, argvlen, 0, cb, arg);
+}
+
+/* ---- message streams ---- */
+
+static int rconn_push_queue(struct rconn *c, int argc, const char *const *argv,
+                            const size_t *argvlen, enum rconn_kind kind)
+{
+    struct rconn_cmd *cmd = rconn_format(argc, argv, argvlen, kind);
+    if (!cmd)
+        return -1;
+    if (c->out.len + cmd->wirelen > RCONN_MAX_OUT) {
+        rconn_cmd_free(cmd);
+        return -1;
+    }
+    if (c->state != RCONN_S_READY) {
+        rconn_cmdq_push(&c->waiting, cmd);
+        return 0;
+    }
+    if (kind == RCONN_K_PUSH) {
+        rconn_send_wire(c, cmd, cmd->wire, cmd->wirelen);
+        mem_wipe(cmd->wire, cmd->wirelen);
+        redisFreeCommand(cmd->wire);
+        cmd->wire = NULL;
+    } else {
+        buf_append(&c->out, cmd->wire, cmd->wirelen);
+        rconn_cmd_free(cmd);
+    }
+    rconn_update_watch(c);
+    return 0;
+}
+
+int rconn_push_start(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
+                     rconn_push_cb cb, void *arg)
+{
+    if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0 || c->push_started || !cb)
+        return -1;
+    if (rconn_push_queue(c, argc, argv, argvlen, RCONN_K_PUSH) != 0)
+        return -1;
+    c->push_started = true;
+    c->push_cb = cb;
+    c->push_arg = arg;
+    /* no re-authentication on a stream */
+    if (c->reauth_timer) {
+        loop_untimer(c->l, c->reauth_timer);
+        c->reauth_timer = NULL;
+    }
+    return 0;
+}
+
+int rconn_push_send(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen)
+{
+    if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0 || !c->push_started)
+        return -1;
+    return rconn_push_queue(c, argc, argv, argvlen, RCONN_K_PUSH_RAW);
+}
+
+bool rconn_pushing(const struct rconn *c)
+{
+    return c && c->pushing;
 }
 
 redisReply *rconn_result_steal(struct rconn_result *res)

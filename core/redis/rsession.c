@@ -58,6 +58,15 @@ struct rsession_docs_ctx {
     struct console_run *run;
 };
 
+struct rsession_stream {
+    struct rsession *s; /* NULL: the session is gone */
+    struct rsession_stream *prev, *next;
+    struct console_stream *cs;
+    struct rsession_stream_events ev;
+    bool detached;
+    char display[300];
+};
+
 struct rsession {
     struct console *c;
     struct loop *l;
@@ -73,6 +82,7 @@ struct rsession {
     struct rsession_docs_ctx *docs_ctx; /* the COMMAND DOCS request in flight */
     bool docs_asked;
     struct loop_timer *docs_timer;
+    struct rsession_stream *streams;
 };
 
 /* ---- targets ---- */
@@ -260,6 +270,15 @@ void rsession_free(struct rsession *s)
             rsession_req_free(q);
         }
         q = next;
+    }
+    /* streams end on the server; nothing is called back */
+    while (s->streams) {
+        struct rsession_stream *st = s->streams;
+        s->streams = st->next;
+        st->prev = st->next = NULL;
+        st->s = NULL;
+        st->detached = true;
+        console_stream_stop(st->cs);
     }
     rdocs_free(s->server_docs);
     rhistory_free(s->h);
@@ -1040,6 +1059,12 @@ static void rsession_meta(struct rsession *s, const struct rrender_args *a, cons
 
 void rsession_run_line(struct rsession *s, const char *line, struct rsession_line *out)
 {
+    rsession_run_line_streams(s, line, NULL, out);
+}
+
+void rsession_run_line_streams(struct rsession *s, const char *line,
+                               const struct rsession_stream_events *sev, struct rsession_line *out)
+{
     memset(out, 0, sizeof(*out));
     buf_init(&out->text, 0);
     out->kind = RSESSION_LINE_EMPTY;
@@ -1074,6 +1099,21 @@ void rsession_run_line(struct rsession *s, const char *line, struct rsession_lin
         repeat = (unsigned long)n;
         first = 1;
     }
+    if (sev && rsession_stream_command(a.argc - first, (const char *const *)(a.argv + first),
+                                       a.argvlen + first)) {
+        char err[400];
+        out->stream =
+            rsession_stream_start(s, a.argc - first, (const char *const *)(a.argv + first),
+                                  a.argvlen + first, NULL, sev, err, sizeof(err));
+        if (out->stream) {
+            out->kind = RSESSION_LINE_STREAM;
+        } else {
+            out->kind = RSESSION_LINE_ERROR;
+            buf_printf(&out->text, "(error) %s\n", err);
+        }
+        rrender_args_free(&a);
+        return;
+    }
     out->req = rsession_send(s, a.argc - first, (const char *const *)(a.argv + first),
                              a.argvlen + first, NULL, repeat, 0, false);
     if (out->req) {
@@ -1081,6 +1121,161 @@ void rsession_run_line(struct rsession *s, const char *line, struct rsession_lin
         out->req->display = rsession_display_line(line);
     }
     rrender_args_free(&a);
+}
+
+/* ---- message streams ---- */
+
+bool rsession_stream_command(int argc, const char *const *argv, const size_t *argvlen)
+{
+    return rcluster_stream_command(argc, argv, argvlen);
+}
+
+static void rsession_stream_unlink(struct rsession_stream *st)
+{
+    struct rsession *s = st->s;
+    if (!s)
+        return;
+    if (st->prev)
+        st->prev->next = st->next;
+    else if (s->streams == st)
+        s->streams = st->next;
+    if (st->next)
+        st->next->prev = st->prev;
+    st->prev = st->next = NULL;
+}
+
+static void rsession_stream_msg(struct console *c, const struct console_stream_msg *m, void *arg)
+{
+    struct rsession_stream *st = arg;
+    (void)c;
+    if (!st->detached && st->ev.on_message)
+        st->ev.on_message(st, m, st->ev.arg);
+}
+
+static void rsession_stream_end(struct console *c, const struct rconn_error *err, void *arg)
+{
+    struct rsession_stream *st = arg;
+    (void)c;
+    rsession_stream_unlink(st);
+    if (!st->detached && st->ev.on_end)
+        st->ev.on_end(st, err, st->ev.arg);
+    free(st);
+}
+
+struct rsession_stream *rsession_stream_start(struct rsession *s, int argc, const char *const *argv,
+                                              const size_t *argvlen,
+                                              const struct rsession_target *target,
+                                              const struct rsession_stream_events *ev, char *err,
+                                              size_t errlen)
+{
+    const struct rsession_target *t = target ? target : &s->target;
+    enum rcluster_target_kind kind = RCLUSTER_T_SLOT;
+    const char *node = NULL;
+    char pick[RCLUSTER_NAME_MAX] = "";
+    switch (t->kind) {
+    case RSESSION_T_SLOT:
+        break;
+    case RSESSION_T_NODE:
+        kind = RCLUSTER_T_NODE;
+        node = t->node;
+        break;
+    case RSESSION_T_PRIMARIES:
+        kind = RCLUSTER_T_PRIMARIES;
+        break;
+    case RSESSION_T_REPLICAS:
+        kind = RCLUSTER_T_REPLICAS;
+        break;
+    case RSESSION_T_ALL:
+        kind = RCLUSTER_T_ALL;
+        break;
+    case RSESSION_T_SHARD:
+    case RSESSION_T_AZ: {
+        /* one node of it: a stream per node is for the fan-out targets */
+        size_t nn = console_node_count(s->c), hits = 0;
+        for (size_t i = 0; i < nn; i++) {
+            struct console_node cn;
+            if (console_node_at(s->c, i, &cn) && rsession_node_matches(&cn, t)) {
+                if (!hits)
+                    snprintf(pick, sizeof(pick), "%s", cn.info.name);
+                hits++;
+            }
+        }
+        char nm[200];
+        rsession_target_name(t, nm, sizeof(nm));
+        if (hits != 1) {
+            snprintf(err, errlen,
+                     "%s is %zu nodes: a stream goes to one node (F2 / :node ID), all "
+                     "primaries, all replicas or all nodes",
+                     nm, hits);
+            return NULL;
+        }
+        kind = RCLUSTER_T_NODE;
+        node = pick;
+        break;
+    }
+    }
+    struct rsession_stream *st = mem_xcalloc(1, sizeof(*st));
+    st->s = s;
+    if (ev)
+        st->ev = *ev;
+    struct buf b;
+    buf_init(&b, 0);
+    for (int i = 0; i < argc && b.len < 200; i++) {
+        if (i)
+            buf_appendc(&b, ' ');
+        rrender_safe(&b, argv[i], argvlen ? argvlen[i] : strlen(argv[i]));
+    }
+    snprintf(st->display, sizeof(st->display), "%s", buf_str(&b));
+    buf_free(&b);
+    struct console_stream_request r = {
+        .target = kind,
+        .node = node,
+        .argc = argc,
+        .argv = argv,
+        .argvlen = argvlen,
+        .on_message = rsession_stream_msg,
+        .on_end = rsession_stream_end,
+        .arg = st,
+    };
+    struct rconn_error e;
+    st->cs = console_stream_start(s->c, &r, &e);
+    if (!st->cs) {
+        snprintf(err, errlen, "%s", e.msg);
+        free(st);
+        return NULL;
+    }
+    st->next = s->streams;
+    if (s->streams)
+        s->streams->prev = st;
+    s->streams = st;
+    return st;
+}
+
+void rsession_stream_stop(struct rsession_stream *st)
+{
+    if (st)
+        console_stream_stop(st->cs);
+}
+
+void rsession_stream_detach(struct rsession_stream *st)
+{
+    if (!st)
+        return;
+    st->detached = true;
+    console_stream_stop(st->cs);
+}
+
+const char *rsession_stream_display(const struct rsession_stream *st)
+{
+    return st->display;
+}
+
+size_t rsession_stream_nodes(const struct rsession_stream *st, const char **names, size_t max)
+{
+    size_t n = console_stream_nodes(st->cs);
+    for (size_t i = 0; i < n && i < max; i++)
+        names[i] = console_stream_node(st->cs, i);
+    return n < max ? n : max;
 }
 
 /* ---- docs ---- */

@@ -117,19 +117,59 @@ void rsession_prompt(const struct rsession *s, const char *name, char *out, size
 /* ---- lines ---- */
 
 enum rsession_line_kind {
-    RSESSION_LINE_EMPTY, /* nothing to do */
-    RSESSION_LINE_META,  /* a prompt command: text says what it did */
-    RSESSION_LINE_SENT,  /* a request: req */
-    RSESSION_LINE_ERROR, /* text says why (unbalanced quotes, bad target...) */
-    RSESSION_LINE_QUIT,  /* quit, exit, :quit */
+    RSESSION_LINE_EMPTY,  /* nothing to do */
+    RSESSION_LINE_META,   /* a prompt command: text says what it did */
+    RSESSION_LINE_SENT,   /* a request: req */
+    RSESSION_LINE_ERROR,  /* text says why (unbalanced quotes, bad target...) */
+    RSESSION_LINE_QUIT,   /* quit, exit, :quit */
+    RSESSION_LINE_STREAM, /* SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR: stream */
 };
+
+struct rsession_stream;
 
 struct rsession_line {
     enum rsession_line_kind kind;
     struct rsession_req *req;
-    struct buf text; /* lines for people (META, ERROR); rsession_line_free */
+    struct rsession_stream *stream; /* STREAM: started, with the caller's events */
+    struct buf text;                /* lines for people (META, ERROR); rsession_line_free */
 };
 
+/* ---- message streams ---- */
+
+struct rsession_stream;
+
+struct rsession_stream_events {
+    void (*on_message)(struct rsession_stream *st, const struct console_stream_msg *m, void *arg);
+    /* Once (not after rsession_stream_detach): err NULL when stopped. The
+     * handle is gone when it returns. */
+    void (*on_end)(struct rsession_stream *st, const struct rconn_error *err, void *arg);
+    void *arg;
+};
+
+/* Is argv a stream (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR)? */
+bool rsession_stream_command(int argc, const char *const *argv, const size_t *argvlen);
+/* Start a stream on target (NULL: the session's): slot-routed, a node, a
+ * shard's primary, all primaries, all replicas or all nodes. NULL with the
+ * reason in err (a shard's or an AZ's several nodes: pick one node, or
+ * the session is not ready). */
+struct rsession_stream *rsession_stream_start(struct rsession *s, int argc, const char *const *argv,
+                                              const size_t *argvlen,
+                                              const struct rsession_target *target,
+                                              const struct rsession_stream_events *ev, char *err,
+                                              size_t errlen);
+/* End it on the server (UNSUBSCRIBE...); on_end follows. */
+void rsession_stream_stop(struct rsession_stream *st);
+/* End it on the server without any callback afterwards (a closing view). */
+void rsession_stream_detach(struct rsession_stream *st);
+/* "SUBSCRIBE ch" and the nodes it streams from. */
+const char *rsession_stream_display(const struct rsession_stream *st);
+size_t rsession_stream_nodes(const struct rsession_stream *st, const char **names, size_t max);
+
+/* A line typed: kept in the history (what may be kept), then run. A
+ * stream command starts the stream with sev (kind STREAM), or says why
+ * not (kind ERROR); sev NULL: streams are refused. */
+void rsession_run_line_streams(struct rsession *s, const char *line,
+                               const struct rsession_stream_events *sev, struct rsession_line *out);
 /* A line typed: kept in the history (what may be kept), then run. */
 void rsession_run_line(struct rsession *s, const char *line, struct rsession_line *out);
 void rsession_line_free(struct rsession_line *l);

@@ -64,6 +64,9 @@ struct cmd_exec {
     bool quit;
     enum istate state;
     struct rsession_req *confirm; /* the command waiting for "yes" */
+    /* a message stream (SUBSCRIBE, MONITOR) */
+    struct rsession_stream *stream;
+    unsigned long stream_msgs;
 };
 
 static void cmd_exec_usage(FILE *f)
@@ -133,6 +136,8 @@ static void cmd_exec_out_closed(void *arg)
     c->quit = true;
     if (c->run)
         rsession_cancel(c->run);
+    if (c->stream)
+        rsession_stream_stop(c->stream);
 }
 
 static void cmd_exec_json_str(struct buf *b, const char *key, const char *v)
@@ -417,10 +422,98 @@ static void cmd_exec_session(struct cmd_exec *c, bool history, bool docs)
     rsession_set_target(c->rs, &c->target);
 }
 
+/* ---- message streams ---- */
+
+static void cmd_exec_stream_msg(struct rsession_stream *st, const struct console_stream_msg *m,
+                                void *arg)
+{
+    struct cmd_exec *c = arg;
+    (void)st;
+    c->stream_msgs++;
+    if (m->m->msg->type == REDIS_REPLY_ERROR)
+        c->failed = true;
+    struct buf *b = &c->out;
+    if (c->json) {
+        char t[40];
+        awstime_format_iso8601(m->wall_ms, t, sizeof(t));
+        buf_printf(b, "{\"time\":\"%s\",\"message\":%lu", t, c->stream_msgs);
+        cmd_exec_json_str(b, "node", m->m->node);
+        cmd_exec_json_str(b, "role", rcluster_role_name(m->label.role));
+        cmd_exec_json_str(b, "cacheClusterId", m->label.cache_cluster_id);
+        cmd_exec_json_str(b, "shard", m->label.shard);
+        cmd_exec_json_str(b, "az", m->label.az);
+        buf_appends(b, ",\"reply\":");
+        rrender_json(b, m->m->msg);
+        buf_appends(b, "}\n");
+    } else {
+        if (c->tty && c->le)
+            lineedit_clear(c->le);
+        const char *names[2];
+        if (c->stream && rsession_stream_nodes(c->stream, names, 2) > 1) {
+            char label[600];
+            rcli_node_label(m->m->node, &m->label, label, sizeof(label));
+            buf_printf(b, "%s%s:\n", c->interactive ? "" : "== ", label);
+        }
+        rrender_reply(b, m->m->msg, cmd_exec_raw(c));
+    }
+    cmd_exec_flush(c, stdout);
+}
+
+static void cmd_exec_stream_end(struct rsession_stream *st, const struct rconn_error *err,
+                                void *arg)
+{
+    struct cmd_exec *c = arg;
+    (void)st;
+    c->stream = NULL;
+    c->run_done = true;
+    if (err) {
+        c->failed = true;
+        if (c->tty && c->le)
+            lineedit_clear(c->le);
+        rcli_print_rconn_error(&c->r, err);
+    }
+    if (c->state == IS_RUN)
+        c->state = IS_EDIT;
+}
+
+static const struct rsession_stream_events cmd_exec_stream_events = {
+    .on_message = cmd_exec_stream_msg,
+    .on_end = cmd_exec_stream_end,
+};
+
+/* `exec RG -- SUBSCRIBE ch`: messages until Ctrl-C, then ended on the server. */
+static int cmd_exec_stream_once(struct cmd_exec *c)
+{
+    cmd_exec_session(c, false, false);
+    struct rsession_stream_events ev = cmd_exec_stream_events;
+    ev.arg = c;
+    char err[400];
+    c->stream = rsession_stream_start(c->rs, c->argc, (const char *const *)c->argv, NULL, NULL, &ev,
+                                      err, sizeof(err));
+    if (!c->stream) {
+        fprintf(stderr, "elcui exec: %s\n", err);
+        return CLI_EXIT_FAIL;
+    }
+    if (!c->json)
+        fprintf(stderr, "Reading messages... (press Ctrl-C to quit)\n");
+    c->run_done = false;
+    bool stopped = false;
+    while (!c->run_done) {
+        loop_run_once(c->r.s.loop, 1000);
+        if ((c->r.interrupted || c->quit) && !stopped && c->stream) {
+            rsession_stream_stop(c->stream);
+            stopped = true;
+        }
+    }
+    return c->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
 /* ---- one-shot ---- */
 
 static int cmd_exec_once(struct cmd_exec *c)
 {
+    if (rsession_stream_command(c->argc, (const char *const *)c->argv, NULL))
+        return cmd_exec_stream_once(c);
     cmd_exec_session(c, false, false);
     c->run_done = false;
     c->state = IS_RUN;
@@ -523,7 +616,9 @@ static void cmd_exec_line(struct cmd_exec *c, const char *line)
         return;
     }
     struct rsession_line l;
-    rsession_run_line(c->rs, line, &l);
+    struct rsession_stream_events ev = cmd_exec_stream_events;
+    ev.arg = c;
+    rsession_run_line_streams(c->rs, line, &ev, &l);
     switch (l.kind) {
     case RSESSION_LINE_EMPTY:
         break;
@@ -540,6 +635,14 @@ static void cmd_exec_line(struct cmd_exec *c, const char *line)
         c->run = l.req;
         c->run_done = false;
         c->state = IS_RUN;
+        break;
+    case RSESSION_LINE_STREAM:
+        /* until Ctrl-C */
+        c->stream = l.stream;
+        c->stream_msgs = 0;
+        c->run_done = false;
+        c->state = IS_RUN;
+        fputs("Reading messages... (press Ctrl-C to quit)\n", stdout);
         break;
     }
     rsession_line_free(&l);
@@ -621,6 +724,8 @@ static void cmd_exec_on_input(int fd, int revents, void *arg)
     if (c->tty && c->state == IS_RUN && memchr(b, 0x03, (size_t)n)) {
         if (c->run)
             rsession_cancel(c->run);
+        if (c->stream)
+            rsession_stream_stop(c->stream);
         cmd_exec_write("^C\r\n", 4, NULL);
         mem_wipe(b, sizeof(b));
         return;
@@ -736,8 +841,11 @@ static int cmd_exec_interactive(struct cmd_exec *c)
         }
         last = c->state;
     }
-    if (c->run) {
-        rsession_cancel(c->run);
+    if (c->run || c->stream) {
+        if (c->run)
+            rsession_cancel(c->run);
+        if (c->stream)
+            rsession_stream_stop(c->stream);
         while (!c->run_done)
             loop_run_once(l, 100);
     }

@@ -11,6 +11,7 @@
 #include "core/redis/rrender.h"
 #include "core/redis/rsession.h"
 #include "tui/screen/screen_confirm.h"
+#include "tui/screen/screen_console_stream.h"
 #include "tui/screen/screen_doctor.h"
 #include "tui/screen/screen_latency.h"
 #include "tui/widget/lineedit.h"
@@ -418,6 +419,35 @@ static void sc_prompt(struct screen_console *c)
 
 static void sc_tick(void *arg);
 
+static void sc_stream_closed(void *arg, const char *summary)
+{
+    struct screen_console *c = arg;
+    sc_textf(c, THEME_DIM, "%s", summary);
+    app_dirty(c->a);
+}
+
+/* A stream command opens the stream view; false when the line is not one. */
+static bool sc_stream(struct screen_console *c, const char *line)
+{
+    struct rrender_args a;
+    if (rrender_split(line, &a) != 0)
+        return false;
+    bool is = a.argc > 0 && rsession_stream_command(a.argc, (const char *const *)a.argv, a.argvlen);
+    if (is) {
+        rhistory_add(rsession_history(c->rs), line);
+        char err[400];
+        struct screen *v =
+            screen_console_stream_new(c->a, c->rs, a.argc, (const char *const *)a.argv, a.argvlen,
+                                      sc_stream_closed, c, err, sizeof(err));
+        if (v)
+            app_push(c->a, v);
+        else
+            sc_notef(c, THEME_ERROR, "(error) %s", err);
+    }
+    rrender_args_free(&a);
+    return is;
+}
+
 static void sc_run(struct screen_console *c, const char *line)
 {
     if (c->confirm) {
@@ -430,6 +460,8 @@ static void sc_run(struct screen_console *c, const char *line)
     char *shown = rsession_display_line(line);
     sc_push(c, THEME_KEY, p, strlen(p), THEME_NORMAL, shown);
     free(shown);
+    if (sc_stream(c, line))
+        return;
     struct rsession_line l;
     rsession_run_line(c->rs, line, &l);
     switch (l.kind) {
@@ -449,6 +481,7 @@ static void sc_run(struct screen_console *c, const char *line)
             c->tick = loop_timer(app_session(c->a)->loop, SC_TICK_MS, sc_tick, c);
         break;
     case RSESSION_LINE_EMPTY:
+    case RSESSION_LINE_STREAM: /* streams start in sc_run before this */
         break;
     }
     rsession_line_free(&l);
