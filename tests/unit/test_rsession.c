@@ -13,7 +13,12 @@
  * command waits for a confirmation and runs once confirmed; a node frozen
  * with SIGSTOP: the request waits on it by name, Esc (cancel) ends it; the
  * server's COMMAND DOCS replace the built-in table; a session freed with a
- * request in flight.
+ * request in flight. Streams: SUBSCRIBE receives what is published, in
+ * order, and stopping ends it on the server (PUBSUB NUMSUB 0 on every
+ * node); SSUBSCRIBE goes to its channel's slot owner; MONITOR on one node
+ * sees its commands and RESET ends it; what cannot stream says why; a
+ * session freed ends its streams without a callback; rconn: a stream takes
+ * no other command, its own (PING, UNSUBSCRIBE) answer as messages.
  * Run from the top of the repository (tests/sandbox/farm).
  */
 #include <setjmp.h>
@@ -107,6 +112,7 @@ struct seen {
     struct rsession_req *req;
     int docs;
     bool ro;
+    long long sum2; /* the second elements of array replies (PUBSUB NUMSUB's counts) */
 };
 
 static struct seen seen;
@@ -124,6 +130,9 @@ static void on_reply(struct rsession *s, struct rsession_req *q, const struct co
         v->ints[v->replies] = r->r->reply->integer;
     if (r->r->reply && r->r->reply->str)
         snprintf(v->text[v->replies], 128, "%s", r->r->reply->str);
+    if (r->r->reply && r->r->reply->type == REDIS_REPLY_ARRAY && r->r->reply->elements == 2 &&
+        r->r->reply->element[1]->type == REDIS_REPLY_INTEGER)
+        v->sum2 += r->r->reply->element[1]->integer;
     v->replies++;
 }
 
@@ -640,6 +649,246 @@ static void test_server_docs(void **state)
     console_close(c);
 }
 
+/* ---- message streams ---- */
+
+#define MAXM 64
+
+struct msgs {
+    size_t n;
+    char text[MAXM][160]; /* "kind|a|b" */
+    char node[MAXM][RCLUSTER_NAME_MAX];
+    bool ended;
+    bool has_err;
+    struct rconn_error err;
+};
+
+static void m_msg(struct rsession_stream *st, const struct console_stream_msg *m, void *arg)
+{
+    (void)st;
+    struct msgs *v = arg;
+    if (v->n >= MAXM)
+        return;
+    const redisReply *r = m->m->msg;
+    char *t = v->text[v->n];
+    t[0] = '\0';
+    if (r->type == REDIS_REPLY_ARRAY) {
+        size_t used = 0;
+        for (size_t i = 0; i < r->elements && used < 150; i++) {
+            const redisReply *e = r->element[i];
+            int w = e->type == REDIS_REPLY_INTEGER
+                        ? snprintf(t + used, 160 - used, "%s%lld", i ? "|" : "", e->integer)
+                        : snprintf(t + used, 160 - used, "%s%.*s", i ? "|" : "", (int)e->len,
+                                   e->str ? e->str : "");
+            used += (size_t)(w > 0 ? w : 0);
+        }
+    } else if (r->str) {
+        snprintf(t, 160, "%s%.150s", r->type == REDIS_REPLY_ERROR ? "ERR:" : "", r->str);
+    }
+    snprintf(v->node[v->n], RCLUSTER_NAME_MAX, "%s", m->m->node);
+    v->n++;
+}
+
+static void m_end(struct rsession_stream *st, const struct rconn_error *err, void *arg)
+{
+    (void)st;
+    struct msgs *v = arg;
+    v->ended = true;
+    if (err) {
+        v->err = *err;
+        v->has_err = true;
+    }
+}
+
+static bool wait_msgs(struct msgs *v, size_t n)
+{
+    uint64_t deadline = loop_now_ms(L) + rfx_scale(10000);
+    while (v->n < n && !v->ended && loop_now_ms(L) < deadline)
+        loop_run_once(L, 20);
+    return v->n >= n;
+}
+
+/* Subscribers of channel on every node, from PUBSUB NUMSUB / SHARDNUMSUB. */
+static long long numsub(struct rsession *s, const char *sub, const char *channel)
+{
+    struct rsession_target all = {.kind = RSESSION_T_ALL};
+    const char *argv[] = {"PUBSUB", sub, channel};
+    reset_seen();
+    struct rsession_req *q = rsession_send(s, 3, argv, NULL, &all, 1, 0, false);
+    assert_non_null(q);
+    assert_true(rfx_run(L, &seen.done, 20000));
+    assert_int_equal(seen.replies, 6);
+    return seen.sum2;
+}
+
+static void test_streams(void **state)
+{
+    (void)state;
+    struct console *c = open_console();
+    struct rsession *s = open_session(c, "", false);
+    struct rsession_stream_events ev = {.on_message = m_msg, .on_end = m_end};
+    /* SUBSCRIBE: the confirmation, then what is published, in order */
+    struct msgs v;
+    memset(&v, 0, sizeof(v));
+    ev.arg = &v;
+    char err[400];
+    const char *sub[] = {"SUBSCRIBE", "elcui:news"};
+    struct rsession_stream *st =
+        rsession_stream_start(s, 2, sub, NULL, NULL, &ev, err, sizeof(err));
+    if (!st)
+        fail_msg("%s", err);
+    assert_true(wait_msgs(&v, 1));
+    assert_string_equal(v.text[0], "subscribe|elcui:news|1");
+    const char *names[4];
+    assert_int_equal(rsession_stream_nodes(st, names, 4), 1);
+    for (int i = 1; i <= 5; i++) {
+        char line[64];
+        snprintf(line, sizeof(line), "PUBLISH elcui:news m-%d", i);
+        run(s, line);
+    }
+    assert_true(wait_msgs(&v, 6));
+    for (int i = 1; i <= 5; i++) {
+        char want[64];
+        snprintf(want, sizeof(want), "message|elcui:news|m-%d", i);
+        assert_string_equal(v.text[i], want);
+        assert_string_equal(v.node[i], names[0]);
+    }
+    /* the subscription is on the server, then ended there */
+    assert_int_equal(numsub(s, "NUMSUB", "elcui:news"), 1);
+    rsession_stream_stop(st);
+    assert_true(rfx_run(L, &v.ended, 10000));
+    assert_false(v.has_err);
+    assert_string_equal(v.text[v.n - 1], "unsubscribe|elcui:news|0");
+    assert_int_equal(numsub(s, "NUMSUB", "elcui:news"), 0);
+    /* SSUBSCRIBE: routed to the owner of its channel's slot */
+    memset(&v, 0, sizeof(v));
+    char ch[64];
+    key_for_shard(2, ch, sizeof(ch));
+    const char *ssub[] = {"SSUBSCRIBE", ch};
+    st = rsession_stream_start(s, 2, ssub, NULL, NULL, &ev, err, sizeof(err));
+    if (!st)
+        fail_msg("%s", err);
+    assert_true(wait_msgs(&v, 1));
+    const struct rfx_node *p = rfx_node(&farm, 2, 0);
+    char owner[96];
+    snprintf(owner, sizeof(owner), "%s:%d", p->host, p->port);
+    assert_string_equal(v.node[0], owner);
+    char want[160];
+    snprintf(want, sizeof(want), "ssubscribe|%s|1", ch);
+    assert_string_equal(v.text[0], want);
+    char line[160];
+    snprintf(line, sizeof(line), "SPUBLISH %s hello", ch);
+    run(s, line);
+    assert_true(wait_msgs(&v, 2));
+    snprintf(want, sizeof(want), "smessage|%s|hello", ch);
+    assert_string_equal(v.text[1], want);
+    assert_int_equal(numsub(s, "SHARDNUMSUB", ch), 1);
+    rsession_stream_stop(st);
+    assert_true(rfx_run(L, &v.ended, 10000));
+    snprintf(want, sizeof(want), "sunsubscribe|%s|0", ch);
+    assert_string_equal(v.text[v.n - 1], want);
+    assert_int_equal(numsub(s, "SHARDNUMSUB", ch), 0);
+    /* MONITOR on one node: the commands it runs, then RESET ends it */
+    memset(&v, 0, sizeof(v));
+    struct rsession_target node = {.kind = RSESSION_T_NODE};
+    snprintf(node.node, sizeof(node.node), "%s", owner);
+    const char *mon[] = {"MONITOR"};
+    st = rsession_stream_start(s, 1, mon, NULL, &node, &ev, err, sizeof(err));
+    if (!st)
+        fail_msg("%s", err);
+    assert_true(wait_msgs(&v, 1));
+    assert_string_equal(v.text[0], "OK");
+    const char *echo[] = {"ECHO", "watched-by-monitor"};
+    reset_seen();
+    rsession_send(s, 2, echo, NULL, &node, 1, 0, false);
+    assert_true(rfx_run(L, &seen.done, 20000));
+    assert_true(wait_msgs(&v, 2));
+    assert_non_null(strstr(v.text[1], "\"watched-by-monitor\""));
+    rsession_stream_stop(st);
+    assert_true(rfx_run(L, &v.ended, 10000));
+    assert_false(v.has_err);
+    /* what cannot stream says why */
+    const char *cross[] = {"SSUBSCRIBE", "a", "b"};
+    assert_null(rsession_stream_start(s, 3, cross, NULL, NULL, &ev, err, sizeof(err)));
+    assert_non_null(strstr(err, "share a slot"));
+    const char *bare[] = {"SUBSCRIBE"};
+    assert_null(rsession_stream_start(s, 1, bare, NULL, NULL, &ev, err, sizeof(err)));
+    struct rsession_target nowhere = {.kind = RSESSION_T_NODE};
+    snprintf(nowhere.node, sizeof(nowhere.node), "no-such-node");
+    assert_null(rsession_stream_start(s, 2, sub, NULL, &nowhere, &ev, err, sizeof(err)));
+    assert_non_null(strstr(err, "no-such-node"));
+    /* a line typed at a prompt starts one too; the session freed ends it
+     * on the server with no callback */
+    memset(&v, 0, sizeof(v));
+    struct rsession_line l;
+    rsession_run_line_streams(s, "SUBSCRIBE elcui:other", &ev, &l);
+    assert_int_equal(l.kind, RSESSION_LINE_STREAM);
+    assert_non_null(l.stream);
+    rsession_line_free(&l);
+    assert_true(wait_msgs(&v, 1));
+    rsession_free(s);
+    bool never = false;
+    loop_run_until(L, &never, loop_now_ms(L) + 300);
+    assert_false(v.ended);
+    s = open_session(c, "", false);
+    assert_int_equal(numsub(s, "NUMSUB", "elcui:other"), 0);
+    rsession_free(s);
+    console_close(c);
+}
+
+static void rfake_push_cb(struct rconn *c, const redisReply *r, void *arg)
+{
+    (void)c;
+    struct console_stream_msg cm = {0};
+    struct rcluster_stream_msg m = {.node = "raw", .msg = r};
+    cm.m = &m;
+    m_msg(NULL, &cm, arg);
+}
+
+/* A connection turned into a stream takes no other command. */
+static void test_rconn_push(void **state)
+{
+    (void)state;
+    struct rconn_error e;
+    struct rconn_tls_options to = {.cafile = farm.ca_file};
+    struct rconn_tls *tls = farm.tls ? rconn_tls_new(&to, &e) : NULL;
+    const struct rfx_node *p = rfx_node(&farm, 0, 0);
+    struct rconn *c = rfx_connect(L, &farm, tls, p->host, p->port);
+    assert_non_null(c);
+    struct msgs v;
+    memset(&v, 0, sizeof(v));
+    const char *sub[] = {"SUBSCRIBE", "elcui:raw"};
+    assert_false(rconn_pushing(c));
+    assert_int_equal(rconn_push_start(c, 2, sub, NULL, NULL, NULL), -1); /* no callback */
+    struct rfx_wait w;
+    memset(&w, 0, sizeof(w));
+    const char *ping[] = {"PING"};
+    /* queued before the stream: answered first, to its own callback */
+    assert_int_equal(rconn_command_argv(c, 1, ping, NULL, 0, rfx_reply_cb, &w), 0);
+    assert_int_equal(rconn_push_start(c, 2, sub, NULL, rfake_push_cb, &v), 0);
+    assert_int_equal(rconn_command_argv(c, 1, ping, NULL, 0, rfx_reply_cb, &w), -1);
+    assert_int_equal(rconn_push_start(c, 2, sub, NULL, rfake_push_cb, &v), -1);
+    assert_true(rfx_run(L, &w.done, 5000));
+    assert_string_equal(w.reply->str, "PONG");
+    rfx_wait_free(&w);
+    uint64_t deadline = loop_now_ms(L) + rfx_scale(5000);
+    while (v.n < 1 && loop_now_ms(L) < deadline)
+        loop_run_once(L, 20);
+    assert_true(rconn_pushing(c));
+    assert_string_equal(v.text[0], "subscribe|elcui:raw|1");
+    /* within the stream: PING answers as a message */
+    assert_int_equal(rconn_push_send(c, 1, ping, NULL), 0);
+    const char *unsub[] = {"UNSUBSCRIBE"};
+    assert_int_equal(rconn_push_send(c, 1, unsub, NULL), 0);
+    deadline = loop_now_ms(L) + rfx_scale(5000);
+    while (v.n < 3 && loop_now_ms(L) < deadline)
+        loop_run_once(L, 20);
+    assert_int_equal(v.n, 3);
+    assert_string_equal(v.text[1], "pong|");
+    assert_string_equal(v.text[2], "unsubscribe|elcui:raw|0");
+    rconn_close(c);
+    rconn_tls_unref(tls);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -650,6 +899,8 @@ int main(void)
         cmocka_unit_test(test_read_only_and_confirm),
         cmocka_unit_test(test_frozen_node_waits),
         cmocka_unit_test(test_server_docs),
+        cmocka_unit_test(test_streams),
+        cmocka_unit_test(test_rconn_push),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
