@@ -347,6 +347,14 @@ static void test_completion_and_hints(void **state)
     char *line = NULL;
     assert_int_equal(type(le, "CLU\t", &line), LINEEDIT_NONE);
     assert_string_equal(lineedit_text(le), "CLUSTER ");
+    /* nothing typed of the subcommand: the list only, the next Tab takes the first */
+    assert_int_equal(type(le, "\t", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "CLUSTER ");
+    assert_string_equal(lineedit_candidates(le), "INFO  NODES  SHARDS  SLOTS");
+    assert_int_equal(type(le, "\t", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "CLUSTER INFO");
+    assert_int_equal(type(le, "\x17", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "CLUSTER ");
     /* subcommands: cycling through what starts with S */
     assert_int_equal(type(le, "S\t", &line), LINEEDIT_NONE);
     assert_string_equal(lineedit_text(le), "CLUSTER SHARDS");

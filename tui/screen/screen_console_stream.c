@@ -24,6 +24,9 @@ struct ss_line {
 struct screen_stream {
     struct app *a;
     struct rsession_stream *st;
+    struct rsession *rs;
+    char command[400];
+    char last_node[RCLUSTER_NAME_MAX]; /* the node of the last message */
     char display[1000];
     size_t nnodes;
     struct ss_line *lines; /* a ring of the newest */
@@ -120,6 +123,13 @@ static void ss_on_message(struct rsession_stream *st, const struct console_strea
     int role = THEME_NORMAL;
     bool message = false;
     v->received++;
+    if (v->nnodes == 1 && strcmp(v->last_node, m->m->node) != 0) {
+        /* a stream that followed its slot (MOVED, a failover) says where it is */
+        char label[400];
+        snprintf(v->last_node, sizeof(v->last_node), "%s", m->m->node);
+        rsession_node_label(m->m->node, &m->label, label, sizeof(label));
+        snprintf(v->display, sizeof(v->display), "%s on %s", v->command, label);
+    }
     if (ss_is(r, 0, "message") || ss_is(r, 0, "smessage")) {
         message = true;
         ss_value(&b, r->elements > 1 ? r->element[1] : NULL);
@@ -309,6 +319,8 @@ struct screen *screen_console_stream_new(struct app *a, struct rsession *rs, int
         return NULL;
     }
     const char *names[8];
+    v->rs = rs;
+    snprintf(v->command, sizeof(v->command), "%s", rsession_stream_display(v->st));
     v->nnodes = rsession_stream_nodes(v->st, names, 8);
     char tn[RCLUSTER_NAME_MAX + 40];
     rsession_target_name(rsession_target(rs), tn, sizeof(tn));
@@ -317,10 +329,8 @@ struct screen *screen_console_stream_new(struct app *a, struct rsession *rs, int
         struct console_label l;
         console_label_node(rsession_console(rs), names[0], &l);
         rsession_node_label(names[0], &l, label, sizeof(label));
-        snprintf(v->display, sizeof(v->display), "%s on %s", rsession_stream_display(v->st),
-                 label);
-    }
-    else
+        snprintf(v->display, sizeof(v->display), "%s on %s", rsession_stream_display(v->st), label);
+    } else
         snprintf(v->display, sizeof(v->display), "%s on %s (%zu nodes)",
                  rsession_stream_display(v->st), tn, v->nnodes);
     v->closed = closed;

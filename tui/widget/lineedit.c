@@ -703,6 +703,10 @@ static void le_complete(struct lineedit *le)
         char *pre = mem_xstrndup(le->cands[0], lcp);
         le_replace_word(le, start, pre, false);
         free(pre);
+    } else if (wl == 0) {
+        /* nothing typed yet: the list only; the next Tab takes the first */
+        le->cycling = true;
+        le->cycle = le->ncands - 1;
     } else {
         /* nothing more in common: Tab now cycles through them */
         le->cycling = true;
