@@ -813,8 +813,8 @@ static void rsession_submit(struct rsession *s, struct rsession_req *q, bool con
         break;
     }
     size_t want = per_node ? q->nwaits : 1;
-    bool fanout = q->target.kind == RSESSION_T_PRIMARIES ||
-                  q->target.kind == RSESSION_T_REPLICAS || q->target.kind == RSESSION_T_ALL;
+    bool fanout = q->target.kind == RSESSION_T_PRIMARIES || q->target.kind == RSESSION_T_REPLICAS ||
+                  q->target.kind == RSESSION_T_ALL;
     if ((want == 0 || fanout) && !rsession_map_known(s) && q->map_waits < RSESSION_MAP_WAITS) {
         /* a lazy session knows few nodes yet: load the map, then plan again */
         if (q->map_waits++ == 0 && console_cluster(s->c))

@@ -268,8 +268,15 @@ class CommandPanel(unittest.TestCase):
             c.stop()
 
     def test_completion_and_hints(self):
-        c = self.open_panel()
+        from tests.integration.test_shell import bindings_for, help_bindings, keys_json
+        c = self.open_panel(rows=60)
         try:
+            # ? on an empty line: the panel's keys, as the keymap table says
+            c.keys("?")
+            scr = c.wait_for("Help: console")
+            self.assertEqual(help_bindings(scr), bindings_for(keys_json(self.env()), "console"))
+            c.keys("Escape")
+            c.wait_gone("Help: console")
             c.literal("CLU")
             c.keys("Tab")
             c.wait_for("app-4> CLUSTER ")
