@@ -304,6 +304,45 @@ class CommandPanel(unittest.TestCase):
         finally:
             c.stop()
 
+    def test_exec_prompt_edits_the_same_way(self):
+        """exec's termios prompt: the same editor, completion, hints, history and streams"""
+        state = tempfile.mkdtemp(prefix="state-", dir=self.home)
+        with Console(self.env(XDG_STATE_HOME=state), ["exec", RG]) as c:
+            c.wait_for("app-4> ", timeout=60)
+            c.literal("CLU")
+            c.keys("Tab")
+            c.wait_for("app-4> CLUSTER ")
+            c.literal("KEYS")
+            c.keys("Tab")
+            # the hint follows the text (the panel shows its cursor between them)
+            c.wait_for("app-4> CLUSTER KEYSLOT key")
+            c.keys("C-u")
+            c.literal("SET ")
+            c.wait_for("app-4> SET key value [NX|XX] [GET]")
+            c.keys("C-u")
+            self.type_line(c, "ECHO from-the-prompt")
+            c.wait_for('"from-the-prompt"')
+            c.keys("C-r")
+            c.literal("the-pro")
+            c.wait_for("(reverse-i-search)`the-pro': ECHO from-the-prompt")
+            c.keys("C-g", "C-u")
+            self.type_line(c, ":shard 0002 primary")
+            c.wait_for("app-4 [shard 0002 primary]> ")
+            self.type_line(c, "ROLE")
+            c.wait_for('1) "master"')
+            self.type_line(c, ":slot")
+            self.type_line(c, "SUBSCRIBE prompt:news")
+            c.wait_for("Reading messages")
+            c.wait_for('"subscribe"')
+            self.publish(self.primary_of(0), "prompt:news", ["p-1"])
+            c.wait_for('"p-1"')
+            c.keys("C-c")
+            c.wait_for('"unsubscribe"')
+            c.wait_for("app-4> ")
+            c.keys("C-d")
+            self.assertEqual(c.wait_exit(timeout=20), 0)
+        self.assertEqual(self.subscribers("NUMSUB", "prompt:news"), 0)
+
     # ---- streams ----
 
     def publish(self, node, channel, msgs, cmd="PUBLISH"):
