@@ -289,8 +289,7 @@ const struct cmdline_cmd cmdline_cmds[] = {
     {"console", "cli redis", "[NAME]", false, cmdline_src_groups,
      "Redis commands to a group (this one, or the selected one)", cmdline_x_console},
     {"target", "", "SPEC", true, cmdline_src_targets,
-     "the console's target: slot, primaries, replicas, all, node ID, shard ID [primary|replicas], "
-     "az NAME",
+     "the console's target: slot, primaries, replicas, all, node ID, shard ID primary, az NAME",
      cmdline_x_target},
     {"latency", "lat", "[NAME]", false, cmdline_src_groups,
      "latency per node of a group, with sparklines and wall-clock windows", cmdline_x_latency},

@@ -68,7 +68,7 @@ enum {
     X(REQ_PREV_PANEL, "prev-panel", "S-Tab", "panels", 0, "previous panel of the screen")           \
     X(REQ_CONTEXT, "context", "i", "groups", KEYMAP_HINT, "where every setting comes from (:context)") \
     X(REQ_CONFIRM, "confirm", "Enter", "dialog", KEYMAP_HINT, "confirm (after typing what the dialog asks)") \
-    X(REQ_CONSOLE, "console", "c", "redis", KEYMAP_HINT, "the command panel on this group (from the nodes panel: the selected node is its target)") \
+    X(REQ_CONSOLE, "console", "c", "redis", KEYMAP_HINT, "the command panel on the group (from the nodes panel: on the selected node)") \
     X(REQ_LATENCY, "latency", "L", "redis", 0, "latency per node: min/avg/max/p99 per interval, with sparklines") \
     X(REQ_DOCTOR, "doctor", "D", "redis", 0, "the connectivity doctor: DNS, TCP, TLS, AUTH, slots, PING per node") \
     X(REQ_TARGET, "target", "F2", "console", KEYMAP_HINT, "pick the target: slot-routed, primaries, replicas, all, a shard, an AZ, a node") \
