@@ -392,7 +392,8 @@ static void test_render_bounds(void **state)
     freeReplyObject(r);
     /* nested: the total budget holds, nothing looks empty */
     buf_reset(&b);
-    r = read_reply("*3\r\n*2\r\n:1\r\n:2\r\n*2\r\n:3\r\n:4\r\n*0\r\n", 35);
+    static const char nested[] = "*3\r\n*2\r\n:1\r\n:2\r\n*2\r\n:3\r\n:4\r\n*0\r\n";
+    r = read_reply(nested, sizeof(nested) - 1);
     rsession_render(&b, r, false, 10, 3, 100, &info);
     assert_non_null(strstr(buf_str(&b), "1) 1) (integer) 1"));
     assert_non_null(strstr(buf_str(&b), "2) 1) (integer) 3"));
@@ -402,7 +403,8 @@ static void test_render_bounds(void **state)
     freeReplyObject(r);
     /* small replies are as redis-cli shows them */
     buf_reset(&b);
-    r = read_reply("*2\r\n$1\r\na\r\n$-1\r\n", 17);
+    static const char small[] = "*2\r\n$1\r\na\r\n$-1\r\n";
+    r = read_reply(small, sizeof(small) - 1);
     rsession_render(&b, r, false, 1000, 5000, 65536, &info);
     assert_string_equal(buf_str(&b), "1) \"a\"\n2) (nil)\n");
     assert_false(info.truncated);
