@@ -663,9 +663,11 @@ static void rsession_finish(struct rsession_req *q)
     q->done.err = q->has_err && q->done.replies == 0 ? &q->err : NULL;
     q->done.cancelled = q->cancelled;
     q->awaiting_confirm = q->has_refused && q->refused.kind == RSAFETY_CONFIRM && !q->cancelled;
+    /* a request kept for its confirmation may be dropped by the callback */
+    bool keep = q->awaiting_confirm;
     if (s->ev.on_done)
         s->ev.on_done(s, q, &q->done, s->ev.arg);
-    if (!q->awaiting_confirm)
+    if (!keep)
         rsession_req_free(q);
 }
 
@@ -933,7 +935,7 @@ void rsession_confirm(struct rsession_req *q)
 
 void rsession_drop(struct rsession_req *q)
 {
-    if (!q || q->running)
+    if (!q || q->running || !q->awaiting_confirm)
         return;
     rsession_req_free(q);
 }

@@ -134,6 +134,18 @@ class CommandPanel(unittest.TestCase):
             time.sleep(0.05)
         self.fail("the screen never matched %r:\n%s\nstderr:\n%s" % (pattern, scr, c.stderr_log()[-3000:]))
 
+    def settled(self, c):
+        """The screen once two captures 300 ms apart agree (a whole frame)."""
+        deadline = time.monotonic() + 20
+        last = None
+        while time.monotonic() < deadline:
+            scr = c.screen()
+            if scr == last:
+                return scr
+            last = scr
+            time.sleep(0.3)
+        self.fail("the screen never settled:\n%s" % last)
+
     def tearDown(self):
         for n in self.sb.nodes(RG):
             self.sb.cont_node(n["cache_cluster_id"])
@@ -273,7 +285,8 @@ class CommandPanel(unittest.TestCase):
         try:
             # ? on an empty line: the panel's keys, as the keymap table says
             c.keys("?")
-            scr = c.wait_for("Help: console")
+            c.wait_for("Help: console")
+            scr = self.settled(c)
             self.assertEqual(help_bindings(scr), bindings_for(keys_json(self.env()), "console"))
             c.keys("Escape")
             c.wait_gone("Help: console")

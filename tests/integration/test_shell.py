@@ -225,7 +225,8 @@ class ShellOnDemo(unittest.TestCase):
                     else:
                         c.literal(k)
                 c.keys("?")
-                scr = c.wait_for("Help: " + name, timeout=30)
+                c.wait_for("Help: " + name, timeout=30)
+                scr = self.settled(c, "Help: " + name)  # a whole frame, not one half drawn
                 self.assertEqual(help_bindings(scr), bindings_for(table, name), name)
                 c.keys("?")  # ? again closes it
                 c.wait_gone("Help: " + name)
