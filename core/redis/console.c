@@ -1119,6 +1119,12 @@ void console_close(struct console *c)
     free(c);
 }
 
+redisReply *console_reply_steal(const struct console_reply *r)
+{
+    /* the reply belongs to the cluster client's attempt until stolen */
+    return r && r->r ? rcluster_reply_steal((struct rcluster_reply *)r->r) : NULL;
+}
+
 /* ---- message streams ---- */
 
 struct console_stream {

@@ -168,6 +168,10 @@ struct console_reply {
     int64_t wall_ms;         /* when it arrived */
 };
 
+/* Take the reply of a console_reply (free it with freeReplyObject or
+ * rsession_reply_free_later); NULL when it has none. */
+redisReply *console_reply_steal(const struct console_reply *r);
+
 struct console_done {
     unsigned long iterations;              /* runs that completed */
     size_t replies;                        /* on_reply calls */

@@ -1383,6 +1383,45 @@ char *rsession_hint(struct rsession *s, const char *line)
 
 /* ---- replies within bounds ---- */
 
+#define RSESSION_FREE_SLICE 20000
+
+struct rsession_reaper {
+    struct loop *l;
+    redisReply *r;
+    size_t next;
+};
+
+static void rsession_reap(void *arg)
+{
+    struct rsession_reaper *k = arg;
+    size_t end = k->next + RSESSION_FREE_SLICE;
+    for (; k->next < end && k->next < k->r->elements; k->next++) {
+        freeReplyObject(k->r->element[k->next]);
+        k->r->element[k->next] = NULL;
+    }
+    if (k->next < k->r->elements && loop_timer(k->l, 0, rsession_reap, k))
+        return;
+    freeReplyObject(k->r); /* the rest, if the timer could not be set */
+    free(k);
+}
+
+void rsession_reply_free_later(struct loop *l, redisReply *r)
+{
+    if (!r)
+        return;
+    if (!l || r->type != REDIS_REPLY_ARRAY || r->elements <= RSESSION_FREE_SLICE) {
+        freeReplyObject(r);
+        return;
+    }
+    struct rsession_reaper *k = mem_xcalloc(1, sizeof(*k));
+    k->l = l;
+    k->r = r;
+    if (!loop_timer(l, 0, rsession_reap, k)) {
+        freeReplyObject(r);
+        free(k);
+    }
+}
+
 struct rsession_prune {
     size_t max_elems, max_total, max_bytes;
     size_t used;

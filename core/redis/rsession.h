@@ -237,6 +237,10 @@ size_t rsession_choices(const struct rsession *s, struct rsession_choice *out, s
 
 /* ---- replies within bounds ---- */
 
+/* Free a reply from the loop a slice at a time: freeing a 1M-element
+ * reply at once holds the loop (and the keys) for a while. */
+void rsession_reply_free_later(struct loop *l, redisReply *r);
+
 struct rsession_render_info {
     size_t elements; /* top-level elements of an array reply */
     size_t shown;    /* of which rendered */

@@ -266,6 +266,9 @@ static void sc_on_reply(struct rsession *rs, struct rsession_req *q, const struc
             p += n + (nl ? 1 : 0);
         }
         buf_free(&b);
+        /* a huge reply is freed a slice at a time: keys keep answering */
+        if (r->reply && r->reply->type == REDIS_REPLY_ARRAY && r->reply->elements > SC_MAX_TOTAL)
+            rsession_reply_free_later(app_session(c->a)->loop, console_reply_steal(cr));
     }
     app_dirty(c->a);
 }
