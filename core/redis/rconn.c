@@ -1604,9 +1604,10 @@ static bool rconn_read(struct rconn *c)
     for (int rounds = 0;; rounds++) {
         if (c->state == RCONN_S_CLOSED || c->freed)
             return false;
-        /* be fair to other sources; poll wakes us again for socket data,
-         * but not for plaintext OpenSSL already holds */
-        if (rounds >= 64 && !(c->ssl && SSL_pending(c->ssl) > 0))
+        /* be fair to other sources (256 KiB a wake-up: the keys of the
+         * console answer while a 1M-element reply is read); poll wakes us
+         * again for socket data, but not for plaintext OpenSSL already holds */
+        if (rounds >= 16 && !(c->ssl && SSL_pending(c->ssl) > 0))
             return true;
         if (c->ssl) {
             ERR_clear_error();

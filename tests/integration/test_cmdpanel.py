@@ -574,9 +574,11 @@ class CommandPanel(unittest.TestCase):
             frozen = "app-4-0001-003"
             self.sb.stop_node(frozen)
             c.keys("r")
-            scr = c.wait_for("PROBLEMS FOUND", timeout=60)
+            c.wait_for("PROBLEMS FOUND", timeout=60)
+            c.wait_for("usual cause:")
+            scr = self.settled(c)
             self.assertRegex(scr, r"app-4-0001-003 localhost:\d+ .*(unresponsive|tls)")
-            self.assertIn("usual cause:", scr)
+            self.assertIn("Verdict: ", scr)
         finally:
             self.sb.cont_node("app-4-0001-003")
             c.stop()
