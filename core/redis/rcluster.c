@@ -112,6 +112,7 @@ struct rcluster {
     rconn_cred_fn cred;
     void *cred_arg;
     char *client_name;
+    size_t max_reply;
     bool lazy;
     bool has_safety;
     struct rsafety_policy safety;
@@ -339,6 +340,7 @@ static struct rconn *rnode_conn(struct rnode *n)
         .cred = cl->cred,
         .cred_arg = cl->cred_arg,
         .client_name = cl->client_name,
+        .max_reply_bytes = cl->max_reply,
         .on_event = rnode_conn_event,
         .event_arg = n,
     };
@@ -436,6 +438,7 @@ static void rsub_deliver(struct rsub *s, struct rconn_result *res, const struct 
         .cache_cluster_id = n->cc_id,
         .cache_node_id = n->cn_id,
         .reply = res ? res->reply : NULL,
+        .trunc = res && !e ? res->trunc : NULL,
         .err = e,
         .slot = s->slot,
         .hops = s->hops ? s->hops : rcluster_nohops,
@@ -1072,6 +1075,14 @@ static void rcluster_topology_reply(struct rconn *c, struct rconn_result *res, v
     }
     const redisReply *r = res->reply;
     bool shards_cmd = strcmp(cl->map_source ? cl->map_source : "", "CLUSTER SLOTS") != 0;
+    if (res->trunc) {
+        struct rconn_error e;
+        rconn_error_set(&e, RCONN_ERR_TOO_LARGE,
+                        "the topology from %s does not fit --max-reply-size", n->name);
+        rcluster_try_refresh(cl, &e);
+        rcluster_leave(cl);
+        return;
+    }
     if (r->type == REDIS_REPLY_ERROR) {
         const char *s = r->str ? r->str : "";
         if (strstr(s, "cluster support disabled")) {
@@ -1773,6 +1784,7 @@ struct rcluster *rcluster_new(struct loop *l, const struct rcluster_options *o)
     cl->cred = o->cred;
     cl->cred_arg = o->cred_arg;
     cl->client_name = mem_xstrdup(o->client_name);
+    cl->max_reply = o->max_reply_bytes;
     cl->lazy = o->lazy_map;
     if (o->safety) {
         cl->has_safety = true;
