@@ -7,6 +7,7 @@
 
 #include "aws/elasticache.h"
 #include "aws/mem.h"
+#include "aws/paging.h"
 #include "core/model/metrics.h"
 
 struct inventory;
@@ -33,6 +34,7 @@ struct inventory {
     struct loop_timer *list_timer;
     struct elasticache_replication_group_list *list_raw; /* pages so far */
     unsigned list_pages;
+    struct paging_seen list_seen; /* markers of the listing: one sent twice loops */
     struct model_group **list;
     size_t n_list;
 
@@ -214,9 +216,36 @@ static void inventory_list_page(struct elasticache_replication_group_list *out,
     inv->list_pages++;
     inv->st.pages = inv->list_pages;
     inventory_take_groups(inv->list_raw, out);
-    char *marker = out->marker && *out->marker && inv->list_pages < ELASTICACHE_PAGE_LIMIT
-                       ? mem_xstrdup(out->marker)
-                       : NULL;
+    /* pages are asked one at a time: the listing's bounds are kept here */
+    bool more = out->marker && *out->marker;
+    struct aws_error bound;
+    aws_error_init(&bound);
+    if (more && !paging_seen_add(&inv->list_seen, out->marker))
+        aws_error_set(&bound, AWS_ERR_PARSE, PAGING_LOOP,
+                      "DescribeReplicationGroups sent a Marker it had already sent, after %u "
+                      "pages (pagination loop)",
+                      inv->list_pages);
+    else if (more && inv->list_pages >= ELASTICACHE_PAGE_LIMIT)
+        aws_error_set(&bound, AWS_ERR_PARSE, PAGING_LIMIT,
+                      "DescribeReplicationGroups sent a new Marker on each of %u pages, far more "
+                      "than any real account needs; stopped",
+                      inv->list_pages);
+    else if (inv->list_raw->n > ELASTICACHE_ITEM_LIMIT)
+        aws_error_set(&bound, AWS_ERR_PARSE, PAGING_LIMIT,
+                      "DescribeReplicationGroups listed more than %d replication groups, far more "
+                      "than any real account holds; stopped",
+                      ELASTICACHE_ITEM_LIMIT);
+    if (bound.kind != AWS_ERR_NONE) {
+        snprintf(bound.service, sizeof(bound.service), "ElastiCache");
+        snprintf(bound.operation, sizeof(bound.operation), "DescribeReplicationGroups");
+        snprintf(bound.request_id, sizeof(bound.request_id), "%s", out->request_id);
+        elasticache_replication_group_list_free(out);
+        inventory_list_fail(inv, &bound);
+        aws_error_clear(&bound);
+        inventory_leave(inv);
+        return;
+    }
+    char *marker = more ? mem_xstrdup(out->marker) : NULL;
     elasticache_replication_group_list_free(out);
     int64_t now = loop_wall_ms(inv->loop);
     if (marker) {
@@ -268,6 +297,7 @@ static void inventory_list_start(struct inventory *inv)
     inventory_list_stop(inv);
     inv->list_raw = mem_xcalloc(1, sizeof(*inv->list_raw));
     inv->list_pages = 0;
+    paging_seen_reset(&inv->list_seen);
     inventory_list_request(inv, NULL);
 }
 
@@ -679,6 +709,7 @@ static void inventory_destroy(struct inventory *inv)
     inventory_list_models_free(inv->list, inv->n_list);
     model_group_unref(inv->group);
     free(inv->rg_id);
+    paging_seen_free(&inv->list_seen);
     free(inv);
 }
 
