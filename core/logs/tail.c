@@ -290,7 +290,13 @@ bool tail_match_record(const struct tail_match *m, const struct logrec *r)
     }
     if (m->substring && !tail_contains(r->message, r->message_len, m->substring, m->icase))
         return false;
+#ifdef REG_STARTEND
+    /* the whole message, a NUL inside included */
+    regmatch_t whole = {.rm_so = 0, .rm_eo = (regoff_t)r->message_len};
+    if (m->has_regex && regexec(&m->re, r->message, 1, &whole, REG_STARTEND) != 0)
+#else
     if (m->has_regex && regexec(&m->re, r->message, 0, NULL, 0) != 0)
+#endif
         return false;
     return true;
 }

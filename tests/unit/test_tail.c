@@ -909,6 +909,23 @@ static void test_match_rules(void **state)
     assert_false(tail_match_record(m, n));
     tail_match_free(m);
 
+    /* --grep sees past a NUL inside the message */
+    static const char nulmsg[] = "head\0tail-marker";
+    struct logrec_event nev = {"9",  "g",  "s",           nulmsg, sizeof(nulmsg) - 1,
+                               1000, 1001, LOGREC_UNKNOWN};
+    struct logrec *nr = logrec_new(&nev, NULL, NULL);
+    memset(&f, 0, sizeof(f));
+    f.regex = "tail-mark";
+    m = tail_match_new(&f, NULL, 0);
+    assert_true(tail_match_record(m, nr));
+    tail_match_free(m);
+    memset(&f, 0, sizeof(f));
+    f.substring = "tail-mark";
+    m = tail_match_new(&f, NULL, 0);
+    assert_true(tail_match_record(m, nr));
+    tail_match_free(m);
+    logrec_free(nr);
+
     char sh[8];
     assert_true(tail_shard_from_cluster_id("my-rg-0012-003", sh, sizeof(sh)));
     assert_string_equal(sh, "0012");
