@@ -15,6 +15,15 @@
 static void rrender_quoted_body(struct buf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        size_t run = i;
+        while (run < n && (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0x7f &&
+               s[run] != '\\' && s[run] != '"')
+            run++;
+        if (run > i) {
+            buf_append(b, s + i, run - i);
+            i = run - 1;
+            continue;
+        }
         unsigned char c = (unsigned char)s[i];
         switch (c) {
         case '\\':
@@ -75,12 +84,16 @@ void rrender_safe(struct buf *b, const char *s, size_t n)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        unsigned char c = u[i];
-        if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t') {
-            buf_appendc(b, (char)c);
-            i++;
+        /* runs of plain text at once */
+        size_t run = i;
+        while (run < n && ((u[run] >= 0x20 && u[run] < 0x7f) || u[run] == '\n' || u[run] == '\t'))
+            run++;
+        if (run > i) {
+            buf_append(b, s + i, run - i);
+            i = run;
             continue;
         }
+        unsigned char c = u[i];
         if (c >= 0x80) {
             size_t k = rrender_utf8(u + i, n - i);
             if (k) {

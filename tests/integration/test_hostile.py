@@ -221,9 +221,10 @@ class ReplyBoundTest(RespBase):
     def test_wide_reply_is_cut_and_bounded(self):
         """a 16M-element array: cut at --max-reply-size, the rest counted, memory bounded"""
         n = 16 * 1024 * 1024
-        node = hostile.RespNode(standalone(lambda args: wide(n)))
+        size = {"n": n}
+        node = hostile.RespNode(standalone(lambda args: wide(size["n"])))
         try:
-            r = self.exec_(node, "--", "LRANGE", "big", "0", "-1")
+            r = self.exec_(node, "--command-timeout", "120", "--", "LRANGE", "big", "0", "-1")
             figure("16M-element reply: peak RSS, time", "%.0f MiB, %.2f s" % (r.maxrss_mb, r.seconds))
             self.assertEqual(r.rc, 1, r)
             self.assertRegex(r.err, r"reply cut at --max-reply-size 64 MiB: kept (\d+) objects \([\d.]+ MiB in memory\); (\d+) objects")
@@ -235,19 +236,22 @@ class ReplyBoundTest(RespBase):
             self.assertEqual(r.out_lines, kept - 1)  # the kept elements, printed
             # before: 1.23 GB for one such reply
             self.assertLess(r.maxrss_mb, 400 if SAN else 200, r)
-            # two in a row cost no more than one (before: 2.44 GB)
-            r2 = self.exec_(node, "-r", "2", "--json", "--", "LRANGE", "big", "0", "-1")
+            # two in a row cost no more than one (before: 2.44 GB for two)
+            r2 = self.exec_(node, "-r", "2", "--json", "--command-timeout", "120", "--", "LRANGE", "big", "0", "-1")
             figure("two of them: peak RSS", "%.0f MiB" % r2.maxrss_mb)
             self.assertEqual(r2.rc, 1, r2)
-            lines = [json.loads(x) for x in r2.out.splitlines() if x.startswith("{")] if len(r2.out) < (1 << 20) else []
             self.assertLess(r2.maxrss_mb, 400 if SAN else 200, r2)
+            lines = [json.loads(x) for x in r2.out.splitlines() if x.startswith("{") and x.endswith("}")]
+            self.assertEqual(r2.out_lines, 2, r2)
             for x in lines:
                 self.assertEqual(x["truncated"]["maxReplySize"], 64 << 20)
                 self.assertEqual(x["truncated"]["kept"] + x["truncated"]["dropped"], n + 1)
-            # a bigger cap keeps more
-            r3 = self.exec_(node, "--max-reply-size", "128M", "--", "LRANGE", "big", "0", "-1")
-            m3 = re.search(r"kept (\d+) objects", r3.err)
-            self.assertGreater(int(m3.group(1)), kept * 3 // 2, r3)
+            # the cap is the user's: raised, a 1M-element reply is kept whole
+            size["n"] = 1 << 20
+            r3 = self.exec_(node, "--max-reply-size", "256M", "--", "LRANGE", "big", "0", "-1")
+            self.assertEqual(r3.rc, 0, r3)
+            self.assertEqual(r3.out_lines, 1 << 20)
+            self.assertNotIn("cut", r3.err)
             r4 = self.exec_(node, "--max-reply-size", "3", "--", "PING")
             self.assertEqual(r4.rc, 2, r4)
             self.assertIn("--max-reply-size", r4.err)
@@ -259,7 +263,8 @@ class ReplyBoundTest(RespBase):
         size = {"n": 0}
         node = hostile.RespNode(standalone(lambda args: error_line(size["n"])))
         try:
-            for mb in (8, 16, 32):
+            # the scaling (8/16/32/100 MB, release build) is tests/bench's
+            for mb in (8, 32):
                 size["n"] = mb * 1000 * 1000
                 r = self.exec_(node, "--max-reply-size", "200M", "--", "GET", "k")
                 figure("%d MB error line: time, peak RSS" % mb, "%.2f s, %.0f MiB" % (r.seconds, r.maxrss_mb))
@@ -490,7 +495,9 @@ class BigXmlTest(AwsBase):
     def test_62mb_page_memory(self):
         """7. a 62 MB DescribeReplicationGroups page: read as a stream, memory near what is kept"""
         one = len(hostile.rg_xml("g-00000", LOG_GROUP, nshards=3, replicas=2))
-        n = 62 * 1024 * 1024 // one
+        # the issue's 62 MB; 16 MB under ASan, whose instrumented parse is ten
+        # times slower (the ratio to the page size is what is checked)
+        n = (16 if SAN else 62) * 1024 * 1024 // one
         body = rgs_page([hostile.rg_xml("g-%05d" % i, LOG_GROUP, nshards=3, replicas=2) for i in range(n)])
         aws, env = self.serve({"DescribeReplicationGroups": lambda req: (200, body),
                                "DescribeCacheClusters": empty_ccs})
@@ -501,7 +508,8 @@ class BigXmlTest(AwsBase):
         self.assertEqual(len(json.loads(r.out)["replicationGroups"]), n)
         # before: 609 MiB (691 MB in the issue), about ten times the page;
         # now the page, what is kept of it (typed list, models) and the output
-        self.assertLess(r.maxrss_mb, mb * (9 if SAN else 5), r)
+        # (ASan adds its own ~50 MiB and redzones around every allocation)
+        self.assertLess(r.maxrss_mb, 60 + mb * 8 if SAN else mb * 5, r)
 
 
 if __name__ == "__main__":
