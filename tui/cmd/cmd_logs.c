@@ -82,7 +82,9 @@ static void cmd_logs_usage(FILE *f)
                "  --status-interval S     with --follow, a status line every S seconds\n"
                "                          (default 60; 0: only on changes)\n"
                "\n"
-               "Gaps, errors and status go to stderr (JSON objects with --json). Exit\n"
+               "Without --follow, requests retry like every command's (--max-attempts,\n"
+               "--timeout); a NUL in a message shows as \\0. Gaps, errors and status go\n"
+               "to stderr (JSON objects with --json). Exit\n"
                "status: 0 ok (also after Ctrl-C with --follow), 1 failure, 2 usage.\n");
 }
 
