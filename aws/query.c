@@ -488,6 +488,7 @@ int query_parse_stream(const char *body, size_t len, const struct query_stream *
     xmlDocSetRootElement(rest, rest_root);
     int rc = -1;
     bool root_seen = false, in_result = false, in_list = false, result_seen = false;
+    bool meta_seen = false, list_seen = false;
     int st = xmlTextReaderRead(r);
     while (st == 1) {
         int type = xmlTextReaderNodeType(r);
@@ -513,10 +514,13 @@ int query_parse_stream(const char *body, size_t len, const struct query_stream *
             }
             st = xmlTextReaderRead(r);
         } else if (depth == 1) {
-            if (query_stream_is(r, want_result) && !empty) {
+            /* as the tree readers do: the first <OpResult>, the first
+             * <ResponseMetadata>, the first list; later ones are skipped */
+            if (query_stream_is(r, want_result) && !empty && !result_seen) {
                 in_result = result_seen = true;
                 st = xmlTextReaderRead(r);
-            } else if (query_stream_is(r, "ResponseMetadata")) {
+            } else if (query_stream_is(r, "ResponseMetadata") && !meta_seen) {
+                meta_seen = true;
                 xmlNode *m = xmlTextReaderExpand(r);
                 if (m && request_id)
                     query_copy_text(m, "RequestId", request_id, request_id_len);
@@ -526,10 +530,13 @@ int query_parse_stream(const char *body, size_t len, const struct query_stream *
                 st = xmlTextReaderNext(r);
             }
         } else if (depth == 2 && in_result) {
-            if (query_stream_is(r, s->list) && !empty) {
-                in_list = true;
+            if (query_stream_is(r, s->list) && list_seen) {
+                st = xmlTextReaderNext(r);
+            } else if (query_stream_is(r, s->list) && !empty) {
+                in_list = list_seen = true;
                 st = xmlTextReaderRead(r);
             } else {
+                list_seen = list_seen || query_stream_is(r, s->list);
                 xmlNode *n = xmlTextReaderExpand(r);
                 if (n)
                     xmlAddChild(rest_root, xmlDocCopyNode(n, rest, 1));
