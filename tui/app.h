@@ -64,6 +64,10 @@ struct screen_ops {
     /* The `:` command that opens this screen again, for `-` (caller
      * frees; NULL: none). */
     char *(*command)(struct screen *s);
+    /* The replication group the screen is about - its own, or the one
+     * selected - for `:` commands given no NAME (NULL op or result:
+     * none). */
+    const char *(*group)(struct screen *s);
     void (*destroy)(struct screen *s);
     /* Drawn in a box over the screen below (dialogs). */
     bool dialog;
@@ -95,6 +99,9 @@ struct screen *app_find(struct app *a, const char *name);
 void app_raise(struct app *a, struct screen *s);
 /* The screen under s, or NULL. */
 struct screen *app_below(struct app *a, struct screen *s);
+/* The group the topmost screen that names one is about (its group op),
+ * or NULL. */
+const char *app_current_group(struct app *a);
 void app_dirty(struct app *a);
 /* A message in the status line until the next key, also kept in the
  * messages screen (:messages). role: THEME_ERROR, THEME_WARNING... */
@@ -108,6 +115,8 @@ const char *app_message_at(struct app *a, size_t i, int *role, int64_t *when_ms)
 void app_quit(struct app *a);
 /* Wall clock, epoch ms (the loop's). */
 int64_t app_now_ms(struct app *a);
+/* An age for titles: "12s", "3m", "2h", "4d" (negative ages are 0s). */
+void app_age_text(int64_t ms, char *out, size_t n);
 
 /* Read-only: the session's one predicate. Turning it on always works;
  * off only when it was not set by --read-only or the config file (-1,

@@ -515,6 +515,12 @@ static void sg_destroy(struct screen *s)
     free(s);
 }
 
+static const char *sg_group(struct screen *s)
+{
+    struct screen_group *sg = s->priv;
+    return sg->rg_id;
+}
+
 static const struct screen_ops screen_group_ops = {
     .name = "group",
     .draw = sg_draw,
@@ -523,6 +529,7 @@ static const struct screen_ops screen_group_ops = {
     .title = sg_title,
     .tick = sg_tick,
     .command = sg_command,
+    .group = sg_group,
     .destroy = sg_destroy,
 };
 

@@ -317,6 +317,13 @@ static void screen_groups_destroy(struct screen *s)
     free(s);
 }
 
+static const char *screen_groups_group(struct screen *s)
+{
+    struct screen_groups *sg = s->priv;
+    size_t row;
+    return listview_selected(&sg->lv, &row) ? listview_get(&sg->lv, row, COL_ID) : NULL;
+}
+
 static const struct screen_ops screen_groups_ops = {
     .name = "groups",
     .draw = screen_groups_draw,
@@ -325,6 +332,7 @@ static const struct screen_ops screen_groups_ops = {
     .title = screen_groups_title,
     .tick = screen_groups_tick,
     .command = screen_groups_command,
+    .group = screen_groups_group,
     .destroy = screen_groups_destroy,
 };
 
