@@ -236,19 +236,6 @@ const char *app_current_group(struct app *a)
     return NULL;
 }
 
-void app_age_text(int64_t ms, char *out, size_t n)
-{
-    int64_t s = ms > 0 ? ms / 1000 : 0;
-    if (s < 120)
-        snprintf(out, n, "%llds", (long long)s);
-    else if (s < 7200)
-        snprintf(out, n, "%lldm", (long long)(s / 60));
-    else if (s < 172800)
-        snprintf(out, n, "%lldh", (long long)(s / 3600));
-    else
-        snprintf(out, n, "%lldd", (long long)(s / 86400));
-}
-
 /* The top screen is about to stop being the top: remember how to open it
  * again, for `-`. */
 static void app_leaving_top(struct app *a)

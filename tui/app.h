@@ -115,8 +115,6 @@ const char *app_message_at(struct app *a, size_t i, int *role, int64_t *when_ms)
 void app_quit(struct app *a);
 /* Wall clock, epoch ms (the loop's). */
 int64_t app_now_ms(struct app *a);
-/* An age for titles: "12s", "3m", "2h", "4d" (negative ages are 0s). */
-void app_age_text(int64_t ms, char *out, size_t n);
 
 /* Read-only: the session's one predicate. Turning it on always works;
  * off only when it was not set by --read-only or the config file (-1,
