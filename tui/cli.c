@@ -26,6 +26,7 @@
 #include "tui/cmd/cmd_ls.h"
 #include "tui/cmd/cmd_metrics.h"
 #include "tui/cmd/cmd_show.h"
+#include "tui/cmd/cmd_snapshot.h"
 #include "tui/cmd/cmd_whoami.h"
 
 /* Subcommands register here, one line each (tui/cmd_<name>.c). */
@@ -54,6 +55,8 @@ const struct cli_command cli_commands[] = {
     {"failover", "RG --shard ID [--yes]", "test a shard's failover and follow it",
      cmd_failover_run},
     {"iam-token", "RG --user USER", "print an IAM authentication token", cmd_iamtoken_run},
+    {"snapshot", "RG [--dir DIR] [--no-doctor]", "an incident snapshot, Markdown and JSON",
+     cmd_snapshot_run},
     {"keys", "[--json|--man]", "the console's keys, as [keys] leaves them", cmd_keys_run},
     {"completion", "bash|zsh", "shell completion for commands and options", cmd_completion_run},
     {NULL, NULL, NULL, NULL},

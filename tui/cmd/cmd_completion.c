@@ -13,6 +13,7 @@
 #include "tui/cmd/cmd_exec.h"
 #include "tui/cmd/cmd_export.h"
 #include "tui/cmd/cmd_failover.h"
+#include "tui/cmd/cmd_snapshot.h"
 #include "tui/cmd/cmd_iamtoken.h"
 #include "tui/cmd/cmd_keys.h"
 #include "tui/cmd/cmd_latency.h"
@@ -50,6 +51,7 @@ static const struct cmd_completion_table cmd_completion_tables[] = {
     {"doctor", cmd_doctor_options},
     {"failover", cmd_failover_options},
     {"iam-token", cmd_iamtoken_options},
+    {"snapshot", cmd_snapshot_options},
     {"keys", cmd_keys_options},
     {"completion", cmd_completion_own},
 };
