@@ -111,7 +111,7 @@ static void timeline_events(struct timeline *t, const char *rg_id, const struct 
         }
         r->kind = timeline_is_failover(msg) ? TIMELINE_FAILOVER : TIMELINE_EVENT;
         r->what = mem_xstrdup(msg);
-        r->source = mem_xasprintf("event %s %s", e->source_type ? e->source_type : "?",
+        r->source = mem_xasprintf("%s %s", e->source_type ? e->source_type : "?",
                                   e->source_id ? e->source_id : "?");
         if (r->kind == TIMELINE_FAILOVER)
             t->n_failovers++;

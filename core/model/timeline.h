@@ -50,7 +50,7 @@ struct timeline_row {
     char shard[16]; /* "0002"; "" group-wide */
     char *node;     /* the node it is about, or NULL */
     char *what;     /* one line */
-    char *source;   /* "event replication-group app-4", "observed: redis" */
+    char *source;   /* "replication-group app-4" (an event), "observed: redis" */
 };
 
 struct timeline {

@@ -69,7 +69,7 @@ static void test_events_by_shard(void **state)
     assert_int_equal(t->n_events, 2);
     assert_string_equal(t->rows[0].shard, "");
     assert_int_equal(t->rows[0].kind, TIMELINE_EVENT);
-    assert_string_equal(t->rows[0].source, "event replication-group cme");
+    assert_string_equal(t->rows[0].source, "replication-group cme");
     assert_string_equal(t->rows[1].shard, "0002"); /* "node group 2" */
     assert_int_equal(t->rows[1].kind, TIMELINE_FAILOVER);
     assert_string_equal(t->rows[2].shard, "0002"); /* the cluster */
@@ -77,7 +77,7 @@ static void test_events_by_shard(void **state)
     assert_string_equal(t->rows[3].shard, "0002"); /* the old primary */
     assert_null(t->rows[3].node);
     assert_string_equal(t->rows[4].what, "Recovering cache nodes 0001");
-    assert_string_equal(t->rows[4].source, "event cache-cluster cme-0002-001");
+    assert_string_equal(t->rows[4].source, "cache-cluster cme-0002-001");
     timeline_free(t);
     for (size_t i = 0; i < ev.n; i++) {
         free(ev.items[i].source_type);
