@@ -65,6 +65,8 @@ struct app {
     char *endpoint;
     char **groups;
     size_t ngroups;
+    snapshot_logs_fn log_fn; /* the log panel's records, for snapshots */
+    void *log_arg;
     char *prev_cmd; /* the `:` command of the screen shown before the top one */
     bool read_only_locked;
     struct session pending; /* :profile / :region, swapped in after the loop stops */
@@ -174,6 +176,18 @@ const char *app_message_at(struct app *a, size_t i, int *role, int64_t *when_ms)
     if (when_ms)
         *when_ms = m->when_ms;
     return m->text;
+}
+
+void app_set_log_source(struct app *a, snapshot_logs_fn fn, void *arg)
+{
+    a->log_fn = fn;
+    a->log_arg = fn ? arg : NULL;
+}
+
+snapshot_logs_fn app_log_source(struct app *a, void **arg)
+{
+    *arg = a->log_arg;
+    return a->log_fn;
 }
 
 void app_set_groups(struct app *a, const char *const *ids, size_t n)

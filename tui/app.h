@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "core/session.h"
+#include "core/snapshot.h"
 #include "tui/keymap.h"
 #include "tui/theme.h"
 
@@ -135,6 +136,12 @@ const char *app_account(struct app *a);
 /* The ElastiCache endpoint when it is not AWS's default (flag, environment
  * or profile), else NULL. */
 const char *app_endpoint(struct app *a);
+/* The log hook of incident snapshots: while the log panel tails a group
+ * it registers where its records are (fn NULL when it closes); :snapshot
+ * takes the last SNAPSHOT_LOG_MAX records of the tail of its group from
+ * it. */
+void app_set_log_source(struct app *a, snapshot_logs_fn fn, void *arg);
+snapshot_logs_fn app_log_source(struct app *a, void **arg);
 /* Group ids known from the last listing (for :group completion). */
 void app_set_groups(struct app *a, const char *const *ids, size_t n);
 size_t app_groups(struct app *a, const char *const **ids);
