@@ -73,7 +73,7 @@ enum {
     X(REQ_AUDIT, "audit", "a", "inspect", KEYMAP_HINT, "the group's audit findings by severity (:audit)") \
     X(REQ_KEY_POLICY, "key-policy", "K", "inspect", 0, "the group's KMS keys, their policies and its log groups (:keys)") \
     X(REQ_SNAPSHOT, "snapshot", "x", "inspect", 0, "write an incident snapshot of the group to files (:snapshot)") \
-    X(REQ_FAILOVER, "failover", "F", "placement", KEYMAP_HINT | KEYMAP_WRITE, "test failover of a shard: pick it, type its id, follow it live") \
+    X(REQ_FAILOVER, "failover", "F", "placement", KEYMAP_HINT | KEYMAP_WRITE, "test a shard's failover: pick it, type its id, watch it") \
     X(REQ_WINDOW_1H, "window-1h", "1", "window", 0, "show the last hour") \
     X(REQ_WINDOW_3H, "window-3h", "2", "window", 0, "show the last 3 hours") \
     X(REQ_WINDOW_12H, "window-12h", "3", "window", 0, "show the last 12 hours") \

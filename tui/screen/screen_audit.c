@@ -38,11 +38,13 @@ static const struct listview_col sa_cols[COL_COUNT] = {
     [COL_N] = {"#", 0, 0, 10, LISTVIEW_KEY | LISTVIEW_NUMERIC | LISTVIEW_RIGHT},
     [COL_SEV] = {"SEVERITY", 0, 0, 95, 0},
     [COL_STATUS] = {"STATUS", 0, 0, 95, 0},
+    /* what was seen shrinks first (the selected one is shown in full
+     * below), the short ids last */
     [COL_RULE] = {"RULE", 14, 0, 90, 0},
     [COL_CHECKOV] = {"CHECKOV", 6, 0, 25, 0},
     [COL_SECHUB] = {"SECURITY HUB", 6, 0, 20, 0},
-    [COL_RESOURCE] = {"RESOURCE", 10, 30, 30, 0},
-    [COL_FINDING] = {"WHAT WAS SEEN", 20, 0, 60, 0},
+    [COL_RESOURCE] = {"RESOURCE", 10, 30, 18, 0},
+    [COL_FINDING] = {"WHAT WAS SEEN", 16, 0, 15, 0},
 };
 
 struct screen_audit {
@@ -211,9 +213,28 @@ static void sa_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
     sa->lv.empty = !sa->rep ? "Describing the group, its keys, log groups, security groups, "
                               "secret, parameters and policies..."
                             : "No result matches the filter.";
-    listview_draw(&sa->lv, a, w, y0, 0, rows - 1, cols, true);
+    /* the selected result's finding and fix in full at the bottom */
+    int detail = rows > 14 ? 4 : 1;
+    listview_draw(&sa->lv, a, w, y0, 0, rows - detail, cols, true);
+    int y = y0 + rows - detail;
     app_style(a, w, THEME_DIM);
-    app_put(w, y0 + rows - 1, 1, cols - 2,
+    app_put(w, y, 0, cols, "", true);
+    size_t row;
+    if (detail > 1 && sa->rep && listview_selected(&sa->lv, &row)) {
+        size_t i = (size_t)strtoul(listview_get(&sa->lv, row, COL_N), NULL, 10);
+        const struct audit_result *r = i >= 1 && i <= sa->rep->n ? &sa->rep->items[i - 1] : NULL;
+        if (r) {
+            char *text = mem_xasprintf("%s: %s%s%s", r->id, r->finding ? r->finding : "",
+                                       r->fix ? "  Fix: " : "", r->fix ? r->fix : "");
+            app_style(a, w, THEME_NORMAL);
+            struct sa_wrap c = {w, y + 1, 1, cols - 2, y0 + rows};
+            app_wrap(text, cols - 2, sa_wrap_line, &c);
+            free(text);
+        }
+        app_style(a, w, THEME_NORMAL);
+        return;
+    }
+    app_put(w, y, 1, cols - 2,
             "Enter: the finding in full, with the fix.  elcui audit RG --json: the same as JSON.",
             true);
     app_style(a, w, THEME_NORMAL);

@@ -276,8 +276,11 @@ static int sf_input(struct screen *s, int key)
     struct screen_failover *d = s->priv;
     if (d->state != SF_CHOOSE || key == KEYMAP_ENTER || key == KEYMAP_ESC)
         return APP_IGNORED;
-    /* printable keys and editing go to the field; arrows to the list */
-    if (key >= KEYMAP_FN_BASE && key != KEYMAP_FN(KEY_BACKSPACE) && key != KEYMAP_FN(KEY_DC))
+    /* digits (shard ids are digits) and editing go to the field; other
+     * keys to the keymap: arrows and j/k choose the shard, ? helps */
+    bool edit =
+        key == KEYMAP_FN(KEY_BACKSPACE) || key == KEYMAP_FN(KEY_DC) || (key > 0 && key < ' ');
+    if (!(key >= '0' && key <= '9') && !edit)
         return APP_IGNORED;
     enum field_result r = field_key(&d->answer, key);
     if (r == FIELD_CHANGED)
@@ -360,8 +363,8 @@ static void sf_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
         app_style(a, w, THEME_SELECTED);
         field_draw(&d->answer, w, y++, bx + 2, 12);
         app_style(a, w, THEME_DIM);
-        app_put(w, end, bx + 2, inner, "Up/Down: another shard   Enter: fail it over   Esc: cancel",
-                false);
+        app_put(w, end, bx + 2, inner,
+                "Up/Down (j/k): another shard   Enter: fail it over   Esc: cancel", false);
     } else {
         char roles[1024];
         sf_roles(s, roles, sizeof(roles));
