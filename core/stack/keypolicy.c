@@ -44,7 +44,10 @@ static bool keypolicy_glob_n(const char *p, const char *t, size_t tn, bool ic)
 
 bool keypolicy_glob(const char *pattern, const char *text, bool ignore_case)
 {
-    if (!pattern || !text)
+    /* nothing IAM matches is longer (an ARN is at most 2048 characters):
+     * refusing more keeps the quadratic worst case of '*' bounded */
+    if (!pattern || !text || strlen(pattern) > KEYPOLICY_MAX_MATCH ||
+        strlen(text) > KEYPOLICY_MAX_MATCH)
         return false;
     return keypolicy_glob_n(pattern, text, strlen(text), ignore_case);
 }
@@ -72,6 +75,8 @@ bool keypolicy_arn_match(const char *pattern, const char *arn)
         return false;
     if (strcmp(pattern, "*") == 0)
         return true;
+    if (strlen(pattern) > KEYPOLICY_MAX_MATCH || strlen(arn) > KEYPOLICY_MAX_MATCH)
+        return false;
     const char *pp[6], *ap[6];
     size_t pl[6], al[6];
     if (!keypolicy_arn_parts(pattern, pp, pl) || !keypolicy_arn_parts(arn, ap, al))

@@ -123,7 +123,9 @@ void keypolicy_verdict_free(struct keypolicy_verdict *v);
 
 /* The pure matchers (tests): IAM's wildcard match (* any run, ? one
  * character), and the ARN match (each of the first five colon-separated
- * parts on its own, the resource part as a whole). */
+ * parts on its own, the resource part as a whole). Pattern or text longer
+ * than KEYPOLICY_MAX_MATCH (an ARN's limit) never match. */
+#define KEYPOLICY_MAX_MATCH 2048
 bool keypolicy_glob(const char *pattern, const char *text, bool ignore_case);
 bool keypolicy_arn_match(const char *pattern, const char *arn);
 

@@ -79,6 +79,12 @@ static void test_matchers(void **state)
     assert_false(keypolicy_arn_match(SLOW ":*", SLOW));
     assert_false(keypolicy_arn_match("arn:aws:logs", SLOW));
     assert_true(keypolicy_arn_match("*", "anything"));
+    /* longer than any ARN: no match (and no quadratic scan) */
+    char big[KEYPOLICY_MAX_MATCH + 2];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_false(keypolicy_glob("*a", big, false));
+    assert_true(keypolicy_glob("*a", big + 1, false));
 }
 
 static void test_parse_and_text(void **state)
