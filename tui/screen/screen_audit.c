@@ -164,25 +164,24 @@ static const char *sa_title(struct screen *s)
     struct screen_audit *sa = s->priv;
     size_t n = sizeof(sa->title), l;
     const struct audit_report *r = sa->rep;
-    if (r)
-        snprintf(sa->title, n,
-                 " Audit of %s: %zu failed, %zu unknown, %zu accepted, %zu passed, %zu n/a%s%s",
-                 sa->rg_id, r->n_fail, r->n_unknown, r->n_accepted, r->n_pass, r->n_na,
-                 r->stack ? ", stack " : "", r->stack ? r->stack : "");
-    else
-        snprintf(sa->title, n, " Audit of %s", sa->rg_id);
+    /* the age first: a narrow terminal cuts the end */
+    snprintf(sa->title, n, " Audit of %s", sa->rg_id);
     l = strlen(sa->title);
     if (sa->done_ms) {
         char age[16];
         cmdout_age(app_now_ms(s->app) - sa->done_ms, age, sizeof(age));
-        snprintf(sa->title + l, n - l, "  gathered %s ago%s%s", age,
-                 sa->req ? ", gathering again..." : "",
-                 sa->error ? ", last run failed (:messages)" : "");
-    } else if (sa->error) {
-        snprintf(sa->title + l, n - l, "  failed");
+        snprintf(sa->title + l, n - l, ", gathered %s ago%s%s", age,
+                 sa->req ? " (gathering again...)" : "",
+                 sa->error ? " (last run failed: :messages)" : "");
     } else {
-        snprintf(sa->title + l, n - l, "  gathering the facts...");
+        snprintf(sa->title + l, n - l, ", %s", sa->error ? "failed" : "gathering the facts...");
     }
+    l = strlen(sa->title);
+    if (r)
+        snprintf(sa->title + l, n - l,
+                 ": %zu failed, %zu unknown, %zu accepted, %zu passed, %zu n/a%s%s", r->n_fail,
+                 r->n_unknown, r->n_accepted, r->n_pass, r->n_na, r->stack ? ", stack " : "",
+                 r->stack ? r->stack : "");
     return sa->title;
 }
 

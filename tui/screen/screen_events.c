@@ -64,8 +64,9 @@ static void ev_fill(struct screen *s)
         if (r->when_ms < from)
             continue;
         size_t row = listview_add(lv);
+        /* milliseconds: events of one second still sort in their order */
         char when[40];
-        awstime_format_iso8601_s(r->when_ms, when, sizeof(when));
+        awstime_format_iso8601(r->when_ms, when, sizeof(when));
         int role = THEME_NORMAL;
         if (r->kind == TIMELINE_ROLE) {
             role = THEME_PRIMARY;
@@ -78,7 +79,7 @@ static void ev_fill(struct screen *s)
         } else {
             se->n_events++;
         }
-        /* "2026-12-07T21:27:38Z" reads better with a space */
+        /* "2026-12-07T21:27:38.123Z" reads better with a space */
         char *tpos = strchr(when, 'T');
         if (tpos)
             *tpos = ' ';
@@ -180,25 +181,25 @@ static const char *ev_title(struct screen *s)
     struct screen_events *se = s->priv;
     size_t n = sizeof(se->title), l;
     size_t shown = listview_count(&se->lv), total = listview_total(&se->lv);
-    snprintf(
-        se->title, n, " Events of %s, last %s: %zu failover event%s, %zu role change%s, %zu other",
-        se->rg_id, ev_window_name(se->window_ms), se->n_failovers, se->n_failovers == 1 ? "" : "s",
-        se->n_roles, se->n_roles == 1 ? "" : "s", se->n_events);
-    l = strlen(se->title);
-    if (shown != total)
-        snprintf(se->title + l, n - l, " (%zu shown)", shown);
+    /* the age first: a narrow terminal cuts the end */
+    snprintf(se->title, n, " Events of %s, last %s", se->rg_id, ev_window_name(se->window_ms));
     l = strlen(se->title);
     if (se->listed_ms) {
         char age[16];
         cmdout_age(app_now_ms(s->app) - se->listed_ms, age, sizeof(age));
-        snprintf(se->title + l, n - l, "  updated %s ago, every %ds%s%s", age, se->refresh_s,
+        snprintf(se->title + l, n - l, ", updated %s ago (every %ds%s%s)", age, se->refresh_s,
                  se->busy ? ", refreshing..." : "",
-                 se->error ? ", last refresh failed (:messages)" : "");
-    } else if (se->error) {
-        snprintf(se->title + l, n - l, "  load failed");
+                 se->error ? ", last refresh failed: :messages" : "");
     } else {
-        snprintf(se->title + l, n - l, "  loading...");
+        snprintf(se->title + l, n - l, ", %s", se->error ? "load failed" : "loading...");
     }
+    l = strlen(se->title);
+    snprintf(se->title + l, n - l, ": %zu failover event%s, %zu role change%s, %zu other",
+             se->n_failovers, se->n_failovers == 1 ? "" : "s", se->n_roles,
+             se->n_roles == 1 ? "" : "s", se->n_events);
+    l = strlen(se->title);
+    if (shown != total)
+        snprintf(se->title + l, n - l, " (%zu shown)", shown);
     return se->title;
 }
 
