@@ -368,8 +368,9 @@ class ScreensOnLiveDemo(ScreensBase):
             self.quit(c)
 
     def test_3_snapshot_files(self):
-        state = tempfile.mkdtemp(prefix="state-", dir=self.home)
-        with self.console(env=self.env(XDG_STATE_HOME=state)) as c:
+        # the console's own state folder (under make check: the scratch
+        # folder the hygiene stage scans for secrets)
+        with self.console() as c:
             self.ready(c)
             self.command(c, "group %s" % RG)
             c.wait_for("Placement", timeout=30)
@@ -378,6 +379,27 @@ class ScreensOnLiveDemo(ScreensBase):
             self.assertRegex(flat(scr), r"doctor ok healthy")
             self.assertIn("snapshot of app-4 written", scr)
             self.quit(c)
+            state = c.env["XDG_STATE_HOME"]
+            self.check_snapshot_files(state)
+            # the same engine from the command line
+            out = os.path.join(state, "cli-snapshots")
+            r = harness.run(self.env(XDG_STATE_HOME=state), "snapshot", RG, "--no-doctor",
+                            "--json", "--dir", out)
+            self.assertEqual(r.rc, 0, r)
+            res = r.json()
+            self.assertEqual(res["sections"]["doctor"], {"state": "skipped",
+                                                         "note": "left out (--no-doctor)"})
+            self.assertEqual(res["sections"]["metrics"]["state"], "ok")
+            for k in ("markdown", "json"):
+                self.assertTrue(res[k].startswith(out + "/snapshot-app-4-"), res[k])
+                self.assertEqual(stat.S_IMODE(os.stat(res[k]).st_mode), 0o600)
+            r = harness.run(self.env(XDG_STATE_HOME=state), "snapshot", "nope", "--no-doctor",
+                            "--dir", out)
+            self.assertEqual(r.rc, 1, r)
+            self.assertIn("not written: replication group 'nope' not found in us-east-2", r.err)
+            self.assertEqual(len(os.listdir(out)), 2)
+
+    def check_snapshot_files(self, state):
         folder = os.path.join(state, "elcui", "snapshots")
         for d in (os.path.join(state, "elcui"), folder):
             self.assertEqual(stat.S_IMODE(os.stat(d).st_mode), 0o700, d)
@@ -398,25 +420,16 @@ class ScreensOnLiveDemo(ScreensBase):
         self.assertTrue(doc["doctor"]["data"]["ok"])
         with open(os.path.join(folder, files[1])) as f:
             md = f.read()
+        # the doctor used the AUTH token; it is in neither file
+        sm = harness.setup_client(self.sb, "secretsmanager")
+        token = sm.get_secret_value(SecretId="app-4-elasticache-auth")["SecretString"].strip()
+        self.assertGreater(len(token), 15)
+        self.assertNotIn(token, md)
+        self.assertNotIn(token, json.dumps(doc))
         for head in ("# Incident snapshot: app-4", "## Topology", "## Placement (shards x AZs) "
                      "and risks", "## Events (last hour)", "## Log records", "## Metrics (last "
                      "hour)", "## Connectivity (doctor)"):
             self.assertIn(head, md)
-        # the same engine from the command line
-        out = tempfile.mkdtemp(prefix="snapshots-", dir=self.home)
-        r = harness.run(self.env(), "snapshot", RG, "--no-doctor", "--json", "--dir", out)
-        self.assertEqual(r.rc, 0, r)
-        res = r.json()
-        self.assertEqual(res["sections"]["doctor"], {"state": "skipped",
-                                                     "note": "left out (--no-doctor)"})
-        self.assertEqual(res["sections"]["metrics"]["state"], "ok")
-        for k in ("markdown", "json"):
-            self.assertTrue(res[k].startswith(out + "/snapshot-app-4-"), res[k])
-            self.assertEqual(stat.S_IMODE(os.stat(res[k]).st_mode), 0o600)
-        r = harness.run(self.env(), "snapshot", "nope", "--no-doctor", "--dir", out)
-        self.assertEqual(r.rc, 1, r)
-        self.assertIn("not written: replication group 'nope' not found in us-east-2", r.err)
-        self.assertEqual(len(os.listdir(out)), 2)
 
 
 if __name__ == "__main__":
