@@ -18,6 +18,7 @@
 #include "tui/screen/screen_groups.h"
 #include "tui/screen/screen_help.h"
 #include "tui/screen/screen_info.h"
+#include "tui/screen/screen_inspect.h"
 #include "tui/screen/screen_messages.h"
 #include "tui/theme.h"
 #include "tui/widget/field.h"
@@ -179,6 +180,31 @@ static int cmdline_x_messages(struct app *a, const char *arg)
     return 0;
 }
 
+static int cmdline_x_events(struct app *a, const char *arg)
+{
+    return screen_inspect_command(a, REQ_EVENTS, arg);
+}
+
+static int cmdline_x_metrics(struct app *a, const char *arg)
+{
+    return screen_inspect_command(a, REQ_METRICS, arg);
+}
+
+static int cmdline_x_audit(struct app *a, const char *arg)
+{
+    return screen_inspect_command(a, REQ_AUDIT, arg);
+}
+
+static int cmdline_x_keys(struct app *a, const char *arg)
+{
+    return screen_inspect_command(a, REQ_KEY_POLICY, arg);
+}
+
+static int cmdline_x_snapshot(struct app *a, const char *arg)
+{
+    return screen_inspect_command(a, REQ_SNAPSHOT, arg);
+}
+
 static void cmdline_src_groups(struct app *a, cmdline_emit_fn emit, void *ctx)
 {
     const char *const *ids = NULL;
@@ -205,6 +231,17 @@ const struct cmdline_cmd cmdline_cmds[] = {
     {"group", "", "NAME", true, cmdline_src_groups, "one replication group", cmdline_x_group},
     {"nodes", "", "[NAME]", false, cmdline_src_groups, "the node list of a group (or this one)",
      cmdline_x_nodes},
+    {"events", "ev", "[NAME]", false, cmdline_src_groups,
+     "a group's failover timeline: events and observed role changes per shard", cmdline_x_events},
+    {"metrics", "mx", "[NAME]", false, cmdline_src_groups,
+     "a group's nodes with sparklines of eight metrics", cmdline_x_metrics},
+    {"audit", "", "[NAME]", false, cmdline_src_groups,
+     "a group's audit findings (Checkov / Security Hub ids) and their fixes", cmdline_x_audit},
+    {"keys", "kms", "[NAME]", false, cmdline_src_groups,
+     "a group's KMS keys and policies: may CloudWatch Logs use them for its log groups?",
+     cmdline_x_keys},
+    {"snapshot", "snap", "[NAME]", false, cmdline_src_groups,
+     "write an incident snapshot of a group (Markdown and JSON) and say where", cmdline_x_snapshot},
     {"region", "", "REGION", true, NULL, "open the session again in another region",
      cmdline_x_region},
     {"profile", "", "PROFILE", true, NULL, "open the session again with another AWS profile",

@@ -17,6 +17,8 @@
 #include "core/model/inventory.h"
 #include "core/model/placement.h"
 #include "core/redis/observe.h"
+#include "tui/screen/screen_failover.h"
+#include "tui/screen/screen_inspect.h"
 #include "tui/widget/listview.h"
 
 #define SG_LABEL_W 24
@@ -513,8 +515,19 @@ static int sg_request(struct screen *s, int req)
             return APP_REDRAW;
         }
         return listview_request(&sg->nodes, req);
-    default:
-        return listview_request(sg_focused(sg), req);
+    case REQ_FAILOVER: {
+        /* the shard of the node selected in the nodes panel, else the first */
+        size_t row;
+        const char *shard = NULL;
+        if (sg->focus == SG_PANEL_NODES && listview_selected(&sg->nodes, &row))
+            shard = listview_get(&sg->nodes, row, NCOL_SHARD);
+        app_push(s->app, screen_failover_new(s->app, s, inventory_group(sg->inv), shard));
+        return APP_REDRAW;
+    }
+    default: {
+        int r = screen_inspect_request(s->app, req, sg->rg_id);
+        return r != APP_IGNORED ? r : listview_request(sg_focused(sg), req);
+    }
     }
 }
 
@@ -553,6 +566,12 @@ static void sg_destroy(struct screen *s)
     free(s);
 }
 
+static const char *sg_group(struct screen *s)
+{
+    struct screen_group *sg = s->priv;
+    return sg->rg_id;
+}
+
 static const struct screen_ops screen_group_ops = {
     .name = "group",
     .draw = sg_draw,
@@ -561,6 +580,7 @@ static const struct screen_ops screen_group_ops = {
     .title = sg_title,
     .tick = sg_tick,
     .command = sg_command,
+    .group = sg_group,
     .destroy = sg_destroy,
 };
 
@@ -571,6 +591,22 @@ void screen_group_focus_nodes(struct screen *s)
     struct screen_group *sg = s->priv;
     sg->focus = SG_PANEL_NODES;
     app_dirty(s->app);
+}
+
+struct model_group *screen_group_model(struct screen *s)
+{
+    if (!s || s->ops != &screen_group_ops)
+        return NULL;
+    struct screen_group *sg = s->priv;
+    return inventory_group(sg->inv);
+}
+
+void screen_group_refresh(struct screen *s)
+{
+    if (!s || s->ops != &screen_group_ops)
+        return;
+    struct screen_group *sg = s->priv;
+    inventory_refresh(sg->inv);
 }
 
 struct screen *screen_group_new(struct app *a, const char *rg_id)
