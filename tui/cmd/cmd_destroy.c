@@ -107,6 +107,8 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     stack_spec_init(&spec);
     struct session s;
     memset(&s, 0, sizeof(s));
+    struct cmd_create_run cr;
+    memset(&cr, 0, sizeof(cr));
     struct stack_plan *plan = NULL;
     struct aws_error err;
     aws_error_init(&err);
@@ -160,14 +162,14 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     free(spec.region);
     spec.region = mem_xstrdup(s.region);
-    bool interrupted = false;
-    if (cmd_create_plan(&s, &spec, STACK_PLAN_DESTROY, &plan, &err, &interrupted) != 0) {
-        if (interrupted)
+    if (cmd_create_plan(&cr, &s, &spec, STACK_PLAN_DESTROY, json, &err) != 0) {
+        if (cr.interrupted)
             fprintf(stderr, "elcui destroy: interrupted while planning; nothing was changed\n");
         else
             cmd_create_print_error("destroy", "cannot plan", &err);
         goto out;
     }
+    plan = stack_run_plan(cr.run);
     bool noop = stack_plan_is_noop(plan);
     if (json && (plan_only || noop || plan->n_conflict)) {
         cmd_create_json_print(stack_plan_to_json(plan));
@@ -207,10 +209,10 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
             goto out;
         }
     }
-    rc = cmd_create_apply(&s, plan, json, "destroy");
+    rc = cmd_create_apply(&cr, "destroy");
 out:
     json_decref(journal);
-    stack_plan_free(plan);
+    cmd_create_run_free(&cr);
     stack_spec_free(&spec);
     aws_error_clear(&err);
     if (s.loop)
