@@ -70,11 +70,11 @@ static const struct stack_form_def stack_form_defs[STACK_FORM_FIELDS] = {
      "parameters", "ssm.parameters", "endpoint and port as SecureString parameters"},
     {STACK_FORM_SSM_PREFIX, STACK_FORM_PAGE_PRACTICES, STACK_FORM_TEXT, "Parameter prefix", "names",
      "ssm_prefix", "names.ssm_prefix", "<prefix>/endpoint and <prefix>/port"},
-    {STACK_FORM_SSM_POLICY, STACK_FORM_PAGE_PRACTICES, STACK_FORM_TOGGLE, "Parameter read policy",
+    {STACK_FORM_SSM_POLICY, STACK_FORM_PAGE_PRACTICES, STACK_FORM_TOGGLE, "Parameters policy",
      "iam", "ssm_read_policy", "iam.ssm_read_policy", "IAM policy: the two parameters, exact ARNs"},
     {STACK_FORM_SSM_POLICY_NAME, STACK_FORM_PAGE_PRACTICES, STACK_FORM_TEXT, "Its name", "names",
      "ssm_policy", "names.ssm_policy", "IAM policy name"},
-    {STACK_FORM_SECRET_POLICY, STACK_FORM_PAGE_PRACTICES, STACK_FORM_TOGGLE, "Secret read policy",
+    {STACK_FORM_SECRET_POLICY, STACK_FORM_PAGE_PRACTICES, STACK_FORM_TOGGLE, "Secret policy",
      "iam", "secret_read_policy", "iam.secret_read_policy", "IAM policy: the secret, exact ARN"},
     {STACK_FORM_SECRET_POLICY_NAME, STACK_FORM_PAGE_PRACTICES, STACK_FORM_TEXT, "Its name", "names",
      "secret_policy", "names.secret_policy", "IAM policy name"},
@@ -518,7 +518,11 @@ static void build(struct stack_form *f)
     f->spec.region = mem_xstrdup(f->region);
     char b[4096], err[512];
     const char *name = val(f, STACK_FORM_NAME, b, sizeof(b));
-    if (*name && stack_spec_set_name(&f->spec, name, err, sizeof(err)) != 0)
+    if (!*name)
+        add_at(f, STACK_FORM_NAME, STACK_SEV_ERROR, "stack.name",
+               "the stack needs a name: 1 to 40 letters, digits and hyphens, starting with a "
+               "letter; every resource is named from it");
+    else if (stack_spec_set_name(&f->spec, name, err, sizeof(err)) != 0)
         add_at(f, STACK_FORM_NAME, STACK_SEV_ERROR, "stack.name", err);
     bool existing = mode_is(f, STACK_FORM_NETWORK, STACK_FORM_NET_EXISTING);
     bool transit = on(f, STACK_FORM_TRANSIT);
@@ -577,8 +581,12 @@ static void build(struct stack_form *f)
     struct stack_problems pr;
     memset(&pr, 0, sizeof(pr));
     stack_validate(&f->spec, &pr);
-    for (size_t i = 0; i < pr.n; i++)
+    for (size_t i = 0; i < pr.n; i++) {
+        /* no stem yet: said above, in the wizard's words (not the flags') */
+        if (!*name && !strcmp(pr.items[i].field, "stack.name"))
+            continue;
         add_problem(f, pr.items[i].severity, pr.items[i].field, pr.items[i].message);
+    }
     stack_validate_problems_free(&pr);
 
     /* existing subnets: their zones, as the account says */

@@ -316,7 +316,19 @@ static void drop_plan(struct stack_run *r)
     }
 }
 
+static int again(struct stack_run *r, bool apply);
+
 int stack_run_retry(struct stack_run *r)
+{
+    return again(r, true);
+}
+
+int stack_run_replan(struct stack_run *r)
+{
+    return again(r, false);
+}
+
+static int again(struct stack_run *r, bool apply)
 {
     if (!r || !r->started ||
         (r->phase != STACK_RUN_FAILED && r->phase != STACK_RUN_PLAN_FAILED &&
@@ -337,7 +349,7 @@ int stack_run_retry(struct stack_run *r)
     stack_plan_free(old);
     aws_error_clear(&r->plan_err);
     result_clear(r);
-    r->retrying = true;
+    r->retrying = apply;
     plan_now(r);
     return 0;
 }

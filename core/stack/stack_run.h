@@ -105,6 +105,9 @@ int stack_run_confirm(struct stack_run *r, char *err, size_t errlen);
 /* FAILED, PLAN_FAILED or STOPPED: plan again and apply what is missing
  * (the caller confirmed this run once). -1 in other phases. */
 int stack_run_retry(struct stack_run *r);
+/* The same, but stop at PLANNED: the new plan waits for stack_run_confirm
+ * (after a discovery failure, before anything was confirmed). */
+int stack_run_replan(struct stack_run *r);
 /* Cancel what is in flight (discovery or apply): STOPPED, no callback.
  * What was made stays; a retry or a later run continues. */
 void stack_run_stop(struct stack_run *r);

@@ -45,7 +45,7 @@ static void test_defaults_are_the_seed(void **state)
     /* no name yet: the sizing page has the error, the others none */
     assert_true(stack_form_page_errors(&f, STACK_FORM_PAGE_SIZING) > 0);
     assert_int_equal(stack_form_first_error(&f, STACK_FORM_PAGE_SIZING), STACK_FORM_NAME);
-    expect_error(&f, STACK_FORM_NAME, "no name");
+    expect_error(&f, STACK_FORM_NAME, "needs a name");
     stack_form_set(&f, STACK_FORM_NAME, "app-5");
     assert_int_equal(stack_form_errors(&f), 0);
     const struct stack_spec *s = stack_form_spec(&f);

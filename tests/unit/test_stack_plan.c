@@ -891,6 +891,15 @@ static void test_run_stop_resume_destroy(void **state)
     assert_string_equal(je[0].region, "us-east-2");
     stack_journal_list_free(je, nj);
 
+    /* replan: planned again, and it waits for a confirmation */
+    assert_int_equal(stack_run_replan(r), 0);
+    run_until(r, STACK_RUN_PLANNED, "replan");
+    e2e_idle(&sandbox, 200);
+    assert_int_equal(stack_run_phase(r), STACK_RUN_PLANNED);
+    assert_true(stack_run_plan(r)->n_keep >= 8);
+    assert_int_equal(stack_run_retry(r), -1); /* nothing failed or stopped */
+    stack_run_stop(r);
+    assert_int_equal(stack_run_phase(r), STACK_RUN_STOPPED);
     /* retry: planned again (what exists is kept), applied to the end */
     assert_int_equal(stack_run_retry(r), 0);
     assert_int_equal(stack_run_retry(r), -1);
@@ -1025,10 +1034,8 @@ static void test_run_plan_failure_and_retry(void **state)
 int main(void)
 {
     const struct CMUnitTest sandboxed[] = {
-        cmocka_unit_test(test_plan_of_the_seed),
-        cmocka_unit_test(test_apply_noop_destroy),
-        cmocka_unit_test(test_destroy_log_groups_by_tag),
-        cmocka_unit_test(test_cancel_in_flight),
+        cmocka_unit_test(test_plan_of_the_seed),          cmocka_unit_test(test_apply_noop_destroy),
+        cmocka_unit_test(test_destroy_log_groups_by_tag), cmocka_unit_test(test_cancel_in_flight),
         cmocka_unit_test(test_run_stop_resume_destroy),
     };
     const struct CMUnitTest scripted[] = {
