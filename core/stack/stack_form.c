@@ -582,8 +582,12 @@ static void build(struct stack_form *f)
     memset(&pr, 0, sizeof(pr));
     stack_validate(&f->spec, &pr);
     for (size_t i = 0; i < pr.n; i++) {
-        /* no stem yet: said above, in the wizard's words (not the flags') */
-        if (!*name && !strcmp(pr.items[i].field, "stack.name"))
+        /* no stem (none typed, or refused): said above, in the wizard's words */
+        if (!f->spec.name && !strcmp(pr.items[i].field, "stack.name"))
+            continue;
+        /* existing subnets are the account's: no CIDR of ours to check */
+        if (existing && (!strcmp(pr.items[i].field, "network.private_subnets") ||
+                         !strcmp(pr.items[i].field, "network.public_subnets")))
             continue;
         add_problem(f, pr.items[i].severity, pr.items[i].field, pr.items[i].message);
     }

@@ -84,6 +84,16 @@ static size_t sd_order(const struct stack_plan *p, size_t *out)
     return n;
 }
 
+/* 0: not the stack's, 1: reused, 2: goes with another resource. */
+static int sd_skip_kind(const struct stack_resource *r)
+{
+    if (r->reason && strstr(r->reason, "goes with"))
+        return 2;
+    if (r->reason && strstr(r->reason, "reused") == r->reason)
+        return 1;
+    return 0;
+}
+
 static void sd_build_what(struct screen *s)
 {
     struct screen_destroy *d = s->priv;
@@ -129,22 +139,23 @@ static void sd_build_what(struct screen *s)
                         ? "recoverable for the recovery window"
                         : "deleted without recovery (the seed's window 0): the token is gone");
     }
-    for (int mine = 0; mine < 2; mine++) {
+    /* what is left: not the stack's (said so), reused, or gone with another */
+    static const char *const heads[] = {"Left alone, not this stack's", "Reused, never deleted",
+                                        "Not deleted on their own"};
+    for (int kind = 0; kind < 3; kind++) {
         size_t cnt = 0;
         for (size_t j = 0; j < n; j++)
-            cnt +=
-                p->res[order[j]].action == STACK_ACT_SKIP && p->res[order[j]].ours == (mine == 1);
+            cnt += p->res[order[j]].action == STACK_ACT_SKIP &&
+                   sd_skip_kind(&p->res[order[j]]) == kind;
         if (!cnt)
             continue;
         sd_line(lv, THEME_NORMAL, "%s", "");
-        sd_line(lv, THEME_TITLE,
-                " %s (%zu):", mine ? "Not deleted on their own" : "Left alone, not this stack's",
-                cnt);
+        sd_line(lv, THEME_TITLE, " %s (%zu):", heads[kind], cnt);
         for (size_t j = 0; j < n; j++) {
             const struct stack_resource *r = &p->res[order[j]];
-            if (r->action == STACK_ACT_SKIP && r->ours == (mine == 1))
-                sd_line(lv, mine ? THEME_DIM : THEME_WARNING, "      %-22s %s: %s", r->key, r->name,
-                        r->reason ? r->reason : "not tagged for this stack");
+            if (r->action == STACK_ACT_SKIP && sd_skip_kind(r) == kind)
+                sd_line(lv, kind == 0 ? THEME_WARNING : THEME_DIM, "      %-22s %s: %s", r->key,
+                        r->name, r->reason ? r->reason : "left alone");
         }
     }
     if (p->n_absent) {

@@ -284,8 +284,9 @@ static void sw_focus(struct screen_wizard *sw, int f)
 {
     if (f < 0)
         return;
+    if (f != sw->focus)
+        sw->cursor = 0; /* the list's cursor stays when the focus does */
     sw->focus = f;
-    sw->cursor = 0;
     sw->edit_for = -1;
     sw_edit_load(sw);
 }
@@ -757,17 +758,33 @@ static void sw_build_review(struct screen *s)
                           "journal)...");
         }
     } else {
-        char *t = stack_plan_format(p, true);
-        sw_pager_text(lv, THEME_NORMAL, t);
-        free(t);
-        if (p->n_conflict)
-            sw_pager_line(lv, THEME_ERROR, " %zu conflict%s: apply is refused until %s resolved.",
-                          p->n_conflict, p->n_conflict == 1 ? "" : "s",
-                          p->n_conflict == 1 ? "it is" : "they are");
         /* the audit of the plan, with the zones and account the plan found */
         struct audit_facts facts;
         audit_facts_from_spec(&facts, spec, p->account, (const char *const *)p->zones, p->n_zones);
         struct audit_report *rep = audit_evaluate(&facts, spec);
+        /* in short first: what apply does, what the audit says, what it costs */
+        sw_pager_line(lv, THEME_TITLE, " In short");
+        sw_pager_kv(lv, "Plan", p->n_conflict ? THEME_ERROR : THEME_NORMAL,
+                    "%zu to create, %zu to change, %zu to keep, %zu reused, %zu in conflict",
+                    p->n_create, p->n_change, p->n_keep, p->n_reuse, p->n_conflict);
+        sw_pager_kv(lv, "Audit", rep->n_fail ? THEME_WARNING : THEME_OK,
+                    "%zu failed, %zu accepted, %zu unknown, %zu passed, %zu n/a", rep->n_fail,
+                    rep->n_accepted, rep->n_unknown, rep->n_pass, rep->n_na);
+        if (sw->est)
+            sw_pager_kv(lv, "Monthly cost", THEME_NORMAL, "$%.2f%s (nodes: %s)",
+                        sw->est->monthly_usd, sw->est->incomplete ? " and more" : "",
+                        sw->est->node_source ? sw->est->node_source : "?");
+        else
+            sw_pager_kv(lv, "Monthly cost", sw->cost_error ? THEME_ERROR : THEME_BUSY, "%s",
+                        sw->cost_error ? sw->cost_error : "pricing...");
+        if (p->n_conflict)
+            sw_pager_line(lv, THEME_ERROR, " %zu conflict%s: apply is refused until %s resolved.",
+                          p->n_conflict, p->n_conflict == 1 ? "" : "s",
+                          p->n_conflict == 1 ? "it is" : "they are");
+        sw_pager_line(lv, THEME_NORMAL, "%s", "");
+        char *t = stack_plan_format(p, true);
+        sw_pager_text(lv, THEME_NORMAL, t);
+        free(t);
         sw_pager_line(lv, THEME_NORMAL, "%s", "");
         sw_pager_line(lv, THEME_TITLE, " Audit of the plan");
         char *at = audit_report_format(rep, false);
