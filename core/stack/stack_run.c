@@ -459,6 +459,8 @@ void stack_run_counts(const struct stack_run *r, struct stack_run_counts *c)
             c->in_flight++;
         else if (s == STACK_STATE_DONE || s == STACK_STATE_UNCHANGED)
             c->done++;
+        else if (s == STACK_STATE_BLOCKED)
+            c->blocked++;
         else
             c->failed++;
     }

@@ -129,7 +129,7 @@ const struct stack_apply_result *stack_run_result(const struct stack_run *r);
 const struct aws_error *stack_run_error(const struct stack_run *r);
 /* Counts of the plan's resources by what a view shows. */
 struct stack_run_counts {
-    size_t waiting, in_flight, done, failed;
+    size_t waiting, in_flight, done, failed, blocked; /* blocked: something it needs failed */
 };
 void stack_run_counts(const struct stack_run *r, struct stack_run_counts *c);
 /* Since the apply started (0 before). */

@@ -112,8 +112,24 @@ class Wizard(unittest.TestCase):
             shutil.rmtree(cls.tmp, ignore_errors=True)
 
     # ---- helpers ----------------------------------------------------------------
-    def console(self, args=(), cols=140, rows=50):
-        c = Console(self.env, list(args), cols=cols, rows=rows)
+    def setUp(self):
+        # each test its own state (journals): a test's stack is not offered
+        # to the next for resume
+        self.state = tempfile.mkdtemp(prefix="state-", dir=self.tmp)
+        self.env = dict(type(self).env, XDG_STATE_HOME=self.state)
+
+    def wait_screen(self, c, pred, what, timeout=20):
+        deadline = time.monotonic() + timeout
+        scr = ""
+        while time.monotonic() < deadline:
+            scr = c.screen()
+            if pred(scr):
+                return scr
+            time.sleep(0.05)
+        raise AssertionError("never saw %s; last screen:\n%s" % (what, scr))
+
+    def console(self, args=(), cols=140, rows=50, **env):
+        c = Console(dict(self.env, **env), list(args), cols=cols, rows=rows)
         self.addCleanup(c.stop)
         return c.start()
 
@@ -231,6 +247,31 @@ class Wizard(unittest.TestCase):
         if "pricing..." in scr:
             scr = c.wait_gone("pricing...", timeout=30)
         self.golden("review", scr)
+        # exports from the review: Terraform (the default), then the spec file
+        out = os.path.join(self.tmp, "export")
+        c.keys("x")
+        c.wait_for("Export the plan")
+        c.keys("Tab", "C-u")
+        c.literal(os.path.join(out, "tf"))
+        c.keys("Enter")
+        c.wait_for("exported terraform")
+        self.assertTrue(os.path.exists(os.path.join(out, "tf", "elasticache.tf")))
+        with open(os.path.join(out, "tf", "elasticache.tf")) as f:
+            self.assertIn('replication_group_id', f.read())
+        c.keys("x")
+        c.wait_for("Export the plan")
+        c.keys("Right", "Right")  # terraform -> cli -> spec
+        c.wait_for("< spec >")
+        c.keys("Tab", "C-u")
+        c.literal(os.path.join(out, "spec"))
+        c.keys("Enter")
+        c.wait_for("exported spec")
+        spec_files = os.listdir(os.path.join(out, "spec"))
+        self.assertEqual(len(spec_files), 1)
+        r = self.elcui("create", "--spec", os.path.join(out, "spec", spec_files[0]), "--print-spec")
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("name = %s" % name, r.out)
+        self.assertIn("shards = 3", r.out)
         self.apply_from_review(c, name)
         scr = c.wait_for("replication-group", timeout=30)
         scr = self.wait_summary(c, name)
@@ -319,8 +360,15 @@ class Wizard(unittest.TestCase):
     # ---- invalid input at its field ----------------------------------------------
     def test_invalid_input_shows_at_the_field(self):
         self.sb.reset_counters()
-        c = self.console()
+        conf = os.path.join(self.tmp, "config-prod")
+        os.makedirs(os.path.join(conf, "elcui"), exist_ok=True)
+        with open(os.path.join(conf, "elcui", "config"), "w") as f:
+            f.write("[environments]\ndefault = PRODUCTION, red\n")
+        c = self.console(XDG_CONFIG_HOME=conf)
         self.open_wizard(c)
+        scr = c.wait_for("This is a production environment")
+        self.assertIn("arn:aws:iam::%s:user/" % self.account, scr)
+        self.assertIn("Credentials           environment", scr)
         self.page(c, 2, "Name and sizing")
         c.literal("a-name-that-is-far-too-long-for-any-group-id")
         scr = c.wait_for("use at most 40")
@@ -352,9 +400,9 @@ class Wizard(unittest.TestCase):
         c.wait_for("Token again")
         self.focus(c, "Token")
         c.literal("Short-1")
-        scr = c.wait_for("16 to 128")
+        scr = c.wait_for("has 7 characters; it needs 16 to 128")
         self.assertNotIn("Short-1", scr)  # masked
-        self.assertIn("*******", scr)
+        self.field_following(scr, "Token", "*******")
         c.keys("C-u")
         c.literal("abcdefghijklmnop@Secret")
         scr = c.wait_for("not allowed at position 17")
@@ -531,6 +579,46 @@ class Wizard(unittest.TestCase):
         self.assertEqual(self.c["elasticache"].describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]["Status"], "available")
         with open(os.path.join(self.state, "elcui", "stacks", name + ".json")) as f:
             self.assertEqual(json.load(f)["state"], "applied")
+
+    # ---- a failure stops what depends on it; retry finishes ----------------------
+    def test_failure_blocks_dependants_and_retry_finishes(self):
+        name = "wiz-fail"
+        self.sb.server_error(500, service="elasticache", operation="CreateReplicationGroup", count=1)
+        try:
+            c = self.console()
+            self.open_wizard(c)
+            self.page(c, 2, "Name and sizing")
+            c.literal(name)
+            self.retype(c, "Shards", "1")
+            self.retype(c, "Replicas per shard", "1")
+            for n, title in ((3, "Network"), (4, "Security"), (5, "Logs"), (6, "Best practices"), (7, "Review")):
+                self.page(c, n, title)
+            c.wait_for("0 to change", timeout=30)
+            self.apply_from_review(c, name)
+            scr = self.wait_screen(c, lambda s: "1 failed, 4 blocked" in s and re.search(r"^ replication-group .* failed ", s, re.M), "the failure", timeout=60)
+        finally:
+            self.sb.reset_faults()  # a used count=1 rule is gone already
+        rg = [l for l in scr.splitlines() if l.startswith(" replication-group ")][0]
+        self.assertIn("failed", rg)
+        self.assertIn("CreateReplicationGroup", rg)
+        for dep in ("ssm.endpoint", "ssm.port", "iam.ssm-read"):
+            self.assertIn("blocked", [l for l in scr.splitlines() if l.startswith(" %s " % dep)][0])
+        self.assertIn("r: retry", scr)
+        # the error in full, with its request id, in :messages
+        c.keys(":")
+        c.literal("messages")
+        c.keys("Enter")
+        msgs = c.wait_for("request id")
+        self.assertIn("CreateReplicationGroup", msgs)
+        c.keys("Escape")
+        c.wait_for("8/9 Apply")
+        c.keys("r")
+        self.wait_summary(c, name)
+        self.assertEqual(self.c["elasticache"].describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]["Status"], "available")
+        self.assertEqual(len(self.secrets(name)), 1)
+        c.keys("q")
+        self.assertEqual(c.wait_exit(), 0)
+        self.check_stderr(c)
 
     # ---- the destroy dialog ----------------------------------------------------------
     def test_destroy_dialog_removes_the_stack_and_nothing_else(self):

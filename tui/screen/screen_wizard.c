@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1592,6 +1593,20 @@ static int swx_input(struct screen *s, int key)
     return r == FIELD_IGNORED ? APP_IGNORED : APP_REDRAW;
 }
 
+/* The folders above dir, made when missing (export makes dir itself). */
+static void swx_mkdirs(const char *dir)
+{
+    char *p = mem_xstrdup(dir);
+    for (char *q = p + 1; *q; q++) {
+        if (*q != '/')
+            continue;
+        *q = '\0';
+        (void)mkdir(p, 0755);
+        *q = '/';
+    }
+    free(p);
+}
+
 static int swx_request(struct screen *s, int req)
 {
     struct sw_export *x = s->priv;
@@ -1618,6 +1633,7 @@ static int swx_request(struct screen *s, int req)
             app_message(s->app, THEME_ERROR, "export: name a folder");
             return APP_REDRAW;
         }
+        swx_mkdirs(dir);
         if (export_render(stack_form_spec(&sw->form), (enum export_format)x->format, &files, err,
                           sizeof(err)) != 0 ||
             export_files_write(&files, dir, err, sizeof(err)) != 0) {

@@ -112,8 +112,7 @@ void runview_fill(struct listview *lv, const struct stack_run *r)
         buf_init(&b, 8192);
         if (it && st == STACK_STATE_FAILED && it->err.kind != AWS_ERR_NONE) {
             char *m = aws_error_format(&it->err);
-            buf_printf(&b, "%s%s%s", it->operation ? it->operation : "", it->operation ? ": " : "",
-                       m);
+            buf_printf(&b, "%s", m); /* names the service and operation */
             if (!strstr(m, "request id") && it->err.request_id[0])
                 buf_printf(&b, " (request id %s)", it->err.request_id);
             free(m);
@@ -152,6 +151,6 @@ void runview_status(const struct stack_run *r, char *out, size_t n)
     bool destroy = p && p->mode == STACK_PLAN_DESTROY;
     const char *what =
         ph == STACK_RUN_APPLYING ? (destroy ? "destroying" : "applying") : stack_run_phase_name(ph);
-    snprintf(out, n, "%s: %zu done, %zu in flight, %zu waiting, %zu failed - %s", what, c.done,
-             c.in_flight, c.waiting, c.failed, t);
+    snprintf(out, n, "%s: %zu done, %zu in flight, %zu waiting, %zu failed, %zu blocked - %s", what,
+             c.done, c.in_flight, c.waiting, c.failed, c.blocked, t);
 }

@@ -15,7 +15,7 @@
 void runview_init(struct listview *lv);
 /* Refill from the run's plan and items (the selection stays on its row). */
 void runview_fill(struct listview *lv, const struct stack_run *r);
-/* One line: "applying: 5 done, 3 in flight, 16 waiting, 0 failed - 12.3 s". */
+/* One line: "applying: 5 done, 3 in flight, 16 waiting, 0 failed, 0 blocked - 12.3 s". */
 void runview_status(const struct stack_run *r, char *out, size_t n);
 /* What a view calls a state: waiting, in flight, retrying, polling,
  * done, kept, failed, blocked. */
