@@ -409,6 +409,9 @@ static void cmd_create_usage(FILE *f)
             "  --reuse-secret ID       secret holding the AUTH token (id, ARN or name)\n"
             "  --set SECTION.KEY=VALUE any spec value (repeatable), e.g. --set cache.port=6380\n"
             "\n"
+            "The console's create wizard (elcui, then :create or c) builds the same spec,\n"
+            "page by page, and runs the same engine.\n"
+            "\n"
             "The global --region chooses the region (else the spec's region, the usual AWS\n"
             "chain, or us-east-2). Progress goes to stderr, results to stdout. Exit status:\n"
             "0 ok, 1 failure (or conflicts), 2 usage error or an invalid spec.\n");

@@ -35,6 +35,7 @@ static void cmd_destroy_usage(FILE *f)
             "  --json                    plan and result as JSON on stdout, progress as JSON\n"
             "                            lines on stderr\n"
             "\n"
+            "The console does the same with :destroy NAME, or D on the group's screen.\n"
             "Refused with --read-only. Exit status: 0 ok, 1 failure, 2 usage error.\n");
 }
 
