@@ -973,6 +973,13 @@ static void sw_on_phase(struct stack_run *r, enum stack_run_phase ph, void *arg)
     case STACK_RUN_PLANNED:
     case STACK_RUN_PLAN_FAILED:
         sw_build_review(s);
+        if (ph == STACK_RUN_PLANNED && sw->page == STACK_FORM_PAGE_APPLY &&
+            stack_run_plan(r)->n_conflict)
+            app_message(s->app, THEME_ERROR,
+                        "create: planned again, and the plan now has %zu conflict%s: nothing was "
+                        "sent (elcui create --name %s --plan lists them)",
+                        stack_run_plan(r)->n_conflict,
+                        stack_run_plan(r)->n_conflict == 1 ? "" : "s", stack_run_spec(r)->name);
         if (ph == STACK_RUN_PLAN_FAILED && sw->page == STACK_FORM_PAGE_APPLY) {
             char *m = aws_error_format(stack_run_error(sw->run));
             app_message(s->app, THEME_ERROR, "create: planning again failed: %s", m);
@@ -1104,18 +1111,26 @@ static int sw_next_page(struct screen *s)
 
 static void sw_draw_tabs(struct screen *s, WINDOW *w, int y, int cols)
 {
+    static const char *const tabs[STACK_FORM_PAGES] = {"Account",  "Sizing", "Network",
+                                                       "Security", "Logs",   "Practices",
+                                                       "Review",   "Apply",  "Summary"};
     struct screen_wizard *sw = s->priv;
     app_style(s->app, w, THEME_NORMAL);
     app_put(w, y, 0, cols, "", true);
+    /* every title when they fit, else numbers and the current page's title */
+    int full = 1;
+    for (int p = 0; p < STACK_FORM_PAGES; p++)
+        full += (int)strlen(tabs[p]) + 5;
+    bool compact = full > cols;
     int x = 1;
     for (int p = 0; p < STACK_FORM_PAGES && x < cols; p++) {
         char t[64];
         size_t errs =
             sw_form_page(p) ? stack_form_page_errors(&sw->form, (enum stack_form_page)p) : 0;
-        static const char *const tabs[STACK_FORM_PAGES] = {"Account",  "Sizing", "Network",
-                                                           "Security", "Logs",   "Practices",
-                                                           "Review",   "Apply",  "Summary"};
-        snprintf(t, sizeof(t), " %d %s%s ", p + 1, tabs[p], errs ? "!" : "");
+        if (compact && p != sw->page)
+            snprintf(t, sizeof(t), " %d%s ", p + 1, errs ? "!" : "");
+        else
+            snprintf(t, sizeof(t), " %d %s%s ", p + 1, tabs[p], errs ? "!" : "");
         app_style(s->app, w, p == sw->page ? THEME_SELECTED : errs ? THEME_ERROR : THEME_DIM);
         x += app_put(w, y, x, cols - x, t, false);
     }
