@@ -150,7 +150,23 @@ static void sw_wrap_line(void *ctx, const char *s, size_t n)
 static void sw_text(struct screen_wizard *sw, int role, int x, int width, const char *text)
 {
     struct sw_wrap_ctx c = {sw, role, x};
-    app_wrap(text, width - x > 20 ? width - x : 20, sw_wrap_line, &c);
+    /* lines are drawn up to the column before the last */
+    app_wrap(text, width - x - 1 > 20 ? width - x - 1 : 20, sw_wrap_line, &c);
+}
+
+static void sw_textf(struct screen_wizard *sw, int role, int x, int width, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void sw_textf(struct screen_wizard *sw, int role, int x, int width, const char *fmt, ...)
+{
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    sw_text(sw, role, x, width, buf_str(&b));
+    buf_free(&b);
 }
 
 /* Multi-line text into a pager listview. */
@@ -548,25 +564,25 @@ static void sw_field_extra(struct screen *s, int f, bool focused, int width)
     case STACK_FORM_NAME:
         if (!spec->name)
             break;
-        sw_line(sw, THEME_DIM, x, -1, "group %s  subnet group %s  security group %s",
-                stack_spec_name(spec, STACK_NAME_REPLICATION_GROUP),
-                stack_spec_name(spec, STACK_NAME_SUBNET_GROUP),
-                stack_spec_name(spec, STACK_NAME_SECURITY_GROUP));
-        sw_line(sw, THEME_DIM, x, -1, "keys %s, %s",
-                stack_spec_name(spec, STACK_NAME_REST_KEY_ALIAS),
-                stack_spec_name(spec, STACK_NAME_SECRET_KEY_ALIAS));
-        sw_line(sw, THEME_DIM, x, -1, "logs %s, %s",
-                stack_spec_name(spec, STACK_NAME_SLOW_LOG_GROUP),
-                stack_spec_name(spec, STACK_NAME_ENGINE_LOG_GROUP));
-        sw_line(sw, THEME_DIM, x, -1, "secret %s  parameters %s/...",
-                stack_spec_name(spec, STACK_NAME_SECRET),
-                stack_spec_name(spec, STACK_NAME_SSM_PREFIX));
+        sw_textf(sw, THEME_DIM, x, width, "group %s  subnet group %s  security group %s",
+                 stack_spec_name(spec, STACK_NAME_REPLICATION_GROUP),
+                 stack_spec_name(spec, STACK_NAME_SUBNET_GROUP),
+                 stack_spec_name(spec, STACK_NAME_SECURITY_GROUP));
+        sw_textf(sw, THEME_DIM, x, width, "keys %s, %s",
+                 stack_spec_name(spec, STACK_NAME_REST_KEY_ALIAS),
+                 stack_spec_name(spec, STACK_NAME_SECRET_KEY_ALIAS));
+        sw_textf(sw, THEME_DIM, x, width, "logs %s, %s",
+                 stack_spec_name(spec, STACK_NAME_SLOW_LOG_GROUP),
+                 stack_spec_name(spec, STACK_NAME_ENGINE_LOG_GROUP));
+        sw_textf(sw, THEME_DIM, x, width, "secret %s  parameters %s/...",
+                 stack_spec_name(spec, STACK_NAME_SECRET),
+                 stack_spec_name(spec, STACK_NAME_SSM_PREFIX));
         break;
     case STACK_FORM_REPLICAS:
         if (spec->shards > 0 && spec->replicas >= 0)
-            sw_line(sw, THEME_DIM, x, -1, "%d nodes: %d shard%s x (1 primary + %d replica%s)",
-                    spec->shards * (1 + spec->replicas), spec->shards, spec->shards == 1 ? "" : "s",
-                    spec->replicas, spec->replicas == 1 ? "" : "s");
+            sw_textf(sw, THEME_DIM, x, width, "%d nodes: %d shard%s x (1 primary + %d replica%s)",
+                     spec->shards * (1 + spec->replicas), spec->shards,
+                     spec->shards == 1 ? "" : "s", spec->replicas, spec->replicas == 1 ? "" : "s");
         break;
     case STACK_FORM_NODE_TYPE:
     case STACK_FORM_VPC:
@@ -582,28 +598,28 @@ static void sw_field_extra(struct screen *s, int f, bool focused, int width)
         size_t nz = stack_form_cache_zones(&sw->form, zones, sizeof(zones));
         size_t ns = f == STACK_FORM_SUBNETS ? spec->n_reuse_subnets : spec->n_private;
         if (ns)
-            sw_line(sw, nz >= 2 || !spec->multi_az ? THEME_DIM : THEME_WARNING, x, -1,
-                    "%zu cache subnet%s in %zu zone%s%s%s%s", ns, ns == 1 ? "" : "s", nz,
-                    nz == 1 ? "" : "s", nz ? " (" : "", zones, nz ? ")" : "");
+            sw_textf(sw, nz >= 2 || !spec->multi_az ? THEME_DIM : THEME_WARNING, x, width,
+                     "%zu cache subnet%s in %zu zone%s%s%s%s", ns, ns == 1 ? "" : "s", nz,
+                     nz == 1 ? "" : "s", nz ? " (" : "", zones, nz ? ")" : "");
         if (ns && spec->multi_az)
-            sw_line(sw, nz >= 2 ? THEME_OK : THEME_WARNING, x, -1, "%s",
-                    nz >= 2 ? "enough for Multi-AZ (replicas in another zone than their primary)"
-                            : "not enough for Multi-AZ: it needs 2 zones or more");
+            sw_textf(sw, nz >= 2 ? THEME_OK : THEME_WARNING, x, width, "%s",
+                     nz >= 2 ? "enough for Multi-AZ (replicas in another zone than their primary)"
+                             : "not enough for Multi-AZ: it needs 2 zones or more");
         if (f == STACK_FORM_ZONES && !spec->reuse_vpc) {
             /* each new subnet and its zone, as the plan places them */
             for (size_t i = 0; i < spec->n_private; i++) {
                 const char *z = spec->n_azs       ? spec->azs[i % spec->n_azs]
                                 : sw->cat.n_zones ? sw->cat.zones[i % sw->cat.n_zones]
                                                   : "?";
-                sw_line(sw, THEME_DIM, x, -1, "private-%zu  %-18s %s", i + 1,
-                        spec->private_cidrs[i], z);
+                sw_textf(sw, THEME_DIM, x, width, "private-%zu  %-18s %s", i + 1,
+                         spec->private_cidrs[i], z);
             }
             for (size_t i = 0; i < spec->n_public; i++) {
                 const char *z = spec->n_azs       ? spec->azs[i % spec->n_azs]
                                 : sw->cat.n_zones ? sw->cat.zones[i % sw->cat.n_zones]
                                                   : "?";
-                sw_line(sw, THEME_DIM, x, -1, "public-%zu   %-18s %s", i + 1, spec->public_cidrs[i],
-                        z);
+                sw_textf(sw, THEME_DIM, x, width, "public-%zu   %-18s %s", i + 1,
+                         spec->public_cidrs[i], z);
             }
         }
         break;
@@ -617,10 +633,10 @@ static void sw_field_extra(struct screen *s, int f, bool focused, int width)
         json_t *sts = json_object_get(pol, "Statement");
         json_t *last = json_array_size(sts) ? json_array_get(sts, json_array_size(sts) - 1) : NULL;
         char *t = last ? json_dumps(last, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        sw_line(sw, THEME_DIM, x, -1, "%s",
-                spec->reuse_kms_key
-                    ? "the key must already allow CloudWatch Logs so:"
-                    : "its policy lets CloudWatch Logs use it only for the log groups:");
+        sw_textf(sw, THEME_DIM, x, width, "%s",
+                 spec->reuse_kms_key
+                     ? "the key must already allow CloudWatch Logs so:"
+                     : "its policy lets CloudWatch Logs use it only for the log groups:");
         if (t)
             sw_text(sw, THEME_DIM, x + 2, width, t);
         free(t);
@@ -629,9 +645,9 @@ static void sw_field_extra(struct screen *s, int f, bool focused, int width)
     }
     case STACK_FORM_TOKEN_MODE:
         if (strcmp(sw_get(sw, f, b, sizeof(b)), STACK_FORM_TOKEN_GENERATE) == 0)
-            sw_line(sw, THEME_DIM, x, -1,
-                    "%d characters of A-Z a-z 0-9 ! & # $ ^ < > -, kept only in the secret",
-                    spec->token_length);
+            sw_textf(sw, THEME_DIM, x, width,
+                     "%d characters of A-Z a-z 0-9 ! & # $ ^ < > -, kept only in the secret",
+                     spec->token_length);
         break;
     case STACK_FORM_LOG_FORMAT:
         if (spec->name) {
@@ -688,7 +704,7 @@ static void sw_build_form(struct screen *s, int width)
         free(sw->lines[at].text);
         sw->lines[at].text = joined;
         if (focused && d->help)
-            sw_line(sw, THEME_DIM, SW_LABEL_W + 2, -1, "%s", d->help);
+            sw_text(sw, THEME_DIM, SW_LABEL_W + 2, width, d->help);
         sw_field_extra(s, f, focused, width);
         for (size_t i = 0; i < sw->form.n_issues[f]; i++) {
             const struct stack_form_issue *x = &sw->form.issues[f][i];
