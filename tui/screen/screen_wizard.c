@@ -679,8 +679,7 @@ static void sw_build_form(struct screen *s, int width)
 {
     struct screen_wizard *sw = s->priv;
     char k1[64], k2[64], k3[64], k4[64], k5[64], k6[64], k7[64];
-    sw_line(sw, THEME_DIM, 1, -1,
-            "%s %s: fields  %s %s %s: choices  %s: next page  %s: back",
+    sw_line(sw, THEME_DIM, 1, -1, "%s %s: fields  %s %s %s: choices  %s: next page  %s: back",
             sw_keys(s, REQ_WIZ_NEXT_FIELD, k1, sizeof(k1)),
             sw_keys(s, REQ_WIZ_PREV_FIELD, k2, sizeof(k2)),
             sw_keys(s, REQ_WIZ_CHOICE_PREV, k3, sizeof(k3)),
