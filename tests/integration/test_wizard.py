@@ -439,6 +439,15 @@ class Wizard(unittest.TestCase):
         c.keys("C-p", "C-p")
         scr = c.wait_for("2/9 Name and sizing")
         self.assertIn("wiz-bad", self.field_line(scr, "Name stem"))
+        # forward again to the review: the plan is made (reads only)
+        for n, title in ((3, "Network"), (4, "Security"), (5, "Logs")):
+            self.page(c, n, title)
+        self.assertIn("366", self.field_line(c.screen(), "Retention (days)"))
+        self.retype(c, "Retention (days)", "365")
+        c.wait_gone("not a retention")
+        for n, title in ((6, "Best practices"), (7, "Review")):
+            self.page(c, n, title)
+        c.wait_for("24 to create, 0 to change", timeout=30)
         # Esc asks; leaving changes nothing in AWS
         c.keys("Escape")
         c.wait_for("Leave the create wizard?")
@@ -623,8 +632,22 @@ class Wizard(unittest.TestCase):
         self.assertIn("CreateReplicationGroup", msgs)
         c.keys("Escape")
         c.wait_for("8/9 Apply")
-        c.keys("r")
-        self.wait_summary(c, name)
+        self.sb.configure(create_delay=4)  # time to stop it while the group is made
+        try:
+            c.keys("r")
+            c.wait_for("status creating", timeout=60)
+            # Esc asks; stopping keeps what was made, r goes on
+            c.keys("Escape")
+            c.wait_for("Stop the apply?")
+            c.keys("Enter")
+            scr = c.wait_for("stopped:", timeout=10)
+            self.assertIn("what was made stays", scr)
+            with open(os.path.join(self.state, "elcui", "stacks", name + ".json")) as f:
+                self.assertEqual(json.load(f)["state"], "applying")
+            c.keys("r")
+            self.wait_summary(c, name)
+        finally:
+            self.sb.configure(create_delay=0)
         self.assertEqual(self.c["elasticache"].describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]["Status"], "available")
         self.assertEqual(len(self.secrets(name)), 1)
         c.keys("q")
