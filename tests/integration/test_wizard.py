@@ -485,6 +485,20 @@ class Wizard(unittest.TestCase):
         order = sorted(sn.items(), key=lambda x: (x[0].split(".")[3]))  # the wizard lists by zone, then CIDR
         name = "wiz-vpc"
         c = self.console()
+        # the account's VPCs cannot be read: the field says why
+        self.sb.server_error(503, service="ec2", operation="DescribeVpcs")
+        try:
+            self.open_wizard(c)
+            self.page(c, 2, "Name and sizing")
+            c.literal(name)
+            self.page(c, 3, "Network")
+            c.keys("Right")
+            self.field_following(c.wait_for("the VPCs could not be read", timeout=30), "VPC", "503")
+        finally:
+            self.sb.reset_faults()
+        c.keys("Escape")
+        c.wait_for("Leave the create wizard?")
+        c.keys("Enter")
         self.open_wizard(c)
         self.page(c, 2, "Name and sizing")
         c.literal(name)

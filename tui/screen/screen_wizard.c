@@ -584,8 +584,17 @@ static void sw_field_extra(struct screen *s, int f, bool focused, int width)
                      spec->shards * (1 + spec->replicas), spec->shards,
                      spec->shards == 1 ? "" : "s", spec->replicas, spec->replicas == 1 ? "" : "s");
         break;
-    case STACK_FORM_NODE_TYPE:
     case STACK_FORM_VPC:
+        /* what the account said, or why it could not */
+        if (stack_lookup_busy(sw->lookup, STACK_LOOKUP_VPCS))
+            sw_textf(sw, THEME_BUSY, x, width, "reading the account's VPCs...");
+        else if (stack_lookup_error(sw->lookup, STACK_LOOKUP_VPCS))
+            sw_textf(sw, THEME_ERROR, x, width, "the VPCs could not be read: %s",
+                     stack_lookup_error(sw->lookup, STACK_LOOKUP_VPCS));
+        if (focused)
+            sw_choice_list(s, f, width);
+        break;
+    case STACK_FORM_NODE_TYPE:
     case STACK_FORM_VERSION:
         if (focused)
             sw_choice_list(s, f, width);
@@ -625,6 +634,10 @@ static void sw_field_extra(struct screen *s, int f, bool focused, int width)
         break;
     }
     case STACK_FORM_REST_KEY: {
+        if (stack_lookup_error(sw->lookup, STACK_LOOKUP_KEYS))
+            sw_textf(sw, THEME_WARNING, x, width,
+                     "the account's keys could not be listed (%s): only a new key is offered",
+                     stack_lookup_error(sw->lookup, STACK_LOOKUP_KEYS));
         if (!spec->name)
             break;
         /* the statement that lets CloudWatch Logs use the key */
