@@ -19,6 +19,8 @@
 #include "core/redis/observe.h"
 #include "tui/screen/screen_failover.h"
 #include "tui/screen/screen_inspect.h"
+#include "core/stack/stack_spec.h"
+#include "tui/cmdline.h"
 #include "tui/widget/listview.h"
 
 #define SG_LABEL_W 24
@@ -508,6 +510,25 @@ static int sg_request(struct screen *s, int req)
             return APP_HANDLED;
         sg->focus = (sg->focus + 1) % SG_PANELS;
         return APP_REDRAW;
+    case REQ_DESTROY: {
+        /* the stack elcui made around the group, as its tag says */
+        const struct model_group *g = inventory_group(sg->inv);
+        const char *stack = NULL;
+        for (size_t i = 0; g && i < g->n_tags; i++)
+            if (g->tags[i].key && !strcmp(g->tags[i].key, STACK_SPEC_TAG_KEY))
+                stack = g->tags[i].value;
+        if (!stack) {
+            app_message(s->app, THEME_ERROR,
+                        "%s was not made by elcui create (no %s tag%s): there is no stack to "
+                        "destroy here",
+                        sg->rg_id, STACK_SPEC_TAG_KEY, g && g->tags_read ? "" : " read yet");
+            return APP_REDRAW;
+        }
+        char *cmd = mem_xasprintf("destroy %s", stack);
+        cmdline_run(s->app, cmd);
+        free(cmd);
+        return APP_REDRAW;
+    }
     case REQ_SORT:
     case REQ_SORT_REVERSE:
         if (sg->focus != SG_PANEL_NODES) {

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/model/inventory.h"
 #include "core/stack/cost.h"
+#include "tui/cmdline.h"
 #include "tui/screen/screen_group.h"
 #include "tui/screen/screen_info.h"
 #include "tui/screen/screen_inspect.h"
@@ -287,6 +288,9 @@ static int screen_groups_request(struct screen *s, int req)
         return APP_REDRAW;
     case REQ_CONTEXT:
         app_push(s->app, screen_info_new(s->app));
+        return APP_REDRAW;
+    case REQ_CREATE:
+        cmdline_run(s->app, "create");
         return APP_REDRAW;
     default: {
         int r = screen_inspect_request(s->app, req, screen_groups_group(s));
