@@ -521,6 +521,14 @@ const char *rsession_req_display(const struct rsession_req *q)
     return q->display ? q->display : q->command;
 }
 
+int rsession_req_args(const struct rsession_req *q, const char *const **argv,
+                      const size_t **argvlen)
+{
+    *argv = (const char *const *)q->argv;
+    *argvlen = q->argvlen;
+    return q->argc;
+}
+
 const struct rsession_target *rsession_req_target(const struct rsession_req *q)
 {
     return &q->target;
@@ -638,9 +646,23 @@ static void rsession_plan_waits(struct rsession *s, struct rsession_req *q)
         }
         return;
     }
+    /* a fan-out of a command on keys goes to the nodes of the keys' shard */
+    int key_shard = -1;
+    bool fanout = q->target.kind == RSESSION_T_PRIMARIES || q->target.kind == RSESSION_T_REPLICAS ||
+                  q->target.kind == RSESSION_T_ALL;
+    struct rcluster *kcl = console_cluster(s->c);
+    int k = fanout ? rsession_first_key(q->argc, (const char *const *)q->argv, q->argvlen) : -1;
+    struct rcluster_node_info oi;
+    if (k >= 0 && kcl) {
+        int owner = rcluster_slot_owner(kcl, crc16_keyslot(q->argv[k], q->argvlen[k]));
+        if (owner >= 0 && rcluster_node_at(kcl, (size_t)owner, &oi))
+            key_shard = oi.shard;
+    }
     for (size_t i = 0; i < nn; i++) {
         struct console_node cn;
         if (!console_node_at(s->c, i, &cn) || !rsession_node_matches(&cn, &q->target))
+            continue;
+        if (key_shard >= 0 && cn.info.shard != key_shard)
             continue;
         rsession_node_label(cn.info.name, &cn.label, lab, sizeof(lab));
         rsession_add_wait(q, cn.info.name, lab);
@@ -1487,15 +1509,16 @@ static void rsession_prune_free(redisReply *c)
     free(c);
 }
 
-void rsession_render(struct buf *b, const redisReply *r, bool raw, size_t max_elems,
-                     size_t max_total, size_t max_bytes, struct rsession_render_info *info)
+void rsession_render(struct buf *b, const redisReply *r, const struct rrender_opts *ro,
+                     size_t max_elems, size_t max_total, size_t max_bytes,
+                     struct rsession_render_info *info)
 {
     struct rsession_render_info local;
     if (!info)
         info = &local;
     memset(info, 0, sizeof(*info));
     if (!r) {
-        rrender_reply(b, NULL, raw);
+        rrender_reply(b, NULL, ro && ro->raw);
         return;
     }
     struct rsession_prune p = {
@@ -1505,7 +1528,12 @@ void rsession_render(struct buf *b, const redisReply *r, bool raw, size_t max_el
         .info = info,
     };
     redisReply *c = rsession_prune(r, &p, 0);
-    rrender_reply(b, c, raw);
+    struct rrender_opts o = {0};
+    if (ro) {
+        o.raw = ro->raw;
+        o.text = ro->text;
+    }
+    rrender_reply_opts(b, c, &o);
     rsession_prune_free(c);
     if (!info->truncated)
         return;

@@ -36,6 +36,7 @@
 #include "core/redis/console.h"
 #include "core/redis/rdocs.h"
 #include "core/redis/rhistory.h"
+#include "core/redis/rrender.h"
 
 #define RSESSION_MAX_WAITS 1024
 
@@ -195,6 +196,9 @@ void rsession_drop(struct rsession_req *q);
  * (monotonic ms of the loop) and the line shown ("SET k v", no secret). */
 const char *rsession_req_command(const struct rsession_req *q);
 const char *rsession_req_display(const struct rsession_req *q);
+/* The request's arguments (copies it owns). Returns argc. */
+int rsession_req_args(const struct rsession_req *q, const char *const **argv,
+                      const size_t **argvlen);
 const struct rsession_target *rsession_req_target(const struct rsession_req *q);
 uint64_t rsession_req_started_ms(const struct rsession_req *q);
 bool rsession_req_running(const struct rsession_req *q);
@@ -249,10 +253,12 @@ struct rsession_render_info {
     bool truncated;
 };
 
-/* The reply as redis-cli renders it (raw: --raw's form), at most
+/* The reply as redis-cli renders it (ro: --raw's form, text replies as
+ * lines; NULL: the usual form), at most
  * max_elems elements of each array (max_total in all) and max_bytes of
  * each string, then a line saying what was left out. */
-void rsession_render(struct buf *b, const redisReply *r, bool raw, size_t max_elems,
-                     size_t max_total, size_t max_bytes, struct rsession_render_info *info);
+void rsession_render(struct buf *b, const redisReply *r, const struct rrender_opts *ro,
+                     size_t max_elems, size_t max_total, size_t max_bytes,
+                     struct rsession_render_info *info);
 
 #endif

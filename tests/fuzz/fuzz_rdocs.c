@@ -93,7 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct buf b;
         buf_init(&b, 0);
         struct rsession_render_info info;
-        rsession_render(&b, reply, n % 2 == 1, 10, 40, 64, &info);
+        struct rrender_opts ro = {.raw = n % 2 == 1, .text = n % 3 == 2};
+        rsession_render(&b, reply, &ro, 10, 40, 64, &info);
         fuzz_assert_lines_safe("rsession_render", b.data ? b.data : "", b.len);
         if (b.len > 64 * 1024) {
             fprintf(stderr, "rsession_render: %zu bytes for a bounded rendering\n", b.len);

@@ -361,7 +361,7 @@ static void test_render_bounds(void **state)
     struct buf b;
     buf_init(&b, 0);
     struct rsession_render_info info;
-    rsession_render(&b, r, false, 1000, 5000, 65536, &info);
+    rsession_render(&b, r, NULL, 1000, 5000, 65536, &info);
     assert_int_equal(info.elements, 1000000);
     assert_int_equal(info.shown, 1000);
     assert_true(info.truncated);
@@ -386,20 +386,20 @@ static void test_render_bounds(void **state)
     buf_appends(&resp, "\r\n");
     r = read_reply(resp.data, resp.len);
     buf_free(&resp);
-    rsession_render(&b, r, false, 1000, 5000, 65536, &info);
+    rsession_render(&b, r, NULL, 1000, 5000, 65536, &info);
     assert_int_equal(info.bytes, big);
     assert_int_equal(info.bytes_shown, 65536);
     assert_true(b.len < 65536 + 200);
     assert_non_null(strstr(buf_str(&b), "(... a value of 10485760 bytes: the first 65536 shown)"));
     buf_reset(&b);
-    rsession_render(&b, r, true, 1000, 5000, 100, &info);
+    rsession_render(&b, r, &(struct rrender_opts){.raw = true}, 1000, 5000, 100, &info);
     assert_true(b.len < 200);
     freeReplyObject(r);
     /* nested: the total budget holds, nothing looks empty */
     buf_reset(&b);
     static const char nested[] = "*3\r\n*2\r\n:1\r\n:2\r\n*2\r\n:3\r\n:4\r\n*0\r\n";
     r = read_reply(nested, sizeof(nested) - 1);
-    rsession_render(&b, r, false, 10, 3, 100, &info);
+    rsession_render(&b, r, NULL, 10, 3, 100, &info);
     assert_non_null(strstr(buf_str(&b), "1) 1) (integer) 1"));
     assert_non_null(strstr(buf_str(&b), "2) 1) (integer) 3"));
     assert_null(strstr(buf_str(&b), "(integer) 4"));
@@ -410,7 +410,7 @@ static void test_render_bounds(void **state)
     buf_reset(&b);
     static const char small[] = "*2\r\n$1\r\na\r\n$-1\r\n";
     r = read_reply(small, sizeof(small) - 1);
-    rsession_render(&b, r, false, 1000, 5000, 65536, &info);
+    rsession_render(&b, r, NULL, 1000, 5000, 65536, &info);
     assert_string_equal(buf_str(&b), "1) \"a\"\n2) (nil)\n");
     assert_false(info.truncated);
     freeReplyObject(r);

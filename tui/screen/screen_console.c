@@ -213,7 +213,6 @@ static void sc_on_reply(struct rsession *rs, struct rsession_req *q, const struc
 {
     struct screen_console *c = arg;
     (void)rs;
-    (void)q;
     const struct rcluster_reply *r = cr->r;
     for (size_t i = 0; i < r->nhops; i++) {
         const struct rcluster_hop *h = &r->hops[i];
@@ -254,7 +253,11 @@ static void sc_on_reply(struct rsession *rs, struct rsession_req *q, const struc
         struct buf b;
         buf_init(&b, 0);
         struct rsession_render_info info;
-        rsession_render(&b, r->reply, false, SC_MAX_ELEMS, SC_MAX_TOTAL, SC_MAX_BYTES, &info);
+        const char *const *argv;
+        const size_t *argvlen;
+        int argc = rsession_req_args(q, &argv, &argvlen);
+        struct rrender_opts ro = {.text = rrender_text_command(argc, argv, argvlen)};
+        rsession_render(&b, r->reply, &ro, SC_MAX_ELEMS, SC_MAX_TOTAL, SC_MAX_BYTES, &info);
         int role = r->reply && r->reply->type == REDIS_REPLY_ERROR ? THEME_ERROR : THEME_NORMAL;
         /* rendered text is terminal-safe already: split it into lines */
         const char *p = buf_str(&b);
@@ -266,6 +269,11 @@ static void sc_on_reply(struct rsession *rs, struct rsession_req *q, const struc
             p += n + (nl ? 1 : 0);
         }
         buf_free(&b);
+        if (r->trunc) {
+            char t[400];
+            rconn_trunc_text(r->trunc, t, sizeof(t));
+            sc_notef(c, THEME_WARNING, "(truncated) %s; raise --max-reply-size to see it all", t);
+        }
         /* a huge reply is freed a slice at a time: keys keep answering */
         if (r->reply && r->reply->type == REDIS_REPLY_ARRAY && r->reply->elements > SC_MAX_TOTAL)
             rsession_reply_free_later(app_session(c->a)->loop, console_reply_steal(cr));
@@ -800,7 +808,14 @@ static void sc_destroy(struct screen *s)
     free(s);
 }
 
+static const char *sc_group(struct screen *s)
+{
+    struct screen_console *c = s->priv;
+    return c->rg_id;
+}
+
 static const struct screen_ops screen_console_ops = {
+    .group = sc_group,
     .name = "console",
     .draw = sc_draw,
     .request = sc_request,

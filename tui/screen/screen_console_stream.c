@@ -87,7 +87,7 @@ static void ss_value(struct buf *b, const redisReply *r)
     default: {
         struct buf t;
         buf_init(&t, 0);
-        rsession_render(&t, r, true, 20, 50, 256, NULL);
+        rsession_render(&t, r, &(struct rrender_opts){.raw = true}, 20, 50, 256, NULL);
         for (size_t i = 0; i < t.len; i++)
             buf_appendc(b, t.data[i] == '\n' ? ' ' : t.data[i]);
         buf_free(&t);

@@ -367,7 +367,14 @@ static void sd_destroy(struct screen *s)
     free(s);
 }
 
+static const char *sd_group(struct screen *s)
+{
+    struct screen_doctor *d = s->priv;
+    return d->rg_id;
+}
+
 static const struct screen_ops screen_doctor_ops = {
+    .group = sd_group,
     .name = "doctor",
     .draw = sd_draw,
     .request = sd_request,

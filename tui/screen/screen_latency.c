@@ -382,7 +382,14 @@ static void sl_destroy(struct screen *s)
     free(s);
 }
 
+static const char *sl_group(struct screen *s)
+{
+    struct screen_latency *l = s->priv;
+    return l->rg_id;
+}
+
 static const struct screen_ops screen_latency_ops = {
+    .group = sl_group,
     .name = "latency",
     .draw = sl_draw,
     .request = sl_request,
