@@ -91,7 +91,7 @@ enum {
     X(REQ_WIZ_CHOICE_NEXT, "choice-next", "Right", "choice", 0, "the next option of a choice; the next subnet of a list") \
     X(REQ_WIZ_CHOICE_PREV, "choice-prev", "Left", "choice", 0, "the previous option of a choice; the previous subnet") \
     X(REQ_WIZ_TOGGLE, "toggle", "Space", "choice", 0, "switch yes/no; pick or drop the subnet under the cursor") \
-    X(REQ_CONSOLE, "console", "C", "redis", KEYMAP_HINT, "the command panel on the group (from the nodes panel: on the selected node)") \
+    X(REQ_CONSOLE, "console", "C", "redis", 0, "the command panel on the group (from the nodes panel: on the selected node)") \
     X(REQ_LATENCY, "latency", "L", "redis", 0, "latency per node: min/avg/max/p99 per interval, with sparklines") \
     X(REQ_DOCTOR, "doctor", "d", "redis", 0, "the connectivity doctor: DNS, TCP, TLS, AUTH, slots, PING per node") \
     X(REQ_TARGET, "target", "F2", "console", KEYMAP_HINT, "pick the target: slot-routed, primaries, replicas, all, a shard, an AZ, a node") \

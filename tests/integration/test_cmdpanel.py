@@ -194,7 +194,7 @@ class CommandPanel(unittest.TestCase):
             c.literal("0003-002")
             c.keys("Enter")
             c.wait_for("filter: 0003-002")
-            c.keys("c")
+            c.keys("C")
             c.wait_for("Connected to app-4", timeout=30)
             self.assertIn("Target node app-4-0003-002", c.screen())
             self.type_line(c, "PING")
