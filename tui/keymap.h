@@ -90,12 +90,19 @@ enum {
     X(REQ_WIZ_RETRY, "retry", "r", "progress", KEYMAP_HINT | KEYMAP_WRITE, "plan again and go on after a failure or a stop (nothing is made twice)") \
     X(REQ_WIZ_CHOICE_NEXT, "choice-next", "Right", "choice", 0, "the next option of a choice; the next subnet of a list") \
     X(REQ_WIZ_CHOICE_PREV, "choice-prev", "Left", "choice", 0, "the previous option of a choice; the previous subnet") \
-    X(REQ_WIZ_TOGGLE, "toggle", "Space", "choice", 0, "switch yes/no; pick or drop the subnet under the cursor")
+    X(REQ_WIZ_TOGGLE, "toggle", "Space", "choice", 0, "switch yes/no; pick or drop the subnet under the cursor") \
+    X(REQ_CONSOLE, "console", "C", "redis", 0, "the command panel on the group (from the nodes panel: on the selected node)") \
+    X(REQ_LATENCY, "latency", "L", "redis", 0, "latency per node: min/avg/max/p99 per interval, with sparklines") \
+    X(REQ_DOCTOR, "doctor", "d", "redis", 0, "the connectivity doctor: DNS, TCP, TLS, AUTH, slots, PING per node") \
+    X(REQ_TARGET, "target", "F2", "console", KEYMAP_HINT, "pick the target: slot-routed, primaries, replicas, all, a shard, an AZ, a node") \
+    X(REQ_OLDER, "older", "PgUp", "console", 0, "scroll the replies back") \
+    X(REQ_NEWER, "newer", "PgDn", "console", 0, "scroll the replies forward") \
+    X(REQ_PAUSE, "pause", "s", "stream", KEYMAP_HINT, "pause the view (messages are still received and counted) or resume it")
 
 /* X(name, scopes besides "global", `:` command, what it shows) */
 #define KEYMAP_SCREENS(X)                                                                          \
-    X("groups", "list table open data groups inspect", ":groups", "the region's replication groups, refreshed in the background") \
-    X("group", "list table data panels inspect placement stack", ":group NAME", "one group: facts, log delivery, the shards x AZs placement with its risks, and its nodes (:nodes)") \
+    X("groups", "list table open data groups inspect redis", ":groups", "the region's replication groups, refreshed in the background") \
+    X("group", "list table data panels inspect placement stack redis", ":group NAME", "one group: facts, log delivery, the shards x AZs placement with its risks, and its nodes (:nodes)") \
     X("events", "list table data window inspect", ":events [NAME]", "a group's failover timeline: service events and observed role changes, shard by shard") \
     X("metrics", "list table data window inspect", ":metrics [NAME]", "a group's nodes with sparklines, min/avg/max and the latest value of eight metrics, sortable by any") \
     X("audit", "list table open data inspect", ":audit [NAME]", "a group's audit findings by severity, with Checkov and Security Hub ids and the fix") \
@@ -109,7 +116,12 @@ enum {
     X("confirm", "dialog", "", "a dialog that asks to type a name before a change") \
     X("wizard", "pages fields choice progress open", ":create", "the create wizard: account, name and sizing, network, security, logs, best practices, review, apply, summary") \
     X("export", "dialog fields choice", "", "export the reviewed plan as Terraform, aws CLI commands or a spec file") \
-    X("destroy", "dialog fields progress", ":destroy NAME", "what the destroy of a stack deletes, in order, and what it leaves; type the name; progress")
+    X("destroy", "dialog fields progress", ":destroy NAME", "what the destroy of a stack deletes, in order, and what it leaves; type the name; progress") \
+    X("console", "console", ":console [NAME]", "Redis commands to the group: a target always in sight (F2), completion and hints, replies labelled with their node and redirects; Esc cancels, : and ? on an empty line") \
+    X("target", "list open", ":target SPEC", "the console's targets to pick from: slot-routed, all primaries, all replicas, all nodes, each shard's primary or replicas, each AZ, each node") \
+    X("stream", "list stream", "", "a message stream of the console (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR): messages with their time, their count and rate; Esc ends it on the server") \
+    X("latency", "list table data", ":latency [NAME]", "latency per node: each node's last window (min/avg/max/p99, wall-clock stamp) with a sparkline, sortable, and the selected node's windows") \
+    X("doctor", "list table data", ":doctor [NAME]", "the connectivity doctor drawn as it runs: DNS, TCP, TLS, AUTH, PING per endpoint, the slots, the verdict and the usual cause")
 /* clang-format on */
 
 #define KEYMAP_REQ_ID(id, name, keys, scope, flags, help) id,

@@ -1126,6 +1126,92 @@ void console_close(struct console *c)
     free(c);
 }
 
+redisReply *console_reply_steal(const struct console_reply *r)
+{
+    /* the reply belongs to the cluster client's attempt until stolen */
+    return r && r->r ? rcluster_reply_steal((struct rcluster_reply *)r->r) : NULL;
+}
+
+/* ---- message streams ---- */
+
+struct console_stream {
+    struct console *c;
+    struct rcluster_stream *st;
+    console_stream_msg_cb on_message;
+    console_stream_end_cb on_end;
+    void *arg;
+};
+
+static void console_stream_on_msg(struct rcluster_stream *rs, const struct rcluster_stream_msg *m,
+                                  void *arg)
+{
+    struct console_stream *cs = arg;
+    (void)rs;
+    struct console_stream_msg cm = {.m = m, .wall_ms = loop_wall_ms(cs->c->l)};
+    cm.label.role = m->role;
+    console_fill_label(cs->c, console_model_node(cs->c, m->node, m->cache_cluster_id, NULL),
+                       &cm.label);
+    if (cs->on_message)
+        cs->on_message(cs->c, &cm, cs->arg);
+}
+
+static void console_stream_on_end(struct rcluster_stream *rs, const struct rconn_error *err,
+                                  void *arg)
+{
+    struct console_stream *cs = arg;
+    (void)rs;
+    if (cs->on_end)
+        cs->on_end(cs->c, err, cs->arg);
+    free(cs);
+}
+
+struct console_stream *console_stream_start(struct console *c,
+                                            const struct console_stream_request *q,
+                                            struct rconn_error *err)
+{
+    if (!c || c->closing || c->state != CONSOLE_S_READY || !c->cl) {
+        rconn_error_set(err, RCONN_ERR_USAGE, "the session is not ready yet");
+        return NULL;
+    }
+    struct console_stream *cs = mem_xcalloc(1, sizeof(*cs));
+    cs->c = c;
+    cs->on_message = q->on_message;
+    cs->on_end = q->on_end;
+    cs->arg = q->arg;
+    struct rcluster_stream_request r = {
+        .target = q->target,
+        .node = q->node,
+        .argc = q->argc,
+        .argv = q->argv,
+        .argvlen = q->argvlen,
+        .on_message = console_stream_on_msg,
+        .on_end = console_stream_on_end,
+        .arg = cs,
+    };
+    cs->st = rcluster_stream_start(c->cl, &r, err);
+    if (!cs->st) {
+        free(cs);
+        return NULL;
+    }
+    return cs;
+}
+
+void console_stream_stop(struct console_stream *st)
+{
+    if (st)
+        rcluster_stream_stop(st->st);
+}
+
+size_t console_stream_nodes(const struct console_stream *st)
+{
+    return st ? rcluster_stream_legs(st->st) : 0;
+}
+
+const char *console_stream_node(const struct console_stream *st, size_t i)
+{
+    return st ? rcluster_stream_leg_node(st->st, i) : NULL;
+}
+
 /* ---- history ---- */
 
 static bool console_eq(const struct rrender_args *a, int i, const char *word)

@@ -655,6 +655,8 @@ enum rconn_kind {
     RCONN_K_REAUTH,
     RCONN_K_SETNAME,
     RCONN_K_PROBE,
+    RCONN_K_PUSH,     /* the command that starts a message stream */
+    RCONN_K_PUSH_RAW, /* written after it (UNSUBSCRIBE...): no reply of its own */
 };
 
 struct rconn_cmd {
@@ -784,6 +786,14 @@ struct rconn {
     struct loop_timer *cmd_timer;
     uint64_t cmd_timer_at;
     uint64_t bytes_in, bytes_out;
+
+    /* a message stream (SUBSCRIBE, MONITOR): once its command is answered,
+     * every reply is a message for push_cb */
+    rconn_push_cb push_cb;
+    void *push_arg;
+    bool push_started; /* rconn_push_start called: no more commands */
+    bool pushing;      /* its first reply arrived */
+    uint64_t push_messages;
 
     int depth;
     bool freed; /* rconn_close() called */
@@ -1588,7 +1598,8 @@ static void rconn_reauth_fire(void *arg)
 static void rconn_schedule_reauth(struct rconn *c, bool retry)
 {
     c->reauth_inflight = false;
-    if (!c->cred || c->state == RCONN_S_CLOSED || c->reauth_timer)
+    /* a subscribed connection takes no AUTH: it stays authenticated */
+    if (!c->cred || c->state == RCONN_S_CLOSED || c->reauth_timer || c->push_started)
         return;
     if (c->auth_expires <= 0)
         return;
@@ -1676,6 +1687,8 @@ static void rconn_internal_reply(struct rconn *c, struct rconn_cmd *cmd, const r
         }
         break;
     case RCONN_K_USER:
+    case RCONN_K_PUSH:
+    case RCONN_K_PUSH_RAW:
         break;
     }
 }
@@ -1689,6 +1702,12 @@ static void rconn_become_ready(struct rconn *c)
     struct rconn_cmd *cmd;
     uint64_t min_deadline = 0;
     while ((cmd = rconn_cmdq_pop(&c->waiting)) != NULL) {
+        if (cmd->kind == RCONN_K_PUSH_RAW) {
+            /* answered as messages of the stream, never in order */
+            buf_append(&c->out, cmd->wire, cmd->wirelen);
+            rconn_cmd_free(cmd);
+            continue;
+        }
         rconn_send_wire(c, cmd, cmd->wire, cmd->wirelen);
         mem_wipe(cmd->wire, cmd->wirelen);
         redisFreeCommand(cmd->wire);
@@ -1769,7 +1788,25 @@ static void rconn_dispatch_replies(struct rconn *c)
             };
         }
         rconn_budget_reset(&c->budget);
+        if (c->pushing && !c->inflight.head) {
+            /* a message of the stream (one larger than --max-reply-size is dropped) */
+            c->push_messages++;
+            if (!dropped_all && c->push_cb)
+                c->push_cb(c, r, c->push_arg);
+            rconn_free_object(r);
+            continue;
+        }
         struct rconn_cmd *cmd = rconn_cmdq_pop(&c->inflight);
+        if (cmd && cmd->kind == RCONN_K_PUSH) {
+            /* the stream's first reply (its confirmation, or an error) */
+            c->pushing = !dropped_all && r->type != REDIS_REPLY_ERROR;
+            c->push_messages++;
+            if (!dropped_all && c->push_cb)
+                c->push_cb(c, r, c->push_arg);
+            rconn_free_object(r);
+            rconn_cmd_free(cmd);
+            continue;
+        }
         if (!cmd) {
             rconn_free_object(r);
             rconn_protocol_error(c, "a reply nobody asked for (push messages are not supported)");
@@ -2071,9 +2108,10 @@ static bool rconn_read(struct rconn *c)
     for (int rounds = 0;; rounds++) {
         if (c->state == RCONN_S_CLOSED || c->freed)
             return false;
-        /* be fair to other sources; poll wakes us again for socket data,
-         * but not for plaintext OpenSSL already holds */
-        if (rounds >= 64 && !(c->ssl && SSL_pending(c->ssl) > 0))
+        /* be fair to other sources (256 KiB a wake-up: the keys of the
+         * console answer while a 1M-element reply is read); poll wakes us
+         * again for socket data, but not for plaintext OpenSSL already holds */
+        if (rounds >= 16 && !(c->ssl && SSL_pending(c->ssl) > 0))
             return true;
         if (c->ssl) {
             ERR_clear_error();
@@ -2361,7 +2399,7 @@ void rconn_close(struct rconn *c)
 int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
                        uint64_t timeout_ms, rconn_reply_cb cb, void *arg)
 {
-    if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0)
+    if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0 || c->push_started)
         return -1;
     struct rconn_cmd *cmd = rconn_format(argc, argv, argvlen, RCONN_K_USER);
     if (!cmd)
@@ -2406,6 +2444,65 @@ int rconn_command(struct rconn *c, rconn_reply_cb cb, void *arg, ...)
     }
     va_end(ap);
     return rconn_command_argv(c, argc, argv, argvlen, 0, cb, arg);
+}
+
+/* ---- message streams ---- */
+
+static int rconn_push_queue(struct rconn *c, int argc, const char *const *argv,
+                            const size_t *argvlen, enum rconn_kind kind)
+{
+    struct rconn_cmd *cmd = rconn_format(argc, argv, argvlen, kind);
+    if (!cmd)
+        return -1;
+    if (c->out.len + cmd->wirelen > RCONN_MAX_OUT) {
+        rconn_cmd_free(cmd);
+        return -1;
+    }
+    if (c->state != RCONN_S_READY) {
+        rconn_cmdq_push(&c->waiting, cmd);
+        return 0;
+    }
+    if (kind == RCONN_K_PUSH) {
+        rconn_send_wire(c, cmd, cmd->wire, cmd->wirelen);
+        mem_wipe(cmd->wire, cmd->wirelen);
+        redisFreeCommand(cmd->wire);
+        cmd->wire = NULL;
+    } else {
+        buf_append(&c->out, cmd->wire, cmd->wirelen);
+        rconn_cmd_free(cmd);
+    }
+    rconn_update_watch(c);
+    return 0;
+}
+
+int rconn_push_start(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
+                     rconn_push_cb cb, void *arg)
+{
+    if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0 || c->push_started || !cb)
+        return -1;
+    if (rconn_push_queue(c, argc, argv, argvlen, RCONN_K_PUSH) != 0)
+        return -1;
+    c->push_started = true;
+    c->push_cb = cb;
+    c->push_arg = arg;
+    /* no re-authentication on a stream */
+    if (c->reauth_timer) {
+        loop_untimer(c->l, c->reauth_timer);
+        c->reauth_timer = NULL;
+    }
+    return 0;
+}
+
+int rconn_push_send(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen)
+{
+    if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0 || !c->push_started)
+        return -1;
+    return rconn_push_queue(c, argc, argv, argvlen, RCONN_K_PUSH_RAW);
+}
+
+bool rconn_pushing(const struct rconn *c)
+{
+    return c && c->pushing;
 }
 
 redisReply *rconn_result_steal(struct rconn_result *res)

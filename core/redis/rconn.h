@@ -232,6 +232,31 @@ int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const
 /* Convenience: NULL-terminated list of C strings. */
 int rconn_command(struct rconn *c, rconn_reply_cb cb, void *arg, ...) __attribute__((sentinel));
 
+/* ---- message streams (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR) ---- */
+
+/* One message of a stream, in the order the node sent them: the stream's
+ * own confirmations ("subscribe", ..., +OK of MONITOR) first, then what it
+ * delivers ("message", "pmessage", "smessage", MONITOR's lines). The reply
+ * is freed when the callback returns. The callback may close the
+ * connection. */
+typedef void (*rconn_push_cb)(struct rconn *c, const redisReply *msg, void *arg);
+
+/* Turn the connection into a message stream: argv is sent (once the
+ * connection is ready, after what was queued before it, whose replies
+ * still go to their callbacks) and every reply from then on goes to cb,
+ * without a timeout. An error reply to argv itself (NOAUTH, MOVED,
+ * unknown command) goes to cb too and the stream does not start. No
+ * other command may be queued afterwards (rconn_command_argv fails), and
+ * the connection does not re-authenticate. -1 when closed, already a
+ * stream, or nothing to send. */
+int rconn_push_start(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
+                     rconn_push_cb cb, void *arg);
+/* A command within the stream (UNSUBSCRIBE, SUNSUBSCRIBE, PING, RESET):
+ * written after the stream's, its answers arrive as messages. */
+int rconn_push_send(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen);
+/* The stream started (its first reply was not an error). */
+bool rconn_pushing(const struct rconn *c);
+
 /* ---- state ---- */
 
 struct rconn_info {

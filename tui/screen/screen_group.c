@@ -21,6 +21,7 @@
 #include "tui/screen/screen_inspect.h"
 #include "core/stack/stack_spec.h"
 #include "tui/cmdline.h"
+#include "tui/screen/screen_console.h"
 #include "tui/widget/listview.h"
 
 #define SG_LABEL_W 24
@@ -510,6 +511,10 @@ static int sg_request(struct screen *s, int req)
             return APP_HANDLED;
         sg->focus = (sg->focus + 1) % SG_PANELS;
         return APP_REDRAW;
+    case REQ_CONSOLE:
+    case REQ_LATENCY:
+    case REQ_DOCTOR:
+        return screen_console_request(s->app, req, sg->rg_id, screen_group_selected_node(s));
     case REQ_DESTROY: {
         /* the stack elcui made around the group, as its tag says */
         const struct model_group *g = inventory_group(sg->inv);
@@ -604,6 +609,25 @@ static const struct screen_ops screen_group_ops = {
     .group = sg_group,
     .destroy = sg_destroy,
 };
+
+const char *screen_group_id(struct screen *s)
+{
+    if (!s || s->ops != &screen_group_ops)
+        return NULL;
+    struct screen_group *sg = s->priv;
+    return sg->rg_id;
+}
+
+const char *screen_group_selected_node(struct screen *s)
+{
+    if (!s || s->ops != &screen_group_ops)
+        return NULL;
+    struct screen_group *sg = s->priv;
+    size_t row;
+    if (sg->focus != SG_PANEL_NODES || !listview_selected(&sg->nodes, &row))
+        return NULL;
+    return listview_get(&sg->nodes, row, NCOL_ID);
+}
 
 void screen_group_focus_nodes(struct screen *s)
 {

@@ -11,6 +11,7 @@
 #include "core/model/inventory.h"
 #include "core/stack/cost.h"
 #include "tui/cmdline.h"
+#include "tui/screen/screen_console.h"
 #include "tui/screen/screen_group.h"
 #include "tui/screen/screen_info.h"
 #include "tui/screen/screen_inspect.h"
@@ -289,6 +290,10 @@ static int screen_groups_request(struct screen *s, int req)
     case REQ_CONTEXT:
         app_push(s->app, screen_info_new(s->app));
         return APP_REDRAW;
+    case REQ_CONSOLE:
+    case REQ_LATENCY:
+    case REQ_DOCTOR:
+        return screen_console_request(s->app, req, screen_groups_selected(s), NULL);
     case REQ_CREATE:
         cmdline_run(s->app, "create");
         return APP_REDRAW;
