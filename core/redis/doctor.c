@@ -725,8 +725,9 @@ static void doctor_dns_done(const struct rdns_result *res, void *arg)
             off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", k ? ", " : "",
                                     res->addrs[k].text);
     }
-    doctor_set(d, s->idx, DOCTOR_DNS, DOCTOR_OK, res->elapsed_ms, "%s%s", list,
-               c->routed ? " (connecting elsewhere: --connect-to)" : "");
+    doctor_set(d, s->idx, DOCTOR_DNS, DOCTOR_OK, res->elapsed_ms, "%s%s%s%s", list,
+               c->routed ? " (connecting elsewhere: --connect-to)" : "",
+               res->source ? " from " : "", res->source ? res->source : "");
     doctor_open_conn(s);
 }
 
@@ -742,7 +743,7 @@ static void doctor_check_start(struct doctor *d, size_t i)
     int port = c->port;
     if (d->routes)
         rconn_routes_lookup(d->routes, c->host, c->port, &host, &port);
-    s->dns = rdns_resolve(d->l, host, port, doctor_dns_done, s);
+    s->dns = rconn_routes_resolve(d->routes, d->l, host, port, doctor_dns_done, s);
     if (!s->dns) {
         struct rconn_error e;
         rconn_error_set(&e, RCONN_ERR_DNS, "unusable host name");
