@@ -378,18 +378,32 @@ class Sandbox:
             raise SandboxError("node %s has no running Redis" % cache_cluster_id)
         return n["address"], n["port"]
 
-    def redis_connection(self, cache_cluster_id, password=None, timeout=5.0, **kwargs):
-        """A sandbox resp.Connection to the node at its real address, TLS
-        (when the group has it) checked against the node's own DNS name."""
+    def redis_connection(self, target, port=None, password=None, tls=None, timeout=5.0, **kwargs):
+        """A sandbox resp.Connection to a node, by cache cluster id, or to
+        an endpoint by its DNS name (the configuration endpoint...): at the
+        real address the hosts file gives it (the first), TLS checked
+        against the name.  tls: default the group's (by id) or True (by
+        name); port: default the node's, or 6379."""
         try:
             from . import resp
         except ImportError:
             import resp
-        n = self.node(cache_cluster_id)
-        if not n.get("address"):
-            raise SandboxError("node %s has no running Redis" % cache_cluster_id)
-        return resp.Connection(n["address"], n["port"], tls=n["tls"], ca_file=self.ca_file if n["tls"] else None,
-                               server_hostname=n["host"], password=password, timeout=timeout, **kwargs)
+        if "." in target:
+            name = target
+            addrs = self.resolve(name)
+            if not addrs:
+                raise SandboxError("%s is not in the sandbox's hosts file" % name)
+            addr = addrs[0]
+            tls = True if tls is None else tls
+        else:
+            n = self.node(target)
+            if not n.get("address"):
+                raise SandboxError("node %s has no running Redis" % target)
+            name, addr = n["host"], n["address"]
+            port = port or n["port"]
+            tls = n["tls"] if tls is None else tls
+        return resp.Connection(addr, port or 6379, tls=tls, ca_file=self.ca_file if tls else None,
+                               server_hostname=name, password=password, timeout=timeout, **kwargs)
 
     # metrics (IsMaster and the rest): paused, the API lags what Redis does
     def pause_metrics(self, replication_group_id=None):
