@@ -850,8 +850,13 @@ static void console_run_on_reply(struct rcluster *cl, struct rcluster_reply *rr,
         !(rr->reply->type == REDIS_REPLY_ERROR &&
           (strncmp(rr->reply->str, "MOVED", 5) == 0 || strncmp(rr->reply->str, "ASK", 3) == 0)))
         cr.label.role = RCLUSTER_ROLE_PRIMARY;
-    console_fill_label(c, console_model_node(c, rr->node, rr->cache_cluster_id, rr->cache_node_id),
-                       &cr.label);
+    const struct model_node *mn =
+        console_model_node(c, rr->node, rr->cache_cluster_id, rr->cache_node_id);
+    /* a name the model does not list (the configuration endpoint): the
+     * node is the one at the address it reached */
+    if (!mn && rr->addr && *rr->addr)
+        mn = console_model_node(c, rr->addr, NULL, NULL);
+    console_fill_label(c, mn, &cr.label);
     r->done.replies++;
     if (rr->err)
         r->done.failures++;
