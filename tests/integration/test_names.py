@@ -160,12 +160,19 @@ class NamesOnTheEmptySandbox(unittest.TestCase):
         r = self.elcui("--resolve", "%s:%d:%s" % (other, port, addr), "doctor", NAME, "--json", "--endpoint", "%s:%d" % (other, port))
         self.assertEqual(r.rc, 1, r)
         c = r.json()["checks"][0]
-        self.assertEqual((c["host"], c["err"] if "err" in c else c["steps"]["tls"]["status"]), (other, "fail"), c)
-        # a name the sandbox's file does not list fails as DNS, naming the file
+        self.assertEqual((c["host"], c["cause"]), (other, "certificate"), c)
+        self.assertEqual([c["steps"][s]["status"] for s in ("dns", "connect", "tls", "auth")], ["ok", "ok", "fail", "skip"], c)
+        self.assertIn("does not match the name checked '%s'" % other, c["error"])
+        self.assertIn("issued for another name", c["advice"])
+        # a name the sandbox's file does not list fails at DNS, naming the
+        # file and the rule (never a lookup on the real DNS)
         missing = "app-5-0009-001.app-5.abcdef.use2.cache.amazonaws.com"
-        r = self.elcui("exec", NAME, "--endpoint", "%s:6379" % missing, "--connect-timeout", "2", "--", "PING")
+        r = self.elcui("doctor", NAME, "--json", "--endpoint", "%s:6379" % missing)
         self.assertEqual(r.rc, 1, r)
-        self.assertIn("%s does not list %s" % (self.sb.hosts_file, missing), r.err)
+        c = r.json()["checks"][0]
+        self.assertEqual((c["host"], c["cause"]), (missing, "dns"), c)
+        self.assertIn("%s does not list %s" % (self.sb.hosts_file, missing), c["error"])
+        self.assertIn("answered by the rule --resolve *.cache.amazonaws.com:*:@%s" % self.sb.hosts_file, c["advice"])
 
 
 if __name__ == "__main__":
