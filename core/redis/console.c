@@ -467,6 +467,22 @@ static void console_start_cluster(struct console *c)
     }
 }
 
+/* The --connect-to and --resolve rules, once: -1 after console_fail. */
+static int console_make_routes(struct console *c)
+{
+    if (c->routes || !c->n_connect_to)
+        return 0;
+    c->routes = rconn_routes_new();
+    for (size_t i = 0; i < c->n_connect_to; i++) {
+        struct rconn_error err;
+        if (rconn_routes_add(c->routes, c->connect_to[i], &err) != 0) {
+            console_fail(c, &err, "%s", err.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Everything known: TLS, routes, IAM, seeds; then connect. */
 static void console_connect(struct console *c)
 {
@@ -485,16 +501,8 @@ static void console_connect(struct console *c)
             console_notice(c, "TLS certificate verification is OFF (--insecure): anyone on the "
                               "path can read the token and the data");
     }
-    if (c->n_connect_to) {
-        c->routes = rconn_routes_new();
-        for (size_t i = 0; i < c->n_connect_to; i++) {
-            struct rconn_error err;
-            if (rconn_routes_add(c->routes, c->connect_to[i], &err) != 0) {
-                console_fail(c, &err, "--connect-to %s: %s", c->connect_to[i], err.msg);
-                return;
-            }
-        }
-    }
+    if (console_make_routes(c) != 0)
+        return;
     if (c->iam) {
         if (!d->user) {
             console_fail(c, NULL, "IAM authentication needs the user: give --user");
@@ -605,6 +613,9 @@ static void console_resolve_nodes(struct console *c)
         console_connect(c);
         return;
     }
+    /* node names resolve as connections resolve them (--resolve rules) */
+    if (console_make_routes(c) != 0)
+        return;
     size_t max = g->n_nodes;
     struct rcluster_name *tmp = mem_xcalloc(max ? max : 1, sizeof(*tmp));
     size_t n = model_rcluster_names(g, tmp, max);
@@ -626,9 +637,9 @@ static void console_resolve_nodes(struct console *c)
         struct console_resolve *rs = &c->resolves[c->nresolves++];
         rs->c = c;
         rs->host = mem_xstrdup(h);
-        rs->req =
-            rdns_resolve(c->l, h, g->nodes[i].endpoint.port > 0 ? g->nodes[i].endpoint.port : 6379,
-                         console_on_resolved, rs);
+        rs->req = rconn_routes_resolve(
+            c->routes, c->l, h, g->nodes[i].endpoint.port > 0 ? g->nodes[i].endpoint.port : 6379,
+            console_on_resolved, rs);
         if (rs->req)
             c->resolving++;
     }
@@ -842,8 +853,13 @@ static void console_run_on_reply(struct rcluster *cl, struct rcluster_reply *rr,
         !(rr->reply->type == REDIS_REPLY_ERROR &&
           (strncmp(rr->reply->str, "MOVED", 5) == 0 || strncmp(rr->reply->str, "ASK", 3) == 0)))
         cr.label.role = RCLUSTER_ROLE_PRIMARY;
-    console_fill_label(c, console_model_node(c, rr->node, rr->cache_cluster_id, rr->cache_node_id),
-                       &cr.label);
+    const struct model_node *mn =
+        console_model_node(c, rr->node, rr->cache_cluster_id, rr->cache_node_id);
+    /* a name the model does not list (the configuration endpoint): the
+     * node is the one at the address it reached */
+    if (!mn && rr->addr && *rr->addr)
+        mn = console_model_node(c, rr->addr, NULL, NULL);
+    console_fill_label(c, mn, &cr.label);
     r->done.replies++;
     if (rr->err)
         r->done.failures++;

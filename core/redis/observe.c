@@ -36,6 +36,8 @@ struct observe_node {
     long long offset;
     char *info; /* INFO replication text, or NULL */
     size_t info_len;
+    char ip[64]; /* the address its connection reached ("" unknown): a name's
+                  * replicas are listed by address in the primary's INFO */
 };
 
 struct observe_req {
@@ -304,7 +306,10 @@ static struct observe_node *observe_node_of(struct observe *ob, const struct mod
     return NULL;
 }
 
-/* The primary's lag= for a replica at host:port from its INFO, or -1. */
+/* The primary's lag= for a replica at host:port from its INFO, or -1.
+ * INFO lists replicas by address: host is the address the replica's own
+ * connection reached when known (its endpoint may be a name), and a port
+ * only one replica has settles it otherwise. */
 static long long observe_slave_lag(const struct observe_node *p, const char *host, int port)
 {
     if (!p->info)
@@ -424,7 +429,7 @@ static struct observe_view *observe_build_view(struct observe *ob, int64_t now)
             if (pn->offset >= 0 && n->offset >= 0)
                 vn->probe.lag_bytes = pn->offset > n->offset ? pn->offset - n->offset : 0;
             if (vn->probe.lag_s < 0)
-                vn->probe.lag_s = observe_slave_lag(pn, vn->host, vn->port);
+                vn->probe.lag_s = observe_slave_lag(pn, n->ip[0] ? n->ip : vn->host, vn->port);
             break;
         }
     }
@@ -538,6 +543,16 @@ static void observe_on_reply(struct console *c, const struct console_reply *cr, 
         return;
     struct observe_node *n = &ob->nodes[q->node];
     const struct rcluster_reply *r = cr->r;
+    if (r->addr && *r->addr) {
+        /* "ip:port" or "[v6]:port" */
+        const char *a = r->addr, *end = strrchr(a, ':');
+        if (*a == '[') {
+            a++;
+            end = strchr(a, ']');
+        }
+        if (end && (size_t)(end - a) < sizeof(n->ip))
+            snprintf(n->ip, sizeof(n->ip), "%.*s", (int)(end - a), a);
+    }
     switch (q->cmd) {
     case OBSERVE_PING:
         n->ping_done = true;

@@ -477,8 +477,13 @@ static void rsub_deliver(struct rsub *s, struct rconn_result *res, const struct 
     struct rop *op = s->op;
     struct rcluster *cl = op->cl;
     struct rnode *n = s->node;
+    struct rconn_info ci;
+    bool have_ci = n->conn != NULL;
+    if (have_ci)
+        rconn_get_info(n->conn, &ci);
     struct rcluster_reply r = {
         .node = n->name,
+        .addr = have_ci && ci.addr ? ci.addr : "",
         .node_id = n->id ? n->id : "",
         .role = n->role,
         .cache_cluster_id = n->cc_id,

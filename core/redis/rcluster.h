@@ -137,6 +137,7 @@ struct rcluster_hop {
 
 struct rcluster_reply {
     const char *node;    /* "host:port" that answered (or failed) */
+    const char *addr;    /* "ip:port" its connection reached ("" when none) */
     const char *node_id; /* Redis node id, "" when unknown */
     enum rcluster_role role;
     const char *cache_cluster_id; /* from the name map, or NULL */
