@@ -59,7 +59,7 @@ enum {
     X(REQ_LAST, "last", "G End", "list", 0, "last row")                                             \
     X(REQ_SCROLL_LEFT, "scroll-left", "Left h", "list", 0, "scroll left (wide tables, long lines)") \
     X(REQ_SCROLL_RIGHT, "scroll-right", "Right l", "list", 0, "scroll right")                       \
-    X(REQ_FILTER, "filter", "/", "list", KEYMAP_HINT, "filter rows: text, or ~regex; Enter keeps it, Esc drops it") \
+    X(REQ_FILTER, "filter", "/", "list", KEYMAP_HINT, "filter rows: text, or ~regex; Enter keeps it, Esc drops it (in the log panel: search, matches highlighted, n/N)") \
     X(REQ_SORT, "sort", "s", "table", KEYMAP_HINT, "sort by the next column")                       \
     X(REQ_SORT_REVERSE, "sort-reverse", "S", "table", 0, "reverse the sort order")                  \
     X(REQ_OPEN, "open", "Enter", "open", KEYMAP_HINT, "open the selected row")                      \
@@ -67,12 +67,37 @@ enum {
     X(REQ_NEXT_PANEL, "next-panel", "Tab", "panels", KEYMAP_HINT, "next panel of the screen")       \
     X(REQ_PREV_PANEL, "prev-panel", "S-Tab", "panels", 0, "previous panel of the screen")           \
     X(REQ_CONTEXT, "context", "i", "groups", KEYMAP_HINT, "where every setting comes from (:context)") \
-    X(REQ_CONFIRM, "confirm", "Enter", "dialog", KEYMAP_HINT, "confirm (after typing what the dialog asks)")
+    X(REQ_CONFIRM, "confirm", "Enter", "dialog", KEYMAP_HINT, "confirm (after typing what the dialog asks)") \
+    X(REQ_LOGS, "logs", "L", "tail", KEYMAP_HINT, "the group's slow log and engine log, live (:logs); from the nodes panel: of the selected node") \
+    X(REQ_LOG_FOLLOW, "follow", "s", "logs", KEYMAP_HINT, "follow new records, or pause (records still arrive: +N new)") \
+    X(REQ_LOG_EXPAND, "expand", "e Enter", "logs", KEYMAP_HINT, "the selected record in full, every field, as pretty JSON") \
+    X(REQ_LOG_FILTERS, "filters", "f", "logs", KEYMAP_HINT, "filters: node, shard, role, AZ, level, minimum duration, command, client") \
+    X(REQ_LOG_SUMMARY, "summary", "t", "logs", KEYMAP_HINT, "the slow-log summary by command over the window shown") \
+    X(REQ_LOG_SAVE, "save", "C-s", "logs", KEYMAP_HINT, "save the rows shown (text or JSON lines) in $XDG_STATE_HOME/elcui/, 0600") \
+    X(REQ_LOG_PAGER, "pager", "o", "logs", 0, "open the saved file in $PAGER (saved as text first when it is not)") \
+    X(REQ_LOG_NEXT, "search-next", "n", "logs", 0, "the next row the search finds") \
+    X(REQ_LOG_PREV, "search-prev", "N", "logs", 0, "the previous row the search finds") \
+    X(REQ_LOG_STREAMS, "streams", "v", "logs", 0, "slow log and engine log merged in time order, the slow log, or the engine log") \
+    X(REQ_LOG_WRAP, "wrap", "w", "logs", 0, "wrap long messages") \
+    X(REQ_LOG_ZONE, "time-zone", "z", "logs", 0, "times in UTC or in local time (the heading says which)") \
+    X(REQ_LOG_WIN_TAIL, "window-tail", "0", "logs", 0, "read from 30 seconds ago, then follow (the range is read again, each record once)") \
+    X(REQ_LOG_WIN_1M, "window-1m", "1", "logs", 0, "read the last minute, then follow") \
+    X(REQ_LOG_WIN_5M, "window-5m", "2", "logs", 0, "read the last 5 minutes, then follow") \
+    X(REQ_LOG_WIN_15M, "window-15m", "3", "logs", 0, "read the last 15 minutes, then follow") \
+    X(REQ_LOG_WIN_30M, "window-30m", "4", "logs", 0, "read the last 30 minutes, then follow") \
+    X(REQ_LOG_WIN_1H, "window-1h", "5", "logs", 0, "read the last hour, then follow") \
+    X(REQ_LOG_WIN_3H, "window-3h", "6", "logs", 0, "read the last 3 hours, then follow") \
+    X(REQ_LOG_BY_NODE, "by-node", "p", "logsum", KEYMAP_HINT, "a row per command, or per command and node") \
+    X(REQ_LOG_RECORDS, "records", "t", "logsum", KEYMAP_HINT, "back to the records")
 
 /* X(name, scopes besides "global", `:` command, what it shows) */
 #define KEYMAP_SCREENS(X)                                                                          \
-    X("groups", "list table open data groups", ":groups", "the region's replication groups, refreshed in the background") \
-    X("group", "list table data panels", ":group NAME", "one group: facts, log delivery, the shards x AZs placement with its risks, and its nodes (:nodes)") \
+    X("groups", "list table open data groups tail", ":groups", "the region's replication groups, refreshed in the background") \
+    X("group", "list table data panels tail", ":group NAME", "one group: facts, log delivery, the shards x AZs placement with its risks, and its nodes (:nodes)") \
+    X("logs", "list logs", ":logs [NAME]", "a group's slow log and engine log, live, each record once, labelled by shard, role and AZ, filtered, searched and saved; GAP rows where a range could not be read") \
+    X("log-summary", "list table logsum", "", "the slow log of the panel by command (or command and node): count, p50, p99, max, total time, top clients, nodes; live") \
+    X("log-record", "list", "", "one log record in full, every field, as pretty JSON") \
+    X("log-filters", "dialog", "", "the log panel's filters: Up/Down or Tab between fields, C-n/C-p the values seen, Enter applies, Esc leaves") \
     X("context", "list", ":context", "where every setting comes from: profile, region, credentials, endpoints, files") \
     X("messages", "list", ":messages", "every message and error of the session, in full") \
     X("help", "list", ":help", "the keys of the screen below and the : commands") \

@@ -8,5 +8,7 @@
 struct screen *screen_group_new(struct app *a, const char *rg_id);
 /* Give the nodes panel the focus (no-op for other screens). */
 void screen_group_focus_nodes(struct screen *s);
+/* The group a group screen shows (NULL for another screen). */
+const char *screen_group_id(struct screen *s);
 
 #endif

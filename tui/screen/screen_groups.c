@@ -12,6 +12,7 @@
 #include "core/stack/cost.h"
 #include "tui/screen/screen_group.h"
 #include "tui/screen/screen_info.h"
+#include "tui/screen/screen_logs.h"
 #include "tui/widget/listview.h"
 
 enum {
@@ -280,6 +281,12 @@ static int screen_groups_request(struct screen *s, int req)
     case REQ_CONTEXT:
         app_push(s->app, screen_info_new(s->app));
         return APP_REDRAW;
+    case REQ_LOGS:
+        if (listview_selected(&sg->lv, &row)) {
+            app_push(s->app, screen_logs_new(s->app, listview_get(&sg->lv, row, COL_ID), NULL));
+            return APP_REDRAW;
+        }
+        return APP_HANDLED;
     default:
         return listview_request(&sg->lv, req);
     }
