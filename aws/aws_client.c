@@ -69,6 +69,7 @@ struct aws_call {
     struct query_params *query;
     json_t *json;
     bool unsigned_request;
+    bool raw_xml;
     void (*on_retry)(const struct aws_error *why, int next_attempt, uint64_t delay_ms, void *arg);
     void (*on_release)(void *arg);
     char *url;
@@ -410,6 +411,7 @@ static void aws_call_setup(struct aws_call *call, struct aws_request *req)
     req->query = NULL;
     req->json = NULL;
     call->unsigned_request = req->unsigned_request;
+    call->raw_xml = req->raw_xml && call->svc && call->svc->protocol != SVC_JSON;
     call->on_retry = req->on_retry;
     if (!call->on_release)
         call->on_release = req->on_release;
@@ -782,6 +784,8 @@ static void aws_call_on_http(struct http_response *hr, void *arg)
         int rc;
         if (call->svc->protocol == SVC_JSON) {
             rc = awsjson_parse(hr->body, hr->body_len, status, &json, &err);
+        } else if (call->raw_xml && status >= 200 && status < 300) {
+            rc = 0; /* the caller's streaming parser reads the body */
         } else {
             char envelope_id[96] = "";
             rc = query_parse(hr->body, hr->body_len, status, call->op,
@@ -817,6 +821,10 @@ static void aws_call_on_http(struct http_response *hr, void *arg)
         resp.doc = doc;
         resp.result = result;
         resp.json = json;
+        if (call->raw_xml) {
+            resp.body = hr->body;
+            resp.body_len = hr->body_len;
+        }
         snprintf(resp.request_id, sizeof(resp.request_id), "%s", request_id);
         resp.attempts = call->attempts;
         uint64_t now = reactor_now_ms(c->r);

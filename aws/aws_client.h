@@ -60,7 +60,11 @@ struct aws_request {
     struct query_params *query; /* query/EC2 body; ownership passes to the call */
     json_t *json;               /* JSON body; reference passes to the call; NULL = {} */
     bool unsigned_request;      /* AssumeRoleWithWebIdentity, SSO */
-    const char *region;         /* override the client region (rare) */
+    /* XML services: a 2xx answer is handed over as its raw body (resp
+     * body/body_len) for a streaming parser, not as a document tree.
+     * Error answers are decoded as always. */
+    bool raw_xml;
+    const char *region; /* override the client region (rare) */
     /* Optional: told before each retry (progress displays), with the
      * error that caused it, the number of the coming attempt and the
      * computed delay. It may cancel the call (aws_call_cancel). */
@@ -81,6 +85,8 @@ struct aws_response {
     xmlDoc *doc;
     xmlNode *result; /* inside doc */
     json_t *json;
+    const char *body; /* raw_xml: the 2xx body (valid during the callback) */
+    size_t body_len;
     char request_id[96];
     struct aws_error err;
     int attempts;

@@ -12,6 +12,7 @@
 
 #include "aws/awstime.h"
 #include "aws/mem.h"
+#include "aws/paging.h"
 #include "aws/svc.h"
 #include "aws/typedcall.h"
 
@@ -169,6 +170,21 @@ static void ec_marker(const xmlNode *result, char **marker)
         free(*marker);
         *marker = NULL;
     }
+}
+
+/* A listing past ELASTICACHE_ITEM_LIMIT items: an error, not a longer list. */
+static bool ec_item_room(size_t n, const char *op, const char *what, struct aws_error *err)
+{
+    if (n < ELASTICACHE_ITEM_LIMIT)
+        return true;
+    if (err) {
+        aws_error_set(err, AWS_ERR_PARSE, PAGING_LIMIT,
+                      "the listing passed %d %s, far more than any real account holds; stopped",
+                      ELASTICACHE_ITEM_LIMIT, what);
+        snprintf(err->service, sizeof(err->service), "%s", svc_elasticache.name);
+        snprintf(err->operation, sizeof(err->operation), "%s", op);
+    }
+    return false;
 }
 
 /* ================= shared shapes ================= */
@@ -432,6 +448,9 @@ int elasticache_parse_describe_replication_groups(const xmlNode *result,
         return -1;
     xmlNode *list = query_child(result, "ReplicationGroups");
     size_t cnt = ec_count(list, "ReplicationGroup");
+    if (!ec_item_room(out->n + cnt > 0 ? out->n + cnt - 1 : 0, "DescribeReplicationGroups",
+                      "replication groups", err))
+        return -1;
     size_t cap = out->n;
     out->items = mem_xgrow(out->items, &cap, out->n + cnt, sizeof(*out->items));
     size_t want = out->n + cnt;
@@ -671,6 +690,9 @@ int elasticache_parse_describe_cache_clusters(const xmlNode *result,
         return -1;
     xmlNode *list = query_child(result, "CacheClusters");
     size_t cnt = ec_count(list, "CacheCluster");
+    if (!ec_item_room(out->n + cnt > 0 ? out->n + cnt - 1 : 0, "DescribeCacheClusters",
+                      "cache clusters", err))
+        return -1;
     size_t cap = out->n;
     out->items = mem_xgrow(out->items, &cap, out->n + cnt, sizeof(*out->items));
     size_t want = out->n + cnt;
@@ -1337,6 +1359,110 @@ elasticache_build_list_tags_for_resource(const struct elasticache_list_tags_for_
 
 /* ================= calls (aws/typedcall.h runs them) ================= */
 
+/* ---- the two large listings, read as a stream ---- */
+
+struct ec_stream {
+    void *out;
+    size_t cap;
+};
+
+static int ec_rg_item(const xmlNode *n, void *arg, struct aws_error *err)
+{
+    struct ec_stream *st = arg;
+    struct elasticache_replication_group_list *out = st->out;
+    if (!ec_item_room(out->n, "DescribeReplicationGroups", "replication groups", err))
+        return -1;
+    out->items = mem_xgrow(out->items, &st->cap, out->n + 1, sizeof(*out->items));
+    memset(&out->items[out->n], 0, sizeof(out->items[out->n]));
+    ec_rg_parse(n, &out->items[out->n++]);
+    return 0;
+}
+
+static int ec_rg_rest(const xmlNode *result, void *arg, struct aws_error *err)
+{
+    struct ec_stream *st = arg;
+    struct elasticache_replication_group_list *out = st->out;
+    (void)err;
+    ec_marker(result, &out->marker);
+    return 0;
+}
+
+int elasticache_parse_describe_replication_groups_stream(
+    const char *body, size_t len, struct elasticache_replication_group_list *out,
+    struct aws_error *err, char *request_id, size_t request_id_len)
+{
+    struct ec_stream st = {.out = out, .cap = out->n};
+    struct query_stream qs = {
+        .op = "DescribeReplicationGroups",
+        .list = "ReplicationGroups",
+        .item = "ReplicationGroup",
+        .on_item = ec_rg_item,
+        .on_rest = ec_rg_rest,
+        .arg = &st,
+    };
+    int rc = query_parse_stream(body, len, &qs, request_id, request_id_len, err);
+    if (rc != 0 && !err->operation[0]) {
+        snprintf(err->service, sizeof(err->service), "%s", svc_elasticache.name);
+        snprintf(err->operation, sizeof(err->operation), "%s", qs.op);
+    }
+    return rc;
+}
+
+static int ec_cc_item(const xmlNode *n, void *arg, struct aws_error *err)
+{
+    struct ec_stream *st = arg;
+    struct elasticache_cache_cluster_list *out = st->out;
+    if (!ec_item_room(out->n, "DescribeCacheClusters", "cache clusters", err))
+        return -1;
+    out->items = mem_xgrow(out->items, &st->cap, out->n + 1, sizeof(*out->items));
+    memset(&out->items[out->n], 0, sizeof(out->items[out->n]));
+    ec_cc_parse(n, &out->items[out->n++]);
+    return 0;
+}
+
+static int ec_cc_rest(const xmlNode *result, void *arg, struct aws_error *err)
+{
+    struct ec_stream *st = arg;
+    struct elasticache_cache_cluster_list *out = st->out;
+    (void)err;
+    ec_marker(result, &out->marker);
+    return 0;
+}
+
+int elasticache_parse_describe_cache_clusters_stream(const char *body, size_t len,
+                                                     struct elasticache_cache_cluster_list *out,
+                                                     struct aws_error *err, char *request_id,
+                                                     size_t request_id_len)
+{
+    struct ec_stream st = {.out = out, .cap = out->n};
+    struct query_stream qs = {
+        .op = "DescribeCacheClusters",
+        .list = "CacheClusters",
+        .item = "CacheCluster",
+        .on_item = ec_cc_item,
+        .on_rest = ec_cc_rest,
+        .arg = &st,
+    };
+    int rc = query_parse_stream(body, len, &qs, request_id, request_id_len, err);
+    if (rc != 0 && !err->operation[0]) {
+        snprintf(err->service, sizeof(err->service), "%s", svc_elasticache.name);
+        snprintf(err->operation, sizeof(err->operation), "%s", qs.op);
+    }
+    return rc;
+}
+
+static int ec_rg_stream(const char *body, size_t len, void *out, struct aws_error *err, char *rid,
+                        size_t rid_len)
+{
+    return elasticache_parse_describe_replication_groups_stream(body, len, out, err, rid, rid_len);
+}
+
+static int ec_cc_stream(const char *body, size_t len, void *out, struct aws_error *err, char *rid,
+                        size_t rid_len)
+{
+    return elasticache_parse_describe_cache_clusters_stream(body, len, out, err, rid, rid_len);
+}
+
 /* Describe* calls follow Marker (ELASTICACHE_PAGE_LIMIT pages at most). */
 #define EC_PAGED(type)                                                                             \
     TYPEDCALL_PAGED(TYPEDCALL_QUERY_MARKER, type, marker), .page_limit = ELASTICACHE_PAGE_LIMIT
@@ -1361,11 +1487,11 @@ TYPEDCALL_OP(ec_op_describe_replication_groups, &svc_elasticache, "DescribeRepli
              struct elasticache_replication_group_list, elasticache_describe_replication_groups_cb,
              XML, elasticache_parse_describe_replication_groups,
              elasticache_replication_group_list_free,
-             EC_PAGED(struct elasticache_replication_group_list));
+             EC_PAGED(struct elasticache_replication_group_list), .parse_xml_stream = ec_rg_stream);
 TYPEDCALL_OP(ec_op_describe_cache_clusters, &svc_elasticache, "DescribeCacheClusters",
              struct elasticache_cache_cluster_list, elasticache_describe_cache_clusters_cb, XML,
              elasticache_parse_describe_cache_clusters, elasticache_cache_cluster_list_free,
-             EC_PAGED(struct elasticache_cache_cluster_list));
+             EC_PAGED(struct elasticache_cache_cluster_list), .parse_xml_stream = ec_cc_stream);
 TYPEDCALL_OP(ec_op_modify_replication_group, &svc_elasticache, "ModifyReplicationGroup",
              struct elasticache_replication_group_out, elasticache_modify_replication_group_cb, XML,
              elasticache_parse_modify_replication_group, elasticache_replication_group_out_free);

@@ -14,6 +14,11 @@
  * the element was absent), "has_" flags for optional booleans and numbers,
  * times as epoch milliseconds (0 when absent or malformed).
  *
+ * DescribeReplicationGroups and DescribeCacheClusters answers are read as
+ * a stream (query_parse_stream: one group or cluster tree at a time), so a
+ * large page costs about what is kept of it; the _stream parsers are the
+ * ones the calls use, the tree parsers stay for callers holding a tree.
+ *
  * Builders (elasticache_build_*) and parsers (elasticache_parse_*) are
  * separate, pure functions: the create engine shows the exact parameters of
  * its plan with query_describe() (AuthToken masked), and tests and fuzzers
@@ -34,10 +39,13 @@
 #include "aws/aws_error.h"
 #include "aws/query.h"
 
-/* Hard bound on automatic pagination, whatever max_pages says: a server
- * that keeps answering with new markers cannot keep a call alive forever.
- * The output then carries the marker to resume from. */
-#define ELASTICACHE_PAGE_LIMIT 10000
+/* Bounds on a listing, far above any real account (a region holds a few
+ * hundred groups and a few thousand nodes; pages carry up to 100): a
+ * server that keeps sending new markers, or items, cannot keep a call
+ * alive or growing forever. Passing either is an error (PaginationLimit,
+ * aws/paging.h); a marker sent twice is PaginationLoop. */
+#define ELASTICACHE_PAGE_LIMIT 1000
+#define ELASTICACHE_ITEM_LIMIT 100000
 
 /* ---- shared input pieces ---- */
 
@@ -592,6 +600,15 @@ struct elasticache_describe_cache_clusters_in {
     bool show_cache_node_info;
     bool show_not_in_replication_groups; /* ShowCacheClustersNotInReplicationGroups */
 };
+/* The streaming forms of the two large listings (see above). */
+int elasticache_parse_describe_replication_groups_stream(
+    const char *body, size_t len, struct elasticache_replication_group_list *out,
+    struct aws_error *err, char *request_id, size_t request_id_len);
+int elasticache_parse_describe_cache_clusters_stream(const char *body, size_t len,
+                                                     struct elasticache_cache_cluster_list *out,
+                                                     struct aws_error *err, char *request_id,
+                                                     size_t request_id_len);
+
 typedef void (*elasticache_describe_cache_clusters_cb)(struct elasticache_cache_cluster_list *out,
                                                        const struct aws_error *err, void *arg);
 struct query_params *

@@ -3,6 +3,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
+#include <libxml/xmlreader.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -422,4 +423,159 @@ int query_parse(const char *body, size_t len, int http_status, const char *op, b
     }
     *doc = d;
     return 0;
+}
+
+/* ---- streaming ---- */
+
+static void query_stream_malformed(xmlTextReaderPtr r, size_t len, struct aws_error *err)
+{
+    const xmlError *xe = xmlGetLastError();
+    char reason[160] = "not XML";
+    if (xe && xe->message) {
+        snprintf(reason, sizeof(reason), "%s", xe->message);
+        size_t l = strlen(reason);
+        while (l && (reason[l - 1] == '\n' || reason[l - 1] == ' '))
+            reason[--l] = '\0';
+    }
+    int line = xe ? xe->line : (r ? xmlTextReaderGetParserLineNumber(r) : 0);
+    aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse",
+                  "malformed or truncated XML response (%zu bytes): %s at line %d", len, reason,
+                  line);
+    err->http_status = 200;
+    xmlResetLastError();
+}
+
+static bool query_stream_is(xmlTextReaderPtr r, const char *name)
+{
+    const xmlChar *n = xmlTextReaderConstLocalName(r);
+    return n && strcmp((const char *)n, name) == 0;
+}
+
+/* Silence libxml2's own reports (they would reach the terminal). */
+static void query_stream_quiet(void *arg, const char *msg, xmlParserSeverities sev,
+                               xmlTextReaderLocatorPtr loc)
+{
+    (void)arg;
+    (void)msg;
+    (void)sev;
+    (void)loc;
+}
+
+int query_parse_stream(const char *body, size_t len, const struct query_stream *s, char *request_id,
+                       size_t request_id_len, struct aws_error *err)
+{
+    if (!body || len == 0 || len > (size_t)0x7fffffff) {
+        aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse",
+                      "empty response body where XML was expected");
+        err->http_status = 200;
+        return -1;
+    }
+    xmlResetLastError();
+    xmlTextReaderPtr r = xmlReaderForMemory(body, (int)len, NULL, NULL,
+                                            XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+    if (!r) {
+        query_stream_malformed(NULL, len, err);
+        return -1;
+    }
+    xmlTextReaderSetErrorHandler(r, query_stream_quiet, NULL);
+    char want_root[160], want_result[160];
+    snprintf(want_root, sizeof(want_root), "%sResponse", s->op);
+    snprintf(want_result, sizeof(want_result), "%sResult", s->op);
+    /* what is not the list, kept small: <OpResult> with Marker and the like */
+    xmlDoc *rest = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNode *rest_root = xmlNewDocNode(rest, NULL, (const xmlChar *)want_result, NULL);
+    xmlDocSetRootElement(rest, rest_root);
+    int rc = -1;
+    bool root_seen = false, in_result = false, in_list = false, result_seen = false;
+    bool meta_seen = false, list_seen = false;
+    int st = xmlTextReaderRead(r);
+    while (st == 1) {
+        int type = xmlTextReaderNodeType(r);
+        int depth = xmlTextReaderDepth(r);
+        if (type != XML_READER_TYPE_ELEMENT) {
+            if (type == XML_READER_TYPE_END_ELEMENT && depth == 2 && in_list)
+                in_list = false;
+            else if (type == XML_READER_TYPE_END_ELEMENT && depth == 1 && in_result)
+                in_result = false;
+            st = xmlTextReaderRead(r);
+            continue;
+        }
+        bool empty = xmlTextReaderIsEmptyElement(r) == 1;
+        if (depth == 0) {
+            root_seen = true;
+            if (!query_stream_is(r, want_root)) {
+                const xmlChar *n = xmlTextReaderConstLocalName(r);
+                aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse",
+                              "unexpected XML response: root element <%s>, expected <%s>",
+                              n ? (const char *)n : "?", want_root);
+                err->http_status = 200;
+                goto out;
+            }
+            st = xmlTextReaderRead(r);
+        } else if (depth == 1) {
+            /* as the tree readers do: the first <OpResult>, the first
+             * <ResponseMetadata>, the first list; later ones are skipped */
+            if (query_stream_is(r, want_result) && !empty && !result_seen) {
+                in_result = result_seen = true;
+                st = xmlTextReaderRead(r);
+            } else if (query_stream_is(r, "ResponseMetadata") && !meta_seen) {
+                meta_seen = true;
+                xmlNode *m = xmlTextReaderExpand(r);
+                if (m && request_id)
+                    query_copy_text(m, "RequestId", request_id, request_id_len);
+                st = xmlTextReaderNext(r);
+            } else {
+                result_seen = result_seen || query_stream_is(r, want_result);
+                st = xmlTextReaderNext(r);
+            }
+        } else if (depth == 2 && in_result) {
+            if (query_stream_is(r, s->list) && list_seen) {
+                st = xmlTextReaderNext(r);
+            } else if (query_stream_is(r, s->list) && !empty) {
+                in_list = list_seen = true;
+                st = xmlTextReaderRead(r);
+            } else {
+                list_seen = list_seen || query_stream_is(r, s->list);
+                xmlNode *n = xmlTextReaderExpand(r);
+                if (n)
+                    xmlAddChild(rest_root, xmlDocCopyNode(n, rest, 1));
+                st = xmlTextReaderNext(r);
+            }
+        } else if (depth == 3 && in_list && query_stream_is(r, s->item)) {
+            xmlNode *n = xmlTextReaderExpand(r);
+            if (!n)
+                break;
+            if (s->on_item(n, s->arg, err) != 0) {
+                if (err->kind == AWS_ERR_NONE)
+                    aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse", "%s: an unusable <%s>",
+                                  s->op, s->item);
+                goto out;
+            }
+            st = xmlTextReaderNext(r);
+        } else {
+            st = xmlTextReaderNext(r);
+        }
+    }
+    if (st != 0 || !root_seen) {
+        query_stream_malformed(r, len, err);
+        goto out;
+    }
+    if (!result_seen) {
+        aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse", "response has no <%s> element",
+                      want_result);
+        err->http_status = 200;
+        goto out;
+    }
+    if (s->on_rest && s->on_rest(rest_root, s->arg, err) != 0) {
+        if (err->kind == AWS_ERR_NONE)
+            aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse", "%s response lacks %s", s->op,
+                          want_result);
+        goto out;
+    }
+    rc = 0;
+out:
+    xmlFreeTextReader(r);
+    xmlFreeDoc(rest);
+    return rc;
 }

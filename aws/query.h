@@ -63,6 +63,28 @@ int query_parse(const char *body, size_t len, int http_status, const char *op, b
                 xmlDoc **doc, xmlNode **result, char *request_id, size_t request_id_len,
                 struct aws_error *err);
 
+/* Streaming parse of a successful (2xx) query-protocol answer whose bulk
+ * is one list (DescribeReplicationGroups, DescribeCacheClusters...):
+ * libxml2's xmlTextReader walks the body, the subtree of each list item
+ * is built alone, handed to on_item and freed before the next one is
+ * read, and every other child of <OpResult> (Marker...) is copied into a
+ * small document handed to on_rest once the list is done. Memory stays
+ * near one item's tree plus what the caller keeps, instead of a tree of
+ * the whole answer (about ten times its size). Same rules as query_parse:
+ * no network, no entity expansion; a wrong root or malformed XML is
+ * AWS_ERR_PARSE. on_item returning -1 stops with the err it filled (or a
+ * generic one). request_id gets <ResponseMetadata><RequestId>. */
+struct query_stream {
+    const char *op;   /* "DescribeReplicationGroups" */
+    const char *list; /* element under <OpResult>: "ReplicationGroups" */
+    const char *item; /* its items: "ReplicationGroup" */
+    int (*on_item)(const xmlNode *item, void *arg, struct aws_error *err);
+    int (*on_rest)(const xmlNode *result, void *arg, struct aws_error *err); /* may be NULL */
+    void *arg;
+};
+int query_parse_stream(const char *body, size_t len, const struct query_stream *s, char *request_id,
+                       size_t request_id_len, struct aws_error *err);
+
 /* Navigation (namespace-blind local names). */
 xmlNode *query_child(const xmlNode *parent, const char *name);
 /* Slash path of child names: "ConfigurationEndpoint/Address". */

@@ -9,6 +9,7 @@
 
 #include "aws/awsjson.h"
 #include "aws/mem.h"
+#include "aws/paging.h"
 
 struct typedcall {
     const struct typedcall_op *op;
@@ -21,7 +22,8 @@ struct typedcall {
     typedcall_fn cb;
     void *arg;
     int pages, max_pages;
-    char *last_token; /* the token sent last: a service sending it back loops */
+    char *last_token;        /* the token sent last */
+    struct paging_seen seen; /* every token of the listing: one sent again loops */
 };
 
 static size_t typedcall_nlive;
@@ -152,6 +154,7 @@ static void typedcall_free(struct typedcall *k)
         typedcall_wipe_json_member(k->json, k->op->wipe_in);
     json_decref(k->json);
     free(k->last_token);
+    paging_seen_free(&k->seen);
     free(k);
     typedcall_nlive--;
 }
@@ -199,7 +202,8 @@ static void typedcall_fail(struct typedcall *k, const struct aws_response *resp,
 static void typedcall_send_next(struct typedcall *k, const char *token)
 {
     const struct typedcall_op *op = k->op;
-    struct aws_request req = {.svc = op->svc, .op = op->name};
+    struct aws_request req = {
+        .svc = op->svc, .op = op->name, .raw_xml = op->parse_xml_stream != NULL};
     if (op->svc->protocol == SVC_JSON) {
         req.json = k->json ? json_deep_copy(k->json) : json_object();
         json_object_set_new(req.json, typedcall_token_in(op), json_string(token));
@@ -226,8 +230,12 @@ static void typedcall_on_response(struct aws_response *resp, void *arg)
     struct aws_error perr;
     aws_error_init(&perr);
     int rc = 0;
+    char stream_rid[96] = "";
     if (!acked && op->parse_json)
         rc = op->parse_json(resp->json, k->out, &perr);
+    else if (!acked && op->parse_xml_stream && resp->body)
+        rc = op->parse_xml_stream(resp->body, resp->body_len, k->out, &perr, stream_rid,
+                                  sizeof(stream_rid));
     else if (!acked && op->parse_xml)
         rc = op->parse_xml(resp->result, k->out, &perr);
     if (op->wipe_out && resp->json)
@@ -238,23 +246,43 @@ static void typedcall_on_response(struct aws_response *resp, void *arg)
     }
     aws_error_clear(&perr);
     if (!op->no_request_id)
-        snprintf((char *)k->out, 96, "%s", resp->request_id);
+        snprintf((char *)k->out, 96, "%s", resp->request_id[0] ? resp->request_id : stream_rid);
     if (op->paging != TYPEDCALL_ONE_PAGE && !acked) {
         char **slot = (char **)(void *)((char *)k->out + op->token_offset);
-        char *tok = typedcall_next_token(op, resp);
-        free(*slot);
+        char *tok;
+        if (op->parse_xml_stream && resp->body) {
+            tok = *slot; /* the stream parser left it there */
+            if (tok && !*tok) {
+                free(tok);
+                tok = NULL;
+            }
+        } else {
+            tok = typedcall_next_token(op, resp);
+            free(*slot);
+        }
         *slot = NULL;
         k->pages++;
-        if (tok && k->last_token && strcmp(tok, k->last_token) == 0) {
+        if (tok && ((k->last_token && strcmp(tok, k->last_token) == 0) ||
+                    !paging_seen_add(&k->seen, tok))) {
             free(tok);
-            aws_error_set(&perr, AWS_ERR_PARSE, "PaginationLoop",
-                          "the service sent the same %s again (pagination loop)",
-                          typedcall_token_in(op));
+            aws_error_set(&perr, AWS_ERR_PARSE, PAGING_LOOP,
+                          "the service sent a %s it had already sent, after %d page%s "
+                          "(pagination loop)",
+                          typedcall_token_in(op), k->pages, k->pages == 1 ? "" : "s");
             typedcall_fail(k, resp, &perr);
             return;
         }
         int limit = op->page_limit > 0 ? op->page_limit : TYPEDCALL_PAGE_LIMIT;
-        if (tok && (k->max_pages <= 0 || k->pages < k->max_pages) && k->pages < limit) {
+        if (tok && k->pages >= limit && (k->max_pages <= 0 || k->pages < k->max_pages)) {
+            free(tok);
+            aws_error_set(&perr, AWS_ERR_PARSE, PAGING_LIMIT,
+                          "the service sent a new %s on each of %d pages, far more than any "
+                          "real account needs (bound %d pages); stopped",
+                          typedcall_token_in(op), k->pages, limit);
+            typedcall_fail(k, resp, &perr);
+            return;
+        }
+        if (tok && (k->max_pages <= 0 || k->pages < k->max_pages)) {
             free(k->last_token);
             k->last_token = tok;
             typedcall_send_next(k, tok);
@@ -271,6 +299,7 @@ static struct aws_call *typedcall_start(struct aws_client *c, struct typedcall *
     req->svc = k->op->svc;
     req->op = k->op->name;
     req->unsigned_request = k->op->unsigned_request;
+    req->raw_xml = k->op->parse_xml_stream != NULL;
     req->on_release = typedcall_released;
     struct aws_call *call = aws_client_call(c, req, typedcall_on_response, k);
     if (!call)
@@ -289,6 +318,7 @@ struct aws_call *typedcall_query(struct aws_client *c, const struct typedcall_op
     if (tin && query) {
         k->query = typedcall_query_with(query, tin, NULL);
         k->last_token = mem_xstrdup(query_get(query, tin));
+        paging_seen_add(&k->seen, k->last_token);
     }
     struct aws_request req = {.query = query};
     return typedcall_start(c, k, &req);
@@ -302,6 +332,7 @@ struct aws_call *typedcall_json(struct aws_client *c, const struct typedcall_op 
     const char *tin = typedcall_token_in(op);
     if (tin)
         k->last_token = mem_xstrdup(awsjson_str(json, tin));
+    paging_seen_add(&k->seen, k->last_token);
     struct aws_request req = {.json = json};
     return typedcall_start(c, k, &req);
 }

@@ -63,6 +63,12 @@ struct typedcall_op {
      * NULL: nothing to read (ack operations). */
     int (*parse_xml)(const xmlNode *result, void *out, struct aws_error *err);
     int (*parse_json)(const json_t *obj, void *out, struct aws_error *err);
+    /* XML read as a stream instead (large listings): the raw 2xx body,
+     * parsed without a tree of the whole answer (query_parse_stream). It
+     * leaves the next page's token in the output's token slot and may fill
+     * request_id (the answer's <RequestId>). */
+    int (*parse_xml_stream)(const char *body, size_t len, void *out, struct aws_error *err,
+                            char *request_id, size_t request_id_len);
     /* Releases what out holds and out itself; for borrowed outputs only
      * what it holds (the runner frees the block). */
     void (*free_out)(void *out);

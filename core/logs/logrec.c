@@ -51,9 +51,9 @@ int logrec_safe_append(struct buf *b, const char *s, size_t n)
             esc[1] = '\\';
             elen = 2;
             i++;
-        } else if (c == '\n' || c == '\r' || c == '\t') {
+        } else if (c == '\n' || c == '\r' || c == '\t' || c == '\0') {
             esc[0] = '\\';
-            esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+            esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '0';
             elen = 2;
             i++;
         } else if (c < 0x20 || c == 0x7f) {
@@ -444,6 +444,7 @@ struct logrec_parsed {
     enum logrec_type type;
     enum logrec_format format;
     size_t off[LR_NSTR];
+    size_t len[LR_NSTR]; /* the field's bytes: a NUL inside does not end it */
     bool has_id;
     long long id;
     int64_t slow_time_s;
@@ -467,9 +468,11 @@ static void logrec_put(struct logrec_parsed *p, int which, struct buf *sc, const
     /* the scratch buffer's cap is larger than any message it is fed from */
     if (buf_append(sc, s, n) != 0 || buf_appendc(sc, '\0') != 0) {
         p->off[which] = LR_ABSENT;
+        p->len[which] = 0;
         return;
     }
     p->off[which] = at;
+    p->len[which] = n;
 }
 
 static bool logrec_json_int(const json_t *v, int64_t *out)
@@ -731,8 +734,15 @@ static void logrec_apply(const struct logrec_parsed *p, const char *base, struct
         &out->cache_cluster_id, &out->cache_node_id, &out->command, &out->client,
         &out->client_name,      &out->engine_time,   &out->text,
     };
-    for (int i = 0; i < LR_NSTR; i++)
+    size_t *dlen[LR_NSTR] = {
+        NULL, NULL,           &out->command_len, &out->client_len, &out->client_name_len,
+        NULL, &out->text_len,
+    };
+    for (int i = 0; i < LR_NSTR; i++) {
         *dst[i] = p->off[i] == LR_ABSENT ? "" : base + p->off[i];
+        if (dlen[i])
+            *dlen[i] = p->off[i] == LR_ABSENT ? 0 : p->len[i];
+    }
     out->type = p->type;
     out->format = p->format;
     out->has_id = p->has_id;
@@ -905,14 +915,14 @@ int logrec_format_human(const struct logrec *r, struct buf *b)
         rc |= buf_appends(b, " slow ");
         rc |= logrec_fmt_duration(b, r->duration_us);
         rc |= buf_appendc(b, ' ');
-        rc |= logrec_safe_appends(b, r->command);
-        if (r->client[0]) {
+        rc |= logrec_safe_append(b, r->command, r->command_len);
+        if (r->client_len) {
             rc |= buf_appends(b, " client=");
-            rc |= logrec_safe_appends(b, r->client);
+            rc |= logrec_safe_append(b, r->client, r->client_len);
         }
-        if (r->client_name[0]) {
+        if (r->client_name_len) {
             rc |= buf_appends(b, " name=");
-            rc |= logrec_safe_appends(b, r->client_name);
+            rc |= logrec_safe_append(b, r->client_name, r->client_name_len);
         }
         if (r->has_id)
             rc |= buf_printf(b, " id=%lld", r->id);
@@ -920,7 +930,7 @@ int logrec_format_human(const struct logrec *r, struct buf *b)
     case LOGREC_ENGINE:
         rc |= buf_printf(b, " engine %s %c ", r->level ? logrec_level_name(r->level) : "-",
                          logrec_role_char(r->role));
-        rc |= logrec_safe_appends(b, r->text);
+        rc |= logrec_safe_append(b, r->text, r->text_len);
         break;
     case LOGREC_UNKNOWN:
         rc |= buf_appends(b, " unknown ");
@@ -934,6 +944,12 @@ static int logrec_json_kv(struct buf *b, const char *key, const char *val)
 {
     int rc = buf_printf(b, ",\"%s\":", key);
     return rc | logrec_json_appends(b, val);
+}
+
+static int logrec_json_kvn(struct buf *b, const char *key, const char *val, size_t n)
+{
+    int rc = buf_printf(b, ",\"%s\":", key);
+    return rc | logrec_json_append(b, val, n);
 }
 
 int logrec_format_json(const struct logrec *r, struct buf *b)
@@ -966,11 +982,11 @@ int logrec_format_json(const struct logrec *r, struct buf *b)
         if (r->slow_time_s)
             rc |= buf_printf(b, ",\"slowlogTimestamp\":%lld", (long long)r->slow_time_s);
         rc |= buf_printf(b, ",\"durationUs\":%lld", (long long)r->duration_us);
-        rc |= logrec_json_kv(b, "command", r->command);
+        rc |= logrec_json_kvn(b, "command", r->command, r->command_len);
         logrec_command_name(r, name, sizeof(name));
         rc |= logrec_json_kv(b, "commandName", name);
-        rc |= logrec_json_kv(b, "clientAddress", r->client);
-        rc |= logrec_json_kv(b, "clientName", r->client_name);
+        rc |= logrec_json_kvn(b, "clientAddress", r->client, r->client_len);
+        rc |= logrec_json_kvn(b, "clientName", r->client_name, r->client_name_len);
     } else if (r->type == LOGREC_ENGINE) {
         if (r->level)
             rc |= logrec_json_kv(b, "level", logrec_level_name(r->level));
@@ -983,7 +999,7 @@ int logrec_format_json(const struct logrec *r, struct buf *b)
             rc |= logrec_json_kv(b, "engineTime", r->engine_time);
         if (r->engine_time_ms)
             rc |= buf_printf(b, ",\"engineTimeMs\":%lld", (long long)r->engine_time_ms);
-        rc |= logrec_json_kv(b, "text", r->text);
+        rc |= logrec_json_kvn(b, "text", r->text, r->text_len);
     }
     rc |= buf_appends(b, ",\"message\":");
     rc |= logrec_json_append(b, r->message, r->message_len);

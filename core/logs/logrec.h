@@ -119,6 +119,9 @@ struct logrec {
     const char *command; /* "KEYS ... (1 more arguments)" */
     const char *client;  /* "10.20.32.14:53412" */
     const char *client_name;
+    /* Their lengths: a NUL inside a field (a hostile or odd log line) does
+     * not end it; renderers use these (NUL shows as \0, or \u0000 in JSON). */
+    size_t command_len, client_len, client_name_len;
 
     /* engine-log fields */
     enum logrec_level level;
@@ -126,6 +129,7 @@ struct logrec {
     int64_t engine_time_ms;  /* parsed Time; 0 when absent or unparsable */
     const char *engine_time; /* Time as written */
     const char *text;        /* Message */
+    size_t text_len;         /* its length (may hold NUL, see command_len) */
 };
 
 /* Parse an event into a new record; never fails (allocation aborts). The
@@ -164,7 +168,7 @@ bool logrec_level_parse(const char *s, enum logrec_level *out);
 void logrec_command_name(const struct logrec *r, char *out, size_t n);
 
 /* Terminal-safe rendering, appended to b: printable ASCII and valid UTF-8
- * pass; backslash becomes "\\"; \n \r \t become "\n" "\r" "\t"; other C0
+ * pass; backslash becomes "\\"; \n \r \t and NUL become "\n" "\r" "\t" "\0"; other C0
  * controls, DEL and bytes that are not valid UTF-8 become "\xNN"; C1
  * controls (U+0080..U+009F), bidi overrides and isolates (U+202A..U+202E,
  * U+2066..U+2069), line/paragraph separators and other invisible formatting

@@ -843,12 +843,17 @@ uint64_t logstore_push(struct logstore *s, int src, const struct logrec *lr)
     /* the spans: text (command or message), client, client name */
     uint16_t sp_off[3] = {0, 0, 0}, sp_len[3] = {0, 0, 0};
     const char *fields[3] = {NULL, NULL, NULL};
+    size_t flen[3] = {0, 0, 0};
     if (lr->type == LOGREC_SLOW) {
         fields[0] = lr->command;
         fields[1] = lr->client;
         fields[2] = lr->client_name;
+        flen[0] = lr->command_len;
+        flen[1] = lr->client_len;
+        flen[2] = lr->client_name_len;
     } else if (lr->type == LOGREC_ENGINE) {
         fields[0] = lr->text;
+        flen[0] = lr->text_len;
     }
     bool spans = true;
     size_t body_base = pre, extra_base = pre + body->len;
@@ -872,7 +877,7 @@ uint64_t logstore_push(struct logstore *s, int src, const struct logrec *lr)
                 sp_off[k] = (uint16_t)o;
                 sp_len[k] = (uint16_t)n;
             } else {
-                spans = lst_span_find(s, "", 0, body_base, extra_base, fields[k], strlen(fields[k]),
+                spans = lst_span_find(s, "", 0, body_base, extra_base, fields[k], flen[k],
                                       &sp_off[k], &sp_len[k]);
             }
         }
@@ -1139,11 +1144,13 @@ static void lst_fields(const struct logstore *s, const struct logstore_row *row,
                     : r->type == LOGREC_ENGINE ? r->text
                                                : r->message;
     text->p = t ? t : "";
-    text->n = r->type == LOGREC_UNKNOWN ? r->message_len : strlen(text->p);
+    text->n = r->type == LOGREC_SLOW     ? r->command_len
+              : r->type == LOGREC_ENGINE ? r->text_len
+                                         : r->message_len;
     client->p = r->client ? r->client : "";
-    client->n = strlen(client->p);
+    client->n = r->client_len;
     name->p = r->client_name ? r->client_name : "";
-    name->n = strlen(name->p);
+    name->n = r->client_name_len;
 }
 
 static bool lst_client_match(const char *want, const struct logstore_span *have)

@@ -212,9 +212,9 @@ struct logsum *logsum_build(const struct logstore_view *v, bool by_node)
         if (!row.spans) {
             logstore_full(s, row.seq, &full);
             text.p = full.rec.command ? full.rec.command : "";
-            text.n = strlen(text.p);
+            text.n = full.rec.command_len;
             client.p = full.rec.client ? full.rec.client : "";
-            client.n = strlen(client.p);
+            client.n = full.rec.client_len;
         }
         buf_reset(&key);
         for (size_t k = 0; k < text.n && text.p[k] != ' '; k++)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "aws/mem.h"
+#include "aws/paging.h"
 
 /* ================= request budget ================= */
 
@@ -289,7 +290,13 @@ bool tail_match_record(const struct tail_match *m, const struct logrec *r)
     }
     if (m->substring && !tail_contains(r->message, r->message_len, m->substring, m->icase))
         return false;
+#ifdef REG_STARTEND
+    /* the whole message, a NUL inside included */
+    regmatch_t whole = {.rm_so = 0, .rm_eo = (regoff_t)r->message_len};
+    if (m->has_regex && regexec(&m->re, r->message, 1, &whole, REG_STARTEND) != 0)
+#else
     if (m->has_regex && regexec(&m->re, r->message, 0, NULL, 0) != 0)
+#endif
         return false;
     return true;
 }
@@ -486,6 +493,9 @@ struct tail {
     bool first_cycle_done;
     bool ever_ok;
     char *next_token;
+    struct paging_seen seen; /* tokens of this cycle: one sent twice loops */
+    unsigned cycle_pages;
+    uint64_t cycle_events;
     int64_t cycle_start;
     int64_t cycle_pos; /* newest timestamp read in this cycle */
     bool cycle_new;    /* this cycle delivered something new */
@@ -567,6 +577,8 @@ struct tail_set *tail_set_new(const struct tail_options *o, char *err, size_t er
         s->o.backoff_max_ms = 30000;
     if (s->o.max_failures <= 0)
         s->o.max_failures = 8;
+    if (!s->o.max_cycle_pages)
+        s->o.max_cycle_pages = TAIL_MAX_CYCLE_PAGES;
     if (s->o.hard_failures <= 0)
         s->o.hard_failures = 5;
     if (!s->o.dedupe_max_ids)
@@ -635,6 +647,7 @@ void tail_set_free(struct tail_set *s)
         struct tail *t = s->tails[i];
         free(t->log_group);
         free(t->next_token);
+        paging_seen_free(&t->seen);
         tail_idset_free(&t->ids);
         tail_strset_free(&t->streams);
         free(t);
@@ -763,6 +776,9 @@ static void tail_begin_cycle(void *arg)
     t->in_cycle = true;
     free(t->next_token);
     t->next_token = NULL;
+    paging_seen_reset(&t->seen);
+    t->cycle_pages = 0;
+    t->cycle_events = 0;
     tail_ask_budget(t);
 }
 
@@ -1075,6 +1091,38 @@ static void tail_cycle_done(struct tail *t)
     t->timer = loop_timer(s->loop, t->interval, tail_begin_cycle, t);
 }
 
+/* A pass that cannot end by itself (a token sent twice, pages or events
+ * past the bounds): what was read stays delivered; without --follow the
+ * tail ends here, failed, and the rest of its range is a gap; following,
+ * the pass ends and the next poll starts a new one. */
+static void tail_paging_bound(struct tail *t, const char *code, const char *why,
+                              const char *request_id)
+{
+    struct tail_set *s = t->set;
+    struct aws_error e;
+    aws_error_init(&e);
+    aws_error_set(&e, AWS_ERR_PARSE, code, "%s", why);
+    snprintf(e.service, sizeof(e.service), "CloudWatch Logs");
+    snprintf(e.operation, sizeof(e.operation), "FilterLogEvents");
+    snprintf(e.request_id, sizeof(e.request_id), "%s", request_id ? request_id : "");
+    t->errors++;
+    char *msg = aws_error_format(&e);
+    snprintf(t->last_error, sizeof(t->last_error), "%s", msg ? msg : why);
+    free(msg);
+    if (!s->o.follow) {
+        tail_gap(t, t->cycle_pos, s->o.end_ms, "error", t->last_error);
+        if (!s->stopped)
+            tail_notify(t, TAIL_NOTICE_FATAL, NULL, &e, t->last_error, 0);
+        if (!s->stopped)
+            tail_finish(t, TAIL_FAILED);
+    } else {
+        tail_notify(t, TAIL_NOTICE_ERROR, NULL, &e, t->last_error, t->interval);
+        if (!s->stopped)
+            tail_cycle_done(t);
+    }
+    aws_error_clear(&e);
+}
+
 static void tail_page_done(const struct tail_page *page, const struct aws_error *err, void *arg)
 {
     struct tail *t = arg;
@@ -1106,10 +1154,39 @@ static void tail_page_done(const struct tail_page *page, const struct aws_error 
     }
     t->ever_ok = true;
     t->last_ok_ms = loop_wall_ms(s->loop);
+    t->cycle_pages++;
+    t->cycle_events += page->n;
+    bool more = page->next_token && page->next_token[0];
+    const char *bound = NULL;
+    char why[256];
+    if (more && !paging_seen_add(&t->seen, page->next_token)) {
+        bound = PAGING_LOOP;
+        snprintf(why, sizeof(why),
+                 "FilterLogEvents sent a nextToken it had already sent, after %u pages "
+                 "(pagination loop)",
+                 t->cycle_pages);
+    } else if (more && t->cycle_pages >= s->o.max_cycle_pages) {
+        bound = PAGING_LIMIT;
+        snprintf(why, sizeof(why),
+                 "FilterLogEvents sent a new nextToken on each of %u pages, far more than any "
+                 "real log group needs; stopped",
+                 t->cycle_pages);
+    } else if (t->cycle_events > TAIL_MAX_CYCLE_EVENTS) {
+        bound = PAGING_LIMIT;
+        snprintf(why, sizeof(why),
+                 "FilterLogEvents returned more than %llu events in one pass, far more than any "
+                 "real log group holds; stopped",
+                 (unsigned long long)TAIL_MAX_CYCLE_EVENTS);
+    }
     if (!tail_take_page(t, page))
         return;
     free(t->next_token);
-    t->next_token = page->next_token && page->next_token[0] ? mem_xstrdup(page->next_token) : NULL;
+    t->next_token = NULL;
+    if (bound) {
+        tail_paging_bound(t, bound, why, page->request_id);
+        return;
+    }
+    t->next_token = more ? mem_xstrdup(page->next_token) : NULL;
     if (t->next_token)
         tail_ask_budget(t);
     else

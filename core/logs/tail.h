@@ -37,6 +37,15 @@
 #include "core/loop.h"
 #include "core/logs/ring.h"
 
+/* Bounds on one pass over a log group, far above any real one (a pass
+ * pages until FilterLogEvents sends no nextToken; pages of up to 10,000
+ * events, some empty while the service scans): a nextToken sent twice in a
+ * pass is PaginationLoop, more pages or events PaginationLimit. Without
+ * --follow the tail then ends (failed, the rest of its range a gap);
+ * following, the pass ends and polling goes on. */
+#define TAIL_MAX_CYCLE_PAGES 5000u
+#define TAIL_MAX_CYCLE_EVENTS ((uint64_t)20000000)
+
 /* ---- the page source ---- */
 
 struct tail_query {
@@ -189,10 +198,13 @@ struct tail_options {
     uint64_t max_poll_ms;       /* 0: 2000 */
     uint64_t backoff_base_ms;   /* 0: 500 */
     uint64_t backoff_max_ms;    /* 0: 30000 */
-    int max_failures;           /* not following: attempts per page; 0: 8 */
+    int max_failures;           /* not following: attempts per page; 0: 8; 1: none
+                                   beyond the page source's own (the client's
+                                   standard retries, as `elcui logs` does) */
     int hard_failures;          /* following: hard errors before skipping; 0: 5 */
     size_t dedupe_max_ids;      /* 0: 262144 */
     int page_limit;             /* 0: service default */
+    unsigned max_cycle_pages;   /* pages in one pass; 0: TAIL_MAX_CYCLE_PAGES */
     const char *filter_pattern; /* server side */
     const struct tail_filter *filter;
     logrec_label_fn label_fn;

@@ -7,6 +7,7 @@
 
 #include "aws/elasticache.h"
 #include "aws/mem.h"
+#include "aws/paging.h"
 #include "core/model/metrics.h"
 
 struct inventory;
@@ -27,12 +28,14 @@ struct inventory {
 
     /* list */
     bool list_wanted;
-    bool list_streamed; /* a complete list was delivered once */
+    bool list_streamed;  /* a complete list was delivered once */
+    size_t list_modeled; /* first listing: raw groups already in inv->list as models */
     struct aws_call *list_call;
     struct aws_call *list_cc_call;
     struct loop_timer *list_timer;
     struct elasticache_replication_group_list *list_raw; /* pages so far */
     unsigned list_pages;
+    struct paging_seen list_seen; /* markers of the listing: one sent twice loops */
     struct model_group **list;
     size_t n_list;
 
@@ -200,6 +203,26 @@ static void inventory_take_groups(struct elasticache_replication_group_list *dst
 
 static void inventory_list_request(struct inventory *inv, const char *marker);
 
+/* The first listing so far, delivered after each page: the models already
+ * delivered are kept and only the page's groups are added (a model per
+ * group once, not all of them again on every page). */
+static void inventory_list_partial(struct inventory *inv, int64_t now)
+{
+    const struct elasticache_replication_group_list *raw = inv->list_raw;
+    size_t have = inv->list_modeled ? inv->n_list : 0;
+    size_t first = inv->list_modeled;
+    size_t n = have + (raw->n - first);
+    struct model_group **v = mem_xcalloc(n + 1, sizeof(*v));
+    for (size_t i = 0; i < have; i++)
+        v[i] = model_group_ref(inv->list[i]);
+    for (size_t i = first; i < raw->n; i++)
+        v[have + i - first] = model_group_from_api(&raw->items[i], NULL, now);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), inventory_model_cmp);
+    inv->list_modeled = raw->n;
+    inventory_list_deliver(inv, v, n, false);
+}
+
 static void inventory_list_page(struct elasticache_replication_group_list *out,
                                 const struct aws_error *err, void *arg)
 {
@@ -214,19 +237,43 @@ static void inventory_list_page(struct elasticache_replication_group_list *out,
     inv->list_pages++;
     inv->st.pages = inv->list_pages;
     inventory_take_groups(inv->list_raw, out);
-    char *marker = out->marker && *out->marker && inv->list_pages < ELASTICACHE_PAGE_LIMIT
-                       ? mem_xstrdup(out->marker)
-                       : NULL;
+    /* pages are asked one at a time: the listing's bounds are kept here */
+    bool more = out->marker && *out->marker;
+    struct aws_error bound;
+    aws_error_init(&bound);
+    if (more && !paging_seen_add(&inv->list_seen, out->marker))
+        aws_error_set(&bound, AWS_ERR_PARSE, PAGING_LOOP,
+                      "DescribeReplicationGroups sent a Marker it had already sent, after %u "
+                      "pages (pagination loop)",
+                      inv->list_pages);
+    else if (more && inv->list_pages >= ELASTICACHE_PAGE_LIMIT)
+        aws_error_set(&bound, AWS_ERR_PARSE, PAGING_LIMIT,
+                      "DescribeReplicationGroups sent a new Marker on each of %u pages, far more "
+                      "than any real account needs; stopped",
+                      inv->list_pages);
+    else if (inv->list_raw->n > ELASTICACHE_ITEM_LIMIT)
+        aws_error_set(&bound, AWS_ERR_PARSE, PAGING_LIMIT,
+                      "DescribeReplicationGroups listed more than %d replication groups, far more "
+                      "than any real account holds; stopped",
+                      ELASTICACHE_ITEM_LIMIT);
+    if (bound.kind != AWS_ERR_NONE) {
+        snprintf(bound.service, sizeof(bound.service), "ElastiCache");
+        snprintf(bound.operation, sizeof(bound.operation), "DescribeReplicationGroups");
+        snprintf(bound.request_id, sizeof(bound.request_id), "%s", out->request_id);
+        elasticache_replication_group_list_free(out);
+        inventory_list_fail(inv, &bound);
+        aws_error_clear(&bound);
+        inventory_leave(inv);
+        return;
+    }
+    char *marker = more ? mem_xstrdup(out->marker) : NULL;
     elasticache_replication_group_list_free(out);
     int64_t now = loop_wall_ms(inv->loop);
     if (marker) {
         inventory_list_request(inv, marker);
         free(marker);
-        if (!inv->list_streamed) {
-            size_t n;
-            struct model_group **v = inventory_models(inv->list_raw, NULL, now, &n);
-            inventory_list_deliver(inv, v, n, false);
-        }
+        if (!inv->list_streamed)
+            inventory_list_partial(inv, now);
     } else if (inv->o.list_clusters && inv->list_raw->n) {
         struct elasticache_describe_cache_clusters_in in;
         memset(&in, 0, sizeof(in));
@@ -235,11 +282,8 @@ static void inventory_list_page(struct elasticache_replication_group_list *out,
         inv->list_cc_call =
             elasticache_describe_cache_clusters(inv->aws, &in, inventory_list_clusters, inv);
         inventory_progress(inv, INVENTORY_OP_LIST, "DescribeCacheClusters (engine versions)");
-        if (!inv->list_streamed) {
-            size_t n;
-            struct model_group **v = inventory_models(inv->list_raw, NULL, now, &n);
-            inventory_list_deliver(inv, v, n, false);
-        }
+        if (!inv->list_streamed)
+            inventory_list_partial(inv, now);
     } else {
         size_t n;
         struct model_group **v = inventory_models(inv->list_raw, NULL, now, &n);
@@ -268,6 +312,8 @@ static void inventory_list_start(struct inventory *inv)
     inventory_list_stop(inv);
     inv->list_raw = mem_xcalloc(1, sizeof(*inv->list_raw));
     inv->list_pages = 0;
+    inv->list_modeled = 0;
+    paging_seen_reset(&inv->list_seen);
     inventory_list_request(inv, NULL);
 }
 
@@ -680,6 +726,7 @@ static void inventory_destroy(struct inventory *inv)
     inventory_list_models_free(inv->list, inv->n_list);
     model_group_unref(inv->group);
     free(inv->rg_id);
+    paging_seen_free(&inv->list_seen);
     free(inv);
 }
 

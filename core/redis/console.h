@@ -106,6 +106,7 @@ struct console_options {
     uint64_t connect_timeout_ms; /* 0: rconn default (5 s) */
     uint64_t command_timeout_ms; /* 0: rconn default (10 s) */
     const char *client_name;     /* CLIENT SETNAME; NULL: "elcui" */
+    size_t max_reply_bytes;      /* what one reply may cost in memory; 0: 64 MiB */
     console_event_cb on_event;
     void *event_arg;
 };

@@ -153,6 +153,7 @@ struct doctor {
     bool tls_failed;
     struct rconn_routes *routes;
     uint64_t timeout_ms;
+    size_t max_reply_bytes;
     doctor_progress_cb on_progress;
     doctor_done_cb on_done;
     void *arg;
@@ -689,6 +690,7 @@ static void doctor_open_conn(struct dstate *s)
         .cred = d->cred,
         .cred_arg = d->cred_arg,
         .client_name = "elcui-doctor",
+        .max_reply_bytes = d->max_reply_bytes,
         .on_event = doctor_conn_event,
         .event_arg = s,
     };
@@ -921,6 +923,7 @@ struct doctor *doctor_start(const struct doctor_options *o)
     d->use_tls = o->tls;
     d->insecure = o->insecure;
     d->timeout_ms = o->timeout_ms ? o->timeout_ms : DOCTOR_DEFAULT_TIMEOUT_MS;
+    d->max_reply_bytes = o->max_reply_bytes;
     d->on_progress = o->on_progress;
     d->on_done = o->on_done;
     d->arg = o->arg;
@@ -974,6 +977,7 @@ struct doctor *doctor_start(const struct doctor_options *o)
             .cred = d->cred,
             .cred_arg = d->cred_arg,
             .client_name = "elcui-doctor",
+            .max_reply_bytes = d->max_reply_bytes,
             .on_event = doctor_cluster_event,
             .event_arg = d,
         };

@@ -155,7 +155,8 @@ struct doctor_options {
     bool insecure;      /* no verification (reported as a warning) */
     const char *const *connect_to;
     size_t n_connect_to;
-    uint64_t timeout_ms; /* per step; 0: 5000 */
+    uint64_t timeout_ms;    /* per step; 0: 5000 */
+    size_t max_reply_bytes; /* what one reply may cost in memory; 0: 64 MiB */
     doctor_progress_cb on_progress;
     doctor_done_cb on_done; /* once; the report stays valid until doctor_free */
     void *arg;

@@ -38,6 +38,9 @@ struct rnode {
     char *cc_id;
     char *cn_id;
     unsigned refresh_mark;
+    bool named;       /* in the caller's name map (the AWS API's nodes) */
+    bool chosen;      /* named by the person as a --node host:port */
+    bool readonly_on; /* its connection was sent READONLY (replica reads) */
 };
 
 struct rshard {
@@ -59,6 +62,11 @@ struct rsub {
     struct loop_timer *timer;
     struct rsub *next, *prev; /* cl->parked: waiting for a timer or a refresh */
     bool parked_refresh;
+    /* a redirect to a node the topology did not name yet: checked again
+     * once the topology is refreshed */
+    char *redirect_host;
+    int redirect_port;
+    bool redirect_ask;
 };
 
 struct rop {
@@ -112,6 +120,7 @@ struct rcluster {
     rconn_cred_fn cred;
     void *cred_arg;
     char *client_name;
+    size_t max_reply;
     bool lazy;
     bool has_safety;
     struct rsafety_policy safety;
@@ -243,6 +252,7 @@ static void rnode_apply_names(struct rcluster *cl, struct rnode *n)
             free(n->cn_id);
             n->cc_id = mem_xstrdup(cl->names[i].cache_cluster_id);
             n->cn_id = mem_xstrdup(cl->names[i].cache_node_id);
+            n->named = true;
             return;
         }
     }
@@ -277,6 +287,36 @@ static void rnode_set_str(char **dst, const char *s, size_t len)
 {
     free(*dst);
     *dst = mem_xstrndup(s, len);
+}
+
+/* A node elcui may connect to (and so send the credentials to): the seed
+ * or reader endpoint it was given, a node the group's own topology names
+ * (CLUSTER SHARDS/SLOTS, or ROLE without cluster mode), a node of the
+ * caller's name map (the AWS API), or one the person chose with --node. */
+static bool rnode_trusted(const struct rcluster *cl, const struct rnode *n)
+{
+    return n == cl->seed || n == cl->reader || n->in_map || n->named || n->chosen;
+}
+
+/* The node a redirect to host:port means: a trusted node at that address,
+ * or the topology node a --connect-to rule sends to that address. NULL
+ * when it is neither. */
+static struct rnode *rcluster_redirect_node(struct rcluster *cl, const char *host, int port)
+{
+    struct rnode *n = rnode_find(cl, host, port);
+    if (n && rnode_trusted(cl, n))
+        return n;
+    if (!cl->routes)
+        return NULL;
+    for (size_t i = 0; i < cl->norder; i++) {
+        struct rnode *m = cl->order[i];
+        const char *addr;
+        int aport;
+        if (rconn_routes_lookup(cl->routes, m->host, m->port, &addr, &aport) && aport == port &&
+            strcasecmp(addr, host) == 0)
+            return m;
+    }
+    return NULL;
 }
 
 static void rnode_conn_event(struct rconn *c, enum rconn_event ev, const struct rconn_error *e,
@@ -327,6 +367,9 @@ static struct rconn *rnode_conn(struct rnode *n)
             rconn_close(old);
         }
     }
+    if (!rnode_trusted(cl, n))
+        return NULL; /* never: redirects are checked first; a guard for the credentials */
+    n->readonly_on = false;
     struct rconn_options o = {
         .host = n->host,
         .port = n->port,
@@ -339,6 +382,7 @@ static struct rconn *rnode_conn(struct rnode *n)
         .cred = cl->cred,
         .cred_arg = cl->cred_arg,
         .client_name = cl->client_name,
+        .max_reply_bytes = cl->max_reply,
         .on_event = rnode_conn_event,
         .event_arg = n,
     };
@@ -418,6 +462,7 @@ static void rop_fail(struct rop *op, const struct rconn_error *e,
 static void rsub_free(struct rsub *s)
 {
     free(s->hops);
+    free(s->redirect_host);
     free(s);
 }
 
@@ -436,6 +481,7 @@ static void rsub_deliver(struct rsub *s, struct rconn_result *res, const struct 
         .cache_cluster_id = n->cc_id,
         .cache_node_id = n->cn_id,
         .reply = res ? res->reply : NULL,
+        .trunc = res && !e ? res->trunc : NULL,
         .err = e,
         .slot = s->slot,
         .hops = s->hops ? s->hops : rcluster_nohops,
@@ -523,6 +569,7 @@ static void rsub_after_refresh(struct rsub *s)
 }
 
 static struct rnode *rcluster_home(struct rcluster *cl);
+static void rsub_redirect_checked(struct rsub *s);
 
 static void rcluster_release_parked(struct rcluster *cl)
 {
@@ -541,6 +588,10 @@ static void rcluster_release_parked(struct rcluster *cl)
         list = s->next;
         s->next = NULL;
         s->parked_refresh = false;
+        if (s->redirect_host) {
+            rsub_redirect_checked(s);
+            continue;
+        }
         if (s->op->target == RCLUSTER_T_SLOT) {
             struct rnode *owner = NULL;
             if (cl->mode == RCLUSTER_CLUSTER && s->slot >= 0)
@@ -623,6 +674,54 @@ static bool rop_may_resend(const struct rop *op, enum rconn_err code)
     }
 }
 
+/* Go where a MOVED or ASK pointed (a trusted node). */
+static void rsub_follow(struct rsub *s, struct rnode *to, bool moved, bool refresh)
+{
+    struct rcluster *cl = s->op->cl;
+    rsub_add_hop(s, moved ? RCLUSTER_HOP_MOVED : RCLUSTER_HOP_ASK, to->name, RCONN_OK);
+    if (moved) {
+        if (cl->mode != RCLUSTER_STANDALONE && s->slot >= 0) {
+            cl->slots[s->slot] = to;
+            if (!cl->map_loaded)
+                cl->map_source = "MOVED";
+            if (refresh)
+                rcluster_refresh_start(cl);
+        }
+        s->asking = false;
+    } else {
+        s->asking = true;
+    }
+    s->node = to;
+    rsub_send(s);
+}
+
+/* After the refresh a redirect waited for: follow it when the topology
+ * now names its target, else refuse it (nothing is sent there). */
+static void rsub_redirect_checked(struct rsub *s)
+{
+    struct rcluster *cl = s->op->cl;
+    char *host = s->redirect_host;
+    int port = s->redirect_port;
+    bool ask = s->redirect_ask;
+    s->redirect_host = NULL;
+    struct rnode *to = cl->closing ? NULL : rcluster_redirect_node(cl, host, port);
+    if (to) {
+        rsub_follow(s, to, !ask, false);
+    } else {
+        char *target = rcluster_node_name(host, port);
+        struct rconn_error e;
+        rconn_error_set(&e, RCONN_ERR_REDIRECT,
+                        "%s from %s to %s refused: %s is no node of the group's topology (%s, %zu "
+                        "node%s) and no --connect-to mapping of one; nothing was sent to it",
+                        ask ? "ASK" : "MOVED", s->node->name, target, target,
+                        cl->map_source && *cl->map_source ? cl->map_source : "not loaded",
+                        cl->norder, cl->norder == 1 ? "" : "s");
+        free(target);
+        rsub_fail(s, &e);
+    }
+    free(host);
+}
+
 static void rsub_on_reply(struct rconn *c, struct rconn_result *res, void *arg)
 {
     struct rsub *s = arg;
@@ -664,24 +763,24 @@ static void rsub_on_reply(struct rconn *c, struct rconn_result *res, void *arg)
             int slot, port;
             char host[256];
             if (rcluster_parse_redirect(r->str, &slot, host, sizeof(host), &port)) {
-                struct rnode *to = rnode_get(cl, host[0] ? host : s->node->host, port);
+                const char *th = host[0] ? host : s->node->host;
+                struct rnode *to = rcluster_redirect_node(cl, th, port);
                 s->slot = slot;
-                rsub_add_hop(s, moved ? RCLUSTER_HOP_MOVED : RCLUSTER_HOP_ASK, to->name, RCONN_OK);
-                if (moved) {
+                if (moved)
                     cl->moved++;
-                    if (cl->mode != RCLUSTER_STANDALONE) {
-                        cl->slots[slot] = to;
-                        if (!cl->map_loaded)
-                            cl->map_source = "MOVED";
-                        rcluster_refresh_start(cl);
-                    }
-                    s->asking = false;
-                } else {
+                else
                     cl->asked++;
-                    s->asking = true;
+                if (to) {
+                    rsub_follow(s, to, moved, true);
+                } else {
+                    /* not a node the topology names (yet): ask the topology
+                     * again before anything is sent there */
+                    free(s->redirect_host);
+                    s->redirect_host = mem_xstrdup(th);
+                    s->redirect_port = port;
+                    s->redirect_ask = ask;
+                    rsub_after_refresh(s);
                 }
-                s->node = to;
-                rsub_send(s);
                 rcluster_leave(cl);
                 return;
             }
@@ -722,7 +821,8 @@ static void rsub_on_reply(struct rconn *c, struct rconn_result *res, void *arg)
 
 static void rcluster_asking_done(struct rconn *c, struct rconn_result *res, void *arg)
 {
-    /* ASKING's own reply does not matter: the command after it says it all */
+    /* the reply to ASKING / READONLY / READWRITE does not matter: the
+     * command after it says it all */
     (void)c;
     (void)res;
     (void)arg;
@@ -744,6 +844,20 @@ static void rsub_send(struct rsub *s)
         rconn_error_set(&e, RCONN_ERR_USAGE, "cannot connect to %s: bad address", s->node->name);
         rsub_fail(s, &e);
         return;
+    }
+    /* replica reads: a cluster replica answers for its slots only after
+     * READONLY; slot-routed commands get READWRITE back, so a node demoted
+     * by a failover redirects them instead of answering from a replica */
+    bool want_ro = cl->mode == RCLUSTER_CLUSTER && op->target != RCLUSTER_T_SLOT &&
+                   s->node->role == RCLUSTER_ROLE_REPLICA;
+    if (want_ro != s->node->readonly_on) {
+        static const char *const ro[] = {"READONLY"};
+        static const char *const rw[] = {"READWRITE"};
+        static const size_t ro_len[] = {8};
+        static const size_t rw_len[] = {9};
+        rconn_command_argv(c, 1, want_ro ? ro : rw, want_ro ? ro_len : rw_len, op->timeout_ms,
+                           rcluster_asking_done, NULL);
+        s->node->readonly_on = want_ro;
     }
     if (s->asking) {
         static const char *const asking[] = {"ASKING"};
@@ -1072,6 +1186,14 @@ static void rcluster_topology_reply(struct rconn *c, struct rconn_result *res, v
     }
     const redisReply *r = res->reply;
     bool shards_cmd = strcmp(cl->map_source ? cl->map_source : "", "CLUSTER SLOTS") != 0;
+    if (res->trunc) {
+        struct rconn_error e;
+        rconn_error_set(&e, RCONN_ERR_TOO_LARGE,
+                        "the topology from %s does not fit --max-reply-size", n->name);
+        rcluster_try_refresh(cl, &e);
+        rcluster_leave(cl);
+        return;
+    }
     if (r->type == REDIS_REPLY_ERROR) {
         const char *s = r->str ? r->str : "";
         if (strstr(s, "cluster support disabled")) {
@@ -1332,8 +1454,10 @@ static struct rnode *rcluster_find_target(struct rcluster *cl, const char *want)
         return NULL;
     for (size_t i = 0; i < cl->nnodes; i++) {
         struct rnode *n = cl->nodes[i];
-        if (strcasecmp(n->name, want) == 0)
+        if (strcasecmp(n->name, want) == 0) {
+            n->chosen = true; /* named by the person: theirs to reach */
             return n;
+        }
         if (n->id && strcasecmp(n->id, want) == 0)
             return n;
         if (n->cc_id && strcasecmp(n->cc_id, want) == 0)
@@ -1368,7 +1492,9 @@ static struct rnode *rcluster_find_target(struct rcluster *cl, const char *want)
                     memmove(host, host + 1, hl - 2);
                     host[hl - 2] = '\0';
                 }
-                return rnode_get(cl, host, (int)port);
+                struct rnode *n = rnode_get(cl, host, (int)port);
+                n->chosen = true;
+                return n;
             }
         }
     }
@@ -1518,6 +1644,31 @@ static void rop_dispatch(struct rop *op)
     case RCLUSTER_T_PRIMARIES:
     case RCLUSTER_T_REPLICAS:
     case RCLUSTER_T_ALL: {
+        /* a command on keys goes to the nodes of the keys' shard: "the
+         * replicas" of GET k are the replicas holding k */
+        int kslot = -1;
+        if (cl->mode == RCLUSTER_CLUSTER && op->has_info) {
+            int idx[4];
+            int nk = (op->info.flags & RCMD_F_MOVABLEKEYS)
+                         ? rcmd_movable_keys(op->argc, argv, op->argvlen, idx, 4)
+                         : rcmd_keys(&op->info, op->argc, idx, 1);
+            if (nk > 0)
+                kslot = rop_slot_of(op, idx[0]);
+        }
+        if (kslot >= 0 && !cl->map_loaded && !op->waited_map) {
+            op->waited_map = true;
+            op->next = cl->mapwait;
+            cl->mapwait = op;
+            rcluster_refresh_start(cl);
+            return;
+        }
+        int kshard = kslot >= 0 && cl->slots[kslot] ? cl->slots[kslot]->shard : -1;
+        if (kslot >= 0 && kshard < 0) {
+            struct rconn_error e;
+            rconn_error_set(&e, RCONN_ERR_USAGE, "no shard is known to serve slot %d", kslot);
+            rop_fail(op, &e, NULL);
+            return;
+        }
         struct rnode *pick[1024];
         size_t np = 0;
         for (size_t i = 0; i < cl->norder && np < sizeof(pick) / sizeof(pick[0]); i++) {
@@ -1525,6 +1676,8 @@ static void rop_dispatch(struct rop *op)
             if (op->target == RCLUSTER_T_PRIMARIES && n->role != RCLUSTER_ROLE_PRIMARY)
                 continue;
             if (op->target == RCLUSTER_T_REPLICAS && n->role != RCLUSTER_ROLE_REPLICA)
+                continue;
+            if (kshard >= 0 && n->shard != kshard)
                 continue;
             pick[np++] = n;
         }
@@ -1537,10 +1690,11 @@ static void rop_dispatch(struct rop *op)
         }
         if (np == 0) {
             struct rconn_error e;
-            rconn_error_set(&e, RCONN_ERR_USAGE, "no %s known in the topology",
+            rconn_error_set(&e, RCONN_ERR_USAGE, "no %s known in the topology%s",
                             op->target == RCLUSTER_T_REPLICAS    ? "replicas"
                             : op->target == RCLUSTER_T_PRIMARIES ? "primaries"
-                                                                 : "nodes");
+                                                                 : "nodes",
+                            kshard >= 0 ? " for the key's shard" : "");
             rop_fail(op, &e, NULL);
             return;
         }
@@ -1548,7 +1702,7 @@ static void rop_dispatch(struct rop *op)
          * must not complete the request early */
         struct rsub *subs[1024];
         for (size_t i = 0; i < np; i++)
-            subs[i] = rsub_new(op, pick[i], -1);
+            subs[i] = rsub_new(op, pick[i], kslot);
         for (size_t i = 0; i < np; i++)
             rsub_send(subs[i]);
         return;
@@ -1773,6 +1927,7 @@ struct rcluster *rcluster_new(struct loop *l, const struct rcluster_options *o)
     cl->cred = o->cred;
     cl->cred_arg = o->cred_arg;
     cl->client_name = mem_xstrdup(o->client_name);
+    cl->max_reply = o->max_reply_bytes;
     cl->lazy = o->lazy_map;
     if (o->safety) {
         cl->has_safety = true;

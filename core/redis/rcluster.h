@@ -89,8 +89,9 @@ struct rcluster_options {
     rconn_cred_fn cred;                /* credential provider (IAM); overrides password */
     void *cred_arg;
     const char *client_name;
-    bool lazy_map; /* with mode RCLUSTER_CLUSTER: no map load up front; the first
-                      MOVED teaches the slot and starts a full refresh */
+    size_t max_reply_bytes; /* per reply, in memory; 0: rconn default */
+    bool lazy_map;          /* with mode RCLUSTER_CLUSTER: no map load up front; the first
+                               MOVED teaches the slot and starts a full refresh */
     const struct rsafety_policy *safety; /* copied; NULL: no checks */
     int max_redirects;                   /* 0: 5 */
     const struct rcluster_name *names;   /* copied */
@@ -140,7 +141,8 @@ struct rcluster_reply {
     enum rcluster_role role;
     const char *cache_cluster_id; /* from the name map, or NULL */
     const char *cache_node_id;
-    redisReply *reply; /* NULL when err; freed after the callback unless stolen */
+    redisReply *reply;               /* NULL when err; freed after the callback unless stolen */
+    const struct rconn_trunc *trunc; /* non-NULL: reply cut at --max-reply-size */
     const struct rconn_error *err;
     int slot; /* -1 when not routed by slot */
     const struct rcluster_hop *hops;

@@ -26,11 +26,17 @@
 
 #define RCONN_DEFAULT_CONNECT_MS 5000u
 #define RCONN_DEFAULT_COMMAND_MS 10000u
-#define RCONN_DEFAULT_MAX_REPLY ((size_t)512 * 1024 * 1024)
 #define RCONN_MAX_OUT ((size_t)512 * 1024 * 1024)
-/* A pointer array of this many elements is 128 MiB: a larger multi-bulk
- * header is a hostile or broken peer, not a reply. */
-#define RCONN_MAX_ELEMENTS (16 * 1024 * 1024)
+/* What one reply object costs beyond its payload: the struct and what
+ * malloc keeps around each block. */
+#define RCONN_OBJ_COST (sizeof(redisReply) + 16)
+#define RCONN_BLOCK_COST 16
+/* A type, length or integer line longer than this is not RESP. */
+#define RCONN_MAX_HEADER 40
+/* Bulk strings up to this size are buffered before the cap is checked
+ * (cheap); larger ones are checked from their header and skipped on the
+ * wire when they do not fit. */
+#define RCONN_SMALL_BULK ((uint64_t)64 * 1024)
 #define RCONN_REAUTH_RETRY_MS 5000u
 
 /* ---- errors ---- */
@@ -53,6 +59,8 @@ static const char *const rconn_err_names[] = {
     [RCONN_ERR_CLOSED] = "closed",
     [RCONN_ERR_REFUSED] = "refused",
     [RCONN_ERR_USAGE] = "usage",
+    [RCONN_ERR_TOO_LARGE] = "reply-too-large",
+    [RCONN_ERR_REDIRECT] = "redirect-refused",
 };
 
 static const char *const rconn_err_hints[] = {
@@ -80,10 +88,17 @@ static const char *const rconn_err_hints[] = {
     [RCONN_ERR_TIMEOUT] = "no reply in time: an overloaded node, a long-running command, or "
                           "the network",
     [RCONN_ERR_PROTOCOL] = "the peer does not speak the Redis protocol (another service on "
-                           "that port, or a proxy), or a reply exceeded the size cap",
+                           "that port, or a proxy)",
     [RCONN_ERR_CLOSED] = "the connection was closed",
     [RCONN_ERR_REFUSED] = "refused by elcui's safety rules",
     [RCONN_ERR_USAGE] = "invalid request",
+    [RCONN_ERR_TOO_LARGE] = "the reply needs more memory than --max-reply-size allows (default "
+                            "64 MiB): raise it, or ask for less at a time (SCAN, LRANGE with a "
+                            "range, GETRANGE)",
+    [RCONN_ERR_REDIRECT] = "a node redirected the command (MOVED/ASK) to an address that is no "
+                           "node of the group's topology (CLUSTER SHARDS/SLOTS) and no "
+                           "--connect-to mapping of one; elcui does not follow it, so no "
+                           "credential is sent there: check cluster-announce-ip and the topology",
 };
 
 const char *rconn_err_name(enum rconn_err code)
@@ -141,12 +156,88 @@ uint64_t rconn_now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+void rconn_format_size(uint64_t bytes, char *out, size_t n)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)bytes;
+    size_t u = 0;
+    while (v >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+        v /= 1024.0;
+        u++;
+    }
+    if (u == 0)
+        snprintf(out, n, "%llu B", (unsigned long long)bytes);
+    else if (v == (double)(uint64_t)v)
+        snprintf(out, n, "%llu %s", (unsigned long long)v, units[u]);
+    else
+        snprintf(out, n, "%.1f %s", v, units[u]);
+}
+
+bool rconn_parse_size(const char *s, size_t *out)
+{
+    if (!s || *s < '0' || *s > '9')
+        return false;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || !(v >= 0))
+        return false;
+    double mult = 1;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        mult = 1024.0;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mult = 1024.0 * 1024.0;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mult = 1024.0 * 1024.0 * 1024.0;
+        end++;
+        break;
+    case 't':
+    case 'T':
+        mult = 1024.0 * 1024.0 * 1024.0 * 1024.0;
+        end++;
+        break;
+    default:
+        break;
+    }
+    if (mult > 1 && *end == 'i')
+        end++;
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end)
+        return false;
+    v *= mult;
+    if (v < (double)RCONN_MIN_MAX_REPLY || v > (double)RCONN_MAX_MAX_REPLY)
+        return false;
+    *out = (size_t)v;
+    return true;
+}
+
+void rconn_trunc_text(const struct rconn_trunc *t, char *out, size_t n)
+{
+    char cost[32], bytes[32], limit[32];
+    rconn_format_size(t->cost, cost, sizeof(cost));
+    rconn_format_size(t->dropped_bytes, bytes, sizeof(bytes));
+    rconn_format_size(t->limit, limit, sizeof(limit));
+    snprintf(out, n,
+             "reply cut at --max-reply-size %s: kept %llu object%s (%s in memory); %llu "
+             "object%s and %s of strings read but not kept",
+             limit, (unsigned long long)t->kept, t->kept == 1 ? "" : "s", cost,
+             (unsigned long long)t->dropped, t->dropped == 1 ? "" : "s", bytes);
+}
+
 /* ---- one-time library setup: our socket BIO and the capped reader ---- */
 
 static pthread_once_t rconn_once = PTHREAD_ONCE_INIT;
 static BIO_METHOD *rconn_bio_method;
 static redisReplyObjectFunctions rconn_reader_fns;
-static void *(*rconn_default_array)(const redisReadTask *, int);
 
 struct rconn;
 static int rconn_bio_write(BIO *b, const char *data, int len);
@@ -172,17 +263,109 @@ static int rconn_bio_destroy(BIO *b)
     return 1;
 }
 
-/* Arrays larger than the cap fail the reader (it reports "out of memory",
- * which we turn into a protocol error) instead of allocating gigabytes. */
+/* ---- the reply budget ----
+ * The reader's object functions charge every object to the reply being
+ * read; past the cap they return a stand-in that is never stored, so the
+ * reader keeps its place in the stream while nothing more is allocated. */
+
+struct rconn_budget {
+    size_t cap;
+    size_t cost;            /* of what is kept of the reply being read */
+    bool dropping;          /* something was dropped: everything after it is too */
+    bool drop_next;         /* the next object stands for something skipped on the wire */
+    bool bad_array;         /* an array length the reader cannot hold */
+    uint64_t kept, dropped; /* objects */
+    uint64_t dropped_bytes; /* string bytes */
+};
+
+/* Stands for every object that was not kept; never freed, never stored. */
+static redisReply rconn_dropped_obj = {.type = REDIS_REPLY_NIL};
+
+static void *(*rconn_default_string)(const redisReadTask *, char *, size_t);
+static void *(*rconn_default_array)(const redisReadTask *, int);
+static void *(*rconn_default_integer)(const redisReadTask *, long long);
+static void *(*rconn_default_nil)(const redisReadTask *);
+static void (*rconn_default_free)(void *);
+
+/* true: keep an object costing cost; false: drop it (and all after it). */
+static bool rconn_budget_take(struct rconn_budget *b, const redisReadTask *task, size_t cost)
+{
+    bool keep = !b->dropping && !b->drop_next;
+    b->drop_next = false;
+    if (keep && task->parent) {
+        const redisReply *p = task->parent->obj;
+        keep = p && p != &rconn_dropped_obj && task->idx >= 0 && (size_t)task->idx < p->elements;
+    }
+    if (keep && cost > b->cap - b->cost)
+        keep = false;
+    if (!keep) {
+        b->dropping = true;
+        b->dropped++;
+        return false;
+    }
+    b->cost += cost;
+    b->kept++;
+    return true;
+}
+
+static void *rconn_create_string(const redisReadTask *task, char *str, size_t len)
+{
+    struct rconn_budget *b = task->privdata;
+    bool skipped = b->drop_next; /* its bytes were counted when skipped */
+    size_t cost = len > SIZE_MAX / 2 ? SIZE_MAX / 2 : RCONN_OBJ_COST + len + 1 + RCONN_BLOCK_COST;
+    if (!rconn_budget_take(b, task, cost)) {
+        if (!skipped)
+            b->dropped_bytes += len;
+        return &rconn_dropped_obj;
+    }
+    return rconn_default_string(task, str, len);
+}
+
 static void *rconn_create_array(const redisReadTask *task, int elements)
 {
-    if (elements > RCONN_MAX_ELEMENTS) {
-        bool *flag = task->privdata;
-        if (flag)
-            *flag = true;
-        return NULL;
+    struct rconn_budget *b = task->privdata;
+    if (elements < 0) {
+        b->bad_array = true;
+        return NULL; /* the reader fails ("out of memory"): reported as a protocol error */
     }
-    return rconn_default_array(task, elements);
+    if (!rconn_budget_take(b, task, RCONN_OBJ_COST + RCONN_BLOCK_COST))
+        return &rconn_dropped_obj;
+    /* room for as many elements as could fit, each at least one object */
+    size_t room = (b->cap - b->cost) / (sizeof(redisReply *) + RCONN_OBJ_COST);
+    size_t keep = (size_t)elements < room ? (size_t)elements : room;
+    b->cost += keep * sizeof(redisReply *);
+    return rconn_default_array(task, (int)keep);
+}
+
+static void *rconn_create_integer(const redisReadTask *task, long long v)
+{
+    if (!rconn_budget_take(task->privdata, task, RCONN_OBJ_COST))
+        return &rconn_dropped_obj;
+    return rconn_default_integer(task, v);
+}
+
+static void *rconn_create_nil(const redisReadTask *task)
+{
+    if (!rconn_budget_take(task->privdata, task, RCONN_OBJ_COST))
+        return &rconn_dropped_obj;
+    return rconn_default_nil(task);
+}
+
+static void rconn_free_object(void *obj)
+{
+    if (obj && obj != &rconn_dropped_obj)
+        rconn_default_free(obj);
+}
+
+/* A cut array holds its kept elements first: its length becomes theirs. */
+static void rconn_trim_kept(redisReply *r)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY)
+        return;
+    size_t n = 0;
+    while (n < r->elements && r->element[n])
+        rconn_trim_kept(r->element[n++]);
+    r->elements = n;
 }
 
 static void rconn_init_once(void)
@@ -202,8 +385,16 @@ static void rconn_init_once(void)
     if (tmp) {
         rconn_reader_fns = *tmp->fn;
         redisReaderFree(tmp);
+        rconn_default_string = rconn_reader_fns.createString;
         rconn_default_array = rconn_reader_fns.createArray;
+        rconn_default_integer = rconn_reader_fns.createInteger;
+        rconn_default_nil = rconn_reader_fns.createNil;
+        rconn_default_free = rconn_reader_fns.freeObject;
+        rconn_reader_fns.createString = rconn_create_string;
         rconn_reader_fns.createArray = rconn_create_array;
+        rconn_reader_fns.createInteger = rconn_create_integer;
+        rconn_reader_fns.createNil = rconn_create_nil;
+        rconn_reader_fns.freeObject = rconn_free_object;
     }
 }
 
@@ -488,6 +679,31 @@ struct rconn_cred_req {
     bool reauth;
 };
 
+/* The byte stream as RESP frames it: every item is a type byte and a line
+ * ended by CRLF, and a bulk string's line is followed by its payload and
+ * CRLF. Tracking that much lets the reader be asked for replies only when
+ * an item is whole, and lets what does not fit be skipped unbuffered. */
+enum rconn_frame_state {
+    RCONN_F_TYPE,    /* at the start of an item */
+    RCONN_F_LINE,    /* in a status or error line (fed as it comes) */
+    RCONN_F_HEADER,  /* in a length or integer line (held back in hdr) */
+    RCONN_F_PAYLOAD, /* passing a bulk payload and its CRLF */
+    RCONN_F_SKIP,    /* discarding a bulk payload that does not fit */
+};
+
+struct rconn_framer {
+    enum rconn_frame_state st;
+    char type;
+    bool cr;           /* the last byte of the line so far was CR */
+    uint64_t line_len; /* bytes of the status/error line so far */
+    bool line_checked; /* the line passed the stale limit once: budget synced */
+    bool line_cut;     /* the line does not fit: discarding until its CRLF */
+    char hdr[RCONN_MAX_HEADER + 2];
+    size_t hdr_len;
+    uint64_t left; /* PAYLOAD / SKIP: bytes still to pass / discard */
+    bool whole;    /* an item ended in what was fed: the reader has work */
+};
+
 struct rconn {
     struct loop *l;
     enum rconn_state state;
@@ -559,7 +775,9 @@ struct rconn {
 
     /* commands */
     redisReader *reader;
-    bool reader_too_big;
+    struct rconn_budget budget; /* the reply being read (reader privdata) */
+    struct rconn_framer fr;     /* where the reader is in the byte stream */
+    struct rconn_trunc trunc;   /* of the reply being delivered */
     struct buf out;
     struct rconn_cmdq waiting;  /* not yet written (connection not ready) */
     struct rconn_cmdq inflight; /* written, awaiting their reply in order */
@@ -881,8 +1099,19 @@ static void rconn_cmd_timer_fire(void *arg)
     /* The timed-out commands get "timeout"; the rest of the pipeline is
      * lost with the connection and gets "closed". */
     struct rconn_error to, cl;
-    rconn_error_set(&to, RCONN_ERR_TIMEOUT, "no reply from %s within %llu ms", c->name,
-                    (unsigned long long)hit->timeout_ms);
+    char why[200] = "";
+    if (c->budget.dropped || c->fr.line_cut || c->fr.st == RCONN_F_SKIP) {
+        char limit[32];
+        rconn_format_size(c->budget.cap, limit, sizeof(limit));
+        snprintf(
+            why, sizeof(why),
+            " (the reply being read had already passed the %s --max-reply-size; %llu "
+            "bytes of it dropped so far)",
+            limit,
+            (unsigned long long)(c->budget.dropped_bytes + (c->fr.line_cut ? c->fr.line_len : 0)));
+    }
+    rconn_error_set(&to, RCONN_ERR_TIMEOUT, "no reply from %s within %llu ms%s", c->name,
+                    (unsigned long long)hit->timeout_ms, why);
     rconn_error_set(&cl, RCONN_ERR_CLOSED,
                     "connection to %s closed: an earlier command timed out after %llu ms", c->name,
                     (unsigned long long)hit->timeout_ms);
@@ -1488,6 +1717,26 @@ static void rconn_protocol_error(struct rconn *c, const char *what)
         rconn_failf(c, RCONN_ERR_PROTOCOL, "bad reply from %s: %s", c->name, what);
 }
 
+static void rconn_budget_reset(struct rconn_budget *b)
+{
+    size_t cap = b->cap;
+    memset(b, 0, sizeof(*b));
+    b->cap = cap;
+}
+
+/* A reply of which nothing could be kept. */
+static void rconn_too_large(struct rconn *c, struct rconn_error *e)
+{
+    char limit[32], bytes[32];
+    rconn_format_size(c->budget.cap, limit, sizeof(limit));
+    rconn_format_size(c->budget.dropped_bytes, bytes, sizeof(bytes));
+    rconn_error_set(e, RCONN_ERR_TOO_LARGE,
+                    "reply from %s too large: it does not fit the %s --max-reply-size (%llu "
+                    "object%s, %s of strings, read and dropped; the connection stays usable)",
+                    c->name, limit, (unsigned long long)c->budget.dropped,
+                    c->budget.dropped == 1 ? "" : "s", bytes);
+}
+
 static void rconn_dispatch_replies(struct rconn *c)
 {
     for (;;) {
@@ -1495,8 +1744,8 @@ static void rconn_dispatch_replies(struct rconn *c)
             return;
         void *obj = NULL;
         if (redisReaderGetReply(c->reader, &obj) != REDIS_OK) {
-            if (c->reader_too_big)
-                rconn_protocol_error(c, "a reply array has too many elements");
+            if (c->budget.bad_array)
+                rconn_protocol_error(c, "an array length out of range");
             else
                 rconn_protocol_error(c, c->reader->errstr);
             return;
@@ -1504,18 +1753,46 @@ static void rconn_dispatch_replies(struct rconn *c)
         if (!obj)
             return;
         redisReply *r = obj;
+        bool dropped_all = r == &rconn_dropped_obj;
+        bool cut = !dropped_all && c->budget.dropped > 0;
+        struct rconn_error too_large;
+        if (dropped_all)
+            rconn_too_large(c, &too_large);
+        if (cut) {
+            rconn_trim_kept(r);
+            c->trunc = (struct rconn_trunc){
+                .kept = c->budget.kept,
+                .dropped = c->budget.dropped,
+                .dropped_bytes = c->budget.dropped_bytes,
+                .cost = c->budget.cost,
+                .limit = c->budget.cap,
+            };
+        }
+        rconn_budget_reset(&c->budget);
         struct rconn_cmd *cmd = rconn_cmdq_pop(&c->inflight);
         if (!cmd) {
-            freeReplyObject(r);
+            rconn_free_object(r);
             rconn_protocol_error(c, "a reply nobody asked for (push messages are not supported)");
             return;
         }
         if (cmd->kind == RCONN_K_USER) {
-            struct rconn_result res = {.reply = r, .latency_us = rconn_now_us() - cmd->sent_us};
+            struct rconn_result res = {.latency_us = rconn_now_us() - cmd->sent_us};
+            if (dropped_all) {
+                res.err = &too_large;
+                res.latency_us = 0;
+            } else {
+                res.reply = r;
+                res.trunc = cut ? &c->trunc : NULL;
+            }
             if (cmd->cb)
                 cmd->cb(c, &res, cmd->arg);
             if (res.reply)
                 freeReplyObject(res.reply);
+        } else if (dropped_all || cut) {
+            rconn_free_object(r);
+            rconn_cmd_free(cmd);
+            rconn_protocol_error(c, "a reply to elcui's own command does not fit --max-reply-size");
+            return;
         } else {
             rconn_internal_reply(c, cmd, r);
             freeReplyObject(r);
@@ -1544,20 +1821,247 @@ static void rconn_read_failed(struct rconn *c, int err, bool eof)
                     strerror(err ? err : EIO));
 }
 
+/* Give the reader bytes; false when the connection failed. */
+static bool rconn_give(struct rconn *c, const char *p, size_t n)
+{
+    if (n == 0)
+        return true;
+    if (redisReaderFeed(c->reader, p, n) != REDIS_OK) {
+        rconn_protocol_error(c, "reader refused input");
+        return false;
+    }
+    return true;
+}
+
+/* Let the reader build what is whole, so the budget is that of the reply
+ * the next item belongs to; false when the connection went. */
+static bool rconn_sync(struct rconn *c)
+{
+    if (c->fr.whole) {
+        c->fr.whole = false;
+        rconn_dispatch_replies(c);
+    }
+    return c->state != RCONN_S_CLOSED && !c->freed;
+}
+
+/* What the budget still allows a string of the reply being read. */
+static uint64_t rconn_room(const struct rconn *c)
+{
+    const struct rconn_budget *b = &c->budget;
+    size_t left = b->cap - b->cost;
+    if (b->dropping || left < RCONN_OBJ_COST + 2 * RCONN_BLOCK_COST)
+        return 0;
+    return left - RCONN_OBJ_COST - 2 * RCONN_BLOCK_COST;
+}
+
+/* Status and error lines are read with an int length by the reader. */
+#define RCONN_MAX_LINE ((uint64_t)INT_MAX - 64)
+
+/* A length / integer line is whole (hdr holds it, CRLF excluded). */
+static bool rconn_header_done(struct rconn *c)
+{
+    struct rconn_framer *f = &c->fr;
+    const char *h = f->hdr;
+    size_t n = f->hdr_len;
+    bool neg = n > 0 && h[0] == '-';
+    uint64_t v = 0;
+    bool ok = n > (size_t)neg;
+    for (size_t i = neg; ok && i < n; i++) {
+        if (h[i] < '0' || h[i] > '9' || v > (UINT64_MAX - 9) / 10)
+            ok = false;
+        else
+            v = v * 10 + (uint64_t)(h[i] - '0');
+    }
+    if (f->type != ':') {
+        /* lengths: -1 (nil) or 0..INT_MAX elements / any byte count */
+        if (!ok || (neg && v != 1) || (f->type == '*' && v > (uint64_t)INT_MAX) ||
+            (f->type == '$' && v > (uint64_t)INT64_MAX)) {
+            rconn_protocol_error(c, f->type == '*' ? "an array length out of range"
+                                                   : "a bulk string length out of range");
+            return false;
+        }
+    } else if (!ok || v > (uint64_t)INT64_MAX + neg) {
+        rconn_protocol_error(c, "an integer out of range");
+        return false;
+    }
+    char line[RCONN_MAX_HEADER + 4];
+    line[0] = f->type;
+    memcpy(line + 1, h, n);
+    memcpy(line + 1 + n, "\r\n", 2);
+    f->st = RCONN_F_TYPE;
+    if (f->type != '$' || neg) {
+        f->whole = true;
+        return rconn_give(c, line, n + 3);
+    }
+    if (v > RCONN_SMALL_BULK) {
+        /* large: decide from the header whether it fits, before buffering it */
+        if (!rconn_sync(c))
+            return false;
+        if (v > rconn_room(c)) {
+            c->budget.drop_next = true;
+            c->budget.dropped_bytes += v;
+            f->st = RCONN_F_SKIP;
+            f->left = v;
+            return rconn_give(c, "$0\r\n", 4);
+        }
+    }
+    f->st = RCONN_F_PAYLOAD;
+    f->left = v + 2;
+    return rconn_give(c, line, n + 3);
+}
+
+/* Frame bytes from the socket and feed the reader (see rconn_framer). */
 static void rconn_feed(struct rconn *c, const char *data, size_t n)
 {
     if (!c->tls && c->state == RCONN_S_AUTH)
         for (size_t i = 0; i < n && c->nfirst < sizeof(c->first); i++)
             c->first[c->nfirst++] = (unsigned char)data[i];
-    if (redisReaderFeed(c->reader, data, n) != REDIS_OK) {
-        rconn_protocol_error(c, "reader refused input");
-        return;
+    struct rconn_framer *f = &c->fr;
+    size_t i = 0, run = 0; /* data[run..i) is still to be fed */
+    while (i < n) {
+        switch (f->st) {
+        case RCONN_F_TYPE: {
+            char t = data[i];
+            f->type = t;
+            if (t == '$' || t == '*' || t == ':') {
+                if (!rconn_give(c, data + run, i - run))
+                    return;
+                f->st = RCONN_F_HEADER;
+                f->hdr_len = 0;
+                f->cr = false;
+                run = ++i;
+            } else if (t == '+' || t == '-') {
+                f->st = RCONN_F_LINE;
+                f->line_len = 0;
+                f->cr = false;
+                f->line_checked = f->line_cut = false;
+                i++;
+            } else {
+                /* not RESP: the reader says so */
+                i++;
+                if (!rconn_give(c, data + run, i - run))
+                    return;
+                run = i;
+                f->whole = true;
+                if (!rconn_sync(c))
+                    return;
+            }
+            break;
+        }
+        case RCONN_F_HEADER:
+            while (i < n && f->st == RCONN_F_HEADER) {
+                char ch = data[i++];
+                if (f->cr && ch == '\n') {
+                    f->hdr_len--; /* the CR */
+                    if (!rconn_header_done(c))
+                        return;
+                } else if (f->hdr_len >= RCONN_MAX_HEADER) {
+                    rconn_protocol_error(c, "a length or integer line too long");
+                    return;
+                } else {
+                    f->hdr[f->hdr_len++] = ch;
+                    f->cr = ch == '\r';
+                }
+            }
+            run = i;
+            break;
+        case RCONN_F_LINE: {
+            /* find CRLF; a CR at the end of the last read counts */
+            size_t end = n;
+            if (f->cr && data[i] == '\n') {
+                end = i;
+            } else {
+                const char *p = data + i;
+                while ((p = memchr(p, '\n', (size_t)(data + n - p))) != NULL) {
+                    if (p > data + i && p[-1] == '\r') {
+                        end = (size_t)(p - data);
+                        break;
+                    }
+                    p++;
+                }
+            }
+            size_t upto = end < n ? end + 1 : n;
+            f->line_len += upto - i;
+            if (end < n) {
+                if (f->line_cut) {
+                    /* drop what came of the line, end it where it was cut */
+                    c->budget.dropped_bytes += f->line_len;
+                    run = upto;
+                    if (!rconn_sync(c))
+                        return;
+                    c->budget.drop_next = true;
+                    if (!rconn_give(c, "\r\n", 2))
+                        return;
+                } else {
+                    if (!rconn_give(c, data + run, upto - run))
+                        return;
+                    run = upto;
+                }
+                f->whole = true;
+                f->st = RCONN_F_TYPE;
+                i = upto;
+                break;
+            }
+            f->cr = data[n - 1] == '\r';
+            i = n;
+            if (f->line_cut) {
+                run = n;
+                break;
+            }
+            uint64_t room = rconn_room(c);
+            if (room > RCONN_MAX_LINE)
+                room = RCONN_MAX_LINE;
+            if (f->line_len > room && !f->line_checked) {
+                /* the budget may be that of an earlier reply: bring it up to date */
+                f->line_checked = true;
+                if (!rconn_give(c, data + run, i - run))
+                    return;
+                run = i;
+                if (!rconn_sync(c))
+                    return;
+                room = rconn_room(c);
+                if (room > RCONN_MAX_LINE)
+                    room = RCONN_MAX_LINE;
+            }
+            if (f->line_len > room) {
+                /* keep nothing more of it; what the reader holds ends at the CRLF.
+                 * A CR it already holds stays harmless: the CRLF fed at the
+                 * end follows it. */
+                f->line_cut = true;
+                if (!rconn_give(c, data + run, i - run))
+                    return;
+                run = i;
+            }
+            break;
+        }
+        case RCONN_F_PAYLOAD: {
+            size_t take = n - i < f->left ? n - i : (size_t)f->left;
+            i += take;
+            f->left -= take;
+            if (f->left == 0) {
+                f->st = RCONN_F_TYPE;
+                f->whole = true;
+            }
+            break;
+        }
+        case RCONN_F_SKIP: {
+            if (!rconn_give(c, data + run, i - run))
+                return;
+            size_t take = n - i < f->left ? n - i : (size_t)f->left;
+            i += take;
+            run = i;
+            f->left -= take;
+            if (f->left == 0) {
+                f->st = RCONN_F_PAYLOAD;
+                f->left = 2; /* its CRLF ends the empty stand-in */
+            }
+            break;
+        }
+        }
     }
-    rconn_dispatch_replies(c);
-    /* what is left buffered is one incomplete reply: cap it */
-    if (c->state != RCONN_S_CLOSED && !c->freed && c->reader->len - c->reader->pos > c->max_reply)
-        rconn_failf(c, RCONN_ERR_PROTOCOL, "a reply from %s exceeds %zu bytes; connection dropped",
-                    c->name, c->max_reply);
+    if (!rconn_give(c, data + run, n - run))
+        return;
+    rconn_sync(c);
 }
 
 /* Read everything available; returns false when the connection failed. */
@@ -1796,7 +2300,8 @@ struct rconn *rconn_open(struct loop *l, const struct rconn_options *o)
         rconn_free_mem(c);
         return NULL;
     }
-    c->reader->privdata = &c->reader_too_big;
+    c->budget.cap = c->max_reply;
+    c->reader->privdata = &c->budget;
     c->state = RCONN_S_RESOLVING;
     c->t_step = loop_now_ms(l);
     c->dns = rdns_resolve(l, c->chost, c->cport, rconn_dns_done, c);

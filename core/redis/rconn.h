@@ -13,6 +13,19 @@
  * socket, TLS and timers are ours). Every failure is classified
  * (enum rconn_err) with a message for people that never contains a secret.
  *
+ * What a reply may cost is bounded in memory, not in wire bytes: every
+ * object the reader builds is charged (its struct, its string, its element
+ * array) against max_reply_bytes. Once a reply would pass the cap the rest
+ * of it is read and counted but not kept: arrays keep their first
+ * elements, strings too large are skipped on the wire without being
+ * buffered, status and error lines are cut, and the result says how much
+ * was dropped (rconn_result.trunc). A reply of which nothing fits fails
+ * with RCONN_ERR_TOO_LARGE. Either way the connection stays in step.
+ * Bytes are framed before the reader sees them (type byte, line, bulk
+ * payload), so the reader is asked for replies only once a line is whole:
+ * a long status or error line costs linear time, not the reader's rescan
+ * of the line on every read.
+ *
  * A connection is single-use: once closed (by an error or by the owner) it
  * stays closed, and the owner opens a new one. Callbacks never run from
  * inside the function that submitted the work, except from rconn_close()
@@ -48,6 +61,8 @@ enum rconn_err {
     RCONN_ERR_CLOSED,          /* "closed": closed by the peer or by the owner */
     RCONN_ERR_REFUSED,         /* "refused": refused locally (rcluster safety) */
     RCONN_ERR_USAGE,           /* "usage": bad argument (rcluster: unknown node...) */
+    RCONN_ERR_TOO_LARGE,       /* "reply-too-large": nothing of the reply fits the cap */
+    RCONN_ERR_REDIRECT,        /* "redirect-refused": MOVED/ASK to no node of the group */
 };
 
 #define RCONN_ERRMSG_MAX 512
@@ -161,7 +176,7 @@ struct rconn_options {
     void *cred_arg;
     uint64_t reauth_margin_ms; /* re-auth this long before expiry; 0 = lifetime/5, max 60 s */
     const char *client_name;   /* CLIENT SETNAME, or NULL */
-    size_t max_reply_bytes;    /* cap on one buffered reply; 0 = 512 MiB */
+    size_t max_reply_bytes;    /* what one reply may cost in memory; 0 = RCONN_DEFAULT_MAX_REPLY */
     rconn_event_cb on_event;   /* may be NULL */
     void *event_arg;
 };
@@ -177,10 +192,26 @@ void rconn_close(struct rconn *c);
 
 #define RCONN_NO_TIMEOUT UINT64_MAX
 
+/* The default of --max-reply-size, and its bounds. */
+#define RCONN_DEFAULT_MAX_REPLY ((size_t)64 * 1024 * 1024)
+#define RCONN_MIN_MAX_REPLY ((size_t)64 * 1024)
+#define RCONN_MAX_MAX_REPLY ((size_t)16 * 1024 * 1024 * 1024)
+
+/* A reply that passed the cap: what was kept and what was not. The kept
+ * part is a prefix: every array holds its first elements, in order. */
+struct rconn_trunc {
+    uint64_t kept;          /* objects kept (the reply itself and its elements) */
+    uint64_t dropped;       /* objects read but not kept */
+    uint64_t dropped_bytes; /* string bytes read but not kept */
+    size_t cost;            /* memory the kept part costs (estimate) */
+    size_t limit;           /* the cap in force */
+};
+
 struct rconn_result {
-    const struct rconn_error *err; /* NULL when a reply arrived */
-    redisReply *reply;             /* the reply (may be an error reply); NULL with err */
-    uint64_t latency_us;           /* from write to reply (0 with err) */
+    const struct rconn_error *err;   /* NULL when a reply arrived */
+    redisReply *reply;               /* the reply (may be an error reply); NULL with err */
+    uint64_t latency_us;             /* from write to reply (0 with err) */
+    const struct rconn_trunc *trunc; /* non-NULL: the reply was cut at the cap */
 };
 
 typedef void (*rconn_reply_cb)(struct rconn *c, struct rconn_result *res, void *arg);
@@ -239,5 +270,15 @@ const char *rconn_name(const struct rconn *c);
 
 /* Microseconds on the monotonic clock (the latency clock). */
 uint64_t rconn_now_us(void);
+
+/* "64 MiB", "512 KiB", "1.5 GiB", "100 B" for messages. */
+void rconn_format_size(uint64_t bytes, char *out, size_t n);
+/* "64M", "1G", "512k", "100000" (bytes; K/M/G/T are powers of 1024, an
+ * optional trailing "B" or "iB" allowed) within the --max-reply-size
+ * bounds. false when malformed or out of bounds. */
+bool rconn_parse_size(const char *s, size_t *out);
+/* One line for people about a cut reply: "kept 838860 elements (64 MiB);
+ * 15161140 elements and 0 B of strings not kept (--max-reply-size 64 MiB)". */
+void rconn_trunc_text(const struct rconn_trunc *t, char *out, size_t n);
 
 #endif

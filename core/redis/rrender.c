@@ -7,14 +7,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aws/mem.h"
 #include "aws/unicode.h"
 
-void rrender_quoted(struct buf *b, const char *s, size_t n)
+static void rrender_quoted_body(struct buf *b, const char *s, size_t n)
 {
-    buf_appendc(b, '"');
     for (size_t i = 0; i < n; i++) {
+        size_t run = i;
+        while (run < n && (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0x7f &&
+               s[run] != '\\' && s[run] != '"')
+            run++;
+        if (run > i) {
+            buf_append(b, s + i, run - i);
+            i = run - 1;
+            continue;
+        }
         unsigned char c = (unsigned char)s[i];
         switch (c) {
         case '\\':
@@ -45,6 +54,12 @@ void rrender_quoted(struct buf *b, const char *s, size_t n)
                 buf_printf(b, "\\x%02x", c);
         }
     }
+}
+
+void rrender_quoted(struct buf *b, const char *s, size_t n)
+{
+    buf_appendc(b, '"');
+    rrender_quoted_body(b, s, n);
     buf_appendc(b, '"');
 }
 
@@ -69,12 +84,16 @@ void rrender_safe(struct buf *b, const char *s, size_t n)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        unsigned char c = u[i];
-        if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t') {
-            buf_appendc(b, (char)c);
-            i++;
+        /* runs of plain text at once */
+        size_t run = i;
+        while (run < n && ((u[run] >= 0x20 && u[run] < 0x7f) || u[run] == '\n' || u[run] == '\t'))
+            run++;
+        if (run > i) {
+            buf_append(b, s + i, run - i);
+            i = run;
             continue;
         }
+        unsigned char c = u[i];
         if (c >= 0x80) {
             size_t k = rrender_utf8(u + i, n - i);
             if (k) {
@@ -88,10 +107,9 @@ void rrender_safe(struct buf *b, const char *s, size_t n)
     }
 }
 
-void rrender_json_string(struct buf *b, const char *s, size_t n)
+static void rrender_json_body(struct buf *b, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
-    buf_appendc(b, '"');
     size_t i = 0;
     while (i < n) {
         unsigned char c = u[i];
@@ -132,18 +150,72 @@ void rrender_json_string(struct buf *b, const char *s, size_t n)
             }
         }
     }
+}
+
+void rrender_json_string(struct buf *b, const char *s, size_t n)
+{
+    buf_appendc(b, '"');
+    rrender_json_body(b, s, n);
     buf_appendc(b, '"');
 }
 
-void rrender_json(struct buf *b, const redisReply *r)
+struct rrender_ctx {
+    struct buf *b;
+    rrender_flush_fn flush;
+    void *arg;
+};
+
+static void rrender_flush_some(const struct rrender_ctx *x)
 {
+    if (x->flush && x->b->len >= RRENDER_CHUNK)
+        x->flush(x->b, x->arg);
+}
+
+/* Where to cut a long string into pieces: at most RRENDER_CHUNK bytes,
+ * never inside a UTF-8 sequence. */
+static size_t rrender_piece(const char *s, size_t n)
+{
+    if (n <= RRENDER_CHUNK)
+        return n;
+    size_t k = RRENDER_CHUNK;
+    while (k > RRENDER_CHUNK - 4 && ((unsigned char)s[k] & 0xc0) == 0x80)
+        k--;
+    return k;
+}
+
+enum rrender_form { RRENDER_F_SAFE, RRENDER_F_QUOTED, RRENDER_F_JSON };
+
+/* A string of any size in pieces, flushed between them. */
+static void rrender_str(const struct rrender_ctx *x, const char *s, size_t n, enum rrender_form f)
+{
+    if (f == RRENDER_F_QUOTED || f == RRENDER_F_JSON)
+        buf_appendc(x->b, '"');
+    size_t i = 0;
+    do {
+        size_t k = rrender_piece(s + i, n - i);
+        if (f == RRENDER_F_QUOTED)
+            rrender_quoted_body(x->b, s + i, k);
+        else if (f == RRENDER_F_JSON)
+            rrender_json_body(x->b, s + i, k);
+        else
+            rrender_safe(x->b, s + i, k);
+        i += k;
+        rrender_flush_some(x);
+    } while (i < n);
+    if (f == RRENDER_F_QUOTED || f == RRENDER_F_JSON)
+        buf_appendc(x->b, '"');
+}
+
+static void rrender_json_at(const struct rrender_ctx *x, const redisReply *r)
+{
+    struct buf *b = x->b;
     if (!r) {
         buf_appends(b, "null");
         return;
     }
     switch (r->type) {
     case REDIS_REPLY_STRING:
-        rrender_json_string(b, r->str, r->len);
+        rrender_str(x, r->str, r->len, RRENDER_F_JSON);
         break;
     case REDIS_REPLY_INTEGER:
         buf_printf(b, "%lld", r->integer);
@@ -153,12 +225,12 @@ void rrender_json(struct buf *b, const redisReply *r)
         break;
     case REDIS_REPLY_STATUS:
         buf_appends(b, "{\"status\":");
-        rrender_json_string(b, r->str, r->len);
+        rrender_str(x, r->str, r->len, RRENDER_F_JSON);
         buf_appendc(b, '}');
         break;
     case REDIS_REPLY_ERROR:
         buf_appends(b, "{\"error\":");
-        rrender_json_string(b, r->str, r->len);
+        rrender_str(x, r->str, r->len, RRENDER_F_JSON);
         buf_appendc(b, '}');
         break;
     case REDIS_REPLY_ARRAY:
@@ -166,7 +238,8 @@ void rrender_json(struct buf *b, const redisReply *r)
         for (size_t i = 0; i < r->elements; i++) {
             if (i)
                 buf_appendc(b, ',');
-            rrender_json(b, r->element[i]);
+            rrender_json_at(x, r->element[i]);
+            rrender_flush_some(x);
         }
         buf_appendc(b, ']');
         break;
@@ -175,23 +248,61 @@ void rrender_json(struct buf *b, const redisReply *r)
     }
 }
 
-static void rrender_tty(struct buf *b, const redisReply *r, const char *prefix)
+void rrender_json(struct buf *b, const redisReply *r)
 {
+    struct rrender_ctx x = {.b = b};
+    rrender_json_at(&x, r);
+}
+
+void rrender_json_flushed(struct buf *b, const redisReply *r, rrender_flush_fn flush, void *arg)
+{
+    struct rrender_ctx x = {.b = b, .flush = flush, .arg = arg};
+    rrender_json_at(&x, r);
+    rrender_flush_some(&x);
+}
+
+/* Text as lines: CRLF and LF end a line, the rest as rrender_safe. */
+static void rrender_lines(const struct rrender_ctx *x, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - s) : n;
+        size_t stop = end > i && s[end - 1] == '\r' && nl ? end - 1 : end;
+        if (stop > i)
+            rrender_str(x, s + i, stop - i, RRENDER_F_SAFE);
+        if (nl)
+            buf_appendc(x->b, '\n');
+        i = nl ? end + 1 : n;
+        rrender_flush_some(x);
+    }
+}
+
+static void rrender_tty(const struct rrender_ctx *x, const redisReply *r, const char *prefix,
+                        bool text)
+{
+    struct buf *b = x->b;
     switch (r->type) {
     case REDIS_REPLY_ERROR:
         buf_appends(b, "(error) ");
-        rrender_safe(b, r->str, r->len);
+        rrender_str(x, r->str, r->len, RRENDER_F_SAFE);
         buf_appendc(b, '\n');
         break;
     case REDIS_REPLY_STATUS:
-        rrender_safe(b, r->str, r->len);
+        rrender_str(x, r->str, r->len, RRENDER_F_SAFE);
         buf_appendc(b, '\n');
         break;
     case REDIS_REPLY_INTEGER:
         buf_printf(b, "(integer) %lld\n", r->integer);
         break;
     case REDIS_REPLY_STRING:
-        rrender_quoted(b, r->str, r->len);
+        if (text) {
+            rrender_lines(x, r->str, r->len);
+            if (r->len && r->str[r->len - 1] != '\n')
+                buf_appendc(b, '\n');
+            break;
+        }
+        rrender_str(x, r->str, r->len, RRENDER_F_QUOTED);
         buf_appendc(b, '\n');
         break;
     case REDIS_REPLY_NIL:
@@ -215,7 +326,8 @@ static void rrender_tty(struct buf *b, const redisReply *r, const char *prefix)
         sub[pl + idxlen + 2] = '\0';
         for (i = 0; i < r->elements; i++) {
             buf_printf(b, "%s%*zu) ", i == 0 ? "" : prefix, (int)idxlen, i + 1);
-            rrender_tty(b, r->element[i], sub);
+            rrender_tty(x, r->element[i], sub, text);
+            rrender_flush_some(x);
         }
         free(sub);
         break;
@@ -225,13 +337,22 @@ static void rrender_tty(struct buf *b, const redisReply *r, const char *prefix)
     }
 }
 
-static void rrender_raw(struct buf *b, const redisReply *r)
+static void rrender_raw(const struct rrender_ctx *x, const redisReply *r, bool text)
 {
+    struct buf *b = x->b;
     switch (r->type) {
     case REDIS_REPLY_ERROR:
     case REDIS_REPLY_STATUS:
     case REDIS_REPLY_STRING:
-        rrender_safe(b, r->str, r->len);
+        if (text) {
+            /* the final line end is the reply's own */
+            size_t n = r->len;
+            if (n && r->str[n - 1] == '\n')
+                n -= n > 1 && r->str[n - 2] == '\r' ? 2 : 1;
+            rrender_lines(x, r->str, n);
+        } else {
+            rrender_str(x, r->str, r->len, RRENDER_F_SAFE);
+        }
         break;
     case REDIS_REPLY_INTEGER:
         buf_printf(b, "%lld", r->integer);
@@ -242,7 +363,8 @@ static void rrender_raw(struct buf *b, const redisReply *r)
         for (size_t i = 0; i < r->elements; i++) {
             if (i)
                 buf_appendc(b, '\n');
-            rrender_raw(b, r->element[i]);
+            rrender_raw(x, r->element[i], text);
+            rrender_flush_some(x);
         }
         break;
     default:
@@ -250,18 +372,55 @@ static void rrender_raw(struct buf *b, const redisReply *r)
     }
 }
 
-void rrender_reply(struct buf *b, const redisReply *r, bool raw)
+void rrender_reply_opts(struct buf *b, const redisReply *r, const struct rrender_opts *o)
 {
+    struct rrender_ctx x = {.b = b, .flush = o->flush, .arg = o->arg};
     if (!r) {
         buf_appends(b, "(no reply)\n");
         return;
     }
-    if (raw) {
-        rrender_raw(b, r);
+    if (o->raw) {
+        rrender_raw(&x, r, o->text);
         buf_appendc(b, '\n');
     } else {
-        rrender_tty(b, r, "");
+        rrender_tty(&x, r, "", o->text);
     }
+    rrender_flush_some(&x);
+}
+
+void rrender_reply(struct buf *b, const redisReply *r, bool raw)
+{
+    struct rrender_opts o = {.raw = raw};
+    rrender_reply_opts(b, r, &o);
+}
+
+static bool rrender_is(const char *s, size_t n, const char *word)
+{
+    return strlen(word) == n && strncasecmp(s, word, n) == 0;
+}
+
+bool rrender_text_command(int argc, const char *const *argv, const size_t *argvlen)
+{
+    if (argc < 1 || !argv)
+        return false;
+    size_t l0 = argvlen ? argvlen[0] : strlen(argv[0]);
+    size_t l1 = argc > 1 ? (argvlen ? argvlen[1] : strlen(argv[1])) : 0;
+    const char *a0 = argv[0], *a1 = argc > 1 ? argv[1] : "";
+    if (rrender_is(a0, l0, "INFO") || rrender_is(a0, l0, "LOLWUT"))
+        return true;
+    if (argc < 2)
+        return false;
+    if (rrender_is(a0, l0, "CLUSTER"))
+        return rrender_is(a1, l1, "INFO") || rrender_is(a1, l1, "NODES");
+    if (rrender_is(a0, l0, "CLIENT"))
+        return rrender_is(a1, l1, "LIST") || rrender_is(a1, l1, "INFO");
+    if (rrender_is(a0, l0, "MEMORY"))
+        return rrender_is(a1, l1, "DOCTOR") || rrender_is(a1, l1, "MALLOC-STATS");
+    if (rrender_is(a0, l0, "LATENCY"))
+        return rrender_is(a1, l1, "DOCTOR") || rrender_is(a1, l1, "GRAPH");
+    if (rrender_is(a0, l0, "DEBUG"))
+        return rrender_is(a1, l1, "HTSTATS") || rrender_is(a1, l1, "HTSTATS-KEY");
+    return false;
 }
 
 /* ---- splitting ---- */

@@ -13,6 +13,13 @@
  *   invalid UTF-8 bytes as \u00XX escapes of the byte value, integers as
  *   numbers, nil as null, arrays as arrays, status as {"status":...},
  *   errors as {"error":...}).
+ * - text replies: the commands redis-cli prints raw because their reply is
+ *   text (INFO, CLUSTER INFO/NODES, CLIENT LIST/INFO, MEMORY DOCTOR,
+ *   LATENCY DOCTOR/GRAPH, LOLWUT, ...; rrender_text_command) render as
+ *   real lines in both forms: CRLF and LF end lines, every other control
+ *   byte is escaped as in the raw form.
+ * - every rendering can hand its buffer to a flush function as it grows,
+ *   so a large reply is written as it is rendered, never held whole.
  * - rrender_split: a command line split into arguments like redis-cli
  *   does ("double quotes" with \n \r \t \b \a \\ \" \xHH escapes, 'single
  *   quotes' with \' only), with the offset of each argument in the line.
@@ -32,6 +39,26 @@
 void rrender_reply(struct buf *b, const redisReply *r, bool raw);
 /* Append r as a JSON value. */
 void rrender_json(struct buf *b, const redisReply *r);
+
+/* Called with the buffer whenever it holds RRENDER_CHUNK bytes or more;
+ * it writes them out and empties the buffer (buf_reset). */
+#define RRENDER_CHUNK ((size_t)64 * 1024)
+typedef void (*rrender_flush_fn)(struct buf *b, void *arg);
+
+struct rrender_opts {
+    bool raw;               /* the --raw form */
+    bool text;              /* a text reply: lines as lines (rrender_text_command) */
+    rrender_flush_fn flush; /* NULL: everything stays in the buffer */
+    void *arg;
+};
+
+/* rrender_reply with options; the last bytes stay in b for the caller. */
+void rrender_reply_opts(struct buf *b, const redisReply *r, const struct rrender_opts *o);
+/* rrender_json, flushed as it grows (flush may be NULL). */
+void rrender_json_flushed(struct buf *b, const redisReply *r, rrender_flush_fn flush, void *arg);
+/* true for the commands whose reply is text redis-cli prints as it is
+ * (argv[0] and the subcommand, any case). */
+bool rrender_text_command(int argc, const char *const *argv, const size_t *argvlen);
 /* A JSON string of bytes s[0..n). */
 void rrender_json_string(struct buf *b, const char *s, size_t n);
 /* redis-cli's quoted form of bytes: "..." with escapes. */

@@ -2,6 +2,11 @@
  * parsers (elasticache_parse_*), and what the engines build from them:
  * the cluster model (model_group_from_api) and the placement matrix.
  *
+ * The two large listings are also read by the streaming parsers
+ * (elasticache_parse_*_stream, the ones the calls use): they must agree
+ * with the tree parsers on what they accept and on the items' count and
+ * ids (the target aborts otherwise).
+ *
  * Input: one recorded response (the root element picks the operation), or
  * a DescribeReplicationGroups body, FUZZ_SEP, a DescribeCacheClusters body
  * (the pair the model is built from).
@@ -70,8 +75,58 @@ static void use_group(const struct elasticache_replication_group *g,
     model_group_unref(m);
 }
 
+/* The streaming parser against the tree parser: same verdict, same items. */
+static void stream_agrees(const uint8_t *body, size_t len, bool rgs)
+{
+    const char *op = rgs ? "DescribeReplicationGroups" : "DescribeCacheClusters";
+    xmlNode *res;
+    xmlDoc *doc = parse_body(body, len, op, &res);
+    struct aws_error e1, e2;
+    aws_error_init(&e1);
+    aws_error_init(&e2);
+    char rid[96] = "";
+    if (rgs) {
+        struct elasticache_replication_group_list *t = mem_xcalloc(1, sizeof(*t));
+        struct elasticache_replication_group_list *st = mem_xcalloc(1, sizeof(*st));
+        int rt = doc ? elasticache_parse_describe_replication_groups(res, t, &e1) : -1;
+        int rs = elasticache_parse_describe_replication_groups_stream((const char *)body, len, st,
+                                                                      &e2, rid, sizeof(rid));
+        if (rt == 0 && rs == 0) {
+            if (t->n != st->n)
+                abort();
+            for (size_t i = 0; i < t->n; i++)
+                if ((t->items[i].id == NULL) != (st->items[i].id == NULL) ||
+                    (t->items[i].id && strcmp(t->items[i].id, st->items[i].id) != 0))
+                    abort();
+            if ((t->marker == NULL) != (st->marker == NULL))
+                abort();
+        }
+        elasticache_replication_group_list_free(t);
+        elasticache_replication_group_list_free(st);
+    } else {
+        struct elasticache_cache_cluster_list *t = mem_xcalloc(1, sizeof(*t));
+        struct elasticache_cache_cluster_list *st = mem_xcalloc(1, sizeof(*st));
+        int rt = doc ? elasticache_parse_describe_cache_clusters(res, t, &e1) : -1;
+        int rs = elasticache_parse_describe_cache_clusters_stream((const char *)body, len, st, &e2,
+                                                                  rid, sizeof(rid));
+        if (rt == 0 && rs == 0 && t->n != st->n)
+            abort();
+        elasticache_cache_cluster_list_free(t);
+        elasticache_cache_cluster_list_free(st);
+    }
+    if (doc)
+        xmlFreeDoc(doc);
+    free(aws_error_format(&e1));
+    free(aws_error_format(&e2));
+    aws_error_clear(&e1);
+    aws_error_clear(&e2);
+}
+
 static void rgs_and_clusters(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
+    stream_agrees(a, alen, true);
+    if (b)
+        stream_agrees(b, blen, false);
     xmlNode *res;
     struct aws_error err;
     aws_error_init(&err);

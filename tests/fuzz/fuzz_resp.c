@@ -1,6 +1,8 @@
 /* fuzz_resp.c - RESP replies: hiredis's reader fed in uneven chunks (as
  * TCP delivers them), then the same bytes through elcui's own connection
- * (rconn: its reader configuration, reply-size cap and command queue) over
+ * (rconn: its reader configuration, its framing, the memory budget of a
+ * reply - a small one on odd inputs, so cut replies are fuzzed too - and
+ * the command queue) over
  * a real socket to a scripted node, COMMAND INFO entries through
  * rcmd_parse and the key-position rules (rcmd_keys), and every reply
  * through exec's renderings (rrender): the redis-cli and raw forms must be
@@ -30,6 +32,13 @@ static void each_info(const struct rcmd_info *info, void *arg)
     (void)rcmd_keys(info, 6, idx, 16);
 }
 
+static void flushed(struct buf *b, void *arg)
+{
+    (void)arg;
+    fuzz_assert_lines_safe("rrender (flushed)", b->data ? b->data : "", b->len);
+    buf_reset(b);
+}
+
 static void render(const redisReply *r)
 {
     struct buf b;
@@ -38,6 +47,11 @@ static void render(const redisReply *r)
         rrender_reply(&b, r, raw != 0);
         fuzz_assert_lines_safe(raw ? "rrender_reply(raw)" : "rrender_reply", b.data ? b.data : "",
                                b.len);
+        buf_reset(&b);
+        /* text replies (INFO...) and rendering in pieces */
+        struct rrender_opts o = {.raw = raw != 0, .text = true, .flush = flushed};
+        rrender_reply_opts(&b, r, &o);
+        fuzz_assert_lines_safe("rrender_reply(text)", b.data ? b.data : "", b.len);
         buf_reset(&b);
     }
     rrender_json(&b, r);
@@ -124,6 +138,12 @@ static void got(struct rconn *c, struct rconn_result *res, void *arg)
         render(res->reply);
         (void)rcmd_parse(res->reply, each_info, NULL);
     }
+    if (res->trunc) {
+        char text[400];
+        rconn_trunc_text(res->trunc, text, sizeof(text));
+        if (res->trunc->cost > res->trunc->limit)
+            abort(); /* what is kept never passes the cap */
+    }
     if (--f->pending == 0)
         f->done = true;
 }
@@ -139,7 +159,7 @@ static void over_socket(const uint8_t *data, size_t size)
         .port = srv.port,
         .connect_timeout_ms = 200,
         .command_timeout_ms = 200,
-        .max_reply_bytes = 1 << 20,
+        .max_reply_bytes = size & 1 ? 4096 : 1 << 20,
     };
     struct rconn *c = rconn_open(l, &o);
     struct fz f = {0};

@@ -327,6 +327,42 @@ class ExecTest(ExecBase):
         self.assertEqual(r.rc, 1)
         self.assertIn("no-such-node", r.err)
 
+    def test_replica_reads_and_text_replies(self):
+        """--replicas on a key reads its shard's replicas themselves (READONLY, no MOVED); INFO prints as lines"""
+        key = key_for_shard(1, "replica-read")
+        r, recs = self.exec_json("--", "SET", key, "written")
+        self.assertEqual(r.rc, 0, r)
+        replicas = {n["cache_cluster_id"] for n in self.sb.nodes(RG) if n["shard"] == 1 and n["role"] == "replica"}
+        deadline = time.monotonic() + 20
+        while True:
+            r, recs = self.exec_json("--replicas", "--", "GET", key)
+            self.assertEqual(r.rc, 0, r)
+            self.assertEqual(len(recs), len(replicas), r)
+            for rec in recs:
+                self.assertEqual(rec["redirects"], [], rec)  # no MOVED to the primary
+                self.assertEqual(rec["role"], "replica")
+                self.assertEqual(rec["shard"], "0002")
+                self.assertEqual(rec["slot"], keyslot(key))
+            self.assertEqual({x["cacheClusterId"] for x in recs}, replicas)
+            if all(x["reply"] == "written" for x in recs) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)  # replication catching up
+        self.assertTrue(all(x["reply"] == "written" for x in recs), recs)
+        r, recs = self.exec_json("--all", "--", "GET", key)
+        self.assertEqual(sorted(x["role"] for x in recs), ["primary", "replica", "replica"])
+        self.assertTrue(all(x["reply"] == "written" and x["redirects"] == [] for x in recs), recs)
+        # text replies as real lines, piped (raw) and formatted
+        node = self.primary_of(0)["cache_cluster_id"]
+        for form in ((), ("--no-raw",)):
+            r = self.run_elcui("exec", RG, "--node", node, *form, "--", "INFO", "server")
+            self.assertEqual(r.rc, 0, r)
+            self.assertTrue(r.out.startswith("# Server\n"), r)
+            self.assertIn("\nredis_version:", r.out)
+            self.assertNotIn("\\x0d", r.out)
+            self.assertNotIn("\r", r.out)
+            r = self.run_elcui("exec", RG, "--node", node, *form, "--", "CLUSTER", "INFO")
+            self.assertTrue(r.out.startswith("cluster_state:ok\n"), r)
+
     def test_blocked_dangerous_read_only(self):
         """blocked commands are explained, dangerous ones need --yes, --read-only refuses writes"""
         r = self.run_elcui("exec", RG, "--", "CONFIG", "GET", "maxmemory")

@@ -33,6 +33,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
+from tmux import Console  # noqa: E402
 
 RG = "app-4"
 SECRET = "app-4-elasticache-auth"
@@ -177,6 +178,43 @@ class TruthTest(unittest.TestCase):
         finally:
             self.sb.cont_node(frozen)
         wait_for(lambda: nodes_of(self.show())[frozen]["redis"]["probe"]["health"] in ("answering", "slow"), 30, "the node to answer again")
+
+    def test_2b_console_health_column(self):
+        """the console's group screen: Redis roles with their age and a live
+        health column per node from the same observation; a frozen node is
+        'not answering since T' while every key still answers"""
+        frozen = "app-4-0003-002"
+        titles = ["ID", "SHARD", "AZ", "API ROLE", "REDIS ROLE", "HEALTH", "STATUS"]
+        env = dict(self.sb.env)
+        env["HOME"] = os.environ.get("ELCUI_CHECK_SCRATCH", "/tmp")
+        with Console(env, [], cols=150, rows=40) as c:
+            c.wait_for("legacy-1", timeout=30)
+            c.keys(":")
+            c.literal("group app-4")
+            c.keys("Enter")
+            rows = c.wait_rows(titles, lambda r: len(r) == 9 and all(
+                v["HEALTH"].startswith("answering") and "(redis " in v["REDIS ROLE"] for v in r.values()),
+                timeout=40)
+            for cc, v in rows.items():
+                self.assertRegex(v["REDIS ROLE"], r"^(primary|replica) \(redis \d+s\)$", cc)
+            self.assertRegex(c.screen().splitlines()[1], r"redis: 9 nodes, observed \d+s ago")
+            self.sb.stop_node(frozen)
+            try:
+                rows = c.wait_rows(titles, lambda r: r.get(frozen, {}).get("HEALTH", "").startswith(
+                    "not answering since"), timeout=30)
+                for cc, v in rows.items():
+                    if cc != frozen:
+                        self.assertTrue(v["HEALTH"].startswith(("answering", "slow")), (cc, v))
+                # the screen answers keys while a node hangs
+                c.keys("?")
+                c.wait_for("Help: group", timeout=5)
+                c.keys("Escape")
+            finally:
+                self.sb.cont_node(frozen)
+            c.wait_rows(titles, lambda r: r.get(frozen, {}).get("HEALTH", "").startswith("answering"),
+                        timeout=30)
+            c.keys("q")
+            self.assertEqual(c.wait_exit(), 0)
 
     def test_3_unreachable(self):
         """a wrong token: show says Redis is unreachable and why; roles fall back, labelled"""

@@ -631,6 +631,20 @@ static void decode_one(const char *base, const char *op)
             cmp_rg(&l->items[i], wire_at(e, "ReplicationGroups", i));
         WS(l->marker, e, "Marker");
         elasticache_replication_group_list_free(l);
+        /* the streaming parser the calls use reads the same */
+        size_t blen;
+        char *body = wire_load(rel, &blen);
+        char srid[96] = "";
+        l = mem_xcalloc(1, sizeof(*l));
+        assert_int_equal(
+            elasticache_parse_describe_replication_groups_stream(body, blen, l, &err, srid, 96), 0);
+        assert_string_equal(srid, rid);
+        assert_int_equal(l->n, wire_n(e, "ReplicationGroups"));
+        for (size_t i = 0; i < l->n; i++)
+            cmp_rg(&l->items[i], wire_at(e, "ReplicationGroups", i));
+        WS(l->marker, e, "Marker");
+        elasticache_replication_group_list_free(l);
+        free(body);
     } else if (strcmp(op, "CreateReplicationGroup") == 0 ||
                strcmp(op, "ModifyReplicationGroup") == 0 ||
                strcmp(op, "DeleteReplicationGroup") == 0 || strcmp(op, "TestFailover") == 0) {
@@ -653,6 +667,18 @@ static void decode_one(const char *base, const char *op)
             cmp_cc(&l->items[i], wire_at(e, "CacheClusters", i));
         WS(l->marker, e, "Marker");
         elasticache_cache_cluster_list_free(l);
+        size_t blen;
+        char *body = wire_load(rel, &blen);
+        char srid[96] = "";
+        l = mem_xcalloc(1, sizeof(*l));
+        assert_int_equal(
+            elasticache_parse_describe_cache_clusters_stream(body, blen, l, &err, srid, 96), 0);
+        assert_int_equal(l->n, wire_n(e, "CacheClusters"));
+        for (size_t i = 0; i < l->n; i++)
+            cmp_cc(&l->items[i], wire_at(e, "CacheClusters", i));
+        WS(l->marker, e, "Marker");
+        elasticache_cache_cluster_list_free(l);
+        free(body);
     } else if (strcmp(op, "CreateCacheSubnetGroup") == 0) {
         struct elasticache_cache_subnet_group_out *o = mem_xcalloc(1, sizeof(*o));
         assert_int_equal(elasticache_parse_create_cache_subnet_group(result, o, &err), 0);

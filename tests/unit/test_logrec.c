@@ -161,6 +161,67 @@ static void test_engine_text(void **state)
     }
 }
 
+static void expect_lines(const struct logrec *r, const char *human, const char *json)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    assert_int_equal(logrec_format_human(r, &b), 0);
+    if (!strstr(buf_str(&b), human))
+        fail_msg("human line lacks [%s]: %s", human, buf_str(&b));
+    buf_reset(&b);
+    assert_int_equal(logrec_format_json(r, &b), 0);
+    if (!strstr(buf_str(&b), json))
+        fail_msg("JSON lacks [%s]: %s", json, buf_str(&b));
+    buf_free(&b);
+}
+
+/* A NUL inside a message never cuts what follows it: shown as \0 (\u0000
+ * in JSON) wherever the rest of the text is shown. */
+static void test_nul_never_cuts_text(void **state)
+{
+    (void)state;
+    static const char slow[] =
+        "{\"CacheClusterId\":\"c\",\"CacheNodeId\":\"0001\",\"Id\":1,\"Timestamp\":1,"
+        "\"Duration (us)\":10,\"Command\":\"GET before\\u0000after\",\"ClientAddress\":"
+        "\"10.0.0.1:1\",\"ClientName\":\"n\\u0000m\"}";
+    struct logrec *r = rec_s(slow_stream, slow);
+    assert_int_equal(r->type, LOGREC_SLOW);
+    assert_int_equal(r->command_len, 16);
+    assert_memory_equal(r->command, "GET before\0after", 17);
+    expect_lines(r, "GET before\\0after client=10.0.0.1:1 name=n\\0m",
+                 "\"command\":\"GET before\\u0000after\"");
+    expect_lines(r, "slow", "\"clientName\":\"n\\u0000m\"");
+    logrec_free(r);
+
+    static const char engine_json[] =
+        "{\"CacheClusterId\":\"c\",\"CacheNodeId\":\"0001\",\"LogLevel\":\"NOTICE\","
+        "\"Role\":\"M\",\"Time\":\"01 May 2024 12:03:41.517 UTC\",\"Message\":\"one\\u0000two\"}";
+    r = rec_s(engine_stream, engine_json);
+    assert_int_equal(r->type, LOGREC_ENGINE);
+    assert_int_equal(r->text_len, 7);
+    expect_lines(r, "one\\0two", "\"text\":\"one\\u0000two\"");
+    logrec_free(r);
+
+    /* TEXT lines carry the byte itself */
+    static const char engine_text[] = "c/0001:M 01 May 2024 12:03:41.517 UTC * left\0right";
+    r = rec(engine_stream, engine_text, sizeof(engine_text) - 1, LOGREC_ENGINE, NULL, NULL);
+    assert_int_equal(r->type, LOGREC_ENGINE);
+    assert_int_equal(r->text_len, 10);
+    expect_lines(r, "left\\0right", "\"text\":\"left\\u0000right\"");
+    logrec_free(r);
+    static const char slow_text[] = "c,0001,1714564805,10452,SET k v\0w,10.0.0.1:5,name";
+    r = rec(slow_stream, slow_text, sizeof(slow_text) - 1, LOGREC_SLOW, NULL, NULL);
+    assert_int_equal(r->type, LOGREC_SLOW);
+    expect_lines(r, "SET k v\\0w client=10.0.0.1:5", "\"command\":\"SET k v\\u0000w\"");
+    logrec_free(r);
+    /* unparsed: the raw message, whole */
+    static const char raw[] = "garbage\0more garbage";
+    r = rec(engine_stream, raw, sizeof(raw) - 1, LOGREC_ENGINE, NULL, NULL);
+    assert_int_equal(r->type, LOGREC_UNKNOWN);
+    expect_lines(r, "garbage\\0more garbage", "\"message\":\"garbage\\u0000more garbage\"");
+    logrec_free(r);
+}
+
 static void test_malformed_kept_raw(void **state)
 {
     (void)state;
@@ -204,7 +265,7 @@ static void test_malformed_kept_raw(void **state)
     struct buf b;
     buf_init(&b, 0);
     logrec_format_human(r, &b);
-    assert_non_null(strstr(buf_str(&b), "abc\\x00def"));
+    assert_non_null(strstr(buf_str(&b), "abc\\0def"));
     buf_free(&b);
     logrec_free(r);
 }
@@ -356,7 +417,7 @@ static void test_safe_rendering(void **state)
         free(o);
     }
     char *o = safe("a\0b", 3);
-    assert_string_equal(o, "a\\x00b");
+    assert_string_equal(o, "a\\0b");
     free(o);
 }
 
@@ -496,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_slow_text),
         cmocka_unit_test(test_engine_json),
         cmocka_unit_test(test_engine_text),
+        cmocka_unit_test(test_nul_never_cuts_text),
         cmocka_unit_test(test_malformed_kept_raw),
         cmocka_unit_test(test_stream_names),
         cmocka_unit_test(test_labels_and_output),

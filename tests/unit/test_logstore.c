@@ -185,7 +185,10 @@ static void test_round_trip_every_kind(void **state)
     /* escaped JSON: the span holds what the parse gave (decoded) */
     assert_true(logstore_row(s, seq[2], &row));
     assert_true(row.spans);
-    assert_memory_equal(row.text.p, orig[2]->command, strlen(orig[2]->command));
+    assert_int_equal(row.text.n, orig[2]->command_len);
+    assert_true(orig[2]->command_len > strlen(orig[2]->command)); /* a NUL inside */
+    assert_memory_equal(row.text.p, orig[2]->command, orig[2]->command_len);
+    assert_memory_equal(row.client_name.p, orig[2]->client_name, orig[2]->client_name_len);
     assert_true(logstore_row(s, seq[4], &row));
     assert_int_equal(row.level, LOGREC_LEVEL_NOTICE);
     assert_memory_equal(row.text.p, "MASTER <-> REPLICA sync: Finished", row.text.n);

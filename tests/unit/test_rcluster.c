@@ -176,6 +176,13 @@ static bool wait_ready(struct loop *l, struct rcluster *cl)
     return i.ready;
 }
 
+static void run_for_ms(struct loop *l, uint64_t ms)
+{
+    uint64_t end = loop_now_ms(l) + ms;
+    while (loop_now_ms(l) < end)
+        loop_run_once(l, 5);
+}
+
 static int node_index(const struct rcluster *cl, const char *name)
 {
     for (size_t i = 0; i < rcluster_node_count(cl); i++) {
@@ -615,6 +622,252 @@ static void test_hash_tags_movable_keys_batches(void **state)
 }
 
 /* ---- safety ---- */
+
+/* ---- replica reads ---- */
+
+static void test_replica_reads(void **state)
+{
+    (void)state;
+    struct loop *l = loop_new();
+    struct rcluster *cl = cluster_new(l, &cfarm, false, NULL, 0, 0);
+    assert_true(wait_ready(l, cl));
+    char key[64];
+    int owner = rcluster_slot_owner(cl, crc16_keyslot("rr", 2));
+    key_on(cl, owner, "rr", key, sizeof(key));
+    const char *set[] = {"SET", key, "from-the-primary"};
+    struct cres r;
+    cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 3, set);
+    assert_ok_reply(&r, 0);
+    cres_free(&r);
+    struct rcluster_node_info pi;
+    rcluster_node_at(cl, (size_t)owner, &pi);
+    /* the replicas of the key's shard answer themselves (READONLY), no MOVED
+     * to the primary: wait for replication to carry the value */
+    const char *get[] = {"GET", key};
+    uint64_t deadline = loop_now_ms(l) + rfx_scale(10000);
+    bool got = false;
+    while (!got && loop_now_ms(l) < deadline) {
+        cexec(l, cl, RCLUSTER_T_REPLICAS, NULL, &r, 2, get);
+        assert_int_equal(r.n, 1); /* one replica per shard, and only the key's shard */
+        assert_ok_reply(&r, 0);
+        assert_int_equal(r.reps[0].nhops, 0);
+        assert_int_equal(r.reps[0].role, RCLUSTER_ROLE_REPLICA);
+        assert_int_equal(r.reps[0].slot, crc16_keyslot(key, strlen(key)));
+        assert_int_equal(r.reps[0].reply->type == REDIS_REPLY_NIL ||
+                             r.reps[0].reply->type == REDIS_REPLY_STRING,
+                         1);
+        got = r.reps[0].reply->type == REDIS_REPLY_STRING &&
+              strcmp(r.reps[0].reply->str, "from-the-primary") == 0;
+        int idx = node_index(cl, r.reps[0].node);
+        struct rcluster_node_info ri;
+        rcluster_node_at(cl, (size_t)idx, &ri);
+        assert_int_equal(ri.shard, pi.shard);
+        assert_string_equal(ri.primary_id, pi.id);
+        cres_free(&r);
+        if (!got)
+            run_for_ms(l, 50);
+    }
+    assert_true(got);
+    /* --all on a key: the nodes of its shard, each answering for itself */
+    cexec(l, cl, RCLUSTER_T_ALL, NULL, &r, 2, get);
+    assert_int_equal(r.n, 2);
+    for (size_t k = 0; k < r.n; k++) {
+        assert_ok_reply(&r, k);
+        assert_int_equal(r.reps[k].nhops, 0);
+        assert_string_equal(r.reps[k].reply->str, "from-the-primary");
+    }
+    cres_free(&r);
+    /* keyless: every replica */
+    const char *role[] = {"ROLE"};
+    cexec(l, cl, RCLUSTER_T_REPLICAS, NULL, &r, 1, role);
+    assert_int_equal(r.n, 3);
+    cres_free(&r);
+    /* slot routing afterwards still goes to the primary (READWRITE) */
+    cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 2, get);
+    assert_ok_reply(&r, 0);
+    assert_int_equal(r.reps[0].role, RCLUSTER_ROLE_PRIMARY);
+    cres_free(&r);
+    rcluster_free(cl);
+    loop_free(l);
+}
+
+/* ---- redirects only to the group's own nodes ---- */
+
+struct hostile {
+    int self_port;
+    int peer_port;         /* a second node the topology names (0: none) */
+    const char *peer_host; /* its name in the topology */
+    char redirect[128];    /* what GET answers: "MOVED 3300 host:port" */
+    int auths;
+};
+
+static void hostile_fn(struct rfake *f, int argc, const redisReply *const *argv, struct buf *out,
+                       void *arg)
+{
+    struct hostile *h = arg;
+    (void)f;
+    if (rfake_is(argc, argv, 0, "AUTH")) {
+        h->auths++;
+        buf_appends(out, "+OK\r\n");
+    } else if (rfake_is(argc, argv, 0, "CLUSTER") && rfake_is(argc, argv, 1, "SHARDS")) {
+        int n = h->peer_port ? 2 : 1;
+        buf_printf(out, "*%d\r\n", n);
+        for (int i = 0; i < n; i++) {
+            const char *host = i == 0 ? "127.0.0.1" : h->peer_host;
+            int port = i == 0 ? h->self_port : h->peer_port;
+            int a = i == 0 ? 0 : 8192, b = i == 0 && n == 2 ? 8191 : 16383;
+            buf_printf(
+                out,
+                "*4\r\n$5\r\nslots\r\n*2\r\n:%d\r\n:%d\r\n$5\r\nnodes\r\n*1\r\n*10\r\n"
+                "$2\r\nid\r\n$40\r\n%040d\r\n$4\r\nport\r\n:%d\r\n$8\r\nendpoint\r\n"
+                "$%zu\r\n%s\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$6\r\nhealth\r\n$6\r\nonline\r\n",
+                a, b, i + 1, port, strlen(host), host);
+        }
+    } else if (rfake_is(argc, argv, 0, "GET") || rfake_is(argc, argv, 0, "SET")) {
+        if (h->redirect[0])
+            buf_printf(out, "-%s\r\n", h->redirect);
+        else
+            buf_appends(out, "$4\r\nmine\r\n");
+    } else if (rfake_is(argc, argv, 0, "COMMAND")) {
+        buf_appends(out, "*0\r\n"); /* unknown: the built-in table */
+    } else {
+        buf_appends(out, "+OK\r\n");
+    }
+}
+
+/* Counts who connects (never answers). */
+struct recorder {
+    int fd;
+    struct loop_watch *w;
+    int accepted;
+};
+
+static void recorder_accept(int fd, int revents, void *arg)
+{
+    struct recorder *r = arg;
+    (void)revents;
+    int c = accept(fd, NULL, NULL);
+    if (c >= 0) {
+        r->accepted++;
+        close(c);
+    }
+}
+
+static void test_redirects_only_to_the_groups_nodes(void **state)
+{
+    (void)state;
+    struct loop *l = loop_new();
+    /* a recorder on 127.0.0.2: no node of the group lives there */
+    struct recorder rec = {0};
+    rec.fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.2", &a.sin_addr);
+    assert_int_equal(bind(rec.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(rec.fd, 8), 0);
+    socklen_t sl = sizeof(a);
+    getsockname(rec.fd, (struct sockaddr *)&a, &sl);
+    int rport = ntohs(a.sin_port);
+    rec.w = loop_watch(l, rec.fd, REACTOR_READ, recorder_accept, &rec);
+
+    struct hostile h = {0};
+    struct rfake node;
+    rfake_start(&node, l, hostile_fn, &h);
+    h.self_port = node.port;
+    const char *get[] = {"GET", "k"};
+    for (int lazy = 0; lazy < 2; lazy++) {
+        for (int ask = 0; ask < 2; ask++) {
+            snprintf(h.redirect, sizeof(h.redirect), "%s 3300 127.0.0.2:%d", ask ? "ASK" : "MOVED",
+                     rport);
+            struct rcluster_options o = {
+                .host = "127.0.0.1",
+                .port = node.port,
+                .mode = lazy ? RCLUSTER_CLUSTER : RCLUSTER_AUTO,
+                .lazy_map = lazy,
+                .password = "not-for-strangers",
+                .connect_timeout_ms = rfx_scale(2000),
+            };
+            struct rcluster *cl = rcluster_new(l, &o);
+            struct cres r;
+            cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 2, get);
+            assert_int_equal(r.n, 1);
+            assert_true(r.reps[0].has_err);
+            assert_int_equal(r.reps[0].err.code, RCONN_ERR_REDIRECT);
+            char want[64];
+            snprintf(want, sizeof(want), "to 127.0.0.2:%d refused", rport);
+            assert_non_null(strstr(r.reps[0].err.msg, want));
+            assert_non_null(strstr(r.reps[0].err.msg, ask ? "ASK" : "MOVED"));
+            cres_free(&r);
+            rcluster_free(cl);
+        }
+    }
+    run_for_ms(l, 50);
+    assert_int_equal(rec.accepted, 0); /* nothing, not even a connection */
+    assert_true(h.auths >= 1);         /* the group's own node had the token */
+
+    /* a node the topology names is followed (MOVED and ASK), also by a
+     * lazy map that learns the topology when the redirect comes */
+    struct hostile h2 = {0};
+    struct rfake peer;
+    rfake_start(&peer, l, hostile_fn, &h2);
+    h2.self_port = peer.port;
+    h.peer_port = peer.port;
+    h.peer_host = "127.0.0.1";
+    for (int lazy = 0; lazy < 2; lazy++) {
+        snprintf(h.redirect, sizeof(h.redirect), "MOVED 3300 127.0.0.1:%d", peer.port);
+        struct rcluster_options o = {
+            .host = "127.0.0.1",
+            .port = node.port,
+            .mode = lazy ? RCLUSTER_CLUSTER : RCLUSTER_AUTO,
+            .lazy_map = lazy,
+            .connect_timeout_ms = rfx_scale(2000),
+        };
+        struct rcluster *cl = rcluster_new(l, &o);
+        struct cres r;
+        /* a slot the seed serves, so the first attempt lands there */
+        const char *get0[] = {"GET", "{06S}k"}; /* slot 0 */
+        cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 2, get0);
+        assert_ok_reply(&r, 0);
+        assert_string_equal(r.reps[0].reply->str, "mine");
+        assert_int_equal(r.reps[0].nhops, 1);
+        char to[64];
+        snprintf(to, sizeof(to), "127.0.0.1:%d", peer.port);
+        assert_string_equal(r.reps[0].hops[0].to, to);
+        cres_free(&r);
+        rcluster_free(cl);
+    }
+    /* a topology name reached through a --connect-to rule: the redirect to
+     * the rule's address means that node */
+    h.peer_host = "nodeb.example";
+    h.peer_port = 7000;
+    snprintf(h.redirect, sizeof(h.redirect), "MOVED 3300 127.0.0.1:%d", peer.port);
+    struct rconn_routes *routes = rconn_routes_new();
+    char rule[128];
+    snprintf(rule, sizeof(rule), "nodeb.example:7000:127.0.0.1:%d", peer.port);
+    struct rconn_error rerr;
+    assert_int_equal(rconn_routes_add(routes, rule, &rerr), 0);
+    struct rcluster_options o = {
+        .host = "127.0.0.1",
+        .port = node.port,
+        .routes = routes,
+        .connect_timeout_ms = rfx_scale(2000),
+    };
+    struct rcluster *cl = rcluster_new(l, &o);
+    struct cres r;
+    const char *get0[] = {"GET", "{06S}k"};
+    cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 2, get0);
+    assert_ok_reply(&r, 0);
+    assert_string_equal(r.reps[0].node, "nodeb.example:7000");
+    assert_string_equal(r.reps[0].reply->str, "mine");
+    cres_free(&r);
+    rcluster_free(cl);
+    rconn_routes_free(routes);
+    assert_int_equal(rec.accepted, 0);
+    rfake_stop(&peer);
+    rfake_stop(&node);
+    loop_unwatch(l, rec.w);
+    close(rec.fd);
+    loop_free(l);
+}
 
 static void test_safety_refusals(void **state)
 {
@@ -1247,6 +1500,8 @@ int main(void)
         cmocka_unit_test(test_targets_and_labels),
         cmocka_unit_test(test_hash_tags_movable_keys_batches),
         cmocka_unit_test(test_safety_refusals),
+        cmocka_unit_test(test_replica_reads),
+        cmocka_unit_test(test_redirects_only_to_the_groups_nodes),
         cmocka_unit_test(test_ask_during_migration),
         cmocka_unit_test(test_failover_mid_session),
         cmocka_unit_test(test_standalone_group),

@@ -697,7 +697,7 @@ static void test_pipelining_order_and_throughput(void **state)
                                   .port = tls_node()->port,
                                   .tls = t,
                                   .password = tls_farm.token,
-                                  .max_reply_bytes = 64};
+                                  .max_reply_bytes = 1024};
     c = rconn_open(l, &small);
     struct pipe_rec rec2 = {0};
     struct pipe_arg pa[500];
@@ -711,7 +711,7 @@ static void test_pipelining_order_and_throughput(void **state)
         loop_run_once(l, 100);
     assert_int_equal(rec2.next, 500);
     assert_int_equal(rec2.bad, 0);
-    /* larger than one read: the part still being received passes the cap */
+    /* larger than one read and than the cap: skipped, the connection stays in step */
     char *big = mem_xmalloc(100001);
     memset(big, 'b', 100000);
     big[100000] = '\0';
@@ -722,7 +722,13 @@ static void test_pipelining_order_and_throughput(void **state)
     rfx_wait_free(&w);
     const char *getbig[] = {"GET", "pipe:big"};
     rfx_cmdv(l, c, &w, 2, getbig);
-    assert_err(&w, RCONN_ERR_PROTOCOL, "exceeds 64 bytes");
+    assert_err(&w, RCONN_ERR_TOO_LARGE, "1 KiB --max-reply-size");
+    const char *getk[] = {"GET", "pipe:k"};
+    rfx_cmdv(l, c, &w, 2, getk);
+    assert_false(w.has_err);
+    assert_int_equal(strtoll(w.reply->str, NULL, 10), n / 2 - 1);
+    rfx_wait_free(&w);
+    assert_true(rconn_ready(c));
     free(big);
     rconn_close(c);
     rconn_tls_unref(t);
@@ -921,19 +927,12 @@ static void test_malformed_resp(void **state)
     fake_expect(bad_len, sizeof(bad_len) - 1, 1, 0, RCONN_ERR_PROTOCOL, "length");
     static const char bad_int[] = ":12abc\r\n";
     fake_expect(bad_int, sizeof(bad_int) - 1, 1, 0, RCONN_ERR_PROTOCOL, NULL);
-    static const char huge_array[] = "*1000000000\r\n";
-    fake_expect(huge_array, sizeof(huge_array) - 1, 1, 0, RCONN_ERR_PROTOCOL, "elements");
+    static const char huge_array[] = "*3000000000\r\n";
+    fake_expect(huge_array, sizeof(huge_array) - 1, 1, 0, RCONN_ERR_PROTOCOL, "array length");
+    static const char long_len[] = "$0000000000000000000000000000000000000000000000000000001\r\n";
+    fake_expect(long_len, sizeof(long_len) - 1, 1, 0, RCONN_ERR_PROTOCOL, "too long");
     static const char deep[] = "*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n";
     fake_expect(deep, sizeof(deep) - 1, 1, 0, RCONN_ERR_PROTOCOL, NULL);
-    /* a bulk string larger than the cap: dropped once the cap is passed */
-    static const char big_bulk[] = "$100000000\r\n";
-    static char filler[8192];
-    memset(filler, 'x', sizeof(filler));
-    char *big = mem_xmalloc(sizeof(big_bulk) - 1 + sizeof(filler));
-    memcpy(big, big_bulk, sizeof(big_bulk) - 1);
-    memcpy(big + sizeof(big_bulk) - 1, filler, sizeof(filler));
-    fake_expect(big, sizeof(big_bulk) - 1 + sizeof(filler), 1, 4096, RCONN_ERR_PROTOCOL, "exceeds");
-    free(big);
     /* a reply nobody asked for: the probe and PING are answered, then the
      * connection is dropped as a protocol error */
     static const char extra[] = "+PONG\r\n+PONG\r\n+EXTRA\r\n";
@@ -944,6 +943,193 @@ static void test_malformed_resp(void **state)
     /* TLS bytes on a plain connection */
     static const char alert[] = "\x15\x03\x03\x00\x02\x02\x46";
     fake_expect(alert, sizeof(alert) - 1, 1, 0, RCONN_ERR_TLS_HANDSHAKE, "TLS");
+}
+
+/* ---- what a reply may cost ---- */
+
+static void budget_handler(struct rfake *f, int argc, const redisReply *const *argv,
+                           struct buf *out, void *arg)
+{
+    (void)f;
+    (void)arg;
+    static char payload[20000];
+    memset(payload, 'p', sizeof(payload));
+    if (rfake_is(argc, argv, 0, "PING")) {
+        buf_appends(out, "+PONG\r\n");
+    } else if (rfake_is(argc, argv, 0, "CUT")) {
+        /* two kept, then a string that does not fit: it and the rest are dropped */
+        buf_appends(out, "*5\r\n:1\r\n:2\r\n$20000\r\n");
+        buf_append(out, payload, sizeof(payload));
+        buf_appends(out, "\r\n:4\r\n*2\r\n+a\r\n$1\r\nb\r\n");
+    } else if (rfake_is(argc, argv, 0, "ERRLINE")) {
+        buf_appendc(out, '-');
+        buf_append(out, payload, sizeof(payload));
+        buf_appends(out, "\r\n");
+    } else if (rfake_is(argc, argv, 0, "BULK")) {
+        buf_appends(out, "$20000\r\n");
+        buf_append(out, payload, sizeof(payload));
+        buf_appends(out, "\r\n");
+    } else if (rfake_is(argc, argv, 0, "WIDE")) {
+        buf_appends(out, "*3000\r\n");
+        for (int i = 0; i < 3000; i++)
+            buf_appends(out, ":7\r\n");
+    } else if (rfake_is(argc, argv, 0, "NESTED")) {
+        /* the cut inside a nested array keeps a prefix at every level */
+        buf_appends(out, "*3\r\n*2\r\n:1\r\n:2\r\n*2\r\n:3\r\n$20000\r\n");
+        buf_append(out, payload, sizeof(payload));
+        buf_appends(out, "\r\n:5\r\n");
+    } else {
+        buf_appends(out, "+OK\r\n");
+    }
+}
+
+static void test_reply_budget(void **state)
+{
+    (void)state;
+    struct loop *l = loop_new();
+    struct rfake f;
+    rfake_start(&f, l, budget_handler, NULL);
+    struct ev_rec ev = {0};
+    struct rconn_options o = {.host = "127.0.0.1",
+                              .port = f.port,
+                              .max_reply_bytes = 8192,
+                              .on_event = ev_cb,
+                              .event_arg = &ev};
+    struct rfx_wait w;
+    struct rconn *c = open_ping(l, &o, &w);
+    assert_false(w.has_err);
+    rfx_wait_free(&w);
+
+    const char *argv[1];
+
+    /* an array cut where a string would pass the cap: what came before is kept */
+    argv[0] = "CUT";
+    rfx_cmdv(l, c, &w, 1, argv);
+    assert_false(w.has_err);
+    assert_int_equal(w.reply->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(w.reply->elements, 2);
+    assert_int_equal(w.reply->element[0]->integer, 1);
+    assert_int_equal(w.reply->element[1]->integer, 2);
+    rfx_wait_free(&w);
+
+    /* an error line and a string that fit nowhere: reply-too-large, nothing buffered */
+    argv[0] = "ERRLINE";
+    rfx_cmdv(l, c, &w, 1, argv);
+    assert_err(&w, RCONN_ERR_TOO_LARGE, "8 KiB --max-reply-size");
+    argv[0] = "BULK";
+    rfx_cmdv(l, c, &w, 1, argv);
+    assert_err(&w, RCONN_ERR_TOO_LARGE, "19.5 KiB of strings");
+
+    /* a wide array keeps as many elements as fit */
+    argv[0] = "WIDE";
+    rfx_cmdv(l, c, &w, 1, argv);
+    assert_false(w.has_err);
+    assert_true(w.reply->elements > 50 && w.reply->elements < 3000);
+    for (size_t i = 0; i < w.reply->elements; i++)
+        assert_int_equal(w.reply->element[i]->integer, 7);
+    rfx_wait_free(&w);
+
+    argv[0] = "NESTED";
+    rfx_cmdv(l, c, &w, 1, argv);
+    assert_false(w.has_err);
+    assert_int_equal(w.reply->elements, 2);
+    assert_int_equal(w.reply->element[0]->elements, 2);
+    assert_int_equal(w.reply->element[1]->elements, 1);
+    assert_int_equal(w.reply->element[1]->element[0]->integer, 3);
+    rfx_wait_free(&w);
+
+    /* the connection stayed in step all along */
+    argv[0] = "ECHO";
+    rfx_cmdv(l, c, &w, 1, argv);
+    assert_false(w.has_err);
+    assert_string_equal(w.reply->str, "OK");
+    rfx_wait_free(&w);
+    assert_int_equal(ev.closed, 0);
+    rconn_close(c);
+    rfake_stop(&f);
+    loop_free(l);
+}
+
+/* What was dropped is counted; the callback sees it in res->trunc. */
+struct trunc_wait {
+    bool done;
+    bool has_trunc;
+    struct rconn_trunc t;
+    size_t elements;
+};
+
+static void trunc_cb(struct rconn *c, struct rconn_result *res, void *arg)
+{
+    struct trunc_wait *tw = arg;
+    (void)c;
+    tw->done = true;
+    if (res->trunc) {
+        tw->has_trunc = true;
+        tw->t = *res->trunc;
+    }
+    if (res->reply)
+        tw->elements = res->reply->elements;
+}
+
+static void test_reply_budget_counts(void **state)
+{
+    (void)state;
+    struct loop *l = loop_new();
+    struct rfake f;
+    rfake_start(&f, l, budget_handler, NULL);
+    struct rconn_options o = {.host = "127.0.0.1", .port = f.port, .max_reply_bytes = 8192};
+    struct rfx_wait w;
+    struct rconn *c = open_ping(l, &o, &w);
+    rfx_wait_free(&w);
+    struct trunc_wait tw = {0};
+    rconn_command(c, trunc_cb, &tw, "CUT", NULL);
+    assert_true(rfx_run(l, &tw.done, 10000));
+    assert_true(tw.has_trunc);
+    assert_int_equal(tw.elements, 2);
+    assert_int_equal(tw.t.kept, 3);    /* the array and two integers */
+    assert_int_equal(tw.t.dropped, 5); /* the string, :4, the array and its two */
+    assert_int_equal(tw.t.dropped_bytes, 20000 + 1 + 1);
+    assert_int_equal(tw.t.limit, 8192);
+    assert_true(tw.t.cost <= 8192);
+    char text[400];
+    rconn_trunc_text(&tw.t, text, sizeof(text));
+    assert_non_null(strstr(text, "kept 3 objects"));
+    assert_non_null(strstr(text, "5 objects"));
+    /* a whole reply says nothing */
+    memset(&tw, 0, sizeof(tw));
+    rconn_command(c, trunc_cb, &tw, "ECHO", NULL);
+    assert_true(rfx_run(l, &tw.done, 10000));
+    assert_false(tw.has_trunc);
+    rconn_close(c);
+    rfake_stop(&f);
+    loop_free(l);
+}
+
+static void test_sizes(void **state)
+{
+    (void)state;
+    size_t v;
+    assert_true(rconn_parse_size("64M", &v));
+    assert_int_equal(v, 64u << 20);
+    assert_true(rconn_parse_size("1GiB", &v));
+    assert_int_equal(v, 1u << 30);
+    assert_true(rconn_parse_size("512k", &v));
+    assert_int_equal(v, 512u << 10);
+    assert_true(rconn_parse_size("1.5G", &v));
+    assert_int_equal(v, (size_t)3 << 29);
+    assert_true(rconn_parse_size("100000", &v));
+    assert_false(rconn_parse_size("10", &v));  /* below 64 KiB */
+    assert_false(rconn_parse_size("17G", &v)); /* above 16 GiB */
+    assert_false(rconn_parse_size("-5M", &v));
+    assert_false(rconn_parse_size("5X", &v));
+    assert_false(rconn_parse_size("", &v));
+    char out[32];
+    rconn_format_size(64u << 20, out, sizeof(out));
+    assert_string_equal(out, "64 MiB");
+    rconn_format_size(1536, out, sizeof(out));
+    assert_string_equal(out, "1.5 KiB");
+    rconn_format_size(100, out, sizeof(out));
+    assert_string_equal(out, "100 B");
 }
 
 static void test_dns_workers_bounded(void **state)
@@ -995,6 +1181,9 @@ int main(void)
         cmocka_unit_test(test_timeout_and_close),
         cmocka_unit_test(test_network_failures),
         cmocka_unit_test(test_malformed_resp),
+        cmocka_unit_test(test_reply_budget),
+        cmocka_unit_test(test_reply_budget_counts),
+        cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_dns_workers_bounded),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -147,6 +147,109 @@ static void test_json(void **state)
     EXPECT_JSON("$3\r\na\0\xff\r\n", "\"a\\u0000\\u00ff\"");
 }
 
+static void expect_text(const char *resp, bool raw, const char *want)
+{
+    redisReply *r = parse(resp, strlen(resp));
+    struct buf b;
+    buf_init(&b, 0);
+    struct rrender_opts o = {.raw = raw, .text = true};
+    rrender_reply_opts(&b, r, &o);
+    if (strcmp(buf_str(&b), want) != 0)
+        fail_msg("text render of %s (raw %d):\n got [%s]\nwant [%s]", resp, raw, buf_str(&b), want);
+    buf_free(&b);
+    freeReplyObject(r);
+}
+
+static void test_text_replies_as_lines(void **state)
+{
+    (void)state;
+    /* INFO as redis-cli prints it: real lines on a terminal and in a pipe */
+    static const char info[] = "$40\r\n# Server\r\nredis_version:7.0\r\nuptime:12\r\n\r\n";
+    expect_text(info, false, "# Server\nredis_version:7.0\nuptime:12\n");
+    expect_text(info, true, "# Server\nredis_version:7.0\nuptime:12\n");
+    /* a CR not before LF and other controls stay escaped */
+    expect_text("$10\r\na\rb\x1b[2Jc\r\n\r\n", true, "a\\x0db\\x1b[2Jc\n");
+    expect_text("$3\r\nabc\r\n", false, "abc\n");
+    /* not a text reply: the quoted form, as before */
+    expect_render(info, false, "\"# Server\\r\\nredis_version:7.0\\r\\nuptime:12\\r\\n\"\n");
+    /* which commands are text */
+    const char *a1[] = {"info"};
+    const char *a2[] = {"CLUSTER", "info"};
+    const char *a3[] = {"cluster", "NODES"};
+    const char *a4[] = {"client", "list"};
+    const char *a5[] = {"GET", "info"};
+    const char *a6[] = {"CLUSTER", "SHARDS"};
+    const char *a7[] = {"LATENCY", "DOCTOR"};
+    assert_true(rrender_text_command(1, a1, NULL));
+    assert_true(rrender_text_command(2, a2, NULL));
+    assert_true(rrender_text_command(2, a3, NULL));
+    assert_true(rrender_text_command(2, a4, NULL));
+    assert_false(rrender_text_command(2, a5, NULL));
+    assert_false(rrender_text_command(2, a6, NULL));
+    assert_true(rrender_text_command(2, a7, NULL));
+    assert_false(rrender_text_command(0, a1, NULL));
+}
+
+struct sink {
+    struct buf all;
+    size_t flushes;
+    size_t largest; /* the most the rendering buffer held at a flush */
+};
+
+static void sink_flush(struct buf *b, void *arg)
+{
+    struct sink *k = arg;
+    k->flushes++;
+    if (b->len > k->largest)
+        k->largest = b->len;
+    buf_append(&k->all, b->data, b->len);
+    buf_reset(b);
+}
+
+static void test_large_replies_render_in_pieces(void **state)
+{
+    (void)state;
+    /* a 1 MiB string and a 20000-element array: written as they render,
+     * the buffer never holds much more than one piece */
+    size_t n = 1024 * 1024;
+    struct buf resp;
+    buf_init(&resp, 0);
+    buf_printf(&resp, "*3\r\n$%zu\r\n", n);
+    for (size_t i = 0; i < n; i++)
+        buf_appendc(&resp, i % 1000 == 999 ? '\n' : (char)('a' + i % 26));
+    buf_appends(&resp, "\r\n*20000\r\n");
+    for (int i = 0; i < 20000; i++)
+        buf_appends(&resp, ":1\r\n");
+    buf_appends(&resp, "-ERR \xc3\xa9t\xc3\xa9\r\n");
+    redisReply *r = parse(resp.data, resp.len);
+    for (int form = 0; form < 3; form++) {
+        struct sink k = {0};
+        buf_init(&k.all, 0);
+        struct buf b, whole;
+        buf_init(&b, 0);
+        buf_init(&whole, 0);
+        if (form == 2) {
+            rrender_json_flushed(&b, r, sink_flush, &k);
+            rrender_json(&whole, r);
+        } else {
+            struct rrender_opts o = {.raw = form == 1, .flush = sink_flush, .arg = &k};
+            rrender_reply_opts(&b, r, &o);
+            rrender_reply(&whole, r, form == 1);
+        }
+        buf_append(&k.all, b.data, b.len);
+        assert_true(k.flushes > 10);
+        assert_true(k.largest < 2 * RRENDER_CHUNK);
+        /* in pieces, the same bytes as at once (UTF-8 never split) */
+        assert_int_equal(k.all.len, whole.len);
+        assert_memory_equal(k.all.data, whole.data, whole.len);
+        buf_free(&b);
+        buf_free(&whole);
+        buf_free(&k.all);
+    }
+    freeReplyObject(r);
+    buf_free(&resp);
+}
+
 static void expect_split(const char *line, int argc, const char *const *want)
 {
     struct rrender_args a;
@@ -230,6 +333,8 @@ int main(void)
         cmocka_unit_test(test_redis_cli_rendering),
         cmocka_unit_test(test_control_bytes_neutralised),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_text_replies_as_lines),
+        cmocka_unit_test(test_large_replies_render_in_pieces),
         cmocka_unit_test(test_split),
         cmocka_unit_test(test_history_never_keeps_secrets),
     };

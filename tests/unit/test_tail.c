@@ -52,6 +52,8 @@ struct fake {
     int page_size;
     unsigned throttle_pct; /* 0..100 */
     int hard_fail;         /* fail this many requests with a hard error */
+    int tokens;            /* 0: honest; 1: always "same"; 2: "c1"/"c2" in turn; 3: a new one
+                              on every page, forever */
     const char *hard_code;
     unsigned rng;
     unsigned requests, throttled, cancelled, inflight;
@@ -179,6 +181,12 @@ static void fake_answer(void *arg)
     /* like CloudWatch, a token can come with an empty or partial page */
     if (off + cnt < ns)
         snprintf(next, sizeof(next), "%zu", off + cnt);
+    if (f->tokens == 1)
+        snprintf(next, sizeof(next), "same");
+    else if (f->tokens == 2)
+        snprintf(next, sizeof(next), "c%u", 1 + f->requests % 2);
+    else if (f->tokens == 3)
+        snprintf(next, sizeof(next), "e%u", f->requests);
     struct tail_page p = {evs, cnt, next[0] ? next : NULL, "req-1"};
     r->cb(&p, NULL, r->arg);
     free(evs);
@@ -632,6 +640,73 @@ static void test_one_shot_gives_up_with_gap(void **state)
     env_free(&e);
 }
 
+/* A pass that cannot end: a token sent twice (at once, or after others)
+ * ends a one-shot tail with PaginationLoop; pages past the bound with
+ * PaginationLimit; following, the pass ends and polling goes on. */
+static void test_pagination_bounds(void **state)
+{
+    (void)state;
+    for (int mode = 1; mode <= 3; mode++) {
+        struct env e;
+        env_init(&e, false);
+        e.o.rate_per_s = 5000;
+        e.o.max_cycle_pages = 40;
+        int64_t now = loop_wall_ms(e.l);
+        for (int i = 0; i < 3; i++)
+            put_slow(&e.f, i, now - 5000 + i, i, 0);
+        e.f.tokens = mode;
+        struct tail_set *s = start_slow(&e, "g");
+        run_until_done(e.l, &e.seen, 10000);
+        assert_int_equal(e.seen.done, 1);
+        assert_true(tail_set_failed(s));
+        assert_int_equal(e.seen.notices[TAIL_NOTICE_FATAL], 1);
+        assert_int_equal(e.seen.gaps, 1);
+        assert_string_equal(e.seen.gap_reason, "error");
+        /* what was read is delivered, once */
+        assert_int_equal(e.seen.n, 3);
+        struct tail_status st;
+        tail_status(s, 0, &st);
+        assert_non_null(strstr(st.last_error, mode == 3 ? "PaginationLimit" : "PaginationLoop"));
+        assert_int_equal(e.f.requests, mode == 1 ? 2 : mode == 2 ? 3 : 40);
+        tail_set_free(s);
+        env_free(&e);
+    }
+    /* following: the pass ends, the tail keeps polling */
+    struct env e;
+    env_init(&e, true);
+    e.o.rate_per_s = 5000;
+    put_slow(&e.f, 0, loop_wall_ms(e.l) - 1000, 1, 0);
+    e.f.tokens = 1;
+    struct tail_set *s = start_slow(&e, "g");
+    run_for(e.l, 300);
+    assert_false(tail_set_done(s));
+    assert_true(e.seen.notices[TAIL_NOTICE_ERROR] >= 2);
+    assert_int_equal(e.seen.notices[TAIL_NOTICE_FATAL], 0);
+    assert_int_equal(e.seen.n, 1);
+    assert_true(e.f.requests >= 4);
+    tail_set_free(s);
+    env_free(&e);
+}
+
+/* Not following with max_failures 1 (as `elcui logs` runs): the page
+ * source's own retries are all; the engine adds none. */
+static void test_one_shot_no_engine_retries(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, false);
+    e.f.throttle_pct = 100;
+    e.o.max_failures = 1;
+    struct tail_set *s = start_slow(&e, "g");
+    run_until_done(e.l, &e.seen, 5000);
+    assert_int_equal(e.seen.done, 1);
+    assert_true(tail_set_failed(s));
+    assert_int_equal(e.f.requests, 1);
+    assert_int_equal(e.seen.notices[TAIL_NOTICE_ERROR], 0);
+    tail_set_free(s);
+    env_free(&e);
+}
+
 /* The budget spaces requests of all tails: rate 20/s, burst 1. */
 static void test_budget_shared_rate(void **state)
 {
@@ -860,6 +935,23 @@ static void test_match_rules(void **state)
     assert_false(tail_match_record(m, n));
     tail_match_free(m);
 
+    /* --grep sees past a NUL inside the message */
+    static const char nulmsg[] = "head\0tail-marker";
+    struct logrec_event nev = {"9",  "g",  "s",           nulmsg, sizeof(nulmsg) - 1,
+                               1000, 1001, LOGREC_UNKNOWN};
+    struct logrec *nr = logrec_new(&nev, NULL, NULL);
+    memset(&f, 0, sizeof(f));
+    f.regex = "tail-mark";
+    m = tail_match_new(&f, NULL, 0);
+    assert_true(tail_match_record(m, nr));
+    tail_match_free(m);
+    memset(&f, 0, sizeof(f));
+    f.substring = "tail-mark";
+    m = tail_match_new(&f, NULL, 0);
+    assert_true(tail_match_record(m, nr));
+    tail_match_free(m);
+    logrec_free(nr);
+
     char sh[8];
     assert_true(tail_shard_from_cluster_id("my-rg-0012-003", sh, sizeof(sh)));
     assert_string_equal(sh, "0012");
@@ -898,6 +990,8 @@ int main(void)
         cmocka_unit_test(test_missing_group_fatal),
         cmocka_unit_test(test_persistent_error_gap_and_continue),
         cmocka_unit_test(test_one_shot_gives_up_with_gap),
+        cmocka_unit_test(test_pagination_bounds),
+        cmocka_unit_test(test_one_shot_no_engine_retries),
         cmocka_unit_test(test_budget_shared_rate),
         cmocka_unit_test(test_budget_fifo_cancel_penalize),
         cmocka_unit_test(test_dedupe_overflow_no_duplicates),

@@ -181,6 +181,7 @@ struct script {
     enum shape shape;
     int pages;            /* pages of the listing; 0: endless, every page a new token */
     bool repeat;          /* every page answers with the token "same" */
+    int cycle;            /* non-zero: tokens go round c1..cN (an A, B, A loop) */
     bool marker_no_trunc; /* IAM / JSON: page 2 has a token but says not truncated */
     int fail_page;        /* this page answers 400 with an error envelope */
     int garbage_page;     /* this page answers 200 without <Items> / "Items" */
@@ -231,7 +232,7 @@ static void script_handler(struct srv *s, const struct srv_req *req, struct srv_
     char tok[32];
     const char *t = tc_token_of(sc, req, tok, sizeof(tok));
     int page = 1;
-    if (t && t[0] == 't')
+    if (t && (t[0] == 't' || t[0] == 'c'))
         page = (int)strtol(t + 1, NULL, 10);
     if (sc->requests < 8)
         snprintf(sc->tokens[sc->requests], sizeof(sc->tokens[0]), "%s", t ? t : "-");
@@ -276,6 +277,8 @@ static void script_handler(struct srv *s, const struct srv_req *req, struct srv_
     char next[32] = "";
     if (sc->repeat)
         snprintf(next, sizeof(next), "same");
+    else if (sc->cycle)
+        snprintf(next, sizeof(next), "c%d", page % sc->cycle + 1);
     else if (sc->pages == 0 || page < sc->pages)
         snprintf(next, sizeof(next), "t%d", page + 1);
     bool truncated = next[0] && !(sc->marker_no_trunc && page == 2);
@@ -552,6 +555,14 @@ static void test_loop_guard(void **state)
     assert_string_equal(r.err.code, "PaginationLoop");
     assert_non_null(strstr(r.err.message, "NextToken"));
     assert_int_equal(SC.requests, 1);
+    /* a token that comes back after others (A, B, C, A) loops too */
+    script_reset(&SC, SHAPE_QUERY, 0);
+    SC.cycle = 3;
+    o = run_query(&op_query, NULL, 0, &r);
+    assert_null(o);
+    assert_string_equal(r.err.code, "PaginationLoop");
+    assert_int_equal(SC.requests, 4);
+    SC.cycle = 0;
     ie_reset(&r);
 }
 
@@ -559,14 +570,22 @@ static void test_page_limit_and_max_pages(void **state)
 {
     (void)state;
     struct ie_res r = {0};
-    /* an endless listing stops at the descriptor's page limit, resumable */
+    /* an endless listing (a new token on every page) ends at the
+     * descriptor's page bound with an error, never as a shorter list */
     script_reset(&SC, SHAPE_QUERY, 0);
     struct tc_out *o = run_query(&op_query_limited, NULL, 0, &r);
+    assert_null(o);
+    assert_string_equal(r.err.code, "PaginationLimit");
+    assert_non_null(strstr(r.err.message, "3 pages"));
+    assert_int_equal(SC.requests, 3);
+    ie_reset(&r);
+    /* a listing exactly as long as the bound is whole */
+    script_reset(&SC, SHAPE_QUERY, 3);
+    o = run_query(&op_query_limited, NULL, 0, &r);
     ie_ok(&r, "DescribeThings");
     check_items(o, 1, 3);
-    assert_string_equal(o->token, "t4");
+    assert_null(o->token);
     tc_out_free(o);
-    assert_int_equal(SC.requests, 3);
     /* max_pages: stop early and hand back where to resume ... */
     script_reset(&SC, SHAPE_EC2, 5);
     o = run_query(&op_ec2, NULL, 2, &r);

@@ -379,6 +379,7 @@ int cmd_doctor_run(struct session_options *opts, int argc, char **argv)
         .connect_to = opts->connect_to,
         .n_connect_to = opts->nconnect_to,
         .timeout_ms = c.timeout_ms ? c.timeout_ms : c.r.connect_timeout_ms,
+        .max_reply_bytes = c.r.max_reply_bytes,
         .on_progress = cmd_doctor_progress,
         .on_done = cmd_doctor_done,
         .arg = &c,

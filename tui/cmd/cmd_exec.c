@@ -47,6 +47,7 @@ struct cmd_exec {
     struct console_run *run;
     bool run_done;
     bool failed;             /* an error reply, a connection failure or a refusal */
+    bool text_reply;         /* the running command's reply is text (INFO...) */
     struct cmdout_pipe pipe; /* stdout, whose reader may go away */
     unsigned causes_shown;   /* rconn_err codes whose cause was printed */
     struct buf out;
@@ -86,8 +87,9 @@ static void cmd_exec_usage(FILE *f)
                "                          or SHARD:ROLE (0003:primary, 2:replica) by the roles\n"
                "                          Redis reports now\n"
                "  --primaries             every primary\n"
-               "  --replicas              every replica\n"
+               "  --replicas              every replica, read as a replica (READONLY)\n"
                "  --all                   every node\n"
+               "  (a command on keys: the nodes of the keys' shard)\n"
                "\n"
                "  --yes                   confirm a dangerous command\n"
                "  -r, --repeat N          run N times (-1: until interrupted), like redis-cli -r\n"
@@ -95,7 +97,13 @@ static void cmd_exec_usage(FILE *f)
                "  --json                  one JSON object per reply: node, labels, redirects,\n"
                "                          latency, reply\n"
                "  --raw | --no-raw        raw replies (the default when stdout is not a\n"
-               "                          terminal) or redis-cli's formatted ones\n"
+               "                          terminal) or redis-cli's formatted ones; text\n"
+               "                          replies (INFO, CLUSTER INFO...) print as lines\n"
+               "\n"
+               "MOVED and ASK are followed only to nodes of the group's own topology (or a\n"
+               "--connect-to mapping of one); any other address is refused, nothing is\n"
+               "sent there. A reply past --max-reply-size is cut (its first part shown,\n"
+               "what was dropped said, exit 1).\n"
                "\n");
     rcli_usage_options(f);
     fprintf(f, "\n"
@@ -130,6 +138,25 @@ static void cmd_exec_out_closed(void *arg)
     c->quit = true;
     if (c->run)
         console_run_cancel(c->run);
+}
+
+/* Rendering hands its buffer here as it grows: large replies are written
+ * as they are rendered. */
+static void cmd_exec_flush_out(struct buf *b, void *arg)
+{
+    struct cmd_exec *c = arg;
+    (void)b;
+    cmd_exec_flush(c, stdout);
+}
+
+static void cmd_exec_trunc_note(struct cmd_exec *c, const struct rconn_trunc *t, bool to_out)
+{
+    char text[400];
+    rconn_trunc_text(t, text, sizeof(text));
+    if (to_out)
+        buf_printf(&c->out, "(truncated) %s; raise --max-reply-size to see it all\n", text);
+    else
+        fprintf(stderr, "elcui exec: %s; raise --max-reply-size to see it all\n", text);
 }
 
 static void cmd_exec_json_str(struct buf *b, const char *key, const char *v)
@@ -180,8 +207,15 @@ static void cmd_exec_reply_json(struct cmd_exec *c, const struct console_reply *
         rrender_json_string(b, r->err->msg, strlen(r->err->msg));
         buf_appends(b, "}");
     } else {
+        if (r->trunc)
+            buf_printf(b,
+                       ",\"truncated\":{\"kept\":%llu,\"dropped\":%llu,\"droppedBytes\":%llu,"
+                       "\"costBytes\":%zu,\"maxReplySize\":%zu}",
+                       (unsigned long long)r->trunc->kept, (unsigned long long)r->trunc->dropped,
+                       (unsigned long long)r->trunc->dropped_bytes, r->trunc->cost,
+                       r->trunc->limit);
         buf_appends(b, ",\"reply\":");
-        rrender_json(b, r->reply);
+        rrender_json_flushed(b, r->reply, cmd_exec_flush_out, c);
     }
     buf_appends(b, "}\n");
 }
@@ -248,7 +282,15 @@ static void cmd_exec_reply_text(struct cmd_exec *c, const struct console_reply *
         if (hint && *hint)
             buf_printf(b, "(cause) %s\n", hint);
     } else {
-        rrender_reply(b, r->reply, cmd_exec_raw(c));
+        struct rrender_opts ro = {
+            .raw = cmd_exec_raw(c),
+            .text = c->text_reply,
+            .flush = cmd_exec_flush_out,
+            .arg = c,
+        };
+        rrender_reply_opts(b, r->reply, &ro);
+        if (r->trunc)
+            cmd_exec_trunc_note(c, r->trunc, c->interactive);
     }
     if (c->r.opts->verbose && target == RCLUSTER_T_SLOT && !c->interactive)
         fprintf(stderr, "elcui exec: %s, %.2f ms (%.2f ms in all)\n", r->node,
@@ -259,7 +301,7 @@ static void cmd_exec_on_reply(struct console *con, const struct console_reply *c
 {
     struct cmd_exec *c = arg;
     (void)con;
-    if (cr->r->err || (cr->r->reply && cr->r->reply->type == REDIS_REPLY_ERROR))
+    if (cr->r->err || cr->r->trunc || (cr->r->reply && cr->r->reply->type == REDIS_REPLY_ERROR))
         c->failed = true;
     enum rcluster_target_kind t = c->interactive ? c->itarget : c->target;
     if (c->json)
@@ -371,6 +413,7 @@ static int cmd_exec_once(struct cmd_exec *c)
         .arg = c,
     };
     c->state = IS_RUN;
+    c->text_reply = rrender_text_command(c->argc, (const char *const *)c->argv, NULL);
     c->run = console_exec(c->r.con, &q);
     if (!c->run)
         return CLI_EXIT_FAIL;
@@ -627,6 +670,7 @@ static void cmd_exec_start_run(struct cmd_exec *c, int argc, const char *const *
     };
     c->run_done = false;
     c->state = IS_RUN;
+    c->text_reply = rrender_text_command(argc, argv, argvlen);
     c->run = console_exec(c->r.con, &q);
     if (!c->run) {
         c->state = IS_EDIT;

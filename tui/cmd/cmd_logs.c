@@ -108,9 +108,11 @@ static void cmd_logs_usage(FILE *f)
                "history reaches (the 14 days events are kept, or when DescribeEvents\n"
                "cannot be read); --role never picks those.\n"
                "\n"
-               "Gaps, errors and status go to stderr (JSON objects with --json). Exit\n"
-               "status: 0 ok (also after Ctrl-C with --follow, and when the reader of a\n"
-               "pipe goes away: logs -f | head -1 ends quietly), 1 failure, 2 usage.\n");
+               "Without --follow, requests retry like every command's (--max-attempts,\n"
+               "--timeout); a NUL in a message shows as \\0. Gaps, errors and status go\n"
+               "to stderr (JSON objects with --json). Exit status: 0 ok (also after\n"
+               "Ctrl-C with --follow, and when the reader of a pipe goes away: logs -f |\n"
+               "head -1 ends quietly), 1 failure, 2 usage.\n");
 }
 
 /* ---- output ---- */
@@ -281,9 +283,11 @@ static void cmd_logs_on_notice(struct tail_set *set, const struct tail_notice *n
             buf_appends(&c->line, ": ");
         }
         logrec_safe_appends(&c->line, n->detail);
-        if (n->kind == TAIL_NOTICE_ERROR)
+        if (n->kind == TAIL_NOTICE_ERROR && c->follow)
             buf_printf(&c->line, " (retrying in %.1fs, following goes on)",
                        (double)n->retry_in_ms / 1000.0);
+        else if (n->kind == TAIL_NOTICE_ERROR)
+            buf_printf(&c->line, " (retrying in %.1fs)", (double)n->retry_in_ms / 1000.0);
     }
     cmd_logs_emit(c, stderr);
     /* the state right after a change: what recovered, what is backing off */
@@ -771,8 +775,13 @@ static int cmd_logs_pick_groups(struct cmd_logs *c)
 
 static struct aws_client *cmd_logs_client(struct cmd_logs *c, struct aws_error *err)
 {
-    /* One attempt per request: the tail engine retries itself, inside its
-     * request budget, so retries never exceed the FilterLogEvents quota. */
+    /* Not following: retries as every other command makes them (the
+     * standard mode, --max-attempts, --timeout), and the tail engine adds
+     * none. Following: one attempt per request; the tail engine retries
+     * itself, inside its request budget, so retries never exceed the
+     * FilterLogEvents quota and never stop the tail. */
+    if (!c->follow)
+        return session_client(&c->s, c->s.opts->max_attempts, c->s.opts->timeout_ms, false, err);
     return session_client(&c->s, 1, c->s.opts->timeout_ms ? c->s.opts->timeout_ms : 30000, false,
                           err);
 }
@@ -866,6 +875,7 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
     to.source = tailsrc_logs_source(c.src);
     to.rate_per_s = c.rate;
     to.follow = c.follow;
+    to.max_failures = c.follow ? 0 : 1; /* not following: the client's retries are all */
     to.start_ms = c.since_ms;
     to.end_ms = c.until_ms;
     to.overlap_ms = c.overlap_ms;

@@ -77,6 +77,12 @@ int rcli_option(struct rcli *r, int opt, const char *arg)
     case RCLI_OPT_NO_PROMPT:
         r->no_prompt = true;
         return 1;
+    case RCLI_OPT_MAX_REPLY_SIZE:
+        if (!rconn_parse_size(arg, &r->max_reply_bytes))
+            return cli_usage_error(r->cmd, "--max-reply-size wants a size from 64K to 16G "
+                                           "(e.g. 256M, 1G)"),
+                   -1;
+        return 1;
     default:
         return 0;
     }
@@ -95,6 +101,9 @@ void rcli_usage_options(FILE *f)
                "  --tls | --no-tls        force TLS on or off (default: as the group says)\n"
                "  --connect-timeout S     per connection step (default 5)\n"
                "  --command-timeout S     per command (default 10)\n"
+               "  --max-reply-size SIZE   what one reply may take in memory (default 64M;\n"
+               "                          K/M/G); past it the rest is read, counted and\n"
+               "                          dropped, and the reply says how much\n"
                "  --no-prompt             never ask for the token on the terminal\n"
                "Token sources, in order: --token-env, --secret, the group's tag\n"
                "elcui:auth-secret, the secret <name>-elasticache-auth, then a prompt\n"
@@ -421,6 +430,7 @@ int rcli_start(struct rcli *r, bool lazy_map, enum rcluster_mode mode)
         .lazy_map = lazy_map,
         .connect_timeout_ms = r->connect_timeout_ms,
         .command_timeout_ms = r->command_timeout_ms,
+        .max_reply_bytes = r->max_reply_bytes,
         .on_event = rcli_on_event,
         .event_arg = r,
     };

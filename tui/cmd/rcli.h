@@ -26,6 +26,7 @@ enum {
     RCLI_OPT_CONNECT_TIMEOUT,
     RCLI_OPT_COMMAND_TIMEOUT,
     RCLI_OPT_NO_PROMPT,
+    RCLI_OPT_MAX_REPLY_SIZE,
 };
 
 #define RCLI_LONG_OPTIONS                                                                          \
@@ -38,6 +39,7 @@ enum {
         {"tls", no_argument, NULL, RCLI_OPT_TLS}, {"no-tls", no_argument, NULL, RCLI_OPT_NO_TLS},  \
         {"connect-timeout", required_argument, NULL, RCLI_OPT_CONNECT_TIMEOUT},                    \
         {"command-timeout", required_argument, NULL, RCLI_OPT_COMMAND_TIMEOUT},                    \
+        {"max-reply-size", required_argument, NULL, RCLI_OPT_MAX_REPLY_SIZE},                      \
     {                                                                                              \
         "no-prompt", no_argument, NULL, RCLI_OPT_NO_PROMPT                                         \
     }
@@ -72,6 +74,7 @@ struct rcli {
     enum console_tls tls;
     uint64_t connect_timeout_ms;
     uint64_t command_timeout_ms;
+    size_t max_reply_bytes; /* --max-reply-size; 0: the default (64 MiB) */
     /* runtime */
     struct console *con;
     bool ready, failed;

@@ -16,11 +16,17 @@
 #include "core/config.h"
 #include "core/model/inventory.h"
 #include "core/model/placement.h"
+#include "core/redis/observe.h"
+#include "tui/screen/screen_failover.h"
+#include "tui/screen/screen_inspect.h"
+#include "core/stack/stack_spec.h"
+#include "tui/cmdline.h"
 #include "tui/screen/screen_logs.h"
 #include "tui/widget/listview.h"
 
 #define SG_LABEL_W 24
 #define SG_CELL_W 22
+#define SG_OBSERVE_EVERY_MS 5000 /* Redis's roles and health */
 
 enum {
     NCOL_ID,
@@ -41,8 +47,8 @@ static const struct listview_col sg_node_cols[NCOL_COUNT] = {
     [NCOL_AZ] = {"AZ", 0, 0, 70, 0},
     [NCOL_API_ROLE] = {"API ROLE", 7, 0, 75, 0},
     [NCOL_REDIS_ROLE] = {"REDIS ROLE", 0, 0, 75, 0},
-    /* a slot for the live Redis observation (answering / slow / not
-     * answering); today it shows what CLUSTER SHARDS said of the node */
+    /* the live Redis observation (core/redis/observe): answering with its
+     * PING time, slow, or not answering since when */
     [NCOL_HEALTH] = {"HEALTH", 0, 0, 60, 0},
     [NCOL_STATUS] = {"STATUS", 0, 0, 65, 0},
     [NCOL_ENDPOINT] = {"ENDPOINT", 12, 0, 10, 0},
@@ -54,6 +60,7 @@ enum { SG_PANEL_FACTS, SG_PANEL_NODES, SG_PANELS };
 struct screen_group {
     char *rg_id;
     struct inventory *inv;
+    struct observe *ob; /* Redis's own view of roles and health, in the background */
     struct listview facts;
     struct listview nodes;
     int focus;
@@ -289,19 +296,33 @@ static void sg_node_row(struct listview *lv, const struct model_group *g,
                      n->api_role_source ? ")" : "");
     else
         listview_set(lv, r, NCOL_API_ROLE, THEME_WARNING, "not in the API");
-    if (n->in_redis)
+    if (n->in_redis && n->redis_role != MODEL_ROLE_UNKNOWN) {
+        /* with the age of the observation: "primary (redis 2s)" */
+        char origin[64] = "";
+        if (n->role_source == MODEL_ROLE_SRC_REDIS)
+            model_role_origin(n, now, origin, sizeof(origin));
         listview_set(lv, r, NCOL_REDIS_ROLE, differs ? THEME_WARNING : sg_role_theme(n->redis_role),
-                     "%s", model_role_name(n->redis_role));
-    else
-        listview_set(lv, r, NCOL_REDIS_ROLE, THEME_DIM, "-");
-    const char *health =
-        n->in_redis && n->redis_health && *n->redis_health ? n->redis_health : NULL;
-    listview_set(lv, r, NCOL_HEALTH,
-                 !health                     ? THEME_DIM
-                 : !strcmp(health, "online") ? THEME_OK
-                 : !strcmp(health, "failed") ? THEME_FAILED
-                                             : THEME_WARNING,
-                 "%s", health ? health : "-");
+                     "%s%s%s%s", model_role_name(n->redis_role), origin[0] ? " (" : "", origin,
+                     origin[0] ? ")" : "");
+    } else {
+        listview_set(lv, r, NCOL_REDIS_ROLE, THEME_DIM, "%s", n->in_redis ? "unknown" : "-");
+    }
+    char health[160] = "-";
+    int hrole = THEME_DIM;
+    if (n->probe.probed) {
+        model_probe_text(&n->probe, now, health, sizeof(health));
+        hrole = n->probe.health == MODEL_HEALTH_ANSWERING ? THEME_OK
+                : n->probe.health == MODEL_HEALTH_SLOW    ? THEME_WARNING
+                : n->probe.health == MODEL_HEALTH_DOWN    ? THEME_FAILED
+                                                          : THEME_DIM;
+    } else if (n->in_redis && n->redis_health && *n->redis_health) {
+        /* what CLUSTER SHARDS said of it, before a probe reached it */
+        snprintf(health, sizeof(health), "%s", n->redis_health);
+        hrole = !strcmp(n->redis_health, "online")   ? THEME_OK
+                : !strcmp(n->redis_health, "failed") ? THEME_FAILED
+                                                     : THEME_WARNING;
+    }
+    listview_set(lv, r, NCOL_HEALTH, hrole, "%s", health);
     listview_set(lv, r, NCOL_STATUS, !strcmp(sg_s(n->status), "available") ? THEME_OK : THEME_BUSY,
                  "%s", sg_s(n->status));
     if (n->endpoint.host)
@@ -343,14 +364,28 @@ static void sg_rebuild(struct screen *s)
 static void sg_on_group(struct inventory *inv, struct model_group *g, void *arg)
 {
     (void)inv;
-    (void)g;
     struct screen *s = arg;
     struct screen_group *sg = s->priv;
+    /* a fresh model from the API: Redis's latest view goes into it too */
+    if (sg->ob && g)
+        observe_merge(sg->ob, g);
     sg->loaded = true;
     sg->missing = false;
     free(sg->error);
     sg->error = NULL;
     sg_rebuild(s);
+    app_dirty(s->app);
+}
+
+/* A round of Redis observation ended (or could not start): its roles,
+ * health and disagreements go into the model the screen shows. */
+static void sg_on_observed(struct observe *ob, void *arg)
+{
+    struct screen *s = arg;
+    struct screen_group *sg = s->priv;
+    struct model_group *g = inventory_group(sg->inv);
+    if (g && observe_merge(ob, g))
+        sg_rebuild(s);
     app_dirty(s->app);
 }
 
@@ -379,6 +414,11 @@ static const char *sg_title(struct screen *s)
         snprintf(sg->title + l, n - l, "  data from the API, %llds old%s%s", (long long)age,
                  inventory_busy(sg->inv, INVENTORY_OP_GROUP) ? ", refreshing..." : "",
                  sg->error ? ", last refresh failed (:messages)" : "");
+        l = strlen(sg->title);
+        if (sg->ob && l + 4 < n) {
+            snprintf(sg->title + l, n - l, "  ");
+            observe_status_text(sg->ob, app_now_ms(s->app), sg->title + l + 2, n - l - 2);
+        }
     } else if (sg->error) {
         snprintf(sg->title + l, n - l, "  %s", sg->missing ? "not found" : "load failed");
     } else {
@@ -478,6 +518,7 @@ static int sg_request(struct screen *s, int req)
     switch (req) {
     case REQ_REFRESH:
         inventory_refresh(sg->inv);
+        observe_refresh(sg->ob);
         return APP_REDRAW;
     case REQ_NEXT_PANEL:
     case REQ_PREV_PANEL:
@@ -494,6 +535,25 @@ static int sg_request(struct screen *s, int req)
         app_push(s->app, screen_logs_new(s->app, sg->rg_id, scope.node ? &scope : NULL));
         return APP_REDRAW;
     }
+    case REQ_DESTROY: {
+        /* the stack elcui made around the group, as its tag says */
+        const struct model_group *g = inventory_group(sg->inv);
+        const char *stack = NULL;
+        for (size_t i = 0; g && i < g->n_tags; i++)
+            if (g->tags[i].key && !strcmp(g->tags[i].key, STACK_SPEC_TAG_KEY))
+                stack = g->tags[i].value;
+        if (!stack) {
+            app_message(s->app, THEME_ERROR,
+                        "%s was not made by elcui create (no %s tag%s): there is no stack to "
+                        "destroy here",
+                        sg->rg_id, STACK_SPEC_TAG_KEY, g && g->tags_read ? "" : " read yet");
+            return APP_REDRAW;
+        }
+        char *cmd = mem_xasprintf("destroy %s", stack);
+        cmdline_run(s->app, cmd);
+        free(cmd);
+        return APP_REDRAW;
+    }
     case REQ_SORT:
     case REQ_SORT_REVERSE:
         if (sg->focus != SG_PANEL_NODES) {
@@ -501,8 +561,19 @@ static int sg_request(struct screen *s, int req)
             return APP_REDRAW;
         }
         return listview_request(&sg->nodes, req);
-    default:
-        return listview_request(sg_focused(sg), req);
+    case REQ_FAILOVER: {
+        /* the shard of the node selected in the nodes panel, else the first */
+        size_t row;
+        const char *shard = NULL;
+        if (sg->focus == SG_PANEL_NODES && listview_selected(&sg->nodes, &row))
+            shard = listview_get(&sg->nodes, row, NCOL_SHARD);
+        app_push(s->app, screen_failover_new(s->app, s, inventory_group(sg->inv), shard));
+        return APP_REDRAW;
+    }
+    default: {
+        int r = screen_inspect_request(s->app, req, sg->rg_id);
+        return r != APP_IGNORED ? r : listview_request(sg_focused(sg), req);
+    }
     }
 }
 
@@ -531,6 +602,7 @@ static char *sg_command(struct screen *s)
 static void sg_destroy(struct screen *s)
 {
     struct screen_group *sg = s->priv;
+    observe_free(sg->ob);
     inventory_free(sg->inv);
     listview_free(&sg->facts);
     listview_free(&sg->nodes);
@@ -538,6 +610,12 @@ static void sg_destroy(struct screen *s)
     free(sg->rg_id);
     free(sg);
     free(s);
+}
+
+static const char *sg_group(struct screen *s)
+{
+    struct screen_group *sg = s->priv;
+    return sg->rg_id;
 }
 
 static const struct screen_ops screen_group_ops = {
@@ -548,6 +626,7 @@ static const struct screen_ops screen_group_ops = {
     .title = sg_title,
     .tick = sg_tick,
     .command = sg_command,
+    .group = sg_group,
     .destroy = sg_destroy,
 };
 
@@ -566,6 +645,22 @@ void screen_group_focus_nodes(struct screen *s)
     struct screen_group *sg = s->priv;
     sg->focus = SG_PANEL_NODES;
     app_dirty(s->app);
+}
+
+struct model_group *screen_group_model(struct screen *s)
+{
+    if (!s || s->ops != &screen_group_ops)
+        return NULL;
+    struct screen_group *sg = s->priv;
+    return inventory_group(sg->inv);
+}
+
+void screen_group_refresh(struct screen *s)
+{
+    if (!s || s->ops != &screen_group_ops)
+        return;
+    struct screen_group *sg = s->priv;
+    inventory_refresh(sg->inv);
 }
 
 struct screen *screen_group_new(struct app *a, const char *rg_id)
@@ -589,5 +684,23 @@ struct screen *screen_group_new(struct app *a, const char *rg_id)
     o.cb.arg = s;
     sg->inv = inventory_new(&o);
     inventory_open(sg->inv, rg_id);
+    /* Redis itself, through the group's endpoint and AUTH token: roles,
+     * PING, replication links and health, every few seconds */
+    const struct session_options *so = ss->opts;
+    struct observe_options ob = {
+        .loop = ss->loop,
+        .aws = ss->aws,
+        .creds = ss->creds,
+        .region = ss->region,
+        .rg_id = rg_id,
+        .cafile = so->redis_cacert,
+        .insecure = so->insecure,
+        .connect_to = (const char *const *)so->connect_to,
+        .n_connect_to = so->nconnect_to,
+        .interval_ms = SG_OBSERVE_EVERY_MS,
+        .on_update = sg_on_observed,
+        .arg = s,
+    };
+    sg->ob = observe_start(&ob);
     return s;
 }

@@ -19,6 +19,7 @@
 #include "core/logs/logfeed.h"
 #include "core/logs/logstore.h"
 #include "core/logs/tail.h"
+#include "core/snapshot.h"
 #include "tui/screen/screen_logs_flt.h"
 #include "tui/screen/screen_logs_rec.h"
 #include "tui/screen/screen_logs_sum.h"
@@ -78,9 +79,12 @@ struct screen_logs {
     double req_per_s;
     int64_t warn_us, error_us;
     struct screen *summary, *filters;
+    struct buf snap; /* the strings handed to an incident snapshot */
     char title[512];
     int node_w;
 };
+
+static size_t sl_snapshot_logs(void *arg, const char *rg_id, struct snapshot_log *out, size_t max);
 
 /* ---- the shared budget ---- */
 
@@ -246,11 +250,13 @@ static void sl_message(const struct screen_logs *sl, const struct logstore_row *
                         : r->type == LOGREC_ENGINE ? lr->text
                                                    : lr->message;
         text.p = t ? t : "";
-        text.n = r->type == LOGREC_UNKNOWN ? lr->message_len : strlen(text.p);
+        text.n = r->type == LOGREC_SLOW     ? lr->command_len
+                 : r->type == LOGREC_ENGINE ? lr->text_len
+                                            : lr->message_len;
         client.p = lr->client ? lr->client : "";
-        client.n = strlen(client.p);
+        client.n = lr->client_len;
         name.p = lr->client_name ? lr->client_name : "";
-        name.n = strlen(name.p);
+        name.n = lr->client_name_len;
     }
     if (r->type == LOGREC_ENGINE && r->engine_role)
         buf_printf(b, "%c ", logrec_role_char(r->engine_role));
@@ -1365,6 +1371,9 @@ static void sl_destroy(struct screen *s)
         app_close(s->app, sl->filters);
     logfeed_free(sl->feed);
     sl_budget_give();
+    if (sl_shared.users == 0)
+        app_set_log_source(s->app, NULL, NULL);
+    buf_free(&sl->snap);
     logstore_view_free(sl->view);
     logstore_free(sl->store);
     sl_search_drop(sl);
@@ -1419,25 +1428,29 @@ struct screen *screen_logs_new(struct app *a, const char *rg_id,
     o.cb.on_message = sl_on_message;
     o.cb.arg = s;
     sl->feed = logfeed_new(&o);
+    buf_init(&sl->snap, 0);
+    app_set_log_source(a, sl_snapshot_logs, a);
     return s;
 }
 
 /* ---- the snapshot hook ---- */
+
+static struct screen_logs *sl_find(struct app *a, const char *rg_id)
+{
+    for (struct screen *t = app_top(a); t; t = app_below(a, t))
+        if (t->ops == &screen_logs_ops && !strcmp(((struct screen_logs *)t->priv)->rg_id, rg_id))
+            return t->priv;
+    return NULL;
+}
 
 size_t screen_logs_recent(struct app *a, const char *rg_id, size_t max,
                           void (*emit)(void *ctx, int64_t ts_ms, const char *source,
                                        const char *text),
                           void *ctx)
 {
-    struct screen *s = NULL;
-    for (struct screen *t = app_top(a); t; t = app_below(a, t))
-        if (t->ops == &screen_logs_ops && !strcmp(((struct screen_logs *)t->priv)->rg_id, rg_id)) {
-            s = t;
-            break;
-        }
-    if (!s)
+    struct screen_logs *sl = sl_find(a, rg_id);
+    if (!sl)
         return 0;
-    struct screen_logs *sl = s->priv;
     size_t n = sl_count(sl);
     size_t from = n > max ? n - max : 0;
     struct buf src, text;
@@ -1475,4 +1488,51 @@ size_t screen_logs_recent(struct app *a, const char *rg_id, size_t max,
     buf_free(&src);
     buf_free(&text);
     return done;
+}
+
+struct sl_snap_ctx {
+    struct buf *arena;
+    size_t *src_off, *text_off;
+    int64_t *ts;
+    size_t n, max;
+};
+
+static void sl_snap_emit(void *ctx, int64_t ts_ms, const char *source, const char *text)
+{
+    struct sl_snap_ctx *c = ctx;
+    if (c->n >= c->max)
+        return;
+    c->ts[c->n] = ts_ms;
+    c->src_off[c->n] = c->arena->len;
+    buf_append(c->arena, source, strlen(source) + 1);
+    c->text_off[c->n] = c->arena->len;
+    buf_append(c->arena, text, strlen(text) + 1);
+    c->n++;
+}
+
+/* The log hook of incident snapshots (snapshot_logs_fn): the records the
+ * panel of rg_id shows, newest max of them, oldest first. */
+static size_t sl_snapshot_logs(void *arg, const char *rg_id, struct snapshot_log *out, size_t max)
+{
+    struct app *a = arg;
+    struct screen_logs *sl = sl_find(a, rg_id);
+    if (!sl || !max)
+        return 0;
+    buf_reset(&sl->snap);
+    struct sl_snap_ctx c = {&sl->snap,
+                            mem_xcalloc(max, sizeof(size_t)),
+                            mem_xcalloc(max, sizeof(size_t)),
+                            mem_xcalloc(max, sizeof(int64_t)),
+                            0,
+                            max};
+    screen_logs_recent(a, rg_id, max, sl_snap_emit, &c);
+    for (size_t i = 0; i < c.n; i++) {
+        out[i].ts_ms = c.ts[i];
+        out[i].source = sl->snap.data + c.src_off[i];
+        out[i].text = sl->snap.data + c.text_off[i];
+    }
+    free(c.src_off);
+    free(c.text_off);
+    free(c.ts);
+    return c.n;
 }
