@@ -13,6 +13,9 @@
 #include "core/redis/observe.h"
 
 #define LOGFEED_MAX_TAILS 8
+/* The tails wait for the role history (Redis, failover events) at most this
+ * long, so the first records are labelled with the roles of their time. */
+#define LOGFEED_HISTORY_WAIT_MS 5000
 
 struct logfeed {
     struct logfeed_options o;
@@ -29,6 +32,10 @@ struct logfeed {
     struct events_req *ev;
     struct loop_timer *ev_timer;
     int64_t events_from, events_to; /* read so far */
+    bool events_failed;
+    bool observed;                 /* Redis answered once (or could not) */
+    struct loop_timer *hist_timer; /* the tails wait at most this long */
+    bool hist_late;
 
     struct aws_client *logs; /* one attempt a request: the tails retry in the budget */
     struct tailsrc_logs *src;
@@ -124,18 +131,39 @@ static void logfeed_stop_tails(struct logfeed *f)
 {
     tail_set_free(f->set);
     f->set = NULL;
+    for (size_t i = 0; i < f->ntails; i++)
+        f->note[i][0] = '\0';
+}
+
+static void logfeed_forget_groups(struct logfeed *f)
+{
+    logfeed_stop_tails(f);
     for (size_t i = 0; i < f->ntails; i++) {
         free(f->groups[i]);
         f->groups[i] = NULL;
-        f->note[i][0] = '\0';
     }
     f->ntails = 0;
 }
 
-static void logfeed_start_tails(struct logfeed *f, char **groups, const enum logrec_type *types,
-                                size_t n)
+/* Is the role history in for records from start_ms on? */
+static bool logfeed_history_ready(const struct logfeed *f)
 {
-    logfeed_stop_tails(f);
+    if (f->hist_late)
+        return true;
+    bool roles = f->o.no_redis || f->observed || !f->ob;
+    bool events = f->events_failed || (f->events_from && f->events_from <= f->start_ms - 60 * 1000);
+    return roles && events;
+}
+
+/* Start the tails of the groups named, once the history is in. */
+static void logfeed_try_start(struct logfeed *f)
+{
+    if (f->set || !f->ntails || f->state == LOGFEED_FAILED || !logfeed_history_ready(f))
+        return;
+    if (f->hist_timer) {
+        loop_untimer(f->ss->loop, f->hist_timer);
+        f->hist_timer = NULL;
+    }
     logstore_clear(f->o.store);
     if (!f->logs) {
         struct aws_error err;
@@ -163,6 +191,7 @@ static void logfeed_start_tails(struct logfeed *f, char **groups, const enum log
     to.backoff_base_ms = f->o.backoff_base_ms;
     to.backoff_max_ms = f->o.backoff_max_ms;
     to.hard_failures = f->o.hard_failures;
+    to.page_limit = f->o.page_limit;
     to.label_fn = tailsrc_label;
     to.label_ctx = f->rg;
     to.cb.on_record = logfeed_on_record;
@@ -172,15 +201,48 @@ static void logfeed_start_tails(struct logfeed *f, char **groups, const enum log
     to.cb.arg = f;
     char err[128];
     f->set = tail_set_new(&to, err, sizeof(err));
-    for (size_t i = 0; i < n && i < LOGFEED_MAX_TAILS; i++) {
-        f->groups[i] = mem_xstrdup(groups[i]);
-        f->types[i] = types[i];
-        f->store_src[i] = logstore_source(f->o.store, groups[i], types[i]);
-        tail_set_add(f->set, groups[i], types[i]);
-        f->ntails++;
+    for (size_t i = 0; i < f->ntails; i++) {
+        f->store_src[i] = logstore_source(f->o.store, f->groups[i], f->types[i]);
+        tail_set_add(f->set, f->groups[i], f->types[i]);
     }
     f->state = LOGFEED_RUNNING;
     tail_set_start(f->set);
+    logfeed_changed(f, LOGFEED_STATUS | LOGFEED_RECORDS);
+}
+
+static void logfeed_history_late(void *arg)
+{
+    struct logfeed *f = arg;
+    f->hist_timer = NULL;
+    f->hist_late = true;
+    logfeed_try_start(f);
+}
+
+/* The tails wait for the history from here, at most a few seconds. */
+static void logfeed_wait_history(struct logfeed *f)
+{
+    f->hist_late = false;
+    if (f->hist_timer)
+        loop_untimer(f->ss->loop, f->hist_timer);
+    f->hist_timer = loop_timer(f->ss->loop, LOGFEED_HISTORY_WAIT_MS, logfeed_history_late, f);
+}
+
+/* Read these groups (the delivery configuration says so). */
+static void logfeed_set_groups(struct logfeed *f, char **groups, const enum logrec_type *types,
+                               size_t n)
+{
+    bool same = n == f->ntails;
+    for (size_t i = 0; same && i < n; i++)
+        same = strcmp(groups[i], f->groups[i]) == 0 && types[i] == f->types[i];
+    if (same)
+        return;
+    logfeed_forget_groups(f);
+    for (size_t i = 0; i < n && i < LOGFEED_MAX_TAILS; i++) {
+        f->groups[i] = mem_xstrdup(groups[i]);
+        f->types[i] = types[i];
+        f->ntails++;
+    }
+    logfeed_try_start(f);
 }
 
 /* ---- the role history: Redis, failover events ---- */
@@ -220,6 +282,7 @@ static void logfeed_on_events(struct events_result *out, const struct aws_error 
         events_result_free(out);
         logfeed_changed(f, LOGFEED_MODEL);
     } else if (err) {
+        f->events_failed = true;
         char *m = aws_error_format(err);
         logfeed_say(f, false,
                     "logs %s: the failover events could not be read (%s): records from before "
@@ -229,6 +292,7 @@ static void logfeed_on_events(struct events_result *out, const struct aws_error 
     }
     if (!f->ev_timer)
         f->ev_timer = loop_timer(f->ss->loop, f->o.events_ms, logfeed_events_fire, f);
+    logfeed_try_start(f);
 }
 
 /* DescribeEvents from a minute before the window (the service keeps 14
@@ -256,6 +320,8 @@ static void logfeed_events_fetch(struct logfeed *f)
         .end_ms = now,
     };
     f->ev = events_fetch(f->ss->aws, &in, logfeed_on_events, f);
+    if (!f->ev)
+        f->events_failed = true;
 }
 
 static void logfeed_on_observed(struct observe *ob, void *arg)
@@ -272,7 +338,10 @@ static void logfeed_on_observed(struct observe *ob, void *arg)
                                       observe_reason(ob));
     else
         f->roles_note = NULL;
+    if (observe_state(ob) != OBSERVE_S_STARTING)
+        f->observed = true;
     logfeed_changed(f, LOGFEED_MODEL | LOGFEED_STATUS);
+    logfeed_try_start(f);
 }
 
 static void logfeed_start_history(struct logfeed *f)
@@ -332,8 +401,12 @@ static void logfeed_on_group(struct inventory *inv, struct model_group *g, void 
                                                      : LOGREC_UNKNOWN;
         n++;
     }
+    if (first) {
+        logfeed_wait_history(f);
+        logfeed_start_history(f);
+    }
     if (n == 0) {
-        logfeed_stop_tails(f);
+        logfeed_forget_groups(f);
         char *hint = tailsrc_enable_hint(f->rg_id);
         free(f->error);
         f->error = mem_xasprintf("%s has no slow-log or engine-log delivery to CloudWatch Logs%s%s"
@@ -343,17 +416,13 @@ static void logfeed_on_group(struct inventory *inv, struct model_group *g, void 
         free(hint);
         f->state = LOGFEED_NO_DELIVERY;
     } else {
-        bool same = n == f->ntails && f->set;
-        for (size_t i = 0; same && i < n; i++)
-            same = strcmp(groups[i], f->groups[i]) == 0 && types[i] == f->types[i];
         free(f->error);
         f->error = NULL;
-        if (!same)
-            logfeed_start_tails(f, groups, types, n);
+        if (f->state == LOGFEED_NO_DELIVERY)
+            f->state = LOGFEED_STARTING;
+        logfeed_set_groups(f, groups, types, n);
     }
     buf_free(&other);
-    if (first)
-        logfeed_start_history(f);
     logfeed_changed(f, LOGFEED_MODEL | LOGFEED_STATUS | LOGFEED_RECORDS);
 }
 
@@ -393,6 +462,8 @@ struct logfeed *logfeed_new(const struct logfeed_options *o)
         f->o.observe_ms = LOGFEED_OBSERVE_MS;
     if (!f->o.events_ms)
         f->o.events_ms = LOGFEED_EVENTS_MS;
+    if (!f->o.page_limit)
+        f->o.page_limit = LOGFEED_PAGE_LIMIT;
     f->state = LOGFEED_STARTING;
     struct inventory_options io;
     memset(&io, 0, sizeof(io));
@@ -412,7 +483,9 @@ void logfeed_free(struct logfeed *f)
 {
     if (!f)
         return;
-    logfeed_stop_tails(f);
+    logfeed_forget_groups(f);
+    if (f->hist_timer)
+        loop_untimer(f->ss->loop, f->hist_timer);
     tailsrc_logs_free(f->src);
     if (f->logs)
         aws_client_free(f->logs);
@@ -432,28 +505,24 @@ void logfeed_free(struct logfeed *f)
 void logfeed_set_start(struct logfeed *f, int64_t start_ms)
 {
     f->start_ms = start_ms;
-    if (f->set) {
-        char *groups[LOGFEED_MAX_TAILS] = {NULL};
-        enum logrec_type types[LOGFEED_MAX_TAILS] = {LOGREC_UNKNOWN};
-        size_t n = f->ntails;
-        for (size_t i = 0; i < n; i++) {
-            groups[i] = mem_xstrdup(f->groups[i]);
-            types[i] = f->types[i];
+    logfeed_stop_tails(f);
+    logstore_clear(f->o.store);
+    if (f->state == LOGFEED_RUNNING)
+        f->state = LOGFEED_STARTING;
+    /* the role history must reach back to the new start first */
+    if (f->rg && !logfeed_history_ready(f)) {
+        logfeed_wait_history(f);
+        if (f->ev) {
+            events_cancel(f->ev);
+            f->ev = NULL;
         }
-        logfeed_start_tails(f, groups, types, n);
-        for (size_t i = 0; i < n; i++)
-            free(groups[i]);
-    } else {
-        logstore_clear(f->o.store);
-    }
-    /* the role history must reach back to the new start */
-    if (f->rg && (!f->events_from || f->events_from > start_ms - 60 * 1000) && !f->ev) {
         if (f->ev_timer) {
             loop_untimer(f->ss->loop, f->ev_timer);
             f->ev_timer = NULL;
         }
         logfeed_events_fetch(f);
     }
+    logfeed_try_start(f);
 }
 
 int64_t logfeed_start(const struct logfeed *f)
@@ -491,6 +560,11 @@ const char *logfeed_rg_id(const struct logfeed *f)
 size_t logfeed_tails(const struct logfeed *f)
 {
     return f->set ? f->ntails : 0;
+}
+
+bool logfeed_waiting(const struct logfeed *f)
+{
+    return f->ntails && !f->set && f->state != LOGFEED_FAILED;
 }
 
 void logfeed_tail_status(const struct logfeed *f, size_t i, struct tail_status *out)

@@ -11,6 +11,10 @@
  * the session. Records go into the store as they come, exactly once; a
  * range that could not be read goes in as a GAP row.
  *
+ * The tails start once that history reaches back to the window's start
+ * (or after LOGFEED_HISTORY_WAIT_MS without it: records older than what
+ * is known are labelled role?).
+ *
  * logfeed_set_start() reads again from another time (the panel's time
  * windows): the store is emptied and the tails start over from there with
  * fresh event id memories, so the range comes in once, completely.
@@ -35,6 +39,10 @@
 #define LOGFEED_REFRESH_MS 15000
 #define LOGFEED_OBSERVE_MS 10000
 #define LOGFEED_EVENTS_MS 30000
+/* Events a FilterLogEvents page may hold: the work one answer costs the loop
+ * stays small (a key is answered between pages) while 4 requests a second
+ * still carry 10,000 events a second. */
+#define LOGFEED_PAGE_LIMIT 2500
 
 struct logfeed;
 
@@ -73,6 +81,7 @@ struct logfeed_options {
     /* the tail engine's knobs (0: its defaults) */
     uint64_t backoff_base_ms, backoff_max_ms;
     int hard_failures;
+    int page_limit; /* 0: LOGFEED_PAGE_LIMIT */
     struct logfeed_callbacks cb;
 };
 
@@ -92,6 +101,9 @@ const struct model_group *logfeed_model(const struct logfeed *f);
 const char *logfeed_rg_id(const struct logfeed *f);
 
 size_t logfeed_tails(const struct logfeed *f);
+/* The tails wait for the role history (Redis's roles, the failover events
+ * over the window; at most a few seconds). */
+bool logfeed_waiting(const struct logfeed *f);
 void logfeed_tail_status(const struct logfeed *f, size_t i, struct tail_status *out);
 /* The last error of tail i while it retries ("" when none). */
 const char *logfeed_tail_note(const struct logfeed *f, size_t i);

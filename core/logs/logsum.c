@@ -9,12 +9,13 @@
 #include "aws/buf.h"
 #include "aws/mem.h"
 
-/* A string -> index table (keys owned). */
+/* A byte-string -> index table; the keys live in one arena. */
 struct lsm_map {
-    char **key;
-    size_t *klen;
+    struct buf keys;
+    size_t *koff, *klen;
     size_t n, cap;
     size_t *slot; /* index + 1; 0 empty */
+    uint64_t *hash;
     size_t nslot;
 };
 
@@ -28,12 +29,17 @@ static uint64_t lsm_hash(const char *s, size_t n)
     return h ^ (h >> 31);
 }
 
+static const char *lsm_key(const struct lsm_map *m, size_t i)
+{
+    return m->keys.data + m->koff[i];
+}
+
 static void lsm_map_grow(struct lsm_map *m)
 {
-    size_t ns = m->nslot ? m->nslot * 2 : 64;
+    size_t ns = m->nslot ? m->nslot * 2 : 256;
     size_t *slot = mem_xcalloc(ns, sizeof(*slot));
     for (size_t i = 0; i < m->n; i++) {
-        size_t j = (size_t)lsm_hash(m->key[i], m->klen[i]) & (ns - 1);
+        size_t j = (size_t)m->hash[i] & (ns - 1);
         while (slot[j])
             j = (j + 1) & (ns - 1);
         slot[j] = i + 1;
@@ -49,23 +55,25 @@ static size_t lsm_map_get(struct lsm_map *m, const char *key, size_t n, bool *ad
     *added = false;
     if ((m->n + 1) * 2 > m->nslot)
         lsm_map_grow(m);
-    size_t j = (size_t)lsm_hash(key, n) & (m->nslot - 1);
+    uint64_t h = lsm_hash(key, n);
+    size_t j = (size_t)h & (m->nslot - 1);
     while (m->slot[j]) {
         size_t i = m->slot[j] - 1;
-        if (m->klen[i] == n && memcmp(m->key[i], key, n) == 0)
+        if (m->hash[i] == h && m->klen[i] == n && memcmp(lsm_key(m, i), key, n) == 0)
             return i;
         j = (j + 1) & (m->nslot - 1);
     }
     if (m->n == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 64;
-        m->key = mem_xrealloc(m->key, m->cap * sizeof(*m->key));
+        m->cap = m->cap ? m->cap * 2 : 256;
+        m->koff = mem_xrealloc(m->koff, m->cap * sizeof(*m->koff));
         m->klen = mem_xrealloc(m->klen, m->cap * sizeof(*m->klen));
+        m->hash = mem_xrealloc(m->hash, m->cap * sizeof(*m->hash));
     }
-    char *k = mem_xmalloc(n + 1);
-    memcpy(k, key, n);
-    k[n] = '\0';
-    m->key[m->n] = k;
+    m->koff[m->n] = m->keys.len;
     m->klen[m->n] = n;
+    m->hash[m->n] = h;
+    buf_append(&m->keys, key, n);
+    buf_appendc(&m->keys, '\0');
     m->slot[j] = ++m->n;
     *added = true;
     return m->n - 1;
@@ -73,10 +81,10 @@ static size_t lsm_map_get(struct lsm_map *m, const char *key, size_t n, bool *ad
 
 static void lsm_map_free(struct lsm_map *m)
 {
-    for (size_t i = 0; i < m->n; i++)
-        free(m->key[i]);
-    free(m->key);
+    buf_free(&m->keys);
+    free(m->koff);
     free(m->klen);
+    free(m->hash);
     free(m->slot);
     memset(m, 0, sizeof(*m));
 }
@@ -95,14 +103,16 @@ struct lsm_pairs {
     size_t cap;
 };
 
-static void lsm_pairs_add(struct lsm_pairs *p, struct buf *k, size_t g, const char *name,
-                          size_t nlen)
+static void lsm_pairs_add(struct lsm_pairs *p, size_t g, const char *name, size_t nlen)
 {
-    buf_reset(k);
-    buf_append(k, &g, sizeof(g));
-    buf_append(k, name, nlen);
+    char stack[256];
+    char *k = nlen + sizeof(g) <= sizeof(stack) ? stack : mem_xmalloc(nlen + sizeof(g));
+    memcpy(k, &g, sizeof(g));
+    memcpy(k + sizeof(g), name, nlen);
     bool added;
-    size_t i = lsm_map_get(&p->map, k->data, k->len, &added);
+    size_t i = lsm_map_get(&p->map, k, nlen + sizeof(g), &added);
+    if (k != stack)
+        free(k);
     if (i >= p->cap) {
         size_t nc = p->cap ? p->cap * 2 : 64;
         while (nc <= i)
@@ -137,13 +147,30 @@ int64_t logsum_percentile(const int64_t *sorted, size_t n, double p)
     return sorted[k - 1];
 }
 
-/* Keep the top entries of a (group, name) table in the rows. */
+/* A node as people read it: "0001/primary/us-east-2a app-4-0001-001". */
+static char *lsm_node_name(const char *label, const char *cluster)
+{
+    if (label && label[0])
+        return mem_xasprintf("%s %s", label, cluster ? cluster : "");
+    return mem_xstrdup(cluster && cluster[0] ? cluster : "-");
+}
+
+/* Keep the top entries of a (group, name) table in the rows; node names
+ * are two interned pointers (label, cluster id). */
 static void lsm_top(struct logsum *out, struct lsm_pairs *p, bool nodes)
 {
     for (size_t i = 0; i < p->map.n; i++) {
         size_t g;
-        memcpy(&g, p->map.key[i], sizeof(g));
-        const char *name = p->map.key[i] + sizeof(g);
+        const char *key = lsm_key(&p->map, i);
+        memcpy(&g, key, sizeof(g));
+        char *name;
+        if (nodes) {
+            const char *ptrs[2];
+            memcpy(ptrs, key + sizeof(g), sizeof(ptrs));
+            name = lsm_node_name(ptrs[0], ptrs[1]);
+        } else {
+            name = mem_xstrdup(key + sizeof(g));
+        }
         size_t c = p->count[i];
         struct logsum_row *r = &out->rows[g];
         struct logsum_count *top = nodes ? r->nodes : r->clients;
@@ -158,14 +185,16 @@ static void lsm_top(struct logsum *out, struct lsm_pairs *p, bool nodes)
         while (at > 0 &&
                (top[at - 1].n < c || (top[at - 1].n == c && strcmp(top[at - 1].name, name) > 0)))
             at--;
-        if (at >= max)
+        if (at >= max) {
+            free(name);
             continue;
+        }
         if (*nt == max) {
             free(top[max - 1].name);
             (*nt)--;
         }
         memmove(top + at + 1, top + at, (*nt - at) * sizeof(*top));
-        top[at].name = mem_xstrdup(name);
+        top[at].name = name;
         top[at].n = c;
         (*nt)++;
     }
@@ -190,10 +219,8 @@ struct logsum *logsum_build(const struct logstore_view *v, bool by_node)
     struct lsm_group *gs = NULL;
     size_t gcap = 0;
     struct lsm_pairs clients = {0}, nodes = {0};
-    struct buf key, pk, nodename;
+    struct buf key;
     buf_init(&key, 0);
-    buf_init(&pk, 0);
-    buf_init(&nodename, 0);
     struct logstore_full full;
     logstore_full_init(&full);
     size_t n = logstore_view_count(v);
@@ -219,14 +246,11 @@ struct logsum *logsum_build(const struct logstore_view *v, bool by_node)
         buf_reset(&key);
         for (size_t k = 0; k < text.n && text.p[k] != ' '; k++)
             buf_appendc(&key, (char)toupper((unsigned char)text.p[k]));
-        buf_reset(&nodename);
-        if (row.label[0])
-            buf_printf(&nodename, "%s %s", row.label, row.cluster);
-        else
-            buf_appends(&nodename, row.cluster[0] ? row.cluster : "-");
+        /* the node: its interned label and id stand for it (named at the end) */
+        const char *ptrs[2] = {row.label, row.cluster};
         if (by_node) {
             buf_appendc(&key, '\0');
-            buf_append(&key, nodename.data, nodename.len);
+            buf_append(&key, ptrs, sizeof(ptrs));
         }
         bool added;
         size_t g = lsm_map_get(&groups, key.data ? key.data : "", key.len, &added);
@@ -238,7 +262,7 @@ struct logsum *logsum_build(const struct logstore_view *v, bool by_node)
         }
         struct lsm_group *grp = &gs[g];
         if (added && by_node)
-            grp->node = mem_xstrdup(buf_str(&nodename));
+            grp->node = lsm_node_name(row.label, row.cluster);
         if (grp->n == grp->cap) {
             grp->cap = grp->cap ? grp->cap * 2 : 16;
             grp->d = mem_xrealloc(grp->d, grp->cap * sizeof(*grp->d));
@@ -246,8 +270,8 @@ struct logsum *logsum_build(const struct logstore_view *v, bool by_node)
         grp->d[grp->n++] = row.duration_us;
         grp->total += row.duration_us;
         if (client.n)
-            lsm_pairs_add(&clients, &pk, g, client.p, client.n);
-        lsm_pairs_add(&nodes, &pk, g, nodename.data, nodename.len);
+            lsm_pairs_add(&clients, g, client.p, client.n);
+        lsm_pairs_add(&nodes, g, (const char *)ptrs, sizeof(ptrs));
         out->records++;
         out->total_us += row.duration_us;
         if (!out->from_ms || row.ts_ms < out->from_ms)
@@ -261,7 +285,7 @@ struct logsum *logsum_build(const struct logstore_view *v, bool by_node)
         struct lsm_group *grp = &gs[g];
         struct logsum_row *r = &out->rows[g];
         qsort(grp->d, grp->n, sizeof(*grp->d), lsm_cmp_i64);
-        r->command = mem_xstrdup(groups.key[g]); /* up to the NUL before the node */
+        r->command = mem_xstrdup(lsm_key(&groups, g)); /* up to the NUL before the node */
         r->node = grp->node;
         grp->node = NULL;
         r->count = grp->n;
@@ -284,8 +308,6 @@ struct logsum *logsum_build(const struct logstore_view *v, bool by_node)
     lsm_pairs_free(&nodes);
     logstore_full_free(&full);
     buf_free(&key);
-    buf_free(&pk);
-    buf_free(&nodename);
     return out;
 }
 

@@ -70,6 +70,7 @@ struct screen_logs {
     bool has_q;
     struct logstore_search q;
     size_t nmatch;
+    uint64_t counted_pushed, counted_added; /* when nmatch was counted */
     /* save */
     bool asking_format;
     char *saved;
@@ -229,9 +230,7 @@ static void sl_message(const struct screen_logs *sl, const struct logstore_row *
             sl_time(sl, r->gap_to_ms, to, sizeof(to));
         else
             snprintf(to, sizeof(to), "now");
-        buf_appends(b, "not read: ");
-        logrec_safe_appends(b, r->log_group);
-        buf_printf(b, " %s .. %s (", from, to);
+        buf_printf(b, "%s .. %s not read (", from, to);
         logrec_safe_appends(b, r->gap_reason);
         buf_appends(b, ")");
         if (r->gap_detail[0]) {
@@ -562,28 +561,41 @@ static void sl_status_lines(struct screen_logs *sl, struct buf *out, size_t *nli
                            : st.hint == LOGREC_ENGINE ? "engine-log"
                                                       : "log";
         buf_printf(out, "%-10s ", what);
-        if (st.last_ok_ms)
-            buf_printf(out, "polled %.1fs ago", (double)(now - st.last_ok_ms) / 1000.0);
-        else if (st.last_poll_ms)
-            buf_appends(out, "first poll under way");
-        else
-            buf_appends(out, "not polled yet");
-        if (st.newest_ms)
-            buf_printf(out, ", ingestion lag %.1fs", (double)st.lag_ms / 1000.0);
-        buf_printf(out, ", %.1f ev/s, %llu record%s", st.events_per_s,
-                   (unsigned long long)st.events, st.events == 1 ? "" : "s");
-        if (st.duplicates)
-            buf_printf(out, ", %llu dup", (unsigned long long)st.duplicates);
-        if (st.state == TAIL_BACKOFF)
-            buf_printf(out, ", BACKOFF %.1fs after %u failure%s", (double)st.backoff_ms / 1000.0,
+        /* the state first: it is what changes */
+        switch (st.state) {
+        case TAIL_BACKOFF:
+            buf_printf(out, "BACKOFF %.1fs after %u failure%s", (double)st.backoff_ms / 1000.0,
                        st.failures, st.failures == 1 ? "" : "s");
+            break;
+        case TAIL_FAILED:
+            buf_appends(out, "STOPPED");
+            break;
+        case TAIL_WAITING:
+            buf_appends(out, "waiting for the budget");
+            break;
+        case TAIL_FETCHING:
+            buf_appends(out, "polling");
+            break;
+        case TAIL_IDLE:
+            buf_appends(out, "following");
+            break;
+        case TAIL_DONE:
+            buf_appends(out, "done");
+            break;
+        }
+        if (st.last_ok_ms)
+            buf_printf(out, "  last poll %.1fs ago", (double)(now - st.last_ok_ms) / 1000.0);
         else
-            buf_printf(out, ", %s",
-                       st.state == TAIL_FAILED ? "STOPPED" : tail_state_name(st.state));
+            buf_appends(out, "  not read yet");
+        if (st.newest_ms)
+            buf_printf(out, "  ingestion lag %.1fs", (double)st.lag_ms / 1000.0);
+        buf_printf(out, "  %.1f ev/s  %llu record%s", st.events_per_s,
+                   (unsigned long long)st.events, st.events == 1 ? "" : "s");
         if (st.throttled)
-            buf_printf(out, ", %llu throttled", (unsigned long long)st.throttled);
+            buf_printf(out, "  %llu throttled", (unsigned long long)st.throttled);
         if (st.gaps)
-            buf_printf(out, ", %llu GAP%s", (unsigned long long)st.gaps, st.gaps == 1 ? "" : "s");
+            buf_printf(out, "  %llu GAP%s", (unsigned long long)st.gaps, st.gaps == 1 ? "" : "s");
+        buf_printf(out, "  %llu dup", (unsigned long long)st.duplicates);
         const char *note = logfeed_tail_note(sl->feed, i);
         if (note && *note) {
             buf_appends(out, ": ");
@@ -754,7 +766,11 @@ static void sl_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
         app_style(a, w, THEME_DIM);
         char since[40], msg[256];
         sl_time(sl, logfeed_start(sl->feed), since, sizeof(since));
-        if (st == LOGFEED_STARTING)
+        if (logfeed_waiting(sl->feed))
+            snprintf(msg, sizeof(msg),
+                     "Reading the roles' history first (Redis, the failover events), so each "
+                     "record gets the role its node had then...");
+        else if (st == LOGFEED_STARTING)
             snprintf(msg, sizeof(msg), "Describing %s: its log delivery and its nodes...",
                      sl->rg_id);
         else if (logstore_len(sl->store))
@@ -1344,6 +1360,14 @@ static int sl_request(struct screen *s, int req)
 static int sl_tick(struct screen *s)
 {
     struct screen_logs *sl = s->priv;
+    /* the search's count follows what arrives and goes (once a second) */
+    if (sl->has_q && !sl->q.error[0] &&
+        (logstore_pushed(sl->store) != sl->counted_pushed ||
+         logstore_view_added(sl->view) != sl->counted_added)) {
+        sl->nmatch = logstore_view_count_matches(sl->view, &sl->q);
+        sl->counted_pushed = logstore_pushed(sl->store);
+        sl->counted_added = logstore_view_added(sl->view);
+    }
     if (sl_shared.budget) {
         unsigned long g = tail_budget_granted(sl_shared.budget);
         int64_t now = app_now_ms(s->app);

@@ -38,7 +38,7 @@ static const struct listview_col sum_cols[SUM_NCOLS] = {
 /* by node: the node is a column of its own, and no column is a key */
 static const struct listview_col sum_cols_node[SUM_NCOLS] = {
     [SUM_COMMAND] = {"COMMAND", 0, 24, 100, 0},
-    [SUM_NODE] = {"NODE", 12, 0, 95, 0},
+    [SUM_NODE] = {"NODE", 0, 0, 95, 0}, /* never cut: the table scrolls */
     [SUM_COUNT] = {"COUNT", 0, 0, 90, LISTVIEW_NUMERIC | LISTVIEW_RIGHT},
     [SUM_P50] = {"P50 ms", 0, 0, 85, LISTVIEW_NUMERIC | LISTVIEW_RIGHT},
     [SUM_P99] = {"P99 ms", 0, 0, 85, LISTVIEW_NUMERIC | LISTVIEW_RIGHT},
@@ -59,6 +59,8 @@ struct screen_logs_sum {
     struct screen **backref;
     size_t records, unparsed;
     int64_t total_us;
+    struct app *app;
+    int64_t built_ms, build_cost_ms; /* when, and how long it took */
     char title[512];
 };
 
@@ -74,6 +76,7 @@ static int sum_role(const struct screen_logs_sum *m, int64_t us)
 
 static void sum_build(struct screen_logs_sum *m)
 {
+    int64_t t0 = app_now_ms(m->app);
     struct logsum *s = logsum_build(m->view, m->by_node);
     listview_begin(&m->lv);
     struct buf b;
@@ -119,6 +122,8 @@ static void sum_build(struct screen_logs_sum *m)
     m->built_pushed = logstore_pushed(m->store);
     m->built_dropped = logstore_dropped(m->store);
     logsum_free(s);
+    m->built_ms = app_now_ms(m->app);
+    m->build_cost_ms = m->built_ms - t0;
 }
 
 static void sum_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
@@ -179,6 +184,10 @@ static int sum_tick(struct screen *s)
     if (logstore_pushed(m->store) == m->built_pushed &&
         logstore_dropped(m->store) == m->built_dropped)
         return APP_HANDLED;
+    /* live, but never more than a twentieth of the time on it */
+    int64_t gap = m->build_cost_ms * 20 > 1000 ? m->build_cost_ms * 20 : 1000;
+    if (app_now_ms(s->app) - m->built_ms < gap - 100)
+        return APP_HANDLED;
     sum_build(m);
     return APP_REDRAW;
 }
@@ -234,6 +243,7 @@ struct screen *screen_logs_sum_new(struct app *a, struct logstore *store,
     m->warn_us = warn_us;
     m->error_us = error_us;
     m->backref = backref;
+    m->app = a;
     listview_init(&m->lv, sum_cols, SUM_NCOLS);
     sum_build(m);
     return app_screen_new(a, &screen_logs_sum_ops, m);
