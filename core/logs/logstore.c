@@ -885,7 +885,7 @@ uint64_t logstore_push(struct logstore *s, int src, const struct logrec *lr)
         for (int k = 0; k < 3 && spans; k++)
             if (fields[k])
                 spans = lst_span_find(s, buf_str(body), body->len, body_base, extra_base, fields[k],
-                                      strlen(fields[k]), &sp_off[k], &sp_len[k]);
+                                      flen[k], &sp_off[k], &sp_len[k]);
     }
     if (!spans) {
         buf_reset(&s->extra);

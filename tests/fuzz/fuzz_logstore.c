@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         logrec_free(r);
     }
-    logstore_push_gap(s, src, 1, 0, "error", msg[0] ? "detail" : "");
+    logstore_push_gap(s, src, 1, 0, "error", len && msg[0] ? "detail" : "");
     /* search and filters over what was kept */
     char q[32];
     snprintf(q, sizeof(q), "%s%.*s", (pick & 128) ? "~" : "", (int)(len < 8 ? len : 8), msg);

@@ -110,10 +110,10 @@ static void test_round_trip_every_kind(void **state)
     char *st1 = stream_of("app-4-0001-001", "slow-log"),
          *st2 = stream_of("app-4-0002-003", "slow-log"),
          *en1 = stream_of("app-4-0001-002", "engine-log");
-    char *m[12];
-    size_t ml[12];
-    const char *streams[12];
-    enum logrec_type hint[12];
+    char *m[14];
+    size_t ml[14];
+    const char *streams[14];
+    enum logrec_type hint[14];
     int n = 0;
     /* ElastiCache's own JSON: kept as values */
     m[n] = slow_json("app-4-0001-001", 17, 1714564805, 10452, "KEYS ... (1 more arguments)",
@@ -148,14 +148,21 @@ static void test_round_trip_every_kind(void **state)
     m[n] = mem_xstrdup("before");
     m[n][3] = '\0';
     streams[n] = st1, hint[n++] = LOGREC_SLOW;
+    /* TEXT whose command holds a NUL (read from an engine-log stream) */
+    m[n] = mem_xmalloc(64);
+    memcpy(m[n],
+           "app-4-0001-001,0001,1714564808,3,0001,\0.\xb1X\x05"
+           "64807,314000,w",
+           57);
+    streams[n] = en1, hint[n++] = LOGREC_UNKNOWN;
     /* no stream at all (the node only in the record) */
     m[n] = slow_json("app-4-0003-002", 20, 1714564808, 900, "PING", "1.1.1.1:1", "x");
     streams[n] = "", hint[n++] = LOGREC_SLOW;
-    const char *eids[] = {EID56, "12", "", "abc-not-digits", "1", "2", "3", "4", "5", "6"};
-    struct logrec *orig[12];
-    uint64_t seq[12];
+    const char *eids[] = {EID56, "12", "", "abc-not-digits", "1", "2", "3", "4", "5", "6", "7"};
+    struct logrec *orig[14];
+    uint64_t seq[14];
     for (int i = 0; i < n; i++) {
-        ml[i] = i == 8 ? 6 : strlen(m[i]);
+        ml[i] = i == 8 ? 6 : i == 9 ? 57 : strlen(m[i]);
         orig[i] = mk(streams[i], m[i], ml[i], 1714564805000LL + i * 1000, eids[i], hint[i]);
         seq[i] = logstore_push(s, hint[i] == LOGREC_ENGINE ? es : ss, orig[i]);
         assert_int_equal(seq[i], (uint64_t)i + 1);
@@ -196,6 +203,12 @@ static void test_round_trip_every_kind(void **state)
     assert_true(logstore_row(s, seq[7], &row));
     assert_int_equal(row.type, LOGREC_UNKNOWN);
     assert_int_equal(row.text.n, ml[7]);
+    assert_true(logstore_row(s, seq[9], &row));
+    assert_int_equal(orig[9]->type, LOGREC_SLOW);
+    assert_true(row.spans);
+    assert_int_equal(row.text.n, orig[9]->command_len);
+    assert_int_equal(row.text.n, 15);
+    assert_memory_equal(row.text.p, orig[9]->command, 15);
     struct buf e;
     buf_init(&e, 0);
     assert_true(logstore_event_id(s, seq[0], &e));
