@@ -192,6 +192,22 @@ snapshot_logs_fn app_log_source(struct app *a, void **arg)
     return a->log_fn;
 }
 
+void app_observe_options(struct app *a, const char *rg_id, struct observe_options *o)
+{
+    struct session *ss = app_session(a);
+    const struct session_options *so = ss->opts;
+    memset(o, 0, sizeof(*o));
+    o->loop = ss->loop;
+    o->aws = ss->aws;
+    o->creds = ss->creds;
+    o->region = ss->region;
+    o->rg_id = rg_id;
+    o->cafile = so->redis_cacert;
+    o->insecure = so->insecure;
+    o->connect_to = so->connect_to;
+    o->n_connect_to = so->nconnect_to;
+}
+
 void app_set_groups(struct app *a, const char *const *ids, size_t n)
 {
     for (size_t i = 0; i < a->ngroups; i++)

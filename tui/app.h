@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/redis/observe.h"
 #include "core/session.h"
 #include "core/snapshot.h"
 #include "tui/keymap.h"
@@ -147,6 +148,11 @@ const char *app_endpoint(struct app *a);
  * it. */
 void app_set_log_source(struct app *a, snapshot_logs_fn fn, void *arg);
 snapshot_logs_fn app_log_source(struct app *a, void **arg);
+/* Options for a Redis observation of group rg_id (core/redis/observe.h)
+ * on this session: its loop, AWS client, credentials, region, CA,
+ * --insecure and --connect-to rules; interval_ms, on_update and arg are
+ * the caller's to set. */
+void app_observe_options(struct app *a, const char *rg_id, struct observe_options *o);
 /* Group ids known from the last listing (for :group completion). */
 void app_set_groups(struct app *a, const char *const *ids, size_t n);
 size_t app_groups(struct app *a, const char *const **ids);

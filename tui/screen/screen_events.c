@@ -15,11 +15,13 @@
 #include "core/model/events.h"
 #include "core/model/inventory.h"
 #include "core/model/timeline.h"
+#include "core/redis/observe.h"
 #include "tui/cmd/cmdout.h"
 #include "tui/screen/screen_inspect.h"
 #include "tui/widget/listview.h"
 
 #define EV_DEFAULT_WINDOW_MS (3LL * 3600 * 1000)
+#define EV_OBSERVE_EVERY_MS 5000 /* Redis's roles */
 
 enum { COL_TIME, COL_SHARD, COL_WHAT, COL_SOURCE, COL_COUNT };
 
@@ -33,6 +35,7 @@ static const struct listview_col ev_cols[COL_COUNT] = {
 struct screen_events {
     char *rg_id;
     struct inventory *inv;
+    struct observe *ob; /* Redis's roles: a failover shows within seconds */
     struct timeline_watch watch;
     struct events_req *req;
     struct events_result *ev; /* the last listing */
@@ -150,7 +153,24 @@ static void ev_on_group(struct inventory *inv, struct model_group *g, void *arg)
     (void)inv;
     struct screen *s = arg;
     struct screen_events *se = s->priv;
+    if (se->ob)
+        observe_merge(se->ob, g);
     timeline_watch_note(&se->watch, g, g->fetched_ms);
+    ev_fill(s);
+    app_dirty(s->app);
+}
+
+/* Redis's view of the roles, every few seconds: a role change it sees
+ * becomes a timeline row, dated when it was observed. */
+static void ev_on_observed(struct observe *ob, void *arg)
+{
+    struct screen *s = arg;
+    struct screen_events *se = s->priv;
+    struct model_group *g = inventory_group(se->inv);
+    if (!g || !observe_merge(ob, g))
+        return;
+    const struct model_redis_view *v = observe_view(ob);
+    timeline_watch_note(&se->watch, g, v && v->fetched_ms ? v->fetched_ms : app_now_ms(s->app));
     ev_fill(s);
     app_dirty(s->app);
 }
@@ -260,6 +280,7 @@ static int ev_request(struct screen *s, int req)
     switch (req) {
     case REQ_REFRESH:
         inventory_refresh(se->inv);
+        observe_refresh(se->ob);
         ev_fetch(s);
         return APP_REDRAW;
     case REQ_WINDOW_1H:
@@ -318,6 +339,7 @@ static void ev_destroy(struct screen *s)
         events_cancel(se->req);
     if (se->timer)
         loop_untimer(app_session(s->app)->loop, se->timer);
+    observe_free(se->ob);
     inventory_free(se->inv);
     events_result_free(se->ev);
     timeline_watch_free(&se->watch);
@@ -363,6 +385,12 @@ struct screen *screen_events_new(struct app *a, const char *rg_id)
     o.cb.arg = s;
     se->inv = inventory_new(&o);
     inventory_open(se->inv, rg_id);
+    struct observe_options ob;
+    app_observe_options(a, rg_id, &ob);
+    ob.interval_ms = EV_OBSERVE_EVERY_MS;
+    ob.on_update = ev_on_observed;
+    ob.arg = s;
+    se->ob = observe_start(&ob);
     ev_fetch(s);
     return s;
 }

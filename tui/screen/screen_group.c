@@ -686,21 +686,11 @@ struct screen *screen_group_new(struct app *a, const char *rg_id)
     inventory_open(sg->inv, rg_id);
     /* Redis itself, through the group's endpoint and AUTH token: roles,
      * PING, replication links and health, every few seconds */
-    const struct session_options *so = ss->opts;
-    struct observe_options ob = {
-        .loop = ss->loop,
-        .aws = ss->aws,
-        .creds = ss->creds,
-        .region = ss->region,
-        .rg_id = rg_id,
-        .cafile = so->redis_cacert,
-        .insecure = so->insecure,
-        .connect_to = (const char *const *)so->connect_to,
-        .n_connect_to = so->nconnect_to,
-        .interval_ms = SG_OBSERVE_EVERY_MS,
-        .on_update = sg_on_observed,
-        .arg = s,
-    };
+    struct observe_options ob;
+    app_observe_options(a, rg_id, &ob);
+    ob.interval_ms = SG_OBSERVE_EVERY_MS;
+    ob.on_update = sg_on_observed;
+    ob.arg = s;
     sg->ob = observe_start(&ob);
     return s;
 }
