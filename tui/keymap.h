@@ -59,7 +59,7 @@ enum {
     X(REQ_LAST, "last", "G End", "list", 0, "last row")                                             \
     X(REQ_SCROLL_LEFT, "scroll-left", "Left h", "list", 0, "scroll left (wide tables, long lines)") \
     X(REQ_SCROLL_RIGHT, "scroll-right", "Right l", "list", 0, "scroll right")                       \
-    X(REQ_FILTER, "filter", "/", "list", KEYMAP_HINT, "filter rows: text, or ~regex; Enter keeps it, Esc drops it (in the log panel: search, matches highlighted, n/N)") \
+    X(REQ_FILTER, "filter", "/", "list", KEYMAP_HINT, "filter rows: text, or ~regex; Enter keeps it, Esc drops it (log panel: search)") \
     X(REQ_SORT, "sort", "s", "table", KEYMAP_HINT, "sort by the next column")                       \
     X(REQ_SORT_REVERSE, "sort-reverse", "S", "table", 0, "reverse the sort order")                  \
     X(REQ_OPEN, "open", "Enter", "open", KEYMAP_HINT, "open the selected row")                      \
@@ -91,7 +91,7 @@ enum {
     X(REQ_WIZ_CHOICE_NEXT, "choice-next", "Right", "choice", 0, "the next option of a choice; the next subnet of a list") \
     X(REQ_WIZ_CHOICE_PREV, "choice-prev", "Left", "choice", 0, "the previous option of a choice; the previous subnet") \
     X(REQ_WIZ_TOGGLE, "toggle", "Space", "choice", 0, "switch yes/no; pick or drop the subnet under the cursor") \
-    X(REQ_LOGS, "logs", "L", "tail", KEYMAP_HINT, "the group's slow log and engine log, live (:logs); from the nodes panel: of the selected node") \
+    X(REQ_LOGS, "logs", "L", "tail", 0, "the group's slow and engine log, live (:logs); from the nodes panel: the node's") \
     X(REQ_LOG_FOLLOW, "follow", "s", "logs", KEYMAP_HINT, "follow new records, or pause (records still arrive: +N new)") \
     X(REQ_LOG_EXPAND, "expand", "e Enter", "logs", KEYMAP_HINT, "the selected record in full, every field, as pretty JSON") \
     X(REQ_LOG_FILTERS, "filters", "f", "logs", KEYMAP_HINT, "filters: node, shard, role, AZ, level, minimum duration, command, client") \

@@ -245,7 +245,7 @@ class ShellOnDemo(unittest.TestCase):
         d = os.path.join(self.home, "rebind")
         os.makedirs(os.path.join(d, "elcui"), exist_ok=True)
         with open(os.path.join(d, "elcui", "config"), "w") as f:
-            f.write("[keys]\ndown = J Down\nquit = x\n")
+            f.write("[keys]\ndown = J Down\nquit = Q\n")
         env = self.env(XDG_CONFIG_HOME=d)
         self.assertEqual(bindings_for(keys_json(env), "groups")["down"], "J Down")
         with self.console(env=env) as c:
@@ -260,7 +260,7 @@ class ShellOnDemo(unittest.TestCase):
             c.keys("?")
             c.wait_for("Help: group")
             self.assertIsNone(c.dead())
-            c.keys("x")
+            c.keys("Q")
             self.assertEqual(c.wait_exit(), 0)
 
     def test_bad_keys_refuse_to_start(self):
