@@ -79,6 +79,14 @@ class LogPanel(unittest.TestCase):
 
     def tearDown(self):
         self.sb.reset_faults()
+        # what the console wrote to stderr while curses owned the terminal:
+        # no sanitizer report
+        log = os.path.join(getattr(self, "state", ""), "elcui", "console-stderr.log")
+        if os.path.exists(log):
+            with open(log, errors="replace") as f:
+                text = f.read()
+            for mark in ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer"):
+                self.assertNotIn(mark, text)
 
     # ---- helpers ----
 
