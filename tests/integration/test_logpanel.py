@@ -566,6 +566,31 @@ class LogPanel(unittest.TestCase):
             scr = self.settled(c, lambda s: "Slow log by command" in s and "LPGOLD" in s)
             self.golden("logs-summary", scr)
 
+    def test_6b_incident_snapshot_takes_the_panels_records(self):
+        """an incident snapshot of the group takes the records of its open panel"""
+        with self.console() as c:
+            self.open_panel(c)
+            self.marker("LPSNAP", cluster="app-4-0003-001", dur=77000)
+            self.wait_screen(c, lambda s: "LPSNAP" in s, "LPSNAP")
+            self.command(c, "snapshot app-4")
+            c.wait_for("Written (0600", timeout=90)
+            folder = os.path.join(self.state, "elcui", "snapshots")
+            js = [f for f in os.listdir(folder) if f.endswith(".json")]
+            self.assertEqual(len(js), 1, js)
+            with open(os.path.join(folder, js[0])) as f:
+                doc = json.load(f)
+            logs = doc["logs"]
+            self.assertEqual(logs["state"], "ok", logs)
+            self.assertTrue(logs["data"]["tailOpen"])
+            recs = logs["data"]["records"]
+            self.assertTrue(0 < len(recs) <= 200)
+            mine = [r for r in recs if "LPSNAP" in r["text"]]
+            self.assertEqual(len(mine), 1, recs[-5:])
+            self.assertEqual(mine[0]["source"], "slow-log app-4-0003-001 (0003/primary/us-east-2c)")
+            self.assertIn("(77.000ms)", mine[0]["text"])
+            times = [r["time"] for r in recs]
+            self.assertEqual(times, sorted(times))
+
     # ---- last: roles move ----
 
     def test_7_failover_relabels(self):
