@@ -55,6 +55,7 @@ struct console {
     struct creds_provider *creds;
     char *region;
     char *rg_id;
+    struct model_group *given; /* the caller's model for discovery, or NULL */
     char *endpoint, *token_env, *secret_id, *user;
     bool iam, no_auth;
     creds_prompt_fn prompt;
@@ -671,6 +672,7 @@ struct console *console_open(const struct console_options *o)
     c->creds = o->creds;
     c->region = mem_xstrdup(o->region);
     c->rg_id = mem_xstrdup(o->rg_id);
+    c->given = o->model ? model_group_ref(o->model) : NULL;
     c->endpoint = mem_xstrdup(o->endpoint);
     c->token_env = mem_xstrdup(o->token_env);
     c->secret_id = mem_xstrdup(o->secret_id);
@@ -702,6 +704,7 @@ struct console *console_open(const struct console_options *o)
         .loop = c->l,
         .aws = c->aws,
         .rg_id = c->rg_id,
+        .model = c->given,
         .endpoint = c->endpoint,
         .token_env = c->token_env,
         .secret_id = c->secret_id,
@@ -1113,6 +1116,7 @@ void console_close(struct console *c)
     free(c->connect_to);
     free(c->region);
     free(c->rg_id);
+    model_group_unref(c->given);
     free(c->endpoint);
     free(c->token_env);
     free(c->secret_id);

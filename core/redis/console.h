@@ -83,6 +83,9 @@ struct console_options {
     struct creds_provider *creds; /* IAM tokens */
     const char *region;           /* IAM signing region (default: the client's) */
     const char *rg_id;
+    /* the group as the caller has just described it (a reference is
+     * taken): discovery does not describe it again */
+    struct model_group *model;
     /* discovery (see discover.h) */
     const char *endpoint;
     const char *token_env;

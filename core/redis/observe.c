@@ -61,6 +61,7 @@ struct observe {
     struct aws_client *aws;
     struct creds_provider *creds;
     char *region, *rg_id, *endpoint, *token_env, *secret_id, *user, *cafile;
+    struct model_group *model; /* the caller's, for discovery; or NULL */
     bool iam, no_auth, insecure;
     creds_prompt_fn prompt;
     void *prompt_ctx;
@@ -754,6 +755,7 @@ static void observe_open(struct observe *ob)
         .creds = ob->creds,
         .region = ob->region,
         .rg_id = ob->rg_id,
+        .model = ob->model,
         .endpoint = ob->endpoint,
         .token_env = ob->token_env,
         .secret_id = ob->secret_id,
@@ -790,6 +792,7 @@ struct observe *observe_start(const struct observe_options *o)
     ob->creds = o->creds;
     ob->region = mem_xstrdup(o->region);
     ob->rg_id = mem_xstrdup(o->rg_id);
+    ob->model = o->model ? model_group_ref(o->model) : NULL;
     ob->endpoint = mem_xstrdup(o->endpoint);
     ob->token_env = mem_xstrdup(o->token_env);
     ob->secret_id = mem_xstrdup(o->secret_id);
@@ -847,6 +850,7 @@ static void observe_destroy(struct observe *ob)
     free(ob->connect_to);
     free(ob->region);
     free(ob->rg_id);
+    model_group_unref(ob->model);
     free(ob->endpoint);
     free(ob->token_env);
     free(ob->secret_id);
