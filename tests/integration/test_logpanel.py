@@ -284,11 +284,11 @@ class LogPanel(unittest.TestCase):
             self.assertRegex(esc, r"\x1b\[[0-9;]*m(LPSEARCH)\x1b")  # matches drawn in their own style
             c.keys("n")
             c.keys("N")
-            c.keys("Escape")
-            c.wait_gone("search: lpsearch")
             c.wait_for("PAUSED")  # the search moved the cursor: paused
             c.keys("s")
             c.wait_for("FOLLOWING")
+            c.keys("Escape")
+            c.wait_gone("search: lpsearch")
             # filters, one at a time
             self.marker("LPFILT", cluster="app-4-0002-001", dur=70000, client="10.9.9.9:99")
             self.wait_screen(c, lambda s: "LPFILT" in s, "LPFILT")
@@ -461,10 +461,10 @@ class LogPanel(unittest.TestCase):
             c.literal("LPTHR")
             c.keys("Enter")
             c.wait_for("search: LPTHR  6 rows match", timeout=45)
-            c.keys("Escape")
-            c.wait_gone("search: LPTHR")
             c.keys("s")
             c.wait_for("FOLLOWING")
+            c.keys("Escape")
+            c.wait_gone("search: LPTHR")
             # a range that cannot be read
             self.sb.malformed(service="logs", operation="FilterLogEvents", rate=1.0)
             # it sorts in at its range's start: the search finds it
@@ -474,9 +474,10 @@ class LogPanel(unittest.TestCase):
             c.keys("Enter")
             scr = self.wait_screen(c, lambda s: re.search(r" GAP\s+\S+ \.\. \S+ not read \(error\)", s),
                                    "a GAP row", timeout=10)
+            c.keys("s")
+            c.wait_for("FOLLOWING")
             c.keys("Escape")
             c.wait_gone("search: GAP")
-            c.keys("s")
             self.assertRegex(scr, r"slow-log .* [1-9] GAP")
             self.sb.reset_faults()
             self.marker("LPAFTER")
