@@ -158,6 +158,16 @@ static int config_handler(void *user, const char *section, const char *name, con
                                "rate wants requests per second above 0 and at most 5 (the "
                                "FilterLogEvents quota), not '%s'%s",
                                value, "");
+        } else if (!strcmp(name, "warn_ms") || !strcmp(name, "error_ms")) {
+            char *end;
+            double d = strtod(value, &end);
+            if (*value && !*end && d > 0 && d <= 3600000)
+                *(name[0] == 'w' ? &c->log_warn_us : &c->log_error_us) = (int64_t)(d * 1000.0);
+            else
+                config_problem(x, lineno,
+                               "%s wants milliseconds above 0 (a slow-log duration from which "
+                               "it is coloured), not '%s'",
+                               name, value);
         } else {
             config_problem(x, lineno, "unknown key '%s' in [%s]", name, section);
         }

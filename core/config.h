@@ -12,6 +12,8 @@
  *     [logs]
  *     ring_size = 100000
  *     rate = 4                  ; FilterLogEvents requests per second, all tails
+ *     warn_ms = 10              ; slow-log durations from here are a warning...
+ *     error_ms = 100            ; ...and from here an error (the log panel's colours)
  *     [environments]
  *     prod = PRODUCTION, red    ; profile (or account id) = label, colour
  *     [keys]
@@ -33,6 +35,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/session.h"
 
@@ -62,8 +65,9 @@ struct config {
     size_t nconnect_to;
     char *env_rules[CONFIG_MAX_CONNECT_TO]; /* $ELCUI_CONNECT_TO, then $ELCUI_RESOLVE */
     size_t nenv_rules;
-    long ring_size;  /* 0 unset */
-    double log_rate; /* 0 unset */
+    long ring_size;                    /* 0 unset */
+    double log_rate;                   /* 0 unset */
+    int64_t log_warn_us, log_error_us; /* [logs] warn_ms, error_ms; 0 unset */
     struct config_env envs[CONFIG_MAX_ENVS];
     size_t nenvs;
     struct config_key *keys; /* [keys], in file order */

@@ -22,6 +22,7 @@
 #include "tui/screen/screen_help.h"
 #include "tui/screen/screen_info.h"
 #include "tui/screen/screen_inspect.h"
+#include "tui/screen/screen_logs.h"
 #include "tui/screen/screen_messages.h"
 #include "tui/screen/screen_wizard.h"
 #include "tui/theme.h"
@@ -88,6 +89,24 @@ static int cmdline_x_nodes(struct app *a, const char *arg)
     struct screen *s = screen_group_new(a, sel);
     screen_group_focus_nodes(s);
     app_push(a, s);
+    return 0;
+}
+
+static int cmdline_x_logs(struct app *a, const char *arg)
+{
+    const char *rg = *arg ? arg : NULL;
+    if (!rg) {
+        /* the group on screen, or the one selected in the list */
+        rg = screen_group_id(app_find(a, "group"));
+        struct screen *gs = app_find(a, "groups");
+        if (!rg && gs)
+            rg = screen_groups_selected(gs);
+    }
+    if (!rg) {
+        app_message(a, THEME_ERROR, ":logs needs a group: :logs NAME, or select one first");
+        return -1;
+    }
+    app_push(a, screen_logs_new(a, rg, NULL));
     return 0;
 }
 
@@ -337,6 +356,8 @@ const struct cmdline_cmd cmdline_cmds[] = {
     {"group", "", "NAME", true, cmdline_src_groups, "one replication group", cmdline_x_group},
     {"nodes", "", "[NAME]", false, cmdline_src_groups, "the node list of a group (or this one)",
      cmdline_x_nodes},
+    {"logs", "log", "[NAME]", false, cmdline_src_groups,
+     "the slow log and engine log of a group (or this one), live", cmdline_x_logs},
     {"events", "ev", "[NAME]", false, cmdline_src_groups,
      "a group's failover timeline: events and observed role changes per shard", cmdline_x_events},
     {"metrics", "mx", "[NAME]", false, cmdline_src_groups,

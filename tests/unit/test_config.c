@@ -28,6 +28,8 @@ static void test_parse_all_keys(void **state)
                        "[logs]\n"
                        "ring_size = 50000\n"
                        "rate = 2.5\n"
+                       "warn_ms = 5\n"
+                       "error_ms = 250.5\n"
                        "[environments]\n"
                        "prod = PRODUCTION, red\n"
                        "111122223333 = staging\n";
@@ -44,6 +46,8 @@ static void test_parse_all_keys(void **state)
     assert_string_equal(c.connect_to[1], "b.example:6379:127.0.0.1:16380");
     assert_int_equal(c.ring_size, 50000);
     assert_true(c.log_rate > 2.49 && c.log_rate < 2.51);
+    assert_int_equal(c.log_warn_us, 5000);
+    assert_int_equal(c.log_error_us, 250500);
     const struct config_env *e = config_env_for(&c, "prod", NULL);
     assert_non_null(e);
     assert_string_equal(e->label, "PRODUCTION");
@@ -74,14 +78,18 @@ static void test_problems_are_reported_by_line(void **state)
     memcpy(long_line, "theme = ", 8);
     long_line[sizeof(long_line) - 1] = '\0';
     char text[1024];
-    snprintf(text, sizeof(text),
-             "[console]\nread_only = maybe\nrefresh = 1\ncolour = red\n[nope]\na = b\n"
-             "[logs]\nrate = 9\n[environments]\nprod = ,blue\n");
+    snprintf(
+        text, sizeof(text),
+        "[console]\nread_only = maybe\nrefresh = 1\ncolour = red\n[nope]\na = b\n"
+        "[logs]\nrate = 9\n[environments]\nprod = ,blue\n[logs]\nwarn_ms = -1\nerror_ms = soon\n");
     struct config c;
     config_init(&c);
-    char errs[1024];
+    char errs[2048];
     int n = config_parse(&c, text, strlen(text), errs, sizeof(errs));
-    assert_int_equal(n, 6);
+    assert_int_equal(n, 8);
+    assert_non_null(strstr(errs, "12: warn_ms wants milliseconds above 0"));
+    assert_non_null(strstr(errs, "13: error_ms wants milliseconds above 0 (a slow-log duration "
+                                 "from which it is coloured), not 'soon'"));
     assert_non_null(strstr(errs, "2: read_only wants true or false"));
     assert_non_null(strstr(errs, "3: refresh wants seconds"));
     assert_non_null(strstr(errs, "4: unknown key 'colour' in [console]"));

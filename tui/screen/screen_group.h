@@ -17,5 +17,7 @@ void screen_group_focus_nodes(struct screen *s);
  * NULL until loaded or for other screens), and a refresh now. */
 struct model_group *screen_group_model(struct screen *s);
 void screen_group_refresh(struct screen *s);
+/* The group a group screen shows (NULL for another screen). */
+const char *screen_group_id(struct screen *s);
 
 #endif
