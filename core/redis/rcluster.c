@@ -2360,8 +2360,13 @@ static void rstream_on_push(struct rconn *c, const redisReply *msg, void *arg)
             return;
         }
     }
+    struct rconn_info ci;
+    bool have_ci = g->conn != NULL;
+    if (have_ci)
+        rconn_get_info(g->conn, &ci);
     struct rcluster_stream_msg m = {
         .node = g->node->name,
+        .addr = have_ci && ci.addr ? ci.addr : "",
         .node_id = g->node->id ? g->node->id : "",
         .role = g->node->role,
         .cache_cluster_id = g->node->cc_id,

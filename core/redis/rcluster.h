@@ -247,6 +247,7 @@ struct rcluster_stream;
 
 struct rcluster_stream_msg {
     const char *node;    /* host:port */
+    const char *addr;    /* "ip:port" its connection reached ("" when none) */
     const char *node_id; /* Redis node id, "" when unknown */
     enum rcluster_role role;
     const char *cache_cluster_id; /* from the name map, or NULL */

@@ -330,11 +330,16 @@ void rsession_node_label(const char *node, const struct console_label *l, char *
 {
     struct buf b;
     buf_init(&b, 0);
-    if (l->cache_cluster_id) {
-        rrender_safe(&b, l->cache_cluster_id, strlen(l->cache_cluster_id));
-        buf_appendc(&b, ' ');
-    }
-    if (node)
+    /* "app-4-0002-001 primary shard 0002 us-east-2b": the node's own DNS
+     * name (it starts with its cache cluster id) says nothing more; any
+     * other name it was reached through (the configuration endpoint, an
+     * address) comes last, so a narrow line keeps what matters */
+    size_t cl = l->cache_cluster_id ? strlen(l->cache_cluster_id) : 0;
+    bool own_name = cl && node && strncasecmp(node, l->cache_cluster_id, cl) == 0 &&
+                    (node[cl] == '.' || node[cl] == ':' || node[cl] == '\0');
+    if (cl)
+        rrender_safe(&b, l->cache_cluster_id, cl);
+    else if (node)
         rrender_safe(&b, node, strlen(node));
     if (l->role != RCLUSTER_ROLE_UNKNOWN)
         buf_printf(&b, " %s", rcluster_role_name(l->role));
@@ -342,6 +347,11 @@ void rsession_node_label(const char *node, const struct console_label *l, char *
         buf_printf(&b, " shard %s", l->shard);
     if (l->az)
         buf_printf(&b, " %s", l->az);
+    if (cl && node && !own_name) {
+        buf_appends(&b, " (via ");
+        rrender_safe(&b, node, strlen(node));
+        buf_appendc(&b, ')');
+    }
     snprintf(out, n, "%s", buf_str(&b));
     buf_free(&b);
 }
