@@ -664,6 +664,7 @@ struct tail {
     uint64_t live_events, filled;
     int64_t pass_start_ms, reconciled_ms;
     uint64_t last_req_mono; /* the reconciliation's spacing */
+    uint64_t first_req_mono;
     uint64_t req_sec[TAIL_REQ_SLOTS];
     uint64_t req_cnt[TAIL_REQ_SLOTS];
 };
@@ -798,7 +799,9 @@ static void tail_cancel_pending(struct tail *t)
     }
 }
 
-static void tail_live_close(struct tail_set *s)
+/* Close the session; keep: the status still says what it was (the set
+ * stopped, its last status lines are printed after). */
+static void tail_live_close(struct tail_set *s, bool keep)
 {
     if (s->live.timer) {
         loop_untimer(s->loop, s->live.timer);
@@ -809,6 +812,8 @@ static void tail_live_close(struct tail_set *s)
         s->live.handle = NULL;
         s->o.live->close(s->o.live->ctx, h);
     }
+    if (keep)
+        return;
     s->live.up = false;
     s->live.session_id[0] = '\0';
     s->live.sampled = false;
@@ -819,7 +824,7 @@ void tail_set_stop(struct tail_set *s)
     if (!s || s->stopped)
         return;
     s->stopped = true;
-    tail_live_close(s);
+    tail_live_close(s, true);
     for (size_t i = 0; i < s->n; i++)
         tail_cancel_pending(s->tails[i]);
 }
@@ -904,7 +909,7 @@ static void tail_check_done(struct tail_set *s)
         if (s->tails[i]->state != TAIL_DONE && s->tails[i]->state != TAIL_FAILED)
             return;
     s->done = true;
-    tail_live_close(s);
+    tail_live_close(s, true);
     if (s->o.cb.on_done)
         s->o.cb.on_done(s, s->o.cb.arg);
 }
@@ -1479,6 +1484,8 @@ static void tail_request(struct tail *t)
     t->requests++;
     t->last_poll_ms = loop_wall_ms(s->loop);
     t->last_req_mono = loop_now_ms(s->loop);
+    if (!t->first_req_mono)
+        t->first_req_mono = t->last_req_mono;
     uint64_t sec = t->last_req_mono / 1000;
     size_t slot = (size_t)(sec % TAIL_REQ_SLOTS);
     if (t->req_sec[slot] != sec) {
@@ -1829,7 +1836,8 @@ void tail_status(const struct tail_set *s, size_t i, struct tail_status *out)
     out->streams = t->streams.n;
     out->dedupe_ids = t->ids.n;
     snprintf(out->last_error, sizeof(out->last_error), "%s", t->last_error);
-    out->source = s->live.up && t->state != TAIL_DONE && t->state != TAIL_FAILED ? "live" : "poll";
+    out->source = s->live.up ? "live" : "poll";
+    out->live_opening = s->live.handle && !s->live.up;
     out->live_enabled = s->live.enabled;
     snprintf(out->session_id, sizeof(out->session_id), "%s", s->live.session_id);
     out->sampled = s->live.sampled;
@@ -1843,7 +1851,11 @@ void tail_status(const struct tail_set *s, size_t i, struct tail_status *out)
     for (size_t k = 0; k < TAIL_REQ_SLOTS; k++)
         if (t->req_sec[k] + TAIL_REQ_SLOTS > now_s && t->req_sec[k] <= now_s)
             rsum += t->req_cnt[k];
-    out->requests_per_s = (double)rsum / TAIL_REQ_SLOTS;
+    /* over the last minute, or since the first request when younger */
+    uint64_t span = t->first_req_mono ? now_s - t->first_req_mono / 1000 + 1 : TAIL_REQ_SLOTS;
+    if (span > TAIL_REQ_SLOTS)
+        span = TAIL_REQ_SLOTS;
+    out->requests_per_s = (double)rsum / (double)span;
     snprintf(out->source_note, sizeof(out->source_note), "%s", s->live.note);
 }
 
@@ -1875,9 +1887,10 @@ void tail_status_format(const struct tail_status *st, char *out, size_t n)
                  (double)st->reconcile_lag_ms / 1000.0, st->requests_per_s);
     else if (st->live_enabled)
         snprintf(source, sizeof(source),
-                 ", source poll (live session down), %llu reconnect%s, %llu live, %.2f req/s",
-                 (unsigned long long)st->reconnects, st->reconnects == 1 ? "" : "s",
-                 (unsigned long long)st->live_events, st->requests_per_s);
+                 ", source poll (live session %s), %llu reconnect%s, %llu live, %.2f req/s",
+                 st->live_opening ? "opening" : "down", (unsigned long long)st->reconnects,
+                 st->reconnects == 1 ? "" : "s", (unsigned long long)st->live_events,
+                 st->requests_per_s);
     else
         snprintf(source, sizeof(source), ", source poll%s%s%s, %.2f req/s",
                  st->source_note[0] ? " (" : "", st->source_note, st->source_note[0] ? ")" : "",

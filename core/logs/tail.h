@@ -328,6 +328,7 @@ struct tail_status {
      * reconciliation then), "poll" otherwise */
     const char *source;
     bool live_enabled;        /* the set may use a live session (not refused, not POLL) */
+    bool live_opening;        /* a session is being opened (not up yet) */
     char session_id[128];     /* the session up now, "" */
     bool sampled;             /* the session up now sent a sample */
     uint64_t sessions;        /* sessions that started */

@@ -301,8 +301,10 @@ class AwsFaults(unittest.TestCase):
         type(self).seq += 1
         prefix = "fm%d-" % self.seq
         streams = ["elasticache/redis/%s-001/0001/slow-log" % g for g in GROUPS]
+        # --source poll: these are the poller's faults (the live source's
+        # own are test_livetail's)
         tail = Tail(self.sb.env, ["--log-group", LOG_GROUP, "--follow", "--json", "--since", "2m",
-                                  "--status-interval", "0"])
+                                  "--source", "poll", "--status-interval", "0"])
         put = []
         try:
             def put_some(n):

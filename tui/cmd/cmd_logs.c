@@ -255,11 +255,12 @@ static void cmd_logs_status_line(struct cmd_logs *c, size_t i)
         buf_printf(&c->line,
                    ",\"source\":\"%s\",\"live\":%s,\"sampled\":%s,\"sessions\":%llu,"
                    "\"reconnects\":%llu,\"liveEvents\":%llu,\"filled\":%llu,"
-                   "\"reconcileLagMs\":%lld,\"requestsPerSecond\":%.3f,\"sessionId\":",
+                   "\"reconciled\":%lld,\"reconcileLagMs\":%lld,\"requestsPerSecond\":%.3f,"
+                   "\"sessionId\":",
                    st.source, st.live_enabled ? "true" : "false", st.sampled ? "true" : "false",
                    (unsigned long long)st.sessions, (unsigned long long)st.reconnects,
                    (unsigned long long)st.live_events, (unsigned long long)st.filled,
-                   (long long)st.reconcile_lag_ms, st.requests_per_s);
+                   (long long)st.reconciled_ms, (long long)st.reconcile_lag_ms, st.requests_per_s);
         logrec_json_appends(&c->line, st.session_id);
         if (st.source_note[0]) {
             buf_appends(&c->line, ",\"sourceNote\":");
