@@ -216,7 +216,7 @@ class LiveTail(LiveBase):
         self.assertTrue(st, "no status line")
         return st[-1]
 
-    def test_1_live_exactly_once(self):
+    def test_live_exactly_once(self):
         """logs --follow, live source: exactly once"""
         st0 = self.last_status()
         markers = self.put_batch(self.tail, "clean")
@@ -237,7 +237,7 @@ class LiveTail(LiveBase):
         self.assertEqual(r["type"], "slow")
         self.assertTrue(any(n.get("logStream", "").startswith("elasticache/redis/lv-new") for n in self.tail.notices("new-stream")))
 
-    def test_2_dropped_frames(self):
+    def test_dropped_frames(self):
         """logs --follow, live source, dropped frames: exactly once"""
         st0 = self.last_status()
         self.sb.live_tail(drop=2)
@@ -246,7 +246,7 @@ class LiveTail(LiveBase):
         self.assertEqual(self.sb.live_tail()["counters"]["dropped_frames"] >= 1, True)
         self.assertGreater(self.last_status()["filled"], st0["filled"])
 
-    def test_3_corrupted_crc(self):
+    def test_corrupted_crc(self):
         """logs --follow, live source, a corrupted CRC: exactly once"""
         st0 = self.last_status()
         self.sb.live_tail(corrupt=1)
@@ -256,7 +256,7 @@ class LiveTail(LiveBase):
         wait_for(lambda: self.last_status()["source"] == "live", 30, "the session reopened", self.tail.alive)
         self.assertGreater(self.last_status()["reconnects"], st0["reconnects"])
 
-    def test_4_cut_stream(self):
+    def test_cut_stream(self):
         """logs --follow, live source, a cut stream: exactly once"""
         st0 = self.last_status()
         self.sb.live_tail(cut=1)
@@ -265,7 +265,7 @@ class LiveTail(LiveBase):
         wait_for(lambda: self.last_status()["source"] == "live", 30, "the session reopened", self.tail.alive)
         self.assertGreater(self.last_status()["reconnects"], st0["reconnects"])
 
-    def test_5_sampled_session(self):
+    def test_sampled_session(self):
         """logs --follow, live source, a sampled session: exactly once"""
         st0 = self.last_status()
         self.sb.live_tail(sample=3)
@@ -274,7 +274,7 @@ class LiveTail(LiveBase):
         self.assertTrue(any("sampled" in n.get("detail", "") for n in self.tail.notices("live")))
         self.assertGreater(self.last_status()["filled"], st0["filled"])
 
-    def test_6_session_timeout(self):
+    def test_session_timeout(self):
         """logs --follow, live source, the session times out (the 3-hour end): exactly once"""
         st0 = self.last_status()
         self.sb.live_tail(timeout=1)
