@@ -664,6 +664,7 @@ struct tail {
     uint64_t live_events, filled;
     int64_t pass_start_ms, reconciled_ms;
     uint64_t last_req_mono; /* the reconciliation's spacing */
+    bool spaced;            /* timer: waiting out the reconciliation's spacing */
     uint64_t first_req_mono;
     uint64_t req_sec[TAIL_REQ_SLOTS];
     uint64_t req_cnt[TAIL_REQ_SLOTS];
@@ -950,6 +951,7 @@ static void tail_backoff_fired(void *arg)
 {
     struct tail *t = arg;
     t->timer = NULL;
+    t->spaced = false;
     tail_ask_budget(t);
 }
 
@@ -960,6 +962,7 @@ static void tail_ask_budget(struct tail *t)
         uint64_t now = loop_now_ms(s->loop), at = t->last_req_mono + s->o.reconcile_ms;
         if (now < at) {
             t->state = TAIL_IDLE;
+            t->spaced = true;
             t->timer = loop_timer(s->loop, at - now, tail_backoff_fired, t);
             return;
         }
@@ -973,6 +976,7 @@ static void tail_begin_cycle(void *arg)
     struct tail *t = arg;
     struct tail_set *s = t->set;
     t->timer = NULL;
+    t->spaced = false;
     int64_t start = s->o.start_ms;
     if (t->newest != INT64_MIN && t->newest - s->o.overlap_ms > start)
         start = t->newest - s->o.overlap_ms;
@@ -1362,6 +1366,7 @@ static void tail_cycle_done(struct tail *t)
         /* the next pass when the spacing allows its first request */
         uint64_t now = loop_now_ms(s->loop), at = t->last_req_mono + s->o.reconcile_ms;
         wait = at > now ? at - now : 0;
+        t->spaced = true;
     }
     t->state = TAIL_IDLE;
     t->timer = loop_timer(s->loop, wait, tail_begin_cycle, t);
@@ -1523,10 +1528,11 @@ static void tail_live_poll_now(struct tail_set *s)
 {
     for (size_t i = 0; i < s->n; i++) {
         struct tail *t = s->tails[i];
-        if (t->state != TAIL_IDLE || !t->timer)
-            continue;
+        if (t->state != TAIL_IDLE || !t->timer || !t->spaced)
+            continue; /* polling anyway, or pausing after a gap */
         loop_untimer(s->loop, t->timer);
         t->timer = NULL;
+        t->spaced = false;
         if (t->in_cycle)
             tail_ask_budget(t);
         else
@@ -1637,6 +1643,8 @@ static void tail_live_events(const struct tail_live_event *ev, size_t n, bool sa
     free(route);
 }
 
+#define TAIL_NOT_SERVED "not served by this endpoint"
+
 /* The session was refused for a reason no retry fixes: which one, or NULL. */
 static const char *tail_live_refusal(const struct aws_error *e)
 {
@@ -1653,7 +1661,7 @@ static const char *tail_live_refusal(const struct aws_error *e)
         aws_error_is(e, "UnsupportedOperation") || aws_error_is(e, "CouldNotResolveHost") ||
         (e->kind == AWS_ERR_HTTP &&
          (e->http_status == 404 || e->http_status == 405 || e->http_status == 501)))
-        return "not served by this endpoint";
+        return TAIL_NOT_SERVED;
     return NULL;
 }
 
@@ -1669,7 +1677,11 @@ static void tail_live_ended(const struct aws_error *err, void *arg)
     if (s->stopped || s->done)
         return;
     char *why = aws_error_format(err);
-    const char *refusal = was_up || s->live.sessions ? NULL : tail_live_refusal(err);
+    /* refused: this attempt never started; an endpoint that served
+     * sessions before is having trouble, not without the API */
+    const char *refusal = was_up ? NULL : tail_live_refusal(err);
+    if (refusal && s->live.sessions && strcmp(refusal, TAIL_NOT_SERVED) == 0)
+        refusal = NULL;
     if (refusal && s->o.source_mode == TAIL_SOURCE_LIVE) {
         char d[400];
         snprintf(d, sizeof(d), "--source live: StartLiveTail %s: %s", refusal, why ? why : "");

@@ -1246,6 +1246,7 @@ static void test_live_reconcile_spacing(void **state)
     struct lenv x;
     lenv_init(&x);
     x.e.o.reconcile_ms = 200;
+    x.e.o.live_retry_ms = 2000; /* the session stays down a while once it ends */
     int64_t now = loop_wall_ms(x.e.l);
     for (int i = 0; i < 12; i++)
         put_slow(&x.e.f, 0, now - 1000 + i, i, 0); /* 3 pages of backfill */
@@ -1265,8 +1266,6 @@ static void test_live_reconcile_spacing(void **state)
     /* the session ends: polling at once, at its own cadence */
     fake_live_end(&x.fl, "SessionStreamingException");
     from = x.e.f.requests;
-    run_for(x.e.l, 15);
-    x.fl.refuse_code = NULL;
     uint64_t t0 = loop_now_ms(x.e.l);
     while (x.e.f.requests < from + 3 && loop_now_ms(x.e.l) < t0 + 150)
         loop_run_once(x.e.l, 5);
@@ -1380,6 +1379,17 @@ static void test_live_reconnects(void **state)
     assert_int_equal(st.sessions, 3);
     assert_string_equal(st.session_id, "sess-3");
     assert_int_equal(x.e.seen.notices[TAIL_NOTICE_LIVE], 3 + 2); /* 3 up, 2 ended */
+    /* a reopen refused after sessions worked: polling from then on, said once */
+    x.fl.refuse_code = "AccessDeniedException";
+    fake_live_end(&x.fl, "SessionStreamingException");
+    run_for(x.e.l, 400);
+    assert_int_equal(x.e.seen.notices[TAIL_NOTICE_SOURCE], 1);
+    assert_int_equal(x.fl.opens, 4);
+    tail_status(s, 0, &st);
+    assert_string_equal(st.source, "poll");
+    assert_false(st.live_enabled);
+    put_slow(&x.e.f, 0, now + 30, k++, 0);
+    assert_true(run_until_count(x.e.l, &x.e.seen, 16, 5000));
     tail_set_free(s);
     env_free(&x.e);
 }
