@@ -65,6 +65,8 @@ struct app {
     char *endpoint;
     char **groups;
     size_t ngroups;
+    snapshot_logs_fn log_fn; /* the log panel's records, for snapshots */
+    void *log_arg;
     char *prev_cmd; /* the `:` command of the screen shown before the top one */
     bool read_only_locked;
     struct session pending; /* :profile / :region, swapped in after the loop stops */
@@ -176,6 +178,34 @@ const char *app_message_at(struct app *a, size_t i, int *role, int64_t *when_ms)
     return m->text;
 }
 
+void app_set_log_source(struct app *a, snapshot_logs_fn fn, void *arg)
+{
+    a->log_fn = fn;
+    a->log_arg = fn ? arg : NULL;
+}
+
+snapshot_logs_fn app_log_source(struct app *a, void **arg)
+{
+    *arg = a->log_arg;
+    return a->log_fn;
+}
+
+void app_observe_options(struct app *a, const char *rg_id, struct observe_options *o)
+{
+    struct session *ss = app_session(a);
+    const struct session_options *so = ss->opts;
+    memset(o, 0, sizeof(*o));
+    o->loop = ss->loop;
+    o->aws = ss->aws;
+    o->creds = ss->creds;
+    o->region = ss->region;
+    o->rg_id = rg_id;
+    o->cafile = so->redis_cacert;
+    o->insecure = so->insecure;
+    o->connect_to = so->connect_to;
+    o->n_connect_to = so->nconnect_to;
+}
+
 void app_set_groups(struct app *a, const char *const *ids, size_t n)
 {
     for (size_t i = 0; i < a->ngroups; i++)
@@ -222,6 +252,17 @@ struct screen *app_below(struct app *a, struct screen *s)
     for (int i = a->depth - 1; i > 0; i--)
         if (a->stack[i] == s)
             return a->stack[i - 1];
+    return NULL;
+}
+
+const char *app_current_group(struct app *a)
+{
+    for (int i = a->depth - 1; i >= 0; i--) {
+        struct screen *s = a->stack[i];
+        const char *g = s->ops->group ? s->ops->group(s) : NULL;
+        if (g && *g)
+            return g;
+    }
     return NULL;
 }
 

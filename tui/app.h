@@ -25,7 +25,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/redis/observe.h"
 #include "core/session.h"
+#include "core/snapshot.h"
 #include "tui/keymap.h"
 #include "tui/theme.h"
 
@@ -64,6 +66,10 @@ struct screen_ops {
     /* The `:` command that opens this screen again, for `-` (caller
      * frees; NULL: none). */
     char *(*command)(struct screen *s);
+    /* The replication group the screen is about - its own, or the one
+     * selected - for `:` commands given no NAME (NULL op or result:
+     * none). */
+    const char *(*group)(struct screen *s);
     void (*destroy)(struct screen *s);
     /* Drawn in a box over the screen below (dialogs). */
     bool dialog;
@@ -95,6 +101,9 @@ struct screen *app_find(struct app *a, const char *name);
 void app_raise(struct app *a, struct screen *s);
 /* The screen under s, or NULL. */
 struct screen *app_below(struct app *a, struct screen *s);
+/* The group the topmost screen that names one is about (its group op),
+ * or NULL. */
+const char *app_current_group(struct app *a);
 void app_dirty(struct app *a);
 /* A message in the status line until the next key, also kept in the
  * messages screen (:messages). role: THEME_ERROR, THEME_WARNING... */
@@ -128,6 +137,17 @@ const char *app_account(struct app *a);
 /* The ElastiCache endpoint when it is not AWS's default (flag, environment
  * or profile), else NULL. */
 const char *app_endpoint(struct app *a);
+/* The log hook of incident snapshots: while the log panel tails a group
+ * it registers where its records are (fn NULL when it closes); :snapshot
+ * takes the last SNAPSHOT_LOG_MAX records of the tail of its group from
+ * it. */
+void app_set_log_source(struct app *a, snapshot_logs_fn fn, void *arg);
+snapshot_logs_fn app_log_source(struct app *a, void **arg);
+/* Options for a Redis observation of group rg_id (core/redis/observe.h)
+ * on this session: its loop, AWS client, credentials, region, CA,
+ * --insecure and --connect-to rules; interval_ms, on_update and arg are
+ * the caller's to set. */
+void app_observe_options(struct app *a, const char *rg_id, struct observe_options *o);
 /* Group ids known from the last listing (for :group completion). */
 void app_set_groups(struct app *a, const char *const *ids, size_t n);
 size_t app_groups(struct app *a, const char *const **ids);

@@ -29,6 +29,7 @@
 #include "tui/cmd/cmd_ls.h"
 #include "tui/cmd/cmd_metrics.h"
 #include "tui/cmd/cmd_show.h"
+#include "tui/cmd/cmd_snapshot.h"
 #include "tui/cmd/cmd_whoami.h"
 
 /* Subcommands register here, one line each (tui/cmd_<name>.c). */
@@ -67,6 +68,8 @@ const struct cli_command cli_commands[] = {
      cmd_failover_options, CMD_FAILOVER_SHORTOPTS},
     {"iam-token", "RG --user USER", "print an IAM authentication token", cmd_iamtoken_run,
      cmd_iamtoken_options, CMD_IAMTOKEN_SHORTOPTS},
+    {"snapshot", "RG [--dir DIR] [--no-doctor]", "an incident snapshot, Markdown and JSON",
+     cmd_snapshot_run, cmd_snapshot_options, CMD_SNAPSHOT_SHORTOPTS},
     {"keys", "[--json|--man]", "the console's keys, as [keys] leaves them", cmd_keys_run,
      cmd_keys_options, CMD_KEYS_SHORTOPTS},
     {"completion", "bash|zsh", "shell completion for commands and options", cmd_completion_run,

@@ -11,14 +11,18 @@
 
 #include "aws/buf.h"
 #include "aws/mem.h"
+#include "core/stack/stack_journal.h"
 #include "tui/app.h"
 #include "tui/keymap.h"
 #include "tui/screen/screen_confirm.h"
+#include "tui/screen/screen_destroy.h"
 #include "tui/screen/screen_group.h"
 #include "tui/screen/screen_groups.h"
 #include "tui/screen/screen_help.h"
 #include "tui/screen/screen_info.h"
+#include "tui/screen/screen_inspect.h"
 #include "tui/screen/screen_messages.h"
+#include "tui/screen/screen_wizard.h"
 #include "tui/theme.h"
 #include "tui/widget/field.h"
 
@@ -179,6 +183,71 @@ static int cmdline_x_messages(struct app *a, const char *arg)
     return 0;
 }
 
+static int cmdline_x_events(struct app *a, const char *arg)
+{
+    return screen_inspect_command(a, REQ_EVENTS, arg);
+}
+
+static int cmdline_x_metrics(struct app *a, const char *arg)
+{
+    return screen_inspect_command(a, REQ_METRICS, arg);
+}
+
+static int cmdline_x_audit(struct app *a, const char *arg)
+{
+    return screen_inspect_command(a, REQ_AUDIT, arg);
+}
+
+static int cmdline_x_keys(struct app *a, const char *arg)
+{
+    return screen_inspect_command(a, REQ_KEY_POLICY, arg);
+}
+
+static int cmdline_x_snapshot(struct app *a, const char *arg)
+{
+    return screen_inspect_command(a, REQ_SNAPSHOT, arg);
+}
+
+static int cmdline_x_create(struct app *a, const char *arg)
+{
+    (void)arg;
+    struct screen *w = app_find(a, "wizard");
+    if (w) {
+        app_raise(a, w); /* one wizard at a time: what was typed stays */
+        return 0;
+    }
+    w = screen_wizard_new(a);
+    app_push(a, w);
+    screen_wizard_offer_resume(w);
+    return 0;
+}
+
+static int cmdline_x_destroy(struct app *a, const char *arg)
+{
+    if (app_find(a, "destroy")) {
+        app_message(a, THEME_ERROR, "a destroy dialog is open already");
+        return -1;
+    }
+    struct screen *d = screen_destroy_new(a, arg);
+    if (!d)
+        return -1;
+    app_push(a, d);
+    return 0;
+}
+
+/* Stacks the journal knows (made, or half made, by elcui here). */
+static void cmdline_src_stacks(struct app *a, cmdline_emit_fn emit, void *ctx)
+{
+    (void)a;
+    char *dir = stack_journal_default_dir();
+    struct stack_journal_entry *e = NULL;
+    size_t n = dir ? stack_journal_list(dir, "applying applied destroying", &e) : 0;
+    for (size_t i = 0; i < n; i++)
+        emit(ctx, e[i].name);
+    stack_journal_list_free(e, n);
+    free(dir);
+}
+
 static void cmdline_src_groups(struct app *a, cmdline_emit_fn emit, void *ctx)
 {
     const char *const *ids = NULL;
@@ -205,6 +274,17 @@ const struct cmdline_cmd cmdline_cmds[] = {
     {"group", "", "NAME", true, cmdline_src_groups, "one replication group", cmdline_x_group},
     {"nodes", "", "[NAME]", false, cmdline_src_groups, "the node list of a group (or this one)",
      cmdline_x_nodes},
+    {"events", "ev", "[NAME]", false, cmdline_src_groups,
+     "a group's failover timeline: events and observed role changes per shard", cmdline_x_events},
+    {"metrics", "mx", "[NAME]", false, cmdline_src_groups,
+     "a group's nodes with sparklines of eight metrics", cmdline_x_metrics},
+    {"audit", "", "[NAME]", false, cmdline_src_groups,
+     "a group's audit findings (Checkov / Security Hub ids) and their fixes", cmdline_x_audit},
+    {"keys", "kms", "[NAME]", false, cmdline_src_groups,
+     "a group's KMS keys and policies: may CloudWatch Logs use them for its log groups?",
+     cmdline_x_keys},
+    {"snapshot", "snap", "[NAME]", false, cmdline_src_groups,
+     "write an incident snapshot of a group (Markdown and JSON) and say where", cmdline_x_snapshot},
     {"region", "", "REGION", true, NULL, "open the session again in another region",
      cmdline_x_region},
     {"profile", "", "PROFILE", true, NULL, "open the session again with another AWS profile",
@@ -213,6 +293,10 @@ const struct cmdline_cmd cmdline_cmds[] = {
     {"readonly", "ro", "[on|off]", false, cmdline_src_onoff,
      "refuse every change (off again only when --read-only or the config did not set it)",
      cmdline_x_readonly},
+    {"create", "", "", false, NULL, "the create wizard (offers to resume an unfinished apply)",
+     cmdline_x_create},
+    {"destroy", "", "NAME", true, cmdline_src_stacks,
+     "destroy a stack elcui made: what goes, type its name, progress", cmdline_x_destroy},
     {"context", "ctx info", "", false, NULL, "where every setting comes from", cmdline_x_context},
     {"messages", "msgs", "", false, NULL, "every message and error of the session, in full",
      cmdline_x_messages},

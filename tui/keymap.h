@@ -67,16 +67,49 @@ enum {
     X(REQ_NEXT_PANEL, "next-panel", "Tab", "panels", KEYMAP_HINT, "next panel of the screen")       \
     X(REQ_PREV_PANEL, "prev-panel", "S-Tab", "panels", 0, "previous panel of the screen")           \
     X(REQ_CONTEXT, "context", "i", "groups", KEYMAP_HINT, "where every setting comes from (:context)") \
-    X(REQ_CONFIRM, "confirm", "Enter", "dialog", KEYMAP_HINT, "confirm (after typing what the dialog asks)")
+    X(REQ_CONFIRM, "confirm", "Enter", "dialog", KEYMAP_HINT, "confirm (after typing what the dialog asks)") \
+    X(REQ_EVENTS, "events", "e", "inspect", KEYMAP_HINT, "the group's failover timeline: events and role changes per shard (:events)") \
+    X(REQ_METRICS, "metrics", "m", "inspect", KEYMAP_HINT, "the group's nodes with sparklines of their metrics (:metrics)") \
+    X(REQ_AUDIT, "audit", "a", "inspect", KEYMAP_HINT, "the group's audit findings by severity (:audit)") \
+    X(REQ_KEY_POLICY, "key-policy", "K", "inspect", 0, "the group's KMS keys, their policies and its log groups (:keys)") \
+    X(REQ_SNAPSHOT, "snapshot", "x", "inspect", 0, "write an incident snapshot of the group to files (:snapshot)") \
+    X(REQ_FAILOVER, "failover", "F", "placement", KEYMAP_HINT | KEYMAP_WRITE, "test a shard's failover: pick it, type its id, watch it") \
+    X(REQ_WINDOW_1H, "window-1h", "1", "window", 0, "show the last hour") \
+    X(REQ_WINDOW_3H, "window-3h", "2", "window", 0, "show the last 3 hours") \
+    X(REQ_WINDOW_12H, "window-12h", "3", "window", 0, "show the last 12 hours") \
+    X(REQ_WINDOW_24H, "window-24h", "4", "window", 0, "show the last 24 hours") \
+    X(REQ_CREATE, "create", "c", "groups", KEYMAP_HINT, "the create wizard: a new stack planned, reviewed, applied (:create)") \
+    X(REQ_DESTROY, "destroy", "D", "stack", KEYMAP_HINT | KEYMAP_WRITE, "destroy the stack elcui made around this group: what goes, type its name (:destroy)") \
+    X(REQ_WIZ_NEXT_PAGE, "next-page", "C-n", "pages", KEYMAP_HINT, "the next page (refused while this one has an error)") \
+    X(REQ_WIZ_PREV_PAGE, "prev-page", "C-p", "pages", KEYMAP_HINT, "the previous page (what was typed stays)") \
+    X(REQ_WIZ_NEXT_FIELD, "next-field", "Tab Down", "fields", 0, "the next field; scrolls a plan, progress or summary") \
+    X(REQ_WIZ_PREV_FIELD, "prev-field", "S-Tab Up", "fields", 0, "the previous field; scrolls back") \
+    X(REQ_WIZ_SCROLL_DOWN, "scroll-down", "PgDn", "progress", 0, "one page further down") \
+    X(REQ_WIZ_SCROLL_UP, "scroll-up", "PgUp", "progress", 0, "one page further up") \
+    X(REQ_WIZ_EXPORT, "export", "x", "pages", KEYMAP_HINT, "review: export the plan as Terraform, aws CLI commands or a spec file") \
+    X(REQ_WIZ_RETRY, "retry", "r", "progress", KEYMAP_HINT | KEYMAP_WRITE, "plan again and go on after a failure or a stop (nothing is made twice)") \
+    X(REQ_WIZ_CHOICE_NEXT, "choice-next", "Right", "choice", 0, "the next option of a choice; the next subnet of a list") \
+    X(REQ_WIZ_CHOICE_PREV, "choice-prev", "Left", "choice", 0, "the previous option of a choice; the previous subnet") \
+    X(REQ_WIZ_TOGGLE, "toggle", "Space", "choice", 0, "switch yes/no; pick or drop the subnet under the cursor")
 
 /* X(name, scopes besides "global", `:` command, what it shows) */
 #define KEYMAP_SCREENS(X)                                                                          \
-    X("groups", "list table open data groups", ":groups", "the region's replication groups, refreshed in the background") \
-    X("group", "list table data panels", ":group NAME", "one group: facts, log delivery, the shards x AZs placement with its risks, and its nodes (:nodes)") \
+    X("groups", "list table open data groups inspect", ":groups", "the region's replication groups, refreshed in the background") \
+    X("group", "list table data panels inspect placement stack", ":group NAME", "one group: facts, log delivery, the shards x AZs placement with its risks, and its nodes (:nodes)") \
+    X("events", "list table data window inspect", ":events [NAME]", "a group's failover timeline: service events and observed role changes, shard by shard") \
+    X("metrics", "list table data window inspect", ":metrics [NAME]", "a group's nodes with sparklines, min/avg/max and the latest value of eight metrics, sortable by any") \
+    X("audit", "list table open data inspect", ":audit [NAME]", "a group's audit findings by severity, with Checkov and Security Hub ids and the fix") \
+    X("finding", "list", "", "one audit finding in full") \
+    X("keys", "list data inspect", ":keys [NAME]", "a group's KMS keys, their policy statements, whether CloudWatch Logs may use them for exactly its log groups, and the log groups") \
+    X("snapshot", "list inspect", ":snapshot [NAME]", "an incident snapshot of a group written to files (Markdown and JSON), and where") \
+    X("failover", "list dialog", "", "pick a shard and type its id to test its failover; its progress, live") \
     X("context", "list", ":context", "where every setting comes from: profile, region, credentials, endpoints, files") \
     X("messages", "list", ":messages", "every message and error of the session, in full") \
     X("help", "list", ":help", "the keys of the screen below and the : commands") \
-    X("confirm", "dialog", "", "a dialog that asks to type a name before a change")
+    X("confirm", "dialog", "", "a dialog that asks to type a name before a change") \
+    X("wizard", "pages fields choice progress open", ":create", "the create wizard: account, name and sizing, network, security, logs, best practices, review, apply, summary") \
+    X("export", "dialog fields choice", "", "export the reviewed plan as Terraform, aws CLI commands or a spec file") \
+    X("destroy", "dialog fields progress", ":destroy NAME", "what the destroy of a stack deletes, in order, and what it leaves; type the name; progress")
 /* clang-format on */
 
 #define KEYMAP_REQ_ID(id, name, keys, scope, flags, help) id,

@@ -36,18 +36,37 @@ static const struct {
     {"us-west-2", COST_US},
 };
 
+/* On-demand hourly prices, and each type's vCPUs and memory (GiB) as
+ * AWS's "supported node types" page lists them. */
 static const struct {
     const char *node_type;
+    int vcpus;
+    double memory_gib;
     double usd[COST_N_COLS];
 } cost_nodes[] = {
-    {"cache.t2.micro", {0.017}},   {"cache.t2.small", {0.034}},  {"cache.t2.medium", {0.068}},
-    {"cache.t3.micro", {0.017}},   {"cache.t3.small", {0.034}},  {"cache.t3.medium", {0.068}},
-    {"cache.t4g.micro", {0.016}},  {"cache.t4g.small", {0.032}}, {"cache.t4g.medium", {0.065}},
-    {"cache.m5.large", {0.156}},   {"cache.m5.xlarge", {0.311}}, {"cache.m6g.large", {0.149}},
-    {"cache.m6g.xlarge", {0.298}}, {"cache.m7g.large", {0.158}}, {"cache.m7g.xlarge", {0.316}},
-    {"cache.r5.large", {0.216}},   {"cache.r5.xlarge", {0.431}}, {"cache.r6g.large", {0.206}},
-    {"cache.r6g.xlarge", {0.411}}, {"cache.r7g.large", {0.219}}, {"cache.r7g.xlarge", {0.437}},
+    {"cache.t2.micro", 1, 0.555, {0.017}},   {"cache.t2.small", 1, 1.55, {0.034}},
+    {"cache.t2.medium", 2, 3.22, {0.068}},   {"cache.t3.micro", 2, 0.5, {0.017}},
+    {"cache.t3.small", 2, 1.37, {0.034}},    {"cache.t3.medium", 2, 3.09, {0.068}},
+    {"cache.t4g.micro", 2, 0.5, {0.016}},    {"cache.t4g.small", 2, 1.37, {0.032}},
+    {"cache.t4g.medium", 2, 3.09, {0.065}},  {"cache.m5.large", 2, 6.38, {0.156}},
+    {"cache.m5.xlarge", 4, 12.93, {0.311}},  {"cache.m6g.large", 2, 6.38, {0.149}},
+    {"cache.m6g.xlarge", 4, 12.93, {0.298}}, {"cache.m7g.large", 2, 6.38, {0.158}},
+    {"cache.m7g.xlarge", 4, 12.93, {0.316}}, {"cache.r5.large", 2, 13.07, {0.216}},
+    {"cache.r5.xlarge", 4, 26.32, {0.431}},  {"cache.r6g.large", 2, 13.07, {0.206}},
+    {"cache.r6g.xlarge", 4, 26.32, {0.411}}, {"cache.r7g.large", 2, 13.07, {0.219}},
+    {"cache.r7g.xlarge", 4, 26.32, {0.437}},
 };
+
+const char *cost_table_node_type(size_t i, int *vcpus, double *memory_gib)
+{
+    if (i >= sizeof(cost_nodes) / sizeof(cost_nodes[0]))
+        return NULL;
+    if (vcpus)
+        *vcpus = cost_nodes[i].vcpus;
+    if (memory_gib)
+        *memory_gib = cost_nodes[i].memory_gib;
+    return cost_nodes[i].node_type;
+}
 
 /* CloudWatch Logs (standard class): ingestion per GB, storage per GB-month. */
 static const double cost_logs[COST_N_COLS][2] = {

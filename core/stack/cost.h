@@ -81,6 +81,9 @@ struct cost_estimate {
  * lower). 0, or -1 when the table has no such region or node type. */
 int cost_table_node_hourly(const char *region, const char *engine, const char *node_type,
                            double *usd);
+/* The i-th node type the table prices (NULL past the end), with its vCPUs
+ * and memory in GiB (either pointer may be NULL). */
+const char *cost_table_node_type(size_t i, int *vcpus, double *memory_gib);
 /* CloudWatch Logs: USD per GB ingested, per GB-month stored. 0 or -1. */
 int cost_table_logs(const char *region, double *ingest_usd, double *storage_usd_month);
 /* The region whose prices stand in for an unknown one ("us-east-1"). */

@@ -603,6 +603,9 @@ struct stack_apply *stack_apply_start(struct stack_plan *plan, const struct stac
         a->cb = *cb;
     a->env.c = o->client;
     a->env.once = o->once ? o->once : o->client;
+    a->o.token = NULL; /* only the copy below is kept */
+    if (o->token)
+        mem_replace_secret(&a->env.token, o->token);
     a->journal_dir = o->journal_dir ? mem_xstrdup(o->journal_dir) : stack_journal_default_dir();
     a->nodes = mem_xcalloc(plan->n ? plan->n : 1, sizeof(*a->nodes));
     aws_error_init(&a->first_err);

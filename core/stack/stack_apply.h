@@ -85,6 +85,9 @@ struct stack_apply_options {
     uint64_t backoff_first_ms; /* first retry delay; 0: 1000 (doubles, capped at 20 s) */
     uint64_t retry_window_ms;  /* how long propagation retries go on; 0: 3 minutes
                                   (deletes waiting for dependants: 5x) */
+    /* The AUTH token for a new secret when the user typed it (NULL: the
+     * spec's token file, else a generated one). Copied and wiped. */
+    const char *token;
 };
 
 struct stack_apply;

@@ -1,6 +1,7 @@
 /* stack_journal.c - the local journal of a stack (atomic JSON file). */
 #include "core/stack/stack_journal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -96,6 +97,77 @@ const char *stack_journal_arn(const json_t *j, const char *key)
 }
 
 /* mkdir -p with 0700 for what it creates. */
+static bool word_in(const char *list, const char *w)
+{
+    size_t wl = strlen(w);
+    for (const char *p = list; p && *p;) {
+        while (*p == ' ')
+            p++;
+        const char *e = strchr(p, ' ');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l && l == wl && strncmp(p, w, l) == 0)
+            return true;
+        p = e;
+    }
+    return false;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const struct stack_journal_entry *x = a, *y = b;
+    return strcmp(x->name, y->name);
+}
+
+size_t stack_journal_list(const char *dir, const char *states, struct stack_journal_entry **out)
+{
+    *out = NULL;
+    DIR *d = dir && *dir ? opendir(dir) : NULL;
+    if (!d)
+        return 0;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t l = strlen(de->d_name);
+        if (l <= 5 || de->d_name[0] == '.' || strcmp(de->d_name + l - 5, ".json") != 0)
+            continue;
+        char *name = mem_xstrndup(de->d_name, l - 5);
+        json_t *j = stack_journal_load(dir, name, NULL, 0);
+        const char *st = stack_journal_state(j);
+        const char *stack = j ? jstr(j, "stack") : NULL;
+        if (!j || !st || !stack || strcmp(stack, name) != 0 || (states && !word_in(states, st))) {
+            json_decref(j);
+            free(name);
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = mem_xrealloc(*out, cap * sizeof(**out));
+        }
+        struct stack_journal_entry *e = &(*out)[n++];
+        e->name = name;
+        const char *rg = stack_journal_region(j);
+        e->region = rg ? mem_xstrdup(rg) : NULL;
+        e->state = mem_xstrdup(st);
+        json_t *u = json_object_get(j, "updated");
+        e->updated = json_is_integer(u) ? (long long)json_integer_value(u) : 0;
+        json_decref(j);
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(*out, n, sizeof(**out), entry_cmp);
+    return n;
+}
+
+void stack_journal_list_free(struct stack_journal_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].name);
+        free(e[i].region);
+        free(e[i].state);
+    }
+    free(e);
+}
+
 static int mkdirs(const char *dir)
 {
     char *d = mem_xstrdup(dir);

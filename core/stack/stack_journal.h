@@ -36,6 +36,19 @@ const char *stack_journal_state(const json_t *j);
 bool stack_journal_creating(const json_t *j, const char *key);
 const char *stack_journal_region(const json_t *j);
 
+/* A stack the journal directory knows. */
+struct stack_journal_entry {
+    char *name;
+    char *region;      /* NULL: not recorded */
+    char *state;       /* applying, applied, destroying, destroyed */
+    long long updated; /* epoch seconds of the last write */
+};
+/* Every journal in dir (sorted by name); entries whose state is in states
+ * (space-separated, NULL: any). Returns how many; free with
+ * stack_journal_list_free. Unreadable files are left out. */
+size_t stack_journal_list(const char *dir, const char *states, struct stack_journal_entry **out);
+void stack_journal_list_free(struct stack_journal_entry *e, size_t n);
+
 /* Write the plan's spec, ids and a state ("applying", "applied",
  * "destroying", "destroyed") atomically. 0, or -1 with *err. */
 int stack_journal_save(const char *dir, const struct stack_plan *p, const char *state, char *err,

@@ -155,6 +155,14 @@ static const struct engine_version engine_versions[] = {
 static const int retention_days[] = {1,   3,   5,   7,   14,   30,   60,   90,   120,  150,  180,
                                      365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653};
 
+const char *stack_validate_engine_version_at(const char *engine, size_t i)
+{
+    for (size_t k = 0; engine && k < sizeof(engine_versions) / sizeof(engine_versions[0]); k++)
+        if (strcmp(engine_versions[k].engine, engine) == 0 && i-- == 0)
+            return engine_versions[k].version;
+    return NULL;
+}
+
 const struct stack_node_type *stack_validate_node_type(const char *name)
 {
     if (!name)

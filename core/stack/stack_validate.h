@@ -92,6 +92,8 @@ bool stack_validate_region_known(const char *region);
 /* Parameter group family of an engine version ("redis", "7.1" ->
  * "redis7"); version NULL = the engine's default. NULL when unknown. */
 const char *stack_validate_engine_family(const char *engine, const char *version);
+/* The i-th version the table knows for an engine ("7.1"), NULL past the end. */
+const char *stack_validate_engine_version_at(const char *engine, size_t i);
 /* Engine version AWS uses when none is given ("7.1" for redis). */
 const char *stack_validate_default_version(const char *engine);
 /* Family and cluster mode of a default parameter group name

@@ -24,8 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Commands whose run() parses options first and then needs a session. */
 static const char *const fuzz_commands[] = {
-    "logs", "ls",      "show",   "whoami",   "events",    "metrics",
-    "exec", "latency", "doctor", "failover", "iam-token", NULL,
+    "logs",    "ls",     "show",     "whoami",    "events",   "metrics", "exec",
+    "latency", "doctor", "failover", "iam-token", "snapshot", NULL,
 };
 
 static FILE *devnull;

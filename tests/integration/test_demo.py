@@ -16,7 +16,7 @@ from tests.integration.tmux import BIN, TOP, Console
 
 MARK = "ELCUI_DEMO_TEST_RUN"
 GROUP_COLUMNS = ("ID", "STATUS", "ENGINE", "NODE TYPE", "CLUSTER", "SHARDS", "NODES", "MULTI-AZ",
-                 "FAILOVER", "AT-REST", "TLS", "AUTH")
+                 "FAILOVER", "TLS", "AT-REST", "AUTH")
 
 
 def _start_time(pid):

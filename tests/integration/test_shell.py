@@ -225,7 +225,7 @@ class ShellOnDemo(unittest.TestCase):
                     else:
                         c.literal(k)
                 c.keys("?")
-                scr = c.wait_for("Help: " + name, timeout=30)
+                scr = self.settled(c, "Help: " + name, gone=())
                 self.assertEqual(help_bindings(scr), bindings_for(table, name), name)
                 c.keys("?")  # ? again closes it
                 c.wait_gone("Help: " + name)
@@ -234,7 +234,7 @@ class ShellOnDemo(unittest.TestCase):
             self.command(c, "readonly off")
             c.wait_for("Type default to confirm")
             c.keys("F1")
-            scr = c.wait_for("Help: confirm")
+            scr = self.settled(c, "Help: confirm", gone=())
             self.assertEqual(help_bindings(scr), bindings_for(table, "confirm"))
             c.keys("Escape", "Escape")
             c.wait_gone("Type default to confirm")

@@ -26,9 +26,12 @@
 #include "aws/awsjson.h"
 #include "aws/logs.h"
 #include "aws/mem.h"
+#include "aws/secrets.h"
 #include "core/stack/stack_apply.h"
 #include "core/stack/stack_ops.h"
+#include "core/stack/stack_journal.h"
 #include "core/stack/stack_plan.h"
+#include "core/stack/stack_run.h"
 #include "core/stack/stack_spec.h"
 #include "wire_harness.h"
 #include "typed_e2e.h"
@@ -768,13 +771,272 @@ static void test_conflict_refused(void **state)
     assert_false(stack_ops_send_once(STACK_OP_PUT_KEY_POLICY));
 }
 
+/* ---- the run engine (plan -> confirm -> apply) ---- */
+
+struct run_watch {
+    enum stack_run_phase phases[16];
+    int n_phases;
+    int n_state, n_retry, n_done_items;
+    bool changed;
+};
+
+static void rw_phase(struct stack_run *r, enum stack_run_phase ph, void *arg)
+{
+    (void)r;
+    struct run_watch *w = arg;
+    if (w->n_phases < 16)
+        w->phases[w->n_phases++] = ph;
+    w->changed = true;
+}
+
+static void rw_state(struct stack_run *r, const struct stack_event *ev, void *arg)
+{
+    (void)r;
+    struct run_watch *w = arg;
+    w->n_state++;
+    if (ev->state == STACK_STATE_DONE)
+        w->n_done_items++;
+}
+
+static void rw_retry(struct stack_run *r, const struct stack_event *ev, uint64_t d, void *arg)
+{
+    (void)r;
+    (void)ev;
+    (void)d;
+    ((struct run_watch *)arg)->n_retry++;
+}
+
+/* Run the loop until the run's phase is ph (60 s at most). */
+static void run_until(struct stack_run *r, enum stack_run_phase ph, const char *what)
+{
+    uint64_t deadline = loop_now_ms(sandbox.l) + 60000;
+    while (stack_run_phase(r) != ph && loop_now_ms(sandbox.l) < deadline)
+        e2e_idle(&sandbox, 5);
+    if (stack_run_phase(r) != ph)
+        fail_msg("%s: phase %s, not %s", what, stack_run_phase_name(stack_run_phase(r)),
+                 stack_run_phase_name(ph));
+}
+
+IE_CB(rw_secret_cb, struct secrets_secret_value_out)
+
+static void test_run_stop_resume_destroy(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/elcui-run-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct stack_spec s;
+    seed_spec(&s, "run-a");
+    assert_int_equal(stack_spec_set(&s, "cache", "shards", "1", NULL, 0), 0);
+    struct aws_client *once = e2e_new_client(&sandbox, 1);
+    struct run_watch w;
+    memset(&w, 0, sizeof(w));
+    /* a typed token (the wizard's): the secret gets exactly it */
+    static const char typed[] = "typed-Token-0123456789&abc";
+    struct stack_run_options o = {
+        .loop = sandbox.l,
+        .client = sandbox.c,
+        .once = once,
+        .mode = STACK_PLAN_APPLY,
+        .journal_dir = dir,
+        .token = typed,
+        .poll_first_ms = 20,
+        .poll_max_ms = 80,
+        .backoff_first_ms = 10,
+    };
+    struct stack_run_callbacks cb = {rw_phase, rw_state, rw_retry, &w};
+    struct stack_run *r = stack_run_new(&s, &o, &cb);
+    assert_int_equal(stack_run_phase(r), STACK_RUN_PLANNING);
+    assert_null(stack_run_plan(r));
+    assert_int_equal(stack_run_start(r), 0);
+    assert_int_equal(stack_run_start(r), -1); /* once */
+    assert_int_equal(w.n_phases, 0);          /* nothing synchronously */
+    char msg[256];
+    assert_int_equal(stack_run_confirm(r, msg, sizeof(msg)), -1); /* no plan yet */
+    run_until(r, STACK_RUN_PLANNED, "plan");
+    struct stack_plan *p = stack_run_plan(r);
+    assert_int_equal(p->n, 24);
+    struct stack_run_counts c;
+    stack_run_counts(r, &c);
+    assert_int_equal(c.waiting, 24);
+    assert_int_equal(stack_run_total_ms(r), 0);
+
+    /* confirm; stop after a few resources: STOPPED, nothing after it */
+    assert_int_equal(e2e_control(&sandbox, "/_sandbox/config", "{\"create_delay\": 1}"), 200);
+    assert_int_equal(stack_run_confirm(r, msg, sizeof(msg)), 0);
+    assert_int_equal(stack_run_phase(r), STACK_RUN_APPLYING);
+    for (int i = 0; i < 20000 && w.n_done_items < 8; i++)
+        e2e_idle(&sandbox, 2);
+    assert_true(w.n_done_items >= 8);
+    stack_run_counts(r, &c);
+    assert_true(c.done >= 8);
+    size_t vpc = idx(p, "vpc");
+    const struct stack_run_item *it = stack_run_item(r, vpc);
+    assert_int_equal(it->state, STACK_STATE_DONE);
+    assert_non_null(it->request_id);
+    assert_non_null(it->started_ms ? it : NULL);
+    stack_run_stop(r);
+    assert_int_equal(stack_run_phase(r), STACK_RUN_STOPPED);
+    int seen = w.n_state, phases = w.n_phases;
+    e2e_idle(&sandbox, 300);
+    assert_int_equal(w.n_state, seen);
+    assert_int_equal(w.n_phases, phases);
+    stack_run_counts(r, &c);
+    assert_int_equal(c.in_flight, 0);
+    /* the journal says the apply did not finish */
+    struct stack_journal_entry *je;
+    size_t nj = stack_journal_list(dir, "applying destroying", &je);
+    assert_int_equal(nj, 1);
+    assert_string_equal(je[0].name, "run-a");
+    assert_string_equal(je[0].state, "applying");
+    assert_string_equal(je[0].region, "us-east-2");
+    stack_journal_list_free(je, nj);
+
+    /* replan: planned again, and it waits for a confirmation */
+    assert_int_equal(stack_run_replan(r), 0);
+    run_until(r, STACK_RUN_PLANNED, "replan");
+    e2e_idle(&sandbox, 200);
+    assert_int_equal(stack_run_phase(r), STACK_RUN_PLANNED);
+    assert_true(stack_run_plan(r)->n_keep >= 8);
+    assert_int_equal(stack_run_retry(r), -1); /* nothing failed or stopped */
+    stack_run_stop(r);
+    assert_int_equal(stack_run_phase(r), STACK_RUN_STOPPED);
+    /* retry: planned again (what exists is kept), applied to the end */
+    assert_int_equal(stack_run_retry(r), 0);
+    assert_int_equal(stack_run_retry(r), -1);
+    run_until(r, STACK_RUN_DONE, "resume");
+    assert_int_equal(e2e_control(&sandbox, "/_sandbox/config", "{\"create_delay\": 0}"), 200);
+    p = stack_run_plan(r);
+    assert_true(p->n_keep >= 8);
+    assert_int_equal(p->n_keep + p->n_create + p->n_change, 24);
+    assert_int_equal(p->n_conflict, 0);
+    const struct stack_apply_result *res = stack_run_result(r);
+    assert_true(res->ok);
+    assert_int_equal(res->done + res->unchanged, 24);
+    for (size_t i = 0; i < p->n; i++) {
+        enum stack_state st = stack_run_item(r, i)->state;
+        assert_true(st == STACK_STATE_DONE || st == STACK_STATE_UNCHANGED);
+    }
+    const struct stack_run_item *rgi = stack_run_item(r, idx(p, "replication-group"));
+    assert_true(stack_run_elapsed(r, idx(p, "replication-group")) >= 900); /* waited ~1 s */
+    assert_non_null(rgi->request_id);
+    assert_true(stack_run_total_ms(r) > 0);
+    nj = stack_journal_list(dir, "applying", &je);
+    assert_int_equal(nj, 0);
+    stack_journal_list_free(je, nj);
+    nj = stack_journal_list(dir, NULL, &je);
+    assert_int_equal(nj, 1);
+    assert_string_equal(je[0].state, "applied");
+    stack_journal_list_free(je, nj);
+
+    struct ie_res sr = {0};
+    ie_reset(&sr);
+    struct secrets_get_secret_value_in gi = {.secret_id = "run-a-elasticache-auth"};
+    ie_wait(&sandbox, secrets_get_secret_value(sandbox.c, &gi, rw_secret_cb, &sr), &sr,
+            "GetSecretValue");
+    ie_ok(&sr, "GetSecretValue");
+    struct secrets_secret_value_out *sv = sr.out;
+    assert_string_equal(sv->secret_string, typed);
+    secrets_secret_value_out_free(sv);
+    stack_run_free(r);
+
+    /* a second run has nothing to do: confirm goes to DONE from the loop */
+    memset(&w, 0, sizeof(w));
+    o.token = NULL;
+    r = stack_run_new(&s, &o, &cb);
+    stack_run_start(r);
+    run_until(r, STACK_RUN_PLANNED, "re-plan");
+    assert_true(stack_plan_is_noop(stack_run_plan(r)));
+    assert_int_equal(stack_run_confirm(r, msg, sizeof(msg)), 0);
+    assert_int_equal(w.phases[w.n_phases - 1], STACK_RUN_PLANNED);
+    run_until(r, STACK_RUN_DONE, "no-op");
+    assert_int_equal(stack_run_result(r)->unchanged, 24);
+    stack_run_free(r);
+
+    /* destroy, confirmed up front */
+    memset(&w, 0, sizeof(w));
+    o.mode = STACK_PLAN_DESTROY;
+    o.auto_confirm = true;
+    r = stack_run_new(&s, &o, &cb);
+    stack_run_start(r);
+    run_until(r, STACK_RUN_DONE, "destroy");
+    assert_int_equal(w.phases[0], STACK_RUN_PLANNED);
+    assert_int_equal(w.phases[1], STACK_RUN_APPLYING);
+    assert_true(stack_run_result(r)->destroy);
+    assert_int_equal(stack_run_result(r)->done, stack_run_plan(r)->n_delete);
+    stack_run_free(r);
+    nj = stack_journal_list(dir, NULL, &je);
+    assert_int_equal(nj, 1);
+    assert_string_equal(je[0].state, "destroyed");
+    stack_journal_list_free(je, nj);
+
+    aws_client_free(once);
+    stack_spec_free(&s);
+    char *j = stack_journal_path(dir, "run-a");
+    unlink(j);
+    free(j);
+    rmdir(dir);
+}
+
+static void test_run_plan_failure_and_retry(void **state)
+{
+    (void)state;
+    /* discovery denied: PLAN_FAILED with the error; retry plans again */
+    struct script sc = {
+        .target = "Action=GetCallerIdentity",
+        .answers = {"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>"
+                    "no</Message></Error><RequestId>req-denied-1</RequestId></ErrorResponse>"},
+        .status = {403},
+        .n = 1,
+    };
+    struct e2e x;
+    e2e_local_start(&x, script_handler, &sc);
+    struct stack_spec s;
+    seed_spec(&s, "denied");
+    struct run_watch w;
+    memset(&w, 0, sizeof(w));
+    struct stack_run_options o = {.loop = x.l, .client = x.c, .journal_dir = ""};
+    struct stack_run_callbacks cb = {rw_phase, rw_state, rw_retry, &w};
+    struct stack_run *r = stack_run_new(&s, &o, &cb);
+    stack_run_start(r);
+    uint64_t deadline = loop_now_ms(x.l) + 20000;
+    while (stack_run_phase(r) == STACK_RUN_PLANNING && loop_now_ms(x.l) < deadline)
+        e2e_idle(&x, 5);
+    assert_int_equal(stack_run_phase(r), STACK_RUN_PLAN_FAILED);
+    assert_int_equal(w.phases[0], STACK_RUN_PLAN_FAILED);
+    const struct aws_error *err = stack_run_error(r);
+    assert_non_null(err);
+    assert_string_equal(err->code, "AccessDenied");
+    assert_string_equal(err->request_id, "req-denied-1");
+    assert_null(stack_run_plan(r));
+    char msg[128];
+    assert_int_equal(stack_run_confirm(r, msg, sizeof(msg)), -1);
+    int before = sc.requests;
+    assert_int_equal(stack_run_retry(r), 0);
+    assert_int_equal(stack_run_phase(r), STACK_RUN_PLANNING);
+    assert_null(stack_run_error(r));
+    deadline = loop_now_ms(x.l) + 20000;
+    while (stack_run_phase(r) == STACK_RUN_PLANNING && loop_now_ms(x.l) < deadline)
+        e2e_idle(&x, 5);
+    assert_int_equal(stack_run_phase(r), STACK_RUN_PLAN_FAILED);
+    assert_true(sc.requests > before);
+    /* stopping a discovery in flight: no callback afterwards */
+    assert_int_equal(stack_run_retry(r), 0);
+    stack_run_stop(r);
+    assert_int_equal(stack_run_phase(r), STACK_RUN_STOPPED);
+    int phases = w.n_phases;
+    e2e_idle(&x, 200);
+    assert_int_equal(w.n_phases, phases);
+    stack_run_free(r);
+    stack_spec_free(&s);
+    e2e_stop(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest sandboxed[] = {
-        cmocka_unit_test(test_plan_of_the_seed),
-        cmocka_unit_test(test_apply_noop_destroy),
-        cmocka_unit_test(test_destroy_log_groups_by_tag),
-        cmocka_unit_test(test_cancel_in_flight),
+        cmocka_unit_test(test_plan_of_the_seed),          cmocka_unit_test(test_apply_noop_destroy),
+        cmocka_unit_test(test_destroy_log_groups_by_tag), cmocka_unit_test(test_cancel_in_flight),
+        cmocka_unit_test(test_run_stop_resume_destroy),
     };
     const struct CMUnitTest scripted[] = {
         cmocka_unit_test(test_log_group_waits_for_the_key_policy),
@@ -782,6 +1044,7 @@ int main(void)
         cmocka_unit_test(test_wait_polls_until_available),
         cmocka_unit_test(test_delete_waits_for_dependants),
         cmocka_unit_test(test_conflict_refused),
+        cmocka_unit_test(test_run_plan_failure_and_retry),
     };
     int rc = cmocka_run_group_tests_name("scripted", scripted, NULL, NULL);
     if (getenv("ELCUI_NO_SANDBOX")) {

@@ -13,6 +13,7 @@
 #include "tui/cmd/cmd_exec.h"
 #include "tui/cmd/cmd_export.h"
 #include "tui/cmd/cmd_failover.h"
+#include "tui/cmd/cmd_snapshot.h"
 #include "tui/cmd/cmd_iamtoken.h"
 #include "tui/cmd/cmd_keys.h"
 #include "tui/cmd/cmd_latency.h"

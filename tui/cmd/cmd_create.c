@@ -80,49 +80,87 @@ static void cmd_create_watch_signals(struct loop *l)
     loop_on_signal(l, SIGTERM, cmd_create_on_signal, NULL);
 }
 
-struct plan_wait {
-    struct stack_plan *plan;
-    struct aws_error err;
-    bool done;
-    struct loop *loop;
-};
-
-static void cmd_create_plan_cb(struct stack_plan *plan, const struct aws_error *err, void *arg)
+/* The engine's phase changes stop the loop: the command goes on from
+ * its own top level (no loop runs inside a callback). */
+static void cmd_create_on_phase(struct stack_run *run, enum stack_run_phase ph, void *arg)
 {
-    struct plan_wait *w = arg;
-    w->plan = plan;
-    if (err)
-        aws_error_copy(&w->err, err);
-    w->done = true;
-    loop_stop(w->loop, 0);
+    (void)run;
+    (void)ph;
+    struct cmd_create_run *cr = arg;
+    loop_stop(cr->s->loop, 0);
 }
 
-int cmd_create_plan(struct session *s, const struct stack_spec *spec, enum stack_plan_mode mode,
-                    struct stack_plan **out, struct aws_error *err, bool *interrupted)
+static void cmd_create_on_state(struct stack_run *run, const struct stack_event *ev, void *arg);
+static void cmd_create_on_retry(struct stack_run *run, const struct stack_event *ev,
+                                uint64_t delay_ms, void *arg);
+
+static uint64_t env_ms(const char *name)
 {
-    struct plan_wait w;
-    memset(&w, 0, sizeof(w));
-    aws_error_init(&w.err);
-    w.loop = s->loop;
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    return (*end || errno) ? 0 : (uint64_t)x;
+}
+
+void cmd_create_tunables(struct stack_run_options *o)
+{
+    /* Tests shorten the waits (the sandbox creates groups in seconds). */
+    o->poll_first_ms = env_ms("ELCUI_POLL_MS");
+    o->poll_max_ms = env_ms("ELCUI_POLL_MAX_MS");
+    o->backoff_first_ms = env_ms("ELCUI_BACKOFF_MS");
+}
+
+/* Run the loop until the engine leaves phase `while_in`, or a signal. */
+static void cmd_create_follow(struct cmd_create_run *cr, enum stack_run_phase while_in)
+{
+    while (stack_run_phase(cr->run) == while_in && !cmd_create_sig.interrupted)
+        loop_run(cr->s->loop);
+    if (stack_run_phase(cr->run) == while_in)
+        cr->interrupted = true;
+}
+
+int cmd_create_plan(struct cmd_create_run *cr, struct session *s, const struct stack_spec *spec,
+                    enum stack_plan_mode mode, bool json, struct aws_error *err)
+{
+    memset(cr, 0, sizeof(*cr));
+    cr->s = s;
+    cr->json = json;
+    cr->once = cmd_create_once_client(s, err);
+    if (!cr->once)
+        return -1;
     cmd_create_watch_signals(s->loop);
-    struct stack_plan_options po;
-    memset(&po, 0, sizeof(po));
-    po.mode = mode;
-    struct stack_plan_req *r = stack_plan_start(s->aws, spec, &po, cmd_create_plan_cb, &w);
-    while (!w.done && !cmd_create_sig.interrupted)
-        loop_run(s->loop);
-    if (!w.done) {
-        stack_plan_cancel(r);
-        *interrupted = true;
+    struct stack_run_options o;
+    memset(&o, 0, sizeof(o));
+    o.loop = s->loop;
+    o.client = s->aws;
+    o.once = cr->once;
+    o.mode = mode;
+    cmd_create_tunables(&o);
+    struct stack_run_callbacks cb = {cmd_create_on_phase, cmd_create_on_state, cmd_create_on_retry,
+                                     cr};
+    cr->run = stack_run_new(spec, &o, &cb);
+    stack_run_start(cr->run);
+    cmd_create_follow(cr, STACK_RUN_PLANNING);
+    if (cr->interrupted) {
+        stack_run_stop(cr->run);
         return -1;
     }
-    if (!w.plan) {
-        aws_error_copy(err, &w.err);
-        aws_error_clear(&w.err);
+    if (stack_run_phase(cr->run) != STACK_RUN_PLANNED) {
+        aws_error_copy(err, stack_run_error(cr->run));
         return -1;
     }
-    *out = w.plan;
     return 0;
+}
+
+void cmd_create_run_free(struct cmd_create_run *cr)
+{
+    stack_run_free(cr->run);
+    cr->run = NULL;
+    aws_client_free(cr->once);
+    cr->once = NULL;
 }
 
 static volatile sig_atomic_t cmd_create_sigint;
@@ -178,17 +216,6 @@ int cmd_create_confirm(const char *question, const char *expect)
 
 /* ---- progress ---- */
 
-struct apply_run {
-    struct session *s;
-    struct stack_plan *p;
-    struct stack_apply *a;
-    bool json;
-    bool done;
-    struct stack_apply_result res;
-    struct aws_error first_err;
-    char *first_failed;
-};
-
 static void cmd_create_event_json(const struct stack_event *ev, const char *kind, uint64_t delay_ms)
 {
     json_t *o = json_object();
@@ -224,9 +251,10 @@ static void cmd_create_event_json(const struct stack_event *ev, const char *kind
     json_decref(o);
 }
 
-static void cmd_create_on_state(const struct stack_event *ev, void *arg)
+static void cmd_create_on_state(struct stack_run *run, const struct stack_event *ev, void *arg)
 {
-    struct apply_run *r = arg;
+    (void)run;
+    struct cmd_create_run *r = arg;
     if (r->json) {
         cmd_create_event_json(ev, "state", 0);
         return;
@@ -246,8 +274,8 @@ static void cmd_create_on_state(const struct stack_event *ev, void *arg)
                 (double)ev->elapsed_ms / 1000.0);
         break;
     case STACK_STATE_DONE:
-        fprintf(stderr, " %s%s%s(%.1fs)", ev->res->id ? ev->res->id : "", ev->res->id ? " " : "",
-                ev->detail ? "" : "", (double)ev->elapsed_ms / 1000.0);
+        fprintf(stderr, " %s%s(%.1fs)", ev->res->id ? ev->res->id : "", ev->res->id ? " " : "",
+                (double)ev->elapsed_ms / 1000.0);
         break;
     case STACK_STATE_FAILED: {
         char *m = ev->err ? aws_error_format(ev->err) : NULL;
@@ -265,9 +293,11 @@ static void cmd_create_on_state(const struct stack_event *ev, void *arg)
     fputc('\n', stderr);
 }
 
-static void cmd_create_on_retry(const struct stack_event *ev, uint64_t delay_ms, void *arg)
+static void cmd_create_on_retry(struct stack_run *run, const struct stack_event *ev,
+                                uint64_t delay_ms, void *arg)
 {
-    struct apply_run *r = arg;
+    (void)run;
+    struct cmd_create_run *r = arg;
     if (r->json) {
         cmd_create_event_json(ev, "retry", delay_ms);
         return;
@@ -280,124 +310,81 @@ static void cmd_create_on_retry(const struct stack_event *ev, uint64_t delay_ms,
     free(m);
 }
 
-static void cmd_create_on_done(const struct stack_apply_result *res, void *arg)
+int cmd_create_apply(struct cmd_create_run *cr, const char *verb)
 {
-    struct apply_run *r = arg;
-    r->res = *res;
-    if (res->first_error)
-        aws_error_copy(&r->first_err, res->first_error);
-    r->res.first_error = NULL;
-    r->first_failed = res->first_failed ? mem_xstrdup(res->first_failed) : NULL;
-    r->res.first_failed = NULL;
-    r->done = true;
-    loop_stop(r->s->loop, 0);
-}
-
-static uint64_t env_ms(const char *name)
-{
-    const char *v = getenv(name);
-    if (!v || !*v)
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    return (*end || errno) ? 0 : (uint64_t)x;
-}
-
-int cmd_create_apply(struct session *s, struct stack_plan *p, bool json, const char *verb)
-{
-    struct apply_run r;
-    memset(&r, 0, sizeof(r));
-    r.s = s;
-    r.p = p;
-    r.json = json;
-    aws_error_init(&r.first_err);
-    struct aws_error err;
-    aws_error_init(&err);
-    struct aws_client *once = cmd_create_once_client(s, &err);
-    if (!once) {
-        cmd_create_print_error(verb, "cannot start", &err);
-        aws_error_clear(&err);
-        return CLI_EXIT_FAIL;
-    }
-    struct stack_apply_options ao;
-    memset(&ao, 0, sizeof(ao));
-    ao.loop = s->loop;
-    ao.client = s->aws;
-    ao.once = once;
-    /* Tests shorten the waits (the sandbox creates groups in seconds). */
-    ao.poll_first_ms = env_ms("ELCUI_POLL_MS");
-    ao.poll_max_ms = env_ms("ELCUI_POLL_MAX_MS");
-    ao.backoff_first_ms = env_ms("ELCUI_BACKOFF_MS");
-    struct stack_apply_callbacks cb = {cmd_create_on_state, cmd_create_on_retry, cmd_create_on_done,
-                                       &r};
-    cmd_create_watch_signals(s->loop);
+    struct stack_plan *p = stack_run_plan(cr->run);
     char msg[512];
-    r.a = stack_apply_start(p, &ao, &cb, msg, sizeof(msg));
-    if (!r.a) {
+    if (stack_run_confirm(cr->run, msg, sizeof(msg)) != 0) {
         fprintf(stderr, "elcui %s: %s\n", verb, msg);
-        aws_client_free(once);
         return CLI_EXIT_FAIL;
     }
-    while (!r.done && !cmd_create_sig.interrupted)
-        loop_run(s->loop);
+    cmd_create_follow(cr, STACK_RUN_APPLYING);
     int rc;
-    if (!r.done) {
-        stack_apply_stop(r.a);
+    bool done = !cr->interrupted;
+    if (!done) {
+        stack_run_stop(cr->run);
         fprintf(stderr,
                 "elcui %s: interrupted; what was made is tagged and kept: run the same command "
                 "again to continue\n",
                 verb);
         rc = CLI_EXIT_FAIL;
-    } else {
-        rc = r.res.ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }
-    if (json) {
+    const struct stack_apply_result *res = stack_run_result(cr->run);
+    if (done)
+        rc = res->ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    const struct aws_error *first_err = done ? res->first_error : NULL;
+    const char *first_failed = done ? res->first_failed : NULL;
+    if (cr->json) {
         json_t *o = json_object();
-        json_t *res = json_object();
-        json_object_set_new(res, "ok", json_boolean(r.done && r.res.ok));
-        json_object_set_new(res, "interrupted", json_boolean(!r.done));
-        json_object_set_new(res, "done", json_integer((json_int_t)r.res.done));
-        json_object_set_new(res, "unchanged", json_integer((json_int_t)r.res.unchanged));
-        json_object_set_new(res, "failed", json_integer((json_int_t)r.res.failed));
-        json_object_set_new(res, "blocked", json_integer((json_int_t)r.res.blocked));
-        json_object_set_new(res, "elapsed_ms", json_integer((json_int_t)r.res.elapsed_ms));
-        if (r.first_failed)
-            json_object_set_new(res, "first_failed", json_string(r.first_failed));
-        if (r.first_err.kind != AWS_ERR_NONE) {
-            char *m = aws_error_format(&r.first_err);
-            json_object_set_new(res, "error", json_string(m));
-            json_object_set_new(res, "request_id", json_string(r.first_err.request_id));
+        json_t *jr = json_object();
+        json_object_set_new(jr, "ok", json_boolean(done && res->ok));
+        json_object_set_new(jr, "interrupted", json_boolean(!done));
+        json_object_set_new(jr, "done", json_integer((json_int_t)(done ? res->done : 0)));
+        json_object_set_new(jr, "unchanged", json_integer((json_int_t)(done ? res->unchanged : 0)));
+        json_object_set_new(jr, "failed", json_integer((json_int_t)(done ? res->failed : 0)));
+        json_object_set_new(jr, "blocked", json_integer((json_int_t)(done ? res->blocked : 0)));
+        json_object_set_new(jr, "elapsed_ms",
+                            json_integer((json_int_t)(done ? res->elapsed_ms : 0)));
+        if (first_failed)
+            json_object_set_new(jr, "first_failed", json_string(first_failed));
+        if (first_err) {
+            char *m = aws_error_format(first_err);
+            json_object_set_new(jr, "error", json_string(m));
+            json_object_set_new(jr, "request_id", json_string(first_err->request_id));
             free(m);
         }
-        json_object_set_new(o, "result", res);
+        json_object_set_new(o, "result", jr);
         json_t *pj = stack_plan_to_json(p);
         json_t *arr = json_object_get(pj, "resources");
-        for (size_t i = 0; i < p->n; i++)
-            json_object_set_new(json_array_get(arr, i), "state",
-                                json_string(stack_apply_state_name(stack_apply_state(r.a, i))));
+        for (size_t i = 0; i < p->n; i++) {
+            const struct stack_run_item *it = stack_run_item(cr->run, i);
+            json_object_set_new(
+                json_array_get(arr, i), "state",
+                json_string(stack_apply_state_name(it ? it->state : STACK_STATE_PENDING)));
+        }
         json_object_set_new(o, "plan", pj);
         cmd_create_json_print(o);
-    } else if (r.done) {
-        if (r.res.ok) {
+    } else if (done) {
+        if (res->ok) {
             printf("%s: %s of stack %s finished in %.1fs: %zu done, %zu unchanged.\n", verb,
                    p->mode == STACK_PLAN_DESTROY ? "destroy" : "apply", p->spec.name,
-                   (double)r.res.elapsed_ms / 1000.0, r.res.done, r.res.unchanged);
+                   (double)res->elapsed_ms / 1000.0, res->done, res->unchanged);
             struct stack_resource *rg = stack_plan_find(p, "replication-group");
             if (p->mode == STACK_PLAN_APPLY && rg && rg->endpoint)
                 printf("configuration endpoint: %s:%d\n", rg->endpoint, rg->port);
-            for (size_t i = 0; p->mode == STACK_PLAN_DESTROY && i < p->n; i++)
-                if (p->res[i].kind == STACK_KIND_KMS_KEY &&
-                    stack_apply_state(r.a, i) == STACK_STATE_DONE)
+            for (size_t i = 0; p->mode == STACK_PLAN_DESTROY && i < p->n; i++) {
+                const struct stack_run_item *it = stack_run_item(cr->run, i);
+                if (p->res[i].kind == STACK_KIND_KMS_KEY && it && it->state == STACK_STATE_DONE)
                     printf("key %s is pending deletion (%d-day window)\n", p->res[i].id,
                            p->spec.key_deletion_window);
+            }
         } else {
             printf("%s: %s of stack %s failed: %zu done, %zu failed, %zu not started.\n", verb,
-                   p->mode == STACK_PLAN_DESTROY ? "destroy" : "apply", p->spec.name, r.res.done,
-                   r.res.failed, r.res.blocked);
-            if (r.first_err.kind != AWS_ERR_NONE) {
-                char *m = aws_error_format(&r.first_err);
-                printf("first error (%s): %s\n", r.first_failed ? r.first_failed : "?", m);
+                   p->mode == STACK_PLAN_DESTROY ? "destroy" : "apply", p->spec.name, res->done,
+                   res->failed, res->blocked);
+            if (first_err) {
+                char *m = aws_error_format(first_err);
+                printf("first error (%s): %s\n", first_failed ? first_failed : "?", m);
                 free(m);
             }
             printf("Fix the cause and run the same command again: it continues where it "
@@ -405,10 +392,6 @@ int cmd_create_apply(struct session *s, struct stack_plan *p, bool json, const c
         }
     }
     fflush(stdout);
-    stack_apply_free(r.a);
-    aws_client_free(once);
-    aws_error_clear(&r.first_err);
-    free(r.first_failed);
     return rc;
 }
 
@@ -454,6 +437,9 @@ static void cmd_create_usage(FILE *f)
             "  --reuse-secret-kms KEY  key for the secret\n"
             "  --reuse-secret ID       secret holding the AUTH token (id, ARN or name)\n"
             "  --set SECTION.KEY=VALUE any spec value (repeatable), e.g. --set cache.port=6380\n"
+            "\n"
+            "The console's create wizard (elcui, then :create or c) builds the same spec,\n"
+            "page by page, and runs the same engine.\n"
             "\n"
             "The global --region chooses the region (else the spec's region, the usual AWS\n"
             "chain, or us-east-2). Progress goes to stderr, results to stdout. Exit status:\n"
@@ -682,6 +668,8 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
     stack_spec_init(&spec);
     struct session s;
     memset(&s, 0, sizeof(s));
+    struct cmd_create_run cr;
+    memset(&cr, 0, sizeof(cr));
     struct stack_plan *plan = NULL;
     struct stack_problems problems;
     memset(&problems, 0, sizeof(problems));
@@ -753,14 +741,14 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
     rc = CLI_EXIT_FAIL;
     session_print_warnings(&s, stderr);
     signal(SIGPIPE, SIG_IGN);
-    bool interrupted = false;
-    if (cmd_create_plan(&s, &spec, STACK_PLAN_APPLY, &plan, &err, &interrupted) != 0) {
-        if (interrupted)
+    if (cmd_create_plan(&cr, &s, &spec, STACK_PLAN_APPLY, c.json, &err) != 0) {
+        if (cr.interrupted)
             fprintf(stderr, "elcui create: interrupted while planning; nothing was changed\n");
         else
             cmd_create_print_error("create", "cannot plan", &err);
         goto out;
     }
+    plan = stack_run_plan(cr.run);
     bool noop = stack_plan_is_noop(plan);
     if (c.json && c.plan) {
         cmd_create_json_print(stack_plan_to_json(plan));
@@ -812,10 +800,10 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
             goto out;
         }
     }
-    rc = cmd_create_apply(&s, plan, c.json, "create");
+    rc = cmd_create_apply(&cr, "create");
 out:
     stack_validate_problems_free(&problems);
-    stack_plan_free(plan);
+    cmd_create_run_free(&cr);
     stack_spec_free(&spec);
     for (size_t i = 0; i < c.n_sets; i++)
         free(c.sets[i].value);

@@ -37,6 +37,7 @@ static void cmd_destroy_usage(FILE *f)
             "  --json                    plan and result as JSON on stdout, progress as JSON\n"
             "                            lines on stderr\n"
             "\n"
+            "The console does the same with :destroy NAME, or D on the group's screen.\n"
             "Refused with --read-only. Exit status: 0 ok, 1 failure (also no such stack,\n"
             "or not elcui's), 2 usage error, 130 cancelled with Ctrl-C at the question.\n");
 }
@@ -159,6 +160,8 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     stack_spec_init(&spec);
     struct session s;
     memset(&s, 0, sizeof(s));
+    struct cmd_create_run cr;
+    memset(&cr, 0, sizeof(cr));
     struct stack_plan *plan = NULL;
     struct aws_error err;
     aws_error_init(&err);
@@ -212,14 +215,14 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     free(spec.region);
     spec.region = mem_xstrdup(s.region);
-    bool interrupted = false;
-    if (cmd_create_plan(&s, &spec, STACK_PLAN_DESTROY, &plan, &err, &interrupted) != 0) {
-        if (interrupted)
+    if (cmd_create_plan(&cr, &s, &spec, STACK_PLAN_DESTROY, json, &err) != 0) {
+        if (cr.interrupted)
             fprintf(stderr, "elcui destroy: interrupted while planning; nothing was changed\n");
         else
             cmd_create_print_error("destroy", "cannot plan", &err);
         goto out;
     }
+    plan = stack_run_plan(cr.run);
     if (!journal && cmd_destroy_not_a_stack(plan, name) != 0)
         goto out;
     bool noop = stack_plan_is_noop(plan);
@@ -269,10 +272,10 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
             goto out;
         }
     }
-    rc = cmd_create_apply(&s, plan, json, "destroy");
+    rc = cmd_create_apply(&cr, "destroy");
 out:
     json_decref(journal);
-    stack_plan_free(plan);
+    cmd_create_run_free(&cr);
     stack_spec_free(&spec);
     aws_error_clear(&err);
     if (s.loop)

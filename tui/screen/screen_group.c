@@ -17,6 +17,10 @@
 #include "core/model/inventory.h"
 #include "core/model/placement.h"
 #include "core/redis/observe.h"
+#include "tui/screen/screen_failover.h"
+#include "tui/screen/screen_inspect.h"
+#include "core/stack/stack_spec.h"
+#include "tui/cmdline.h"
 #include "tui/widget/listview.h"
 
 #define SG_LABEL_W 24
@@ -506,6 +510,25 @@ static int sg_request(struct screen *s, int req)
             return APP_HANDLED;
         sg->focus = (sg->focus + 1) % SG_PANELS;
         return APP_REDRAW;
+    case REQ_DESTROY: {
+        /* the stack elcui made around the group, as its tag says */
+        const struct model_group *g = inventory_group(sg->inv);
+        const char *stack = NULL;
+        for (size_t i = 0; g && i < g->n_tags; i++)
+            if (g->tags[i].key && !strcmp(g->tags[i].key, STACK_SPEC_TAG_KEY))
+                stack = g->tags[i].value;
+        if (!stack) {
+            app_message(s->app, THEME_ERROR,
+                        "%s was not made by elcui create (no %s tag%s): there is no stack to "
+                        "destroy here",
+                        sg->rg_id, STACK_SPEC_TAG_KEY, g && g->tags_read ? "" : " read yet");
+            return APP_REDRAW;
+        }
+        char *cmd = mem_xasprintf("destroy %s", stack);
+        cmdline_run(s->app, cmd);
+        free(cmd);
+        return APP_REDRAW;
+    }
     case REQ_SORT:
     case REQ_SORT_REVERSE:
         if (sg->focus != SG_PANEL_NODES) {
@@ -513,8 +536,19 @@ static int sg_request(struct screen *s, int req)
             return APP_REDRAW;
         }
         return listview_request(&sg->nodes, req);
-    default:
-        return listview_request(sg_focused(sg), req);
+    case REQ_FAILOVER: {
+        /* the shard of the node selected in the nodes panel, else the first */
+        size_t row;
+        const char *shard = NULL;
+        if (sg->focus == SG_PANEL_NODES && listview_selected(&sg->nodes, &row))
+            shard = listview_get(&sg->nodes, row, NCOL_SHARD);
+        app_push(s->app, screen_failover_new(s->app, s, inventory_group(sg->inv), shard));
+        return APP_REDRAW;
+    }
+    default: {
+        int r = screen_inspect_request(s->app, req, sg->rg_id);
+        return r != APP_IGNORED ? r : listview_request(sg_focused(sg), req);
+    }
     }
 }
 
@@ -553,6 +587,12 @@ static void sg_destroy(struct screen *s)
     free(s);
 }
 
+static const char *sg_group(struct screen *s)
+{
+    struct screen_group *sg = s->priv;
+    return sg->rg_id;
+}
+
 static const struct screen_ops screen_group_ops = {
     .name = "group",
     .draw = sg_draw,
@@ -561,6 +601,7 @@ static const struct screen_ops screen_group_ops = {
     .title = sg_title,
     .tick = sg_tick,
     .command = sg_command,
+    .group = sg_group,
     .destroy = sg_destroy,
 };
 
@@ -571,6 +612,22 @@ void screen_group_focus_nodes(struct screen *s)
     struct screen_group *sg = s->priv;
     sg->focus = SG_PANEL_NODES;
     app_dirty(s->app);
+}
+
+struct model_group *screen_group_model(struct screen *s)
+{
+    if (!s || s->ops != &screen_group_ops)
+        return NULL;
+    struct screen_group *sg = s->priv;
+    return inventory_group(sg->inv);
+}
+
+void screen_group_refresh(struct screen *s)
+{
+    if (!s || s->ops != &screen_group_ops)
+        return;
+    struct screen_group *sg = s->priv;
+    inventory_refresh(sg->inv);
 }
 
 struct screen *screen_group_new(struct app *a, const char *rg_id)
@@ -596,21 +653,11 @@ struct screen *screen_group_new(struct app *a, const char *rg_id)
     inventory_open(sg->inv, rg_id);
     /* Redis itself, through the group's endpoint and AUTH token: roles,
      * PING, replication links and health, every few seconds */
-    const struct session_options *so = ss->opts;
-    struct observe_options ob = {
-        .loop = ss->loop,
-        .aws = ss->aws,
-        .creds = ss->creds,
-        .region = ss->region,
-        .rg_id = rg_id,
-        .cafile = so->redis_cacert,
-        .insecure = so->insecure,
-        .connect_to = (const char *const *)so->connect_to,
-        .n_connect_to = so->nconnect_to,
-        .interval_ms = SG_OBSERVE_EVERY_MS,
-        .on_update = sg_on_observed,
-        .arg = s,
-    };
+    struct observe_options ob;
+    app_observe_options(a, rg_id, &ob);
+    ob.interval_ms = SG_OBSERVE_EVERY_MS;
+    ob.on_update = sg_on_observed;
+    ob.arg = s;
     sg->ob = observe_start(&ob);
     return s;
 }

@@ -10,8 +10,10 @@
 #include "core/config.h"
 #include "core/model/inventory.h"
 #include "core/stack/cost.h"
+#include "tui/cmdline.h"
 #include "tui/screen/screen_group.h"
 #include "tui/screen/screen_info.h"
+#include "tui/screen/screen_inspect.h"
 #include "tui/widget/listview.h"
 
 enum {
@@ -262,6 +264,13 @@ static void screen_groups_draw(struct screen *s, WINDOW *w, int y0, int rows, in
     app_style(a, w, THEME_NORMAL);
 }
 
+static const char *screen_groups_group(struct screen *s)
+{
+    struct screen_groups *sg = s->priv;
+    size_t row;
+    return listview_selected(&sg->lv, &row) ? listview_get(&sg->lv, row, COL_ID) : NULL;
+}
+
 static int screen_groups_request(struct screen *s, int req)
 {
     struct screen_groups *sg = s->priv;
@@ -280,8 +289,13 @@ static int screen_groups_request(struct screen *s, int req)
     case REQ_CONTEXT:
         app_push(s->app, screen_info_new(s->app));
         return APP_REDRAW;
-    default:
-        return listview_request(&sg->lv, req);
+    case REQ_CREATE:
+        cmdline_run(s->app, "create");
+        return APP_REDRAW;
+    default: {
+        int r = screen_inspect_request(s->app, req, screen_groups_group(s));
+        return r != APP_IGNORED ? r : listview_request(&sg->lv, req);
+    }
     }
 }
 
@@ -325,6 +339,7 @@ static const struct screen_ops screen_groups_ops = {
     .title = screen_groups_title,
     .tick = screen_groups_tick,
     .command = screen_groups_command,
+    .group = screen_groups_group,
     .destroy = screen_groups_destroy,
 };
 
