@@ -1645,7 +1645,9 @@ static void tail_live_events(const struct tail_live_event *ev, size_t n, bool sa
 
 #define TAIL_NOT_SERVED "not served by this endpoint"
 
-/* The session was refused for a reason no retry fixes: which one, or NULL. */
+/* The session was refused for a reason no retry fixes: which one, or NULL.
+ * A log group that does not exist is not one: its tail fails by polling,
+ * and the next session leaves it out. */
 static const char *tail_live_refusal(const struct aws_error *e)
 {
     if (aws_error_is(e, "AccessDeniedException") || aws_error_is(e, "AccessDenied") ||
@@ -1654,8 +1656,6 @@ static const char *tail_live_refusal(const struct aws_error *e)
     if (aws_error_is(e, "LimitExceededException") ||
         aws_error_is(e, "ServiceQuotaExceededException"))
         return "concurrent-session quota exceeded";
-    if (aws_error_is(e, "ResourceNotFoundException"))
-        return "a log group was not found";
     if (aws_error_is(e, "UnknownOperationException") || aws_error_is(e, "InvalidAction") ||
         aws_error_is(e, "NotAnEventStream") || aws_error_is(e, "InvalidOperationException") ||
         aws_error_is(e, "UnsupportedOperation") || aws_error_is(e, "CouldNotResolveHost") ||
@@ -1886,17 +1886,19 @@ const char *tail_source_mode_name(enum tail_source_mode m)
 
 void tail_status_format(const struct tail_status *st, char *out, size_t n)
 {
-    char backoff[48] = "", source[400] = "";
+    char backoff[48] = "", source[400] = "", pass[48] = "no pass yet";
+    if (st->reconciled_ms)
+        snprintf(pass, sizeof(pass), "reconciled %.1fs ago", (double)st->reconcile_lag_ms / 1000.0);
     if (st->backoff_ms)
         snprintf(backoff, sizeof(backoff), ", backoff %.1fs", (double)st->backoff_ms / 1000.0);
     if (st->source && strcmp(st->source, "live") == 0)
         snprintf(source, sizeof(source),
-                 ", source live (session %s%s), %llu reconnect%s, %llu live, %llu filled, "
-                 "reconciled %.1fs ago, %.2f req/s",
+                 ", source live (session %s%s), %llu reconnect%s, %llu live, %llu filled, %s, "
+                 "%.2f req/s",
                  st->session_id[0] ? st->session_id : "?", st->sampled ? ", sampled" : "",
                  (unsigned long long)st->reconnects, st->reconnects == 1 ? "" : "s",
-                 (unsigned long long)st->live_events, (unsigned long long)st->filled,
-                 (double)st->reconcile_lag_ms / 1000.0, st->requests_per_s);
+                 (unsigned long long)st->live_events, (unsigned long long)st->filled, pass,
+                 st->requests_per_s);
     else if (st->live_enabled)
         snprintf(source, sizeof(source),
                  ", source poll (live session %s), %llu reconnect%s, %llu live, %.2f req/s",

@@ -192,7 +192,7 @@ class LiveTail(LiveBase):
         cls.tail = Tail(cls.sb.env, ["--log-group", GROUP, "--follow", "--json", "--since", "1m",
                                      "--source", "live", "--status-interval", "1"])
         try:
-            wait_for(lambda: any("up" in n.get("detail", "") for n in cls.tail.notices("live")), 60,
+            wait_for(lambda: any(" up (" in n.get("detail", "") for n in cls.tail.notices("live")), 60,
                      "the live session", cls.tail.alive)
         except BaseException:
             cls.tail.stop()
@@ -288,7 +288,7 @@ class LiveTail(LiveBase):
 
 
 @harness.needs_binary
-class LiveTailDenied(LiveBase):
+class LiveTailFallbacks(LiveBase):
     @classmethod
     def setUpClass(cls):
         cls.start_sandbox()
@@ -334,6 +334,26 @@ class LiveTailDenied(LiveBase):
         self.assertIn("--source live: StartLiveTail not allowed", r.err)
         self.assertIn("AccessDeniedException", r.err)
         self.assertNotIn(key["SecretAccessKey"], r.err + r.out)
+
+    def test_missing_group_left_out_of_the_session(self):
+        """logs --follow, one of two log groups missing: it fails, the other stays live, exactly once"""
+        tail = Tail(self.sb.env, ["--log-group", GROUP, "--log-group", "/elasticache/live/none", "--follow", "--json",
+                                  "--since", "1m", "--source", "live", "--status-interval", "1"])
+        try:
+            wait_for(lambda: any(" up (" in n.get("detail", "") for n in tail.notices("live")), 60,
+                     "a session without the missing group", tail.alive)
+            fatal = tail.notices("fatal")
+            self.assertEqual([n["logGroup"] for n in fatal], ["/elasticache/live/none"])
+            self.assertEqual(fatal[0]["code"], "ResourceNotFoundException")
+            markers = self.put_batch(tail, "miss")
+            self.assert_exactly_once(tail, "miss", markers, "a missing group")
+            self.assertEqual(tail.notices("source"), [])
+            st = [s for s in tail.statuses() if s["logGroup"] == GROUP][-1]
+            self.assertEqual(st["source"], "live")
+            self.assertGreaterEqual(st["liveEvents"], len(markers))
+        finally:
+            rc = tail.stop()
+        self.assertEqual(rc, 0, tail.stderr_text()[-2000:])
 
 
 if __name__ == "__main__":
