@@ -10,6 +10,7 @@
 
 #include "aws/buf.h"
 #include "aws/mem.h"
+#include "core/redis/rconn.h"
 
 /* Debian's libinih reads lines of at most 200 bytes. */
 #define CONFIG_MAX_LINE 199
@@ -84,6 +85,17 @@ static char *config_trim(const char *s, size_t n)
     return mem_xstrndup(s, n);
 }
 
+/* One --connect-to (or, resolve, --resolve) rule, checked as the command
+ * line checks it. */
+static bool config_rule_ok(const char *value, bool resolve, struct rconn_error *err)
+{
+    struct rconn_routes *r = rconn_routes_new();
+    int rc =
+        rconn_routes_add_kind(r, value, resolve ? RCONN_RULE_RESOLVE : RCONN_RULE_CONNECT_TO, err);
+    rconn_routes_free(r);
+    return rc == 0;
+}
+
 static int config_handler(void *user, const char *section, const char *name, const char *value)
 {
     struct config_ctx *x = user;
@@ -116,11 +128,16 @@ static int config_handler(void *user, const char *section, const char *name, con
         if (!strcmp(name, "cacert")) {
             free(c->redis_cacert);
             c->redis_cacert = mem_xstrdup(value);
-        } else if (!strcmp(name, "connect_to")) {
-            if (c->nconnect_to < CONFIG_MAX_CONNECT_TO)
-                c->connect_to[c->nconnect_to++] = mem_xstrdup(value);
+        } else if (!strcmp(name, "connect_to") || !strcmp(name, "resolve")) {
+            bool resolve = !strcmp(name, "resolve");
+            struct rconn_error err;
+            if (c->nconnect_to >= CONFIG_MAX_CONNECT_TO)
+                config_problem(x, lineno, "too many connect_to and resolve lines (%s max)%s", "32",
+                               "");
+            else if (!config_rule_ok(value, resolve, &err))
+                config_problem(x, lineno, "%s%s", err.msg, "");
             else
-                config_problem(x, lineno, "too many connect_to lines (%s max)%s", "32", "");
+                c->connect_to[c->nconnect_to++] = mem_xstrdup(value);
         } else {
             config_problem(x, lineno, "unknown key '%s' in [%s]", name, section);
         }
@@ -141,6 +158,16 @@ static int config_handler(void *user, const char *section, const char *name, con
                                "rate wants requests per second above 0 and at most 5 (the "
                                "FilterLogEvents quota), not '%s'%s",
                                value, "");
+        } else if (!strcmp(name, "warn_ms") || !strcmp(name, "error_ms")) {
+            char *end;
+            double d = strtod(value, &end);
+            if (*value && !*end && d > 0 && d <= 3600000)
+                *(name[0] == 'w' ? &c->log_warn_us : &c->log_error_us) = (int64_t)(d * 1000.0);
+            else
+                config_problem(x, lineno,
+                               "%s wants milliseconds above 0 (a slow-log duration from which "
+                               "it is coloured), not '%s'",
+                               name, value);
         } else {
             config_problem(x, lineno, "unknown key '%s' in [%s]", name, section);
         }
@@ -189,6 +216,8 @@ void config_free(struct config *c)
     free(c->redis_cacert);
     for (size_t i = 0; i < c->nconnect_to; i++)
         free(c->connect_to[i]);
+    for (size_t i = 0; i < c->nenv_rules; i++)
+        free(c->env_rules[i]);
     for (size_t i = 0; i < c->nenvs; i++) {
         free(c->envs[i].match);
         free(c->envs[i].label);
@@ -311,8 +340,48 @@ void config_apply(const struct config *c, struct session_options *o)
     }
     if (!o->redis_cacert && c->redis_cacert)
         o->redis_cacert = c->redis_cacert;
+    /* after the command line's rules: the environment's, then the file's */
+    for (size_t i = 0; i < c->nenv_rules && o->nconnect_to < SESSION_MAX_CONNECT_TO; i++)
+        o->connect_to[o->nconnect_to++] = c->env_rules[i];
     for (size_t i = 0; i < c->nconnect_to && o->nconnect_to < SESSION_MAX_CONNECT_TO; i++)
         o->connect_to[o->nconnect_to++] = c->connect_to[i];
+}
+
+/* The rules of one variable, separated by white space. */
+static int config_env_var(struct config *c, const char *var, bool resolve, char *errs,
+                          size_t errs_len)
+{
+    const char *v = getenv(var);
+    if (!v)
+        return 0;
+    const char *ws = " \t\n\r";
+    for (const char *p = v + strspn(v, ws); *p; p += strspn(p, ws)) {
+        size_t n = strcspn(p, ws);
+        char *rule = mem_xstrndup(p, n);
+        p += n;
+        struct rconn_error err;
+        if (!config_rule_ok(rule, resolve, &err)) {
+            snprintf(errs, errs_len, "$%s: %s\n", var, err.msg);
+            free(rule);
+            return -1;
+        }
+        if (c->nenv_rules >= CONFIG_MAX_CONNECT_TO) {
+            snprintf(errs, errs_len, "$%s: too many rules (%d max)\n", var, CONFIG_MAX_CONNECT_TO);
+            free(rule);
+            return -1;
+        }
+        c->env_rules[c->nenv_rules++] = rule;
+    }
+    return 0;
+}
+
+int config_load_env(struct config *c, char *errs, size_t errs_len)
+{
+    if (errs && errs_len)
+        errs[0] = '\0';
+    if (config_env_var(c, "ELCUI_CONNECT_TO", false, errs, errs_len) != 0)
+        return -1;
+    return config_env_var(c, "ELCUI_RESOLVE", true, errs, errs_len);
 }
 
 const struct config_env *config_env_for(const struct config *c, const char *profile,

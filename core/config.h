@@ -8,13 +8,21 @@
  *     [redis]
  *     cacert = /etc/ssl/private-ca.pem
  *     connect_to = clustercfg.app-4.x.use2.cache.amazonaws.com:6379:127.0.0.1:16379
+ *     resolve = *.use2.cache.amazonaws.com:*:@/home/me/.config/elcui/hosts
  *     [logs]
  *     ring_size = 100000
  *     rate = 4                  ; FilterLogEvents requests per second, all tails
+ *     warn_ms = 10              ; slow-log durations from here are a warning...
+ *     error_ms = 100            ; ...and from here an error (the log panel's colours)
  *     [environments]
  *     prod = PRODUCTION, red    ; profile (or account id) = label, colour
  *     [keys]
  *     down = j Down             ; a console request = its keys (tui/keymap.h)
+ *
+ * connect_to and resolve lines are --connect-to and --resolve rules
+ * (core/redis/rconn.h), checked as the command line checks them; they come
+ * after the command line's rules and those of $ELCUI_CONNECT_TO and
+ * $ELCUI_RESOLVE (config_load_env), and the first matching rule wins.
  *
  * Command-line options win over the file. Unknown keys and bad values are
  * reported with their line and otherwise ignored; the file never stops
@@ -27,6 +35,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/session.h"
 
@@ -52,10 +61,13 @@ struct config {
     int read_only; /* -1 unset, 0, 1 */
     int refresh_s; /* 0 unset */
     char *redis_cacert;
-    char *connect_to[CONFIG_MAX_CONNECT_TO];
+    char *connect_to[CONFIG_MAX_CONNECT_TO]; /* connect_to and resolve lines, in order */
     size_t nconnect_to;
-    long ring_size;  /* 0 unset */
-    double log_rate; /* 0 unset */
+    char *env_rules[CONFIG_MAX_CONNECT_TO]; /* $ELCUI_CONNECT_TO, then $ELCUI_RESOLVE */
+    size_t nenv_rules;
+    long ring_size;                    /* 0 unset */
+    double log_rate;                   /* 0 unset */
+    int64_t log_warn_us, log_error_us; /* [logs] warn_ms, error_ms; 0 unset */
     struct config_env envs[CONFIG_MAX_ENVS];
     size_t nenvs;
     struct config_key *keys; /* [keys], in file order */
@@ -74,6 +86,11 @@ char *config_default_path(void);
 /* Load path (NULL: the default). A missing file is not an error (0). A file
  * that cannot be read returns -1 with a message in errs. */
 int config_load(struct config *c, const char *path, char *errs, size_t errs_len);
+/* The rules of $ELCUI_CONNECT_TO and $ELCUI_RESOLVE (white-space separated
+ * --connect-to and --resolve rules). -1 with a message in errs ("$VAR:
+ * what is wrong") when one is bad: unlike the file, a variable set for
+ * this run stops elcui (exit status 2), as a bad option would. */
+int config_load_env(struct config *c, char *errs, size_t errs_len);
 /* Fill the options the command line left unset. The strings stay owned by
  * c, which must outlive o. */
 void config_apply(const struct config *c, struct session_options *o);

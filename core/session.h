@@ -27,9 +27,13 @@ struct session_options {
     const char *read_only_source; /* why read_only is on (NULL: --read-only) */
     bool no_color;
     const char *theme;
-    bool insecure;                                  /* Redis TLS verification off (loud) */
-    const char *redis_cacert;                       /* --redis-cacert */
-    const char *connect_to[SESSION_MAX_CONNECT_TO]; /* HOST:PORT:ADDR:PORT */
+    bool insecure;            /* Redis TLS verification off (loud) */
+    const char *redis_cacert; /* --redis-cacert */
+    /* connection rules in order (first match wins): --connect-to
+     * HOST:PORT:ADDR:PORT and --resolve HOST:PORT:ADDR or HOST:PORT:@FILE
+     * (core/redis/rconn.h), then $ELCUI_CONNECT_TO / $ELCUI_RESOLVE and the
+     * config file's (config_apply) */
+    const char *connect_to[SESSION_MAX_CONNECT_TO];
     size_t nconnect_to;
     int max_attempts; /* 0 = default */
     long timeout_ms;  /* 0 = default */

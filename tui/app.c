@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -326,6 +328,57 @@ void app_quit(struct app *a)
 {
     a->quit = true;
     loop_stop(a->session.loop, 0);
+}
+
+int app_run_external(struct app *a, char *const argv[])
+{
+    /* Ctrl-C and friends belong to the program while it runs */
+    static const int sigs[] = {SIGINT, SIGQUIT, SIGTSTP};
+    struct sigaction ign, old[sizeof(sigs) / sizeof(*sigs)];
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
+        sigaction(sigs[i], &ign, &old[i]);
+    def_prog_mode();
+    endwin();
+    fflush(stdout);
+    /* its errors go to the terminal, not to our log */
+    int err_fd = a->saved_stderr >= 0 ? a->saved_stderr : -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof(dfl));
+        dfl.sa_handler = SIG_DFL;
+        sigemptyset(&dfl.sa_mask);
+        for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
+            sigaction(sigs[i], &dfl, NULL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (err_fd >= 0)
+            dup2(err_fd, 2);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int saved_errno = errno;
+    int status = -1;
+    if (pid > 0) {
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
+        sigaction(sigs[i], &old[i], NULL);
+    reset_prog_mode();
+    clearok(curscr, TRUE);
+    refresh();
+    a->dirty = true;
+    if (pid < 0) {
+        errno = saved_errno;
+        return -1;
+    }
+    return status;
 }
 
 /* ---- read-only ---- */
@@ -1243,6 +1296,14 @@ int app_run(struct session_options *opts)
     cbreak();
     noecho();
     nonl();
+    /* C-s and C-q are keys (the log panel saves with C-s), not flow
+     * control that would stop the screen; kept as curses' program mode */
+    struct termios tio;
+    if (tcgetattr(0, &tio) == 0) {
+        tio.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+        tcsetattr(0, TCSANOW, &tio);
+        def_prog_mode();
+    }
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
     curs_set(0);

@@ -115,6 +115,11 @@ size_t app_messages(struct app *a);
 unsigned long app_message_serial(struct app *a);
 const char *app_message_at(struct app *a, size_t i, int *role, int64_t *when_ms);
 void app_quit(struct app *a);
+/* Hand the terminal to a program ($PAGER): curses is suspended, argv run
+ * with execvp (never a shell) in the foreground until it ends, and the
+ * screen restored. The loop does not run meanwhile. Returns its exit
+ * status (127: not found), or -1 with errno when it could not start. */
+int app_run_external(struct app *a, char *const argv[]);
 /* Wall clock, epoch ms (the loop's). */
 int64_t app_now_ms(struct app *a);
 

@@ -11,6 +11,7 @@
 
 #include "aws/buf.h"
 #include "aws/mem.h"
+#include "core/redis/rconn.h"
 
 #include "tui/cmd/cmd_audit.h"
 #include "tui/cmd/cmd_completion.h"
@@ -104,6 +105,9 @@ void cli_usage(FILE *f)
             "  --read-only          refuse every change: writes, failover, create, destroy\n"
             "  --redis-cacert FILE  CA bundle for Redis TLS (also ELCUI_REDIS_CACERT)\n"
             "  --connect-to H:P:A:Q connect to A:Q when H:P is meant; TLS still verifies H\n"
+            "                       (also ELCUI_CONNECT_TO; H may be *.DOMAIN, P may be *)\n"
+            "  --resolve H:P:ADDR   H resolves to ADDR[,ADDR...], or to what the hosts file\n"
+            "                       named by @FILE says (also ELCUI_RESOLVE); TLS verifies H\n"
             "  --insecure           do not verify Redis TLS certificates (shown as a warning)\n"
             "  --max-attempts N     AWS attempts per call, retries included (default 3)\n"
             "  --timeout SECONDS    AWS per-attempt timeout (default 60)\n"
@@ -150,6 +154,7 @@ enum {
     OPT_READ_ONLY,
     OPT_CACERT,
     OPT_CONNECT_TO,
+    OPT_RESOLVE,
     OPT_INSECURE,
     OPT_MAX_ATTEMPTS,
     OPT_TIMEOUT,
@@ -165,6 +170,7 @@ const struct option cli_global_options[] = {
     {"read-only", no_argument, NULL, OPT_READ_ONLY},
     {"redis-cacert", required_argument, NULL, OPT_CACERT},
     {"connect-to", required_argument, NULL, OPT_CONNECT_TO},
+    {"resolve", required_argument, NULL, OPT_RESOLVE},
     {"insecure", no_argument, NULL, OPT_INSECURE},
     {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -184,6 +190,28 @@ static int cli_parse_long(const char *s, long lo, long hi, long *out)
     if (!*s || *end || v < lo || v > hi)
         return -1;
     *out = v;
+    return 0;
+}
+
+/* A --connect-to or --resolve rule, checked now (a bad one is a usage
+ * error before anything runs) and kept in order with the others. */
+static int cli_rule(struct session_options *opts, const char *arg, bool resolve)
+{
+    if (opts->nconnect_to >= SESSION_MAX_CONNECT_TO) {
+        cli_usage_error(NULL, "too many --connect-to and --resolve options (max %d)",
+                        SESSION_MAX_CONNECT_TO);
+        return -1;
+    }
+    struct rconn_routes *r = rconn_routes_new();
+    struct rconn_error err;
+    int rc =
+        rconn_routes_add_kind(r, arg, resolve ? RCONN_RULE_RESOLVE : RCONN_RULE_CONNECT_TO, &err);
+    rconn_routes_free(r);
+    if (rc != 0) {
+        cli_usage_error(NULL, "%s", err.msg);
+        return -1;
+    }
+    opts->connect_to[opts->nconnect_to++] = arg;
     return 0;
 }
 
@@ -209,11 +237,9 @@ static int cli_global_option(struct session_options *opts, int c, char *arg, cha
         opts->redis_cacert = arg;
         break;
     case OPT_CONNECT_TO:
-        if (opts->nconnect_to >= SESSION_MAX_CONNECT_TO) {
-            cli_usage_error(NULL, "too many --connect-to options (max %d)", SESSION_MAX_CONNECT_TO);
+    case OPT_RESOLVE:
+        if (cli_rule(opts, arg, c == OPT_RESOLVE) != 0)
             return -1;
-        }
-        opts->connect_to[opts->nconnect_to++] = arg;
         break;
     case OPT_INSECURE:
         opts->insecure = true;

@@ -15,12 +15,14 @@
 #include "tui/app.h"
 #include "tui/keymap.h"
 #include "tui/screen/screen_confirm.h"
+#include "tui/screen/screen_console.h"
 #include "tui/screen/screen_destroy.h"
 #include "tui/screen/screen_group.h"
 #include "tui/screen/screen_groups.h"
 #include "tui/screen/screen_help.h"
 #include "tui/screen/screen_info.h"
 #include "tui/screen/screen_inspect.h"
+#include "tui/screen/screen_logs.h"
 #include "tui/screen/screen_messages.h"
 #include "tui/screen/screen_wizard.h"
 #include "tui/theme.h"
@@ -87,6 +89,24 @@ static int cmdline_x_nodes(struct app *a, const char *arg)
     struct screen *s = screen_group_new(a, sel);
     screen_group_focus_nodes(s);
     app_push(a, s);
+    return 0;
+}
+
+static int cmdline_x_logs(struct app *a, const char *arg)
+{
+    const char *rg = *arg ? arg : NULL;
+    if (!rg) {
+        /* the group on screen, or the one selected in the list */
+        rg = screen_group_id(app_find(a, "group"));
+        struct screen *gs = app_find(a, "groups");
+        if (!rg && gs)
+            rg = screen_groups_selected(gs);
+    }
+    if (!rg) {
+        app_message(a, THEME_ERROR, ":logs needs a group: :logs NAME, or select one first");
+        return -1;
+    }
+    app_push(a, screen_logs_new(a, rg, NULL));
     return 0;
 }
 
@@ -248,6 +268,68 @@ static void cmdline_src_stacks(struct app *a, cmdline_emit_fn emit, void *ctx)
     free(dir);
 }
 
+/* The group a Redis screen is about: the argument, else the group screen's
+ * or the console's group, else the selected one on the groups screen. */
+static const char *cmdline_redis_group(struct app *a, const char *arg, const char *cmd)
+{
+    const char *g = *arg ? arg : app_current_group(a);
+    if (!g)
+        app_message(a, THEME_ERROR, ":%s needs a group: :%s NAME, or select one first", cmd, cmd);
+    return g;
+}
+
+static int cmdline_x_console(struct app *a, const char *arg)
+{
+    const char *g = cmdline_redis_group(a, arg, "console");
+    if (!g)
+        return -1;
+    struct screen *top = app_top(a);
+    if (top && screen_console_group(top) && !strcmp(screen_console_group(top), g))
+        return 0; /* already there */
+    char *id = mem_xstrdup(g);
+    screen_console_request(a, REQ_CONSOLE, id, NULL);
+    free(id);
+    return 0;
+}
+
+static int cmdline_x_latency(struct app *a, const char *arg)
+{
+    const char *g = cmdline_redis_group(a, arg, "latency");
+    if (!g)
+        return -1;
+    char *id = mem_xstrdup(g);
+    screen_console_request(a, REQ_LATENCY, id, NULL);
+    free(id);
+    return 0;
+}
+
+static int cmdline_x_doctor(struct app *a, const char *arg)
+{
+    const char *g = cmdline_redis_group(a, arg, "doctor");
+    if (!g)
+        return -1;
+    char *id = mem_xstrdup(g);
+    screen_console_request(a, REQ_DOCTOR, id, NULL);
+    free(id);
+    return 0;
+}
+
+static int cmdline_x_target(struct app *a, const char *arg)
+{
+    struct screen *c = app_find(a, "console");
+    if (!c) {
+        app_message(a, THEME_ERROR, ":target works on the console: open it first (:console)");
+        return -1;
+    }
+    app_raise(a, c);
+    return screen_console_set_target(c, arg);
+}
+
+static void cmdline_src_targets(struct app *a, cmdline_emit_fn emit, void *ctx)
+{
+    screen_console_targets(app_find(a, "console"), emit, ctx);
+}
+
 static void cmdline_src_groups(struct app *a, cmdline_emit_fn emit, void *ctx)
 {
     const char *const *ids = NULL;
@@ -274,6 +356,8 @@ const struct cmdline_cmd cmdline_cmds[] = {
     {"group", "", "NAME", true, cmdline_src_groups, "one replication group", cmdline_x_group},
     {"nodes", "", "[NAME]", false, cmdline_src_groups, "the node list of a group (or this one)",
      cmdline_x_nodes},
+    {"logs", "log", "[NAME]", false, cmdline_src_groups,
+     "the slow log and engine log of a group (or this one), live", cmdline_x_logs},
     {"events", "ev", "[NAME]", false, cmdline_src_groups,
      "a group's failover timeline: events and observed role changes per shard", cmdline_x_events},
     {"metrics", "mx", "[NAME]", false, cmdline_src_groups,
@@ -293,6 +377,15 @@ const struct cmdline_cmd cmdline_cmds[] = {
     {"readonly", "ro", "[on|off]", false, cmdline_src_onoff,
      "refuse every change (off again only when --read-only or the config did not set it)",
      cmdline_x_readonly},
+    {"console", "cli redis", "[NAME]", false, cmdline_src_groups,
+     "Redis commands to a group (this one, or the selected one)", cmdline_x_console},
+    {"target", "", "SPEC", true, cmdline_src_targets,
+     "the console's target: slot, primaries, replicas, all, node ID, shard ID primary, az NAME",
+     cmdline_x_target},
+    {"latency", "lat", "[NAME]", false, cmdline_src_groups,
+     "latency per node of a group, with sparklines and wall-clock windows", cmdline_x_latency},
+    {"doctor", "dr", "[NAME]", false, cmdline_src_groups,
+     "the connectivity doctor of a group, drawn as it runs", cmdline_x_doctor},
     {"create", "", "", false, NULL, "the create wizard (offers to resume an unfinished apply)",
      cmdline_x_create},
     {"destroy", "", "NAME", true, cmdline_src_stacks,
@@ -751,6 +844,11 @@ int cmdline_run(struct app *a, const char *line)
         arg[--al] = '\0';
     const struct cmdline_cmd *cmd = cmdline_find(name);
     int rc = -1;
+    /* on the console, its prompt's own commands (:primaries, :node ID...) */
+    if (!cmd && screen_console_prompt_command(app_top(a), line) == 0) {
+        free(arg);
+        return 0;
+    }
     if (!cmd) {
         const char *close[4];
         size_t n = cmdline_suggest(name, close, 4);

@@ -59,7 +59,7 @@ enum {
     X(REQ_LAST, "last", "G End", "list", 0, "last row")                                             \
     X(REQ_SCROLL_LEFT, "scroll-left", "Left h", "list", 0, "scroll left (wide tables, long lines)") \
     X(REQ_SCROLL_RIGHT, "scroll-right", "Right l", "list", 0, "scroll right")                       \
-    X(REQ_FILTER, "filter", "/", "list", KEYMAP_HINT, "filter rows: text, or ~regex; Enter keeps it, Esc drops it") \
+    X(REQ_FILTER, "filter", "/", "list", KEYMAP_HINT, "filter rows: text, or ~regex; Enter keeps it, Esc drops it (log panel: search)") \
     X(REQ_SORT, "sort", "s", "table", KEYMAP_HINT, "sort by the next column")                       \
     X(REQ_SORT_REVERSE, "sort-reverse", "S", "table", 0, "reverse the sort order")                  \
     X(REQ_OPEN, "open", "Enter", "open", KEYMAP_HINT, "open the selected row")                      \
@@ -90,12 +90,41 @@ enum {
     X(REQ_WIZ_RETRY, "retry", "r", "progress", KEYMAP_HINT | KEYMAP_WRITE, "plan again and go on after a failure or a stop (nothing is made twice)") \
     X(REQ_WIZ_CHOICE_NEXT, "choice-next", "Right", "choice", 0, "the next option of a choice; the next subnet of a list") \
     X(REQ_WIZ_CHOICE_PREV, "choice-prev", "Left", "choice", 0, "the previous option of a choice; the previous subnet") \
-    X(REQ_WIZ_TOGGLE, "toggle", "Space", "choice", 0, "switch yes/no; pick or drop the subnet under the cursor")
+    X(REQ_WIZ_TOGGLE, "toggle", "Space", "choice", 0, "switch yes/no; pick or drop the subnet under the cursor") \
+    X(REQ_CONSOLE, "console", "C", "redis", 0, "the command panel on the group (from the nodes panel: on the selected node)") \
+    X(REQ_LATENCY, "latency", "P", "redis", 0, "latency per node: min/avg/max/p99 per interval, with sparklines") \
+    X(REQ_DOCTOR, "doctor", "d", "redis", 0, "the connectivity doctor: DNS, TCP, TLS, AUTH, slots, PING per node") \
+    X(REQ_TARGET, "target", "F2", "console", KEYMAP_HINT, "pick the target: slot-routed, primaries, replicas, all, a shard, an AZ, a node") \
+    X(REQ_OLDER, "older", "PgUp", "console", 0, "scroll the replies back") \
+    X(REQ_NEWER, "newer", "PgDn", "console", 0, "scroll the replies forward") \
+    X(REQ_PAUSE, "pause", "s", "stream", KEYMAP_HINT, "pause the view (messages are still received and counted) or resume it") \
+    X(REQ_LOGS, "logs", "L", "tail", 0, "the group's slow and engine log, live (:logs); from the nodes panel: the node's") \
+    X(REQ_LOG_FOLLOW, "follow", "s", "logs", KEYMAP_HINT, "follow new records, or pause (records still arrive: +N new)") \
+    X(REQ_LOG_EXPAND, "expand", "e Enter", "logs", KEYMAP_HINT, "the selected record in full, every field, as pretty JSON") \
+    X(REQ_LOG_FILTERS, "filters", "f", "logs", KEYMAP_HINT, "filters: node, shard, role, AZ, level, minimum duration, command, client") \
+    X(REQ_LOG_SUMMARY, "summary", "t", "logs", KEYMAP_HINT, "the slow-log summary by command over the window shown") \
+    X(REQ_LOG_SAVE, "save", "C-s", "logs", KEYMAP_HINT, "save the rows shown (text or JSON lines) in $XDG_STATE_HOME/elcui/, 0600") \
+    X(REQ_LOG_PAGER, "pager", "o", "logs", 0, "open the saved file in $PAGER (saved as text first when it is not)") \
+    X(REQ_LOG_NEXT, "search-next", "n", "logs", 0, "the next row the search finds") \
+    X(REQ_LOG_PREV, "search-prev", "N", "logs", 0, "the previous row the search finds") \
+    X(REQ_LOG_STREAMS, "streams", "v", "logs", 0, "slow log and engine log merged in time order, the slow log, or the engine log") \
+    X(REQ_LOG_WRAP, "wrap", "w", "logs", 0, "wrap long messages") \
+    X(REQ_LOG_ZONE, "time-zone", "z", "logs", 0, "times in UTC or in local time (the heading says which)") \
+    X(REQ_LOG_WIN_TAIL, "window-tail", "0", "logs", 0, "read from 30 seconds ago, then follow (the range is read again, each record once)") \
+    X(REQ_LOG_WIN_1M, "window-1m", "1", "logs", 0, "read the last minute, then follow") \
+    X(REQ_LOG_WIN_5M, "window-5m", "2", "logs", 0, "read the last 5 minutes, then follow") \
+    X(REQ_LOG_WIN_15M, "window-15m", "3", "logs", 0, "read the last 15 minutes, then follow") \
+    X(REQ_LOG_WIN_30M, "window-30m", "4", "logs", 0, "read the last 30 minutes, then follow") \
+    X(REQ_LOG_WIN_1H, "window-1h", "5", "logs", 0, "read the last hour, then follow") \
+    X(REQ_LOG_WIN_3H, "window-3h", "6", "logs", 0, "read the last 3 hours, then follow") \
+    X(REQ_LOG_BY_NODE, "by-node", "p", "logsum", KEYMAP_HINT, "a row per command, or per command and node") \
+    X(REQ_LOG_RECORDS, "records", "t", "logsum", KEYMAP_HINT, "back to the records")
+
 
 /* X(name, scopes besides "global", `:` command, what it shows) */
 #define KEYMAP_SCREENS(X)                                                                          \
-    X("groups", "list table open data groups inspect", ":groups", "the region's replication groups, refreshed in the background") \
-    X("group", "list table data panels inspect placement stack", ":group NAME", "one group: facts, log delivery, the shards x AZs placement with its risks, and its nodes (:nodes)") \
+    X("groups", "list table open data groups inspect redis tail", ":groups", "the region's replication groups, refreshed in the background") \
+    X("group", "list table data panels inspect placement stack redis tail", ":group NAME", "one group: facts, log delivery, the shards x AZs placement with its risks, and its nodes (:nodes)") \
     X("events", "list table data window inspect", ":events [NAME]", "a group's failover timeline: service events and observed role changes, shard by shard") \
     X("metrics", "list table data window inspect", ":metrics [NAME]", "a group's nodes with sparklines, min/avg/max and the latest value of eight metrics, sortable by any") \
     X("audit", "list table open data inspect", ":audit [NAME]", "a group's audit findings by severity, with Checkov and Security Hub ids and the fix") \
@@ -103,13 +132,22 @@ enum {
     X("keys", "list data inspect", ":keys [NAME]", "a group's KMS keys, their policy statements, whether CloudWatch Logs may use them for exactly its log groups, and the log groups") \
     X("snapshot", "list inspect", ":snapshot [NAME]", "an incident snapshot of a group written to files (Markdown and JSON), and where") \
     X("failover", "list dialog", "", "pick a shard and type its id to test its failover; its progress, live") \
+    X("logs", "list logs", ":logs [NAME]", "a group's slow log and engine log, live, each record once, labelled by shard, role and AZ, filtered, searched and saved; GAP rows where a range could not be read") \
+    X("log-summary", "list table logsum", "", "the slow log of the panel by command (or command and node): count, p50, p99, max, total time, top clients, nodes; live") \
+    X("log-record", "list", "", "one log record in full, every field, as pretty JSON") \
+    X("log-filters", "dialog", "", "the log panel's filters: Up/Down or Tab between fields, C-n/C-p the values seen, Enter applies, Esc leaves") \
     X("context", "list", ":context", "where every setting comes from: profile, region, credentials, endpoints, files") \
     X("messages", "list", ":messages", "every message and error of the session, in full") \
     X("help", "list", ":help", "the keys of the screen below and the : commands") \
     X("confirm", "dialog", "", "a dialog that asks to type a name before a change") \
     X("wizard", "pages fields choice progress open", ":create", "the create wizard: account, name and sizing, network, security, logs, best practices, review, apply, summary") \
     X("export", "dialog fields choice", "", "export the reviewed plan as Terraform, aws CLI commands or a spec file") \
-    X("destroy", "dialog fields progress", ":destroy NAME", "what the destroy of a stack deletes, in order, and what it leaves; type the name; progress")
+    X("destroy", "dialog fields progress", ":destroy NAME", "what the destroy of a stack deletes, in order, and what it leaves; type the name; progress") \
+    X("console", "console", ":console [NAME]", "Redis commands to the group: a target always in sight (F2), completion and hints, replies labelled with their node and redirects; Esc cancels, : and ? on an empty line") \
+    X("target", "list open", ":target SPEC", "the console's targets to pick from: slot-routed, all primaries, all replicas, all nodes, each shard's primary or replicas, each AZ, each node") \
+    X("stream", "list stream", "", "a message stream of the console (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR): messages with their time, their count and rate; Esc ends it on the server") \
+    X("latency", "list table data", ":latency [NAME]", "latency per node: each node's last window (min/avg/max/p99, wall-clock stamp) with a sparkline, sortable, and the selected node's windows") \
+    X("doctor", "list table data", ":doctor [NAME]", "the connectivity doctor drawn as it runs: DNS, TCP, TLS, AUTH, PING per endpoint, the slots, the verdict and the usual cause")
 /* clang-format on */
 
 #define KEYMAP_REQ_ID(id, name, keys, scope, flags, help) id,

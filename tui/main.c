@@ -34,6 +34,11 @@ int main(int argc, char **argv)
                     (int)(nl - line), line);
         }
     }
+    if (config_load_env(&cfg, errs, sizeof(errs)) != 0) {
+        fprintf(stderr, "elcui: %s", errs);
+        config_free(&cfg);
+        return CLI_EXIT_USAGE;
+    }
     config_apply(&cfg, &opts);
     opts.config = &cfg;
     if (http_global_init() != 0) {

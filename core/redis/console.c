@@ -55,6 +55,7 @@ struct console {
     struct creds_provider *creds;
     char *region;
     char *rg_id;
+    struct model_group *given; /* the caller's model for discovery, or NULL */
     char *endpoint, *token_env, *secret_id, *user;
     bool iam, no_auth;
     creds_prompt_fn prompt;
@@ -466,6 +467,22 @@ static void console_start_cluster(struct console *c)
     }
 }
 
+/* The --connect-to and --resolve rules, once: -1 after console_fail. */
+static int console_make_routes(struct console *c)
+{
+    if (c->routes || !c->n_connect_to)
+        return 0;
+    c->routes = rconn_routes_new();
+    for (size_t i = 0; i < c->n_connect_to; i++) {
+        struct rconn_error err;
+        if (rconn_routes_add(c->routes, c->connect_to[i], &err) != 0) {
+            console_fail(c, &err, "%s", err.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Everything known: TLS, routes, IAM, seeds; then connect. */
 static void console_connect(struct console *c)
 {
@@ -484,16 +501,8 @@ static void console_connect(struct console *c)
             console_notice(c, "TLS certificate verification is OFF (--insecure): anyone on the "
                               "path can read the token and the data");
     }
-    if (c->n_connect_to) {
-        c->routes = rconn_routes_new();
-        for (size_t i = 0; i < c->n_connect_to; i++) {
-            struct rconn_error err;
-            if (rconn_routes_add(c->routes, c->connect_to[i], &err) != 0) {
-                console_fail(c, &err, "--connect-to %s: %s", c->connect_to[i], err.msg);
-                return;
-            }
-        }
-    }
+    if (console_make_routes(c) != 0)
+        return;
     if (c->iam) {
         if (!d->user) {
             console_fail(c, NULL, "IAM authentication needs the user: give --user");
@@ -604,6 +613,9 @@ static void console_resolve_nodes(struct console *c)
         console_connect(c);
         return;
     }
+    /* node names resolve as connections resolve them (--resolve rules) */
+    if (console_make_routes(c) != 0)
+        return;
     size_t max = g->n_nodes;
     struct rcluster_name *tmp = mem_xcalloc(max ? max : 1, sizeof(*tmp));
     size_t n = model_rcluster_names(g, tmp, max);
@@ -625,9 +637,9 @@ static void console_resolve_nodes(struct console *c)
         struct console_resolve *rs = &c->resolves[c->nresolves++];
         rs->c = c;
         rs->host = mem_xstrdup(h);
-        rs->req =
-            rdns_resolve(c->l, h, g->nodes[i].endpoint.port > 0 ? g->nodes[i].endpoint.port : 6379,
-                         console_on_resolved, rs);
+        rs->req = rconn_routes_resolve(
+            c->routes, c->l, h, g->nodes[i].endpoint.port > 0 ? g->nodes[i].endpoint.port : 6379,
+            console_on_resolved, rs);
         if (rs->req)
             c->resolving++;
     }
@@ -671,6 +683,7 @@ struct console *console_open(const struct console_options *o)
     c->creds = o->creds;
     c->region = mem_xstrdup(o->region);
     c->rg_id = mem_xstrdup(o->rg_id);
+    c->given = o->model ? model_group_ref(o->model) : NULL;
     c->endpoint = mem_xstrdup(o->endpoint);
     c->token_env = mem_xstrdup(o->token_env);
     c->secret_id = mem_xstrdup(o->secret_id);
@@ -702,6 +715,7 @@ struct console *console_open(const struct console_options *o)
         .loop = c->l,
         .aws = c->aws,
         .rg_id = c->rg_id,
+        .model = c->given,
         .endpoint = c->endpoint,
         .token_env = c->token_env,
         .secret_id = c->secret_id,
@@ -839,8 +853,13 @@ static void console_run_on_reply(struct rcluster *cl, struct rcluster_reply *rr,
         !(rr->reply->type == REDIS_REPLY_ERROR &&
           (strncmp(rr->reply->str, "MOVED", 5) == 0 || strncmp(rr->reply->str, "ASK", 3) == 0)))
         cr.label.role = RCLUSTER_ROLE_PRIMARY;
-    console_fill_label(c, console_model_node(c, rr->node, rr->cache_cluster_id, rr->cache_node_id),
-                       &cr.label);
+    const struct model_node *mn =
+        console_model_node(c, rr->node, rr->cache_cluster_id, rr->cache_node_id);
+    /* a name the model does not list (the configuration endpoint): the
+     * node is the one at the address it reached */
+    if (!mn && rr->addr && *rr->addr)
+        mn = console_model_node(c, rr->addr, NULL, NULL);
+    console_fill_label(c, mn, &cr.label);
     r->done.replies++;
     if (rr->err)
         r->done.failures++;
@@ -1113,6 +1132,7 @@ void console_close(struct console *c)
     free(c->connect_to);
     free(c->region);
     free(c->rg_id);
+    model_group_unref(c->given);
     free(c->endpoint);
     free(c->token_env);
     free(c->secret_id);
@@ -1120,6 +1140,92 @@ void console_close(struct console *c)
     free(c->cafile);
     free(c->client_name);
     free(c);
+}
+
+redisReply *console_reply_steal(const struct console_reply *r)
+{
+    /* the reply belongs to the cluster client's attempt until stolen */
+    return r && r->r ? rcluster_reply_steal((struct rcluster_reply *)r->r) : NULL;
+}
+
+/* ---- message streams ---- */
+
+struct console_stream {
+    struct console *c;
+    struct rcluster_stream *st;
+    console_stream_msg_cb on_message;
+    console_stream_end_cb on_end;
+    void *arg;
+};
+
+static void console_stream_on_msg(struct rcluster_stream *rs, const struct rcluster_stream_msg *m,
+                                  void *arg)
+{
+    struct console_stream *cs = arg;
+    (void)rs;
+    struct console_stream_msg cm = {.m = m, .wall_ms = loop_wall_ms(cs->c->l)};
+    cm.label.role = m->role;
+    console_fill_label(cs->c, console_model_node(cs->c, m->node, m->cache_cluster_id, NULL),
+                       &cm.label);
+    if (cs->on_message)
+        cs->on_message(cs->c, &cm, cs->arg);
+}
+
+static void console_stream_on_end(struct rcluster_stream *rs, const struct rconn_error *err,
+                                  void *arg)
+{
+    struct console_stream *cs = arg;
+    (void)rs;
+    if (cs->on_end)
+        cs->on_end(cs->c, err, cs->arg);
+    free(cs);
+}
+
+struct console_stream *console_stream_start(struct console *c,
+                                            const struct console_stream_request *q,
+                                            struct rconn_error *err)
+{
+    if (!c || c->closing || c->state != CONSOLE_S_READY || !c->cl) {
+        rconn_error_set(err, RCONN_ERR_USAGE, "the session is not ready yet");
+        return NULL;
+    }
+    struct console_stream *cs = mem_xcalloc(1, sizeof(*cs));
+    cs->c = c;
+    cs->on_message = q->on_message;
+    cs->on_end = q->on_end;
+    cs->arg = q->arg;
+    struct rcluster_stream_request r = {
+        .target = q->target,
+        .node = q->node,
+        .argc = q->argc,
+        .argv = q->argv,
+        .argvlen = q->argvlen,
+        .on_message = console_stream_on_msg,
+        .on_end = console_stream_on_end,
+        .arg = cs,
+    };
+    cs->st = rcluster_stream_start(c->cl, &r, err);
+    if (!cs->st) {
+        free(cs);
+        return NULL;
+    }
+    return cs;
+}
+
+void console_stream_stop(struct console_stream *st)
+{
+    if (st)
+        rcluster_stream_stop(st->st);
+}
+
+size_t console_stream_nodes(const struct console_stream *st)
+{
+    return st ? rcluster_stream_legs(st->st) : 0;
+}
+
+const char *console_stream_node(const struct console_stream *st, size_t i)
+{
+    return st ? rcluster_stream_leg_node(st->st, i) : NULL;
 }
 
 /* ---- history ---- */

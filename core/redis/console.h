@@ -83,6 +83,9 @@ struct console_options {
     struct creds_provider *creds; /* IAM tokens */
     const char *region;           /* IAM signing region (default: the client's) */
     const char *rg_id;
+    /* the group as the caller has just described it (a reference is
+     * taken): discovery does not describe it again */
+    struct model_group *model;
     /* discovery (see discover.h) */
     const char *endpoint;
     const char *token_env;
@@ -169,6 +172,10 @@ struct console_reply {
     int64_t wall_ms;         /* when it arrived */
 };
 
+/* Take the reply of a console_reply (free it with freeReplyObject or
+ * rsession_reply_free_later); NULL when it has none. */
+redisReply *console_reply_steal(const struct console_reply *r);
+
 struct console_done {
     unsigned long iterations;              /* runs that completed */
     size_t replies;                        /* on_reply calls */
@@ -215,6 +222,44 @@ void console_run_cancel(struct console_run *r);
  * false (err says why) for an unknown shard or a role nobody knows. */
 bool console_resolve_node(const struct console *c, const char *spec, char *out, size_t outlen,
                           char *err, size_t errlen);
+
+/* ---- message streams (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR) ---- */
+
+struct console_stream;
+
+struct console_stream_msg {
+    const struct rcluster_stream_msg *m; /* node, reply (valid during the callback) */
+    struct console_label label;
+    int64_t wall_ms; /* when it arrived */
+};
+
+typedef void (*console_stream_msg_cb)(struct console *c, const struct console_stream_msg *m,
+                                      void *arg);
+/* Once: err NULL after console_stream_stop. The handle is gone after it. */
+typedef void (*console_stream_end_cb)(struct console *c, const struct rconn_error *err, void *arg);
+
+struct console_stream_request {
+    enum rcluster_target_kind target;
+    const char *node;
+    int argc;
+    const char *const *argv;
+    const size_t *argvlen;
+    console_stream_msg_cb on_message;
+    console_stream_end_cb on_end;
+    void *arg;
+};
+
+/* A stream on the session's cluster client (see rcluster_stream_start):
+ * its messages labelled like replies. NULL with err when it cannot start
+ * (the session is not ready, not a stream command, no such node). */
+struct console_stream *console_stream_start(struct console *c,
+                                            const struct console_stream_request *q,
+                                            struct rconn_error *err);
+/* End it on the server; on_end follows from the loop. */
+void console_stream_stop(struct console_stream *st);
+/* The nodes it streams from ("host:port"). */
+size_t console_stream_nodes(const struct console_stream *st);
+const char *console_stream_node(const struct console_stream *st, size_t i);
 
 /* ---- pure helpers ---- */
 

@@ -257,6 +257,7 @@ struct discover_req {
     char *token_env;
     char *secret_id;
     bool iam, no_auth, skip_model;
+    struct model_group *given; /* the caller's model, or NULL */
     creds_prompt_fn prompt;
     void *prompt_ctx;
     discover_cb cb;
@@ -347,6 +348,7 @@ static void discover_free_req(struct discover_req *d)
         aws_call_cancel(d->call);
     inventory_free(d->inv);
     discover_result_free(d->res);
+    model_group_unref(d->given);
     free(d->rg_id);
     free(d->endpoint);
     free(d->token_env);
@@ -436,6 +438,19 @@ static void discover_on_inv_error(struct inventory *inv, enum inventory_op op,
 
 static void discover_start_model(struct discover_req *d)
 {
+    if (d->given) {
+        /* the caller described the group a moment ago: not again */
+        d->res->model = model_group_ref(d->given);
+        discover_apply_model(d);
+        char what[200];
+        snprintf(what, sizeof(what), "DescribeReplicationGroups %s", d->rg_id);
+        discover_note(d, true, what, "given by the caller (%zu shard%s, %zu node%s)",
+                      d->given->n_shards, d->given->n_shards == 1 ? "" : "s", d->given->n_nodes,
+                      d->given->n_nodes == 1 ? "" : "s");
+        d->state = D_TAGS;
+        discover_step(d);
+        return;
+    }
     if (!d->aws || !d->rg_id || d->skip_model) {
         d->state = D_TAGS;
         discover_step(d);
@@ -903,6 +918,7 @@ struct discover_req *discover_start(const struct discover_options *o, discover_c
     d->iam = o->iam;
     d->no_auth = o->no_auth;
     d->skip_model = o->skip_model;
+    d->given = o->model ? model_group_ref(o->model) : NULL;
     d->prompt = o->prompt;
     d->prompt_ctx = o->prompt_ctx;
     d->cb = cb;

@@ -121,13 +121,16 @@ struct discover_options {
     struct loop *loop;
     struct aws_client *aws; /* NULL: no AWS lookups (needs endpoint) */
     const char *rg_id;
-    const char *endpoint;   /* "HOST:PORT": skip the API endpoint */
-    const char *token_env;  /* --token-env VAR */
-    const char *secret_id;  /* --secret NAME|ARN */
-    const char *user;       /* RBAC user */
-    bool iam;               /* IAM authentication: no token lookup */
-    bool no_auth;           /* connect without AUTH */
-    bool skip_model;        /* do not describe the group (iam-token, tests) */
+    const char *endpoint;  /* "HOST:PORT": skip the API endpoint */
+    const char *token_env; /* --token-env VAR */
+    const char *secret_id; /* --secret NAME|ARN */
+    const char *user;      /* RBAC user */
+    bool iam;              /* IAM authentication: no token lookup */
+    bool no_auth;          /* connect without AUTH */
+    bool skip_model;       /* do not describe the group (iam-token, tests) */
+    /* the group as the caller has just described it (a reference is
+     * taken): DescribeReplicationGroups is not asked again */
+    struct model_group *model;
     creds_prompt_fn prompt; /* NULL: no prompt */
     void *prompt_ctx;
 };

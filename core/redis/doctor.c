@@ -265,13 +265,27 @@ static void doctor_advise(struct doctor *d, struct doctor_check *c)
     case DOCTOR_CAUSE_NONE:
         c->advice[0] = '\0';
         break;
-    case DOCTOR_CAUSE_DNS:
-        snprintf(c->advice, sizeof(c->advice),
-                 "the name %s does not resolve: ElastiCache names resolve to private addresses "
-                 "inside the VPC (check this machine's resolver, the VPC's DNS settings, or "
-                 "whether the node still exists)",
-                 c->host);
+    case DOCTOR_CAUSE_DNS: {
+        const char *rule = NULL;
+        const char *host = c->host;
+        int port = c->port;
+        if (d->routes)
+            rconn_routes_lookup(d->routes, c->host, c->port, &host, &port);
+        if (d->routes && rconn_routes_resolve_rule(d->routes, host, port, NULL, &rule))
+            snprintf(c->advice, sizeof(c->advice),
+                     "the name %.200s is answered by the rule --resolve %.300s, which has no "
+                     "address for it: add the name to its file (or fix the rule), or check "
+                     "whether the node still exists",
+                     host, rule);
+        else
+            snprintf(c->advice, sizeof(c->advice),
+                     "the name %s does not resolve: ElastiCache names resolve to private "
+                     "addresses inside the VPC (check this machine's resolver, the VPC's DNS "
+                     "settings, or whether the node still exists; from outside the VPC, "
+                     "--resolve or --connect-to rules reach it through port forwards)",
+                     c->host);
         break;
+    }
     case DOCTOR_CAUSE_NETWORK_TIMEOUT:
         snprintf(c->advice, sizeof(c->advice),
                  "no answer to the TCP connect on port %d: a security group or network ACL "
@@ -305,6 +319,15 @@ static void doctor_advise(struct doctor *d, struct doctor_check *c)
                  "way)");
         break;
     case DOCTOR_CAUSE_CERT:
+        if (strstr(c->error, "does not match the name checked")) {
+            snprintf(c->advice, sizeof(c->advice),
+                     "the server's certificate is trusted but issued for another name than "
+                     "%.200s: this address serves another node or cluster (a --resolve or "
+                     "--connect-to rule, a hosts file or a port forward pointing at the wrong "
+                     "place), or the endpoint name is mistyped",
+                     c->host);
+            break;
+        }
         snprintf(c->advice, sizeof(c->advice),
                  "the server certificate is not trusted or not issued for %.200s (checked against "
                  "%.200s): give the right CA bundle with --redis-cacert FILE or ELCUI_REDIS_CACERT "
@@ -725,8 +748,9 @@ static void doctor_dns_done(const struct rdns_result *res, void *arg)
             off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", k ? ", " : "",
                                     res->addrs[k].text);
     }
-    doctor_set(d, s->idx, DOCTOR_DNS, DOCTOR_OK, res->elapsed_ms, "%s%s", list,
-               c->routed ? " (connecting elsewhere: --connect-to)" : "");
+    doctor_set(d, s->idx, DOCTOR_DNS, DOCTOR_OK, res->elapsed_ms, "%s%s%s%s", list,
+               c->routed ? " (connecting elsewhere: --connect-to)" : "",
+               res->source ? " from " : "", res->source ? res->source : "");
     doctor_open_conn(s);
 }
 
@@ -742,7 +766,7 @@ static void doctor_check_start(struct doctor *d, size_t i)
     int port = c->port;
     if (d->routes)
         rconn_routes_lookup(d->routes, c->host, c->port, &host, &port);
-    s->dns = rdns_resolve(d->l, host, port, doctor_dns_done, s);
+    s->dns = rconn_routes_resolve(d->routes, d->l, host, port, doctor_dns_done, s);
     if (!s->dns) {
         struct rconn_error e;
         rconn_error_set(&e, RCONN_ERR_DNS, "unusable host name");

@@ -36,6 +36,8 @@ struct observe_node {
     long long offset;
     char *info; /* INFO replication text, or NULL */
     size_t info_len;
+    char ip[64]; /* the address its connection reached ("" unknown): a name's
+                  * replicas are listed by address in the primary's INFO */
 };
 
 struct observe_req {
@@ -61,6 +63,7 @@ struct observe {
     struct aws_client *aws;
     struct creds_provider *creds;
     char *region, *rg_id, *endpoint, *token_env, *secret_id, *user, *cafile;
+    struct model_group *model; /* the caller's, for discovery; or NULL */
     bool iam, no_auth, insecure;
     creds_prompt_fn prompt;
     void *prompt_ctx;
@@ -303,7 +306,10 @@ static struct observe_node *observe_node_of(struct observe *ob, const struct mod
     return NULL;
 }
 
-/* The primary's lag= for a replica at host:port from its INFO, or -1. */
+/* The primary's lag= for a replica at host:port from its INFO, or -1.
+ * INFO lists replicas by address: host is the address the replica's own
+ * connection reached when known (its endpoint may be a name), and a port
+ * only one replica has settles it otherwise. */
 static long long observe_slave_lag(const struct observe_node *p, const char *host, int port)
 {
     if (!p->info)
@@ -423,7 +429,7 @@ static struct observe_view *observe_build_view(struct observe *ob, int64_t now)
             if (pn->offset >= 0 && n->offset >= 0)
                 vn->probe.lag_bytes = pn->offset > n->offset ? pn->offset - n->offset : 0;
             if (vn->probe.lag_s < 0)
-                vn->probe.lag_s = observe_slave_lag(pn, vn->host, vn->port);
+                vn->probe.lag_s = observe_slave_lag(pn, n->ip[0] ? n->ip : vn->host, vn->port);
             break;
         }
     }
@@ -537,6 +543,16 @@ static void observe_on_reply(struct console *c, const struct console_reply *cr, 
         return;
     struct observe_node *n = &ob->nodes[q->node];
     const struct rcluster_reply *r = cr->r;
+    if (r->addr && *r->addr) {
+        /* "ip:port" or "[v6]:port" */
+        const char *a = r->addr, *end = strrchr(a, ':');
+        if (*a == '[') {
+            a++;
+            end = strchr(a, ']');
+        }
+        if (end && (size_t)(end - a) < sizeof(n->ip))
+            snprintf(n->ip, sizeof(n->ip), "%.*s", (int)(end - a), a);
+    }
     switch (q->cmd) {
     case OBSERVE_PING:
         n->ping_done = true;
@@ -754,6 +770,7 @@ static void observe_open(struct observe *ob)
         .creds = ob->creds,
         .region = ob->region,
         .rg_id = ob->rg_id,
+        .model = ob->model,
         .endpoint = ob->endpoint,
         .token_env = ob->token_env,
         .secret_id = ob->secret_id,
@@ -790,6 +807,7 @@ struct observe *observe_start(const struct observe_options *o)
     ob->creds = o->creds;
     ob->region = mem_xstrdup(o->region);
     ob->rg_id = mem_xstrdup(o->rg_id);
+    ob->model = o->model ? model_group_ref(o->model) : NULL;
     ob->endpoint = mem_xstrdup(o->endpoint);
     ob->token_env = mem_xstrdup(o->token_env);
     ob->secret_id = mem_xstrdup(o->secret_id);
@@ -847,6 +865,7 @@ static void observe_destroy(struct observe *ob)
     free(ob->connect_to);
     free(ob->region);
     free(ob->rg_id);
+    model_group_unref(ob->model);
     free(ob->endpoint);
     free(ob->token_env);
     free(ob->secret_id);

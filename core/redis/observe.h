@@ -88,6 +88,9 @@ struct observe_options {
     struct creds_provider *creds; /* IAM tokens */
     const char *region;
     const char *rg_id;
+    /* the group as the caller has just described it (a reference is
+     * taken): discovery does not describe it again */
+    struct model_group *model;
     /* discovery and connection, as console_options */
     const char *endpoint;
     const char *token_env;

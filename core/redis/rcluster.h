@@ -137,6 +137,7 @@ struct rcluster_hop {
 
 struct rcluster_reply {
     const char *node;    /* "host:port" that answered (or failed) */
+    const char *addr;    /* "ip:port" its connection reached ("" when none) */
     const char *node_id; /* Redis node id, "" when unknown */
     enum rcluster_role role;
     const char *cache_cluster_id; /* from the name map, or NULL */
@@ -228,5 +229,60 @@ bool rcluster_node_conn(const struct rcluster *cl, size_t i, struct rconn_info *
 size_t rcluster_shard_ranges(const struct rcluster *cl, size_t s, const int (**ranges)[2]);
 /* Node index serving slot (its primary), or -1. */
 int rcluster_slot_owner(const struct rcluster *cl, int slot);
+
+/* ---- message streams (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR) ---- */
+
+/* A stream gets connections of its own (TLS and AUTH as the cluster's):
+ * slot-routed, SSUBSCRIBE goes to the owner of its channels' slot (they
+ * must share one) and follows it (MOVED, or the node giving the slot away
+ * after a failover or a migration: subscribed again on the new owner);
+ * SUBSCRIBE, PSUBSCRIBE and MONITOR slot-routed go to one node (a classic
+ * channel's messages reach every node); a node, or one stream per node
+ * of all primaries, all replicas, all nodes. Messages arrive as the node
+ * sends them, labelled with it. Stopping ends it on the server
+ * (UNSUBSCRIBE, PUNSUBSCRIBE, SUNSUBSCRIBE, or RESET for MONITOR, then the
+ * connection closes once confirmed, or after 3 s). */
+
+struct rcluster_stream;
+
+struct rcluster_stream_msg {
+    const char *node;    /* host:port */
+    const char *node_id; /* Redis node id, "" when unknown */
+    enum rcluster_role role;
+    const char *cache_cluster_id; /* from the name map, or NULL */
+    const redisReply *msg;        /* as the node sent it (valid during the callback) */
+};
+
+typedef void (*rcluster_stream_msg_cb)(struct rcluster_stream *st,
+                                       const struct rcluster_stream_msg *m, void *arg);
+/* Once, from the loop: err NULL after rcluster_stream_stop, else why it
+ * ended (a refused command, a closed connection). The handle is gone when
+ * it returns. */
+typedef void (*rcluster_stream_end_cb)(struct rcluster_stream *st, const struct rconn_error *err,
+                                       void *arg);
+
+struct rcluster_stream_request {
+    enum rcluster_target_kind target;
+    const char *node; /* RCLUSTER_T_NODE */
+    int argc;
+    const char *const *argv;
+    const size_t *argvlen; /* NULL: strlen */
+    rcluster_stream_msg_cb on_message;
+    rcluster_stream_end_cb on_end;
+    void *arg;
+};
+
+/* Is argv a command that starts a stream? */
+bool rcluster_stream_command(int argc, const char *const *argv, const size_t *argvlen);
+/* NULL with err (usage) for what cannot stream: not a stream command, no
+ * channel, SSUBSCRIBE channels in different slots, no such node. */
+struct rcluster_stream *rcluster_stream_start(struct rcluster *cl,
+                                              const struct rcluster_stream_request *q,
+                                              struct rconn_error *err);
+/* End it on the server; on_end follows. */
+void rcluster_stream_stop(struct rcluster_stream *st);
+/* The nodes it streams from. */
+size_t rcluster_stream_legs(const struct rcluster_stream *st);
+const char *rcluster_stream_leg_node(const struct rcluster_stream *st, size_t i);
 
 #endif

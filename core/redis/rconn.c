@@ -503,13 +503,26 @@ const char *rconn_tls_ca_source(const struct rconn_tls *t)
     return t ? t->ca_source : "";
 }
 
-/* ---- --connect-to ---- */
+/* ---- connection rules: --connect-to and --resolve ---- */
+
+static bool rconn_is_ip(const char *host)
+{
+    unsigned char tmp[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1;
+}
+
+enum rconn_route_kind {
+    RCONN_ROUTE_CONNECT_TO,
+    RCONN_ROUTE_RESOLVE,
+};
 
 struct rconn_route {
-    char *host;    /* NULL: any */
+    enum rconn_route_kind kind;
+    char *host;    /* NULL: any; "*.DOMAIN": names under DOMAIN */
     int port;      /* 0: any */
-    char *addr;    /* NULL: same host */
-    int addr_port; /* 0: same port */
+    char *addr;    /* connect-to: NULL = same host; resolve: "A,B" or "@FILE" */
+    int addr_port; /* connect-to: 0 = same port */
+    char *text;    /* as written */
 };
 
 struct rconn_routes {
@@ -529,25 +542,39 @@ struct rconn_routes *rconn_routes_dup(const struct rconn_routes *r)
     struct rconn_routes *d = rconn_routes_new();
     for (size_t i = 0; i < r->n; i++) {
         d->v = mem_xgrow(d->v, &d->cap, d->n + 1, sizeof(*d->v));
-        d->v[d->n].host = mem_xstrdup(r->v[i].host);
-        d->v[d->n].port = r->v[i].port;
-        d->v[d->n].addr = mem_xstrdup(r->v[i].addr);
-        d->v[d->n].addr_port = r->v[i].addr_port;
-        d->n++;
+        struct rconn_route *to = &d->v[d->n++];
+        *to = r->v[i];
+        to->host = mem_xstrdup(r->v[i].host);
+        to->addr = mem_xstrdup(r->v[i].addr);
+        to->text = mem_xstrdup(r->v[i].text);
     }
     return d;
+}
+
+static void rconn_route_clear(struct rconn_route *rt)
+{
+    free(rt->host);
+    free(rt->addr);
+    free(rt->text);
 }
 
 void rconn_routes_free(struct rconn_routes *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->n; i++) {
-        free(r->v[i].host);
-        free(r->v[i].addr);
-    }
+    for (size_t i = 0; i < r->n; i++)
+        rconn_route_clear(&r->v[i]);
     free(r->v);
     free(r);
+}
+
+size_t rconn_routes_count(const struct rconn_routes *r, bool resolve)
+{
+    size_t n = 0;
+    for (size_t i = 0; r && i < r->n; i++)
+        if ((r->v[i].kind == RCONN_ROUTE_RESOLVE) == resolve)
+            n++;
+    return n;
 }
 
 /* Split off one host field (bracketed IPv6 allowed) up to the next ':'. */
@@ -575,7 +602,7 @@ static const char *rconn_route_host(const char *p, char **out, bool *ok)
 
 static bool rconn_parse_port(const char *s, size_t len, int *port)
 {
-    if (len == 0) {
+    if (len == 0 || (len == 1 && s[0] == '*')) {
         *port = 0;
         return true;
     }
@@ -593,38 +620,150 @@ static bool rconn_parse_port(const char *s, size_t len, int *port)
     return true;
 }
 
-int rconn_routes_add(struct rconn_routes *r, const char *spec, struct rconn_error *err)
+/* A rule's host: a name, "*" (any: stored as NULL) or "*.DOMAIN". */
+static bool rconn_route_pattern(char **host)
+{
+    char *h = *host;
+    if (!h)
+        return true;
+    if (strcmp(h, "*") == 0) {
+        free(h);
+        *host = NULL;
+        return true;
+    }
+    const char *star = strchr(h, '*');
+    if (!star)
+        return true;
+    /* "*.DOMAIN" only: one leading star, a dot, a domain without stars */
+    return star == h && h[1] == '.' && h[2] && h[2] != '.' && !strchr(h + 1, '*');
+}
+
+static bool rconn_host_matches(const char *pattern, const char *host)
+{
+    if (!pattern)
+        return true;
+    if (pattern[0] == '*') {
+        size_t pl = strlen(pattern + 1), hl = strlen(host);
+        return hl > pl && strcasecmp(host + hl - pl, pattern + 1) == 0;
+    }
+    return strcasecmp(pattern, host) == 0;
+}
+
+/* A --resolve right side: "@FILE", or numeric addresses separated by
+ * commas (IPv6 in brackets). */
+static bool rconn_resolve_what_ok(const char *what)
+{
+    if (what[0] == '@')
+        return what[1] != '\0';
+    if (!*what)
+        return false;
+    for (const char *p = what; *p;) {
+        size_t n = strcspn(p, ",");
+        char item[INET6_ADDRSTRLEN + 2];
+        unsigned char bin[sizeof(struct in6_addr)];
+        if (n == 0 || n >= sizeof(item))
+            return false;
+        memcpy(item, p, n);
+        item[n] = '\0';
+        bool ok;
+        if (item[0] == '[') {
+            if (n < 3 || item[n - 1] != ']')
+                return false;
+            item[n - 1] = '\0';
+            ok = inet_pton(AF_INET6, item + 1, bin) == 1;
+        } else {
+            ok = inet_pton(AF_INET, item, bin) == 1;
+        }
+        if (!ok)
+            return false;
+        p += n;
+        if (*p == ',' && !*++p)
+            return false;
+    }
+    return true;
+}
+
+/* Is there a ':' outside brackets in s (a connect-to "ADDR:PORT")? */
+static bool rconn_has_port_part(const char *s)
+{
+    int depth = 0;
+    for (; *s; s++) {
+        if (*s == '[')
+            depth++;
+        else if (*s == ']' && depth > 0)
+            depth--;
+        else if (*s == ':' && depth == 0)
+            return true;
+    }
+    return false;
+}
+
+static void rconn_rule_error(struct rconn_error *err, enum rconn_rule_kind kind, const char *spec)
+{
+    switch (kind) {
+    case RCONN_RULE_CONNECT_TO:
+        rconn_error_set(err, RCONN_ERR_USAGE,
+                        "bad --connect-to '%s': expected HOST:PORT:ADDR:PORT (e.g. "
+                        "node.example.com:6379:127.0.0.1:16379; HOST may be *.DOMAIN, PORT *)",
+                        spec);
+        break;
+    case RCONN_RULE_RESOLVE:
+        rconn_error_set(err, RCONN_ERR_USAGE,
+                        "bad --resolve '%s': expected HOST:PORT:ADDR[,ADDR...] or "
+                        "HOST:PORT:@HOSTS_FILE (e.g. *.use1.cache.amazonaws.com:*:@/etc/"
+                        "elcui-hosts); addresses are numeric, IPv6 ones in brackets",
+                        spec);
+        break;
+    case RCONN_RULE_ANY:
+        rconn_error_set(err, RCONN_ERR_USAGE,
+                        "bad connection rule '%s': expected HOST:PORT:ADDR:PORT (--connect-to) "
+                        "or HOST:PORT:ADDR[,ADDR...] or HOST:PORT:@HOSTS_FILE (--resolve)",
+                        spec);
+        break;
+    }
+}
+
+int rconn_routes_add_kind(struct rconn_routes *r, const char *spec, enum rconn_rule_kind kind,
+                          struct rconn_error *err)
 {
     struct rconn_route rt = {0};
     bool ok;
     const char *p = spec ? spec : "";
     p = rconn_route_host(p, &rt.host, &ok);
-    if (!ok)
+    if (!ok || !rconn_route_pattern(&rt.host))
         goto bad;
     const char *colon = strchr(p, ':');
     if (!colon || !rconn_parse_port(p, (size_t)(colon - p), &rt.port))
         goto bad;
     p = colon + 1;
-    if (*p == '[' || strchr(p, ':')) {
+    if (*p != '@' && rconn_has_port_part(p)) {
+        rt.kind = RCONN_ROUTE_CONNECT_TO;
+        if (kind == RCONN_RULE_RESOLVE)
+            goto bad;
         p = rconn_route_host(p, &rt.addr, &ok);
-        if (!ok)
+        if (!ok || (rt.addr && (rt.addr[0] == '@' || strchr(rt.addr, '*'))))
+            goto bad;
+        if (!rconn_parse_port(p, strlen(p), &rt.addr_port) || (p[0] == '*' && p[1] == '\0'))
             goto bad;
     } else {
-        goto bad;
+        rt.kind = RCONN_ROUTE_RESOLVE;
+        if (kind == RCONN_RULE_CONNECT_TO || !rconn_resolve_what_ok(p))
+            goto bad;
+        rt.addr = mem_xstrdup(p);
     }
-    if (!rconn_parse_port(p, strlen(p), &rt.addr_port))
-        goto bad;
+    rt.text = mem_xstrdup(spec);
     r->v = mem_xgrow(r->v, &r->cap, r->n + 1, sizeof(*r->v));
     r->v[r->n++] = rt;
     return 0;
 bad:
-    free(rt.host);
-    free(rt.addr);
-    rconn_error_set(err, RCONN_ERR_USAGE,
-                    "bad --connect-to '%s': expected HOST:PORT:ADDR:PORT (e.g. "
-                    "node.example.com:6379:127.0.0.1:16379)",
-                    spec ? spec : "");
+    rconn_route_clear(&rt);
+    rconn_rule_error(err, kind, spec ? spec : "");
     return -1;
+}
+
+int rconn_routes_add(struct rconn_routes *r, const char *spec, struct rconn_error *err)
+{
+    return rconn_routes_add_kind(r, spec, RCONN_RULE_ANY, err);
 }
 
 bool rconn_routes_lookup(const struct rconn_routes *r, const char *host, int port,
@@ -634,7 +773,7 @@ bool rconn_routes_lookup(const struct rconn_routes *r, const char *host, int por
     *out_port = port;
     for (size_t i = 0; r && i < r->n; i++) {
         const struct rconn_route *rt = &r->v[i];
-        if (rt->host && strcasecmp(rt->host, host) != 0)
+        if (rt->kind != RCONN_ROUTE_CONNECT_TO || !rconn_host_matches(rt->host, host))
             continue;
         if (rt->port && rt->port != port)
             continue;
@@ -647,6 +786,33 @@ bool rconn_routes_lookup(const struct rconn_routes *r, const char *host, int por
     return false;
 }
 
+bool rconn_routes_resolve_rule(const struct rconn_routes *r, const char *host, int port,
+                               const char **what, const char **rule)
+{
+    for (size_t i = 0; r && i < r->n; i++) {
+        const struct rconn_route *rt = &r->v[i];
+        if (rt->kind != RCONN_ROUTE_RESOLVE || !rconn_host_matches(rt->host, host))
+            continue;
+        if (rt->port && rt->port != port)
+            continue;
+        if (what)
+            *what = rt->addr;
+        if (rule)
+            *rule = rt->text;
+        return true;
+    }
+    return false;
+}
+
+struct rdns_req *rconn_routes_resolve(const struct rconn_routes *r, struct loop *l,
+                                      const char *host, int port, rdns_cb cb, void *arg)
+{
+    const char *what, *rule;
+    if (!rconn_is_ip(host) && rconn_routes_resolve_rule(r, host, port, &what, &rule))
+        return rdns_resolve_rule(l, what, rule, host, port, cb, arg);
+    return rdns_resolve(l, host, port, cb, arg);
+}
+
 /* ---- the connection ---- */
 
 enum rconn_kind {
@@ -655,6 +821,8 @@ enum rconn_kind {
     RCONN_K_REAUTH,
     RCONN_K_SETNAME,
     RCONN_K_PROBE,
+    RCONN_K_PUSH,     /* the command that starts a message stream */
+    RCONN_K_PUSH_RAW, /* written after it (UNSUBSCRIBE...): no reply of its own */
 };
 
 struct rconn_cmd {
@@ -717,6 +885,7 @@ struct rconn {
     char *chost; /* connect host after routes */
     int cport;
     bool routed;
+    char *resolved_by; /* the --resolve rule that answered, or NULL */
     struct rconn_tls *tls;
 
     uint64_t connect_timeout_ms;
@@ -784,6 +953,14 @@ struct rconn {
     struct loop_timer *cmd_timer;
     uint64_t cmd_timer_at;
     uint64_t bytes_in, bytes_out;
+
+    /* a message stream (SUBSCRIBE, MONITOR): once its command is answered,
+     * every reply is a message for push_cb */
+    rconn_push_cb push_cb;
+    void *push_arg;
+    bool push_started; /* rconn_push_start called: no more commands */
+    bool pushing;      /* its first reply arrived */
+    uint64_t push_messages;
 
     int depth;
     bool freed; /* rconn_close() called */
@@ -1204,6 +1381,8 @@ static void rconn_dns_done(const struct rdns_result *res, void *arg)
     c->dns = NULL;
     rconn_enter(c);
     rconn_step_done(c, &c->dns_ms);
+    free(c->resolved_by);
+    c->resolved_by = mem_xstrdup(res->source);
     if (res->gai_error) {
         rconn_failf(c, RCONN_ERR_DNS, "cannot resolve %s: %s", c->chost,
                     res->error ? res->error : "lookup failed");
@@ -1322,12 +1501,6 @@ static void rconn_connect_event(struct rconn *c)
 }
 
 /* ---- establishing: TLS ---- */
-
-static bool rconn_is_ip(const char *host)
-{
-    unsigned char tmp[sizeof(struct in6_addr)];
-    return inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1;
-}
 
 static void rconn_start_tls(struct rconn *c)
 {
@@ -1588,7 +1761,8 @@ static void rconn_reauth_fire(void *arg)
 static void rconn_schedule_reauth(struct rconn *c, bool retry)
 {
     c->reauth_inflight = false;
-    if (!c->cred || c->state == RCONN_S_CLOSED || c->reauth_timer)
+    /* a subscribed connection takes no AUTH: it stays authenticated */
+    if (!c->cred || c->state == RCONN_S_CLOSED || c->reauth_timer || c->push_started)
         return;
     if (c->auth_expires <= 0)
         return;
@@ -1676,6 +1850,8 @@ static void rconn_internal_reply(struct rconn *c, struct rconn_cmd *cmd, const r
         }
         break;
     case RCONN_K_USER:
+    case RCONN_K_PUSH:
+    case RCONN_K_PUSH_RAW:
         break;
     }
 }
@@ -1689,6 +1865,12 @@ static void rconn_become_ready(struct rconn *c)
     struct rconn_cmd *cmd;
     uint64_t min_deadline = 0;
     while ((cmd = rconn_cmdq_pop(&c->waiting)) != NULL) {
+        if (cmd->kind == RCONN_K_PUSH_RAW) {
+            /* answered as messages of the stream, never in order */
+            buf_append(&c->out, cmd->wire, cmd->wirelen);
+            rconn_cmd_free(cmd);
+            continue;
+        }
         rconn_send_wire(c, cmd, cmd->wire, cmd->wirelen);
         mem_wipe(cmd->wire, cmd->wirelen);
         redisFreeCommand(cmd->wire);
@@ -1769,7 +1951,25 @@ static void rconn_dispatch_replies(struct rconn *c)
             };
         }
         rconn_budget_reset(&c->budget);
+        if (c->pushing && !c->inflight.head) {
+            /* a message of the stream (one larger than --max-reply-size is dropped) */
+            c->push_messages++;
+            if (!dropped_all && c->push_cb)
+                c->push_cb(c, r, c->push_arg);
+            rconn_free_object(r);
+            continue;
+        }
         struct rconn_cmd *cmd = rconn_cmdq_pop(&c->inflight);
+        if (cmd && cmd->kind == RCONN_K_PUSH) {
+            /* the stream's first reply (its confirmation, or an error) */
+            c->pushing = !dropped_all && r->type != REDIS_REPLY_ERROR;
+            c->push_messages++;
+            if (!dropped_all && c->push_cb)
+                c->push_cb(c, r, c->push_arg);
+            rconn_free_object(r);
+            rconn_cmd_free(cmd);
+            continue;
+        }
         if (!cmd) {
             rconn_free_object(r);
             rconn_protocol_error(c, "a reply nobody asked for (push messages are not supported)");
@@ -2071,9 +2271,10 @@ static bool rconn_read(struct rconn *c)
     for (int rounds = 0;; rounds++) {
         if (c->state == RCONN_S_CLOSED || c->freed)
             return false;
-        /* be fair to other sources; poll wakes us again for socket data,
-         * but not for plaintext OpenSSL already holds */
-        if (rounds >= 64 && !(c->ssl && SSL_pending(c->ssl) > 0))
+        /* be fair to other sources (256 KiB a wake-up: the keys of the
+         * console answer while a 1M-element reply is read); poll wakes us
+         * again for socket data, but not for plaintext OpenSSL already holds */
+        if (rounds >= 16 && !(c->ssl && SSL_pending(c->ssl) > 0))
             return true;
         if (c->ssl) {
             ERR_clear_error();
@@ -2304,7 +2505,7 @@ struct rconn *rconn_open(struct loop *l, const struct rconn_options *o)
     c->reader->privdata = &c->budget;
     c->state = RCONN_S_RESOLVING;
     c->t_step = loop_now_ms(l);
-    c->dns = rdns_resolve(l, c->chost, c->cport, rconn_dns_done, c);
+    c->dns = rconn_routes_resolve(o->routes, l, c->chost, c->cport, rconn_dns_done, c);
     if (!c->dns) {
         /* reported from the loop, like every other failure */
         c->dns_invalid = true;
@@ -2331,6 +2532,7 @@ static void rconn_free_mem(struct rconn *c)
     free(c->host);
     free(c->name);
     free(c->chost);
+    free(c->resolved_by);
     free(c->user);
     mem_free_secret(c->password);
     free(c->client_name);
@@ -2361,7 +2563,7 @@ void rconn_close(struct rconn *c)
 int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
                        uint64_t timeout_ms, rconn_reply_cb cb, void *arg)
 {
-    if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0)
+    if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0 || c->push_started)
         return -1;
     struct rconn_cmd *cmd = rconn_format(argc, argv, argvlen, RCONN_K_USER);
     if (!cmd)
@@ -2408,6 +2610,65 @@ int rconn_command(struct rconn *c, rconn_reply_cb cb, void *arg, ...)
     return rconn_command_argv(c, argc, argv, argvlen, 0, cb, arg);
 }
 
+/* ---- message streams ---- */
+
+static int rconn_push_queue(struct rconn *c, int argc, const char *const *argv,
+                            const size_t *argvlen, enum rconn_kind kind)
+{
+    struct rconn_cmd *cmd = rconn_format(argc, argv, argvlen, kind);
+    if (!cmd)
+        return -1;
+    if (c->out.len + cmd->wirelen > RCONN_MAX_OUT) {
+        rconn_cmd_free(cmd);
+        return -1;
+    }
+    if (c->state != RCONN_S_READY) {
+        rconn_cmdq_push(&c->waiting, cmd);
+        return 0;
+    }
+    if (kind == RCONN_K_PUSH) {
+        rconn_send_wire(c, cmd, cmd->wire, cmd->wirelen);
+        mem_wipe(cmd->wire, cmd->wirelen);
+        redisFreeCommand(cmd->wire);
+        cmd->wire = NULL;
+    } else {
+        buf_append(&c->out, cmd->wire, cmd->wirelen);
+        rconn_cmd_free(cmd);
+    }
+    rconn_update_watch(c);
+    return 0;
+}
+
+int rconn_push_start(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
+                     rconn_push_cb cb, void *arg)
+{
+    if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0 || c->push_started || !cb)
+        return -1;
+    if (rconn_push_queue(c, argc, argv, argvlen, RCONN_K_PUSH) != 0)
+        return -1;
+    c->push_started = true;
+    c->push_cb = cb;
+    c->push_arg = arg;
+    /* no re-authentication on a stream */
+    if (c->reauth_timer) {
+        loop_untimer(c->l, c->reauth_timer);
+        c->reauth_timer = NULL;
+    }
+    return 0;
+}
+
+int rconn_push_send(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen)
+{
+    if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0 || !c->push_started)
+        return -1;
+    return rconn_push_queue(c, argc, argv, argvlen, RCONN_K_PUSH_RAW);
+}
+
+bool rconn_pushing(const struct rconn *c)
+{
+    return c && c->pushing;
+}
+
 redisReply *rconn_result_steal(struct rconn_result *res)
 {
     redisReply *r = res->reply;
@@ -2425,6 +2686,7 @@ void rconn_get_info(const struct rconn *c, struct rconn_info *out)
     out->port = c->port;
     out->connect_host = c->chost;
     out->connect_port = c->cport;
+    out->resolved_by = c->resolved_by ? c->resolved_by : "";
     out->routed = c->routed;
     out->addr = c->connected ? c->addr_text : "";
     out->tls = c->tls != NULL;

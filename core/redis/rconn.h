@@ -3,8 +3,8 @@
  * Name resolution off the loop thread (rdns), non-blocking connect over
  * every resolved address with a timeout, TLS with OpenSSL (verification on
  * unless the TLS context is explicitly insecure; SNI and the certificate
- * name check use the endpoint host name even when --connect-to sends the
- * bytes elsewhere), AUTH (token, RBAC user + password, or an asynchronous
+ * name check use the endpoint host name even when --connect-to or
+ * --resolve send the bytes elsewhere), AUTH (token, RBAC user + password, or an asynchronous
  * credential provider with re-authentication before the credential
  * expires), then a pipelined FIFO of commands with one callback and one
  * latency figure per command and a timeout per command.
@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "core/loop.h"
+#include "core/redis/rdns.h"
 
 /* ---- errors ---- */
 
@@ -100,21 +101,58 @@ bool rconn_tls_insecure(const struct rconn_tls *t);
 /* "system trust store" or the CA file path in use. */
 const char *rconn_tls_ca_source(const struct rconn_tls *t);
 
-/* ---- --connect-to rules (like curl's) ---- */
+/* ---- connection rules: --connect-to and --resolve (like curl's) ----
+ *
+ *   HOST:PORT:ADDR:PORT        --connect-to: when HOST:PORT is meant, connect
+ *                              to ADDR:PORT (an empty ADDR or PORT keeps the
+ *                              original); ADDR may be a name (resolved in turn)
+ *   HOST:PORT:ADDR[,ADDR...]   --resolve: HOST resolves to these numeric
+ *                              addresses (IPv6 in brackets); the port stays
+ *   HOST:PORT:@FILE            --resolve: HOST resolves to what the hosts file
+ *                              FILE says ("ADDR NAME..." lines as /etc/hosts),
+ *                              read again at every lookup
+ *
+ * HOST is a name, "*.DOMAIN" (any name under DOMAIN) or "*" / empty (any);
+ * PORT a number or "*" / empty (any). IPv6 addresses go in brackets. The two
+ * kinds are told apart by their shape: a right side starting with '@', or
+ * without a ':' outside brackets, is a --resolve rule. Within each kind
+ * the first matching rule wins; --connect-to applies first and --resolve
+ * then to the name it connects to (as curl does). TLS always verifies the
+ * endpoint's HOST, whatever the rules say. */
 
 struct rconn_routes;
+
+enum rconn_rule_kind {
+    RCONN_RULE_ANY,        /* by its shape */
+    RCONN_RULE_CONNECT_TO, /* must be HOST:PORT:ADDR:PORT */
+    RCONN_RULE_RESOLVE,    /* must be HOST:PORT:ADDR[,ADDR...] or HOST:PORT:@FILE */
+};
 
 struct rconn_routes *rconn_routes_new(void);
 struct rconn_routes *rconn_routes_dup(const struct rconn_routes *r); /* NULL in, NULL out */
 void rconn_routes_free(struct rconn_routes *r);
-/* Add "HOST:PORT:ADDR:PORT" (IPv6 in brackets). An empty HOST or PORT on
- * the left matches any; an empty ADDR or PORT on the right keeps the
- * original. The first matching rule wins. -1 with err (usage) when bad. */
+/* Add one rule of either kind. -1 with err (usage, naming the expected
+ * shapes) when bad. */
 int rconn_routes_add(struct rconn_routes *r, const char *spec, struct rconn_error *err);
-/* Where to connect for host:port. Returns true when a rule matched;
- * addr and out_port are set either way (to the original when none matched). */
+/* The same, refusing the other kind (for --connect-to and --resolve). */
+int rconn_routes_add_kind(struct rconn_routes *r, const char *spec, enum rconn_rule_kind kind,
+                          struct rconn_error *err);
+/* Rules of one kind (resolve: true for --resolve rules). */
+size_t rconn_routes_count(const struct rconn_routes *r, bool resolve);
+/* Where to connect for host:port (--connect-to rules). Returns true when a
+ * rule matched; addr and out_port are set either way (to the original
+ * when none matched). */
 bool rconn_routes_lookup(const struct rconn_routes *r, const char *host, int port,
                          const char **addr, int *out_port);
+/* The --resolve rule for host:port: what is its right side ("10.0.0.1" or
+ * "@FILE"), rule the rule as written. False when none matches. */
+bool rconn_routes_resolve_rule(const struct rconn_routes *r, const char *host, int port,
+                               const char **what, const char **rule);
+/* Resolve host (the name connected to, after --connect-to) as a
+ * connection does: a --resolve rule's answer, else the system resolver
+ * (rdns_resolve). IP addresses are never looked up in rules. */
+struct rdns_req *rconn_routes_resolve(const struct rconn_routes *r, struct loop *l,
+                                      const char *host, int port, rdns_cb cb, void *arg);
 
 /* ---- credentials ---- */
 
@@ -167,7 +205,7 @@ struct rconn_options {
     const char *host; /* endpoint name: SNI, certificate check, labels */
     int port;
     struct rconn_tls *tls;             /* NULL: plain TCP (a reference is taken) */
-    const struct rconn_routes *routes; /* --connect-to rules, or NULL (read at open) */
+    const struct rconn_routes *routes; /* connection rules, or NULL (read at open) */
     uint64_t connect_timeout_ms;       /* per step (DNS, each address, TLS+AUTH); 0 = 5000 */
     uint64_t command_timeout_ms;       /* default per command; 0 = 10000 */
     const char *user;                  /* RBAC user, or NULL */
@@ -232,6 +270,31 @@ int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const
 /* Convenience: NULL-terminated list of C strings. */
 int rconn_command(struct rconn *c, rconn_reply_cb cb, void *arg, ...) __attribute__((sentinel));
 
+/* ---- message streams (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR) ---- */
+
+/* One message of a stream, in the order the node sent them: the stream's
+ * own confirmations ("subscribe", ..., +OK of MONITOR) first, then what it
+ * delivers ("message", "pmessage", "smessage", MONITOR's lines). The reply
+ * is freed when the callback returns. The callback may close the
+ * connection. */
+typedef void (*rconn_push_cb)(struct rconn *c, const redisReply *msg, void *arg);
+
+/* Turn the connection into a message stream: argv is sent (once the
+ * connection is ready, after what was queued before it, whose replies
+ * still go to their callbacks) and every reply from then on goes to cb,
+ * without a timeout. An error reply to argv itself (NOAUTH, MOVED,
+ * unknown command) goes to cb too and the stream does not start. No
+ * other command may be queued afterwards (rconn_command_argv fails), and
+ * the connection does not re-authenticate. -1 when closed, already a
+ * stream, or nothing to send. */
+int rconn_push_start(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
+                     rconn_push_cb cb, void *arg);
+/* A command within the stream (UNSUBSCRIBE, SUNSUBSCRIBE, PING, RESET):
+ * written after the stream's, its answers arrive as messages. */
+int rconn_push_send(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen);
+/* The stream started (its first reply was not an error). */
+bool rconn_pushing(const struct rconn *c);
+
 /* ---- state ---- */
 
 struct rconn_info {
@@ -242,8 +305,9 @@ struct rconn_info {
     int port;
     const char *connect_host; /* after --connect-to */
     int connect_port;
-    bool routed;      /* a --connect-to rule applied */
-    const char *addr; /* "ip:port" connected to ("" before) */
+    bool routed;             /* a --connect-to rule applied */
+    const char *resolved_by; /* the --resolve rule that answered ("" : DNS) */
+    const char *addr;        /* "ip:port" connected to ("" before) */
     bool tls;
     bool insecure;           /* TLS without verification: show it loudly */
     const char *tls_version; /* "TLSv1.3" ("" before / without TLS) */

@@ -1,5 +1,5 @@
-/* rdns.c - getaddrinfo() on worker threads, results handed to the loop
- * through a pipe. */
+/* rdns.c - getaddrinfo() (or a --resolve rule's hosts file) on worker
+ * threads, results handed to the loop through a pipe. */
 #include "core/redis/rdns.h"
 
 #include <arpa/inet.h>
@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "aws/mem.h"
@@ -24,7 +26,11 @@ struct rdns_job {
     int fds[2];
     char host[256];
     char port[8];
+    char *hosts_file; /* a --resolve rule's hosts file: read it, not DNS */
+    char *rule;       /* the rule as written (source, messages) */
     int gai_error;
+    char msg[600];    /* the rule's words for a failure ("" : gai_strerror) */
+    char source[900]; /* rdns_result.source ("" : the system resolver) */
     struct rdns_addr addrs[RDNS_MAX_ADDRS];
     size_t naddrs;
     struct rdns_job *next;
@@ -54,12 +60,14 @@ static void rdns_job_unref(struct rdns_job *j)
     for (int i = 0; i < 2; i++)
         if (j->fds[i] >= 0)
             close(j->fds[i]);
+    free(j->hosts_file);
+    free(j->rule);
     free(j);
 }
 
-static void rdns_fill(struct rdns_job *j, const struct addrinfo *res)
+/* Append the addresses of res (IPv4 and IPv6, no duplicates). */
+static void rdns_append(struct rdns_job *j, const struct addrinfo *res)
 {
-    j->naddrs = 0;
     for (const struct addrinfo *ai = res; ai && j->naddrs < RDNS_MAX_ADDRS; ai = ai->ai_next) {
         if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
             continue;
@@ -84,8 +92,122 @@ static void rdns_fill(struct rdns_job *j, const struct addrinfo *res)
         if (!dup)
             j->naddrs++;
     }
+}
+
+static void rdns_fill(struct rdns_job *j, const struct addrinfo *res)
+{
+    j->naddrs = 0;
+    rdns_append(j, res);
     if (j->naddrs == 0 && j->gai_error == 0)
         j->gai_error = EAI_NONAME;
+}
+
+/* Append one numeric address ("10.0.0.1", "fd00::1"); false when it is not
+ * one. */
+static bool rdns_append_numeric(struct rdns_job *j, const char *addr)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
+    if (getaddrinfo(addr, j->port, &hints, &res) != 0)
+        return false;
+    rdns_append(j, res);
+    freeaddrinfo(res);
+    return true;
+}
+
+/* Words for errno (strerror is not thread-safe). */
+static void rdns_errno_text(int e, char *out, size_t n)
+{
+    if (strerror_r(e, out, n) != 0)
+        snprintf(out, n, "error %d", e);
+}
+
+/* One line of a hosts file: "ADDR NAME [NAME...]", '#' starts a comment.
+ * True when it names j->host (its address appended). */
+static bool rdns_hosts_line(struct rdns_job *j, char *line)
+{
+    char *hash = strchr(line, '#');
+    if (hash)
+        *hash = '\0';
+    char *save = NULL;
+    const char *sep = " \t\r\n";
+    char *addr = strtok_r(line, sep, &save);
+    if (!addr)
+        return false;
+    bool named = false;
+    for (char *name = strtok_r(NULL, sep, &save); name; name = strtok_r(NULL, sep, &save))
+        if (strcasecmp(name, j->host) == 0)
+            named = true;
+    if (!named)
+        return false;
+    size_t before = j->naddrs;
+    if (j->naddrs < RDNS_MAX_ADDRS && !rdns_append_numeric(j, addr))
+        return false; /* not an address: the line is not an answer */
+    return j->naddrs > before || j->naddrs == RDNS_MAX_ADDRS;
+}
+
+/* The addresses a hosts file gives j->host, every line that names it (as
+ * /etc/hosts with "multi on"). Runs on a worker. */
+static void rdns_hosts_lookup(struct rdns_job *j)
+{
+    char why[160];
+    j->naddrs = 0;
+    int fd = open(j->hosts_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        rdns_errno_text(errno, why, sizeof(why));
+        j->gai_error = EAI_SYSTEM;
+        snprintf(j->msg, sizeof(j->msg), "cannot read %s: %s (the rule %s)", j->hosts_file, why,
+                 j->rule);
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > RDNS_HOSTS_MAX_BYTES) {
+        j->gai_error = EAI_SYSTEM;
+        snprintf(j->msg, sizeof(j->msg), "%s is %s (the rule %s)", j->hosts_file,
+                 S_ISREG(st.st_mode) ? "larger than 16 MiB" : "not a regular file", j->rule);
+        close(fd);
+        return;
+    }
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        j->gai_error = EAI_MEMORY;
+        return;
+    }
+    char line[4096];
+    long read_bytes = 0;
+    int lineno = 0, first = 0;
+    bool whole = true;
+    while (fgets(line, sizeof(line), f)) {
+        size_t len = strlen(line);
+        read_bytes += (long)len;
+        if (read_bytes > RDNS_HOSTS_MAX_BYTES)
+            break; /* grew while being read */
+        bool starts = whole;
+        whole = len > 0 && line[len - 1] == '\n';
+        if (!starts)
+            continue; /* the rest of a line longer than the buffer */
+        lineno++;
+        if (rdns_hosts_line(j, line) && !first)
+            first = lineno;
+        if (j->naddrs == RDNS_MAX_ADDRS)
+            break;
+    }
+    fclose(f);
+    if (j->naddrs == 0) {
+        j->gai_error = EAI_NONAME;
+        snprintf(j->msg, sizeof(j->msg), "%s does not list %s (the rule %s)", j->hosts_file,
+                 j->host, j->rule);
+        return;
+    }
+    j->gai_error = 0;
+    snprintf(j->source, sizeof(j->source), "--resolve %s (line %d)", j->rule, first);
 }
 
 static void rdns_lookup(struct rdns_job *j, int flags)
@@ -120,7 +242,10 @@ static void *rdns_worker(void *unused)
         bool cancelled = j->cancelled;
         pthread_mutex_unlock(&rdns_mu);
         if (!cancelled) {
-            rdns_lookup(j, 0);
+            if (j->hosts_file)
+                rdns_hosts_lookup(j);
+            else
+                rdns_lookup(j, 0);
             /* publish the result before waking the loop */
             pthread_mutex_lock(&rdns_mu);
             pthread_mutex_unlock(&rdns_mu);
@@ -151,7 +276,10 @@ static void rdns_deliver(struct rdns_req *r)
     void *arg = r->arg;
     struct rdns_result res = {
         .gai_error = j->gai_error,
-        .error = j->gai_error ? gai_strerror(j->gai_error) : NULL,
+        .error = !j->gai_error ? NULL
+                 : j->msg[0]   ? j->msg
+                               : gai_strerror(j->gai_error),
+        .source = j->source[0] ? j->source : NULL,
         .addrs = j->addrs,
         .naddrs = j->gai_error ? 0 : j->naddrs,
         .elapsed_ms = loop_now_ms(r->l) - r->started,
@@ -200,7 +328,8 @@ static int rdns_start_worker(void)
     return rc == 0 ? 0 : -1;
 }
 
-struct rdns_req *rdns_resolve(struct loop *l, const char *host, int port, rdns_cb cb, void *arg)
+static struct rdns_req *rdns_req_new(struct loop *l, const char *host, int port, rdns_cb cb,
+                                     void *arg)
 {
     if (!host || !*host || strlen(host) >= sizeof(((struct rdns_job *)0)->host) || port <= 0 ||
         port > 65535 || !cb)
@@ -216,22 +345,35 @@ struct rdns_req *rdns_resolve(struct loop *l, const char *host, int port, rdns_c
     r->cb = cb;
     r->arg = arg;
     r->started = loop_now_ms(l);
+    return r;
+}
 
-    if (rdns_is_numeric(host)) {
-        rdns_lookup(j, AI_NUMERICHOST);
-        r->timer = loop_timer(l, 0, rdns_numeric_done, r);
-        if (!r->timer) {
-            free(r);
-            rdns_job_unref(j);
-            return NULL;
-        }
-        return r;
+static void rdns_req_drop(struct rdns_req *r)
+{
+    struct rdns_job *j = r->job;
+    free(r);
+    rdns_job_unref(j);
+}
+
+/* The answer is in the job already: deliver it from a 0 ms timer. */
+static struct rdns_req *rdns_deliver_soon(struct rdns_req *r)
+{
+    r->timer = loop_timer(r->l, 0, rdns_numeric_done, r);
+    if (!r->timer) {
+        rdns_req_drop(r);
+        return NULL;
     }
+    return r;
+}
 
+/* Hand the job to a worker; its pipe wakes the loop. */
+static struct rdns_req *rdns_queue(struct rdns_req *r)
+{
+    struct loop *l = r->l;
+    struct rdns_job *j = r->job;
     if (pipe(j->fds) != 0) {
         j->fds[0] = j->fds[1] = -1;
-        free(r);
-        rdns_job_unref(j);
+        rdns_req_drop(r);
         return NULL;
     }
     for (int i = 0; i < 2; i++) {
@@ -240,8 +382,7 @@ struct rdns_req *rdns_resolve(struct loop *l, const char *host, int port, rdns_c
     }
     r->watch = loop_watch(l, j->fds[0], REACTOR_READ, rdns_readable, r);
     if (!r->watch) {
-        free(r);
-        rdns_job_unref(j);
+        rdns_req_drop(r);
         return NULL;
     }
 
@@ -282,12 +423,73 @@ struct rdns_req *rdns_resolve(struct loop *l, const char *host, int port, rdns_c
         unsigned char b = 1;
         if (write(j->fds[1], &b, 1) != 1) {
             loop_unwatch(l, r->watch);
-            free(r);
-            rdns_job_unref(j);
+            rdns_req_drop(r);
             return NULL;
         }
     }
     return r;
+}
+
+struct rdns_req *rdns_resolve(struct loop *l, const char *host, int port, rdns_cb cb, void *arg)
+{
+    struct rdns_req *r = rdns_req_new(l, host, port, cb, arg);
+    if (!r)
+        return NULL;
+    if (rdns_is_numeric(host)) {
+        rdns_lookup(r->job, AI_NUMERICHOST);
+        return rdns_deliver_soon(r);
+    }
+    return rdns_queue(r);
+}
+
+struct rdns_req *rdns_resolve_rule(struct loop *l, const char *what, const char *rule,
+                                   const char *host, int port, rdns_cb cb, void *arg)
+{
+    if (!what || !*what)
+        return NULL;
+    struct rdns_req *r = rdns_req_new(l, host, port, cb, arg);
+    if (!r)
+        return NULL;
+    struct rdns_job *j = r->job;
+    j->rule = mem_xstrdup(rule && *rule ? rule : what);
+    if (what[0] == '@') {
+        if (!what[1]) {
+            rdns_req_drop(r);
+            return NULL;
+        }
+        j->hosts_file = mem_xstrdup(what + 1);
+        return rdns_queue(r);
+    }
+    /* a list of numeric addresses, IPv6 ones in brackets */
+    char item[128];
+    for (const char *p = what; *p;) {
+        size_t n = strcspn(p, ",");
+        const char *a = p;
+        size_t alen = n;
+        if (alen >= 2 && a[0] == '[' && a[alen - 1] == ']') {
+            a++;
+            alen -= 2;
+        }
+        if (alen == 0 || alen >= sizeof(item)) {
+            rdns_req_drop(r);
+            return NULL;
+        }
+        memcpy(item, a, alen);
+        item[alen] = '\0';
+        if (j->naddrs < RDNS_MAX_ADDRS && !rdns_append_numeric(j, item)) {
+            rdns_req_drop(r);
+            return NULL;
+        }
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    if (j->naddrs == 0) {
+        rdns_req_drop(r);
+        return NULL;
+    }
+    snprintf(j->source, sizeof(j->source), "--resolve %s", j->rule);
+    return rdns_deliver_soon(r);
 }
 
 void rdns_cancel(struct rdns_req *r)

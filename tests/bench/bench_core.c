@@ -6,9 +6,14 @@
  *   bench_core xml RGS.xml CCS.xml... DescribeReplicationGroups parse (time,
  *                                     heap), then the model of its biggest
  *                                     group from the DescribeCacheClusters
- *                                     pages (time, heap, RSS)
+ *                                     pages (time, heap, RSS), then that model
+ *                                     with 100k records in the store (RSS)
  *   bench_core logrec N               record parse rate, JSON/TEXT x slow/engine
  *   bench_core ring                   ring push rate; 100k records (heap)
+ *   bench_core logstore               the log panel's record store: 100k
+ *                                     slow-log records (heap, fill rate), a
+ *                                     1M flood, search, filter, summary, one
+ *                                     screen of rows formatted
  *   bench_core cg WHAT FILE N         one parser, N times, for callgrind (the
  *                                     run toggles collection around the loop)
  *   bench_core redis HOST PORT CA TOKENFILE N
@@ -36,6 +41,8 @@
 #include "aws/query.h"
 #include "aws/sigv4.h"
 #include "core/logs/logrec.h"
+#include "core/logs/logstore.h"
+#include "core/logs/logsum.h"
 #include "core/loop.h"
 #include "core/model/model.h"
 #include "core/redis/rconn.h"
@@ -178,6 +185,8 @@ static void parse_ccs(const char *body, size_t len, struct elasticache_cache_clu
     xmlFreeDoc(doc);
 }
 
+static struct logstore *ls_fill(size_t n, size_t cap);
+
 static int cmd_xml(const char *rgs_path, int nccs, char **ccs_paths)
 {
     size_t rlen;
@@ -251,10 +260,17 @@ static int cmd_xml(const char *rgs_path, int nccs, char **ccs_paths)
     fig("model_build_ms", mbest * 1e3, "ms");
     fig("model_heap_mb", (double)(m1 - m0) / 1e6, "MB");
     fig("model_process_rss_mb", (double)rss_kb() / 1024.0, "MB");
-    model_group_unref(g);
+    /* the console: the model, and a log panel full (its store and view) */
     elasticache_cache_cluster_list_free(cl);
     elasticache_replication_group_list_free(l);
     free(rgs);
+    malloc_trim(0);
+    struct logstore *st = ls_fill(100000, 100000);
+    struct logstore_view *v = logstore_view_new(st);
+    fig("process_rss_model_100k_records_mb", (double)rss_kb() / 1024.0, "MB");
+    logstore_view_free(v);
+    logstore_free(st);
+    model_group_unref(g);
     return 0;
 }
 
@@ -347,6 +363,148 @@ static int cmd_ring(void)
     fig("ring_after_1m_flood_heap_mb", (double)(h2 - h0) / 1e6, "MB");
     fig("ring_dropped", (double)ring_dropped(r), "");
     ring_free(r);
+    return 0;
+}
+
+/* ---- the log panel's record store ---- */
+
+/* Slow-log records as ElastiCache writes them: 1,500 nodes (500 shards x 3),
+ * 56-digit event ids, a few commands, clients with their ports. */
+static struct logrec *ls_record(size_t i)
+{
+    char cluster[40], stream[96], eid[64], client[40], msg[512];
+    snprintf(cluster, sizeof(cluster), "prod-cache-%04zu-%03zu", 1 + i % 500, 1 + (i / 500) % 3);
+    snprintf(stream, sizeof(stream), "elasticache/redis/%s/0001/slow-log", cluster);
+    snprintf(eid, sizeof(eid), "3823128391022461721392929123746302847561036%013zu", i);
+    snprintf(client, sizeof(client), "10.20.%zu.%zu:%zu", i % 8, i % 251, 40000 + i % 20000);
+    static const char *const cmds[] = {"KEYS ... (1 more arguments)", "SORT ... (4 more arguments)",
+                                       "HGETALL ... (1 more arguments)",
+                                       "ZRANGEBYSCORE ... (5 more arguments)",
+                                       "EVALSHA ... (3 more "
+                                       "arguments)"};
+    int64_t ts = 1714564805000LL + (int64_t)i * 7;
+    snprintf(msg, sizeof(msg),
+             "{\"CacheClusterId\":\"%s\",\"CacheNodeId\":\"0001\",\"Id\":%zu,\"Timestamp\":%lld,"
+             "\"Duration (us)\":%zu,\"Command\":\"%s\",\"ClientAddress\":\"%s\",\"ClientName\":"
+             "\"worker-%zu\"}",
+             cluster, i / 1500, (long long)(ts / 1000), 10000 + (i * 7919) % 500000, cmds[i % 5],
+             client, i % 16);
+    struct logrec_event ev = {
+        .event_id = eid,
+        .log_group = "/elasticache/prod-cache/slow-log",
+        .log_stream = stream,
+        .message = msg,
+        .message_len = strlen(msg),
+        .timestamp_ms = ts,
+        .ingestion_ms = ts + 1800,
+        .hint = LOGREC_SLOW,
+    };
+    return logrec_new(&ev, NULL, NULL);
+}
+
+static struct logstore *ls_fill(size_t n, size_t cap)
+{
+    struct logstore *s = logstore_new(cap);
+    int src = logstore_source(s, "/elasticache/prod-cache/slow-log", LOGREC_SLOW);
+    for (size_t i = 0; i < n; i++) {
+        struct logrec *r = ls_record(i);
+        logstore_push(s, src, r);
+        logrec_free(r);
+    }
+    return s;
+}
+
+static int cmd_logstore(void)
+{
+    const size_t N = 100000;
+    malloc_trim(0);
+    size_t h0 = heap_in_use();
+    long kb0 = rss_kb();
+    double t0 = now_s();
+    struct logstore *s = ls_fill(N, N);
+    double dt = now_s() - t0;
+    struct logstore_view *v = logstore_view_new(s); /* the panel's view */
+    size_t h1 = heap_in_use();
+    fig("logstore_100k_fill_ms", dt * 1e3, "ms");
+    fig("logstore_100k_heap_mb", (double)(h1 - h0) / 1e6, "MB");
+    fig("logstore_100k_bytes_per_record", (double)(h1 - h0) / (double)N, "B");
+    fig("logstore_100k_store_bytes_mb", (double)logstore_bytes(s) / 1e6, "MB");
+    fig("logstore_100k_rss_growth_mb", (double)(rss_kb() - kb0) / 1024.0, "MB");
+    /* search: a text no row shows (every row read), one many show */
+    struct logstore_search q;
+    logstore_search_init(&q, "no-such-text-anywhere");
+    double best = 1e9;
+    for (int k = 0; k < 5; k++) {
+        t0 = now_s();
+        size_t m = logstore_view_count_matches(v, &q);
+        dt = now_s() - t0;
+        if (m != 0)
+            return 1;
+        best = dt < best ? dt : best;
+    }
+    fig("logstore_search_100k_miss_ms", best * 1e3, "ms");
+    logstore_search_free(&q);
+    logstore_search_init(&q, "hgetall");
+    size_t m = 0;
+    best = 1e9;
+    for (int k = 0; k < 5; k++) {
+        t0 = now_s();
+        m = logstore_view_count_matches(v, &q);
+        dt = now_s() - t0;
+        best = dt < best ? dt : best;
+    }
+    fig("logstore_search_100k_hit_ms", best * 1e3, "ms");
+    fig("logstore_search_100k_hits", (double)m, "");
+    t0 = now_s();
+    logstore_view_find(v, &q, N / 2, 1);
+    fig("logstore_search_next_us", (now_s() - t0) * 1e6, "us");
+    logstore_search_free(&q);
+    /* a filter: the view filled again */
+    struct logstore_filter f = {.shard = NULL, .command = "keys"};
+    t0 = now_s();
+    logstore_view_set_filter(v, &f);
+    fig("logstore_filter_100k_ms", (now_s() - t0) * 1e3, "ms");
+    logstore_view_set_filter(v, NULL);
+    /* the summary over 100k */
+    best = 1e9;
+    for (int k = 0; k < 3; k++) {
+        t0 = now_s();
+        struct logsum *sum = logsum_build(v, k == 2);
+        dt = now_s() - t0;
+        best = dt < best ? dt : best;
+        logsum_free(sum);
+    }
+    fig("logsum_100k_ms", best * 1e3, "ms");
+    /* one screen: 40 rows formatted in full (what expand and save do per row
+     * is more than a row drawn needs) */
+    struct logstore_full full;
+    logstore_full_init(&full);
+    struct buf line;
+    buf_init(&line, 0);
+    t0 = now_s();
+    for (int k = 0; k < 100; k++)
+        for (size_t i = N - 40; i < N; i++) {
+            buf_reset(&line);
+            logstore_full(s, logstore_view_seq(v, i), &full);
+            logrec_format_human(&full.rec, &line);
+        }
+    fig("logstore_screen_40_rows_us", (now_s() - t0) * 1e6 / 100, "us");
+    buf_free(&line);
+    logstore_full_free(&full);
+    /* a flood of 1M more: the heap stays where it was */
+    int src = logstore_source(s, "/elasticache/prod-cache/slow-log", LOGREC_SLOW);
+    t0 = now_s();
+    for (size_t i = N; i < N + 1000000; i++) {
+        struct logrec *r = ls_record(i);
+        logstore_push(s, src, r);
+        logrec_free(r);
+    }
+    dt = now_s() - t0;
+    fig("logstore_push_per_s", 1000000.0 / dt, "1/s");
+    fig("logstore_after_1m_flood_heap_mb", (double)(heap_in_use() - h0) / 1e6, "MB");
+    fig("logstore_dropped", (double)logstore_dropped(s), "");
+    logstore_view_free(v);
+    logstore_free(s);
     return 0;
 }
 
@@ -512,12 +670,14 @@ int main(int argc, char **argv)
         return cmd_logrec(strtol(argv[2], NULL, 10));
     if (argc >= 2 && strcmp(argv[1], "ring") == 0)
         return cmd_ring();
+    if (argc >= 2 && strcmp(argv[1], "logstore") == 0)
+        return cmd_logstore();
     if (argc >= 5 && strcmp(argv[1], "cg") == 0)
         return cmd_cg(argv[2], argv[3], strtol(argv[4], NULL, 10));
     if (argc >= 7 && strcmp(argv[1], "redis") == 0)
         return cmd_redis(argv[2], (int)strtol(argv[3], NULL, 10), argv[4], argv[5],
                          strtol(argv[6], NULL, 10));
-    fprintf(stderr, "usage: bench_core sigv4 S | xml RGS CCS | logrec N | ring | "
+    fprintf(stderr, "usage: bench_core sigv4 S | xml RGS CCS | logrec N | ring | logstore | "
                     "cg WHAT FILE N | redis HOST PORT CA TOKENFILE N\n");
     return 2;
 }

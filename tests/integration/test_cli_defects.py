@@ -270,7 +270,22 @@ class CliDefectsTest(unittest.TestCase):
                     sent = True
             if not sent:
                 os.kill(pid, 9)
-            _, status = os.waitpid(pid, 0)
+            # it must end by itself, soon: a bounded wait, then it is killed
+            end = time.monotonic() + 30
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    break
+                if time.monotonic() > end:
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+                    self.fail("elcui %s did not end within 30 s of Ctrl-C:\n%s"
+                              % (" ".join(args), out.decode("utf-8", "replace")))
+                try:  # keep draining the terminal, so a full pty never blocks it
+                    if select.select([fd], [], [], 0.1)[0]:
+                        out += os.read(fd, 4096)
+                except OSError:
+                    time.sleep(0.1)
         finally:
             os.close(fd)
         self.assertTrue(sent, out)

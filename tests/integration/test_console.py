@@ -117,6 +117,9 @@ class ConsoleFrame(unittest.TestCase):
             c.keys("/")
             c.literal("b2")
             c.keys("Enter")
+            # the filter applies as it is typed: wait for the kept filter in
+            # the title, then the rows of that frame
+            scr = c.wait_for("filter: b2")
             scr = c.wait_gone("con-a1")
             self.assertIn("con-b2", scr)
             self.assertIn("filter: b2", scr)

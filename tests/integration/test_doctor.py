@@ -75,7 +75,13 @@ class DoctorTest(unittest.TestCase):
             self.assertTrue(c["ok"], c)
             for step in ("dns", "connect", "tls", "auth", "ping"):
                 self.assertEqual(c["steps"][step]["status"], "ok", (c["host"], step))
-            self.assertIn("verified for localhost", c["steps"]["tls"]["detail"])
+            # AWS's names, checked against the group's wildcard certificate,
+            # resolved by the sandbox's rule to one loopback address per node
+            self.assertRegex(c["host"], r"^(clustercfg|app-4-000\d-00\d)\.app-4\.[0-9a-f]{6}\.use2\.cache\.amazonaws\.com$")
+            self.assertEqual(c["port"], 6379)
+            self.assertIn("verified for %s " % c["host"], c["steps"]["tls"]["detail"])
+            self.assertIn(" from --resolve *.cache.amazonaws.com:*:@%s (line " % self.sb.hosts_file, c["steps"]["dns"]["detail"])
+            self.assertTrue(c["steps"]["dns"]["detail"].startswith(self.sb.resolve(c["host"])[0]), c["steps"]["dns"])
         sandbox_nodes = {n["cache_cluster_id"]: n for n in self.sb.nodes(RG)}
         for cid, c in nodes.items():
             self.assertEqual(c["role"], sandbox_nodes[cid]["role"])
@@ -88,7 +94,7 @@ class DoctorTest(unittest.TestCase):
         # the text report
         r = self.doctor()
         self.assertEqual(r.rc, 0, r)
-        self.assertRegex(r.out, r"\| app-4-0002-003 localhost:\d+ +\| 0002 +\| (primary|replica) +\| us-east-2\w +\| ok \d+ms")
+        self.assertRegex(r.out, r"\| app-4-0002-003 app-4-0002-003\.app-4\.[0-9a-f]{6}\.use2\.cache\.amazonaws\.com:6379 +\| 0002 +\| (primary|replica) +\| us-east-2\w +\| ok \d+ms")
         self.assertIn("slots: ok: all 16384 slots served by 3 primaries", r.out)
         self.assertIn("verdict: healthy: 10 of 10", r.out)
 
@@ -113,7 +119,7 @@ class DoctorTest(unittest.TestCase):
         self.assertEqual(sum(1 for x in rep["checks"] if not x["ok"]), 1)
         self.assertIn(frozen, rep["summary"])
         self.assertEqual(text.rc, 1)
-        self.assertRegex(text.out, r"app-4-0002-003 localhost:\d+: failed at unresponsive")
+        self.assertRegex(text.out, r"app-4-0002-003 app-4-0002-003\.app-4\.[0-9a-f]{6}\.use2\.cache\.amazonaws\.com:6379: failed at unresponsive")
         self.assertIn("cause: the node accepts connections but does not answer", text.out)
 
     def test_killed_node(self):
@@ -192,8 +198,9 @@ class DoctorTest(unittest.TestCase):
 
     def test_connect_to(self):
         """--connect-to rules show in the report"""
-        n = {x["cache_cluster_id"]: x for x in self.sb.nodes(RG)}["app-4-0001-002"]
-        r = harness.run(self.env, "--connect-to", "localhost:%d:127.0.0.1:%d" % (n["port"], n["port"]), "doctor", RG, "--json", timeout=120)
+        n = self.sb.node("app-4-0001-002")
+        addr, port = self.sb.node_address("app-4-0001-002")
+        r = harness.run(self.env, "--connect-to", "%s:%d:%s:%d" % (n["host"], n["port"], addr, port), "doctor", RG, "--json", timeout=120)
         self.assertEqual(r.rc, 0, r)
         c = self.by_id(r.json())["app-4-0001-002"]
         self.assertTrue(c["routed"])

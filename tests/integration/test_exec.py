@@ -26,6 +26,7 @@ import binascii
 import datetime
 import json
 import os
+import re
 import signal
 import socket
 import stat
@@ -179,6 +180,8 @@ class ExecBase(unittest.TestCase):
         # an isolated home: history and state land here
         cls.env = harness.env_with(cls.sb.env, HOME=cls.tmp, XDG_STATE_HOME=os.path.join(cls.tmp, "state"))
         cls.outputs = []
+        ec = harness.setup_client(cls.sb, "elasticache")
+        cls.cfg_name = ec.describe_replication_groups(ReplicationGroupId=RG)["ReplicationGroups"][0]["ConfigurationEndpoint"]["Address"]
 
     @classmethod
     def tearDownClass(cls):
@@ -213,7 +216,8 @@ class ExecBase(unittest.TestCase):
         raise AssertionError("no primary for shard %d" % shard)
 
     def redis(self, node):
-        return resp.Connection("localhost", node["port"], tls=True, ca_file=self.ca, password=self.token, timeout=10)
+        """Straight to the node (its real address, TLS checked against its name)."""
+        return self.sb.redis_connection(node["cache_cluster_id"], password=self.token, timeout=10)
 
 
 @harness.needs_binary
@@ -257,7 +261,9 @@ class ExecTest(ExecBase):
         # text mode: redis-cli's redirect line on stderr, the reply on stdout
         r = self.run_elcui("exec", RG, "--no-raw", "--", "GET", key)
         self.assertEqual(r.out, '"x"\n')
-        self.assertRegex(r.err, r"-> Redirected \(moved\) to slot \[%d\] located at 127\.0\.0\.1:\d+" % keyslot(key))
+        # the nodes announce their names (Redis 7 with TLS): MOVED says a name
+        owner = self.primary_of(2)["host"]
+        self.assertRegex(r.err, r"-> Redirected \(moved\) to slot \[%d\] located at %s:6379" % (keyslot(key), re.escape(owner)))
 
     def test_ask_during_slot_migration(self):
         """a slot half-way to another shard: ASKING + the command on the importing node"""
@@ -322,7 +328,7 @@ class ExecTest(ExecBase):
         # text: a header per node
         r = self.run_elcui("exec", RG, "--all", "--no-raw", "--", "PING")
         self.assertEqual(r.out.count("PONG"), 9)
-        self.assertRegex(r.out, r"== app-4-0003-00\d 127\.0\.0\.1:\d+ (primary|replica) shard 0003 us-east-2\w \([\d.]+ ms\):\nPONG")
+        self.assertRegex(r.out, r"== (app-4-0003-00\d) \1\.app-4\.[0-9a-f]{6}\.use2\.cache\.amazonaws\.com:6379 (primary|replica) shard 0003 us-east-2\w \([\d.]+ ms\):\nPONG")
         r = self.run_elcui("exec", RG, "--node", "no-such-node", "--", "PING")
         self.assertEqual(r.rc, 1)
         self.assertIn("no-such-node", r.err)
@@ -424,9 +430,11 @@ class ExecTest(ExecBase):
     def test_connect_to_through_forwarder(self):
         """--connect-to through a TCP forwarder on an address the certificate does not name"""
         n = self.node_info()["app-4-0002-002"]
-        fwd = Forwarder("127.0.0.2", "127.0.0.1", n["port"])
+        addr, port = self.sb.node_address("app-4-0002-002")
+        fwd = Forwarder("127.0.0.2", addr, port)
         try:
-            rules = ["--connect-to", "localhost:%d:127.0.0.2:%d" % (n["port"], fwd.port), "--connect-to", "127.0.0.1:%d:127.0.0.2:%d" % (n["port"], fwd.port)]
+            # the node's name to the forward (before the sandbox's --resolve rule)
+            rules = ["--connect-to", "%s:%d:127.0.0.2:%d" % (n["host"], n["port"], fwd.port)]
             r = self.run_elcui(*rules, "exec", RG, "--json", "--node", "app-4-0002-002", "--", "PING")
             self.assertEqual(r.rc, 0, r)
             self.assertEqual(json_lines(r.out)[0]["reply"], {"status": "PONG"})
@@ -650,7 +658,9 @@ class ExecFaultTest(ExecBase):
             r, recs = self.exec_json("--connect-timeout", "1", "--", "SET", key2, "v2")
             self.assertEqual(r.rc, 0, r)
             self.assertEqual(recs[0]["reply"], {"status": "OK"})
-            self.assertRegex(r.err, r"(unusable \(connect-refused\)|unreachable); trying localhost:\d+")
+            # its name resolves to every node's address, the dead one first:
+            # the connection goes on to the next address
+            self.assertEqual(self.sb.resolve(self.sb.node(seed)["host"])[0], self.sb.resolve(self.cfg_name)[0])
             # shard 0001 fails over by itself (Redis cluster); its keys work again
             r = wait_for(lambda: (lambda x: x if x.rc == 0 else None)(self.run_elcui("exec", RG, "--connect-timeout", "1", "--json", "--", "SET", key0, "v0")), 90, "shard 0001 to serve again", step=1)
             self.assertNotEqual(json_lines(r.out)[0]["cacheClusterId"], seed)

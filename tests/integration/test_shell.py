@@ -245,22 +245,22 @@ class ShellOnDemo(unittest.TestCase):
         d = os.path.join(self.home, "rebind")
         os.makedirs(os.path.join(d, "elcui"), exist_ok=True)
         with open(os.path.join(d, "elcui", "config"), "w") as f:
-            f.write("[keys]\ndown = n Down\nquit = x\n")
+            f.write("[keys]\ndown = J Down\nquit = Q\n")
         env = self.env(XDG_CONFIG_HOME=d)
-        self.assertEqual(bindings_for(keys_json(env), "groups")["down"], "n Down")
+        self.assertEqual(bindings_for(keys_json(env), "groups")["down"], "J Down")
         with self.console(env=env) as c:
             self.ready(c)
             c.keys("j", "Enter")  # j moves no more: the first group opens
             c.wait_for("Replication group app-4", timeout=30)
             c.keys("Escape")
             c.wait_for("Replication groups (2)")
-            c.keys("n", "Enter")  # n does
+            c.keys("J", "Enter")  # J does
             c.wait_for("Replication group legacy-1", timeout=30)
             c.keys("q")  # q quits no more
             c.keys("?")
             c.wait_for("Help: group")
             self.assertIsNone(c.dead())
-            c.keys("x")
+            c.keys("Q")
             self.assertEqual(c.wait_exit(), 0)
 
     def test_bad_keys_refuse_to_start(self):

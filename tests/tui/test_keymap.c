@@ -118,16 +118,16 @@ static void test_rebinding_and_errors(void **state)
     struct keymap km;
     char err[2048], errs[4096];
     assert_int_equal(keymap_init_default(&km, NULL, 0), 0);
-    /* move "down" to n: j means nothing now, n moves */
-    assert_int_equal(keymap_bind(&km, "down", "n Down", err, sizeof(err)), 0);
+    /* move "down" to J: j means nothing now, J moves */
+    assert_int_equal(keymap_bind(&km, "down", "J Down", err, sizeof(err)), 0);
     assert_int_equal(keymap_check(&km, errs, sizeof(errs)), 0);
-    assert_int_equal(keymap_lookup(&km, "groups", 'n'), REQ_DOWN);
+    assert_int_equal(keymap_lookup(&km, "groups", 'J'), REQ_DOWN);
     assert_int_equal(keymap_lookup(&km, "groups", 'j'), REQ_NONE);
     char keys[64];
     size_t idx;
     assert_non_null(keymap_entry_for(&km, REQ_DOWN, &idx));
     keymap_keys_text(&km, idx, "/", keys, sizeof(keys));
-    assert_string_equal(keys, "n/Down");
+    assert_string_equal(keys, "J/Down");
     /* unknown request: named, with the list of requests */
     assert_int_equal(keymap_bind(&km, "dwon", "x", err, sizeof(err)), -1);
     assert_non_null(strstr(err, "unknown request 'dwon'"));

@@ -28,6 +28,8 @@ static void test_parse_all_keys(void **state)
                        "[logs]\n"
                        "ring_size = 50000\n"
                        "rate = 2.5\n"
+                       "warn_ms = 5\n"
+                       "error_ms = 250.5\n"
                        "[environments]\n"
                        "prod = PRODUCTION, red\n"
                        "111122223333 = staging\n";
@@ -44,6 +46,8 @@ static void test_parse_all_keys(void **state)
     assert_string_equal(c.connect_to[1], "b.example:6379:127.0.0.1:16380");
     assert_int_equal(c.ring_size, 50000);
     assert_true(c.log_rate > 2.49 && c.log_rate < 2.51);
+    assert_int_equal(c.log_warn_us, 5000);
+    assert_int_equal(c.log_error_us, 250500);
     const struct config_env *e = config_env_for(&c, "prod", NULL);
     assert_non_null(e);
     assert_string_equal(e->label, "PRODUCTION");
@@ -74,14 +78,18 @@ static void test_problems_are_reported_by_line(void **state)
     memcpy(long_line, "theme = ", 8);
     long_line[sizeof(long_line) - 1] = '\0';
     char text[1024];
-    snprintf(text, sizeof(text),
-             "[console]\nread_only = maybe\nrefresh = 1\ncolour = red\n[nope]\na = b\n"
-             "[logs]\nrate = 9\n[environments]\nprod = ,blue\n");
+    snprintf(
+        text, sizeof(text),
+        "[console]\nread_only = maybe\nrefresh = 1\ncolour = red\n[nope]\na = b\n"
+        "[logs]\nrate = 9\n[environments]\nprod = ,blue\n[logs]\nwarn_ms = -1\nerror_ms = soon\n");
     struct config c;
     config_init(&c);
-    char errs[1024];
+    char errs[2048];
     int n = config_parse(&c, text, strlen(text), errs, sizeof(errs));
-    assert_int_equal(n, 6);
+    assert_int_equal(n, 8);
+    assert_non_null(strstr(errs, "12: warn_ms wants milliseconds above 0"));
+    assert_non_null(strstr(errs, "13: error_ms wants milliseconds above 0 (a slow-log duration "
+                                 "from which it is coloured), not 'soon'"));
     assert_non_null(strstr(errs, "2: read_only wants true or false"));
     assert_non_null(strstr(errs, "3: refresh wants seconds"));
     assert_non_null(strstr(errs, "4: unknown key 'colour' in [console]"));
@@ -109,6 +117,57 @@ static void test_problems_are_reported_by_line(void **state)
     assert_true(config_parse(&c, bad, strlen(bad), errs, sizeof(errs)) >= 1);
     assert_non_null(strstr(errs, "not INI syntax"));
     config_free(&c);
+}
+
+/* Connection rules: [redis] resolve and connect_to lines checked as the
+ * options are; $ELCUI_CONNECT_TO and $ELCUI_RESOLVE between the command
+ * line's and the file's, and a bad variable stops elcui. */
+static void test_connection_rules(void **state)
+{
+    (void)state;
+    const char *text = "[redis]\n"
+                       "resolve = *.use2.cache.amazonaws.com:*:@/tmp/hosts\n"
+                       "resolve = a.example:6379:a.b:1\n"
+                       "connect_to = b.example:6379:127.0.0.1\n"
+                       "connect_to = c.example:6379:127.0.0.1:16379\n";
+    struct config c;
+    config_init(&c);
+    char errs[1024];
+    assert_int_equal(config_parse(&c, text, strlen(text), errs, sizeof(errs)), 2);
+    assert_non_null(strstr(errs, "3: bad --resolve 'a.example:6379:a.b:1'"));
+    assert_non_null(strstr(errs, "4: bad --connect-to 'b.example:6379:127.0.0.1'"));
+    assert_int_equal(c.nconnect_to, 2);
+    assert_string_equal(c.connect_to[0], "*.use2.cache.amazonaws.com:*:@/tmp/hosts");
+
+    setenv("ELCUI_CONNECT_TO", " d.example:1:127.0.0.1:2 ", 1);
+    setenv("ELCUI_RESOLVE", "e.example:*:10.0.0.1,10.0.0.2\t*.f.example:*:@/x/hosts\n", 1);
+    assert_int_equal(config_load_env(&c, errs, sizeof(errs)), 0);
+    assert_int_equal(c.nenv_rules, 3);
+    struct session_options o;
+    memset(&o, 0, sizeof(o));
+    o.connect_to[o.nconnect_to++] = "g.example:1:127.0.0.1:3"; /* the command line's */
+    config_apply(&c, &o);
+    assert_int_equal(o.nconnect_to, 6);
+    assert_string_equal(o.connect_to[0], "g.example:1:127.0.0.1:3");
+    assert_string_equal(o.connect_to[1], "d.example:1:127.0.0.1:2");
+    assert_string_equal(o.connect_to[2], "e.example:*:10.0.0.1,10.0.0.2");
+    assert_string_equal(o.connect_to[3], "*.f.example:*:@/x/hosts");
+    assert_string_equal(o.connect_to[4], "*.use2.cache.amazonaws.com:*:@/tmp/hosts");
+    config_free(&c);
+
+    /* a bad rule in a variable is an error naming the variable */
+    config_init(&c);
+    setenv("ELCUI_RESOLVE", "h.example:1:not-an-address", 1);
+    assert_int_equal(config_load_env(&c, errs, sizeof(errs)), -1);
+    assert_non_null(strstr(errs, "$ELCUI_RESOLVE: bad --resolve 'h.example:1:not-an-address'"));
+    config_free(&c);
+    config_init(&c);
+    setenv("ELCUI_CONNECT_TO", "i.example:1:10.0.0.1", 1);
+    assert_int_equal(config_load_env(&c, errs, sizeof(errs)), -1);
+    assert_non_null(strstr(errs, "$ELCUI_CONNECT_TO: bad --connect-to"));
+    config_free(&c);
+    unsetenv("ELCUI_CONNECT_TO");
+    unsetenv("ELCUI_RESOLVE");
 }
 
 static void test_load_paths(void **state)
@@ -184,6 +243,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_all_keys),
         cmocka_unit_test(test_problems_are_reported_by_line),
+        cmocka_unit_test(test_connection_rules),
         cmocka_unit_test(test_load_paths),
         cmocka_unit_test(test_keys_section_and_read_only_source),
     };

@@ -1,10 +1,12 @@
-/* test_lineedit.c - the interactive prompt's line editor: keys in, lines
- * and redraws out. tui/widget/lineedit.c is a pure state machine without curses,
- * so it is compiled into this test directly (unit tests link aws/ and
- * core/ only). Keys as a terminal sends them: arrows (CSI and SS3),
- * Home/End/Delete (CSI ~), Ctrl-A/E/B/F/K/U/W/D/C/L/P/N, Alt-B/F, UTF-8,
- * escape sequences split across reads; history walking and its cap; no
- * control byte ever gets into a line; the redraw fits the width. */
+/* test_lineedit.c - the Redis prompts' line editor: keys in, lines
+ * and redraws out. tui/widget/lineedit.c is a pure state machine (curses'
+ * key codes only, no curses calls), so it is compiled into this test directly (unit tests link aws/
+ * and core/ only). Keys as a terminal sends them: arrows (CSI and SS3), Home/End/Delete (CSI ~),
+ * Ctrl-A/E/B/F/K/U/W/D/C/L/P/N, Alt-B/F, UTF-8, escape sequences split across reads; history
+ * walking and its cap; no control byte ever gets into a line; the redraw fits the width; kill, yank
+ * and transpose; ctrl-r search (older matches, failure, Enter runs, C-g restores, another key
+ * edits); Tab completion (the only match, a common prefix, cycling, any case) and the dim hint; a
+ * bracketed paste of several lines; the curses front end's keys. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -230,6 +232,246 @@ static void test_redraw(void **state)
     buf_free(&sc.out);
 }
 
+static void test_kill_yank_transpose(void **state)
+{
+    (void)state;
+    struct screen sc;
+    buf_init(&sc.out, 0);
+    struct lineedit *le = lineedit_new(capture, &sc);
+    expect_line(le, "abc\x14\r", "acb");
+    expect_line(le, "ab\x01\x06\x14\r", "ba");
+    expect_line(le, "one two\x17\x19\x19\r", "one twotwo");
+    expect_line(le, "GET k\x01\x0b\x19\x19\r", "GET kGET k");
+    lineedit_free(le);
+    buf_free(&sc.out);
+}
+
+static void test_search(void **state)
+{
+    (void)state;
+    struct screen sc;
+    buf_init(&sc.out, 0);
+    struct lineedit *le = lineedit_new(capture, &sc);
+    lineedit_set_prompt(le, "app-4> ");
+    lineedit_history_add(le, "SET a 1");
+    lineedit_history_add(le, "GET a");
+    lineedit_history_add(le, "SET b 2");
+    lineedit_history_add(le, "GET b");
+    lineedit_start(le);
+    char *line = NULL;
+    assert_int_equal(type(le, "\x12SET", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "SET b 2");
+    struct lineedit_view v;
+    lineedit_view(le, 80, &v);
+    assert_true(v.searching);
+    assert_string_equal(v.prompt, "(reverse-i-search)`SET': ");
+    assert_non_null(strstr(buf_str(&sc.out), "(reverse-i-search)`SET': SET b 2"));
+    /* C-r again: older */
+    assert_int_equal(type(le, "\x12", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "SET a 1");
+    /* nothing older: failed, the last match stays */
+    assert_int_equal(type(le, "\x12", &line), LINEEDIT_NONE);
+    lineedit_view(le, 80, &v);
+    assert_string_equal(v.prompt, "(failed reverse-i-search)`SET': ");
+    assert_string_equal(lineedit_text(le), "SET a 1");
+    /* Enter runs the match */
+    assert_int_equal(type(le, "\r", &line), LINEEDIT_LINE);
+    assert_string_equal(line, "SET a 1");
+    free(line);
+    /* Backspace widens the query again; C-g gives up and restores */
+    expect_line(le, "typed\x12GET ab\x7f\x7f\x07\r", "typed");
+    /* another key keeps the match and edits it */
+    expect_line(le,
+                "\x12"
+                "b 2\x1b[CX\r",
+                "SET bX 2");
+    /* curses: C-r, text, Esc cancels; Enter after a new search runs it */
+    lineedit_start(le);
+    assert_int_equal(lineedit_key(le, 0x12, &line), LINEEDIT_NONE);
+    assert_int_equal(lineedit_key(le, 'a', &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "GET a");
+    assert_int_equal(lineedit_key(le, KEYMAP_ESC, &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "");
+    assert_int_equal(lineedit_key(le, KEYMAP_ESC, &line), LINEEDIT_IGNORED);
+    assert_int_equal(lineedit_key(le, 0x12, &line), LINEEDIT_NONE);
+    assert_int_equal(lineedit_key(le, '1', &line), LINEEDIT_NONE);
+    assert_int_equal(lineedit_key(le, KEYMAP_ENTER, &line), LINEEDIT_LINE);
+    assert_string_equal(line, "SET a 1");
+    free(line);
+    lineedit_free(le);
+    buf_free(&sc.out);
+}
+
+/* Command names, then CLUSTER's subcommands, in the case typed. */
+static size_t complete_cmds(const char *text, size_t pos, lineedit_add_fn add, void *ctx, void *arg)
+{
+    int *calls = arg;
+    (*calls)++;
+    static const char *const names[] = {"CLUSTER", "CLIENT", "GET", "GETDEL", "SET"};
+    static const char *const subs[] = {"INFO", "NODES", "SHARDS", "SLOTS"};
+    size_t start = pos;
+    while (start > 0 && text[start - 1] != ' ')
+        start--;
+    if (start == 0) {
+        for (size_t i = 0; i < 5; i++)
+            add(ctx, names[i]);
+    } else if (strncasecmp(text, "CLUSTER ", 8) == 0) {
+        for (size_t i = 0; i < 4; i++)
+            add(ctx, subs[i]);
+    }
+    return start;
+}
+
+static char *hint_set(const char *text, void *arg)
+{
+    (void)arg;
+    if (strcasecmp(text, "SET ") == 0)
+        return mem_xstrdup("key value [NX|XX]");
+    if (strcasecmp(text, "SET") == 0)
+        return mem_xstrdup(" key value [NX|XX]");
+    return NULL;
+}
+
+static void test_completion_and_hints(void **state)
+{
+    (void)state;
+    struct screen sc;
+    buf_init(&sc.out, 0);
+    struct lineedit *le = lineedit_new(capture, &sc);
+    int calls = 0;
+    lineedit_set_completer(le, complete_cmds, &calls);
+    lineedit_set_hinter(le, hint_set, NULL);
+    lineedit_set_prompt(le, "app-4> ");
+    /* the only match, then a space */
+    lineedit_start(le);
+    char *line = NULL;
+    assert_int_equal(type(le, "CLU\t", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "CLUSTER ");
+    /* nothing typed of the subcommand: the list only, the next Tab takes the first */
+    assert_int_equal(type(le, "\t", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "CLUSTER ");
+    assert_string_equal(lineedit_candidates(le), "INFO  NODES  SHARDS  SLOTS");
+    assert_int_equal(type(le, "\t", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "CLUSTER INFO");
+    assert_int_equal(type(le, "\x17", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "CLUSTER ");
+    /* subcommands: cycling through what starts with S */
+    assert_int_equal(type(le, "S\t", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "CLUSTER SHARDS");
+    assert_string_equal(lineedit_candidates(le), "SHARDS  SLOTS");
+    assert_int_equal(type(le, "\t\r", &line), LINEEDIT_LINE);
+    assert_string_equal(line, "CLUSTER SLOTS");
+    free(line);
+    /* a longer common prefix first */
+    lineedit_start(le);
+    assert_int_equal(type(le, "GE\t", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "GET");
+    assert_string_equal(lineedit_candidates(le), "GET  GETDEL");
+    /* nothing more in common: Tab cycles, printed once above the prompt */
+    lineedit_start(le);
+    buf_reset(&sc.out);
+    assert_int_equal(type(le, "CL\t", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "CLIENT");
+    assert_non_null(strstr(buf_str(&sc.out), "CLIENT  CLUSTER\r\n"));
+    assert_int_equal(type(le, "\t", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "CLUSTER");
+    assert_int_equal(type(le, "\t", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "CLIENT");
+    /* lower case typed: still completes */
+    lineedit_start(le);
+    assert_int_equal(type(le, "getd\t", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "GETDEL ");
+    assert_int_equal(type(le, "\x15xyz\t", &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_candidates(le), "no completion");
+    /* the hint follows the text, dim, only at the end of the line */
+    lineedit_start(le);
+    buf_reset(&sc.out);
+    assert_int_equal(type(le, "SET ", &line), LINEEDIT_NONE);
+    assert_non_null(strstr(buf_str(&sc.out), "app-4> SET \x1b[2mkey value [NX|XX]\x1b[0m"));
+    struct lineedit_view v;
+    lineedit_view(le, 80, &v);
+    assert_string_equal(v.hint, "key value [NX|XX]");
+    assert_int_equal(v.hint_cols, 17);
+    lineedit_view(le, 20, &v);
+    assert_true(v.hint_cols < 17);
+    assert_int_equal(type(le, "\x1b[D", &line), LINEEDIT_NONE);
+    lineedit_view(le, 80, &v);
+    assert_null(v.hint);
+    /* the finished line leaves no hint behind */
+    buf_reset(&sc.out);
+    assert_int_equal(type(le, "\r", &line), LINEEDIT_LINE);
+    free(line);
+    assert_null(strstr(buf_str(&sc.out), "\x1b[2m"));
+    lineedit_free(le);
+    buf_free(&sc.out);
+}
+
+static void test_paste(void **state)
+{
+    (void)state;
+    struct screen sc;
+    buf_init(&sc.out, 0);
+    struct lineedit *le = lineedit_new(capture, &sc);
+    int calls = 0;
+    lineedit_set_completer(le, complete_cmds, &calls);
+    const char *in = "\x1b[200~SET a 1\r\nSET b\t2\x1b[A\n\x1b[201~GET a\r";
+    size_t n = strlen(in), off = 0;
+    const char *want[] = {"SET a 1", "SET b 2", "GET a"};
+    for (int k = 0; k < 3; k++) {
+        lineedit_start(le);
+        char *line = NULL;
+        enum lineedit_event ev = LINEEDIT_NONE;
+        while (off < n && ev == LINEEDIT_NONE) {
+            size_t used = 0;
+            ev = lineedit_feed(le, in + off, n - off, &used, &line);
+            off += used;
+        }
+        assert_int_equal(ev, LINEEDIT_LINE);
+        assert_string_equal(line, want[k]);
+        free(line);
+    }
+    assert_int_equal(off, n);
+    /* a Tab inside a paste never completes */
+    assert_int_equal(calls, 0);
+    lineedit_free(le);
+    buf_free(&sc.out);
+}
+
+static void test_curses_keys(void **state)
+{
+    (void)state;
+    struct lineedit *le = lineedit_new(NULL, NULL);
+    lineedit_start(le);
+    char *line = NULL;
+    const int keys[] = {'S',  'E',  'T',   KEYMAP_FN(KEY_LEFT), 'x', KEYMAP_FN(KEY_END), ' ',
+                        0xe9, 0x9b, 0x2713};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+        assert_int_equal(lineedit_key(le, keys[i], &line), LINEEDIT_NONE);
+    assert_string_equal(lineedit_text(le), "SExT \xc3\xa9\xe2\x9c\x93");
+    assert_int_equal(lineedit_key(le, KEYMAP_FN(KEY_BACKSPACE), &line), LINEEDIT_NONE);
+    assert_int_equal(lineedit_key(le, KEYMAP_FN(KEY_HOME), &line), LINEEDIT_NONE);
+    assert_int_equal(lineedit_key(le, KEYMAP_FN(KEY_DC), &line), LINEEDIT_NONE);
+    /* keys that are not the editor's */
+    assert_int_equal(lineedit_key(le, KEYMAP_FN(KEY_NPAGE), &line), LINEEDIT_IGNORED);
+    assert_int_equal(lineedit_key(le, KEYMAP_ESC, &line), LINEEDIT_IGNORED);
+    assert_int_equal(lineedit_key(le, 0x0c, &line), LINEEDIT_IGNORED);
+    assert_int_equal(lineedit_key(le, KEYMAP_ENTER, &line), LINEEDIT_LINE);
+    assert_string_equal(line, "ExT \xc3\xa9");
+    free(line);
+    /* inactive after an event */
+    assert_int_equal(lineedit_key(le, 'a', &line), LINEEDIT_IGNORED);
+    lineedit_start(le);
+    lineedit_set_text(le, "GET \x1bkey");
+    assert_string_equal(lineedit_text(le), "GET key");
+    assert_int_equal(lineedit_cursor(le), 7);
+    struct lineedit_view v;
+    lineedit_set_prompt(le, "app-4 [primaries]> ");
+    lineedit_view(le, 40, &v);
+    assert_int_equal(v.cursor, 19 + 7);
+    assert_int_equal(v.len, 7);
+    lineedit_free(le);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +479,11 @@ int main(void)
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_history),
         cmocka_unit_test(test_redraw),
+        cmocka_unit_test(test_kill_yank_transpose),
+        cmocka_unit_test(test_search),
+        cmocka_unit_test(test_completion_and_hints),
+        cmocka_unit_test(test_paste),
+        cmocka_unit_test(test_curses_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -340,6 +340,150 @@ static void test_tls_wrong_name_and_connect_to(void **state)
     loop_free(l);
 }
 
+/* --resolve: a list of addresses and a hosts file (read at every lookup),
+ * wildcards, and what a rule that cannot answer says. TLS still checks the
+ * endpoint's name. */
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_resolve_rules(void **state)
+{
+    (void)state;
+    struct loop *l = loop_new();
+    struct rconn_tls *t = tls_with(tls_farm.ca_file, false);
+    int port = tls_node()->port;
+    struct rconn_error err;
+    char hosts[300], rule[800], text[900];
+    snprintf(hosts, sizeof(hosts), "%s/hosts", tls_farm.dir);
+    /* a name only the file knows, among comments, other names and a line
+     * longer than the reader's buffer */
+    char longname[5000];
+    memset(longname, 'x', sizeof(longname));
+    longname[sizeof(longname) - 1] = '\0';
+    FILE *f = fopen(hosts, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "# hosts for the test\n127.0.0.9 other.example.invalid\n10.0.0.1 %s\n"
+            "127.0.0.1 node-1.example.invalid   # the node\n",
+            longname);
+    fclose(f);
+
+    struct rconn_routes *rt = rconn_routes_new();
+    snprintf(rule, sizeof(rule), "*.example.invalid:*:@%s", hosts);
+    assert_int_equal(rconn_routes_add_kind(rt, rule, RCONN_RULE_RESOLVE, &err), 0);
+    snprintf(rule, sizeof(rule), "localhost:%d:127.0.0.1", port);
+    assert_int_equal(rconn_routes_add_kind(rt, rule, RCONN_RULE_RESOLVE, &err), 0);
+    assert_int_equal(rconn_routes_count(rt, true), 2);
+    assert_int_equal(rconn_routes_count(rt, false), 0);
+
+    /* the file answers; the certificate (localhost) does not name it */
+    struct rconn_options o = {.host = "node-1.example.invalid",
+                              .port = port,
+                              .tls = t,
+                              .routes = rt,
+                              .password = tls_farm.token};
+    struct rfx_wait w;
+    struct rconn *c = open_ping(l, &o, &w);
+    assert_err(&w, RCONN_ERR_TLS_VERIFY, "does not match");
+    assert_non_null(strstr(w.err.msg, "'node-1.example.invalid'"));
+    struct rconn_info i;
+    rconn_get_info(c, &i);
+    assert_false(i.routed);
+    assert_non_null(strstr(i.addr, "127.0.0.1:"));
+    snprintf(text, sizeof(text), "--resolve *.example.invalid:*:@%s (line 4)", hosts);
+    assert_string_equal(i.resolved_by, text);
+    rconn_close(c);
+
+    /* an address list: the name verifies and the rule is named */
+    o.host = "localhost";
+    c = open_ping(l, &o, &w);
+    assert_false(w.has_err);
+    rfx_wait_free(&w);
+    rconn_get_info(c, &i);
+    snprintf(text, sizeof(text), "--resolve localhost:%d:127.0.0.1", port);
+    assert_string_equal(i.resolved_by, text);
+    assert_string_equal(i.verify_name, "localhost");
+    rconn_close(c);
+
+    /* a name under the domain the file does not list: no DNS fallback */
+    o.host = "node-2.example.invalid";
+    c = open_ping(l, &o, &w);
+    assert_err(&w, RCONN_ERR_DNS, "does not list node-2.example.invalid");
+    assert_non_null(strstr(w.err.msg, hosts));
+    rconn_close(c);
+
+    /* names added while running are found (the file is read every time) */
+    write_text(hosts, "127.0.0.1 node-2.example.invalid\n::1 node-2.example.invalid\n");
+    c = open_ping(l, &o, &w);
+    assert_err(&w, RCONN_ERR_TLS_VERIFY, "does not match");
+    rconn_close(c);
+
+    /* a file that is gone, or a folder, is said */
+    unlink(hosts);
+    c = open_ping(l, &o, &w);
+    assert_err(&w, RCONN_ERR_DNS, "cannot read");
+    rconn_close(c);
+    rconn_routes_free(rt);
+    rt = rconn_routes_new();
+    snprintf(rule, sizeof(rule), "*:*:@%s", tls_farm.dir);
+    assert_int_equal(rconn_routes_add(rt, rule, &err), 0);
+    o.routes = rt;
+    c = open_ping(l, &o, &w);
+    assert_err(&w, RCONN_ERR_DNS, "not a regular file");
+    rconn_close(c);
+    rconn_routes_free(rt);
+
+    /* shapes: the kinds are told apart, wildcards are *.DOMAIN or * */
+    rt = rconn_routes_new();
+    assert_int_equal(rconn_routes_add(rt, "*.example.com:*:127.0.0.1:7000", &err), 0);
+    assert_int_equal(rconn_routes_add(rt, "h.example:6379:[::1],127.0.0.2", &err), 0);
+    assert_int_equal(rconn_routes_add(rt, "*:6379:@/etc/hosts", &err), 0);
+    assert_int_equal(rconn_routes_count(rt, false), 1);
+    assert_int_equal(rconn_routes_count(rt, true), 2);
+    const char *addr, *what, *how;
+    int p;
+    assert_true(rconn_routes_lookup(rt, "a.b.example.com", 1234, &addr, &p));
+    assert_string_equal(addr, "127.0.0.1");
+    assert_int_equal(p, 7000);
+    assert_false(rconn_routes_lookup(rt, "example.com", 1234, &addr, &p));
+    assert_false(rconn_routes_lookup(rt, "a.example.community", 1234, &addr, &p));
+    assert_true(rconn_routes_resolve_rule(rt, "H.EXAMPLE", 6379, &what, &how));
+    assert_string_equal(what, "[::1],127.0.0.2");
+    assert_string_equal(how, "h.example:6379:[::1],127.0.0.2");
+    assert_true(rconn_routes_resolve_rule(rt, "anything", 6379, &what, &how));
+    assert_string_equal(what, "@/etc/hosts");
+    assert_false(rconn_routes_resolve_rule(rt, "anything", 6380, &what, &how));
+    static const char *const bad[] = {
+        "a:1:b",         "a:1:1.2.3.4,",  "a:1:@",    "*a.com:1:1.2.3.4",
+        "a.*.com:1:b:2", "*.:1:1.2.3.4",  "a:1:::1",  "a:1:[::1]x",
+        "a:x:1.2.3.4",   "a:1:1.2.3.4:*", "a:1:[zz]",
+    };
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        if (rconn_routes_add(rt, bad[k], &err) == 0) {
+            fprintf(stderr, "accepted: %s\n", bad[k]);
+            fail();
+        }
+        assert_non_null(strstr(err.msg, "--resolve"));
+    }
+    /* each option takes its own kind only */
+    assert_int_equal(rconn_routes_add_kind(rt, "a:1:127.0.0.1", RCONN_RULE_CONNECT_TO, &err), -1);
+    assert_non_null(strstr(err.msg, "bad --connect-to"));
+    assert_int_equal(rconn_routes_add_kind(rt, "a:1:b:2", RCONN_RULE_RESOLVE, &err), -1);
+    assert_non_null(strstr(err.msg, "bad --resolve"));
+    /* an IP is never looked up in a rule */
+    struct rconn_routes *copy = rconn_routes_dup(rt);
+    assert_int_equal(rconn_routes_count(copy, true), 2);
+    rconn_routes_free(copy);
+    rconn_routes_free(rt);
+    rconn_tls_unref(t);
+    loop_free(l);
+}
+
 static void test_tls_against_plain_and_back(void **state)
 {
     (void)state;
@@ -1173,6 +1317,7 @@ int main(void)
         cmocka_unit_test(test_tls_verified),
         cmocka_unit_test(test_tls_wrong_ca),
         cmocka_unit_test(test_tls_wrong_name_and_connect_to),
+        cmocka_unit_test(test_resolve_rules),
         cmocka_unit_test(test_tls_against_plain_and_back),
         cmocka_unit_test(test_auth_classified),
         cmocka_unit_test(test_rbac_user),

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/select.h>
 #include <unistd.h>
 
 #include "aws/buf.h"
@@ -177,11 +178,19 @@ int cmd_create_confirm(const char *question, const char *expect)
     if (fd < 0)
         return 0;
     /* Ctrl-C must end the question: the loop's handler restarts reads
-     * (SA_RESTART), so this one, without, stands in while asking */
+     * (SA_RESTART), so this one, without, stands in while asking. SIGINT
+     * stays blocked except inside pselect, so a Ctrl-C pressed as soon as
+     * the question shows (before the wait began) still ends it. */
     struct sigaction sa, old_int;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = cmd_create_on_sigint;
     sigemptyset(&sa.sa_mask);
+    sigset_t block, orig, waitmask;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, &orig);
+    waitmask = orig;
+    sigdelset(&waitmask, SIGINT);
     cmd_create_sigint = 0;
     sigaction(SIGINT, &sa, &old_int);
     int rc = 0;
@@ -189,15 +198,22 @@ int cmd_create_confirm(const char *question, const char *expect)
     size_t len = 0;
     bool ok = write(fd, question, strlen(question)) >= 0;
     while (ok) {
+        fd_set rd;
+        FD_ZERO(&rd);
+        FD_SET(fd, &rd);
+        int r = pselect(fd + 1, &rd, NULL, NULL, NULL, &waitmask);
+        if (cmd_create_sigint) {
+            rc = -1;
+            break;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            break;
         char ch;
         ssize_t n = read(fd, &ch, 1);
-        if (n < 0 && errno == EINTR) {
-            if (cmd_create_sigint) {
-                rc = -1;
-                break;
-            }
+        if (n < 0 && errno == EINTR)
             continue;
-        }
         if (n <= 0 || ch == '\n' || ch == '\r')
             break;
         if (len + 1 < sizeof(line))
@@ -210,6 +226,7 @@ int cmd_create_confirm(const char *question, const char *expect)
         /* the terminal is gone: nothing to tidy */
     }
     sigaction(SIGINT, &old_int, NULL);
+    sigprocmask(SIG_SETMASK, &orig, NULL);
     close(fd);
     return rc;
 }

@@ -19,6 +19,7 @@
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "core/redis/console.h"
+#include "core/redis/rsession.h"
 #include "core/redis/rrender.h"
 #include "tui/widget/lineedit.h"
 #include "tui/cmd/cmdout.h"
@@ -34,8 +35,8 @@ enum istate {
 
 struct cmd_exec {
     struct rcli r;
-    enum rcluster_target_kind target;
-    const char *node;
+    struct rsession_target target;
+    bool target_given;
     bool yes;
     unsigned long repeat;
     uint64_t interval_ms;
@@ -43,8 +44,9 @@ struct cmd_exec {
     int raw; /* -1: raw when stdout is not a terminal (as redis-cli) */
     int argc;
     char **argv;
+    struct rsession *rs;
     /* the running request */
-    struct console_run *run;
+    struct rsession_req *run;
     bool run_done;
     bool failed;             /* an error reply, a connection failure or a refusal */
     bool text_reply;         /* the running command's reply is text (INFO...) */
@@ -62,13 +64,10 @@ struct cmd_exec {
     bool in_eof;
     bool quit;
     enum istate state;
-    struct rrender_args confirm_args; /* the command waiting for "yes" */
-    enum rcluster_target_kind confirm_target;
-    char *confirm_node;
-    unsigned long confirm_repeat;
-    enum rcluster_target_kind itarget; /* the session's target */
-    char *inode;
-    char history_path[PATH_MAX];
+    struct rsession_req *confirm; /* the command waiting for "yes" */
+    /* a message stream (SUBSCRIBE, MONITOR) */
+    struct rsession_stream *stream;
+    unsigned long stream_msgs;
 };
 
 static void cmd_exec_usage(FILE *f)
@@ -89,6 +88,8 @@ static void cmd_exec_usage(FILE *f)
                "  --primaries             every primary\n"
                "  --replicas              every replica, read as a replica (READONLY)\n"
                "  --all                   every node\n"
+               "  --target SPEC           any target: slot, primaries, replicas, all, node ID,\n"
+               "                          shard ID [primary|replicas], az NAME\n"
                "  (a command on keys: the nodes of the keys' shard)\n"
                "\n"
                "  --yes                   confirm a dangerous command\n"
@@ -107,10 +108,15 @@ static void cmd_exec_usage(FILE *f)
                "\n");
     rcli_usage_options(f);
     fprintf(f, "\n"
-               "Interactive prompt: line editing (arrows, Home/End, Ctrl-A/E/K/U/W), history\n"
-               "(Up/Down) kept in $XDG_STATE_HOME/elcui/history without AUTH/HELLO/ACL\n"
-               "SETUSER/CONFIG SET requirepass arguments, Ctrl-C to drop a line or stop a\n"
-               "command, Ctrl-D to leave. ':help' lists the prompt's own commands.\n"
+               "Interactive prompt: emacs line editing (arrows, Home/End, Ctrl-A/E/K/U/W/Y/T,\n"
+               "Alt-B/F), Tab completes command names, subcommands and options, the\n"
+               "arguments still to give are hinted as you type (from the server's COMMAND\n"
+               "DOCS, else a built-in table), Up/Down and Ctrl-R walk and search the history\n"
+               "kept in $XDG_STATE_HOME/elcui/history (0600) without AUTH, HELLO ... AUTH,\n"
+               "ACL SETUSER, CONFIG SET requirepass or MIGRATE ... AUTH arguments; pasted\n"
+               "lines run one after the other; Ctrl-C drops a line or stops a command,\n"
+               "Ctrl-D leaves. ':help' lists the prompt's own commands (targets: :primaries,\n"
+               ":node ID, :shard ID primary, :az NAME, :target SPEC...).\n"
                "Exit status: 0 ok (also when the reader of a pipe goes away: -r -1 | head -1\n"
                "ends quietly), 1 an error reply, a failure or a refusal, 2 usage.\n");
 }
@@ -137,7 +143,9 @@ static void cmd_exec_out_closed(void *arg)
     struct cmd_exec *c = arg;
     c->quit = true;
     if (c->run)
-        console_run_cancel(c->run);
+        rsession_cancel(c->run);
+    if (c->stream)
+        rsession_stream_stop(c->stream);
 }
 
 /* Rendering hands its buffer here as it grows: large replies are written
@@ -225,8 +233,7 @@ static bool cmd_exec_raw(const struct cmd_exec *c)
     return c->raw > 0 || (c->raw < 0 && !isatty(STDOUT_FILENO));
 }
 
-static void cmd_exec_reply_text(struct cmd_exec *c, const struct console_reply *cr,
-                                enum rcluster_target_kind target)
+static void cmd_exec_reply_text(struct cmd_exec *c, const struct console_reply *cr, bool fanout)
 {
     const struct rcluster_reply *r = cr->r;
     struct buf *b = &c->out;
@@ -249,8 +256,6 @@ static void cmd_exec_reply_text(struct cmd_exec *c, const struct console_reply *
             fputs(buf_str(&note), stderr);
     }
     buf_free(&note);
-    bool fanout =
-        target == RCLUSTER_T_PRIMARIES || target == RCLUSTER_T_REPLICAS || target == RCLUSTER_T_ALL;
     if (fanout) {
         char label[600];
         rcli_node_label(r->node, &cr->label, label, sizeof(label));
@@ -292,22 +297,29 @@ static void cmd_exec_reply_text(struct cmd_exec *c, const struct console_reply *
         if (r->trunc)
             cmd_exec_trunc_note(c, r->trunc, c->interactive);
     }
-    if (c->r.opts->verbose && target == RCLUSTER_T_SLOT && !c->interactive)
+    if (c->r.opts->verbose && r->slot >= 0 && !fanout && !c->interactive)
         fprintf(stderr, "elcui exec: %s, %.2f ms (%.2f ms in all)\n", r->node,
                 (double)r->latency_us / 1000.0, (double)r->total_us / 1000.0);
 }
 
-static void cmd_exec_on_reply(struct console *con, const struct console_reply *cr, void *arg)
+static bool cmd_exec_fanout(const struct rsession_target *t)
+{
+    return t->kind != RSESSION_T_SLOT && t->kind != RSESSION_T_NODE;
+}
+
+static void cmd_exec_on_reply(struct rsession *rs, struct rsession_req *q,
+                              const struct console_reply *cr, void *arg)
 {
     struct cmd_exec *c = arg;
-    (void)con;
+    (void)rs;
     if (cr->r->err || cr->r->trunc || (cr->r->reply && cr->r->reply->type == REDIS_REPLY_ERROR))
         c->failed = true;
-    enum rcluster_target_kind t = c->interactive ? c->itarget : c->target;
+    if (c->tty && c->le)
+        lineedit_clear(c->le);
     if (c->json)
         cmd_exec_reply_json(c, cr);
     else
-        cmd_exec_reply_text(c, cr, t);
+        cmd_exec_reply_text(c, cr, cmd_exec_fanout(rsession_req_target(q)));
     cmd_exec_flush(c, stdout);
 }
 
@@ -361,20 +373,40 @@ static void cmd_exec_refused(struct cmd_exec *c, const struct rsafety_verdict *v
     buf_free(&b);
 }
 
-static void cmd_exec_on_done(struct console *con, const struct console_done *d, void *arg)
+/* Which nodes a confirmed command would reach, for the question. */
+static void cmd_exec_confirm_nodes(struct rsession_req *q)
+{
+    const struct rsession_wait *w;
+    size_t n = rsession_req_waits(q, &w);
+    char tn[300];
+    rsession_target_name(rsession_req_target(q), tn, sizeof(tn));
+    printf("target %s: %zu node%s\n", tn, n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n && i < 32; i++)
+        printf("  %s\n", w[i].label);
+}
+
+static void cmd_exec_on_done(struct rsession *rs, struct rsession_req *q,
+                             const struct rsession_done *d, void *arg)
 {
     struct cmd_exec *c = arg;
-    (void)con;
+    (void)rs;
     c->run = NULL;
     c->run_done = true;
+    if (c->tty && c->le)
+        lineedit_clear(c->le);
     if (d->refused) {
         c->failed = true;
-        if (c->interactive && d->refused->kind == RSAFETY_CONFIRM && c->tty) {
-            cmd_exec_refused(c, d->refused);
-            c->state = IS_CONFIRM;
-            return;
-        }
         cmd_exec_refused(c, d->refused);
+        if (d->refused->kind == RSAFETY_CONFIRM) {
+            if (c->interactive && c->tty) {
+                cmd_exec_confirm_nodes(q);
+                c->confirm = q;
+                c->state = IS_CONFIRM;
+                fflush(stdout);
+                return;
+            }
+            rsession_drop(q);
+        }
     } else if (d->err && d->replies == 0) {
         c->failed = true;
         struct rcli *r = &c->r;
@@ -390,38 +422,153 @@ static void cmd_exec_on_done(struct console *con, const struct console_done *d, 
             fflush(stdout);
             buf_free(&b);
         }
-        rcli_print_rconn_error(r, d->err);
+        if (c->interactive) {
+            struct buf m;
+            buf_init(&m, 0);
+            rrender_safe(&m, d->err->msg, strlen(d->err->msg));
+            printf("(error) %s: %s\n", rconn_err_name(d->err->code), buf_str(&m));
+            fflush(stdout);
+            buf_free(&m);
+        } else {
+            rcli_print_rconn_error(r, d->err);
+        }
     }
     if (c->state == IS_RUN)
         c->state = IS_EDIT;
+}
+
+static bool cmd_exec_read_only(void *arg)
+{
+    struct cmd_exec *c = arg;
+    return session_read_only(c->r.opts);
+}
+
+static const char *cmd_exec_read_only_source(void *arg)
+{
+    struct cmd_exec *c = arg;
+    return session_read_only_source(c->r.opts);
+}
+
+static void cmd_exec_session(struct cmd_exec *c, bool history, bool docs)
+{
+    struct rsession_options o = {
+        .console = c->r.con,
+        .history_path = history ? NULL : "",
+        .read_only = cmd_exec_read_only,
+        .read_only_source = cmd_exec_read_only_source,
+        .ro_arg = c,
+        .no_server_docs = !docs,
+        .ev = {.on_reply = cmd_exec_on_reply, .on_done = cmd_exec_on_done, .arg = c},
+    };
+    c->rs = rsession_new(&o);
+    rsession_set_target(c->rs, &c->target);
+}
+
+/* ---- message streams ---- */
+
+static void cmd_exec_stream_msg(struct rsession_stream *st, const struct console_stream_msg *m,
+                                void *arg)
+{
+    struct cmd_exec *c = arg;
+    (void)st;
+    c->stream_msgs++;
+    if (m->m->msg->type == REDIS_REPLY_ERROR)
+        c->failed = true;
+    struct buf *b = &c->out;
+    if (c->json) {
+        char t[40];
+        awstime_format_iso8601(m->wall_ms, t, sizeof(t));
+        buf_printf(b, "{\"time\":\"%s\",\"message\":%lu", t, c->stream_msgs);
+        cmd_exec_json_str(b, "node", m->m->node);
+        cmd_exec_json_str(b, "role", rcluster_role_name(m->label.role));
+        cmd_exec_json_str(b, "cacheClusterId", m->label.cache_cluster_id);
+        cmd_exec_json_str(b, "shard", m->label.shard);
+        cmd_exec_json_str(b, "az", m->label.az);
+        buf_appends(b, ",\"reply\":");
+        rrender_json(b, m->m->msg);
+        buf_appends(b, "}\n");
+    } else {
+        if (c->tty && c->le)
+            lineedit_clear(c->le);
+        const char *names[2];
+        if (c->stream && rsession_stream_nodes(c->stream, names, 2) > 1) {
+            char label[600];
+            rcli_node_label(m->m->node, &m->label, label, sizeof(label));
+            buf_printf(b, "%s%s:\n", c->interactive ? "" : "== ", label);
+        }
+        rrender_reply(b, m->m->msg, cmd_exec_raw(c));
+    }
+    cmd_exec_flush(c, stdout);
+}
+
+static void cmd_exec_stream_end(struct rsession_stream *st, const struct rconn_error *err,
+                                void *arg)
+{
+    struct cmd_exec *c = arg;
+    (void)st;
+    c->stream = NULL;
+    c->run_done = true;
+    if (err) {
+        c->failed = true;
+        if (c->tty && c->le)
+            lineedit_clear(c->le);
+        rcli_print_rconn_error(&c->r, err);
+    }
+    if (c->state == IS_RUN)
+        c->state = IS_EDIT;
+}
+
+static const struct rsession_stream_events cmd_exec_stream_events = {
+    .on_message = cmd_exec_stream_msg,
+    .on_end = cmd_exec_stream_end,
+};
+
+/* `exec RG -- SUBSCRIBE ch`: messages until Ctrl-C, then ended on the server. */
+static int cmd_exec_stream_once(struct cmd_exec *c)
+{
+    cmd_exec_session(c, false, false);
+    struct rsession_stream_events ev = cmd_exec_stream_events;
+    ev.arg = c;
+    char err[400];
+    c->stream = rsession_stream_start(c->rs, c->argc, (const char *const *)c->argv, NULL, NULL, &ev,
+                                      err, sizeof(err));
+    if (!c->stream) {
+        fprintf(stderr, "elcui exec: %s\n", err);
+        return CLI_EXIT_FAIL;
+    }
+    if (!c->json)
+        fprintf(stderr, "Reading messages... (press Ctrl-C to quit)\n");
+    c->run_done = false;
+    bool stopped = false;
+    while (!c->run_done) {
+        loop_run_once(c->r.s.loop, 1000);
+        if ((c->r.interrupted || c->quit) && !stopped && c->stream) {
+            rsession_stream_stop(c->stream);
+            stopped = true;
+        }
+    }
+    return c->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
 /* ---- one-shot ---- */
 
 static int cmd_exec_once(struct cmd_exec *c)
 {
-    struct console_request q = {
-        .target = c->target,
-        .node = c->node,
-        .argc = c->argc,
-        .argv = (const char *const *)c->argv,
-        .confirmed = c->yes,
-        .repeat = c->repeat,
-        .interval_ms = c->interval_ms,
-        .on_reply = cmd_exec_on_reply,
-        .on_done = cmd_exec_on_done,
-        .arg = c,
-    };
+    if (rsession_stream_command(c->argc, (const char *const *)c->argv, NULL))
+        return cmd_exec_stream_once(c);
+    cmd_exec_session(c, false, false);
+    c->run_done = false;
     c->state = IS_RUN;
     c->text_reply = rrender_text_command(c->argc, (const char *const *)c->argv, NULL);
-    c->run = console_exec(c->r.con, &q);
+    c->run = rsession_send(c->rs, c->argc, (const char *const *)c->argv, NULL, NULL, c->repeat,
+                           c->interval_ms, c->yes);
     if (!c->run)
         return CLI_EXIT_FAIL;
     bool cancelled = false;
     while (!c->run_done) {
         loop_run_once(c->r.s.loop, 1000);
         if (c->r.interrupted && !cancelled && c->run) {
-            console_run_cancel(c->run);
+            rsession_cancel(c->run);
             cancelled = true;
         }
     }
@@ -430,110 +577,6 @@ static int cmd_exec_once(struct cmd_exec *c)
     if (cancelled)
         return c->repeat == CONSOLE_FOREVER && !c->failed ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     return c->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-}
-
-/* ---- history ---- */
-
-static bool cmd_exec_mkdirs(char *path)
-{
-    /* path is a file: create its folders 0700 */
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-            *p = '/';
-            return false;
-        }
-        *p = '/';
-    }
-    return true;
-}
-
-static void cmd_exec_history_setup(struct cmd_exec *c)
-{
-    const char *state = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    int n;
-    if (state && *state == '/')
-        n = snprintf(c->history_path, sizeof(c->history_path), "%s/elcui/history", state);
-    else if (home && *home)
-        n = snprintf(c->history_path, sizeof(c->history_path), "%s/.local/state/elcui/history",
-                     home);
-    else
-        n = -1;
-    if (n < 0 || (size_t)n >= sizeof(c->history_path) || !cmd_exec_mkdirs(c->history_path)) {
-        c->history_path[0] = '\0';
-        return;
-    }
-    /* our own folder is private even if it existed */
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", c->history_path);
-    char *slash = strrchr(dir, '/');
-    *slash = '\0';
-    chmod(dir, 0700);
-    FILE *f = fopen(c->history_path, "r");
-    if (!f)
-        return;
-    char line[4096];
-    size_t count = 0;
-    while (fgets(line, sizeof(line), f)) {
-        size_t len = strlen(line);
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        bool clean = len > 0;
-        for (size_t i = 0; i < len && clean; i++)
-            if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-                clean = false;
-        /* a file written by anything else is filtered like typed lines */
-        char *keep = clean ? console_history_entry(line) : NULL;
-        if (keep)
-            lineedit_history_add(c->le, keep);
-        free(keep);
-        count++;
-    }
-    fclose(f);
-    mem_wipe(line, sizeof(line));
-    if (count > 2 * EXEC_HISTORY_KEEP) {
-        /* rewrite with the last entries only */
-        char tmp[PATH_MAX + 8];
-        snprintf(tmp, sizeof(tmp), "%s.tmp", c->history_path);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            fchmod(fd, 0600);
-            FILE *w = fdopen(fd, "w");
-            size_t nh = lineedit_history_count(c->le);
-            for (size_t i = 0; w && i < nh; i++)
-                fprintf(w, "%s\n", lineedit_history_at(c->le, i));
-            if (w && fclose(w) == 0)
-                rename(tmp, c->history_path);
-            else
-                unlink(tmp);
-        }
-    }
-}
-
-static void cmd_exec_history_add(struct cmd_exec *c, const char *line)
-{
-    char *keep = console_history_entry(line);
-    if (!keep)
-        return;
-    if (lineedit_history_add(c->le, keep) && c->history_path[0]) {
-        int fd = open(c->history_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            fchmod(fd, 0600);
-            struct buf b;
-            buf_init(&b, 0);
-            buf_appends(&b, keep);
-            buf_appendc(&b, '\n');
-            if (write(fd, b.data, b.len) < 0) {
-                /* history is a convenience: a full disk does not stop the session */
-            }
-            buf_free(&b);
-            close(fd);
-        }
-    }
-    free(keep);
 }
 
 /* ---- interactive ---- */
@@ -555,16 +598,10 @@ static void cmd_exec_write(const char *s, size_t n, void *arg)
 static void cmd_exec_prompt_text(struct cmd_exec *c)
 {
     char p[600];
-    const char *rg = c->r.rg_id ? c->r.rg_id : console_seed(c->r.con);
-    char tgt[300] = "";
-    if (c->itarget == RCLUSTER_T_NODE)
-        snprintf(tgt, sizeof(tgt), " [%.200s]", c->inode ? c->inode : "");
-    else if (c->itarget != RCLUSTER_T_SLOT)
-        snprintf(tgt, sizeof(tgt), " [%s]", console_target_name(c->itarget));
-    snprintf(p, sizeof(p), "%s%s%.100s%s> ", console_insecure(c->r.con) ? "INSECURE " : "",
-             session_read_only(c->r.opts) ? "(read-only) " : "", rg, tgt);
     if (c->state == IS_CONFIRM)
         snprintf(p, sizeof(p), "Type yes to run it: ");
+    else
+        rsession_prompt(c->rs, c->r.rg_id ? c->r.rg_id : console_seed(c->r.con), p, sizeof(p));
     lineedit_set_prompt(c->le, p);
 }
 
@@ -584,97 +621,19 @@ static void cmd_exec_raw_on(struct cmd_exec *c)
     t.c_iflag &= (tcflag_t) ~(IXON | ICRNL | INLCR | BRKINT | ISTRIP);
     t.c_cc[VMIN] = 1;
     t.c_cc[VTIME] = 0;
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) == 0)
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) == 0) {
         c->raw_mode = true;
+        /* bracketed paste: a pasted Tab or escape is text, not a key */
+        cmd_exec_write("\x1b[?2004h", 8, NULL);
+    }
 }
 
 static void cmd_exec_raw_off(struct cmd_exec *c)
 {
     if (c->raw_mode) {
+        cmd_exec_write("\x1b[?2004l", 8, NULL);
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &c->saved);
         c->raw_mode = false;
-    }
-}
-
-static void cmd_exec_help(void)
-{
-    fputs("Redis commands run on the group (slot-routed unless a target is set).\n"
-          "Prompt commands:\n"
-          "  :primaries  :replicas  :all     send the next commands to these nodes\n"
-          "  :node ID                        to one node (cache cluster id, host:port, id)\n"
-          "  :slot                           back to routing by key slot\n"
-          "  :nodes                          the nodes with their labels\n"
-          "  :quit (or quit, exit, Ctrl-D)   leave\n"
-          "  N COMMAND ...                   run COMMAND N times\n",
-          stdout);
-}
-
-static void cmd_exec_nodes(struct cmd_exec *c)
-{
-    size_t n = console_node_count(c->r.con);
-    for (size_t i = 0; i < n; i++) {
-        struct console_node cn;
-        if (!console_node_at(c->r.con, i, &cn))
-            continue;
-        char label[600];
-        rcli_node_label(cn.info.name, &cn.label, label, sizeof(label));
-        printf("%s%s%s\n", label, cn.info.health && *cn.info.health ? " " : "",
-               cn.info.health ? cn.info.health : "");
-    }
-    fflush(stdout);
-}
-
-/* A ':' command of the prompt; true when the session should end. */
-static bool cmd_exec_meta(struct cmd_exec *c, const struct rrender_args *a)
-{
-    const char *w = a->argv[0];
-    if (strcmp(w, ":quit") == 0 || strcmp(w, ":q") == 0)
-        return true;
-    if (strcmp(w, ":help") == 0 || strcmp(w, ":h") == 0) {
-        cmd_exec_help();
-    } else if (strcmp(w, ":primaries") == 0) {
-        c->itarget = RCLUSTER_T_PRIMARIES;
-    } else if (strcmp(w, ":replicas") == 0) {
-        c->itarget = RCLUSTER_T_REPLICAS;
-    } else if (strcmp(w, ":all") == 0) {
-        c->itarget = RCLUSTER_T_ALL;
-    } else if (strcmp(w, ":slot") == 0) {
-        c->itarget = RCLUSTER_T_SLOT;
-    } else if (strcmp(w, ":node") == 0 && a->argc == 2) {
-        c->itarget = RCLUSTER_T_NODE;
-        free(c->inode);
-        c->inode = mem_xstrdup(a->argv[1]);
-    } else if (strcmp(w, ":nodes") == 0) {
-        cmd_exec_nodes(c);
-    } else {
-        printf("unknown prompt command %s (:help lists them)\n", w[1] ? w : ":");
-    }
-    return false;
-}
-
-static void cmd_exec_start_run(struct cmd_exec *c, int argc, const char *const *argv,
-                               const size_t *argvlen, enum rcluster_target_kind t, const char *node,
-                               unsigned long repeat, bool confirmed)
-{
-    struct console_request q = {
-        .target = t,
-        .node = node,
-        .argc = argc,
-        .argv = argv,
-        .argvlen = argvlen,
-        .confirmed = confirmed,
-        .repeat = repeat,
-        .on_reply = cmd_exec_on_reply,
-        .on_done = cmd_exec_on_done,
-        .arg = c,
-    };
-    c->run_done = false;
-    c->state = IS_RUN;
-    c->text_reply = rrender_text_command(argc, argv, argvlen);
-    c->run = console_exec(c->r.con, &q);
-    if (!c->run) {
-        c->state = IS_EDIT;
-        c->run_done = true;
     }
 }
 
@@ -685,67 +644,57 @@ static void cmd_exec_line(struct cmd_exec *c, const char *line)
         const char *p = line;
         while (*p == ' ')
             p++;
-        bool yes = strcasecmp(p, "yes") == 0;
+        struct rsession_req *q = c->confirm;
+        c->confirm = NULL;
         c->state = IS_EDIT;
-        if (yes)
-            cmd_exec_start_run(c, c->confirm_args.argc, (const char *const *)c->confirm_args.argv,
-                               c->confirm_args.argvlen, c->confirm_target, c->confirm_node,
-                               c->confirm_repeat, true);
-        else
+        if (strcasecmp(p, "yes") == 0) {
+            c->run_done = false;
+            c->state = IS_RUN;
+            c->run = q;
+            rsession_confirm(q);
+        } else {
+            rsession_drop(q);
             fputs("not run\n", stdout);
-        rrender_args_free(&c->confirm_args);
+        }
         return;
     }
-    if (c->tty)
-        cmd_exec_history_add(c, line);
-    struct rrender_args a;
-    if (rrender_split(line, &a) != 0) {
-        fputs("(error) unbalanced quotes\n", stdout);
-        return;
-    }
-    if (a.argc == 0) {
-        rrender_args_free(&a);
-        return;
-    }
-    if (a.argv[0][0] == ':') {
-        if (cmd_exec_meta(c, &a))
-            c->quit = true;
-        rrender_args_free(&a);
-        cmd_exec_prompt_text(c);
-        return;
-    }
-    if (a.argc == 1 && (strcasecmp(a.argv[0], "quit") == 0 || strcasecmp(a.argv[0], "exit") == 0)) {
+    struct rsession_line l;
+    struct rsession_stream_events ev = cmd_exec_stream_events;
+    ev.arg = c;
+    rsession_run_line_streams(c->rs, line, &ev, &l);
+    switch (l.kind) {
+    case RSESSION_LINE_EMPTY:
+        break;
+    case RSESSION_LINE_META:
+    case RSESSION_LINE_ERROR:
+        fputs(buf_str(&l.text), stdout);
+        if (l.kind == RSESSION_LINE_ERROR && !c->tty)
+            c->failed = true;
+        break;
+    case RSESSION_LINE_QUIT:
         c->quit = true;
-        rrender_args_free(&a);
-        return;
+        break;
+    case RSESSION_LINE_SENT: {
+        c->run = l.req;
+        c->run_done = false;
+        c->state = IS_RUN;
+        const char *const *argv;
+        const size_t *argvlen;
+        int argc = rsession_req_args(l.req, &argv, &argvlen);
+        c->text_reply = rrender_text_command(argc, argv, argvlen);
+        break;
     }
-    /* "N COMMAND": repeat, as redis-cli */
-    int first = 0;
-    unsigned long repeat = 1;
-    char *end;
-    long n = strtol(a.argv[0], &end, 10);
-    if (a.argc > 1 && *end == '\0' && n > 0 && n <= 1000000) {
-        repeat = (unsigned long)n;
-        first = 1;
+    case RSESSION_LINE_STREAM:
+        /* until Ctrl-C */
+        c->stream = l.stream;
+        c->stream_msgs = 0;
+        c->run_done = false;
+        c->state = IS_RUN;
+        fputs("Reading messages... (press Ctrl-C to quit)\n", stdout);
+        break;
     }
-    /* kept for a confirmation */
-    rrender_args_free(&c->confirm_args);
-    c->confirm_args.argc = a.argc - first;
-    c->confirm_args.argv = mem_xcalloc((size_t)(a.argc - first), sizeof(char *));
-    c->confirm_args.argvlen = mem_xcalloc((size_t)(a.argc - first), sizeof(size_t));
-    c->confirm_args.offset = mem_xcalloc((size_t)(a.argc - first), sizeof(size_t));
-    for (int i = first; i < a.argc; i++) {
-        c->confirm_args.argv[i - first] = mem_xmalloc(a.argvlen[i] + 1);
-        memcpy(c->confirm_args.argv[i - first], a.argv[i], a.argvlen[i] + 1);
-        c->confirm_args.argvlen[i - first] = a.argvlen[i];
-    }
-    c->confirm_target = c->itarget;
-    free(c->confirm_node);
-    c->confirm_node = mem_xstrdup(c->inode);
-    c->confirm_repeat = repeat;
-    cmd_exec_start_run(c, a.argc - first, (const char *const *)(a.argv + first), a.argvlen + first,
-                       c->itarget, c->inode, repeat, false);
-    rrender_args_free(&a);
+    rsession_line_free(&l);
+    fflush(stdout);
 }
 
 /* Feed what was read to the editor (terminal) or split lines (pipe). */
@@ -768,7 +717,8 @@ static void cmd_exec_pump(struct cmd_exec *c)
             if (ev == LINEEDIT_INTERRUPT) {
                 if (c->state == IS_CONFIRM) {
                     c->state = IS_EDIT;
-                    rrender_args_free(&c->confirm_args);
+                    rsession_drop(c->confirm);
+                    c->confirm = NULL;
                     fputs("not run\n", stdout);
                     fflush(stdout);
                 }
@@ -821,7 +771,9 @@ static void cmd_exec_on_input(int fd, int revents, void *arg)
     /* Ctrl-C while a command runs stops it */
     if (c->tty && c->state == IS_RUN && memchr(b, 0x03, (size_t)n)) {
         if (c->run)
-            console_run_cancel(c->run);
+            rsession_cancel(c->run);
+        if (c->stream)
+            rsession_stream_stop(c->stream);
         cmd_exec_write("^C\r\n", 4, NULL);
         mem_wipe(b, sizeof(b));
         return;
@@ -862,20 +814,49 @@ static void cmd_exec_session_event(struct console *con, const struct console_eve
     }
 }
 
+/* The editor's hooks: completion, hints and the history, from the session. */
+static size_t cmd_exec_complete(const char *text, size_t pos, lineedit_add_fn add, void *ctx,
+                                void *arg)
+{
+    struct cmd_exec *c = arg;
+    return rsession_complete(c->rs, text, pos, add, ctx);
+}
+
+static char *cmd_exec_hint(const char *text, void *arg)
+{
+    struct cmd_exec *c = arg;
+    return rsession_hint(c->rs, text);
+}
+
+static size_t cmd_exec_hist_count(void *arg)
+{
+    struct cmd_exec *c = arg;
+    return rhistory_count(rsession_history(c->rs));
+}
+
+static const char *cmd_exec_hist_at(void *arg, size_t i)
+{
+    struct cmd_exec *c = arg;
+    return rhistory_at(rsession_history(c->rs), i);
+}
+
 static int cmd_exec_interactive(struct cmd_exec *c)
 {
     c->interactive = true;
-    c->itarget = c->target;
-    c->inode = mem_xstrdup(c->node);
     c->tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    /* the history file is for what people type, not for piped scripts */
+    cmd_exec_session(c, c->tty, c->tty);
     buf_init(&c->input, 1024 * 1024);
     c->input.secret = true;
     struct loop *l = c->r.s.loop;
     if (c->tty) {
         tcgetattr(STDIN_FILENO, &c->saved);
         c->le = lineedit_new(cmd_exec_write, c);
+        lineedit_set_completer(c->le, cmd_exec_complete, c);
+        lineedit_set_hinter(c->le, cmd_exec_hint, c);
+        struct lineedit_history h = {cmd_exec_hist_count, cmd_exec_hist_at, c};
+        lineedit_set_history(c->le, &h);
         cmd_exec_width(c);
-        cmd_exec_history_setup(c);
         const struct discover_result *d = console_discovery(c->r.con);
         char auth[400];
         rcli_describe_auth(d, auth, sizeof(auth));
@@ -908,11 +889,17 @@ static int cmd_exec_interactive(struct cmd_exec *c)
         }
         last = c->state;
     }
-    if (c->run) {
-        console_run_cancel(c->run);
+    if (c->run || c->stream) {
+        if (c->run)
+            rsession_cancel(c->run);
+        if (c->stream)
+            rsession_stream_stop(c->stream);
         while (!c->run_done)
             loop_run_once(l, 100);
     }
+    if (c->confirm)
+        rsession_drop(c->confirm);
+    c->confirm = NULL;
     if (c->in_watch)
         loop_unwatch(l, c->in_watch);
     if (fl >= 0)
@@ -921,9 +908,6 @@ static int cmd_exec_interactive(struct cmd_exec *c)
     lineedit_free(c->le);
     c->le = NULL;
     buf_free(&c->input);
-    rrender_args_free(&c->confirm_args);
-    free(c->confirm_node);
-    free(c->inode);
     return c->tty ? CLI_EXIT_OK : (c->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK);
 }
 
@@ -938,6 +922,7 @@ enum {
     OPT_JSON,
     OPT_RAW,
     OPT_NO_RAW,
+    OPT_TARGET,
 };
 
 const struct option cmd_exec_options[] = {
@@ -945,6 +930,7 @@ const struct option cmd_exec_options[] = {
     {"primaries", no_argument, NULL, OPT_PRIMARIES},
     {"replicas", no_argument, NULL, OPT_REPLICAS},
     {"all", no_argument, NULL, OPT_ALL},
+    {"target", required_argument, NULL, OPT_TARGET},
     {"yes", no_argument, NULL, OPT_YES},
     {"repeat", required_argument, NULL, 'r'},
     {"interval", required_argument, NULL, 'i'},
@@ -956,12 +942,16 @@ const struct option cmd_exec_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int cmd_exec_set_target(struct cmd_exec *c, enum rcluster_target_kind t)
+static int cmd_exec_set_target(struct cmd_exec *c, const char *spec)
 {
-    if (c->target != RCLUSTER_T_SLOT && c->target != t)
-        return cli_usage_error("exec", "give one target: --node, --primaries, --replicas or --all"),
+    if (c->target_given)
+        return cli_usage_error("exec", "give one target: --node, --primaries, --replicas, "
+                                       "--all or --target"),
                -1;
-    c->target = t;
+    char err[300];
+    if (rsession_target_parse(spec, &c->target, err, sizeof(err)) != 0)
+        return cli_usage_error("exec", "--target: %s", err), -1;
+    c->target_given = true;
     return 0;
 }
 
@@ -978,23 +968,29 @@ static int cmd_exec_parse(struct cmd_exec *c, int argc, char **argv)
         if (rc > 0)
             continue;
         switch (opt) {
-        case OPT_NODE:
-            if (!*optarg)
+        case OPT_NODE: {
+            if (!*optarg || strchr(optarg, ' '))
                 return cli_usage_error("exec", "--node wants a node"), -1;
-            if (cmd_exec_set_target(c, RCLUSTER_T_NODE) != 0)
+            char spec[RCLUSTER_NAME_MAX + 8];
+            snprintf(spec, sizeof(spec), "node %s", optarg);
+            if (cmd_exec_set_target(c, spec) != 0)
                 return -1;
-            c->node = optarg;
             break;
+        }
         case OPT_PRIMARIES:
-            if (cmd_exec_set_target(c, RCLUSTER_T_PRIMARIES) != 0)
+            if (cmd_exec_set_target(c, "primaries") != 0)
                 return -1;
             break;
         case OPT_REPLICAS:
-            if (cmd_exec_set_target(c, RCLUSTER_T_REPLICAS) != 0)
+            if (cmd_exec_set_target(c, "replicas") != 0)
                 return -1;
             break;
         case OPT_ALL:
-            if (cmd_exec_set_target(c, RCLUSTER_T_ALL) != 0)
+            if (cmd_exec_set_target(c, "all") != 0)
+                return -1;
+            break;
+        case OPT_TARGET:
+            if (cmd_exec_set_target(c, optarg) != 0)
                 return -1;
             break;
         case OPT_YES:
@@ -1055,7 +1051,7 @@ int cmd_exec_run(struct session_options *opts, int argc, char **argv)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     }
     /* one slot-routed command: learn the map from MOVED (one round trip less) */
-    bool lazy = c.argc > 0 && c.target == RCLUSTER_T_SLOT;
+    bool lazy = c.argc > 0 && c.target.kind == RSESSION_T_SLOT;
     rc = rcli_start(&c.r, lazy, RCLUSTER_AUTO);
     if (rc != 0) {
         rcli_finish(&c.r);
@@ -1069,6 +1065,7 @@ int cmd_exec_run(struct session_options *opts, int argc, char **argv)
         rc = cmd_exec_interactive(&c);
     cmdout_pipe_unwatch(&c.pipe);
     fflush(stdout);
+    rsession_free(c.rs);
     rcli_finish(&c.r);
     buf_free(&c.out);
     return rc;

@@ -127,7 +127,10 @@ static void cmd_logs_usage(FILE *f)
                "--timeout); a NUL in a message shows as \\0. Gaps, errors and status go\n"
                "to stderr (JSON objects with --json). Exit status: 0 ok (also after\n"
                "Ctrl-C with --follow, and when the reader of a pipe goes away: logs -f |\n"
-               "head -1 ends quietly), 1 failure, 2 usage.\n");
+               "head -1 ends quietly), 1 failure, 2 usage.\n"
+               "\n"
+               "In the console, :logs RG (or L on a group) shows the same records live:\n"
+               "searched, filtered, saved, with a slow-log summary by command (elcui(1)).\n");
 }
 
 /* ---- output ---- */

@@ -42,8 +42,9 @@ static void cmd_show_usage(FILE *f)
                "(single AZ, primaries in one AZ or crowded in one, replicas beside their\n"
                "primary, ...) and the age of the data.\n"
                "\n"
-               "Redis itself is asked at the same time (the endpoint and AUTH token are\n"
-               "discovered as exec does; --redis-cacert, --insecure and --connect-to apply):\n"
+               "Then Redis itself is asked (the endpoint and AUTH token are discovered as\n"
+               "exec does, from the group just described; --redis-cacert, --insecure and\n"
+               "--connect-to apply):\n"
                "every node's own role (ROLE), its link to its primary, replication offset\n"
                "and lag, PING time and whether it answers (answering, slow, or not\n"
                "answering since when). Redis's roles win; where the API disagrees, show\n"
@@ -69,12 +70,45 @@ static void cmd_show_settle(struct cmd_show *c)
     c->done = c->failed || (c->listed && c->observed);
 }
 
+static void cmd_show_on_observed(struct observe *ob, void *arg);
+static void cmd_show_redis_late(void *arg);
+
+/* Redis, once the API has described the group (its endpoint, TLS, AUTH
+ * and tags, so the observation does not describe it again), bounded:
+ * half the time for a round. */
+static void cmd_show_observe(struct cmd_show *c, struct model_group *g)
+{
+    const struct session_options *opts = c->s.opts;
+    uint64_t round = c->redis_timeout_ms / 2;
+    struct observe_options oo = {
+        .loop = c->s.loop,
+        .aws = c->s.aws,
+        .creds = c->s.creds,
+        .region = c->s.region,
+        .rg_id = c->rg_id,
+        .model = g,
+        .cafile = opts->redis_cacert,
+        .insecure = opts->insecure,
+        .connect_to = opts->connect_to,
+        .n_connect_to = opts->nconnect_to,
+        .timeout_ms = round > 2000 ? 2000 : round,
+        .on_update = cmd_show_on_observed,
+        .arg = c,
+    };
+    c->ob = observe_start(&oo);
+    if (c->ob)
+        c->redis_timer = loop_timer(c->s.loop, c->redis_timeout_ms, cmd_show_redis_late, c);
+    else
+        c->observed = true;
+}
+
 static void cmd_show_on_group(struct inventory *inv, struct model_group *g, void *arg)
 {
     (void)inv;
-    (void)g;
     struct cmd_show *c = arg;
     c->listed = true;
+    if (!c->observed && !c->ob)
+        cmd_show_observe(c, g);
     cmd_show_settle(c);
 }
 
@@ -654,29 +688,6 @@ int cmd_show_run(struct session_options *opts, int argc, char **argv)
         if (!c.no_redis && opts->insecure)
             fprintf(stderr, "elcui show: WARNING: --insecure: Redis TLS certificates are NOT "
                             "verified\n");
-        if (!c.no_redis) {
-            /* Redis at the same time, bounded: half the time for a round */
-            uint64_t round = c.redis_timeout_ms / 2;
-            struct observe_options oo = {
-                .loop = c.s.loop,
-                .aws = c.s.aws,
-                .creds = c.s.creds,
-                .region = c.s.region,
-                .rg_id = c.rg_id,
-                .cafile = opts->redis_cacert,
-                .insecure = opts->insecure,
-                .connect_to = opts->connect_to,
-                .n_connect_to = opts->nconnect_to,
-                .timeout_ms = round > 2000 ? 2000 : round,
-                .on_update = cmd_show_on_observed,
-                .arg = &c,
-            };
-            c.ob = observe_start(&oo);
-            if (c.ob)
-                c.redis_timer = loop_timer(c.s.loop, c.redis_timeout_ms, cmd_show_redis_late, &c);
-            else
-                c.observed = true;
-        }
         if (!cmdout_run(&c.s, &c.done, &c.interrupted)) {
             fprintf(stderr, "elcui show: interrupted\n");
         } else if (c.failed) {

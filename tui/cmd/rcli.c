@@ -11,6 +11,7 @@
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "core/redis/rrender.h"
+#include "core/redis/rsession.h"
 #include "tui/cli.h"
 #include "tui/cmd/cmdout.h"
 
@@ -293,21 +294,7 @@ void rcli_describe_auth(const struct discover_result *d, char *out, size_t n)
 
 void rcli_node_label(const char *node, const struct console_label *l, char *out, size_t n)
 {
-    struct buf b;
-    buf_init(&b, 0);
-    if (l->cache_cluster_id) {
-        rrender_safe(&b, l->cache_cluster_id, strlen(l->cache_cluster_id));
-        buf_appendc(&b, ' ');
-    }
-    rrender_safe(&b, node, strlen(node));
-    if (l->role != RCLUSTER_ROLE_UNKNOWN)
-        buf_printf(&b, " %s", rcluster_role_name(l->role));
-    if (l->shard)
-        buf_printf(&b, " shard %s", l->shard);
-    if (l->az)
-        buf_printf(&b, " %s", l->az);
-    snprintf(out, n, "%s", buf_str(&b));
-    buf_free(&b);
+    rsession_node_label(node, l, out, n);
 }
 
 void rcli_print_rconn_error(const struct rcli *r, const struct rconn_error *e)

@@ -21,6 +21,8 @@
 #include "tui/screen/screen_inspect.h"
 #include "core/stack/stack_spec.h"
 #include "tui/cmdline.h"
+#include "tui/screen/screen_console.h"
+#include "tui/screen/screen_logs.h"
 #include "tui/widget/listview.h"
 
 #define SG_LABEL_W 24
@@ -68,6 +70,7 @@ struct screen_group {
     bool missing;
     char *error;
     char title[320];
+    char node_pick[160];
 };
 
 static const char *sg_s(const char *s)
@@ -496,6 +499,20 @@ static struct listview *sg_focused(struct screen_group *sg)
     return sg->focus == SG_PANEL_NODES ? &sg->nodes : &sg->facts;
 }
 
+/* The cache cluster id of a row of the nodes panel (its ID column is the
+ * id, or id/node). */
+static const char *sg_node_id(struct screen_group *sg, size_t row)
+{
+    const char *id = listview_get(&sg->nodes, row, NCOL_ID);
+    if (!id || !*id)
+        return NULL;
+    snprintf(sg->node_pick, sizeof(sg->node_pick), "%s", id);
+    char *slash = strchr(sg->node_pick, '/');
+    if (slash)
+        *slash = '\0';
+    return sg->node_pick;
+}
+
 static int sg_request(struct screen *s, int req)
 {
     struct screen_group *sg = s->priv;
@@ -510,6 +527,19 @@ static int sg_request(struct screen *s, int req)
             return APP_HANDLED;
         sg->focus = (sg->focus + 1) % SG_PANELS;
         return APP_REDRAW;
+    case REQ_CONSOLE:
+    case REQ_LATENCY:
+    case REQ_DOCTOR:
+        return screen_console_request(s->app, req, sg->rg_id, screen_group_selected_node(s));
+    case REQ_LOGS: {
+        /* from the nodes panel: the selected node's records */
+        struct screen_logs_scope scope = {0};
+        size_t row;
+        if (sg->focus == SG_PANEL_NODES && listview_selected(&sg->nodes, &row))
+            scope.node = sg_node_id(sg, row);
+        app_push(s->app, screen_logs_new(s->app, sg->rg_id, scope.node ? &scope : NULL));
+        return APP_REDRAW;
+    }
     case REQ_DESTROY: {
         /* the stack elcui made around the group, as its tag says */
         const struct model_group *g = inventory_group(sg->inv);
@@ -604,6 +634,25 @@ static const struct screen_ops screen_group_ops = {
     .group = sg_group,
     .destroy = sg_destroy,
 };
+
+const char *screen_group_id(struct screen *s)
+{
+    if (!s || s->ops != &screen_group_ops)
+        return NULL;
+    struct screen_group *sg = s->priv;
+    return sg->rg_id;
+}
+
+const char *screen_group_selected_node(struct screen *s)
+{
+    if (!s || s->ops != &screen_group_ops)
+        return NULL;
+    struct screen_group *sg = s->priv;
+    size_t row;
+    if (sg->focus != SG_PANEL_NODES || !listview_selected(&sg->nodes, &row))
+        return NULL;
+    return listview_get(&sg->nodes, row, NCOL_ID);
+}
 
 void screen_group_focus_nodes(struct screen *s)
 {

@@ -11,9 +11,11 @@
 #include "core/model/inventory.h"
 #include "core/stack/cost.h"
 #include "tui/cmdline.h"
+#include "tui/screen/screen_console.h"
 #include "tui/screen/screen_group.h"
 #include "tui/screen/screen_info.h"
 #include "tui/screen/screen_inspect.h"
+#include "tui/screen/screen_logs.h"
 #include "tui/widget/listview.h"
 
 enum {
@@ -289,6 +291,16 @@ static int screen_groups_request(struct screen *s, int req)
     case REQ_CONTEXT:
         app_push(s->app, screen_info_new(s->app));
         return APP_REDRAW;
+    case REQ_CONSOLE:
+    case REQ_LATENCY:
+    case REQ_DOCTOR:
+        return screen_console_request(s->app, req, screen_groups_selected(s), NULL);
+    case REQ_LOGS:
+        if (listview_selected(&sg->lv, &row)) {
+            app_push(s->app, screen_logs_new(s->app, listview_get(&sg->lv, row, COL_ID), NULL));
+            return APP_REDRAW;
+        }
+        return APP_HANDLED;
     case REQ_CREATE:
         cmdline_run(s->app, "create");
         return APP_REDRAW;

@@ -118,8 +118,8 @@ static void screen_info_build(struct screen *s)
     }
     screen_info_row(lv, "Redis CA", THEME_NORMAL, ca ? ca : "system store", ca ? ca_from : NULL);
     snprintf(val, sizeof(val), "%zu", o->nconnect_to);
-    screen_info_row(lv, "connect-to rules", THEME_NORMAL, val,
-                    "--connect-to and [redis] connect_to");
+    screen_info_row(lv, "connection rules", THEME_NORMAL, val,
+                    "--connect-to, --resolve, ELCUI_CONNECT_TO, ELCUI_RESOLVE, [redis]");
     const char *theme_from = "the built-in default";
     if (o->theme && cfg && o->theme == cfg->theme)
         theme_from = "[console] theme in the config file";

@@ -26,6 +26,8 @@ POST    /_sandbox/redis/<action>      action kill|restart|stop|cont; {cache_clus
 GET     /_sandbox/groups              {groups: [{region, replication_group_id, status,
                                        redis, farm_state, farm_error, shards, nodes}]}
 GET     /_sandbox/nodes               ?replication_group_id=&region= -> {nodes: [...]}
+                                      (host: the node's DNS name, port: the group's,
+                                      address: where its Redis really listens, tls)
 POST    /_sandbox/logs/pause          {replication_group_id?} -> {ok}
 POST    /_sandbox/logs/resume         {replication_group_id?} -> {ok}
 POST    /_sandbox/metrics/pause       {replication_group_id?} -> {ok}: the group's
@@ -289,8 +291,10 @@ class Controller:
                                 "node_group_id": g.shards[n.shard_index].node_group_id,
                                 "role": n.role,
                                 "availability_zone": n.az,
-                                "host": n.host,
-                                "port": n.port,
+                                "host": w.names(g).node(n.cluster_id),
+                                "port": g.port,
+                                "address": n.addr if g.redis and g.farm_state == "ready" else None,
+                                "tls": bool(g.transit_encryption),
                                 "redis": g.redis and g.farm_state == "ready",
                                 "status": n.status,
                             }

@@ -21,8 +21,16 @@ Behaviour summary (details in the README section of the final report):
 * statuses move with time: creating -> available after the create delay (and,
   with Redis behind the group, only once the farm reports the nodes usable),
   modifying -> available, deleting -> gone;
-* endpoints point at the farm's real Redis ports (host configurable); groups
-  without Redis get placeholder names under ``.cache.localhost``;
+* endpoints are what ElastiCache reports: the port asked for (default 6379)
+  and AWS-shaped DNS names under ``cache.amazonaws.com`` (see GroupNames),
+  with or without Redis behind them.  The farm runs each node on that port
+  on a loopback address of its own (127.A.B.C); World.write_hosts keeps a
+  hosts file (``ADDR NAME`` lines) saying where every name of every live
+  group really listens, as DNS would inside the VPC: node names, and the
+  configuration, primary and reader endpoints (moved on failover).  elcui
+  reaches them through its own rule, ``--resolve
+  '*.cache.amazonaws.com:*:@HOSTS'`` (ELCUI_RESOLVE in the sandbox's
+  exports);
 * TestFailover performs a real failover through the farm and emits the
   ElastiCache event sequence; DescribeEvents keeps create/modify/failover/
   delete events for 14 days.
@@ -32,6 +40,7 @@ import base64
 import datetime
 import hashlib
 import json
+import os
 import re
 import threading
 import time
@@ -160,6 +169,48 @@ def utcnow():
     return datetime.datetime.now(UTC)
 
 
+AWS_DOMAIN = "cache.amazonaws.com"
+
+
+class GroupNames:
+    """The DNS names ElastiCache gives a replication group's endpoints.
+
+    In-transit encryption on, every name is under the group's own domain
+    NAME.HASH.REGION.cache.amazonaws.com, which its certificate covers with
+    one wildcard: nodes NAME-0001-001.<domain>, clustercfg.<domain>,
+    master.<domain>, replica.<domain>.  Off: nodes
+    NAME-0001-001.HASH.0001.REGION.cache..., NAME.HASH.clustercfg.REGION...,
+    NAME.HASH.ng.0001.REGION... and NAME-ro.HASH.ng.0001.REGION...."""
+
+    def __init__(self, g, domain=AWS_DOMAIN):
+        rc = region_code(g.region)
+        self.tls = bool(g.transit_encryption)
+        self.base = "%s.%s" % (rc, domain)
+        self.group_domain = "%s.%s.%s" % (g.id, g.hash, self.base) if self.tls else None
+        self.hash = g.hash
+        self.id = g.id
+
+    def node(self, cluster_id):
+        if self.tls:
+            return "%s.%s" % (cluster_id, self.group_domain)
+        return "%s.%s.0001.%s" % (cluster_id, self.hash, self.base)
+
+    def config(self):
+        if self.tls:
+            return "clustercfg." + self.group_domain
+        return "%s.%s.clustercfg.%s" % (self.id, self.hash, self.base)
+
+    def primary(self):
+        if self.tls:
+            return "master." + self.group_domain
+        return "%s.%s.ng.0001.%s" % (self.id, self.hash, self.base)
+
+    def reader(self):
+        if self.tls:
+            return "replica." + self.group_domain
+        return "%s-ro.%s.ng.0001.%s" % (self.id, self.hash, self.base)
+
+
 class ECError(ServiceException):
     def __init__(self, code, message):
         super().__init__(code, message)
@@ -241,7 +292,7 @@ class Node:
         self.member_index = member_index
         self.az = az
         self.role = role
-        self.host = None
+        self.addr = None  # where its Redis really listens (127.A.B.C), once started
         self.port = None
         self.status = "creating"
         self.create_time = utcnow()
@@ -315,10 +366,12 @@ class World:
     """All ElastiCache state of one sandbox, plus its hooks to the farm,
     log delivery and metrics."""
 
-    def __init__(self, account_id="123456789012", host="localhost", create_delay=0.0):
+    def __init__(self, account_id="123456789012", domain=AWS_DOMAIN, create_delay=0.0):
         self.lock = threading.RLock()
         self.account_id = account_id
-        self.host = host
+        self.domain = domain
+        self.hosts_file = None  # where write_hosts keeps the names' addresses
+        self._hosts_text = None
         self.create_delay = float(create_delay)
         self.modify_delay = None  # None: same as create_delay (capped at 5 s)
         self.delete_delay = None
@@ -377,6 +430,7 @@ class World:
                 if self.farm is not None and now - self._last_role_poll >= self.role_poll_interval:
                     self._last_role_poll = now
                     self.poll_roles()
+                self.write_hosts()
             except Exception as e:  # keep the ticker alive, remember why
                 self.errors.append(repr(e))
                 del self.errors[:-20]
@@ -548,11 +602,66 @@ class World:
         except Exception as e:
             self.errors.append("unregister %s: %r" % (g.id, e))
 
+    def names(self, g):
+        return GroupNames(g, self.domain)
+
+    def hosts_text(self):
+        """The hosts file: where each name of each group with live Redis
+        listens (the configuration endpoint: every node, primaries first;
+        the primary endpoint: the primary; the reader endpoint: the
+        replicas, else the primary)."""
+        out = ["# elcui sandbox: where the ElastiCache names of its Redis nodes listen",
+               "# (read by elcui through --resolve '*.%s:*:@THIS_FILE')" % self.domain]
+        with self.lock:
+            for region in sorted(self.regions):
+                st = self.regions[region]
+                for gid in sorted(st.groups):
+                    g = st.groups[gid]
+                    if not g.redis or g.farm_state != "ready":
+                        continue
+                    nm = self.names(g)
+                    out.append("# %s %s" % (region, g.id))
+                    nodes = [n for n in g.nodes() if n.addr]
+                    for n in nodes:
+                        out.append("%s %s" % (n.addr, nm.node(n.cluster_id)))
+                    prims = [n for n in nodes if n.role == "primary"]
+                    reps = [n for n in nodes if n.role != "primary"]
+                    if g.cluster_enabled:
+                        for n in prims + reps:
+                            out.append("%s %s" % (n.addr, nm.config()))
+                    else:
+                        for n in prims[:1]:
+                            out.append("%s %s" % (n.addr, nm.primary()))
+                        for n in reps or prims[:1]:
+                            out.append("%s %s" % (n.addr, nm.reader()))
+                for cid in sorted(st.standalone):
+                    g, n = st.standalone[cid]
+                    if n.addr and n.status != "deleting":
+                        out.append("%s %s" % (n.addr, self.names(g).node(cid)))
+        return "\n".join(out) + "\n"
+
+    def write_hosts(self):
+        """Rewrite the hosts file when what it says changed (atomically:
+        a reader sees the old or the new file, never half of one)."""
+        if not self.hosts_file:
+            return
+        with self.lock:
+            text = self.hosts_text()
+            if text == self._hosts_text:
+                return
+            tmp = self.hosts_file + ".tmp"
+            with open(tmp, "w") as f:
+                f.write(text)
+            os.replace(tmp, self.hosts_file)
+            self._hosts_text = text
+
     def start_farm(self, g):
         """Start Redis for a group in the background (API answers at once)."""
         replicas = [len(s.members) - 1 for s in g.shards]
         token = g.auth_token
         slots = [s.slots for s in g.shards] if g.cluster_enabled else None
+        nm = self.names(g)
+        hostnames = [[nm.node(m.cluster_id) for m in s.members] for s in g.shards]
 
         def run():
             try:
@@ -566,6 +675,9 @@ class World:
                     engine=g.engine,
                     slots=slots,
                     node_type=g.node_type,
+                    port=g.port,
+                    hostnames=hostnames,
+                    domain=nm.group_domain,
                 )
             except Exception as e:
                 with self.lock:
@@ -582,12 +694,17 @@ class World:
                             break
                         node = g.shards[si].members[mi]
                         node.port = int(info.port)
-                        node.host = self.host
+                        node.addr = info.host
                         role = getattr(info, "role", None)
                         if role in ("primary", "replica"):
                             node.role = role
                 deleting = g.status == "deleting"
                 g.farm_state = "ready"
+                # the names resolve before the group can become available
+                try:
+                    self.write_hosts()
+                except OSError as e:
+                    self.errors.append("hosts file: %r" % e)
             if deleting:
                 self._farm_delete(g)
             self.kick()
@@ -1129,18 +1246,13 @@ class Api:
 
     # ---- shapes ------------------------------------------------------------------
     def _endpoint(self, g, node):
-        if node.port is not None:
-            return {"Address": node.host or self.w.host, "Port": node.port}
-        return {"Address": "%s.%s.0001.%s.cache.localhost" % (node.cluster_id, g.hash, region_code(g.region)), "Port": g.port}
+        """A node's endpoint: its DNS name and the group's port (where it
+        really listens is the hosts file's business, as DNS's on AWS)."""
+        return {"Address": self.w.names(g).node(node.cluster_id), "Port": g.port}
 
     def _placeholder(self, g, kind):
-        rc = region_code(g.region)
-        if kind == "primary":
-            name = "master.%s.%s.%s.cache.localhost" % (g.id, g.hash, rc) if g.transit_encryption else "%s.%s.ng.0001.%s.cache.localhost" % (g.id, g.hash, rc)
-        elif kind == "reader":
-            name = "replica.%s.%s.%s.cache.localhost" % (g.id, g.hash, rc) if g.transit_encryption else "%s-ro.%s.ng.0001.%s.cache.localhost" % (g.id, g.hash, rc)
-        else:
-            name = "clustercfg.%s.%s.%s.cache.localhost" % (g.id, g.hash, rc) if g.transit_encryption else "%s.%s.clustercfg.%s.cache.localhost" % (g.id, g.hash, rc)
+        nm = self.w.names(g)
+        name = {"primary": nm.primary, "reader": nm.reader}.get(kind, nm.config)()
         return {"Address": name, "Port": g.port}
 
     def group_shape(self, g):
@@ -1156,14 +1268,8 @@ class Api:
                 ]
             else:
                 if show_endpoints:
-                    prim = s.primary()
-                    reps = s.replicas()
-                    if prim.port is not None:
-                        ng["PrimaryEndpoint"] = self._endpoint(g, prim)
-                        ng["ReaderEndpoint"] = self._endpoint(g, reps[0] if reps else prim)
-                    else:
-                        ng["PrimaryEndpoint"] = self._placeholder(g, "primary")
-                        ng["ReaderEndpoint"] = self._placeholder(g, "reader")
+                    ng["PrimaryEndpoint"] = self._placeholder(g, "primary")
+                    ng["ReaderEndpoint"] = self._placeholder(g, "reader")
                 members = []
                 for m in s.members:
                     d = {"CacheClusterId": m.cluster_id, "CacheNodeId": "0001", "PreferredAvailabilityZone": m.az}
@@ -1206,8 +1312,7 @@ class Api:
             reps = s0.replicas()
             d["SnapshottingClusterId"] = (reps[0] if reps else s0.primary()).cluster_id
         if g.cluster_enabled and show_endpoints:
-            first = g.shards[0].primary()
-            d["ConfigurationEndpoint"] = self._endpoint(g, first) if first.port is not None else self._placeholder(g, "config")
+            d["ConfigurationEndpoint"] = self._placeholder(g, "config")
         if g.auth_modified is not None:
             d["AuthTokenLastModifiedDate"] = g.auth_modified
         if g.kms_arn:

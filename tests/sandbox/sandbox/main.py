@@ -2,13 +2,22 @@
 
     run [--seed empty|demo|scale] [--port N] [--state-dir DIR]
         [--create-delay S] [--log-delay S|MIN,MAX] [--redis-port-base N]
-        [--no-redis] [--endpoint-host HOST] [--region R] [--stop-on-eof]
+        [--no-redis] [--endpoint-domain D] [--region R] [--stop-on-eof]
 
 Prints ``export NAME=value`` lines, then ``# sandbox ready`` once it serves;
 writes the same exports to <state-dir>/env, and registers itself in its
 user's registry folder for tests/sandbox/env (see registry_dir).  Stops everything it started on
 SIGINT/SIGTERM, on ``POST /_sandbox/shutdown``, and on stdin EOF with
 --stop-on-eof.
+
+ElastiCache endpoints are what AWS reports: the port asked for and DNS names
+under cache.amazonaws.com (sandbox/elasticache.py, GroupNames).  Each Redis
+node listens on that port on a loopback address of its own, and
+<state-dir>/hosts says which name is where (rewritten as groups come, go
+and fail over).  The exports point elcui at it with one rule for every
+group, ``ELCUI_RESOLVE='*.cache.amazonaws.com:*:@<state-dir>/hosts'``, as a
+laptop reaches private clusters (a hosts file and one forward per node on
+127.x.y.z); Python tests ask Sandbox.node_address / redis_connection.
 """
 
 import argparse
@@ -204,7 +213,7 @@ class Runtime:
     """Everything one sandbox run owns: server, farm, log delivery, metrics."""
 
     def __init__(self, state_dir, seed="empty", port=0, create_delay=3.0, log_delay=(1.0, 3.0), redis=True,
-                 redis_port_base=None, endpoint_host="localhost", region=DEFAULT_REGION, own_state_dir=False):
+                 redis_port_base=None, endpoint_domain="cache.amazonaws.com", region=DEFAULT_REGION, own_state_dir=False):
         self.state_dir = os.path.abspath(state_dir)
         self.own_state_dir = own_state_dir
         self.seed = seed
@@ -213,7 +222,7 @@ class Runtime:
         self.log_delay = log_delay
         self.redis = redis
         self.redis_port_base = redis_port_base
-        self.endpoint_host = endpoint_host
+        self.endpoint_domain = endpoint_domain
         self.region = region
         self.server = None
         self.farm = None
@@ -308,7 +317,7 @@ class Runtime:
         self.server = SandboxServer(
             port=self.port,
             region=self.region,
-            endpoint_host=self.endpoint_host,
+            endpoint_domain=self.endpoint_domain,
             create_delay=self.create_delay,
             log_file=os.path.join(self.state_dir, "sandbox.log"),
         )
@@ -318,6 +327,8 @@ class Runtime:
             self.farm = Farm(os.path.join(self.state_dir, "farm"), port_base=self.redis_port_base)
         w = self.server.world
         w.farm = self.farm
+        w.hosts_file = os.path.join(self.state_dir, "hosts")
+        w.write_hosts()
         w.log_delivery_factory = self.log_delivery
         w.metrics_factory = self.metrics
         self.server.seed = self.seed
@@ -332,6 +343,8 @@ class Runtime:
         }
         if self.farm is not None:
             self.exports["ELCUI_REDIS_CACERT"] = self.farm.ca_file
+        # one rule for every group, those created later included
+        self.exports["ELCUI_RESOLVE"] = "*.%s:*:@%s" % (self.endpoint_domain, w.hosts_file)
         self.exports["ELCUI_SANDBOX_STATE"] = self.state_dir
         from . import seeds
 
@@ -442,7 +455,7 @@ def main(argv=None):
     ap.add_argument("--log-delay", type=parse_log_delay, default=(1.0, 3.0), help="log ingestion delay, S or MIN,MAX seconds (default 1,3)")
     ap.add_argument("--redis-port-base", type=int, help="first port for redis-server nodes")
     ap.add_argument("--no-redis", action="store_true", help="no redis-server processes; endpoints are placeholders")
-    ap.add_argument("--endpoint-host", default="localhost", help="host name published in ElastiCache endpoints (default localhost)")
+    ap.add_argument("--endpoint-domain", default="cache.amazonaws.com", help="DNS domain of the ElastiCache endpoints (default cache.amazonaws.com)")
     ap.add_argument("--region", default=DEFAULT_REGION, help="region printed in AWS_REGION (default us-east-2)")
     ap.add_argument("--stop-on-eof", action="store_true", help="stop when stdin reaches EOF")
     args = ap.parse_args(argv)
@@ -466,7 +479,7 @@ def main(argv=None):
         log_delay=args.log_delay,
         redis=not args.no_redis,
         redis_port_base=args.redis_port_base,
-        endpoint_host=args.endpoint_host,
+        endpoint_domain=args.endpoint_domain,
         region=args.region,
         own_state_dir=own,
     )

@@ -70,7 +70,11 @@ class Connection:
         raw=False,
         client_name=None,
         ssl_context=None,
+        server_hostname=None,
     ):
+        """server_hostname: the name TLS sends (SNI) and checks the
+        certificate against, when host is the address it really listens on
+        (a sandbox node: 127.x.y.z for app-4-0001-001.app-4.HASH...)."""
         self.host = host
         self.port = port
         self.raw = raw
@@ -80,7 +84,7 @@ class Connection:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if tls:
                 ctx = ssl_context or client_context(ca_file)
-                sock = ctx.wrap_socket(sock, server_hostname=host)
+                sock = ctx.wrap_socket(sock, server_hostname=server_hostname or host)
         except BaseException:
             sock.close()
             raise

@@ -60,7 +60,7 @@ class Sandbox:
         port=None,
         region="us-east-2",
         redis_port_base=None,
-        endpoint_host=None,
+        endpoint_domain=None,
         start_timeout=None,
         extra_args=(),
     ):
@@ -72,7 +72,7 @@ class Sandbox:
         self.port = port
         self.region = region
         self.redis_port_base = redis_port_base
-        self.endpoint_host = endpoint_host
+        self.endpoint_domain = endpoint_domain
         self.start_timeout = start_timeout if start_timeout is not None else {"empty": 30, "demo": 240, "scale": 180}.get(seed, 60)
         self.extra_args = list(extra_args)
         self.proc = None
@@ -96,8 +96,8 @@ class Sandbox:
             cmd += ["--port", str(self.port)]
         if self.redis_port_base:
             cmd += ["--redis-port-base", str(self.redis_port_base)]
-        if self.endpoint_host:
-            cmd += ["--endpoint-host", self.endpoint_host]
+        if self.endpoint_domain:
+            cmd += ["--endpoint-domain", self.endpoint_domain]
         if self.region:
             cmd += ["--region", self.region]
         return cmd + self.extra_args
@@ -342,6 +342,68 @@ class Sandbox:
 
     def groups(self):
         return self.control("GET", "groups")["groups"]
+
+    # where the AWS-shaped names really are (elcui reads the same hosts file
+    # through ELCUI_RESOLVE)
+    @property
+    def hosts_file(self):
+        rule = self.exports.get("ELCUI_RESOLVE", "")
+        return rule.split(":@", 1)[1] if ":@" in rule else None
+
+    def resolve(self, name):
+        """The addresses the sandbox's hosts file gives name ([] when none)."""
+        out = []
+        path = self.hosts_file
+        if not path:
+            return out
+        with open(path) as f:
+            for line in f:
+                fields = line.split("#", 1)[0].split()
+                if len(fields) >= 2 and name.lower() in (n.lower() for n in fields[1:]):
+                    out.append(fields[0])
+        return out
+
+    def node(self, cache_cluster_id):
+        """The control API's record of one node: host (its DNS name, as the
+        API reports it), port, address (where it really listens), tls..."""
+        for n in self.nodes():
+            if n["cache_cluster_id"] == cache_cluster_id.lower():
+                return n
+        raise SandboxError("no node %s" % cache_cluster_id)
+
+    def node_address(self, cache_cluster_id):
+        """(address, port) where the node's Redis really listens."""
+        n = self.node(cache_cluster_id)
+        if not n.get("address"):
+            raise SandboxError("node %s has no running Redis" % cache_cluster_id)
+        return n["address"], n["port"]
+
+    def redis_connection(self, target, port=None, password=None, tls=None, timeout=5.0, **kwargs):
+        """A sandbox resp.Connection to a node, by cache cluster id, or to
+        an endpoint by its DNS name (the configuration endpoint...): at the
+        real address the hosts file gives it (the first), TLS checked
+        against the name.  tls: default the group's (by id) or True (by
+        name); port: default the node's, or 6379."""
+        try:
+            from . import resp
+        except ImportError:
+            import resp
+        if "." in target:
+            name = target
+            addrs = self.resolve(name)
+            if not addrs:
+                raise SandboxError("%s is not in the sandbox's hosts file" % name)
+            addr = addrs[0]
+            tls = True if tls is None else tls
+        else:
+            n = self.node(target)
+            if not n.get("address"):
+                raise SandboxError("node %s has no running Redis" % target)
+            name, addr = n["host"], n["address"]
+            port = port or n["port"]
+            tls = n["tls"] if tls is None else tls
+        return resp.Connection(addr, port or 6379, tls=tls, ca_file=self.ca_file if tls else None,
+                               server_hostname=name, password=password, timeout=timeout, **kwargs)
 
     # metrics (IsMaster and the rest): paused, the API lags what Redis does
     def pause_metrics(self, replication_group_id=None):

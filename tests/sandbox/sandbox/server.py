@@ -161,7 +161,7 @@ def _patch_moto_signature_check():
 class SandboxServer:
     """moto + ElastiCache model + faults + control API on one port."""
 
-    def __init__(self, port=0, host="127.0.0.1", region="us-east-2", endpoint_host="localhost", create_delay=0.0, log_file=None):
+    def __init__(self, port=0, host="127.0.0.1", region="us-east-2", endpoint_domain=elasticache.AWS_DOMAIN, create_delay=0.0, log_file=None):
         self.bind_host = host
         self.requested_port = port
         self.region = region
@@ -169,7 +169,7 @@ class SandboxServer:
         self.verifier = Verifier(self.clock)
         self.faults = Faults()
         self.key_gate = kmslogs.KeyPolicyGate()
-        self.world = elasticache.World(host=endpoint_host, create_delay=create_delay)
+        self.world = elasticache.World(domain=endpoint_domain, create_delay=create_delay)
         self.live = livetail.LiveHub()
         self.access_key = None
         self.secret_key = None

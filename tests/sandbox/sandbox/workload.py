@@ -107,6 +107,7 @@ class Workload:
                 info.host,
                 info.port,
                 tls=info.tls,
+                server_hostname=info.hostname,
                 ca_file=self.farm.ca_file,
                 password=self.auth_token,
                 timeout=5.0,

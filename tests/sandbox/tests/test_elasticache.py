@@ -303,7 +303,8 @@ class ElastiCacheTest(unittest.TestCase):
         self.assertEqual(g["PendingModifiedValues"], {})
         cfg = g["ConfigurationEndpoint"]
         self.assertEqual(cfg["Port"], 6379)
-        self.assertTrue(cfg["Address"].endswith(".use2.cache.localhost"), cfg)
+        # as AWS names it, with TLS: clustercfg.NAME.HASH.REGION.cache.amazonaws.com
+        self.assertRegex(cfg["Address"], r"^clustercfg\.full\.[0-9a-f]{6}\.use2\.cache\.amazonaws\.com$")
         # cache clusters
         ccs = self.ec.describe_cache_clusters(ShowCacheNodeInfo=True)["CacheClusters"]
         mine = [c for c in ccs if c.get("ReplicationGroupId") == "full"]

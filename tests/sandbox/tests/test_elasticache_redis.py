@@ -1,9 +1,15 @@
-"""ElastiCache backed by real Redis (part B's farm): endpoints are live
-TLS/AUTH nodes, TestFailover changes roles in Redis itself, roles that
-Redis changes on its own are followed, delete stops the nodes."""
+"""ElastiCache backed by real Redis (part B's farm): endpoints are what AWS
+reports (the port asked for, AWS-shaped names that the sandbox's hosts file
+resolves to one loopback address per node, a wildcard certificate for the
+group's domain, host names announced by TLS clusters), the nodes are live
+TLS/AUTH Redis, TestFailover changes roles in Redis itself and moves the
+primary endpoint's name, roles that Redis changes on its own are followed,
+delete stops the nodes and takes their names away."""
 
 import datetime
 import os
+import re
+import ssl
 import sys
 import time
 import unittest
@@ -48,8 +54,13 @@ class RedisBackedTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.sb.stop()
 
-    def conn(self, host, port, tls=True):
-        return resp.Connection(host, port, tls=tls, ca_file=self.sb.ca_file if tls else None, password=TOKEN if tls else None, timeout=5)
+    def conn(self, host, port, tls=True, password=True, server_hostname=None):
+        """A connection to a name, at the address the hosts file gives it
+        (the first), TLS checked against the name."""
+        addrs = self.sb.resolve(host)
+        self.assertTrue(addrs, "%s is not in the hosts file" % host)
+        return resp.Connection(addrs[0], port, tls=tls, ca_file=self.sb.ca_file if tls else None,
+                               server_hostname=server_hostname or host, password=TOKEN if tls and password else None, timeout=5)
 
     def role(self, host, port, tls=True):
         with self.conn(host, port, tls) as c:
@@ -67,22 +78,43 @@ class RedisBackedTest(unittest.TestCase):
         g = self.ec.describe_replication_groups(ReplicationGroupId="live")["ReplicationGroups"][0]
         nodes = self.nodes("live")
         self.assertEqual(sorted(nodes), ["live-0001-001", "live-0001-002", "live-0002-001", "live-0002-002"])
-        self.assertEqual({h for h, _ in nodes.values()}, {"localhost"})
-        self.assertEqual(len({p for _, p in nodes.values()}), 4)
+        # AWS's shapes: NAME-0001-001.NAME.HASH.use2.cache.amazonaws.com, the port asked for
         cfg = g["ConfigurationEndpoint"]
-        self.assertEqual(cfg["Address"], "localhost")
-        self.assertIn(cfg["Port"], {p for _, p in nodes.values()})
+        m = re.match(r"^clustercfg\.live\.([0-9a-f]{6})\.use2\.cache\.amazonaws\.com$", cfg["Address"])
+        self.assertTrue(m, cfg)
+        domain = "live.%s.use2.cache.amazonaws.com" % m.group(1)
+        for cid, (h, p) in nodes.items():
+            self.assertEqual((h, p), ("%s.%s" % (cid, domain), 6379))
+        self.assertEqual(cfg["Port"], 6379)
+        # one loopback address per node, the configuration endpoint on all of them
+        addrs = {cid: self.sb.resolve(h) for cid, (h, _) in nodes.items()}
+        for cid, a in addrs.items():
+            self.assertEqual(len(a), 1, cid)
+            self.assertRegex(a[0], r"^127\.\d+\.\d+\.\d+$")
+            self.assertEqual(self.sb.node_address(cid), (a[0], 6379))
+        self.assertEqual(len({a[0] for a in addrs.values()}), 4)
+        self.assertEqual(sorted(self.sb.resolve(cfg["Address"])), sorted(a[0] for a in addrs.values()))
         with self.conn(cfg["Address"], cfg["Port"]) as c:
             self.assertEqual(c.call("PING"), "PONG")
             cluster_nodes = c.call("CLUSTER", "NODES")
             self.assertEqual(len([ln for ln in cluster_nodes.splitlines() if ln.strip()]), 4)
             shards = c.call("CLUSTER", "SHARDS")
             self.assertEqual(len(shards), 2)
+            # Redis 7 with TLS announces host names: the nodes' own DNS names
+            endpoints = sorted(dict(zip(n[0::2], n[1::2]))["endpoint"] for sh in shards for n in dict(zip(sh[0::2], sh[1::2]))["nodes"])
+            self.assertEqual(endpoints, sorted(h for h, _ in nodes.values()))
+            slots = c.call("CLUSTER", "SLOTS")
+            self.assertEqual(sorted(n[0] for r in slots for n in r[2:]), endpoints)
+        # the certificate is the group's wildcard: another name is refused
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            self.conn(cfg["Address"], cfg["Port"], server_hostname="clustercfg.other.%s.use2.cache.amazonaws.com" % m.group(1))
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            self.conn(cfg["Address"], cfg["Port"], server_hostname="localhost")
         # no TLS -> no answer; no AUTH -> NOAUTH
         with self.assertRaises((OSError, resp.ProtocolError)):
-            with resp.Connection("localhost", cfg["Port"], timeout=2) as c:
+            with self.conn(cfg["Address"], cfg["Port"], tls=False) as c:
                 c.call("PING")
-        with resp.Connection("localhost", cfg["Port"], tls=True, ca_file=self.sb.ca_file, timeout=5) as c:
+        with self.conn(cfg["Address"], cfg["Port"], password=False) as c:
             with self.assertRaises(resp.ReplyError):
                 c.call("GET", "x")
         for cid, (h, p) in nodes.items():
@@ -114,17 +146,29 @@ class RedisBackedTest(unittest.TestCase):
         g = self.ec.describe_replication_groups(ReplicationGroupId="plain")["ReplicationGroups"][0]
         ng = g["NodeGroups"][0]
         nodes = self.nodes("plain")
-        self.assertEqual(ng["PrimaryEndpoint"]["Port"], nodes["plain-001"][1])
-        self.assertEqual(ng["ReaderEndpoint"]["Port"], nodes["plain-002"][1])
+        # without TLS: NAME.HASH.ng.0001.use2..., NAME-ro.HASH.ng.0001..., NAME-001.HASH.0001...
+        h = re.match(r"^plain\.([0-9a-f]{6})\.ng\.0001\.use2\.cache\.amazonaws\.com$", ng["PrimaryEndpoint"]["Address"])
+        self.assertTrue(h, ng)
+        self.assertEqual(ng["ReaderEndpoint"]["Address"], "plain-ro.%s.ng.0001.use2.cache.amazonaws.com" % h.group(1))
+        self.assertEqual(nodes["plain-001"], ("plain-001.%s.0001.use2.cache.amazonaws.com" % h.group(1), 6379))
+        self.assertEqual((ng["PrimaryEndpoint"]["Port"], ng["ReaderEndpoint"]["Port"]), (6379, 6379))
+        primary, reader = ng["PrimaryEndpoint"]["Address"], ng["ReaderEndpoint"]["Address"]
+        self.assertEqual(self.sb.resolve(primary), self.sb.resolve(nodes["plain-001"][0]))
+        self.assertEqual(self.sb.resolve(reader), self.sb.resolve(nodes["plain-002"][0]))
         self.assertEqual(self.role(*nodes["plain-001"], tls=False), "master")
+        self.assertEqual(self.role(primary, 6379, tls=False), "master")
         self.ec.test_failover(ReplicationGroupId="plain", NodeGroupId="0001")
         self.sb.wait_for_group("plain", timeout=60)
         g = self.ec.describe_replication_groups(ReplicationGroupId="plain")["ReplicationGroups"][0]
         ng = g["NodeGroups"][0]
         self.assertEqual({m["CacheClusterId"]: m["CurrentRole"] for m in ng["NodeGroupMembers"]}, {"plain-001": "replica", "plain-002": "primary"})
-        self.assertEqual(ng["PrimaryEndpoint"]["Port"], nodes["plain-002"][1])
+        self.assertEqual(ng["PrimaryEndpoint"]["Address"], primary)
         self.assertEqual(self.role(*nodes["plain-002"], tls=False), "master")
         self.assertEqual(self.role(*nodes["plain-001"], tls=False), "slave")
+        # the primary endpoint's name follows the primary, as DNS does
+        wait_for(lambda: self.sb.resolve(primary) == self.sb.resolve(nodes["plain-002"][0]), timeout=10, what="the primary endpoint to move")
+        self.assertEqual(self.sb.resolve(reader), self.sb.resolve(nodes["plain-001"][0]))
+        self.assertEqual(self.role(primary, 6379, tls=False), "master")
 
     def test_roles_changed_by_redis_are_followed(self):
         self.ec.create_replication_group(
@@ -157,13 +201,15 @@ class RedisBackedTest(unittest.TestCase):
     def test_delete_stops_the_nodes(self):
         self.ec.create_replication_group(ReplicationGroupId="gone", ReplicationGroupDescription="x", NumCacheClusters=2)
         self.sb.wait_for_group("gone", timeout=60)
-        ports = [p for _, p in self.nodes("gone").values()]
+        names = [h for h, _ in self.nodes("gone").values()]
+        addrs = [self.sb.resolve(h)[0] for h in names]
         before = children(self.sb.pid)
         self.ec.delete_replication_group(ReplicationGroupId="gone")
         self.sb.wait_for_group("gone", status=None, timeout=60)
-        for p in ports:
+        for a in addrs:
             with self.assertRaises(OSError):
-                resp.Connection("127.0.0.1", p, timeout=1).close()
+                resp.Connection(a, 6379, timeout=1).close()
+        wait_for(lambda: not any(self.sb.resolve(h) for h in names), timeout=10, what="the names to leave the hosts file")
         after = children(self.sb.pid)
         self.assertLessEqual(len(after), len(before) - 2)
 

@@ -288,17 +288,17 @@ class FaultsRedisTest(unittest.TestCase):
     def _node(self, cid):
         return [n for n in self.sb.nodes("f1") if n["cache_cluster_id"] == cid][0]
 
-    def _ping(self, port, timeout=1.0):
+    def _ping(self, where, timeout=1.0):
         from sandbox import resp
 
         try:
-            with resp.Connection("127.0.0.1", port, timeout=timeout) as c:
+            with resp.Connection(where[0], where[1], timeout=timeout) as c:
                 return c.call("PING")
         except (OSError, resp.ProtocolError):
             return None
 
     def test_stop_cont_kill_restart(self):
-        port = self._node("f1-002")["port"]
+        port = self.sb.node_address("f1-002")  # (address, port): where it really listens
         self.assertEqual(self._ping(port), "PONG")
         self.sb.stop_node("f1-002")
         self.assertIsNone(self._ping(port, timeout=0.5))

@@ -13,7 +13,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SANDBOX = os.path.dirname(HERE)
 sys.path.insert(0, SANDBOX)
 
-from sandbox import resp  # noqa: E402
 from sandbox.sandboxctl import Sandbox  # noqa: E402
 from sandbox.seeds import at_rest_key_policy, secret_key_policy  # noqa: E402
 from sandbox.testing import wait_for  # noqa: E402
@@ -168,7 +167,9 @@ class DemoSeedTest(unittest.TestCase):
 
         # live Redis behind the configuration endpoint, with the secret's token
         cfg = g["ConfigurationEndpoint"]
-        with resp.Connection(cfg["Address"], cfg["Port"], tls=True, ca_file=sb.ca_file, password=token, timeout=5) as c:
+        self.assertRegex(cfg["Address"], r"^clustercfg\.app-4\.[0-9a-f]{6}\.use2\.cache\.amazonaws\.com$")
+        self.assertEqual(cfg["Port"], 6379)
+        with sb.redis_connection(cfg["Address"], cfg["Port"], password=token) as c:
             self.assertEqual(len([ln for ln in c.call("CLUSTER", "NODES").splitlines() if ln.strip()]), 9)
             self.assertEqual(c.call("CLUSTER", "INFO").split("\r\n")[0], "cluster_state:ok")
 
@@ -223,7 +224,8 @@ class DemoSeedTest(unittest.TestCase):
         self.assertEqual(wc["CacheSubnetGroupName"], "default")
         self.assertEqual(wc["EngineVersion"], "6.2.6")
         ep = wc["CacheNodes"][0]["Endpoint"]
-        with resp.Connection(ep["Address"], ep["Port"], timeout=5) as c:
+        self.assertEqual(ep["Port"], 6379)
+        with sb.redis_connection(ep["Address"], ep["Port"], tls=False) as c:
             self.assertEqual(c.call("PING"), "PONG")
 
         # the workload fills the slow log and the engine log

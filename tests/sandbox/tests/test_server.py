@@ -227,7 +227,11 @@ class LifecycleTest(unittest.TestCase):
                 self.assertTrue(kids, "no redis-server started")
                 addrs = listening_addresses([p.pid] + sorted(kids))
                 self.assertGreaterEqual(len(addrs), 2)
-                self.assertEqual([a for a in addrs if a[0] != "127.0.0.1"], [], addrs)
+                # loopback only: the AWS endpoint on 127.0.0.1, each node
+                # on an address of its own in 127.0.0.0/8, on the port asked for
+                self.assertEqual([a for a in addrs if not a[0].startswith("127.")], [], addrs)
+                self.assertIn(("127.0.0.1", int(exports["AWS_ENDPOINT_URL"].rsplit(":", 1)[1])), addrs)
+                self.assertEqual(len([a for a in addrs if a[0] != "127.0.0.1" and a[1] == 6379]), 1, addrs)
                 p.send_signal(signal.SIGTERM)
                 self.assertEqual(p.wait(timeout=30), 0)
                 wait_for(lambda: not any(pid_alive(k) for k in kids), timeout=15, what="redis-server processes to exit")
