@@ -2066,7 +2066,8 @@ static void rconn_deliver(struct rconn *c, redisReply *r, const struct rconn_tru
         if (res.reply)
             freeReplyObject(res.reply);
         for (size_t i = 0; i < npushes; i++)
-            freeReplyObject(pushes[i]);
+            if (pushes[i])
+                freeReplyObject(pushes[i]);
     } else if (dropped_all || cut) {
         if (r)
             freeReplyObject(r);

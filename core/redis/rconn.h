@@ -269,9 +269,9 @@ struct rconn_result {
     uint64_t latency_us;             /* from write to reply (0 with err) */
     const struct rconn_trunc *trunc; /* non-NULL: the reply was cut at the cap */
     /* RESP3 push messages that arrived on the connection (outside a
-     * stream) since the last reply, oldest first; valid during the
-     * callback, freed after it */
-    redisReply *const *pushes;
+     * stream) since the last reply, oldest first; freed after the callback
+     * (set an entry to NULL to keep it: it is then the callback's) */
+    redisReply **pushes;
     size_t npushes;
     uint64_t pushes_dropped; /* not kept (RCONN_MAX_PUSHES, the cap) */
 };
