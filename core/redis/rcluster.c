@@ -742,23 +742,17 @@ static void rsub_redirect_checked(struct rsub *s)
     free(host);
 }
 
-/* Keep the pushes that came with a reply for the request's caller (a
- * redirected request keeps those of every hop). */
-static void rsub_take_pushes(struct rsub *s, struct rconn_result *res)
+/* Keep the pushes the node sent before a reply for the request's caller
+ * (a redirected request keeps those of every hop; elcui's own commands on
+ * the connection leave them for the next request). */
+static void rsub_take_pushes(struct rsub *s, struct rconn *c)
 {
-    s->pushes_dropped += res->pushes_dropped;
-    for (size_t i = 0; i < res->npushes; i++) {
-        if (!res->pushes[i])
-            continue;
-        if (s->npushes >= RCONN_MAX_PUSHES) {
-            s->pushes_dropped++;
-            continue; /* freed by rconn */
-        }
-        if (!s->pushes)
-            s->pushes = mem_xcalloc(RCONN_MAX_PUSHES, sizeof(*s->pushes));
-        s->pushes[s->npushes++] = res->pushes[i];
-        res->pushes[i] = NULL;
-    }
+    uint64_t dropped = 0;
+    if (!s->pushes)
+        s->pushes = mem_xcalloc(RCONN_MAX_PUSHES, sizeof(*s->pushes));
+    s->npushes +=
+        rconn_take_pushes(c, s->pushes + s->npushes, RCONN_MAX_PUSHES - s->npushes, &dropped);
+    s->pushes_dropped += dropped;
 }
 
 /* A HELLO 2 or 3 a node accepted: the whole cluster speaks that protocol,
@@ -789,7 +783,7 @@ static void rsub_on_reply(struct rconn *c, struct rconn_result *res, void *arg)
     struct rcluster *cl = op->cl;
     rcluster_enter(cl);
     if (!res->err) {
-        rsub_take_pushes(s, res);
+        rsub_take_pushes(s, c);
         rcluster_follow_hello(cl, c, op, res->reply);
     }
     if (res->err) {

@@ -2050,24 +2050,10 @@ static void rconn_deliver(struct rconn *c, redisReply *r, const struct rconn_tru
             res.reply = r;
             res.trunc = cut ? &c->trunc : NULL;
         }
-        /* the pushes read before this reply go with it */
-        redisReply *pushes[RCONN_MAX_PUSHES];
-        size_t npushes = c->npushes;
-        uint64_t pdropped = c->pushes_dropped;
-        memcpy(pushes, c->pushes, npushes * sizeof(pushes[0]));
-        c->npushes = 0;
-        c->pushes_cost = 0;
-        c->pushes_dropped = 0;
-        res.pushes = pushes;
-        res.npushes = npushes;
-        res.pushes_dropped = pdropped;
         if (cmd->cb)
             cmd->cb(c, &res, cmd->arg);
         if (res.reply)
             freeReplyObject(res.reply);
-        for (size_t i = 0; i < npushes; i++)
-            if (pushes[i])
-                freeReplyObject(pushes[i]);
     } else if (dropped_all || cut) {
         if (r)
             freeReplyObject(r);
@@ -2865,6 +2851,24 @@ int rconn_push_send(struct rconn *c, int argc, const char *const *argv, const si
 bool rconn_pushing(const struct rconn *c)
 {
     return c && c->pushing;
+}
+
+size_t rconn_take_pushes(struct rconn *c, redisReply **out, size_t max, uint64_t *dropped)
+{
+    if (dropped)
+        *dropped = 0;
+    if (!c)
+        return 0;
+    size_t n = c->npushes < max ? c->npushes : max;
+    memcpy(out, c->pushes, n * sizeof(*out));
+    memmove(c->pushes, c->pushes + n, (c->npushes - n) * sizeof(*c->pushes));
+    c->npushes -= n;
+    if (dropped)
+        *dropped = c->pushes_dropped;
+    c->pushes_dropped = 0;
+    if (c->npushes == 0)
+        c->pushes_cost = 0;
+    return n;
 }
 
 /* ---- protocol ---- */

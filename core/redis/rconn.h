@@ -259,8 +259,8 @@ struct rconn_trunc {
     size_t limit;           /* the cap in force */
 };
 
-/* At most this many push messages wait for the next reply (their memory
- * is bounded by the reply cap too); past it they are counted, not kept. */
+/* At most this many push messages wait to be taken (their memory is
+ * bounded by the reply cap too); past it they are counted, not kept. */
 #define RCONN_MAX_PUSHES 64
 
 struct rconn_result {
@@ -268,13 +268,15 @@ struct rconn_result {
     redisReply *reply;               /* the reply (may be an error reply); NULL with err */
     uint64_t latency_us;             /* from write to reply (0 with err) */
     const struct rconn_trunc *trunc; /* non-NULL: the reply was cut at the cap */
-    /* RESP3 push messages that arrived on the connection (outside a
-     * stream) since the last reply, oldest first; freed after the callback
-     * (set an entry to NULL to keep it: it is then the callback's) */
-    redisReply **pushes;
-    size_t npushes;
-    uint64_t pushes_dropped; /* not kept (RCONN_MAX_PUSHES, the cap) */
 };
+
+/* RESP3 push messages that arrived on the connection outside a stream
+ * (CLIENT TRACKING invalidations, DEBUG PROTOCOL push), oldest first: up
+ * to max into out (the caller frees them with freeReplyObject). Taken
+ * from a reply's callback, they are those read before that reply. *dropped
+ * (may be NULL): how many were not kept since the last take. Returns how
+ * many were taken. */
+size_t rconn_take_pushes(struct rconn *c, redisReply **out, size_t max, uint64_t *dropped);
 
 typedef void (*rconn_reply_cb)(struct rconn *c, struct rconn_result *res, void *arg);
 

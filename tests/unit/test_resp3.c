@@ -686,16 +686,18 @@ struct pw {
 static void pw_cb(struct rconn *c, struct rconn_result *res, void *arg)
 {
     struct pw *p = arg;
-    (void)c;
     p->done = true;
     assert_null(res->err);
     p->reply = rconn_result_steal(res);
-    p->npushes = res->npushes;
+    redisReply *pushes[RCONN_MAX_PUSHES];
+    p->npushes = rconn_take_pushes(c, pushes, RCONN_MAX_PUSHES, NULL);
     p->trunc = res->trunc != NULL;
     if (res->trunc)
         assert_true(res->trunc->cost <= res->trunc->limit);
-    for (size_t i = 0; i < res->npushes; i++)
-        rrender_push(&p->pushes, res->pushes[i], false);
+    for (size_t i = 0; i < p->npushes; i++) {
+        rrender_push(&p->pushes, pushes[i], false);
+        freeReplyObject(pushes[i]);
+    }
 }
 
 static void pw_run(struct loop *l, struct rconn *c, struct pw *p, int argc, const char *const *argv)
