@@ -18,6 +18,7 @@
 #include "core/redis/rconn.h"
 #include "core/redis/resp3.h"
 #include "core/redis/rrender.h"
+#include "core/redis/rsession.h"
 
 /* ---- helpers ---- */
 
@@ -439,6 +440,65 @@ static void test_budget(void **state)
     assert_int_equal(st.dropped_bytes, 100005);
     freeReplyObject(r);
     buf_free(&b);
+}
+
+static void expect_form(const char *resp, int form, const char *want)
+{
+    redisReply *r = ones(resp);
+    struct buf b;
+    buf_init(&b, 0);
+    if (form == 0)
+        rrender_reply(&b, r, true);
+    else if (form == 1)
+        rrender_json(&b, r);
+    else if (form == 2)
+        rrender_push(&b, r, false);
+    else if (form == 3)
+        rsession_render(&b, r, NULL, 3, 10, 8, NULL);
+    else
+        rrender_reply(&b, r, false);
+    if (strcmp(buf_str(&b), want) != 0)
+        fail_msg("form %d of %s:\n got [%s]\nwant [%s]", form, resp, buf_str(&b), want);
+    buf_free(&b);
+    freeReplyObject(r);
+}
+
+static void test_render_forms(void **state)
+{
+    (void)state;
+    /* --raw, as redis-cli --raw: a map pair per line, "(true)", doubles as written */
+    expect_form("%2\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n,2.5\r\n", 0, "a 1\nb 2.5\n");
+    expect_form("#t\r\n", 0, "(true)\n");
+    expect_form("~2\r\n$1\r\nx\r\n$1\r\ny\r\n", 0, "x\ny\n");
+    expect_form("(-123\r\n", 0, "-123\n");
+    expect_form("|1\r\n+k\r\n+v\r\n$4\r\nreal\r\n", 0, "real\n");
+    /* JSON keeps the types */
+    expect_form("%1\r\n$1\r\na\r\n~1\r\n#f\r\n", 1, "{\"map\":[[\"a\",{\"set\":[false]}]]}");
+    expect_form(",1.0000000000000001e+300\r\n", 1, "{\"double\":1.0000000000000001e+300}");
+    expect_form(",-inf\r\n", 1, "{\"double\":\"-inf\"}");
+    expect_form(",.5\r\n", 1, "{\"double\":\".5\"}"); /* not a JSON number */
+    expect_form("(123456789012345678901234567890\r\n", 1,
+                "{\"bignum\":\"123456789012345678901234567890\"}");
+    expect_form("=8\r\nmkd:# t\n\r\n", 1, "{\"verbatim\":\"# t\\n\",\"format\":\"mkd\"}");
+    expect_form(">2\r\n$10\r\ninvalidate\r\n_\r\n", 1, "{\"push\":[\"invalidate\",null]}");
+    expect_form("|1\r\n+k\r\n:1\r\n_\r\n", 1,
+                "{\"attributes\":{\"map\":[[{\"status\":\"k\"},1]]},\"reply\":null}");
+    expect_form("!3\r\nERR\r\n", 1, "{\"error\":\"ERR\"}");
+    /* pushes as redis-cli prints them: invalidations on one line */
+    expect_form(">2\r\n$10\r\ninvalidate\r\n*2\r\n$1\r\na\r\n$3\r\nb\x1b]\r\n", 2,
+                "-> invalidate: 'a', 'b\\x1b]'\n");
+    expect_form(">2\r\n$10\r\ninvalidate\r\n_\r\n", 2, "1) \"invalidate\"\n2) (nil)\n");
+    /* what a terminal could act on is escaped in every RESP3 form */
+    expect_form("=12\r\ntxt:a\x1b[2Jb\tc\r\n", 4, "a\\x1b[2Jb\tc\n");
+    expect_form("(12\r\n", 4, "(big number) 12\n");
+    expect_form("|1\r\n$3\r\n\x1b[m\r\n:1\r\n:2\r\n", 4,
+                "(attribute) 1# \"\\x1b[m\" => (integer) 1\n(integer) 2\n");
+    /* the panel's bounds keep a map's pairs whole */
+    expect_form("%3\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n:2\r\n$1\r\nc\r\n:3\r\n", 3,
+                "1# \"a\" => (integer) 1\n(... 2 more pairs not shown: 3 in all)\n");
+    expect_form("~4\r\n:1\r\n:2\r\n:3\r\n:4\r\n", 3,
+                "1~ (integer) 1\n2~ (integer) 2\n3~ (integer) 3\n"
+                "(... 1 more elements not shown: 4 in all)\n");
 }
 
 /* ---- a real redis-server ---- */
@@ -923,7 +983,7 @@ int main(void)
         cmocka_unit_test(test_every_type),          cmocka_unit_test(test_nesting_and_alignment),
         cmocka_unit_test(test_split_at_every_byte), cmocka_unit_test(test_truncated_frames),
         cmocka_unit_test(test_hostile_input),       cmocka_unit_test(test_budget),
-        cmocka_unit_test(test_node_without_hello),
+        cmocka_unit_test(test_render_forms),        cmocka_unit_test(test_node_without_hello),
     };
     const struct CMUnitTest server[] = {
         cmocka_unit_test(test_server_replies),     cmocka_unit_test(test_pushes),
