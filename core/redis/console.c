@@ -71,6 +71,7 @@ struct console {
     uint64_t connect_timeout_ms, command_timeout_ms;
     char *client_name;
     size_t max_reply_bytes;
+    int protocol;
     console_event_cb on_event;
     void *event_arg;
 
@@ -458,6 +459,7 @@ static void console_start_cluster(struct console *c)
         .cred_arg = c->iamauth,
         .client_name = c->client_name,
         .max_reply_bytes = c->max_reply_bytes,
+        .protocol = c->protocol,
         .lazy_map = c->lazy_map,
         .safety = &pol,
         .names = c->names,
@@ -714,6 +716,7 @@ struct console *console_open(const struct console_options *o)
     c->command_timeout_ms = o->command_timeout_ms;
     c->client_name = mem_xstrdup(o->client_name ? o->client_name : "elcui");
     c->max_reply_bytes = o->max_reply_bytes;
+    c->protocol = o->protocol;
     c->on_event = o->on_event;
     c->event_arg = o->event_arg;
     c->state = CONSOLE_S_DISCOVERING;

@@ -11,6 +11,7 @@
 #include "aws/mem.h"
 #include "core/redis/crc16.h"
 #include "core/redis/rcmd.h"
+#include "core/redis/resp3.h"
 #include "core/redis/rrender.h"
 #include "core/redis/rsafety.h"
 
@@ -1486,6 +1487,12 @@ static redisReply *rsession_prune(const redisReply *r, struct rsession_prune *p,
             n = left;
         if (n == 0 && r->elements > 0)
             n = 1; /* never an "(empty array)" that is not empty */
+        if (resp3_is_map(r)) {
+            /* a RESP3 map keeps whole pairs */
+            n &= ~(size_t)1;
+            if (n == 0 && r->elements > 1)
+                n = 2;
+        }
         if (depth > 16)
             n = 0;
         if (n < r->elements)
@@ -1547,7 +1554,10 @@ void rsession_render(struct buf *b, const redisReply *r, const struct rrender_op
     rsession_prune_free(c);
     if (!info->truncated)
         return;
-    if (info->elements > info->shown)
+    if (info->elements > info->shown && resp3_is_map(r))
+        buf_printf(b, "(... %zu more pairs not shown: %zu in all)\n",
+                   (info->elements - info->shown) / 2, info->elements / 2);
+    else if (info->elements > info->shown)
         buf_printf(b, "(... %zu more elements not shown: %zu in all)\n",
                    info->elements - info->shown, info->elements);
     else if (r->type == REDIS_REPLY_ARRAY)

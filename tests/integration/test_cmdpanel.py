@@ -7,7 +7,9 @@ answers three times, labelled; a node picked in the group screen's nodes
 panel is the target; FLUSHALL waits for its name in a dialog; read-only
 refuses SET; CONFIG GET is explained as blocked; AUTH and HELLO ... AUTH
 never reach the history file; Tab completes CLU to CLUSTER and then its
-subcommands, SET hints its arguments; SUBSCRIBE receives what the test
+subcommands, SET hints its arguments; HELLO 3 turns replies into RESP3 (a
+map as redis-cli -3 prints it, a set, a double, pushes in the stream view)
+and HELLO 2 back; SUBSCRIBE receives what the test
 publishes (count and order) and stops on the server; SSUBSCRIBE goes to its
 channel's slot; the same through `elcui exec`; a 1M-element LRANGE and a
 10 MB value do not freeze the screen (keys answered within 100 ms, frame
@@ -420,6 +422,51 @@ class CommandPanel(unittest.TestCase):
             while self.subscribers("SHARDNUMSUB", ch) and time.monotonic() < deadline:
                 time.sleep(0.1)
             self.assertEqual(self.subscribers("SHARDNUMSUB", ch), 0)
+        finally:
+            c.stop()
+
+    def test_resp3_after_hello_3(self):
+        """HELLO 3 switches the session: a map reply as redis-cli -3 prints
+        it (after a MOVED, on another node's connection), a set, a double,
+        the title says RESP3, SUBSCRIBE delivers pushes in the stream view;
+        HELLO 2 back."""
+        c = self.open_panel()
+        try:
+            key = key_for_shard(2, "r3")
+            self.type_line(c, "HSET %s field value" % key)
+            self.wait_re(c, r"\(integer\) [01]\n")
+            self.type_line(c, "HELLO 3")
+            scr = self.wait_re(c, r'1# "server" => "redis"\n +2# "version" => "[0-9.]+"\n'
+                                  r' +3# "proto" => \(integer\) 3')
+            self.assertIn("RESP3", scr.splitlines()[0] + c.screen())
+            self.type_line(c, "HGETALL %s" % key)
+            self.wait_re(c, r"HGETALL %s\n(?: [^\n]*\n)* 1# \"field\" => \"value\"" % re.escape(key))
+            self.type_line(c, "SADD r3:{%s} a" % key)
+            self.wait_re(c, r"SADD [^\n]+\n(?: [^\n]*\n)* \(integer\) [01]")
+            self.type_line(c, "SMEMBERS r3:{%s}" % key)
+            self.wait_re(c, r'SMEMBERS [^\n]+\n(?: [^\n]*\n)* 1~ "a"')
+            self.type_line(c, "ZADD z3:{%s} 1.5 m" % key)
+            self.type_line(c, "ZSCORE z3:{%s} m" % key)
+            self.wait_re(c, r"ZSCORE [^\n]+\n(?: [^\n]*\n)* \(double\) 1\.5")
+            # a stream opened now speaks RESP3 too: its messages are pushes
+            self.type_line(c, "SUBSCRIBE panel:r3")
+            c.wait_for('"subscribe" "panel:r3", subscriptions now 1')
+            node = self.primary_of(0)["cache_cluster_id"]
+            r = self.sb.redis_connection(node, password=self.token, timeout=30)
+            try:
+                for m in ("p-1", "p-2"):
+                    r.call("PUBLISH", "panel:r3", m)
+            finally:
+                r.close()
+            scr = c.wait_for('"panel:r3"  "p-2"')
+            self.assertEqual(re.findall(r'"panel:r3"  "(p-\d)"', scr), ["p-1", "p-2"])
+            c.keys("Escape")
+            c.wait_for("(stream ended) SUBSCRIBE panel:r3")
+            self.type_line(c, "HELLO 2")
+            self.wait_re(c, r'HELLO 2\n(?: [^\n]*\n)* +6\) \(integer\) 2')
+            self.type_line(c, "HGETALL %s" % key)
+            self.wait_re(c, r'HGETALL %s\n(?: [^\n]*\n)* 1\) "field"\n 2\) "value"' % re.escape(key))
+            self.assertNotIn("RESP3", c.screen().splitlines()[0])
         finally:
             c.stop()
 
