@@ -298,7 +298,7 @@ static void fill_done(struct fill *f)
 
 static struct stack_resource *res(struct fill *f, const char *key)
 {
-    return stack_plan_find(f->p, key);
+    return stack_res_find(f->p, key);
 }
 
 /* The id of a resource, or a placeholder "<key.id>" in a plan. */
@@ -1031,15 +1031,6 @@ static struct stack_resource *xres(struct stack_ops_call *x)
     return &x->p->res[x->ri];
 }
 
-static void set_str(char **dst, const char *v)
-{
-    if (!v)
-        return;
-    char *n = mem_xstrdup(v);
-    free(*dst);
-    *dst = n;
-}
-
 /* Callbacks per output type. */
 static void cb_ec2_result(struct ec2_result *out, const struct aws_error *err, void *arg)
 {
@@ -1051,8 +1042,8 @@ static void cb_create_vpc(struct ec2_create_vpc_out *out, const struct aws_error
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->id, out->vpc.vpc_id);
-        set_str(&xres(x)->cidr, out->vpc.cidr_block);
+        stack_res_set_str(&xres(x)->id, out->vpc.vpc_id);
+        stack_res_set_str(&xres(x)->cidr, out->vpc.cidr_block);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     ec2_create_vpc_out_free(out);
@@ -1063,8 +1054,8 @@ static void cb_create_subnet(struct ec2_create_subnet_out *out, const struct aws
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->id, out->subnet.subnet_id);
-        set_str(&xres(x)->zone, out->subnet.availability_zone);
+        stack_res_set_str(&xres(x)->id, out->subnet.subnet_id);
+        stack_res_set_str(&xres(x)->zone, out->subnet.availability_zone);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     ec2_create_subnet_out_free(out);
@@ -1075,7 +1066,7 @@ static void cb_create_rt(struct ec2_create_route_table_out *out, const struct aw
 {
     struct stack_ops_call *x = arg;
     if (out)
-        set_str(&xres(x)->id, out->route_table.route_table_id);
+        stack_res_set_str(&xres(x)->id, out->route_table.route_table_id);
     finish(x, err, err ? err->request_id : out->request_id, false);
     ec2_create_route_table_out_free(out);
 }
@@ -1112,7 +1103,7 @@ static void cb_find_default_sg(struct ec2_security_group_list *out, const struct
                       "the VPC has no default security group");
         e = &none;
     } else if (out) {
-        set_str(&xres(x)->id, out->items[0].group_id);
+        stack_res_set_str(&xres(x)->id, out->items[0].group_id);
         stack_ops_keep_rules(xres(x)->priv, &out->items[0]);
     }
     finish(x, e, err ? err->request_id : out->request_id, false);
@@ -1125,8 +1116,8 @@ static void cb_create_sg(struct ec2_create_security_group_out *out, const struct
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->id, out->group_id);
-        set_str(&xres(x)->arn, out->arn);
+        stack_res_set_str(&xres(x)->id, out->group_id);
+        stack_res_set_str(&xres(x)->arn, out->arn);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     ec2_create_security_group_out_free(out);
@@ -1137,8 +1128,8 @@ static void cb_subnet_group(struct elasticache_cache_subnet_group_out *out,
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->id, out->group.name);
-        set_str(&xres(x)->arn, out->group.arn);
+        stack_res_set_str(&xres(x)->id, out->group.name);
+        stack_res_set_str(&xres(x)->arn, out->group.arn);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     elasticache_cache_subnet_group_out_free(out);
@@ -1154,9 +1145,9 @@ static void cb_create_key(struct kms_key_out *out, const struct aws_error *err, 
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->id, out->key.key_id);
-        set_str(&xres(x)->arn, out->key.arn);
-        set_str(&xres(x)->status, out->key.key_state);
+        stack_res_set_str(&xres(x)->id, out->key.key_id);
+        stack_res_set_str(&xres(x)->arn, out->key.arn);
+        stack_res_set_str(&xres(x)->status, out->key.key_state);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     kms_key_out_free(out);
@@ -1173,7 +1164,7 @@ static void cb_key_deletion(struct kms_key_deletion_out *out, const struct aws_e
 {
     struct stack_ops_call *x = arg;
     if (out)
-        set_str(&xres(x)->status, out->key_state ? out->key_state : "PendingDeletion");
+        stack_res_set_str(&xres(x)->status, out->key_state ? out->key_state : "PendingDeletion");
     finish(x, err, err ? err->request_id : out->request_id, false);
     kms_key_deletion_out_free(out);
 }
@@ -1189,8 +1180,8 @@ static void cb_secret_version(struct secrets_version_out *out, const struct aws_
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->arn, out->arn);
-        set_str(&xres(x)->id, out->arn);
+        stack_res_set_str(&xres(x)->arn, out->arn);
+        stack_res_set_str(&xres(x)->id, out->arn);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     secrets_version_out_free(out);
@@ -1234,9 +1225,9 @@ static void cb_rg(struct elasticache_replication_group_out *out, const struct aw
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->status, out->group.status);
-        set_str(&xres(x)->arn, out->group.arn);
-        set_str(&xres(x)->id, out->group.id);
+        stack_res_set_str(&xres(x)->status, out->group.status);
+        stack_res_set_str(&xres(x)->arn, out->group.arn);
+        stack_res_set_str(&xres(x)->id, out->group.id);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     elasticache_replication_group_out_free(out);
@@ -1250,16 +1241,16 @@ static void cb_rg_wait(struct elasticache_replication_group_list *out, const str
     bool pending = false;
     if (x->op == STACK_OP_WAIT_GONE) {
         if (err && aws_error_is(err, "ReplicationGroupNotFoundFault")) {
-            set_str(&r->status, "deleted");
+            stack_res_set_str(&r->status, "deleted");
             finish(x, NULL, err->request_id, false);
             return;
         }
         if (out) {
             pending = out->n > 0;
             if (out->n)
-                set_str(&r->status, out->items[0].status);
+                stack_res_set_str(&r->status, out->items[0].status);
             else
-                set_str(&r->status, "deleted");
+                stack_res_set_str(&r->status, "deleted");
         }
     } else if (out) {
         if (out->n == 0) {
@@ -1273,9 +1264,9 @@ static void cb_rg_wait(struct elasticache_replication_group_list *out, const str
             return;
         }
         const struct elasticache_replication_group *g = &out->items[0];
-        set_str(&r->status, g->status);
-        set_str(&r->arn, g->arn);
-        stack_plan_group_endpoint(r, g);
+        stack_res_set_str(&r->status, g->status);
+        stack_res_set_str(&r->arn, g->arn);
+        stack_res_group_endpoint(r, g);
         pending = !g->status || strcmp(g->status, "available") != 0;
         if (g->status && strcmp(g->status, "create-failed") == 0) {
             struct aws_error failed;
@@ -1309,8 +1300,8 @@ static void cb_iam_policy(struct iam_policy_out *out, const struct aws_error *er
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->arn, out->policy.arn);
-        set_str(&xres(x)->id, out->policy.policy_id);
+        stack_res_set_str(&xres(x)->arn, out->policy.arn);
+        stack_res_set_str(&xres(x)->id, out->policy.policy_id);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     iam_policy_out_free(out);
@@ -1493,4 +1484,16 @@ void stack_ops_cancel(struct stack_ops_call *c)
         return;
     aws_call_cancel(c->aws);
     free(c);
+}
+
+void stack_ops_add_call(struct stack_plan *p, size_t i, enum stack_op op, int arg)
+{
+    struct stack_resource *r = &p->res[i];
+    r->calls = mem_xrealloc(r->calls, (r->n_calls + 1) * sizeof(*r->calls));
+    struct stack_call *c = &r->calls[r->n_calls++];
+    memset(c, 0, sizeof(*c));
+    c->service = stack_ops_service(op);
+    c->operation = stack_ops_operation(op);
+    c->op = (int)op;
+    c->arg = arg;
 }

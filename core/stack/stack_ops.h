@@ -15,7 +15,7 @@
 #include "aws/aws_client.h"
 #include "aws/aws_error.h"
 #include "aws/ec2.h"
-#include "core/stack/stack_plan.h"
+#include "core/stack/stack_res.h"
 
 enum stack_op {
     STACK_OP_CREATE_VPC,
@@ -120,6 +120,9 @@ bool stack_ops_is_gone(enum stack_op op, const struct aws_error *err);
  * (DependencyViolation, CacheSubnetGroupInUse, InvalidCacheClusterState). */
 bool stack_ops_is_busy(enum stack_op op, const struct aws_error *err);
 
+/* Append a call of op to resource i (text and parameters empty until
+ * described). */
+void stack_ops_add_call(struct stack_plan *p, size_t i, enum stack_op op, int arg);
 /* Fill call->text and call->params (replacing what was there). */
 void stack_ops_describe(struct stack_plan *p, size_t ri, struct stack_call *call);
 
