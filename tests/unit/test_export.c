@@ -565,7 +565,7 @@ static void free_notes(char **n, size_t k)
     free(n);
 }
 
-/* The world as export_spec_from_world reads it. */
+/* The world as export_live_spec reads it. */
 static struct export_world world_view(struct world *w)
 {
     return (struct export_world){.facts = &w->f,
