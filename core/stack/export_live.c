@@ -116,27 +116,13 @@ static const struct audit_key *ex_key_of(const struct audit_facts *f, const char
     return ref ? audit_facts_key(f, ref) : NULL;
 }
 
-void export_live_spec(struct stack_spec *out, const char *name, const char *region,
-                      const struct export_world *w, char ***notes, size_t *n_notes)
+/* The group's own settings. */
+static void live_group(struct stack_spec *out, struct ex_notes *nt, const struct audit_facts *f)
 {
-    struct ex_notes nt = {notes, n_notes};
-    const struct audit_facts *f = w->facts;
-    char err[512];
-    stack_spec_init(out);
-    if (stack_spec_set_name(out, name, err, sizeof(err)) != 0) {
-        ex_note(&nt, "name: %s", err);
-        return;
-    }
-    if (region)
-        ex_set(out, &nt, "stack", "region", region);
-    if (!f)
-        return;
-
-    /* the group */
-    ex_name(out, &nt, STACK_NAME_REPLICATION_GROUP, f->rg_id);
-    ex_name(out, &nt, STACK_NAME_DESCRIPTION, f->description);
+    ex_name(out, nt, STACK_NAME_REPLICATION_GROUP, f->rg_id);
+    ex_name(out, nt, STACK_NAME_DESCRIPTION, f->description);
     if (f->engine)
-        ex_set(out, &nt, "cache", "engine", f->engine);
+        ex_set(out, nt, "cache", "engine", f->engine);
     if (f->engine_version) {
         /* "7.1.0" -> "7.1" (what CreateReplicationGroup takes) */
         char v[32];
@@ -145,37 +131,39 @@ void export_live_spec(struct stack_spec *out, const char *name, const char *regi
         char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
         if (d2 && v[0] >= '6')
             *d2 = '\0';
-        ex_set(out, &nt, "cache", "engine_version", v);
+        ex_set(out, nt, "cache", "engine_version", v);
     }
     if (f->node_type)
-        ex_set(out, &nt, "cache", "node_type", f->node_type);
+        ex_set(out, nt, "cache", "node_type", f->node_type);
     if (f->parameter_group)
-        ex_set(out, &nt, "cache", "parameter_group", f->parameter_group);
+        ex_set(out, nt, "cache", "parameter_group", f->parameter_group);
     if (f->shards > 0)
-        ex_set_int(out, &nt, "cache", "shards", f->shards);
-    ex_set_int(out, &nt, "cache", "replicas", f->replicas);
+        ex_set_int(out, nt, "cache", "shards", f->shards);
+    ex_set_int(out, nt, "cache", "replicas", f->replicas);
     if (f->port > 0)
-        ex_set_int(out, &nt, "cache", "port", f->port);
-    ex_set_bool(out, &nt, "cache", "multi_az", f->multi_az == AUDIT_TRI_YES);
-    ex_set_bool(out, &nt, "cache", "automatic_failover", f->failover == AUDIT_TRI_YES);
-    ex_set_bool(out, &nt, "cache", "at_rest_encryption", f->at_rest == AUDIT_TRI_YES);
-    ex_set_bool(out, &nt, "cache", "transit_encryption", f->transit == AUDIT_TRI_YES);
-    ex_set_bool(out, &nt, "cache", "auth_token", f->auth_token == AUDIT_TRI_YES);
+        ex_set_int(out, nt, "cache", "port", f->port);
+    ex_set_bool(out, nt, "cache", "multi_az", f->multi_az == AUDIT_TRI_YES);
+    ex_set_bool(out, nt, "cache", "automatic_failover", f->failover == AUDIT_TRI_YES);
+    ex_set_bool(out, nt, "cache", "at_rest_encryption", f->at_rest == AUDIT_TRI_YES);
+    ex_set_bool(out, nt, "cache", "transit_encryption", f->transit == AUDIT_TRI_YES);
+    ex_set_bool(out, nt, "cache", "auth_token", f->auth_token == AUDIT_TRI_YES);
     if (f->has_snapshot_retention)
-        ex_set_int(out, &nt, "cache", "snapshot_retention", f->snapshot_retention);
+        ex_set_int(out, nt, "cache", "snapshot_retention", f->snapshot_retention);
     if (f->auto_minor != AUDIT_TRI_UNKNOWN)
-        ex_set_bool(out, &nt, "cache", "auto_minor_version_upgrade",
-                    f->auto_minor == AUDIT_TRI_YES);
+        ex_set_bool(out, nt, "cache", "auto_minor_version_upgrade", f->auto_minor == AUDIT_TRI_YES);
     if (f->n_user_groups)
-        ex_note(&nt, "the group's RBAC user groups are not exported");
+        ex_note(nt, "the group's RBAC user groups are not exported");
+}
 
-    /* log delivery */
+/* Log delivery: the log groups, their format and retention. */
+static void live_logs(struct stack_spec *out, struct ex_notes *nt, const struct audit_facts *f)
+{
     bool slow = false, engine = false;
     int retention = -1;
     for (size_t i = 0; i < f->n_logs; i++) {
         const struct audit_log_delivery *l = &f->logs[i];
         if (!l->destination_type || strcmp(l->destination_type, "cloudwatch-logs") != 0) {
-            ex_note(&nt, "%s delivery to %s %s is not exported (only CloudWatch Logs)",
+            ex_note(nt, "%s delivery to %s %s is not exported (only CloudWatch Logs)",
                     l->log_type ? l->log_type : "log",
                     l->destination_type ? l->destination_type : "?",
                     l->destination ? l->destination : "?");
@@ -186,93 +174,111 @@ void export_live_spec(struct stack_spec *out, const char *name, const char *regi
             engine = true;
         else
             slow = true;
-        ex_name(out, &nt, is_engine ? STACK_NAME_ENGINE_LOG_GROUP : STACK_NAME_SLOW_LOG_GROUP,
+        ex_name(out, nt, is_engine ? STACK_NAME_ENGINE_LOG_GROUP : STACK_NAME_SLOW_LOG_GROUP,
                 l->destination);
         if (l->format)
-            ex_set(out, &nt, "logs", "format", l->format);
+            ex_set(out, nt, "logs", "format", l->format);
         if (l->found == AUDIT_TRI_YES && l->has_retention &&
             (retention < 0 || l->retention_days < retention))
             retention = l->retention_days;
         if (l->found == AUDIT_TRI_YES && !l->has_retention)
-            ex_note(&nt, "log group %s never expires; the export keeps %d days",
+            ex_note(nt, "log group %s never expires; the export keeps %d days",
                     l->destination ? l->destination : "?", out->log_retention_days);
         if (l->found == AUDIT_TRI_NO)
-            ex_note(&nt, "log group %s does not exist; the export creates it",
+            ex_note(nt, "log group %s does not exist; the export creates it",
                     l->destination ? l->destination : "?");
     }
-    ex_set_bool(out, &nt, "logs", "slow_log", slow);
-    ex_set_bool(out, &nt, "logs", "engine_log", engine);
+    ex_set_bool(out, nt, "logs", "slow_log", slow);
+    ex_set_bool(out, nt, "logs", "engine_log", engine);
     if (retention > 0)
-        ex_set_int(out, &nt, "logs", "retention_days", retention);
+        ex_set_int(out, nt, "logs", "retention_days", retention);
+}
 
-    /* keys */
+/* The at-rest key: the stack's own by its alias, else reused. */
+static void live_rest_key(struct stack_spec *out, struct ex_notes *nt, const struct export_world *w)
+{
+    const struct audit_facts *f = w->facts;
     const struct audit_key *rk = ex_key_of(f, f->kms_key);
     if (!rk && f->n_logs && f->logs[0].kms_key)
         rk = ex_key_of(f, f->logs[0].kms_key);
     if (rk) {
         if (!ex_has_alias(w->rest_aliases, stack_spec_name(out, STACK_NAME_REST_KEY_ALIAS))) {
-            ex_set(out, &nt, "reuse", "kms_key", rk->arn ? rk->arn : rk->ref);
-            ex_note(&nt, "the at-rest key %s is not aliased %s: the export reuses it",
+            ex_set(out, nt, "reuse", "kms_key", rk->arn ? rk->arn : rk->ref);
+            ex_note(nt, "the at-rest key %s is not aliased %s: the export reuses it",
                     rk->arn ? rk->arn : rk->ref, stack_spec_name(out, STACK_NAME_REST_KEY_ALIAS));
         }
         if (rk->rotation != AUDIT_TRI_UNKNOWN)
-            ex_set_bool(out, &nt, "kms", "key_rotation", rk->rotation == AUDIT_TRI_YES);
+            ex_set_bool(out, nt, "kms", "key_rotation", rk->rotation == AUDIT_TRI_YES);
         if (rk->policy)
-            ex_set_bool(out, &nt, "kms", "elasticache_statement",
+            ex_set_bool(out, nt, "kms", "elasticache_statement",
                         strstr(rk->policy, "elasticache.amazonaws.com") != NULL);
     } else if (f->at_rest == AUDIT_TRI_YES) {
-        ex_note(&nt, "the group's at-rest key is AWS owned; the export creates a key");
+        ex_note(nt, "the group's at-rest key is AWS owned; the export creates a key");
     }
+}
 
-    /* the secret */
+/* The AUTH token's secret and its key. */
+static void live_secret(struct stack_spec *out, struct ex_notes *nt, const struct export_world *w)
+{
+    const struct audit_facts *f = w->facts;
     if (f->auth_token == AUDIT_TRI_YES) {
         if (!f->has_secret || f->secret.found != AUDIT_TRI_YES) {
-            ex_note(&nt, "the AUTH token's secret %s was not found: the export makes a new token",
+            ex_note(nt, "the AUTH token's secret %s was not found: the export makes a new token",
                     stack_spec_name(out, STACK_NAME_SECRET));
         } else {
             const struct audit_key *sk = ex_key_of(f, f->secret.kms_key);
             if (!f->secret.kms_key || (sk && sk->manager && strcmp(sk->manager, "AWS") == 0)) {
-                ex_note(&nt, "the secret uses the AWS managed key: the export creates a key");
+                ex_note(nt, "the secret uses the AWS managed key: the export creates a key");
             } else if (sk) {
                 if (!ex_has_alias(w->secret_aliases,
                                   stack_spec_name(out, STACK_NAME_SECRET_KEY_ALIAS))) {
-                    ex_set(out, &nt, "reuse", "secret_kms_key", sk->arn ? sk->arn : sk->ref);
-                    ex_note(&nt, "the secret's key is not aliased %s: the export reuses it",
+                    ex_set(out, nt, "reuse", "secret_kms_key", sk->arn ? sk->arn : sk->ref);
+                    ex_note(nt, "the secret's key is not aliased %s: the export reuses it",
                             stack_spec_name(out, STACK_NAME_SECRET_KEY_ALIAS));
                 }
                 if (sk->policy)
-                    ex_set_bool(out, &nt, "kms", "secret_key_policy",
+                    ex_set_bool(out, nt, "kms", "secret_key_policy",
                                 strstr(sk->policy, "kms:ViaService") != NULL);
             }
         }
     }
+}
 
-    /* parameters and policies */
+/* The SSM parameters and the read policies: there or not. */
+static void live_params_policies(struct stack_spec *out, struct ex_notes *nt,
+                                 const struct audit_facts *f)
+{
     bool params = false;
     for (size_t i = 0; i < f->n_params; i++)
         params = params || f->params[i].found == AUDIT_TRI_YES;
-    ex_set_bool(out, &nt, "ssm", "parameters", params);
+    ex_set_bool(out, nt, "ssm", "parameters", params);
     for (size_t i = 0; i < f->n_policies; i++) {
         bool sec = strcmp(f->policies[i].name, stack_spec_name(out, STACK_NAME_SECRET_POLICY)) == 0;
-        ex_set_bool(out, &nt, "iam", sec ? "secret_read_policy" : "ssm_read_policy",
+        ex_set_bool(out, nt, "iam", sec ? "secret_read_policy" : "ssm_read_policy",
                     f->policies[i].found == AUDIT_TRI_YES);
     }
     if (!f->n_policies && f->stack) {
-        ex_set_bool(out, &nt, "iam", "ssm_read_policy", false);
-        ex_set_bool(out, &nt, "iam", "secret_read_policy", false);
+        ex_set_bool(out, nt, "iam", "ssm_read_policy", false);
+        ex_set_bool(out, nt, "iam", "secret_read_policy", false);
     }
+}
 
-    /* network */
-    ex_name(out, &nt, STACK_NAME_SUBNET_GROUP, f->subnet_group);
+/* The network: the stack's own VPC and subnets (tagged for it), else
+ * reused. Whether the VPC is the stack's. */
+static bool live_network(struct stack_spec *out, struct ex_notes *nt, const char *name,
+                         const struct export_world *w)
+{
+    const struct audit_facts *f = w->facts;
+    ex_name(out, nt, STACK_NAME_SUBNET_GROUP, f->subnet_group);
     bool vpc_ours = false;
     if (w->vpc) {
         const char *t = ec2_tag_get(w->vpc->tags, w->vpc->n_tags, STACK_SPEC_TAG_KEY);
         vpc_ours = t && strcmp(t, name) == 0;
         if (w->vpc->cidr_block)
-            ex_set(out, &nt, "network", "vpc_cidr", w->vpc->cidr_block);
+            ex_set(out, nt, "network", "vpc_cidr", w->vpc->cidr_block);
     }
     if (f->subnet_group && strcasecmp(f->subnet_group, "default") == 0)
-        ex_note(&nt, "the group runs in the default subnet group: the export reuses its subnets");
+        ex_note(nt, "the group runs in the default subnet group: the export reuses its subnets");
     const struct ec2_subnet *priv[STACK_SPEC_MAX_SUBNETS], *pub[STACK_SPEC_MAX_SUBNETS];
     size_t np = 0, nq = 0;
     for (size_t i = 0; i < f->n_subnets; i++) {
@@ -295,50 +301,80 @@ void export_live_spec(struct stack_spec *out, const char *name, const char *regi
         struct buf b;
         buf_init(&b, 0);
         ex_join(&b, priv, np, 0);
-        ex_set(out, &nt, "network", "private_subnets", buf_str(&b));
+        ex_set(out, nt, "network", "private_subnets", buf_str(&b));
         buf_reset(&b);
         ex_join(&b, pub, nq, 0);
-        ex_set(out, &nt, "network", "public_subnets", nq ? buf_str(&b) : "");
+        ex_set(out, nt, "network", "public_subnets", nq ? buf_str(&b) : "");
         buf_reset(&b);
         ex_join(&b, priv, np, 1);
-        ex_set(out, &nt, "network", "availability_zones", buf_str(&b));
+        ex_set(out, nt, "network", "availability_zones", buf_str(&b));
         buf_free(&b);
         const char *vn = ec2_tag_get(w->vpc->tags, w->vpc->n_tags, "Name");
-        ex_name(out, &nt, STACK_NAME_VPC, vn);
+        ex_name(out, nt, STACK_NAME_VPC, vn);
     } else if (f->vpc_id) {
-        ex_set(out, &nt, "reuse", "vpc", f->vpc_id);
+        ex_set(out, nt, "reuse", "vpc", f->vpc_id);
         struct buf b;
         buf_init(&b, 0);
         for (size_t i = 0; i < f->n_subnets; i++)
             buf_printf(&b, "%s%s", i ? "," : "", f->subnets[i].key);
         if (f->n_subnets)
-            ex_set(out, &nt, "reuse", "subnets", buf_str(&b));
+            ex_set(out, nt, "reuse", "subnets", buf_str(&b));
         buf_free(&b);
         if (!vpc_ours)
-            ex_note(&nt, "the VPC %s is not tagged %s=%s: the export reuses it and its subnets",
+            ex_note(nt, "the VPC %s is not tagged %s=%s: the export reuses it and its subnets",
                     f->vpc_id, STACK_SPEC_TAG_KEY, name);
     } else {
-        ex_note(&nt, "the group's network could not be read: the export creates a new one");
+        ex_note(nt, "the group's network could not be read: the export creates a new one");
     }
 
-    /* security group: the stack's own by name, else reused */
+    return vpc_ours;
+}
+
+/* The security group: the stack's own by name, else reused. */
+static void live_security_group(struct stack_spec *out, struct ex_notes *nt,
+                                const struct audit_facts *f, bool vpc_ours)
+{
     const struct audit_sg *sg = NULL;
     for (size_t i = 0; i < f->n_sgs && !sg; i++)
         if (!f->sgs[i].is_default)
             sg = &f->sgs[i];
     if (f->n_sg_ids > 1)
-        ex_note(&nt, "the group has %zu security groups; the export keeps the first", f->n_sg_ids);
+        ex_note(nt, "the group has %zu security groups; the export keeps the first", f->n_sg_ids);
     if (sg) {
         bool ours = vpc_ours && sg->name &&
                     strcmp(sg->name, stack_spec_name(out, STACK_NAME_SECURITY_GROUP)) == 0;
         if (!ours && sg->id) {
-            ex_set(out, &nt, "reuse", "security_group", sg->id);
-            ex_note(&nt, "security group %s is not the stack's own: the export reuses it", sg->id);
+            ex_set(out, nt, "reuse", "security_group", sg->id);
+            ex_note(nt, "security group %s is not the stack's own: the export reuses it", sg->id);
         }
     } else if (f->n_sg_ids) {
-        ex_set(out, &nt, "reuse", "security_group", f->sg_ids[0]);
+        ex_set(out, nt, "reuse", "security_group", f->sg_ids[0]);
     }
+}
 
+void export_live_spec(struct stack_spec *out, const char *name, const char *region,
+                      const struct export_world *w, char ***notes, size_t *n_notes)
+{
+    struct ex_notes nt = {notes, n_notes};
+    const struct audit_facts *f = w->facts;
+    char err[512];
+    stack_spec_init(out);
+    if (stack_spec_set_name(out, name, err, sizeof(err)) != 0) {
+        ex_note(&nt, "name: %s", err);
+        return;
+    }
+    if (region)
+        ex_set(out, &nt, "stack", "region", region);
+    if (!f)
+        return;
+
+    live_group(out, &nt, f);
+    live_logs(out, &nt, f);
+    live_rest_key(out, &nt, w);
+    live_secret(out, &nt, w);
+    live_params_policies(out, &nt, f);
+    bool vpc_ours = live_network(out, &nt, name, w);
+    live_security_group(out, &nt, f, vpc_ours);
     /* tags (elcui:auth-secret is apply's own: it tags the group with the
      * secret it uses, and the Terraform and CLI exports write it) */
     for (size_t i = 0; i < f->n_tags; i++) {
