@@ -276,19 +276,22 @@ static char *audit_facts_json_text(json_t *doc)
 
 /* ---- facts from a spec ---- */
 
-void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, const char *account,
-                           const char *const *zones, size_t n_zones)
+/* The ARN apply will give the at-rest (secret: the secret's) key. */
+static char *audit_spec_key_arn(const struct audit_facts *f, const struct stack_spec *s,
+                                bool secret)
 {
-    audit_facts_init(f);
-    const char *name = s->name ? s->name : "";
-    const char *acct = account && *account ? account : "ACCOUNT";
-    f->plan = true;
-    f->subject = mem_xasprintf("plan of stack %s", name);
-    f->region = mem_xstrdup(stack_spec_region(s));
-    f->account = mem_xstrdup(acct);
-    f->stack = s->name ? mem_xstrdup(s->name) : NULL;
-    const char *part = stack_spec_partition(f->region);
+    char *kn = stack_spec_key_name(s, secret);
+    char *arn = mem_xasprintf("arn:%s:kms:%s:%s:key/%s", stack_spec_partition(f->region), f->region,
+                              f->account, kn);
+    free(kn);
+    return arn;
+}
 
+/* The group as the spec makes it. */
+static void audit_spec_group(struct audit_facts *f, const struct stack_spec *s)
+{
+    const char *part = stack_spec_partition(f->region);
+    const char *acct = f->account;
     f->rg_id = mem_xstrdup(stack_spec_name(s, STACK_NAME_REPLICATION_GROUP));
     f->rg_arn = mem_xasprintf("arn:%s:elasticache:%s:%s:replicationgroup:%s", part, f->region, acct,
                               f->rg_id);
@@ -314,18 +317,18 @@ void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, co
     f->has_snapshot_retention = true;
     f->snapshot_retention = s->snapshot_retention;
     f->subnet_group = mem_xstrdup(stack_spec_name(s, STACK_NAME_SUBNET_GROUP));
+}
 
-    /* keys: the at-rest key (group, log groups, SSM) and the secret key */
-    const char *rest_alias = stack_spec_name(s, STACK_NAME_REST_KEY_ALIAS);
-    const char *rest_ref = s->reuse_kms_key ? s->reuse_kms_key : rest_alias;
+/* The at-rest key (group, log groups, SSM), known unless reused. */
+static void audit_spec_rest_key(struct audit_facts *f, const struct stack_spec *s,
+                                const char *rest_ref)
+{
+    const char *acct = f->account;
     struct audit_key *rk = audit_facts_add_key(f, rest_ref);
-    char *rest_name = stack_spec_key_name(s, false);
-    char *rest_arn = mem_xasprintf("arn:%s:kms:%s:%s:key/%s", part, f->region, acct, rest_name);
-    free(rest_name);
     if (s->reuse_kms_key) {
         rk->error = mem_xasprintf("reused key %s: audit the live stack", s->reuse_kms_key);
     } else {
-        rk->arn = mem_xstrdup(rest_arn);
+        rk->arn = audit_spec_key_arn(f, s, false);
         rk->manager = mem_xstrdup("CUSTOMER");
         rk->state = mem_xstrdup("Enabled");
         rk->rotation = audit_facts_tri(s->key_rotation);
@@ -333,8 +336,13 @@ void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, co
     }
     if (s->at_rest_encryption)
         f->kms_key = mem_xstrdup(rest_ref);
+}
 
-    /* log groups */
+/* The log groups, encrypted with the at-rest key. */
+static void audit_spec_log_groups(struct audit_facts *f, const struct stack_spec *s,
+                                  const char *rest_ref)
+{
+    const char *acct = f->account;
     for (int engine = 0; engine < 2; engine++) {
         if (!(engine ? s->engine_log : s->slow_log))
             continue;
@@ -351,8 +359,11 @@ void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, co
         l->retention_days = s->log_retention_days;
         l->kms_key = mem_xstrdup(rest_ref);
     }
+}
 
-    /* security group: the one created, or a reused one (unknown) */
+/* The security group: the one created, or a reused one (unknown). */
+static void audit_spec_security_group(struct audit_facts *f, const struct stack_spec *s)
+{
     struct audit_sg *g = audit_facts_add_sg(f);
     if (s->reuse_security_group) {
         g->id = mem_xstrdup(s->reuse_security_group);
@@ -366,8 +377,13 @@ void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, co
         p->from_port = p->to_port = s->port;
         audit_facts_perm_source(p, s->vpc_cidr);
     }
+}
 
-    /* the secret and its key */
+/* The secret and its key. */
+static void audit_spec_secret(struct audit_facts *f, const struct stack_spec *s)
+{
+    const char *part = stack_spec_partition(f->region);
+    const char *acct = f->account;
     if (s->auth_token) {
         f->has_secret = true;
         f->secret.name =
@@ -388,9 +404,7 @@ void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, co
                 sk->error =
                     mem_xasprintf("reused key %s: audit the live stack", s->reuse_secret_kms_key);
             } else {
-                char *kn = stack_spec_key_name(s, true);
-                sk->arn = mem_xasprintf("arn:%s:kms:%s:%s:key/%s", part, f->region, acct, kn);
-                free(kn);
+                sk->arn = audit_spec_key_arn(f, s, true);
                 sk->manager = mem_xstrdup("CUSTOMER");
                 sk->state = mem_xstrdup("Enabled");
                 sk->rotation = audit_facts_tri(s->key_rotation);
@@ -399,8 +413,13 @@ void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, co
             }
         }
     }
+}
 
-    /* SSM parameters and IAM read policies */
+/* The SSM parameters and the IAM read policies. */
+static void audit_spec_params_policies(struct audit_facts *f, const struct stack_spec *s,
+                                       const char *rest_ref)
+{
+    const char *acct = f->account;
     if (s->ssm_parameters) {
         for (int port = 0; port < 2; port++) {
             char *n = stack_spec_ssm_name(s, port != 0);
@@ -417,7 +436,9 @@ void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, co
             audit_facts_add_policy(f, stack_spec_name(s, STACK_NAME_SSM_POLICY), arn);
         free(arn);
         p->found = AUDIT_TRI_YES;
+        char *rest_arn = audit_spec_key_arn(f, s, false);
         p->document = audit_facts_json_text(stack_spec_ssm_read_policy(s, acct, rest_arn));
+        free(rest_arn);
     }
     if (s->secret_read_policy && s->auth_token) {
         char *arn = stack_spec_policy_arn(s, acct, true);
@@ -425,14 +446,15 @@ void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, co
             audit_facts_add_policy(f, stack_spec_name(s, STACK_NAME_SECRET_POLICY), arn);
         free(arn);
         p->found = AUDIT_TRI_YES;
-        char *kn = stack_spec_key_name(s, true);
-        char *skarn = mem_xasprintf("arn:%s:kms:%s:%s:key/%s", part, f->region, acct, kn);
-        free(kn);
+        char *skarn = audit_spec_key_arn(f, s, true);
         p->document = audit_facts_json_text(stack_spec_secret_read_policy(s, f->secret.arn, skarn));
         free(skarn);
     }
+}
 
-    /* slow-log settings: the default groups carry the engine defaults */
+/* Slow-log settings: the default groups carry the engine defaults. */
+static void audit_spec_slowlog(struct audit_facts *f, const struct stack_spec *s)
+{
     if (s->parameter_group && strncmp(s->parameter_group, "default.", 8) == 0) {
         f->has_slowlog_max_len = true;
         f->slowlog_max_len = 128;
@@ -443,8 +465,12 @@ void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, co
             mem_xasprintf("custom parameter group %s: its slow-log settings are read live",
                           s->parameter_group ? s->parameter_group : "(none)");
     }
+}
 
-    /* placement: zones of the private subnets (the cache's subnets) */
+/* Placement: zones of the private subnets (the cache's subnets). */
+static void audit_spec_placement(struct audit_facts *f, const struct stack_spec *s,
+                                 const char *const *zones, size_t n_zones)
+{
     size_t n_subnets = s->n_reuse_subnets ? s->n_reuse_subnets : s->n_private;
     const char *const *zl = s->n_azs ? (const char *const *)s->azs : zones;
     size_t nz = s->n_azs ? s->n_azs : n_zones;
@@ -487,5 +513,27 @@ void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, co
             audit_facts_flag(f, "replica-same-az", AUDIT_SEV_MEDIUM, t);
         }
     }
-    free(rest_arn);
+}
+
+void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, const char *account,
+                           const char *const *zones, size_t n_zones)
+{
+    audit_facts_init(f);
+    const char *name = s->name ? s->name : "";
+    const char *acct = account && *account ? account : "ACCOUNT";
+    f->plan = true;
+    f->subject = mem_xasprintf("plan of stack %s", name);
+    f->region = mem_xstrdup(stack_spec_region(s));
+    f->account = mem_xstrdup(acct);
+    f->stack = s->name ? mem_xstrdup(s->name) : NULL;
+    audit_spec_group(f, s);
+    const char *rest_ref =
+        s->reuse_kms_key ? s->reuse_kms_key : stack_spec_name(s, STACK_NAME_REST_KEY_ALIAS);
+    audit_spec_rest_key(f, s, rest_ref);
+    audit_spec_log_groups(f, s, rest_ref);
+    audit_spec_security_group(f, s);
+    audit_spec_secret(f, s);
+    audit_spec_params_policies(f, s, rest_ref);
+    audit_spec_slowlog(f, s);
+    audit_spec_placement(f, s, zones, n_zones);
 }
