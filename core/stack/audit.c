@@ -211,11 +211,10 @@ static char *audit_rg_resource(const struct audit_facts *f)
 
 /* ---- group settings ---- */
 
-static void audit_rule_group(struct audit_rb *b)
+/* At-rest encryption. */
+static void audit_group_at_rest(struct audit_rb *b, const char *res)
 {
     const struct audit_facts *f = b->f;
-    char *res = audit_rg_resource(f);
-
     switch (f->at_rest) {
     case AUDIT_TRI_YES:
         audit_simple(b, "at-rest-encryption", AUDIT_PASS, res,
@@ -234,7 +233,12 @@ static void audit_rule_group(struct audit_rb *b)
                      mem_xstrdup("the group does not say whether at-rest encryption is on"),
                      "check AtRestEncryptionEnabled with DescribeReplicationGroups");
     }
+}
 
+/* In-transit encryption, and required rather than preferred. */
+static void audit_group_transit(struct audit_rb *b, const char *res)
+{
+    const struct audit_facts *f = b->f;
     if (f->transit == AUDIT_TRI_YES && f->transit_mode &&
         strcasecmp(f->transit_mode, "preferred") == 0) {
         audit_simple(b, "transit-encryption", AUDIT_FAIL, res,
@@ -257,7 +261,12 @@ static void audit_rule_group(struct audit_rb *b)
                      mem_xstrdup("the group does not say whether TLS is on"),
                      "check TransitEncryptionEnabled with DescribeReplicationGroups");
     }
+}
 
+/* Clients authenticate (AUTH token or RBAC), over TLS. */
+static void audit_group_auth(struct audit_rb *b, const char *res)
+{
+    const struct audit_facts *f = b->f;
     bool authn = f->auth_token == AUDIT_TRI_YES || f->n_user_groups > 0;
     if (authn && f->transit == AUDIT_TRI_YES) {
         audit_simple(b, "auth-token", AUDIT_PASS, res,
@@ -279,7 +288,12 @@ static void audit_rule_group(struct audit_rb *b)
                      "Secrets Manager> AuthTokenUpdateStrategy=ROTATE (or attach an RBAC "
                      "user group)");
     }
+}
 
+/* At rest under a customer-managed key. */
+static void audit_group_cmk(struct audit_rb *b, const char *res)
+{
+    const struct audit_facts *f = b->f;
     if (f->at_rest == AUDIT_TRI_NO) {
         audit_simple(b, "at-rest-cmk", AUDIT_NA, res,
                      mem_xstrdup("at-rest encryption is off (see at-rest-encryption)"), NULL);
@@ -312,7 +326,12 @@ static void audit_rule_group(struct audit_rb *b)
                 "only)");
         }
     }
+}
 
+/* Automatic backups. */
+static void audit_group_backups(struct audit_rb *b, const char *res)
+{
+    const struct audit_facts *f = b->f;
     if (!f->has_snapshot_retention) {
         audit_simple(b, "backups", AUDIT_UNKNOWN, res, mem_xstrdup("snapshot retention not known"),
                      NULL);
@@ -329,7 +348,12 @@ static void audit_rule_group(struct audit_rb *b)
                      "SnapshotWindow outside peak hours; or accept it in the spec's [accept] "
                      "section for a pure cache");
     }
+}
 
+/* Automatic minor version upgrades. */
+static void audit_group_auto_minor(struct audit_rb *b, const char *res)
+{
+    const struct audit_facts *f = b->f;
     if (f->auto_minor == AUDIT_TRI_YES)
         audit_simple(b, "auto-minor-upgrade", AUDIT_PASS, res,
                      mem_xstrdup("minor engine upgrades are applied automatically"), NULL);
@@ -341,7 +365,12 @@ static void audit_rule_group(struct audit_rb *b)
     else
         audit_simple(b, "auto-minor-upgrade", AUDIT_UNKNOWN, res,
                      mem_xstrdup("AutoMinorVersionUpgrade not known"), NULL);
+}
 
+/* Automatic failover. */
+static void audit_group_failover(struct audit_rb *b, const char *res)
+{
+    const struct audit_facts *f = b->f;
     if (f->failover == AUDIT_TRI_YES)
         audit_simple(b, "automatic-failover", AUDIT_PASS, res,
                      mem_xstrdup("automatic failover is on"), NULL);
@@ -359,7 +388,12 @@ static void audit_rule_group(struct audit_rb *b)
     else
         audit_simple(b, "automatic-failover", AUDIT_UNKNOWN, res,
                      mem_xstrdup("automatic failover state not known"), NULL);
+}
 
+/* Multi-AZ. */
+static void audit_group_multi_az(struct audit_rb *b, const char *res)
+{
+    const struct audit_facts *f = b->f;
     if (f->multi_az == AUDIT_TRI_YES)
         audit_simple(b, "multi-az", AUDIT_PASS, res, mem_xstrdup("Multi-AZ is on"), NULL);
     else if (f->multi_az == AUDIT_TRI_NO)
@@ -371,7 +405,12 @@ static void audit_rule_group(struct audit_rb *b)
     else
         audit_simple(b, "multi-az", AUDIT_UNKNOWN, res, mem_xstrdup("Multi-AZ state not known"),
                      NULL);
+}
 
+/* Not in the default subnet group. */
+static void audit_group_subnet_group(struct audit_rb *b, const char *res)
+{
+    const struct audit_facts *f = b->f;
     if (!f->subnet_group)
         audit_simple(b, "default-subnet-group", AUDIT_UNKNOWN, res,
                      mem_xasprintf("the subnet group is not known%s%s",
@@ -387,6 +426,22 @@ static void audit_rule_group(struct audit_rb *b)
     else
         audit_simple(b, "default-subnet-group", AUDIT_PASS, res,
                      mem_xasprintf("subnet group %s", f->subnet_group), NULL);
+}
+
+static void audit_rule_group(struct audit_rb *b)
+{
+    const struct audit_facts *f = b->f;
+    char *res = audit_rg_resource(f);
+
+    audit_group_at_rest(b, res);
+    audit_group_transit(b, res);
+    audit_group_auth(b, res);
+    audit_group_cmk(b, res);
+    audit_group_backups(b, res);
+    audit_group_auto_minor(b, res);
+    audit_group_failover(b, res);
+    audit_group_multi_az(b, res);
+    audit_group_subnet_group(b, res);
     free(res);
 }
 
@@ -599,22 +654,135 @@ void audit_arn_norm(const char *in, char *out, size_t n)
         out[l - 2] = '\0';
 }
 
+/* The log groups that use a key, and which of them the key policy allows. */
+struct audit_kp_groups {
+    const char *arn[16];
+    const char *name[16];
+    bool covered[16];
+    size_t n;
+};
+
+static void audit_kp_log_groups(const struct audit_facts *f, const struct audit_key *k,
+                                struct audit_kp_groups *lg)
+{
+    memset(lg, 0, sizeof(*lg));
+    for (size_t i = 0; i < f->n_logs && lg->n < 16; i++) {
+        const struct audit_log_delivery *l = &f->logs[i];
+        if (l->found == AUDIT_TRI_YES && l->kms_key && audit_facts_key_matches(k, l->kms_key) &&
+            l->arn) {
+            lg->arn[lg->n] = l->arn;
+            lg->name[lg->n++] = l->destination ? l->destination : l->arn;
+        }
+    }
+}
+
+/* The log group ARNs of one kms:EncryptionContext:aws:logs:arn condition:
+ * mark the groups they allow, say in why what they allow beyond them. */
+static void audit_kp_context(const char *label, const json_t *cv, struct audit_kp_groups *lg,
+                             struct buf *why)
+{
+    const char *vals[64];
+    size_t nv = audit_json_strings(cv, vals, 64);
+    for (size_t j = 0; j < nv; j++) {
+        char a[1024];
+        audit_arn_norm(vals[j], a, sizeof(a));
+        bool match = false;
+        for (size_t g = 0; g < lg->n; g++) {
+            char ga[1024];
+            audit_arn_norm(lg->arn[g], ga, sizeof(ga));
+            if (strcmp(a, ga) == 0) {
+                lg->covered[g] = true;
+                match = true;
+            }
+        }
+        if (strpbrk(a, "*?"))
+            buf_printf(why, "%s%s allows the pattern %s (more than these log groups)",
+                       why->len ? "; " : "", label, vals[j]);
+        else if (!match)
+            buf_printf(why, "%s%s also allows %s", why->len ? "; " : "", label, vals[j]);
+    }
+}
+
+/* Statement i, which lets CloudWatch Logs use the key: which log groups its
+ * condition allows (why: what it allows beyond them). */
+static void audit_kp_statement(const json_t *st, size_t i, struct audit_kp_groups *lg,
+                               struct buf *why)
+{
+    const char *sid = json_string_value(json_object_get(st, "Sid"));
+    char label[160];
+    if (sid)
+        snprintf(label, sizeof(label), "statement \"%.120s\"", sid);
+    else
+        snprintf(label, sizeof(label), "statement %zu", i + 1);
+    const json_t *cond = json_object_get(st, "Condition");
+    bool has_ctx = false;
+    const char *op;
+    const json_t *ov;
+    json_object_foreach((json_t *)cond, op, ov)
+    {
+        const char *ck;
+        const json_t *cv;
+        json_object_foreach((json_t *)ov, ck, cv)
+        {
+            if (strcasecmp(ck, "kms:EncryptionContext:aws:logs:arn") != 0)
+                continue;
+            has_ctx = true;
+            audit_kp_context(label, cv, lg, why);
+        }
+    }
+    if (!has_ctx)
+        buf_printf(why,
+                   "%s%s lets CloudWatch Logs use the key for any log group (no "
+                   "kms:EncryptionContext:aws:logs:arn condition)",
+                   why->len ? "; " : "", label);
+}
+
+/* The finding: no statement for CloudWatch Logs, statements that allow too
+ * much or too little (why), or exactly the key's log groups. */
+static void audit_kp_verdict(struct audit_rb *b, const char *res, const char *svc,
+                             const struct audit_kp_groups *lg, size_t n_logs_st, struct buf *why)
+{
+    bool missing = false;
+    for (size_t g = 0; g < lg->n; g++)
+        if (!lg->covered[g]) {
+            missing = true;
+            buf_printf(why,
+                       "%slog group %s is not allowed: CloudWatch Logs cannot use the key "
+                       "for it",
+                       why->len ? "; " : "", lg->name[g]);
+        }
+    if (n_logs_st == 0) {
+        audit_simple(b, "key-policy-logs", AUDIT_FAIL, res,
+                     mem_xasprintf("no statement lets %s use the key: its log groups cannot "
+                                   "write (delivery fails)",
+                                   svc),
+                     "add a statement: Principal Service logs.<region>.amazonaws.com, "
+                     "kms:Encrypt*/Decrypt*/ReEncrypt*/GenerateDataKey*/Describe*, Condition "
+                     "ArnEquals kms:EncryptionContext:aws:logs:arn = the log group ARNs");
+    } else if (why->len) {
+        audit_simple(b, "key-policy-logs", AUDIT_FAIL, res, buf_steal(why),
+                     missing ? "list every log group ARN of the group's log delivery in the "
+                               "statement's ArnEquals kms:EncryptionContext:aws:logs:arn "
+                               "condition, and nothing else"
+                             : "narrow the statement's condition to ArnEquals "
+                               "kms:EncryptionContext:aws:logs:arn = exactly the group's log "
+                               "group ARNs");
+    } else {
+        struct buf ok;
+        buf_init(&ok, 8192);
+        buf_printf(&ok, "%s may use the key only for ", svc);
+        for (size_t g = 0; g < lg->n; g++)
+            buf_printf(&ok, "%s%s", g ? ", " : "", lg->name[g]);
+        audit_simple(b, "key-policy-logs", AUDIT_PASS, res, buf_steal(&ok), NULL);
+    }
+}
+
 static void audit_key_policy_one(struct audit_rb *b, const struct audit_key *k)
 {
     const struct audit_facts *f = b->f;
     char *res = audit_key_resource(k);
-    /* the log groups that use this key */
-    const char *groups[16];
-    const char *names[16];
-    size_t ng = 0;
-    for (size_t i = 0; i < f->n_logs && ng < 16; i++) {
-        const struct audit_log_delivery *l = &f->logs[i];
-        if (l->found == AUDIT_TRI_YES && l->kms_key && audit_facts_key_matches(k, l->kms_key) &&
-            l->arn) {
-            groups[ng] = l->arn;
-            names[ng++] = l->destination ? l->destination : l->arn;
-        }
-    }
+    struct audit_kp_groups lg;
+    audit_kp_log_groups(f, k, &lg);
     if (!k->policy) {
         audit_simple(b, "key-policy-logs", AUDIT_UNKNOWN, res,
                      mem_xasprintf("the key policy could not be read%s%s", k->error ? ": " : "",
@@ -638,7 +806,6 @@ static void audit_key_policy_one(struct audit_rb *b, const struct audit_key *k)
     struct buf why;
     buf_init(&why, 16384);
     size_t n_logs_st = 0;
-    bool covered[16] = {false};
     size_t i;
     const json_t *st;
     json_array_foreach(sts, i, st)
@@ -649,87 +816,9 @@ static void audit_key_policy_one(struct audit_rb *b, const struct audit_key *k)
         if (!audit_principal_is(json_object_get(st, "Principal"), svc, "logs.amazonaws.com"))
             continue;
         n_logs_st++;
-        const char *sid = json_string_value(json_object_get(st, "Sid"));
-        char label[160];
-        if (sid)
-            snprintf(label, sizeof(label), "statement \"%.120s\"", sid);
-        else
-            snprintf(label, sizeof(label), "statement %zu", i + 1);
-        const json_t *cond = json_object_get(st, "Condition");
-        bool has_ctx = false;
-        const char *op;
-        const json_t *ov;
-        json_object_foreach((json_t *)cond, op, ov)
-        {
-            const char *ck;
-            const json_t *cv;
-            json_object_foreach((json_t *)ov, ck, cv)
-            {
-                if (strcasecmp(ck, "kms:EncryptionContext:aws:logs:arn") != 0)
-                    continue;
-                has_ctx = true;
-                const char *vals[64];
-                size_t nv = audit_json_strings(cv, vals, 64);
-                for (size_t j = 0; j < nv; j++) {
-                    char a[1024];
-                    audit_arn_norm(vals[j], a, sizeof(a));
-                    bool match = false;
-                    for (size_t g = 0; g < ng; g++) {
-                        char ga[1024];
-                        audit_arn_norm(groups[g], ga, sizeof(ga));
-                        if (strcmp(a, ga) == 0) {
-                            covered[g] = true;
-                            match = true;
-                        }
-                    }
-                    if (strpbrk(a, "*?"))
-                        buf_printf(&why, "%s%s allows the pattern %s (more than these log groups)",
-                                   why.len ? "; " : "", label, vals[j]);
-                    else if (!match)
-                        buf_printf(&why, "%s%s also allows %s", why.len ? "; " : "", label,
-                                   vals[j]);
-                }
-            }
-        }
-        if (!has_ctx)
-            buf_printf(&why,
-                       "%s%s lets CloudWatch Logs use the key for any log group (no "
-                       "kms:EncryptionContext:aws:logs:arn condition)",
-                       why.len ? "; " : "", label);
+        audit_kp_statement(st, i, &lg, &why);
     }
-    bool missing = false;
-    for (size_t g = 0; g < ng; g++)
-        if (!covered[g]) {
-            missing = true;
-            buf_printf(&why,
-                       "%slog group %s is not allowed: CloudWatch Logs cannot use the key "
-                       "for it",
-                       why.len ? "; " : "", names[g]);
-        }
-    if (n_logs_st == 0) {
-        audit_simple(b, "key-policy-logs", AUDIT_FAIL, res,
-                     mem_xasprintf("no statement lets %s use the key: its log groups cannot "
-                                   "write (delivery fails)",
-                                   svc),
-                     "add a statement: Principal Service logs.<region>.amazonaws.com, "
-                     "kms:Encrypt*/Decrypt*/ReEncrypt*/GenerateDataKey*/Describe*, Condition "
-                     "ArnEquals kms:EncryptionContext:aws:logs:arn = the log group ARNs");
-    } else if (why.len) {
-        audit_simple(b, "key-policy-logs", AUDIT_FAIL, res, buf_steal(&why),
-                     missing ? "list every log group ARN of the group's log delivery in the "
-                               "statement's ArnEquals kms:EncryptionContext:aws:logs:arn "
-                               "condition, and nothing else"
-                             : "narrow the statement's condition to ArnEquals "
-                               "kms:EncryptionContext:aws:logs:arn = exactly the group's log "
-                               "group ARNs");
-    } else {
-        struct buf ok;
-        buf_init(&ok, 8192);
-        buf_printf(&ok, "%s may use the key only for ", svc);
-        for (size_t g = 0; g < ng; g++)
-            buf_printf(&ok, "%s%s", g ? ", " : "", names[g]);
-        audit_simple(b, "key-policy-logs", AUDIT_PASS, res, buf_steal(&ok), NULL);
-    }
+    audit_kp_verdict(b, res, svc, &lg, n_logs_st, &why);
     buf_free(&why);
     free(svc);
     json_decref(one);
