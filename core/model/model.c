@@ -858,13 +858,10 @@ static void model_assume_roles(struct model_group *g)
     }
 }
 
-struct model_group *model_group_from_api(const struct elasticache_replication_group *rg,
-                                         const struct elasticache_cache_cluster_list *clusters,
-                                         int64_t fetched_ms)
+/* The group's own settings as the API reports them. */
+static void model_group_settings(struct model_group *g,
+                                 const struct elasticache_replication_group *rg)
 {
-    struct model_group *g = mem_xcalloc(1, sizeof(*g));
-    g->refs = 1;
-    g->fetched_ms = fetched_ms;
     g->id = mem_xstrdup(rg->id ? rg->id : "");
     g->description = model_dup(rg->description);
     g->status = model_dup(rg->status);
@@ -923,8 +920,12 @@ struct model_group *model_group_from_api(const struct elasticache_replication_gr
     g->ip_discovery = model_dup(rg->ip_discovery);
     g->global_replication_group_id = model_dup(rg->global_replication_group_id);
     g->global_replication_group_role = model_dup(rg->global_replication_group_member_role);
+}
 
-    /* shards and their members */
+/* The shards (node groups) and their members. */
+static void model_group_shards(struct model_group *g,
+                               const struct elasticache_replication_group *rg, int64_t fetched_ms)
+{
     for (size_t i = 0; i < rg->n_node_groups; i++) {
         const struct elasticache_node_group *ng = &rg->node_groups[i];
         size_t s = model_add_shard(g, ng->node_group_id ? ng->node_group_id : "?");
@@ -961,7 +962,15 @@ struct model_group *model_group_from_api(const struct elasticache_replication_gr
             n->api_role_ms = fetched_ms;
         }
     }
-    /* members the node groups do not list yet (creating, or an old API) */
+}
+
+/* Members the node groups do not list yet (creating, or an old API), what
+ * DescribeCacheClusters says about each member, and the group's engine
+ * and node type from its members when it does not say. */
+static void model_group_members(struct model_group *g,
+                                const struct elasticache_replication_group *rg,
+                                const struct elasticache_cache_cluster_list *clusters)
+{
     for (size_t i = 0; i < rg->n_member_clusters; i++) {
         const char *cc = rg->member_clusters[i];
         if (!cc || model_node_find(g, cc, NULL))
@@ -992,6 +1001,18 @@ struct model_group *model_group_from_api(const struct elasticache_replication_gr
         if (!g->node_type && n->node_type)
             g->node_type = mem_xstrdup(n->node_type);
     }
+}
+
+struct model_group *model_group_from_api(const struct elasticache_replication_group *rg,
+                                         const struct elasticache_cache_cluster_list *clusters,
+                                         int64_t fetched_ms)
+{
+    struct model_group *g = mem_xcalloc(1, sizeof(*g));
+    g->refs = 1;
+    g->fetched_ms = fetched_ms;
+    model_group_settings(g, rg);
+    model_group_shards(g, rg, fetched_ms);
+    model_group_members(g, rg, clusters);
     model_assume_roles(g);
     g->n_api_shards = g->n_shards;
     g->n_api_nodes = g->n_nodes;
