@@ -44,7 +44,9 @@ static bool creates_vpc(const struct stack_spec *s)
     return !s->reuse_vpc;
 }
 
-void stack_graph_build(struct stack_plan *p)
+/* Step 1-2: the VPC, its subnets, their route tables, the default
+ * security group. */
+static void graph_network(struct stack_plan *p)
 {
     const struct stack_spec *s = &p->spec;
     char key[64];
@@ -106,6 +108,14 @@ void stack_graph_build(struct stack_plan *p)
         free(nm);
         dep(p, i, "vpc");
     }
+}
+
+/* Steps 3-4: the cache subnet group and the security group. */
+static void graph_groups(struct stack_plan *p)
+{
+    const struct stack_spec *s = &p->spec;
+    char key[64];
+    size_t i;
     i = add_res(p, "subnet-group", STACK_KIND_SUBNET_GROUP, 3,
                 stack_spec_name(s, STACK_NAME_SUBNET_GROUP));
     size_t nsub = s->n_reuse_subnets ? s->n_reuse_subnets : s->n_private;
@@ -117,6 +127,13 @@ void stack_graph_build(struct stack_plan *p)
                 s->reuse_security_group ? s->reuse_security_group
                                         : stack_spec_name(s, STACK_NAME_SECURITY_GROUP));
     dep(p, i, "vpc");
+}
+
+/* Steps 5-7: the at-rest key, its policy, the log groups after it. */
+static void graph_rest_key_logs(struct stack_plan *p)
+{
+    const struct stack_spec *s = &p->spec;
+    size_t i;
     if (uses_rest_key(s)) {
         i = add_res(p, "kms.rest", STACK_KIND_KMS_KEY, 5,
                     s->reuse_kms_key ? s->reuse_kms_key
@@ -134,6 +151,13 @@ void stack_graph_build(struct stack_plan *p)
         p->res[i].priv->engine_log = eng;
         dep(p, i, "kms.rest.policy");
     }
+}
+
+/* Step 8: the secret's key, its policy and the secret. */
+static void graph_secret(struct stack_plan *p)
+{
+    const struct stack_spec *s = &p->spec;
+    size_t i;
     if (s->auth_token) {
         if (!s->reuse_secret) {
             i = add_res(p, "kms.secret", STACK_KIND_KMS_KEY, 8,
@@ -152,6 +176,14 @@ void stack_graph_build(struct stack_plan *p)
         dep(p, i, "kms.secret");
         dep(p, i, "kms.secret.policy");
     }
+}
+
+/* Steps 9-11: the replication group after all it needs, the SSM
+ * parameters after it, the IAM policies last. */
+static void graph_group_after(struct stack_plan *p)
+{
+    const struct stack_spec *s = &p->spec;
+    size_t i;
     i = add_res(p, "replication-group", STACK_KIND_REPLICATION_GROUP, 9,
                 stack_spec_name(s, STACK_NAME_REPLICATION_GROUP));
     dep(p, i, "subnet-group");
@@ -188,6 +220,15 @@ void stack_graph_build(struct stack_plan *p)
         dep(p, i, "ssm.endpoint");
         dep(p, i, "ssm.port");
     }
+}
+
+void stack_graph_build(struct stack_plan *p)
+{
+    graph_network(p);
+    graph_groups(p);
+    graph_rest_key_logs(p);
+    graph_secret(p);
+    graph_group_after(p);
 }
 
 void stack_graph_reverse(struct stack_plan *p)
