@@ -869,6 +869,90 @@ static bool log_config_same(const struct stack_spec *s,
     return have == want;
 }
 
+/* The parameter group is missing or of another family than the engine's:
+ * the group is in conflict. Whether it is. */
+static bool group_parameter_group_conflict(struct stack_discover *q, struct stack_resource *r)
+{
+    struct stack_plan *p = q->p;
+    const struct stack_spec *s = &p->spec;
+    if (q->pg_missing) {
+        act(p, r, STACK_ACT_CONFLICT);
+        stack_res_reason(r, "cache.parameter_group: %s does not exist in %s", s->parameter_group,
+                         stack_spec_region(s));
+        return true;
+    }
+    if (q->pgs && q->pgs->n && q->pgs->items[0].family) {
+        const char *fam = stack_validate_engine_family(s->engine, s->engine_version);
+        if (fam && strcmp(fam, q->pgs->items[0].family) != 0) {
+            act(p, r, STACK_ACT_CONFLICT);
+            stack_res_reason(r, "cache.parameter_group: %s is for %s, the engine needs %s",
+                             s->parameter_group, q->pgs->items[0].family, fam);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* What differs that elcui cannot change in place, into d. */
+static void group_fixed_diffs(struct stack_plan *p, const struct stack_resource *r,
+                              const struct elasticache_replication_group *g, struct buf *d)
+{
+    const struct stack_spec *s = &p->spec;
+    bool cluster = stack_validate_cluster_mode(s);
+    int shards = cluster ? s->shards : 1;
+    if (g->cache_node_type && strcmp(g->cache_node_type, s->node_type) != 0)
+        buf_printf(d, "%snode type %s (spec %s)", d->len ? ", " : "", g->cache_node_type,
+                   s->node_type);
+    if (g->n_node_groups && (int)g->n_node_groups != shards)
+        buf_printf(d, "%s%zu shard%s (spec %d)", d->len ? ", " : "", g->n_node_groups,
+                   g->n_node_groups == 1 ? "" : "s", shards);
+    if (g->n_node_groups && g->node_groups[0].n_members &&
+        (int)g->node_groups[0].n_members - 1 != s->replicas)
+        buf_printf(d, "%s%zu replica%s per shard (spec %d)", d->len ? ", " : "",
+                   g->node_groups[0].n_members - 1, g->node_groups[0].n_members == 2 ? "" : "s",
+                   s->replicas);
+    if (g->has_cluster_enabled && g->cluster_enabled != cluster)
+        buf_printf(d, "%scluster mode %s", d->len ? ", " : "", g->cluster_enabled ? "on" : "off");
+    if (g->has_at_rest_encryption_enabled && g->at_rest_encryption_enabled != s->at_rest_encryption)
+        buf_printf(d, "%sat-rest encryption %s", d->len ? ", " : "",
+                   g->at_rest_encryption_enabled ? "on" : "off");
+    if (s->at_rest_encryption && g->kms_key_id &&
+        !stack_res_key_matches(g->kms_key_id, stack_res_find(p, "kms.rest")))
+        buf_printf(d, "%sencrypted with %s", d->len ? ", " : "", g->kms_key_id);
+    if (g->has_transit_encryption_enabled && g->transit_encryption_enabled != s->transit_encryption)
+        buf_printf(d, "%sTLS %s", d->len ? ", " : "", g->transit_encryption_enabled ? "on" : "off");
+    if (g->has_auth_token_enabled && g->auth_token_enabled != s->auth_token)
+        buf_printf(d, "%sAUTH %s", d->len ? ", " : "", g->auth_token_enabled ? "on" : "off");
+    if (r->port && r->port != s->port)
+        buf_printf(d, "%sport %d (spec %d)", d->len ? ", " : "", r->port, s->port);
+}
+
+/* What ModifyReplicationGroup changes: flags in pv, their names into d. */
+static void group_modifications(const struct stack_spec *s,
+                                const struct elasticache_replication_group *g,
+                                struct stack_resource_priv *pv, struct buf *d)
+{
+    pv->mod_multi_az = g->multi_az && (strcmp(g->multi_az, "enabled") == 0) != s->multi_az;
+    pv->mod_failover = g->automatic_failover &&
+                       (strcmp(g->automatic_failover, "enabled") == 0 ||
+                        strcmp(g->automatic_failover, "enabling") == 0) != s->automatic_failover;
+    pv->mod_logs = !log_config_same(s, g);
+    pv->mod_snapshot =
+        g->has_snapshot_retention_limit && g->snapshot_retention_limit != s->snapshot_retention;
+    pv->mod_description =
+        g->description && strcmp(g->description, stack_spec_name(s, STACK_NAME_DESCRIPTION)) != 0;
+    if (pv->mod_multi_az)
+        buf_printf(d, "%sMulti-AZ", d->len ? ", " : "");
+    if (pv->mod_failover)
+        buf_printf(d, "%sautomatic failover", d->len ? ", " : "");
+    if (pv->mod_logs)
+        buf_printf(d, "%slog delivery", d->len ? ", " : "");
+    if (pv->mod_snapshot)
+        buf_printf(d, "%sbackup retention", d->len ? ", " : "");
+    if (pv->mod_description)
+        buf_printf(d, "%sdescription", d->len ? ", " : "");
+}
+
 static void decide_group(struct stack_discover *q)
 {
     struct stack_plan *p = q->p;
@@ -877,21 +961,8 @@ static void decide_group(struct stack_discover *q)
     struct stack_resource *r = &p->res[i];
     struct stack_resource *sec = stack_res_find(p, "secret");
     const struct elasticache_replication_group *g = q->rg;
-    if (q->pg_missing) {
-        act(p, r, STACK_ACT_CONFLICT);
-        stack_res_reason(r, "cache.parameter_group: %s does not exist in %s", s->parameter_group,
-                         stack_spec_region(s));
+    if (group_parameter_group_conflict(q, r))
         return;
-    }
-    if (q->pgs && q->pgs->n && q->pgs->items[0].family) {
-        const char *fam = stack_validate_engine_family(s->engine, s->engine_version);
-        if (fam && strcmp(fam, q->pgs->items[0].family) != 0) {
-            act(p, r, STACK_ACT_CONFLICT);
-            stack_res_reason(r, "cache.parameter_group: %s is for %s, the engine needs %s",
-                             s->parameter_group, q->pgs->items[0].family, fam);
-            return;
-        }
-    }
     if (!g) {
         act(p, r, STACK_ACT_CREATE);
         if (s->auth_token && sec && sec->action != STACK_ACT_CREATE)
@@ -924,33 +995,7 @@ static void decide_group(struct stack_discover *q)
     /* What elcui cannot change in place. */
     struct buf d;
     buf_init(&d, 0);
-    bool cluster = stack_validate_cluster_mode(s);
-    int shards = cluster ? s->shards : 1;
-    if (g->cache_node_type && strcmp(g->cache_node_type, s->node_type) != 0)
-        buf_printf(&d, "%snode type %s (spec %s)", d.len ? ", " : "", g->cache_node_type,
-                   s->node_type);
-    if (g->n_node_groups && (int)g->n_node_groups != shards)
-        buf_printf(&d, "%s%zu shard%s (spec %d)", d.len ? ", " : "", g->n_node_groups,
-                   g->n_node_groups == 1 ? "" : "s", shards);
-    if (g->n_node_groups && g->node_groups[0].n_members &&
-        (int)g->node_groups[0].n_members - 1 != s->replicas)
-        buf_printf(&d, "%s%zu replica%s per shard (spec %d)", d.len ? ", " : "",
-                   g->node_groups[0].n_members - 1, g->node_groups[0].n_members == 2 ? "" : "s",
-                   s->replicas);
-    if (g->has_cluster_enabled && g->cluster_enabled != cluster)
-        buf_printf(&d, "%scluster mode %s", d.len ? ", " : "", g->cluster_enabled ? "on" : "off");
-    if (g->has_at_rest_encryption_enabled && g->at_rest_encryption_enabled != s->at_rest_encryption)
-        buf_printf(&d, "%sat-rest encryption %s", d.len ? ", " : "",
-                   g->at_rest_encryption_enabled ? "on" : "off");
-    if (s->at_rest_encryption && g->kms_key_id &&
-        !stack_res_key_matches(g->kms_key_id, stack_res_find(p, "kms.rest")))
-        buf_printf(&d, "%sencrypted with %s", d.len ? ", " : "", g->kms_key_id);
-    if (g->has_transit_encryption_enabled && g->transit_encryption_enabled != s->transit_encryption)
-        buf_printf(&d, "%sTLS %s", d.len ? ", " : "", g->transit_encryption_enabled ? "on" : "off");
-    if (g->has_auth_token_enabled && g->auth_token_enabled != s->auth_token)
-        buf_printf(&d, "%sAUTH %s", d.len ? ", " : "", g->auth_token_enabled ? "on" : "off");
-    if (r->port && r->port != s->port)
-        buf_printf(&d, "%sport %d (spec %d)", d.len ? ", " : "", r->port, s->port);
+    group_fixed_diffs(p, r, g, &d);
     if (d.len) {
         act(p, r, STACK_ACT_CONFLICT);
         stack_res_reason(r,
@@ -961,26 +1006,7 @@ static void decide_group(struct stack_discover *q)
         return;
     }
     /* What ModifyReplicationGroup changes. */
-    struct stack_resource_priv *pv = r->priv;
-    pv->mod_multi_az = g->multi_az && (strcmp(g->multi_az, "enabled") == 0) != s->multi_az;
-    pv->mod_failover = g->automatic_failover &&
-                       (strcmp(g->automatic_failover, "enabled") == 0 ||
-                        strcmp(g->automatic_failover, "enabling") == 0) != s->automatic_failover;
-    pv->mod_logs = !log_config_same(s, g);
-    pv->mod_snapshot =
-        g->has_snapshot_retention_limit && g->snapshot_retention_limit != s->snapshot_retention;
-    pv->mod_description =
-        g->description && strcmp(g->description, stack_spec_name(s, STACK_NAME_DESCRIPTION)) != 0;
-    if (pv->mod_multi_az)
-        buf_printf(&d, "%sMulti-AZ", d.len ? ", " : "");
-    if (pv->mod_failover)
-        buf_printf(&d, "%sautomatic failover", d.len ? ", " : "");
-    if (pv->mod_logs)
-        buf_printf(&d, "%slog delivery", d.len ? ", " : "");
-    if (pv->mod_snapshot)
-        buf_printf(&d, "%sbackup retention", d.len ? ", " : "");
-    if (pv->mod_description)
-        buf_printf(&d, "%sdescription", d.len ? ", " : "");
+    group_modifications(s, g, r->priv, &d);
     bool busy = !g->status || strcmp(g->status, "available") != 0;
     if (d.len) {
         act(p, r, STACK_ACT_CHANGE);
