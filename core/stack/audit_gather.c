@@ -726,28 +726,9 @@ static char *audit_arn_field(const char *arn, int field)
     return mem_xstrndup(p, (size_t)(e - p));
 }
 
-static void audit_on_rg(struct elasticache_replication_group_list *out, const struct aws_error *err,
-                        void *arg)
+/* The group's facts as DescribeReplicationGroups reports them. */
+static void audit_rg_facts(struct audit_facts *f, const struct elasticache_replication_group *rg)
 {
-    struct audit_req *r = audit_op_end(arg, NULL, NULL);
-    struct audit_facts *f = r->f;
-    if (!out) {
-        audit_fatal(r, err);
-        return;
-    }
-    r->rgl = out;
-    const struct elasticache_replication_group *rg = audit_rg(r);
-    if (!rg) {
-        struct aws_error e;
-        aws_error_init(&e);
-        aws_error_set(&e, AWS_ERR_SERVICE, "ReplicationGroupNotFoundFault",
-                      "Replication group %s not found.", f->rg_id);
-        snprintf(e.service, sizeof(e.service), "ElastiCache");
-        snprintf(e.operation, sizeof(e.operation), "DescribeReplicationGroups");
-        audit_fatal(r, &e);
-        aws_error_clear(&e);
-        return;
-    }
     free(f->rg_id);
     f->rg_id = mem_xstrdup(rg->id);
     f->subject = mem_xasprintf("replication group %s", rg->id);
@@ -801,8 +782,13 @@ static void audit_on_rg(struct elasticache_replication_group_list *out, const st
         l->status = mem_xstrdup(d->status);
         l->message = mem_xstrdup(d->message);
     }
+}
 
-    /* everything else, concurrently */
+/* Everything else the group names, concurrently: its members, tags, key
+ * and log groups. */
+static void audit_rg_follow(struct audit_req *r, const struct elasticache_replication_group *rg)
+{
+    struct audit_facts *f = r->f;
     if (rg->n_member_clusters) {
         struct elasticache_describe_cache_clusters_in in = {
             .id = rg->member_clusters[0],
@@ -834,6 +820,32 @@ static void audit_on_rg(struct elasticache_replication_group_list *out, const st
         struct audit_op *op = audit_op_new(r, i);
         audit_op_started(op, logs_describe_log_groups(r->c, &in, audit_on_log_groups, op));
     }
+}
+
+static void audit_on_rg(struct elasticache_replication_group_list *out, const struct aws_error *err,
+                        void *arg)
+{
+    struct audit_req *r = audit_op_end(arg, NULL, NULL);
+    struct audit_facts *f = r->f;
+    if (!out) {
+        audit_fatal(r, err);
+        return;
+    }
+    r->rgl = out;
+    const struct elasticache_replication_group *rg = audit_rg(r);
+    if (!rg) {
+        struct aws_error e;
+        aws_error_init(&e);
+        aws_error_set(&e, AWS_ERR_SERVICE, "ReplicationGroupNotFoundFault",
+                      "Replication group %s not found.", f->rg_id);
+        snprintf(e.service, sizeof(e.service), "ElastiCache");
+        snprintf(e.operation, sizeof(e.operation), "DescribeReplicationGroups");
+        audit_fatal(r, &e);
+        aws_error_clear(&e);
+        return;
+    }
+    audit_rg_facts(f, rg);
+    audit_rg_follow(r, rg);
     audit_maybe_finish(r);
 }
 
