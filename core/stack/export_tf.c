@@ -705,13 +705,114 @@ static char *tf_random(const struct stack_spec *s)
     return buf_steal(&o);
 }
 
+/* The AUTH token's secret: made (after its key's policy) with its version,
+ * or a reused one read. */
+static void tf_secret(struct buf *o, const struct stack_spec *s)
+{
+    if (s->auth_token && !s->reuse_secret) {
+        buf_appends(o, "\nresource \"aws_secretsmanager_secret\" \"elasticache_auth\" {\n"
+                       "  name                    = local.secret_name\n");
+        hcl_attr_int(o, 2, "recovery_window_in_days", s->secret_recovery_days);
+        buf_printf(o, "  kms_key_id              = %s\n",
+                   s->reuse_secret_kms_key ? "data.aws_kms_key.encryption_secret.id"
+                                           : "aws_kms_key.encryption_secret.id");
+        /* after the key's policy, as the plan orders it: Secrets Manager
+         * must be allowed to use the key before the secret is made */
+        if (!s->reuse_secret_kms_key && s->secret_key_policy)
+            buf_appends(o, "  depends_on              = "
+                           "[aws_kms_key_policy.encryption_secret_policy]\n");
+        buf_appends(o, "  #checkov:skip=CKV2_AWS_57: the AUTH token is not rotated\n"
+                       "}\n"
+                       "\n"
+                       "resource \"aws_secretsmanager_secret_version\" \"auth\" {\n"
+                       "  secret_id     = aws_secretsmanager_secret.elasticache_auth.id\n"
+                       "  secret_string = random_password.auth.result\n"
+                       "}\n");
+    } else if (s->auth_token) {
+        buf_appends(o, "\n# reused secret: the token is read from it\n"
+                       "data \"aws_secretsmanager_secret\" \"elasticache_auth\" {\n");
+        hcl_attr_str(o, 2, "name", s->reuse_secret);
+        buf_appends(o, "}\n"
+                       "\n"
+                       "data \"aws_secretsmanager_secret_version\" \"auth\" {\n"
+                       "  secret_id = data.aws_secretsmanager_secret.elasticache_auth.id\n"
+                       "}\n");
+    }
+}
+
+/* The replication group, its log delivery, tags and lifecycle. */
+static void tf_replication_group(struct buf *o, const struct export_view *v)
+{
+    const struct stack_spec *s = v->s;
+    char *label = ex_rg_label(s);
+    bool cluster = stack_validate_cluster_mode(s);
+    buf_printf(o, "\nresource \"aws_elasticache_replication_group\" \"%s\" {\n", label);
+    buf_appends(o, "  replication_group_id       = local.replication_group_id\n"
+                   "  description                = local.description\n");
+    hcl_attr_str(o, 2, "engine                    ", s->engine ? s->engine : "redis");
+    if (s->engine_version)
+        hcl_attr_str(o, 2, "engine_version            ", s->engine_version);
+    hcl_attr_str(o, 2, "node_type                 ", s->node_type);
+    hcl_attr_str(o, 2, "parameter_group_name      ", s->parameter_group);
+    hcl_attr_int(o, 2, "port                      ", s->port);
+    if (cluster) {
+        hcl_attr_int(o, 2, "num_node_groups           ", s->shards);
+        hcl_attr_int(o, 2, "replicas_per_node_group   ", s->replicas);
+    } else {
+        hcl_attr_int(o, 2, "num_cache_clusters        ", 1 + s->replicas);
+    }
+    hcl_attr(o, 2, "multi_az_enabled          ", s->multi_az ? "true" : "false");
+    hcl_attr(o, 2, "automatic_failover_enabled", s->automatic_failover ? "true" : "false");
+    buf_appends(o, "  subnet_group_name          = "
+                   "aws_elasticache_subnet_group.elasticache_subnet.name\n"
+                   "  security_group_ids         = [local.cache_security_group_id]\n");
+    hcl_attr(o, 2, "at_rest_encryption_enabled", s->at_rest_encryption ? "true" : "false");
+    if (s->at_rest_encryption)
+        buf_appends(o, "  # by ARN: AWS reports the key as an ARN, so nothing differs\n"
+                       "  kms_key_id                 = local.rest_key_arn\n");
+    hcl_attr(o, 2, "transit_encryption_enabled", s->transit_encryption ? "true" : "false");
+    if (s->auth_token && s->transit_encryption)
+        buf_printf(o, "  auth_token                 = %s\n",
+                   s->reuse_secret ? "data.aws_secretsmanager_secret_version.auth.secret_string"
+                                   : "aws_secretsmanager_secret_version.auth.secret_string");
+    if (s->snapshot_retention > 0)
+        hcl_attr_int(o, 2, "snapshot_retention_limit  ", s->snapshot_retention);
+    if (!s->auto_minor_version_upgrade)
+        hcl_attr(o, 2, "auto_minor_version_upgrade", "false");
+    for (int e = 0; e < 2; e++) {
+        if (!(e ? s->engine_log : s->slow_log))
+            continue;
+        buf_printf(o,
+                   "  log_delivery_configuration {\n"
+                   "    destination      = aws_cloudwatch_log_group.%s.name\n"
+                   "    destination_type = \"cloudwatch-logs\"\n",
+                   e ? "engine_log" : "slow_log");
+        hcl_attr_str(o, 4, "log_format      ", s->log_format ? s->log_format : "json");
+        hcl_attr_str(o, 4, "log_type        ", e ? "engine-log" : "slow-log");
+        buf_appends(o, "  }\n");
+    }
+    if (v->auth_secret_tag) {
+        /* where elcui's exec and doctor find the AUTH token */
+        buf_appends(o, "  tags = {\n    \"" DISCOVER_TAG_AUTH_SECRET "\" = ");
+        if (!s->reuse_secret)
+            hcl_name_or_str(o, s, STACK_NAME_SECRET, v->auth_secret_tag);
+        else
+            hcl_str(o, v->auth_secret_tag);
+        buf_appends(o, "\n  }\n");
+    }
+    if (s->at_rest_encryption)
+        buf_appends(o, "  lifecycle {\n"
+                       "    ignore_changes = [kms_key_id]\n"
+                       "  }\n");
+    buf_appends(o, "  apply_immediately = true\n}\n");
+    free(label);
+}
+
 static char *tf_elasticache(const struct export_view *v)
 {
     const struct stack_spec *s = v->s;
     struct buf o;
     buf_init(&o, 0);
-    char *label = ex_rg_label(s);
-    bool cluster = stack_validate_cluster_mode(s);
     buf_appends(&o, "# elasticache.tf - written by `elcui export --format terraform`\n"
                     "resource \"aws_elasticache_subnet_group\" \"elasticache_subnet\" {\n"
                     "  name        = local.subnet_group_name\n");
@@ -719,95 +820,8 @@ static char *tf_elasticache(const struct export_view *v)
         hcl_attr_str(&o, 2, "description", v->subnet_group_desc);
     buf_appends(&o, "  subnet_ids  = local.private_subnet_ids\n"
                     "}\n");
-    if (s->auth_token && !s->reuse_secret) {
-        buf_appends(&o, "\nresource \"aws_secretsmanager_secret\" \"elasticache_auth\" {\n"
-                        "  name                    = local.secret_name\n");
-        hcl_attr_int(&o, 2, "recovery_window_in_days", s->secret_recovery_days);
-        buf_printf(&o, "  kms_key_id              = %s\n",
-                   s->reuse_secret_kms_key ? "data.aws_kms_key.encryption_secret.id"
-                                           : "aws_kms_key.encryption_secret.id");
-        /* after the key's policy, as the plan orders it: Secrets Manager
-         * must be allowed to use the key before the secret is made */
-        if (!s->reuse_secret_kms_key && s->secret_key_policy)
-            buf_appends(&o, "  depends_on              = "
-                            "[aws_kms_key_policy.encryption_secret_policy]\n");
-        buf_appends(&o, "  #checkov:skip=CKV2_AWS_57: the AUTH token is not rotated\n"
-                        "}\n"
-                        "\n"
-                        "resource \"aws_secretsmanager_secret_version\" \"auth\" {\n"
-                        "  secret_id     = aws_secretsmanager_secret.elasticache_auth.id\n"
-                        "  secret_string = random_password.auth.result\n"
-                        "}\n");
-    } else if (s->auth_token) {
-        buf_appends(&o, "\n# reused secret: the token is read from it\n"
-                        "data \"aws_secretsmanager_secret\" \"elasticache_auth\" {\n");
-        hcl_attr_str(&o, 2, "name", s->reuse_secret);
-        buf_appends(&o, "}\n"
-                        "\n"
-                        "data \"aws_secretsmanager_secret_version\" \"auth\" {\n"
-                        "  secret_id = data.aws_secretsmanager_secret.elasticache_auth.id\n"
-                        "}\n");
-    }
-    buf_printf(&o, "\nresource \"aws_elasticache_replication_group\" \"%s\" {\n", label);
-    buf_appends(&o, "  replication_group_id       = local.replication_group_id\n"
-                    "  description                = local.description\n");
-    hcl_attr_str(&o, 2, "engine                    ", s->engine ? s->engine : "redis");
-    if (s->engine_version)
-        hcl_attr_str(&o, 2, "engine_version            ", s->engine_version);
-    hcl_attr_str(&o, 2, "node_type                 ", s->node_type);
-    hcl_attr_str(&o, 2, "parameter_group_name      ", s->parameter_group);
-    hcl_attr_int(&o, 2, "port                      ", s->port);
-    if (cluster) {
-        hcl_attr_int(&o, 2, "num_node_groups           ", s->shards);
-        hcl_attr_int(&o, 2, "replicas_per_node_group   ", s->replicas);
-    } else {
-        hcl_attr_int(&o, 2, "num_cache_clusters        ", 1 + s->replicas);
-    }
-    hcl_attr(&o, 2, "multi_az_enabled          ", s->multi_az ? "true" : "false");
-    hcl_attr(&o, 2, "automatic_failover_enabled", s->automatic_failover ? "true" : "false");
-    buf_appends(&o, "  subnet_group_name          = "
-                    "aws_elasticache_subnet_group.elasticache_subnet.name\n"
-                    "  security_group_ids         = [local.cache_security_group_id]\n");
-    hcl_attr(&o, 2, "at_rest_encryption_enabled", s->at_rest_encryption ? "true" : "false");
-    if (s->at_rest_encryption)
-        buf_appends(&o, "  # by ARN: AWS reports the key as an ARN, so nothing differs\n"
-                        "  kms_key_id                 = local.rest_key_arn\n");
-    hcl_attr(&o, 2, "transit_encryption_enabled", s->transit_encryption ? "true" : "false");
-    if (s->auth_token && s->transit_encryption)
-        buf_printf(&o, "  auth_token                 = %s\n",
-                   s->reuse_secret ? "data.aws_secretsmanager_secret_version.auth.secret_string"
-                                   : "aws_secretsmanager_secret_version.auth.secret_string");
-    if (s->snapshot_retention > 0)
-        hcl_attr_int(&o, 2, "snapshot_retention_limit  ", s->snapshot_retention);
-    if (!s->auto_minor_version_upgrade)
-        hcl_attr(&o, 2, "auto_minor_version_upgrade", "false");
-    for (int e = 0; e < 2; e++) {
-        if (!(e ? s->engine_log : s->slow_log))
-            continue;
-        buf_printf(&o,
-                   "  log_delivery_configuration {\n"
-                   "    destination      = aws_cloudwatch_log_group.%s.name\n"
-                   "    destination_type = \"cloudwatch-logs\"\n",
-                   e ? "engine_log" : "slow_log");
-        hcl_attr_str(&o, 4, "log_format      ", s->log_format ? s->log_format : "json");
-        hcl_attr_str(&o, 4, "log_type        ", e ? "engine-log" : "slow-log");
-        buf_appends(&o, "  }\n");
-    }
-    if (v->auth_secret_tag) {
-        /* where elcui's exec and doctor find the AUTH token */
-        buf_appends(&o, "  tags = {\n    \"" DISCOVER_TAG_AUTH_SECRET "\" = ");
-        if (!s->reuse_secret)
-            hcl_name_or_str(&o, s, STACK_NAME_SECRET, v->auth_secret_tag);
-        else
-            hcl_str(&o, v->auth_secret_tag);
-        buf_appends(&o, "\n  }\n");
-    }
-    if (s->at_rest_encryption)
-        buf_appends(&o, "  lifecycle {\n"
-                        "    ignore_changes = [kms_key_id]\n"
-                        "  }\n");
-    buf_appends(&o, "  apply_immediately = true\n}\n");
-    free(label);
+    tf_secret(&o, s);
+    tf_replication_group(&o, v);
     return buf_steal(&o);
 }
 
