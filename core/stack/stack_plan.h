@@ -2,7 +2,7 @@
  * and per resource what apply (or destroy) will do, with the exact API
  * parameters it will send.
  *
- * The graph is the seed's 8 steps + 3 best practices (seed-spec §13):
+ * The graph is the seed's 8 steps + 3 best practices (stack_graph.c):
  *   1 vpc                       2 subnet.private.N, subnet.public.N,
  *                                 route-table.private.N, route-table.public,
  *                                 default-sg
