@@ -331,13 +331,7 @@ static void decide_route_tables(struct stack_discover *q)
         }
         r->ours = true;
         stack_res_set_str(&r->id, rt->route_table_id);
-        for (size_t a = 0; a < rt->n_associations; a++) {
-            if (rt->associations[a].main || !rt->associations[a].association_id)
-                continue;
-            struct stack_resource_priv *pv = r->priv;
-            pv->assoc_ids = mem_xrealloc(pv->assoc_ids, (pv->n_assoc + 1) * sizeof(char *));
-            pv->assoc_ids[pv->n_assoc++] = mem_xstrdup(rt->associations[a].association_id);
-        }
+        stack_ops_keep_assocs(r->priv, rt);
         for (size_t k = 0; k < r->priv->n_subnets; k++) {
             const struct stack_resource *sn = &p->res[r->priv->subnets[k]];
             bool linked = false;

@@ -90,15 +90,9 @@ static void undo_route_table(struct stack_discover *q, size_t i)
     r->ours = true;
     stack_res_set_str(&r->id, rt->route_table_id);
     r->action = STACK_ACT_DELETE;
-    int n = 0;
-    for (size_t a = 0; a < rt->n_associations; a++) {
-        if (rt->associations[a].main || !rt->associations[a].association_id)
-            continue;
-        struct stack_resource_priv *pv = r->priv;
-        pv->assoc_ids = mem_xrealloc(pv->assoc_ids, (pv->n_assoc + 1) * sizeof(char *));
-        pv->assoc_ids[pv->n_assoc++] = mem_xstrdup(rt->associations[a].association_id);
-        stack_ops_add_call(p, i, STACK_OP_DISASSOCIATE_ROUTE_TABLE, n++);
-    }
+    size_t n = stack_ops_keep_assocs(r->priv, rt);
+    for (size_t k = 0; k < n; k++)
+        stack_ops_add_call(p, i, STACK_OP_DISASSOCIATE_ROUTE_TABLE, (int)k);
     stack_ops_add_call(p, i, STACK_OP_DELETE_ROUTE_TABLE, 0);
 }
 

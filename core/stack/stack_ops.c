@@ -1617,3 +1617,16 @@ void stack_ops_add_call(struct stack_plan *p, size_t i, enum stack_op op, int ar
     c->op = (int)op;
     c->arg = arg;
 }
+
+size_t stack_ops_keep_assocs(struct stack_resource_priv *pv, const struct ec2_route_table *rt)
+{
+    size_t n = 0;
+    for (size_t a = 0; a < rt->n_associations; a++) {
+        if (rt->associations[a].main || !rt->associations[a].association_id)
+            continue;
+        pv->assoc_ids = mem_xrealloc(pv->assoc_ids, (pv->n_assoc + 1) * sizeof(char *));
+        pv->assoc_ids[pv->n_assoc++] = mem_xstrdup(rt->associations[a].association_id);
+        n++;
+    }
+    return n;
+}

@@ -102,6 +102,9 @@ struct stack_resource_priv {
 void stack_ops_priv_free(struct stack_resource_priv *p);
 /* Remember a security group's rules (deep copy) for the revoke calls. */
 void stack_ops_keep_rules(struct stack_resource_priv *pv, const struct ec2_security_group *g);
+/* Remember a route table's associations other than the main one (their
+ * ids, for the disassociate calls); how many. */
+size_t stack_ops_keep_assocs(struct stack_resource_priv *pv, const struct ec2_route_table *rt);
 
 /* Service and operation names of an op. */
 const char *stack_ops_service(enum stack_op op);

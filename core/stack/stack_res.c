@@ -43,28 +43,32 @@ void stack_res_group_endpoint(struct stack_resource *r,
     }
 }
 
-void stack_res_reason(struct stack_resource *r, const char *fmt, ...)
+static char *res_vformat(const char *fmt, va_list ap)
 {
     struct buf b;
     buf_init(&b, 0);
+    buf_vprintf(&b, fmt, ap);
+    return buf_steal(&b);
+}
+
+void stack_res_reason(struct stack_resource *r, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
+    char *t = res_vformat(fmt, ap);
     va_end(ap);
     free(r->reason);
-    r->reason = buf_steal(&b);
+    r->reason = t;
 }
 
 void stack_res_note(struct stack_plan *p, const char *fmt, ...)
 {
-    struct buf b;
-    buf_init(&b, 0);
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
+    char *t = res_vformat(fmt, ap);
     va_end(ap);
     p->notes = mem_xrealloc(p->notes, (p->n_notes + 1) * sizeof(char *));
-    p->notes[p->n_notes++] = buf_steal(&b);
+    p->notes[p->n_notes++] = t;
 }
 
 /* Does a KMS reference (id, ARN, alias name or alias ARN) name this key? */
