@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/stack/export_files.h"
 #include "core/stack/stack_spec.h"
 
 enum export_format {
@@ -50,20 +51,6 @@ enum export_format {
 /* "terraform", "cli", "spec" -> format; -1 when unknown. */
 int export_format_parse(const char *s);
 const char *export_format_name(enum export_format f);
-
-struct export_file {
-    char *name; /* "provider.tf", "create-stack.sh", "app-4.ini" */
-    char *text;
-    bool executable;
-};
-
-struct export_files {
-    struct export_file *items;
-    size_t n;
-};
-void export_files_free(struct export_files *f);
-/* Add a file (text owned from now on) to f: for the renderings. */
-void export_files_add(struct export_files *f, const char *name, char *text, bool exec);
 
 /* What the live resources hold, read from each resource itself, that the
  * spec cannot say (the spec is what apply would build; these are what it
@@ -96,16 +83,5 @@ int export_render(const struct stack_spec *s, enum export_format fmt, struct exp
 int export_render_observed(const struct stack_spec *s, const struct export_observed *ob,
                            enum export_format fmt, struct export_files *out, char *err,
                            size_t errlen);
-
-/* One stream: every file after a marker line "# ==== FILE ====" (the
- * spec and CLI formats, being one file, are written without a marker).
- * Caller frees. */
-char *export_files_stream(const struct export_files *f);
-/* Write each file into dir (created when missing; existing files are
- * replaced, scripts made executable). 0, or -1 with err. */
-int export_files_write(const struct export_files *f, const char *dir, char *err, size_t errlen);
-/* dir/name with one slash between, whatever dir ends with ("tf/" and
- * "tf" give "tf/provider.tf"; "/" gives "/provider.tf"). Caller frees. */
-char *export_path(const char *dir, const char *name);
 
 #endif

@@ -4,7 +4,7 @@
 #ifndef ELCUI_CORE_EXPORT_TF_H
 #define ELCUI_CORE_EXPORT_TF_H
 
-#include "core/stack/export.h"
+#include "core/stack/export_files.h"
 #include "core/stack/export_view.h"
 
 /* Add the Terraform files of v to out, laid out as `terraform fmt` writes

@@ -359,7 +359,7 @@ static void test_export_path(void **state)
         {"./", "./provider.tf"},  {"a/b", "a/b/provider.tf"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *p = export_path(cases[i][0], "provider.tf");
+        char *p = export_files_path(cases[i][0], "provider.tf");
         assert_string_equal(p, cases[i][1]);
         free(p);
     }

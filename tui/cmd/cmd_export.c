@@ -149,7 +149,7 @@ static int cmd_export_emit(struct cmd_export *c, const struct stack_spec *s, boo
             json_t *f = json_object();
             json_object_set_new(f, "name", json_string(files.items[i].name));
             if (to_dir) {
-                char *p = export_path(c->output, files.items[i].name);
+                char *p = export_files_path(c->output, files.items[i].name);
                 json_object_set_new(f, "path", json_string(p));
                 free(p);
             } else {
@@ -168,7 +168,7 @@ static int cmd_export_emit(struct cmd_export *c, const struct stack_spec *s, boo
             fprintf(stderr, "elcui export: note: %s\n", notes[i]);
         if (to_dir) {
             for (size_t i = 0; i < files.n; i++) {
-                char *p = export_path(c->output, files.items[i].name);
+                char *p = export_files_path(c->output, files.items[i].name);
                 fprintf(stderr, "elcui export: wrote %s\n", p);
                 free(p);
             }
