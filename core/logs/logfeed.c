@@ -161,9 +161,9 @@ static bool logfeed_history_ready(const struct logfeed *f)
     /* the events reach back before the window and forward past Redis's
      * first answer: a record from between them is labelled backward from
      * what Redis said only when no failover came in between */
-    bool events = f->events_failed ||
-                  (f->events_from && f->events_from <= f->start_ms - 60 * 1000 &&
-                   (!f->observed_at || f->events_to >= f->observed_at));
+    bool events =
+        f->events_failed || (f->events_from && f->events_from <= f->start_ms - 60 * 1000 &&
+                             (!f->observed_at || f->events_to >= f->observed_at));
     return roles && events;
 }
 
