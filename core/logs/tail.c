@@ -250,6 +250,24 @@ static bool tail_contains(const char *hay, size_t hlen, const char *needle, bool
     return false;
 }
 
+/* The filters on the raw message (substring, regex): they need no parse. */
+static bool tail_match_raw(const struct tail_match *m, const char *msg, size_t len)
+{
+    if (!m)
+        return true;
+    if (m->substring && !tail_contains(msg, len, m->substring, m->icase))
+        return false;
+#ifdef REG_STARTEND
+    /* the whole message, a NUL inside included */
+    regmatch_t whole = {.rm_so = 0, .rm_eo = (regoff_t)len};
+    if (m->has_regex && regexec(&m->re, msg, 1, &whole, REG_STARTEND) != 0)
+#else
+    if (m->has_regex && regexec(&m->re, msg, 0, NULL, 0) != 0)
+#endif
+        return false;
+    return true;
+}
+
 bool tail_match_record(const struct tail_match *m, const struct logrec *r)
 {
     if (!m)
@@ -288,17 +306,7 @@ bool tail_match_record(const struct tail_match *m, const struct logrec *r)
         if (strcasecmp(name, m->command) != 0)
             return false;
     }
-    if (m->substring && !tail_contains(r->message, r->message_len, m->substring, m->icase))
-        return false;
-#ifdef REG_STARTEND
-    /* the whole message, a NUL inside included */
-    regmatch_t whole = {.rm_so = 0, .rm_eo = (regoff_t)r->message_len};
-    if (m->has_regex && regexec(&m->re, r->message, 1, &whole, REG_STARTEND) != 0)
-#else
-    if (m->has_regex && regexec(&m->re, r->message, 0, NULL, 0) != 0)
-#endif
-        return false;
-    return true;
+    return tail_match_raw(m, r->message, r->message_len);
 }
 
 /* ================= dedupe: event ids inside the overlap window
@@ -793,16 +801,21 @@ static void tail_rate_add(struct tail *t, uint64_t n)
     t->rate_cnt[slot] += n;
 }
 
+/* A new event of a page, waiting for its turn: it becomes a record (its
+ * message parsed) only then, so a page holds one record at a time, and
+ * events past the record limit, or refused by a raw-text filter, are
+ * never parsed. */
 struct tail_sorted {
-    struct logrec *r;
+    const struct tail_event *e;
+    const char *id;
     size_t order;
 };
 
 static int tail_cmp(const void *a, const void *b)
 {
     const struct tail_sorted *x = a, *y = b;
-    if (x->r->timestamp_ms != y->r->timestamp_ms)
-        return x->r->timestamp_ms < y->r->timestamp_ms ? -1 : 1;
+    if (x->e->timestamp_ms != y->e->timestamp_ms)
+        return x->e->timestamp_ms < y->e->timestamp_ms ? -1 : 1;
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
@@ -880,24 +893,14 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
         const char *stream = e->log_stream ? e->log_stream : "";
         if (stream[0] && tail_strset_add(&t->streams, stream) && t->first_cycle_done)
             tail_notify(t, TAIL_NOTICE_NEW_STREAM, stream, NULL, "new log stream", 0);
-        struct logrec_event ev = {id,
-                                  t->log_group,
-                                  stream,
-                                  e->message,
-                                  e->message ? e->message_len : 0,
-                                  e->timestamp_ms,
-                                  e->ingestion_ms,
-                                  t->hint};
-        if (!ev.message)
-            ev.message = "";
-        struct logrec *r = logrec_new(&ev, s->o.label_fn, s->o.label_ctx);
         t->cycle_new = true;
-        if (!tail_match_record(s->match, r)) {
+        if (!tail_match_raw(s->match, e->message ? e->message : "",
+                            e->message ? e->message_len : 0)) {
             t->filtered++;
-            logrec_free(r);
             continue;
         }
-        acc[na].r = r;
+        acc[na].e = e;
+        acc[na].id = id;
         acc[na].order = na;
         na++;
     }
@@ -917,13 +920,26 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
         }
     }
     bool go_on = true;
-    size_t i = 0;
-    for (; i < na; i++) {
+    for (size_t i = 0; i < na; i++) {
         if (s->stopped || s->done) {
             go_on = false;
             break;
         }
-        struct logrec *r = acc[i].r;
+        const struct tail_event *e = acc[i].e;
+        struct logrec_event ev = {acc[i].id,
+                                  t->log_group,
+                                  e->log_stream ? e->log_stream : "",
+                                  e->message ? e->message : "",
+                                  e->message ? e->message_len : 0,
+                                  e->timestamp_ms,
+                                  e->ingestion_ms,
+                                  t->hint};
+        struct logrec *r = logrec_new(&ev, s->o.label_fn, s->o.label_ctx);
+        if (!tail_match_record(s->match, r)) {
+            t->filtered++;
+            logrec_free(r);
+            continue;
+        }
         t->events++;
         s->delivered++;
         tail_rate_add(t, 1);
@@ -933,16 +949,12 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
             ring_push(s->o.ring, r);
         else
             logrec_free(r);
-        acc[i].r = NULL;
         if (s->o.max_records && s->delivered >= s->o.max_records) {
-            i++;
             tail_cut_limit(s);
             go_on = false;
             break;
         }
     }
-    for (; i < na; i++)
-        logrec_free(acc[i].r);
     free(acc);
     return go_on && !s->stopped && !s->done;
 }
