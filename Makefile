@@ -33,7 +33,7 @@ endif
 PKG_CONFIG ?= pkg-config
 # Per layer, so a layer cannot even see the headers of libraries it must not
 # use: aws/ has no curses and no hiredis; core/ has no curses.
-AWS_PKGS := libcurl openssl jansson libxml-2.0 inih
+AWS_PKGS := libcurl openssl jansson libxml-2.0 inih zlib
 CORE_PKGS := $(AWS_PKGS) hiredis
 TUI_PKGS := $(CORE_PKGS) ncursesw
 TEST_PKGS := $(CORE_PKGS) cmocka

@@ -78,6 +78,9 @@ struct aws_call {
     bool json_arena;
     void (*on_retry)(const struct aws_error *why, int next_attempt, uint64_t delay_ms, void *arg);
     void (*on_release)(void *arg);
+    void (*on_stream)(const struct aws_stream_piece *piece, void *arg);
+    long idle_timeout_ms;
+    bool streamed; /* a piece of the answer went to on_stream: no more attempts */
     char *url;
     char *host; /* Host header value: host[:port when not the default] */
     char *log_url;
@@ -420,6 +423,9 @@ static void aws_call_setup(struct aws_call *call, struct aws_request *req)
     call->raw_xml = req->raw_xml && call->svc && call->svc->protocol != SVC_JSON;
     call->json_arena = req->json_arena;
     call->on_retry = req->on_retry;
+    call->on_stream = req->on_stream;
+    call->idle_timeout_ms = req->idle_timeout_ms;
+    call->streamed = false;
     if (!call->on_release)
         call->on_release = req->on_release;
     call->attempts = call->counted = 0;
@@ -446,6 +452,21 @@ static void aws_call_setup(struct aws_call *call, struct aws_request *req)
         return;
     }
     free(endpoint);
+    if (req->host_prefix && *req->host_prefix && !custom) {
+        /* the operation's own host: https://stream-logs.REGION.amazonaws.com/ */
+        const char *at = strstr(call->url, "://");
+        if (at) {
+            char *u = mem_xasprintf("%.*s://%s%s", (int)(at - call->url), call->url,
+                                    req->host_prefix, at + 3);
+            char *h = mem_xasprintf("%s%s", req->host_prefix, call->host);
+            free(call->url);
+            free(call->host);
+            free(call->log_url);
+            call->url = u;
+            call->host = h;
+            call->log_url = mem_xstrdup(u);
+        }
+    }
     if (call->svc->protocol == SVC_JSON) {
         call->body = awsjson_encode(call->json, &call->body_len);
     } else {
@@ -545,6 +566,8 @@ static void aws_call_kick(struct aws_call *call, uint64_t delay_ms)
 /* ---- attempts ---- */
 
 static void aws_call_on_http(struct http_response *hr, void *arg);
+static void aws_call_on_data(const struct http_response *head, const void *data, size_t len,
+                             void *arg);
 
 static void aws_call_send(struct aws_call *call, const struct aws_credentials *cr)
 {
@@ -627,6 +650,8 @@ static void aws_call_send(struct aws_call *call, const struct aws_credentials *c
         .body = call->body,
         .body_len = call->body_len,
         .timeout_ms = c->timeout_ms,
+        .on_data = call->on_stream ? aws_call_on_data : NULL,
+        .idle_timeout_ms = call->idle_timeout_ms,
     };
     call->attempt_start_ms = reactor_now_ms(c->r);
     call->xfer = http_send(c->http, &hreq, aws_call_on_http, call);
@@ -778,6 +803,34 @@ static void aws_call_on_http(struct http_response *hr, void *arg)
     json_t *json = NULL;
     bool timeout = false;
 
+    if (call->streamed) {
+        /* the end of a streamed answer: no retry, whatever ended it */
+        if (hr->curl_code != 0) {
+            aws_error_set(&err, AWS_ERR_TRANSPORT, http_curl_code_name(hr->curl_code), "%s",
+                          hr->curl_error[0] ? hr->curl_error : "the stream was cut");
+            err.http_status = (int)hr->status;
+            snprintf(err.request_id, sizeof(err.request_id), "%s", request_id);
+        }
+        if (c->verbose)
+            aws_call_log(call, hr, &err, request_id);
+        if (err.kind != AWS_ERR_NONE) {
+            aws_call_fail(call, &err);
+            return;
+        }
+        struct aws_response resp;
+        memset(&resp, 0, sizeof(resp));
+        resp.svc = call->svc;
+        resp.op = call->op;
+        resp.http_status = (int)hr->status;
+        snprintf(resp.request_id, sizeof(resp.request_id), "%s", request_id);
+        resp.attempts = call->attempts;
+        uint64_t now = reactor_now_ms(c->r);
+        resp.elapsed_ms = now - call->start_ms;
+        resp.last_attempt_ms = now - call->attempt_start_ms;
+        aws_call_deliver(call, &resp);
+        return;
+    }
+
     if (hr->curl_code != 0) {
         aws_error_set(&err, AWS_ERR_TRANSPORT, http_curl_code_name(hr->curl_code), "%s",
                       hr->curl_error[0] ? hr->curl_error : "transfer failed");
@@ -901,6 +954,42 @@ static void aws_call_on_http(struct http_response *hr, void *arg)
         err.message = m;
     }
     aws_call_fail(call, &err);
+}
+
+/* A piece of a streamed 2xx answer. */
+static void aws_call_on_data(const struct http_response *head, const void *data, size_t len,
+                             void *arg)
+{
+    struct aws_call *call = arg;
+    if (call->cancelled || !call->on_stream)
+        return;
+    if (!call->streamed) {
+        call->streamed = true;
+        struct aws_client *c = call->c;
+        c->quota += call->last_cost ? call->last_cost : 1; /* the request got through */
+        if (c->quota > AWS_CLIENT_QUOTA)
+            c->quota = AWS_CLIENT_QUOTA;
+    }
+    const char *ct = http_response_header(head, "Content-Type");
+    const char *rid = aws_client_request_id_header(head);
+    struct aws_stream_piece piece = {
+        .http_status = (int)head->status,
+        .content_type = ct ? ct : "",
+        .request_id = rid ? rid : "",
+        .data = data,
+        .len = len,
+    };
+    call->in_cb = true;
+    call->on_stream(&piece, call->arg);
+    call->in_cb = false;
+    if (call->cancelled) {
+        /* cancelled (or its client freed) from on_stream: the callback will
+         * not run, the owner hears of the end through on_release */
+        aws_call_unlink(call);
+        if (call->on_release)
+            call->on_release(call->arg);
+        aws_call_release(call);
+    }
 }
 
 /* ---- public call API ---- */

@@ -54,6 +54,15 @@ struct aws_client_options {
     bool verbose;
 };
 
+/* One piece of a streamed answer (aws_request.on_stream). */
+struct aws_stream_piece {
+    int http_status;
+    const char *content_type; /* "" when absent */
+    const char *request_id;   /* x-amzn-RequestId, "" when absent */
+    const void *data;
+    size_t len;
+};
+
 struct aws_request {
     const struct svc *svc;
     const char *op;             /* "DescribeReplicationGroups" */
@@ -78,6 +87,21 @@ struct aws_request {
      * aws_client_free() with the call in flight - so a typed call can free
      * its own state. Kept from the first request across aws_call_next. */
     void (*on_release)(void *arg);
+    /* Host prefix of the operation ("stream-" for StartLiveTail): put
+     * before the resolved endpoint's host, unless the endpoint was
+     * configured (--endpoint-url, AWS_ENDPOINT_URL*, the profile), which is
+     * used as given. */
+    const char *host_prefix;
+    /* Event streams: with on_stream set, a 2xx answer's body is handed to
+     * on_stream piece by piece as it arrives (from the loop; it may cancel
+     * the call). Errors before the answer (non-2xx, transport) are retried
+     * as for any call; once a piece has been handed over there are no more
+     * attempts, and the callback runs once when the stream ends: err NONE
+     * when the server ended it, AWS_ERR_TRANSPORT when it was cut
+     * (PartialResponse, RecvError, OperationTimedOut after idle_timeout_ms
+     * of silence, 0: 30 s). */
+    void (*on_stream)(const struct aws_stream_piece *piece, void *arg);
+    long idle_timeout_ms;
 };
 
 struct aws_response {

@@ -12,6 +12,12 @@
  * dropped silently, and a client freed from inside a callback is torn down
  * once the dispatch unwinds. No user callback ever runs inside a curl
  * callback.
+ *
+ * Streamed answers (on_data) follow the same rule: curl's write callback
+ * only appends to the transfer's pending bytes and puts it on the ready
+ * list; after curl_multi_socket_action returns, the dispatcher hands each
+ * ready transfer its bytes (before any done callback of that round), so
+ * on_data may cancel transfers or free the client like any callback.
  */
 #include "aws/http.h"
 
@@ -33,6 +39,7 @@
 #define HTTP_DEFAULT_MAX_BODY ((size_t)64 * 1024 * 1024)
 #define HTTP_MAX_HEADER_BYTES ((size_t)256 * 1024)
 #define HTTP_MAX_HEADERS 500
+#define HTTP_DEFAULT_IDLE_MS 30000L
 
 enum http_state {
     HTTP_ACTIVE, /* in the multi handle */
@@ -68,6 +75,14 @@ struct http_xfer {
     char *log_method, *log_url; /* verbose only: URL without its query */
     char errbuf[CURL_ERROR_SIZE];
     struct http_xfer *prev, *next;
+    /* streamed answers */
+    http_data_cb on_data;
+    bool stream_decided; /* the status is known: streaming or not */
+    bool streaming;      /* a 2xx answer: its body goes to on_data */
+    bool in_ready;       /* on the client's ready list */
+    bool in_data;        /* its on_data is running */
+    struct buf pending;  /* body bytes not yet handed over */
+    struct http_xfer *ready_next;
 };
 
 struct http_list {
@@ -85,6 +100,7 @@ struct http_client {
     void *timer;
     struct http_list active;
     struct http_list done;
+    struct http_xfer *ready_head, *ready_tail; /* streams with bytes to hand over */
     struct http_sock *socks;
     int depth;    /* dispatches in progress (callbacks may nest) */
     bool dying;   /* freed from inside a callback: destroy when depth hits 0 */
@@ -146,6 +162,7 @@ static void http_xfer_free(struct http_xfer *x)
         free(x->body);
     }
     buf_free(&x->rbody);
+    buf_free(&x->pending);
     http_headers_free(x->headers, x->nheaders);
     free(x->log_method);
     free(x->log_url);
@@ -154,10 +171,63 @@ static void http_xfer_free(struct http_xfer *x)
 
 /* ---- curl callbacks (no user code runs here) ---- */
 
+static void http_ready_push(struct http_client *c, struct http_xfer *x)
+{
+    x->ready_next = NULL;
+    if (c->ready_tail)
+        c->ready_tail->ready_next = x;
+    else
+        c->ready_head = x;
+    c->ready_tail = x;
+    x->in_ready = true;
+}
+
+static void http_ready_unlink(struct http_client *c, struct http_xfer *x)
+{
+    if (!x->in_ready)
+        return;
+    struct http_xfer *prev = NULL;
+    for (struct http_xfer *p = c->ready_head; p; prev = p, p = p->ready_next) {
+        if (p != x)
+            continue;
+        if (prev)
+            prev->ready_next = x->ready_next;
+        else
+            c->ready_head = x->ready_next;
+        if (c->ready_tail == x)
+            c->ready_tail = prev;
+        break;
+    }
+    x->ready_next = NULL;
+    x->in_ready = false;
+}
+
+/* A streamed answer: keep the piece for the dispatcher. */
+static size_t http_on_stream(struct http_xfer *x, const char *p, size_t len)
+{
+    if (len > x->max_body - x->pending.len || buf_append(&x->pending, p, len) != 0) {
+        x->truncated = true; /* nobody takes the bytes: end the transfer */
+        return 0;
+    }
+    if (!x->in_ready && len)
+        http_ready_push(x->c, x);
+    return len;
+}
+
 static size_t http_on_body(char *p, size_t size, size_t n, void *arg)
 {
     struct http_xfer *x = arg;
     size_t len = size * n;
+    if (x->on_data) {
+        if (!x->stream_decided) {
+            long status = 0;
+            curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+            x->stream_decided = true;
+            x->streaming = status >= 200 && status < 300;
+        }
+        if (x->streaming)
+            return http_on_stream(x, p, len);
+    }
     size_t room = x->max_body - x->rbody.len;
     if (len > room) {
         buf_append(&x->rbody, p, room);
@@ -326,13 +396,16 @@ static void http_deliver(struct http_xfer *x)
     r.elapsed_ms = (uint64_t)(total / 1000);
     r.connect_ms = (uint64_t)(conn / 1000);
     CURLcode code = x->result;
-    if (code == CURLE_WRITE_ERROR && x->truncated && !x->header_overflow)
+    if (code == CURLE_WRITE_ERROR && x->truncated && !x->header_overflow && !x->streaming)
         code = CURLE_OK; /* we stopped it at the cap; the exchange is what we wanted */
     r.curl_code = (int)code;
-    r.body_truncated = x->truncated;
+    r.body_truncated = x->truncated && !x->streaming;
     if (x->header_overflow)
         snprintf(r.curl_error, sizeof(r.curl_error), "response headers exceed %zu bytes",
                  HTTP_MAX_HEADER_BYTES);
+    else if (x->streaming && x->truncated)
+        snprintf(r.curl_error, sizeof(r.curl_error),
+                 "more than %zu bytes of the stream waited to be read", x->max_body);
     else if (code != CURLE_OK)
         snprintf(r.curl_error, sizeof(r.curl_error), "%s",
                  x->errbuf[0] ? x->errbuf : curl_easy_strerror(code));
@@ -369,13 +442,46 @@ static void http_collect(struct http_client *c)
             continue;
         x->result = res;
         http_list_unlink(&c->active, x);
+        http_ready_unlink(c, x);
         x->state = HTTP_DONE;
         http_list_push(&c->done, x);
     }
 }
 
+/* Hand streamed bytes to their owners (before any done callback, so a
+ * stream's last piece comes before its end). */
+static void http_flush(struct http_client *c)
+{
+    struct http_xfer *x;
+    while (!c->dying && (x = c->ready_head) != NULL) {
+        c->ready_head = x->ready_next;
+        if (!c->ready_head)
+            c->ready_tail = NULL;
+        x->ready_next = NULL;
+        x->in_ready = false;
+        if (x->pending.len == 0)
+            continue;
+        struct buf piece = x->pending; /* on_data cannot add to it: curl is not running */
+        buf_init(&x->pending, x->max_body);
+        struct http_response head;
+        memset(&head, 0, sizeof(head));
+        long status = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        head.status = status;
+        head.headers = x->headers;
+        head.nheaders = x->nheaders;
+        x->in_data = true;
+        x->on_data(&head, piece.data, piece.len, x->arg);
+        x->in_data = false;
+        buf_free(&piece);
+        if (x->cancelled)
+            http_xfer_free(x); /* cancelled from inside its own on_data */
+    }
+}
+
 static void http_process(struct http_client *c)
 {
+    http_flush(c);
     http_collect(c);
     struct http_xfer *x;
     while ((x = c->done.head) != NULL) {
@@ -468,15 +574,26 @@ struct http_client *http_client_new(const struct reactor *r, const struct http_o
     return c;
 }
 
+/* Stop an active transfer; it is freed now, or by the dispatcher when its
+ * own on_data is running. */
+static void http_drop_active(struct http_client *c, struct http_xfer *x)
+{
+    http_list_unlink(&c->active, x);
+    http_ready_unlink(c, x);
+    curl_multi_remove_handle(c->multi, x->easy);
+    if (x->in_data) {
+        x->cancelled = true;
+        return;
+    }
+    http_xfer_free(x);
+}
+
 static void http_destroy(struct http_client *c)
 {
     c->closing = true;
     struct http_xfer *x;
-    while ((x = c->active.head) != NULL) {
-        http_list_unlink(&c->active, x);
-        curl_multi_remove_handle(c->multi, x->easy);
-        http_xfer_free(x);
-    }
+    while ((x = c->active.head) != NULL)
+        http_drop_active(c, x);
     while ((x = c->done.head) != NULL) {
         http_list_unlink(&c->done, x);
         http_xfer_free(x);
@@ -502,11 +619,8 @@ void http_client_free(struct http_client *c)
         /* Inside one of our callbacks: stop everything now (no callback
          * runs again), release the memory when the dispatch unwinds. */
         struct http_xfer *x;
-        while ((x = c->active.head) != NULL) {
-            http_list_unlink(&c->active, x);
-            curl_multi_remove_handle(c->multi, x->easy);
-            http_xfer_free(x);
-        }
+        while ((x = c->active.head) != NULL)
+            http_drop_active(c, x);
         for (x = c->done.head; x; x = x->next)
             x->cancelled = true;
         c->dying = true;
@@ -586,7 +700,18 @@ struct http_xfer *http_send(struct http_client *c, const struct http_request *re
     curl_easy_setopt(e, CURLOPT_USERAGENT, "elcui/" ELCUI_VERSION);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      req->connect_timeout_ms > 0 ? req->connect_timeout_ms : c->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : c->timeout_ms);
+    if (req->on_data) {
+        /* a stream lasts as long as it lasts; it must not go quiet */
+        long idle = req->idle_timeout_ms > 0 ? req->idle_timeout_ms : HTTP_DEFAULT_IDLE_MS;
+        x->on_data = req->on_data;
+        buf_init(&x->pending, c->max_body);
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 0L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (idle + 999) / 1000);
+    } else {
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+                         req->timeout_ms > 0 ? req->timeout_ms : c->timeout_ms);
+    }
     if (c->ca_bundle)
         curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_bundle);
     if (req->no_proxy)
@@ -655,13 +780,11 @@ void http_cancel(struct http_xfer *x)
     if (!x)
         return;
     switch (x->state) {
-    case HTTP_ACTIVE: {
-        struct http_client *c = x->c;
-        http_list_unlink(&c->active, x);
-        curl_multi_remove_handle(c->multi, x->easy);
-        http_xfer_free(x);
+    case HTTP_ACTIVE:
+        if (x->cancelled)
+            break; /* already stopped from inside its own on_data */
+        http_drop_active(x->c, x);
         break;
-    }
     case HTTP_DONE:
         x->cancelled = true; /* the dispatcher drops it */
         break;

@@ -35,6 +35,14 @@ struct http_header {
     char *value;
 };
 
+struct http_response;
+
+/* Streamed answers (see http_request.on_data): head has the status and the
+ * headers (no body); data is the next piece of the body, valid during the
+ * call only. */
+typedef void (*http_data_cb)(const struct http_response *head, const void *data, size_t len,
+                             void *arg);
+
 struct http_request {
     const char *method; /* "GET", "POST", "PUT" */
     const char *url;
@@ -46,6 +54,18 @@ struct http_request {
     long timeout_ms;         /* 0 = client default */
     long connect_timeout_ms; /* 0 = client default */
     bool no_proxy;           /* IMDS and container endpoints must not use a proxy */
+    /* Streamed answers (event streams): with on_data set, the body of a 2xx
+     * answer is handed to on_data piece by piece as it arrives, and not
+     * kept; the done callback still runs once at the end, with an empty
+     * body and the curl code saying how the stream ended (0: the server
+     * ended it). Other statuses are buffered and delivered as usual. No
+     * total timeout applies: a stream that receives nothing for
+     * idle_timeout_ms (0: 30000) ends with OperationTimedOut. on_data runs
+     * from the loop, never inside curl, with the done callback's arg; it may
+     * cancel the transfer or free the client. Pieces wait at most max_body
+     * bytes for it (past that the transfer ends with WriteAborted). */
+    http_data_cb on_data;
+    long idle_timeout_ms;
 };
 
 struct http_response {

@@ -712,3 +712,361 @@ struct aws_call *logs_put_log_events(struct aws_client *c, const struct logs_put
     return typedcall_json(c, &lg_op_put_log_events, logs_build_put_log_events(in), 0,
                           (typedcall_fn)cb, arg);
 }
+
+/* ================= StartLiveTail ================= */
+
+json_t *logs_build_start_live_tail(const struct logs_start_live_tail_in *in)
+{
+    json_t *o = json_object();
+    /* required, even when empty (the service says what is wrong) */
+    json_t *a = json_array();
+    for (size_t i = 0; i < in->n_log_group_identifiers; i++) {
+        const char *x = in->log_group_identifiers[i] ? in->log_group_identifiers[i] : "";
+        json_array_append_new(a, awsjson_string_lossy(x, strlen(x)));
+    }
+    json_object_set_new(o, "logGroupIdentifiers", a);
+    lg_set_strings(o, "logStreamNames", in->log_stream_names, in->n_log_stream_names);
+    lg_set_strings(o, "logStreamNamePrefixes", in->log_stream_name_prefixes,
+                   in->n_log_stream_name_prefixes);
+    lg_set_str(o, "logEventFilterPattern", in->log_event_filter_pattern);
+    return o;
+}
+
+void logs_live_message_clear(struct logs_live_message *m)
+{
+    struct logs_live_start *st = &m->start;
+    free(st->request_id);
+    free(st->session_id);
+    for (size_t i = 0; i < st->n_log_group_identifiers; i++)
+        free(st->log_group_identifiers[i]);
+    free(st->log_group_identifiers);
+    free(st->log_event_filter_pattern);
+    for (size_t i = 0; i < m->update.n; i++) {
+        struct logs_live_result *r = &m->update.results[i];
+        free(r->log_stream_name);
+        free(r->log_group_identifier);
+        free(r->message);
+    }
+    free(m->update.results);
+    aws_error_clear(&m->error);
+    memset(m, 0, sizeof(*m));
+    aws_error_init(&m->error);
+}
+
+static void lg_live_result_fill(const json_t *e, void *item)
+{
+    struct logs_live_result *r = item;
+    r->log_stream_name = lg_str(e, "logStreamName");
+    r->log_group_identifier = lg_str(e, "logGroupIdentifier");
+    json_t *m = json_object_get(e, "message");
+    r->message = lg_strdup(m);
+    r->message_len = r->message ? json_string_length(m) : 0;
+    r->timestamp_ms = lg_ms(e, "timestamp");
+    r->ingestion_time_ms = lg_ms(e, "ingestionTime");
+}
+
+static int lg_live_start(const json_t *o, struct logs_live_start *st, struct aws_error *err)
+{
+    json_t *groups;
+    if (lg_array(o, "logGroupIdentifiers", "StartLiveTail", &groups, err) != 0)
+        return -1;
+    st->request_id = lg_str(o, "requestId");
+    st->session_id = lg_str(o, "sessionId");
+    st->log_event_filter_pattern = lg_str(o, "logEventFilterPattern");
+    size_t n = json_array_size(groups);
+    st->log_group_identifiers = n ? mem_xcalloc(n, sizeof(char *)) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        char *g = lg_strdup(json_array_get(groups, i));
+        if (g)
+            st->log_group_identifiers[st->n_log_group_identifiers++] = g;
+    }
+    return 0;
+}
+
+static int lg_live_update(const json_t *o, struct logs_live_update *u, struct aws_error *err)
+{
+    json_t *results;
+    if (lg_array(o, "sessionResults", "StartLiveTail", &results, err) != 0)
+        return -1;
+    json_t *meta = json_object_get(o, "sessionMetadata");
+    u->sampled = json_is_object(meta) && json_is_true(json_object_get(meta, "sampled"));
+    if (results) {
+        size_t cnt = json_array_size(results);
+        u->results = lg_append(NULL, &u->n, results, sizeof(*u->results), lg_live_result_fill);
+        u->n_malformed = cnt - u->n;
+    }
+    return 0;
+}
+
+/* The text of a header for messages: printable ASCII, at most n - 1. */
+static void lg_header_text(const struct eventstream_message *m, const char *name, char *out,
+                           size_t n)
+{
+    eventstream_header_copy(m, name, out, n);
+    for (char *p = out; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+            *p = '?';
+}
+
+int logs_parse_live_message(const struct eventstream_message *m, struct logs_live_message *out,
+                            struct aws_error *err)
+{
+    static const char op[] = "StartLiveTail";
+    memset(out, 0, sizeof(*out));
+    aws_error_init(&out->error);
+    char mtype[32];
+    lg_header_text(m, ":message-type", mtype, sizeof(mtype));
+    if (!mtype[0]) {
+        lg_parse_error(err, op, "%s", "an event stream message without :message-type");
+        return -1;
+    }
+    if (strcmp(mtype, "error") == 0) {
+        /* unmodelled: the code and text are headers */
+        char code[96], text[512];
+        lg_header_text(m, ":error-code", code, sizeof(code));
+        lg_header_text(m, ":error-message", text, sizeof(text));
+        out->kind = LOGS_LIVE_END;
+        aws_error_set(&out->error, AWS_ERR_SERVICE, code[0] ? code : "StreamError", "%s",
+                      text[0] ? text : "the service ended the stream with an error");
+        return 0;
+    }
+    json_t *obj = NULL;
+    if (m->payload_len) {
+        struct aws_error perr;
+        aws_error_init(&perr);
+        if (awsjson_parse((const char *)m->payload, m->payload_len, 200, &obj, &perr) != 0) {
+            aws_error_clear(&perr);
+            obj = NULL;
+        }
+    }
+    int rc = 0;
+    if (strcmp(mtype, "exception") == 0) {
+        char code[96];
+        lg_header_text(m, ":exception-type", code, sizeof(code));
+        const char *text =
+            json_is_object(obj) ? json_string_value(json_object_get(obj, "message")) : NULL;
+        if (!text && json_is_object(obj))
+            text = json_string_value(json_object_get(obj, "Message"));
+        out->kind = LOGS_LIVE_END;
+        aws_error_set(&out->error, AWS_ERR_SERVICE, code[0] ? code : "StreamException", "%s",
+                      text && *text ? text : "the service ended the stream");
+        out->error.throttling = strcmp(code, "ThrottlingException") == 0 ||
+                                strcmp(code, "TooManyRequestsException") == 0;
+        out->error.retryable = out->error.throttling;
+    } else if (strcmp(mtype, "event") == 0) {
+        lg_header_text(m, ":event-type", out->event_type, sizeof(out->event_type));
+        if (strcmp(out->event_type, "initial-response") == 0) {
+            out->kind = LOGS_LIVE_INITIAL_RESPONSE;
+        } else if (strcmp(out->event_type, "sessionStart") == 0 ||
+                   strcmp(out->event_type, "sessionUpdate") == 0) {
+            bool start = out->event_type[7] == 'S';
+            out->kind = start ? LOGS_LIVE_SESSION_START : LOGS_LIVE_SESSION_UPDATE;
+            if (!json_is_object(obj)) {
+                lg_parse_error(err, op, "a %s event whose payload is not a JSON object",
+                               out->event_type);
+                rc = -1;
+            } else {
+                rc = start ? lg_live_start(obj, &out->start, err)
+                           : lg_live_update(obj, &out->update, err);
+            }
+        } else {
+            out->kind = LOGS_LIVE_UNKNOWN;
+        }
+    } else {
+        out->kind = LOGS_LIVE_UNKNOWN; /* a message type of a later protocol */
+    }
+    json_decref(obj);
+    if (rc != 0)
+        logs_live_message_clear(out);
+    return rc;
+}
+
+struct logs_live {
+    struct aws_call *call;
+    struct logs_live_callbacks cb;
+    struct eventstream_decoder dec;
+    uint64_t bytes;
+    int depth;      /* our callbacks running */
+    bool cancelled; /* logs_live_cancel() */
+    bool ended;     /* on_end ran (or is running) */
+    bool checked;   /* the first piece's Content-Type was looked at */
+};
+
+static void lg_live_free(struct logs_live *l)
+{
+    eventstream_decoder_free(&l->dec);
+    free(l);
+}
+
+/* The end, from inside a piece: stop the call (its release frees l). */
+static void lg_live_end_now(struct logs_live *l, struct aws_error *err)
+{
+    if (l->ended || l->cancelled)
+        return;
+    l->ended = true;
+    snprintf(err->service, sizeof(err->service), "%s", svc_logs.name);
+    snprintf(err->operation, sizeof(err->operation), "StartLiveTail");
+    struct aws_call *call = l->call;
+    l->call = NULL;
+    l->depth++;
+    aws_call_cancel(call); /* deferred: we are inside its piece */
+    if (l->cb.on_end)
+        l->cb.on_end(err, l->cb.arg);
+    l->depth--;
+}
+
+static void lg_live_piece(const struct aws_stream_piece *p, void *arg)
+{
+    struct logs_live *l = arg;
+    if (l->ended || l->cancelled)
+        return;
+    struct aws_error err;
+    aws_error_init(&err);
+    if (!l->checked) {
+        l->checked = true;
+        if (!strstr(p->content_type, "application/vnd.amazon.eventstream")) {
+            char ct[96];
+            snprintf(ct, sizeof(ct), "%s", p->content_type);
+            for (char *c = ct; *c; c++)
+                if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+                    *c = '?';
+            aws_error_set(&err, AWS_ERR_PARSE, "NotAnEventStream",
+                          "StartLiveTail answered HTTP %d with Content-Type '%s', not an event "
+                          "stream: the endpoint does not serve live tails",
+                          p->http_status, ct);
+            err.http_status = p->http_status;
+            snprintf(err.request_id, sizeof(err.request_id), "%s", p->request_id);
+            lg_live_end_now(l, &err);
+            aws_error_clear(&err);
+            return;
+        }
+    }
+    l->bytes += p->len;
+    if (eventstream_decoder_feed(&l->dec, p->data, p->len, &err) != 0) {
+        lg_live_end_now(l, &err);
+        aws_error_clear(&err);
+        return;
+    }
+    l->depth++;
+    for (;;) {
+        struct eventstream_message m;
+        enum eventstream_status st = eventstream_decoder_next(&l->dec, &m, &err);
+        if (st == EVENTSTREAM_NEED_MORE)
+            break;
+        if (st == EVENTSTREAM_ERROR) {
+            lg_live_end_now(l, &err);
+            break;
+        }
+        struct logs_live_message msg;
+        if (logs_parse_live_message(&m, &msg, &err) != 0) {
+            lg_live_end_now(l, &err);
+            break;
+        }
+        if (msg.kind == LOGS_LIVE_SESSION_START && l->cb.on_start)
+            l->cb.on_start(&msg.start, l->cb.arg);
+        else if (msg.kind == LOGS_LIVE_SESSION_UPDATE && l->cb.on_update)
+            l->cb.on_update(&msg.update, l->cb.arg);
+        else if (msg.kind == LOGS_LIVE_END) {
+            snprintf(msg.error.request_id, sizeof(msg.error.request_id), "%s", p->request_id);
+            lg_live_end_now(l, &msg.error);
+        }
+        logs_live_message_clear(&msg);
+        if (l->ended || l->cancelled)
+            break;
+    }
+    l->depth--;
+    aws_error_clear(&err);
+}
+
+/* The call ended with its callback: refused, cut, or closed by the server. */
+static void lg_live_done(struct aws_response *resp, void *arg)
+{
+    struct logs_live *l = arg;
+    l->call = NULL;
+    if (!l->ended && !l->cancelled) {
+        struct aws_error err;
+        aws_error_init(&err);
+        if (resp->err.kind != AWS_ERR_NONE) {
+            aws_error_copy(&err, &resp->err);
+        } else if (!l->checked) {
+            aws_error_set(&err, AWS_ERR_PARSE, "NotAnEventStream",
+                          "StartLiveTail answered HTTP %d without an event stream: the endpoint "
+                          "does not serve live tails",
+                          resp->http_status);
+            err.http_status = resp->http_status;
+        } else if (eventstream_decoder_pending(&l->dec)) {
+            aws_error_set(&err, AWS_ERR_PARSE, "EventStreamTruncated",
+                          "the event stream ended inside a message (%zu bytes of it received)",
+                          eventstream_decoder_pending(&l->dec));
+        } else {
+            aws_error_set(&err, AWS_ERR_SERVICE, "StreamEnded",
+                          "the service closed the live tail stream without saying why");
+        }
+        if (!err.request_id[0])
+            snprintf(err.request_id, sizeof(err.request_id), "%s", resp->request_id);
+        l->ended = true;
+        snprintf(err.service, sizeof(err.service), "%s", svc_logs.name);
+        snprintf(err.operation, sizeof(err.operation), "StartLiveTail");
+        l->depth++;
+        if (l->cb.on_end)
+            l->cb.on_end(&err, l->cb.arg);
+        l->depth--;
+        aws_error_clear(&err);
+    }
+    lg_live_free(l);
+}
+
+/* The call ended without its callback (cancelled, or its client freed). */
+static void lg_live_release(void *arg)
+{
+    struct logs_live *l = arg;
+    l->call = NULL;
+    if (l->depth > 0) {
+        /* from inside one of our callbacks: the caller frees */
+        l->cancelled = true;
+        return;
+    }
+    lg_live_free(l);
+}
+
+struct logs_live *logs_start_live_tail(struct aws_client *c,
+                                       const struct logs_start_live_tail_in *in,
+                                       const struct logs_live_callbacks *cb, long idle_ms)
+{
+    if (!c || !in || !cb)
+        return NULL;
+    struct logs_live *l = mem_xcalloc(1, sizeof(*l));
+    l->cb = *cb;
+    eventstream_decoder_init(&l->dec, 0);
+    struct aws_request req = {
+        .svc = &svc_logs,
+        .op = "StartLiveTail",
+        .json = logs_build_start_live_tail(in),
+        .on_release = lg_live_release,
+        .host_prefix = "stream-",
+        .on_stream = lg_live_piece,
+        .idle_timeout_ms = idle_ms > 0 ? idle_ms : 30000,
+    };
+    l->call = aws_client_call(c, &req, lg_live_done, l);
+    if (!l->call) {
+        lg_live_free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void logs_live_cancel(struct logs_live *l)
+{
+    if (!l || l->cancelled || l->ended)
+        return;
+    l->cancelled = true;
+    struct aws_call *call = l->call;
+    l->call = NULL;
+    if (call)
+        aws_call_cancel(call); /* its release frees l, now or when the piece returns */
+}
+
+uint64_t logs_live_bytes(const struct logs_live *l)
+{
+    return l ? l->bytes : 0;
+}

@@ -21,8 +21,11 @@
  * member of the wrong type makes the whole response AWS_ERR_PARSE, since
  * nothing of it could be used.
  *
- * StartLiveTail is not here: see the module report (it needs a streaming
- * HTTP body, which http.h does not offer, and no local server speaks it).
+ * StartLiveTail answers with an event stream (eventstream.h): the call
+ * goes to the stream- host (stream-logs.REGION.amazonaws.com, or the
+ * configured endpoint as given), signed like any other, and its messages
+ * reach callbacks as they arrive: the session's start, one update per
+ * push, and one end with its reason.
  */
 #ifndef ELCUI_AWS_LOGS_H
 #define ELCUI_AWS_LOGS_H
@@ -34,6 +37,7 @@
 
 #include "aws/aws_client.h"
 #include "aws/aws_error.h"
+#include "aws/eventstream.h"
 
 /* Hard bound on automatic pagination (DescribeLogGroups/Streams). */
 #define LOGS_PAGE_LIMIT 10000
@@ -339,5 +343,93 @@ int logs_parse_put_log_events(const json_t *obj, struct logs_put_log_events_out 
                               struct aws_error *err);
 struct aws_call *logs_put_log_events(struct aws_client *c, const struct logs_put_log_events_in *in,
                                      logs_put_log_events_cb cb, void *arg);
+
+/* ---- StartLiveTail (an event stream, aws-wire.md §12.9) ---- */
+struct logs_start_live_tail_in {
+    const char *const *log_group_identifiers; /* ARNs without ":*", 1..10 */
+    size_t n_log_group_identifiers;
+    const char *const *log_stream_names; /* optional, <= 100 */
+    size_t n_log_stream_names;
+    const char *const *log_stream_name_prefixes; /* optional, <= 100 */
+    size_t n_log_stream_name_prefixes;
+    const char *log_event_filter_pattern; /* NULL: every event */
+};
+json_t *logs_build_start_live_tail(const struct logs_start_live_tail_in *in);
+
+struct logs_live_start {
+    char *request_id;
+    char *session_id;
+    char **log_group_identifiers;
+    size_t n_log_group_identifiers;
+    char *log_event_filter_pattern;
+};
+struct logs_live_result {
+    char *log_stream_name;
+    char *log_group_identifier; /* as the service gives it ("account:name" seen) */
+    char *message;              /* bytes as delivered, NUL-terminated, may hold NULs */
+    size_t message_len;
+    int64_t timestamp_ms;
+    int64_t ingestion_time_ms;
+};
+struct logs_live_update {
+    bool sampled; /* sessionMetadata.sampled: the service sent a sample */
+    struct logs_live_result *results;
+    size_t n;
+    size_t n_malformed; /* entries of sessionResults that were not objects */
+};
+
+enum logs_live_kind {
+    LOGS_LIVE_INITIAL_RESPONSE, /* ":event-type" initial-response: nothing to say */
+    LOGS_LIVE_SESSION_START,
+    LOGS_LIVE_SESSION_UPDATE,
+    LOGS_LIVE_END,     /* an exception or error message: the stream ends (error) */
+    LOGS_LIVE_UNKNOWN, /* an event type this version does not know: skipped */
+};
+struct logs_live_message {
+    enum logs_live_kind kind;
+    char event_type[64]; /* as sent */
+    struct logs_live_start start;
+    struct logs_live_update update;
+    /* LOGS_LIVE_END: SessionTimeoutException (the 3-hour end),
+     * SessionStreamingException, ThrottlingException (throttling set),
+     * or any other exception / error code, with the service's message */
+    struct aws_error error;
+};
+/* Read one event-stream message of a StartLiveTail answer into out
+ * (cleared first). 0, or -1 with err (AWS_ERR_PARSE) when the message is
+ * not what its headers say: no :message-type, a payload that is not the
+ * JSON object its event type needs, a list member of the wrong type. */
+int logs_parse_live_message(const struct eventstream_message *m, struct logs_live_message *out,
+                            struct aws_error *err);
+void logs_live_message_clear(struct logs_live_message *m);
+
+struct logs_live_callbacks {
+    void (*on_start)(const struct logs_live_start *s, void *arg);
+    void (*on_update)(const struct logs_live_update *u, void *arg);
+    /* The session is over; err says why and is always set: the request was
+     * refused before streaming (AccessDeniedException, LimitExceeded-
+     * Exception, ResourceNotFoundException, transport errors after the
+     * client's retries), the service ended it (SessionTimeoutException
+     * after 3 hours, SessionStreamingException, an error message), a frame
+     * could not be read (EventStreamChecksum, EventStreamBadFrame, ... or
+     * EventStreamTruncated when the body ended inside a message), the
+     * stream was cut (AWS_ERR_TRANSPORT) or went quiet (OperationTimedOut),
+     * the answer was not an event stream (NotAnEventStream), or the server
+     * closed it without a word (StreamEnded). Called once; the handle dies
+     * when it returns (logs_live_cancel from inside it is a no-op). */
+    void (*on_end)(const struct aws_error *err, void *arg);
+    void *arg;
+};
+struct logs_live;
+/* Start a session (never calls back synchronously). idle_ms: silence
+ * after which the stream counts as cut (0: 30 s; the service sends an
+ * update every second). NULL only for a NULL client or input. */
+struct logs_live *logs_start_live_tail(struct aws_client *c,
+                                       const struct logs_start_live_tail_in *in,
+                                       const struct logs_live_callbacks *cb, long idle_ms);
+/* Close the session; no callback runs afterwards. Safe from callbacks. */
+void logs_live_cancel(struct logs_live *l);
+/* Bytes and messages read so far (status). */
+uint64_t logs_live_bytes(const struct logs_live *l);
 
 #endif

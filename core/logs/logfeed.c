@@ -113,6 +113,11 @@ static void logfeed_on_notice(struct tail_set *s, const struct tail_notice *n, v
     case TAIL_NOTICE_OVERFLOW:
         logfeed_say(f, false, "logs %s: %s", n->log_group, n->detail);
         break;
+    case TAIL_NOTICE_SOURCE:
+        /* the live source was refused: polling from now on, said once */
+        logfeed_say(f, false, "logs: %s", n->detail);
+        break;
+    case TAIL_NOTICE_LIVE: /* sessions up and ended: the status says it */
     case TAIL_NOTICE_NEW_STREAM:
     case TAIL_NOTICE_READY:
     case TAIL_NOTICE_DONE:

@@ -1,4 +1,5 @@
-/* tail.c - the CloudWatch Logs tail engine (FilterLogEvents polling). */
+/* tail.c - the CloudWatch Logs tail engine: FilterLogEvents polling, and a
+ * live source (StartLiveTail) reconciled by it. */
 #include "core/logs/tail.h"
 
 #include <ctype.h>
@@ -268,7 +269,9 @@ static bool tail_match_raw(const struct tail_match *m, const char *msg, size_t l
     return true;
 }
 
-bool tail_match_record(const struct tail_match *m, const struct logrec *r)
+/* The filters on a record's parsed fields (node, shard, role, level,
+ * duration, command). */
+static bool tail_match_fields(const struct tail_match *m, const struct logrec *r)
 {
     if (!m)
         return true;
@@ -306,7 +309,12 @@ bool tail_match_record(const struct tail_match *m, const struct logrec *r)
         if (strcasecmp(name, m->command) != 0)
             return false;
     }
-    return tail_match_raw(m, r->message, r->message_len);
+    return true;
+}
+
+bool tail_match_record(const struct tail_match *m, const struct logrec *r)
+{
+    return tail_match_fields(m, r) && tail_match_raw(m, r->message, r->message_len);
 }
 
 /* ================= dedupe: event ids inside the overlap window
@@ -485,9 +493,143 @@ static void tail_strset_free(struct tail_strset *s)
     memset(s, 0, sizeof(*s));
 }
 
+/* ================= what both sources saw: events by content =================
+ *
+ * Pushed events have no event id; an event is its stream, timestamp and
+ * message. Identical events are several events, so each content counts
+ * how many copies each source reported: a copy is delivered by the source
+ * that reports it beyond what the other one already did. */
+
+#define TAIL_CONTENT_GRACE_MS 60000 /* kept this long after last seen, whatever its time */
+
+struct tail_centry {
+    uint64_t key; /* 0 = empty */
+    int64_t ts;
+    uint64_t seen; /* loop_now_ms when last reported */
+    uint32_t live_n, poll_n;
+};
+
+struct tail_cset {
+    struct tail_centry *e;
+    size_t cap; /* power of two */
+    size_t n;
+    size_t max;
+};
+
+static uint64_t tail_fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static uint64_t tail_content_key(const char *stream, int64_t ts, const char *msg, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    h = tail_fnv(h, stream, strlen(stream) + 1);
+    unsigned char t[8];
+    for (int i = 0; i < 8; i++)
+        t[i] = (unsigned char)((uint64_t)ts >> (8 * i));
+    h = tail_fnv(h, t, sizeof(t));
+    h = tail_fnv(h, msg, len);
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return h ? h : 1;
+}
+
+static void tail_cset_free(struct tail_cset *c)
+{
+    free(c->e);
+    memset(c, 0, sizeof(*c));
+}
+
+static struct tail_centry *tail_cset_slot(struct tail_centry *e, size_t cap, uint64_t k)
+{
+    size_t mask = cap - 1;
+    size_t i = (size_t)k & mask;
+    while (e[i].key != 0 && e[i].key != k)
+        i = (i + 1) & mask;
+    return &e[i];
+}
+
+/* Keep entries for which keep() says so, at capacity cap. */
+static void tail_cset_rebuild(struct tail_cset *c, size_t cap, int64_t ts_cut, uint64_t seen_cut)
+{
+    struct tail_centry *ne = mem_xcalloc(cap, sizeof(*ne));
+    size_t n = 0;
+    for (size_t i = 0; i < c->cap; i++) {
+        const struct tail_centry *x = &c->e[i];
+        if (x->key && (x->ts >= ts_cut || x->seen >= seen_cut)) {
+            *tail_cset_slot(ne, cap, x->key) = *x;
+            n++;
+        }
+    }
+    free(c->e);
+    c->e = ne;
+    c->cap = cap;
+    c->n = n;
+}
+
+/* Forget what is older than the window and was not seen lately. */
+static void tail_cset_expire(struct tail_cset *c, int64_t ts_cut, uint64_t seen_cut)
+{
+    if (!c->e)
+        return;
+    size_t cap = c->cap;
+    while (cap > 1024 && c->n * 8 < cap)
+        cap /= 2;
+    tail_cset_rebuild(c, cap, ts_cut, seen_cut);
+}
+
+/* The entry of key k (created when new). *overflow is set when the
+ * memory was full and its older half (by last seen) was forgotten. */
+static struct tail_centry *tail_cset_get(struct tail_cset *c, uint64_t k, int64_t ts, uint64_t now,
+                                         bool *overflow)
+{
+    *overflow = false;
+    if (!c->e) {
+        c->cap = 1024;
+        c->e = mem_xcalloc(c->cap, sizeof(*c->e));
+    }
+    struct tail_centry *x = tail_cset_slot(c->e, c->cap, k);
+    if (x->key == k) {
+        x->seen = now;
+        return x;
+    }
+    if (c->n + 1 > c->max) {
+        uint64_t lo = UINT64_MAX, hi = 0;
+        for (size_t i = 0; i < c->cap; i++)
+            if (c->e[i].key) {
+                if (c->e[i].seen < lo)
+                    lo = c->e[i].seen;
+                if (c->e[i].seen > hi)
+                    hi = c->e[i].seen;
+            }
+        tail_cset_rebuild(c, c->cap, INT64_MAX, lo == hi ? hi + 1 : lo + (hi - lo) / 2 + 1);
+        *overflow = true;
+    }
+    if ((c->n + 1) * 10 > c->cap * 7)
+        tail_cset_rebuild(c, c->cap * 2, INT64_MIN, 0);
+    x = tail_cset_slot(c->e, c->cap, k);
+    x->key = k;
+    x->ts = ts;
+    x->seen = now;
+    x->live_n = x->poll_n = 0;
+    c->n++;
+    return x;
+}
+
 /* ================= tails ================= */
 
 #define TAIL_RATE_SLOTS 10
+#define TAIL_REQ_SLOTS 60
+#define TAIL_LIVE_MAX_GROUPS 10 /* StartLiveTail's logGroupIdentifiers */
 
 struct tail {
     struct tail_set *set;
@@ -530,6 +672,30 @@ struct tail {
     uint64_t events, duplicates, filtered, skipped, requests, throttled, errors, gaps;
     uint64_t rate_sec[TAIL_RATE_SLOTS];
     uint64_t rate_cnt[TAIL_RATE_SLOTS];
+
+    /* with a live source */
+    struct tail_cset content; /* events by content, both sources */
+    bool content_on;
+    uint64_t live_events, filled;
+    int64_t pass_start_ms, reconciled_ms;
+    uint64_t last_req_mono; /* the reconciliation's spacing */
+    bool spaced;            /* timer: waiting out the reconciliation's spacing */
+    uint64_t first_req_mono;
+    uint64_t req_sec[TAIL_REQ_SLOTS];
+    uint64_t req_cnt[TAIL_REQ_SLOTS];
+};
+
+struct tail_live_state {
+    bool enabled; /* may go live: a source, following, not POLL, not refused */
+    void *handle; /* the session (opening or up) */
+    bool up;
+    char session_id[128];
+    bool sampled;
+    uint64_t sessions, reconnects, opens, unrouted;
+    unsigned failures;
+    uint64_t up_since;
+    struct loop_timer *timer; /* reopening */
+    char note[256];           /* why polling */
 };
 
 struct tail_set {
@@ -548,6 +714,7 @@ struct tail_set {
     bool limited; /* max_records reached: output stopped there */
     uint64_t delivered;
     uint64_t rng;
+    struct tail_live_state live;
 };
 
 static uint64_t tail_rand(struct tail_set *s)
@@ -591,6 +758,15 @@ struct tail_set *tail_set_new(const struct tail_options *o, char *err, size_t er
         s->o.hard_failures = 5;
     if (!s->o.dedupe_max_ids)
         s->o.dedupe_max_ids = 262144;
+    if (!s->o.reconcile_ms)
+        s->o.reconcile_ms = 5000;
+    if (!s->o.live_retry_ms)
+        s->o.live_retry_ms = 1000;
+    s->live.enabled = o->live && o->follow && o->source_mode != TAIL_SOURCE_POLL;
+    if (o->follow && o->source_mode == TAIL_SOURCE_POLL)
+        snprintf(s->live.note, sizeof(s->live.note), "--source poll");
+    else if (o->follow && !o->live)
+        snprintf(s->live.note, sizeof(s->live.note), "no live source");
     if (o->budget) {
         s->budget = o->budget;
     } else {
@@ -615,6 +791,8 @@ size_t tail_set_add(struct tail_set *s, const char *log_group, enum logrec_type 
     t->floor = s->o.start_ms;
     t->interval = s->o.min_poll_ms;
     tail_idset_init(&t->ids, s->o.dedupe_max_ids);
+    t->content.max = s->o.dedupe_max_ids;
+    t->content_on = s->live.enabled;
     s->tails = mem_xrealloc(s->tails, (s->n + 1) * sizeof(*s->tails));
     s->tails[s->n++] = t;
     return t->index;
@@ -637,11 +815,32 @@ static void tail_cancel_pending(struct tail *t)
     }
 }
 
+/* Close the session; keep: the status still says what it was (the set
+ * stopped, its last status lines are printed after). */
+static void tail_live_close(struct tail_set *s, bool keep)
+{
+    if (s->live.timer) {
+        loop_untimer(s->loop, s->live.timer);
+        s->live.timer = NULL;
+    }
+    if (s->live.handle) {
+        void *h = s->live.handle;
+        s->live.handle = NULL;
+        s->o.live->close(s->o.live->ctx, h);
+    }
+    if (keep)
+        return;
+    s->live.up = false;
+    s->live.session_id[0] = '\0';
+    s->live.sampled = false;
+}
+
 void tail_set_stop(struct tail_set *s)
 {
     if (!s || s->stopped)
         return;
     s->stopped = true;
+    tail_live_close(s, true);
     for (size_t i = 0; i < s->n; i++)
         tail_cancel_pending(s->tails[i]);
 }
@@ -658,6 +857,7 @@ void tail_set_free(struct tail_set *s)
         paging_seen_free(&t->seen);
         tail_idset_free(&t->ids);
         tail_strset_free(&t->streams);
+        tail_cset_free(&t->content);
         free(t);
     }
     free(s->tails);
@@ -725,6 +925,7 @@ static void tail_check_done(struct tail_set *s)
         if (s->tails[i]->state != TAIL_DONE && s->tails[i]->state != TAIL_FAILED)
             return;
     s->done = true;
+    tail_live_close(s, true);
     if (s->o.cb.on_done)
         s->o.cb.on_done(s, s->o.cb.arg);
 }
@@ -752,17 +953,37 @@ static void tail_granted(void *arg)
     tail_request(t);
 }
 
-static void tail_ask_budget(struct tail *t)
+/* A live session is up and the backfill done: polling is the
+ * reconciliation behind it, one request per reconcile_ms at most. */
+static bool tail_reconciling(const struct tail *t)
 {
-    t->state = TAIL_WAITING;
-    t->wait = tail_budget_acquire(t->set->budget, tail_granted, t);
+    return t->set->live.up && t->first_cycle_done;
 }
+
+static void tail_ask_budget(struct tail *t);
 
 static void tail_backoff_fired(void *arg)
 {
     struct tail *t = arg;
     t->timer = NULL;
+    t->spaced = false;
     tail_ask_budget(t);
+}
+
+static void tail_ask_budget(struct tail *t)
+{
+    struct tail_set *s = t->set;
+    if (tail_reconciling(t) && t->last_req_mono) {
+        uint64_t now = loop_now_ms(s->loop), at = t->last_req_mono + s->o.reconcile_ms;
+        if (now < at) {
+            t->state = TAIL_IDLE;
+            t->spaced = true;
+            t->timer = loop_timer(s->loop, at - now, tail_backoff_fired, t);
+            return;
+        }
+    }
+    t->state = TAIL_WAITING;
+    t->wait = tail_budget_acquire(s->budget, tail_granted, t);
 }
 
 static void tail_begin_cycle(void *arg)
@@ -770,6 +991,7 @@ static void tail_begin_cycle(void *arg)
     struct tail *t = arg;
     struct tail_set *s = t->set;
     t->timer = NULL;
+    t->spaced = false;
     int64_t start = s->o.start_ms;
     if (t->newest != INT64_MIN && t->newest - s->o.overlap_ms > start)
         start = t->newest - s->o.overlap_ms;
@@ -778,6 +1000,12 @@ static void tail_begin_cycle(void *arg)
     tail_idset_expire(&t->ids, t->floor);
     if (t->ids.cutoff > t->floor)
         t->floor = t->ids.cutoff;
+    if (t->content_on) {
+        uint64_t now = loop_now_ms(s->loop);
+        tail_cset_expire(&t->content, t->floor,
+                         now > TAIL_CONTENT_GRACE_MS ? now - TAIL_CONTENT_GRACE_MS : 0);
+    }
+    t->pass_start_ms = loop_wall_ms(s->loop);
     t->cycle_start = t->floor;
     t->cycle_pos = t->floor;
     t->cycle_new = false;
@@ -801,21 +1029,24 @@ static void tail_rate_add(struct tail *t, uint64_t n)
     t->rate_cnt[slot] += n;
 }
 
-/* A new event of a page, waiting for its turn: it becomes a record (its
- * message parsed) only then, so a page holds one record at a time, and
- * events past the record limit, or refused by a raw-text filter, are
- * never parsed. */
+/* An event that passed the dedupe, waiting for its turn: it becomes a
+ * record (its message parsed) only then, so a page holds one record at a
+ * time, and events past the record limit, or refused by a raw-text filter,
+ * are never parsed. The strings are the page's (or the pushed batch's). */
 struct tail_sorted {
-    const struct tail_event *e;
-    const char *id;
+    const char *id, *stream, *msg;
+    size_t mlen;
+    int64_t ts, ingest;
     size_t order;
+    bool live;   /* pushed by the live session */
+    bool filled; /* found by the reconciliation while live was up */
 };
 
 static int tail_cmp(const void *a, const void *b)
 {
     const struct tail_sorted *x = a, *y = b;
-    if (x->e->timestamp_ms != y->e->timestamp_ms)
-        return x->e->timestamp_ms < y->e->timestamp_ms ? -1 : 1;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
@@ -834,15 +1065,105 @@ static void tail_cut_limit(struct tail_set *s)
     tail_check_done(s);
 }
 
+/* The content memory is full: its older half was forgotten. */
+static void tail_content_overflow(struct tail *t)
+{
+    char d[200];
+    snprintf(d, sizeof(d),
+             "event memory full (%zu events): the older half was forgotten; an event reported "
+             "by both sources across the cut may be missed or repeated",
+             t->set->o.dedupe_max_ids);
+    tail_notify(t, TAIL_NOTICE_OVERFLOW, NULL, NULL, d, 0);
+}
+
+static void tail_note_lag(struct tail *t, int64_t ts, int64_t ingest)
+{
+    if (t->newest == INT64_MIN || ts > t->newest)
+        t->newest = ts;
+    if (ingest > 0) {
+        t->lag_ms = ingest - ts;
+        if (t->lag_ms > t->lag_max_ms)
+            t->lag_max_ms = t->lag_ms;
+    }
+}
+
+/* Admit an event that passed the dedupe into acc (its stream noted, the
+ * raw-text filters applied without a parse); false when a filter refuses
+ * it (counted). */
+static bool tail_admit(struct tail *t, struct tail_sorted *a, const char *id, const char *stream,
+                       const char *msg, size_t len, int64_t ts, int64_t ingest)
+{
+    if (stream[0] && tail_strset_add(&t->streams, stream) && t->first_cycle_done)
+        tail_notify(t, TAIL_NOTICE_NEW_STREAM, stream, NULL, "new log stream", 0);
+    if (!msg)
+        msg = "", len = 0;
+    if (!tail_match_raw(t->set->match, msg, len)) {
+        t->filtered++;
+        return false;
+    }
+    *a = (struct tail_sorted){
+        .id = id, .stream = stream, .msg = msg, .mlen = len, .ts = ts, .ingest = ingest};
+    return true;
+}
+
+/* Deliver acc[0..na) in timestamp order (then as given); frees acc.
+ * Returns false when the set stopped or the limit cut it. */
+static bool tail_deliver(struct tail *t, struct tail_sorted *acc, size_t na)
+{
+    struct tail_set *s = t->set;
+    if (na > 1)
+        qsort(acc, na, sizeof(*acc), tail_cmp);
+    bool go_on = true;
+    for (size_t i = 0; i < na; i++) {
+        if (s->stopped || s->done) {
+            go_on = false;
+            break;
+        }
+        const struct tail_sorted *a = &acc[i];
+        struct logrec_event ev = {a->id,   t->log_group, a->stream, a->msg,
+                                  a->mlen, a->ts,        a->ingest, t->hint};
+        struct logrec *r = logrec_new(&ev, s->o.label_fn, s->o.label_ctx);
+        if (!tail_match_fields(s->match, r)) {
+            t->filtered++;
+            logrec_free(r);
+            continue;
+        }
+        t->events++;
+        s->delivered++;
+        if (acc[i].live)
+            t->live_events++;
+        else if (acc[i].filled)
+            t->filled++;
+        tail_rate_add(t, 1);
+        if (s->o.cb.on_record)
+            s->o.cb.on_record(s, t->index, r, s->o.cb.arg);
+        if (s->o.ring)
+            ring_push(s->o.ring, r);
+        else
+            logrec_free(r);
+        if (s->o.max_records && s->delivered >= s->o.max_records) {
+            tail_cut_limit(s);
+            go_on = false;
+            break;
+        }
+    }
+    free(acc);
+    return go_on && !s->stopped && !s->done;
+}
+
 /* Returns false when the set stopped or the limit cut it. */
 static bool tail_take_page(struct tail *t, const struct tail_page *page)
 {
     struct tail_set *s = t->set;
     struct tail_sorted *acc = page->n ? mem_xcalloc(page->n, sizeof(*acc)) : NULL;
     size_t na = 0;
+    uint64_t now = loop_now_ms(s->loop);
     for (size_t i = 0; i < page->n; i++) {
         const struct tail_event *e = &page->events[i];
         const char *id = e->event_id ? e->event_id : "";
+        const char *stream = e->log_stream ? e->log_stream : "";
+        const char *msg = e->message ? e->message : "";
+        size_t mlen = e->message ? e->message_len : 0;
         uint64_t k;
         if (id[0]) {
             k = tail_hash(id, strlen(id));
@@ -850,21 +1171,14 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
             /* no id: identity is stream + time + message */
             struct buf kb;
             buf_init(&kb, 0);
-            buf_printf(&kb, "%s|%lld|", e->log_stream ? e->log_stream : "",
-                       (long long)e->timestamp_ms);
-            buf_append(&kb, e->message ? e->message : "", e->message ? e->message_len : 0);
+            buf_printf(&kb, "%s|%lld|", stream, (long long)e->timestamp_ms);
+            buf_append(&kb, msg, mlen);
             k = tail_hash(kb.data ? kb.data : "", kb.len);
             buf_free(&kb);
         }
         if (e->timestamp_ms > t->cycle_pos)
             t->cycle_pos = e->timestamp_ms;
-        if (t->newest == INT64_MIN || e->timestamp_ms > t->newest)
-            t->newest = e->timestamp_ms;
-        if (e->ingestion_ms > 0) {
-            t->lag_ms = e->ingestion_ms - e->timestamp_ms;
-            if (t->lag_ms > t->lag_max_ms)
-                t->lag_max_ms = t->lag_ms;
-        }
+        tail_note_lag(t, e->timestamp_ms, e->ingestion_ms);
         if (tail_idset_has(&t->ids, k)) {
             t->duplicates++;
             continue;
@@ -890,26 +1204,32 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
             }
         }
         tail_idset_add(&t->ids, k, e->timestamp_ms);
-        const char *stream = e->log_stream ? e->log_stream : "";
-        if (stream[0] && tail_strset_add(&t->streams, stream) && t->first_cycle_done)
-            tail_notify(t, TAIL_NOTICE_NEW_STREAM, stream, NULL, "new log stream", 0);
         t->cycle_new = true;
-        if (!tail_match_raw(s->match, e->message ? e->message : "",
-                            e->message ? e->message_len : 0)) {
-            t->filtered++;
-            continue;
+        bool filled = false;
+        if (t->content_on) {
+            /* the live session may have delivered this very event */
+            bool over;
+            struct tail_centry *c =
+                tail_cset_get(&t->content, tail_content_key(stream, e->timestamp_ms, msg, mlen),
+                              e->timestamp_ms, now, &over);
+            if (over)
+                tail_content_overflow(t);
+            if (++c->poll_n <= c->live_n) {
+                t->duplicates++;
+                continue;
+            }
+            filled = s->live.up && t->first_cycle_done; /* not the backfill */
         }
-        acc[na].e = e;
-        acc[na].id = id;
+        if (!tail_admit(t, &acc[na], id, stream, msg, mlen, e->timestamp_ms, e->ingestion_ms))
+            continue;
         acc[na].order = na;
+        acc[na].filled = filled;
         na++;
     }
-    if (na > 1)
-        qsort(acc, na, sizeof(*acc), tail_cmp);
     if (t->lag_ms > s->o.overlap_ms * 8 / 10 && !s->stopped) {
-        int64_t now = loop_wall_ms(s->loop);
-        if (now - t->lag_notice_ms > 60000) {
-            t->lag_notice_ms = now;
+        int64_t wall = loop_wall_ms(s->loop);
+        if (wall - t->lag_notice_ms > 60000) {
+            t->lag_notice_ms = wall;
             char d[160];
             snprintf(d, sizeof(d),
                      "ingestion lag %.1fs is close to the overlap window %.1fs: "
@@ -919,44 +1239,7 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
             tail_notify(t, TAIL_NOTICE_LAG, NULL, NULL, d, 0);
         }
     }
-    bool go_on = true;
-    for (size_t i = 0; i < na; i++) {
-        if (s->stopped || s->done) {
-            go_on = false;
-            break;
-        }
-        const struct tail_event *e = acc[i].e;
-        struct logrec_event ev = {acc[i].id,
-                                  t->log_group,
-                                  e->log_stream ? e->log_stream : "",
-                                  e->message ? e->message : "",
-                                  e->message ? e->message_len : 0,
-                                  e->timestamp_ms,
-                                  e->ingestion_ms,
-                                  t->hint};
-        struct logrec *r = logrec_new(&ev, s->o.label_fn, s->o.label_ctx);
-        if (!tail_match_record(s->match, r)) {
-            t->filtered++;
-            logrec_free(r);
-            continue;
-        }
-        t->events++;
-        s->delivered++;
-        tail_rate_add(t, 1);
-        if (s->o.cb.on_record)
-            s->o.cb.on_record(s, t->index, r, s->o.cb.arg);
-        if (s->o.ring)
-            ring_push(s->o.ring, r);
-        else
-            logrec_free(r);
-        if (s->o.max_records && s->delivered >= s->o.max_records) {
-            tail_cut_limit(s);
-            go_on = false;
-            break;
-        }
-    }
-    free(acc);
-    return go_on && !s->stopped && !s->done;
+    return tail_deliver(t, acc, na);
 }
 
 static bool tail_transient(const struct aws_error *e)
@@ -1074,6 +1357,7 @@ static void tail_cycle_done(struct tail *t)
 {
     struct tail_set *s = t->set;
     t->in_cycle = false;
+    t->reconciled_ms = t->pass_start_ms;
     if (!t->first_cycle_done) {
         t->first_cycle_done = true;
         char d[96];
@@ -1099,8 +1383,15 @@ static void tail_cycle_done(struct tail *t)
         if (t->interval > s->o.max_poll_ms)
             t->interval = s->o.max_poll_ms;
     }
+    uint64_t wait = t->interval;
+    if (tail_reconciling(t)) {
+        /* the next pass when the spacing allows its first request */
+        uint64_t now = loop_now_ms(s->loop), at = t->last_req_mono + s->o.reconcile_ms;
+        wait = at > now ? at - now : 0;
+        t->spaced = true;
+    }
     t->state = TAIL_IDLE;
-    t->timer = loop_timer(s->loop, t->interval, tail_begin_cycle, t);
+    t->timer = loop_timer(s->loop, wait, tail_begin_cycle, t);
 }
 
 /* A pass that cannot end by itself (a token sent twice, pages or events
@@ -1219,7 +1510,285 @@ static void tail_request(struct tail *t)
     t->state = TAIL_FETCHING;
     t->requests++;
     t->last_poll_ms = loop_wall_ms(s->loop);
+    t->last_req_mono = loop_now_ms(s->loop);
+    if (!t->first_req_mono)
+        t->first_req_mono = t->last_req_mono;
+    uint64_t sec = t->last_req_mono / 1000;
+    size_t slot = (size_t)(sec % TAIL_REQ_SLOTS);
+    if (t->req_sec[slot] != sec) {
+        t->req_sec[slot] = sec;
+        t->req_cnt[slot] = 0;
+    }
+    t->req_cnt[slot]++;
     t->fetch = s->o.source->fetch(s->o.source->ctx, &q, tail_page_done, t);
+}
+
+/* ================= the live source ================= */
+
+static void tail_notify_set(struct tail_set *s, enum tail_notice_kind kind,
+                            const struct aws_error *err, const char *detail, uint64_t retry_in)
+{
+    if (!s->o.cb.on_notice || s->stopped)
+        return;
+    struct tail_notice n = {kind, 0, NULL, NULL, err, detail ? detail : "", retry_in};
+    s->o.cb.on_notice(s, &n, s->o.cb.arg);
+}
+
+static void tail_live_open(struct tail_set *s);
+
+static void tail_live_reopen(void *arg)
+{
+    struct tail_set *s = arg;
+    s->live.timer = NULL;
+    s->live.reconnects++;
+    tail_live_open(s);
+}
+
+/* The tails go back to polling as without a session: a tail waiting out
+ * the reconciliation's spacing asks now. */
+static void tail_live_poll_now(struct tail_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        struct tail *t = s->tails[i];
+        if (t->state != TAIL_IDLE || !t->timer || !t->spaced)
+            continue; /* polling anyway, or pausing after a gap */
+        loop_untimer(s->loop, t->timer);
+        t->timer = NULL;
+        t->spaced = false;
+        if (t->in_cycle)
+            tail_ask_budget(t);
+        else
+            t->timer = loop_timer(s->loop, s->o.min_poll_ms, tail_begin_cycle, t);
+        if (s->stopped)
+            return;
+    }
+}
+
+static void tail_live_started(const char *session_id, void *arg)
+{
+    struct tail_set *s = arg;
+    if (s->stopped || s->done)
+        return;
+    s->live.up = true;
+    s->live.up_since = loop_now_ms(s->loop);
+    s->live.sessions++;
+    s->live.sampled = false;
+    snprintf(s->live.session_id, sizeof(s->live.session_id), "%s", session_id ? session_id : "");
+    char d[256];
+    snprintf(d, sizeof(d),
+             "live session %s up (StartLiveTail): events shown as they are ingested; "
+             "FilterLogEvents reconciles every %.0fs",
+             s->live.session_id[0] ? s->live.session_id : "(no id)",
+             (double)s->o.reconcile_ms / 1000.0);
+    tail_notify_set(s, TAIL_NOTICE_LIVE, NULL, d, 0);
+}
+
+static struct tail *tail_live_route(struct tail_set *s, const char *group)
+{
+    for (size_t i = 0; group && i < s->n; i++)
+        if (strcmp(s->tails[i]->log_group, group) == 0)
+            return s->tails[i];
+    return s->n == 1 ? s->tails[0] : NULL;
+}
+
+/* Pushed events of one tail (ev[i] for which route[i] == t). */
+static bool tail_take_live(struct tail *t, const struct tail_live_event *ev, size_t n,
+                           struct tail *const *route)
+{
+    struct tail_set *s = t->set;
+    struct tail_sorted *acc = mem_xcalloc(n, sizeof(*acc));
+    size_t na = 0;
+    uint64_t now = loop_now_ms(s->loop);
+    for (size_t i = 0; i < n; i++) {
+        if (route[i] != t)
+            continue;
+        const struct tail_live_event *e = &ev[i];
+        if (e->timestamp_ms < s->o.start_ms || (s->o.end_ms && e->timestamp_ms >= s->o.end_ms))
+            continue; /* outside the range asked for */
+        const char *stream = e->log_stream ? e->log_stream : "";
+        const char *msg = e->message ? e->message : "";
+        size_t mlen = e->message ? e->message_len : 0;
+        tail_note_lag(t, e->timestamp_ms, e->ingestion_ms);
+        bool over;
+        struct tail_centry *c =
+            tail_cset_get(&t->content, tail_content_key(stream, e->timestamp_ms, msg, mlen),
+                          e->timestamp_ms, now, &over);
+        if (over)
+            tail_content_overflow(t);
+        if (++c->live_n <= c->poll_n) {
+            t->duplicates++; /* the reconciliation was first */
+            continue;
+        }
+        if (!tail_admit(t, &acc[na], "", stream, msg, mlen, e->timestamp_ms, e->ingestion_ms))
+            continue;
+        acc[na].order = na;
+        acc[na].live = true;
+        na++;
+    }
+    return tail_deliver(t, acc, na);
+}
+
+static void tail_live_events(const struct tail_live_event *ev, size_t n, bool sampled, void *arg)
+{
+    struct tail_set *s = arg;
+    if (s->stopped || s->done || !s->live.up)
+        return;
+    if (sampled && !s->live.sampled) {
+        s->live.sampled = true;
+        tail_notify_set(s, TAIL_NOTICE_LIVE, NULL,
+                        "the live session is sampled (more events than it pushes): the "
+                        "reconciliation fills in the rest, seconds later",
+                        0);
+        if (s->stopped)
+            return;
+    }
+    if (n == 0)
+        return;
+    struct tail **route = mem_xcalloc(n, sizeof(*route));
+    for (size_t i = 0; i < n; i++) {
+        route[i] = tail_live_route(s, ev[i].log_group);
+        if (!route[i] || route[i]->state == TAIL_DONE || route[i]->state == TAIL_FAILED) {
+            route[i] = NULL;
+            s->live.unrouted++; /* the reconciliation reads it */
+        }
+    }
+    for (size_t k = 0; k < s->n && !s->stopped && !s->done; k++) {
+        struct tail *t = s->tails[k];
+        bool any = false;
+        for (size_t i = 0; i < n && !any; i++)
+            any = route[i] == t;
+        if (any && !tail_take_live(t, ev, n, route))
+            break;
+    }
+    free(route);
+}
+
+#define TAIL_NOT_SERVED "not served by this endpoint"
+
+/* The session was refused for a reason no retry fixes: which one, or NULL.
+ * A log group that does not exist is not one: its tail fails by polling,
+ * and the next session leaves it out. */
+static const char *tail_live_refusal(const struct aws_error *e)
+{
+    if (aws_error_is(e, "AccessDeniedException") || aws_error_is(e, "AccessDenied") ||
+        aws_error_is(e, "UnauthorizedOperation"))
+        return "not allowed";
+    if (aws_error_is(e, "LimitExceededException") ||
+        aws_error_is(e, "ServiceQuotaExceededException"))
+        return "concurrent-session quota exceeded";
+    if (aws_error_is(e, "UnknownOperationException") || aws_error_is(e, "InvalidAction") ||
+        aws_error_is(e, "NotAnEventStream") || aws_error_is(e, "InvalidOperationException") ||
+        aws_error_is(e, "UnsupportedOperation") || aws_error_is(e, "CouldNotResolveHost") ||
+        (e->kind == AWS_ERR_HTTP &&
+         (e->http_status == 404 || e->http_status == 405 || e->http_status == 501)))
+        return TAIL_NOT_SERVED;
+    return NULL;
+}
+
+static void tail_live_ended(const struct aws_error *err, void *arg)
+{
+    struct tail_set *s = arg;
+    bool was_up = s->live.up;
+    uint64_t lasted = was_up ? loop_now_ms(s->loop) - s->live.up_since : 0;
+    s->live.handle = NULL;
+    s->live.up = false;
+    s->live.sampled = false;
+    s->live.session_id[0] = '\0';
+    if (s->stopped || s->done)
+        return;
+    char *why = aws_error_format(err);
+    /* refused: this attempt never started; an endpoint that served
+     * sessions before is having trouble, not without the API */
+    const char *refusal = was_up ? NULL : tail_live_refusal(err);
+    if (refusal && s->live.sessions && strcmp(refusal, TAIL_NOT_SERVED) == 0)
+        refusal = NULL;
+    if (refusal && s->o.source_mode == TAIL_SOURCE_LIVE) {
+        char d[400];
+        snprintf(d, sizeof(d), "--source live: StartLiveTail %s: %s", refusal, why ? why : "");
+        free(why);
+        for (size_t i = 0; i < s->n && !s->stopped; i++) {
+            struct tail *t = s->tails[i];
+            if (t->state == TAIL_DONE || t->state == TAIL_FAILED)
+                continue;
+            tail_notify(t, TAIL_NOTICE_FATAL, NULL, err, d, 0);
+            if (!s->stopped)
+                tail_finish(t, TAIL_FAILED);
+        }
+        return;
+    }
+    if (refusal) {
+        /* for good: polling, said once */
+        s->live.enabled = false;
+        snprintf(s->live.note, sizeof(s->live.note), "live tail %s (%s)", refusal,
+                 err->code[0] ? err->code : "error");
+        char d[400];
+        snprintf(d, sizeof(d), "live tail %s: polling FilterLogEvents instead (%s)", refusal,
+                 why ? why : "");
+        free(why);
+        for (size_t i = 0; i < s->n; i++) {
+            s->tails[i]->content_on = false;
+            tail_cset_free(&s->tails[i]->content);
+        }
+        tail_notify_set(s, TAIL_NOTICE_SOURCE, err, d, 0);
+        if (!s->stopped)
+            tail_live_poll_now(s);
+        return;
+    }
+    /* reopen: at once after the 3-hour end, with back-off otherwise */
+    if (was_up && lasted >= 30000)
+        s->live.failures = 0;
+    uint64_t delay = 0;
+    if (!(was_up && aws_error_is(err, "SessionTimeoutException"))) {
+        unsigned k = s->live.failures > 5 ? 5 : s->live.failures;
+        delay = s->o.live_retry_ms << k;
+        if (delay > 30000)
+            delay = 30000;
+        s->live.failures++;
+    }
+    char d[400];
+    snprintf(d, sizeof(d), "live session %s: %s; reopening in %.1fs, polling meanwhile",
+             was_up ? "ended" : "not opened", why ? why : "", (double)delay / 1000.0);
+    free(why);
+    tail_notify_set(s, TAIL_NOTICE_LIVE, err, d, delay);
+    if (s->stopped)
+        return;
+    if (was_up)
+        tail_live_poll_now(s);
+    if (!s->stopped && !s->done)
+        s->live.timer = loop_timer(s->loop, delay, tail_live_reopen, s);
+}
+
+static const struct tail_live_cb tail_live_cbs = {
+    .on_start = tail_live_started,
+    .on_events = tail_live_events,
+    .on_end = tail_live_ended,
+};
+
+static void tail_live_open(struct tail_set *s)
+{
+    if (!s->live.enabled || s->live.handle || s->stopped || s->done)
+        return;
+    const char *names[TAIL_LIVE_MAX_GROUPS];
+    size_t n = 0;
+    for (size_t i = 0; i < s->n && n < TAIL_LIVE_MAX_GROUPS; i++)
+        if (s->tails[i]->state != TAIL_DONE && s->tails[i]->state != TAIL_FAILED)
+            names[n++] = s->tails[i]->log_group;
+    if (n == 0)
+        return;
+    s->live.opens++;
+    s->live.handle =
+        s->o.live->open(s->o.live->ctx, names, n, s->filter_pattern, &tail_live_cbs, s);
+    if (!s->live.handle) {
+        struct aws_error e;
+        aws_error_init(&e);
+        aws_error_set(&e, AWS_ERR_INTERNAL, "LiveSourceUnavailable",
+                      "the live source could not start a session");
+        s->live.enabled = false;
+        snprintf(s->live.note, sizeof(s->live.note), "the live source could not start");
+        tail_notify_set(s, TAIL_NOTICE_SOURCE, &e,
+                        "live tail unavailable: polling FilterLogEvents instead", 0);
+        aws_error_clear(&e);
+    }
 }
 
 void tail_set_start(struct tail_set *s)
@@ -1231,7 +1800,15 @@ void tail_set_start(struct tail_set *s)
         s->done = true;
         return;
     }
+    if (s->live.enabled && s->n > TAIL_LIVE_MAX_GROUPS) {
+        s->live.enabled = false;
+        snprintf(s->live.note, sizeof(s->live.note),
+                 "more than %d log groups (StartLiveTail's limit)", TAIL_LIVE_MAX_GROUPS);
+    }
     for (size_t i = 0; i < s->n; i++)
+        s->tails[i]->content_on = s->live.enabled;
+    tail_live_open(s);
+    for (size_t i = 0; i < s->n && !s->stopped; i++)
         tail_begin_cycle(s->tails[i]);
 }
 
@@ -1291,18 +1868,72 @@ void tail_status(const struct tail_set *s, size_t i, struct tail_status *out)
     out->streams = t->streams.n;
     out->dedupe_ids = t->ids.n;
     snprintf(out->last_error, sizeof(out->last_error), "%s", t->last_error);
+    out->source = s->live.up ? "live" : "poll";
+    out->live_opening = s->live.handle && !s->live.up;
+    out->live_enabled = s->live.enabled;
+    snprintf(out->session_id, sizeof(out->session_id), "%s", s->live.session_id);
+    out->sampled = s->live.sampled;
+    out->sessions = s->live.sessions;
+    out->reconnects = s->live.reconnects;
+    out->live_events = t->live_events;
+    out->filled = t->filled;
+    out->reconciled_ms = t->reconciled_ms;
+    out->reconcile_lag_ms = t->reconciled_ms ? loop_wall_ms(s->loop) - t->reconciled_ms : 0;
+    uint64_t rsum = 0, now_s = loop_now_ms(s->loop) / 1000;
+    for (size_t k = 0; k < TAIL_REQ_SLOTS; k++)
+        if (t->req_sec[k] + TAIL_REQ_SLOTS > now_s && t->req_sec[k] <= now_s)
+            rsum += t->req_cnt[k];
+    /* over the last minute, or since the first request when younger */
+    uint64_t span = t->first_req_mono ? now_s - t->first_req_mono / 1000 + 1 : TAIL_REQ_SLOTS;
+    if (span > TAIL_REQ_SLOTS)
+        span = TAIL_REQ_SLOTS;
+    out->requests_per_s = (double)rsum / (double)span;
+    snprintf(out->source_note, sizeof(out->source_note), "%s", s->live.note);
+}
+
+const char *tail_source_mode_name(enum tail_source_mode m)
+{
+    switch (m) {
+    case TAIL_SOURCE_AUTO:
+        return "auto";
+    case TAIL_SOURCE_LIVE:
+        return "live";
+    case TAIL_SOURCE_POLL:
+        return "poll";
+    }
+    return "?";
 }
 
 void tail_status_format(const struct tail_status *st, char *out, size_t n)
 {
-    char backoff[48] = "";
+    char backoff[48] = "", source[400] = "", pass[48] = "no pass yet";
+    if (st->reconciled_ms)
+        snprintf(pass, sizeof(pass), "reconciled %.1fs ago", (double)st->reconcile_lag_ms / 1000.0);
     if (st->backoff_ms)
         snprintf(backoff, sizeof(backoff), ", backoff %.1fs", (double)st->backoff_ms / 1000.0);
+    if (st->source && strcmp(st->source, "live") == 0)
+        snprintf(source, sizeof(source),
+                 ", source live (session %s%s), %llu reconnect%s, %llu live, %llu filled, %s, "
+                 "%.2f req/s",
+                 st->session_id[0] ? st->session_id : "?", st->sampled ? ", sampled" : "",
+                 (unsigned long long)st->reconnects, st->reconnects == 1 ? "" : "s",
+                 (unsigned long long)st->live_events, (unsigned long long)st->filled, pass,
+                 st->requests_per_s);
+    else if (st->live_enabled)
+        snprintf(source, sizeof(source),
+                 ", source poll (live session %s), %llu reconnect%s, %llu live, %.2f req/s",
+                 st->live_opening ? "opening" : "down", (unsigned long long)st->reconnects,
+                 st->reconnects == 1 ? "" : "s", (unsigned long long)st->live_events,
+                 st->requests_per_s);
+    else
+        snprintf(source, sizeof(source), ", source poll%s%s%s, %.2f req/s",
+                 st->source_note[0] ? " (" : "", st->source_note, st->source_note[0] ? ")" : "",
+                 st->requests_per_s);
     snprintf(out, n,
              "%s: %s%s, lag %.1fs (max %.1fs), %.1f ev/s, %llu event%s, %llu dup, "
              "%llu filtered, "
              "%llu dropped, %zu stream%s, %llu request%s, %llu throttled, %llu "
-             "error%s, %llu gap%s",
+             "error%s, %llu gap%s%s",
              st->log_group ? st->log_group : "?", tail_state_name(st->state), backoff,
              (double)st->lag_ms / 1000.0, (double)st->lag_max_ms / 1000.0, st->events_per_s,
              (unsigned long long)st->events, st->events == 1 ? "" : "s",
@@ -1310,5 +1941,6 @@ void tail_status_format(const struct tail_status *st, char *out, size_t n)
              (unsigned long long)st->dropped, st->streams, st->streams == 1 ? "" : "s",
              (unsigned long long)st->requests, st->requests == 1 ? "" : "s",
              (unsigned long long)st->throttled, (unsigned long long)st->errors,
-             st->errors == 1 ? "" : "s", (unsigned long long)st->gaps, st->gaps == 1 ? "" : "s");
+             st->errors == 1 ? "" : "s", (unsigned long long)st->gaps, st->gaps == 1 ? "" : "s",
+             source);
 }

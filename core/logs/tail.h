@@ -22,8 +22,26 @@
  * Records are delivered in timestamp order within what one page
  * returned, each exactly once.
  *
- * The source of pages is an interface (struct tail_source), so tests drive
- * the engine with a scripted fake; tailsrc.h adapts aws/logs.h to it.
+ * A live source (struct tail_live_source: StartLiveTail) can push events
+ * as they are ingested, one session for the whole set. While a session is
+ * up, every event it pushes is delivered at once and the polling above
+ * becomes a slow reconciliation behind it: at most one FilterLogEvents
+ * request per reconcile_ms (5 s) per tail, over the same overlap window,
+ * which fills in what the session missed (a sampled session, frames lost,
+ * the gap of a reconnect, the end after 3 hours). Pushed events carry no
+ * event id, so the two sources meet on what identifies an event in both:
+ * its stream, timestamp and message, counted (two identical events are two
+ * events): an event is delivered by whichever source reports it first and
+ * matched, not repeated, when the other one does. A session that ends is
+ * opened again (at once after the 3-hour end, with back-off otherwise);
+ * while it is down the tails poll as without it. When the session is
+ * refused (access denied, an endpoint that does not serve it, the
+ * concurrent-session quota), TAIL_SOURCE_AUTO falls back to polling for
+ * good and says so once (TAIL_NOTICE_SOURCE); TAIL_SOURCE_LIVE fails.
+ *
+ * The sources are interfaces (struct tail_source, struct
+ * tail_live_source), so tests drive the engine with scripted fakes;
+ * tailsrc.h adapts aws/logs.h to them.
  */
 #ifndef ELCUI_CORE_TAIL_H
 #define ELCUI_CORE_TAIL_H
@@ -83,6 +101,44 @@ struct tail_source {
     /* Abort a fetch; cb is not called afterwards. */
     void (*cancel)(void *ctx, void *handle);
     void *ctx;
+};
+
+/* ---- the live source (StartLiveTail) ---- */
+
+struct tail_live_event {
+    const char *log_group; /* one of the names the session was opened for */
+    const char *log_stream;
+    const char *message;
+    size_t message_len;
+    int64_t timestamp_ms;
+    int64_t ingestion_ms;
+};
+
+struct tail_live_cb {
+    /* The session is up (its id, "" when the service gave none). */
+    void (*on_start)(const char *session_id, void *arg);
+    /* Events pushed; sampled: the service sent only a sample of them. */
+    void (*on_events)(const struct tail_live_event *ev, size_t n, bool sampled, void *arg);
+    /* The session is over (err always set: why). Once; the handle dies. */
+    void (*on_end)(const struct aws_error *err, void *arg);
+};
+
+struct tail_live_source {
+    /* Open one session over log_groups (names) with the service-side
+     * filter (NULL: all). Never calls back synchronously. Returns the
+     * handle for close, valid until on_end has run. */
+    void *(*open)(void *ctx, const char *const *log_groups, size_t n, const char *filter_pattern,
+                  const struct tail_live_cb *cb, void *arg);
+    /* Close a session; on_end is not called afterwards. Safe from its
+     * callbacks. */
+    void (*close)(void *ctx, void *handle);
+    void *ctx;
+};
+
+enum tail_source_mode {
+    TAIL_SOURCE_AUTO = 0, /* live when the session is allowed, polling otherwise */
+    TAIL_SOURCE_LIVE,     /* live (reconciled by polling); a refused session fails the set */
+    TAIL_SOURCE_POLL,     /* polling only */
 };
 
 /* ---- the shared request budget (token bucket on the loop) ---- */
@@ -162,12 +218,16 @@ enum tail_notice_kind {
     TAIL_NOTICE_LAG,        /* ingestion lag close to the overlap window */
     TAIL_NOTICE_OVERFLOW,   /* dedupe memory full: window shortened */
     TAIL_NOTICE_DONE,       /* the tail finished (not following, or --until passed) */
+    TAIL_NOTICE_LIVE,       /* live session: up (detail has the id), ended (err; retry_in_ms),
+                               sampled */
+    TAIL_NOTICE_SOURCE,     /* the set polls from now on: the live session was refused
+                               (once per set; log_group NULL, err the refusal) */
 };
 
 struct tail_notice {
     enum tail_notice_kind kind;
     size_t tail;
-    const char *log_group;
+    const char *log_group;       /* NULL for the set's notices (LIVE, SOURCE) */
     const char *stream;          /* NEW_STREAM */
     const struct aws_error *err; /* ERROR, FATAL; may be NULL */
     const char *detail;          /* one line for people, safe-rendered */
@@ -211,7 +271,12 @@ struct tail_options {
     void *label_ctx;
     struct ring *ring;    /* optional: delivered records are pushed here */
     uint64_t max_records; /* stop after this many; 0 = none */
-    unsigned int seed;    /* jitter; 0 = from the clock */
+    /* live source (following only): NULL = polling */
+    const struct tail_live_source *live;
+    enum tail_source_mode source_mode;
+    uint64_t reconcile_ms;  /* live up: requests per tail at most one per this; 0: 5000 */
+    uint64_t live_retry_ms; /* reopening after a failure: first delay; 0: 1000 (max 30 s) */
+    unsigned int seed;      /* jitter; 0 = from the clock */
     struct tail_callbacks cb;
 };
 
@@ -259,9 +324,25 @@ struct tail_status {
     size_t streams;
     size_t dedupe_ids;
     char last_error[256];
+    /* the source: "live" while a session pushes events (the polling is the
+     * reconciliation then), "poll" otherwise */
+    const char *source;
+    bool live_enabled;        /* the set may use a live session (not refused, not POLL) */
+    bool live_opening;        /* a session is being opened (not up yet) */
+    char session_id[128];     /* the session up now, "" */
+    bool sampled;             /* the session up now sent a sample */
+    uint64_t sessions;        /* sessions that started */
+    uint64_t reconnects;      /* sessions opened again after one ended or failed */
+    uint64_t live_events;     /* delivered from the live session (of this tail) */
+    uint64_t filled;          /* delivered by the reconciliation while live was up */
+    int64_t reconciled_ms;    /* wall clock start of the last complete pass; 0 = none */
+    int64_t reconcile_lag_ms; /* now - reconciled_ms (0 = no pass yet) */
+    double requests_per_s;    /* FilterLogEvents requests over the last minute */
+    char source_note[256];    /* why the set polls ("" when it may go live) */
 };
 void tail_status(const struct tail_set *s, size_t i, struct tail_status *out);
 const char *tail_state_name(enum tail_state st);
+const char *tail_source_mode_name(enum tail_source_mode m);
 /* "tail /aws/...: following, lag 1.2s, 3.5 ev/s, 120 events, 2 dup, ..." */
 void tail_status_format(const struct tail_status *st, char *out, size_t n);
 

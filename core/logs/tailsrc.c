@@ -122,6 +122,317 @@ const struct tail_source *tailsrc_logs_source(struct tailsrc_logs *s)
     return &s->source;
 }
 
+/* ---- StartLiveTail adapter ---- */
+
+struct tailsrc_arn {
+    char *name;
+    char *arn;
+};
+
+struct tailsrc_sess;
+
+struct tailsrc_lookup {
+    struct tailsrc_sess *sess;
+    size_t index; /* of the name */
+    struct aws_call *call;
+};
+
+struct tailsrc_sess {
+    struct tailsrc_live *src;
+    char **names;
+    char **arns; /* resolved, in order */
+    size_t n;
+    char *filter;
+    struct tailsrc_lookup *lookups;
+    size_t pending; /* lookups in flight */
+    struct logs_live *live;
+    struct tail_live_cb cb;
+    void *arg;
+    int depth;   /* our callbacks running */
+    bool closed; /* closed from inside one: freed when it returns */
+    bool ended;
+    struct tailsrc_sess *prev, *next;
+};
+
+struct tailsrc_live {
+    struct aws_client *client;
+    long idle_ms;
+    struct tail_live_source source;
+    struct tailsrc_arn *arns; /* names resolved once */
+    size_t n_arns;
+    struct tailsrc_sess *sessions;
+};
+
+static const char *tailsrc_arn_of(const struct tailsrc_live *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_arns; i++)
+        if (strcmp(s->arns[i].name, name) == 0)
+            return s->arns[i].arn;
+    return NULL;
+}
+
+static void tailsrc_sess_free(struct tailsrc_sess *x)
+{
+    struct tailsrc_live *s = x->src;
+    if (x->prev)
+        x->prev->next = x->next;
+    else if (s->sessions == x)
+        s->sessions = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
+    for (size_t i = 0; i < x->n; i++) {
+        free(x->names[i]);
+        free(x->arns[i]);
+    }
+    free(x->names);
+    free(x->arns);
+    free(x->filter);
+    free(x->lookups);
+    free(x);
+}
+
+/* Cancel what is in flight (no callbacks afterwards). */
+static void tailsrc_sess_stop(struct tailsrc_sess *x)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (x->lookups[i].call) {
+            struct aws_call *c = x->lookups[i].call;
+            x->lookups[i].call = NULL;
+            aws_call_cancel(c);
+        }
+    x->pending = 0;
+    if (x->live) {
+        struct logs_live *l = x->live;
+        x->live = NULL;
+        logs_live_cancel(l);
+    }
+}
+
+/* The session is over: tell the engine, then free it (unless a callback
+ * of ours is still running: then when it returns). */
+static void tailsrc_sess_end(struct tailsrc_sess *x, const struct aws_error *err)
+{
+    if (x->ended || x->closed)
+        return;
+    x->ended = true;
+    tailsrc_sess_stop(x);
+    x->depth++;
+    x->cb.on_end(err, x->arg);
+    x->depth--;
+    if (x->depth == 0)
+        tailsrc_sess_free(x);
+}
+
+/* The name a service identifier stands for: the ARN, the name, or
+ * "account:name" / "...:log-group:name". */
+static const char *tailsrc_route(const struct tailsrc_sess *x, const char *id)
+{
+    if (!id)
+        return NULL;
+    size_t il = strlen(id);
+    for (size_t i = 0; i < x->n; i++) {
+        if ((x->arns[i] && strcmp(x->arns[i], id) == 0) || strcmp(x->names[i], id) == 0)
+            return x->names[i];
+        size_t nl = strlen(x->names[i]);
+        if (il > nl && id[il - nl - 1] == ':' && strcmp(id + il - nl, x->names[i]) == 0)
+            return x->names[i];
+    }
+    return id;
+}
+
+static void tailsrc_live_started(const struct logs_live_start *st, void *arg)
+{
+    struct tailsrc_sess *x = arg;
+    if (x->closed || x->ended)
+        return;
+    x->depth++;
+    x->cb.on_start(st->session_id ? st->session_id : "", x->arg);
+    x->depth--;
+    if (x->closed && x->depth == 0)
+        tailsrc_sess_free(x); /* closed from inside: the session is already cancelled */
+}
+
+static void tailsrc_live_update(const struct logs_live_update *u, void *arg)
+{
+    struct tailsrc_sess *x = arg;
+    if (x->closed || x->ended)
+        return;
+    struct tail_live_event *ev = mem_xcalloc(u->n + 1, sizeof(*ev));
+    for (size_t i = 0; i < u->n; i++) {
+        const struct logs_live_result *r = &u->results[i];
+        ev[i].log_group = tailsrc_route(x, r->log_group_identifier);
+        ev[i].log_stream = r->log_stream_name ? r->log_stream_name : "";
+        ev[i].message = r->message ? r->message : "";
+        ev[i].message_len = r->message ? r->message_len : 0;
+        ev[i].timestamp_ms = r->timestamp_ms;
+        ev[i].ingestion_ms = r->ingestion_time_ms;
+    }
+    x->depth++;
+    x->cb.on_events(ev, u->n, u->sampled, x->arg);
+    x->depth--;
+    free(ev);
+    if (x->closed && x->depth == 0)
+        tailsrc_sess_free(x);
+}
+
+static void tailsrc_live_ended(const struct aws_error *err, void *arg)
+{
+    struct tailsrc_sess *x = arg;
+    x->live = NULL; /* the handle dies with this call */
+    tailsrc_sess_end(x, err);
+}
+
+static void tailsrc_live_connect(struct tailsrc_sess *x)
+{
+    struct logs_start_live_tail_in in = {
+        .log_group_identifiers = (const char *const *)x->arns,
+        .n_log_group_identifiers = x->n,
+        .log_event_filter_pattern = x->filter,
+    };
+    struct logs_live_callbacks cb = {tailsrc_live_started, tailsrc_live_update, tailsrc_live_ended,
+                                     x};
+    x->live = logs_start_live_tail(x->src->client, &in, &cb, x->src->idle_ms);
+    if (!x->live) {
+        struct aws_error e;
+        aws_error_init(&e);
+        aws_error_set(&e, AWS_ERR_INTERNAL, "LiveSourceUnavailable",
+                      "StartLiveTail could not be started");
+        tailsrc_sess_end(x, &e);
+        aws_error_clear(&e);
+    }
+}
+
+static void tailsrc_looked_up(struct logs_log_group_list *out, const struct aws_error *err,
+                              void *arg)
+{
+    struct tailsrc_lookup *k = arg;
+    struct tailsrc_sess *x = k->sess;
+    struct tailsrc_live *s = x->src;
+    k->call = NULL;
+    x->pending--;
+    const char *name = x->names[k->index];
+    struct aws_error e;
+    aws_error_init(&e);
+    if (!out) {
+        aws_error_copy(&e, err);
+    } else {
+        char *arn = NULL;
+        for (size_t i = 0; i < out->n && !arn; i++)
+            if (out->items[i].name && strcmp(out->items[i].name, name) == 0)
+                arn = logs_log_group_tag_arn(&out->items[i]);
+        logs_log_group_list_free(out);
+        if (!arn) {
+            aws_error_set(&e, AWS_ERR_SERVICE, "ResourceNotFoundException",
+                          "log group %s does not exist (DescribeLogGroups)", name);
+            snprintf(e.service, sizeof(e.service), "CloudWatch Logs");
+            snprintf(e.operation, sizeof(e.operation), "DescribeLogGroups");
+        } else {
+            x->arns[k->index] = arn;
+            if (!tailsrc_arn_of(s, name)) {
+                s->arns = mem_xrealloc(s->arns, (s->n_arns + 1) * sizeof(*s->arns));
+                s->arns[s->n_arns].name = mem_xstrdup(name);
+                s->arns[s->n_arns].arn = mem_xstrdup(arn);
+                s->n_arns++;
+            }
+        }
+    }
+    if (e.kind != AWS_ERR_NONE) {
+        tailsrc_sess_end(x, &e);
+        aws_error_clear(&e);
+        return;
+    }
+    if (x->pending == 0)
+        tailsrc_live_connect(x);
+}
+
+static void *tailsrc_live_open(void *ctx, const char *const *log_groups, size_t n,
+                               const char *filter_pattern, const struct tail_live_cb *cb, void *arg)
+{
+    struct tailsrc_live *s = ctx;
+    if (n == 0 || !cb || !cb->on_start || !cb->on_events || !cb->on_end)
+        return NULL;
+    struct tailsrc_sess *x = mem_xcalloc(1, sizeof(*x));
+    x->src = s;
+    x->n = n;
+    x->names = mem_xcalloc(n, sizeof(char *));
+    x->arns = mem_xcalloc(n, sizeof(char *));
+    x->lookups = mem_xcalloc(n, sizeof(*x->lookups));
+    x->filter = mem_xstrdup(filter_pattern && *filter_pattern ? filter_pattern : NULL);
+    x->cb = *cb;
+    x->arg = arg;
+    x->next = s->sessions;
+    if (s->sessions)
+        s->sessions->prev = x;
+    s->sessions = x;
+    for (size_t i = 0; i < n; i++) {
+        x->names[i] = mem_xstrdup(log_groups[i]);
+        x->arns[i] = mem_xstrdup(tailsrc_arn_of(s, log_groups[i]));
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (x->arns[i])
+            continue;
+        struct logs_describe_log_groups_in in = {
+            .log_group_name_prefix = x->names[i],
+            .limit = 50,
+            .max_pages = 20,
+        };
+        x->lookups[i].sess = x;
+        x->lookups[i].index = i;
+        x->pending++;
+        x->lookups[i].call =
+            logs_describe_log_groups(s->client, &in, tailsrc_looked_up, &x->lookups[i]);
+    }
+    if (x->pending == 0)
+        tailsrc_live_connect(x); /* asynchronous: the call never answers at once */
+    return x;
+}
+
+static void tailsrc_live_close(void *ctx, void *handle)
+{
+    (void)ctx;
+    struct tailsrc_sess *x = handle;
+    if (!x || x->closed)
+        return;
+    x->closed = true;
+    tailsrc_sess_stop(x);
+    if (x->depth == 0)
+        tailsrc_sess_free(x);
+}
+
+struct tailsrc_live *tailsrc_live_new(struct aws_client *c, long idle_ms)
+{
+    struct tailsrc_live *s = mem_xcalloc(1, sizeof(*s));
+    s->client = c;
+    s->idle_ms = idle_ms;
+    s->source.open = tailsrc_live_open;
+    s->source.close = tailsrc_live_close;
+    s->source.ctx = s;
+    return s;
+}
+
+void tailsrc_live_free(struct tailsrc_live *s)
+{
+    if (!s)
+        return;
+    while (s->sessions) {
+        struct tailsrc_sess *x = s->sessions;
+        x->closed = true;
+        tailsrc_sess_stop(x);
+        tailsrc_sess_free(x);
+    }
+    for (size_t i = 0; i < s->n_arns; i++) {
+        free(s->arns[i].name);
+        free(s->arns[i].arn);
+    }
+    free(s->arns);
+    free(s);
+}
+
+const struct tail_live_source *tailsrc_live_source(struct tailsrc_live *s)
+{
+    return &s->source;
+}
+
 /* ---- replication group -> log groups and labels ---- */
 
 struct tailsrc_rg *tailsrc_rg_from_group(const struct elasticache_replication_group *g)

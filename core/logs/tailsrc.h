@@ -33,6 +33,22 @@ struct tailsrc_logs *tailsrc_logs_new(struct aws_client *c);
 void tailsrc_logs_free(struct tailsrc_logs *s);
 const struct tail_source *tailsrc_logs_source(struct tailsrc_logs *s);
 
+/* ---- StartLiveTail as a live source ----
+ *
+ * A session is opened for log group names; StartLiveTail wants their
+ * ARNs, so each name is looked up once (DescribeLogGroups, then kept).
+ * Pushed events are handed over with the name of their group (the
+ * service's logGroupIdentifier, "account:name" or the ARN, is matched to
+ * the names asked for). A group that does not exist ends the session with
+ * ResourceNotFoundException; a refused lookup ends it with its error. */
+struct tailsrc_live;
+/* c is not owned and must outlive the source; idle_ms as
+ * logs_start_live_tail's (0: 30 s). */
+struct tailsrc_live *tailsrc_live_new(struct aws_client *c, long idle_ms);
+/* Closes every session (no callbacks). */
+void tailsrc_live_free(struct tailsrc_live *s);
+const struct tail_live_source *tailsrc_live_source(struct tailsrc_live *s);
+
 /* ---- the log groups of a replication group ---- */
 
 struct tailsrc_group {

@@ -71,6 +71,7 @@ struct console {
     uint64_t connect_timeout_ms, command_timeout_ms;
     char *client_name;
     size_t max_reply_bytes;
+    int protocol;
     console_event_cb on_event;
     void *event_arg;
 
@@ -264,6 +265,12 @@ static void console_fill_label(const struct console *c, const struct model_node 
     out->cache_cluster_id = n->cache_cluster_id;
     out->cache_node_id = n->cache_node_id;
     out->az = n->az;
+    /* a name the cluster client does not know as a node (the configuration
+     * endpoint) has no role of its own: the model's node has */
+    if (out->role == RCLUSTER_ROLE_UNKNOWN)
+        out->role = n->role == MODEL_ROLE_PRIMARY   ? RCLUSTER_ROLE_PRIMARY
+                    : n->role == MODEL_ROLE_REPLICA ? RCLUSTER_ROLE_REPLICA
+                                                    : RCLUSTER_ROLE_UNKNOWN;
     if (c->model && n->shard < c->model->n_shards)
         out->shard = c->model->shards[n->shard].id;
 }
@@ -452,6 +459,7 @@ static void console_start_cluster(struct console *c)
         .cred_arg = c->iamauth,
         .client_name = c->client_name,
         .max_reply_bytes = c->max_reply_bytes,
+        .protocol = c->protocol,
         .lazy_map = c->lazy_map,
         .safety = &pol,
         .names = c->names,
@@ -708,6 +716,7 @@ struct console *console_open(const struct console_options *o)
     c->command_timeout_ms = o->command_timeout_ms;
     c->client_name = mem_xstrdup(o->client_name ? o->client_name : "elcui");
     c->max_reply_bytes = o->max_reply_bytes;
+    c->protocol = o->protocol;
     c->on_event = o->on_event;
     c->event_arg = o->event_arg;
     c->state = CONSOLE_S_DISCOVERING;
@@ -1165,8 +1174,12 @@ static void console_stream_on_msg(struct rcluster_stream *rs, const struct rclus
     (void)rs;
     struct console_stream_msg cm = {.m = m, .wall_ms = loop_wall_ms(cs->c->l)};
     cm.label.role = m->role;
-    console_fill_label(cs->c, console_model_node(cs->c, m->node, m->cache_cluster_id, NULL),
-                       &cm.label);
+    const struct model_node *mn = console_model_node(cs->c, m->node, m->cache_cluster_id, NULL);
+    /* through a name that is no one node (the configuration endpoint) the
+     * node is the one at the address the connection reached */
+    if (!mn && m->addr && *m->addr)
+        mn = console_model_node(cs->c, m->addr, NULL, NULL);
+    console_fill_label(cs->c, mn, &cm.label);
     if (cs->on_message)
         cs->on_message(cs->c, &cm, cs->arg);
 }

@@ -110,6 +110,7 @@ struct console_options {
     uint64_t command_timeout_ms; /* 0: rconn default (10 s) */
     const char *client_name;     /* CLIENT SETNAME; NULL: "elcui" */
     size_t max_reply_bytes;      /* what one reply may cost in memory; 0: 64 MiB */
+    int protocol;                /* 3: RESP3 from the start (HELLO 3, like redis-cli -3) */
     console_event_cb on_event;
     void *event_arg;
 };

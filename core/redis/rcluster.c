@@ -58,6 +58,10 @@ struct rsub {
     int tryagain;
     struct rcluster_hop *hops; /* RCLUSTER_MAX_HOPS, allocated on the first hop */
     size_t nhops;
+    /* RESP3 pushes the node(s) sent before the reply, for the caller */
+    redisReply **pushes; /* RCONN_MAX_PUSHES, allocated on the first */
+    size_t npushes;
+    uint64_t pushes_dropped;
     uint64_t last_latency;
     struct loop_timer *timer;
     struct rsub *next, *prev; /* cl->parked: waiting for a timer or a refresh */
@@ -121,6 +125,7 @@ struct rcluster {
     void *cred_arg;
     char *client_name;
     size_t max_reply;
+    int proto; /* 2, or 3: every connection speaks RESP3 */
     bool lazy;
     bool has_safety;
     struct rsafety_policy safety;
@@ -386,6 +391,7 @@ static struct rconn *rnode_conn(struct rnode *n)
         .cred_arg = cl->cred_arg,
         .client_name = cl->client_name,
         .max_reply_bytes = cl->max_reply,
+        .protocol = cl->proto,
         .on_event = rnode_conn_event,
         .event_arg = n,
     };
@@ -464,6 +470,9 @@ static void rop_fail(struct rop *op, const struct rconn_error *e,
 
 static void rsub_free(struct rsub *s)
 {
+    for (size_t i = 0; i < s->npushes; i++)
+        freeReplyObject(s->pushes[i]);
+    free(s->pushes);
     free(s->hops);
     free(s->redirect_host);
     free(s);
@@ -490,6 +499,9 @@ static void rsub_deliver(struct rsub *s, struct rconn_result *res, const struct 
         .cache_node_id = n->cn_id,
         .reply = res ? res->reply : NULL,
         .trunc = res && !e ? res->trunc : NULL,
+        .pushes = s->pushes,
+        .npushes = s->npushes,
+        .pushes_dropped = s->pushes_dropped,
         .err = e,
         .slot = s->slot,
         .hops = s->hops ? s->hops : rcluster_nohops,
@@ -730,13 +742,50 @@ static void rsub_redirect_checked(struct rsub *s)
     free(host);
 }
 
+/* Keep the pushes the node sent before a reply for the request's caller
+ * (a redirected request keeps those of every hop; elcui's own commands on
+ * the connection leave them for the next request). */
+static void rsub_take_pushes(struct rsub *s, struct rconn *c)
+{
+    uint64_t dropped = 0;
+    if (!s->pushes)
+        s->pushes = mem_xcalloc(RCONN_MAX_PUSHES, sizeof(*s->pushes));
+    s->npushes +=
+        rconn_take_pushes(c, s->pushes + s->npushes, RCONN_MAX_PUSHES - s->npushes, &dropped);
+    s->pushes_dropped += dropped;
+}
+
+/* A HELLO 2 or 3 a node accepted: the whole cluster speaks that protocol,
+ * the connections open now and those opened later. */
+static void rcluster_follow_hello(struct rcluster *cl, struct rconn *c, const struct rop *op,
+                                  const redisReply *r)
+{
+    int v = rconn_hello_version(op->argc, (const char *const *)op->argv, op->argvlen);
+    if (!v || !r || r->type == REDIS_REPLY_ERROR || rconn_protocol(c) != v || cl->proto == v)
+        return;
+    cl->proto = v;
+    for (size_t i = 0; i < cl->nnodes; i++) {
+        struct rnode *n = cl->nodes[i];
+        if (n->conn && n->conn != c && rconn_state(n->conn) != RCONN_S_CLOSED)
+            rconn_set_protocol(n->conn, v);
+    }
+}
+
+int rcluster_protocol(const struct rcluster *cl)
+{
+    return cl ? cl->proto : 2;
+}
+
 static void rsub_on_reply(struct rconn *c, struct rconn_result *res, void *arg)
 {
     struct rsub *s = arg;
     struct rop *op = s->op;
     struct rcluster *cl = op->cl;
-    (void)c;
     rcluster_enter(cl);
+    if (!res->err) {
+        rsub_take_pushes(s, c);
+        rcluster_follow_hello(cl, c, op, res->reply);
+    }
     if (res->err) {
         s->last_latency = 0;
         if (!cl->closing && !s->retried && op->target == RCLUSTER_T_SLOT &&
@@ -1936,6 +1985,7 @@ struct rcluster *rcluster_new(struct loop *l, const struct rcluster_options *o)
     cl->cred_arg = o->cred_arg;
     cl->client_name = mem_xstrdup(o->client_name);
     cl->max_reply = o->max_reply_bytes;
+    cl->proto = o->protocol == 3 ? 3 : 2;
     cl->lazy = o->lazy_map;
     if (o->safety) {
         cl->has_safety = true;
@@ -2365,8 +2415,13 @@ static void rstream_on_push(struct rconn *c, const redisReply *msg, void *arg)
             return;
         }
     }
+    struct rconn_info ci;
+    bool have_ci = g->conn != NULL;
+    if (have_ci)
+        rconn_get_info(g->conn, &ci);
     struct rcluster_stream_msg m = {
         .node = g->node->name,
+        .addr = have_ci && ci.addr ? ci.addr : "",
         .node_id = g->node->id ? g->node->id : "",
         .role = g->node->role,
         .cache_cluster_id = g->node->cc_id,
@@ -2435,6 +2490,7 @@ static void rstream_leg_open(struct rstream_leg *g)
         .cred = cl->cred,
         .cred_arg = cl->cred_arg,
         .client_name = cl->client_name,
+        .protocol = cl->proto,
         .on_event = rstream_on_conn,
         .event_arg = g,
     };

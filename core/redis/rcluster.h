@@ -90,6 +90,7 @@ struct rcluster_options {
     void *cred_arg;
     const char *client_name;
     size_t max_reply_bytes; /* per reply, in memory; 0: rconn default */
+    int protocol;           /* 3: RESP3 (HELLO 3) on every connection; 0 or 2: RESP2 */
     bool lazy_map;          /* with mode RCLUSTER_CLUSTER: no map load up front; the first
                                MOVED teaches the slot and starts a full refresh */
     const struct rsafety_policy *safety; /* copied; NULL: no checks */
@@ -144,6 +145,12 @@ struct rcluster_reply {
     const char *cache_node_id;
     redisReply *reply;               /* NULL when err; freed after the callback unless stolen */
     const struct rconn_trunc *trunc; /* non-NULL: reply cut at --max-reply-size */
+    /* RESP3 push messages the node sent before the reply (CLIENT
+     * TRACKING invalidations...), oldest first, redirects included; valid
+     * during the callback */
+    redisReply *const *pushes;
+    size_t npushes;
+    uint64_t pushes_dropped; /* not kept (rconn's bound) */
     const struct rconn_error *err;
     int slot; /* -1 when not routed by slot */
     const struct rcluster_hop *hops;
@@ -184,6 +191,12 @@ int rcluster_exec(struct rcluster *cl, const struct rcluster_request *req);
 
 /* Reload the topology now (the doctor, the model's refresh). */
 void rcluster_refresh(struct rcluster *cl);
+
+/* The protocol of the cluster's connections: 2, or 3 once a HELLO 3 was
+ * accepted by a node (a request's, or the options'): every connection,
+ * open or opened later, streams included, then speaks RESP3 (HELLO 3 of
+ * elcui's own); a HELLO 2 accepted brings them all back. */
+int rcluster_protocol(const struct rcluster *cl);
 
 /* ---- state ---- */
 
@@ -249,6 +262,7 @@ struct rcluster_stream;
 
 struct rcluster_stream_msg {
     const char *node;    /* host:port */
+    const char *addr;    /* "ip:port" its connection reached ("" when none) */
     const char *node_id; /* Redis node id, "" when unknown */
     enum rcluster_role role;
     const char *cache_cluster_id; /* from the name map, or NULL */

@@ -23,14 +23,15 @@
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "core/redis/rdns.h"
+#include "core/redis/resp3.h"
 
 #define RCONN_DEFAULT_CONNECT_MS 5000u
 #define RCONN_DEFAULT_COMMAND_MS 10000u
 #define RCONN_MAX_OUT ((size_t)512 * 1024 * 1024)
 /* What one reply object costs beyond its payload: the struct and what
  * malloc keeps around each block. */
-#define RCONN_OBJ_COST (sizeof(redisReply) + 16)
-#define RCONN_BLOCK_COST 16
+#define RCONN_OBJ_COST RESP3_OBJ_COST
+#define RCONN_BLOCK_COST RESP3_BLOCK_COST
 /* A type, length or integer line longer than this is not RESP. */
 #define RCONN_MAX_HEADER 40
 /* Bulk strings up to this size are buffered before the cap is checked
@@ -821,6 +822,7 @@ enum rconn_kind {
     RCONN_K_REAUTH,
     RCONN_K_SETNAME,
     RCONN_K_PROBE,
+    RCONN_K_HELLO,    /* HELLO 2 / HELLO 3 of elcui's own */
     RCONN_K_PUSH,     /* the command that starts a message stream */
     RCONN_K_PUSH_RAW, /* written after it (UNSUBSCRIBE...): no reply of its own */
 };
@@ -835,6 +837,7 @@ struct rconn_cmd {
     uint64_t deadline_ms; /* 0: none */
     uint64_t timeout_ms;
     uint64_t sent_us;
+    int hello; /* 2 or 3: a HELLO switching to that protocol */
 };
 
 struct rconn_cmdq {
@@ -941,6 +944,18 @@ struct rconn {
     /* timings (ms) */
     uint64_t t_step;
     uint64_t dns_ms, connect_ms, tls_ms, auth_ms;
+
+    /* RESP3 (resp3.h): the protocol spoken, and its reader while in use */
+    int proto;                /* 2, or 3 after a HELLO 3 was accepted */
+    int want_proto;           /* 3: HELLO 3 while connecting */
+    bool setup_sent;          /* the handshake's commands went out */
+    unsigned hello3_inflight; /* HELLO 3 sent or queued, not answered */
+    struct resp3_reader *r3;  /* reading (NULL: hiredis reads) */
+    /* pushes outside a stream, kept for the next reply */
+    redisReply *pushes[RCONN_MAX_PUSHES];
+    size_t npushes;
+    size_t pushes_cost;
+    uint64_t pushes_dropped;
 
     /* commands */
     redisReader *reader;
@@ -1651,13 +1666,36 @@ static void rconn_send_auth(struct rconn *c, enum rconn_kind kind, const char *u
     rconn_send_internal(c, kind, argc, argv, argvlen);
 }
 
+/* HELLO 2 or HELLO 3 of elcui's own, now. */
+static void rconn_send_hello(struct rconn *c, int proto)
+{
+    const char *argv[] = {"HELLO", proto == 3 ? "3" : "2"};
+    size_t argvlen[] = {5, 1};
+    struct rconn_cmd *cmd = rconn_format(2, argv, argvlen, RCONN_K_HELLO);
+    if (!cmd) {
+        rconn_failf(c, RCONN_ERR_PROTOCOL, "cannot format a command for %s", c->name);
+        return;
+    }
+    cmd->hello = proto;
+    if (proto == 3)
+        c->hello3_inflight++;
+    rconn_send_wire(c, cmd, cmd->wire, cmd->wirelen);
+    redisFreeCommand(cmd->wire);
+    cmd->wire = NULL;
+    cmd->wirelen = 0;
+    rconn_update_watch(c);
+}
+
 static void rconn_send_setup(struct rconn *c)
 {
+    c->setup_sent = true;
     if (c->client_name && *c->client_name) {
         const char *argv[] = {"CLIENT", "SETNAME", c->client_name};
         size_t argvlen[] = {6, 7, strlen(c->client_name)};
         rconn_send_internal(c, RCONN_K_SETNAME, 3, argv, argvlen);
     }
+    if (c->want_proto == 3 && c->state != RCONN_S_CLOSED)
+        rconn_send_hello(c, 3);
 }
 
 static void rconn_apply_cred(struct rconn *c, const struct rconn_cred *cr, bool reauth)
@@ -1839,6 +1877,18 @@ static void rconn_internal_reply(struct rconn *c, struct rconn_cmd *cmd, const r
         if (!c->inflight.head && c->state == RCONN_S_AUTH)
             rconn_become_ready(c);
         break;
+    case RCONN_K_HELLO:
+        if (is_err) {
+            /* Redis < 6 has no HELLO: "ERR unknown command 'HELLO'" */
+            rconn_failf(c, RCONN_ERR_PROTOCOL,
+                        "%s refused HELLO %d (%s): RESP3 needs Redis 6 or later; this node "
+                        "speaks RESP2 only",
+                        c->name, cmd->hello, r->str ? r->str : "");
+            return;
+        }
+        if (!c->inflight.head && c->state == RCONN_S_AUTH)
+            rconn_become_ready(c);
+        break;
     case RCONN_K_REAUTH:
         if (is_err) {
             rconn_auth_error(c, r, true);
@@ -1907,16 +1957,114 @@ static void rconn_budget_reset(struct rconn_budget *b)
 }
 
 /* A reply of which nothing could be kept. */
-static void rconn_too_large(struct rconn *c, struct rconn_error *e)
+static void rconn_too_large(struct rconn *c, const struct rconn_trunc *t, struct rconn_error *e)
 {
     char limit[32], bytes[32];
-    rconn_format_size(c->budget.cap, limit, sizeof(limit));
-    rconn_format_size(c->budget.dropped_bytes, bytes, sizeof(bytes));
+    rconn_format_size(t->limit, limit, sizeof(limit));
+    rconn_format_size(t->dropped_bytes, bytes, sizeof(bytes));
     rconn_error_set(e, RCONN_ERR_TOO_LARGE,
                     "reply from %s too large: it does not fit the %s --max-reply-size (%llu "
                     "object%s, %s of strings, read and dropped; the connection stays usable)",
-                    c->name, limit, (unsigned long long)c->budget.dropped,
-                    c->budget.dropped == 1 ? "" : "s", bytes);
+                    c->name, limit, (unsigned long long)t->dropped, t->dropped == 1 ? "" : "s",
+                    bytes);
+}
+
+static void rconn_pushes_free(struct rconn *c)
+{
+    for (size_t i = 0; i < c->npushes; i++)
+        freeReplyObject(c->pushes[i]);
+    c->npushes = 0;
+    c->pushes_cost = 0;
+    c->pushes_dropped = 0;
+}
+
+/* A push outside a stream (RESP3): kept for the next reply, within
+ * RCONN_MAX_PUSHES and the reply cap; r NULL: it did not fit at all. */
+static void rconn_keep_push(struct rconn *c, redisReply *r, size_t cost)
+{
+    if (!r || c->npushes >= RCONN_MAX_PUSHES || cost > c->max_reply - c->pushes_cost) {
+        if (r)
+            freeReplyObject(r);
+        c->pushes_dropped++;
+        return;
+    }
+    c->pushes[c->npushes++] = r;
+    c->pushes_cost += cost;
+}
+
+/* One reply read (r NULL: none of it fit the cap; t says what was cut).
+ * push: a RESP3 push message. Routed to the stream, the pushes kept for
+ * the next reply, or the command it answers. */
+static void rconn_deliver(struct rconn *c, redisReply *r, const struct rconn_trunc *t, bool push)
+{
+    bool dropped_all = r == NULL;
+    bool cut = !dropped_all && t->dropped > 0;
+    if (cut)
+        c->trunc = *t;
+    if (c->pushing && !c->inflight.head) {
+        /* a message of the stream (one larger than --max-reply-size is dropped) */
+        c->push_messages++;
+        if (!dropped_all && c->push_cb)
+            c->push_cb(c, r, c->push_arg);
+        if (r)
+            freeReplyObject(r);
+        return;
+    }
+    if (push && !c->push_started) {
+        /* out of band (CLIENT TRACKING, DEBUG PROTOCOL push): not a reply */
+        rconn_keep_push(c, r, t->cost);
+        return;
+    }
+    struct rconn_cmd *cmd = rconn_cmdq_pop(&c->inflight);
+    if (cmd && cmd->hello) {
+        if (cmd->hello == 3 && c->hello3_inflight)
+            c->hello3_inflight--;
+        if (r && r->type != REDIS_REPLY_ERROR)
+            c->proto = cmd->hello;
+    }
+    if (cmd && cmd->kind == RCONN_K_PUSH) {
+        /* the stream's first reply (its confirmation, or an error) */
+        c->pushing = !dropped_all && r->type != REDIS_REPLY_ERROR;
+        c->push_messages++;
+        if (!dropped_all && c->push_cb)
+            c->push_cb(c, r, c->push_arg);
+        if (r)
+            freeReplyObject(r);
+        rconn_cmd_free(cmd);
+        return;
+    }
+    if (!cmd) {
+        if (r)
+            freeReplyObject(r);
+        rconn_protocol_error(c, "a reply nobody asked for (push messages are not supported)");
+        return;
+    }
+    if (cmd->kind == RCONN_K_USER) {
+        struct rconn_result res = {.latency_us = rconn_now_us() - cmd->sent_us};
+        struct rconn_error too_large;
+        if (dropped_all) {
+            rconn_too_large(c, t, &too_large);
+            res.err = &too_large;
+            res.latency_us = 0;
+        } else {
+            res.reply = r;
+            res.trunc = cut ? &c->trunc : NULL;
+        }
+        if (cmd->cb)
+            cmd->cb(c, &res, cmd->arg);
+        if (res.reply)
+            freeReplyObject(res.reply);
+    } else if (dropped_all || cut) {
+        if (r)
+            freeReplyObject(r);
+        rconn_cmd_free(cmd);
+        rconn_protocol_error(c, "a reply to elcui's own command does not fit --max-reply-size");
+        return;
+    } else {
+        rconn_internal_reply(c, cmd, r);
+        freeReplyObject(r);
+    }
+    rconn_cmd_free(cmd);
 }
 
 static void rconn_dispatch_replies(struct rconn *c)
@@ -1936,68 +2084,17 @@ static void rconn_dispatch_replies(struct rconn *c)
             return;
         redisReply *r = obj;
         bool dropped_all = r == &rconn_dropped_obj;
-        bool cut = !dropped_all && c->budget.dropped > 0;
-        struct rconn_error too_large;
-        if (dropped_all)
-            rconn_too_large(c, &too_large);
-        if (cut) {
+        struct rconn_trunc t = {
+            .kept = c->budget.kept,
+            .dropped = c->budget.dropped,
+            .dropped_bytes = c->budget.dropped_bytes,
+            .cost = c->budget.cost,
+            .limit = c->budget.cap,
+        };
+        if (!dropped_all && t.dropped > 0)
             rconn_trim_kept(r);
-            c->trunc = (struct rconn_trunc){
-                .kept = c->budget.kept,
-                .dropped = c->budget.dropped,
-                .dropped_bytes = c->budget.dropped_bytes,
-                .cost = c->budget.cost,
-                .limit = c->budget.cap,
-            };
-        }
         rconn_budget_reset(&c->budget);
-        if (c->pushing && !c->inflight.head) {
-            /* a message of the stream (one larger than --max-reply-size is dropped) */
-            c->push_messages++;
-            if (!dropped_all && c->push_cb)
-                c->push_cb(c, r, c->push_arg);
-            rconn_free_object(r);
-            continue;
-        }
-        struct rconn_cmd *cmd = rconn_cmdq_pop(&c->inflight);
-        if (cmd && cmd->kind == RCONN_K_PUSH) {
-            /* the stream's first reply (its confirmation, or an error) */
-            c->pushing = !dropped_all && r->type != REDIS_REPLY_ERROR;
-            c->push_messages++;
-            if (!dropped_all && c->push_cb)
-                c->push_cb(c, r, c->push_arg);
-            rconn_free_object(r);
-            rconn_cmd_free(cmd);
-            continue;
-        }
-        if (!cmd) {
-            rconn_free_object(r);
-            rconn_protocol_error(c, "a reply nobody asked for (push messages are not supported)");
-            return;
-        }
-        if (cmd->kind == RCONN_K_USER) {
-            struct rconn_result res = {.latency_us = rconn_now_us() - cmd->sent_us};
-            if (dropped_all) {
-                res.err = &too_large;
-                res.latency_us = 0;
-            } else {
-                res.reply = r;
-                res.trunc = cut ? &c->trunc : NULL;
-            }
-            if (cmd->cb)
-                cmd->cb(c, &res, cmd->arg);
-            if (res.reply)
-                freeReplyObject(res.reply);
-        } else if (dropped_all || cut) {
-            rconn_free_object(r);
-            rconn_cmd_free(cmd);
-            rconn_protocol_error(c, "a reply to elcui's own command does not fit --max-reply-size");
-            return;
-        } else {
-            rconn_internal_reply(c, cmd, r);
-            freeReplyObject(r);
-        }
-        rconn_cmd_free(cmd);
+        rconn_deliver(c, dropped_all ? NULL : r, &t, false);
     }
 }
 
@@ -2110,22 +2207,50 @@ static bool rconn_header_done(struct rconn *c)
     return rconn_give(c, line, n + 3);
 }
 
-/* Frame bytes from the socket and feed the reader (see rconn_framer). */
-static void rconn_feed(struct rconn *c, const char *data, size_t n)
+/* The RESP3 reader reads what comes next: the node speaks RESP3, or a
+ * HELLO 3 is on its way (the reader reads RESP2 as well). */
+static bool rconn_want_r3(const struct rconn *c)
 {
-    if (!c->tls && c->state == RCONN_S_AUTH)
-        for (size_t i = 0; i < n && c->nfirst < sizeof(c->first); i++)
-            c->first[c->nfirst++] = (unsigned char)data[i];
+    return c->proto == 3 || c->hello3_inflight > 0;
+}
+
+/* hiredis is between replies, with nothing of the next one read (its
+ * task stack empty, or holding the root task of a reply whose type byte
+ * has not come yet: redisReaderGetReply sets that up when asked). */
+static bool rconn_hiredis_idle(const struct rconn *c)
+{
+    const redisReader *rd = c->reader;
+    bool empty = rd->ridx == -1 || (rd->ridx == 0 && rd->rstack[0].type < 0);
+    return empty && rd->pos >= rd->len && !c->fr.whole;
+}
+
+/* Frame bytes from the socket and feed hiredis (see rconn_framer).
+ * Returns the bytes used: all of them, or where the RESP3 reader takes
+ * over (at the start of a reply). */
+static size_t rconn_feed2(struct rconn *c, const char *data, size_t n)
+{
     struct rconn_framer *f = &c->fr;
     size_t i = 0, run = 0; /* data[run..i) is still to be fed */
     while (i < n) {
         switch (f->st) {
         case RCONN_F_TYPE: {
+            if (rconn_want_r3(c)) {
+                /* at a reply's start? then RESP3 reads from here */
+                if (!rconn_give(c, data + run, i - run))
+                    return n;
+                run = i;
+                if (!rconn_sync(c))
+                    return n;
+                if (rconn_hiredis_idle(c)) {
+                    c->r3 = resp3_reader_new(c->max_reply);
+                    return i;
+                }
+            }
             char t = data[i];
             f->type = t;
             if (t == '$' || t == '*' || t == ':') {
                 if (!rconn_give(c, data + run, i - run))
-                    return;
+                    return n;
                 f->st = RCONN_F_HEADER;
                 f->hdr_len = 0;
                 f->cr = false;
@@ -2140,11 +2265,11 @@ static void rconn_feed(struct rconn *c, const char *data, size_t n)
                 /* not RESP: the reader says so */
                 i++;
                 if (!rconn_give(c, data + run, i - run))
-                    return;
+                    return n;
                 run = i;
                 f->whole = true;
                 if (!rconn_sync(c))
-                    return;
+                    return n;
             }
             break;
         }
@@ -2154,10 +2279,10 @@ static void rconn_feed(struct rconn *c, const char *data, size_t n)
                 if (f->cr && ch == '\n') {
                     f->hdr_len--; /* the CR */
                     if (!rconn_header_done(c))
-                        return;
+                        return n;
                 } else if (f->hdr_len >= RCONN_MAX_HEADER) {
                     rconn_protocol_error(c, "a length or integer line too long");
-                    return;
+                    return n;
                 } else {
                     f->hdr[f->hdr_len++] = ch;
                     f->cr = ch == '\r';
@@ -2188,13 +2313,13 @@ static void rconn_feed(struct rconn *c, const char *data, size_t n)
                     c->budget.dropped_bytes += f->line_len;
                     run = upto;
                     if (!rconn_sync(c))
-                        return;
+                        return n;
                     c->budget.drop_next = true;
                     if (!rconn_give(c, "\r\n", 2))
-                        return;
+                        return n;
                 } else {
                     if (!rconn_give(c, data + run, upto - run))
-                        return;
+                        return n;
                     run = upto;
                 }
                 f->whole = true;
@@ -2215,10 +2340,10 @@ static void rconn_feed(struct rconn *c, const char *data, size_t n)
                 /* the budget may be that of an earlier reply: bring it up to date */
                 f->line_checked = true;
                 if (!rconn_give(c, data + run, i - run))
-                    return;
+                    return n;
                 run = i;
                 if (!rconn_sync(c))
-                    return;
+                    return n;
                 room = rconn_room(c);
                 if (room > RCONN_MAX_LINE)
                     room = RCONN_MAX_LINE;
@@ -2229,7 +2354,7 @@ static void rconn_feed(struct rconn *c, const char *data, size_t n)
                  * end follows it. */
                 f->line_cut = true;
                 if (!rconn_give(c, data + run, i - run))
-                    return;
+                    return n;
                 run = i;
             }
             break;
@@ -2246,7 +2371,7 @@ static void rconn_feed(struct rconn *c, const char *data, size_t n)
         }
         case RCONN_F_SKIP: {
             if (!rconn_give(c, data + run, i - run))
-                return;
+                return n;
             size_t take = n - i < f->left ? n - i : (size_t)f->left;
             i += take;
             run = i;
@@ -2260,8 +2385,60 @@ static void rconn_feed(struct rconn *c, const char *data, size_t n)
         }
     }
     if (!rconn_give(c, data + run, n - run))
-        return;
+        return n;
     rconn_sync(c);
+    return n;
+}
+
+/* Feed the RESP3 reader. Returns the bytes used: all of them, or where
+ * hiredis takes over again (after the reply that ended RESP3). */
+static size_t rconn_feed3(struct rconn *c, const char *data, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (c->state == RCONN_S_CLOSED || c->freed)
+            return n;
+        size_t used = 0;
+        redisReply *r = NULL;
+        struct resp3_stats st;
+        enum resp3_status rs = resp3_reader_feed(c->r3, data + i, n - i, &used, &r, &st);
+        i += used;
+        if (rs == RESP3_ERROR) {
+            rconn_protocol_error(c, resp3_reader_error(c->r3));
+            return n;
+        }
+        if (rs == RESP3_MORE)
+            return n;
+        struct rconn_trunc t = {
+            .kept = st.kept,
+            .dropped = st.dropped,
+            .dropped_bytes = st.dropped_bytes,
+            .cost = st.cost,
+            .limit = c->max_reply,
+        };
+        rconn_deliver(c, r, &t, st.push);
+        if (c->state == RCONN_S_CLOSED || c->freed)
+            return n;
+        if (!rconn_want_r3(c) && resp3_reader_idle(c->r3)) {
+            /* HELLO 2 answered: hiredis reads again, from a reply's start */
+            resp3_reader_free(c->r3);
+            c->r3 = NULL;
+            memset(&c->fr, 0, sizeof(c->fr));
+            return i;
+        }
+    }
+    return n;
+}
+
+/* Bytes from the socket, to the reader the protocol wants. */
+static void rconn_feed(struct rconn *c, const char *data, size_t n)
+{
+    if (!c->tls && c->state == RCONN_S_AUTH)
+        for (size_t i = 0; i < n && c->nfirst < sizeof(c->first); i++)
+            c->first[c->nfirst++] = (unsigned char)data[i];
+    size_t i = 0;
+    while (i < n && c->state != RCONN_S_CLOSED && !c->freed)
+        i += c->r3 ? rconn_feed3(c, data + i, n - i) : rconn_feed2(c, data + i, n - i);
 }
 
 /* Read everything available; returns false when the connection failed. */
@@ -2491,6 +2668,8 @@ struct rconn *rconn_open(struct loop *l, const struct rconn_options *o)
     c->reauth_margin_ms = o->reauth_margin_ms;
     c->client_name = mem_xstrdup(o->client_name);
     c->max_reply = o->max_reply_bytes ? o->max_reply_bytes : RCONN_DEFAULT_MAX_REPLY;
+    c->proto = 2;
+    c->want_proto = o->protocol == 3 ? 3 : 2;
     c->on_event = o->on_event;
     c->event_arg = o->event_arg;
     buf_init(&c->out, RCONN_MAX_OUT);
@@ -2526,6 +2705,8 @@ static void rconn_free_mem(struct rconn *c)
         rconn_cmd_free(cmd);
     if (c->reader)
         redisReaderFree(c->reader);
+    resp3_reader_free(c->r3);
+    rconn_pushes_free(c);
     buf_free(&c->out);
     buf_free(&c->attempts);
     rconn_tls_unref(c->tls);
@@ -2574,6 +2755,9 @@ int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const
     }
     cmd->cb = cb;
     cmd->arg = arg;
+    cmd->hello = rconn_hello_version(argc, argv, argvlen);
+    if (cmd->hello == 3)
+        c->hello3_inflight++;
     cmd->timeout_ms = timeout_ms ? timeout_ms : c->command_timeout_ms;
     cmd->deadline_ms =
         cmd->timeout_ms == RCONN_NO_TIMEOUT ? 0 : loop_now_ms(c->l) + cmd->timeout_ms;
@@ -2669,6 +2853,58 @@ bool rconn_pushing(const struct rconn *c)
     return c && c->pushing;
 }
 
+size_t rconn_take_pushes(struct rconn *c, redisReply **out, size_t max, uint64_t *dropped)
+{
+    if (dropped)
+        *dropped = 0;
+    if (!c)
+        return 0;
+    size_t n = c->npushes < max ? c->npushes : max;
+    memcpy(out, c->pushes, n * sizeof(*out));
+    memmove(c->pushes, c->pushes + n, (c->npushes - n) * sizeof(*c->pushes));
+    c->npushes -= n;
+    if (dropped)
+        *dropped = c->pushes_dropped;
+    c->pushes_dropped = 0;
+    if (c->npushes == 0)
+        c->pushes_cost = 0;
+    return n;
+}
+
+/* ---- protocol ---- */
+
+int rconn_hello_version(int argc, const char *const *argv, const size_t *argvlen)
+{
+    if (argc < 2 || !argv || !argv[0] || !argv[1])
+        return 0;
+    size_t l0 = argvlen ? argvlen[0] : strlen(argv[0]);
+    size_t l1 = argvlen ? argvlen[1] : strlen(argv[1]);
+    if (l0 != 5 || strncasecmp(argv[0], "hello", 5) != 0 || l1 != 1)
+        return 0;
+    return argv[1][0] == '2' ? 2 : argv[1][0] == '3' ? 3 : 0;
+}
+
+int rconn_protocol(const struct rconn *c)
+{
+    return c ? c->proto : 2;
+}
+
+int rconn_set_protocol(struct rconn *c, int proto)
+{
+    if (!c || c->freed || c->state == RCONN_S_CLOSED || c->push_started ||
+        (proto != 2 && proto != 3))
+        return -1;
+    c->want_proto = proto;
+    if (!c->setup_sent)
+        return 0; /* the handshake sends it (HELLO 3) or needs nothing (2) */
+    if (proto == c->proto && c->hello3_inflight == 0)
+        return 0;
+    rconn_enter(c);
+    rconn_send_hello(c, proto);
+    rconn_leave(c);
+    return 0;
+}
+
 redisReply *rconn_result_steal(struct rconn_result *res)
 {
     redisReply *r = res->reply;
@@ -2706,6 +2942,8 @@ void rconn_get_info(const struct rconn *c, struct rconn_info *out)
     out->tls_ms = c->tls_ms;
     out->auth_ms = c->auth_ms;
     out->pending = c->inflight.n + c->waiting.n;
+    out->protocol = c->proto;
+    out->pushes_waiting = c->npushes;
     out->bytes_in = c->bytes_in;
     out->bytes_out = c->bytes_out;
 }

@@ -13,6 +13,16 @@
  * socket, TLS and timers are ours). Every failure is classified
  * (enum rconn_err) with a message for people that never contains a secret.
  *
+ * RESP3: hiredis 0.14 reads RESP2 only, so a connection that speaks RESP3
+ * is read by core/redis/resp3.h instead. The switch follows HELLO: from
+ * the reply boundary before a HELLO 3 (the user's, or elcui's own when
+ * the options or rconn_set_protocol() ask for protocol 3) replies are read
+ * by the RESP3 reader, and once a HELLO 2 has been answered and no HELLO 3
+ * is in flight, by hiredis again. The trees are redisReply trees either
+ * way (resp3.h says how RESP3 types are carried). Push messages ('>') that
+ * arrive outside a message stream (CLIENT TRACKING invalidations, DEBUG
+ * PROTOCOL push) are kept, bounded, and handed out with the next reply.
+ *
  * What a reply may cost is bounded in memory, not in wire bytes: every
  * object the reader builds is charged (its struct, its string, its element
  * array) against max_reply_bytes. Once a reply would pass the cap the rest
@@ -215,7 +225,11 @@ struct rconn_options {
     uint64_t reauth_margin_ms; /* re-auth this long before expiry; 0 = lifetime/5, max 60 s */
     const char *client_name;   /* CLIENT SETNAME, or NULL */
     size_t max_reply_bytes;    /* what one reply may cost in memory; 0 = RCONN_DEFAULT_MAX_REPLY */
-    rconn_event_cb on_event;   /* may be NULL */
+    /* 3: switch to RESP3 (HELLO 3) once authenticated, before READY; a
+     * node that refuses (Redis < 6) fails the connection, saying so.
+     * 0 or 2: RESP2. */
+    int protocol;
+    rconn_event_cb on_event; /* may be NULL */
     void *event_arg;
 };
 
@@ -245,12 +259,24 @@ struct rconn_trunc {
     size_t limit;           /* the cap in force */
 };
 
+/* At most this many push messages wait to be taken (their memory is
+ * bounded by the reply cap too); past it they are counted, not kept. */
+#define RCONN_MAX_PUSHES 64
+
 struct rconn_result {
     const struct rconn_error *err;   /* NULL when a reply arrived */
     redisReply *reply;               /* the reply (may be an error reply); NULL with err */
     uint64_t latency_us;             /* from write to reply (0 with err) */
     const struct rconn_trunc *trunc; /* non-NULL: the reply was cut at the cap */
 };
+
+/* RESP3 push messages that arrived on the connection outside a stream
+ * (CLIENT TRACKING invalidations, DEBUG PROTOCOL push), oldest first: up
+ * to max into out (the caller frees them with freeReplyObject). Taken
+ * from a reply's callback, they are those read before that reply. *dropped
+ * (may be NULL): how many were not kept since the last take. Returns how
+ * many were taken. */
+size_t rconn_take_pushes(struct rconn *c, redisReply **out, size_t max, uint64_t *dropped);
 
 typedef void (*rconn_reply_cb)(struct rconn *c, struct rconn_result *res, void *arg);
 
@@ -269,6 +295,20 @@ int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const
                        uint64_t timeout_ms, rconn_reply_cb cb, void *arg);
 /* Convenience: NULL-terminated list of C strings. */
 int rconn_command(struct rconn *c, rconn_reply_cb cb, void *arg, ...) __attribute__((sentinel));
+
+/* ---- protocol (RESP2 / RESP3) ---- */
+
+/* The protocol the node speaks on this connection: 2, or 3 after a
+ * HELLO 3 it accepted (a user's HELLO included). */
+int rconn_protocol(const struct rconn *c);
+/* Switch to proto (2 or 3) with HELLO sent as elcui's own command after
+ * what is queued (on a connection not ready yet: while connecting). A
+ * node refusing HELLO 3 fails the connection, saying RESP3 needs Redis 6
+ * or later. 0, or -1 when closed, streaming or proto is not 2 or 3. */
+int rconn_set_protocol(struct rconn *c, int proto);
+/* "HELLO N" for the protocol version of argv (2 or 3), 0 when argv is no
+ * HELLO switching protocols. */
+int rconn_hello_version(int argc, const char *const *argv, const size_t *argvlen);
 
 /* ---- message streams (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR) ---- */
 
@@ -322,6 +362,8 @@ struct rconn_info {
     unsigned reauths;                             /* successful re-authentications */
     uint64_t dns_ms, connect_ms, tls_ms, auth_ms; /* step durations */
     size_t pending;                               /* commands waiting for their reply */
+    int protocol;                                 /* 2 or 3 (RESP3 after HELLO 3) */
+    size_t pushes_waiting;                        /* push messages kept for the next reply */
     uint64_t bytes_in, bytes_out;
 };
 

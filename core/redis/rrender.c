@@ -11,6 +11,8 @@
 
 #include "aws/mem.h"
 #include "aws/unicode.h"
+#include "core/redis/rconn.h"
+#include "core/redis/resp3.h"
 
 static void rrender_quoted_body(struct buf *b, const char *s, size_t n)
 {
@@ -163,11 +165,12 @@ struct rrender_ctx {
     struct buf *b;
     rrender_flush_fn flush;
     void *arg;
+    int hold; /* > 0: nothing flushed (a map key, whose line end is taken back) */
 };
 
 static void rrender_flush_some(const struct rrender_ctx *x)
 {
-    if (x->flush && x->b->len >= RRENDER_CHUNK)
+    if (x->flush && !x->hold && x->b->len >= RRENDER_CHUNK)
         x->flush(x->b, x->arg);
 }
 
@@ -206,6 +209,118 @@ static void rrender_str(const struct rrender_ctx *x, const char *s, size_t n, en
         buf_appendc(x->b, '"');
 }
 
+/* A JSON number exactly as written ("-1.5e+300"), or false. */
+static bool rrender_json_number(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i >= n || !isdigit((unsigned char)s[i]))
+        return false;
+    if (s[i] == '0')
+        i++;
+    else
+        while (i < n && isdigit((unsigned char)s[i]))
+            i++;
+    if (i < n && s[i] == '.') {
+        i++;
+        if (i >= n || !isdigit((unsigned char)s[i]))
+            return false;
+        while (i < n && isdigit((unsigned char)s[i]))
+            i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= n || !isdigit((unsigned char)s[i]))
+            return false;
+        while (i < n && isdigit((unsigned char)s[i]))
+            i++;
+    }
+    return i == n;
+}
+
+static void rrender_json_at(const struct rrender_ctx *x, const redisReply *r);
+
+static void rrender_json_elements(const struct rrender_ctx *x, const redisReply *r, bool pairs)
+{
+    struct buf *b = x->b;
+    buf_appendc(b, '[');
+    for (size_t i = 0; i < r->elements; i++) {
+        if (i)
+            buf_appendc(b, ',');
+        if (pairs) {
+            buf_appendc(b, '[');
+            rrender_json_at(x, r->element[i]);
+            buf_appendc(b, ',');
+            if (i + 1 < r->elements)
+                rrender_json_at(x, r->element[++i]);
+            else
+                buf_appends(b, "null"); /* a key whose value was not kept */
+            buf_appendc(b, ']');
+        } else {
+            rrender_json_at(x, r->element[i]);
+        }
+        rrender_flush_some(x);
+    }
+    buf_appendc(b, ']');
+}
+
+/* RESP3 types as typed JSON: {"map":[[k,v]...]}, {"set":[...]},
+ * {"push":[...]}, {"double":3.14}, {"bignum":"..."}, {"verbatim":"...",
+ * "format":"txt"}, booleans as true/false, {"attributes":...,"reply":...}. */
+static bool rrender_json_resp3(const struct rrender_ctx *x, const redisReply *r)
+{
+    struct buf *b = x->b;
+    enum resp3_type t = resp3_type(r);
+    switch (t) {
+    case RESP3_MAP:
+    case RESP3_SET:
+    case RESP3_PUSH:
+        buf_printf(b, "{\"%s\":", resp3_type_name(t));
+        rrender_json_elements(x, r, t == RESP3_MAP);
+        buf_appendc(b, '}');
+        return true;
+    case RESP3_ATTRIBUTED:
+        buf_appends(b, "{\"attributes\":");
+        rrender_json_at(x, r->elements > 0 ? r->element[0] : NULL);
+        buf_appends(b, ",\"reply\":");
+        rrender_json_at(x, r->elements > 1 ? r->element[1] : NULL);
+        buf_appendc(b, '}');
+        return true;
+    case RESP3_DOUBLE:
+        buf_appends(b, "{\"double\":");
+        if (rrender_json_number(r->str, r->len))
+            buf_append(b, r->str, r->len);
+        else
+            rrender_str(x, r->str, r->len, RRENDER_F_JSON); /* inf, -inf, nan */
+        buf_appendc(b, '}');
+        return true;
+    case RESP3_BIGNUM:
+        buf_appends(b, "{\"bignum\":");
+        rrender_str(x, r->str, r->len, RRENDER_F_JSON);
+        buf_appendc(b, '}');
+        return true;
+    case RESP3_VERBATIM: {
+        char fmt[4];
+        resp3_verbatim_format(r, fmt);
+        buf_appends(b, "{\"verbatim\":");
+        rrender_str(x, r->str, r->len, RRENDER_F_JSON);
+        buf_appends(b, ",\"format\":");
+        rrender_json_string(b, fmt, strlen(fmt));
+        buf_appendc(b, '}');
+        return true;
+    }
+    case RESP3_BOOL:
+        buf_appends(b, r->integer ? "true" : "false");
+        return true;
+    case RESP3_PLAIN:
+        break;
+    }
+    return false;
+}
+
 static void rrender_json_at(const struct rrender_ctx *x, const redisReply *r)
 {
     struct buf *b = x->b;
@@ -213,6 +328,8 @@ static void rrender_json_at(const struct rrender_ctx *x, const redisReply *r)
         buf_appends(b, "null");
         return;
     }
+    if (rrender_json_resp3(x, r))
+        return;
     switch (r->type) {
     case REDIS_REPLY_STRING:
         rrender_str(x, r->str, r->len, RRENDER_F_JSON);
@@ -278,10 +395,134 @@ static void rrender_lines(const struct rrender_ctx *x, const char *s, size_t n)
     }
 }
 
-static void rrender_tty(const struct rrender_ctx *x, const redisReply *r, const char *prefix,
-                        bool text)
+/* Does the redis-cli form of r take more than one line (redis-cli's
+ * cliIsMultilineValueTTY: a map's value that does starts on a line of
+ * its own)? */
+static bool rrender_multiline(const redisReply *r)
+{
+    if (!r)
+        return false;
+    enum resp3_type t = resp3_type(r);
+    if (t == RESP3_ATTRIBUTED)
+        return true;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements == 0)
+        return false;
+    if (t == RESP3_MAP)
+        return r->elements > 2 || (r->elements == 2 && rrender_multiline(r->element[1]));
+    return r->elements > 1 || rrender_multiline(r->element[0]);
+}
+
+/* Take back the line end just rendered (a map's key, before " => "). */
+static void rrender_unline(struct buf *b)
+{
+    if (b->len > 0 && b->data[b->len - 1] == '\n')
+        b->len--;
+}
+
+static void rrender_tty(struct rrender_ctx *x, const redisReply *r, const char *prefix, bool text);
+
+/* An aggregate as redis-cli numbers it: "1) ", maps "1# key => value",
+ * sets "1~ ". */
+static void rrender_tty_aggregate(struct rrender_ctx *x, const redisReply *r, const char *prefix,
+                                  bool text, enum resp3_type t)
 {
     struct buf *b = x->b;
+    if (r->elements == 0) {
+        buf_appends(b, t == RESP3_MAP    ? "(empty hash)\n"
+                       : t == RESP3_SET  ? "(empty set)\n"
+                       : t == RESP3_PUSH ? "(empty push)\n"
+                                         : "(empty array)\n");
+        return;
+    }
+    unsigned idxlen = 0;
+    size_t i = t == RESP3_MAP ? (r->elements + 1) / 2 : r->elements;
+    do {
+        idxlen++;
+        i /= 10;
+    } while (i);
+    char sep = t == RESP3_MAP ? '#' : t == RESP3_SET ? '~' : ')';
+    size_t pl = strlen(prefix);
+    char *sub = mem_xmalloc(pl + idxlen + 3);
+    memcpy(sub, prefix, pl);
+    memset(sub + pl, ' ', idxlen + 2);
+    sub[pl + idxlen + 2] = '\0';
+    for (i = 0; i < r->elements; i++) {
+        size_t human = (t == RESP3_MAP ? i / 2 : i) + 1;
+        buf_printf(b, "%s%*zu%c ", i == 0 ? "" : prefix, (int)idxlen, human, sep);
+        if (t == RESP3_MAP && i + 1 < r->elements) {
+            x->hold++;
+            rrender_tty(x, r->element[i], sub, text);
+            x->hold--;
+            rrender_unline(b);
+            buf_appends(b, " => ");
+            i++;
+            if (rrender_multiline(r->element[i])) {
+                /* the value starts on a line of its own, aligned */
+                buf_appendc(b, '\n');
+                buf_appends(b, sub);
+            }
+        }
+        rrender_tty(x, r->element[i], sub, text);
+        rrender_flush_some(x);
+    }
+    free(sub);
+}
+
+static void rrender_tty(struct rrender_ctx *x, const redisReply *r, const char *prefix, bool text)
+{
+    struct buf *b = x->b;
+    if (!r) {
+        buf_appends(b, "(nil)\n");
+        return;
+    }
+    enum resp3_type t = resp3_type(r);
+    switch (t) {
+    case RESP3_DOUBLE:
+        buf_appends(b, "(double) ");
+        rrender_str(x, r->str, r->len, RRENDER_F_SAFE);
+        buf_appendc(b, '\n');
+        return;
+    case RESP3_BIGNUM:
+        buf_appends(b, "(big number) ");
+        rrender_str(x, r->str, r->len, RRENDER_F_SAFE);
+        buf_appendc(b, '\n');
+        return;
+    case RESP3_VERBATIM:
+        /* its text as it is (redis-cli does not quote it), lines as lines */
+        rrender_lines(x, r->str, r->len);
+        buf_appendc(b, '\n');
+        return;
+    case RESP3_BOOL:
+        buf_appends(b, r->integer ? "(true)\n" : "(false)\n");
+        return;
+    case RESP3_ATTRIBUTED: {
+        /* the attributes, then the reply they annotate */
+        static const char tag[] = "(attribute) ";
+        size_t pl = strlen(prefix);
+        char *sub = mem_xmalloc(pl + sizeof(tag));
+        memcpy(sub, prefix, pl);
+        memset(sub + pl, ' ', sizeof(tag) - 1);
+        sub[pl + sizeof(tag) - 1] = '\0';
+        buf_appends(b, tag);
+        if (r->elements > 0)
+            rrender_tty(x, r->element[0], sub, text);
+        else
+            buf_appendc(b, '\n');
+        free(sub);
+        if (r->elements > 1) {
+            buf_appends(b, prefix);
+            rrender_tty(x, r->element[1], prefix, text);
+        }
+        return;
+    }
+    case RESP3_MAP:
+    case RESP3_SET:
+    case RESP3_PUSH:
+        rrender_tty_aggregate(x, r, prefix, text, t);
+        return;
+    case RESP3_PLAIN:
+        break;
+    }
     switch (r->type) {
     case REDIS_REPLY_ERROR:
         buf_appends(b, "(error) ");
@@ -308,30 +549,9 @@ static void rrender_tty(const struct rrender_ctx *x, const redisReply *r, const 
     case REDIS_REPLY_NIL:
         buf_appends(b, "(nil)\n");
         break;
-    case REDIS_REPLY_ARRAY: {
-        if (r->elements == 0) {
-            buf_appends(b, "(empty array)\n");
-            break;
-        }
-        unsigned idxlen = 0;
-        size_t i = r->elements;
-        do {
-            idxlen++;
-            i /= 10;
-        } while (i);
-        size_t pl = strlen(prefix);
-        char *sub = mem_xmalloc(pl + idxlen + 3);
-        memcpy(sub, prefix, pl);
-        memset(sub + pl, ' ', idxlen + 2);
-        sub[pl + idxlen + 2] = '\0';
-        for (i = 0; i < r->elements; i++) {
-            buf_printf(b, "%s%*zu) ", i == 0 ? "" : prefix, (int)idxlen, i + 1);
-            rrender_tty(x, r->element[i], sub, text);
-            rrender_flush_some(x);
-        }
-        free(sub);
+    case REDIS_REPLY_ARRAY:
+        rrender_tty_aggregate(x, r, prefix, text, RESP3_PLAIN);
         break;
-    }
     default:
         buf_printf(b, "(unknown reply type %d)\n", r->type);
     }
@@ -340,6 +560,43 @@ static void rrender_tty(const struct rrender_ctx *x, const redisReply *r, const 
 static void rrender_raw(const struct rrender_ctx *x, const redisReply *r, bool text)
 {
     struct buf *b = x->b;
+    if (!r)
+        return;
+    enum resp3_type t = resp3_type(r);
+    switch (t) {
+    case RESP3_BOOL:
+        buf_appends(b, r->integer ? "(true)" : "(false)");
+        return;
+    case RESP3_DOUBLE:
+    case RESP3_BIGNUM:
+        rrender_str(x, r->str, r->len, RRENDER_F_SAFE);
+        return;
+    case RESP3_MAP:
+        /* redis-cli --raw: "key value" per line */
+        for (size_t i = 0; i < r->elements; i++) {
+            if (i)
+                buf_appendc(b, '\n');
+            rrender_raw(x, r->element[i], text);
+            if (i + 1 < r->elements) {
+                buf_appendc(b, ' ');
+                rrender_raw(x, r->element[++i], text);
+            }
+            rrender_flush_some(x);
+        }
+        return;
+    case RESP3_ATTRIBUTED:
+        /* the reply alone: attributes are for people */
+        if (r->elements > 1)
+            rrender_raw(x, r->element[1], text);
+        return;
+    case RESP3_VERBATIM:
+        rrender_lines(x, r->str, r->len);
+        return;
+    case RESP3_SET:
+    case RESP3_PUSH:
+    case RESP3_PLAIN:
+        break;
+    }
     switch (r->type) {
     case REDIS_REPLY_ERROR:
     case REDIS_REPLY_STATUS:
@@ -392,6 +649,52 @@ void rrender_reply(struct buf *b, const redisReply *r, bool raw)
 {
     struct rrender_opts o = {.raw = raw};
     rrender_reply_opts(b, r, &o);
+}
+
+static bool rrender_invalidation(const redisReply *r)
+{
+    return resp3_type(r) == RESP3_PUSH && r->elements == 2 && r->element[0] &&
+           r->element[0]->type == REDIS_REPLY_STRING && r->element[0]->len == 10 &&
+           memcmp(r->element[0]->str, "invalidate", 10) == 0 && r->element[1] &&
+           r->element[1]->type == REDIS_REPLY_ARRAY;
+}
+
+void rrender_push(struct buf *b, const redisReply *push, bool raw)
+{
+    if (!raw && rrender_invalidation(push)) {
+        const redisReply *keys = push->element[1];
+        buf_appends(b, "-> invalidate: ");
+        for (size_t i = 0; i < keys->elements; i++) {
+            const redisReply *k = keys->element[i];
+            buf_appendc(b, '\'');
+            if (k && k->str)
+                rrender_safe(b, k->str, k->len);
+            buf_appendc(b, '\'');
+            if (i + 1 < keys->elements)
+                buf_appends(b, ", ");
+        }
+        buf_appendc(b, '\n');
+        return;
+    }
+    rrender_reply(b, push, raw);
+}
+
+void rrender_push_json(struct buf *b, const redisReply *push)
+{
+    rrender_json(b, push);
+}
+
+void rrender_hello_note(struct buf *b, int argc, const char *const *argv, const size_t *argvlen,
+                        const redisReply *reply)
+{
+    if (rconn_hello_version(argc, argv, argvlen) != 3 || !reply ||
+        reply->type != REDIS_REPLY_ERROR || !reply->str)
+        return;
+    if (strncasecmp(reply->str, "ERR unknown command", 19) == 0)
+        buf_appends(b, "(note) this node has no HELLO: RESP3 needs Redis 6 or later; replies "
+                       "stay RESP2\n");
+    else if (strncmp(reply->str, "NOPROTO", 7) == 0)
+        buf_appends(b, "(note) this node does not speak RESP3; replies stay RESP2\n");
 }
 
 static bool rrender_is(const char *s, size_t n, const char *word)

@@ -3,7 +3,13 @@
  *
  * - rrender_reply: redis-cli's rendering ("(integer) 1", "(nil)",
  *   "(error) ERR ...", quoted strings, numbered nested arrays,
- *   "(empty array)"), or its --raw form. Every byte a terminal could act
+ *   "(empty array)"), or its --raw form; RESP3 replies (core/redis/resp3.h)
+ *   as redis-cli 7 prints them with -3: maps "1# "key" => "value"" (a
+ *   value of several lines starting on a line of its own), sets "1~ ...",
+ *   "(double) 3.14", "(true)"/"(false)", verbatim strings as their text,
+ *   "(big number) ...", "(empty hash)", "(empty set)", pushes numbered like
+ *   arrays, and the attributes of a reply on a line "(attribute) ..."
+ *   before it (redis-cli 7.0 cannot read them, nor big numbers). Every byte a terminal could act
  *   on is escaped in both forms: the quoted form escapes like redis-cli
  *   (\n \r \t \a \b \" \\ and \xHH for anything not printable ASCII); the
  *   raw form keeps text, newlines, tabs and valid UTF-8 and writes every
@@ -12,7 +18,10 @@
  * - rrender_json: a reply as a JSON value (strings as JSON strings with
  *   invalid UTF-8 bytes as \u00XX escapes of the byte value, integers as
  *   numbers, nil as null, arrays as arrays, status as {"status":...},
- *   errors as {"error":...}).
+ *   errors as {"error":...}); RESP3 types keep their type: {"map":[[k,v],
+ *   ...]}, {"set":[...]}, {"push":[...]}, {"double":3.14} ("inf" as a
+ *   string), {"bignum":"..."}, {"verbatim":"...","format":"txt"}, true and
+ *   false, {"attributes":{"map":...},"reply":...}.
  * - text replies: the commands redis-cli prints raw because their reply is
  *   text (INFO, CLUSTER INFO/NODES, CLIENT LIST/INFO, MEMORY DOCTOR,
  *   LATENCY DOCTOR/GRAPH, LOLWUT, ...; rrender_text_command) render as
@@ -59,6 +68,17 @@ void rrender_json_flushed(struct buf *b, const redisReply *r, rrender_flush_fn f
 /* true for the commands whose reply is text redis-cli prints as it is
  * (argv[0] and the subcommand, any case). */
 bool rrender_text_command(int argc, const char *const *argv, const size_t *argvlen);
+/* A RESP3 push message that arrived with a reply (CLIENT TRACKING,
+ * DEBUG PROTOCOL push), as redis-cli prints one: an invalidation as
+ * "-> invalidate: 'k1', 'k2'", anything else like a reply. */
+void rrender_push(struct buf *b, const redisReply *push, bool raw);
+/* The push as JSON (rrender_json). */
+void rrender_push_json(struct buf *b, const redisReply *push);
+/* A line for people when a node refused HELLO 3 (argv is HELLO 3 and the
+ * reply says the node has no HELLO): RESP3 needs Redis 6 or later. */
+void rrender_hello_note(struct buf *b, int argc, const char *const *argv, const size_t *argvlen,
+                        const redisReply *reply);
+
 /* A JSON string of bytes s[0..n). */
 void rrender_json_string(struct buf *b, const char *s, size_t n);
 /* redis-cli's quoted form of bytes: "..." with escapes. */

@@ -296,15 +296,6 @@ enum rsafety_kind rsafety_check(const struct rsafety_policy *p, int argc, const 
             ""};
         return rsafety_set(out, RSAFETY_UNSUPPORTED, &reply, argc, argv, argvlen);
     }
-    if (rsafety_eq(argv[0], l0, "hello") && argc > 1 &&
-        !rsafety_eq(argv[1], rsafety_len(argv, argvlen, 1), "2")) {
-        static const struct rsafety_rule hello = {
-            "hello", NULL,
-            "elcui speaks RESP2; HELLO with another protocol version would "
-            "switch the connection to replies it does not read.",
-            "Use HELLO 2, or leave the protocol as it is."};
-        return rsafety_set(out, RSAFETY_UNSUPPORTED, &hello, argc, argv, argvlen);
-    }
     if (p->cluster) {
         static const char *const tx[] = {"multi", "exec", "discard", "watch", "unwatch"};
         for (size_t i = 0; i < sizeof(tx) / sizeof(tx[0]); i++) {

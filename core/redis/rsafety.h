@@ -7,8 +7,9 @@
  *    ACL SAVE/LOAD, FAILOVER, the CLUSTER subcommands that change
  *    topology). Each comes with why and what to do instead.
  *  - unsupported: would break the request/reply pairing elcui relies on
- *    (SUBSCRIBE, MONITOR, CLIENT REPLY OFF, HELLO 3; MULTI/EXEC/WATCH
- *    across a cluster).
+ *    (SUBSCRIBE, MONITOR, CLIENT REPLY OFF; MULTI/EXEC/WATCH across a
+ *    cluster). HELLO 3 is allowed: the connection then reads RESP3
+ *    (core/redis/resp3.h), and HELLO 2 switches back.
  *  - read-only: --read-only refuses every write: the COMMAND INFO flags
  *    when known (write, or may-replicate without readonly), else the
  *    built-in table; commands it cannot classify are refused too, and so

@@ -11,6 +11,7 @@
 #include "aws/mem.h"
 #include "core/redis/crc16.h"
 #include "core/redis/rcmd.h"
+#include "core/redis/resp3.h"
 #include "core/redis/rrender.h"
 #include "core/redis/rsafety.h"
 
@@ -330,11 +331,16 @@ void rsession_node_label(const char *node, const struct console_label *l, char *
 {
     struct buf b;
     buf_init(&b, 0);
-    if (l->cache_cluster_id) {
-        rrender_safe(&b, l->cache_cluster_id, strlen(l->cache_cluster_id));
-        buf_appendc(&b, ' ');
-    }
-    if (node)
+    /* "app-4-0002-001 primary shard 0002 us-east-2b": the node's own DNS
+     * name (it starts with its cache cluster id) says nothing more; any
+     * other name it was reached through (the configuration endpoint, an
+     * address) comes last, so a narrow line keeps what matters */
+    size_t cl = l->cache_cluster_id ? strlen(l->cache_cluster_id) : 0;
+    bool own_name = cl && node && strncasecmp(node, l->cache_cluster_id, cl) == 0 &&
+                    (node[cl] == '.' || node[cl] == ':' || node[cl] == '\0');
+    if (cl)
+        rrender_safe(&b, l->cache_cluster_id, cl);
+    else if (node)
         rrender_safe(&b, node, strlen(node));
     if (l->role != RCLUSTER_ROLE_UNKNOWN)
         buf_printf(&b, " %s", rcluster_role_name(l->role));
@@ -342,6 +348,11 @@ void rsession_node_label(const char *node, const struct console_label *l, char *
         buf_printf(&b, " shard %s", l->shard);
     if (l->az)
         buf_printf(&b, " %s", l->az);
+    if (cl && node && !own_name) {
+        buf_appends(&b, " (via ");
+        rrender_safe(&b, node, strlen(node));
+        buf_appendc(&b, ')');
+    }
     snprintf(out, n, "%s", buf_str(&b));
     buf_free(&b);
 }
@@ -1478,6 +1489,12 @@ static redisReply *rsession_prune(const redisReply *r, struct rsession_prune *p,
             n = left;
         if (n == 0 && r->elements > 0)
             n = 1; /* never an "(empty array)" that is not empty */
+        if (resp3_is_map(r)) {
+            /* a RESP3 map keeps whole pairs */
+            n &= ~(size_t)1;
+            if (n == 0 && r->elements > 1)
+                n = 2;
+        }
         if (depth > 16)
             n = 0;
         if (n < r->elements)
@@ -1539,7 +1556,10 @@ void rsession_render(struct buf *b, const redisReply *r, const struct rrender_op
     rsession_prune_free(c);
     if (!info->truncated)
         return;
-    if (info->elements > info->shown)
+    if (info->elements > info->shown && resp3_is_map(r))
+        buf_printf(b, "(... %zu more pairs not shown: %zu in all)\n",
+                   (info->elements - info->shown) / 2, info->elements / 2);
+    else if (info->elements > info->shown)
         buf_printf(b, "(... %zu more elements not shown: %zu in all)\n",
                    info->elements - info->shown, info->elements);
     else if (r->type == REDIS_REPLY_ARRAY)

@@ -7,7 +7,9 @@ answers three times, labelled; a node picked in the group screen's nodes
 panel is the target; FLUSHALL waits for its name in a dialog; read-only
 refuses SET; CONFIG GET is explained as blocked; AUTH and HELLO ... AUTH
 never reach the history file; Tab completes CLU to CLUSTER and then its
-subcommands, SET hints its arguments; SUBSCRIBE receives what the test
+subcommands, SET hints its arguments; HELLO 3 turns replies into RESP3 (a
+map as redis-cli -3 prints it, a set, a double, pushes in the stream view)
+and HELLO 2 back; SUBSCRIBE receives what the test
 publishes (count and order) and stops on the server; SSUBSCRIBE goes to its
 channel's slot; the same through `elcui exec`; a 1M-element LRANGE and a
 10 MB value do not freeze the screen (keys answered within 100 ms, frame
@@ -65,6 +67,10 @@ def normalise(text):
     out = []
     for line in text.splitlines():
         line = re.sub(r"(127\.0\.0\.1|localhost):\d+", r"\1:PORT", line)
+        # each node listens on an address of its own, picked per run; the
+        # group's domain has a per-run id
+        line = re.sub(r"\b127\.\d+\.\d+\.\d+\b", "127.X.X.X", line)
+        line = re.sub(r"(?<=\.)[0-9a-z]{6}(?=\.use2\.)", "ID", line)
         line = re.sub(r"\b\d+\.\d\d ms\b", "N ms", line)
         line = re.sub(r"\(\d+\.\d\d ms\)", "(N ms)", line)
         line = re.sub(r"\b\d{2}:\d{2}:\d{2}(\.\d{3})?\b", "HH:MM:SS", line)
@@ -103,8 +109,9 @@ class CommandPanel(unittest.TestCase):
         return next(n for n in self.sb.nodes(RG) if n["shard"] == shard and n["role"] == "primary")
 
     def redis(self, node):
-        return resp.Connection("localhost", node["port"], tls=True, ca_file=self.sb.ca_file,
-                               password=self.token, timeout=30)
+        # the node at the address its DNS name has in the sandbox, TLS
+        # checked against that name (as the group's clients see it)
+        return self.sb.redis_connection(node["cache_cluster_id"], password=self.token, timeout=30)
 
     def open_panel(self, args=(), env=None, cols=120, rows=40):
         c = Console(env or self.env(), list(args), cols=cols, rows=rows)
@@ -160,12 +167,11 @@ class CommandPanel(unittest.TestCase):
             self.type_line(c, "SET %s two" % key2)
             scr = self.wait_re(c, r"-> MOVED %d -> 0002 primary app-4-0002-001 \(\d+\.\d\d ms\)"
                                % keyslot(key2))
-            self.assertRegex(scr, r"<- app-4-0002-001 127\.0\.0\.1:\d+ primary shard 0002 us-east-2b")
+            self.assertRegex(scr, r"<- app-4-0002-001 primary shard 0002 us-east-2b  \d+\.\d\d ms")
             for shard in (0, 2):
                 k = key_for_shard(shard, "pnl")
                 self.type_line(c, "SET %s v%d" % (k, shard))
-                self.wait_re(c, r"<- app-4-000%d-001 127\.0\.0\.1:\d+ primary shard 000%d"
-                             % (shard + 1, shard + 1))
+                self.wait_re(c, r"<- app-4-000%d-001 primary shard 000%d" % (shard + 1, shard + 1))
             self.type_line(c, "GET %s" % key2)
             self.wait_re(c, r"app-4> GET %s\n <- app-4-0002-001 [^\n]+\n \"two\"" % re.escape(key2))
             # all primaries: three labelled answers
@@ -175,7 +181,7 @@ class CommandPanel(unittest.TestCase):
             scr = self.wait_re(c, r"(?s)\[primaries\]> PING\n(.*PONG){3}")
             tail = scr[scr.index("[primaries]> PING"):]
             for shard in ("0001", "0002", "0003"):
-                self.assertRegex(tail, r"<- app-4-%s-001 [^\n]+ primary shard %s" % (shard, shard))
+                self.assertRegex(tail, r"<- app-4-%s-001 primary shard %s" % (shard, shard))
             self.assertEqual(tail.count("PONG"), 3)
             self.assertIn("Target primaries", c.screen())
         finally:
@@ -199,8 +205,7 @@ class CommandPanel(unittest.TestCase):
             self.assertIn("Target node app-4-0003-002", c.screen())
             self.type_line(c, "PING")
             scr = self.wait_re(c, r"app-4 \[app-4-0003-002\]> PING\n <- app-4-0003-002 [^\n]+\n PONG")
-            self.assertRegex(scr, r"<- app-4-0003-002 127\.0\.0\.1:%d replica shard 0003"
-                             % self.nodes()["app-4-0003-002"]["port"])
+            self.assertRegex(scr, r"<- app-4-0003-002 replica shard 0003")
             # F2 lists every target
             c.keys("F2")
             scr = c.wait_for("Pick the target")
@@ -230,7 +235,7 @@ class CommandPanel(unittest.TestCase):
             scr = c.wait_for("Type FLUSHALL to confirm:")
             self.assertIn("It runs on 3 nodes:", scr)
             for shard in ("0001", "0002", "0003"):
-                self.assertRegex(scr, r"app-4-%s-001 [^\n]+ primary shard %s" % (shard, shard))
+                self.assertRegex(scr, r"app-4-%s-001 primary shard %s" % (shard, shard))
             c.literal("FLUSH")
             c.keys("Enter")
             c.wait_for("That is not it")
@@ -396,8 +401,7 @@ class CommandPanel(unittest.TestCase):
             c.keys("s")
             c.wait_for('"while-paused"')
             c.keys("Escape")
-            c.wait_for("(stream ended) SUBSCRIBE panel:news on app-4-0001-001")
-            self.assertIn(": 8 messages", c.screen())
+            c.wait_for("(stream ended, 8 messages) SUBSCRIBE panel:news on app-4-0001-001")
             deadline = time.monotonic() + 10
             while self.subscribers("NUMSUB", "panel:news") and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -413,11 +417,56 @@ class CommandPanel(unittest.TestCase):
             scr = c.wait_for("2 messages")
             self.assertEqual(re.findall(r'"(s-\d)"', scr), ["s-1", "s-2"])
             c.keys("Escape")
-            c.wait_for("(stream ended) SSUBSCRIBE")
+            c.wait_for("(stream ended, 2 messages) SSUBSCRIBE")
             deadline = time.monotonic() + 10
             while self.subscribers("SHARDNUMSUB", ch) and time.monotonic() < deadline:
                 time.sleep(0.1)
             self.assertEqual(self.subscribers("SHARDNUMSUB", ch), 0)
+        finally:
+            c.stop()
+
+    def test_resp3_after_hello_3(self):
+        """HELLO 3 switches the session: a map reply as redis-cli -3 prints
+        it (after a MOVED, on another node's connection), a set, a double,
+        the title says RESP3, SUBSCRIBE delivers pushes in the stream view;
+        HELLO 2 back."""
+        c = self.open_panel()
+        try:
+            key = key_for_shard(2, "r3")
+            self.type_line(c, "HSET %s field value" % key)
+            self.wait_re(c, r"\(integer\) [01]\n")
+            self.type_line(c, "HELLO 3")
+            scr = self.wait_re(c, r'1# "server" => "redis"\n +2# "version" => "[0-9.]+"\n'
+                                  r' +3# "proto" => \(integer\) 3')
+            self.assertIn("RESP3", scr.splitlines()[0] + c.screen())
+            self.type_line(c, "HGETALL %s" % key)
+            self.wait_re(c, r"HGETALL %s\n(?: [^\n]*\n)* 1# \"field\" => \"value\"" % re.escape(key))
+            self.type_line(c, "SADD r3:{%s} a" % key)
+            self.wait_re(c, r"SADD [^\n]+\n(?: [^\n]*\n)* \(integer\) [01]")
+            self.type_line(c, "SMEMBERS r3:{%s}" % key)
+            self.wait_re(c, r'SMEMBERS [^\n]+\n(?: [^\n]*\n)* 1~ "a"')
+            self.type_line(c, "ZADD z3:{%s} 1.5 m" % key)
+            self.type_line(c, "ZSCORE z3:{%s} m" % key)
+            self.wait_re(c, r"ZSCORE [^\n]+\n(?: [^\n]*\n)* \(double\) 1\.5")
+            # a stream opened now speaks RESP3 too: its messages are pushes
+            self.type_line(c, "SUBSCRIBE panel:r3")
+            c.wait_for('"subscribe" "panel:r3", subscriptions now 1')
+            node = self.primary_of(0)["cache_cluster_id"]
+            r = self.sb.redis_connection(node, password=self.token, timeout=30)
+            try:
+                for m in ("p-1", "p-2"):
+                    r.call("PUBLISH", "panel:r3", m)
+            finally:
+                r.close()
+            scr = c.wait_for('"panel:r3"  "p-2"')
+            self.assertEqual(re.findall(r'"panel:r3"  "(p-\d)"', scr), ["p-1", "p-2"])
+            c.keys("Escape")
+            c.wait_for("(stream ended) SUBSCRIBE panel:r3")
+            self.type_line(c, "HELLO 2")
+            self.wait_re(c, r'HELLO 2\n(?: [^\n]*\n)* +6\) \(integer\) 2')
+            self.type_line(c, "HGETALL %s" % key)
+            self.wait_re(c, r'HGETALL %s\n(?: [^\n]*\n)* 1\) "field"\n 2\) "value"' % re.escape(key))
+            self.assertNotIn("RESP3", c.screen().splitlines()[0])
         finally:
             c.stop()
 
@@ -531,7 +580,7 @@ class CommandPanel(unittest.TestCase):
             c.wait_for('"thawed"')
             self.sb.stop_node(self.primary_of(2)["cache_cluster_id"])
             self.type_line(c, "GET %s" % key)
-            scr = self.wait_re(c, r"waiting [1-9]\.\d s on app-4-0003-001 127\.0\.0\.1:\d+ primary "
+            scr = self.wait_re(c, r"waiting [1-9]\.\d s on app-4-0003-001 primary "
                                r"shard 0003 us-east-2c for GET")
             # keys answer meanwhile
             c.keys("F2")
@@ -570,8 +619,8 @@ class CommandPanel(unittest.TestCase):
             c.keys("Escape")
             self.command(c, "doctor app-4")
             scr = c.wait_for("Verdict: healthy", timeout=60)
-            self.assertIn("configuration-endpoint localhost", scr)
-            self.assertRegex(scr, r"app-4-0002-003 localhost:\d+\s+0002\s+replica\s+us-east-2a\s+ok")
+            self.assertRegex(scr, r"configuration-endpoint clustercfg\.app-4\.[0-9a-z]+\.use2\.cache\.amazonaws\.com")
+            self.assertRegex(scr, r"app-4-0002-003 app-4-0002-003\S*:6379\s+0002\s+replica\s+us-east-2a\s+ok")
             self.assertIn("all 16384 slots served", " ".join(scr.split()))
             # a frozen node: its PING never answers, the verdict says why
             frozen = "app-4-0001-003"
@@ -580,7 +629,7 @@ class CommandPanel(unittest.TestCase):
             c.wait_for("PROBLEMS FOUND", timeout=60)
             c.wait_for("usual cause:")
             scr = self.settled(c)
-            self.assertRegex(scr, r"app-4-0001-003 localhost:\d+ .*(unresponsive|tls)")
+            self.assertRegex(scr, r"app-4-0001-003 app-4-0001-003\S*:6379 .*(unresponsive|tls)")
             self.assertIn("Verdict: ", scr)
         finally:
             self.sb.cont_node("app-4-0001-003")

@@ -301,8 +301,10 @@ class AwsFaults(unittest.TestCase):
         type(self).seq += 1
         prefix = "fm%d-" % self.seq
         streams = ["elasticache/redis/%s-001/0001/slow-log" % g for g in GROUPS]
+        # --source poll: these are the poller's faults (the live source's
+        # own are test_livetail's)
         tail = Tail(self.sb.env, ["--log-group", LOG_GROUP, "--follow", "--json", "--since", "2m",
-                                  "--status-interval", "0"])
+                                  "--source", "poll", "--status-interval", "0"])
         put = []
         try:
             def put_some(n):
@@ -426,6 +428,15 @@ class AwsFaults(unittest.TestCase):
                 self.assertGreaterEqual(expired, 1, "no session token to expire")
                 put_some(5)
                 ok = wait_all(30)
+                # with a live session the events come pushed; the next
+                # FilterLogEvents request (the reconciliation's, within 5 s)
+                # meets the expired token and assumes the role again
+                deadline = time.monotonic() + 30
+                while self.sb.requests_seen("sts", "AssumeRole") - before <= assumed and time.monotonic() < deadline:
+                    self.assertTrue(tail.alive(), tail.stderr_text())
+                    time.sleep(0.1)
+                put_some(5)
+                ok = ok and wait_all(30)
                 seen = tail.markers(prefix)
             finally:
                 rc = tail.stop()

@@ -393,7 +393,16 @@ class Hygiene(unittest.TestCase):
             self.assertNotRegex(src, r'"/bin/sh"|"sh"\s*,\s*"-c"|"-c"\s*,', where)
             if re.search(r'getenv\("(PAGER|EDITOR|VISUAL)"\)', src):
                 pager_files.append(where)
-                self.assertRegex(src, r"\bexecvp\s*\(|\bposix_spawnp\s*\(", "%s uses $PAGER/$EDITOR without execvp" % where)
+                # execvp here, or the console's one way to run a program
+                # (app_run_external, itself checked to use execvp)
+                self.assertRegex(src, r"\bexecvp\s*\(|\bposix_spawnp\s*\(|\bapp_run_external\s*\(",
+                                 "%s uses $PAGER/$EDITOR without execvp" % where)
+        with open(os.path.join(TOP, "tui", "app.c"), encoding="utf-8") as f:
+            app = f.read()
+        body = app[app.index("int app_run_external("):]
+        body = body[:body.index("\n}\n")]
+        self.assertRegex(body, r"\bexecvp\s*\(", "app_run_external runs programs with execvp")
+        self.assertNotRegex(body, r'"/bin/sh"|"sh"|\bsystem\s*\(|\bpopen\s*\(')
         if pager_files:
             # a PAGER holding shell syntax is one program name, never a script
             with tempfile.TemporaryDirectory(prefix="elcui-hyg-pager-") as d:

@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config gcc clang clang-format libclang-rt-14-dev llvm
 valgrind libncurses-dev libcurl4-openssl-dev libssl-dev libjansson-dev
-libhiredis-dev libxml2-dev libinih-dev libcmocka-dev redis-server redis-tools
+libhiredis-dev libxml2-dev libinih-dev libcmocka-dev zlib1g-dev redis-server redis-tools
 tmux groff-base openssl python3 python3-pip procps iproute2"
 
 missing_pkgs() {

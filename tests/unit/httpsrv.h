@@ -9,7 +9,10 @@
  * connection (RST), hang, or send a truncated body and close. It counts
  * accepted connections so tests can check connection reuse. Requests in
  * absolute form ("POST http://host:port/ HTTP/1.1", as sent to a proxy)
- * are accepted too.
+ * are accepted too. An answer can also be a stream (SRV_STREAM): chunked,
+ * its body the first chunk, more pieces written by the test whenever it
+ * likes (srv_stream_write) and an end that is clean or a cut
+ * (srv_stream_end), as event-stream services answer.
  */
 #ifndef ELCUI_TESTS_HTTPSRV_H
 #define ELCUI_TESTS_HTTPSRV_H
@@ -39,6 +42,7 @@ enum srv_action {
     SRV_HANG,    /* never answer (client times out or cancels) */
     SRV_PARTIAL, /* headers announcing body_len, then partial_len bytes, then close */
     SRV_CLOSE,   /* close without answering */
+    SRV_STREAM,  /* status + headers, chunked; body is the first chunk; see srv_stream_* */
 };
 
 struct srv_req {
@@ -77,7 +81,8 @@ struct srv_conn {
     struct loop_watch *w;
     struct buf in, out;
     bool close_after;
-    bool waiting; /* a delayed answer is pending */
+    bool waiting;   /* a delayed answer is pending */
+    bool streaming; /* a chunked answer is open (SRV_STREAM) */
     struct loop_timer *delay;
     struct srv_pending *pending;
     struct srv_conn *next;
@@ -223,6 +228,22 @@ static inline bool srv_send(struct srv_conn *c, const struct srv_resp *r, const 
     case SRV_HANG:
         c->waiting = true; /* never answered; reads are still drained */
         return true;
+    case SRV_STREAM: {
+        buf_printf(&c->out, "HTTP/1.1 %d %s\r\nTransfer-Encoding: chunked\r\n", r->status,
+                   r->reason ? r->reason : srv_reason(r->status));
+        if (headers)
+            buf_appends(&c->out, headers);
+        buf_appends(&c->out, "\r\n");
+        size_t first = r->body_len ? r->body_len : (body ? strlen(body) : 0);
+        if (first) {
+            buf_printf(&c->out, "%zx\r\n", first);
+            buf_append(&c->out, body, first);
+            buf_appends(&c->out, "\r\n");
+        }
+        c->streaming = true;
+        c->waiting = true; /* nothing else is answered on this connection */
+        return srv_flush(c);
+    }
     case SRV_RESPOND:
     case SRV_PARTIAL:
         break;
@@ -458,6 +479,45 @@ static inline void srv_stop(struct srv *s)
     close(s->lfd);
     srv_reset_log(s);
     free(s);
+}
+
+/* The open stream of connection conn (SRV_STREAM), or NULL. */
+static inline struct srv_conn *srv_stream_conn(struct srv *s, int conn)
+{
+    for (struct srv_conn *c = s->conns; c; c = c->next)
+        if (c->id == conn && c->streaming)
+            return c;
+    return NULL;
+}
+
+/* One more chunk on connection conn's stream; false when it is gone. */
+static inline bool srv_stream_write(struct srv *s, int conn, const void *data, size_t len)
+{
+    struct srv_conn *c = srv_stream_conn(s, conn);
+    if (!c)
+        return false;
+    if (len == 0)
+        return true;
+    buf_printf(&c->out, "%zx\r\n", len);
+    buf_append(&c->out, data, len);
+    buf_appends(&c->out, "\r\n");
+    return srv_flush(c);
+}
+
+/* End connection conn's stream: the last chunk and a close (clean), or a
+ * close in the middle of the body (a cut), or a reset. */
+static inline void srv_stream_end(struct srv *s, int conn, bool clean, bool reset)
+{
+    struct srv_conn *c = srv_stream_conn(s, conn);
+    if (!c)
+        return;
+    if (clean) {
+        buf_appends(&c->out, "0\r\n\r\n");
+        c->close_after = true;
+        srv_flush(c);
+        return;
+    }
+    srv_conn_close(c, reset);
 }
 
 /* A port on 127.0.0.1 where nothing listens (bound, then closed). */

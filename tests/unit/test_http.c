@@ -563,6 +563,205 @@ static void test_free_in_flight(void **state)
     fixture_free(f);
 }
 
+/* ---- streamed answers (on_data) ---- */
+
+struct stream_ctx {
+    struct result r;
+    struct buf got; /* every byte handed over, in order */
+    int pieces;
+    long status; /* as on_data saw it */
+    char ctype[64];
+    bool after_done; /* a piece came after the done callback */
+    bool cancel_in_data;
+    struct http_xfer *x;
+    struct http_client **free_client;
+};
+
+static void stream_data(const struct http_response *head, const void *data, size_t len, void *arg)
+{
+    struct stream_ctx *sc = arg;
+    if (sc->r.done)
+        sc->after_done = true;
+    sc->pieces++;
+    sc->status = head->status;
+    const char *ct = http_response_header(head, "Content-Type");
+    snprintf(sc->ctype, sizeof(sc->ctype), "%s", ct ? ct : "");
+    buf_append(&sc->got, data, len);
+    if (sc->cancel_in_data) {
+        http_cancel(sc->x);
+        sc->r.done = true; /* what the test waits on */
+    }
+    if (sc->free_client) {
+        http_client_free(*sc->free_client);
+        *sc->free_client = NULL;
+        sc->r.done = true;
+    }
+}
+
+static void stream_done(struct http_response *resp, void *arg)
+{
+    struct stream_ctx *sc = arg;
+    on_done(resp, &sc->r);
+}
+
+static struct http_xfer *stream_get(struct fixture *f, const char *path, struct stream_ctx *sc,
+                                    long idle_ms)
+{
+    char url[256];
+    snprintf(url, sizeof(url), "%s%s", f->url, path);
+    buf_init(&sc->got, 0);
+    struct http_request req = {
+        .method = "POST",
+        .url = url,
+        .body = "{}",
+        .body_len = 2,
+        .timeout_ms = 200, /* a stream ignores the total timeout */
+        .on_data = stream_data,
+        .idle_timeout_ms = idle_ms,
+    };
+    sc->x = http_send(f->c, &req, stream_done, sc);
+    return sc->x;
+}
+
+static bool wait_got(struct fixture *f, struct stream_ctx *sc, size_t n)
+{
+    uint64_t dl = loop_now_ms(f->l) + DEADLINE_MS;
+    while (sc->got.len < n && !sc->r.done && loop_now_ms(f->l) < dl)
+        loop_run_once(f->l, 50);
+    return sc->got.len >= n;
+}
+
+static void test_stream_pieces_then_end(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    f->action = SRV_STREAM;
+    f->headers = "Content-Type: application/vnd.amazon.eventstream\r\n";
+    f->body = mem_xstrdup("first;");
+    struct stream_ctx sc = {0};
+    assert_non_null(stream_get(f, "/stream", &sc, 0));
+    assert_true(wait_got(f, &sc, 6));
+    int conn = f->s->reqs[0]->conn;
+    /* pieces over more than the 200 ms total timeout: none applies */
+    char expect[4096] = "first;";
+    for (int i = 0; i < 5; i++) {
+        char piece[32];
+        snprintf(piece, sizeof(piece), "piece-%d;", i);
+        strncat(expect, piece, sizeof(expect) - strlen(expect) - 1);
+        run_for(f, 60);
+        assert_true(srv_stream_write(f->s, conn, piece, strlen(piece)));
+        assert_true(wait_got(f, &sc, strlen(expect)));
+        assert_false(sc.r.done);
+    }
+    assert_int_equal(sc.got.len, strlen(expect));
+    assert_memory_equal(sc.got.data, expect, strlen(expect));
+    assert_int_equal(sc.status, 200);
+    assert_string_equal(sc.ctype, "application/vnd.amazon.eventstream");
+    srv_stream_end(f->s, conn, true, false);
+    assert_true(run_until(f, &sc.r.done));
+    assert_int_equal(sc.r.calls, 1);
+    assert_int_equal(sc.r.curl_code, 0);
+    assert_int_equal(sc.r.status, 200);
+    assert_int_equal(sc.r.body_len, 0); /* everything went to on_data */
+    assert_false(sc.after_done);
+    result_clear(&sc.r);
+    buf_free(&sc.got);
+    fixture_free(f);
+}
+
+static void test_stream_error_status_is_buffered(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    f->status = 400;
+    f->body = mem_xstrdup("{\"__type\":\"AccessDeniedException\"}");
+    struct stream_ctx sc = {0};
+    assert_non_null(stream_get(f, "/denied", &sc, 0));
+    assert_true(run_until(f, &sc.r.done));
+    assert_int_equal(sc.pieces, 0);
+    assert_int_equal(sc.r.status, 400);
+    assert_string_equal(sc.r.body, "{\"__type\":\"AccessDeniedException\"}");
+    result_clear(&sc.r);
+    buf_free(&sc.got);
+    fixture_free(f);
+}
+
+static void test_stream_cut_and_idle(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    f->action = SRV_STREAM;
+    f->body = mem_xstrdup("abc");
+    /* cut in the middle: the end says so */
+    struct stream_ctx sc = {0};
+    assert_non_null(stream_get(f, "/cut", &sc, 0));
+    assert_true(wait_got(f, &sc, 3));
+    int conn = f->s->reqs[0]->conn;
+    srv_stream_end(f->s, conn, false, false);
+    assert_true(run_until(f, &sc.r.done));
+    assert_int_equal(sc.r.calls, 1);
+    assert_int_not_equal(sc.r.curl_code, 0);
+    assert_true(http_curl_code_transient(sc.r.curl_code));
+    result_clear(&sc.r);
+    buf_free(&sc.got);
+
+    /* reset */
+    struct stream_ctx sr = {0};
+    assert_non_null(stream_get(f, "/reset", &sr, 0));
+    assert_true(wait_got(f, &sr, 3));
+    srv_stream_end(f->s, f->s->reqs[f->s->nreqs - 1]->conn, false, true);
+    assert_true(run_until(f, &sr.r.done));
+    assert_int_not_equal(sr.r.curl_code, 0);
+    result_clear(&sr.r);
+    buf_free(&sr.got);
+
+    /* a stream that goes quiet ends after its idle time */
+    struct stream_ctx si = {0};
+    uint64_t t0 = loop_now_ms(f->l);
+    assert_non_null(stream_get(f, "/quiet", &si, 1000));
+    assert_true(run_until(f, &si.r.done));
+    uint64_t took = loop_now_ms(f->l) - t0;
+    assert_int_equal(si.r.curl_code, CURLE_OPERATION_TIMEDOUT);
+    assert_true(http_curl_code_timeout(si.r.curl_code));
+    assert_true(took >= 900);
+    assert_int_equal(si.got.len, 3);
+    result_clear(&si.r);
+    buf_free(&si.got);
+    fixture_free(f);
+}
+
+static void test_stream_cancel_and_free_in_data(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_new(NULL);
+    f->action = SRV_STREAM;
+    f->body = mem_xstrdup("x");
+    struct stream_ctx sc = {0};
+    sc.cancel_in_data = true;
+    assert_non_null(stream_get(f, "/s1", &sc, 0));
+    assert_true(run_until(f, &sc.r.done));
+    int conn = f->s->reqs[0]->conn;
+    srv_stream_write(f->s, conn, "more", 4);
+    run_for(f, 200);
+    assert_int_equal(sc.pieces, 1);
+    assert_int_equal(sc.r.calls, 0); /* cancelled: no done callback */
+    buf_free(&sc.got);
+
+    /* the client freed from inside on_data, another transfer in flight */
+    struct stream_ctx sf = {0};
+    sf.free_client = &f->c;
+    struct result other = {0};
+    assert_non_null(get(f, "/hang", &other));
+    assert_non_null(stream_get(f, "/s2", &sf, 0));
+    assert_true(run_until(f, &sf.r.done));
+    assert_null(f->c);
+    run_for(f, 200);
+    assert_int_equal(sf.pieces, 1);
+    assert_int_equal(other.calls, 0);
+    buf_free(&sf.got);
+    fixture_free(f);
+}
+
 static void test_reuse(void **state)
 {
     (void)state;
@@ -749,6 +948,10 @@ int main(void)
         cmocka_unit_test(test_proxy_env),
         cmocka_unit_test(test_ca_bundle),
         cmocka_unit_test(test_verbose_logs_no_headers),
+        cmocka_unit_test(test_stream_pieces_then_end),
+        cmocka_unit_test(test_stream_error_status_is_buffered),
+        cmocka_unit_test(test_stream_cut_and_idle),
+        cmocka_unit_test(test_stream_cancel_and_free_in_data),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     http_global_cleanup();

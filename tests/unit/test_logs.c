@@ -19,6 +19,7 @@
 
 #include "aws/awsjson.h"
 #include "aws/logs.h"
+#include "aws/svc.h"
 
 #include "wire_harness.h"
 
@@ -918,14 +919,357 @@ static void test_e2e_scripted(void **state)
     e2e_stop(&x);
 }
 
+/* ---- StartLiveTail against a scripted event stream ---- */
+
+struct live_srv {
+    int mode;         /* 0: stream; 1: 400 AccessDenied; 2: 200 JSON, no stream */
+    struct buf first; /* frames sent with the headers */
+    int conn;
+    int requests;
+    char target[128];
+    char host[128];
+    char *body;
+};
+
+static void live_handler(struct srv *s, const struct srv_req *req, struct srv_resp *resp, void *arg)
+{
+    (void)s;
+    struct live_srv *ls = arg;
+    ls->requests++;
+    ls->conn = req->conn;
+    const char *t = srv_hdr(req, "X-Amz-Target"), *h = srv_hdr(req, "Host");
+    snprintf(ls->target, sizeof(ls->target), "%s", t ? t : "");
+    snprintf(ls->host, sizeof(ls->host), "%s", h ? h : "");
+    free(ls->body);
+    ls->body = mem_xstrdup(req->body);
+    if (ls->mode == 1) {
+        resp->action = SRV_RESPOND;
+        resp->status = 400;
+        resp->headers =
+            "Content-Type: application/x-amz-json-1.1\r\nx-amzn-RequestId: r-denied\r\n";
+        resp->body =
+            "{\"__type\":\"AccessDeniedException\",\"message\":\"User is not authorized to "
+            "perform: logs:StartLiveTail\"}";
+        return;
+    }
+    if (ls->mode == 2) {
+        resp->action = SRV_RESPOND;
+        resp->status = 200;
+        resp->headers = "Content-Type: application/x-amz-json-1.1\r\n";
+        resp->body = "{}";
+        return;
+    }
+    resp->action = SRV_STREAM;
+    resp->status = 200;
+    resp->headers =
+        "Content-Type: application/vnd.amazon.eventstream\r\nx-amzn-RequestId: r-live\r\n";
+    resp->body = ls->first.data;
+    resp->body_len = ls->first.len;
+}
+
+static void live_frame(struct buf *b, const char *mtype, const char *tname, const char *tvalue,
+                       const char *payload)
+{
+    struct eventstream_header_in h[3] = {
+        {":message-type", EVENTSTREAM_STRING, 0, mtype, strlen(mtype)},
+        {tname, EVENTSTREAM_STRING, 0, tvalue, strlen(tvalue)},
+        {":content-type", EVENTSTREAM_STRING, 0, "application/json", 16},
+    };
+    assert_int_equal(eventstream_encode(b, h, 3, payload, strlen(payload)), 0);
+}
+
+struct live_res {
+    int starts, updates, ends;
+    char session[64];
+    size_t results;
+    bool sampled;
+    char last_msg[128];
+    int64_t last_ts;
+    struct aws_error err;
+    bool done;
+    struct logs_live *l;
+    bool cancel_on_update;
+};
+
+static void live_on_start(const struct logs_live_start *st, void *arg)
+{
+    struct live_res *r = arg;
+    r->starts++;
+    snprintf(r->session, sizeof(r->session), "%s", st->session_id ? st->session_id : "");
+}
+
+static void live_on_update(const struct logs_live_update *u, void *arg)
+{
+    struct live_res *r = arg;
+    r->updates++;
+    r->results += u->n;
+    r->sampled = r->sampled || u->sampled;
+    if (u->n) {
+        snprintf(r->last_msg, sizeof(r->last_msg), "%s", u->results[u->n - 1].message);
+        r->last_ts = u->results[u->n - 1].timestamp_ms;
+    }
+    if (r->cancel_on_update) {
+        logs_live_cancel(r->l);
+        logs_live_cancel(r->l); /* twice: harmless */
+        r->done = true;
+    }
+}
+
+static void live_on_end(const struct aws_error *err, void *arg)
+{
+    struct live_res *r = arg;
+    r->ends++;
+    aws_error_copy(&r->err, err);
+    logs_live_cancel(r->l); /* a no-op here */
+    r->done = true;
+}
+
+static struct logs_live *live_start(struct e2e *x, struct live_res *r)
+{
+    static const char *const arns[] = {"arn:aws:logs:us-east-2:123456789012:log-group:/a/slow"};
+    struct logs_start_live_tail_in in = {
+        .log_group_identifiers = arns,
+        .n_log_group_identifiers = 1,
+        .log_event_filter_pattern = "ERROR",
+    };
+    struct logs_live_callbacks cb = {live_on_start, live_on_update, live_on_end, r};
+    aws_error_init(&r->err);
+    r->l = logs_start_live_tail(x->c, &in, &cb, 2000);
+    assert_non_null(r->l);
+    return r->l;
+}
+
+static const char start_json[] =
+    "{\"requestId\":\"rq-1\",\"sessionId\":\"sess-1\",\"logGroupIdentifiers\":[\"arn:aws:logs:"
+    "us-east-2:123456789012:log-group:/a/slow\"],\"logEventFilterPattern\":\"ERROR\"}";
+
+static void test_live_session(void **state)
+{
+    (void)state;
+    struct live_srv ls = {0};
+    buf_init(&ls.first, 0);
+    live_frame(&ls.first, "event", ":event-type", "initial-response", "{}");
+    live_frame(&ls.first, "event", ":event-type", "sessionStart", start_json);
+    struct e2e x;
+    e2e_local_start(&x, live_handler, &ls);
+    struct live_res r = {0};
+    live_start(&x, &r);
+    while (r.starts == 0 && !r.done)
+        loop_run_once(x.l, 50);
+    assert_int_equal(r.starts, 1);
+    assert_string_equal(r.session, "sess-1");
+    assert_string_equal(ls.target, "Logs_20140328.StartLiveTail");
+    /* an endpoint given by the user is used as given: no stream- prefix */
+    assert_true(strncmp(ls.host, "127.0.0.1:", 10) == 0);
+    json_error_t je;
+    json_t *body = json_loads(ls.body, 0, &je);
+    assert_non_null(body);
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(body, "logGroupIdentifiers"), 0)),
+        "arn:aws:logs:us-east-2:123456789012:log-group:/a/slow");
+    assert_string_equal(json_string_value(json_object_get(body, "logEventFilterPattern")), "ERROR");
+    json_decref(body);
+
+    /* two updates in one frame set, split across chunks at every third byte */
+    struct buf more;
+    buf_init(&more, 0);
+    live_frame(&more, "event", ":event-type", "sessionUpdate",
+               "{\"sessionMetadata\":{\"sampled\":false},\"sessionResults\":[{\"logStreamName\":"
+               "\"s1\",\"logGroupIdentifier\":\"123456789012:/a/slow\",\"message\":\"ERROR one\","
+               "\"timestamp\":1714564805123,\"ingestionTime\":1714564805456}]}");
+    live_frame(&more, "event", ":event-type", "sessionUpdate",
+               "{\"sessionMetadata\":{\"sampled\":true},\"sessionResults\":[{\"logStreamName\":"
+               "\"s2\",\"message\":\"ERROR t\\u0000wo\",\"timestamp\":1714564805124},7]}");
+    live_frame(&more, "event", ":event-type", "somethingNew", "{}");
+    for (size_t off = 0; off < more.len; off += 3) {
+        size_t n = more.len - off < 3 ? more.len - off : 3;
+        assert_true(srv_stream_write(x.srv, ls.conn, more.data + off, n));
+        loop_run_once(x.l, 5);
+    }
+    while (r.updates < 2 && !r.done)
+        loop_run_once(x.l, 50);
+    assert_int_equal(r.updates, 2);
+    assert_int_equal(r.results, 2);
+    assert_true(r.sampled);
+    assert_memory_equal(r.last_msg, "ERROR t", 8);
+    assert_true(r.last_ts == 1714564805124LL);
+    /* the 3-hour end */
+    buf_reset(&more);
+    live_frame(&more, "exception", ":exception-type", "SessionTimeoutException",
+               "{\"message\":\"Session timed out after 3 hours\"}");
+    assert_true(srv_stream_write(x.srv, ls.conn, more.data, more.len));
+    e2e_wait(&x, &r.done, "the session's end");
+    assert_int_equal(r.ends, 1);
+    assert_string_equal(r.err.code, "SessionTimeoutException");
+    assert_string_equal(r.err.message, "Session timed out after 3 hours");
+    assert_string_equal(r.err.operation, "StartLiveTail");
+    assert_string_equal(r.err.request_id, "r-live");
+    aws_error_clear(&r.err);
+    e2e_idle(&x, 100);
+    assert_int_equal(r.ends, 1);
+    buf_free(&more);
+    buf_free(&ls.first);
+    free(ls.body);
+    e2e_stop(&x);
+}
+
+/* Run a session whose stream is first + what, then ends as told; returns
+ * the end's error code in code. */
+static void live_faulty(const char *what, size_t what_len, int end, char *code, size_t n, int mode)
+{
+    struct live_srv ls = {.mode = mode};
+    buf_init(&ls.first, 0);
+    live_frame(&ls.first, "event", ":event-type", "initial-response", "{}");
+    live_frame(&ls.first, "event", ":event-type", "sessionStart", start_json);
+    struct e2e x;
+    e2e_local_start(&x, live_handler, &ls);
+    struct live_res r = {0};
+    live_start(&x, &r);
+    while (ls.requests == 0 || (mode == 0 && r.starts == 0 && !r.done))
+        loop_run_once(x.l, 50);
+    if (what_len)
+        srv_stream_write(x.srv, ls.conn, what, what_len);
+    if (end == 1)
+        srv_stream_end(x.srv, ls.conn, true, false);
+    else if (end == 2)
+        srv_stream_end(x.srv, ls.conn, false, false);
+    e2e_wait(&x, &r.done, "the session's end");
+    assert_int_equal(r.ends, 1);
+    snprintf(code, n, "%s", r.err.code);
+    aws_error_clear(&r.err);
+    buf_free(&ls.first);
+    free(ls.body);
+    e2e_stop(&x);
+}
+
+static void test_live_faults(void **state)
+{
+    (void)state;
+    char code[96];
+    struct buf b;
+    buf_init(&b, 0);
+    live_frame(&b, "event", ":event-type", "sessionUpdate", "{\"sessionResults\":[]}");
+    /* a corrupted CRC */
+    b.data[b.len - 1] ^= 0x55;
+    live_faulty(b.data, b.len, 0, code, sizeof(code), 0);
+    assert_string_equal(code, "EventStreamChecksum");
+    /* the body ends (cleanly) inside a message */
+    live_faulty(b.data, b.len / 2, 1, code, sizeof(code), 0);
+    assert_string_equal(code, "EventStreamTruncated");
+    /* the connection is cut inside a message */
+    live_faulty(b.data, b.len / 2, 2, code, sizeof(code), 0);
+    assert_true(strcmp(code, "PartialResponse") == 0 || strcmp(code, "RecvError") == 0);
+    /* a clean end without an exception */
+    live_faulty(NULL, 0, 1, code, sizeof(code), 0);
+    assert_string_equal(code, "StreamEnded");
+    /* silence past the idle time (2 s here) */
+    live_faulty(NULL, 0, 0, code, sizeof(code), 0);
+    assert_string_equal(code, "OperationTimedOut");
+    /* an error message, and a throttling exception */
+    buf_reset(&b);
+    struct eventstream_header_in eh[] = {
+        {":message-type", EVENTSTREAM_STRING, 0, "error", 5},
+        {":error-code", EVENTSTREAM_STRING, 0, "InternalFailure", 15},
+        {":error-message", EVENTSTREAM_STRING, 0, "boom", 4},
+    };
+    assert_int_equal(eventstream_encode(&b, eh, 3, NULL, 0), 0);
+    live_faulty(b.data, b.len, 0, code, sizeof(code), 0);
+    assert_string_equal(code, "InternalFailure");
+    buf_reset(&b);
+    live_frame(&b, "exception", ":exception-type", "SessionStreamingException",
+               "{\"message\":\"x\"}");
+    live_faulty(b.data, b.len, 0, code, sizeof(code), 0);
+    assert_string_equal(code, "SessionStreamingException");
+    /* a payload that is not what its event type says */
+    buf_reset(&b);
+    live_frame(&b, "event", ":event-type", "sessionUpdate", "[1,2]");
+    live_faulty(b.data, b.len, 0, code, sizeof(code), 0);
+    assert_string_equal(code, "MalformedResponse");
+    /* refused before streaming; an endpoint that is not an event stream */
+    live_faulty(NULL, 0, 0, code, sizeof(code), 1);
+    assert_string_equal(code, "AccessDeniedException");
+    live_faulty(NULL, 0, 0, code, sizeof(code), 2);
+    assert_string_equal(code, "NotAnEventStream");
+    buf_free(&b);
+}
+
+static void test_live_cancel(void **state)
+{
+    (void)state;
+    struct live_srv ls = {0};
+    buf_init(&ls.first, 0);
+    live_frame(&ls.first, "event", ":event-type", "sessionStart", start_json);
+    live_frame(&ls.first, "event", ":event-type", "sessionUpdate", "{\"sessionResults\":[]}");
+    live_frame(&ls.first, "event", ":event-type", "sessionUpdate", "{\"sessionResults\":[]}");
+    struct e2e x;
+    e2e_local_start(&x, live_handler, &ls);
+    /* from inside an update: the next update (same piece) never comes */
+    struct live_res r = {.cancel_on_update = true};
+    live_start(&x, &r);
+    e2e_wait(&x, &r.done, "the first update");
+    e2e_idle(&x, 200);
+    assert_int_equal(r.updates, 1);
+    assert_int_equal(r.ends, 0);
+    /* from outside, mid-stream */
+    struct live_res r2 = {0};
+    live_start(&x, &r2);
+    while (r2.updates < 2)
+        loop_run_once(x.l, 50);
+    logs_live_cancel(r2.l);
+    e2e_idle(&x, 200);
+    assert_int_equal(r2.ends, 0);
+    /* before anything was sent */
+    struct live_res r3 = {0};
+    logs_live_cancel(live_start(&x, &r3));
+    e2e_idle(&x, 200);
+    assert_int_equal(r3.ends + r3.starts, 0);
+    buf_free(&ls.first);
+    free(ls.body);
+    e2e_stop(&x);
+}
+
+/* Without a configured endpoint the call goes to stream-logs.REGION: seen
+ * as the CONNECT a proxy receives. */
+static void test_live_host_prefix(void **state)
+{
+    (void)state;
+    struct live_srv ls = {.mode = 1};
+    buf_init(&ls.first, 0);
+    struct e2e x;
+    e2e_local_start(&x, live_handler, &ls);
+    aws_client_free(x.c);
+    x.endpoint[0] = '\0';
+    char proxy[64];
+    snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", x.srv->port);
+    setenv("HTTPS_PROXY", proxy, 1);
+    x.c = e2e_new_client(&x, 1);
+    struct aws_client *c = x.c;
+    char *ep = aws_client_endpoint(c, &svc_logs);
+    assert_string_equal(ep, "https://logs.us-east-2.amazonaws.com/");
+    free(ep);
+    struct live_res r = {0};
+    live_start(&x, &r);
+    e2e_wait(&x, &r.done, "the proxied attempt");
+    unsetenv("HTTPS_PROXY");
+    assert_true(x.srv->nreqs >= 1);
+    assert_string_equal(x.srv->reqs[0]->method, "CONNECT");
+    assert_string_equal(x.srv->reqs[0]->target, "stream-logs.us-east-2.amazonaws.com:443");
+    aws_error_clear(&r.err);
+    buf_free(&ls.first);
+    free(ls.body);
+    e2e_stop(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_req_simple),   cmocka_unit_test(test_req_describe),
-        cmocka_unit_test(test_req_events),   cmocka_unit_test(test_req_raw_bytes),
-        cmocka_unit_test(test_decode_all),   cmocka_unit_test(test_decode_meaning),
-        cmocka_unit_test(test_errors),       cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_e2e_scripted),
+        cmocka_unit_test(test_req_simple),       cmocka_unit_test(test_req_describe),
+        cmocka_unit_test(test_req_events),       cmocka_unit_test(test_req_raw_bytes),
+        cmocka_unit_test(test_decode_all),       cmocka_unit_test(test_decode_meaning),
+        cmocka_unit_test(test_errors),           cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_e2e_scripted),     cmocka_unit_test(test_live_session),
+        cmocka_unit_test(test_live_faults),      cmocka_unit_test(test_live_cancel),
+        cmocka_unit_test(test_live_host_prefix),
     };
     const struct CMUnitTest sandbox[] = {
         cmocka_unit_test(test_e2e_groups),         cmocka_unit_test(test_e2e_tags),

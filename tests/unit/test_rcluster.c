@@ -3,7 +3,8 @@
  * cluster-mode-disabled group (primary + replica): CRC16 and hash tags,
  * the slot map, MOVED through fresh TLS+AUTH connections, ASK during a
  * real slot migration, a failover mid-session, a killed primary, targets
- * and their labels, safety refusals, and a malformed topology. */
+ * and their labels, safety refusals, a malformed topology, and RESP3 for
+ * the whole cluster after one node accepted HELLO 3 (streams included). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include "core/loop.h"
 #include "core/redis/rcluster.h"
 #include "core/redis/rconn.h"
+#include "core/redis/resp3.h"
 
 #include "redis_fixture.h"
 
@@ -433,6 +435,156 @@ static void test_moved_through_fresh_connections(void **state)
         assert_string_equal(g.reps[0].role == RCLUSTER_ROLE_PRIMARY ? "p" : "?", "p");
         cres_free(&g);
     }
+    rcluster_free(cl);
+    loop_free(l);
+}
+
+/* ---- RESP3 ---- */
+
+struct smsg {
+    size_t n;
+    enum resp3_type types[4];
+    char first[4][16];
+    bool ended;
+};
+
+static void s_msg(struct rcluster_stream *st, const struct rcluster_stream_msg *m, void *arg)
+{
+    struct smsg *x = arg;
+    (void)st;
+    if (x->n < 4) {
+        x->types[x->n] = resp3_type(m->msg);
+        if (m->msg->type == REDIS_REPLY_ARRAY && m->msg->elements > 0 && m->msg->element[0]->str)
+            snprintf(x->first[x->n], sizeof(x->first[0]), "%s", m->msg->element[0]->str);
+    }
+    x->n++;
+}
+
+static void s_end(struct rcluster_stream *st, const struct rconn_error *err, void *arg)
+{
+    struct smsg *x = arg;
+    (void)st;
+    (void)err;
+    x->ended = true;
+}
+
+static void test_resp3_whole_cluster(void **state)
+{
+    (void)state;
+    struct loop *l = loop_new();
+    struct rcluster *cl = cluster_new(l, &cfarm, false, NULL, 0, 0);
+    assert_true(wait_ready(l, cl));
+    char keys[3][64];
+    for (int s = 0; s < 3; s++) {
+        const struct rfx_node *p = rfx_node(&cfarm, s, 0);
+        char name[80];
+        snprintf(name, sizeof(name), "%s:%d", p->host, p->port);
+        int idx = node_index(cl, name);
+        assert_true(idx >= 0);
+        key_on(cl, idx, "r3", keys[s], sizeof(keys[s]));
+        const char *argv[] = {"HSET", keys[s], "field", "value"};
+        struct cres r;
+        cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 4, argv);
+        assert_ok_reply(&r, 0);
+        cres_free(&r);
+    }
+    assert_int_equal(rcluster_protocol(cl), 2);
+    /* one node accepts HELLO 3: every connection follows */
+    const char *hello3[] = {"HELLO", "3"};
+    struct cres r;
+    cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 2, hello3);
+    assert_ok_reply(&r, 0);
+    assert_int_equal(resp3_type(r.reps[0].reply), RESP3_MAP);
+    cres_free(&r);
+    assert_int_equal(rcluster_protocol(cl), 3);
+    for (int s = 0; s < 3; s++) {
+        const char *argv[] = {"HGETALL", keys[s]};
+        cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 2, argv);
+        assert_ok_reply(&r, 0);
+        assert_int_equal(resp3_type(r.reps[0].reply), RESP3_MAP);
+        assert_string_equal(r.reps[0].reply->element[1]->str, "value");
+        cres_free(&r);
+    }
+    /* replicas too (opened now, after the switch) */
+    const char *ping[] = {"PING"};
+    cexec(l, cl, RCLUSTER_T_ALL, NULL, &r, 1, ping);
+    assert_int_equal(r.n, cfarm.nnodes);
+    cres_free(&r);
+    for (size_t i = 0; i < rcluster_node_count(cl); i++) {
+        struct rconn_info ci;
+        if (rcluster_node_conn(cl, i, &ci))
+            assert_int_equal(ci.protocol, 3);
+    }
+    /* a stream opened on a RESP3 cluster gets pushes */
+    struct smsg x = {0};
+    struct rcluster_stream_request sq = {
+        .target = RCLUSTER_T_SLOT,
+        .argc = 2,
+        .argv = (const char *const[]){"SUBSCRIBE", "r3news"},
+        .on_message = s_msg,
+        .on_end = s_end,
+        .arg = &x,
+    };
+    struct rconn_error err;
+    struct rcluster_stream *st = rcluster_stream_start(cl, &sq, &err);
+    assert_non_null(st);
+    uint64_t deadline = loop_now_ms(l) + rfx_scale(10000);
+    while (x.n < 1 && loop_now_ms(l) < deadline)
+        loop_run_once(l, 20);
+    const char *pub[] = {"PUBLISH", "r3news", "hi"};
+    cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 3, pub);
+    cres_free(&r);
+    while (x.n < 2 && loop_now_ms(l) < deadline)
+        loop_run_once(l, 20);
+    assert_int_equal(x.n, 2);
+    assert_int_equal(x.types[0], RESP3_PUSH);
+    assert_string_equal(x.first[0], "subscribe");
+    assert_int_equal(x.types[1], RESP3_PUSH);
+    assert_string_equal(x.first[1], "message");
+    rcluster_stream_stop(st);
+    while (!x.ended && loop_now_ms(l) < deadline)
+        loop_run_once(l, 20);
+    assert_true(x.ended);
+    /* HELLO 2: all back to RESP2 */
+    const char *hello2[] = {"HELLO", "2"};
+    cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 2, hello2);
+    assert_ok_reply(&r, 0);
+    cres_free(&r);
+    assert_int_equal(rcluster_protocol(cl), 2);
+    for (int s = 0; s < 3; s++) {
+        const char *argv[] = {"HGETALL", keys[s]};
+        cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 2, argv);
+        assert_ok_reply(&r, 0);
+        assert_int_equal(resp3_type(r.reps[0].reply), RESP3_PLAIN);
+        assert_int_equal(r.reps[0].reply->elements, 2);
+        cres_free(&r);
+    }
+    rcluster_free(cl);
+
+    /* RESP3 from the start, learning the map from MOVED (errors read alike) */
+    const struct rfx_node *seed = rfx_node(&cfarm, 0, 0);
+    struct rcluster_options o = {
+        .host = seed->host,
+        .port = seed->port,
+        .mode = RCLUSTER_CLUSTER,
+        .tls = tls,
+        .password = cfarm.token,
+        .connect_timeout_ms = rfx_scale(3000),
+        .lazy_map = true,
+        .protocol = 3,
+    };
+    cl = rcluster_new(l, &o);
+    assert_non_null(cl);
+    for (int s = 2; s >= 0; s--) {
+        const char *argv[] = {"HGETALL", keys[s]};
+        cexec(l, cl, RCLUSTER_T_SLOT, NULL, &r, 2, argv);
+        assert_ok_reply(&r, 0);
+        assert_int_equal(resp3_type(r.reps[0].reply), RESP3_MAP);
+        if (s == 2) /* the first: no map yet, the seed says MOVED */
+            assert_int_equal(r.reps[0].nhops, 1);
+        cres_free(&r);
+    }
+    assert_int_equal(rcluster_protocol(cl), 3);
     rcluster_free(cl);
     loop_free(l);
 }
@@ -1498,6 +1650,7 @@ int main(void)
         cmocka_unit_test(test_topology),
         cmocka_unit_test(test_moved_through_fresh_connections),
         cmocka_unit_test(test_targets_and_labels),
+        cmocka_unit_test(test_resp3_whole_cluster),
         cmocka_unit_test(test_hash_tags_movable_keys_batches),
         cmocka_unit_test(test_safety_refusals),
         cmocka_unit_test(test_replica_reads),

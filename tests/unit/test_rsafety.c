@@ -72,8 +72,12 @@ static void test_unsupported_commands(void **state)
     assert_non_null(strstr(v.instead, "slow log"));
     assert_int_equal(CHECK(&p, true, &v, "CLIENT", "REPLY", "OFF"), RSAFETY_UNSUPPORTED);
     assert_int_equal(CHECK(&p, true, &v, "CLIENT", "REPLY", "ON"), RSAFETY_OK);
-    assert_int_equal(CHECK(&p, true, &v, "HELLO", "3"), RSAFETY_UNSUPPORTED);
+    /* RESP3 is read (core/redis/resp3.h): HELLO 3 goes, and HELLO 2 back */
+    assert_int_equal(CHECK(&p, true, &v, "HELLO", "3"), RSAFETY_OK);
+    assert_int_equal(CHECK(&p, true, &v, "HELLO", "3", "AUTH", "u", "p"), RSAFETY_OK);
     assert_int_equal(CHECK(&p, true, &v, "HELLO", "2"), RSAFETY_OK);
+    struct rsafety_policy ro = {.read_only = true, .cluster = true};
+    assert_int_equal(CHECK(&ro, true, &v, "HELLO", "3"), RSAFETY_OK);
     assert_int_equal(CHECK(&p, true, &v, "RESET"), RSAFETY_UNSUPPORTED);
     /* transactions only without cluster mode */
     assert_int_equal(CHECK(&p, false, &v, "MULTI"), RSAFETY_OK);

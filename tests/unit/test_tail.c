@@ -1,7 +1,12 @@
 /* test_tail.c - the tail engine against a scripted FilterLogEvents fake:
  * exactly-once with late events, equal timestamps and several streams;
  * throttling that never stops a follow; new streams; gaps; limits; the
- * shared request budget; dedupe overflow; filters; cancellation. */
+ * shared request budget; dedupe overflow; filters; cancellation. With a
+ * scripted live source beside it: exactly once by content (pushed events
+ * have no id) with frames lost, identical events, pushes before the poll
+ * sees them; the reconciliation's spacing; a refused session (polling,
+ * said once; --source live fails); sessions that end and reopen; sampled
+ * sessions; a stop from inside a pushed record. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -241,6 +246,7 @@ static void fake_cancel(void *ctx, void *h)
 
 struct seen {
     char **ids;
+    char **msgs;
     int64_t *ts;
     size_t n, cap;
     unsigned gaps, notices[16], done;
@@ -253,9 +259,12 @@ struct seen {
 
 static void seen_free(struct seen *s)
 {
-    for (size_t i = 0; i < s->n; i++)
+    for (size_t i = 0; i < s->n; i++) {
         free(s->ids[i]);
+        free(s->msgs[i]);
+    }
     free(s->ids);
+    free(s->msgs);
     free(s->ts);
 }
 
@@ -267,9 +276,12 @@ static void on_record(struct tail_set *set, size_t tail, const struct logrec *r,
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 64;
         s->ids = mem_xrealloc(s->ids, s->cap * sizeof(char *));
+        s->msgs = mem_xrealloc(s->msgs, s->cap * sizeof(char *));
         s->ts = mem_xrealloc(s->ts, s->cap * sizeof(int64_t));
     }
     s->ids[s->n] = mem_xstrdup(r->event_id);
+    s->msgs[s->n] =
+        mem_xasprintf("%s|%lld|%s", r->log_stream, (long long)r->timestamp_ms, r->message);
     s->ts[s->n] = r->timestamp_ms;
     s->n++;
     if (s->stop_on_record)
@@ -1038,6 +1050,496 @@ static void test_match_rules(void **state)
     logrec_free(slow);
 }
 
+/* ---- with a live source ---- */
+
+struct fake_sess;
+
+struct fake_live {
+    struct loop *l;
+    struct fake *f;
+    unsigned opens, closes, sessions;
+    char filter[64];
+    size_t n_groups;
+    char groups[4][128];
+    const char *refuse_code; /* every open ends with this before starting */
+    struct fake_sess *sess;  /* the open one */
+    /* queued pushes */
+    struct tail_live_event q[256];
+    char qbuf[256][300];
+    char qstream[256][128];
+    size_t nq;
+    bool sampled;
+    uint64_t up_at; /* loop_now_ms of the last start */
+};
+
+struct fake_sess {
+    struct fake_live *fl;
+    struct tail_live_cb cb;
+    void *arg;
+    struct loop_timer *timer;
+    bool up;
+};
+
+static void fake_sess_timer(void *arg)
+{
+    struct fake_sess *x = arg;
+    struct fake_live *fl = x->fl;
+    x->timer = NULL;
+    if (fl->refuse_code) {
+        struct aws_error e;
+        aws_error_init(&e);
+        aws_error_set(&e, AWS_ERR_SERVICE, fl->refuse_code, "scripted refusal");
+        e.http_status = 400;
+        fl->sess = NULL;
+        x->cb.on_end(&e, x->arg);
+        aws_error_clear(&e);
+        free(x);
+        return;
+    }
+    x->up = true;
+    fl->sessions++;
+    fl->up_at = loop_now_ms(fl->l);
+    char id[32];
+    snprintf(id, sizeof(id), "sess-%u", fl->sessions);
+    x->cb.on_start(id, x->arg);
+}
+
+static void *fake_live_open(void *ctx, const char *const *groups, size_t n, const char *filter,
+                            const struct tail_live_cb *cb, void *arg)
+{
+    struct fake_live *fl = ctx;
+    assert_null(fl->sess); /* one session at a time */
+    fl->opens++;
+    fl->n_groups = n;
+    for (size_t i = 0; i < n && i < 4; i++)
+        snprintf(fl->groups[i], sizeof(fl->groups[i]), "%s", groups[i]);
+    snprintf(fl->filter, sizeof(fl->filter), "%s", filter ? filter : "");
+    struct fake_sess *x = mem_xcalloc(1, sizeof(*x));
+    x->fl = fl;
+    x->cb = *cb;
+    x->arg = arg;
+    x->timer = loop_timer(fl->l, 1, fake_sess_timer, x);
+    fl->sess = x;
+    return x;
+}
+
+static void fake_live_close(void *ctx, void *h)
+{
+    struct fake_live *fl = ctx;
+    struct fake_sess *x = h;
+    fl->closes++;
+    if (x->timer)
+        loop_untimer(fl->l, x->timer);
+    if (fl->sess == x)
+        fl->sess = NULL;
+    free(x);
+}
+
+/* End the open session with code (it was up). */
+static void fake_live_end(struct fake_live *fl, const char *code)
+{
+    struct fake_sess *x = fl->sess;
+    assert_non_null(x);
+    fl->sess = NULL;
+    struct aws_error e;
+    aws_error_init(&e);
+    aws_error_set(&e, AWS_ERR_SERVICE, code, "scripted end");
+    x->cb.on_end(&e, x->arg);
+    aws_error_clear(&e);
+    free(x);
+}
+
+static bool fake_live_up(const struct fake_live *fl)
+{
+    return fl->sess && fl->sess->up;
+}
+
+/* The event last put into the poll fake, queued for a push. */
+static void fake_live_queue_last(struct fake_live *fl, const char *group)
+{
+    assert_true(fl->nq < 256);
+    const struct fake_ev *e = &fl->f->ev[fl->f->n - 1];
+    size_t i = fl->nq++;
+    snprintf(fl->qbuf[i], sizeof(fl->qbuf[i]), "%s", e->msg);
+    snprintf(fl->qstream[i], sizeof(fl->qstream[i]), "%s", e->stream);
+    fl->q[i] = (struct tail_live_event){group,          fl->qstream[i], fl->qbuf[i],
+                                        strlen(e->msg), e->ts,          e->ingest};
+}
+
+/* Push what is queued (one update), from the loop's point of view. */
+static void fake_live_push(struct fake_live *fl)
+{
+    if (!fake_live_up(fl)) {
+        fl->nq = 0;
+        return;
+    }
+    struct fake_sess *x = fl->sess;
+    size_t n = fl->nq;
+    fl->nq = 0;
+    x->cb.on_events(fl->q, n, fl->sampled, x->arg);
+}
+
+struct lenv {
+    struct env e;
+    struct fake_live fl;
+    struct tail_live_source ls;
+};
+
+static void lenv_init(struct lenv *x)
+{
+    env_init(&x->e, true);
+    memset(&x->fl, 0, sizeof(x->fl));
+    x->fl.l = x->e.l;
+    x->fl.f = &x->e.f;
+    x->ls.open = fake_live_open;
+    x->ls.close = fake_live_close;
+    x->ls.ctx = &x->fl;
+    x->e.o.live = &x->ls;
+    x->e.o.reconcile_ms = 100;
+    x->e.o.live_retry_ms = 20;
+}
+
+static bool run_until_up(struct lenv *x, uint64_t ms)
+{
+    uint64_t end = loop_now_ms(x->e.l) + ms;
+    while (!fake_live_up(&x->fl) && loop_now_ms(x->e.l) < end)
+        loop_run_once(x->e.l, 5);
+    return fake_live_up(&x->fl);
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every event put is delivered exactly once, as a multiset of contents
+ * (identical events count as many times as they were put). */
+static void assert_exactly_once_content(struct fake *f, struct seen *s)
+{
+    char **want = mem_xcalloc(f->n + 1, sizeof(char *));
+    for (size_t i = 0; i < f->n; i++)
+        want[i] =
+            mem_xasprintf("%s|%lld|%s", f->ev[i].stream, (long long)f->ev[i].ts, f->ev[i].msg);
+    char **got = mem_xcalloc(s->n + 1, sizeof(char *));
+    memcpy(got, s->msgs, s->n * sizeof(char *));
+    qsort(want, f->n, sizeof(char *), cmp_strp);
+    qsort(got, s->n, sizeof(char *), cmp_strp);
+    size_t i = 0, j = 0;
+    while (i < f->n || j < s->n) {
+        int c = i == f->n ? 1 : j == s->n ? -1 : strcmp(want[i], got[j]);
+        if (c < 0)
+            fail_msg("never delivered: %.120s", want[i]);
+        if (c > 0)
+            fail_msg("delivered once too often: %.120s", got[j]);
+        i++;
+        j++;
+    }
+    for (i = 0; i < f->n; i++)
+        free(want[i]);
+    free(want);
+    free(got);
+}
+
+static const char live_group[] = "/aws/elasticache/rg/slow-log";
+
+static void live_put(struct lenv *x, int st, int64_t ts, int k, uint64_t delay, bool push)
+{
+    put_slow(&x->e.f, st, ts, k, delay);
+    if (push)
+        fake_live_queue_last(&x->fl, live_group);
+}
+
+static void test_live_exactly_once(void **state)
+{
+    (void)state;
+    struct lenv x;
+    lenv_init(&x);
+    int64_t now = loop_wall_ms(x.e.l);
+    int k = 0;
+    for (int i = 0; i < 20; i++)
+        put_slow(&x.e.f, i % 3, now - 60000 + i * 100, k++, 0); /* the backfill */
+    x.e.o.filter_pattern = NULL;
+    struct tail_set *s = start_slow(&x.e, live_group);
+    assert_true(run_until_up(&x, 2000));
+    assert_int_equal(x.fl.n_groups, 1);
+    assert_string_equal(x.fl.groups[0], live_group);
+    assert_true(run_until_count(x.e.l, &x.e.seen, 20, 5000));
+    assert_int_equal(x.e.seen.notices[TAIL_NOTICE_LIVE], 1); /* "up" */
+    /* pushed at once: equal timestamps over three streams */
+    now = loop_wall_ms(x.e.l);
+    for (int i = 0; i < 30; i++)
+        live_put(&x, i % 3, now + i / 3, k++, 0, true);
+    size_t before = x.e.seen.n;
+    unsigned req_before = x.e.f.requests;
+    fake_live_push(&x.fl);
+    /* delivered by the push itself, before any request */
+    assert_int_equal(x.e.seen.n, before + 30);
+    assert_int_equal(x.e.f.requests, req_before);
+    for (size_t i = before; i < x.e.seen.n; i++)
+        assert_string_equal(x.e.seen.ids[i], ""); /* no event id for pushed events */
+    /* frames lost: in the log group, never pushed (the reconciliation fills) */
+    for (int i = 0; i < 10; i++)
+        live_put(&x, i % 3, now + 20 + i, k++, 0, false);
+    /* identical events: the same stream, time and message twice; one pushed */
+    for (int i = 0; i < 5; i++) {
+        live_put(&x, 1, now + 40, k, 0, true);
+        live_put(&x, 1, now + 40, k, 0, false);
+        k++;
+    }
+    /* pushed before the poll can see them (ingestion delay) */
+    for (int i = 0; i < 5; i++)
+        live_put(&x, 2, now + 50 + i, k++, 300, true);
+    /* 10 s late events pushed */
+    for (int i = 0; i < 5; i++)
+        live_put(&x, 0, now - 10000 + i, k++, 0, true);
+    fake_live_push(&x.fl);
+    assert_true(run_until_count(x.e.l, &x.e.seen, x.e.f.n, 5000));
+    run_for(x.e.l, 600); /* more reconciliation passes: nothing repeats */
+    assert_exactly_once_content(&x.e.f, &x.e.seen);
+    struct tail_status st;
+    tail_status(s, 0, &st);
+    assert_string_equal(st.source, "live");
+    assert_string_equal(st.session_id, "sess-1");
+    assert_true(st.live_events == 30 + 5 + 5 + 5);
+    assert_true(st.filled == 10 + 5); /* lost frames, second copies */
+    assert_true(st.duplicates >= 15); /* pushed events the poll saw again */
+    assert_true(st.reconciled_ms > 0);
+    assert_true(st.live_enabled);
+    char text[1200];
+    tail_status_format(&st, text, sizeof(text));
+    assert_non_null(strstr(text, "source live (session sess-1)"));
+    tail_set_free(s);
+    assert_int_equal(x.fl.closes, 1);
+    assert_null(x.fl.sess);
+    env_free(&x.e);
+}
+
+/* While live is up, one request per reconcile_ms at most; polling cadence
+ * (min_poll 10 ms) before and after. */
+static void test_live_reconcile_spacing(void **state)
+{
+    (void)state;
+    struct lenv x;
+    lenv_init(&x);
+    x.e.o.reconcile_ms = 200;
+    x.e.o.live_retry_ms = 2000; /* the session stays down a while once it ends */
+    int64_t now = loop_wall_ms(x.e.l);
+    for (int i = 0; i < 12; i++)
+        put_slow(&x.e.f, 0, now - 1000 + i, i, 0); /* 3 pages of backfill */
+    struct tail_set *s = start_slow(&x.e, live_group);
+    assert_true(run_until_up(&x, 2000));
+    assert_true(run_until_count(x.e.l, &x.e.seen, 12, 5000));
+    run_for(x.e.l, 250);
+    unsigned from = x.e.f.requests;
+    run_for(x.e.l, 1000);
+    unsigned n = x.e.f.requests - from;
+    assert_true(n >= 3 && n <= 6); /* 1000 / 200 = 5 */
+    for (unsigned i = from + 1; i < x.e.f.requests; i++)
+        /* the engine and the fake read the clock a moment apart: 1 ms either way */
+        if (x.e.f.req_ms[i] - x.e.f.req_ms[i - 1] < 199)
+            fail_msg("request %u came %llu ms after the one before", i,
+                     (unsigned long long)(x.e.f.req_ms[i] - x.e.f.req_ms[i - 1]));
+    /* the session ends: polling at once, at its own cadence */
+    fake_live_end(&x.fl, "SessionStreamingException");
+    from = x.e.f.requests;
+    uint64_t t0 = loop_now_ms(x.e.l);
+    while (x.e.f.requests < from + 3 && loop_now_ms(x.e.l) < t0 + 150)
+        loop_run_once(x.e.l, 5);
+    assert_true(x.e.f.requests >= from + 3);
+    tail_set_free(s);
+    env_free(&x.e);
+}
+
+static void test_live_refused_falls_back(void **state)
+{
+    (void)state;
+    static const char *const codes[] = {"AccessDeniedException", "LimitExceededException",
+                                        "NotAnEventStream"};
+    for (size_t c = 0; c < 3; c++) {
+        struct lenv x;
+        lenv_init(&x);
+        x.fl.refuse_code = codes[c];
+        int64_t now = loop_wall_ms(x.e.l);
+        int k = 0;
+        for (int i = 0; i < 10; i++)
+            put_slow(&x.e.f, i % 3, now - 5000 + i, k++, 0);
+        struct tail_set *s = start_slow(&x.e, live_group);
+        assert_true(run_until_count(x.e.l, &x.e.seen, 10, 5000));
+        run_for(x.e.l, 50);
+        assert_int_equal(x.e.seen.notices[TAIL_NOTICE_SOURCE], 1);
+        assert_int_equal(x.fl.opens, 1); /* never again */
+        now = loop_wall_ms(x.e.l);
+        for (int i = 0; i < 20; i++)
+            put_slow(&x.e.f, i % 3, now + i / 2, k++, 0);
+        assert_true(run_until_count(x.e.l, &x.e.seen, 30, 5000));
+        run_for(x.e.l, 200);
+        assert_exactly_once(&x.e.f, &x.e.seen);
+        assert_int_equal(x.e.seen.notices[TAIL_NOTICE_SOURCE], 1); /* said once */
+        assert_int_equal(x.fl.opens, 1);
+        struct tail_status st;
+        tail_status(s, 0, &st);
+        assert_string_equal(st.source, "poll");
+        assert_false(st.live_enabled);
+        assert_non_null(strstr(st.source_note, codes[c]));
+        assert_false(tail_set_failed(s));
+        tail_set_free(s);
+        env_free(&x.e);
+    }
+}
+
+static void test_live_required_refused_fails(void **state)
+{
+    (void)state;
+    struct lenv x;
+    lenv_init(&x);
+    x.e.o.source_mode = TAIL_SOURCE_LIVE;
+    x.fl.refuse_code = "AccessDeniedException";
+    struct tail_set *s = start_slow(&x.e, live_group);
+    run_until_done(x.e.l, &x.e.seen, 5000);
+    assert_int_equal(x.e.seen.done, 1);
+    assert_true(tail_set_failed(s));
+    assert_int_equal(x.e.seen.notices[TAIL_NOTICE_FATAL], 1);
+    assert_int_equal(x.e.seen.notices[TAIL_NOTICE_SOURCE], 0);
+    assert_int_equal(x.e.f.inflight, 0);
+    tail_set_free(s);
+    env_free(&x.e);
+
+    /* --source poll never opens one */
+    lenv_init(&x);
+    x.e.o.source_mode = TAIL_SOURCE_POLL;
+    s = start_slow(&x.e, live_group);
+    run_for(x.e.l, 100);
+    assert_int_equal(x.fl.opens, 0);
+    struct tail_status st;
+    tail_status(s, 0, &st);
+    assert_string_equal(st.source_note, "--source poll");
+    tail_set_free(s);
+    env_free(&x.e);
+}
+
+/* Sessions end: after the 3-hour end at once, after a bad frame with
+ * back-off; what was put meanwhile (never pushed) comes by polling. */
+static void test_live_reconnects(void **state)
+{
+    (void)state;
+    struct lenv x;
+    lenv_init(&x);
+    x.e.o.live_retry_ms = 150;
+    struct tail_set *s = start_slow(&x.e, live_group);
+    assert_true(run_until_up(&x, 2000));
+    int64_t now = loop_wall_ms(x.e.l);
+    int k = 0;
+    for (int i = 0; i < 5; i++)
+        live_put(&x, i % 3, now + i, k++, 0, true);
+    fake_live_push(&x.fl);
+    assert_int_equal(x.e.seen.n, 5);
+    fake_live_end(&x.fl, "SessionTimeoutException");
+    for (int i = 0; i < 5; i++)
+        live_put(&x, i % 3, now + 10 + i, k++, 0, false); /* in the gap */
+    assert_true(run_until_up(&x, 100));                   /* at once (1 ms: the fake's start) */
+    assert_int_equal(x.fl.opens, 2);
+    fake_live_end(&x.fl, "EventStreamChecksum");
+    uint64_t t0 = loop_now_ms(x.e.l);
+    assert_true(run_until_up(&x, 2000));
+    assert_true(loop_now_ms(x.e.l) - t0 >= 140); /* backed off */
+    assert_int_equal(x.fl.opens, 3);
+    for (int i = 0; i < 5; i++)
+        live_put(&x, i % 3, now + 20 + i, k++, 0, true);
+    fake_live_push(&x.fl);
+    assert_true(run_until_count(x.e.l, &x.e.seen, 15, 5000));
+    run_for(x.e.l, 400);
+    assert_exactly_once_content(&x.e.f, &x.e.seen);
+    struct tail_status st;
+    tail_status(s, 0, &st);
+    assert_int_equal(st.reconnects, 2);
+    assert_int_equal(st.sessions, 3);
+    assert_string_equal(st.session_id, "sess-3");
+    assert_int_equal(x.e.seen.notices[TAIL_NOTICE_LIVE], 3 + 2); /* 3 up, 2 ended */
+    /* a reopen refused after sessions worked: polling from then on, said once */
+    x.fl.refuse_code = "AccessDeniedException";
+    fake_live_end(&x.fl, "SessionStreamingException");
+    run_for(x.e.l, 400);
+    assert_int_equal(x.e.seen.notices[TAIL_NOTICE_SOURCE], 1);
+    assert_int_equal(x.fl.opens, 4);
+    tail_status(s, 0, &st);
+    assert_string_equal(st.source, "poll");
+    assert_false(st.live_enabled);
+    put_slow(&x.e.f, 0, now + 30, k++, 0);
+    assert_true(run_until_count(x.e.l, &x.e.seen, 16, 5000));
+    tail_set_free(s);
+    env_free(&x.e);
+}
+
+static void test_live_sampled_and_stop_inside(void **state)
+{
+    (void)state;
+    struct lenv x;
+    lenv_init(&x);
+    struct tail_set *s = start_slow(&x.e, live_group);
+    assert_true(run_until_up(&x, 2000));
+    int64_t now = loop_wall_ms(x.e.l);
+    x.fl.sampled = true;
+    for (int i = 0; i < 4; i++)
+        live_put(&x, i % 3, now + i, i, 0, i % 2 == 0); /* a sample: half pushed */
+    fake_live_push(&x.fl);
+    struct tail_status st;
+    tail_status(s, 0, &st);
+    assert_true(st.sampled);
+    unsigned live_notices = x.e.seen.notices[TAIL_NOTICE_LIVE];
+    for (int i = 0; i < 4; i++)
+        live_put(&x, i % 3, now + 10 + i, 10 + i, 0, true);
+    fake_live_push(&x.fl);
+    assert_int_equal(x.e.seen.notices[TAIL_NOTICE_LIVE], live_notices); /* said once */
+    assert_true(run_until_count(x.e.l, &x.e.seen, 8, 5000));
+    run_for(x.e.l, 300);
+    assert_exactly_once_content(&x.e.f, &x.e.seen);
+    /* a stop from inside a pushed record closes the session there */
+    x.e.seen.stop_on_record = s;
+    for (int i = 0; i < 3; i++)
+        live_put(&x, 0, now + 100 + i, 100 + i, 0, true);
+    size_t n = x.e.seen.n;
+    fake_live_push(&x.fl);
+    assert_int_equal(x.e.seen.n, n + 1);
+    assert_null(x.fl.sess);
+    run_for(x.e.l, 100);
+    assert_int_equal(x.e.seen.n, n + 1);
+    tail_set_free(s);
+    assert_int_equal(x.e.f.inflight, 0);
+    env_free(&x.e);
+}
+
+/* Two groups, one session: events routed by group; filters go to the
+ * service as logEventFilterPattern. */
+static void test_live_two_groups(void **state)
+{
+    (void)state;
+    struct lenv x;
+    lenv_init(&x);
+    x.e.o.filter_pattern = "GET";
+    struct tail_set *s = tail_set_new(&x.e.o, NULL, 0);
+    tail_set_add(s, "/g/slow", LOGREC_SLOW);
+    tail_set_add(s, "/g/engine", LOGREC_ENGINE);
+    tail_set_start(s);
+    assert_true(run_until_up(&x, 2000));
+    assert_int_equal(x.fl.n_groups, 2);
+    assert_string_equal(x.fl.filter, "GET");
+    int64_t now = loop_wall_ms(x.e.l);
+    put_slow(&x.e.f, 0, now, 1, 0);
+    fake_live_queue_last(&x.fl, "/g/engine");
+    put_slow(&x.e.f, 1, now, 2, 0);
+    fake_live_queue_last(&x.fl, "/g/slow");
+    fake_live_push(&x.fl);
+    assert_int_equal(x.e.seen.n, 2);
+    struct tail_status a, b;
+    tail_status(s, 0, &a);
+    tail_status(s, 1, &b);
+    assert_int_equal(a.live_events, 1);
+    assert_int_equal(b.live_events, 1);
+    assert_int_equal(b.hint, LOGREC_ENGINE);
+    tail_set_free(s);
+    env_free(&x.e);
+}
+
 static void test_status_format(void **state)
 {
     (void)state;
@@ -1077,6 +1579,13 @@ int main(void)
         cmocka_unit_test(test_bad_regex),
         cmocka_unit_test(test_match_rules),
         cmocka_unit_test(test_status_format),
+        cmocka_unit_test(test_live_exactly_once),
+        cmocka_unit_test(test_live_reconcile_spacing),
+        cmocka_unit_test(test_live_refused_falls_back),
+        cmocka_unit_test(test_live_required_refused_fails),
+        cmocka_unit_test(test_live_reconnects),
+        cmocka_unit_test(test_live_sampled_and_stop_inside),
+        cmocka_unit_test(test_live_two_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

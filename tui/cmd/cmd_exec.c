@@ -102,8 +102,12 @@ static void cmd_exec_usage(FILE *f)
                "  --pipeline N            with --repeat: keep N runs in flight at a time on\n"
                "                          the connection (like redis-benchmark -P N);\n"
                "                          replies print as they come\n"
+               "  -3, --resp3             speak RESP3 (HELLO 3 on every connection, like\n"
+               "                          redis-cli -3): maps, sets, doubles, booleans, big\n"
+               "                          numbers, verbatim strings and pushes keep their type\n"
                "  --json                  one JSON object per reply: node, labels, redirects,\n"
-               "                          latency, reply\n"
+               "                          latency, reply (RESP3 types as {\"map\":[[k,v]...]},\n"
+               "                          {\"set\":[...]}, {\"double\":1.5}, true, ...), pushes\n"
                "  --raw | --no-raw        raw replies (the default when stdout is not a\n"
                "                          terminal) or redis-cli's formatted ones; text\n"
                "                          replies (INFO, CLUSTER INFO...) print as lines\n"
@@ -123,7 +127,9 @@ static void cmd_exec_usage(FILE *f)
                "ACL SETUSER, CONFIG SET requirepass or MIGRATE ... AUTH arguments; pasted\n"
                "lines run one after the other; Ctrl-C drops a line or stops a command,\n"
                "Ctrl-D leaves. ':help' lists the prompt's own commands (targets: :primaries,\n"
-               ":node ID, :shard ID primary, :az NAME, :target SPEC...).\n"
+               ":node ID, :shard ID primary, :az NAME, :target SPEC...). HELLO 3 switches\n"
+               "the session to RESP3 (every node's connection), HELLO 2 back; a node\n"
+               "without HELLO (Redis < 6) says so.\n"
                "Exit status: 0 ok (also when the reader of a pipe goes away: -r -1 | head -1\n"
                "ends quietly), 1 an error reply, a failure or a refusal, 2 usage.\n");
 }
@@ -244,6 +250,16 @@ static void cmd_exec_reply_json(struct cmd_exec *c, const struct console_reply *
                        (unsigned long long)r->trunc->kept, (unsigned long long)r->trunc->dropped,
                        (unsigned long long)r->trunc->dropped_bytes, r->trunc->cost,
                        r->trunc->limit);
+        if (r->npushes || r->pushes_dropped) {
+            /* RESP3 push messages that came before the reply */
+            buf_appends(b, ",\"pushes\":[");
+            for (size_t i = 0; i < r->npushes; i++) {
+                if (i)
+                    buf_appendc(b, ',');
+                rrender_push_json(b, r->pushes[i]);
+            }
+            buf_printf(b, "],\"pushesDropped\":%llu", (unsigned long long)r->pushes_dropped);
+        }
         buf_appends(b, ",\"reply\":");
         rrender_json_flushed(b, r->reply, cmd_exec_flush_out, c);
     }
@@ -255,7 +271,18 @@ static bool cmd_exec_raw(const struct cmd_exec *c)
     return c->raw > 0 || (c->raw < 0 && !isatty(STDOUT_FILENO));
 }
 
-static void cmd_exec_reply_text(struct cmd_exec *c, const struct console_reply *cr, bool fanout)
+/* RESP3 push messages that came before a reply, as redis-cli shows them. */
+static void cmd_exec_pushes(struct cmd_exec *c, const struct rcluster_reply *r)
+{
+    for (size_t i = 0; i < r->npushes; i++)
+        rrender_push(&c->out, r->pushes[i], cmd_exec_raw(c));
+    if (r->pushes_dropped)
+        buf_printf(&c->out, "(pushes) %llu more push messages were not kept\n",
+                   (unsigned long long)r->pushes_dropped);
+}
+
+static void cmd_exec_reply_text(struct cmd_exec *c, const struct console_reply *cr, bool fanout,
+                                int argc, const char *const *argv, const size_t *argvlen)
 {
     const struct rcluster_reply *r = cr->r;
     struct buf *b = &c->out;
@@ -315,9 +342,12 @@ static void cmd_exec_reply_text(struct cmd_exec *c, const struct console_reply *
             .flush = cmd_exec_flush_out,
             .arg = c,
         };
+        cmd_exec_pushes(c, r);
         rrender_reply_opts(b, r->reply, &ro);
         if (r->trunc)
             cmd_exec_trunc_note(c, r->trunc, c->interactive);
+        if (!ro.raw)
+            rrender_hello_note(b, argc, argv, argvlen, r->reply);
     }
     if (c->r.opts->verbose && r->slot >= 0 && !fanout && !c->interactive)
         fprintf(stderr, "elcui exec: %s, %.2f ms (%.2f ms in all)\n", r->node,
@@ -338,10 +368,13 @@ static void cmd_exec_on_reply(struct rsession *rs, struct rsession_req *q,
         c->failed = true;
     if (c->tty && c->le)
         lineedit_clear(c->le);
+    const char *const *argv;
+    const size_t *argvlen;
+    int argc = rsession_req_args(q, &argv, &argvlen);
     if (c->json)
         cmd_exec_reply_json(c, cr);
     else
-        cmd_exec_reply_text(c, cr, cmd_exec_fanout(rsession_req_target(q)));
+        cmd_exec_reply_text(c, cr, cmd_exec_fanout(rsession_req_target(q)), argc, argv, argvlen);
     /* --pipeline: the replies of one wake-up go out together (the run's
      * loop flushes after each); a write and a flush per reply would cost
      * more than the command */
@@ -633,8 +666,8 @@ static int cmd_exec_once(struct cmd_exec *c)
         if (!cmd_exec_pipeline_fill(c))
             return CLI_EXIT_FAIL;
     } else {
-        c->run = rsession_send(c->rs, c->argc, (const char *const *)c->argv, NULL, NULL,
-                               c->repeat, c->interval_ms, c->yes);
+        c->run = rsession_send(c->rs, c->argc, (const char *const *)c->argv, NULL, NULL, c->repeat,
+                               c->interval_ms, c->yes);
         if (!c->run)
             return CLI_EXIT_FAIL;
     }
@@ -1018,6 +1051,7 @@ const struct option cmd_exec_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"raw", no_argument, NULL, OPT_RAW},
     {"no-raw", no_argument, NULL, OPT_NO_RAW},
+    {"resp3", no_argument, NULL, '3'},
     {"help", no_argument, NULL, 'h'},
     RCLI_LONG_OPTIONS,
     {NULL, 0, NULL, 0},
@@ -1107,6 +1141,9 @@ static int cmd_exec_parse(struct cmd_exec *c, int argc, char **argv)
             break;
         case OPT_NO_RAW:
             c->raw = 0;
+            break;
+        case '3':
+            c->r.protocol = 3;
             break;
         case 'h':
             cmd_exec_usage(stdout);

@@ -13,7 +13,7 @@
 /* Its options (getopt_long): for the global options after the command
  * and for `elcui completion`. */
 extern const struct option cmd_exec_options[];
-#define CMD_EXEC_SHORTOPTS "r:i:h"
+#define CMD_EXEC_SHORTOPTS "r:i:h3"
 
 int cmd_exec_run(struct session_options *opts, int argc, char **argv);
 

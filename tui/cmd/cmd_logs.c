@@ -35,6 +35,7 @@ struct cmd_logs {
     size_t n_groups;
     int64_t since_ms, until_ms;
     double rate;
+    enum tail_source_mode source;
     int64_t overlap_ms;
     long status_every_s;
     uint64_t limit;
@@ -57,6 +58,7 @@ struct cmd_logs {
     struct aws_error resolve_err;
     struct aws_client *logs_client;
     struct tailsrc_logs *src;
+    struct tailsrc_live *live;
     struct tail_set *set;
     struct loop_timer *status_timer;
     bool interrupted;
@@ -94,6 +96,14 @@ static void cmd_logs_usage(FILE *f)
                "                          after N records (--limit)\", with --json\n"
                "                          {\"type\":\"stopped\",\"reason\":\"limit\",...})\n"
                "  --json                  one JSON object per line and record\n"
+               "  --source auto|live|poll with --follow, where new records come from:\n"
+               "                          live: StartLiveTail pushes them as they are\n"
+               "                          ingested, and FilterLogEvents reconciles behind it\n"
+               "                          (one request per 5s per log group) so nothing is\n"
+               "                          missed or shown twice; poll: FilterLogEvents only;\n"
+               "                          auto (default): live when the session is allowed,\n"
+               "                          polling when StartLiveTail is denied, not served by\n"
+               "                          the endpoint or over the session quota (said once)\n"
                "  --rate N                FilterLogEvents requests per second shared by all\n"
                "                          tails (default 4; the account quota is 5)\n"
                "  --overlap D             re-read window for late events (default 30s)\n"
@@ -107,6 +117,11 @@ static void cmd_logs_usage(FILE *f)
                "keep the role they had then. 'role?' marks a record older than that\n"
                "history reaches (the 14 days events are kept, or when DescribeEvents\n"
                "cannot be read); --role never picks those.\n"
+               "\n"
+               "Records pushed by a live session carry no eventId (StartLiveTail gives none:\n"
+               "\"eventId\":\"\" in --json); they are matched to FilterLogEvents' records by\n"
+               "stream, timestamp and message. A live session that ends (the 3-hour limit,\n"
+               "a cut stream, a bad frame) is reopened; polling covers the gap.\n"
                "\n"
                "Without --follow, requests retry like every command's (--max-attempts,\n"
                "--timeout); a NUL in a message shows as \\0. Gaps, errors and status go\n"
@@ -210,6 +225,10 @@ static const char *cmd_logs_notice_name(enum tail_notice_kind k)
         return "overflow";
     case TAIL_NOTICE_DONE:
         return "done";
+    case TAIL_NOTICE_LIVE:
+        return "live";
+    case TAIL_NOTICE_SOURCE:
+        return "source";
     }
     return "notice";
 }
@@ -236,13 +255,27 @@ static void cmd_logs_status_line(struct cmd_logs *c, size_t i)
                    (unsigned long long)st.skipped, st.streams, (unsigned long long)st.requests,
                    (unsigned long long)st.throttled, (unsigned long long)st.errors,
                    (unsigned long long)st.gaps, (long long)st.position_ms);
+        buf_printf(&c->line,
+                   ",\"source\":\"%s\",\"live\":%s,\"sampled\":%s,\"sessions\":%llu,"
+                   "\"reconnects\":%llu,\"liveEvents\":%llu,\"filled\":%llu,"
+                   "\"reconciled\":%lld,\"reconcileLagMs\":%lld,\"requestsPerSecond\":%.3f,"
+                   "\"sessionId\":",
+                   st.source, st.live_enabled ? "true" : "false", st.sampled ? "true" : "false",
+                   (unsigned long long)st.sessions, (unsigned long long)st.reconnects,
+                   (unsigned long long)st.live_events, (unsigned long long)st.filled,
+                   (long long)st.reconciled_ms, (long long)st.reconcile_lag_ms, st.requests_per_s);
+        logrec_json_appends(&c->line, st.session_id);
+        if (st.source_note[0]) {
+            buf_appends(&c->line, ",\"sourceNote\":");
+            logrec_json_appends(&c->line, st.source_note);
+        }
         if (st.last_error[0]) {
             buf_appends(&c->line, ",\"lastError\":");
             logrec_json_appends(&c->line, st.last_error);
         }
         buf_appendc(&c->line, '}');
     } else {
-        char text[768], ok[40];
+        char text[1200], ok[40];
         tail_status_format(&st, text, sizeof(text));
         cmd_logs_time(st.last_ok_ms, ok, sizeof(ok));
         buf_appends(&c->line, "elcui logs: status ");
@@ -261,9 +294,13 @@ static void cmd_logs_on_notice(struct tail_set *set, const struct tail_notice *n
         return;
     buf_reset(&c->line);
     if (c->json) {
-        buf_printf(&c->line, "{\"type\":\"notice\",\"kind\":\"%s\",\"logGroup\":",
-                   cmd_logs_notice_name(n->kind));
-        logrec_json_appends(&c->line, n->log_group);
+        buf_printf(&c->line, "{\"type\":\"notice\",\"kind\":\"%s\"", cmd_logs_notice_name(n->kind));
+        if (n->log_group) {
+            buf_appends(&c->line, ",\"logGroup\":");
+            logrec_json_appends(&c->line, n->log_group);
+        }
+        if (n->kind == TAIL_NOTICE_SOURCE)
+            buf_appends(&c->line, ",\"source\":\"poll\"");
         if (n->stream) {
             buf_appends(&c->line, ",\"logStream\":");
             logrec_json_appends(&c->line, n->stream);
@@ -272,15 +309,18 @@ static void cmd_logs_on_notice(struct tail_set *set, const struct tail_notice *n
             buf_appends(&c->line, ",\"code\":");
             logrec_json_appends(&c->line, n->err->code);
         }
-        if (n->kind == TAIL_NOTICE_ERROR)
+        if (n->kind == TAIL_NOTICE_ERROR || (n->kind == TAIL_NOTICE_LIVE && n->err))
             buf_printf(&c->line, ",\"retryInMs\":%llu", (unsigned long long)n->retry_in_ms);
         buf_appends(&c->line, ",\"detail\":");
         logrec_json_appends(&c->line, n->detail);
         buf_appendc(&c->line, '}');
     } else {
         buf_appends(&c->line, "elcui logs: ");
-        logrec_safe_appends(&c->line, n->log_group);
-        buf_printf(&c->line, ": %s: ", cmd_logs_notice_name(n->kind));
+        if (n->log_group) {
+            logrec_safe_appends(&c->line, n->log_group);
+            buf_appends(&c->line, ": ");
+        }
+        buf_printf(&c->line, "%s: ", cmd_logs_notice_name(n->kind));
         if (n->stream) {
             logrec_safe_appends(&c->line, n->stream);
             buf_appends(&c->line, ": ");
@@ -567,6 +607,7 @@ enum {
     OPT_OVERLAP,
     OPT_STATUS,
     OPT_NO_REDIS,
+    OPT_SOURCE,
 };
 
 const struct option cmd_logs_options[] = {
@@ -591,6 +632,7 @@ const struct option cmd_logs_options[] = {
     {"overlap", required_argument, NULL, OPT_OVERLAP},
     {"status-interval", required_argument, NULL, OPT_STATUS},
     {"no-redis", no_argument, NULL, OPT_NO_REDIS},
+    {"source", required_argument, NULL, OPT_SOURCE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -599,6 +641,7 @@ const struct option cmd_logs_options[] = {
 static int cmd_logs_parse(struct cmd_logs *c, int argc, char **argv, int64_t now)
 {
     const char *since = "10m", *until = NULL;
+    bool source_given = false;
     unsigned long long u;
     int opt;
     opterr = 0;
@@ -698,6 +741,17 @@ static int cmd_logs_parse(struct cmd_logs *c, int argc, char **argv, int64_t now
         case OPT_NO_REDIS:
             c->no_redis = true;
             break;
+        case OPT_SOURCE:
+            if (strcmp(optarg, "auto") == 0)
+                c->source = TAIL_SOURCE_AUTO;
+            else if (strcmp(optarg, "live") == 0)
+                c->source = TAIL_SOURCE_LIVE;
+            else if (strcmp(optarg, "poll") == 0)
+                c->source = TAIL_SOURCE_POLL;
+            else
+                return cli_usage_error("logs", "--source wants auto, live or poll"), -1;
+            source_given = true;
+            break;
         case 'h':
             cmd_logs_usage(stdout);
             return 1;
@@ -711,6 +765,8 @@ static int cmd_logs_parse(struct cmd_logs *c, int argc, char **argv, int64_t now
         return cli_usage_error("logs", "unexpected argument '%s'", argv[optind]), -1;
     if (!c->rg_id && c->n_groups == 0)
         return cli_usage_error("logs", "name a replication group (or --log-group NAME)"), -1;
+    if (source_given && !c->follow)
+        return cli_usage_error("logs", "--source applies to --follow"), -1;
     if (!awstime_parse_since(since, now, &c->since_ms))
         return cli_usage_error("logs", "--since: '%s' is not a time (10m, 2h, ISO 8601)", since),
                -1;
@@ -872,6 +928,8 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
         goto out;
     }
     c.src = tailsrc_logs_new(c.logs_client);
+    if (c.follow && c.source != TAIL_SOURCE_POLL)
+        c.live = tailsrc_live_new(c.logs_client, 15000);
     struct tail_options to;
     memset(&to, 0, sizeof(to));
     to.loop = c.s.loop;
@@ -887,6 +945,8 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
     to.label_fn = c.rg ? tailsrc_label : NULL;
     to.label_ctx = c.rg;
     to.max_records = c.limit;
+    to.live = c.live ? tailsrc_live_source(c.live) : NULL;
+    to.source_mode = c.source;
     to.cb.on_record = cmd_logs_on_record;
     to.cb.on_gap = cmd_logs_on_gap;
     to.cb.on_notice = cmd_logs_on_notice;
@@ -951,6 +1011,7 @@ out:
     observe_free(c.ob);
     inventory_free(c.inv);
     tail_set_free(c.set);
+    tailsrc_live_free(c.live);
     tailsrc_logs_free(c.src);
     if (c.logs_client)
         aws_client_free(c.logs_client);

@@ -418,6 +418,7 @@ int rcli_start(struct rcli *r, bool lazy_map, enum rcluster_mode mode)
         .connect_timeout_ms = r->connect_timeout_ms,
         .command_timeout_ms = r->command_timeout_ms,
         .max_reply_bytes = r->max_reply_bytes,
+        .protocol = r->protocol,
         .on_event = rcli_on_event,
         .event_arg = r,
     };

@@ -75,6 +75,7 @@ struct rcli {
     uint64_t connect_timeout_ms;
     uint64_t command_timeout_ms;
     size_t max_reply_bytes; /* --max-reply-size; 0: the default (64 MiB) */
+    int protocol;           /* 3: RESP3 from the start (exec -3) */
     /* runtime */
     struct console *con;
     bool ready, failed;

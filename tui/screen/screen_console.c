@@ -208,6 +208,43 @@ static void sc_hop_dest(struct screen_console *c, const char *node, char *out, s
 
 /* ---- the session's callbacks ---- */
 
+/* Rendered text (terminal-safe already) as lines of the panel. */
+static void sc_lines(struct screen_console *c, const struct buf *b, int role)
+{
+    const char *p = buf_str(b);
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        bool note = n > 4 && strncmp(p, "(... ", 5) == 0;
+        sc_push(c, note ? THEME_DIM : role, p, n, role, NULL);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
+/* RESP3 push messages the node sent before the reply (CLIENT TRACKING
+ * invalidations...), as redis-cli shows them, within the panel's bounds. */
+static void sc_pushes(struct screen_console *c, const struct rcluster_reply *r)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    for (size_t i = 0; i < r->npushes; i++) {
+        buf_reset(&b);
+        const redisReply *p = r->pushes[i];
+        if (p->type == REDIS_REPLY_ARRAY && p->elements == 2 && p->element[0]->len == 10 &&
+            memcmp(p->element[0]->str, "invalidate", 10) == 0 &&
+            p->element[1]->type == REDIS_REPLY_ARRAY && p->element[1]->elements <= SC_MAX_ELEMS)
+            rrender_push(&b, p, false);
+        else
+            rsession_render(&b, p, NULL, SC_MAX_ELEMS, SC_MAX_TOTAL, SC_MAX_BYTES, NULL);
+        sc_textf(c, THEME_DIM, "(push) from the node, before the reply:");
+        sc_lines(c, &b, THEME_WARNING);
+    }
+    if (r->pushes_dropped)
+        sc_notef(c, THEME_DIM, "(push) %llu more push messages were not kept",
+                 (unsigned long long)r->pushes_dropped);
+    buf_free(&b);
+}
+
 static void sc_on_reply(struct rsession *rs, struct rsession_req *q, const struct console_reply *cr,
                         void *arg)
 {
@@ -257,17 +294,14 @@ static void sc_on_reply(struct rsession *rs, struct rsession_req *q, const struc
         const size_t *argvlen;
         int argc = rsession_req_args(q, &argv, &argvlen);
         struct rrender_opts ro = {.text = rrender_text_command(argc, argv, argvlen)};
+        sc_pushes(c, r);
         rsession_render(&b, r->reply, &ro, SC_MAX_ELEMS, SC_MAX_TOTAL, SC_MAX_BYTES, &info);
         int role = r->reply && r->reply->type == REDIS_REPLY_ERROR ? THEME_ERROR : THEME_NORMAL;
         /* rendered text is terminal-safe already: split it into lines */
-        const char *p = buf_str(&b);
-        while (*p) {
-            const char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            bool note = n > 4 && strncmp(p, "(... ", 5) == 0;
-            sc_push(c, note ? THEME_DIM : role, p, n, role, NULL);
-            p += n + (nl ? 1 : 0);
-        }
+        sc_lines(c, &b, role);
+        buf_reset(&b);
+        rrender_hello_note(&b, argc, argv, argvlen, r->reply);
+        sc_lines(c, &b, THEME_WARNING);
         buf_free(&b);
         if (r->trunc) {
             char t[400];
@@ -764,8 +798,9 @@ static int sc_request(struct screen *s, int req)
 static const char *sc_title(struct screen *s)
 {
     struct screen_console *c = s->priv;
-    snprintf(c->title, sizeof(c->title), " Console %s  %s", c->rg_id,
-             c->state[0] ? c->state : "discovering...");
+    bool resp3 = c->con && rcluster_protocol(console_cluster(c->con)) == 3;
+    snprintf(c->title, sizeof(c->title), " Console %s  %s%s", c->rg_id,
+             c->state[0] ? c->state : "discovering...", resp3 ? "  RESP3" : "");
     return c->title;
 }
 

@@ -258,10 +258,11 @@ static int ss_input(struct screen *s, int key)
 static const char *ss_title(struct screen *s)
 {
     struct screen_stream *v = s->priv;
-    snprintf(v->title, sizeof(v->title), " Stream %s  %lu message%s, %.1f/s%s%s", v->display,
-             v->messages, v->messages == 1 ? "" : "s", ss_rate(v),
-             v->paused ? "  PAUSED (s resumes)" : "",
-             v->ended ? "  ended" : "  (Esc stops it on the server)");
+    /* the count first: a narrow terminal cuts the end, and node names are long */
+    snprintf(v->title, sizeof(v->title), " Stream: %lu message%s, %.1f/s%s%s  %s%s", v->messages,
+             v->messages == 1 ? "" : "s", ss_rate(v), v->paused ? "  PAUSED (s resumes)" : "",
+             v->ended ? "  ended" : "", v->display,
+             v->ended ? "" : "  (Esc stops it on the server)");
     return v->title;
 }
 
@@ -278,8 +279,8 @@ static void ss_destroy(struct screen *s)
         rsession_stream_detach(v->st);
     if (v->closed) {
         char sum[1200];
-        snprintf(sum, sizeof(sum), "(stream ended) %s: %lu message%s", v->display, v->messages,
-                 v->messages == 1 ? "" : "s");
+        snprintf(sum, sizeof(sum), "(stream ended, %lu message%s) %s", v->messages,
+                 v->messages == 1 ? "" : "s", v->display);
         v->closed(v->closed_arg, sum);
     }
     for (size_t i = 0; i < v->nlines; i++)

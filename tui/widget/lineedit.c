@@ -295,12 +295,15 @@ void lineedit_view(struct lineedit *le, int cols, struct lineedit_view *v)
     v->prompt = prompt;
     v->prompt_skip = (size_t)(p - prompt);
     size_t room = width > pcols ? width - pcols : 1;
-    /* scroll so the cursor is visible */
-    size_t start = 0;
-    while (start < le->pos && le_cols_of(le->text + start, le->pos - start) >= room) {
-        start++;
-        while (start < le->pos && ((unsigned char)le->text[start] & 0xc0) == 0x80)
-            start++;
+    /* scroll so the cursor is visible: the leftmost start whose text up
+     * to the cursor fits, found walking back from the cursor (a line
+     * pasted or yanked to megabytes costs the width, not its length) */
+    size_t start = le->pos, back = 0;
+    while (start > 0 && back + 1 < room) {
+        start--;
+        while (start > 0 && ((unsigned char)le->text[start] & 0xc0) == 0x80)
+            start--;
+        back++;
     }
     size_t end = start, shown = 0;
     while (end < le->len && shown < room) {

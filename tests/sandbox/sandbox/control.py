@@ -35,6 +35,11 @@ POST    /_sandbox/metrics/pause       {replication_group_id?} -> {ok}: the group
 POST    /_sandbox/metrics/resume      {replication_group_id?} -> {ok}
 POST    /_sandbox/logs/inject         {log_group, stream, message | message_b64,
                                        timestamp_ms?, ingestion_delay?, region?}
+GET     /_sandbox/livetail            {sessions, counters, faults, cadence_ms,
+                                       session_seconds}: StartLiveTail (livetail.py)
+POST    /_sandbox/livetail            {drop?, corrupt?, cut?, sample?, refuse?: counts;
+                                       refuse_code?, timeout?: sessions to end now,
+                                       cadence_ms?, session_seconds?} -> the state
 POST    /_sandbox/config              {create_delay?, modify_delay?, delete_delay?,
                                        failover_step?, redis_for_new_groups?,
                                        strict_iam_region?, key_policy_delay?}
@@ -142,6 +147,13 @@ class Controller:
             return self.metrics_pause(key.endswith("pause"), body.get("replication_group_id"))
         if method == "POST" and key == "logs/inject":
             return self.logs_inject(body)
+        if key == "livetail" and method == "GET":
+            return self.server.live.state()
+        if key == "livetail" and method == "POST":
+            try:
+                return self.server.live.configure(body)
+            except (TypeError, ValueError) as e:
+                raise ControlError(400, str(e))
         if method == "POST" and key == "config":
             return self.config(body)
         if method == "POST" and key == "shutdown":
@@ -176,6 +188,7 @@ class Controller:
         s.faults.clear()
         s.clock.set_offset(0)
         s.verifier.clear_expired()
+        s.live.reset()
         self.logs_pause(False, None)
         self.metrics_pause(False, None)
         resumed = 0

@@ -435,6 +435,12 @@ class Sandbox:
         return self.control("POST", "logs/inject", body)
 
     # counters
+    def live_tail(self, **settings):
+        """StartLiveTail's faults and settings (livetail.py); the state."""
+        if settings:
+            return self.control("POST", "livetail", settings)
+        return self.control("GET", "livetail")
+
     def counters(self):
         return self.control("GET", "counters")
 

@@ -33,7 +33,7 @@ from urllib.parse import urlencode  # noqa: E402
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler  # noqa: E402
 
-from . import awsproto, elasticache, kmslogs, secretrec  # noqa: E402
+from . import awsproto, elasticache, kmslogs, livetail, secretrec  # noqa: E402
 from .faults import Faults, malformed_body  # noqa: E402
 from .sigv4 import AuthError, Clock, Verifier  # noqa: E402
 
@@ -170,6 +170,7 @@ class SandboxServer:
         self.faults = Faults()
         self.key_gate = kmslogs.KeyPolicyGate()
         self.world = elasticache.World(domain=endpoint_domain, create_delay=create_delay)
+        self.live = livetail.LiveHub()
         self.access_key = None
         self.secret_key = None
         self.role_arn = None
@@ -200,6 +201,7 @@ class SandboxServer:
 
         _patch_moto_signature_check()
         elasticache.install(self.world)
+        livetail.install(self.live)
 
         class Dispatcher(DomainDispatcherApplication):
             """moto's dispatcher scans its package folders on every request
@@ -235,6 +237,7 @@ class SandboxServer:
         return "http://127.0.0.1:%d" % self.port
 
     def stop(self):
+        self.live.stop()
         self.world.stop()
         if self._server is not None:
             self._server.shutdown()
@@ -320,6 +323,11 @@ class SandboxServer:
             self.log("internal error on %s: %s" % (info.label(), traceback.format_exc(limit=8)))
             code, msg, st = awsproto.server_error(info, 500)
             status, headers, body = awsproto.error_response(info, code, msg, st, sender=False)
+        if not isinstance(body, bytes):
+            # an event stream: chunked, as long as the session lasts
+            headers = [(k, v) for k, v in headers if k.lower() not in ("content-length", "date")]
+            start_response(awsproto.status_line(status), headers)
+            return self._stream_body(body)
         if kind == "truncate":
             cut = body[: max(1, len(body) // 2)] if body else b""
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
@@ -362,6 +370,8 @@ class SandboxServer:
             msg = self._log_group_key_denied(environ, info)
             if msg:
                 return awsproto.error_response(info, "AccessDeniedException", msg, 400)
+        if info.service == "logs" and info.operation == "StartLiveTail":
+            return self._start_live_tail(environ, info)
         status, headers, body = self._call_moto(environ)
         secretrec.observe(info.service, info.operation, environ.get("sandbox.body", b""), body)
         if status == 200 and info.service == "kms" and info.operation in ("PutKeyPolicy", "CreateKey"):
@@ -369,6 +379,90 @@ class SandboxServer:
         if status in (401, 403) and info.protocol == "json" and body[:200].lstrip().startswith(b"<"):
             status, headers, body = self._json_auth_error(info, status, body)
         return status, headers, body
+
+    # ---- StartLiveTail (livetail.py) -------------------------------------------------------
+    @staticmethod
+    def _stream_body(gen):
+        try:
+            for chunk in gen:
+                yield chunk
+        except livetail.ResetStream:
+            raise _ResetConnection()
+        finally:
+            gen.close()
+
+    def _iam_denied(self, environ, action):
+        """moto's IAM evaluation of logs:ACTION for the caller: None when
+        allowed, else (code, message)."""
+        from moto.iam.access_control import IAMRequest
+        from werkzeug.datastructures import EnvironHeaders
+
+        headers = dict(EnvironHeaders(environ).items())
+        try:
+            req = IAMRequest(
+                account_id=self.account_id,
+                method=environ.get("REQUEST_METHOD", "POST"),
+                path=environ.get("PATH_INFO", "/"),
+                data={},
+                body=environ.get("sandbox.body", b""),
+                headers=headers,
+                action=action,
+            )
+            req.check_action_permitted("*")
+        except Exception as e:  # moto's AccessDeniedError, InvalidClientTokenId...
+            code = getattr(e, "error_type", None) or "AccessDeniedException"
+            message = getattr(e, "message", None) or str(e)
+            if code in ("AccessDenied", "AccessDeniedException"):
+                code = "AccessDeniedException"
+            elif code == "InvalidClientTokenId":
+                code = "UnrecognizedClientException"
+            return code, message
+        return None
+
+    def _start_live_tail(self, environ, info):
+        try:
+            req = json.loads(environ.get("sandbox.body", b"") or b"{}")
+        except ValueError:
+            req = None
+        if not isinstance(req, dict):
+            return awsproto.error_response(info, "SerializationException", "the body is not a JSON object", 400)
+        ids = req.get("logGroupIdentifiers")
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 10:
+            return awsproto.error_response(
+                info, "InvalidParameterException", "logGroupIdentifiers must name 1 to 10 log groups", 400
+            )
+        names = [livetail.group_name(x) for x in ids]
+        if None in names:
+            bad = ids[names.index(None)]
+            return awsproto.error_response(
+                info, "InvalidParameterException", "logGroupIdentifier %r is not a log group ARN (without a trailing *)" % (bad,), 400
+            )
+        for key in ("logStreamNames", "logStreamNamePrefixes"):
+            v = req.get(key)
+            if v is not None and (not isinstance(v, list) or not 1 <= len(v) <= 100):
+                return awsproto.error_response(info, "InvalidParameterException", "%s must hold 1 to 100 names" % key, 400)
+        pattern = req.get("logEventFilterPattern")
+        if pattern is not None and (not isinstance(pattern, str) or len(pattern) > 1024):
+            return awsproto.error_response(info, "InvalidParameterException", "logEventFilterPattern is not a pattern", 400)
+        denied = self._iam_denied(environ, "StartLiveTail")
+        if denied:
+            with self.live.cond:
+                self.live.counters["denied"] += 1
+            return awsproto.error_response(info, denied[0], denied[1], 400)
+        refused = self.live.refuse_now()
+        if refused:
+            return awsproto.error_response(info, refused, "Too many concurrent live tail sessions (sandbox fault).", 400)
+        from moto.logs.models import logs_backends
+
+        region = info.scope_region or self.region
+        backend = logs_backends[self.account_id][region]
+        for n in names:
+            if n not in backend.groups:
+                return awsproto.error_response(info, "ResourceNotFoundException", "The specified log group does not exist: %s" % n, 400)
+        session = self.live.open(self.account_id, region, names, req.get("logStreamNames"), req.get("logStreamNamePrefixes"), pattern, req)
+        self.log("StartLiveTail session %s for %s" % (session.id, ", ".join(names)))
+        headers = [("Content-Type", "application/vnd.amazon.eventstream"), ("x-amzn-RequestId", session.request_id)]
+        return 200, headers, self.live.stream(session)
 
     def _log_group_key_denied(self, environ, info):
         try:
