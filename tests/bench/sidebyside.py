@@ -386,7 +386,9 @@ def fmt(v):
 UNITS = {"wall_s": "wall s", "cpu_s": "CPU s (user+sys)", "rss_mb": "peak RSS MB", "events_per_s": "events/s",
          "events": "events out", "us_per_cmd": "µs per command", "p50_ms": "p50 ms", "p95_ms": "p95 ms",
          "p99_ms": "p99 ms", "max_ms": "max ms", "missing": "missing", "duplicated": "duplicated",
-         "fle_per_s": "FilterLogEvents/s", "instructions": "instructions"}
+         "fle_per_s": "FilterLogEvents/s", "instructions": "instructions", "first_frame_ms": "launch -> first frame ms",
+         "groups_seen_ms": "launch -> groups on screen ms", "redraw_p50_ms": "full redraw p50 ms",
+         "redraw_max_ms": "full redraw max ms"}
 
 
 def table(rows, notes):
