@@ -251,7 +251,27 @@ static bool tail_contains(const char *hay, size_t hlen, const char *needle, bool
     return false;
 }
 
-bool tail_match_record(const struct tail_match *m, const struct logrec *r)
+/* The filters on the raw message (substring, regex): they need no parse. */
+static bool tail_match_raw(const struct tail_match *m, const char *msg, size_t len)
+{
+    if (!m)
+        return true;
+    if (m->substring && !tail_contains(msg, len, m->substring, m->icase))
+        return false;
+#ifdef REG_STARTEND
+    /* the whole message, a NUL inside included */
+    regmatch_t whole = {.rm_so = 0, .rm_eo = (regoff_t)len};
+    if (m->has_regex && regexec(&m->re, msg, 1, &whole, REG_STARTEND) != 0)
+#else
+    if (m->has_regex && regexec(&m->re, msg, 0, NULL, 0) != 0)
+#endif
+        return false;
+    return true;
+}
+
+/* The filters on a record's parsed fields (node, shard, role, level,
+ * duration, command). */
+static bool tail_match_fields(const struct tail_match *m, const struct logrec *r)
 {
     if (!m)
         return true;
@@ -289,17 +309,12 @@ bool tail_match_record(const struct tail_match *m, const struct logrec *r)
         if (strcasecmp(name, m->command) != 0)
             return false;
     }
-    if (m->substring && !tail_contains(r->message, r->message_len, m->substring, m->icase))
-        return false;
-#ifdef REG_STARTEND
-    /* the whole message, a NUL inside included */
-    regmatch_t whole = {.rm_so = 0, .rm_eo = (regoff_t)r->message_len};
-    if (m->has_regex && regexec(&m->re, r->message, 1, &whole, REG_STARTEND) != 0)
-#else
-    if (m->has_regex && regexec(&m->re, r->message, 0, NULL, 0) != 0)
-#endif
-        return false;
     return true;
+}
+
+bool tail_match_record(const struct tail_match *m, const struct logrec *r)
+{
+    return tail_match_fields(m, r) && tail_match_raw(m, r->message, r->message_len);
 }
 
 /* ================= dedupe: event ids inside the overlap window
@@ -1014,8 +1029,14 @@ static void tail_rate_add(struct tail *t, uint64_t n)
     t->rate_cnt[slot] += n;
 }
 
+/* An event that passed the dedupe, waiting for its turn: it becomes a
+ * record (its message parsed) only then, so a page holds one record at a
+ * time, and events past the record limit, or refused by a raw-text filter,
+ * are never parsed. The strings are the page's (or the pushed batch's). */
 struct tail_sorted {
-    struct logrec *r;
+    const char *id, *stream, *msg;
+    size_t mlen;
+    int64_t ts, ingest;
     size_t order;
     bool live;   /* pushed by the live session */
     bool filled; /* found by the reconciliation while live was up */
@@ -1024,8 +1045,8 @@ struct tail_sorted {
 static int tail_cmp(const void *a, const void *b)
 {
     const struct tail_sorted *x = a, *y = b;
-    if (x->r->timestamp_ms != y->r->timestamp_ms)
-        return x->r->timestamp_ms < y->r->timestamp_ms ? -1 : 1;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
@@ -1066,23 +1087,23 @@ static void tail_note_lag(struct tail *t, int64_t ts, int64_t ingest)
     }
 }
 
-/* Make the record of an event that passed the dedupe; NULL when the
- * client-side filters reject it (counted). */
-static struct logrec *tail_record(struct tail *t, const char *id, const char *stream,
-                                  const char *msg, size_t len, int64_t ts, int64_t ingest)
+/* Admit an event that passed the dedupe into acc (its stream noted, the
+ * raw-text filters applied without a parse); false when a filter refuses
+ * it (counted). */
+static bool tail_admit(struct tail *t, struct tail_sorted *a, const char *id, const char *stream,
+                       const char *msg, size_t len, int64_t ts, int64_t ingest)
 {
-    struct tail_set *s = t->set;
     if (stream[0] && tail_strset_add(&t->streams, stream) && t->first_cycle_done)
         tail_notify(t, TAIL_NOTICE_NEW_STREAM, stream, NULL, "new log stream", 0);
-    struct logrec_event ev = {id, t->log_group, stream, msg ? msg : "", msg ? len : 0,
-                              ts, ingest,       t->hint};
-    struct logrec *r = logrec_new(&ev, s->o.label_fn, s->o.label_ctx);
-    if (!tail_match_record(s->match, r)) {
+    if (!msg)
+        msg = "", len = 0;
+    if (!tail_match_raw(t->set->match, msg, len)) {
         t->filtered++;
-        logrec_free(r);
-        return NULL;
+        return false;
     }
-    return r;
+    *a = (struct tail_sorted){
+        .id = id, .stream = stream, .msg = msg, .mlen = len, .ts = ts, .ingest = ingest};
+    return true;
 }
 
 /* Deliver acc[0..na) in timestamp order (then as given); frees acc.
@@ -1093,13 +1114,20 @@ static bool tail_deliver(struct tail *t, struct tail_sorted *acc, size_t na)
     if (na > 1)
         qsort(acc, na, sizeof(*acc), tail_cmp);
     bool go_on = true;
-    size_t i = 0;
-    for (; i < na; i++) {
+    for (size_t i = 0; i < na; i++) {
         if (s->stopped || s->done) {
             go_on = false;
             break;
         }
-        struct logrec *r = acc[i].r;
+        const struct tail_sorted *a = &acc[i];
+        struct logrec_event ev = {a->id,   t->log_group, a->stream, a->msg,
+                                  a->mlen, a->ts,        a->ingest, t->hint};
+        struct logrec *r = logrec_new(&ev, s->o.label_fn, s->o.label_ctx);
+        if (!tail_match_fields(s->match, r)) {
+            t->filtered++;
+            logrec_free(r);
+            continue;
+        }
         t->events++;
         s->delivered++;
         if (acc[i].live)
@@ -1113,16 +1141,12 @@ static bool tail_deliver(struct tail *t, struct tail_sorted *acc, size_t na)
             ring_push(s->o.ring, r);
         else
             logrec_free(r);
-        acc[i].r = NULL;
         if (s->o.max_records && s->delivered >= s->o.max_records) {
-            i++;
             tail_cut_limit(s);
             go_on = false;
             break;
         }
     }
-    for (; i < na; i++)
-        logrec_free(acc[i].r);
     free(acc);
     return go_on && !s->stopped && !s->done;
 }
@@ -1196,10 +1220,8 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
             }
             filled = s->live.up && t->first_cycle_done; /* not the backfill */
         }
-        struct logrec *r = tail_record(t, id, stream, msg, mlen, e->timestamp_ms, e->ingestion_ms);
-        if (!r)
+        if (!tail_admit(t, &acc[na], id, stream, msg, mlen, e->timestamp_ms, e->ingestion_ms))
             continue;
-        acc[na].r = r;
         acc[na].order = na;
         acc[na].filled = filled;
         na++;
@@ -1597,10 +1619,8 @@ static bool tail_take_live(struct tail *t, const struct tail_live_event *ev, siz
             t->duplicates++; /* the reconciliation was first */
             continue;
         }
-        struct logrec *r = tail_record(t, "", stream, msg, mlen, e->timestamp_ms, e->ingestion_ms);
-        if (!r)
+        if (!tail_admit(t, &acc[na], "", stream, msg, mlen, e->timestamp_ms, e->ingestion_ms))
             continue;
-        acc[na].r = r;
         acc[na].order = na;
         acc[na].live = true;
         na++;
