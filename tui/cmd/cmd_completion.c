@@ -24,7 +24,7 @@
 #include "tui/cmd/cmd_whoami.h"
 #include "tui/theme.h"
 
-const struct option cmd_completion_own_options[] = {
+static const struct option cmd_completion_own_options[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -85,7 +85,7 @@ static void cmd_completion_files(void)
     const char *seen[64];
     size_t n = 0;
     printf("--config|--redis-cacert");
-    for (const struct cli_command *c = cli_commands; c->name; c++)
+    for (const struct cli_command *const *cp = cli_commands, *c; (c = *cp) != NULL; cp++)
         for (const struct option *o = c->options; o && o->name; o++) {
             if (o->has_arg != required_argument || !cmd_completion_file(o->name) ||
                 !strcmp(o->name, "config") || !strcmp(o->name, "redis-cacert"))
@@ -113,8 +113,8 @@ static void cmd_completion_bash(void)
            "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
            "    local commands=\"",
            ELCUI_VERSION);
-    for (const struct cli_command *c = cli_commands; c->name; c++)
-        printf("%s%s", c == cli_commands ? "" : " ", c->name);
+    for (const struct cli_command *const *cp = cli_commands, *c; (c = *cp) != NULL; cp++)
+        printf("%s%s", cp == cli_commands ? "" : " ", c->name);
     printf("\"\n    local global=\"");
     cmd_completion_words(cli_global_options, false);
     printf("\"\n    local global_arg=\" ");
@@ -146,7 +146,7 @@ static void cmd_completion_bash(void)
            "    fi\n"
            "    local opts=''\n"
            "    case $cmd in\n");
-    for (const struct cli_command *c = cli_commands; c->name; c++) {
+    for (const struct cli_command *const *cp = cli_commands, *c; (c = *cp) != NULL; cp++) {
         printf("    %s) opts=\"", c->name);
         cmd_completion_words(c->options, false);
         printf("\" ;;\n");
@@ -180,7 +180,7 @@ static void cmd_completion_zsh(void)
            "    local -a cmds global global_arg opts\n"
            "    cmds=(\n",
            ELCUI_VERSION);
-    for (const struct cli_command *c = cli_commands; c->name; c++) {
+    for (const struct cli_command *const *cp = cli_commands, *c; (c = *cp) != NULL; cp++) {
         printf("        '");
         cmd_completion_zsh_quote(c->name);
         printf(":");
@@ -218,7 +218,7 @@ static void cmd_completion_zsh(void)
            "        return\n"
            "    fi\n"
            "    case $cmd in\n");
-    for (const struct cli_command *c = cli_commands; c->name; c++) {
+    for (const struct cli_command *const *cp = cli_commands, *c; (c = *cp) != NULL; cp++) {
         printf("    (%s) opts=(", c->name);
         cmd_completion_words(c->options, false);
         printf(") ;;\n");
@@ -235,7 +235,7 @@ static void cmd_completion_zsh(void)
            "_elcui \"$@\"\n");
 }
 
-int cmd_completion_run(struct session_options *opts, int argc, char **argv)
+static int cmd_completion_run(struct session_options *opts, int argc, char **argv)
 {
     (void)opts;
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -252,3 +252,13 @@ int cmd_completion_run(struct session_options *opts, int argc, char **argv)
         return cli_usage_error("completion", "no completion for '%s' (bash or zsh)", argv[1]);
     return CLI_EXIT_OK;
 }
+
+const struct cli_command cmd_completion_entry = {
+    .name = "completion",
+    .args = "bash|zsh",
+    .summary = "shell completion for commands and options",
+    .run = cmd_completion_run,
+    .options = cmd_completion_own_options,
+    .shortopts = "h",
+    .usage = cmd_completion_usage,
+};

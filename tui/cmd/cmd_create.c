@@ -495,7 +495,7 @@ enum {
     OPT_REUSE_SECRET,
 };
 
-const struct option cmd_create_options[] = {
+static const struct option cmd_create_options[] = {
     {"name", required_argument, NULL, OPT_NAME},
     {"spec", required_argument, NULL, OPT_SPEC},
     {"plan", no_argument, NULL, OPT_PLAN},
@@ -579,73 +579,83 @@ static int cmd_create_add_set(struct cmd_create *c, const char *section, const c
     return 0;
 }
 
+/* What the option handler fills: the command, and the section and key
+ * strings of --set (freed by the caller). */
+struct cmd_create_args {
+    struct cmd_create *c;
+    char **setbuf;
+    size_t *n_setbuf;
+};
+
+static enum cli_opt cmd_create_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_create_args *a = ctx;
+    struct cmd_create *c = a->c;
+    switch (opt) {
+    case OPT_NAME:
+        c->name = arg;
+        break;
+    case OPT_SPEC:
+        c->spec_file = arg;
+        break;
+    case OPT_PLAN:
+        c->plan = true;
+        break;
+    case OPT_APPLY:
+        c->apply = true;
+        break;
+    case OPT_YES:
+        c->yes = true;
+        break;
+    case OPT_JSON:
+        c->json = true;
+        break;
+    case OPT_PRINT_SPEC:
+        c->print_spec = true;
+        break;
+    case OPT_NO_MULTI_AZ:
+        if (cmd_create_add_set(c, "cache", "multi_az", "no") != 0)
+            return CLI_OPT_REFUSED;
+        break;
+    case OPT_SET: {
+        const char *dot = strchr(arg, '.');
+        const char *eq = strchr(arg, '=');
+        if (!dot || !eq || eq < dot || dot == arg || eq == dot + 1)
+            return cli_refuse("create", "--set wants SECTION.KEY=VALUE, e.g. "
+                                        "cache.port=6380");
+        char *sec = mem_xstrndup(arg, (size_t)(dot - arg));
+        char *key = mem_xstrndup(dot + 1, (size_t)(eq - dot - 1));
+        a->setbuf[(*a->n_setbuf)++] = sec;
+        a->setbuf[(*a->n_setbuf)++] = key;
+        if (cmd_create_add_set(c, sec, key, eq + 1) != 0)
+            return CLI_OPT_REFUSED;
+        break;
+    }
+    default: {
+        bool mapped = false;
+        for (size_t i = 0; i < sizeof(cmd_create_map) / sizeof(cmd_create_map[0]); i++)
+            if (cmd_create_map[i].opt == opt) {
+                if (cmd_create_add_set(c, cmd_create_map[i].section, cmd_create_map[i].key, arg) !=
+                    0)
+                    return CLI_OPT_REFUSED;
+                mapped = true;
+            }
+        if (mapped)
+            break;
+        return CLI_OPT_UNKNOWN;
+    }
+    }
+    return CLI_OPT_TAKEN;
+}
+
 /* 1: --help; 0: ok; -1: usage error (reported). */
 static int cmd_create_parse(struct cmd_create *c, int argc, char **argv, char *setbuf[],
                             size_t *n_setbuf)
 {
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_CREATE_SHORTOPTS, cmd_create_options, NULL)) != -1) {
-        switch (opt) {
-        case OPT_NAME:
-            c->name = optarg;
-            break;
-        case OPT_SPEC:
-            c->spec_file = optarg;
-            break;
-        case OPT_PLAN:
-            c->plan = true;
-            break;
-        case OPT_APPLY:
-            c->apply = true;
-            break;
-        case OPT_YES:
-            c->yes = true;
-            break;
-        case OPT_JSON:
-            c->json = true;
-            break;
-        case OPT_PRINT_SPEC:
-            c->print_spec = true;
-            break;
-        case OPT_NO_MULTI_AZ:
-            if (cmd_create_add_set(c, "cache", "multi_az", "no") != 0)
-                return -1;
-            break;
-        case OPT_SET: {
-            const char *dot = strchr(optarg, '.');
-            const char *eq = strchr(optarg, '=');
-            if (!dot || !eq || eq < dot || dot == optarg || eq == dot + 1)
-                return cli_usage_error("create", "--set wants SECTION.KEY=VALUE, e.g. "
-                                                 "cache.port=6380"),
-                       -1;
-            char *sec = mem_xstrndup(optarg, (size_t)(dot - optarg));
-            char *key = mem_xstrndup(dot + 1, (size_t)(eq - dot - 1));
-            setbuf[(*n_setbuf)++] = sec;
-            setbuf[(*n_setbuf)++] = key;
-            if (cmd_create_add_set(c, sec, key, eq + 1) != 0)
-                return -1;
-            break;
-        }
-        case 'h':
-            cmd_create_usage(stdout);
-            return 1;
-        default: {
-            bool mapped = false;
-            for (size_t i = 0; i < sizeof(cmd_create_map) / sizeof(cmd_create_map[0]); i++)
-                if (cmd_create_map[i].opt == opt) {
-                    if (cmd_create_add_set(c, cmd_create_map[i].section, cmd_create_map[i].key,
-                                           optarg) != 0)
-                        return -1;
-                    mapped = true;
-                }
-            if (mapped)
-                break;
-            return cli_bad_option("create", argv), -1;
-        }
-        }
-    }
+    struct cmd_create_args a = {c, setbuf, n_setbuf};
+    int rc = cli_getopt(&cmd_create_entry, argc, argv, cmd_create_option, &a);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         return cli_usage_error("create", "unexpected argument '%s'", argv[optind]), -1;
     if (c->plan && c->apply)
@@ -675,7 +685,7 @@ static void cmd_create_print_problems(const struct stack_problems *pr, bool json
     }
 }
 
-int cmd_create_run(struct session_options *opts, int argc, char **argv)
+static int cmd_create_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_create c;
     memset(&c, 0, sizeof(c));
@@ -832,3 +842,13 @@ out:
     fflush(stdout);
     return rc;
 }
+
+const struct cli_command cmd_create_entry = {
+    .name = "create",
+    .args = "--name NAME [--spec FILE] --plan|--apply",
+    .summary = "plan or build the production stack",
+    .run = cmd_create_run,
+    .options = cmd_create_options,
+    .shortopts = "h",
+    .usage = cmd_create_usage,
+};

@@ -50,7 +50,7 @@ enum {
     OPT_JSON,
 };
 
-const struct option cmd_destroy_options[] = {
+static const struct option cmd_destroy_options[] = {
     {"confirm", required_argument, NULL, OPT_CONFIRM},
     {"spec", required_argument, NULL, OPT_SPEC},
     {"secret-recovery-days", required_argument, NULL, OPT_RECOVERY},
@@ -108,51 +108,73 @@ static int cmd_destroy_not_a_stack(const struct stack_plan *p, const char *name)
     return -1;
 }
 
-int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
+/* What the command line asks for. */
+struct cmd_destroy_args {
+    const char *name;
+    const char *confirm, *spec_file, *recovery;
+    bool plan_only, json;
+};
+
+static enum cli_opt cmd_destroy_option(void *ctx, int opt, char *arg)
 {
-    const char *confirm = NULL, *spec_file = NULL, *recovery = NULL;
-    bool plan_only = false, json = false;
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_DESTROY_SHORTOPTS, cmd_destroy_options, NULL)) !=
-           -1) {
-        switch (opt) {
-        case OPT_CONFIRM:
-            confirm = optarg;
-            break;
-        case OPT_SPEC:
-            spec_file = optarg;
-            break;
-        case OPT_RECOVERY:
-            recovery = optarg;
-            break;
-        case OPT_PLAN:
-            plan_only = true;
-            break;
-        case OPT_JSON:
-            json = true;
-            break;
-        case 'h':
-            cmd_destroy_usage(stdout);
-            return CLI_EXIT_OK;
-        default:
-            return cli_bad_option("destroy", argv);
-        }
+    struct cmd_destroy_args *a = ctx;
+    switch (opt) {
+    case OPT_CONFIRM:
+        a->confirm = arg;
+        break;
+    case OPT_SPEC:
+        a->spec_file = arg;
+        break;
+    case OPT_RECOVERY:
+        a->recovery = arg;
+        break;
+    case OPT_PLAN:
+        a->plan_only = true;
+        break;
+    case OPT_JSON:
+        a->json = true;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
     }
+    return CLI_OPT_TAKEN;
+}
+
+/* 1 to go on; 0 after --help; else a usage error (reported): the exit
+ * status is CLI_EXIT_OK or CLI_EXIT_USAGE. */
+static int cmd_destroy_parse(struct cmd_destroy_args *a, struct session_options *opts, int argc,
+                             char **argv)
+{
+    int rc = cli_getopt(&cmd_destroy_entry, argc, argv, cmd_destroy_option, a);
+    if (rc != 0)
+        return rc > 0 ? 0 : -1;
     if (optind >= argc)
-        return cli_usage_error("destroy", "name the stack: elcui destroy NAME");
-    const char *name = argv[optind++];
+        return cli_usage_error("destroy", "name the stack: elcui destroy NAME"), -1;
+    a->name = argv[optind++];
     if (optind < argc)
-        return cli_usage_error("destroy", "unexpected argument '%s'", argv[optind]);
-    if (confirm && strcmp(confirm, name) != 0)
-        return cli_usage_error("destroy", "--confirm %s does not match the stack name %s", confirm,
-                               name);
-    if (session_read_only(opts) && !plan_only) {
+        return cli_usage_error("destroy", "unexpected argument '%s'", argv[optind]), -1;
+    if (a->confirm && strcmp(a->confirm, a->name) != 0)
+        return cli_usage_error("destroy", "--confirm %s does not match the stack name %s",
+                               a->confirm, a->name),
+               -1;
+    if (session_read_only(opts) && !a->plan_only) {
         fprintf(stderr, "elcui destroy: deleting resources is refused with --read-only; use "
                         "--plan, or drop --read-only\n");
-        return CLI_EXIT_USAGE;
+        return -1;
     }
+    return 1;
+}
+
+static int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
+{
+    struct cmd_destroy_args a;
+    memset(&a, 0, sizeof(a));
+    int prc = cmd_destroy_parse(&a, opts, argc, argv);
+    if (prc != 1)
+        return prc == 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    const char *name = a.name, *confirm = a.confirm, *spec_file = a.spec_file,
+               *recovery = a.recovery;
+    bool plan_only = a.plan_only, json = a.json;
 
     int rc = CLI_EXIT_USAGE;
     char msg[1024];
@@ -283,3 +305,13 @@ out:
     fflush(stdout);
     return rc;
 }
+
+const struct cli_command cmd_destroy_entry = {
+    .name = "destroy",
+    .args = "NAME [--confirm NAME]",
+    .summary = "delete a stack elcui created",
+    .run = cmd_destroy_run,
+    .options = cmd_destroy_options,
+    .shortopts = "h",
+    .usage = cmd_destroy_usage,
+};

@@ -251,7 +251,7 @@ enum {
     OPT_TIMEOUT,
 };
 
-const struct option cmd_doctor_options[] = {
+static const struct option cmd_doctor_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
@@ -259,32 +259,33 @@ const struct option cmd_doctor_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+static enum cli_opt cmd_doctor_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_doctor *c = ctx;
+    int rc = rcli_option(&c->r, opt, arg);
+    if (rc < 0)
+        return CLI_OPT_REFUSED;
+    if (rc > 0)
+        return CLI_OPT_TAKEN;
+    switch (opt) {
+    case OPT_JSON:
+        c->json = true;
+        break;
+    case OPT_TIMEOUT:
+        if (!rcli_parse_seconds(arg, 0.05, 600, &c->timeout_ms))
+            return cli_refuse("doctor", "--timeout wants seconds (0.05 to 600)");
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
 static int cmd_doctor_parse(struct cmd_doctor *c, int argc, char **argv)
 {
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_DOCTOR_SHORTOPTS, cmd_doctor_options, NULL)) != -1) {
-        int rc = rcli_option(&c->r, opt, optarg);
-        if (rc < 0)
-            return -1;
-        if (rc > 0)
-            continue;
-        switch (opt) {
-        case OPT_JSON:
-            c->json = true;
-            break;
-        case OPT_TIMEOUT:
-            if (!rcli_parse_seconds(optarg, 0.05, 600, &c->timeout_ms))
-                return cli_usage_error("doctor", "--timeout wants seconds (0.05 to 600)"), -1;
-            break;
-        case 'h':
-            cmd_doctor_usage(stdout);
-            return 1;
-        default:
-            return cli_bad_option("doctor", argv), -1;
-        }
-    }
+    int rc = cli_getopt(&cmd_doctor_entry, argc, argv, cmd_doctor_option, c);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         c->r.rg_id = argv[optind++];
     if (optind < argc)
@@ -294,7 +295,7 @@ static int cmd_doctor_parse(struct cmd_doctor *c, int argc, char **argv)
     return 0;
 }
 
-int cmd_doctor_run(struct session_options *opts, int argc, char **argv)
+static int cmd_doctor_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_doctor c;
     memset(&c, 0, sizeof(c));
@@ -425,3 +426,13 @@ out:
                         "verified)\n");
     return rc;
 }
+
+const struct cli_command cmd_doctor_entry = {
+    .name = "doctor",
+    .args = "RG [--json]",
+    .summary = "DNS, TCP, TLS, AUTH, PING and slots, with causes",
+    .run = cmd_doctor_run,
+    .options = cmd_doctor_options,
+    .shortopts = "h",
+    .usage = cmd_doctor_usage,
+};
