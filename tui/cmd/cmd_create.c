@@ -685,6 +685,96 @@ static void cmd_create_print_problems(const struct stack_problems *pr, bool json
     }
 }
 
+/* The spec the command line asks for: --spec, --name, the --set options
+ * and --region over it. 0, or -1 after a usage error. */
+static int cmd_create_spec(const struct cmd_create *c, const struct session_options *opts,
+                           struct stack_spec *spec)
+{
+    char msg[1024];
+    if (c->spec_file && stack_spec_load_file(spec, c->spec_file, msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "elcui create: %s\n", msg);
+        return -1;
+    }
+    if (c->name && stack_spec_set_name(spec, c->name, msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "elcui create: %s\n", msg);
+        return -1;
+    }
+    if (!spec->name) {
+        cli_usage_error("create", "name the stack: --name NAME (or name = in the spec's [stack])");
+        return -1;
+    }
+    for (size_t i = 0; i < c->n_sets; i++)
+        if (stack_spec_set(spec, c->sets[i].section, c->sets[i].key, c->sets[i].value, msg,
+                           sizeof(msg)) != 0) {
+            fprintf(stderr, "elcui create: %s\n", msg);
+            return -1;
+        }
+    if (opts->region && spec->region && strcmp(opts->region, spec->region) != 0) {
+        cli_usage_error("create", "--region %s differs from the spec's region %s", opts->region,
+                        spec->region);
+        return -1;
+    }
+    if (opts->region) {
+        free(spec->region);
+        spec->region = mem_xstrdup(opts->region);
+    }
+    return 0;
+}
+
+/* The plan shown (with --plan, that is all), then what apply needs: no
+ * conflict, something to do and, without --yes, the stack name typed.
+ * -1 to apply, else the exit status. */
+static int cmd_create_decide(const struct cmd_create *c, const struct session *s,
+                             const struct stack_spec *spec, struct stack_plan *plan)
+{
+    bool noop = stack_plan_is_noop(plan);
+    if (c->json && c->plan)
+        cmd_create_json_print(stack_plan_to_json(plan));
+    if (!c->json || (c->apply && !c->yes && !noop)) {
+        /* the plan is shown before the question, also with --json */
+        char *t = stack_plan_format(plan, !noop);
+        fputs(t, c->apply ? stderr : stdout);
+        free(t);
+    }
+    if (c->plan)
+        return plan->n_conflict ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    if (plan->n_conflict) {
+        fprintf(stderr, "elcui create: %zu conflict%s (see the plan); nothing was changed\n",
+                plan->n_conflict, plan->n_conflict == 1 ? "" : "s");
+        if (c->json)
+            cmd_create_json_print(stack_plan_to_json(plan));
+        return CLI_EXIT_FAIL;
+    }
+    if (noop) {
+        if (c->json) {
+            json_t *pj = stack_plan_to_json(plan);
+            json_t *o = json_pack("{s:{s:b,s:b},s:o}", "result", "ok", 1, "noop", 1, "plan", pj);
+            cmd_create_json_print(o);
+        } else {
+            printf("create: stack %s is as the spec says; nothing to do.\n", spec->name);
+        }
+        return CLI_EXIT_OK;
+    }
+    if (!c->yes) {
+        char q[512];
+        snprintf(q, sizeof(q),
+                 "Apply this plan to stack %s in %s (%zu to create, %zu to change)?\n"
+                 "Type the stack name to go on: ",
+                 spec->name, s->region, plan->n_create, plan->n_change);
+        int yes = cmd_create_confirm(q, spec->name);
+        if (yes < 0) {
+            fprintf(stderr, "elcui create: cancelled; nothing was changed\n");
+            return CLI_EXIT_CANCELLED;
+        }
+        if (!yes) {
+            fprintf(stderr, "elcui create: not confirmed (no terminal, or the name was not "
+                            "typed); nothing was changed. Scripts pass --yes.\n");
+            return CLI_EXIT_FAIL;
+        }
+    }
+    return -1;
+}
+
 static int cmd_create_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_create c;
@@ -708,34 +798,8 @@ static int cmd_create_run(struct session_options *opts, int argc, char **argv)
         goto out;
     }
     rc = CLI_EXIT_USAGE;
-    char msg[1024];
-    if (c.spec_file && stack_spec_load_file(&spec, c.spec_file, msg, sizeof(msg)) != 0) {
-        fprintf(stderr, "elcui create: %s\n", msg);
+    if (cmd_create_spec(&c, opts, &spec) != 0)
         goto out;
-    }
-    if (c.name && stack_spec_set_name(&spec, c.name, msg, sizeof(msg)) != 0) {
-        fprintf(stderr, "elcui create: %s\n", msg);
-        goto out;
-    }
-    if (!spec.name) {
-        cli_usage_error("create", "name the stack: --name NAME (or name = in the spec's [stack])");
-        goto out;
-    }
-    for (size_t i = 0; i < c.n_sets; i++)
-        if (stack_spec_set(&spec, c.sets[i].section, c.sets[i].key, c.sets[i].value, msg,
-                           sizeof(msg)) != 0) {
-            fprintf(stderr, "elcui create: %s\n", msg);
-            goto out;
-        }
-    if (opts->region && spec.region && strcmp(opts->region, spec.region) != 0) {
-        cli_usage_error("create", "--region %s differs from the spec's region %s", opts->region,
-                        spec.region);
-        goto out;
-    }
-    if (opts->region) {
-        free(spec.region);
-        spec.region = mem_xstrdup(opts->region);
-    }
     if (c.print_spec) {
         char *t = stack_spec_write(&spec);
         fputs(t, stdout);
@@ -776,57 +840,9 @@ static int cmd_create_run(struct session_options *opts, int argc, char **argv)
         goto out;
     }
     plan = stack_run_plan(cr.run);
-    bool noop = stack_plan_is_noop(plan);
-    if (c.json && c.plan) {
-        cmd_create_json_print(stack_plan_to_json(plan));
-    }
-    if (!c.json || (c.apply && !c.yes && !noop)) {
-        /* the plan is shown before the question, also with --json */
-        char *t = stack_plan_format(plan, !noop);
-        fputs(t, c.apply ? stderr : stdout);
-        free(t);
-    }
-    if (c.plan) {
-        rc = plan->n_conflict ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    rc = cmd_create_decide(&c, &s, &spec, plan);
+    if (rc >= 0)
         goto out;
-    }
-    if (plan->n_conflict) {
-        fprintf(stderr, "elcui create: %zu conflict%s (see the plan); nothing was changed\n",
-                plan->n_conflict, plan->n_conflict == 1 ? "" : "s");
-        if (c.json) {
-            cmd_create_json_print(stack_plan_to_json(plan));
-        }
-        goto out;
-    }
-    if (noop) {
-        if (c.json) {
-            json_t *pj = stack_plan_to_json(plan);
-            json_t *o = json_pack("{s:{s:b,s:b},s:o}", "result", "ok", 1, "noop", 1, "plan", pj);
-            cmd_create_json_print(o);
-        } else {
-            printf("create: stack %s is as the spec says; nothing to do.\n", spec.name);
-        }
-        rc = CLI_EXIT_OK;
-        goto out;
-    }
-    if (!c.yes) {
-        char q[512];
-        snprintf(q, sizeof(q),
-                 "Apply this plan to stack %s in %s (%zu to create, %zu to change)?\n"
-                 "Type the stack name to go on: ",
-                 spec.name, s.region, plan->n_create, plan->n_change);
-        int yes = cmd_create_confirm(q, spec.name);
-        if (yes < 0) {
-            fprintf(stderr, "elcui create: cancelled; nothing was changed\n");
-            rc = CLI_EXIT_CANCELLED;
-            goto out;
-        }
-        if (!yes) {
-            fprintf(stderr, "elcui create: not confirmed (no terminal, or the name was not "
-                            "typed); nothing was changed. Scripts pass --yes.\n");
-            goto out;
-        }
-    }
     rc = cmd_create_apply(&cr, "create");
 out:
     stack_validate_problems_free(&problems);
