@@ -554,6 +554,90 @@ static void sw_value_text(struct screen_wizard *sw, int f, char *out, size_t n)
 }
 
 /* Lines under a field: derived names, zones, the key policy statement. */
+/* Under the name: the names the stack's resources get from it. */
+static void sw_extra_names(struct screen_wizard *sw, const struct stack_spec *spec, int x,
+                           int width)
+{
+    if (!spec->name)
+        return;
+    sw_textf(sw, THEME_DIM, x, width, "group %s  subnet group %s  security group %s",
+             stack_spec_name(spec, STACK_NAME_REPLICATION_GROUP),
+             stack_spec_name(spec, STACK_NAME_SUBNET_GROUP),
+             stack_spec_name(spec, STACK_NAME_SECURITY_GROUP));
+    sw_textf(sw, THEME_DIM, x, width, "keys %s, %s",
+             stack_spec_name(spec, STACK_NAME_REST_KEY_ALIAS),
+             stack_spec_name(spec, STACK_NAME_SECRET_KEY_ALIAS));
+    sw_textf(sw, THEME_DIM, x, width, "logs %s, %s",
+             stack_spec_name(spec, STACK_NAME_SLOW_LOG_GROUP),
+             stack_spec_name(spec, STACK_NAME_ENGINE_LOG_GROUP));
+    sw_textf(sw, THEME_DIM, x, width, "secret %s  parameters %s/...",
+             stack_spec_name(spec, STACK_NAME_SECRET),
+             stack_spec_name(spec, STACK_NAME_SSM_PREFIX));
+}
+
+/* Under the subnets or the zones: the cache subnets' zones, whether they
+ * are enough for Multi-AZ, and each new subnet where the plan puts it. */
+static void sw_extra_zones(struct screen *s, int f, bool focused, int x, int width)
+{
+    struct screen_wizard *sw = s->priv;
+    const struct stack_spec *spec = stack_form_spec(&sw->form);
+    if (f == STACK_FORM_SUBNETS)
+        sw_subnet_list(s, f, focused, width);
+    char zones[512];
+    size_t nz = stack_form_cache_zones(&sw->form, zones, sizeof(zones));
+    size_t ns = f == STACK_FORM_SUBNETS ? spec->n_reuse_subnets : spec->n_private;
+    if (ns)
+        sw_textf(sw, nz >= 2 || !spec->multi_az ? THEME_DIM : THEME_WARNING, x, width,
+                 "%zu cache subnet%s in %zu zone%s%s%s%s", ns, ns == 1 ? "" : "s", nz,
+                 nz == 1 ? "" : "s", nz ? " (" : "", zones, nz ? ")" : "");
+    if (ns && spec->multi_az)
+        sw_textf(sw, nz >= 2 ? THEME_OK : THEME_WARNING, x, width, "%s",
+                 nz >= 2 ? "enough for Multi-AZ (replicas in another zone than their primary)"
+                         : "not enough for Multi-AZ: it needs 2 zones or more");
+    if (f == STACK_FORM_ZONES && !spec->reuse_vpc) {
+        /* each new subnet and its zone, as the plan places them */
+        for (size_t i = 0; i < spec->n_private; i++) {
+            const char *z = spec->n_azs       ? spec->azs[i % spec->n_azs]
+                            : sw->cat.n_zones ? sw->cat.zones[i % sw->cat.n_zones]
+                                              : "?";
+            sw_textf(sw, THEME_DIM, x, width, "private-%zu  %-18s %s", i + 1,
+                     spec->private_cidrs[i], z);
+        }
+        for (size_t i = 0; i < spec->n_public; i++) {
+            const char *z = spec->n_azs       ? spec->azs[i % spec->n_azs]
+                            : sw->cat.n_zones ? sw->cat.zones[i % sw->cat.n_zones]
+                                              : "?";
+            sw_textf(sw, THEME_DIM, x, width, "public-%zu   %-18s %s", i + 1, spec->public_cidrs[i],
+                     z);
+        }
+    }
+}
+
+/* Under the at-rest key: the statement that lets CloudWatch Logs use it. */
+static void sw_extra_rest_key(struct screen_wizard *sw, const struct stack_spec *spec, int x,
+                              int width)
+{
+    if (stack_lookup_error(sw->lookup, STACK_LOOKUP_KEYS))
+        sw_textf(sw, THEME_WARNING, x, width,
+                 "the account's keys could not be listed (%s): only a new key is offered",
+                 stack_lookup_error(sw->lookup, STACK_LOOKUP_KEYS));
+    if (!spec->name)
+        return;
+    /* the statement that lets CloudWatch Logs use the key */
+    json_t *pol = stack_spec_rest_key_policy(spec, sw->cat.account ? sw->cat.account : "ACCOUNT");
+    json_t *sts = json_object_get(pol, "Statement");
+    json_t *last = json_array_size(sts) ? json_array_get(sts, json_array_size(sts) - 1) : NULL;
+    char *t = last ? json_dumps(last, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    sw_textf(sw, THEME_DIM, x, width, "%s",
+             spec->reuse_kms_key
+                 ? "the key must already allow CloudWatch Logs so:"
+                 : "its policy lets CloudWatch Logs use it only for the log groups:");
+    if (t)
+        sw_text(sw, THEME_DIM, x + 2, width, t);
+    free(t);
+    json_decref(pol);
+}
+
 static void sw_field_extra(struct screen *s, int f, bool focused, int width)
 {
     struct screen_wizard *sw = s->priv;
@@ -562,21 +646,7 @@ static void sw_field_extra(struct screen *s, int f, bool focused, int width)
     char b[4096];
     switch (f) {
     case STACK_FORM_NAME:
-        if (!spec->name)
-            break;
-        sw_textf(sw, THEME_DIM, x, width, "group %s  subnet group %s  security group %s",
-                 stack_spec_name(spec, STACK_NAME_REPLICATION_GROUP),
-                 stack_spec_name(spec, STACK_NAME_SUBNET_GROUP),
-                 stack_spec_name(spec, STACK_NAME_SECURITY_GROUP));
-        sw_textf(sw, THEME_DIM, x, width, "keys %s, %s",
-                 stack_spec_name(spec, STACK_NAME_REST_KEY_ALIAS),
-                 stack_spec_name(spec, STACK_NAME_SECRET_KEY_ALIAS));
-        sw_textf(sw, THEME_DIM, x, width, "logs %s, %s",
-                 stack_spec_name(spec, STACK_NAME_SLOW_LOG_GROUP),
-                 stack_spec_name(spec, STACK_NAME_ENGINE_LOG_GROUP));
-        sw_textf(sw, THEME_DIM, x, width, "secret %s  parameters %s/...",
-                 stack_spec_name(spec, STACK_NAME_SECRET),
-                 stack_spec_name(spec, STACK_NAME_SSM_PREFIX));
+        sw_extra_names(sw, spec, x, width);
         break;
     case STACK_FORM_REPLICAS:
         if (spec->shards > 0 && spec->replicas >= 0)
@@ -600,62 +670,12 @@ static void sw_field_extra(struct screen *s, int f, bool focused, int width)
             sw_choice_list(s, f, width);
         break;
     case STACK_FORM_SUBNETS:
-    case STACK_FORM_ZONES: {
-        if (f == STACK_FORM_SUBNETS)
-            sw_subnet_list(s, f, focused, width);
-        char zones[512];
-        size_t nz = stack_form_cache_zones(&sw->form, zones, sizeof(zones));
-        size_t ns = f == STACK_FORM_SUBNETS ? spec->n_reuse_subnets : spec->n_private;
-        if (ns)
-            sw_textf(sw, nz >= 2 || !spec->multi_az ? THEME_DIM : THEME_WARNING, x, width,
-                     "%zu cache subnet%s in %zu zone%s%s%s%s", ns, ns == 1 ? "" : "s", nz,
-                     nz == 1 ? "" : "s", nz ? " (" : "", zones, nz ? ")" : "");
-        if (ns && spec->multi_az)
-            sw_textf(sw, nz >= 2 ? THEME_OK : THEME_WARNING, x, width, "%s",
-                     nz >= 2 ? "enough for Multi-AZ (replicas in another zone than their primary)"
-                             : "not enough for Multi-AZ: it needs 2 zones or more");
-        if (f == STACK_FORM_ZONES && !spec->reuse_vpc) {
-            /* each new subnet and its zone, as the plan places them */
-            for (size_t i = 0; i < spec->n_private; i++) {
-                const char *z = spec->n_azs       ? spec->azs[i % spec->n_azs]
-                                : sw->cat.n_zones ? sw->cat.zones[i % sw->cat.n_zones]
-                                                  : "?";
-                sw_textf(sw, THEME_DIM, x, width, "private-%zu  %-18s %s", i + 1,
-                         spec->private_cidrs[i], z);
-            }
-            for (size_t i = 0; i < spec->n_public; i++) {
-                const char *z = spec->n_azs       ? spec->azs[i % spec->n_azs]
-                                : sw->cat.n_zones ? sw->cat.zones[i % sw->cat.n_zones]
-                                                  : "?";
-                sw_textf(sw, THEME_DIM, x, width, "public-%zu   %-18s %s", i + 1,
-                         spec->public_cidrs[i], z);
-            }
-        }
+    case STACK_FORM_ZONES:
+        sw_extra_zones(s, f, focused, x, width);
         break;
-    }
-    case STACK_FORM_REST_KEY: {
-        if (stack_lookup_error(sw->lookup, STACK_LOOKUP_KEYS))
-            sw_textf(sw, THEME_WARNING, x, width,
-                     "the account's keys could not be listed (%s): only a new key is offered",
-                     stack_lookup_error(sw->lookup, STACK_LOOKUP_KEYS));
-        if (!spec->name)
-            break;
-        /* the statement that lets CloudWatch Logs use the key */
-        json_t *pol =
-            stack_spec_rest_key_policy(spec, sw->cat.account ? sw->cat.account : "ACCOUNT");
-        json_t *sts = json_object_get(pol, "Statement");
-        json_t *last = json_array_size(sts) ? json_array_get(sts, json_array_size(sts) - 1) : NULL;
-        char *t = last ? json_dumps(last, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        sw_textf(sw, THEME_DIM, x, width, "%s",
-                 spec->reuse_kms_key
-                     ? "the key must already allow CloudWatch Logs so:"
-                     : "its policy lets CloudWatch Logs use it only for the log groups:");
-        if (t)
-            sw_text(sw, THEME_DIM, x + 2, width, t);
-        free(t);
-        json_decref(pol);
+    case STACK_FORM_REST_KEY:
+        sw_extra_rest_key(sw, spec, x, width);
         break;
-    }
     case STACK_FORM_TOKEN_MODE:
         if (strcmp(sw_get(sw, f, b, sizeof(b)), STACK_FORM_TOKEN_GENERATE) == 0)
             sw_textf(sw, THEME_DIM, x, width,
