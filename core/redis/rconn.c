@@ -1917,141 +1917,201 @@ static bool rconn_hiredis_idle(const struct rconn *c)
 /* Frame bytes from the socket and feed hiredis (see rconn_framer).
  * Returns the bytes used: all of them, or where the RESP3 reader takes
  * over (at the start of a reply). */
+/* What a step of the framer says: go on, stop (the connection failed or
+ * closed: everything counts as read), or hand over to the RESP3 reader
+ * from here. k->run..k->i is the part of data still to be fed to the reader. */
+enum rconn_feed {
+    RCONN_FEED_GO,
+    RCONN_FEED_STOP,
+    RCONN_FEED_SWITCH,
+};
+
+/* Where the framer stands in the data read: data[run..i) is still to be
+ * fed to the reader. */
+struct rconn_cursor {
+    size_t i, run;
+};
+
+/* A reply's first byte: its type decides how it is read. */
+static enum rconn_feed rconn_feed_type(struct rconn *c, const char *data, struct rconn_cursor *k)
+{
+    struct rconn_framer *f = &c->fr;
+    if (rconn_want_r3(c)) {
+        /* at a reply's start? then RESP3 reads from here */
+        if (!rconn_give(c, data + k->run, k->i - k->run))
+            return RCONN_FEED_STOP;
+        k->run = k->i;
+        if (!rconn_sync(c))
+            return RCONN_FEED_STOP;
+        if (rconn_hiredis_idle(c)) {
+            c->r3 = resp3_reader_new(c->max_reply);
+            return RCONN_FEED_SWITCH;
+        }
+    }
+    char t = data[k->i];
+    f->type = t;
+    if (t == '$' || t == '*' || t == ':') {
+        if (!rconn_give(c, data + k->run, k->i - k->run))
+            return RCONN_FEED_STOP;
+        f->st = RCONN_F_HEADER;
+        f->hdr_len = 0;
+        f->cr = false;
+        k->run = ++k->i;
+    } else if (t == '+' || t == '-') {
+        f->st = RCONN_F_LINE;
+        f->line_len = 0;
+        f->cr = false;
+        f->line_checked = f->line_cut = false;
+        k->i++;
+    } else {
+        /* not RESP: the reader says so */
+        k->i++;
+        if (!rconn_give(c, data + k->run, k->i - k->run))
+            return RCONN_FEED_STOP;
+        k->run = k->i;
+        f->whole = true;
+        if (!rconn_sync(c))
+            return RCONN_FEED_STOP;
+    }
+    return RCONN_FEED_GO;
+}
+
+/* A length or integer line, kept to be read. */
+static enum rconn_feed rconn_feed_header(struct rconn *c, const char *data, size_t n,
+                                         struct rconn_cursor *k)
+{
+    struct rconn_framer *f = &c->fr;
+    while (k->i < n && f->st == RCONN_F_HEADER) {
+        char ch = data[k->i++];
+        if (f->cr && ch == '\n') {
+            f->hdr_len--; /* the CR */
+            if (!rconn_header_done(c))
+                return RCONN_FEED_STOP;
+        } else if (f->hdr_len >= RCONN_MAX_HEADER) {
+            rconn_protocol_error(c, "a length or integer line too long");
+            return RCONN_FEED_STOP;
+        } else {
+            f->hdr[f->hdr_len++] = ch;
+            f->cr = ch == '\r';
+        }
+    }
+    k->run = k->i;
+    return RCONN_FEED_GO;
+}
+
+/* A status or error line: fed through up to its CRLF, or cut where the
+ * reply budget ends. */
+static enum rconn_feed rconn_feed_line(struct rconn *c, const char *data, size_t n,
+                                       struct rconn_cursor *k)
+{
+    struct rconn_framer *f = &c->fr;
+    /* find CRLF; a CR at the end of the last read counts */
+    size_t end = n;
+    if (f->cr && data[k->i] == '\n') {
+        end = k->i;
+    } else {
+        const char *p = data + k->i;
+        while ((p = memchr(p, '\n', (size_t)(data + n - p))) != NULL) {
+            if (p > data + k->i && p[-1] == '\r') {
+                end = (size_t)(p - data);
+                break;
+            }
+            p++;
+        }
+    }
+    size_t upto = end < n ? end + 1 : n;
+    f->line_len += upto - k->i;
+    if (end < n) {
+        if (f->line_cut) {
+            /* drop what came of the line, end it where it was cut */
+            c->budget.dropped_bytes += f->line_len;
+            k->run = upto;
+            if (!rconn_sync(c))
+                return RCONN_FEED_STOP;
+            c->budget.drop_next = true;
+            if (!rconn_give(c, "\r\n", 2))
+                return RCONN_FEED_STOP;
+        } else {
+            if (!rconn_give(c, data + k->run, upto - k->run))
+                return RCONN_FEED_STOP;
+            k->run = upto;
+        }
+        f->whole = true;
+        f->st = RCONN_F_TYPE;
+        k->i = upto;
+        return RCONN_FEED_GO;
+    }
+    f->cr = data[n - 1] == '\r';
+    k->i = n;
+    if (f->line_cut) {
+        k->run = n;
+        return RCONN_FEED_GO;
+    }
+    uint64_t room = rconn_room(c);
+    if (room > RCONN_MAX_LINE)
+        room = RCONN_MAX_LINE;
+    if (f->line_len > room && !f->line_checked) {
+        /* the budget may be that of an earlier reply: bring it up to date */
+        f->line_checked = true;
+        if (!rconn_give(c, data + k->run, k->i - k->run))
+            return RCONN_FEED_STOP;
+        k->run = k->i;
+        if (!rconn_sync(c))
+            return RCONN_FEED_STOP;
+        room = rconn_room(c);
+        if (room > RCONN_MAX_LINE)
+            room = RCONN_MAX_LINE;
+    }
+    if (f->line_len > room) {
+        /* keep nothing more of it; what the reader holds ends at the CRLF.
+         * A CR it already holds stays harmless: the CRLF fed at the
+         * end follows it. */
+        f->line_cut = true;
+        if (!rconn_give(c, data + k->run, k->i - k->run))
+            return RCONN_FEED_STOP;
+        k->run = k->i;
+    }
+    return RCONN_FEED_GO;
+}
+
+/* A bulk payload too large for the budget: skipped on the wire, an empty
+ * stand-in fed instead. */
+static enum rconn_feed rconn_feed_skip(struct rconn *c, const char *data, size_t n,
+                                       struct rconn_cursor *k)
+{
+    struct rconn_framer *f = &c->fr;
+    if (!rconn_give(c, data + k->run, k->i - k->run))
+        return RCONN_FEED_STOP;
+    size_t take = n - k->i < f->left ? n - k->i : (size_t)f->left;
+    k->i += take;
+    k->run = k->i;
+    f->left -= take;
+    if (f->left == 0) {
+        f->st = RCONN_F_PAYLOAD;
+        f->left = 2; /* its CRLF ends the empty stand-in */
+    }
+    return RCONN_FEED_GO;
+}
+
 static size_t rconn_feed2(struct rconn *c, const char *data, size_t n)
 {
     struct rconn_framer *f = &c->fr;
-    size_t i = 0, run = 0; /* data[run..i) is still to be fed */
-    while (i < n) {
+    struct rconn_cursor k = {0, 0};
+    while (k.i < n) {
+        enum rconn_feed r = RCONN_FEED_GO;
         switch (f->st) {
-        case RCONN_F_TYPE: {
-            if (rconn_want_r3(c)) {
-                /* at a reply's start? then RESP3 reads from here */
-                if (!rconn_give(c, data + run, i - run))
-                    return n;
-                run = i;
-                if (!rconn_sync(c))
-                    return n;
-                if (rconn_hiredis_idle(c)) {
-                    c->r3 = resp3_reader_new(c->max_reply);
-                    return i;
-                }
-            }
-            char t = data[i];
-            f->type = t;
-            if (t == '$' || t == '*' || t == ':') {
-                if (!rconn_give(c, data + run, i - run))
-                    return n;
-                f->st = RCONN_F_HEADER;
-                f->hdr_len = 0;
-                f->cr = false;
-                run = ++i;
-            } else if (t == '+' || t == '-') {
-                f->st = RCONN_F_LINE;
-                f->line_len = 0;
-                f->cr = false;
-                f->line_checked = f->line_cut = false;
-                i++;
-            } else {
-                /* not RESP: the reader says so */
-                i++;
-                if (!rconn_give(c, data + run, i - run))
-                    return n;
-                run = i;
-                f->whole = true;
-                if (!rconn_sync(c))
-                    return n;
-            }
+        case RCONN_F_TYPE:
+            r = rconn_feed_type(c, data, &k);
             break;
-        }
         case RCONN_F_HEADER:
-            while (i < n && f->st == RCONN_F_HEADER) {
-                char ch = data[i++];
-                if (f->cr && ch == '\n') {
-                    f->hdr_len--; /* the CR */
-                    if (!rconn_header_done(c))
-                        return n;
-                } else if (f->hdr_len >= RCONN_MAX_HEADER) {
-                    rconn_protocol_error(c, "a length or integer line too long");
-                    return n;
-                } else {
-                    f->hdr[f->hdr_len++] = ch;
-                    f->cr = ch == '\r';
-                }
-            }
-            run = i;
+            r = rconn_feed_header(c, data, n, &k);
             break;
-        case RCONN_F_LINE: {
-            /* find CRLF; a CR at the end of the last read counts */
-            size_t end = n;
-            if (f->cr && data[i] == '\n') {
-                end = i;
-            } else {
-                const char *p = data + i;
-                while ((p = memchr(p, '\n', (size_t)(data + n - p))) != NULL) {
-                    if (p > data + i && p[-1] == '\r') {
-                        end = (size_t)(p - data);
-                        break;
-                    }
-                    p++;
-                }
-            }
-            size_t upto = end < n ? end + 1 : n;
-            f->line_len += upto - i;
-            if (end < n) {
-                if (f->line_cut) {
-                    /* drop what came of the line, end it where it was cut */
-                    c->budget.dropped_bytes += f->line_len;
-                    run = upto;
-                    if (!rconn_sync(c))
-                        return n;
-                    c->budget.drop_next = true;
-                    if (!rconn_give(c, "\r\n", 2))
-                        return n;
-                } else {
-                    if (!rconn_give(c, data + run, upto - run))
-                        return n;
-                    run = upto;
-                }
-                f->whole = true;
-                f->st = RCONN_F_TYPE;
-                i = upto;
-                break;
-            }
-            f->cr = data[n - 1] == '\r';
-            i = n;
-            if (f->line_cut) {
-                run = n;
-                break;
-            }
-            uint64_t room = rconn_room(c);
-            if (room > RCONN_MAX_LINE)
-                room = RCONN_MAX_LINE;
-            if (f->line_len > room && !f->line_checked) {
-                /* the budget may be that of an earlier reply: bring it up to date */
-                f->line_checked = true;
-                if (!rconn_give(c, data + run, i - run))
-                    return n;
-                run = i;
-                if (!rconn_sync(c))
-                    return n;
-                room = rconn_room(c);
-                if (room > RCONN_MAX_LINE)
-                    room = RCONN_MAX_LINE;
-            }
-            if (f->line_len > room) {
-                /* keep nothing more of it; what the reader holds ends at the CRLF.
-                 * A CR it already holds stays harmless: the CRLF fed at the
-                 * end follows it. */
-                f->line_cut = true;
-                if (!rconn_give(c, data + run, i - run))
-                    return n;
-                run = i;
-            }
+        case RCONN_F_LINE:
+            r = rconn_feed_line(c, data, n, &k);
             break;
-        }
         case RCONN_F_PAYLOAD: {
-            size_t take = n - i < f->left ? n - i : (size_t)f->left;
-            i += take;
+            size_t take = n - k.i < f->left ? n - k.i : (size_t)f->left;
+            k.i += take;
             f->left -= take;
             if (f->left == 0) {
                 f->st = RCONN_F_TYPE;
@@ -2059,22 +2119,16 @@ static size_t rconn_feed2(struct rconn *c, const char *data, size_t n)
             }
             break;
         }
-        case RCONN_F_SKIP: {
-            if (!rconn_give(c, data + run, i - run))
-                return n;
-            size_t take = n - i < f->left ? n - i : (size_t)f->left;
-            i += take;
-            run = i;
-            f->left -= take;
-            if (f->left == 0) {
-                f->st = RCONN_F_PAYLOAD;
-                f->left = 2; /* its CRLF ends the empty stand-in */
-            }
+        case RCONN_F_SKIP:
+            r = rconn_feed_skip(c, data, n, &k);
             break;
         }
-        }
+        if (r == RCONN_FEED_STOP)
+            return n;
+        if (r == RCONN_FEED_SWITCH)
+            return k.i;
     }
-    if (!rconn_give(c, data + run, n - run))
+    if (!rconn_give(c, data + k.run, n - k.run))
         return n;
     rconn_sync(c);
     return n;
