@@ -1621,149 +1621,179 @@ static struct rconn *rcluster_any_conn(struct rcluster *cl)
     return h ? rnode_conn(h) : NULL;
 }
 
-static void rop_dispatch(struct rop *op)
+/* The safety policy refuses op: it fails with why (true). */
+static bool rop_refused(struct rop *op)
+{
+    struct rcluster *cl = op->cl;
+    if (!cl->has_safety)
+        return false;
+    struct rsafety_verdict v;
+    struct rsafety_policy p = cl->safety;
+    p.cluster = p.cluster || cl->mode == RCLUSTER_CLUSTER;
+    if (rsafety_check(&p, op->argc, (const char *const *)op->argv, op->argvlen,
+                      op->has_info ? &op->info : NULL, op->confirmed, &v) == RSAFETY_OK)
+        return false;
+    struct rconn_error e;
+    rconn_error_set(&e, RCONN_ERR_REFUSED, "%s %s: %s", v.command, rsafety_kind_name(v.kind),
+                    v.why);
+    rop_fail(op, &e, &v);
+    return true;
+}
+
+/* op waits for the slot map (asked for now), and is dispatched again
+ * when it comes. */
+static void rop_wait_map(struct rop *op)
+{
+    struct rcluster *cl = op->cl;
+    op->waited_map = true;
+    op->next = cl->mapwait;
+    cl->mapwait = op;
+    rcluster_refresh_start(cl);
+}
+
+/* To the node serving the slot of op's first key (COMMAND GETKEYS asked
+ * for commands whose keys move). */
+static void rop_dispatch_slot(struct rop *op)
 {
     struct rcluster *cl = op->cl;
     const char *const *argv = (const char *const *)op->argv;
-    if (cl->has_safety) {
-        struct rsafety_verdict v;
-        struct rsafety_policy p = cl->safety;
-        p.cluster = p.cluster || cl->mode == RCLUSTER_CLUSTER;
-        if (rsafety_check(&p, op->argc, argv, op->argvlen, op->has_info ? &op->info : NULL,
-                          op->confirmed, &v) != RSAFETY_OK) {
-            struct rconn_error e;
-            rconn_error_set(&e, RCONN_ERR_REFUSED, "%s %s: %s", v.command,
-                            rsafety_kind_name(v.kind), v.why);
-            rop_fail(op, &e, &v);
-            return;
-        }
+    if (cl->mode != RCLUSTER_CLUSTER) {
+        rop_route_slot(op, -1);
+        return;
     }
-    switch (op->target) {
-    case RCLUSTER_T_SLOT: {
-        if (cl->mode != RCLUSTER_CLUSTER) {
-            rop_route_slot(op, -1);
-            return;
-        }
-        if (op->has_info && (op->info.flags & RCMD_F_MOVABLEKEYS)) {
-            struct rconn *c = cl->cmdinfo_broken ? NULL : rcluster_any_conn(cl);
-            if (c) {
-                const char **gv = mem_xcalloc((size_t)op->argc + 2, sizeof(*gv));
-                size_t *gl = mem_xcalloc((size_t)op->argc + 2, sizeof(*gl));
-                gv[0] = "COMMAND";
-                gl[0] = 7;
-                gv[1] = "GETKEYS";
-                gl[1] = 7;
-                for (int i = 0; i < op->argc; i++) {
-                    gv[i + 2] = op->argv[i];
-                    gl[i + 2] = op->argvlen[i];
-                }
-                struct rgetkeys *g = mem_xcalloc(1, sizeof(*g));
-                g->op = op;
-                int rc = rconn_command_argv(c, op->argc + 2, gv, gl, 0, rop_getkeys_reply, g);
-                free(gv);
-                free(gl);
-                if (rc == 0)
-                    return;
-                free(g);
+    if (op->has_info && (op->info.flags & RCMD_F_MOVABLEKEYS)) {
+        struct rconn *c = cl->cmdinfo_broken ? NULL : rcluster_any_conn(cl);
+        if (c) {
+            const char **gv = mem_xcalloc((size_t)op->argc + 2, sizeof(*gv));
+            size_t *gl = mem_xcalloc((size_t)op->argc + 2, sizeof(*gl));
+            gv[0] = "COMMAND";
+            gl[0] = 7;
+            gv[1] = "GETKEYS";
+            gl[1] = 7;
+            for (int i = 0; i < op->argc; i++) {
+                gv[i + 2] = op->argv[i];
+                gl[i + 2] = op->argvlen[i];
             }
-            int idx[4];
-            int n = rcmd_movable_keys(op->argc, argv, op->argvlen, idx, 4);
-            rop_route_slot(op, n > 0 ? rop_slot_of(op, idx[0]) : -1);
-            return;
+            struct rgetkeys *g = mem_xcalloc(1, sizeof(*g));
+            g->op = op;
+            int rc = rconn_command_argv(c, op->argc + 2, gv, gl, 0, rop_getkeys_reply, g);
+            free(gv);
+            free(gl);
+            if (rc == 0)
+                return;
+            free(g);
         }
-        int idx[1];
-        int n = 0;
-        if (op->has_info)
-            n = rcmd_keys(&op->info, op->argc, idx, 1);
+        int idx[4];
+        int n = rcmd_movable_keys(op->argc, argv, op->argvlen, idx, 4);
         rop_route_slot(op, n > 0 ? rop_slot_of(op, idx[0]) : -1);
         return;
     }
-    case RCLUSTER_T_NODE: {
-        struct rnode *n = rcluster_find_target(cl, op->target_node);
-        if (!n && !cl->map_loaded && cl->mode == RCLUSTER_CLUSTER && !op->waited_map) {
-            op->waited_map = true;
-            op->next = cl->mapwait;
-            cl->mapwait = op;
-            rcluster_refresh_start(cl);
-            return;
-        }
-        if (!n) {
-            struct rconn_error e;
-            rconn_error_set(&e, RCONN_ERR_USAGE,
-                            "no node '%s' (give host:port, a node id, or a cache cluster id)",
-                            op->target_node ? op->target_node : "");
-            rop_fail(op, &e, NULL);
-            return;
-        }
-        rsub_send(rsub_new(op, n, -1));
+    int idx[1];
+    int n = 0;
+    if (op->has_info)
+        n = rcmd_keys(&op->info, op->argc, idx, 1);
+    rop_route_slot(op, n > 0 ? rop_slot_of(op, idx[0]) : -1);
+}
+
+/* To one node, named by address, node id or cache cluster id. */
+static void rop_dispatch_node(struct rop *op)
+{
+    struct rcluster *cl = op->cl;
+    struct rnode *n = rcluster_find_target(cl, op->target_node);
+    if (!n && !cl->map_loaded && cl->mode == RCLUSTER_CLUSTER && !op->waited_map) {
+        rop_wait_map(op);
         return;
     }
+    if (!n) {
+        struct rconn_error e;
+        rconn_error_set(&e, RCONN_ERR_USAGE,
+                        "no node '%s' (give host:port, a node id, or a cache cluster id)",
+                        op->target_node ? op->target_node : "");
+        rop_fail(op, &e, NULL);
+        return;
+    }
+    rsub_send(rsub_new(op, n, -1));
+}
+
+/* To every primary, replica or node - of the keys' shard for a command on
+ * keys - each attempt made before any is sent. */
+static void rop_dispatch_fanout(struct rop *op)
+{
+    struct rcluster *cl = op->cl;
+    const char *const *argv = (const char *const *)op->argv;
+    /* a command on keys goes to the nodes of the keys' shard: "the
+     * replicas" of GET k are the replicas holding k */
+    int kslot = -1;
+    if (cl->mode == RCLUSTER_CLUSTER && op->has_info) {
+        int idx[4];
+        int nk = (op->info.flags & RCMD_F_MOVABLEKEYS)
+                     ? rcmd_movable_keys(op->argc, argv, op->argvlen, idx, 4)
+                     : rcmd_keys(&op->info, op->argc, idx, 1);
+        if (nk > 0)
+            kslot = rop_slot_of(op, idx[0]);
+    }
+    if (kslot >= 0 && !cl->map_loaded && !op->waited_map) {
+        rop_wait_map(op);
+        return;
+    }
+    int kshard = kslot >= 0 && cl->slots[kslot] ? cl->slots[kslot]->shard : -1;
+    if (kslot >= 0 && kshard < 0) {
+        struct rconn_error e;
+        rconn_error_set(&e, RCONN_ERR_USAGE, "no shard is known to serve slot %d", kslot);
+        rop_fail(op, &e, NULL);
+        return;
+    }
+    struct rnode *pick[1024];
+    size_t np = 0;
+    for (size_t i = 0; i < cl->norder && np < sizeof(pick) / sizeof(pick[0]); i++) {
+        struct rnode *n = cl->order[i];
+        if (op->target == RCLUSTER_T_PRIMARIES && n->role != RCLUSTER_ROLE_PRIMARY)
+            continue;
+        if (op->target == RCLUSTER_T_REPLICAS && n->role != RCLUSTER_ROLE_REPLICA)
+            continue;
+        if (kshard >= 0 && n->shard != kshard)
+            continue;
+        pick[np++] = n;
+    }
+    if (np == 0 && !cl->map_loaded && cl->mode == RCLUSTER_CLUSTER && !op->waited_map) {
+        rop_wait_map(op);
+        return;
+    }
+    if (np == 0) {
+        struct rconn_error e;
+        rconn_error_set(&e, RCONN_ERR_USAGE, "no %s known in the topology%s",
+                        op->target == RCLUSTER_T_REPLICAS    ? "replicas"
+                        : op->target == RCLUSTER_T_PRIMARIES ? "primaries"
+                                                             : "nodes",
+                        kshard >= 0 ? " for the key's shard" : "");
+        rop_fail(op, &e, NULL);
+        return;
+    }
+    /* create every attempt before sending any: a synchronous failure
+     * must not complete the request early */
+    struct rsub *subs[1024];
+    for (size_t i = 0; i < np; i++)
+        subs[i] = rsub_new(op, pick[i], kslot);
+    for (size_t i = 0; i < np; i++)
+        rsub_send(subs[i]);
+}
+
+static void rop_dispatch(struct rop *op)
+{
+    if (rop_refused(op))
+        return;
+    switch (op->target) {
+    case RCLUSTER_T_SLOT:
+        rop_dispatch_slot(op);
+        return;
+    case RCLUSTER_T_NODE:
+        rop_dispatch_node(op);
+        return;
     case RCLUSTER_T_PRIMARIES:
     case RCLUSTER_T_REPLICAS:
-    case RCLUSTER_T_ALL: {
-        /* a command on keys goes to the nodes of the keys' shard: "the
-         * replicas" of GET k are the replicas holding k */
-        int kslot = -1;
-        if (cl->mode == RCLUSTER_CLUSTER && op->has_info) {
-            int idx[4];
-            int nk = (op->info.flags & RCMD_F_MOVABLEKEYS)
-                         ? rcmd_movable_keys(op->argc, argv, op->argvlen, idx, 4)
-                         : rcmd_keys(&op->info, op->argc, idx, 1);
-            if (nk > 0)
-                kslot = rop_slot_of(op, idx[0]);
-        }
-        if (kslot >= 0 && !cl->map_loaded && !op->waited_map) {
-            op->waited_map = true;
-            op->next = cl->mapwait;
-            cl->mapwait = op;
-            rcluster_refresh_start(cl);
-            return;
-        }
-        int kshard = kslot >= 0 && cl->slots[kslot] ? cl->slots[kslot]->shard : -1;
-        if (kslot >= 0 && kshard < 0) {
-            struct rconn_error e;
-            rconn_error_set(&e, RCONN_ERR_USAGE, "no shard is known to serve slot %d", kslot);
-            rop_fail(op, &e, NULL);
-            return;
-        }
-        struct rnode *pick[1024];
-        size_t np = 0;
-        for (size_t i = 0; i < cl->norder && np < sizeof(pick) / sizeof(pick[0]); i++) {
-            struct rnode *n = cl->order[i];
-            if (op->target == RCLUSTER_T_PRIMARIES && n->role != RCLUSTER_ROLE_PRIMARY)
-                continue;
-            if (op->target == RCLUSTER_T_REPLICAS && n->role != RCLUSTER_ROLE_REPLICA)
-                continue;
-            if (kshard >= 0 && n->shard != kshard)
-                continue;
-            pick[np++] = n;
-        }
-        if (np == 0 && !cl->map_loaded && cl->mode == RCLUSTER_CLUSTER && !op->waited_map) {
-            op->waited_map = true;
-            op->next = cl->mapwait;
-            cl->mapwait = op;
-            rcluster_refresh_start(cl);
-            return;
-        }
-        if (np == 0) {
-            struct rconn_error e;
-            rconn_error_set(&e, RCONN_ERR_USAGE, "no %s known in the topology%s",
-                            op->target == RCLUSTER_T_REPLICAS    ? "replicas"
-                            : op->target == RCLUSTER_T_PRIMARIES ? "primaries"
-                                                                 : "nodes",
-                            kshard >= 0 ? " for the key's shard" : "");
-            rop_fail(op, &e, NULL);
-            return;
-        }
-        /* create every attempt before sending any: a synchronous failure
-         * must not complete the request early */
-        struct rsub *subs[1024];
-        for (size_t i = 0; i < np; i++)
-            subs[i] = rsub_new(op, pick[i], kslot);
-        for (size_t i = 0; i < np; i++)
-            rsub_send(subs[i]);
+    case RCLUSTER_T_ALL:
+        rop_dispatch_fanout(op);
         return;
-    }
     }
 }
 
@@ -2526,15 +2556,17 @@ bool rcluster_stream_command(int argc, const char *const *argv, const size_t *ar
            rstream_word(argv[0], n, "SSUBSCRIBE") || rstream_word(argv[0], n, "MONITOR");
 }
 
-struct rcluster_stream *rcluster_stream_start(struct rcluster *cl,
-                                              const struct rcluster_stream_request *q,
-                                              struct rconn_error *err)
+/* What a stream request asks for: its kind and, for SSUBSCRIBE, the
+ * channels' one slot (-1 otherwise). False with err when it is not a
+ * stream command, lacks channels, or spreads over slots. */
+static bool rstream_check(const struct rcluster *cl, const struct rcluster_stream_request *q,
+                          enum rstream_kind *kindp, int *slotp, struct rconn_error *err)
 {
     if (!cl || cl->closing || !q || q->argc < 1 || !q->argv ||
         !rcluster_stream_command(q->argc, q->argv, q->argvlen)) {
         rconn_error_set(err, RCONN_ERR_USAGE,
                         "a stream is SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE or MONITOR");
-        return NULL;
+        return false;
     }
     size_t n0 = q->argvlen ? q->argvlen[0] : strlen(q->argv[0]);
     enum rstream_kind kind = rstream_word(q->argv[0], n0, "SUBSCRIBE")    ? RSTREAM_SUB
@@ -2544,11 +2576,11 @@ struct rcluster_stream *rcluster_stream_start(struct rcluster *cl,
     if (kind != RSTREAM_MONITOR && q->argc < 2) {
         rconn_error_set(err, RCONN_ERR_USAGE, "%.*s wants at least one channel", (int)n0,
                         q->argv[0]);
-        return NULL;
+        return false;
     }
     if (kind == RSTREAM_MONITOR && q->argc != 1) {
         rconn_error_set(err, RCONN_ERR_USAGE, "MONITOR takes no argument");
-        return NULL;
+        return false;
     }
     int slot = -1;
     if (kind == RSTREAM_SSUB) {
@@ -2559,13 +2591,22 @@ struct rcluster_stream *rcluster_stream_start(struct rcluster *cl,
                 rconn_error_set(err, RCONN_ERR_USAGE,
                                 "SSUBSCRIBE channels must share a slot ({hash tags}): %d and %d",
                                 slot, s);
-                return NULL;
+                return false;
             }
             slot = s;
         }
     }
-    /* the nodes */
-    struct rnode **pick = mem_xcalloc(RSTREAM_MAX_LEGS, sizeof(*pick));
+    *kindp = kind;
+    *slotp = slot;
+    return true;
+}
+
+/* The nodes a stream listens on: the slot's node (any node for a classic
+ * channel), the node named, or every primary, replica or node. Returns
+ * how many (at most RSTREAM_MAX_LEGS). */
+static size_t rstream_pick(struct rcluster *cl, const struct rcluster_stream_request *q, int slot,
+                           struct rnode **pick)
+{
     size_t np = 0;
     switch (q->target) {
     case RCLUSTER_T_SLOT: {
@@ -2595,6 +2636,19 @@ struct rcluster_stream *rcluster_stream_start(struct rcluster *cl,
         }
         break;
     }
+    return np;
+}
+
+struct rcluster_stream *rcluster_stream_start(struct rcluster *cl,
+                                              const struct rcluster_stream_request *q,
+                                              struct rconn_error *err)
+{
+    enum rstream_kind kind;
+    int slot;
+    if (!rstream_check(cl, q, &kind, &slot, err))
+        return NULL;
+    struct rnode **pick = mem_xcalloc(RSTREAM_MAX_LEGS, sizeof(*pick));
+    size_t np = rstream_pick(cl, q, slot, pick);
     if (np == 0) {
         free(pick);
         if (q->target == RCLUSTER_T_NODE)
