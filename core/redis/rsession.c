@@ -778,53 +778,44 @@ static void rsession_deferred(void *arg)
 }
 
 /* Submit the request's runs (again, for a confirmation). */
-static void rsession_submit(struct rsession *s, struct rsession_req *q, bool confirmed)
+/* Read-only as the console says now (it may have changed since the
+ * engine was opened): a write is refused (q->refused, true). */
+static bool rsession_refuse_ro(struct rsession *s, struct rsession_req *q)
 {
-    q->confirmed = confirmed;
-    memset(&q->done, 0, sizeof(q->done));
-    q->has_refused = q->has_err = q->awaiting_confirm = false;
-    if (q->map_waits == 0)
-        q->cancelled = false;
-    q->running = true;
-    q->started_ms = loop_now_ms(s->l);
-    q->ndone = 0;
-    free(q->runs);
-    q->runs = NULL;
-    q->nruns = 0;
-    free(q->waits);
-    q->waits = NULL;
-    q->nwaits = 0;
-    rsession_plan_waits(s, q);
-    /* read-only as the console says now (it may have changed since the
-     * engine was opened) */
-    if (rsession_ro(s)) {
-        char name[RCMD_NAME_MAX];
-        rcmd_lookup_name(q->argc, (const char *const *)q->argv, q->argvlen, false, name,
+    if (!rsession_ro(s))
+        return false;
+    char name[RCMD_NAME_MAX];
+    rcmd_lookup_name(q->argc, (const char *const *)q->argv, q->argvlen, false, name, sizeof(name));
+    const struct rcmd_info *b = rcmd_builtin(name);
+    if (b && (b->flags & RCMD_F_SUBCOMMANDS) && q->argc > 1) {
+        rcmd_lookup_name(q->argc, (const char *const *)q->argv, q->argvlen, true, name,
                          sizeof(name));
-        const struct rcmd_info *b = rcmd_builtin(name);
-        if (b && (b->flags & RCMD_F_SUBCOMMANDS) && q->argc > 1) {
-            rcmd_lookup_name(q->argc, (const char *const *)q->argv, q->argvlen, true, name,
-                             sizeof(name));
-            if (rcmd_builtin(name))
-                b = rcmd_builtin(name);
-        }
-        struct rsafety_policy p = {.read_only = true, .allow_restricted = true};
-        struct rsafety_verdict v;
-        if (rsafety_check(&p, q->argc, (const char *const *)q->argv, q->argvlen, b, true, &v) ==
-            RSAFETY_READ_ONLY) {
-            const char *src = s->read_only_source ? s->read_only_source(s->ro_arg) : NULL;
-            if (src) {
-                size_t l = strlen(v.why);
-                snprintf(v.why + l, sizeof(v.why) - l, " (read-only set by %s)", src);
-            }
-            q->refused = v;
-            q->has_refused = true;
-            q->timer = loop_timer(s->l, 0, rsession_deferred, q);
-            return;
-        }
+        if (rcmd_builtin(name))
+            b = rcmd_builtin(name);
     }
+    struct rsafety_policy p = {.read_only = true, .allow_restricted = true};
+    struct rsafety_verdict v;
+    if (rsafety_check(&p, q->argc, (const char *const *)q->argv, q->argvlen, b, true, &v) ==
+        RSAFETY_READ_ONLY) {
+        const char *src = s->read_only_source ? s->read_only_source(s->ro_arg) : NULL;
+        if (src) {
+            size_t l = strlen(v.why);
+            snprintf(v.why + l, sizeof(v.why) - l, " (read-only set by %s)", src);
+        }
+        q->refused = v;
+        q->has_refused = true;
+        return true;
+    }
+    return false;
+}
+
+/* The engine's target for q's: the per-node ones (a shard, an AZ) are
+ * run node by node (*per_node). */
+static enum rcluster_target_kind rsession_engine_target(const struct rsession_req *q,
+                                                        bool *per_node)
+{
     enum rcluster_target_kind kind = RCLUSTER_T_SLOT;
-    bool per_node = false;
+    *per_node = false;
     switch (q->target.kind) {
     case RSESSION_T_SLOT:
         kind = RCLUSTER_T_SLOT;
@@ -844,27 +835,18 @@ static void rsession_submit(struct rsession *s, struct rsession_req *q, bool con
     case RSESSION_T_SHARD:
     case RSESSION_T_AZ:
         kind = RCLUSTER_T_NODE;
-        per_node = true;
+        *per_node = true;
         break;
     }
-    size_t want = per_node ? q->nwaits : 1;
-    bool fanout = q->target.kind == RSESSION_T_PRIMARIES || q->target.kind == RSESSION_T_REPLICAS ||
-                  q->target.kind == RSESSION_T_ALL;
-    if ((want == 0 || fanout) && !rsession_map_known(s) && q->map_waits < RSESSION_MAP_WAITS) {
-        /* a lazy session knows few nodes yet: load the map, then plan again */
-        if (q->map_waits++ == 0 && console_cluster(s->c))
-            rcluster_refresh(console_cluster(s->c));
-        q->timer = loop_timer(s->l, 100, rsession_map_retry, q);
-        return;
-    }
-    if (want == 0) {
-        char nm[200];
-        rsession_target_name(&q->target, nm, sizeof(nm));
-        rconn_error_set(&q->err, RCONN_ERR_USAGE, "no node is %s (:nodes lists them)", nm);
-        q->has_err = true;
-        q->timer = loop_timer(s->l, 0, rsession_deferred, q);
-        return;
-    }
+    return kind;
+}
+
+/* One run per node (or one for the whole target), each sent to the
+ * console engine. */
+static void rsession_start_runs(struct rsession *s, struct rsession_req *q,
+                                enum rcluster_target_kind kind, bool per_node, size_t want,
+                                bool confirmed)
+{
     q->runs = mem_xcalloc(want, sizeof(*q->runs));
     q->nruns = want;
     for (size_t i = 0; i < want; i++) {
@@ -893,6 +875,50 @@ static void rsession_submit(struct rsession *s, struct rsession_req *q, bool con
     }
     if (q->ndone == q->nruns)
         q->timer = loop_timer(s->l, 0, rsession_deferred, q);
+}
+
+static void rsession_submit(struct rsession *s, struct rsession_req *q, bool confirmed)
+{
+    q->confirmed = confirmed;
+    memset(&q->done, 0, sizeof(q->done));
+    q->has_refused = q->has_err = q->awaiting_confirm = false;
+    if (q->map_waits == 0)
+        q->cancelled = false;
+    q->running = true;
+    q->started_ms = loop_now_ms(s->l);
+    q->ndone = 0;
+    free(q->runs);
+    q->runs = NULL;
+    q->nruns = 0;
+    free(q->waits);
+    q->waits = NULL;
+    q->nwaits = 0;
+    rsession_plan_waits(s, q);
+    if (rsession_refuse_ro(s, q)) {
+        q->timer = loop_timer(s->l, 0, rsession_deferred, q);
+        return;
+    }
+    bool per_node;
+    enum rcluster_target_kind kind = rsession_engine_target(q, &per_node);
+    size_t want = per_node ? q->nwaits : 1;
+    bool fanout = q->target.kind == RSESSION_T_PRIMARIES || q->target.kind == RSESSION_T_REPLICAS ||
+                  q->target.kind == RSESSION_T_ALL;
+    if ((want == 0 || fanout) && !rsession_map_known(s) && q->map_waits < RSESSION_MAP_WAITS) {
+        /* a lazy session knows few nodes yet: load the map, then plan again */
+        if (q->map_waits++ == 0 && console_cluster(s->c))
+            rcluster_refresh(console_cluster(s->c));
+        q->timer = loop_timer(s->l, 100, rsession_map_retry, q);
+        return;
+    }
+    if (want == 0) {
+        char nm[200];
+        rsession_target_name(&q->target, nm, sizeof(nm));
+        rconn_error_set(&q->err, RCONN_ERR_USAGE, "no node is %s (:nodes lists them)", nm);
+        q->has_err = true;
+        q->timer = loop_timer(s->l, 0, rsession_deferred, q);
+        return;
+    }
+    rsession_start_runs(s, q, kind, per_node, want, confirmed);
 }
 
 struct rsession_req *rsession_send(struct rsession *s, int argc, const char *const *argv,
