@@ -131,7 +131,7 @@ static bool aws_client_in_list(const char *code, const char *const *list)
 /* Standard retry mode's throttling codes (retries/standard.py, plus
  * EC2ThrottledException). LimitExceededException is left out on purpose:
  * KMS and CloudWatch Logs use it for resource quotas, which no retry can
- * fix (aws-wire.md §7.1 allows this choice). */
+ * fix; the SDKs retry them, elcui says so at once. */
 static const char *const aws_client_throttle_codes[] = {
     "Throttling",
     "ThrottlingException",

@@ -1,4 +1,5 @@
-/* creds.c - the AWS credential provider chain (aws-wire.md §6.3), async.
+/* creds.c - the AWS credential provider chain
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html), async.
  *
  * A creds_provider resolves credentials with a "job" that walks the
  * providers in botocore's order until one applies. Once one has applied,

@@ -143,7 +143,9 @@ enum tail_source_mode {
     TAIL_SOURCE_POLL,     /* polling only */
 };
 
-/* Shard of a member cluster id by the naming rules (aws-wire §9.0):
+/* Shard of a member cluster id by ElastiCache's naming of the member
+ * clusters of a cluster-mode group, "<group>-<shard>-<member>", both
+ * numbers zero-padded:
  * "<rg>-0002-001" -> "0002"; false when the id does not say. */
 bool tail_shard_from_cluster_id(const char *id, char *out, size_t n);
 
