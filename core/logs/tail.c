@@ -786,6 +786,19 @@ static void tail_content_overflow(struct tail *t)
     tail_notify(t, TAIL_NOTICE_OVERFLOW, NULL, NULL, d, 0);
 }
 
+/* The entry of an event's content (stream, time, message) in what both
+ * sources saw, made when new; an overflow of the set is noted. */
+static struct tail_centry *tail_content_entry(struct tail *t, const char *stream, int64_t ts,
+                                              const char *msg, size_t mlen, uint64_t now)
+{
+    bool over;
+    struct tail_centry *c =
+        tail_cset_get(&t->content, tail_content_key(stream, ts, msg, mlen), ts, now, &over);
+    if (over)
+        tail_content_overflow(t);
+    return c;
+}
+
 static void tail_note_lag(struct tail *t, int64_t ts, int64_t ingest)
 {
     if (t->newest == INT64_MIN || ts > t->newest)
@@ -915,12 +928,7 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
         bool filled = false;
         if (t->content_on) {
             /* the live session may have delivered this very event */
-            bool over;
-            struct tail_centry *c =
-                tail_cset_get(&t->content, tail_content_key(stream, e->timestamp_ms, msg, mlen),
-                              e->timestamp_ms, now, &over);
-            if (over)
-                tail_content_overflow(t);
+            struct tail_centry *c = tail_content_entry(t, stream, e->timestamp_ms, msg, mlen, now);
             if (++c->poll_n <= c->live_n) {
                 t->duplicates++;
                 continue;
@@ -1318,12 +1326,7 @@ static bool tail_take_live(struct tail *t, const struct tail_live_event *ev, siz
         const char *msg = e->message ? e->message : "";
         size_t mlen = e->message ? e->message_len : 0;
         tail_note_lag(t, e->timestamp_ms, e->ingestion_ms);
-        bool over;
-        struct tail_centry *c =
-            tail_cset_get(&t->content, tail_content_key(stream, e->timestamp_ms, msg, mlen),
-                          e->timestamp_ms, now, &over);
-        if (over)
-            tail_content_overflow(t);
+        struct tail_centry *c = tail_content_entry(t, stream, e->timestamp_ms, msg, mlen, now);
         if (++c->live_n <= c->poll_n) {
             t->duplicates++; /* the reconciliation was first */
             continue;

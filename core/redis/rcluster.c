@@ -355,6 +355,28 @@ static void rnode_conn_event(struct rconn *c, enum rconn_event ev, const struct 
     rcluster_leave(cl);
 }
 
+/* A connection to node n as the cluster makes them: its TLS, rules,
+ * timeouts, credentials, client name and protocol (no reply cap). */
+static void rcluster_conn_options(const struct rcluster *cl, const struct rnode *n,
+                                  rconn_event_cb on_event, void *arg, struct rconn_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->host = n->host;
+    o->port = n->port;
+    o->tls = cl->tls;
+    o->routes = cl->routes;
+    o->connect_timeout_ms = cl->connect_timeout_ms;
+    o->command_timeout_ms = cl->command_timeout_ms;
+    o->user = cl->user;
+    o->password = cl->password;
+    o->cred = cl->cred;
+    o->cred_arg = cl->cred_arg;
+    o->client_name = cl->client_name;
+    o->protocol = cl->proto;
+    o->on_event = on_event;
+    o->event_arg = arg;
+}
+
 /* The node's connection, opened (again) when needed. */
 static struct rconn *rnode_conn(struct rnode *n)
 {
@@ -378,23 +400,9 @@ static struct rconn *rnode_conn(struct rnode *n)
     if (!rnode_trusted(cl, n))
         return NULL; /* never: redirects are checked first; a guard for the credentials */
     n->readonly_on = false;
-    struct rconn_options o = {
-        .host = n->host,
-        .port = n->port,
-        .tls = cl->tls,
-        .routes = cl->routes,
-        .connect_timeout_ms = cl->connect_timeout_ms,
-        .command_timeout_ms = cl->command_timeout_ms,
-        .user = cl->user,
-        .password = cl->password,
-        .cred = cl->cred,
-        .cred_arg = cl->cred_arg,
-        .client_name = cl->client_name,
-        .max_reply_bytes = cl->max_reply,
-        .protocol = cl->proto,
-        .on_event = rnode_conn_event,
-        .event_arg = n,
-    };
+    struct rconn_options o;
+    rcluster_conn_options(cl, n, rnode_conn_event, n, &o);
+    o.max_reply_bytes = cl->max_reply;
     n->conn = rconn_open(cl->l, &o);
     return n->conn;
 }
@@ -2503,22 +2511,8 @@ static void rstream_leg_open(struct rstream_leg *g)
     struct rcluster_stream *st = g->st;
     struct rcluster *cl = st->cl;
     struct rnode *n = g->node;
-    struct rconn_options o = {
-        .host = n->host,
-        .port = n->port,
-        .tls = cl->tls,
-        .routes = cl->routes,
-        .connect_timeout_ms = cl->connect_timeout_ms,
-        .command_timeout_ms = cl->command_timeout_ms,
-        .user = cl->user,
-        .password = cl->password,
-        .cred = cl->cred,
-        .cred_arg = cl->cred_arg,
-        .client_name = cl->client_name,
-        .protocol = cl->proto,
-        .on_event = rstream_on_conn,
-        .event_arg = g,
-    };
+    struct rconn_options o;
+    rcluster_conn_options(cl, n, rstream_on_conn, g, &o);
     g->conn = rconn_open(cl->l, &o);
     struct rconn_error e;
     if (!g->conn) {

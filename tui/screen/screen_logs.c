@@ -907,32 +907,6 @@ static const char *sl_title(struct screen *s)
 
 /* ---- save and pager ---- */
 
-/* $XDG_STATE_HOME/elcui (~/.local/state/elcui), made 0700. */
-static char *sl_state_dir(void)
-{
-    const char *st = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    char *dir;
-    if (st && *st) {
-        mkdir(st, 0700);
-        dir = mem_xasprintf("%s/elcui", st);
-    } else if (home && *home) {
-        char *l = mem_xasprintf("%s/.local", home), *ls = mem_xasprintf("%s/.local/state", home);
-        mkdir(l, 0700);
-        mkdir(ls, 0700);
-        free(l);
-        free(ls);
-        dir = mem_xasprintf("%s/.local/state/elcui", home);
-    } else {
-        return NULL;
-    }
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        free(dir);
-        return NULL;
-    }
-    return dir;
-}
-
 static void sl_gap_json(const struct logstore_row *r, struct buf *b)
 {
     buf_appends(b, "{\"type\":\"gap\",\"logGroup\":");
@@ -968,7 +942,7 @@ static void sl_gap_text(const struct logstore_row *r, struct buf *b)
 static char *sl_save(struct screen_logs *sl, bool json)
 {
     struct app *a = sl->self->app;
-    char *dir = sl_state_dir();
+    char *dir = app_state_dir();
     if (!dir) {
         app_message(a, THEME_ERROR, "save: neither XDG_STATE_HOME nor HOME is set");
         return NULL;

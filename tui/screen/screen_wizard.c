@@ -183,37 +183,17 @@ static void sw_pager_text(struct listview *lv, int role, const char *text)
     }
 }
 
-static void sw_pager_line(struct listview *lv, int role, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void sw_pager_line(struct listview *lv, int role, const char *fmt, ...)
-{
-    struct buf b;
-    buf_init(&b, 64 * 1024);
-    va_list ap;
-    va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    size_t row = listview_add(lv);
-    listview_seg(lv, row, role, 0, "%s", buf_str(&b));
-    buf_free(&b);
-}
-
 static void sw_pager_kv(struct listview *lv, const char *label, int role, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void sw_pager_kv(struct listview *lv, const char *label, int role, const char *fmt, ...)
 {
-    struct buf b;
-    buf_init(&b, 64 * 1024);
-    va_list ap;
-    va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
-    va_end(ap);
     size_t row = listview_add(lv);
     listview_seg(lv, row, THEME_COLUMN, SW_LABEL_W, "  %s", label);
-    listview_seg(lv, row, role, 0, "%s", buf_str(&b));
-    buf_free(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    listview_vseg(lv, row, role, 0, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- the typed field ---- */
@@ -769,18 +749,18 @@ static void sw_build_review(struct screen *s)
     const struct stack_plan *p = sw->run ? stack_run_plan(sw->run) : NULL;
     enum stack_run_phase ph = sw->run ? stack_run_phase(sw->run) : STACK_RUN_PLANNING;
     char k1[64], k2[64], k3[64];
-    sw_pager_line(lv, THEME_DIM, " %s: apply (after typing the name)   %s: export   %s: back",
+    listview_line(lv, THEME_DIM, " %s: apply (after typing the name)   %s: export   %s: back",
                   sw_keys(s, REQ_WIZ_NEXT_PAGE, k1, sizeof(k1)),
                   sw_keys(s, REQ_WIZ_EXPORT, k2, sizeof(k2)),
                   sw_keys(s, REQ_WIZ_PREV_PAGE, k3, sizeof(k3)));
     for (size_t i = 0; i < sw->form.n_general; i++)
-        sw_pager_line(
+        listview_line(
             lv, sw->form.general[i].severity == STACK_SEV_ERROR ? THEME_ERROR : THEME_WARNING,
             " %s: %s: %s", sw->form.general[i].severity == STACK_SEV_ERROR ? "error" : "warning",
             sw->form.general[i].field, sw->form.general[i].message);
-    sw_pager_line(lv, THEME_NORMAL, "%s", "");
+    listview_line(lv, THEME_NORMAL, "%s", "");
     if (!sw->run && stack_form_errors(&sw->form)) {
-        sw_pager_line(lv, THEME_ERROR,
+        listview_line(lv, THEME_ERROR,
                       " The form has %zu error%s; nothing is planned until %s fixed:",
                       stack_form_errors(&sw->form), stack_form_errors(&sw->form) == 1 ? "" : "s",
                       stack_form_errors(&sw->form) == 1 ? "it is" : "they are");
@@ -789,7 +769,7 @@ static void sw_build_review(struct screen *s)
                 stack_form_issue(&sw->form, (enum stack_form_field)f);
             if (x && x->severity == STACK_SEV_ERROR &&
                 stack_form_visible(&sw->form, (enum stack_form_field)f))
-                sw_pager_line(lv, THEME_ERROR, "   %s, %s: %s",
+                listview_line(lv, THEME_ERROR, "   %s, %s: %s",
                               stack_form_page_title(sw_def(f)->page), sw_def(f)->label, x->message);
         }
     } else if (!p) {
@@ -797,12 +777,12 @@ static void sw_build_review(struct screen *s)
         if (e) {
             char *m = aws_error_format(e);
             char k[64];
-            sw_pager_line(lv, THEME_ERROR, " Planning failed: %s", m);
-            sw_pager_line(lv, THEME_DIM, " %s: plan again",
+            listview_line(lv, THEME_ERROR, " Planning failed: %s", m);
+            listview_line(lv, THEME_DIM, " %s: plan again",
                           sw_keys(s, REQ_WIZ_RETRY, k, sizeof(k)));
             free(m);
         } else {
-            sw_pager_line(lv, THEME_BUSY,
+            listview_line(lv, THEME_BUSY,
                           " Planning: reading what exists (tags, names, the "
                           "journal)...");
         }
@@ -812,7 +792,7 @@ static void sw_build_review(struct screen *s)
         audit_facts_from_spec(&facts, spec, p->account, (const char *const *)p->zones, p->n_zones);
         struct audit_report *rep = audit_evaluate(&facts, spec);
         /* in short first: what apply does, what the audit says, what it costs */
-        sw_pager_line(lv, THEME_TITLE, " In short");
+        listview_line(lv, THEME_TITLE, " In short");
         sw_pager_kv(lv, "Plan", p->n_conflict ? THEME_ERROR : THEME_NORMAL,
                     "%zu to create, %zu to change, %zu to keep, %zu reused, %zu in conflict",
                     p->n_create, p->n_change, p->n_keep, p->n_reuse, p->n_conflict);
@@ -827,15 +807,15 @@ static void sw_build_review(struct screen *s)
             sw_pager_kv(lv, "Monthly cost", sw->cost_error ? THEME_ERROR : THEME_BUSY, "%s",
                         sw->cost_error ? sw->cost_error : "pricing...");
         if (p->n_conflict)
-            sw_pager_line(lv, THEME_ERROR, " %zu conflict%s: apply is refused until %s resolved.",
+            listview_line(lv, THEME_ERROR, " %zu conflict%s: apply is refused until %s resolved.",
                           p->n_conflict, p->n_conflict == 1 ? "" : "s",
                           p->n_conflict == 1 ? "it is" : "they are");
-        sw_pager_line(lv, THEME_NORMAL, "%s", "");
+        listview_line(lv, THEME_NORMAL, "%s", "");
         char *t = stack_plan_format(p, true);
         sw_pager_text(lv, THEME_NORMAL, t);
         free(t);
-        sw_pager_line(lv, THEME_NORMAL, "%s", "");
-        sw_pager_line(lv, THEME_TITLE, " Audit of the plan");
+        listview_line(lv, THEME_NORMAL, "%s", "");
+        listview_line(lv, THEME_TITLE, " Audit of the plan");
         char *at = audit_report_format(rep, false);
         sw_pager_text(lv, THEME_NORMAL, at);
         free(at);
@@ -843,16 +823,16 @@ static void sw_build_review(struct screen *s)
         audit_facts_free(&facts);
     }
     (void)ph;
-    sw_pager_line(lv, THEME_NORMAL, "%s", "");
-    sw_pager_line(lv, THEME_TITLE, " Monthly cost");
+    listview_line(lv, THEME_NORMAL, "%s", "");
+    listview_line(lv, THEME_TITLE, " Monthly cost");
     if (sw->est) {
         char *ct = cost_estimate_format(sw->est);
         sw_pager_text(lv, THEME_NORMAL, ct);
         free(ct);
     } else if (sw->cost_error) {
-        sw_pager_line(lv, THEME_ERROR, " %s", sw->cost_error);
+        listview_line(lv, THEME_ERROR, " %s", sw->cost_error);
     } else {
-        sw_pager_line(lv, THEME_BUSY, " pricing...");
+        listview_line(lv, THEME_BUSY, " pricing...");
     }
     listview_end(lv);
 }
@@ -941,9 +921,9 @@ static void sw_build_summary(struct screen *s)
     const struct stack_apply_result *res = stack_run_result(sw->run);
     char t[32];
     runview_duration(stack_run_total_ms(sw->run), t, sizeof(t));
-    sw_pager_line(lv, THEME_OK, " Stack %s is ready: %zu made, %zu kept, in %s.", spec->name,
+    listview_line(lv, THEME_OK, " Stack %s is ready: %zu made, %zu kept, in %s.", spec->name,
                   res->done, res->unchanged, t);
-    sw_pager_line(lv, THEME_NORMAL, "%s", "");
+    listview_line(lv, THEME_NORMAL, "%s", "");
     const struct stack_resource *rg = stack_plan_find(p, "replication-group");
     const char *rgid = stack_spec_name(spec, STACK_NAME_REPLICATION_GROUP);
     sw_pager_kv(lv, "Replication group", THEME_NORMAL, "%s (%s)", rgid,
@@ -971,33 +951,33 @@ static void sw_build_summary(struct screen *s)
         if (r)
             sw_pager_kv(lv, i ? "" : "Log groups", THEME_NORMAL, "%s", r->name);
     }
-    sw_pager_line(lv, THEME_NORMAL, "%s", "");
-    sw_pager_line(lv, THEME_TITLE, " How to connect");
+    listview_line(lv, THEME_NORMAL, "%s", "");
+    listview_line(lv, THEME_TITLE, " How to connect");
     struct session *ss = app_session(s->app);
-    sw_pager_line(lv, THEME_NORMAL, "   elcui --region %s exec %s -- PING", ss->region, rgid);
+    listview_line(lv, THEME_NORMAL, "   elcui --region %s exec %s -- PING", ss->region, rgid);
     if (rg && rg->endpoint) {
         if (spec->transit_encryption)
-            sw_pager_line(lv, THEME_NORMAL, "   redis-cli -c --tls -h %s -p %d --askpass",
+            listview_line(lv, THEME_NORMAL, "   redis-cli -c --tls -h %s -p %d --askpass",
                           rg->endpoint, rg->port);
         else
-            sw_pager_line(lv, THEME_NORMAL, "   redis-cli -c -h %s -p %d", rg->endpoint, rg->port);
+            listview_line(lv, THEME_NORMAL, "   redis-cli -c -h %s -p %d", rg->endpoint, rg->port);
     }
     if (spec->auth_token && sec) {
-        sw_pager_line(lv, THEME_DIM,
+        listview_line(lv, THEME_DIM,
                       "   the token --askpass asks for is in the secret; read it with");
-        sw_pager_line(lv, THEME_DIM,
+        listview_line(lv, THEME_DIM,
                       "   aws secretsmanager get-secret-value --secret-id %s --query SecretString "
                       "--output text",
                       sec->name);
     }
-    sw_pager_line(lv, THEME_DIM, "   from inside the VPC: the security group admits %s on %d",
+    listview_line(lv, THEME_DIM, "   from inside the VPC: the security group admits %s on %d",
                   spec->vpc_cidr ? spec->vpc_cidr : "?", spec->port);
-    sw_pager_line(lv, THEME_NORMAL, "%s", "");
+    listview_line(lv, THEME_NORMAL, "%s", "");
     size_t idx;
     char k[64] = "Enter";
     if (keymap_entry_for(app_keymap(s->app), REQ_OPEN, &idx))
         keymap_keys_text(app_keymap(s->app), idx, "/", k, sizeof(k));
-    sw_pager_line(lv, THEME_DIM, " %s: the group's screen", k);
+    listview_line(lv, THEME_DIM, " %s: the group's screen", k);
     listview_end(lv);
 }
 
