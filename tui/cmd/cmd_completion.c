@@ -4,24 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tui/cmd/cmd_audit.h"
-#include "tui/cmd/cmd_cost.h"
-#include "tui/cmd/cmd_create.h"
-#include "tui/cmd/cmd_destroy.h"
-#include "tui/cmd/cmd_doctor.h"
-#include "tui/cmd/cmd_events.h"
-#include "tui/cmd/cmd_exec.h"
-#include "tui/cmd/cmd_export.h"
-#include "tui/cmd/cmd_failover.h"
-#include "tui/cmd/cmd_snapshot.h"
-#include "tui/cmd/cmd_iamtoken.h"
-#include "tui/cmd/cmd_keys.h"
-#include "tui/cmd/cmd_latency.h"
-#include "tui/cmd/cmd_logs.h"
-#include "tui/cmd/cmd_ls.h"
-#include "tui/cmd/cmd_metrics.h"
-#include "tui/cmd/cmd_show.h"
-#include "tui/cmd/cmd_whoami.h"
 #include "tui/theme.h"
 
 static const struct option cmd_completion_own_options[] = {
