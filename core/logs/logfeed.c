@@ -34,11 +34,13 @@ struct logfeed {
     int64_t events_from, events_to; /* read so far */
     bool events_failed;
     bool observed;                 /* Redis answered once (or could not) */
+    int64_t observed_at;           /* wall clock of the first answer; 0 = none yet */
     struct loop_timer *hist_timer; /* the tails wait at most this long */
     bool hist_late;
 
     struct aws_client *logs; /* one attempt a request: the tails retry in the budget */
     struct tailsrc_logs *src;
+    struct tailsrc_live *live; /* StartLiveTail sessions: the records pushed, polling behind */
     struct tail_set *set;
     size_t ntails;
     char *groups[LOGFEED_MAX_TAILS];
@@ -156,7 +158,12 @@ static bool logfeed_history_ready(const struct logfeed *f)
     if (f->hist_late)
         return true;
     bool roles = f->o.no_redis || f->observed || !f->ob;
-    bool events = f->events_failed || (f->events_from && f->events_from <= f->start_ms - 60 * 1000);
+    /* the events reach back before the window and forward past Redis's
+     * first answer: a record from between them is labelled backward from
+     * what Redis said only when no failover came in between */
+    bool events =
+        f->events_failed || (f->events_from && f->events_from <= f->start_ms - 60 * 1000 &&
+                             (!f->observed_at || f->events_to >= f->observed_at));
     return roles && events;
 }
 
@@ -185,11 +192,16 @@ static void logfeed_try_start(struct logfeed *f)
             return;
         }
         f->src = tailsrc_logs_new(f->logs);
+        /* as `elcui logs --follow` with --source auto: live when allowed,
+         * polling (said once) when refused */
+        f->live = tailsrc_live_new(f->logs, 15000);
     }
     struct tail_options to;
     memset(&to, 0, sizeof(to));
     to.loop = f->ss->loop;
     to.source = tailsrc_logs_source(f->src);
+    to.live = tailsrc_live_source(f->live);
+    to.source_mode = TAIL_SOURCE_AUTO;
     to.budget = f->o.budget;
     to.follow = true;
     to.start_ms = f->start_ms;
@@ -266,6 +278,7 @@ static void logfeed_on_events(struct events_result *out, const struct aws_error 
     struct logfeed *f = arg;
     f->ev = NULL;
     struct model_group *g = f->rg ? f->rg->model : NULL;
+    bool complete = out && !out->truncated;
     if (out) {
         int64_t *dates = mem_xcalloc(out->n + 1, sizeof(*dates));
         const char **msgs = mem_xcalloc(out->n + 1, sizeof(*msgs));
@@ -295,7 +308,9 @@ static void logfeed_on_events(struct events_result *out, const struct aws_error 
                     f->rg_id, m ? m : "?");
         free(m);
     }
-    if (!f->ev_timer)
+    if (complete && f->observed_at && f->events_to < f->observed_at)
+        logfeed_events_fetch(f); /* sent before Redis answered: once more, up to now */
+    else if (!f->ev_timer)
         f->ev_timer = loop_timer(f->ss->loop, f->o.events_ms, logfeed_events_fire, f);
     logfeed_try_start(f);
 }
@@ -345,6 +360,16 @@ static void logfeed_on_observed(struct observe *ob, void *arg)
         f->roles_note = NULL;
     if (observe_state(ob) != OBSERVE_S_STARTING)
         f->observed = true;
+    if (observe_state(ob) == OBSERVE_S_OK && !f->observed_at) {
+        /* the events read so far may end before this answer: read up to
+         * now at once rather than at the next refresh */
+        f->observed_at = loop_wall_ms(f->ss->loop);
+        if (f->events_to < f->observed_at && f->ev_timer) {
+            loop_untimer(f->ss->loop, f->ev_timer);
+            f->ev_timer = NULL;
+            logfeed_events_fetch(f);
+        }
+    }
     logfeed_changed(f, LOGFEED_MODEL | LOGFEED_STATUS);
     logfeed_try_start(f);
 }
@@ -492,6 +517,7 @@ void logfeed_free(struct logfeed *f)
     if (f->hist_timer)
         loop_untimer(f->ss->loop, f->hist_timer);
     tailsrc_logs_free(f->src);
+    tailsrc_live_free(f->live);
     if (f->logs)
         aws_client_free(f->logs);
     inventory_free(f->inv);

@@ -1,5 +1,6 @@
 /* fuzz_observe.c - what the observation engine reads from Redis: ROLE
- * replies (through hiredis's reader, as they come off the socket) and
+ * replies (through hiredis's reader as rconn configures it, as they come
+ * off the socket) and
  * INFO replication text with its slaveN items. */
 #include <hiredis/hiredis.h>
 #include <stddef.h>
@@ -8,12 +9,13 @@
 #include <string.h>
 
 #include "core/redis/observe.h"
+#include "tests/fuzz/fuzz_reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    redisReader *rd = redisReaderCreate();
+    redisReader *rd = fuzz_reader_new();
     if (!rd)
         return 0;
     redisReaderFeed(rd, (const char *)data, size);

@@ -14,6 +14,7 @@
 
 #include "core/redis/rdocs.h"
 #include "core/redis/rsession.h"
+#include "tests/fuzz/fuzz_reader.h"
 #include "tests/fuzz/fuzz_safe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,30 +44,11 @@ static void ask(const struct rdocs *d, const char *line)
     (void)rdocs_complete(d, line, strlen(line), cand, NULL);
 }
 
-/* Arrays as elcui's connections allow them (rconn caps a reply's size):
- * a header claiming billions of elements is refused, not allocated. */
-static redisReplyObjectFunctions capped_fns;
-static void *(*default_array)(const redisReadTask *, int);
-
-static void *capped_array(const redisReadTask *task, int elements)
-{
-    if (elements > 100000)
-        return NULL;
-    return default_array(task, elements);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    redisReader *rd = redisReaderCreate();
+    redisReader *rd = fuzz_reader_new(); /* arrays capped as rconn caps them */
     if (!rd)
         return 0;
-    if (!default_array) {
-        capped_fns = *rd->fn;
-        default_array = capped_fns.createArray;
-        capped_fns.createArray = capped_array;
-    }
-    rd->fn = &capped_fns;
-    rd->maxbuf = 0;
     redisReaderFeed(rd, (const char *)data, size);
     void *reply = NULL;
     for (int n = 0; n < 8 && redisReaderGetReply(rd, &reply) == REDIS_OK && reply; n++) {

@@ -20,6 +20,7 @@
 #include "core/redis/rcmd.h"
 #include "core/redis/rconn.h"
 #include "core/redis/rrender.h"
+#include "tests/fuzz/fuzz_reader.h"
 #include "tests/fuzz/fuzz_redis.h"
 #include "tests/fuzz/fuzz_safe.h"
 
@@ -79,29 +80,11 @@ static void walk(const redisReply *r, int depth)
     }
 }
 
-/* hiredis allocates an array's element vector up front (8 bytes times the
- * announced count): like rconn, refuse counts no reply of ours needs. */
-#define FZ_MAX_ELEMENTS (1u << 20)
-static redisReplyObjectFunctions fz_fns;
-static void *(*fz_default_array)(const redisReadTask *, int);
-
-static void *fz_create_array(const redisReadTask *task, int elements)
-{
-    if (elements > (int)FZ_MAX_ELEMENTS)
-        return NULL;
-    return fz_default_array(task, elements);
-}
-
 static void direct(const uint8_t *data, size_t size)
 {
-    if (!fz_default_array) {
-        redisReader *tmp = redisReaderCreate();
-        fz_fns = *tmp->fn;
-        redisReaderFree(tmp);
-        fz_default_array = fz_fns.createArray;
-        fz_fns.createArray = fz_create_array;
-    }
-    redisReader *rd = redisReaderCreateWithFunctions(&fz_fns);
+    redisReader *rd = fuzz_reader_new(); /* arrays capped as rconn caps them */
+    if (!rd)
+        return;
     size_t off = 0;
     unsigned step = 1 + (size % 7);
     while (off < size) {

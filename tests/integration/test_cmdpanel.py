@@ -461,7 +461,7 @@ class CommandPanel(unittest.TestCase):
             scr = c.wait_for('"panel:r3"  "p-2"')
             self.assertEqual(re.findall(r'"panel:r3"  "(p-\d)"', scr), ["p-1", "p-2"])
             c.keys("Escape")
-            c.wait_for("(stream ended) SUBSCRIBE panel:r3")
+            c.wait_for("(stream ended, 2 messages) SUBSCRIBE panel:r3")
             self.type_line(c, "HELLO 2")
             self.wait_re(c, r'HELLO 2\n(?: [^\n]*\n)* +6\) \(integer\) 2')
             self.type_line(c, "HGETALL %s" % key)

@@ -247,7 +247,9 @@ class ScreensOnDemo(ScreensBase):
         with self.console(args=["--read-only"]) as c:
             self.ready(c)
             self.command(c, "group %s" % RG)
-            scr = c.wait_for("Placement", timeout=30)
+            # the status line holds the hints once no message covers it
+            scr = self.wait_screen(c, lambda s: "Placement" in s and "/ filter" in s.splitlines()[-1],
+                                   "the group screen with its hints", timeout=30)
             self.assertNotIn("F failover", scr.splitlines()[-1])
             c.keys("F")
             scr = c.wait_for("read-only: failover is refused")
@@ -260,7 +262,8 @@ class ScreensOnDemo(ScreensBase):
         with self.console() as c:  # not read-only: the hint is there
             self.ready(c)
             self.command(c, "group %s" % RG)
-            scr = c.wait_for("Placement", timeout=30)
+            scr = self.wait_screen(c, lambda s: "Placement" in s and "/ filter" in s.splitlines()[-1],
+                                   "the group screen with its hints", timeout=30)
             self.assertIn("F failover", scr.splitlines()[-1])
             self.quit(c)
         self.assertEqual(self.sb.requests_seen("elasticache", "TestFailover"), before)

@@ -167,13 +167,20 @@ class Wizard(unittest.TestCase):
         raise AssertionError("no field %r on the screen:\n%s" % (label, screen))
 
     def focus(self, c, label, limit=20):
-        """Tab to the field labelled so."""
+        """Tab to the field labelled so, one field at a time: each Tab waits
+        for the focus to move (a loaded machine draws late; Tabs sent ahead
+        would pass the field)."""
+        def focused(scr):
+            return next((l for l in scr.splitlines() if l.startswith(" > ")), None)
         for _ in range(limit):
             scr = c.screen()
             if re.search(r"^ > %s(?=\s|$)" % re.escape(label), scr, re.M):
                 return scr
+            before = focused(scr)
             c.keys("Tab")
-            time.sleep(0.05)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and focused(c.screen()) == before:
+                time.sleep(0.05)
         raise AssertionError("never focused %r:\n%s" % (label, c.screen()))
 
     def retype(self, c, label, text):

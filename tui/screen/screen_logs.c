@@ -378,6 +378,26 @@ static void sl_set_window(struct screen_logs *sl, int w)
     sl->nmatch = 0;
 }
 
+/* The live source's line under its tail's: the session (StartLiveTail,
+ * the polling only reconciling behind it) or the one being opened. */
+static void sl_status_source(struct buf *out, size_t *nlines, const struct tail_status *st)
+{
+    if (st->source && strcmp(st->source, "live") == 0) {
+        buf_printf(out, "%-10s live session %.8s%s, %llu reconnect%s, %llu pushed, %llu filled, ",
+                   "", st->session_id[0] ? st->session_id : "?", st->sampled ? " SAMPLED" : "",
+                   (unsigned long long)st->reconnects, st->reconnects == 1 ? "" : "s",
+                   (unsigned long long)st->live_events, (unsigned long long)st->filled);
+        if (st->reconciled_ms)
+            buf_printf(out, "reconciled %.1fs ago\n", (double)st->reconcile_lag_ms / 1000.0);
+        else
+            buf_appends(out, "no pass yet\n");
+        (*nlines)++;
+    } else if (st->live_enabled) {
+        buf_printf(out, "%-10s live session %s\n", "", st->live_opening ? "opening" : "down");
+        (*nlines)++;
+    }
+}
+
 /* ---- drawing ---- */
 
 static void sl_put_hl(struct screen_logs *sl, WINDOW *w, int y, int x, int width, int skip,
@@ -604,6 +624,7 @@ static void sl_status_lines(struct screen_logs *sl, struct buf *out, size_t *nli
             buf_appends(out, "done");
             break;
         }
+        buf_appends(out, st.source && strcmp(st.source, "live") == 0 ? "  live" : "  poll");
         if (st.last_ok_ms)
             buf_printf(out, "  last poll %.1fs ago", (double)(now - st.last_ok_ms) / 1000.0);
         else
@@ -617,6 +638,11 @@ static void sl_status_lines(struct screen_logs *sl, struct buf *out, size_t *nli
         if (st.gaps)
             buf_printf(out, "  %llu GAP%s", (unsigned long long)st.gaps, st.gaps == 1 ? "" : "s");
         buf_printf(out, "  %llu dup", (unsigned long long)st.duplicates);
+        if (st.source_note[0] && !st.live_enabled) {
+            buf_appends(out, "  (");
+            logrec_safe_appends(out, st.source_note);
+            buf_appendc(out, ')');
+        }
         const char *note = logfeed_tail_note(sl->feed, i);
         if (note && *note) {
             buf_appends(out, ": ");
@@ -624,6 +650,7 @@ static void sl_status_lines(struct screen_logs *sl, struct buf *out, size_t *nli
         }
         buf_appendc(out, '\n');
         (*nlines)++;
+        sl_status_source(out, nlines, &st);
     }
     /* the panel: follow, window, what is held, the budget */
     char since[40], zone[40];
