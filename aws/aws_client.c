@@ -56,6 +56,11 @@ struct aws_client {
     struct aws_call *calls;
 };
 
+/* json_arena answers, one tree at a time (released when its callback
+ * returns, whatever the callback did to its client); process-wide, so it
+ * outlives every client and holds no block between answers. */
+static struct awsjson_arena *aws_client_arena;
+
 struct aws_call {
     struct aws_client *c;
     aws_call_cb cb;
@@ -70,6 +75,7 @@ struct aws_call {
     json_t *json;
     bool unsigned_request;
     bool raw_xml;
+    bool json_arena;
     void (*on_retry)(const struct aws_error *why, int next_attempt, uint64_t delay_ms, void *arg);
     void (*on_release)(void *arg);
     void (*on_stream)(const struct aws_stream_piece *piece, void *arg);
@@ -415,6 +421,7 @@ static void aws_call_setup(struct aws_call *call, struct aws_request *req)
     req->json = NULL;
     call->unsigned_request = req->unsigned_request;
     call->raw_xml = req->raw_xml && call->svc && call->svc->protocol != SVC_JSON;
+    call->json_arena = req->json_arena;
     call->on_retry = req->on_retry;
     call->on_stream = req->on_stream;
     call->idle_timeout_ms = req->idle_timeout_ms;
@@ -493,7 +500,10 @@ static void aws_call_deliver(struct aws_call *call, struct aws_response *resp)
     call->in_cb = false;
     if (resp->doc)
         xmlFreeDoc(resp->doc);
-    json_decref(resp->json);
+    if (awsjson_arena_owns(aws_client_arena, resp->json))
+        awsjson_arena_reset(aws_client_arena); /* the whole page at once */
+    else
+        json_decref(resp->json);
     aws_error_clear(&resp->err);
     if (call->cancelled) {
         aws_call_unlink(call);
@@ -839,7 +849,12 @@ static void aws_call_decode(struct aws_call *call, struct http_response *hr, cha
     }
     int status = (int)hr->status;
     int rc;
-    if (call->svc->protocol == SVC_JSON) {
+    if (call->svc->protocol == SVC_JSON && call->json_arena) {
+        if (!aws_client_arena)
+            aws_client_arena = awsjson_arena_new();
+        rc =
+            awsjson_parse_arena(aws_client_arena, hr->body, hr->body_len, status, &resp->json, err);
+    } else if (call->svc->protocol == SVC_JSON) {
         rc = awsjson_parse(hr->body, hr->body_len, status, &resp->json, err);
     } else if (call->raw_xml && status >= 200 && status < 300) {
         rc = 0; /* the caller's streaming parser reads the body */
@@ -946,6 +961,13 @@ static void aws_call_on_http(struct http_response *hr, void *arg)
         snprintf(err.request_id, sizeof(err.request_id), "%s", request_id);
     if (c->verbose)
         aws_call_log(call, hr, &err, request_id);
+    if (err.kind == AWS_ERR_NONE && body.json && call->json_arena && hr->body) {
+        /* a bulk page: its tree is all the callback reads; the body (as
+         * large again) need not wait for the callback to return */
+        mem_wipe(hr->body, hr->body_len);
+        free(hr->body);
+        hr->body = NULL;
+    }
 
     if (err.kind == AWS_ERR_NONE) {
         c->quota += call->last_cost ? call->last_cost : 1;

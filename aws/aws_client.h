@@ -74,6 +74,10 @@ struct aws_request {
      * body/body_len) for a streaming parser, not as a document tree.
      * Error answers are decoded as always. */
     bool raw_xml;
+    /* JSON services: a 2xx answer is parsed into the client's arena
+     * (awsjson.h), released when the callback returns: bulk pages
+     * (FilterLogEvents). The callback must not steal or keep resp->json. */
+    bool json_arena;
     const char *region; /* override the client region (rare) */
     /* Optional: told before each retry (progress displays), with the
      * error that caused it, the number of the coming attempt and the
@@ -106,7 +110,8 @@ struct aws_response {
     const char *op;
     int http_status;
     /* Success (err.kind == AWS_ERR_NONE): exactly one of these is set. The
-     * callback may steal them (set to NULL) to keep them. */
+     * callback may steal them (set to NULL) to keep them, except json of a
+     * json_arena request. */
     xmlDoc *doc;
     xmlNode *result; /* inside doc */
     json_t *json;

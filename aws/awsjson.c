@@ -2,10 +2,13 @@
 #include "aws/awsjson.h"
 
 #include <ctype.h>
+#include <stdalign.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "aws/awstime.h"
 #include "aws/buf.h"
@@ -114,8 +117,273 @@ static char *awsjson_fix_surrogates(const char *body, size_t len)
     return out;
 }
 
+/* ---- arenas ----
+ *
+ * jansson has one pair of allocation functions for the process. Once an
+ * arena exists they are these two: an allocation goes to the arena a parse
+ * is filling (awsjson_filling, set only around json_loadb), else to the
+ * pair that was installed before (aws/mem.c's malloc and wiping free); a
+ * free of memory inside a live arena's blocks does nothing (the arena
+ * wipes and releases it at reset), anything else goes to the previous
+ * free. Values allocated before the switch are freed as they always were. */
+
+#define AWSJSON_BLOCK_MIN ((size_t)64 * 1024)
+/* An arena of one block this small keeps it across resets. */
+#define AWSJSON_BLOCK_SMALL ((size_t)256 * 1024)
+/* A tree larger than this does not size the next parse's first block. */
+#define AWSJSON_BLOCK_KEEP ((size_t)64 * 1024 * 1024)
+/* The largest block of a reset arena stays mapped (wiped) up to this size:
+ * the next page's tree reuses pages already faulted in, instead of the
+ * kernel zeroing a fresh mapping for every page (a page fault per 4 KB,
+ * about a tenth of a bulk read's CPU). */
+#define AWSJSON_BLOCK_REUSE ((size_t)16 * 1024 * 1024)
+
+struct awsjson_block {
+    struct awsjson_block *next;
+    size_t size; /* bytes of data */
+    size_t used;
+    alignas(max_align_t) unsigned char data[];
+};
+
+struct awsjson_arena {
+    struct awsjson_block *blocks; /* newest first */
+    size_t next_size;             /* the first block of the next parse */
+    bool busy;                    /* a tree lives in it */
+    struct awsjson_arena *prev, *next;
+};
+
+static json_malloc_t awsjson_prev_malloc;
+static json_free_t awsjson_prev_free;
+static struct awsjson_arena *awsjson_live;
+static _Thread_local struct awsjson_arena *awsjson_filling;
+
+/* Blocks are mapped on their own, not taken from malloc: a page's tree
+ * (10 MB and more) goes back to the system at reset, whatever malloc's
+ * heap looks like by then (glibc raises its mmap threshold after freeing
+ * a large block, and later ones would stay in the heap). */
+static struct awsjson_block *awsjson_block_new(size_t size)
+{
+    size_t page = 4096;
+    size_t total = (sizeof(struct awsjson_block) + size + page - 1) & ~(page - 1);
+    void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        fprintf(stderr, "elcui: out of memory (%zu bytes)\n", total);
+        abort();
+    }
+    struct awsjson_block *b = p;
+    b->size = total - sizeof(*b);
+    b->used = 0;
+    return b;
+}
+
+/* Unmapped memory goes back to the system (which clears it before any
+ * other use), so only a kept block is wiped. */
+static void awsjson_block_free(struct awsjson_block *b)
+{
+    munmap(b, sizeof(*b) + b->size);
+}
+
+static void *awsjson_arena_alloc(struct awsjson_arena *a, size_t n)
+{
+    n = (n + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+    if (n == 0)
+        n = alignof(max_align_t);
+    struct awsjson_block *b = a->blocks;
+    if (!b || b->size - b->used < n) {
+        size_t size = a->next_size > AWSJSON_BLOCK_MIN ? a->next_size : AWSJSON_BLOCK_MIN;
+        a->next_size = 0;
+        if (b && size < b->size * 2)
+            size = b->size * 2;
+        if (size < n)
+            size = n;
+        b = awsjson_block_new(size);
+        b->used = 0;
+        b->next = a->blocks;
+        a->blocks = b;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+static bool awsjson_arena_has(const struct awsjson_arena *a, const void *p)
+{
+    for (const struct awsjson_block *b = a->blocks; b; b = b->next)
+        if ((const unsigned char *)p >= b->data && (const unsigned char *)p < b->data + b->size)
+            return true;
+    return false;
+}
+
+static void *awsjson_hook_malloc(size_t n)
+{
+    struct awsjson_arena *a = awsjson_filling;
+    return a ? awsjson_arena_alloc(a, n) : awsjson_prev_malloc(n);
+}
+
+static void awsjson_hook_free(void *p)
+{
+    if (!p)
+        return;
+    for (const struct awsjson_arena *a = awsjson_live; a; a = a->next)
+        if (awsjson_arena_has(a, p))
+            return;
+    awsjson_prev_free(p);
+}
+
+struct awsjson_arena *awsjson_arena_new(void)
+{
+    if (!awsjson_prev_malloc) {
+        json_get_alloc_funcs(&awsjson_prev_malloc, &awsjson_prev_free);
+        if (!awsjson_prev_malloc || !awsjson_prev_free) {
+            awsjson_prev_malloc = malloc;
+            awsjson_prev_free = free;
+        }
+        json_set_alloc_funcs(awsjson_hook_malloc, awsjson_hook_free);
+    }
+    struct awsjson_arena *a = mem_xcalloc(1, sizeof(*a));
+    a->next = awsjson_live;
+    if (awsjson_live)
+        awsjson_live->prev = a;
+    awsjson_live = a;
+    return a;
+}
+
+void awsjson_arena_reset(struct awsjson_arena *a)
+{
+    if (!a)
+        return;
+    a->busy = false;
+    struct awsjson_block *b0 = a->blocks;
+    if (b0 && !b0->next && b0->size <= AWSJSON_BLOCK_SMALL) {
+        /* small trees (one record's message): the block is kept */
+        mem_wipe(b0->data, b0->used);
+        b0->used = 0;
+        return;
+    }
+    /* kept: a block the whole tree would have fitted in (the next page,
+     * of about the same size, then takes it alone); otherwise every block
+     * goes and the next parse's first block is sized from this one */
+    size_t used = 0;
+    struct awsjson_block *keep = NULL;
+    for (struct awsjson_block *b = a->blocks; b; b = b->next) {
+        used += b->used;
+        if (b->size <= AWSJSON_BLOCK_REUSE && (!keep || b->size > keep->size))
+            keep = b;
+    }
+    if (keep && keep->size < used)
+        keep = NULL;
+    used = 0;
+    while (a->blocks) {
+        struct awsjson_block *b = a->blocks;
+        a->blocks = b->next;
+        used += b->used;
+        if (b != keep)
+            awsjson_block_free(b);
+    }
+    if (keep) {
+        mem_wipe(keep->data, keep->used);
+        keep->used = 0;
+        keep->next = NULL;
+        a->blocks = keep;
+    }
+    if (used <= AWSJSON_BLOCK_KEEP && (!keep || used > keep->size))
+        a->next_size = used + used / 4;
+}
+
+void awsjson_arena_free(struct awsjson_arena *a)
+{
+    if (!a)
+        return;
+    awsjson_arena_reset(a);
+    while (a->blocks) { /* the kept one (wiped by the reset) */
+        struct awsjson_block *b = a->blocks;
+        a->blocks = b->next;
+        awsjson_block_free(b);
+    }
+    if (a->prev)
+        a->prev->next = a->next;
+    else
+        awsjson_live = a->next;
+    if (a->next)
+        a->next->prev = a->prev;
+    free(a);
+}
+
+bool awsjson_arena_busy(const struct awsjson_arena *a)
+{
+    return a && a->busy;
+}
+
+size_t awsjson_arena_used(const struct awsjson_arena *a)
+{
+    size_t n = 0;
+    for (const struct awsjson_block *b = a ? a->blocks : NULL; b; b = b->next)
+        n += b->used;
+    return n;
+}
+
+size_t awsjson_arena_held(const struct awsjson_arena *a)
+{
+    size_t n = 0;
+    for (const struct awsjson_block *b = a ? a->blocks : NULL; b; b = b->next)
+        n += b->size;
+    return n;
+}
+
+bool awsjson_arena_owns(const struct awsjson_arena *a, const json_t *v)
+{
+    return a && v && awsjson_arena_has(a, v);
+}
+
+/* json_loadb, into a when it is free to take a tree. A failed parse
+ * leaves nothing in it. */
+static json_t *awsjson_loadb_in(struct awsjson_arena *a, const char *buf, size_t len, size_t flags,
+                                json_error_t *je)
+{
+    if (!a || a->busy)
+        return json_loadb(buf, len, flags, je);
+    awsjson_filling = a;
+    json_t *j = json_loadb(buf, len, flags, je);
+    awsjson_filling = NULL;
+    if (j && awsjson_arena_has(a, j))
+        a->busy = true;
+    else
+        awsjson_arena_reset(a); /* failed, or a constant (null, true, false) */
+    return j;
+}
+
+json_t *awsjson_loadb_arena(struct awsjson_arena *a, const char *buf, size_t len, size_t flags,
+                            json_error_t *je)
+{
+    return awsjson_loadb_in(a, buf, len, flags, je);
+}
+
+/* The tree j is done with: decref, or the arena released. */
+static void awsjson_drop(struct awsjson_arena *a, json_t *j)
+{
+    if (a && j && awsjson_arena_owns(a, j))
+        awsjson_arena_reset(a);
+    else
+        json_decref(j);
+}
+
+static int awsjson_parse_in(struct awsjson_arena *a, const char *body, size_t len, int http_status,
+                            json_t **out, struct aws_error *err);
+
 int awsjson_parse(const char *body, size_t len, int http_status, json_t **out,
                   struct aws_error *err)
+{
+    return awsjson_parse_in(NULL, body, len, http_status, out, err);
+}
+
+int awsjson_parse_arena(struct awsjson_arena *a, const char *body, size_t len, int http_status,
+                        json_t **out, struct aws_error *err)
+{
+    return awsjson_parse_in(a, body, len, http_status, out, err);
+}
+
+static int awsjson_parse_in(struct awsjson_arena *a, const char *body, size_t len, int http_status,
+                            json_t **out, struct aws_error *err)
 {
     *out = NULL;
     bool ok_status = http_status >= 200 && http_status < 300;
@@ -124,22 +392,24 @@ int awsjson_parse(const char *body, size_t len, int http_status, json_t **out,
         return 0;
     }
     json_error_t je;
+    if (!ok_status)
+        a = NULL; /* an error body is small and read once */
     /* NUL characters are legal JSON (\u0000) and occur in log messages. */
-    json_t *j = body ? json_loadb(body, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &je) : NULL;
+    json_t *j = body ? awsjson_loadb_in(a, body, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &je) : NULL;
     if (!j && body) {
         /* Some servers send lone UTF-16 surrogate escapes (\udc80 for an
          * invalid byte); jansson rejects them and the whole page would be
          * lost, so they become U+FFFD and the body is parsed again. */
         char *fixed = awsjson_fix_surrogates(body, len);
         if (fixed) {
-            j = json_loadb(fixed, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &je);
+            j = awsjson_loadb_in(a, fixed, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &je);
             free(fixed);
         }
     }
     if (ok_status && j && json_is_null(j)) {
         /* "null" for an operation without output (moto does this); botocore
          * accepts it, so it is an empty object here too */
-        json_decref(j);
+        awsjson_drop(a, j);
         *out = json_object();
         return 0;
     }
@@ -154,7 +424,7 @@ int awsjson_parse(const char *body, size_t len, int http_status, json_t **out,
                               "column %d",
                               len, je.text, je.line, je.column);
             err->http_status = http_status;
-            json_decref(j);
+            awsjson_drop(a, j);
             return -1;
         }
         *out = j;

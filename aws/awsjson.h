@@ -21,6 +21,46 @@ char *awsjson_encode(const json_t *obj, size_t *len);
 int awsjson_parse(const char *body, size_t len, int http_status, json_t **out,
                   struct aws_error *err);
 
+/* ---- arena parses ----
+ *
+ * A page of a bulk read (FilterLogEvents: up to 10,000 events, a few MB)
+ * parsed with malloc costs an allocation and a wiping free (aws/mem.c) for
+ * every value, and the tree's frees again when it goes. An arena takes
+ * every allocation of a parse from a few large mapped blocks instead and
+ * gives them back to the system all at once (awsjson_arena_reset: once per
+ * page; the
+ * next parse starts with one block the size of the last tree, so a bulk
+ * read settles on one block a page and holds nothing between pages; an
+ * arena of small trees, one log record's message at a time, keeps its one
+ * small block, wiped).
+ *
+ * A tree parsed into an arena is valid until the arena is reset or freed.
+ * json_decref() on it, or on any value in it, is harmless and frees
+ * nothing; nothing may keep a value of it past the reset (copy what you
+ * keep; json_incref does not help). An arena holds one tree at a time:
+ * parsing into an arena whose tree has not been released yet parses with
+ * malloc instead (correct, only not cheaper). The main thread only. */
+struct awsjson_arena;
+struct awsjson_arena *awsjson_arena_new(void);
+void awsjson_arena_free(struct awsjson_arena *a);
+/* Release the tree (unmapped, or wiped when kept); the arena takes the next. */
+void awsjson_arena_reset(struct awsjson_arena *a);
+/* True while a tree parsed into a is alive (not yet reset). */
+bool awsjson_arena_busy(const struct awsjson_arena *a);
+/* Bytes the current tree takes, and bytes the arena holds (its blocks). */
+size_t awsjson_arena_used(const struct awsjson_arena *a);
+size_t awsjson_arena_held(const struct awsjson_arena *a);
+/* True when *out was parsed into a (and is released by resetting it). */
+bool awsjson_arena_owns(const struct awsjson_arena *a, const json_t *v);
+
+/* awsjson_parse with the tree's memory from a (NULL or busy: malloc). Error
+ * bodies (non-2xx) are read with malloc as before. */
+int awsjson_parse_arena(struct awsjson_arena *a, const char *body, size_t len, int http_status,
+                        json_t **out, struct aws_error *err);
+/* json_loadb into a (NULL or busy: malloc). */
+json_t *awsjson_loadb_arena(struct awsjson_arena *a, const char *buf, size_t len, size_t flags,
+                            json_error_t *je);
+
 /* Readers that tolerate absent members and wrong types. */
 const char *awsjson_str(const json_t *obj, const char *key); /* NULL if absent */
 long long awsjson_int(const json_t *obj, const char *key, long long def);

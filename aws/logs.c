@@ -616,11 +616,14 @@ TYPEDCALL_OP(lg_op_describe_log_streams, &svc_logs, "DescribeLogStreams",
              struct logs_log_stream_list, logs_describe_log_streams_cb, JSON,
              logs_parse_describe_log_streams, logs_log_stream_list_free,
              LG_PAGED(struct logs_log_stream_list));
+/* Event pages (up to 10,000 events, a few MB) are parsed into an arena:
+ * the parsers copy what they keep. */
 TYPEDCALL_OP(lg_op_filter_log_events, &svc_logs, "FilterLogEvents",
              struct logs_filter_log_events_out, logs_filter_log_events_cb, JSON,
-             logs_parse_filter_log_events, logs_filter_log_events_out_free);
+             logs_parse_filter_log_events, logs_filter_log_events_out_free, .json_arena = true);
 TYPEDCALL_OP(lg_op_get_log_events, &svc_logs, "GetLogEvents", struct logs_get_log_events_out,
-             logs_get_log_events_cb, JSON, logs_parse_get_log_events, logs_get_log_events_out_free);
+             logs_get_log_events_cb, JSON, logs_parse_get_log_events, logs_get_log_events_out_free,
+             .json_arena = true);
 TYPEDCALL_OP(lg_op_put_log_events, &svc_logs, "PutLogEvents", struct logs_put_log_events_out,
              logs_put_log_events_cb, JSON, logs_parse_put_log_events, logs_put_log_events_out_free);
 

@@ -202,8 +202,10 @@ static void typedcall_fail(struct typedcall *k, const struct aws_response *resp,
 static void typedcall_send_next(struct typedcall *k, const char *token)
 {
     const struct typedcall_op *op = k->op;
-    struct aws_request req = {
-        .svc = op->svc, .op = op->name, .raw_xml = op->parse_xml_stream != NULL};
+    struct aws_request req = {.svc = op->svc,
+                              .op = op->name,
+                              .raw_xml = op->parse_xml_stream != NULL,
+                              .json_arena = op->json_arena};
     if (op->svc->protocol == SVC_JSON) {
         req.json = k->json ? json_deep_copy(k->json) : json_object();
         json_object_set_new(req.json, typedcall_token_in(op), json_string(token));
@@ -300,6 +302,7 @@ static struct aws_call *typedcall_start(struct aws_client *c, struct typedcall *
     req->op = k->op->name;
     req->unsigned_request = k->op->unsigned_request;
     req->raw_xml = k->op->parse_xml_stream != NULL;
+    req->json_arena = k->op->json_arena;
     req->on_release = typedcall_released;
     struct aws_call *call = aws_client_call(c, req, typedcall_on_response, k);
     if (!call)

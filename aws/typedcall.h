@@ -88,6 +88,9 @@ struct typedcall_op {
     bool borrowed;
     bool no_request_id;    /* the output has no leading char request_id[96] (STS) */
     bool unsigned_request; /* sent without a signature (AssumeRoleWithWebIdentity) */
+    /* JSON answers parsed into an arena (aws_request.json_arena): large
+     * pages whose parser copies what it keeps (FilterLogEvents). */
+    bool json_arena;
     /* JSON member (at any depth) holding a secret: wiped from the request
      * when the call ends (wipe_in), from each response once parsed
      * (wipe_out). NULL: none. */

@@ -96,110 +96,145 @@ static bool config_rule_ok(const char *value, bool resolve, struct rconn_error *
     return rc == 0;
 }
 
+/* [console]: theme, read_only, refresh. */
+static void config_console(struct config_ctx *x, int lineno, const char *section, const char *name,
+                           const char *value)
+{
+    struct config *c = x->c;
+    long n;
+    int b;
+    if (!strcmp(name, "theme")) {
+        free(c->theme);
+        c->theme = mem_xstrdup(value);
+    } else if (!strcmp(name, "read_only")) {
+        if (config_bool(value, &b)) {
+            c->read_only = b;
+            x->read_only_line = lineno;
+        } else
+            config_problem(x, lineno, "read_only wants true or false, not '%s'%s", value, "");
+    } else if (!strcmp(name, "refresh")) {
+        if (config_long(value, 2, 3600, &n))
+            c->refresh_s = (int)n;
+        else
+            config_problem(x, lineno, "refresh wants seconds from 2 to 3600, not '%s'%s", value,
+                           "");
+    } else {
+        config_problem(x, lineno, "unknown key '%s' in [%s]", name, section);
+    }
+}
+
+/* [redis]: cacert, connect_to and resolve rules. */
+static void config_redis(struct config_ctx *x, int lineno, const char *section, const char *name,
+                         const char *value)
+{
+    struct config *c = x->c;
+    if (!strcmp(name, "cacert")) {
+        free(c->redis_cacert);
+        c->redis_cacert = mem_xstrdup(value);
+    } else if (!strcmp(name, "connect_to") || !strcmp(name, "resolve")) {
+        bool resolve = !strcmp(name, "resolve");
+        struct rconn_error err;
+        if (c->nconnect_to >= CONFIG_MAX_CONNECT_TO)
+            config_problem(x, lineno, "too many connect_to and resolve lines (%s max)%s", "32", "");
+        else if (!config_rule_ok(value, resolve, &err))
+            config_problem(x, lineno, "%s%s", err.msg, "");
+        else
+            c->connect_to[c->nconnect_to++] = mem_xstrdup(value);
+    } else {
+        config_problem(x, lineno, "unknown key '%s' in [%s]", name, section);
+    }
+}
+
+/* [logs]: ring_size, rate, warn_ms, error_ms. */
+static void config_logs(struct config_ctx *x, int lineno, const char *section, const char *name,
+                        const char *value)
+{
+    struct config *c = x->c;
+    long n;
+    if (!strcmp(name, "ring_size")) {
+        if (config_long(value, 1000, 10000000, &n))
+            c->ring_size = n;
+        else
+            config_problem(x, lineno, "ring_size wants 1000 to 10000000 records, not '%s'%s", value,
+                           "");
+    } else if (!strcmp(name, "rate")) {
+        char *end;
+        double d = strtod(value, &end);
+        if (*value && !*end && d > 0 && d <= 5)
+            c->log_rate = d;
+        else
+            config_problem(x, lineno,
+                           "rate wants requests per second above 0 and at most 5 (the "
+                           "FilterLogEvents quota), not '%s'%s",
+                           value, "");
+    } else if (!strcmp(name, "warn_ms") || !strcmp(name, "error_ms")) {
+        char *end;
+        double d = strtod(value, &end);
+        if (*value && !*end && d > 0 && d <= 3600000)
+            *(name[0] == 'w' ? &c->log_warn_us : &c->log_error_us) = (int64_t)(d * 1000.0);
+        else
+            config_problem(x, lineno,
+                           "%s wants milliseconds above 0 (a slow-log duration from which "
+                           "it is coloured), not '%s'",
+                           name, value);
+    } else {
+        config_problem(x, lineno, "unknown key '%s' in [%s]", name, section);
+    }
+}
+
+/* [keys]: checked by the console against its keymap. */
+static void config_keys(struct config_ctx *x, int lineno, const char *name, const char *value)
+{
+    struct config *c = x->c;
+    c->keys = mem_xgrow(c->keys, &c->capkeys, c->nkeys + 1, sizeof(*c->keys));
+    c->keys[c->nkeys].name = mem_xstrdup(name);
+    c->keys[c->nkeys].keys = mem_xstrdup(value);
+    c->keys[c->nkeys].line = lineno;
+    c->nkeys++;
+}
+
+/* [environments]: name = label[, colour]. */
+static void config_envs(struct config_ctx *x, int lineno, const char *name, const char *value)
+{
+    struct config *c = x->c;
+    if (c->nenvs >= CONFIG_MAX_ENVS) {
+        config_problem(x, lineno, "too many environments (%s max)%s", "32", "");
+        return;
+    }
+    const char *comma = strchr(value, ',');
+    struct config_env *e = &c->envs[c->nenvs];
+    e->match = mem_xstrdup(name);
+    e->label = config_trim(value, comma ? (size_t)(comma - value) : strlen(value));
+    e->colour = comma ? config_trim(comma + 1, strlen(comma + 1)) : mem_xstrdup("red");
+    if (!*e->label) {
+        config_problem(x, lineno, "environment '%s' needs a label%s", name, "");
+        free(e->match);
+        free(e->label);
+        free(e->colour);
+        memset(e, 0, sizeof(*e));
+        return;
+    }
+    c->nenvs++;
+}
+
 static int config_handler(void *user, const char *section, const char *name, const char *value)
 {
     struct config_ctx *x = user;
     int lineno = x->line;
-    struct config *c = x->c;
     if (!name)
         return 1; /* a section header on its own */
-    long n;
-    int b;
-    if (!strcmp(section, "console")) {
-        if (!strcmp(name, "theme")) {
-            free(c->theme);
-            c->theme = mem_xstrdup(value);
-        } else if (!strcmp(name, "read_only")) {
-            if (config_bool(value, &b)) {
-                c->read_only = b;
-                x->read_only_line = lineno;
-            } else
-                config_problem(x, lineno, "read_only wants true or false, not '%s'%s", value, "");
-        } else if (!strcmp(name, "refresh")) {
-            if (config_long(value, 2, 3600, &n))
-                c->refresh_s = (int)n;
-            else
-                config_problem(x, lineno, "refresh wants seconds from 2 to 3600, not '%s'%s", value,
-                               "");
-        } else {
-            config_problem(x, lineno, "unknown key '%s' in [%s]", name, section);
-        }
-    } else if (!strcmp(section, "redis")) {
-        if (!strcmp(name, "cacert")) {
-            free(c->redis_cacert);
-            c->redis_cacert = mem_xstrdup(value);
-        } else if (!strcmp(name, "connect_to") || !strcmp(name, "resolve")) {
-            bool resolve = !strcmp(name, "resolve");
-            struct rconn_error err;
-            if (c->nconnect_to >= CONFIG_MAX_CONNECT_TO)
-                config_problem(x, lineno, "too many connect_to and resolve lines (%s max)%s", "32",
-                               "");
-            else if (!config_rule_ok(value, resolve, &err))
-                config_problem(x, lineno, "%s%s", err.msg, "");
-            else
-                c->connect_to[c->nconnect_to++] = mem_xstrdup(value);
-        } else {
-            config_problem(x, lineno, "unknown key '%s' in [%s]", name, section);
-        }
-    } else if (!strcmp(section, "logs")) {
-        if (!strcmp(name, "ring_size")) {
-            if (config_long(value, 1000, 10000000, &n))
-                c->ring_size = n;
-            else
-                config_problem(x, lineno, "ring_size wants 1000 to 10000000 records, not '%s'%s",
-                               value, "");
-        } else if (!strcmp(name, "rate")) {
-            char *end;
-            double d = strtod(value, &end);
-            if (*value && !*end && d > 0 && d <= 5)
-                c->log_rate = d;
-            else
-                config_problem(x, lineno,
-                               "rate wants requests per second above 0 and at most 5 (the "
-                               "FilterLogEvents quota), not '%s'%s",
-                               value, "");
-        } else if (!strcmp(name, "warn_ms") || !strcmp(name, "error_ms")) {
-            char *end;
-            double d = strtod(value, &end);
-            if (*value && !*end && d > 0 && d <= 3600000)
-                *(name[0] == 'w' ? &c->log_warn_us : &c->log_error_us) = (int64_t)(d * 1000.0);
-            else
-                config_problem(x, lineno,
-                               "%s wants milliseconds above 0 (a slow-log duration from which "
-                               "it is coloured), not '%s'",
-                               name, value);
-        } else {
-            config_problem(x, lineno, "unknown key '%s' in [%s]", name, section);
-        }
-    } else if (!strcmp(section, "keys")) {
-        /* checked by the console against its keymap */
-        c->keys = mem_xgrow(c->keys, &c->capkeys, c->nkeys + 1, sizeof(*c->keys));
-        c->keys[c->nkeys].name = mem_xstrdup(name);
-        c->keys[c->nkeys].keys = mem_xstrdup(value);
-        c->keys[c->nkeys].line = lineno;
-        c->nkeys++;
-    } else if (!strcmp(section, "environments")) {
-        if (c->nenvs >= CONFIG_MAX_ENVS) {
-            config_problem(x, lineno, "too many environments (%s max)%s", "32", "");
-            return 1;
-        }
-        const char *comma = strchr(value, ',');
-        struct config_env *e = &c->envs[c->nenvs];
-        e->match = mem_xstrdup(name);
-        e->label = config_trim(value, comma ? (size_t)(comma - value) : strlen(value));
-        e->colour = comma ? config_trim(comma + 1, strlen(comma + 1)) : mem_xstrdup("red");
-        if (!*e->label) {
-            config_problem(x, lineno, "environment '%s' needs a label%s", name, "");
-            free(e->match);
-            free(e->label);
-            free(e->colour);
-            memset(e, 0, sizeof(*e));
-            return 1;
-        }
-        c->nenvs++;
-    } else {
+    if (!strcmp(section, "console"))
+        config_console(x, lineno, section, name, value);
+    else if (!strcmp(section, "redis"))
+        config_redis(x, lineno, section, name, value);
+    else if (!strcmp(section, "logs"))
+        config_logs(x, lineno, section, name, value);
+    else if (!strcmp(section, "keys"))
+        config_keys(x, lineno, name, value);
+    else if (!strcmp(section, "environments"))
+        config_envs(x, lineno, name, value);
+    else
         config_problem(x, lineno, "unknown section [%s]%s", section, "");
-    }
     return 1;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws/awsjson.h"
 #include "aws/awstime.h"
 #include "aws/mem.h"
 #include "aws/unicode.h"
@@ -509,11 +510,18 @@ static void logrec_json_str(struct logrec_parsed *p, int which, struct buf *sc, 
         logrec_put(p, which, sc, json_string_value(v), json_string_length(v));
 }
 
+/* The message's object lives in an arena while its fields are copied out
+ * (no allocation and wiping free per value; main thread only, like the
+ * rest of the engine): one for the process, empty between parses. */
+static struct awsjson_arena *logrec_arena;
+
 static enum logrec_type logrec_parse_json(const char *msg, size_t len, enum logrec_type want,
                                           struct logrec_parsed *p, struct buf *sc)
 {
     json_error_t je;
-    json_t *o = json_loadb(msg, len, JSON_ALLOW_NUL, &je);
+    if (!logrec_arena)
+        logrec_arena = awsjson_arena_new();
+    json_t *o = awsjson_loadb_arena(logrec_arena, msg, len, JSON_ALLOW_NUL, &je);
     if (!o)
         return LOGREC_UNKNOWN;
     enum logrec_type t = LOGREC_UNKNOWN;
@@ -570,7 +578,10 @@ static enum logrec_type logrec_parse_json(const char *msg, size_t len, enum logr
         logrec_json_str(p, LR_TEXT, sc, o, "Message");
     }
 out:
-    json_decref(o);
+    if (awsjson_arena_owns(logrec_arena, o))
+        awsjson_arena_reset(logrec_arena);
+    else
+        json_decref(o);
     return t;
 }
 
@@ -876,13 +887,24 @@ void logrec_command_name(const struct logrec *r, char *out, size_t n)
 
 /* ---- output ---- */
 
+static int logrec_append_int(struct buf *b, long long v);
+
+/* v (0..999) as three digits */
+static int logrec_append_ms3(struct buf *b, long long v)
+{
+    char d[3] = {(char)('0' + v / 100 % 10), (char)('0' + v / 10 % 10), (char)('0' + v % 10)};
+    return buf_append(b, d, 3);
+}
+
 static int logrec_fmt_duration(struct buf *b, int64_t us)
 {
     if (us < 1000)
-        return buf_printf(b, "%lldus", (long long)us);
+        return logrec_append_int(b, (long long)us) | buf_appends(b, "us");
     if (us < 1000000)
-        return buf_printf(b, "%lld.%03lldms", (long long)(us / 1000), (long long)(us % 1000));
-    return buf_printf(b, "%lld.%03llds", (long long)(us / 1000000), (long long)(us / 1000 % 1000));
+        return logrec_append_int(b, (long long)(us / 1000)) | buf_appendc(b, '.') |
+               logrec_append_ms3(b, (long long)(us % 1000)) | buf_appends(b, "ms");
+    return logrec_append_int(b, (long long)(us / 1000000)) | buf_appendc(b, '.') |
+           logrec_append_ms3(b, (long long)(us / 1000 % 1000)) | buf_appendc(b, 's');
 }
 
 int logrec_format_human(const struct logrec *r, struct buf *b)
@@ -925,7 +947,7 @@ int logrec_format_human(const struct logrec *r, struct buf *b)
             rc |= logrec_safe_append(b, r->client_name, r->client_name_len);
         }
         if (r->has_id)
-            rc |= buf_printf(b, " id=%lld", r->id);
+            rc |= buf_appends(b, " id=") | logrec_append_int(b, r->id);
         break;
     case LOGREC_ENGINE:
         rc |= buf_printf(b, " engine %s %c ", r->level ? logrec_level_name(r->level) : "-",
@@ -940,66 +962,87 @@ int logrec_format_human(const struct logrec *r, struct buf *b)
     return rc ? -1 : 0;
 }
 
-static int logrec_json_kv(struct buf *b, const char *key, const char *val)
+/* Output without printf: a bulk read formats 100,000 records and more. */
+static int logrec_append_int(struct buf *b, long long v)
 {
-    int rc = buf_printf(b, ",\"%s\":", key);
-    return rc | logrec_json_appends(b, val);
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[--i] = '-';
+    return buf_append(b, tmp + i, sizeof(tmp) - i);
 }
 
-static int logrec_json_kvn(struct buf *b, const char *key, const char *val, size_t n)
+/* ,"key": */
+#define LR_KEY(b, key) buf_append((b), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
+
+static int logrec_json_kv(struct buf *b, int key_rc, const char *val)
 {
-    int rc = buf_printf(b, ",\"%s\":", key);
-    return rc | logrec_json_append(b, val, n);
+    return key_rc | logrec_json_appends(b, val);
+}
+
+static int logrec_json_kvn(struct buf *b, int key_rc, const char *val, size_t n)
+{
+    return key_rc | logrec_json_append(b, val, n);
+}
+
+static int logrec_json_kint(struct buf *b, int key_rc, long long v)
+{
+    return key_rc | logrec_append_int(b, v);
 }
 
 int logrec_format_json(const struct logrec *r, struct buf *b)
 {
     int rc = buf_appends(b, "{\"eventId\":");
     rc |= logrec_json_appends(b, r->event_id);
-    rc |= buf_printf(b, ",\"timestamp\":%lld,\"ingestionTime\":%lld", (long long)r->timestamp_ms,
-                     (long long)r->ingestion_ms);
-    rc |= logrec_json_kv(b, "logGroup", r->log_group);
-    rc |= logrec_json_kv(b, "logStream", r->log_stream);
-    rc |= logrec_json_kv(b, "type", logrec_type_name(r->type));
+    rc |= logrec_json_kint(b, LR_KEY(b, "timestamp"), (long long)r->timestamp_ms);
+    rc |= logrec_json_kint(b, LR_KEY(b, "ingestionTime"), (long long)r->ingestion_ms);
+    rc |= logrec_json_kv(b, LR_KEY(b, "logGroup"), r->log_group);
+    rc |= logrec_json_kv(b, LR_KEY(b, "logStream"), r->log_stream);
+    rc |= logrec_json_kv(b, LR_KEY(b, "type"), logrec_type_name(r->type));
     if (r->format != LOGREC_FMT_NONE)
-        rc |= logrec_json_kv(b, "format", logrec_format_name(r->format));
+        rc |= logrec_json_kv(b, LR_KEY(b, "format"), logrec_format_name(r->format));
     if (r->engine[0])
-        rc |= logrec_json_kv(b, "engine", r->engine);
+        rc |= logrec_json_kv(b, LR_KEY(b, "engine"), r->engine);
     if (r->cache_cluster_id[0])
-        rc |= logrec_json_kv(b, "cacheClusterId", r->cache_cluster_id);
+        rc |= logrec_json_kv(b, LR_KEY(b, "cacheClusterId"), r->cache_cluster_id);
     if (r->cache_node_id[0])
-        rc |= logrec_json_kv(b, "cacheNodeId", r->cache_node_id);
+        rc |= logrec_json_kv(b, LR_KEY(b, "cacheNodeId"), r->cache_node_id);
     if (r->labels.shard[0])
-        rc |= logrec_json_kv(b, "shard", r->labels.shard);
+        rc |= logrec_json_kv(b, LR_KEY(b, "shard"), r->labels.shard);
     if (r->labels.role[0])
-        rc |= logrec_json_kv(b, "role", r->labels.role);
+        rc |= logrec_json_kv(b, LR_KEY(b, "role"), r->labels.role);
     if (r->labels.az[0])
-        rc |= logrec_json_kv(b, "az", r->labels.az);
+        rc |= logrec_json_kv(b, LR_KEY(b, "az"), r->labels.az);
     if (r->type == LOGREC_SLOW) {
         char name[64];
         if (r->has_id)
-            rc |= buf_printf(b, ",\"id\":%lld", r->id);
+            rc |= logrec_json_kint(b, LR_KEY(b, "id"), r->id);
         if (r->slow_time_s)
-            rc |= buf_printf(b, ",\"slowlogTimestamp\":%lld", (long long)r->slow_time_s);
-        rc |= buf_printf(b, ",\"durationUs\":%lld", (long long)r->duration_us);
-        rc |= logrec_json_kvn(b, "command", r->command, r->command_len);
+            rc |= logrec_json_kint(b, LR_KEY(b, "slowlogTimestamp"), (long long)r->slow_time_s);
+        rc |= logrec_json_kint(b, LR_KEY(b, "durationUs"), (long long)r->duration_us);
+        rc |= logrec_json_kvn(b, LR_KEY(b, "command"), r->command, r->command_len);
         logrec_command_name(r, name, sizeof(name));
-        rc |= logrec_json_kv(b, "commandName", name);
-        rc |= logrec_json_kvn(b, "clientAddress", r->client, r->client_len);
-        rc |= logrec_json_kvn(b, "clientName", r->client_name, r->client_name_len);
+        rc |= logrec_json_kv(b, LR_KEY(b, "commandName"), name);
+        rc |= logrec_json_kvn(b, LR_KEY(b, "clientAddress"), r->client, r->client_len);
+        rc |= logrec_json_kvn(b, LR_KEY(b, "clientName"), r->client_name, r->client_name_len);
     } else if (r->type == LOGREC_ENGINE) {
         if (r->level)
-            rc |= logrec_json_kv(b, "level", logrec_level_name(r->level));
+            rc |= logrec_json_kv(b, LR_KEY(b, "level"), logrec_level_name(r->level));
         if (r->role) {
             char rc1[2] = {logrec_role_char(r->role), '\0'};
-            rc |= logrec_json_kv(b, "engineRole", rc1);
-            rc |= logrec_json_kv(b, "engineRoleName", logrec_role_name(r->role));
+            rc |= logrec_json_kv(b, LR_KEY(b, "engineRole"), rc1);
+            rc |= logrec_json_kv(b, LR_KEY(b, "engineRoleName"), logrec_role_name(r->role));
         }
         if (r->engine_time[0])
-            rc |= logrec_json_kv(b, "engineTime", r->engine_time);
+            rc |= logrec_json_kv(b, LR_KEY(b, "engineTime"), r->engine_time);
         if (r->engine_time_ms)
-            rc |= buf_printf(b, ",\"engineTimeMs\":%lld", (long long)r->engine_time_ms);
-        rc |= logrec_json_kvn(b, "text", r->text, r->text_len);
+            rc |= logrec_json_kint(b, LR_KEY(b, "engineTimeMs"), (long long)r->engine_time_ms);
+        rc |= logrec_json_kvn(b, LR_KEY(b, "text"), r->text, r->text_len);
     }
     rc |= buf_appends(b, ",\"message\":");
     rc |= logrec_json_append(b, r->message, r->message_len);

@@ -623,8 +623,8 @@ static void tail_rate_add(struct tail *t, uint64_t n)
 static int tail_cmp(const void *a, const void *b)
 {
     const struct tail_sorted *x = a, *y = b;
-    if (x->r->timestamp_ms != y->r->timestamp_ms)
-        return x->r->timestamp_ms < y->r->timestamp_ms ? -1 : 1;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
@@ -678,23 +678,23 @@ void tail_note_lag(struct tail *t, int64_t ts, int64_t ingest)
     }
 }
 
-/* Make the record of an event that passed the dedupe; NULL when the
- * client-side filters reject it (counted). */
-struct logrec *tail_record(struct tail *t, const char *id, const char *stream, const char *msg,
-                           size_t len, int64_t ts, int64_t ingest)
+/* Admit an event that passed the dedupe into acc (its stream noted, the
+ * raw-text filters applied without a parse); false when a filter refuses
+ * it (counted). */
+bool tail_admit(struct tail *t, struct tail_sorted *a, const char *id, const char *stream,
+                const char *msg, size_t len, int64_t ts, int64_t ingest)
 {
-    struct tail_set *s = t->set;
     if (stream[0] && tail_strset_add(&t->streams, stream) && t->first_cycle_done)
         tail_notify(t, TAIL_NOTICE_NEW_STREAM, stream, NULL, "new log stream", 0);
-    struct logrec_event ev = {id, t->log_group, stream, msg ? msg : "", msg ? len : 0,
-                              ts, ingest,       t->hint};
-    struct logrec *r = logrec_new(&ev, s->o.label_fn, s->o.label_ctx);
-    if (!tail_match_record(s->match, r)) {
+    if (!msg)
+        msg = "", len = 0;
+    if (!tail_match_raw(t->set->match, msg, len)) {
         t->filtered++;
-        logrec_free(r);
-        return NULL;
+        return false;
     }
-    return r;
+    *a = (struct tail_sorted){
+        .id = id, .stream = stream, .msg = msg, .mlen = len, .ts = ts, .ingest = ingest};
+    return true;
 }
 
 /* Deliver acc[0..na) in timestamp order (then as given); frees acc.
@@ -705,13 +705,20 @@ bool tail_deliver(struct tail *t, struct tail_sorted *acc, size_t na)
     if (na > 1)
         qsort(acc, na, sizeof(*acc), tail_cmp);
     bool go_on = true;
-    size_t i = 0;
-    for (; i < na; i++) {
+    for (size_t i = 0; i < na; i++) {
         if (s->stopped || s->done) {
             go_on = false;
             break;
         }
-        struct logrec *r = acc[i].r;
+        const struct tail_sorted *a = &acc[i];
+        struct logrec_event ev = {a->id,   t->log_group, a->stream, a->msg,
+                                  a->mlen, a->ts,        a->ingest, t->hint};
+        struct logrec *r = logrec_new(&ev, s->o.label_fn, s->o.label_ctx);
+        if (!tail_match_fields(s->match, r)) {
+            t->filtered++;
+            logrec_free(r);
+            continue;
+        }
         t->events++;
         s->delivered++;
         if (acc[i].live)
@@ -725,16 +732,12 @@ bool tail_deliver(struct tail *t, struct tail_sorted *acc, size_t na)
             ring_push(s->o.ring, r);
         else
             logrec_free(r);
-        acc[i].r = NULL;
         if (s->o.max_records && s->delivered >= s->o.max_records) {
-            i++;
             tail_cut_limit(s);
             go_on = false;
             break;
         }
     }
-    for (; i < na; i++)
-        logrec_free(acc[i].r);
     free(acc);
     return go_on && !s->stopped && !s->done;
 }
@@ -803,10 +806,8 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
             }
             filled = s->live.up && t->first_cycle_done; /* not the backfill */
         }
-        struct logrec *r = tail_record(t, id, stream, msg, mlen, e->timestamp_ms, e->ingestion_ms);
-        if (!r)
+        if (!tail_admit(t, &acc[na], id, stream, msg, mlen, e->timestamp_ms, e->ingestion_ms))
             continue;
-        acc[na].r = r;
         acc[na].order = na;
         acc[na].filled = filled;
         na++;

@@ -140,8 +140,14 @@ struct tail_set {
     struct tail_live_state live;
 };
 
+/* An event that passed the dedupe, waiting for its turn: it becomes a
+ * record (its message parsed) only then, so a page holds one record at a
+ * time, and events past the record limit, or refused by a raw-text filter,
+ * are never parsed. The strings are the page's (or the pushed batch's). */
 struct tail_sorted {
-    struct logrec *r;
+    const char *id, *stream, *msg;
+    size_t mlen;
+    int64_t ts, ingest;
     size_t order;
     bool live;   /* pushed by the live session */
     bool filled; /* found by the reconciliation while live was up */
@@ -162,11 +168,12 @@ struct tail_centry *tail_content_entry(struct tail *t, const char *stream, int64
                                        const char *msg, size_t mlen, uint64_t now);
 /* An event's ingestion lag, for the status. */
 void tail_note_lag(struct tail *t, int64_t ts, int64_t ingest);
-/* A record of t made from an event (caller frees). */
-struct logrec *tail_record(struct tail *t, const char *id, const char *stream, const char *msg,
-                           size_t len, int64_t ts, int64_t ingest);
-/* Hand the first na events of acc over, in order: false when the set
- * stopped meanwhile. */
+/* Admit an event that passed the dedupe into *a (raw-text filters
+ * applied, its stream noted): false when a filter refuses it. */
+bool tail_admit(struct tail *t, struct tail_sorted *a, const char *id, const char *stream,
+                const char *msg, size_t len, int64_t ts, int64_t ingest);
+/* Deliver acc[0..na) in timestamp order, each made a record then;
+ * frees acc. False when the set stopped meanwhile. */
 bool tail_deliver(struct tail *t, struct tail_sorted *acc, size_t na);
 
 #endif

@@ -98,10 +98,8 @@ static bool tail_take_live(struct tail *t, const struct tail_live_event *ev, siz
             t->duplicates++; /* the reconciliation was first */
             continue;
         }
-        struct logrec *r = tail_record(t, "", stream, msg, mlen, e->timestamp_ms, e->ingestion_ms);
-        if (!r)
+        if (!tail_admit(t, &acc[na], "", stream, msg, mlen, e->timestamp_ms, e->ingestion_ms))
             continue;
-        acc[na].r = r;
         acc[na].order = na;
         acc[na].live = true;
         na++;

@@ -79,7 +79,27 @@ static bool tail_contains(const char *hay, size_t hlen, const char *needle, bool
     return false;
 }
 
-bool tail_match_record(const struct tail_match *m, const struct logrec *r)
+/* The filters on the raw message (substring, regex): they need no parse. */
+bool tail_match_raw(const struct tail_match *m, const char *msg, size_t len)
+{
+    if (!m)
+        return true;
+    if (m->substring && !tail_contains(msg, len, m->substring, m->icase))
+        return false;
+#ifdef REG_STARTEND
+    /* the whole message, a NUL inside included */
+    regmatch_t whole = {.rm_so = 0, .rm_eo = (regoff_t)len};
+    if (m->has_regex && regexec(&m->re, msg, 1, &whole, REG_STARTEND) != 0)
+#else
+    if (m->has_regex && regexec(&m->re, msg, 0, NULL, 0) != 0)
+#endif
+        return false;
+    return true;
+}
+
+/* The filters on a record's parsed fields (node, shard, role, level,
+ * duration, command). */
+bool tail_match_fields(const struct tail_match *m, const struct logrec *r)
 {
     if (!m)
         return true;
@@ -117,15 +137,10 @@ bool tail_match_record(const struct tail_match *m, const struct logrec *r)
         if (strcasecmp(name, m->command) != 0)
             return false;
     }
-    if (m->substring && !tail_contains(r->message, r->message_len, m->substring, m->icase))
-        return false;
-#ifdef REG_STARTEND
-    /* the whole message, a NUL inside included */
-    regmatch_t whole = {.rm_so = 0, .rm_eo = (regoff_t)r->message_len};
-    if (m->has_regex && regexec(&m->re, r->message, 1, &whole, REG_STARTEND) != 0)
-#else
-    if (m->has_regex && regexec(&m->re, r->message, 0, NULL, 0) != 0)
-#endif
-        return false;
     return true;
+}
+
+bool tail_match_record(const struct tail_match *m, const struct logrec *r)
+{
+    return tail_match_fields(m, r) && tail_match_raw(m, r->message, r->message_len);
 }

@@ -29,5 +29,10 @@ void tail_match_free(struct tail_match *m);
  * malformed line is never hidden by a type filter); substring and regex to
  * the raw message. */
 bool tail_match_record(const struct tail_match *m, const struct logrec *r);
+/* The filters on the raw message alone (substring, regex): no parse. */
+bool tail_match_raw(const struct tail_match *m, const char *msg, size_t len);
+/* The filters on a record's parsed fields (node, shard, role, level,
+ * duration, command). */
+bool tail_match_fields(const struct tail_match *m, const struct logrec *r);
 
 #endif

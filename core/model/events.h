@@ -1,5 +1,6 @@
 /* events.h - ElastiCache events of a replication group and its member
- * clusters over a window (DescribeEvents, aws-wire.md §9.9).
+ * clusters over a window (DescribeEvents:
+ * https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeEvents.html).
  *
  * Two DescribeEvents listings run side by side, each following Marker to
  * the end: SourceType=replication-group for the group itself, and

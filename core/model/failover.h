@@ -1,6 +1,8 @@
 /* failover.h - the test-failover engine: TestFailover of one shard, then
  * its events followed until the failover completed and the group is
- * available again (aws-wire.md §9.8, §9.9).
+ * available again (TestFailover and DescribeEvents:
+ * https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_TestFailover.html,
+ * https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeEvents.html).
  *
  * Steps, each on the loop, reported through callbacks:
  *   1. DescribeReplicationGroups: the group and the shard must exist (the

@@ -1,4 +1,6 @@
-/* metrics.h - per-node ElastiCache metrics (aws-wire.md §17) as series.
+/* metrics.h - per-node ElastiCache metrics (CloudWatch GetMetricData:
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html)
+ * as series.
  *
  * For a set of nodes (member cache cluster id + cache node id) and metrics,
  * one GetMetricData query per node and metric in namespace AWS/ElastiCache

@@ -858,13 +858,10 @@ static void model_assume_roles(struct model_group *g)
     }
 }
 
-struct model_group *model_group_from_api(const struct elasticache_replication_group *rg,
-                                         const struct elasticache_cache_cluster_list *clusters,
-                                         int64_t fetched_ms)
+/* The group's own settings as the API reports them. */
+static void model_group_settings(struct model_group *g,
+                                 const struct elasticache_replication_group *rg)
 {
-    struct model_group *g = mem_xcalloc(1, sizeof(*g));
-    g->refs = 1;
-    g->fetched_ms = fetched_ms;
     g->id = mem_xstrdup(rg->id ? rg->id : "");
     g->description = model_dup(rg->description);
     g->status = model_dup(rg->status);
@@ -923,8 +920,12 @@ struct model_group *model_group_from_api(const struct elasticache_replication_gr
     g->ip_discovery = model_dup(rg->ip_discovery);
     g->global_replication_group_id = model_dup(rg->global_replication_group_id);
     g->global_replication_group_role = model_dup(rg->global_replication_group_member_role);
+}
 
-    /* shards and their members */
+/* The shards (node groups) and their members. */
+static void model_group_shards(struct model_group *g,
+                               const struct elasticache_replication_group *rg, int64_t fetched_ms)
+{
     for (size_t i = 0; i < rg->n_node_groups; i++) {
         const struct elasticache_node_group *ng = &rg->node_groups[i];
         size_t s = model_add_shard(g, ng->node_group_id ? ng->node_group_id : "?");
@@ -961,7 +962,15 @@ struct model_group *model_group_from_api(const struct elasticache_replication_gr
             n->api_role_ms = fetched_ms;
         }
     }
-    /* members the node groups do not list yet (creating, or an old API) */
+}
+
+/* Members the node groups do not list yet (creating, or an old API), what
+ * DescribeCacheClusters says about each member, and the group's engine
+ * and node type from its members when it does not say. */
+static void model_group_members(struct model_group *g,
+                                const struct elasticache_replication_group *rg,
+                                const struct elasticache_cache_cluster_list *clusters)
+{
     for (size_t i = 0; i < rg->n_member_clusters; i++) {
         const char *cc = rg->member_clusters[i];
         if (!cc || model_node_find(g, cc, NULL))
@@ -992,6 +1001,18 @@ struct model_group *model_group_from_api(const struct elasticache_replication_gr
         if (!g->node_type && n->node_type)
             g->node_type = mem_xstrdup(n->node_type);
     }
+}
+
+struct model_group *model_group_from_api(const struct elasticache_replication_group *rg,
+                                         const struct elasticache_cache_cluster_list *clusters,
+                                         int64_t fetched_ms)
+{
+    struct model_group *g = mem_xcalloc(1, sizeof(*g));
+    g->refs = 1;
+    g->fetched_ms = fetched_ms;
+    model_group_settings(g, rg);
+    model_group_shards(g, rg, fetched_ms);
+    model_group_members(g, rg, clusters);
     model_assume_roles(g);
     g->n_api_shards = g->n_shards;
     g->n_api_nodes = g->n_nodes;
@@ -1393,6 +1414,202 @@ static const char *model_node_api_status(const struct model_node *n)
     return n->status ? n->status : n->cluster_status;
 }
 
+/* A node's fields as Redis reports them. */
+static void model_apply_node_fields(struct model_node *n, const struct model_redis_node *rn)
+{
+    n->in_redis = true;
+    n->redis_id = mem_xstrdup(rn->id ? rn->id : "");
+    n->redis_host = mem_xstrdup(rn->host ? rn->host : "");
+    n->redis_port = rn->port;
+    n->redis_role = rn->role;
+    n->redis_health = mem_xstrdup(rn->health ? rn->health : "");
+    model_probe_copy(&n->probe, &rn->probe);
+}
+
+/* Redis shard k -> API shard, by where its matched nodes are (-1: none). */
+static long *model_apply_shard_map(const struct model_group *g, const struct model_redis_view *v,
+                                   const long *match)
+{
+    long *shard_map = mem_xcalloc(v->n_shards + 1, sizeof(*shard_map));
+    size_t *votes = mem_xcalloc(g->n_api_shards + 1, sizeof(*votes));
+    for (size_t k = 0; k < v->n_shards; k++) {
+        memset(votes, 0, (g->n_api_shards + 1) * sizeof(*votes));
+        for (size_t r = 0; r < v->n_nodes; r++)
+            if (v->nodes[r].shard == (int)k && match[r] >= 0)
+                votes[g->nodes[match[r]].shard]++;
+        long best = -1;
+        for (size_t s = 0; s < g->n_api_shards; s++)
+            if (votes[s] && (best < 0 || votes[s] > votes[best]))
+                best = (long)s;
+        shard_map[k] = best;
+    }
+    if (!v->cluster && g->n_api_shards == 1)
+        for (size_t k = 0; k < v->n_shards; k++)
+            shard_map[k] = 0;
+    free(votes);
+    return shard_map;
+}
+
+/* Slot ranges per API shard, from the Redis shards mapped to it. */
+static void model_apply_ranges(struct model_group *g, const struct model_redis_view *v,
+                               const long *shard_map)
+{
+    for (size_t k = 0; k < v->n_shards; k++) {
+        if (shard_map[k] < 0 || !v->shards[k].n_ranges)
+            continue;
+        struct model_shard *sh = &g->shards[shard_map[k]];
+        size_t n = sh->n_redis_ranges + v->shards[k].n_ranges;
+        sh->redis_ranges = mem_xrealloc(sh->redis_ranges, n * sizeof(*sh->redis_ranges));
+        memcpy(sh->redis_ranges + sh->n_redis_ranges, v->shards[k].ranges,
+               v->shards[k].n_ranges * sizeof(*sh->redis_ranges));
+        sh->n_redis_ranges = model_ranges_normalize(sh->redis_ranges, n);
+    }
+}
+
+/* A shard only Redis knows (Redis shard k): added with its slots, and the
+ * difference said. Its index. */
+static size_t model_apply_extra_shard(struct model_group *g, const struct model_redis_view *v,
+                                      size_t k)
+{
+    size_t ns = model_add_shard(g, "?");
+    const struct model_redis_shard *rs = &v->shards[k];
+    struct model_shard *sh = &g->shards[ns];
+    if (rs->n_ranges) {
+        sh->redis_ranges = mem_xcalloc(rs->n_ranges, sizeof(*sh->redis_ranges));
+        memcpy(sh->redis_ranges, rs->ranges, rs->n_ranges * sizeof(*sh->redis_ranges));
+        sh->n_redis_ranges = rs->n_ranges;
+    }
+    char *slots = model_format_ranges(rs->ranges, rs->n_ranges);
+    model_diff_add(g, MODEL_DIFF_SHARD_UNKNOWN, NULL, NULL, NULL, slots,
+                   mem_xasprintf("Redis reports a shard%s%s whose nodes the API does "
+                                 "not list",
+                                 *slots ? " serving slots " : "", slots));
+    free(slots);
+    return ns;
+}
+
+/* Nodes only Redis knows: added to their shard (one only Redis knows, or
+ * a "?" shard for nodes of no shard), each with the difference. */
+static void model_apply_extra_nodes(struct model_group *g, const struct model_redis_view *v,
+                                    const long *match, const long *shard_map)
+{
+    long *extra_shard = mem_xcalloc(v->n_shards + 1, sizeof(*extra_shard));
+    for (size_t k = 0; k < v->n_shards; k++)
+        extra_shard[k] = -1;
+    long orphan_shard = -1;
+    for (size_t r = 0; r < v->n_nodes; r++) {
+        if (match[r] >= 0)
+            continue;
+        const struct model_redis_node *rn = &v->nodes[r];
+        long s = rn->shard >= 0 ? shard_map[rn->shard] : (g->n_api_shards == 1 ? 0 : -1);
+        if (s < 0 && rn->shard >= 0) {
+            if (extra_shard[rn->shard] < 0)
+                extra_shard[rn->shard] = (long)model_apply_extra_shard(g, v, (size_t)rn->shard);
+            s = extra_shard[rn->shard];
+        }
+        if (s < 0) {
+            if (orphan_shard < 0)
+                orphan_shard = (long)model_add_shard(g, "?");
+            s = orphan_shard;
+        }
+        size_t k = model_add_node(g, (size_t)s);
+        struct model_node *n = &g->nodes[k];
+        model_apply_node_fields(n, rn);
+        model_endpoint_set(&n->endpoint, rn->host, rn->port);
+        char *name = model_node_name(n);
+        model_diff_add(g, MODEL_DIFF_NOT_IN_API, g->shards[s].in_api ? g->shards[s].id : NULL, name,
+                       NULL, model_role_name(rn->role),
+                       mem_xasprintf("Redis reports %s node %s (id %.12s) that the API does not "
+                                     "list",
+                                     model_role_name(rn->role), name,
+                                     rn->id && *rn->id ? rn->id : "?"));
+        free(name);
+    }
+    free(extra_shard);
+}
+
+/* Where Redis and the API disagree about API node i: missing, role,
+ * health. */
+static void model_apply_node_diffs(struct model_group *g, size_t i)
+{
+    struct model_node *n = &g->nodes[i];
+    const char *shard_id = g->shards[n->shard].id;
+    const char *cc = n->cache_cluster_id ? n->cache_cluster_id : "?";
+    if (!n->in_redis) {
+        model_diff_add(
+            g, MODEL_DIFF_NOT_IN_REDIS, shard_id, cc, model_node_api_status(n), NULL,
+            mem_xasprintf("the API lists %s (status %s) but Redis does not report "
+                          "it",
+                          cc, model_node_api_status(n) ? model_node_api_status(n) : "unknown"));
+        return;
+    }
+    if (n->api_role_source >= MODEL_ROLE_SRC_METRIC && n->api_role != MODEL_ROLE_UNKNOWN &&
+        n->redis_role != MODEL_ROLE_UNKNOWN && n->api_role != n->redis_role)
+        model_diff_add(g, MODEL_DIFF_ROLE, shard_id, cc, model_role_name(n->api_role),
+                       model_role_name(n->redis_role),
+                       mem_xasprintf("%s is %s per Redis but %s per the API (%s)%s", cc,
+                                     model_role_name(n->redis_role), model_role_name(n->api_role),
+                                     n->api_role_source == MODEL_ROLE_SRC_METRIC ? "IsMaster metric"
+                                                                                 : "CurrentRole",
+                                     n->redis_role == MODEL_ROLE_PRIMARY
+                                         ? ": a failover the API has not caught up with yet?"
+                                         : ""));
+    if (n->probe.probed && n->probe.health == MODEL_HEALTH_DOWN &&
+        (model_empty(n->redis_health) || strcasecmp(n->redis_health, "online") == 0)) {
+        char why[200];
+        snprintf(why, sizeof(why), "%s", n->probe.error ? n->probe.error : "");
+        model_diff_add(
+            g, MODEL_DIFF_HEALTH, shard_id, cc, model_node_api_status(n), "not-answering",
+            mem_xasprintf("%s does not answer%s%s%s while the API says %s", cc, *why ? " (" : "",
+                          why, *why ? ")" : "",
+                          model_node_api_status(n) ? model_node_api_status(n) : "nothing"));
+    }
+    if (!model_empty(n->redis_health) && strcasecmp(n->redis_health, "online") != 0)
+        model_diff_add(
+            g, MODEL_DIFF_HEALTH, shard_id, cc, model_node_api_status(n), n->redis_health,
+            mem_xasprintf("Redis reports %s as %s while the API says %s", cc, n->redis_health,
+                          model_node_api_status(n) ? model_node_api_status(n) : "nothing"));
+}
+
+/* Cluster mode: nodes in another shard per Redis, shards serving other
+ * slots per Redis. */
+static void model_apply_cluster_diffs(struct model_group *g, const struct model_redis_view *v,
+                                      const long *match, const long *shard_map)
+{
+    for (size_t r = 0; r < v->n_nodes; r++) {
+        if (match[r] < 0 || v->nodes[r].shard < 0)
+            continue;
+        long rs = shard_map[v->nodes[r].shard];
+        struct model_node *n = &g->nodes[match[r]];
+        if (rs < 0 || (size_t)rs == n->shard)
+            continue;
+        model_diff_add(g, MODEL_DIFF_SHARD, g->shards[n->shard].id, n->cache_cluster_id,
+                       g->shards[n->shard].id, g->shards[rs].id,
+                       mem_xasprintf("%s is in shard %s per the API but with shard %s per "
+                                     "Redis",
+                                     n->cache_cluster_id, g->shards[n->shard].id,
+                                     g->shards[rs].id));
+    }
+    for (size_t s = 0; s < g->n_api_shards; s++) {
+        struct model_shard *sh = &g->shards[s];
+        bool mapped = false;
+        for (size_t k = 0; k < v->n_shards; k++)
+            if (shard_map[k] == (long)s)
+                mapped = true;
+        if (!mapped || (!sh->n_ranges && !sh->slots))
+            continue;
+        if (model_ranges_equal(sh->ranges, sh->n_ranges, sh->redis_ranges, sh->n_redis_ranges))
+            continue;
+        char *a = model_format_ranges(sh->ranges, sh->n_ranges);
+        char *b = model_format_ranges(sh->redis_ranges, sh->n_redis_ranges);
+        model_diff_add(g, MODEL_DIFF_SLOTS, sh->id, NULL, a, b,
+                       mem_xasprintf("shard %s serves slots %s per Redis but %s per the API",
+                                     sh->id, *b ? b : "(none)", *a ? a : "(none)"));
+        free(a);
+        free(b);
+    }
+}
+
 static void model_apply_redis(struct model_group *g)
 {
     model_strip_redis(g);
@@ -1411,181 +1628,17 @@ static void model_apply_redis(struct model_group *g)
         if (match[r] >= 0)
             taken[match[r]] = true;
     }
-    /* Redis shard -> API shard, by where its matched nodes are */
-    long *shard_map = mem_xcalloc(v->n_shards + 1, sizeof(*shard_map));
-    size_t *votes = mem_xcalloc(g->n_api_shards + 1, sizeof(*votes));
-    for (size_t k = 0; k < v->n_shards; k++) {
-        memset(votes, 0, (g->n_api_shards + 1) * sizeof(*votes));
-        for (size_t r = 0; r < v->n_nodes; r++)
-            if (v->nodes[r].shard == (int)k && match[r] >= 0)
-                votes[g->nodes[match[r]].shard]++;
-        long best = -1;
-        for (size_t s = 0; s < g->n_api_shards; s++)
-            if (votes[s] && (best < 0 || votes[s] > votes[best]))
-                best = (long)s;
-        shard_map[k] = best;
-    }
-    if (!v->cluster && g->n_api_shards == 1)
-        for (size_t k = 0; k < v->n_shards; k++)
-            shard_map[k] = 0;
-    /* matched nodes: Redis's fields */
-    for (size_t r = 0; r < v->n_nodes; r++) {
-        if (match[r] < 0)
-            continue;
-        const struct model_redis_node *rn = &v->nodes[r];
-        struct model_node *n = &g->nodes[match[r]];
-        n->in_redis = true;
-        n->redis_id = mem_xstrdup(rn->id ? rn->id : "");
-        n->redis_host = mem_xstrdup(rn->host ? rn->host : "");
-        n->redis_port = rn->port;
-        n->redis_role = rn->role;
-        n->redis_health = mem_xstrdup(rn->health ? rn->health : "");
-        model_probe_copy(&n->probe, &rn->probe);
-    }
-    /* slot ranges per API shard */
-    if (v->cluster) {
-        for (size_t k = 0; k < v->n_shards; k++) {
-            if (shard_map[k] < 0 || !v->shards[k].n_ranges)
-                continue;
-            struct model_shard *sh = &g->shards[shard_map[k]];
-            size_t n = sh->n_redis_ranges + v->shards[k].n_ranges;
-            sh->redis_ranges = mem_xrealloc(sh->redis_ranges, n * sizeof(*sh->redis_ranges));
-            memcpy(sh->redis_ranges + sh->n_redis_ranges, v->shards[k].ranges,
-                   v->shards[k].n_ranges * sizeof(*sh->redis_ranges));
-            sh->n_redis_ranges = model_ranges_normalize(sh->redis_ranges, n);
-        }
-    }
-    /* shards and nodes only Redis knows */
-    long *extra_shard = mem_xcalloc(v->n_shards + 1, sizeof(*extra_shard));
-    for (size_t k = 0; k < v->n_shards; k++)
-        extra_shard[k] = -1;
-    long orphan_shard = -1;
-    for (size_t r = 0; r < v->n_nodes; r++) {
+    long *shard_map = model_apply_shard_map(g, v, match);
+    for (size_t r = 0; r < v->n_nodes; r++)
         if (match[r] >= 0)
-            continue;
-        const struct model_redis_node *rn = &v->nodes[r];
-        long s = rn->shard >= 0 ? shard_map[rn->shard] : (g->n_api_shards == 1 ? 0 : -1);
-        if (s < 0 && rn->shard >= 0) {
-            if (extra_shard[rn->shard] < 0) {
-                size_t ns = model_add_shard(g, "?");
-                const struct model_redis_shard *rs = &v->shards[rn->shard];
-                struct model_shard *sh = &g->shards[ns];
-                if (rs->n_ranges) {
-                    sh->redis_ranges = mem_xcalloc(rs->n_ranges, sizeof(*sh->redis_ranges));
-                    memcpy(sh->redis_ranges, rs->ranges, rs->n_ranges * sizeof(*sh->redis_ranges));
-                    sh->n_redis_ranges = rs->n_ranges;
-                }
-                extra_shard[rn->shard] = (long)ns;
-                char *slots = model_format_ranges(rs->ranges, rs->n_ranges);
-                model_diff_add(g, MODEL_DIFF_SHARD_UNKNOWN, NULL, NULL, NULL, slots,
-                               mem_xasprintf("Redis reports a shard%s%s whose nodes the API does "
-                                             "not list",
-                                             *slots ? " serving slots " : "", slots));
-                free(slots);
-            }
-            s = extra_shard[rn->shard];
-        }
-        if (s < 0) {
-            if (orphan_shard < 0)
-                orphan_shard = (long)model_add_shard(g, "?");
-            s = orphan_shard;
-        }
-        size_t k = model_add_node(g, (size_t)s);
-        struct model_node *n = &g->nodes[k];
-        n->in_redis = true;
-        n->redis_id = mem_xstrdup(rn->id ? rn->id : "");
-        n->redis_host = mem_xstrdup(rn->host ? rn->host : "");
-        n->redis_port = rn->port;
-        n->redis_role = rn->role;
-        n->redis_health = mem_xstrdup(rn->health ? rn->health : "");
-        model_probe_copy(&n->probe, &rn->probe);
-        model_endpoint_set(&n->endpoint, rn->host, rn->port);
-        char *name = model_node_name(n);
-        model_diff_add(g, MODEL_DIFF_NOT_IN_API, g->shards[s].in_api ? g->shards[s].id : NULL, name,
-                       NULL, model_role_name(rn->role),
-                       mem_xasprintf("Redis reports %s node %s (id %.12s) that the API does not "
-                                     "list",
-                                     model_role_name(rn->role), name,
-                                     rn->id && *rn->id ? rn->id : "?"));
-        free(name);
-    }
-    /* differences for the nodes the API lists */
-    for (size_t i = 0; i < n_api; i++) {
-        struct model_node *n = &g->nodes[i];
-        const char *shard_id = g->shards[n->shard].id;
-        const char *cc = n->cache_cluster_id ? n->cache_cluster_id : "?";
-        if (!n->in_redis) {
-            model_diff_add(
-                g, MODEL_DIFF_NOT_IN_REDIS, shard_id, cc, model_node_api_status(n), NULL,
-                mem_xasprintf("the API lists %s (status %s) but Redis does not report "
-                              "it",
-                              cc, model_node_api_status(n) ? model_node_api_status(n) : "unknown"));
-            continue;
-        }
-        if (n->api_role_source >= MODEL_ROLE_SRC_METRIC && n->api_role != MODEL_ROLE_UNKNOWN &&
-            n->redis_role != MODEL_ROLE_UNKNOWN && n->api_role != n->redis_role)
-            model_diff_add(
-                g, MODEL_DIFF_ROLE, shard_id, cc, model_role_name(n->api_role),
-                model_role_name(n->redis_role),
-                mem_xasprintf("%s is %s per Redis but %s per the API (%s)%s", cc,
-                              model_role_name(n->redis_role), model_role_name(n->api_role),
-                              n->api_role_source == MODEL_ROLE_SRC_METRIC ? "IsMaster metric"
-                                                                          : "CurrentRole",
-                              n->redis_role == MODEL_ROLE_PRIMARY
-                                  ? ": a failover the API has not caught up with yet?"
-                                  : ""));
-        if (n->probe.probed && n->probe.health == MODEL_HEALTH_DOWN &&
-            (model_empty(n->redis_health) || strcasecmp(n->redis_health, "online") == 0)) {
-            char why[200];
-            snprintf(why, sizeof(why), "%s", n->probe.error ? n->probe.error : "");
-            model_diff_add(
-                g, MODEL_DIFF_HEALTH, shard_id, cc, model_node_api_status(n), "not-answering",
-                mem_xasprintf("%s does not answer%s%s%s while the API says %s", cc,
-                              *why ? " (" : "", why, *why ? ")" : "",
-                              model_node_api_status(n) ? model_node_api_status(n) : "nothing"));
-        }
-        if (!model_empty(n->redis_health) && strcasecmp(n->redis_health, "online") != 0)
-            model_diff_add(
-                g, MODEL_DIFF_HEALTH, shard_id, cc, model_node_api_status(n), n->redis_health,
-                mem_xasprintf("Redis reports %s as %s while the API says %s", cc, n->redis_health,
-                              model_node_api_status(n) ? model_node_api_status(n) : "nothing"));
-    }
-    if (v->cluster) {
-        for (size_t r = 0; r < v->n_nodes; r++) {
-            if (match[r] < 0 || v->nodes[r].shard < 0)
-                continue;
-            long rs = shard_map[v->nodes[r].shard];
-            struct model_node *n = &g->nodes[match[r]];
-            if (rs < 0 || (size_t)rs == n->shard)
-                continue;
-            model_diff_add(g, MODEL_DIFF_SHARD, g->shards[n->shard].id, n->cache_cluster_id,
-                           g->shards[n->shard].id, g->shards[rs].id,
-                           mem_xasprintf("%s is in shard %s per the API but with shard %s per "
-                                         "Redis",
-                                         n->cache_cluster_id, g->shards[n->shard].id,
-                                         g->shards[rs].id));
-        }
-        for (size_t s = 0; s < g->n_api_shards; s++) {
-            struct model_shard *sh = &g->shards[s];
-            bool mapped = false;
-            for (size_t k = 0; k < v->n_shards; k++)
-                if (shard_map[k] == (long)s)
-                    mapped = true;
-            if (!mapped || (!sh->n_ranges && !sh->slots))
-                continue;
-            if (model_ranges_equal(sh->ranges, sh->n_ranges, sh->redis_ranges, sh->n_redis_ranges))
-                continue;
-            char *a = model_format_ranges(sh->ranges, sh->n_ranges);
-            char *b = model_format_ranges(sh->redis_ranges, sh->n_redis_ranges);
-            model_diff_add(g, MODEL_DIFF_SLOTS, sh->id, NULL, a, b,
-                           mem_xasprintf("shard %s serves slots %s per Redis but %s per the API",
-                                         sh->id, *b ? b : "(none)", *a ? a : "(none)"));
-            free(a);
-            free(b);
-        }
-    }
-    free(extra_shard);
-    free(votes);
+            model_apply_node_fields(&g->nodes[match[r]], &v->nodes[r]);
+    if (v->cluster)
+        model_apply_ranges(g, v, shard_map);
+    model_apply_extra_nodes(g, v, match, shard_map);
+    for (size_t i = 0; i < n_api; i++)
+        model_apply_node_diffs(g, i);
+    if (v->cluster)
+        model_apply_cluster_diffs(g, v, match, shard_map);
     free(shard_map);
     free(match);
     free(taken);

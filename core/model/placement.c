@@ -236,6 +236,117 @@ static void placement_check_shards(struct placement *p, const struct model_group
     }
 }
 
+/* Every placed node in one AZ. Whether they are. */
+static bool placement_check_single_az(struct placement *p, size_t placed, size_t known_azs)
+{
+    bool single = placed > 0 && known_azs == 1;
+    if (single) {
+        const char *az = NULL;
+        for (size_t a = 0; a < p->n_azs; a++)
+            if (placement_is_known_az(p, a) && p->azs[a].nodes)
+                az = p->azs[a].name;
+        if (placed > 1)
+            placement_flag(p, "single-az", PLACEMENT_CRITICAL, NULL, az,
+                           mem_xasprintf("all %zu nodes are in %s: an AZ outage takes the whole "
+                                         "group down",
+                                         placed, az));
+        else
+            placement_flag(p, "single-az", PLACEMENT_WARNING, NULL, az,
+                           mem_xasprintf("the only node is in %s: an AZ outage takes the group "
+                                         "down",
+                                         az));
+    }
+
+    return single;
+}
+
+/* All primaries in one AZ. */
+static void placement_check_primaries_one_az(struct placement *p, const struct model_group *g)
+{
+    const char *paz = NULL;
+    size_t prim = 0;
+    bool same = true;
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        const struct model_node *n = &g->nodes[i];
+        if (n->role != MODEL_ROLE_PRIMARY || !n->az || !*n->az)
+            continue;
+        prim++;
+        if (!paz)
+            paz = n->az;
+        else if (strcmp(paz, n->az) != 0)
+            same = false;
+    }
+    if (paz && same && prim > 1)
+        placement_flag(p, "primaries-one-az", PLACEMENT_WARNING, NULL, paz,
+                       mem_xasprintf("all %zu primaries are in %s: an outage there fails over "
+                                     "every shard at once",
+                                     prim, paz));
+}
+
+/* Primaries crowded: after failovers an AZ holds several primaries while
+ * another AZ of the group holds none. */
+static void placement_check_primaries_crowded(struct placement *p)
+{
+    const char *empty = NULL;
+    for (size_t a = 0; a < p->n_azs && !empty; a++)
+        if (placement_is_known_az(p, a) && p->azs[a].nodes && !p->azs[a].primaries)
+            empty = p->azs[a].name;
+    for (size_t a = 0; empty && a < p->n_azs; a++) {
+        const struct placement_az *z = &p->azs[a];
+        if (!placement_is_known_az(p, a) || z->primaries < 2)
+            continue;
+        placement_flag(p, "primaries-crowded", PLACEMENT_WARNING, NULL, z->name,
+                       mem_xasprintf("%zu primaries are in %s while %s holds none: an outage "
+                                     "of %s fails over %zu shards at once (fail back to "
+                                     "spread them)",
+                                     z->primaries, z->name, empty, z->name, z->primaries));
+    }
+}
+
+/* AZs without a replica. */
+static void placement_check_replica_azs(struct placement *p, size_t known_azs)
+{
+    size_t replicas = 0;
+    for (size_t a = 0; a < p->n_azs; a++)
+        replicas += p->azs[a].replicas;
+    if (replicas > 0 && known_azs > 1)
+        for (size_t a = 0; a < p->n_azs; a++) {
+            const struct placement_az *z = &p->azs[a];
+            if (!placement_is_known_az(p, a) || !z->nodes || z->replicas)
+                continue;
+            placement_flag(p, "az-no-replica", PLACEMENT_INFO, NULL, z->name,
+                           mem_xasprintf("%s holds no replica: readers there read across AZs, "
+                                         "and its primaries fail over to other AZs",
+                                         z->name));
+        }
+}
+
+/* Nodes spread unevenly over the AZs. */
+static void placement_check_spread(struct placement *p, size_t known_azs)
+{
+    if (known_azs > 1) {
+        size_t lo = (size_t)-1, hi = 0;
+        const char *loaz = NULL, *hiaz = NULL;
+        for (size_t a = 0; a < p->n_azs; a++) {
+            const struct placement_az *z = &p->azs[a];
+            if (!placement_is_known_az(p, a) || !z->nodes)
+                continue;
+            if (z->nodes < lo) {
+                lo = z->nodes;
+                loaz = z->name;
+            }
+            if (z->nodes > hi) {
+                hi = z->nodes;
+                hiaz = z->name;
+            }
+        }
+        if (hi > lo + 1)
+            placement_flag(p, "uneven-spread", PLACEMENT_INFO, NULL, NULL,
+                           mem_xasprintf("nodes are spread unevenly: %zu in %s, %zu in %s", hi,
+                                         hiaz, lo, loaz));
+    }
+}
+
 struct placement *placement_build(const struct model_group *g, int64_t now_ms)
 {
     struct placement *p = mem_xcalloc(1, sizeof(*p));
@@ -258,83 +369,15 @@ struct placement *placement_build(const struct model_group *g, int64_t now_ms)
     size_t known_azs = placement_known_azs(p);
     size_t placed = g->n_nodes - no_az;
 
-    /* single AZ */
-    bool single = placed > 0 && known_azs == 1;
-    if (single) {
-        const char *az = NULL;
-        for (size_t a = 0; a < p->n_azs; a++)
-            if (placement_is_known_az(p, a) && p->azs[a].nodes)
-                az = p->azs[a].name;
-        if (placed > 1)
-            placement_flag(p, "single-az", PLACEMENT_CRITICAL, NULL, az,
-                           mem_xasprintf("all %zu nodes are in %s: an AZ outage takes the whole "
-                                         "group down",
-                                         placed, az));
-        else
-            placement_flag(p, "single-az", PLACEMENT_WARNING, NULL, az,
-                           mem_xasprintf("the only node is in %s: an AZ outage takes the group "
-                                         "down",
-                                         az));
-    }
-
-    /* all primaries in one AZ */
+    bool single = placement_check_single_az(p, placed, known_azs);
     if (!single && g->n_shards > 1) {
-        const char *paz = NULL;
-        size_t prim = 0;
-        bool same = true;
-        for (size_t i = 0; i < g->n_nodes; i++) {
-            const struct model_node *n = &g->nodes[i];
-            if (n->role != MODEL_ROLE_PRIMARY || !n->az || !*n->az)
-                continue;
-            prim++;
-            if (!paz)
-                paz = n->az;
-            else if (strcmp(paz, n->az) != 0)
-                same = false;
-        }
-        if (paz && same && prim > 1)
-            placement_flag(p, "primaries-one-az", PLACEMENT_WARNING, NULL, paz,
-                           mem_xasprintf("all %zu primaries are in %s: an outage there fails over "
-                                         "every shard at once",
-                                         prim, paz));
+        placement_check_primaries_one_az(p, g);
+        if (!placement_find(p, "primaries-one-az", NULL, NULL))
+            placement_check_primaries_crowded(p);
     }
-
-    /* primaries crowded: after failovers an AZ holds several primaries
-     * while another AZ of the group holds none */
-    if (!single && g->n_shards > 1 && !placement_find(p, "primaries-one-az", NULL, NULL)) {
-        const char *empty = NULL;
-        for (size_t a = 0; a < p->n_azs && !empty; a++)
-            if (placement_is_known_az(p, a) && p->azs[a].nodes && !p->azs[a].primaries)
-                empty = p->azs[a].name;
-        for (size_t a = 0; empty && a < p->n_azs; a++) {
-            const struct placement_az *z = &p->azs[a];
-            if (!placement_is_known_az(p, a) || z->primaries < 2)
-                continue;
-            placement_flag(p, "primaries-crowded", PLACEMENT_WARNING, NULL, z->name,
-                           mem_xasprintf("%zu primaries are in %s while %s holds none: an outage "
-                                         "of %s fails over %zu shards at once (fail back to "
-                                         "spread them)",
-                                         z->primaries, z->name, empty, z->name, z->primaries));
-        }
-    }
-
     placement_check_shards(p, g, single);
 
-    /* AZs without a replica */
-    size_t replicas = 0;
-    for (size_t a = 0; a < p->n_azs; a++)
-        replicas += p->azs[a].replicas;
-    if (replicas > 0 && known_azs > 1)
-        for (size_t a = 0; a < p->n_azs; a++) {
-            const struct placement_az *z = &p->azs[a];
-            if (!placement_is_known_az(p, a) || !z->nodes || z->replicas)
-                continue;
-            placement_flag(p, "az-no-replica", PLACEMENT_INFO, NULL, z->name,
-                           mem_xasprintf("%s holds no replica: readers there read across AZs, "
-                                         "and its primaries fail over to other AZs",
-                                         z->name));
-        }
-
+    placement_check_replica_azs(p, known_azs);
     if (!g->multi_az_enabled)
         placement_flag(p, "multi-az-off", PLACEMENT_WARNING, NULL, NULL,
                        mem_xasprintf("Multi-AZ is %s: ElastiCache does not fail over on its own "
@@ -347,29 +390,7 @@ struct placement *placement_build(const struct model_group *g, int64_t now_ms)
                           "promotion",
                           g->automatic_failover ? g->automatic_failover : "not reported"));
 
-    /* uneven spread */
-    if (known_azs > 1) {
-        size_t lo = (size_t)-1, hi = 0;
-        const char *loaz = NULL, *hiaz = NULL;
-        for (size_t a = 0; a < p->n_azs; a++) {
-            const struct placement_az *z = &p->azs[a];
-            if (!placement_is_known_az(p, a) || !z->nodes)
-                continue;
-            if (z->nodes < lo) {
-                lo = z->nodes;
-                loaz = z->name;
-            }
-            if (z->nodes > hi) {
-                hi = z->nodes;
-                hiaz = z->name;
-            }
-        }
-        if (hi > lo + 1)
-            placement_flag(p, "uneven-spread", PLACEMENT_INFO, NULL, NULL,
-                           mem_xasprintf("nodes are spread unevenly: %zu in %s, %zu in %s", hi,
-                                         hiaz, lo, loaz));
-    }
-
+    placement_check_spread(p, known_azs);
     if (unknown_roles)
         placement_flag(
             p, "roles-unknown", PLACEMENT_INFO, NULL, NULL,

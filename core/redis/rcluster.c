@@ -2039,6 +2039,11 @@ void rcluster_get_info(const struct rcluster *cl, struct rcluster_info *out)
     out->error = cl->has_err ? &cl->err : NULL;
 }
 
+enum rcluster_mode rcluster_mode(const struct rcluster *cl)
+{
+    return cl->mode;
+}
+
 size_t rcluster_node_count(const struct rcluster *cl)
 {
     return cl->norder;

@@ -235,6 +235,8 @@ struct rcluster_node_info {
 
 /* Nodes of the topology, in the order Redis reported them. */
 size_t rcluster_node_count(const struct rcluster *cl);
+/* The mode alone (rcluster_get_info counts the covered slots too). */
+enum rcluster_mode rcluster_mode(const struct rcluster *cl);
 bool rcluster_node_at(const struct rcluster *cl, size_t i, struct rcluster_node_info *out);
 /* The live connection details of node i (false when it has none). */
 bool rcluster_node_conn(const struct rcluster *cl, size_t i, struct rconn_info *out);

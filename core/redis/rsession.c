@@ -504,8 +504,10 @@ static void rsession_plan_waits(struct rsession *s, struct rsession_req *q)
         if (k >= 0 && cl) {
             slot = crc16_keyslot(q->argv[k], q->argvlen[k]);
             owner = rcluster_slot_owner(cl, slot);
-        } else if (cl) {
-            /* keyless: the engine's home, the first slot's healthy owner */
+        } else if (cl && rcluster_mode(cl) != RCLUSTER_STANDALONE) {
+            /* keyless: the engine's home, the first slot's healthy owner
+             * (a standalone group has no slots: its seed, below, without
+             * looking at all 16384 for every command) */
             for (int sl = 0; sl < CRC16_SLOTS && owner < 0; sl++) {
                 int o = rcluster_slot_owner(cl, sl);
                 if (o >= 0 && rcluster_node_at(cl, (size_t)o, &ni) &&

@@ -265,52 +265,6 @@ struct audit_facts {
     unsigned long requests; /* AWS requests made to gather */
 };
 
-void audit_facts_init(struct audit_facts *f);
-void audit_facts_free(struct audit_facts *f);
-
-/* The key facts for a reference (ref, ARN or the key id in an ARN), or NULL. */
-const struct audit_key *audit_facts_key(const struct audit_facts *f, const char *ref);
-/* Add (or find) a key entry; the returned pointer is valid until the next add. */
-struct audit_key *audit_facts_add_key(struct audit_facts *f, const char *ref);
-void audit_facts_note(struct audit_facts *f, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Facts of a spec before apply: the values apply would create. account
- * and zones come from a plan when there is one (NULL / 0: placeholders;
- * zones then assumed distinct for each private subnet). Reused resources
- * are unknown (audit them live). */
-void audit_facts_from_spec(struct audit_facts *f, const struct stack_spec *s, const char *account,
-                           const char *const *zones, size_t n_zones);
-
-/* ---- live gathering ---- */
-
-struct audit_gather_options {
-    const char *rg_id; /* the replication group (required) */
-    /* The stack around it: NULL = the group's elcui:stack tag (none: only
-     * what the group itself references is audited). */
-    const char *stack;
-    /* Names of the stack's resources (secret, SSM parameters, IAM
-     * policies); NULL: derived from the stack name with the seed's
-     * defaults. Copied. */
-    const struct stack_spec *spec;
-    int64_t now_ms; /* for the age of placement data; 0: the client's clock */
-    /* Ask Redis for the roles the placement rests on: the loop,
-     * credentials and connection options of an observation (rg_id,
-     * interval and callback are the gatherer's); NULL: the API's roles. */
-    const struct observe_options *redis;
-    uint64_t redis_timeout_ms; /* how long Redis may take; 0: 5000 */
-};
-
-struct audit_req;
-/* facts: owned by the callee (audit_facts_free, then free()), or NULL with
- * err (the group could not be described: not found, denied, network). */
-typedef void (*audit_gather_cb)(struct audit_facts *facts, const struct aws_error *err, void *arg);
-/* Never calls cb synchronously. */
-struct audit_req *audit_gather_start(struct aws_client *c, const struct audit_gather_options *o,
-                                     audit_gather_cb cb, void *arg);
-/* Abandon; cb is not called. */
-void audit_gather_cancel(struct audit_req *r);
-
 /* ---- evaluation ---- */
 
 struct audit_result {
@@ -361,5 +315,8 @@ const char *audit_severity_name(enum audit_severity s); /* info, low, medium, hi
 /* -1 when unknown; "none" gives AUDIT_SEV_CRITICAL + 1. */
 int audit_severity_parse(const char *s);
 const char *audit_status_name(enum audit_status s); /* fail, unknown, accepted, note, pass, n/a */
+
+/* "...:*" -> without the suffix, for comparisons (out: n bytes). */
+void audit_arn_norm(const char *in, char *out, size_t n);
 
 #endif

@@ -1,7 +1,7 @@
 /* export.h - a stack as Terraform, as aws CLI commands, or as a spec file.
  *
  * The source is a stack spec: the plan's (before apply), or one rebuilt
- * from what exists (export_gather_start: the group, its network, keys, log
+ * from what exists (export_live_gather, export_live.h: the group, its network, keys, log
  * groups, secret, parameters and policies, found by the stack's names and
  * its elcui:stack tag; what is not the stack's own becomes [reuse]).
  *
@@ -39,12 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "aws/aws_client.h"
-#include "aws/aws_error.h"
-#include "aws/ec2.h"
-#include "aws/elasticache.h"
-#include "aws/kms.h"
-#include "core/stack/audit.h"
+#include "core/stack/export_files.h"
 #include "core/stack/stack_spec.h"
 
 enum export_format {
@@ -56,18 +51,6 @@ enum export_format {
 /* "terraform", "cli", "spec" -> format; -1 when unknown. */
 int export_format_parse(const char *s);
 const char *export_format_name(enum export_format f);
-
-struct export_file {
-    char *name; /* "provider.tf", "create-stack.sh", "app-4.ini" */
-    char *text;
-    bool executable;
-};
-
-struct export_files {
-    struct export_file *items;
-    size_t n;
-};
-void export_files_free(struct export_files *f);
 
 /* What the live resources hold, read from each resource itself, that the
  * spec cannot say (the spec is what apply would build; these are what it
@@ -100,61 +83,5 @@ int export_render(const struct stack_spec *s, enum export_format fmt, struct exp
 int export_render_observed(const struct stack_spec *s, const struct export_observed *ob,
                            enum export_format fmt, struct export_files *out, char *err,
                            size_t errlen);
-
-/* One stream: every file after a marker line "# ==== FILE ====" (the
- * spec and CLI formats, being one file, are written without a marker).
- * Caller frees. */
-char *export_files_stream(const struct export_files *f);
-/* Write each file into dir (created when missing; existing files are
- * replaced, scripts made executable). 0, or -1 with err. */
-int export_files_write(const struct export_files *f, const char *dir, char *err, size_t errlen);
-/* dir/name with one slash between, whatever dir ends with ("tf/" and
- * "tf" give "tf/provider.tf"; "/" gives "/provider.tf"). Caller frees. */
-char *export_path(const char *dir, const char *name);
-
-/* ---- a live stack ---- */
-
-/* What exists, as the builder sees it (all optional but facts). */
-struct export_world {
-    const struct audit_facts *facts; /* the group and its surroundings */
-    const struct ec2_vpc *vpc;
-    const struct ec2_subnet *subnets; /* every subnet of the VPC */
-    size_t n_subnets;
-    const struct kms_alias_list *rest_aliases;   /* of the at-rest key */
-    const struct kms_alias_list *secret_aliases; /* of the secret's key */
-    const struct ec2_security_group *sg;         /* the group's (not the default) */
-    const struct elasticache_cache_subnet_group *subnet_group;
-};
-
-/* Rebuild a spec named name from what exists (pure). notes receives what
- * could not be carried over (caller frees each and the array). */
-void export_spec_from_world(struct stack_spec *out, const char *name, const char *region,
-                            const struct export_world *w, char ***notes, size_t *n_notes);
-
-/* What the world's resources hold that the spec cannot say (pure); notes
- * receive what differs from what the spec would make. */
-void export_observe_world(const struct stack_spec *spec, const struct export_world *w,
-                          struct export_observed *out, char ***notes, size_t *n_notes);
-
-struct export_live {
-    struct stack_spec spec;
-    struct export_observed observed;
-    char **notes;
-    size_t n_notes;
-    unsigned long requests;
-};
-void export_live_free(struct export_live *l);
-
-struct export_req;
-/* live: owned by the callee (export_live_free, then free()), or NULL with
- * err when the stack's replication group could not be described. */
-typedef void (*export_gather_cb)(struct export_live *live, const struct aws_error *err, void *arg);
-/* Gather the stack named name (its replication group is the derived name
- * unless spec says otherwise; spec may be NULL). Never calls cb
- * synchronously. */
-struct export_req *export_gather_start(struct aws_client *c, const char *name,
-                                       const struct stack_spec *spec, export_gather_cb cb,
-                                       void *arg);
-void export_gather_cancel(struct export_req *r);
 
 #endif

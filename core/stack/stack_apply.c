@@ -256,97 +256,100 @@ struct call_arg {
     size_t i;
 };
 
-static void on_call_done(const struct stack_ops_result *res, void *arg)
+/* The call of node i failed with err at t: retried (throttled, the key
+ * policy still propagating, dependants still going) or the node failed;
+ * true. False: the error means the call's work is done (already there,
+ * already gone). */
+static bool on_call_error(struct stack_apply *a, size_t i, const struct aws_error *err, uint64_t t)
 {
-    struct call_arg *ca = arg;
-    struct stack_apply *a = ca->a;
-    size_t i = ca->i;
-    free(ca);
+    struct node *n = &a->nodes[i];
+    struct stack_call *c = &a->p->res[i].calls[n->next_call];
+    enum stack_op op = (enum stack_op)c->op;
+    bool destroy = a->p->mode == STACK_PLAN_DESTROY;
+    if (!n->retry_until_ms)
+        n->retry_until_ms = t + a->o.retry_window_ms * (destroy ? 5 : 1);
+    if (op == STACK_OP_CREATE_LOG_GROUP && stack_ops_is_kms_propagation(err) &&
+        t < n->retry_until_ms) {
+        retry(a, i, c->operation, err, "the key policy is still reaching CloudWatch Logs");
+        kick(a);
+        return true;
+    }
+    if (op == STACK_OP_CREATE_LOG_GROUP && aws_error_is(err, "ResourceAlreadyExistsException"))
+        return false; /* an earlier attempt of this run went through */
+    if (stack_ops_is_gone(op, err) && (destroy || op == STACK_OP_DELETE_POLICY_VERSION))
+        return false; /* already gone: destroy is idempotent */
+    if (stack_ops_is_busy(op, err) && t < n->retry_until_ms) {
+        retry(a, i, c->operation, err, "waiting for what depends on it to go");
+        kick(a);
+        return true;
+    }
+    if (err->throttling && n->attempt < APPLY_MAX_THROTTLE_RETRIES) {
+        /* Throttled: the request was not executed; safe to resend. */
+        retry(a, i, c->operation, err, err->code);
+        kick(a);
+        return true;
+    }
+    if (stack_ops_send_once(op) && (err->kind == AWS_ERR_TRANSPORT || err->http_status >= 500)) {
+        struct aws_error e;
+        aws_error_init(&e);
+        aws_error_copy(&e, err);
+        char *m = mem_xasprintf("%s (the outcome is unknown: run the same command again; it finds "
+                                "what was created by its tag or name instead of creating it twice)",
+                                err->message ? err->message : err->code);
+        free(e.message);
+        e.message = m;
+        fail_node(a, i, c->operation, &e);
+        aws_error_clear(&e);
+    } else {
+        fail_node(a, i, c->operation, err);
+    }
+    return true;
+}
+
+/* A wait's answer is "not yet" at t: poll again with back-off, report
+ * status changes, fail after the wait timeout. */
+static void on_call_pending(struct stack_apply *a, size_t i, uint64_t t)
+{
+    struct node *n = &a->nodes[i];
+    struct stack_resource *r = &a->p->res[i];
+    struct stack_call *c = &r->calls[n->next_call];
+    /* a wait: poll again with back-off, report status changes */
+    if (!n->wait_deadline_ms)
+        n->wait_deadline_ms = t + a->o.wait_timeout_ms;
+    if (t >= n->wait_deadline_ms) {
+        struct aws_error e;
+        aws_error_init(&e);
+        aws_error_set(&e, AWS_ERR_INTERNAL, "WaitTimeout",
+                      "%s is still %s after %llu s; run the command again to keep waiting", r->name,
+                      r->status ? r->status : "?",
+                      (unsigned long long)(a->o.wait_timeout_ms / 1000));
+        fail_node(a, i, c->operation, &e);
+        aws_error_clear(&e);
+        return;
+    }
+    if (!n->last_status || !r->status || strcmp(n->last_status, r->status) != 0) {
+        free(n->last_status);
+        n->last_status = mem_xstrdup(r->status);
+        char detail[128];
+        snprintf(detail, sizeof(detail), "status %s", r->status ? r->status : "?");
+        emit(a, i, STACK_STATE_WAITING, c->operation, detail, NULL);
+    } else {
+        n->st = STACK_STATE_WAITING;
+    }
+    uint64_t d = n->poll_ms ? n->poll_ms : a->o.poll_first_ms;
+    n->poll_ms = d * 2 < a->o.poll_max_ms ? d * 2 : a->o.poll_max_ms;
+    schedule(a, i, d);
+    kick(a);
+}
+
+/* The call of node i went through: on to its next call, or the node is
+ * done. */
+static void on_call_ok(struct stack_apply *a, size_t i)
+{
     struct node *n = &a->nodes[i];
     struct stack_resource *r = &a->p->res[i];
     struct stack_call *c = &r->calls[n->next_call];
     enum stack_op op = (enum stack_op)c->op;
-    n->call = NULL;
-    n->call_arg = NULL;
-    a->in_flight--;
-    snprintf(n->request_id, sizeof(n->request_id), "%s", res->request_id ? res->request_id : "");
-    const struct aws_error *err = res->err;
-    uint64_t t = now(a);
-    if (err) {
-        bool destroy = a->p->mode == STACK_PLAN_DESTROY;
-        if (!n->retry_until_ms)
-            n->retry_until_ms = t + a->o.retry_window_ms * (destroy ? 5 : 1);
-        if (op == STACK_OP_CREATE_LOG_GROUP && stack_ops_is_kms_propagation(err) &&
-            t < n->retry_until_ms) {
-            retry(a, i, c->operation, err, "the key policy is still reaching CloudWatch Logs");
-            kick(a);
-            return;
-        }
-        if (op == STACK_OP_CREATE_LOG_GROUP &&
-            aws_error_is(err, "ResourceAlreadyExistsException")) {
-            err = NULL; /* an earlier attempt of this run went through */
-        } else if (stack_ops_is_gone(op, err) &&
-                   (destroy || op == STACK_OP_DELETE_POLICY_VERSION)) {
-            err = NULL; /* already gone: destroy is idempotent */
-        } else if (stack_ops_is_busy(op, err) && t < n->retry_until_ms) {
-            retry(a, i, c->operation, err, "waiting for what depends on it to go");
-            kick(a);
-            return;
-        } else if (err->throttling && n->attempt < APPLY_MAX_THROTTLE_RETRIES) {
-            /* Throttled: the request was not executed; safe to resend. */
-            retry(a, i, c->operation, err, err->code);
-            kick(a);
-            return;
-        } else {
-            if (stack_ops_send_once(op) &&
-                (err->kind == AWS_ERR_TRANSPORT || err->http_status >= 500)) {
-                struct aws_error e;
-                aws_error_init(&e);
-                aws_error_copy(&e, err);
-                char *m = mem_xasprintf(
-                    "%s (the outcome is unknown: run the same command again; it finds what "
-                    "was created by its tag or name instead of creating it twice)",
-                    err->message ? err->message : err->code);
-                free(e.message);
-                e.message = m;
-                fail_node(a, i, c->operation, &e);
-                aws_error_clear(&e);
-            } else {
-                fail_node(a, i, c->operation, err);
-            }
-            return;
-        }
-    }
-    if (res->pending) {
-        /* a wait: poll again with back-off, report status changes */
-        if (!n->wait_deadline_ms)
-            n->wait_deadline_ms = t + a->o.wait_timeout_ms;
-        if (t >= n->wait_deadline_ms) {
-            struct aws_error e;
-            aws_error_init(&e);
-            aws_error_set(&e, AWS_ERR_INTERNAL, "WaitTimeout",
-                          "%s is still %s after %llu s; run the command again to keep waiting",
-                          r->name, r->status ? r->status : "?",
-                          (unsigned long long)(a->o.wait_timeout_ms / 1000));
-            fail_node(a, i, c->operation, &e);
-            aws_error_clear(&e);
-            return;
-        }
-        if (!n->last_status || !r->status || strcmp(n->last_status, r->status) != 0) {
-            free(n->last_status);
-            n->last_status = mem_xstrdup(r->status);
-            char detail[128];
-            snprintf(detail, sizeof(detail), "status %s", r->status ? r->status : "?");
-            emit(a, i, STACK_STATE_WAITING, c->operation, detail, NULL);
-        } else {
-            n->st = STACK_STATE_WAITING;
-        }
-        uint64_t d = n->poll_ms ? n->poll_ms : a->o.poll_first_ms;
-        n->poll_ms = d * 2 < a->o.poll_max_ms ? d * 2 : a->o.poll_max_ms;
-        schedule(a, i, d);
-        kick(a);
-        return;
-    }
     crash_hook(a, r, c->operation);
     if (op == STACK_OP_CREATE_REPLICATION_GROUP) {
         /* The token is in the group and the secret now: forget it. */
@@ -367,6 +370,26 @@ static void on_call_done(const struct stack_ops_result *res, void *arg)
         done_node(a, i);
     else
         run_call(a, i);
+}
+
+static void on_call_done(const struct stack_ops_result *res, void *arg)
+{
+    struct call_arg *ca = arg;
+    struct stack_apply *a = ca->a;
+    size_t i = ca->i;
+    free(ca);
+    struct node *n = &a->nodes[i];
+    n->call = NULL;
+    n->call_arg = NULL;
+    a->in_flight--;
+    snprintf(n->request_id, sizeof(n->request_id), "%s", res->request_id ? res->request_id : "");
+    uint64_t t = now(a);
+    if (res->err && on_call_error(a, i, res->err, t))
+        return;
+    if (res->pending)
+        on_call_pending(a, i, t);
+    else
+        on_call_ok(a, i);
 }
 
 /* The AUTH token for a new secret: the token file, or a fresh one. */

@@ -14,7 +14,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "core/stack/stack_plan.h"
+#include "core/stack/stack_res.h"
 
 /* The default directory ($XDG_STATE_HOME or ~/.local/state, + /elcui/stacks).
  * Caller frees; NULL when neither HOME nor XDG_STATE_HOME is set. */

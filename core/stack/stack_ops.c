@@ -22,55 +22,75 @@
 
 /* ---- op table ---- */
 
+struct fill;
+union op_in;
+/* Fills a call's input (one function per service family). */
+typedef void (*op_fill_fn)(struct fill *f, union op_in *in);
+static void fill_vpc(struct fill *f, union op_in *in);
+static void fill_sg(struct fill *f, union op_in *in);
+static void fill_elasticache(struct fill *f, union op_in *in);
+static void fill_kms(struct fill *f, union op_in *in);
+static void fill_logs(struct fill *f, union op_in *in);
+static void fill_secrets(struct fill *f, union op_in *in);
+static void fill_ssm(struct fill *f, union op_in *in);
+static void fill_iam(struct fill *f, union op_in *in);
+
 struct op_info {
     const char *service;
     const char *operation;
     bool once;
+    op_fill_fn fill;
 };
 
 static const struct op_info op_infos[STACK_OP__COUNT] = {
-    [STACK_OP_CREATE_VPC] = {"EC2", "CreateVpc", true},
-    [STACK_OP_VPC_DNS_SUPPORT] = {"EC2", "ModifyVpcAttribute", false},
-    [STACK_OP_VPC_DNS_HOSTNAMES] = {"EC2", "ModifyVpcAttribute", false},
-    [STACK_OP_CREATE_SUBNET] = {"EC2", "CreateSubnet", true},
-    [STACK_OP_CREATE_ROUTE_TABLE] = {"EC2", "CreateRouteTable", true},
-    [STACK_OP_ASSOCIATE_ROUTE_TABLE] = {"EC2", "AssociateRouteTable", true},
-    [STACK_OP_FIND_DEFAULT_SG] = {"EC2", "DescribeSecurityGroups", false},
-    [STACK_OP_REVOKE_DEFAULT_INGRESS] = {"EC2", "RevokeSecurityGroupIngress", false},
-    [STACK_OP_REVOKE_DEFAULT_EGRESS] = {"EC2", "RevokeSecurityGroupEgress", false},
-    [STACK_OP_TAG_DEFAULT_SG] = {"EC2", "CreateTags", false},
-    [STACK_OP_CREATE_SUBNET_GROUP] = {"ElastiCache", "CreateCacheSubnetGroup", true},
-    [STACK_OP_CREATE_SECURITY_GROUP] = {"EC2", "CreateSecurityGroup", true},
-    [STACK_OP_AUTHORIZE_INGRESS] = {"EC2", "AuthorizeSecurityGroupIngress", true},
-    [STACK_OP_CREATE_KEY] = {"KMS", "CreateKey", true},
-    [STACK_OP_ENABLE_KEY_ROTATION] = {"KMS", "EnableKeyRotation", false},
-    [STACK_OP_CREATE_ALIAS] = {"KMS", "CreateAlias", true},
-    [STACK_OP_PUT_KEY_POLICY] = {"KMS", "PutKeyPolicy", false},
-    [STACK_OP_CREATE_LOG_GROUP] = {"CloudWatchLogs", "CreateLogGroup", true},
-    [STACK_OP_PUT_RETENTION] = {"CloudWatchLogs", "PutRetentionPolicy", false},
-    [STACK_OP_CREATE_SECRET] = {"SecretsManager", "CreateSecret", false},
-    [STACK_OP_READ_TOKEN] = {"SecretsManager", "GetSecretValue", false},
-    [STACK_OP_CREATE_REPLICATION_GROUP] = {"ElastiCache", "CreateReplicationGroup", true},
-    [STACK_OP_MODIFY_REPLICATION_GROUP] = {"ElastiCache", "ModifyReplicationGroup", false},
-    [STACK_OP_WAIT_AVAILABLE] = {"ElastiCache", "DescribeReplicationGroups", false},
-    [STACK_OP_PUT_PARAMETER] = {"SSM", "PutParameter", true},
-    [STACK_OP_CREATE_POLICY] = {"IAM", "CreatePolicy", true},
-    [STACK_OP_DELETE_POLICY_VERSION] = {"IAM", "DeletePolicyVersion", false},
-    [STACK_OP_CREATE_POLICY_VERSION] = {"IAM", "CreatePolicyVersion", true},
-    [STACK_OP_DELETE_POLICY] = {"IAM", "DeletePolicy", false},
-    [STACK_OP_DELETE_PARAMETER] = {"SSM", "DeleteParameter", false},
-    [STACK_OP_DELETE_REPLICATION_GROUP] = {"ElastiCache", "DeleteReplicationGroup", false},
-    [STACK_OP_WAIT_GONE] = {"ElastiCache", "DescribeReplicationGroups", false},
-    [STACK_OP_DELETE_SECRET] = {"SecretsManager", "DeleteSecret", false},
-    [STACK_OP_DELETE_LOG_GROUP] = {"CloudWatchLogs", "DeleteLogGroup", false},
-    [STACK_OP_DELETE_ALIAS] = {"KMS", "DeleteAlias", false},
-    [STACK_OP_SCHEDULE_KEY_DELETION] = {"KMS", "ScheduleKeyDeletion", false},
-    [STACK_OP_DELETE_SECURITY_GROUP] = {"EC2", "DeleteSecurityGroup", false},
-    [STACK_OP_DELETE_SUBNET_GROUP] = {"ElastiCache", "DeleteCacheSubnetGroup", false},
-    [STACK_OP_DISASSOCIATE_ROUTE_TABLE] = {"EC2", "DisassociateRouteTable", false},
-    [STACK_OP_DELETE_ROUTE_TABLE] = {"EC2", "DeleteRouteTable", false},
-    [STACK_OP_DELETE_SUBNET] = {"EC2", "DeleteSubnet", false},
-    [STACK_OP_DELETE_VPC] = {"EC2", "DeleteVpc", false},
+    [STACK_OP_CREATE_VPC] = {"EC2", "CreateVpc", true, fill_vpc},
+    [STACK_OP_VPC_DNS_SUPPORT] = {"EC2", "ModifyVpcAttribute", false, fill_vpc},
+    [STACK_OP_VPC_DNS_HOSTNAMES] = {"EC2", "ModifyVpcAttribute", false, fill_vpc},
+    [STACK_OP_CREATE_SUBNET] = {"EC2", "CreateSubnet", true, fill_vpc},
+    [STACK_OP_CREATE_ROUTE_TABLE] = {"EC2", "CreateRouteTable", true, fill_vpc},
+    [STACK_OP_ASSOCIATE_ROUTE_TABLE] = {"EC2", "AssociateRouteTable", true, fill_vpc},
+    [STACK_OP_FIND_DEFAULT_SG] = {"EC2", "DescribeSecurityGroups", false, fill_sg},
+    [STACK_OP_REVOKE_DEFAULT_INGRESS] = {"EC2", "RevokeSecurityGroupIngress", false, fill_sg},
+    [STACK_OP_REVOKE_DEFAULT_EGRESS] = {"EC2", "RevokeSecurityGroupEgress", false, fill_sg},
+    [STACK_OP_TAG_DEFAULT_SG] = {"EC2", "CreateTags", false, fill_sg},
+    [STACK_OP_CREATE_SUBNET_GROUP] = {"ElastiCache", "CreateCacheSubnetGroup", true,
+                                      fill_elasticache},
+    [STACK_OP_CREATE_SECURITY_GROUP] = {"EC2", "CreateSecurityGroup", true, fill_sg},
+    [STACK_OP_AUTHORIZE_INGRESS] = {"EC2", "AuthorizeSecurityGroupIngress", true, fill_sg},
+    [STACK_OP_CREATE_KEY] = {"KMS", "CreateKey", true, fill_kms},
+    [STACK_OP_ENABLE_KEY_ROTATION] = {"KMS", "EnableKeyRotation", false, fill_kms},
+    [STACK_OP_CREATE_ALIAS] = {"KMS", "CreateAlias", true, fill_kms},
+    [STACK_OP_PUT_KEY_POLICY] = {"KMS", "PutKeyPolicy", false, fill_kms},
+    [STACK_OP_CREATE_LOG_GROUP] = {"CloudWatchLogs", "CreateLogGroup", true, fill_logs},
+    [STACK_OP_PUT_RETENTION] = {"CloudWatchLogs", "PutRetentionPolicy", false, fill_logs},
+    [STACK_OP_CREATE_SECRET] = {"SecretsManager", "CreateSecret", false, fill_secrets},
+    [STACK_OP_READ_TOKEN] = {"SecretsManager", "GetSecretValue", false, fill_secrets},
+    [STACK_OP_CREATE_REPLICATION_GROUP] = {"ElastiCache", "CreateReplicationGroup", true,
+                                           fill_elasticache},
+    [STACK_OP_MODIFY_REPLICATION_GROUP] = {"ElastiCache", "ModifyReplicationGroup", false,
+                                           fill_elasticache},
+    [STACK_OP_WAIT_AVAILABLE] = {"ElastiCache", "DescribeReplicationGroups", false,
+                                 fill_elasticache},
+    [STACK_OP_PUT_PARAMETER] = {"SSM", "PutParameter", true, fill_ssm},
+    [STACK_OP_CREATE_POLICY] = {"IAM", "CreatePolicy", true, fill_iam},
+    [STACK_OP_DELETE_POLICY_VERSION] = {"IAM", "DeletePolicyVersion", false, fill_iam},
+    [STACK_OP_CREATE_POLICY_VERSION] = {"IAM", "CreatePolicyVersion", true, fill_iam},
+    [STACK_OP_DELETE_POLICY] = {"IAM", "DeletePolicy", false, fill_iam},
+    [STACK_OP_DELETE_PARAMETER] = {"SSM", "DeleteParameter", false, fill_ssm},
+    [STACK_OP_DELETE_REPLICATION_GROUP] = {"ElastiCache", "DeleteReplicationGroup", false,
+                                           fill_elasticache},
+    [STACK_OP_WAIT_GONE] = {"ElastiCache", "DescribeReplicationGroups", false, fill_elasticache},
+    [STACK_OP_DELETE_SECRET] = {"SecretsManager", "DeleteSecret", false, fill_secrets},
+    [STACK_OP_DELETE_LOG_GROUP] = {"CloudWatchLogs", "DeleteLogGroup", false, fill_logs},
+    [STACK_OP_DELETE_ALIAS] = {"KMS", "DeleteAlias", false, fill_kms},
+    [STACK_OP_SCHEDULE_KEY_DELETION] = {"KMS", "ScheduleKeyDeletion", false, fill_kms},
+    [STACK_OP_DELETE_SECURITY_GROUP] = {"EC2", "DeleteSecurityGroup", false, fill_sg},
+    [STACK_OP_DELETE_SUBNET_GROUP] = {"ElastiCache", "DeleteCacheSubnetGroup", false,
+                                      fill_elasticache},
+    [STACK_OP_DISASSOCIATE_ROUTE_TABLE] = {"EC2", "DisassociateRouteTable", false, fill_vpc},
+    [STACK_OP_DELETE_ROUTE_TABLE] = {"EC2", "DeleteRouteTable", false, fill_vpc},
+    [STACK_OP_DELETE_SUBNET] = {"EC2", "DeleteSubnet", false, fill_vpc},
+    [STACK_OP_DELETE_VPC] = {"EC2", "DeleteVpc", false, fill_vpc},
 };
 
 const char *stack_ops_service(enum stack_op op)
@@ -298,7 +318,7 @@ static void fill_done(struct fill *f)
 
 static struct stack_resource *res(struct fill *f, const char *key)
 {
-    return stack_plan_find(f->p, key);
+    return stack_res_find(f->p, key);
 }
 
 /* The id of a resource, or a placeholder "<key.id>" in a plan. */
@@ -479,14 +499,14 @@ static const char *endpoint_value(struct fill *f)
     return "<replication-group.configuration-endpoint>";
 }
 
-static void fill_in(struct fill *f, union op_in *in)
+/* The input of a call on the VPC, its subnets and route tables. */
+static void fill_vpc(struct fill *f, union op_in *in)
 {
     struct stack_plan *p = f->p;
-    const struct stack_spec *s = &p->spec;
+    const struct stack_spec *s = &f->p->spec;
     struct stack_resource *r = f->r;
     const struct stack_call *c = f->call;
-    memset(in, 0, sizeof(*in));
-    switch ((enum stack_op)c->op) {
+    switch ((enum stack_op)f->call->op) {
     case STACK_OP_CREATE_VPC:
         tags_base(f, stack_spec_name(s, STACK_NAME_VPC));
         FILL_TAGS(f->ec2_tags);
@@ -525,6 +545,30 @@ static void fill_in(struct fill *f, union op_in *in)
             sn && sn->id ? sn->id : keep(f, mem_xasprintf("<%s.id>", sn ? sn->key : "subnet"));
         break;
     }
+    case STACK_OP_DISASSOCIATE_ROUTE_TABLE:
+        in->disassoc.association_id =
+            (size_t)c->arg < r->priv->n_assoc ? r->priv->assoc_ids[c->arg] : "";
+        break;
+    case STACK_OP_DELETE_ROUTE_TABLE:
+        in->delete_rt.route_table_id = r->id;
+        break;
+    case STACK_OP_DELETE_SUBNET:
+        in->delete_subnet.subnet_id = r->id;
+        break;
+    case STACK_OP_DELETE_VPC:
+        in->delete_vpc.vpc_id = r->id;
+        break;
+    default:
+        break;
+    }
+}
+
+/* The input of a call on the security groups (the stack's and the VPC's default). */
+static void fill_sg(struct fill *f, union op_in *in)
+{
+    const struct stack_spec *s = &f->p->spec;
+    struct stack_resource *r = f->r;
+    switch ((enum stack_op)f->call->op) {
     case STACK_OP_FIND_DEFAULT_SG:
         f->ids[0] = ref_id(f, "vpc");
         f->ids[1] = "default";
@@ -550,28 +594,6 @@ static void fill_in(struct fill *f, union op_in *in)
         in->create_tags.tags = f->ec2_tags;
         in->create_tags.n_tags = f->n_tags;
         break;
-    case STACK_OP_CREATE_SUBNET_GROUP: {
-        tags_base(f, NULL);
-        FILL_TAGS(f->ec_tags);
-        size_t n = 0;
-        if (s->n_reuse_subnets) {
-            for (size_t i = 0; i < s->n_reuse_subnets; i++)
-                f->ids[n++] = s->reuse_subnets[i];
-        } else {
-            for (size_t i = 0; i < s->n_private; i++) {
-                char key[64];
-                snprintf(key, sizeof(key), "subnet.private.%zu", i + 1);
-                f->ids[n++] = ref_id(f, key);
-            }
-        }
-        in->create_sng.name = r->name;
-        in->create_sng.description = keep(f, stack_spec_subnet_group_description(s));
-        in->create_sng.subnet_ids = f->ids;
-        in->create_sng.n_subnet_ids = n;
-        in->create_sng.tags = f->ec_tags;
-        in->create_sng.n_tags = f->n_tags;
-        break;
-    }
     case STACK_OP_CREATE_SECURITY_GROUP:
         tags_base(f, r->name);
         FILL_TAGS(f->ec2_tags);
@@ -594,6 +616,173 @@ static void fill_in(struct fill *f, union op_in *in)
         in->sg_rules.permissions = &f->perm;
         in->sg_rules.n_permissions = 1;
         break;
+    case STACK_OP_DELETE_SECURITY_GROUP:
+        in->delete_sg.group_id = r->id;
+        break;
+    default:
+        break;
+    }
+}
+
+/* CreateReplicationGroup: the spec's group, its tags and where its token lives. */
+static void fill_create_group(struct fill *f, struct elasticache_create_replication_group_in *g)
+{
+    const struct stack_spec *s = &f->p->spec;
+    struct stack_resource *r = f->r;
+    tags_base(f, NULL);
+    if (s->auth_token && f->n_tags < 70) {
+        /* where the AUTH token lives, for exec/doctor's discovery */
+        f->tag_keys[f->n_tags] = DISCOVER_TAG_AUTH_SECRET;
+        f->tag_vals[f->n_tags++] =
+            s->reuse_secret ? s->reuse_secret : stack_spec_name(s, STACK_NAME_SECRET);
+    }
+    FILL_TAGS(f->ec_tags);
+    g->id = r->name;
+    g->description = stack_spec_name(s, STACK_NAME_DESCRIPTION);
+    g->engine = s->engine;
+    g->engine_version = s->engine_version;
+    g->cache_node_type = s->node_type;
+    g->cache_parameter_group_name = s->parameter_group;
+    if (stack_validate_cluster_mode(s)) {
+        g->num_node_groups = s->shards;
+        g->has_replicas_per_node_group = true;
+        g->replicas_per_node_group = s->replicas;
+    } else {
+        g->num_cache_clusters = s->replicas + 1;
+    }
+    g->port = s->port;
+    g->has_multi_az_enabled = true;
+    g->multi_az_enabled = s->multi_az;
+    g->has_automatic_failover_enabled = true;
+    g->automatic_failover_enabled = s->automatic_failover;
+    g->cache_subnet_group_name = stack_spec_name(s, STACK_NAME_SUBNET_GROUP);
+    f->ids[0] = s->reuse_security_group ? s->reuse_security_group : ref_id(f, "security-group");
+    g->security_group_ids = f->ids;
+    g->n_security_group_ids = 1;
+    g->has_at_rest_encryption_enabled = true;
+    g->at_rest_encryption_enabled = s->at_rest_encryption;
+    if (s->at_rest_encryption)
+        g->kms_key_id = rest_key_id(f);
+    g->has_transit_encryption_enabled = true;
+    g->transit_encryption_enabled = s->transit_encryption;
+    if (s->auth_token)
+        g->auth_token = f->describe ? "****" : f->token;
+    if (s->snapshot_retention) {
+        g->has_snapshot_retention_limit = true;
+        g->snapshot_retention_limit = s->snapshot_retention;
+    }
+    if (!s->auto_minor_version_upgrade) {
+        g->has_auto_minor_version_upgrade = true;
+        g->auto_minor_version_upgrade = false;
+    }
+    size_t nl = 0;
+    if (s->slow_log)
+        f->logs[nl++] = (struct elasticache_log_delivery_in){
+            "slow-log", "cloudwatch-logs", stack_spec_name(s, STACK_NAME_SLOW_LOG_GROUP),
+            NULL,       s->log_format,     false,
+            false};
+    if (s->engine_log)
+        f->logs[nl++] = (struct elasticache_log_delivery_in){
+            "engine-log", "cloudwatch-logs", stack_spec_name(s, STACK_NAME_ENGINE_LOG_GROUP),
+            NULL,         s->log_format,     false,
+            false};
+    g->log_delivery = f->logs;
+    g->n_log_delivery = nl;
+    g->tags = f->ec_tags;
+    g->n_tags = f->n_tags;
+}
+
+/* ModifyReplicationGroup: only what the plan found different. */
+static void fill_modify_group(struct fill *f, struct elasticache_modify_replication_group_in *m)
+{
+    const struct stack_spec *s = &f->p->spec;
+    struct stack_resource *r = f->r;
+    m->id = r->name;
+    m->has_apply_immediately = m->apply_immediately = true;
+    if (r->priv->mod_description)
+        m->description = stack_spec_name(s, STACK_NAME_DESCRIPTION);
+    if (r->priv->mod_failover) {
+        m->has_automatic_failover_enabled = true;
+        m->automatic_failover_enabled = s->automatic_failover;
+    }
+    if (r->priv->mod_multi_az) {
+        m->has_multi_az_enabled = true;
+        m->multi_az_enabled = s->multi_az;
+    }
+    if (r->priv->mod_snapshot) {
+        m->has_snapshot_retention_limit = true;
+        m->snapshot_retention_limit = s->snapshot_retention;
+    }
+    if (r->priv->mod_logs) {
+        size_t nl = 0;
+        f->logs[nl++] = (struct elasticache_log_delivery_in){
+            "slow-log", "cloudwatch-logs", stack_spec_name(s, STACK_NAME_SLOW_LOG_GROUP),
+            NULL,       s->log_format,     true,
+            s->slow_log};
+        f->logs[nl++] = (struct elasticache_log_delivery_in){
+            "engine-log", "cloudwatch-logs", stack_spec_name(s, STACK_NAME_ENGINE_LOG_GROUP),
+            NULL,         s->log_format,     true,
+            s->engine_log};
+        m->log_delivery = f->logs;
+        m->n_log_delivery = nl;
+    }
+}
+
+/* The input of a call on the subnet group and the replication group. */
+static void fill_elasticache(struct fill *f, union op_in *in)
+{
+    const struct stack_spec *s = &f->p->spec;
+    struct stack_resource *r = f->r;
+    switch ((enum stack_op)f->call->op) {
+    case STACK_OP_CREATE_SUBNET_GROUP: {
+        tags_base(f, NULL);
+        FILL_TAGS(f->ec_tags);
+        size_t n = 0;
+        if (s->n_reuse_subnets) {
+            for (size_t i = 0; i < s->n_reuse_subnets; i++)
+                f->ids[n++] = s->reuse_subnets[i];
+        } else {
+            for (size_t i = 0; i < s->n_private; i++) {
+                char key[64];
+                snprintf(key, sizeof(key), "subnet.private.%zu", i + 1);
+                f->ids[n++] = ref_id(f, key);
+            }
+        }
+        in->create_sng.name = r->name;
+        in->create_sng.description = keep(f, stack_spec_subnet_group_description(s));
+        in->create_sng.subnet_ids = f->ids;
+        in->create_sng.n_subnet_ids = n;
+        in->create_sng.tags = f->ec_tags;
+        in->create_sng.n_tags = f->n_tags;
+        break;
+    }
+    case STACK_OP_CREATE_REPLICATION_GROUP:
+        fill_create_group(f, &in->create_rg);
+        break;
+    case STACK_OP_MODIFY_REPLICATION_GROUP:
+        fill_modify_group(f, &in->modify_rg);
+        break;
+    case STACK_OP_WAIT_AVAILABLE:
+    case STACK_OP_WAIT_GONE:
+        in->describe_rg.id = r->name;
+        break;
+    case STACK_OP_DELETE_REPLICATION_GROUP:
+        in->delete_rg.id = r->name;
+        break;
+    case STACK_OP_DELETE_SUBNET_GROUP:
+        in->delete_sng.name = r->name;
+        break;
+    default:
+        break;
+    }
+}
+
+/* The input of a call on the keys and their aliases and policies. */
+static void fill_kms(struct fill *f, union op_in *in)
+{
+    const struct stack_spec *s = &f->p->spec;
+    struct stack_resource *r = f->r;
+    switch ((enum stack_op)f->call->op) {
     case STACK_OP_CREATE_KEY: {
         char *kn = stack_spec_key_name(s, r->priv->secret_key);
         tags_base(f, keep(f, kn));
@@ -616,6 +805,24 @@ static void fill_in(struct fill *f, union op_in *in)
         in->put_policy.policy_name = "default";
         in->put_policy.policy = desired_doc(f);
         break;
+    case STACK_OP_DELETE_ALIAS:
+        in->delete_alias.alias_name = r->name;
+        break;
+    case STACK_OP_SCHEDULE_KEY_DELETION:
+        in->schedule.key_id = r->id;
+        in->schedule.pending_window_in_days = s->key_deletion_window;
+        break;
+    default:
+        break;
+    }
+}
+
+/* The input of a call on the log groups. */
+static void fill_logs(struct fill *f, union op_in *in)
+{
+    const struct stack_spec *s = &f->p->spec;
+    struct stack_resource *r = f->r;
+    switch ((enum stack_op)f->call->op) {
     case STACK_OP_CREATE_LOG_GROUP:
         tags_base(f, NULL);
         FILL_TAGS(f->logs_tags);
@@ -628,6 +835,20 @@ static void fill_in(struct fill *f, union op_in *in)
         in->retention.log_group_name = r->name;
         in->retention.retention_in_days = s->log_retention_days;
         break;
+    case STACK_OP_DELETE_LOG_GROUP:
+        in->delete_lg.log_group_name = r->name;
+        break;
+    default:
+        break;
+    }
+}
+
+/* The input of a call on the secret. */
+static void fill_secrets(struct fill *f, union op_in *in)
+{
+    const struct stack_spec *s = &f->p->spec;
+    struct stack_resource *r = f->r;
+    switch ((enum stack_op)f->call->op) {
     case STACK_OP_CREATE_SECRET:
         tags_base(f, NULL);
         FILL_TAGS(f->sm_tags);
@@ -643,108 +864,23 @@ static void fill_in(struct fill *f, union op_in *in)
         in->get_secret.secret_id =
             r->priv->token_source ? r->priv->token_source : stack_spec_name(s, STACK_NAME_SECRET);
         break;
-    case STACK_OP_CREATE_REPLICATION_GROUP: {
-        struct elasticache_create_replication_group_in *g = &in->create_rg;
-        tags_base(f, NULL);
-        if (s->auth_token && f->n_tags < 70) {
-            /* where the AUTH token lives, for exec/doctor's discovery */
-            f->tag_keys[f->n_tags] = DISCOVER_TAG_AUTH_SECRET;
-            f->tag_vals[f->n_tags++] =
-                s->reuse_secret ? s->reuse_secret : stack_spec_name(s, STACK_NAME_SECRET);
-        }
-        FILL_TAGS(f->ec_tags);
-        g->id = r->name;
-        g->description = stack_spec_name(s, STACK_NAME_DESCRIPTION);
-        g->engine = s->engine;
-        g->engine_version = s->engine_version;
-        g->cache_node_type = s->node_type;
-        g->cache_parameter_group_name = s->parameter_group;
-        if (stack_validate_cluster_mode(s)) {
-            g->num_node_groups = s->shards;
-            g->has_replicas_per_node_group = true;
-            g->replicas_per_node_group = s->replicas;
-        } else {
-            g->num_cache_clusters = s->replicas + 1;
-        }
-        g->port = s->port;
-        g->has_multi_az_enabled = true;
-        g->multi_az_enabled = s->multi_az;
-        g->has_automatic_failover_enabled = true;
-        g->automatic_failover_enabled = s->automatic_failover;
-        g->cache_subnet_group_name = stack_spec_name(s, STACK_NAME_SUBNET_GROUP);
-        f->ids[0] = s->reuse_security_group ? s->reuse_security_group : ref_id(f, "security-group");
-        g->security_group_ids = f->ids;
-        g->n_security_group_ids = 1;
-        g->has_at_rest_encryption_enabled = true;
-        g->at_rest_encryption_enabled = s->at_rest_encryption;
-        if (s->at_rest_encryption)
-            g->kms_key_id = rest_key_id(f);
-        g->has_transit_encryption_enabled = true;
-        g->transit_encryption_enabled = s->transit_encryption;
-        if (s->auth_token)
-            g->auth_token = f->describe ? "****" : f->token;
-        if (s->snapshot_retention) {
-            g->has_snapshot_retention_limit = true;
-            g->snapshot_retention_limit = s->snapshot_retention;
-        }
-        if (!s->auto_minor_version_upgrade) {
-            g->has_auto_minor_version_upgrade = true;
-            g->auto_minor_version_upgrade = false;
-        }
-        size_t nl = 0;
-        if (s->slow_log)
-            f->logs[nl++] = (struct elasticache_log_delivery_in){
-                "slow-log", "cloudwatch-logs", stack_spec_name(s, STACK_NAME_SLOW_LOG_GROUP),
-                NULL,       s->log_format,     false,
-                false};
-        if (s->engine_log)
-            f->logs[nl++] = (struct elasticache_log_delivery_in){
-                "engine-log", "cloudwatch-logs", stack_spec_name(s, STACK_NAME_ENGINE_LOG_GROUP),
-                NULL,         s->log_format,     false,
-                false};
-        g->log_delivery = f->logs;
-        g->n_log_delivery = nl;
-        g->tags = f->ec_tags;
-        g->n_tags = f->n_tags;
+    case STACK_OP_DELETE_SECRET:
+        in->delete_secret.secret_id = r->arn ? r->arn : r->name;
+        if (s->secret_recovery_days > 0)
+            in->delete_secret.recovery_window_in_days = s->secret_recovery_days;
+        else
+            in->delete_secret.force_delete_without_recovery = true;
+        break;
+    default:
         break;
     }
-    case STACK_OP_MODIFY_REPLICATION_GROUP: {
-        struct elasticache_modify_replication_group_in *m = &in->modify_rg;
-        m->id = r->name;
-        m->has_apply_immediately = m->apply_immediately = true;
-        if (r->priv->mod_description)
-            m->description = stack_spec_name(s, STACK_NAME_DESCRIPTION);
-        if (r->priv->mod_failover) {
-            m->has_automatic_failover_enabled = true;
-            m->automatic_failover_enabled = s->automatic_failover;
-        }
-        if (r->priv->mod_multi_az) {
-            m->has_multi_az_enabled = true;
-            m->multi_az_enabled = s->multi_az;
-        }
-        if (r->priv->mod_snapshot) {
-            m->has_snapshot_retention_limit = true;
-            m->snapshot_retention_limit = s->snapshot_retention;
-        }
-        if (r->priv->mod_logs) {
-            size_t nl = 0;
-            f->logs[nl++] = (struct elasticache_log_delivery_in){
-                "slow-log", "cloudwatch-logs", stack_spec_name(s, STACK_NAME_SLOW_LOG_GROUP),
-                NULL,       s->log_format,     true,
-                s->slow_log};
-            f->logs[nl++] = (struct elasticache_log_delivery_in){
-                "engine-log", "cloudwatch-logs", stack_spec_name(s, STACK_NAME_ENGINE_LOG_GROUP),
-                NULL,         s->log_format,     true,
-                s->engine_log};
-            m->log_delivery = f->logs;
-            m->n_log_delivery = nl;
-        }
-        break;
-    }
-    case STACK_OP_WAIT_AVAILABLE:
-    case STACK_OP_WAIT_GONE:
-        in->describe_rg.id = r->name;
-        break;
+}
+
+/* The input of a call on the SSM parameters. */
+static void fill_ssm(struct fill *f, union op_in *in)
+{
+    struct stack_resource *r = f->r;
+    switch ((enum stack_op)f->call->op) {
     case STACK_OP_PUT_PARAMETER:
         in->put_param.name = r->name;
         in->put_param.type = "SecureString";
@@ -759,6 +895,20 @@ static void fill_in(struct fill *f, union op_in *in)
             in->put_param.n_tags = f->n_tags;
         }
         break;
+    case STACK_OP_DELETE_PARAMETER:
+        in->delete_param.name = r->name;
+        break;
+    default:
+        break;
+    }
+}
+
+/* The input of a call on the IAM policies. */
+static void fill_iam(struct fill *f, union op_in *in)
+{
+    struct stack_resource *r = f->r;
+    const struct stack_call *c = f->call;
+    switch ((enum stack_op)f->call->op) {
     case STACK_OP_CREATE_POLICY:
         tags_base(f, NULL);
         FILL_TAGS(f->iam_tags);
@@ -784,51 +934,32 @@ static void fill_in(struct fill *f, union op_in *in)
     case STACK_OP_DELETE_POLICY:
         in->delete_policy.policy_arn = r->arn;
         break;
-    case STACK_OP_DELETE_PARAMETER:
-        in->delete_param.name = r->name;
-        break;
-    case STACK_OP_DELETE_REPLICATION_GROUP:
-        in->delete_rg.id = r->name;
-        break;
-    case STACK_OP_DELETE_SECRET:
-        in->delete_secret.secret_id = r->arn ? r->arn : r->name;
-        if (s->secret_recovery_days > 0)
-            in->delete_secret.recovery_window_in_days = s->secret_recovery_days;
-        else
-            in->delete_secret.force_delete_without_recovery = true;
-        break;
-    case STACK_OP_DELETE_LOG_GROUP:
-        in->delete_lg.log_group_name = r->name;
-        break;
-    case STACK_OP_DELETE_ALIAS:
-        in->delete_alias.alias_name = r->name;
-        break;
-    case STACK_OP_SCHEDULE_KEY_DELETION:
-        in->schedule.key_id = r->id;
-        in->schedule.pending_window_in_days = s->key_deletion_window;
-        break;
-    case STACK_OP_DELETE_SECURITY_GROUP:
-        in->delete_sg.group_id = r->id;
-        break;
-    case STACK_OP_DELETE_SUBNET_GROUP:
-        in->delete_sng.name = r->name;
-        break;
-    case STACK_OP_DISASSOCIATE_ROUTE_TABLE:
-        in->disassoc.association_id =
-            (size_t)c->arg < r->priv->n_assoc ? r->priv->assoc_ids[c->arg] : "";
-        break;
-    case STACK_OP_DELETE_ROUTE_TABLE:
-        in->delete_rt.route_table_id = r->id;
-        break;
-    case STACK_OP_DELETE_SUBNET:
-        in->delete_subnet.subnet_id = r->id;
-        break;
-    case STACK_OP_DELETE_VPC:
-        in->delete_vpc.vpc_id = r->id;
-        break;
-    case STACK_OP__COUNT:
+    default:
         break;
     }
+}
+
+static void fill_in(struct fill *f, union op_in *in)
+{
+    memset(in, 0, sizeof(*in));
+    enum stack_op op = (enum stack_op)f->call->op;
+    if ((int)op >= 0 && op < STACK_OP__COUNT)
+        op_infos[op].fill(f, in);
+}
+
+/* The input of resource ri's call: described for the plan (secrets as
+ * ****, placeholders for ids not known yet) or to send (with the token). */
+static void fill_prepare(struct fill *f, struct stack_plan *p, size_t ri,
+                         const struct stack_call *call, bool describe, const char *token,
+                         union op_in *in)
+{
+    memset(f, 0, sizeof(*f));
+    f->p = p;
+    f->r = &p->res[ri];
+    f->call = call;
+    f->describe = describe;
+    f->token = token;
+    fill_in(f, in);
 }
 
 /* ---- describing ---- */
@@ -861,13 +992,8 @@ static void describe_json(struct stack_call *call, json_t *o)
 void stack_ops_describe(struct stack_plan *p, size_t ri, struct stack_call *call)
 {
     struct fill f;
-    memset(&f, 0, sizeof(f));
-    f.p = p;
-    f.r = &p->res[ri];
-    f.call = call;
-    f.describe = true;
     union op_in in;
-    fill_in(&f, &in);
+    fill_prepare(&f, p, ri, call, true, NULL, &in);
     free(call->text);
     call->text = NULL;
     json_decref(call->params);
@@ -1031,15 +1157,6 @@ static struct stack_resource *xres(struct stack_ops_call *x)
     return &x->p->res[x->ri];
 }
 
-static void set_str(char **dst, const char *v)
-{
-    if (!v)
-        return;
-    char *n = mem_xstrdup(v);
-    free(*dst);
-    *dst = n;
-}
-
 /* Callbacks per output type. */
 static void cb_ec2_result(struct ec2_result *out, const struct aws_error *err, void *arg)
 {
@@ -1051,8 +1168,8 @@ static void cb_create_vpc(struct ec2_create_vpc_out *out, const struct aws_error
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->id, out->vpc.vpc_id);
-        set_str(&xres(x)->cidr, out->vpc.cidr_block);
+        stack_res_set_str(&xres(x)->id, out->vpc.vpc_id);
+        stack_res_set_str(&xres(x)->cidr, out->vpc.cidr_block);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     ec2_create_vpc_out_free(out);
@@ -1063,8 +1180,8 @@ static void cb_create_subnet(struct ec2_create_subnet_out *out, const struct aws
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->id, out->subnet.subnet_id);
-        set_str(&xres(x)->zone, out->subnet.availability_zone);
+        stack_res_set_str(&xres(x)->id, out->subnet.subnet_id);
+        stack_res_set_str(&xres(x)->zone, out->subnet.availability_zone);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     ec2_create_subnet_out_free(out);
@@ -1075,7 +1192,7 @@ static void cb_create_rt(struct ec2_create_route_table_out *out, const struct aw
 {
     struct stack_ops_call *x = arg;
     if (out)
-        set_str(&xres(x)->id, out->route_table.route_table_id);
+        stack_res_set_str(&xres(x)->id, out->route_table.route_table_id);
     finish(x, err, err ? err->request_id : out->request_id, false);
     ec2_create_route_table_out_free(out);
 }
@@ -1112,7 +1229,7 @@ static void cb_find_default_sg(struct ec2_security_group_list *out, const struct
                       "the VPC has no default security group");
         e = &none;
     } else if (out) {
-        set_str(&xres(x)->id, out->items[0].group_id);
+        stack_res_set_str(&xres(x)->id, out->items[0].group_id);
         stack_ops_keep_rules(xres(x)->priv, &out->items[0]);
     }
     finish(x, e, err ? err->request_id : out->request_id, false);
@@ -1125,8 +1242,8 @@ static void cb_create_sg(struct ec2_create_security_group_out *out, const struct
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->id, out->group_id);
-        set_str(&xres(x)->arn, out->arn);
+        stack_res_set_str(&xres(x)->id, out->group_id);
+        stack_res_set_str(&xres(x)->arn, out->arn);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     ec2_create_security_group_out_free(out);
@@ -1137,8 +1254,8 @@ static void cb_subnet_group(struct elasticache_cache_subnet_group_out *out,
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->id, out->group.name);
-        set_str(&xres(x)->arn, out->group.arn);
+        stack_res_set_str(&xres(x)->id, out->group.name);
+        stack_res_set_str(&xres(x)->arn, out->group.arn);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     elasticache_cache_subnet_group_out_free(out);
@@ -1154,9 +1271,9 @@ static void cb_create_key(struct kms_key_out *out, const struct aws_error *err, 
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->id, out->key.key_id);
-        set_str(&xres(x)->arn, out->key.arn);
-        set_str(&xres(x)->status, out->key.key_state);
+        stack_res_set_str(&xres(x)->id, out->key.key_id);
+        stack_res_set_str(&xres(x)->arn, out->key.arn);
+        stack_res_set_str(&xres(x)->status, out->key.key_state);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     kms_key_out_free(out);
@@ -1173,7 +1290,7 @@ static void cb_key_deletion(struct kms_key_deletion_out *out, const struct aws_e
 {
     struct stack_ops_call *x = arg;
     if (out)
-        set_str(&xres(x)->status, out->key_state ? out->key_state : "PendingDeletion");
+        stack_res_set_str(&xres(x)->status, out->key_state ? out->key_state : "PendingDeletion");
     finish(x, err, err ? err->request_id : out->request_id, false);
     kms_key_deletion_out_free(out);
 }
@@ -1189,8 +1306,8 @@ static void cb_secret_version(struct secrets_version_out *out, const struct aws_
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->arn, out->arn);
-        set_str(&xres(x)->id, out->arn);
+        stack_res_set_str(&xres(x)->arn, out->arn);
+        stack_res_set_str(&xres(x)->id, out->arn);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     secrets_version_out_free(out);
@@ -1234,9 +1351,9 @@ static void cb_rg(struct elasticache_replication_group_out *out, const struct aw
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->status, out->group.status);
-        set_str(&xres(x)->arn, out->group.arn);
-        set_str(&xres(x)->id, out->group.id);
+        stack_res_set_str(&xres(x)->status, out->group.status);
+        stack_res_set_str(&xres(x)->arn, out->group.arn);
+        stack_res_set_str(&xres(x)->id, out->group.id);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     elasticache_replication_group_out_free(out);
@@ -1250,16 +1367,16 @@ static void cb_rg_wait(struct elasticache_replication_group_list *out, const str
     bool pending = false;
     if (x->op == STACK_OP_WAIT_GONE) {
         if (err && aws_error_is(err, "ReplicationGroupNotFoundFault")) {
-            set_str(&r->status, "deleted");
+            stack_res_set_str(&r->status, "deleted");
             finish(x, NULL, err->request_id, false);
             return;
         }
         if (out) {
             pending = out->n > 0;
             if (out->n)
-                set_str(&r->status, out->items[0].status);
+                stack_res_set_str(&r->status, out->items[0].status);
             else
-                set_str(&r->status, "deleted");
+                stack_res_set_str(&r->status, "deleted");
         }
     } else if (out) {
         if (out->n == 0) {
@@ -1273,9 +1390,9 @@ static void cb_rg_wait(struct elasticache_replication_group_list *out, const str
             return;
         }
         const struct elasticache_replication_group *g = &out->items[0];
-        set_str(&r->status, g->status);
-        set_str(&r->arn, g->arn);
-        stack_plan_group_endpoint(r, g);
+        stack_res_set_str(&r->status, g->status);
+        stack_res_set_str(&r->arn, g->arn);
+        stack_res_group_endpoint(r, g);
         pending = !g->status || strcmp(g->status, "available") != 0;
         if (g->status && strcmp(g->status, "create-failed") == 0) {
             struct aws_error failed;
@@ -1309,8 +1426,8 @@ static void cb_iam_policy(struct iam_policy_out *out, const struct aws_error *er
 {
     struct stack_ops_call *x = arg;
     if (out) {
-        set_str(&xres(x)->arn, out->policy.arn);
-        set_str(&xres(x)->id, out->policy.policy_id);
+        stack_res_set_str(&xres(x)->arn, out->policy.arn);
+        stack_res_set_str(&xres(x)->id, out->policy.policy_id);
     }
     finish(x, err, err ? err->request_id : out->request_id, false);
     iam_policy_out_free(out);
@@ -1343,14 +1460,8 @@ struct stack_ops_call *stack_ops_run(struct stack_ops_env *env, struct stack_pla
     x->arg = arg;
     struct aws_client *c = stack_ops_send_once(x->op) && env->once ? env->once : env->c;
     struct fill f;
-    memset(&f, 0, sizeof(f));
-    f.p = p;
-    f.r = r;
-    f.call = call;
-    f.describe = false;
-    f.token = env->token;
     union op_in in;
-    fill_in(&f, &in);
+    fill_prepare(&f, p, ri, call, false, env->token, &in);
     struct aws_call *a = NULL;
     switch (x->op) {
     case STACK_OP_CREATE_VPC:
@@ -1493,4 +1604,29 @@ void stack_ops_cancel(struct stack_ops_call *c)
         return;
     aws_call_cancel(c->aws);
     free(c);
+}
+
+void stack_ops_add_call(struct stack_plan *p, size_t i, enum stack_op op, int arg)
+{
+    struct stack_resource *r = &p->res[i];
+    r->calls = mem_xrealloc(r->calls, (r->n_calls + 1) * sizeof(*r->calls));
+    struct stack_call *c = &r->calls[r->n_calls++];
+    memset(c, 0, sizeof(*c));
+    c->service = stack_ops_service(op);
+    c->operation = stack_ops_operation(op);
+    c->op = (int)op;
+    c->arg = arg;
+}
+
+size_t stack_ops_keep_assocs(struct stack_resource_priv *pv, const struct ec2_route_table *rt)
+{
+    size_t n = 0;
+    for (size_t a = 0; a < rt->n_associations; a++) {
+        if (rt->associations[a].main || !rt->associations[a].association_id)
+            continue;
+        pv->assoc_ids = mem_xrealloc(pv->assoc_ids, (pv->n_assoc + 1) * sizeof(char *));
+        pv->assoc_ids[pv->n_assoc++] = mem_xstrdup(rt->associations[a].association_id);
+        n++;
+    }
+    return n;
 }

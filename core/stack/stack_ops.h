@@ -15,7 +15,7 @@
 #include "aws/aws_client.h"
 #include "aws/aws_error.h"
 #include "aws/ec2.h"
-#include "core/stack/stack_plan.h"
+#include "core/stack/stack_res.h"
 
 enum stack_op {
     STACK_OP_CREATE_VPC,
@@ -102,6 +102,9 @@ struct stack_resource_priv {
 void stack_ops_priv_free(struct stack_resource_priv *p);
 /* Remember a security group's rules (deep copy) for the revoke calls. */
 void stack_ops_keep_rules(struct stack_resource_priv *pv, const struct ec2_security_group *g);
+/* Remember a route table's associations other than the main one (their
+ * ids, for the disassociate calls); how many. */
+size_t stack_ops_keep_assocs(struct stack_resource_priv *pv, const struct ec2_route_table *rt);
 
 /* Service and operation names of an op. */
 const char *stack_ops_service(enum stack_op op);
@@ -120,6 +123,9 @@ bool stack_ops_is_gone(enum stack_op op, const struct aws_error *err);
  * (DependencyViolation, CacheSubnetGroupInUse, InvalidCacheClusterState). */
 bool stack_ops_is_busy(enum stack_op op, const struct aws_error *err);
 
+/* Append a call of op to resource i (text and parameters empty until
+ * described). */
+void stack_ops_add_call(struct stack_plan *p, size_t i, enum stack_op op, int arg);
 /* Fill call->text and call->params (replacing what was there). */
 void stack_ops_describe(struct stack_plan *p, size_t ri, struct stack_call *call);
 

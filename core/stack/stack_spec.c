@@ -653,6 +653,112 @@ static bool spec_known_section(const char *section)
     return false;
 }
 
+/* A key of [accept] or [tags] (or "* = none", which empties the section). */
+static int spec_set_kv(struct stack_spec *s, const char *section, const char *key, const char *v,
+                       const char *where, char *err, size_t errlen)
+{
+    bool tags = section[0] == 't';
+    size_t klen = strlen(key);
+    /* libinih keeps at most 49 bytes of a key; a long value continued
+     * on the next lines comes back under the cut name, so keys stay
+     * within SPEC_KEY_MAX (AWS allows 128 for tags; elcui's specs 40) */
+    if (klen == 0 || klen > SPEC_KEY_MAX || spec_check_value(where, key, err, errlen) != 0 ||
+        strchr(key, ' ')) {
+        spec_err(err, errlen, "%s: a key of 1 to %d printable characters is needed", where,
+                 SPEC_KEY_MAX);
+        return -1;
+    }
+    if (strpbrk(key, "=:[]#;") || key[0] == ' ') {
+        spec_err(err, errlen, "%s: keys in [%s] cannot hold = : [ ] # ;", where, section);
+        return -1;
+    }
+    if (strcmp(key, "*") == 0) {
+        if (strcmp(v, "none") != 0) {
+            spec_err(err, errlen, "%s: '* = none' empties [%s]; nothing else goes with *", where,
+                     section);
+            return -1;
+        }
+        if (tags) {
+            spec_kv_free(s->tags, s->n_tags);
+            s->tags = NULL;
+            s->n_tags = 0;
+        } else {
+            spec_kv_free(s->accepted, s->n_accepted);
+            s->accepted = NULL;
+            s->n_accepted = 0;
+        }
+        return 0;
+    }
+    if (tags && (strcmp(key, STACK_SPEC_TAG_KEY) == 0 || strcmp(key, "Name") == 0)) {
+        spec_err(err, errlen, "%s: elcui sets the tags '%s' and 'Name' itself", where,
+                 STACK_SPEC_TAG_KEY);
+        return -1;
+    }
+    if (tags ? s->n_tags >= SPEC_KV_MAX : s->n_accepted >= SPEC_KV_MAX) {
+        spec_err(err, errlen, "%s: more than %d entries in [%s]", where, SPEC_KV_MAX, section);
+        return -1;
+    }
+    if (tags)
+        spec_kv_add(&s->tags, &s->n_tags, key, v);
+    else
+        spec_kv_add(&s->accepted, &s->n_accepted, key, v);
+    return 0;
+}
+
+/* A key of the other sections, by the table of fields. */
+static int spec_set_field(struct stack_spec *s, const char *section, const char *key, const char *v,
+                          const char *where, char *err, size_t errlen)
+{
+    const struct spec_field *fd = NULL;
+    for (size_t f = 0; f < N_FIELDS; f++)
+        if (strcmp(spec_fields[f].section, section) == 0 && strcmp(spec_fields[f].key, key) == 0)
+            fd = &spec_fields[f];
+    if (!fd) {
+        spec_err(err, errlen, "%s: unknown key '%s' in [%s] (see elcui-spec(5))", where, key,
+                 section);
+        return -1;
+    }
+    switch (fd->type) {
+    case T_NAME:
+        return stack_spec_set_name(s, v, err, errlen);
+    case T_STR: {
+        char **p = spec_str_at(s, fd->off);
+        free(*p);
+        *p = *v ? mem_xstrdup(v) : NULL;
+        break;
+    }
+    case T_INT: {
+        int x;
+        if (spec_parse_int(v, &x) != 0) {
+            spec_err(err, errlen, "%s: '%s' is not a whole number", where, v);
+            return -1;
+        }
+        *spec_int_at(s, fd->off) = x;
+        break;
+    }
+    case T_BOOL: {
+        bool b;
+        if (spec_parse_bool(v, &b) != 0) {
+            spec_err(err, errlen, "%s: '%s' is not yes or no", where, v);
+            return -1;
+        }
+        *spec_bool_at(s, fd->off) = b;
+        break;
+    }
+    case T_LIST:
+        if (spec_parse_list(where, v, spec_str_at(s, fd->off), spec_size_at(s, fd->count_off), err,
+                            errlen) != 0)
+            return -1;
+        break;
+    case T_ALIAS:
+        free(s->name_override[fd->index]);
+        s->name_override[fd->index] = *v ? mem_xstrdup(v) : NULL;
+        break;
+    }
+    spec_derive(s);
+    return 0;
+}
+
 int stack_spec_set(struct stack_spec *s, const char *section, const char *key, const char *value,
                    char *err, size_t errlen)
 {
@@ -670,109 +776,13 @@ int stack_spec_set(struct stack_spec *s, const char *section, const char *key, c
         return -1;
     }
     char *v = spec_trim(value);
-    int rc = -1;
+    int rc;
     if (spec_check_value(where, v, err, errlen) != 0)
-        goto out;
-    if (strcmp(section, "accept") == 0 || strcmp(section, "tags") == 0) {
-        bool tags = section[0] == 't';
-        size_t klen = strlen(key);
-        /* libinih keeps at most 49 bytes of a key; a long value continued
-         * on the next lines comes back under the cut name, so keys stay
-         * within SPEC_KEY_MAX (AWS allows 128 for tags; elcui's specs 40) */
-        if (klen == 0 || klen > SPEC_KEY_MAX || spec_check_value(where, key, err, errlen) != 0 ||
-            strchr(key, ' ')) {
-            spec_err(err, errlen, "%s: a key of 1 to %d printable characters is needed", where,
-                     SPEC_KEY_MAX);
-            goto out;
-        }
-        if (strpbrk(key, "=:[]#;") || key[0] == ' ') {
-            spec_err(err, errlen, "%s: keys in [%s] cannot hold = : [ ] # ;", where, section);
-            goto out;
-        }
-        if (strcmp(key, "*") == 0) {
-            if (strcmp(v, "none") != 0) {
-                spec_err(err, errlen, "%s: '* = none' empties [%s]; nothing else goes with *",
-                         where, section);
-                goto out;
-            }
-            if (tags) {
-                spec_kv_free(s->tags, s->n_tags);
-                s->tags = NULL;
-                s->n_tags = 0;
-            } else {
-                spec_kv_free(s->accepted, s->n_accepted);
-                s->accepted = NULL;
-                s->n_accepted = 0;
-            }
-            rc = 0;
-            goto out;
-        }
-        if (tags && (strcmp(key, STACK_SPEC_TAG_KEY) == 0 || strcmp(key, "Name") == 0)) {
-            spec_err(err, errlen, "%s: elcui sets the tags '%s' and 'Name' itself", where,
-                     STACK_SPEC_TAG_KEY);
-            goto out;
-        }
-        if (tags ? s->n_tags >= SPEC_KV_MAX : s->n_accepted >= SPEC_KV_MAX) {
-            spec_err(err, errlen, "%s: more than %d entries in [%s]", where, SPEC_KV_MAX, section);
-            goto out;
-        }
-        if (tags)
-            spec_kv_add(&s->tags, &s->n_tags, key, v);
-        else
-            spec_kv_add(&s->accepted, &s->n_accepted, key, v);
-        rc = 0;
-        goto out;
-    }
-    const struct spec_field *fd = NULL;
-    for (size_t f = 0; f < N_FIELDS; f++)
-        if (strcmp(spec_fields[f].section, section) == 0 && strcmp(spec_fields[f].key, key) == 0)
-            fd = &spec_fields[f];
-    if (!fd) {
-        spec_err(err, errlen, "%s: unknown key '%s' in [%s] (see elcui-spec(5))", where, key,
-                 section);
-        goto out;
-    }
-    switch (fd->type) {
-    case T_NAME:
-        rc = stack_spec_set_name(s, v, err, errlen);
-        goto out;
-    case T_STR: {
-        char **p = spec_str_at(s, fd->off);
-        free(*p);
-        *p = *v ? mem_xstrdup(v) : NULL;
-        break;
-    }
-    case T_INT: {
-        int x;
-        if (spec_parse_int(v, &x) != 0) {
-            spec_err(err, errlen, "%s: '%s' is not a whole number", where, v);
-            goto out;
-        }
-        *spec_int_at(s, fd->off) = x;
-        break;
-    }
-    case T_BOOL: {
-        bool b;
-        if (spec_parse_bool(v, &b) != 0) {
-            spec_err(err, errlen, "%s: '%s' is not yes or no", where, v);
-            goto out;
-        }
-        *spec_bool_at(s, fd->off) = b;
-        break;
-    }
-    case T_LIST:
-        if (spec_parse_list(where, v, spec_str_at(s, fd->off), spec_size_at(s, fd->count_off), err,
-                            errlen) != 0)
-            goto out;
-        break;
-    case T_ALIAS:
-        free(s->name_override[fd->index]);
-        s->name_override[fd->index] = *v ? mem_xstrdup(v) : NULL;
-        break;
-    }
-    spec_derive(s);
-    rc = 0;
-out:
+        rc = -1;
+    else if (strcmp(section, "accept") == 0 || strcmp(section, "tags") == 0)
+        rc = spec_set_kv(s, section, key, v, where, err, errlen);
+    else
+        rc = spec_set_field(s, section, key, v, where, err, errlen);
     free(v);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* stack_spec.h - the stack spec: every value `elcui create` builds from.
  *
- * A spec describes the production stack of seed-spec.md (current heads,
- * Nov 2024): VPC with three private /27 subnets in three AZs and one
+ * A spec describes the production stack of the seed (its Terraform, at
+ * its current heads of Nov 2024): VPC with three private /27 subnets in three AZs and one
  * "public" /27, route tables, the default security group locked down, a
  * cache subnet group, a cache security group, two customer-managed KMS
  * keys with their policies and aliases, two CloudWatch log groups, the
@@ -9,7 +9,7 @@
  * SecureString parameters and two IAM read policies.
  *
  * One name stem (spec->name, e.g. "app-4") derives every resource name
- * (seed-spec §14); each derived name can be overridden. Defaults are the
+ * (the seed's naming, below); each derived name can be overridden. Defaults are the
  * seed's values. Parts can be reused instead of created (a VPC and its
  * subnets, a security group, KMS keys, a secret).
  *
@@ -40,7 +40,7 @@
 /* Longest name stem: the replication group id it derives is 1-40. */
 #define STACK_SPEC_NAME_MAX 40
 
-/* Names derived from the stem <n> (seed-spec §14, "current heads"). */
+/* Names derived from the stem <n> (the seed's current heads). */
 enum stack_name {
     STACK_NAME_VPC,               /* Name tag of the VPC: <n> */
     STACK_NAME_SUBNET_GROUP,      /* <n>-cache-subnet */
@@ -220,8 +220,8 @@ json_t *stack_spec_secret_read_policy(const struct stack_spec *s, const char *se
  * (mem_wipe) when done. */
 int stack_spec_generate_token(char *out, size_t len);
 
-/* Descriptions the seed gives its resources (seed-spec.md §3-§9): one
- * source for apply (stack_ops.c) and for export (export.c). */
+/* Descriptions the seed gives its resources: one source for apply
+ * (stack_ops.c) and for export (export_tf.c, export_cli.c). */
 #define STACK_DESC_SECURITY_GROUP                                                                  \
     "Allow inbound to and outbound access from the Amazon ElastiCache cluster."
 #define STACK_DESC_SG_INGRESS "Enable communication to the Amazon ElastiCache for Redis cluster."

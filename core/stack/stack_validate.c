@@ -466,11 +466,10 @@ static bool cidr_overlap(uint32_t a, int ap, uint32_t b, int bp)
     return (a & mask) == (b & mask);
 }
 
-static void check_network(const struct stack_spec *s, struct stack_problems *out)
+/* What is reused: ids of the right form, subnets and security group in a
+ * reused VPC. */
+static void check_reuse(const struct stack_spec *s, struct stack_problems *out)
 {
-    uint32_t vnet = 0;
-    int vp = 0;
-    bool vpc_ok = false;
     bool reuse_vpc = s->reuse_vpc != NULL;
     if (s->reuse_vpc && (strncmp(s->reuse_vpc, "vpc-", 4) != 0 ||
                          !charset_ok(s->reuse_vpc + 4, "") || strlen(s->reuse_vpc) < 5))
@@ -500,24 +499,13 @@ static void check_network(const struct stack_spec *s, struct stack_problems *out
         WARN("network.lock_default_security_group",
              "elcui does not change the default security group of a reused VPC; set it to no "
              "to silence this");
+}
 
-    /* The VPC CIDR matters only when elcui creates the VPC or subnets, or
-     * for the security group rule (it admits the VPC CIDR). */
-    if (!s->vpc_cidr) {
-        ERR("network.vpc_cidr", "no VPC CIDR; give one such as 10.20.32.0/25");
-    } else if (stack_validate_cidr(s->vpc_cidr, &vnet, &vp) != 0) {
-        ERR("network.vpc_cidr",
-            "'%s' is not an IPv4 CIDR with its host bits clear; write it like 10.20.32.0/25",
-            s->vpc_cidr);
-    } else if (vp < 16 || vp > 28) {
-        ERR("network.vpc_cidr",
-            "/%d is outside what a VPC may have (/16 to /28); pick a prefix "
-            "in that range",
-            vp);
-    } else {
-        vpc_ok = true;
-    }
-
+/* The subnets elcui creates: CIDRs inside the VPC's (vpc_ok: vnet/vp), none
+ * overlapping another. */
+static void check_subnets(const struct stack_spec *s, bool vpc_ok, uint32_t vnet, int vp,
+                          struct stack_problems *out)
+{
     bool create_subnets = s->n_reuse_subnets == 0;
     if (create_subnets && s->n_private == 0)
         ERR("network.private_subnets", "no cache subnets; list at least one CIDR (three for "
@@ -563,8 +551,11 @@ static void check_network(const struct stack_spec *s, struct stack_problems *out
             n_all++;
         }
     }
+}
 
-    /* Zones: names in the region, distinct where they must be. */
+/* Zones: names in the region, distinct where they must be. */
+static void check_zones(const struct stack_spec *s, struct stack_problems *out)
+{
     const char *region = stack_spec_region(s);
     for (size_t i = 0; i < s->n_azs; i++) {
         size_t rl = strlen(region);
@@ -577,6 +568,33 @@ static void check_network(const struct stack_spec *s, struct stack_problems *out
             if (strcmp(s->azs[i], s->azs[j]) == 0)
                 ERR("network.availability_zones", "%s is listed twice; list each zone once", z);
     }
+}
+
+static void check_network(const struct stack_spec *s, struct stack_problems *out)
+{
+    uint32_t vnet = 0;
+    int vp = 0;
+    bool vpc_ok = false;
+    check_reuse(s, out);
+    /* The VPC CIDR matters only when elcui creates the VPC or subnets, or
+     * for the security group rule (it admits the VPC CIDR). */
+    if (!s->vpc_cidr) {
+        ERR("network.vpc_cidr", "no VPC CIDR; give one such as 10.20.32.0/25");
+    } else if (stack_validate_cidr(s->vpc_cidr, &vnet, &vp) != 0) {
+        ERR("network.vpc_cidr",
+            "'%s' is not an IPv4 CIDR with its host bits clear; write it like 10.20.32.0/25",
+            s->vpc_cidr);
+    } else if (vp < 16 || vp > 28) {
+        ERR("network.vpc_cidr",
+            "/%d is outside what a VPC may have (/16 to /28); pick a prefix "
+            "in that range",
+            vp);
+    } else {
+        vpc_ok = true;
+    }
+
+    check_subnets(s, vpc_ok, vnet, vp, out);
+    check_zones(s, out);
 }
 
 /* Distinct zones the cache subnets would use (subnet i goes to zone
@@ -600,7 +618,8 @@ static size_t cache_zone_count(const struct stack_spec *s)
     return distinct;
 }
 
-static void check_cache(const struct stack_spec *s, struct stack_problems *out)
+/* The replication group's id and description. */
+static void check_group_names(const struct stack_spec *s, struct stack_problems *out)
 {
     char msg[256];
     const char *rg = stack_spec_name(s, STACK_NAME_REPLICATION_GROUP);
@@ -611,7 +630,11 @@ static void check_cache(const struct stack_spec *s, struct stack_problems *out)
     const char *desc = stack_spec_name(s, STACK_NAME_DESCRIPTION);
     if (!*desc)
         ERR("names.description", "the replication group needs a description; give one");
+}
 
+/* The engine and its version. Its parameter group family, or NULL. */
+static const char *check_engine(const struct stack_spec *s, struct stack_problems *out)
+{
     bool engine_ok =
         s->engine && (strcmp(s->engine, "redis") == 0 || strcmp(s->engine, "valkey") == 0);
     if (!engine_ok)
@@ -634,6 +657,15 @@ static void check_cache(const struct stack_spec *s, struct stack_problems *out)
         }
     }
 
+    return family;
+}
+
+/* The parameter group: a default one of the engine's family, or a custom
+ * one the plan checks. Its family when it is a default one (cluster mode
+ * in *cluster_on_out). */
+static const char *check_parameter_group(const struct stack_spec *s, const char *family,
+                                         bool *cluster_on_out, struct stack_problems *out)
+{
     bool cluster_on = false;
     const char *pg_family = stack_validate_parameter_group_family(s->parameter_group, &cluster_on);
     if (!s->parameter_group || !*s->parameter_group) {
@@ -664,6 +696,14 @@ static void check_cache(const struct stack_spec *s, struct stack_problems *out)
             family, family, cluster_on ? ".cluster.on" : "");
     }
 
+    *cluster_on_out = cluster_on;
+    return pg_family;
+}
+
+/* The node type, offered in the region; the region known. */
+static const struct stack_node_type *check_node_type(const struct stack_spec *s,
+                                                     struct stack_problems *out)
+{
     const struct stack_node_type *nt = stack_validate_node_type(s->node_type);
     const char *region = stack_spec_region(s);
     if (!nt) {
@@ -685,8 +725,13 @@ static void check_cache(const struct stack_spec *s, struct stack_problems *out)
              "%s is not in elcui's table of %s; node types and zones are checked by the plan",
              region, STACK_VALIDATE_TABLE_DATE);
 
-    /* Shape and quotas. */
-    bool cluster = stack_validate_cluster_mode(s);
+    return nt;
+}
+
+/* Shape and quotas: shards, replicas, nodes per cluster. */
+static void check_shape(const struct stack_spec *s, const char *pg_family, bool cluster_on,
+                        struct stack_problems *out)
+{
     if (s->shards < 1)
         ERR("cache.shards", "%d shards; a group has at least 1", s->shards);
     else if (s->shards > 500)
@@ -712,6 +757,13 @@ static void check_cache(const struct stack_spec *s, struct stack_problems *out)
     if (s->node_quota < 1)
         ERR("cache.node_quota", "%d; the quota is a positive number of nodes (AWS default 90)",
             s->node_quota);
+}
+
+/* Multi-AZ and automatic failover, and what they need. */
+static void check_availability(const struct stack_spec *s, const struct stack_node_type *nt,
+                               struct stack_problems *out)
+{
+    bool cluster = stack_validate_cluster_mode(s);
     if (s->multi_az && !s->automatic_failover)
         ERR("cache.multi_az",
             "Multi-AZ needs automatic failover; set cache.automatic_failover = yes or turn "
@@ -739,6 +791,17 @@ static void check_cache(const struct stack_spec *s, struct stack_problems *out)
                 "subnets or zones",
                 zones);
     }
+}
+
+static void check_cache(const struct stack_spec *s, struct stack_problems *out)
+{
+    check_group_names(s, out);
+    const char *family = check_engine(s, out);
+    bool cluster_on = false;
+    const char *pg_family = check_parameter_group(s, family, &cluster_on, out);
+    const struct stack_node_type *nt = check_node_type(s, out);
+    check_shape(s, pg_family, cluster_on, out);
+    check_availability(s, nt, out);
     if (s->port < 1 || s->port > 65535)
         ERR("cache.port", "%d is not a TCP port; use 1 to 65535 (the seed uses 6379)", s->port);
     if (s->snapshot_retention < 0 || s->snapshot_retention > 35)

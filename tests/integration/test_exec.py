@@ -567,6 +567,31 @@ class ExecTest(ExecBase):
         self.assertEqual([x["iteration"] for x in recs], [1, 2, 3, 4])
         self.assertGreaterEqual(time.monotonic() - t0, 0.6)
 
+    def test_pipeline(self):
+        """--repeat N --pipeline P: N runs with P in flight, each once and counted; a refusal stops it"""
+        key = key_for_shard(1, "pl")
+        self.run_elcui("exec", RG, "--", "DEL", key)
+        r, recs = self.exec_json("--repeat", "200", "--pipeline", "16", "--", "INCR", key)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(sorted(x["reply"] for x in recs), list(range(1, 201)))
+        self.assertEqual([x["iteration"] for x in recs], list(range(1, 201)))
+        r = self.run_elcui("exec", RG, "--raw", "--repeat", "100", "--pipeline", "8", "--", "PING")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.out.splitlines(), ["PONG"] * 100)
+        r = self.run_elcui("exec", RG, "--repeat", "5", "--pipeline", "4", "--", "FLUSHALL")
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(r.err.count("needs confirmation"), 1, r)
+        for args in (
+            ["--pipeline", "4", "--", "PING"],
+            ["--repeat", "3", "--interval", "0.1", "--pipeline", "2", "--", "PING"],
+            ["--repeat", "3", "--pipeline", "2", "--", "SUBSCRIBE", "c"],
+            ["--repeat", "3", "--pipeline", "0", "--", "PING"],
+            ["--repeat", "3", "--pipeline", "65", "--", "PING"],
+        ):
+            r = self.run_elcui("exec", RG, *args)
+            self.assertEqual(r.rc, 2, (args, r))
+            self.assertIn("--pipeline", r.err)
+
     def test_control_bytes_in_replies(self):
         """values holding escape sequences are shown escaped, in every form"""
         evil = "\x1b[2J\x1b]0;pwned\x07\u009b31m"

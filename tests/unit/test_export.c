@@ -19,6 +19,8 @@
 
 #include "aws/mem.h"
 #include "core/stack/export.h"
+#include "core/stack/audit_facts.h"
+#include "core/stack/export_live.h"
 #include "core/stack/stack_spec.h"
 
 #include "spec_fixture.h"
@@ -357,7 +359,7 @@ static void test_export_path(void **state)
         {"./", "./provider.tf"},  {"a/b", "a/b/provider.tf"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *p = export_path(cases[i][0], "provider.tf");
+        char *p = export_files_path(cases[i][0], "provider.tf");
         assert_string_equal(p, cases[i][1]);
         free(p);
     }
@@ -563,7 +565,7 @@ static void free_notes(char **n, size_t k)
     free(n);
 }
 
-/* The world as export_spec_from_world reads it. */
+/* The world as export_live_spec reads it. */
 static struct export_world world_view(struct world *w)
 {
     return (struct export_world){.facts = &w->f,
@@ -591,7 +593,7 @@ static void test_live_world_ours(void **state)
     struct stack_spec s;
     char **notes = NULL;
     size_t nn = 0;
-    export_spec_from_world(&s, "app-4", "us-east-2", &ew, &notes, &nn);
+    export_live_spec(&s, "app-4", "us-east-2", &ew, &notes, &nn);
     assert_string_equal(s.name, "app-4");
     assert_string_equal(s.engine_version, "7.1");
     assert_string_equal(s.node_type, "cache.t4g.small");
@@ -646,7 +648,7 @@ static void test_live_world_reused(void **state)
     struct stack_spec s;
     char **notes = NULL;
     size_t nn = 0;
-    export_spec_from_world(&s, "app-4", "us-east-2", &ew, &notes, &nn);
+    export_live_spec(&s, "app-4", "us-east-2", &ew, &notes, &nn);
     assert_string_equal(s.reuse_vpc, "vpc-1");
     assert_int_equal(s.n_reuse_subnets, 2);
     assert_string_equal(s.reuse_subnets[0], "subnet-b"); /* as the subnet group lists them */
@@ -665,7 +667,7 @@ static void test_live_world_reused(void **state)
     w.f.subnet_group = mem_xstrdup("default");
     w.f.secret.found = AUDIT_TRI_NO;
     ew.vpc = NULL;
-    export_spec_from_world(&s, "app-4", "us-east-2", &ew, &notes, &nn);
+    export_live_spec(&s, "app-4", "us-east-2", &ew, &notes, &nn);
     assert_string_equal(stack_spec_name(&s, STACK_NAME_SUBNET_GROUP), "default");
     assert_true(note_has(notes, nn, "default subnet group"));
     assert_true(note_has(notes, nn, "was not found: the export makes a new token"));
@@ -721,8 +723,8 @@ static void test_live_observed_values(void **state)
     struct export_observed ob;
     char **notes = NULL;
     size_t nn = 0;
-    export_spec_from_world(&s, "app-4", "us-east-2", &ew, &notes, &nn);
-    export_observe_world(&s, &ew, &ob, &notes, &nn);
+    export_live_spec(&s, "app-4", "us-east-2", &ew, &notes, &nn);
+    export_live_observe(&s, &ew, &ob, &notes, &nn);
     assert_int_equal(s.port, 24250); /* the group's own */
     assert_true(ob.has_ingress);
     assert_int_equal(ob.ingress_from, 6379); /* the security group's own */

@@ -550,6 +550,46 @@ static void test_parse_message_scratch(void **state)
     buf_free(&sc);
 }
 
+/* Numbers are written without printf: the extremes and the duration
+ * units come out as printf would write them. */
+static void test_numbers_in_output(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *id;
+        long long dur;
+        const char *human_dur;
+    } cases[] = {
+        {"0", 0, "0us"},
+        {"-1", 999, "999us"},
+        {"9223372036854775807", 1000, "1.000ms"},
+        {"-9223372036854775808", 1234567, "1.234s"},
+        {"42", 999999, "999.999ms"},
+        {"7", 61000001, "61.000s"},
+        {"12345678901", 9223372036854775807LL, "9223372036854.775s"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char msg[256], human[128], json[256];
+        snprintf(msg, sizeof(msg),
+                 "{\"Id\":%s,\"Timestamp\":1714564805,\"Duration (us)\":%lld,"
+                 "\"Command\":\"GET k\",\"ClientAddress\":\"\",\"ClientName\":\"\"}",
+                 cases[i].id, cases[i].dur);
+        struct logrec *r = rec_s(slow_stream, msg);
+        assert_int_equal(r->type, LOGREC_SLOW);
+        snprintf(human, sizeof(human), " slow %s GET k id=%s", cases[i].human_dur, cases[i].id);
+        snprintf(json, sizeof(json),
+                 "\"timestamp\":1714564805000,\"ingestionTime\":1714564806123,"
+                 "\"logGroup\"");
+        expect_lines(r, human, json);
+        snprintf(json, sizeof(json),
+                 ",\"id\":%s,\"slowlogTimestamp\":1714564805,\"durationUs\":%lld,"
+                 "\"command\":\"GET k\",\"commandName\":\"GET\"",
+                 cases[i].id, cases[i].dur);
+        expect_lines(r, human, json);
+        logrec_free(r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -565,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_json_lossless),
         cmocka_unit_test(test_engine_time_and_levels),
         cmocka_unit_test(test_parse_message_scratch),
+        cmocka_unit_test(test_numbers_in_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

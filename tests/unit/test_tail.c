@@ -570,6 +570,82 @@ static void test_limit_stops_without_gap(void **state)
     env_free(&e);
 }
 
+/* A record is made (its message parsed, its node labelled) only when its
+ * turn comes: a page of 40 with --limit 3 parses 3 messages, not 40 (the
+ * label lookup runs once per record made); a raw-text filter refuses
+ * events before any parse. Events still come out sorted. */
+static unsigned parsed_count;
+
+static bool count_parsed(void *ctx, const char *cl, const char *node, int64_t at_ms,
+                         struct logrec_labels *out)
+{
+    (void)ctx;
+    (void)cl;
+    (void)node;
+    (void)at_ms;
+    (void)out;
+    parsed_count++;
+    return false;
+}
+
+static void test_records_made_when_delivered(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, false);
+    e.f.page_size = 40;
+    int64_t now = loop_wall_ms(e.l);
+    for (int i = 0; i < 40; i++)
+        put_slow(&e.f, i % 3, now - 5000 + (i * 7919) % 1000, i, 0);
+    e.o.max_records = 3;
+    e.o.label_fn = count_parsed;
+    parsed_count = 0;
+    struct tail_set *s = start_slow(&e, "g");
+    run_until_done(e.l, &e.seen, 5000);
+    assert_int_equal(e.seen.n, 3);
+    assert_int_equal(parsed_count, 3);
+    for (size_t i = 1; i < e.seen.n; i++)
+        assert_true(e.seen.ts[i - 1] <= e.seen.ts[i]);
+    /* the three oldest of the page */
+    int64_t oldest[3] = {INT64_MAX, INT64_MAX, INT64_MAX};
+    for (size_t i = 0; i < e.f.n; i++) {
+        int64_t t = e.f.ev[i].ts;
+        for (int k = 0; k < 3; k++)
+            if (t < oldest[k]) {
+                for (int j = 2; j > k; j--)
+                    oldest[j] = oldest[j - 1];
+                oldest[k] = t;
+                break;
+            }
+    }
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(e.seen.ts[k], oldest[k]);
+    tail_set_free(s);
+    env_free(&e);
+
+    /* a substring filter: only the 4 matching events are parsed */
+    env_init(&e, false);
+    e.f.page_size = 40;
+    now = loop_wall_ms(e.l);
+    for (int i = 0; i < 40; i++)
+        put_slow(&e.f, i % 3, now - 5000 + i, i, 0);
+    struct tail_filter flt = {0};
+    flt.substring = "\"Id\":1";  /* Id 1 and 10..19 */
+    flt.min_duration_us = 10015; /* of those, 15..19 (a parsed field) */
+    e.o.filter = &flt;
+    e.o.label_fn = count_parsed;
+    parsed_count = 0;
+    s = start_slow(&e, "g");
+    run_until_done(e.l, &e.seen, 5000);
+    assert_int_equal(e.seen.n, 5);
+    assert_int_equal(parsed_count, 11);
+    struct tail_status st;
+    tail_status(s, 0, &st);
+    assert_int_equal(st.filtered, 35);
+    tail_set_free(s);
+    env_free(&e);
+}
+
 /* Fewer records than the limit: not limited. */
 static void test_limit_not_reached(void **state)
 {
@@ -1489,6 +1565,7 @@ int main(void)
         cmocka_unit_test(test_one_shot_done_sorted),
         cmocka_unit_test(test_limit_stops_without_gap),
         cmocka_unit_test(test_limit_not_reached),
+        cmocka_unit_test(test_records_made_when_delivered),
         cmocka_unit_test(test_missing_group_fatal),
         cmocka_unit_test(test_persistent_error_gap_and_continue),
         cmocka_unit_test(test_one_shot_gives_up_with_gap),

@@ -8,6 +8,8 @@
 
 #include "aws/mem.h"
 #include "core/stack/audit.h"
+#include "core/stack/audit_facts.h"
+#include "core/stack/audit_gather.h"
 #include "core/stack/stack_spec.h"
 #include "core/stack/stack_validate.h"
 #include "tui/cmd/cmdspec.h"

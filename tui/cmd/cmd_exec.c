@@ -40,6 +40,10 @@ struct cmd_exec {
     bool yes;
     unsigned long repeat;
     uint64_t interval_ms;
+    /* --pipeline N: the repeats as N requests in flight at a time */
+    unsigned long pipeline;
+    unsigned long pl_sent, pl_inflight, pl_replied;
+    bool pl_stop; /* no more: interrupted, refused, or the reader left */
     bool json;
     int raw; /* -1: raw when stdout is not a terminal (as redis-cli) */
     int argc;
@@ -95,6 +99,9 @@ static void cmd_exec_usage(FILE *f)
                "  --yes                   confirm a dangerous command\n"
                "  -r, --repeat N          run N times (-1: until interrupted), like redis-cli -r\n"
                "  -i, --interval S        seconds between runs (default 0)\n"
+               "  --pipeline N            with --repeat: keep N runs in flight at a time on\n"
+               "                          the connection (like redis-benchmark -P N);\n"
+               "                          replies print as they come\n"
                "  -3, --resp3             speak RESP3 (HELLO 3 on every connection, like\n"
                "                          redis-cli -3): maps, sets, doubles, booleans, big\n"
                "                          numbers, verbatim strings and pushes keep their type\n"
@@ -142,13 +149,25 @@ static void cmd_exec_flush(struct cmd_exec *c, FILE *f)
     buf_reset(&c->out);
 }
 
+/* --pipeline: cancel every request in flight (each reports done). */
+static void cmd_exec_cancel_all(struct cmd_exec *c)
+{
+    struct rsession_req *q[64];
+    size_t n = rsession_running(c->rs, q, sizeof(q) / sizeof(q[0]));
+    for (size_t i = 0; i < n; i++)
+        rsession_cancel(q[i]);
+}
+
 /* The reader of stdout went away (`exec -r -1 ... | head -1`): stop
  * quietly, as if interrupted. */
 static void cmd_exec_out_closed(void *arg)
 {
     struct cmd_exec *c = arg;
     c->quit = true;
-    if (c->run)
+    c->pl_stop = true;
+    if (c->pipeline)
+        cmd_exec_cancel_all(c);
+    else if (c->run)
         rsession_cancel(c->run);
     if (c->stream)
         rsession_stream_stop(c->stream);
@@ -188,7 +207,10 @@ static void cmd_exec_reply_json(struct cmd_exec *c, const struct console_reply *
     struct buf *b = &c->out;
     char t[40];
     awstime_format_iso8601(cr->wall_ms, t, sizeof(t));
-    buf_printf(b, "{\"time\":\"%s\",\"iteration\":%lu", t, cr->iteration);
+    unsigned long iteration = cr->iteration;
+    if (c->pipeline) /* each run is a request of its own: count them here */
+        iteration = ++c->pl_replied;
+    buf_printf(b, "{\"time\":\"%s\",\"iteration\":%lu", t, iteration);
     cmd_exec_json_str(b, "node", r->node);
     cmd_exec_json_str(b, "nodeId", r->node_id && *r->node_id ? r->node_id : NULL);
     cmd_exec_json_str(b, "role", rcluster_role_name(cr->label.role));
@@ -353,7 +375,11 @@ static void cmd_exec_on_reply(struct rsession *rs, struct rsession_req *q,
         cmd_exec_reply_json(c, cr);
     else
         cmd_exec_reply_text(c, cr, cmd_exec_fanout(rsession_req_target(q)), argc, argv, argvlen);
-    cmd_exec_flush(c, stdout);
+    /* --pipeline: the replies of one wake-up go out together (the run's
+     * loop flushes after each); a write and a flush per reply would cost
+     * more than the command */
+    if (!c->pipeline || c->out.len >= 65536)
+        cmd_exec_flush(c, stdout);
 }
 
 static void cmd_exec_refused(struct cmd_exec *c, const struct rsafety_verdict *v)
@@ -418,15 +444,29 @@ static void cmd_exec_confirm_nodes(struct rsession_req *q)
         printf("  %s\n", w[i].label);
 }
 
-static void cmd_exec_on_done(struct rsession *rs, struct rsession_req *q,
-                             const struct rsession_done *d, void *arg)
+/* --pipeline: send until N are in flight or every run is sent; true while
+ * some are still in flight (the run goes on). */
+static bool cmd_exec_pipeline_fill(struct cmd_exec *c)
 {
-    struct cmd_exec *c = arg;
-    (void)rs;
-    c->run = NULL;
-    c->run_done = true;
-    if (c->tty && c->le)
-        lineedit_clear(c->le);
+    while (!c->pl_stop && c->pl_inflight < c->pipeline &&
+           (c->repeat == CONSOLE_FOREVER || c->pl_sent < c->repeat)) {
+        struct rsession_req *q =
+            rsession_send(c->rs, c->argc, (const char *const *)c->argv, NULL, NULL, 1, 0, c->yes);
+        if (!q) {
+            c->pl_stop = true;
+            c->failed = true;
+            break;
+        }
+        c->pl_sent++;
+        c->pl_inflight++;
+    }
+    return c->pl_inflight > 0;
+}
+
+/* A request ended: a refusal or a failure without replies is said. */
+static void cmd_exec_done_report(struct cmd_exec *c, struct rsession_req *q,
+                                 const struct rsession_done *d)
+{
     if (d->refused) {
         c->failed = true;
         cmd_exec_refused(c, d->refused);
@@ -466,6 +506,35 @@ static void cmd_exec_on_done(struct rsession *rs, struct rsession_req *q,
             rcli_print_rconn_error(r, d->err);
         }
     }
+}
+
+static void cmd_exec_on_done(struct rsession *rs, struct rsession_req *q,
+                             const struct rsession_done *d, void *arg)
+{
+    struct cmd_exec *c = arg;
+    (void)rs;
+    if (c->pipeline) {
+        c->pl_inflight--;
+        if (!d->cancelled && (d->refused || (d->err && d->replies == 0))) {
+            /* nothing more is sent; the first says why, the others
+             * (cancelled or failing the same way) only count */
+            c->failed = true;
+            if (!c->pl_stop)
+                cmd_exec_done_report(c, q, d);
+            else if (d->refused && d->refused->kind == RSAFETY_CONFIRM)
+                rsession_drop(q);
+            c->pl_stop = true;
+        }
+        if (cmd_exec_pipeline_fill(c))
+            return;
+        c->run_done = true;
+        return;
+    }
+    c->run = NULL;
+    c->run_done = true;
+    if (c->tty && c->le)
+        lineedit_clear(c->le);
+    cmd_exec_done_report(c, q, d);
     if (c->state == IS_RUN)
         c->state = IS_EDIT;
 }
@@ -593,15 +662,25 @@ static int cmd_exec_once(struct cmd_exec *c)
     c->run_done = false;
     c->state = IS_RUN;
     c->text_reply = rrender_text_command(c->argc, (const char *const *)c->argv, NULL);
-    c->run = rsession_send(c->rs, c->argc, (const char *const *)c->argv, NULL, NULL, c->repeat,
-                           c->interval_ms, c->yes);
-    if (!c->run)
-        return CLI_EXIT_FAIL;
+    if (c->pipeline) {
+        if (!cmd_exec_pipeline_fill(c))
+            return CLI_EXIT_FAIL;
+    } else {
+        c->run = rsession_send(c->rs, c->argc, (const char *const *)c->argv, NULL, NULL, c->repeat,
+                               c->interval_ms, c->yes);
+        if (!c->run)
+            return CLI_EXIT_FAIL;
+    }
     bool cancelled = false;
     while (!c->run_done) {
         loop_run_once(c->r.s.loop, 1000);
-        if (c->r.interrupted && !cancelled && c->run) {
-            rsession_cancel(c->run);
+        cmd_exec_flush(c, stdout);
+        if (c->r.interrupted && !cancelled && (c->run || c->pipeline)) {
+            c->pl_stop = true;
+            if (c->pipeline)
+                cmd_exec_cancel_all(c);
+            else
+                rsession_cancel(c->run);
             cancelled = true;
         }
     }
@@ -956,6 +1035,7 @@ enum {
     OPT_RAW,
     OPT_NO_RAW,
     OPT_TARGET,
+    OPT_PIPELINE,
 };
 
 const struct option cmd_exec_options[] = {
@@ -967,6 +1047,7 @@ const struct option cmd_exec_options[] = {
     {"yes", no_argument, NULL, OPT_YES},
     {"repeat", required_argument, NULL, 'r'},
     {"interval", required_argument, NULL, 'i'},
+    {"pipeline", required_argument, NULL, OPT_PIPELINE},
     {"json", no_argument, NULL, OPT_JSON},
     {"raw", no_argument, NULL, OPT_RAW},
     {"no-raw", no_argument, NULL, OPT_NO_RAW},
@@ -1039,6 +1120,15 @@ static int cmd_exec_parse(struct cmd_exec *c, int argc, char **argv)
             c->repeat = v < 0 ? CONSOLE_FOREVER : (unsigned long)v;
             break;
         }
+        case OPT_PIPELINE: {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || errno || v < 1 || v > 64)
+                return cli_usage_error("exec", "--pipeline wants 1 to 64 runs in flight"), -1;
+            c->pipeline = (unsigned long)v;
+            break;
+        }
         case 'i':
             if (!rcli_parse_seconds(optarg, 0, 86400, &c->interval_ms))
                 return cli_usage_error("exec", "--interval wants seconds (0 to 86400)"), -1;
@@ -1072,6 +1162,15 @@ static int cmd_exec_parse(struct cmd_exec *c, int argc, char **argv)
     c->argv = argv + optind;
     if (c->interval_ms && c->repeat <= 1)
         return cli_usage_error("exec", "--interval goes with --repeat"), -1;
+    if (c->pipeline && (c->repeat <= 1 || c->interval_ms || c->argc == 0))
+        return cli_usage_error("exec", "--pipeline goes with --repeat N, a command and no "
+                                       "--interval"),
+               -1;
+    if (c->pipeline && rsession_stream_command(c->argc, (const char *const *)c->argv, NULL))
+        return cli_usage_error("exec", "--pipeline does not apply to a stream (%s)", c->argv[0]),
+               -1;
+    if (c->pipeline == 1)
+        c->pipeline = 0; /* one in flight: the plain repeat */
     return 0;
 }
 
@@ -1087,6 +1186,8 @@ int cmd_exec_run(struct session_options *opts, int argc, char **argv)
         buf_free(&c.out);
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     }
+    if (c.raw < 0) /* as redis-cli: raw when stdout is not a terminal (asked once) */
+        c.raw = !isatty(STDOUT_FILENO);
     /* one slot-routed command: learn the map from MOVED (one round trip less) */
     bool lazy = c.argc > 0 && c.target.kind == RSESSION_T_SLOT;
     rc = rcli_start(&c.r, lazy, RCLUSTER_AUTO);

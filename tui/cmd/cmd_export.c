@@ -8,6 +8,7 @@
 
 #include "aws/mem.h"
 #include "core/stack/export.h"
+#include "core/stack/export_live.h"
 #include "core/stack/stack_spec.h"
 #include "tui/cmd/cmdspec.h"
 
@@ -149,7 +150,7 @@ static int cmd_export_emit(struct cmd_export *c, const struct stack_spec *s, boo
             json_t *f = json_object();
             json_object_set_new(f, "name", json_string(files.items[i].name));
             if (to_dir) {
-                char *p = export_path(c->output, files.items[i].name);
+                char *p = export_files_path(c->output, files.items[i].name);
                 json_object_set_new(f, "path", json_string(p));
                 free(p);
             } else {
@@ -168,7 +169,7 @@ static int cmd_export_emit(struct cmd_export *c, const struct stack_spec *s, boo
             fprintf(stderr, "elcui export: note: %s\n", notes[i]);
         if (to_dir) {
             for (size_t i = 0; i < files.n; i++) {
-                char *p = export_path(c->output, files.items[i].name);
+                char *p = export_files_path(c->output, files.items[i].name);
                 fprintf(stderr, "elcui export: wrote %s\n", p);
                 free(p);
             }
@@ -199,14 +200,15 @@ static int cmd_export_live(struct cmd_export *c, struct session_options *opts)
     int rc = CLI_EXIT_FAIL;
     if (cmdspec_session("export", &c->s, opts, NULL) != 0)
         goto out;
-    struct export_req *q = export_gather_start(c->s.aws, c->live_name, NULL, cmd_export_done, c);
+    struct export_live_req *q =
+        export_live_gather(c->s.aws, c->live_name, NULL, cmd_export_done, c);
     if (!q) {
         fprintf(stderr, "elcui export: '%s' is not a stack name\n", c->live_name);
         goto out;
     }
     loop_run(c->s.loop);
     if (!c->done) {
-        export_gather_cancel(q);
+        export_live_cancel(q);
         fprintf(stderr, "elcui export: interrupted\n");
         goto out;
     }

@@ -24,6 +24,7 @@
 #define CMD_LOGS_REDIS_TIMEOUT_MS 5000
 #define CMD_LOGS_OBSERVE_EVERY_MS 10000 /* --follow: Redis's roles */
 #define CMD_LOGS_EVENTS_EVERY_MS 30000  /* --follow: failover events */
+#define CMD_LOGS_PAGE_EVENTS 2500       /* FilterLogEvents limit, see below */
 
 struct cmd_logs {
     struct session s;
@@ -940,6 +941,10 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
     to.start_ms = c.since_ms;
     to.end_ms = c.until_ms;
     to.overlap_ms = c.overlap_ms;
+    /* pages of at most 2,500 events: CloudWatch Logs itself stops a page at
+     * 1 MB (about 2,500 slow-log events), some servers do not (moto sends
+     * 10,000, 4 MB, whose parse held 11 MB at once) */
+    to.page_limit = CMD_LOGS_PAGE_EVENTS;
     to.filter_pattern = c.filter_pattern;
     to.filter = &c.flt;
     to.label_fn = c.rg ? tailsrc_label : NULL;

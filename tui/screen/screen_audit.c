@@ -13,6 +13,8 @@
 
 #include "aws/mem.h"
 #include "core/stack/audit.h"
+#include "core/stack/audit_facts.h"
+#include "core/stack/audit_gather.h"
 #include "core/stack/stack_spec.h"
 #include "tui/cmd/cmdout.h"
 #include "tui/screen/screen_finding.h"

@@ -15,6 +15,8 @@
 #include "aws/buf.h"
 #include "aws/mem.h"
 #include "core/stack/audit.h"
+#include "core/stack/audit_facts.h"
+#include "core/stack/audit_gather.h"
 #include "core/stack/keypolicy.h"
 #include "tui/cmd/cmdout.h"
 #include "tui/screen/screen_inspect.h"

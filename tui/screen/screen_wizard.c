@@ -17,6 +17,7 @@
 #include "aws/mem.h"
 #include "core/config.h"
 #include "core/stack/audit.h"
+#include "core/stack/audit_facts.h"
 #include "core/stack/cost.h"
 #include "core/stack/export.h"
 #include "core/stack/stack_form.h"

@@ -1,0 +1,424 @@
+"""sidebyside - elcui and the tools on-call engineers run instead, on the
+same work in the same run (issue 16), alternately, several repetitions:
+medians and ratios. Used by tests/bench/run; each function returns rows
+(see Row) and notes for what could not be measured.
+
+A row's figures are medians over the repetitions of one process each:
+wall seconds, user+sys CPU seconds, peak RSS (MB) from wait4().
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Row:
+    """One comparison: what, elcui's figures, the peer's, unit per figure."""
+
+    def __init__(self, bench, what, elcui, peer_name, peer, figures=("wall_s", "cpu_s", "rss_mb"), target=None, note=""):
+        self.bench = bench
+        self.what = what
+        self.elcui = elcui  # dict figure -> value, or None (not measured)
+        self.peer_name = peer_name
+        self.peer = peer  # dict or None
+        self.figures = figures
+        self.target = target  # (figure, ratio, "peer/elcui >=" text) or None
+        self.note = note
+
+
+TIME = shutil.which("time") or ("/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None)
+
+
+def proc_run(cmd, env, stdout=None, timeout=600):
+    """Run one process to its end: (wall s, cpu s, peak RSS MB). Measured
+    by GNU time when present: a child forked from this Python process
+    would count Python's pages in its ru_maxrss (Linux keeps the high-water
+    mark across exec); time(1) is a small parent."""
+    with tempfile.NamedTemporaryFile(prefix="elcui-bench-time-", mode="r") as tf:
+        full = ([TIME, "-f", "%e %U %S %M", "-o", tf.name] + cmd) if TIME else cmd
+        out = open(stdout, "wb") if stdout else subprocess.DEVNULL
+        try:
+            t0 = time.monotonic()
+            p = subprocess.run(full, env=env, stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                               timeout=timeout)
+            wall = time.monotonic() - t0
+        finally:
+            if stdout:
+                out.close()
+        if p.returncode != 0:
+            raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd[:4]), p.returncode,
+                                                       p.stderr.decode(errors="replace")[-600:]))
+        if not TIME:
+            return wall, None, None  # said in the notes (see machine())
+        f = tf.read().split()[-4:]
+        return wall, float(f[1]) + float(f[2]), int(f[3]) / 1024.0
+
+
+def alternate(runs, reps, check=None):
+    """runs: [(name, cmd, env, stdout path or None)]; each rep runs all of
+    them, the order turned each time. Returns name -> medians dict."""
+    got = {name: [] for name, _, _, _ in runs}
+    for k in range(reps):
+        order = runs if k % 2 == 0 else list(reversed(runs))
+        for name, cmd, env, out in order:
+            wall, cpu, rss = proc_run(cmd, env, out)
+            if check:
+                check(name, out)
+            got[name].append((wall, cpu, rss))
+    res = {}
+    for name, v in got.items():
+        res[name] = {"wall_s": med([x[0] for x in v]), "cpu_s": med([x[1] for x in v]),
+                     "rss_mb": med([x[2] for x in v]), "reps": len(v)}
+    return res
+
+
+def med(v):
+    v = [x for x in v if x is not None]
+    return statistics.median(v) if v else None
+
+
+# ---- the peers ----
+
+def aws_clis():
+    """{'v2': path, 'v1': path} of the aws CLIs on this machine, with their
+    version strings: {'v2': (path, 'aws-cli/2.9.19 ...')}."""
+    found = {}
+    seen = set()
+    for cand in (shutil.which("aws"), "/usr/bin/aws", "/usr/local/bin/aws", os.path.expanduser("~/.local/bin/aws")):
+        if not cand or not os.access(cand, os.X_OK):
+            continue
+        real = os.path.realpath(cand)
+        try:
+            p = subprocess.run([cand, "--version"], capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        v = (p.stdout + p.stderr).strip().splitlines()
+        v = v[0] if v else ""
+        m = re.match(r"aws-cli/(\d+)\.", v)
+        if not m or (real, v) in seen:
+            continue
+        seen.add((real, v))
+        key = "v" + m.group(1)
+        found.setdefault(key, (cand, v))
+    return found
+
+
+def ensure_awscli():
+    """The bench installs awscli (Debian: v2) when no aws CLI v2 is here,
+    as `make deps` does. Returns a note when it could not."""
+    if "v2" in aws_clis():
+        return None
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return "aws CLI v2 missing and not installable here (needs root and apt-get)"
+    p = subprocess.run(["apt-get", "install", "-y", "-q", "awscli"], capture_output=True, text=True, timeout=900,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    if p.returncode != 0 or "v2" not in aws_clis():
+        return "aws CLI v2 missing; apt-get install awscli failed: " + p.stderr.strip()[-200:]
+    return None
+
+
+def aws_env(sb):
+    return dict(sb.env, AWS_PAGER="", PAGER="cat", AWS_DEFAULT_REGION=sb.region, AWS_REGION=sb.region,
+                AWS_CA_BUNDLE=os.environ.get("AWS_CA_BUNDLE", ""))
+
+
+def aws_cmd(path, sb, *args):
+    return [path, "--endpoint-url", sb.endpoint, "--region", sb.region] + list(args)  # AWS_PAGER="": no pager
+
+
+# ---- 2. bulk read ----
+
+def slow_json(i, node, ts):
+    return json.dumps({"CacheClusterId": "bulk-%04d-001" % (node + 1), "CacheNodeId": "0001", "Id": i,
+                       "Timestamp": ts // 1000, "Duration (us)": 10000 + i % 90000,
+                       "Command": "KEYS ... (1 more arguments)",
+                       "ClientAddress": "10.0.%d.%d:%d" % (i % 7, i % 200, 40000 + i % 9999),
+                       "ClientName": "bulk-%d" % i}, separators=(",", ":"))
+
+
+def fill_bulk(sb, group, n, streams=10, minutes=40):
+    logs = sb.client("logs")
+    logs.create_log_group(logGroupName=group)
+    names = ["elasticache/redis/bulk-%04d-001/0001/slow-log" % (s + 1) for s in range(streams)]
+    for st in names:
+        logs.create_log_stream(logGroupName=group, logStreamName=st)
+    now = int(time.time() * 1000)
+    start = now - minutes * 60 * 1000
+    per = n // streams
+    step = (minutes * 60 * 1000) // max(per, 1)
+    for s, st in enumerate(names):
+        evs = [{"timestamp": start + k * step, "message": slow_json(s * per + k, s, start + k * step)} for k in range(per)]
+        for b in range(0, len(evs), 5000):
+            logs.put_log_events(logGroupName=group, logStreamName=st, logEvents=evs[b:b + 5000])
+    return per * streams
+
+
+def bench_bulk(sb, elcui, n, reps, workdir):
+    """2. Bulk read: n slow-log JSON events over 10 streams in the last 40
+    minutes, --since 1h to completion, output to a file."""
+    group = "/elasticache/bench-bulk/slow-log"
+    total = fill_bulk(sb, group, n)
+    clis = aws_clis()
+    runs = [("elcui", [elcui, "logs", "--log-group", group, "--since", "1h", "--json"], sb.env,
+             os.path.join(workdir, "bulk-elcui.out"))]
+    notes = []
+    for key in ("v2", "v1"):
+        if key not in clis:
+            notes.append("bulk read: aws CLI %s not on this machine" % key)
+            continue
+        path, ver = clis[key]
+        if key == "v1":
+            notes.append("bulk read: %s has no `logs tail` (v2 only): no v1 column" % ver.split()[0])
+            continue
+        runs.append(("aws " + key, aws_cmd(path, sb, "logs", "tail", group, "--since", "1h"), aws_env(sb),
+                     os.path.join(workdir, "bulk-aws%s.out" % key)))
+
+    counts = {}
+
+    def check(name, out):
+        with open(out, "rb") as f:
+            counts[name] = sum(1 for line in f if b"bulk-" in line)
+
+    res = alternate(runs, reps, check)
+    rows = []
+    for name in res:
+        res[name]["events_per_s"] = total / res[name]["wall_s"]
+        res[name]["events"] = counts.get(name, 0)
+    for name in [r[0] for r in runs[1:]]:
+        rows.append(Row("bulk read", "%d slow-log JSON events, 10 streams, --since 1h to a file" % total, res["elcui"],
+                        "`aws logs tail` (%s)" % clis[name.split()[1]][1].split()[0], res[name],
+                        figures=("wall_s", "cpu_s", "rss_mb", "events_per_s", "events"),
+                        target=[("cpu_s", 3.0), ("rss_mb", 3.0)]))
+    if len(runs) == 1:
+        rows.append(Row("bulk read", "%d slow-log JSON events --since 1h" % total, res["elcui"], "aws logs tail", None,
+                        figures=("wall_s", "cpu_s", "rss_mb", "events_per_s", "events")))
+    return rows, notes
+
+
+# ---- 3. inventory ----
+
+def bench_inventory(sb, elcui, reps, label, big=None):
+    """`elcui ls --json` vs `aws elasticache describe-replication-groups`
+    (v2, v1) on this sandbox's groups; with big (a group id), `elcui show
+    big --json` vs describe-replication-groups + describe-cache-clusters
+    --show-cache-node-info (two processes: their sums)."""
+    clis = aws_clis()
+    env = aws_env(sb)
+    rows, notes = [], []
+    runs = [("elcui", [elcui, "ls", "--json"], sb.env, None)]
+    for key in ("v2", "v1"):
+        if key in clis:
+            runs.append((key, aws_cmd(clis[key][0], sb, "elasticache", "describe-replication-groups"), env, None))
+        else:
+            notes.append("inventory: aws CLI %s not on this machine" % key)
+    res = alternate(runs, reps)
+    for key in ("v2", "v1"):
+        if key in res:
+            rows.append(Row("inventory", "list, %s" % label, res["elcui"],
+                            "`aws elasticache describe-replication-groups` (%s)" % clis[key][1].split()[0], res[key],
+                            target=[("wall_s", 10.0), ("cpu_s", 10.0)]))
+    if big:
+        runs = [("elcui", [elcui, "show", big, "--json"], sb.env, None)]
+        for key in ("v2", "v1"):
+            if key in clis:
+                runs.append((key + "-rgs", aws_cmd(clis[key][0], sb, "elasticache", "describe-replication-groups",
+                                                   "--replication-group-id", big), env, None))
+                runs.append((key + "-ccs", aws_cmd(clis[key][0], sb, "elasticache", "describe-cache-clusters",
+                                                   "--show-cache-node-info"), env, None))
+        res = alternate(runs, reps)
+        for key in ("v2", "v1"):
+            if key + "-rgs" in res:
+                a, b = res[key + "-rgs"], res[key + "-ccs"]
+                both = {k: (a[k] + b[k] if k != "rss_mb" else max(a[k], b[k])) for k in ("wall_s", "cpu_s", "rss_mb")}
+                rows.append(Row("inventory", "one group in full (%s), its nodes" % big, res["elcui"],
+                                "describe-replication-groups + describe-cache-clusters (%s; sum, RSS the larger)"
+                                % clis[key][1].split()[0], both, target=[("wall_s", 10.0), ("cpu_s", 10.0)]))
+    return rows, notes
+
+
+# ---- 4. commands ----
+
+def redis_cli_tls(sb, node, token):
+    host, port = node["address"], node["port"]
+    return ["--tls", "--cacert", sb.ca_file, "--sni", node["host"], "-h", host, "-p", str(port)], dict(os.environ, REDISCLI_AUTH=token)
+
+
+def bench_commands(sb, elcui, rg, token, n_one, n_pipe, reps):
+    """PINGs over TLS with AUTH: one by one (`exec --repeat N` vs
+    `redis-cli -r N`), pipelined 16 deep (`exec --repeat N --pipeline 16`
+    vs `redis-benchmark -c 1 -P 16`), and one-shot processes."""
+    rows, notes = [], []
+    node = [n for n in sb.nodes(rg) if n["role"] == "primary"][0]
+    env = dict(sb.env, BENCH_TOKEN=token)
+    for tool in ("redis-cli", "redis-benchmark"):
+        if not shutil.which(tool):
+            notes.append("commands: %s not on this machine: its rows have no peer" % tool)
+    cli = shutil.which("redis-cli")
+    bm = shutil.which("redis-benchmark")
+    direct = ["--endpoint", "%s:%d" % (node["host"], node["port"]), "--token-env", "BENCH_TOKEN", "--tls"]
+    base = [elcui, "exec", rg, "--node", node["cache_cluster_id"]]
+    conn, cenv = redis_cli_tls(sb, node, token)
+    # one by one
+    runs = [("elcui", base + ["--repeat", str(n_one), "--", "PING"], env, None)]
+    if cli:
+        runs.append(("redis-cli", [cli] + conn + ["-r", str(n_one), "PING"], cenv, None))
+    res = alternate(runs, reps)
+    for r in res.values():
+        r["us_per_cmd"] = r["wall_s"] / n_one * 1e6
+    rows.append(Row("commands", "%d PINGs one by one, TLS + AUTH" % n_one, res["elcui"],
+                    "`redis-cli --tls -r %d PING`" % n_one, res.get("redis-cli"),
+                    figures=("wall_s", "cpu_s", "us_per_cmd"), target=[("wall_s", 1 / 1.1)]))
+    # pipelined
+    runs = [("elcui", base + ["--repeat", str(n_pipe), "--pipeline", "16", "--", "PING"], env, None)]
+    if bm:
+        runs.append(("redis-benchmark", [bm] + conn + ["-a", token, "-c", "1", "-P", "16", "-n", str(n_pipe), "-q",
+                                                       "PING"], dict(os.environ), None))
+    res = alternate(runs, reps)
+    for r in res.values():
+        r["us_per_cmd"] = r["wall_s"] / n_pipe * 1e6
+    rows.append(Row("commands", "%d PINGs pipelined 16 deep, TLS + AUTH" % n_pipe, res["elcui"],
+                    "`redis-benchmark --tls -c 1 -P 16 PING`", res.get("redis-benchmark"),
+                    figures=("wall_s", "cpu_s", "us_per_cmd"), target=[("wall_s", 1 / 1.1)]))
+    # per-command latency, elcui's own (--json latency); redis-benchmark's from its --csv
+    lat = []
+    p = subprocess.run(base + ["--json", "--repeat", str(max(n_one // 10, 10)), "--", "PING"], env=env,
+                       capture_output=True, text=True, timeout=600)
+    for line in p.stdout.splitlines():
+        if line.startswith("{"):
+            d = json.loads(line)
+            if "latencyUs" in d:
+                lat.append(d["latencyUs"] / 1000.0)
+            elif "latencyMs" in d:
+                lat.append(float(d["latencyMs"]))
+    e = {"p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99)} if lat else None
+    peer = None
+    if bm:
+        q = subprocess.run([bm] + conn + ["-a", token, "-c", "1", "-n", str(max(n_one // 10, 10)), "--csv", "PING"],
+                           capture_output=True, text=True, timeout=600)
+        lines = [x for x in q.stdout.splitlines() if x.strip()]
+        if len(lines) >= 2:
+            head = [h.strip('"') for h in lines[0].split(",")]
+            vals = [v.strip('"') for v in lines[-1].split(",")]
+            d = dict(zip(head, vals))
+            if "p50_latency_ms" in d:
+                peer = {"p50_ms": float(d["p50_latency_ms"]), "p99_ms": float(d["p99_latency_ms"])}
+    if e is None:
+        notes.append("commands: exec --json gave no per-reply latency field: elcui's p50/p99 not measured")
+    rows.append(Row("commands", "per-command latency, one in flight (%d PINGs)" % max(n_one // 10, 10), e,
+                    "redis-benchmark -c 1 (its --csv percentiles; redis-cli -r prints none)", peer,
+                    figures=("p50_ms", "p99_ms")))
+    # one-shot processes
+    runs = [("elcui", [elcui, "exec", rg, "--", "PING"], env, None),
+            ("elcui-direct", [elcui, "exec", rg] + direct + ["--", "PING"], env, None)]
+    if cli:
+        runs.append(("redis-cli", [cli] + conn + ["PING"], cenv, None))
+    res = alternate(runs, max(reps, 3))
+    rows.append(Row("commands", "one-shot `exec %s -- PING`, endpoint and token found (DescribeReplicationGroups, "
+                    "Secrets Manager)" % rg, res["elcui"], "one-shot `redis-cli --tls PING`", res.get("redis-cli")))
+    rows.append(Row("commands", "one-shot `exec %s --endpoint --token-env -- PING` (no AWS call)" % rg,
+                    res["elcui-direct"], "one-shot `redis-cli --tls PING`", res.get("redis-cli")))
+    return rows, notes
+
+
+def pct(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))] if v else None
+
+
+# ---- the machine ----
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+            mem = "%.1f GB RAM" % (kb / 1024.0 / 1024.0)
+    except (OSError, ValueError, IndexError):
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count() or 0, "mem": mem, "kernel": os.uname().release,
+            "load": os.getloadavg()}
+
+
+def versions():
+    out = {}
+    for k, (path, v) in aws_clis().items():
+        out["aws " + k] = v.split()[0]
+    for tool in ("redis-cli", "redis-benchmark"):
+        path = shutil.which(tool)
+        if path:
+            p = subprocess.run([path, "--version"], capture_output=True, text=True)
+            out[tool] = (p.stdout or p.stderr).strip().split("\n")[0]
+    return out
+
+
+# ---- the table ----
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, int):
+        return str(v)
+    if abs(v) >= 100:
+        return "%.0f" % v
+    return "%.3g" % v
+
+
+UNITS = {"wall_s": "wall s", "cpu_s": "CPU s (user+sys)", "rss_mb": "peak RSS MB", "events_per_s": "events/s",
+         "events": "events out", "us_per_cmd": "µs per command", "p50_ms": "p50 ms", "p95_ms": "p95 ms",
+         "p99_ms": "p99 ms", "max_ms": "max ms", "missing": "missing", "duplicated": "duplicated",
+         "fle_per_s": "FilterLogEvents/s", "instructions": "instructions", "first_frame_ms": "launch -> first frame ms",
+         "groups_seen_ms": "launch -> groups on screen ms", "redraw_p50_ms": "full redraw p50 ms",
+         "redraw_max_ms": "full redraw max ms"}
+
+
+def table(rows, notes):
+    """Markdown: one line per figure of each row; ratio = peer / elcui
+    (above 1: elcui is better for time, CPU, memory and latency)."""
+    out = ["| benchmark | work | figure | elcui | peer | peer's | ratio peer/elcui | target |",
+           "|---|---|---|---:|---|---:|---:|---|"]
+    verdicts = []
+    for r in rows:
+        tg = dict(r.target or [])
+        for f in r.figures:
+            e = r.elcui.get(f) if r.elcui else None
+            pv = r.peer.get(f) if r.peer else None
+            ratio = None
+            if isinstance(e, (int, float)) and isinstance(pv, (int, float)) and e > 0 and f not in ("events",):
+                ratio = pv / e
+                if f in ("events_per_s",):
+                    ratio = e / pv if pv else None
+            t = ""
+            if f in tg:
+                want = tg[f]
+                if ratio is None:
+                    t = "not measured"
+                else:
+                    ok = ratio >= want - 1e-9
+                    t = ("≥ %.2fx: %s" % (want, "met" if ok else "MISSED"))
+                    verdicts.append((r.bench, r.what, f, ratio, want, ok))
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                r.bench, r.what, UNITS.get(f, f), fmt(e), r.peer_name if r.peer is not None else
+                "%s: not measured" % r.peer_name, fmt(pv), "%.2fx" % ratio if ratio else "-", t))
+    if notes:
+        out += ["", "Not measured, and why:", ""] + ["- " + n for n in notes]
+    return out, verdicts
