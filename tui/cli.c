@@ -33,32 +33,12 @@
 #include "tui/cmd/cmd_snapshot.h"
 #include "tui/cmd/cmd_whoami.h"
 
-/* logs and exec keep their own option loops for now: their records
- * are here, without a usage function (their --help is theirs). */
-static const struct cli_command cli_logs_entry = {
-    .name = "logs",
-    .args = "RG [--slow|--engine] [-f] [--json]",
-    .summary = "slow-log and engine-log records, exactly once",
-    .run = cmd_logs_run,
-    .options = cmd_logs_options,
-    .shortopts = CMD_LOGS_SHORTOPTS,
-};
-
-static const struct cli_command cli_exec_entry = {
-    .name = "exec",
-    .args = "RG [--node ID|--all...] -- CMD ARGS",
-    .summary = "Redis commands, slot-routed or on nodes",
-    .run = cmd_exec_run,
-    .options = cmd_exec_options,
-    .shortopts = CMD_EXEC_SHORTOPTS,
-};
-
 /* Subcommands register here, one line each; the record is in the
  * command's own file (tui/cmd/cmd_<name>.c). The order is --help's. */
 const struct cli_command *const cli_commands[] = {
     &cmd_ls_entry,       &cmd_show_entry,   &cmd_events_entry,     &cmd_metrics_entry,
-    &cmd_whoami_entry,   &cli_logs_entry,   &cmd_create_entry,     &cmd_destroy_entry,
-    &cmd_audit_entry,    &cmd_cost_entry,   &cmd_export_entry,     &cli_exec_entry,
+    &cmd_whoami_entry,   &cmd_logs_entry,   &cmd_create_entry,     &cmd_destroy_entry,
+    &cmd_audit_entry,    &cmd_cost_entry,   &cmd_export_entry,     &cmd_exec_entry,
     &cmd_latency_entry,  &cmd_doctor_entry, &cmd_failover_entry,   &cmd_iamtoken_entry,
     &cmd_snapshot_entry, &cmd_keys_entry,   &cmd_completion_entry, NULL,
 };
