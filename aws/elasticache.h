@@ -1,4 +1,5 @@
-/* elasticache.h - typed ElastiCache calls (aws-wire.md §9), query protocol.
+/* elasticache.h - typed ElastiCache calls, query protocol
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/Welcome.html).
  *
  * One function per operation, written once and used by every engine. Each
  * call is asynchronous: it returns a handle for aws_call_cancel() and later
