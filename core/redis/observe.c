@@ -345,6 +345,40 @@ static bool observe_same_shard(const struct model_redis_view *v, const struct mo
     return a->shard >= 0 && a->shard == b->shard;
 }
 
+/* One primary per shard. A node that did not answer keeps its peers' view
+ * of its role only when no node of its shard answers as primary; two
+ * nodes answering as primary in one round are a failover under way (the
+ * promoted replica answers before the old primary has learned it): which
+ * is the primary is not known until the next round, and two primaries
+ * are never shown. */
+static void observe_one_primary(struct observe_view *ov, size_t nn)
+{
+    /* a silent node's role as its peers see it yields to an answer */
+    for (size_t i = 0; i < nn; i++) {
+        struct model_redis_node *vn = &ov->nodes[i];
+        if (vn->role != MODEL_ROLE_PRIMARY || vn->probe.role_own)
+            continue;
+        for (size_t k = 0; k < nn; k++)
+            if (k != i && ov->nodes[k].probe.role_own && ov->nodes[k].role == MODEL_ROLE_PRIMARY &&
+                observe_same_shard(&ov->v, vn, &ov->nodes[k]))
+                vn->role = MODEL_ROLE_UNKNOWN;
+    }
+    /* two that answer as primary: neither is known to be */
+    for (size_t i = 0; i < nn; i++) {
+        struct model_redis_node *vn = &ov->nodes[i];
+        if (vn->role != MODEL_ROLE_PRIMARY || !vn->probe.role_own)
+            continue;
+        for (size_t k = i + 1; k < nn; k++) {
+            struct model_redis_node *other = &ov->nodes[k];
+            if (other->probe.role_own && other->role == MODEL_ROLE_PRIMARY &&
+                observe_same_shard(&ov->v, vn, other)) {
+                vn->role = MODEL_ROLE_UNKNOWN;
+                other->role = MODEL_ROLE_UNKNOWN;
+            }
+        }
+    }
+}
+
 static struct observe_view *observe_build_view(struct observe *ob, int64_t now)
 {
     struct rcluster *cl = console_cluster(ob->con);
@@ -395,17 +429,7 @@ static struct observe_view *observe_build_view(struct observe *ob, int64_t now)
         if (!p->link)
             p->link = observe_view_str(ov, "");
     }
-    /* one primary per shard: a node that did not answer keeps its peers'
-     * view of its role only when no node of its shard answers as primary */
-    for (size_t i = 0; i < nn; i++) {
-        struct model_redis_node *vn = &ov->nodes[i];
-        if (vn->role != MODEL_ROLE_PRIMARY || vn->probe.role_own)
-            continue;
-        for (size_t k = 0; k < nn; k++)
-            if (k != i && ov->nodes[k].probe.role_own && ov->nodes[k].role == MODEL_ROLE_PRIMARY &&
-                observe_same_shard(&ov->v, vn, &ov->nodes[k]))
-                vn->role = MODEL_ROLE_UNKNOWN;
-    }
+    observe_one_primary(ov, nn);
     /* replicas: bytes behind their primary, and the lag Redis reports */
     for (size_t i = 0; i < nn; i++) {
         struct model_redis_node *vn = &ov->nodes[i];

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit_skip.h"
+
 #include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -1935,9 +1937,8 @@ static void test_moto_end_to_end(void **state)
         if (waitpid(moto_pid, &st, WNOHANG) == moto_pid) {
             moto_pid = -1;
             fx_free(f);
-            fprintf(stderr, "test_aws_client: python3 -m moto.server is not available: SKIPPING "
-                            "the end-to-end check\n");
-            skip();
+            UNIT_SKIP("this machine: python3 -m moto.server is not available (make deps "
+                      "installs it)");
         }
         char url[96];
         snprintf(url, sizeof(url), "%s/moto-api/", endpoint);

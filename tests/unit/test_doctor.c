@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit_skip.h"
+
 #include "redis_fixture.h"
 
 #include "core/redis/doctor.h"
@@ -403,7 +405,8 @@ static void test_network_causes(void **state)
 {
     (void)state;
     if (rfx_valgrind())
-        skip(); /* timeouts by design: covered by the ASan run; valgrind would only wait */
+        UNIT_SKIP("under valgrind: it waits out timeouts by design; the unit stage runs it under "
+                  "ASan+UBSan");
     int fillers[4];
     int full_port;
     int ls = full_listener(&full_port, fillers, 4);
@@ -457,7 +460,8 @@ static void test_frozen_node(void **state)
 {
     (void)state;
     if (rfx_valgrind())
-        skip(); /* timeouts by design: covered by the ASan run; valgrind would only wait */
+        UNIT_SKIP("under valgrind: it waits out timeouts by design; the unit stage runs it under "
+                  "ASan+UBSan");
     const struct rfx_node *rep_node = rfx_node(&farm, 2, 1);
     struct discover_result *disc = farm_disc(&farm, true, NULL, 0);
     struct doctor_options o = {
