@@ -137,7 +137,7 @@ static bool aws_client_in_list(const char *code, const char *const *list)
 /* Standard retry mode's throttling codes (retries/standard.py, plus
  * EC2ThrottledException). LimitExceededException is left out on purpose:
  * KMS and CloudWatch Logs use it for resource quotas, which no retry can
- * fix (aws-wire.md §7.1 allows this choice). */
+ * fix; the SDKs retry them, elcui says so at once. */
 static const char *const aws_client_throttle_codes[] = {
     "Throttling",
     "ThrottlingException",
@@ -786,96 +786,182 @@ static void aws_call_retry_later(struct aws_call *call, struct aws_error *why, u
     aws_call_kick(call, delay_ms);
 }
 
+/* The response record of a call that succeeded (the body's decoded forms
+ * are filled by the caller). */
+static void aws_call_response(const struct aws_call *call, const struct http_response *hr,
+                              const char *request_id, struct aws_response *resp)
+{
+    memset(resp, 0, sizeof(*resp));
+    resp->svc = call->svc;
+    resp->op = call->op;
+    resp->http_status = (int)hr->status;
+    snprintf(resp->request_id, sizeof(resp->request_id), "%s", request_id);
+    resp->attempts = call->attempts;
+    uint64_t now = reactor_now_ms(call->c->r);
+    resp->elapsed_ms = now - call->start_ms;
+    resp->last_attempt_ms = now - call->attempt_start_ms;
+}
+
+/* The end of a streamed answer: no retry, whatever ended it. */
+static void aws_call_stream_end(struct aws_call *call, struct http_response *hr,
+                                const char *request_id)
+{
+    struct aws_error err;
+    aws_error_init(&err);
+    if (hr->curl_code != 0) {
+        aws_error_set(&err, AWS_ERR_TRANSPORT, http_curl_code_name(hr->curl_code), "%s",
+                      hr->curl_error[0] ? hr->curl_error : "the stream was cut");
+        err.http_status = (int)hr->status;
+        snprintf(err.request_id, sizeof(err.request_id), "%s", request_id);
+    }
+    if (call->c->verbose)
+        aws_call_log(call, hr, &err, request_id);
+    if (err.kind != AWS_ERR_NONE) {
+        aws_call_fail(call, &err);
+        return;
+    }
+    struct aws_response resp;
+    aws_call_response(call, hr, request_id, &resp);
+    aws_call_deliver(call, &resp);
+}
+
+/* What an answer says: its decoded body in resp (doc/result or json), or
+ * err set (and *timeout when the transfer timed out). request_id gets the
+ * envelope's id when the headers had none. */
+static void aws_call_decode(struct aws_call *call, struct http_response *hr, char *request_id,
+                            size_t request_id_len, struct aws_response *resp, struct aws_error *err,
+                            bool *timeout)
+{
+    if (hr->curl_code != 0) {
+        aws_error_set(err, AWS_ERR_TRANSPORT, http_curl_code_name(hr->curl_code), "%s",
+                      hr->curl_error[0] ? hr->curl_error : "transfer failed");
+        err->retryable = http_curl_code_transient(hr->curl_code);
+        *timeout = http_curl_code_timeout(hr->curl_code);
+        return;
+    }
+    if (hr->body_truncated && hr->status >= 200 && hr->status < 300) {
+        aws_error_set(err, AWS_ERR_PARSE, "ResponseTooLarge",
+                      "the response body was cut at %zu bytes (the size limit); it cannot be "
+                      "decoded",
+                      hr->body_len);
+        err->http_status = (int)hr->status;
+        return;
+    }
+    int status = (int)hr->status;
+    int rc;
+    if (call->svc->protocol == SVC_JSON && call->json_arena) {
+        if (!aws_client_arena)
+            aws_client_arena = awsjson_arena_new();
+        rc =
+            awsjson_parse_arena(aws_client_arena, hr->body, hr->body_len, status, &resp->json, err);
+    } else if (call->svc->protocol == SVC_JSON) {
+        rc = awsjson_parse(hr->body, hr->body_len, status, &resp->json, err);
+    } else if (call->raw_xml && status >= 200 && status < 300) {
+        rc = 0; /* the caller's streaming parser reads the body */
+    } else {
+        char envelope_id[96] = "";
+        rc = query_parse(hr->body, hr->body_len, status, call->op, call->svc->protocol == SVC_EC2,
+                         &resp->doc, &resp->result, envelope_id, sizeof(envelope_id), err);
+        if (!request_id[0])
+            snprintf(request_id, request_id_len, "%s", envelope_id);
+    }
+    if (rc != 0) {
+        if (err->kind == AWS_ERR_NONE)
+            aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse",
+                          "the response could not be decoded");
+        err->http_status = status;
+        if (!request_id[0] && err->request_id[0])
+            snprintf(request_id, request_id_len, "%s", err->request_id);
+        aws_call_classify(call, err, timeout);
+    }
+}
+
+/* The retries that do not wait: a skewed clock corrected from the
+ * server's Date, or an expired session token refreshed - each once.
+ * True when the call was sent again. */
+static bool aws_call_retry_now(struct aws_call *call, struct http_response *hr,
+                               struct aws_error *err)
+{
+    struct aws_client *c = call->c;
+    if (!call->skew_retried && !call->unsigned_request && aws_client_is_skew_error(err)) {
+        const char *date = http_response_header(hr, "Date");
+        int64_t server_ms = 0;
+        if (date && awstime_parse_http_date(date, &server_ms)) {
+            int64_t local = reactor_wall_ms(c->r);
+            int64_t ours = local + c->skew_ms;
+            int64_t diff = server_ms - ours;
+            if (diff >= AWS_CLIENT_SKEW_MIN_MS || diff <= -AWS_CLIENT_SKEW_MIN_MS) {
+                c->skew_ms = server_ms - local;
+                call->skew_retried = true;
+                call->counted--; /* a corrected clock gets a fresh try */
+                aws_call_retry_later(call, err, 0);
+                return true;
+            }
+        }
+    }
+    if (!call->token_retried && !call->unsigned_request && aws_client_is_expired_token(err) &&
+        c->creds) {
+        creds_invalidate(c->creds);
+        call->token_retried = true;
+        call->counted--;
+        aws_call_retry_later(call, err, 0);
+        return true;
+    }
+    return false;
+}
+
+/* A retryable error within the attempts and the retry quota: sent again
+ * after a jittered exponential backoff (true). Out of quota, the message
+ * says so. */
+static bool aws_call_backoff(struct aws_call *call, struct aws_error *err, bool timeout)
+{
+    struct aws_client *c = call->c;
+    if (!err->retryable || call->counted >= c->max_attempts)
+        return false;
+    int cost = timeout ? AWS_CLIENT_TIMEOUT_COST : AWS_CLIENT_RETRY_COST;
+    if (c->quota >= cost) {
+        c->quota -= cost;
+        call->last_cost = cost;
+        double base = ldexp(1.0, call->counted - 1); /* 2^(n-1) */
+        double d = aws_client_rand01(c) * base;
+        if (d > AWS_CLIENT_BACKOFF_CAP)
+            d = AWS_CLIENT_BACKOFF_CAP;
+        uint64_t delay = (uint64_t)(d * (double)c->backoff_unit_ms);
+        aws_call_retry_later(call, err, delay);
+        return true;
+    }
+    char *m = mem_xasprintf("%s (retry quota exhausted)", err->message ? err->message : "");
+    free(err->message);
+    err->message = m;
+    return false;
+}
+
 static void aws_call_on_http(struct http_response *hr, void *arg)
 {
     struct aws_call *call = arg;
     struct aws_client *c = call->c;
     call->xfer = NULL;
 
-    struct aws_error err;
-    aws_error_init(&err);
     char request_id[96] = "";
     const char *rid = aws_client_request_id_header(hr);
     if (rid)
         snprintf(request_id, sizeof(request_id), "%s", rid);
-    xmlDoc *doc = NULL;
-    xmlNode *result = NULL;
-    json_t *json = NULL;
-    bool timeout = false;
-
     if (call->streamed) {
-        /* the end of a streamed answer: no retry, whatever ended it */
-        if (hr->curl_code != 0) {
-            aws_error_set(&err, AWS_ERR_TRANSPORT, http_curl_code_name(hr->curl_code), "%s",
-                          hr->curl_error[0] ? hr->curl_error : "the stream was cut");
-            err.http_status = (int)hr->status;
-            snprintf(err.request_id, sizeof(err.request_id), "%s", request_id);
-        }
-        if (c->verbose)
-            aws_call_log(call, hr, &err, request_id);
-        if (err.kind != AWS_ERR_NONE) {
-            aws_call_fail(call, &err);
-            return;
-        }
-        struct aws_response resp;
-        memset(&resp, 0, sizeof(resp));
-        resp.svc = call->svc;
-        resp.op = call->op;
-        resp.http_status = (int)hr->status;
-        snprintf(resp.request_id, sizeof(resp.request_id), "%s", request_id);
-        resp.attempts = call->attempts;
-        uint64_t now = reactor_now_ms(c->r);
-        resp.elapsed_ms = now - call->start_ms;
-        resp.last_attempt_ms = now - call->attempt_start_ms;
-        aws_call_deliver(call, &resp);
+        aws_call_stream_end(call, hr, request_id);
         return;
     }
 
-    if (hr->curl_code != 0) {
-        aws_error_set(&err, AWS_ERR_TRANSPORT, http_curl_code_name(hr->curl_code), "%s",
-                      hr->curl_error[0] ? hr->curl_error : "transfer failed");
-        err.retryable = http_curl_code_transient(hr->curl_code);
-        timeout = http_curl_code_timeout(hr->curl_code);
-    } else if (hr->body_truncated && hr->status >= 200 && hr->status < 300) {
-        aws_error_set(&err, AWS_ERR_PARSE, "ResponseTooLarge",
-                      "the response body was cut at %zu bytes (the size limit); it cannot be "
-                      "decoded",
-                      hr->body_len);
-        err.http_status = (int)hr->status;
-    } else {
-        int status = (int)hr->status;
-        int rc;
-        if (call->svc->protocol == SVC_JSON && call->json_arena) {
-            if (!aws_client_arena)
-                aws_client_arena = awsjson_arena_new();
-            rc = awsjson_parse_arena(aws_client_arena, hr->body, hr->body_len, status, &json, &err);
-        } else if (call->svc->protocol == SVC_JSON) {
-            rc = awsjson_parse(hr->body, hr->body_len, status, &json, &err);
-        } else if (call->raw_xml && status >= 200 && status < 300) {
-            rc = 0; /* the caller's streaming parser reads the body */
-        } else {
-            char envelope_id[96] = "";
-            rc = query_parse(hr->body, hr->body_len, status, call->op,
-                             call->svc->protocol == SVC_EC2, &doc, &result, envelope_id,
-                             sizeof(envelope_id), &err);
-            if (!request_id[0])
-                snprintf(request_id, sizeof(request_id), "%s", envelope_id);
-        }
-        if (rc != 0) {
-            if (err.kind == AWS_ERR_NONE)
-                aws_error_set(&err, AWS_ERR_PARSE, "MalformedResponse",
-                              "the response could not be decoded");
-            err.http_status = status;
-            if (!request_id[0] && err.request_id[0])
-                snprintf(request_id, sizeof(request_id), "%s", err.request_id);
-            aws_call_classify(call, &err, &timeout);
-        }
-    }
+    struct aws_error err;
+    aws_error_init(&err);
+    struct aws_response body;
+    memset(&body, 0, sizeof(body));
+    bool timeout = false;
+    aws_call_decode(call, hr, request_id, sizeof(request_id), &body, &err, &timeout);
     if (err.kind != AWS_ERR_NONE)
         snprintf(err.request_id, sizeof(err.request_id), "%s", request_id);
     if (c->verbose)
         aws_call_log(call, hr, &err, request_id);
-    if (err.kind == AWS_ERR_NONE && json && call->json_arena && hr->body) {
+    if (err.kind == AWS_ERR_NONE && body.json && call->json_arena && hr->body) {
         /* a bulk page: its tree is all the callback reads; the body (as
          * large again) need not wait for the callback to return */
         mem_wipe(hr->body, hr->body_len);
@@ -888,71 +974,21 @@ static void aws_call_on_http(struct http_response *hr, void *arg)
         if (c->quota > AWS_CLIENT_QUOTA)
             c->quota = AWS_CLIENT_QUOTA;
         struct aws_response resp;
-        memset(&resp, 0, sizeof(resp));
-        resp.svc = call->svc;
-        resp.op = call->op;
-        resp.http_status = (int)hr->status;
-        resp.doc = doc;
-        resp.result = result;
-        resp.json = json;
+        aws_call_response(call, hr, request_id, &resp);
+        resp.doc = body.doc;
+        resp.result = body.result;
+        resp.json = body.json;
         if (call->raw_xml) {
             resp.body = hr->body;
             resp.body_len = hr->body_len;
         }
-        snprintf(resp.request_id, sizeof(resp.request_id), "%s", request_id);
-        resp.attempts = call->attempts;
-        uint64_t now = reactor_now_ms(c->r);
-        resp.elapsed_ms = now - call->start_ms;
-        resp.last_attempt_ms = now - call->attempt_start_ms;
         aws_call_deliver(call, &resp);
         return;
     }
     if (err.throttling)
         c->stats.throttled++;
-
-    /* Clock skew: correct from the server's Date and retry at once, once. */
-    if (!call->skew_retried && !call->unsigned_request && aws_client_is_skew_error(&err)) {
-        const char *date = http_response_header(hr, "Date");
-        int64_t server_ms = 0;
-        if (date && awstime_parse_http_date(date, &server_ms)) {
-            int64_t local = reactor_wall_ms(c->r);
-            int64_t ours = local + c->skew_ms;
-            int64_t diff = server_ms - ours;
-            if (diff >= AWS_CLIENT_SKEW_MIN_MS || diff <= -AWS_CLIENT_SKEW_MIN_MS) {
-                c->skew_ms = server_ms - local;
-                call->skew_retried = true;
-                call->counted--; /* a corrected clock gets a fresh try */
-                aws_call_retry_later(call, &err, 0);
-                return;
-            }
-        }
-    }
-    /* Expired session token: fresh credentials, retry at once, once. */
-    if (!call->token_retried && !call->unsigned_request && aws_client_is_expired_token(&err) &&
-        c->creds) {
-        creds_invalidate(c->creds);
-        call->token_retried = true;
-        call->counted--;
-        aws_call_retry_later(call, &err, 0);
+    if (aws_call_retry_now(call, hr, &err) || aws_call_backoff(call, &err, timeout))
         return;
-    }
-    if (err.retryable && call->counted < c->max_attempts) {
-        int cost = timeout ? AWS_CLIENT_TIMEOUT_COST : AWS_CLIENT_RETRY_COST;
-        if (c->quota >= cost) {
-            c->quota -= cost;
-            call->last_cost = cost;
-            double base = ldexp(1.0, call->counted - 1); /* 2^(n-1) */
-            double d = aws_client_rand01(c) * base;
-            if (d > AWS_CLIENT_BACKOFF_CAP)
-                d = AWS_CLIENT_BACKOFF_CAP;
-            uint64_t delay = (uint64_t)(d * (double)c->backoff_unit_ms);
-            aws_call_retry_later(call, &err, delay);
-            return;
-        }
-        char *m = mem_xasprintf("%s (retry quota exhausted)", err.message ? err.message : "");
-        free(err.message);
-        err.message = m;
-    }
     aws_call_fail(call, &err);
 }
 

@@ -1,7 +1,8 @@
 /* aws_client.h - one AWS call: endpoint, credentials, SigV4, HTTP, protocol
  * decoding, the SDK "standard" retry mode and clock-skew correction.
  *
- * Retries (aws-wire.md §7): max attempts from the options, AWS_MAX_ATTEMPTS
+ * Retries (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html,
+ * standard mode): max attempts from the options, AWS_MAX_ATTEMPTS
  * or the profile's max_attempts (default 3); retry on connection errors,
  * HTTP 500/502/503/504/429, and the standard throttling and transient code
  * lists; full-jitter exponential back-off min(rand * 2^(n-1), 20) s; a

@@ -176,8 +176,8 @@ static struct awsjson_block *awsjson_block_new(size_t size)
     return b;
 }
 
-/* Unmapped memory goes back to the system (which clears it before any
- * other use), so only a kept block is wiped. */
+/* Unmapped memory goes back to the kernel, which clears it before any
+ * other use; so only a kept block is wiped. */
 static void awsjson_block_free(struct awsjson_block *b)
 {
     munmap(b, sizeof(*b) + b->size);

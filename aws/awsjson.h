@@ -1,4 +1,5 @@
-/* awsjson.h - the JSON 1.1 protocol (aws-wire.md §4) with jansson. */
+/* awsjson.h - the JSON 1.1 protocol
+ * (https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html) with jansson. */
 #ifndef ELCUI_AWS_AWSJSON_H
 #define ELCUI_AWS_AWSJSON_H
 

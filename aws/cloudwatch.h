@@ -1,4 +1,5 @@
-/* cloudwatch.h - typed CloudWatch GetMetricData (aws-wire.md §17), query
+/* cloudwatch.h - typed CloudWatch GetMetricData
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html), query
  * protocol (Version=2010-08-01, service "monitoring").
  *
  * Same conventions as elasticache.h. GetMetricData is paged by the caller:

@@ -1,4 +1,5 @@
-/* creds.h - the AWS credential provider chain (aws-wire.md §6.3), async.
+/* creds.h - the AWS credential provider chain
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html), async.
  *
  * Order: environment; assume-role profiles (source_profile or
  * credential_source, role chaining, external_id, mfa_serial with a prompt);

@@ -1,4 +1,5 @@
-/* ec2.h - typed EC2 calls (ec2 protocol, aws-wire.md §3, §10): the network
+/* ec2.h - typed EC2 calls (the EC2 query protocol,
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Welcome.html): the network
  * part of a stack (VPC, subnets, route tables, security groups, tags).
  *
  * Conventions (TYPED.md): inputs are structs with only what elcui needs,

@@ -1,4 +1,5 @@
-/* elasticache.h - typed ElastiCache calls (aws-wire.md §9), query protocol.
+/* elasticache.h - typed ElastiCache calls, query protocol
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/Welcome.html).
  *
  * One function per operation, written once and used by every engine. Each
  * call is asynchronous: it returns a handle for aws_call_cancel() and later
@@ -103,7 +104,7 @@ struct elasticache_tag {
     char *value;
 };
 
-/* ---- replication groups (§9.4) ---- */
+/* ---- replication groups ---- */
 
 struct elasticache_node_group_member {
     char *cache_cluster_id;
@@ -215,7 +216,7 @@ void elasticache_replication_group_out_free(struct elasticache_replication_group
 /* Release what a replication group holds (not the struct itself). */
 void elasticache_replication_group_clear(struct elasticache_replication_group *g);
 
-/* ---- cache clusters (§9.5) ---- */
+/* ---- cache clusters ---- */
 
 struct elasticache_cache_node {
     char *id; /* CacheNodeId "0001" */
@@ -326,7 +327,7 @@ void elasticache_replication_groups_fill_from_clusters(
     struct elasticache_replication_group_list *groups,
     const struct elasticache_cache_cluster_list *clusters);
 
-/* ---- cache subnet groups (§9.1, §9.2) ---- */
+/* ---- cache subnet groups ---- */
 
 struct elasticache_subnet {
     char *id; /* SubnetIdentifier */
@@ -361,7 +362,7 @@ struct elasticache_cache_subnet_group_list {
 };
 void elasticache_cache_subnet_group_list_free(struct elasticache_cache_subnet_group_list *l);
 
-/* ---- events (§9.9) ---- */
+/* ---- events ---- */
 
 struct elasticache_event {
     char *source_identifier;
@@ -378,7 +379,7 @@ struct elasticache_event_list {
 };
 void elasticache_event_list_free(struct elasticache_event_list *l);
 
-/* ---- parameter groups and parameters (§9.10; DescribeCacheParameters) ---- */
+/* ---- parameter groups and parameters (DescribeCacheParameters) ---- */
 
 struct elasticache_cache_parameter_group {
     char *name;
@@ -430,7 +431,7 @@ const struct elasticache_cache_parameter *
 elasticache_cache_parameter_find(const struct elasticache_cache_parameter_list *l,
                                  const char *name);
 
-/* ---- tags (§9.11) ---- */
+/* ---- tags ---- */
 
 struct elasticache_tag_list {
     char request_id[96];

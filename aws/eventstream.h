@@ -1,5 +1,6 @@
 /* eventstream.h - the application/vnd.amazon.eventstream framing
- * (aws-wire.md §12.9), as StartLiveTail answers with it.
+ * (https://docs.aws.amazon.com/lexv2/latest/dg/event-stream-encoding.html describes it),
+ * as StartLiveTail answers with it.
  *
  * A message, all integers big-endian:
  *

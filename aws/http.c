@@ -664,31 +664,11 @@ static char *http_check_url(const char *url)
     return out;
 }
 
-struct http_xfer *http_send(struct http_client *c, const struct http_request *req, http_done_cb cb,
-                            void *arg)
+/* The transfer's options: URL, timeouts (a stream's idle limit instead of
+ * a total one), TLS trust, proxy, callbacks, debug output. */
+static void http_setopts(struct http_client *c, struct http_xfer *x, const struct http_request *req)
 {
-    if (!c || c->dying || c->closing || !req || !req->url || !cb)
-        return NULL;
-    char *log_url = http_check_url(req->url);
-    if (!log_url)
-        return NULL;
-    CURL *e = curl_easy_init();
-    if (!e) {
-        free(log_url);
-        return NULL;
-    }
-    struct http_xfer *x = mem_xcalloc(1, sizeof(*x));
-    x->c = c;
-    x->easy = e;
-    x->cb = cb;
-    x->arg = arg;
-    x->max_body = c->max_body;
-    x->log_url = log_url;
-    buf_init(&x->rbody, c->max_body);
-    x->rbody.secret = true;
-    const char *method = req->method && *req->method ? req->method : "GET";
-    x->log_method = mem_xstrdup(method);
-
+    CURL *e = x->easy;
     curl_easy_setopt(e, CURLOPT_URL, req->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -725,7 +705,12 @@ struct http_xfer *http_send(struct http_client *c, const struct http_request *re
         curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, http_on_debug);
         curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
     }
+}
 
+/* The method and its body (copied): true when a body is sent. */
+static bool http_set_method(struct http_xfer *x, const struct http_request *req, const char *method)
+{
+    CURL *e = x->easy;
     bool sends_body = false;
     if (strcmp(method, "GET") == 0) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -745,13 +730,17 @@ struct http_xfer *http_send(struct http_client *c, const struct http_request *re
     } else {
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
     }
+    return sends_body;
+}
 
+/* The request's headers, with libcurl's own defaults turned off. 0, or
+ * -1 when out of memory. */
+static int http_set_headers(struct http_xfer *x, const struct http_request *req, bool sends_body)
+{
     for (const char *const *h = req->headers; h && *h; h++) {
         struct curl_slist *n = curl_slist_append(x->hdrs, *h);
-        if (!n) {
-            http_xfer_free(x);
-            return NULL;
-        }
+        if (!n)
+            return -1;
         x->hdrs = n;
     }
     /* Never a libcurl default Content-Type (it would lack the charset we
@@ -759,11 +748,43 @@ struct http_xfer *http_send(struct http_client *c, const struct http_request *re
     if (sends_body && !http_has_header(req->headers, "Content-Type"))
         x->hdrs = curl_slist_append(x->hdrs, "Content-Type:");
     x->hdrs = curl_slist_append(x->hdrs, "Expect:");
-    if (!x->hdrs) {
+    if (!x->hdrs)
+        return -1;
+    curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
+    return 0;
+}
+
+struct http_xfer *http_send(struct http_client *c, const struct http_request *req, http_done_cb cb,
+                            void *arg)
+{
+    if (!c || c->dying || c->closing || !req || !req->url || !cb)
+        return NULL;
+    char *log_url = http_check_url(req->url);
+    if (!log_url)
+        return NULL;
+    CURL *e = curl_easy_init();
+    if (!e) {
+        free(log_url);
+        return NULL;
+    }
+    struct http_xfer *x = mem_xcalloc(1, sizeof(*x));
+    x->c = c;
+    x->easy = e;
+    x->cb = cb;
+    x->arg = arg;
+    x->max_body = c->max_body;
+    x->log_url = log_url;
+    buf_init(&x->rbody, c->max_body);
+    x->rbody.secret = true;
+    const char *method = req->method && *req->method ? req->method : "GET";
+    x->log_method = mem_xstrdup(method);
+
+    http_setopts(c, x, req);
+    bool sends_body = http_set_method(x, req, method);
+    if (http_set_headers(x, req, sends_body) != 0) {
         http_xfer_free(x);
         return NULL;
     }
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
 
     x->state = HTTP_ACTIVE;
     http_list_push(&c->active, x);

@@ -1,5 +1,6 @@
 /* iam.h - typed IAM calls (query protocol, Version 2010-05-08, global:
- * aws-wire.md §15): the stack's two customer-managed read policies.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/welcome.html): the stack's two
+ * customer-managed read policies.
  *
  * Conventions (TYPED.md): zero = absent in inputs; outputs are heap
  * structs owned by the callback, freed with the matching _free; exactly

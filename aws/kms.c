@@ -420,119 +420,30 @@ void kms_key_deletion_out_free(struct kms_key_deletion_out *o)
         .token_in = "Marker", .token_out = "NextMarker", .truncated = "Truncated",                 \
         .page_limit = KMS_PAGE_LIMIT
 
-TYPEDCALL_OP(kms_op_create_key, &svc_kms, "CreateKey", struct kms_key_out, kms_create_key_cb,
-             JSON_PLAIN, kms_parse_key, kms_key_out_free);
-TYPEDCALL_OP(kms_op_describe_key, &svc_kms, "DescribeKey", struct kms_key_out, kms_describe_key_cb,
-             JSON_PLAIN, kms_parse_key, kms_key_out_free);
-TYPEDCALL_OP(kms_op_put_key_policy, &svc_kms, "PutKeyPolicy", struct kms_result,
-             kms_put_key_policy_cb, NONE, 0, kms_result_free);
-TYPEDCALL_OP(kms_op_get_key_policy, &svc_kms, "GetKeyPolicy", struct kms_key_policy_out,
-             kms_get_key_policy_cb, JSON_PLAIN, kms_parse_key_policy, kms_key_policy_out_free);
-TYPEDCALL_OP(kms_op_enable_key_rotation, &svc_kms, "EnableKeyRotation", struct kms_result,
-             kms_enable_key_rotation_cb, NONE, 0, kms_result_free);
-TYPEDCALL_OP(kms_op_get_key_rotation_status, &svc_kms, "GetKeyRotationStatus",
-             struct kms_key_rotation_status_out, kms_get_key_rotation_status_cb, JSON_PLAIN,
-             kms_parse_key_rotation_status, kms_key_rotation_status_out_free);
-TYPEDCALL_OP(kms_op_create_alias, &svc_kms, "CreateAlias", struct kms_result, kms_create_alias_cb,
-             NONE, 0, kms_result_free);
-TYPEDCALL_OP(kms_op_delete_alias, &svc_kms, "DeleteAlias", struct kms_result, kms_delete_alias_cb,
-             NONE, 0, kms_result_free);
-TYPEDCALL_OP(kms_op_list_aliases, &svc_kms, "ListAliases", struct kms_alias_list,
-             kms_list_aliases_cb, JSON_PLAIN, kms_parse_aliases, kms_alias_list_free,
-             KMS_PAGED(struct kms_alias_list));
-TYPEDCALL_OP(kms_op_list_keys, &svc_kms, "ListKeys", struct kms_key_list, kms_list_keys_cb,
-             JSON_PLAIN, kms_parse_keys, kms_key_list_free, KMS_PAGED(struct kms_key_list));
-TYPEDCALL_OP(kms_op_list_resource_tags, &svc_kms, "ListResourceTags", struct kms_tag_list,
-             kms_list_resource_tags_cb, JSON_PLAIN, kms_parse_resource_tags, kms_tag_list_free,
-             KMS_PAGED(struct kms_tag_list));
-TYPEDCALL_OP(kms_op_schedule_key_deletion, &svc_kms, "ScheduleKeyDeletion",
-             struct kms_key_deletion_out, kms_schedule_key_deletion_cb, JSON_PLAIN,
-             kms_parse_key_deletion, kms_key_deletion_out_free);
+/* The operations: name, wire name, output, parser form, parser, free,
+ * pages (ONE or IN: in->max_pages), then descriptor options. Each row
+ * becomes kms_op_NAME and the call kms_NAME (TYPEDCALL_JSON_OP). */
+#define KMS_OPS(X)                                                                                 \
+    X(create_key, "CreateKey", struct kms_key_out, JSON_PLAIN, kms_parse_key, kms_key_out_free,    \
+      ONE)                                                                                         \
+    X(describe_key, "DescribeKey", struct kms_key_out, JSON_PLAIN, kms_parse_key,                  \
+      kms_key_out_free, ONE)                                                                       \
+    X(put_key_policy, "PutKeyPolicy", struct kms_result, NONE, 0, kms_result_free, ONE)            \
+    X(get_key_policy, "GetKeyPolicy", struct kms_key_policy_out, JSON_PLAIN, kms_parse_key_policy, \
+      kms_key_policy_out_free, ONE)                                                                \
+    X(enable_key_rotation, "EnableKeyRotation", struct kms_result, NONE, 0, kms_result_free, ONE)  \
+    X(get_key_rotation_status, "GetKeyRotationStatus", struct kms_key_rotation_status_out,         \
+      JSON_PLAIN, kms_parse_key_rotation_status, kms_key_rotation_status_out_free, ONE)            \
+    X(create_alias, "CreateAlias", struct kms_result, NONE, 0, kms_result_free, ONE)               \
+    X(delete_alias, "DeleteAlias", struct kms_result, NONE, 0, kms_result_free, ONE)               \
+    X(list_aliases, "ListAliases", struct kms_alias_list, JSON_PLAIN, kms_parse_aliases,           \
+      kms_alias_list_free, IN, KMS_PAGED(struct kms_alias_list))                                   \
+    X(list_keys, "ListKeys", struct kms_key_list, JSON_PLAIN, kms_parse_keys, kms_key_list_free,   \
+      IN, KMS_PAGED(struct kms_key_list))                                                          \
+    X(list_resource_tags, "ListResourceTags", struct kms_tag_list, JSON_PLAIN,                     \
+      kms_parse_resource_tags, kms_tag_list_free, IN, KMS_PAGED(struct kms_tag_list))              \
+    X(schedule_key_deletion, "ScheduleKeyDeletion", struct kms_key_deletion_out, JSON_PLAIN,       \
+      kms_parse_key_deletion, kms_key_deletion_out_free, ONE)
 
-struct aws_call *kms_create_key(struct aws_client *c, const struct kms_create_key_in *in,
-                                kms_create_key_cb cb, void *arg)
-{
-    return typedcall_json(c, &kms_op_create_key, kms_build_create_key(in), 0, (typedcall_fn)cb,
-                          arg);
-}
-
-struct aws_call *kms_describe_key(struct aws_client *c, const struct kms_describe_key_in *in,
-                                  kms_describe_key_cb cb, void *arg)
-{
-    return typedcall_json(c, &kms_op_describe_key, kms_build_describe_key(in), 0, (typedcall_fn)cb,
-                          arg);
-}
-
-struct aws_call *kms_put_key_policy(struct aws_client *c, const struct kms_put_key_policy_in *in,
-                                    kms_put_key_policy_cb cb, void *arg)
-{
-    return typedcall_json(c, &kms_op_put_key_policy, kms_build_put_key_policy(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *kms_get_key_policy(struct aws_client *c, const struct kms_get_key_policy_in *in,
-                                    kms_get_key_policy_cb cb, void *arg)
-{
-    return typedcall_json(c, &kms_op_get_key_policy, kms_build_get_key_policy(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *kms_enable_key_rotation(struct aws_client *c,
-                                         const struct kms_enable_key_rotation_in *in,
-                                         kms_enable_key_rotation_cb cb, void *arg)
-{
-    return typedcall_json(c, &kms_op_enable_key_rotation, kms_build_enable_key_rotation(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *kms_get_key_rotation_status(struct aws_client *c,
-                                             const struct kms_get_key_rotation_status_in *in,
-                                             kms_get_key_rotation_status_cb cb, void *arg)
-{
-    return typedcall_json(c, &kms_op_get_key_rotation_status, kms_build_get_key_rotation_status(in),
-                          0, (typedcall_fn)cb, arg);
-}
-
-struct aws_call *kms_create_alias(struct aws_client *c, const struct kms_create_alias_in *in,
-                                  kms_create_alias_cb cb, void *arg)
-{
-    return typedcall_json(c, &kms_op_create_alias, kms_build_create_alias(in), 0, (typedcall_fn)cb,
-                          arg);
-}
-
-struct aws_call *kms_delete_alias(struct aws_client *c, const struct kms_delete_alias_in *in,
-                                  kms_delete_alias_cb cb, void *arg)
-{
-    return typedcall_json(c, &kms_op_delete_alias, kms_build_delete_alias(in), 0, (typedcall_fn)cb,
-                          arg);
-}
-
-struct aws_call *kms_list_aliases(struct aws_client *c, const struct kms_list_aliases_in *in,
-                                  kms_list_aliases_cb cb, void *arg)
-{
-    return typedcall_json(c, &kms_op_list_aliases, kms_build_list_aliases(in),
-                          in ? in->max_pages : 0, (typedcall_fn)cb, arg);
-}
-
-struct aws_call *kms_list_keys(struct aws_client *c, const struct kms_list_keys_in *in,
-                               kms_list_keys_cb cb, void *arg)
-{
-    return typedcall_json(c, &kms_op_list_keys, kms_build_list_keys(in), in ? in->max_pages : 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *kms_list_resource_tags(struct aws_client *c,
-                                        const struct kms_list_resource_tags_in *in,
-                                        kms_list_resource_tags_cb cb, void *arg)
-{
-    return typedcall_json(c, &kms_op_list_resource_tags, kms_build_list_resource_tags(in),
-                          in ? in->max_pages : 0, (typedcall_fn)cb, arg);
-}
-
-struct aws_call *kms_schedule_key_deletion(struct aws_client *c,
-                                           const struct kms_schedule_key_deletion_in *in,
-                                           kms_schedule_key_deletion_cb cb, void *arg)
-{
-    return typedcall_json(c, &kms_op_schedule_key_deletion, kms_build_schedule_key_deletion(in), 0,
-                          (typedcall_fn)cb, arg);
-}
+#define KMS_OP(op, ...) TYPEDCALL_JSON_OP(kms, &svc_kms, op, __VA_ARGS__)
+KMS_OPS(KMS_OP)

@@ -1,6 +1,6 @@
 /* kms.h - typed KMS calls (JSON 1.1, X-Amz-Target TrentService.<Op>,
- * aws-wire.md §11): the stack's two customer-managed keys, their policies,
- * rotation, aliases, tags and scheduled deletion.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/Welcome.html): the stack's two
+ * customer-managed keys, their policies, rotation, aliases, tags and scheduled deletion.
  *
  * Conventions (TYPED.md): zero = absent in inputs; outputs are heap
  * structs owned by the callback, freed with the matching _free; exactly

@@ -597,121 +597,35 @@ int logs_parse_put_log_events(const json_t *obj, struct logs_put_log_events_out 
     TYPEDCALL_PAGED(TYPEDCALL_JSON_TOKEN, type, next_token),                                       \
         .token_in = "nextToken", .token_out = "nextToken", .page_limit = LOGS_PAGE_LIMIT
 
-TYPEDCALL_OP(lg_op_create_log_group, &svc_logs, "CreateLogGroup", struct logs_ack,
-             logs_create_log_group_cb, NONE, 0, logs_ack_free);
-TYPEDCALL_OP(lg_op_create_log_stream, &svc_logs, "CreateLogStream", struct logs_ack,
-             logs_create_log_stream_cb, NONE, 0, logs_ack_free);
-TYPEDCALL_OP(lg_op_put_retention_policy, &svc_logs, "PutRetentionPolicy", struct logs_ack,
-             logs_put_retention_policy_cb, NONE, 0, logs_ack_free);
-TYPEDCALL_OP(lg_op_delete_log_group, &svc_logs, "DeleteLogGroup", struct logs_ack,
-             logs_delete_log_group_cb, NONE, 0, logs_ack_free);
-TYPEDCALL_OP(lg_op_list_tags_for_resource, &svc_logs, "ListTagsForResource", struct logs_tag_list,
-             logs_list_tags_for_resource_cb, JSON, logs_parse_list_tags, logs_tag_list_free);
-TYPEDCALL_OP(lg_op_list_tags_log_group, &svc_logs, "ListTagsLogGroup", struct logs_tag_list,
-             logs_list_tags_log_group_cb, JSON, logs_parse_list_tags, logs_tag_list_free);
-TYPEDCALL_OP(lg_op_describe_log_groups, &svc_logs, "DescribeLogGroups", struct logs_log_group_list,
-             logs_describe_log_groups_cb, JSON, logs_parse_describe_log_groups,
-             logs_log_group_list_free, LG_PAGED(struct logs_log_group_list));
-TYPEDCALL_OP(lg_op_describe_log_streams, &svc_logs, "DescribeLogStreams",
-             struct logs_log_stream_list, logs_describe_log_streams_cb, JSON,
-             logs_parse_describe_log_streams, logs_log_stream_list_free,
-             LG_PAGED(struct logs_log_stream_list));
-/* Event pages (up to 10,000 events, a few MB) are parsed into an arena:
- * the parsers copy what they keep. */
-TYPEDCALL_OP(lg_op_filter_log_events, &svc_logs, "FilterLogEvents",
-             struct logs_filter_log_events_out, logs_filter_log_events_cb, JSON,
-             logs_parse_filter_log_events, logs_filter_log_events_out_free, .json_arena = true);
-TYPEDCALL_OP(lg_op_get_log_events, &svc_logs, "GetLogEvents", struct logs_get_log_events_out,
-             logs_get_log_events_cb, JSON, logs_parse_get_log_events, logs_get_log_events_out_free,
-             .json_arena = true);
-TYPEDCALL_OP(lg_op_put_log_events, &svc_logs, "PutLogEvents", struct logs_put_log_events_out,
-             logs_put_log_events_cb, JSON, logs_parse_put_log_events, logs_put_log_events_out_free);
+/* The operations: name, wire name, output, parser form, parser, free,
+ * pages (ONE or IN: in->max_pages), then descriptor options. Each row
+ * becomes logs_op_NAME and the call logs_NAME (TYPEDCALL_JSON_OP). Event
+ * pages (FilterLogEvents, GetLogEvents: up to 10,000 events, a few MB) are
+ * parsed into an arena: the parsers copy what they keep. */
+#define LOGS_OPS(X)                                                                                \
+    X(create_log_group, "CreateLogGroup", struct logs_ack, NONE, 0, logs_ack_free, ONE)            \
+    X(create_log_stream, "CreateLogStream", struct logs_ack, NONE, 0, logs_ack_free, ONE)          \
+    X(put_retention_policy, "PutRetentionPolicy", struct logs_ack, NONE, 0, logs_ack_free, ONE)    \
+    X(delete_log_group, "DeleteLogGroup", struct logs_ack, NONE, 0, logs_ack_free, ONE)            \
+    X(list_tags_for_resource, "ListTagsForResource", struct logs_tag_list, JSON,                   \
+      logs_parse_list_tags, logs_tag_list_free, ONE)                                               \
+    X(list_tags_log_group, "ListTagsLogGroup", struct logs_tag_list, JSON, logs_parse_list_tags,   \
+      logs_tag_list_free, ONE)                                                                     \
+    X(describe_log_groups, "DescribeLogGroups", struct logs_log_group_list, JSON,                  \
+      logs_parse_describe_log_groups, logs_log_group_list_free, IN,                                \
+      LG_PAGED(struct logs_log_group_list))                                                        \
+    X(describe_log_streams, "DescribeLogStreams", struct logs_log_stream_list, JSON,               \
+      logs_parse_describe_log_streams, logs_log_stream_list_free, IN,                              \
+      LG_PAGED(struct logs_log_stream_list))                                                       \
+    X(filter_log_events, "FilterLogEvents", struct logs_filter_log_events_out, JSON,               \
+      logs_parse_filter_log_events, logs_filter_log_events_out_free, ONE, .json_arena = true)      \
+    X(get_log_events, "GetLogEvents", struct logs_get_log_events_out, JSON,                        \
+      logs_parse_get_log_events, logs_get_log_events_out_free, ONE, .json_arena = true)            \
+    X(put_log_events, "PutLogEvents", struct logs_put_log_events_out, JSON,                        \
+      logs_parse_put_log_events, logs_put_log_events_out_free, ONE)
 
-struct aws_call *logs_create_log_group(struct aws_client *c,
-                                       const struct logs_create_log_group_in *in,
-                                       logs_create_log_group_cb cb, void *arg)
-{
-    return typedcall_json(c, &lg_op_create_log_group, logs_build_create_log_group(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *logs_create_log_stream(struct aws_client *c,
-                                        const struct logs_create_log_stream_in *in,
-                                        logs_create_log_stream_cb cb, void *arg)
-{
-    return typedcall_json(c, &lg_op_create_log_stream, logs_build_create_log_stream(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *logs_put_retention_policy(struct aws_client *c,
-                                           const struct logs_put_retention_policy_in *in,
-                                           logs_put_retention_policy_cb cb, void *arg)
-{
-    return typedcall_json(c, &lg_op_put_retention_policy, logs_build_put_retention_policy(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *logs_delete_log_group(struct aws_client *c,
-                                       const struct logs_delete_log_group_in *in,
-                                       logs_delete_log_group_cb cb, void *arg)
-{
-    return typedcall_json(c, &lg_op_delete_log_group, logs_build_delete_log_group(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *logs_list_tags_for_resource(struct aws_client *c,
-                                             const struct logs_list_tags_for_resource_in *in,
-                                             logs_list_tags_for_resource_cb cb, void *arg)
-{
-    return typedcall_json(c, &lg_op_list_tags_for_resource, logs_build_list_tags_for_resource(in),
-                          0, (typedcall_fn)cb, arg);
-}
-
-struct aws_call *logs_list_tags_log_group(struct aws_client *c,
-                                          const struct logs_list_tags_log_group_in *in,
-                                          logs_list_tags_log_group_cb cb, void *arg)
-{
-    return typedcall_json(c, &lg_op_list_tags_log_group, logs_build_list_tags_log_group(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *logs_describe_log_groups(struct aws_client *c,
-                                          const struct logs_describe_log_groups_in *in,
-                                          logs_describe_log_groups_cb cb, void *arg)
-{
-    return typedcall_json(c, &lg_op_describe_log_groups, logs_build_describe_log_groups(in),
-                          in->max_pages, (typedcall_fn)cb, arg);
-}
-
-struct aws_call *logs_describe_log_streams(struct aws_client *c,
-                                           const struct logs_describe_log_streams_in *in,
-                                           logs_describe_log_streams_cb cb, void *arg)
-{
-    return typedcall_json(c, &lg_op_describe_log_streams, logs_build_describe_log_streams(in),
-                          in->max_pages, (typedcall_fn)cb, arg);
-}
-
-struct aws_call *logs_filter_log_events(struct aws_client *c,
-                                        const struct logs_filter_log_events_in *in,
-                                        logs_filter_log_events_cb cb, void *arg)
-{
-    return typedcall_json(c, &lg_op_filter_log_events, logs_build_filter_log_events(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *logs_get_log_events(struct aws_client *c, const struct logs_get_log_events_in *in,
-                                     logs_get_log_events_cb cb, void *arg)
-{
-    return typedcall_json(c, &lg_op_get_log_events, logs_build_get_log_events(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *logs_put_log_events(struct aws_client *c, const struct logs_put_log_events_in *in,
-                                     logs_put_log_events_cb cb, void *arg)
-{
-    return typedcall_json(c, &lg_op_put_log_events, logs_build_put_log_events(in), 0,
-                          (typedcall_fn)cb, arg);
-}
+#define LOGS_OP(op, ...) TYPEDCALL_JSON_OP(logs, &svc_logs, op, __VA_ARGS__)
+LOGS_OPS(LOGS_OP)
 
 /* ================= StartLiveTail ================= */
 

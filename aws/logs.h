@@ -1,4 +1,5 @@
-/* logs.h - typed CloudWatch Logs calls (aws-wire.md §12), JSON 1.1.
+/* logs.h - typed CloudWatch Logs calls, JSON 1.1
+ * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/Welcome.html).
  *
  * Same shape as elasticache.h: one asynchronous function per operation,
  * exactly one of out/err delivered to the callback (never synchronously),
@@ -344,7 +345,7 @@ int logs_parse_put_log_events(const json_t *obj, struct logs_put_log_events_out 
 struct aws_call *logs_put_log_events(struct aws_client *c, const struct logs_put_log_events_in *in,
                                      logs_put_log_events_cb cb, void *arg);
 
-/* ---- StartLiveTail (an event stream, aws-wire.md §12.9) ---- */
+/* ---- StartLiveTail (an event stream: aws/eventstream.h) ---- */
 struct logs_start_live_tail_in {
     const char *const *log_group_identifiers; /* ARNs without ":*", 1..10 */
     size_t n_log_group_identifiers;

@@ -1,5 +1,6 @@
 /* profile.c - the AWS shared config and credentials files, and the region,
- * endpoint and setting resolution built on them (aws-wire.md §6).
+ * endpoint and setting resolution built on them
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/file-format.html).
  *
  * Parsing goes through libinih with a line reader of our own: Debian's
  * libinih is built with 200-byte lines and 50-byte section and key names,

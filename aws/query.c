@@ -461,6 +461,135 @@ static void query_stream_quiet(void *arg, const char *msg, xmlParserSeverities s
     (void)loc;
 }
 
+/* Where a streamed read stands. */
+struct query_walk {
+    xmlTextReaderPtr r;
+    const struct query_stream *s;
+    char want_root[160], want_result[160];
+    /* what is not the list, kept small: <OpResult> with Marker and the like */
+    xmlDoc *rest;
+    xmlNode *rest_root;
+    char *request_id;
+    size_t request_id_len;
+    bool root_seen, in_result, in_list, result_seen, meta_seen, list_seen;
+    bool failed; /* err is set */
+};
+
+/* An element below <OpResponse>. As the tree readers do: the first
+ * <OpResult>, the first <ResponseMetadata>, the first list; later ones are
+ * skipped. Returns the reader's next status. */
+static int query_walk_top(struct query_walk *w, bool empty)
+{
+    xmlTextReaderPtr r = w->r;
+    if (query_stream_is(r, w->want_result) && !empty && !w->result_seen) {
+        w->in_result = w->result_seen = true;
+        return xmlTextReaderRead(r);
+    }
+    if (query_stream_is(r, "ResponseMetadata") && !w->meta_seen) {
+        w->meta_seen = true;
+        xmlNode *m = xmlTextReaderExpand(r);
+        if (m && w->request_id)
+            query_copy_text(m, "RequestId", w->request_id, w->request_id_len);
+        return xmlTextReaderNext(r);
+    }
+    w->result_seen = w->result_seen || query_stream_is(r, w->want_result);
+    return xmlTextReaderNext(r);
+}
+
+/* An element of <OpResult>: the list is entered, the rest kept. */
+static int query_walk_result(struct query_walk *w, bool empty)
+{
+    xmlTextReaderPtr r = w->r;
+    const char *list = w->s->list;
+    if (query_stream_is(r, list) && w->list_seen)
+        return xmlTextReaderNext(r);
+    if (query_stream_is(r, list) && !empty) {
+        w->in_list = w->list_seen = true;
+        return xmlTextReaderRead(r);
+    }
+    w->list_seen = w->list_seen || query_stream_is(r, list);
+    xmlNode *n = xmlTextReaderExpand(r);
+    if (n)
+        xmlAddChild(w->rest_root, xmlDocCopyNode(n, w->rest, 1));
+    return xmlTextReaderNext(r);
+}
+
+/* An item of the list, handed to on_item. -1 (a reader error) when it
+ * cannot be expanded. */
+static int query_walk_item(struct query_walk *w, struct aws_error *err)
+{
+    xmlNode *n = xmlTextReaderExpand(w->r);
+    if (!n)
+        return -1;
+    if (w->s->on_item(n, w->s->arg, err) != 0) {
+        if (err->kind == AWS_ERR_NONE)
+            aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse", "%s: an unusable <%s>", w->s->op,
+                          w->s->item);
+        w->failed = true;
+        return 0;
+    }
+    return xmlTextReaderNext(w->r);
+}
+
+/* One element start (or end); returns the reader's next status. */
+static int query_walk_step(struct query_walk *w, struct aws_error *err)
+{
+    xmlTextReaderPtr r = w->r;
+    int type = xmlTextReaderNodeType(r);
+    int depth = xmlTextReaderDepth(r);
+    if (type != XML_READER_TYPE_ELEMENT) {
+        if (type == XML_READER_TYPE_END_ELEMENT && depth == 2 && w->in_list)
+            w->in_list = false;
+        else if (type == XML_READER_TYPE_END_ELEMENT && depth == 1 && w->in_result)
+            w->in_result = false;
+        return xmlTextReaderRead(r);
+    }
+    bool empty = xmlTextReaderIsEmptyElement(r) == 1;
+    if (depth == 0) {
+        w->root_seen = true;
+        if (!query_stream_is(r, w->want_root)) {
+            const xmlChar *n = xmlTextReaderConstLocalName(r);
+            aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse",
+                          "unexpected XML response: root element <%s>, expected <%s>",
+                          n ? (const char *)n : "?", w->want_root);
+            err->http_status = 200;
+            w->failed = true;
+            return 0;
+        }
+        return xmlTextReaderRead(r);
+    }
+    if (depth == 1)
+        return query_walk_top(w, empty);
+    if (depth == 2 && w->in_result)
+        return query_walk_result(w, empty);
+    if (depth == 3 && w->in_list && query_stream_is(r, w->s->item))
+        return query_walk_item(w, err);
+    return xmlTextReaderNext(r);
+}
+
+/* After the last element: the answer had its root and <OpResult>, and
+ * on_rest accepted the rest. 0, or -1 with err set. */
+static int query_walk_finish(struct query_walk *w, int st, size_t len, struct aws_error *err)
+{
+    if (st != 0 || !w->root_seen) {
+        query_stream_malformed(w->r, len, err);
+        return -1;
+    }
+    if (!w->result_seen) {
+        aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse", "response has no <%s> element",
+                      w->want_result);
+        err->http_status = 200;
+        return -1;
+    }
+    if (w->s->on_rest && w->s->on_rest(w->rest_root, w->s->arg, err) != 0) {
+        if (err->kind == AWS_ERR_NONE)
+            aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse", "%s response lacks %s", w->s->op,
+                          w->want_result);
+        return -1;
+    }
+    return 0;
+}
+
 int query_parse_stream(const char *body, size_t len, const struct query_stream *s, char *request_id,
                        size_t request_id_len, struct aws_error *err)
 {
@@ -471,111 +600,29 @@ int query_parse_stream(const char *body, size_t len, const struct query_stream *
         return -1;
     }
     xmlResetLastError();
-    xmlTextReaderPtr r = xmlReaderForMemory(body, (int)len, NULL, NULL,
-                                            XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-    if (!r) {
+    struct query_walk w;
+    memset(&w, 0, sizeof(w));
+    w.r = xmlReaderForMemory(body, (int)len, NULL, NULL,
+                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                 XML_PARSE_NOCDATA);
+    if (!w.r) {
         query_stream_malformed(NULL, len, err);
         return -1;
     }
-    xmlTextReaderSetErrorHandler(r, query_stream_quiet, NULL);
-    char want_root[160], want_result[160];
-    snprintf(want_root, sizeof(want_root), "%sResponse", s->op);
-    snprintf(want_result, sizeof(want_result), "%sResult", s->op);
-    /* what is not the list, kept small: <OpResult> with Marker and the like */
-    xmlDoc *rest = xmlNewDoc((const xmlChar *)"1.0");
-    xmlNode *rest_root = xmlNewDocNode(rest, NULL, (const xmlChar *)want_result, NULL);
-    xmlDocSetRootElement(rest, rest_root);
-    int rc = -1;
-    bool root_seen = false, in_result = false, in_list = false, result_seen = false;
-    bool meta_seen = false, list_seen = false;
-    int st = xmlTextReaderRead(r);
-    while (st == 1) {
-        int type = xmlTextReaderNodeType(r);
-        int depth = xmlTextReaderDepth(r);
-        if (type != XML_READER_TYPE_ELEMENT) {
-            if (type == XML_READER_TYPE_END_ELEMENT && depth == 2 && in_list)
-                in_list = false;
-            else if (type == XML_READER_TYPE_END_ELEMENT && depth == 1 && in_result)
-                in_result = false;
-            st = xmlTextReaderRead(r);
-            continue;
-        }
-        bool empty = xmlTextReaderIsEmptyElement(r) == 1;
-        if (depth == 0) {
-            root_seen = true;
-            if (!query_stream_is(r, want_root)) {
-                const xmlChar *n = xmlTextReaderConstLocalName(r);
-                aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse",
-                              "unexpected XML response: root element <%s>, expected <%s>",
-                              n ? (const char *)n : "?", want_root);
-                err->http_status = 200;
-                goto out;
-            }
-            st = xmlTextReaderRead(r);
-        } else if (depth == 1) {
-            /* as the tree readers do: the first <OpResult>, the first
-             * <ResponseMetadata>, the first list; later ones are skipped */
-            if (query_stream_is(r, want_result) && !empty && !result_seen) {
-                in_result = result_seen = true;
-                st = xmlTextReaderRead(r);
-            } else if (query_stream_is(r, "ResponseMetadata") && !meta_seen) {
-                meta_seen = true;
-                xmlNode *m = xmlTextReaderExpand(r);
-                if (m && request_id)
-                    query_copy_text(m, "RequestId", request_id, request_id_len);
-                st = xmlTextReaderNext(r);
-            } else {
-                result_seen = result_seen || query_stream_is(r, want_result);
-                st = xmlTextReaderNext(r);
-            }
-        } else if (depth == 2 && in_result) {
-            if (query_stream_is(r, s->list) && list_seen) {
-                st = xmlTextReaderNext(r);
-            } else if (query_stream_is(r, s->list) && !empty) {
-                in_list = list_seen = true;
-                st = xmlTextReaderRead(r);
-            } else {
-                list_seen = list_seen || query_stream_is(r, s->list);
-                xmlNode *n = xmlTextReaderExpand(r);
-                if (n)
-                    xmlAddChild(rest_root, xmlDocCopyNode(n, rest, 1));
-                st = xmlTextReaderNext(r);
-            }
-        } else if (depth == 3 && in_list && query_stream_is(r, s->item)) {
-            xmlNode *n = xmlTextReaderExpand(r);
-            if (!n)
-                break;
-            if (s->on_item(n, s->arg, err) != 0) {
-                if (err->kind == AWS_ERR_NONE)
-                    aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse", "%s: an unusable <%s>",
-                                  s->op, s->item);
-                goto out;
-            }
-            st = xmlTextReaderNext(r);
-        } else {
-            st = xmlTextReaderNext(r);
-        }
-    }
-    if (st != 0 || !root_seen) {
-        query_stream_malformed(r, len, err);
-        goto out;
-    }
-    if (!result_seen) {
-        aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse", "response has no <%s> element",
-                      want_result);
-        err->http_status = 200;
-        goto out;
-    }
-    if (s->on_rest && s->on_rest(rest_root, s->arg, err) != 0) {
-        if (err->kind == AWS_ERR_NONE)
-            aws_error_set(err, AWS_ERR_PARSE, "MalformedResponse", "%s response lacks %s", s->op,
-                          want_result);
-        goto out;
-    }
-    rc = 0;
-out:
-    xmlFreeTextReader(r);
-    xmlFreeDoc(rest);
+    xmlTextReaderSetErrorHandler(w.r, query_stream_quiet, NULL);
+    w.s = s;
+    w.request_id = request_id;
+    w.request_id_len = request_id_len;
+    snprintf(w.want_root, sizeof(w.want_root), "%sResponse", s->op);
+    snprintf(w.want_result, sizeof(w.want_result), "%sResult", s->op);
+    w.rest = xmlNewDoc((const xmlChar *)"1.0");
+    w.rest_root = xmlNewDocNode(w.rest, NULL, (const xmlChar *)w.want_result, NULL);
+    xmlDocSetRootElement(w.rest, w.rest_root);
+    int st = xmlTextReaderRead(w.r);
+    while (st == 1 && !w.failed)
+        st = query_walk_step(&w, err);
+    int rc = w.failed ? -1 : query_walk_finish(&w, st, len, err);
+    xmlFreeTextReader(w.r);
+    xmlFreeDoc(w.rest);
     return rc;
 }

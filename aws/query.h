@@ -1,5 +1,7 @@
 /* query.h - the AWS query and EC2 protocols: form-encoded parameters in,
- * XML (libxml2) out, and both error envelopes (aws-wire.md §2, §3).
+ * XML (libxml2) out, and both error envelopes
+ * (https://smithy.io/2.0/aws/protocols/aws-query-protocol.html,
+ * https://smithy.io/2.0/aws/protocols/aws-ec2-query-protocol.html).
  *
  * Requests: build an ordered parameter list, then encode it exactly as
  * botocore does (quote_plus). Nested list names are spelled out by the

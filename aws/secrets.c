@@ -423,83 +423,27 @@ void secrets_random_password_out_free(struct secrets_random_password_out *o)
 
 /* ---- the calls (aws/typedcall.h runs them) ---- */
 
-TYPEDCALL_OP(secrets_op_create_secret, &svc_secretsmanager, "CreateSecret",
-             struct secrets_version_out, secrets_create_secret_cb, JSON_PLAIN,
-             secrets_parse_version, secrets_version_out_free, .wipe_in = "SecretString");
-TYPEDCALL_OP(secrets_op_put_secret_value, &svc_secretsmanager, "PutSecretValue",
-             struct secrets_version_out, secrets_put_secret_value_cb, JSON_PLAIN,
-             secrets_parse_version, secrets_version_out_free, .wipe_in = "SecretString");
-TYPEDCALL_OP(secrets_op_get_secret_value, &svc_secretsmanager, "GetSecretValue",
-             struct secrets_secret_value_out, secrets_get_secret_value_cb, JSON_PLAIN,
-             secrets_parse_secret_value, secrets_secret_value_out_free, .wipe_out = "SecretString");
-TYPEDCALL_OP(secrets_op_describe_secret, &svc_secretsmanager, "DescribeSecret",
-             struct secrets_describe_secret_out, secrets_describe_secret_cb, JSON_PLAIN,
-             secrets_parse_describe_secret, secrets_describe_secret_out_free);
-TYPEDCALL_OP(secrets_op_list_secrets, &svc_secretsmanager, "ListSecrets",
-             struct secrets_secret_list, secrets_list_secrets_cb, JSON_PLAIN,
-             secrets_parse_secret_list, secrets_secret_list_free,
-             TYPEDCALL_PAGED(TYPEDCALL_JSON_TOKEN, struct secrets_secret_list, next_token),
-             .token_in = "NextToken", .token_out = "NextToken", .page_limit = SECRETS_PAGE_LIMIT);
-TYPEDCALL_OP(secrets_op_delete_secret, &svc_secretsmanager, "DeleteSecret",
-             struct secrets_delete_secret_out, secrets_delete_secret_cb, JSON_PLAIN,
-             secrets_parse_delete_secret, secrets_delete_secret_out_free);
-TYPEDCALL_OP(secrets_op_get_random_password, &svc_secretsmanager, "GetRandomPassword",
-             struct secrets_random_password_out, secrets_get_random_password_cb, JSON_PLAIN,
-             secrets_parse_random_password, secrets_random_password_out_free,
-             .wipe_out = "RandomPassword");
+/* The operations: name, wire name, output, parser form, parser, free,
+ * pages (ONE or IN: in->max_pages), then descriptor options. Each row
+ * becomes secrets_op_NAME and the call secrets_NAME (TYPEDCALL_JSON_OP). */
+#define SECRETS_OPS(X)                                                                             \
+    X(create_secret, "CreateSecret", struct secrets_version_out, JSON_PLAIN,                       \
+      secrets_parse_version, secrets_version_out_free, ONE, .wipe_in = "SecretString")             \
+    X(put_secret_value, "PutSecretValue", struct secrets_version_out, JSON_PLAIN,                  \
+      secrets_parse_version, secrets_version_out_free, ONE, .wipe_in = "SecretString")             \
+    X(get_secret_value, "GetSecretValue", struct secrets_secret_value_out, JSON_PLAIN,             \
+      secrets_parse_secret_value, secrets_secret_value_out_free, ONE, .wipe_out = "SecretString")  \
+    X(describe_secret, "DescribeSecret", struct secrets_describe_secret_out, JSON_PLAIN,           \
+      secrets_parse_describe_secret, secrets_describe_secret_out_free, ONE)                        \
+    X(list_secrets, "ListSecrets", struct secrets_secret_list, JSON_PLAIN,                         \
+      secrets_parse_secret_list, secrets_secret_list_free, IN,                                     \
+      TYPEDCALL_PAGED(TYPEDCALL_JSON_TOKEN, struct secrets_secret_list, next_token),               \
+      .token_in = "NextToken", .token_out = "NextToken", .page_limit = SECRETS_PAGE_LIMIT)         \
+    X(delete_secret, "DeleteSecret", struct secrets_delete_secret_out, JSON_PLAIN,                 \
+      secrets_parse_delete_secret, secrets_delete_secret_out_free, ONE)                            \
+    X(get_random_password, "GetRandomPassword", struct secrets_random_password_out, JSON_PLAIN,    \
+      secrets_parse_random_password, secrets_random_password_out_free, ONE,                        \
+      .wipe_out = "RandomPassword")
 
-struct aws_call *secrets_create_secret(struct aws_client *c,
-                                       const struct secrets_create_secret_in *in,
-                                       secrets_create_secret_cb cb, void *arg)
-{
-    return typedcall_json(c, &secrets_op_create_secret, secrets_build_create_secret(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *secrets_put_secret_value(struct aws_client *c,
-                                          const struct secrets_put_secret_value_in *in,
-                                          secrets_put_secret_value_cb cb, void *arg)
-{
-    return typedcall_json(c, &secrets_op_put_secret_value, secrets_build_put_secret_value(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *secrets_get_secret_value(struct aws_client *c,
-                                          const struct secrets_get_secret_value_in *in,
-                                          secrets_get_secret_value_cb cb, void *arg)
-{
-    return typedcall_json(c, &secrets_op_get_secret_value, secrets_build_get_secret_value(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *secrets_describe_secret(struct aws_client *c,
-                                         const struct secrets_describe_secret_in *in,
-                                         secrets_describe_secret_cb cb, void *arg)
-{
-    return typedcall_json(c, &secrets_op_describe_secret, secrets_build_describe_secret(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *secrets_list_secrets(struct aws_client *c,
-                                      const struct secrets_list_secrets_in *in,
-                                      secrets_list_secrets_cb cb, void *arg)
-{
-    return typedcall_json(c, &secrets_op_list_secrets, secrets_build_list_secrets(in),
-                          in ? in->max_pages : 0, (typedcall_fn)cb, arg);
-}
-
-struct aws_call *secrets_delete_secret(struct aws_client *c,
-                                       const struct secrets_delete_secret_in *in,
-                                       secrets_delete_secret_cb cb, void *arg)
-{
-    return typedcall_json(c, &secrets_op_delete_secret, secrets_build_delete_secret(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *secrets_get_random_password(struct aws_client *c,
-                                             const struct secrets_get_random_password_in *in,
-                                             secrets_get_random_password_cb cb, void *arg)
-{
-    return typedcall_json(c, &secrets_op_get_random_password, secrets_build_get_random_password(in),
-                          0, (typedcall_fn)cb, arg);
-}
+#define SECRETS_OP(op, ...) TYPEDCALL_JSON_OP(secrets, &svc_secretsmanager, op, __VA_ARGS__)
+SECRETS_OPS(SECRETS_OP)

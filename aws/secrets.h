@@ -1,6 +1,7 @@
 /* secrets.h - typed Secrets Manager calls (JSON 1.1, X-Amz-Target
- * secretsmanager.<Op>, aws-wire.md §13): the secret that holds the AUTH
- * token.
+ * secretsmanager.<Op>,
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/Welcome.html): the secret that
+ * holds the AUTH token.
  *
  * Conventions (TYPED.md): zero = absent in inputs; outputs are heap
  * structs owned by the callback, freed with the matching _free; exactly

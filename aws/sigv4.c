@@ -1,4 +1,5 @@
-/* sigv4.c - AWS Signature Version 4 (aws-wire.md §5), byte-compatible with
+/* sigv4.c - AWS Signature Version 4
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html), byte-compatible with
  * botocore's SigV4Auth / SigV4QueryAuth and with the AWS SigV4 test suite.
  *
  * Canonical request: method, normalised and URI-encoded path (non-S3 rule:

@@ -47,7 +47,9 @@ struct sigv4_result {
     char signature[65];
 };
 
-/* Header signing (aws-wire.md §5). 0 on success. */
+/* Header signing: the canonical request, the string to sign and the
+ * Authorization header value of req (its headers already carry X-Amz-Date
+ * and, with a session token, X-Amz-Security-Token). 0 on success. */
 int sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
                const struct sigv4_scope *scope, struct sigv4_result *out);
 

@@ -294,56 +294,21 @@ void ssm_parameter_metadata_list_free(struct ssm_parameter_metadata_list *l)
  * wiped from the request and from the response once parsed. */
 #define SSM_VALUES .wipe_in = "Value", .wipe_out = "Value"
 
-TYPEDCALL_OP(ssm_op_put_parameter, &svc_ssm, "PutParameter", struct ssm_put_parameter_out,
-             ssm_put_parameter_cb, JSON_PLAIN, ssm_parse_put_parameter, ssm_put_parameter_out_free,
-             SSM_VALUES);
-TYPEDCALL_OP(ssm_op_get_parameter, &svc_ssm, "GetParameter", struct ssm_get_parameter_out,
-             ssm_get_parameter_cb, JSON_PLAIN, ssm_parse_get_parameter, ssm_get_parameter_out_free,
-             SSM_VALUES);
-TYPEDCALL_OP(ssm_op_get_parameters, &svc_ssm, "GetParameters", struct ssm_get_parameters_out,
-             ssm_get_parameters_cb, JSON_PLAIN, ssm_parse_get_parameters,
-             ssm_get_parameters_out_free, SSM_VALUES);
-TYPEDCALL_OP(ssm_op_delete_parameter, &svc_ssm, "DeleteParameter", struct ssm_result,
-             ssm_delete_parameter_cb, NONE, 0, ssm_result_free);
-TYPEDCALL_OP(ssm_op_describe_parameters, &svc_ssm, "DescribeParameters",
-             struct ssm_parameter_metadata_list, ssm_describe_parameters_cb, JSON_PLAIN,
-             ssm_parse_describe_parameters, ssm_parameter_metadata_list_free,
-             TYPEDCALL_PAGED(TYPEDCALL_JSON_TOKEN, struct ssm_parameter_metadata_list, next_token),
-             .token_in = "NextToken", .token_out = "NextToken", .page_limit = SSM_PAGE_LIMIT);
+/* The operations: name, wire name, output, parser form, parser, free,
+ * pages (ONE or IN: in->max_pages), then descriptor options. Each row
+ * becomes ssm_op_NAME and the call ssm_NAME (TYPEDCALL_JSON_OP). */
+#define SSM_OPS(X)                                                                                 \
+    X(put_parameter, "PutParameter", struct ssm_put_parameter_out, JSON_PLAIN,                     \
+      ssm_parse_put_parameter, ssm_put_parameter_out_free, ONE, SSM_VALUES)                        \
+    X(get_parameter, "GetParameter", struct ssm_get_parameter_out, JSON_PLAIN,                     \
+      ssm_parse_get_parameter, ssm_get_parameter_out_free, ONE, SSM_VALUES)                        \
+    X(get_parameters, "GetParameters", struct ssm_get_parameters_out, JSON_PLAIN,                  \
+      ssm_parse_get_parameters, ssm_get_parameters_out_free, ONE, SSM_VALUES)                      \
+    X(delete_parameter, "DeleteParameter", struct ssm_result, NONE, 0, ssm_result_free, ONE)       \
+    X(describe_parameters, "DescribeParameters", struct ssm_parameter_metadata_list, JSON_PLAIN,   \
+      ssm_parse_describe_parameters, ssm_parameter_metadata_list_free, IN,                         \
+      TYPEDCALL_PAGED(TYPEDCALL_JSON_TOKEN, struct ssm_parameter_metadata_list, next_token),       \
+      .token_in = "NextToken", .token_out = "NextToken", .page_limit = SSM_PAGE_LIMIT)
 
-struct aws_call *ssm_put_parameter(struct aws_client *c, const struct ssm_put_parameter_in *in,
-                                   ssm_put_parameter_cb cb, void *arg)
-{
-    return typedcall_json(c, &ssm_op_put_parameter, ssm_build_put_parameter(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *ssm_get_parameter(struct aws_client *c, const struct ssm_get_parameter_in *in,
-                                   ssm_get_parameter_cb cb, void *arg)
-{
-    return typedcall_json(c, &ssm_op_get_parameter, ssm_build_get_parameter(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *ssm_get_parameters(struct aws_client *c, const struct ssm_get_parameters_in *in,
-                                    ssm_get_parameters_cb cb, void *arg)
-{
-    return typedcall_json(c, &ssm_op_get_parameters, ssm_build_get_parameters(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *ssm_delete_parameter(struct aws_client *c,
-                                      const struct ssm_delete_parameter_in *in,
-                                      ssm_delete_parameter_cb cb, void *arg)
-{
-    return typedcall_json(c, &ssm_op_delete_parameter, ssm_build_delete_parameter(in), 0,
-                          (typedcall_fn)cb, arg);
-}
-
-struct aws_call *ssm_describe_parameters(struct aws_client *c,
-                                         const struct ssm_describe_parameters_in *in,
-                                         ssm_describe_parameters_cb cb, void *arg)
-{
-    return typedcall_json(c, &ssm_op_describe_parameters, ssm_build_describe_parameters(in),
-                          in ? in->max_pages : 0, (typedcall_fn)cb, arg);
-}
+#define SSM_OP(op, ...) TYPEDCALL_JSON_OP(ssm, &svc_ssm, op, __VA_ARGS__)
+SSM_OPS(SSM_OP)

@@ -1,7 +1,8 @@
 /* ssm.h - typed SSM Parameter Store calls (JSON 1.1, X-Amz-Target
- * AmazonSSM.<Op>, aws-wire.md §14): the stack's endpoint and port
- * parameters (SecureString with the at-rest key) and the audit's view of
- * every parameter (type and key).
+ * AmazonSSM.<Op>,
+ * https://docs.aws.amazon.com/systems-manager/latest/APIReference/Welcome.html): the stack's
+ * endpoint and port parameters (SecureString with the at-rest key) and the audit's view of every
+ * parameter (type and key).
  *
  * Conventions (TYPED.md): zero = absent in inputs; outputs are heap
  * structs owned by the callback, freed with the matching _free; exactly

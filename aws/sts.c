@@ -1,4 +1,5 @@
-/* sts.c - typed STS calls (aws-wire.md §16) on top of aws_client. */
+/* sts.c - typed STS calls on top of aws_client
+ * (https://docs.aws.amazon.com/STS/latest/APIReference/welcome.html). */
 #include "aws/sts.h"
 
 #include <stdio.h>

@@ -1,5 +1,6 @@
-/* sts.h - typed STS calls (aws-wire.md §16): GetCallerIdentity, AssumeRole,
- * AssumeRoleWithWebIdentity (sent unsigned).
+/* sts.h - typed STS calls
+ * (https://docs.aws.amazon.com/STS/latest/APIReference/welcome.html): GetCallerIdentity,
+ * AssumeRole, AssumeRoleWithWebIdentity (sent unsigned).
  *
  * The shape every typed call follows: the caller passes its input, a
  * callback and an argument; the callback gets exactly one of out / err

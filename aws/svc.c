@@ -1,4 +1,5 @@
-/* svc.c - the service table of aws-wire.md §1. */
+/* svc.c - the table of the AWS services elcui calls: endpoint prefix,
+ * signing name, protocol and API version of each. */
 #include "aws/svc.h"
 
 #include <string.h>

@@ -1,4 +1,5 @@
-/* svc.h - the AWS services elcui talks to (aws-wire.md §1). */
+/* svc.h - the AWS services elcui talks to, and their endpoints
+ * (https://docs.aws.amazon.com/general/latest/gr/rande.html). */
 #ifndef ELCUI_AWS_SVC_H
 #define ELCUI_AWS_SVC_H
 
@@ -34,7 +35,8 @@ extern const struct svc svc_cloudwatch;
 extern const struct svc svc_pricing;
 
 /* Default endpoint URL for a region (aws partition, with the China and
- * global variants of aws-wire.md §1). Caller frees. */
+ * global variants: IAM has one endpoint per partition, China uses
+ * amazonaws.com.cn). Caller frees. */
 char *svc_default_endpoint(const struct svc *s, const char *region);
 /* Signing region: "us-east-1" for global IAM in the aws partition, etc. */
 const char *svc_signing_region(const struct svc *s, const char *region);

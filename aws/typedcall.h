@@ -180,6 +180,25 @@ size_t typedcall_live(void);
     static const struct typedcall_op sym = {TYPEDCALL_FIELDS(sym, svc_, opname, type, form),       \
                                             __VA_ARGS__}
 
+/* One JSON operation of a module's table of operations (an X-macro list,
+ * one row per operation): the descriptor PREFIX_op_OP (as TYPEDCALL_OP)
+ * and the typed call
+ *   struct aws_call *PREFIX_OP(struct aws_client *c,
+ *                              const struct PREFIX_OP_in *in, PREFIX_OP_cb cb, void *arg)
+ * which sends PREFIX_build_OP(in). pages: ONE (the operation is not paged,
+ * or the caller pages) or IN (in->max_pages, 0 = all). */
+#define TYPEDCALL_PAGES_ONE(in) 0
+#define TYPEDCALL_PAGES_IN(in) ((in) ? (in)->max_pages : 0)
+#define TYPEDCALL_JSON_OP(prefix, svc_, op, opname, type, form, parsefn, freefn, pages, ...)       \
+    TYPEDCALL_OP(prefix##_op_##op, svc_, opname, type, prefix##_##op##_cb, form, parsefn, freefn,  \
+                 __VA_ARGS__);                                                                     \
+    struct aws_call *prefix##_##op(struct aws_client *c, const struct prefix##_##op##_in *in,      \
+                                   prefix##_##op##_cb cb, void *arg)                               \
+    {                                                                                              \
+        return typedcall_json(c, &prefix##_op_##op, prefix##_build_##op(in),                       \
+                              TYPEDCALL_PAGES_##pages(in), (typedcall_fn)cb, arg);                 \
+    }
+
 /* Paging initializers for TYPEDCALL_OP's trailing arguments. */
 #define TYPEDCALL_PAGED(kind, type, member) .paging = (kind), .token_offset = offsetof(type, member)
 

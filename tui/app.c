@@ -1001,9 +1001,7 @@ static void app_atexit(void)
         app_restore_stderr(app_current);
 }
 
-/* $XDG_STATE_HOME/elcui (~/.local/state/elcui), made 0700; NULL when
- * neither variable is set or it cannot be made. */
-static char *app_state_dir(void)
+char *app_state_dir(void)
 {
     const char *st = getenv("XDG_STATE_HOME");
     const char *home = getenv("HOME");

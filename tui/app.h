@@ -175,4 +175,8 @@ int app_span_width(const char *text, size_t len);
 void app_wrap(const char *text, int width, void (*line)(void *ctx, const char *s, size_t n),
               void *ctx);
 
+/* $XDG_STATE_HOME/elcui (~/.local/state/elcui), made 0700 (caller frees);
+ * NULL when neither variable is set or it cannot be made. */
+char *app_state_dir(void);
+
 #endif

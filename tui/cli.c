@@ -33,56 +33,21 @@
 #include "tui/cmd/cmd_snapshot.h"
 #include "tui/cmd/cmd_whoami.h"
 
-/* Subcommands register here, one line each (tui/cmd_<name>.c). */
-const struct cli_command cli_commands[] = {
-    {"ls", "[--json]", "replication groups of the region", cmd_ls_run, cmd_ls_options,
-     CMD_LS_SHORTOPTS},
-    {"show", "RG [--json] [--no-redis]",
-     "one group: settings, nodes and their health, AZ placement, risks", cmd_show_run,
-     cmd_show_options, CMD_SHOW_SHORTOPTS},
-    {"events", "RG [--since 24h] [--json]", "ElastiCache events of a group and its nodes",
-     cmd_events_run, cmd_events_options, CMD_EVENTS_SHORTOPTS},
-    {"metrics", "RG [--since 1h] [--metric M]...", "CloudWatch metrics per node", cmd_metrics_run,
-     cmd_metrics_options, CMD_METRICS_SHORTOPTS},
-    {"whoami", "[--json]", "AWS identity, region, profile, credentials, endpoints", cmd_whoami_run,
-     cmd_whoami_options, CMD_WHOAMI_SHORTOPTS},
-    {"logs", "RG [--slow|--engine] [-f] [--json]", "slow-log and engine-log records, exactly once",
-     cmd_logs_run, cmd_logs_options, CMD_LOGS_SHORTOPTS},
-    {"create", "--name NAME [--spec FILE] --plan|--apply", "plan or build the production stack",
-     cmd_create_run, cmd_create_options, CMD_CREATE_SHORTOPTS},
-    {"destroy", "NAME [--confirm NAME]", "delete a stack elcui created", cmd_destroy_run,
-     cmd_destroy_options, CMD_DESTROY_SHORTOPTS},
-    {"audit", "RG|--spec FILE [--name NAME] [--json]", "security and resilience findings",
-     cmd_audit_run, cmd_audit_options, CMD_AUDIT_SHORTOPTS},
-    {"cost", "RG|--spec FILE [--json]", "monthly cost estimate with its sources", cmd_cost_run,
-     cmd_cost_options, CMD_COST_SHORTOPTS},
-    {"export", "NAME|--spec FILE --format terraform|cli|spec",
-     "the stack as Terraform, aws CLI commands or a spec", cmd_export_run, cmd_export_options,
-     CMD_EXPORT_SHORTOPTS},
-    {"exec", "RG [--node ID|--all...] -- CMD ARGS", "Redis commands, slot-routed or on nodes",
-     cmd_exec_run, cmd_exec_options, CMD_EXEC_SHORTOPTS},
-    {"latency", "RG [--node ID|--all] [--history]", "per-node PING latency, wall-clock stamped",
-     cmd_latency_run, cmd_latency_options, CMD_LATENCY_SHORTOPTS},
-    {"doctor", "RG [--json]", "DNS, TCP, TLS, AUTH, PING and slots, with causes", cmd_doctor_run,
-     cmd_doctor_options, CMD_DOCTOR_SHORTOPTS},
-    {"failover", "RG --shard ID [--yes]", "test a shard's failover and follow it", cmd_failover_run,
-     cmd_failover_options, CMD_FAILOVER_SHORTOPTS},
-    {"iam-token", "RG --user USER", "print an IAM authentication token", cmd_iamtoken_run,
-     cmd_iamtoken_options, CMD_IAMTOKEN_SHORTOPTS},
-    {"snapshot", "RG [--dir DIR] [--no-doctor]", "an incident snapshot, Markdown and JSON",
-     cmd_snapshot_run, cmd_snapshot_options, CMD_SNAPSHOT_SHORTOPTS},
-    {"keys", "[--json|--man]", "the console's keys, as [keys] leaves them", cmd_keys_run,
-     cmd_keys_options, CMD_KEYS_SHORTOPTS},
-    {"completion", "bash|zsh", "shell completion for commands and options", cmd_completion_run,
-     cmd_completion_own_options, CMD_COMPLETION_SHORTOPTS},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+/* Subcommands register here, one line each; the record is in the
+ * command's own file (tui/cmd/cmd_<name>.c). The order is --help's. */
+const struct cli_command *const cli_commands[] = {
+    &cmd_ls_entry,       &cmd_show_entry,   &cmd_events_entry,     &cmd_metrics_entry,
+    &cmd_whoami_entry,   &cmd_logs_entry,   &cmd_create_entry,     &cmd_destroy_entry,
+    &cmd_audit_entry,    &cmd_cost_entry,   &cmd_export_entry,     &cmd_exec_entry,
+    &cmd_latency_entry,  &cmd_doctor_entry, &cmd_failover_entry,   &cmd_iamtoken_entry,
+    &cmd_snapshot_entry, &cmd_keys_entry,   &cmd_completion_entry, NULL,
 };
 
 const struct cli_command *cli_find(const char *name)
 {
-    for (const struct cli_command *c = cli_commands; c->name; c++)
-        if (strcmp(c->name, name) == 0)
-            return c;
+    for (const struct cli_command *const *c = cli_commands; *c; c++)
+        if (strcmp((*c)->name, name) == 0)
+            return *c;
     return NULL;
 }
 
@@ -94,8 +59,8 @@ void cli_usage(FILE *f)
                "With no command, opens the console.\n"
                "\n"
                "Commands:\n");
-    for (const struct cli_command *c = cli_commands; c->name; c++)
-        fprintf(f, "  %-9s %-34s %s\n", c->name, c->args, c->summary);
+    for (const struct cli_command *const *c = cli_commands; *c; c++)
+        fprintf(f, "  %-9s %-34s %s\n", (*c)->name, (*c)->args, (*c)->summary);
     fprintf(f,
             "\n"
             "Global options:\n"
@@ -137,6 +102,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+enum cli_opt cli_refuse(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "elcui %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see elcui %s --help)\n", cmd);
+    return CLI_OPT_REFUSED;
+}
+
 int cli_bad_option(const char *cmd, char *const *argv)
 {
     /* getopt_long sets optopt to a long option's value (256 and up) when
@@ -145,6 +121,34 @@ int cli_bad_option(const char *cmd, char *const *argv)
         return cli_usage_error(cmd, "unknown option '-%c' or missing value", optopt);
     const char *arg = optind > 0 ? argv[optind - 1] : "?";
     return cli_usage_error(cmd, "unknown option '%s' or missing value", arg ? arg : "?");
+}
+
+int cli_getopt(const struct cli_command *cmd, int argc, char **argv, cli_option_fn fn, void *ctx)
+{
+    int opt;
+    opterr = 0;
+    optind = 0; /* 0: a full reset of GNU getopt (the global parse used "+") */
+    while ((opt = getopt_long(argc, argv, cmd->shortopts, cmd->options, NULL)) != -1) {
+        enum cli_opt r = CLI_OPT_UNKNOWN;
+        if (opt == 'h') {
+            cmd->usage(stdout);
+            return 1;
+        }
+        if (opt != '?')
+            r = fn(ctx, opt, optarg);
+        if (r == CLI_OPT_REFUSED)
+            return -1;
+        if (r == CLI_OPT_UNKNOWN) {
+            cli_bad_option(cmd->name, argv);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int cli_getopt_exit(int rc)
+{
+    return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }
 
 enum {

@@ -1,4 +1,5 @@
-/* logrec.c - ElastiCache slow-log and engine-log records (aws-wire.md §18). */
+/* logrec.c - ElastiCache slow-log and engine-log records
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Log_Delivery.html). */
 #include "core/logs/logrec.h"
 
 #include <ctype.h>

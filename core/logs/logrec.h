@@ -1,4 +1,5 @@
-/* logrec.h - ElastiCache slow-log and engine-log records (aws-wire.md §18).
+/* logrec.h - ElastiCache slow-log and engine-log records
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Log_Delivery.html).
  *
  * One CloudWatch Logs event in, one record out: the event's own fields
  * (eventId, timestamp, ingestion time, group, stream, raw message bytes),

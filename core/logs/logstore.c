@@ -769,26 +769,14 @@ static struct lst_rec *lst_new_rec(struct logstore *s, size_t data_len)
     return r;
 }
 
-uint64_t logstore_push(struct logstore *s, int src, const struct logrec *lr)
+/* The body of a record: ElastiCache's own JSON as its values only when
+ * the template gives the message back byte for byte (the stream's cluster,
+ * node and time left out where they are the same), else the message as it
+ * came. Returns the template (LST_RAW for none), its flags in *flags. */
+static int lst_pick_template(struct logstore *s, const struct logrec *lr,
+                             const struct lst_stream *st, struct buf *body, uint16_t *flags)
 {
-    uint32_t stream = lst_stream_id(s, lr);
-    uint32_t labels = lr->labelled ? lst_labels_id(s, &lr->labels) : 0;
-    const struct lst_stream *st = stream ? &s->streams[stream - 1] : NULL;
-    const char *eid = lr->event_id ? lr->event_id : "";
-    size_t eid_len = strlen(eid);
-    if (eid_len > 0xffff)
-        eid_len = 0xffff;
-    bool bcd = lst_digits(eid, eid_len);
-    size_t eid_bytes = bcd ? (eid_len + 1) / 2 : eid_len;
-    int64_t delta = lr->ingestion_ms - lr->timestamp_ms;
-    bool ingest64 = delta < INT32_MIN || delta > INT32_MAX;
-    size_t pre = (ingest64 ? 8 : 0) + eid_bytes;
-
-    uint16_t flags = 0;
     int tpl = LST_RAW;
-    struct buf *body = &s->tmp;
-    buf_reset(body);
-    buf_reset(&s->extra);
     /* ElastiCache's own JSON: keep the values only, if that gives the
      * message back exactly */
     size_t off[LST_TPL_VALUES], vlen[LST_TPL_VALUES];
@@ -832,16 +820,23 @@ uint64_t logstore_push(struct logstore *s, int src, const struct logrec *lr)
         buf_reset(&s->extra);
         if (same) {
             tpl = k;
-            flags |= fl;
+            *flags |= fl;
             break;
         }
         buf_reset(body);
     }
     if (tpl == LST_RAW)
         buf_append(body, lr->message, lr->message_len);
+    return tpl;
+}
 
-    /* the spans: text (command or message), client, client name */
-    uint16_t sp_off[3] = {0, 0, 0}, sp_len[3] = {0, 0, 0};
+/* The spans of a record (text - command or message -, client, client
+ * name) as offsets into its data: true when they all fit, else none is
+ * kept (and s->extra is dropped). */
+static bool lst_find_spans(struct logstore *s, const struct logrec *lr, int tpl, uint16_t flags,
+                           size_t pre, const struct buf *body, uint16_t sp_off[3],
+                           uint16_t sp_len[3])
+{
     const char *fields[3] = {NULL, NULL, NULL};
     size_t flen[3] = {0, 0, 0};
     if (lr->type == LOGREC_SLOW) {
@@ -889,9 +884,62 @@ uint64_t logstore_push(struct logstore *s, int src, const struct logrec *lr)
     }
     if (!spans) {
         buf_reset(&s->extra);
-        memset(sp_off, 0, sizeof(sp_off));
-        memset(sp_len, 0, sizeof(sp_len));
+        memset(sp_off, 0, 3 * sizeof(*sp_off));
+        memset(sp_len, 0, 3 * sizeof(*sp_len));
     }
+
+    return spans;
+}
+
+/* A record's data: the ingestion time when it does not fit the delta,
+ * the event id (digits packed two a byte), the body, the extra bytes. */
+static void lst_write_data(const struct logstore *s, struct lst_rec *r, const struct logrec *lr,
+                           const char *eid, size_t eid_len, bool bcd, bool ingest64,
+                           const struct buf *body)
+{
+    char *d = lst_data(r);
+    if (ingest64) {
+        memcpy(d, &lr->ingestion_ms, 8);
+        d += 8;
+    }
+    if (bcd) {
+        for (size_t i = 0; i < eid_len; i += 2) {
+            unsigned hi = (unsigned)(eid[i] - '0');
+            unsigned lo = i + 1 < eid_len ? (unsigned)(eid[i + 1] - '0') : 0;
+            *d++ = (char)((hi << 4) | lo);
+        }
+    } else {
+        memcpy(d, eid, eid_len);
+        d += eid_len;
+    }
+    memcpy(d, body->data ? body->data : "", body->len);
+    d += body->len;
+    if (s->extra.len)
+        memcpy(d, s->extra.data, s->extra.len);
+}
+
+uint64_t logstore_push(struct logstore *s, int src, const struct logrec *lr)
+{
+    uint32_t stream = lst_stream_id(s, lr);
+    uint32_t labels = lr->labelled ? lst_labels_id(s, &lr->labels) : 0;
+    const struct lst_stream *st = stream ? &s->streams[stream - 1] : NULL;
+    const char *eid = lr->event_id ? lr->event_id : "";
+    size_t eid_len = strlen(eid);
+    if (eid_len > 0xffff)
+        eid_len = 0xffff;
+    bool bcd = lst_digits(eid, eid_len);
+    size_t eid_bytes = bcd ? (eid_len + 1) / 2 : eid_len;
+    int64_t delta = lr->ingestion_ms - lr->timestamp_ms;
+    bool ingest64 = delta < INT32_MIN || delta > INT32_MAX;
+    size_t pre = (ingest64 ? 8 : 0) + eid_bytes;
+
+    uint16_t flags = 0;
+    struct buf *body = &s->tmp;
+    buf_reset(body);
+    buf_reset(&s->extra);
+    int tpl = lst_pick_template(s, lr, st, body, &flags);
+    uint16_t sp_off[3] = {0, 0, 0}, sp_len[3] = {0, 0, 0};
+    bool spans = lst_find_spans(s, lr, tpl, flags, pre, body, sp_off, sp_len);
 
     size_t data_len = pre + body->len + s->extra.len;
     struct lst_rec *r = lst_new_rec(s, data_len);
@@ -914,25 +962,7 @@ uint64_t logstore_push(struct logstore *s, int src, const struct logrec *lr)
     r->role = (uint8_t)lr->role;
     r->src = (uint8_t)(src >= 0 && src < s->nsrc ? src : 0xff);
     r->tpl = (uint8_t)tpl;
-    char *d = lst_data(r);
-    if (ingest64) {
-        memcpy(d, &lr->ingestion_ms, 8);
-        d += 8;
-    }
-    if (bcd) {
-        for (size_t i = 0; i < eid_len; i += 2) {
-            unsigned hi = (unsigned)(eid[i] - '0');
-            unsigned lo = i + 1 < eid_len ? (unsigned)(eid[i + 1] - '0') : 0;
-            *d++ = (char)((hi << 4) | lo);
-        }
-    } else {
-        memcpy(d, eid, eid_len);
-        d += eid_len;
-    }
-    memcpy(d, body->data ? body->data : "", body->len);
-    d += body->len;
-    if (s->extra.len)
-        memcpy(d, s->extra.data, s->extra.len);
+    lst_write_data(s, r, lr, eid, eid_len, bcd, ingest64, body);
     lst_insert(s, r);
     return s->pushed;
 }

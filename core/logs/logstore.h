@@ -9,7 +9,8 @@
  *    cluster id and node id) and the labels (shard, role and AZ as of the
  *    record's time) become 4-byte ids;
  *  - the raw message is kept once. ElastiCache's own JSON layouts (the
- *    slow-log and engine-log objects of aws-wire.md §18, keys in their
+ *    slow-log and engine-log objects of
+ *    https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Log_Delivery.html, keys in their
  *    order, no spaces) are kept as their values only and rebuilt byte for
  *    byte when needed (every such record is rebuilt and compared when it
  *    is stored; anything else is kept as it came). The cluster and node

@@ -12,212 +12,8 @@
 
 #include "aws/mem.h"
 #include "aws/paging.h"
-
-/* ================= request budget ================= */
-
-struct tail_budget_wait {
-    struct tail_budget_wait *next;
-    tail_budget_cb cb;
-    void *arg;
-};
-
-struct tail_budget {
-    struct loop *loop;
-    double rate;
-    double burst;
-    double tokens;
-    uint64_t refilled_ms;
-    uint64_t hold_until_ms;
-    struct tail_budget_wait *head, *tail;
-    struct loop_timer *timer;
-    unsigned long granted;
-};
-
-struct tail_budget *tail_budget_new(struct loop *l, double rate, double burst)
-{
-    struct tail_budget *b = mem_xcalloc(1, sizeof(*b));
-    b->loop = l;
-    b->rate = rate > 0 ? rate : 4.0;
-    b->burst = burst >= 1 ? burst : 1.0;
-    b->tokens = b->burst;
-    b->refilled_ms = loop_now_ms(l);
-    return b;
-}
-
-void tail_budget_free(struct tail_budget *b)
-{
-    if (!b)
-        return;
-    if (b->timer)
-        loop_untimer(b->loop, b->timer);
-    while (b->head) {
-        struct tail_budget_wait *w = b->head;
-        b->head = w->next;
-        free(w);
-    }
-    free(b);
-}
-
-static void tail_budget_refill(struct tail_budget *b, uint64_t now)
-{
-    if (now > b->refilled_ms) {
-        b->tokens += (double)(now - b->refilled_ms) * b->rate / 1000.0;
-        if (b->tokens > b->burst)
-            b->tokens = b->burst;
-        b->refilled_ms = now;
-    }
-}
-
-static void tail_budget_arm(struct tail_budget *b, uint64_t delay);
-
-static void tail_budget_pump(void *arg)
-{
-    struct tail_budget *b = arg;
-    b->timer = NULL;
-    uint64_t now = loop_now_ms(b->loop);
-    if (now < b->hold_until_ms) {
-        tail_budget_arm(b, b->hold_until_ms - now);
-        return;
-    }
-    tail_budget_refill(b, now);
-    /* one grant per pump: the callback may cancel or add waiters */
-    if (b->head && b->tokens >= 1.0) {
-        struct tail_budget_wait *w = b->head;
-        b->head = w->next;
-        if (!b->head)
-            b->tail = NULL;
-        b->tokens -= 1.0;
-        b->granted++;
-        tail_budget_cb cb = w->cb;
-        void *cb_arg = w->arg;
-        free(w);
-        if (b->head)
-            tail_budget_arm(b, 0);
-        cb(cb_arg);
-        return;
-    }
-    if (b->head) {
-        double need = 1.0 - b->tokens;
-        uint64_t wait = (uint64_t)(need * 1000.0 / b->rate) + 1;
-        tail_budget_arm(b, wait);
-    }
-}
-
-static void tail_budget_arm(struct tail_budget *b, uint64_t delay)
-{
-    if (b->timer)
-        loop_untimer(b->loop, b->timer);
-    b->timer = loop_timer(b->loop, delay, tail_budget_pump, b);
-}
-
-struct tail_budget_wait *tail_budget_acquire(struct tail_budget *b, tail_budget_cb cb, void *arg)
-{
-    struct tail_budget_wait *w = mem_xcalloc(1, sizeof(*w));
-    w->cb = cb;
-    w->arg = arg;
-    if (b->tail)
-        b->tail->next = w;
-    else
-        b->head = w;
-    b->tail = w;
-    if (!b->timer)
-        tail_budget_arm(b, 0);
-    return w;
-}
-
-void tail_budget_cancel(struct tail_budget *b, struct tail_budget_wait *w)
-{
-    struct tail_budget_wait **pp = &b->head, *prev = NULL;
-    while (*pp) {
-        if (*pp == w) {
-            *pp = w->next;
-            if (b->tail == w)
-                b->tail = prev;
-            free(w);
-            break;
-        }
-        prev = *pp;
-        pp = &(*pp)->next;
-    }
-    if (!b->head && b->timer) {
-        loop_untimer(b->loop, b->timer);
-        b->timer = NULL;
-    }
-}
-
-void tail_budget_penalize(struct tail_budget *b, uint64_t ms)
-{
-    uint64_t until = loop_now_ms(b->loop) + ms;
-    if (until > b->hold_until_ms)
-        b->hold_until_ms = until;
-}
-
-double tail_budget_rate(const struct tail_budget *b)
-{
-    return b->rate;
-}
-
-unsigned long tail_budget_granted(const struct tail_budget *b)
-{
-    return b->granted;
-}
-
-/* ================= filters ================= */
-
-struct tail_match {
-    char *node;
-    char *shard;
-    enum logrec_role role;
-    enum logrec_level min_level;
-    int64_t min_duration_us;
-    char *command;
-    char *substring;
-    bool icase;
-    bool has_regex;
-    regex_t re;
-};
-
-struct tail_match *tail_match_new(const struct tail_filter *f, char *err, size_t errlen)
-{
-    struct tail_match *m = mem_xcalloc(1, sizeof(*m));
-    if (!f)
-        return m;
-    m->node = mem_xstrdup(f->node && *f->node ? f->node : NULL);
-    m->shard = mem_xstrdup(f->shard && *f->shard ? f->shard : NULL);
-    m->role = f->role;
-    m->min_level = f->min_level;
-    m->min_duration_us = f->min_duration_us;
-    m->command = mem_xstrdup(f->command && *f->command ? f->command : NULL);
-    m->substring = mem_xstrdup(f->substring && *f->substring ? f->substring : NULL);
-    m->icase = f->icase;
-    if (f->regex && *f->regex) {
-        int rc = regcomp(&m->re, f->regex, REG_EXTENDED | REG_NOSUB | (f->icase ? REG_ICASE : 0));
-        if (rc != 0) {
-            char msg[200];
-            regerror(rc, &m->re, msg, sizeof(msg));
-            if (err && errlen)
-                snprintf(err, errlen, "bad regular expression: %s", msg);
-            m->has_regex = false;
-            tail_match_free(m);
-            return NULL;
-        }
-        m->has_regex = true;
-    }
-    return m;
-}
-
-void tail_match_free(struct tail_match *m)
-{
-    if (!m)
-        return;
-    free(m->node);
-    free(m->shard);
-    free(m->command);
-    free(m->substring);
-    if (m->has_regex)
-        regfree(&m->re);
-    free(m);
-}
+#include "core/logs/tail_engine.h"
+#include "core/logs/tail_live.h"
 
 bool tail_shard_from_cluster_id(const char *id, char *out, size_t n)
 {
@@ -239,96 +35,8 @@ bool tail_shard_from_cluster_id(const char *id, char *out, size_t n)
     return false;
 }
 
-static bool tail_contains(const char *hay, size_t hlen, const char *needle, bool icase)
-{
-    size_t nl = strlen(needle);
-    if (nl == 0)
-        return true;
-    for (size_t i = 0; i + nl <= hlen; i++) {
-        if (icase ? strncasecmp(hay + i, needle, nl) == 0 : memcmp(hay + i, needle, nl) == 0)
-            return true;
-    }
-    return false;
-}
-
-/* The filters on the raw message (substring, regex): they need no parse. */
-static bool tail_match_raw(const struct tail_match *m, const char *msg, size_t len)
-{
-    if (!m)
-        return true;
-    if (m->substring && !tail_contains(msg, len, m->substring, m->icase))
-        return false;
-#ifdef REG_STARTEND
-    /* the whole message, a NUL inside included */
-    regmatch_t whole = {.rm_so = 0, .rm_eo = (regoff_t)len};
-    if (m->has_regex && regexec(&m->re, msg, 1, &whole, REG_STARTEND) != 0)
-#else
-    if (m->has_regex && regexec(&m->re, msg, 0, NULL, 0) != 0)
-#endif
-        return false;
-    return true;
-}
-
-/* The filters on a record's parsed fields (node, shard, role, level,
- * duration, command). */
-static bool tail_match_fields(const struct tail_match *m, const struct logrec *r)
-{
-    if (!m)
-        return true;
-    if (m->node) {
-        const char *cl = r->cache_cluster_id, *nd = r->cache_node_id;
-        size_t cl_len = strlen(cl);
-        bool ok = strcmp(m->node, cl) == 0 || (nd[0] && strcmp(m->node, nd) == 0 && !cl[0]) ||
-                  (strncmp(m->node, cl, cl_len) == 0 && m->node[cl_len] == '/' &&
-                   strcmp(m->node + cl_len + 1, nd) == 0);
-        if (!ok)
-            return false;
-    }
-    if (m->shard) {
-        char derived[16];
-        const char *shard = r->labels.shard;
-        if (!shard[0] && tail_shard_from_cluster_id(r->cache_cluster_id, derived, sizeof(derived)))
-            shard = derived;
-        if (strcmp(shard, m->shard) != 0)
-            return false;
-    }
-    if (m->role != LOGREC_ROLE_NONE) {
-        const char *want = logrec_role_name(m->role);
-        const char *have = r->labels.role[0] ? r->labels.role : logrec_role_name(r->role);
-        if (strcmp(want, have) != 0)
-            return false;
-    }
-    if (r->type == LOGREC_ENGINE && m->min_level != LOGREC_LEVEL_NONE &&
-        (r->level == LOGREC_LEVEL_NONE || r->level < m->min_level))
-        return false;
-    if (r->type == LOGREC_SLOW && m->min_duration_us > 0 && r->duration_us < m->min_duration_us)
-        return false;
-    if (r->type == LOGREC_SLOW && m->command) {
-        char name[64];
-        logrec_command_name(r, name, sizeof(name));
-        if (strcasecmp(name, m->command) != 0)
-            return false;
-    }
-    return true;
-}
-
-bool tail_match_record(const struct tail_match *m, const struct logrec *r)
-{
-    return tail_match_fields(m, r) && tail_match_raw(m, r->message, r->message_len);
-}
-
 /* ================= dedupe: event ids inside the overlap window
  * ================= */
-
-struct tail_idset {
-    uint64_t *key; /* 0 = empty */
-    int64_t *ts;
-    size_t cap; /* power of two */
-    size_t n;
-    size_t max;
-    int64_t cutoff; /* ids below this time are forgotten; queries start at or
-                       after it */
-};
 
 static uint64_t tail_hash(const char *s, size_t n)
 {
@@ -448,14 +156,6 @@ static void tail_idset_add(struct tail_idset *s, uint64_t k, int64_t t)
 
 /* ================= stream names seen ================= */
 
-#define TAIL_MAX_STREAMS 100000
-
-struct tail_strset {
-    char **item;
-    size_t cap;
-    size_t n;
-};
-
 static bool tail_strset_add(struct tail_strset *s, const char *name)
 {
     if (s->n >= TAIL_MAX_STREAMS)
@@ -500,22 +200,6 @@ static void tail_strset_free(struct tail_strset *s)
  * how many copies each source reported: a copy is delivered by the source
  * that reports it beyond what the other one already did. */
 
-#define TAIL_CONTENT_GRACE_MS 60000 /* kept this long after last seen, whatever its time */
-
-struct tail_centry {
-    uint64_t key; /* 0 = empty */
-    int64_t ts;
-    uint64_t seen; /* loop_now_ms when last reported */
-    uint32_t live_n, poll_n;
-};
-
-struct tail_cset {
-    struct tail_centry *e;
-    size_t cap; /* power of two */
-    size_t n;
-    size_t max;
-};
-
 static uint64_t tail_fnv(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *s = p;
@@ -543,7 +227,7 @@ static uint64_t tail_content_key(const char *stream, int64_t ts, const char *msg
     return h ? h : 1;
 }
 
-static void tail_cset_free(struct tail_cset *c)
+void tail_cset_free(struct tail_cset *c)
 {
     free(c->e);
     memset(c, 0, sizeof(*c));
@@ -626,96 +310,6 @@ static struct tail_centry *tail_cset_get(struct tail_cset *c, uint64_t k, int64_
 }
 
 /* ================= tails ================= */
-
-#define TAIL_RATE_SLOTS 10
-#define TAIL_REQ_SLOTS 60
-#define TAIL_LIVE_MAX_GROUPS 10 /* StartLiveTail's logGroupIdentifiers */
-
-struct tail {
-    struct tail_set *set;
-    size_t index;
-    char *log_group;
-    enum logrec_type hint;
-    enum tail_state state;
-
-    /* cycle */
-    bool in_cycle;
-    bool first_cycle_done;
-    bool ever_ok;
-    char *next_token;
-    struct paging_seen seen; /* tokens of this cycle: one sent twice loops */
-    unsigned cycle_pages;
-    uint64_t cycle_events;
-    int64_t cycle_start;
-    int64_t cycle_pos; /* newest timestamp read in this cycle */
-    bool cycle_new;    /* this cycle delivered something new */
-    int64_t newest;    /* newest event timestamp seen; INT64_MIN = none */
-    int64_t floor;     /* queries never start before this */
-    uint64_t interval;
-
-    /* pending things (at most one at a time) */
-    void *fetch;
-    struct tail_budget_wait *wait;
-    struct loop_timer *timer;
-
-    /* errors */
-    unsigned failures;
-    unsigned hard_failures;
-    uint64_t backoff;
-    char last_error[256];
-
-    struct tail_idset ids;
-    struct tail_strset streams;
-
-    /* counters */
-    int64_t last_ok_ms, last_poll_ms, lag_ms, lag_max_ms, lag_notice_ms;
-    uint64_t events, duplicates, filtered, skipped, requests, throttled, errors, gaps;
-    uint64_t rate_sec[TAIL_RATE_SLOTS];
-    uint64_t rate_cnt[TAIL_RATE_SLOTS];
-
-    /* with a live source */
-    struct tail_cset content; /* events by content, both sources */
-    bool content_on;
-    uint64_t live_events, filled;
-    int64_t pass_start_ms, reconciled_ms;
-    uint64_t last_req_mono; /* the reconciliation's spacing */
-    bool spaced;            /* timer: waiting out the reconciliation's spacing */
-    uint64_t first_req_mono;
-    uint64_t req_sec[TAIL_REQ_SLOTS];
-    uint64_t req_cnt[TAIL_REQ_SLOTS];
-};
-
-struct tail_live_state {
-    bool enabled; /* may go live: a source, following, not POLL, not refused */
-    void *handle; /* the session (opening or up) */
-    bool up;
-    char session_id[128];
-    bool sampled;
-    uint64_t sessions, reconnects, opens, unrouted;
-    unsigned failures;
-    uint64_t up_since;
-    struct loop_timer *timer; /* reopening */
-    char note[256];           /* why polling */
-};
-
-struct tail_set {
-    struct tail_options o;
-    struct loop *loop;
-    struct tail_budget *budget;
-    bool own_budget;
-    struct tail_match *match;
-    char *filter_pattern;
-    struct tail **tails;
-    size_t n;
-    bool started;
-    bool stopped;
-    bool done;
-    bool failed;
-    bool limited; /* max_records reached: output stopped there */
-    uint64_t delivered;
-    uint64_t rng;
-    struct tail_live_state live;
-};
 
 static uint64_t tail_rand(struct tail_set *s)
 {
@@ -895,8 +489,8 @@ uint64_t tail_set_delivered(const struct tail_set *s)
 
 /* ---- notices ---- */
 
-static void tail_notify(struct tail *t, enum tail_notice_kind kind, const char *stream,
-                        const struct aws_error *err, const char *detail, uint64_t retry_in)
+void tail_notify(struct tail *t, enum tail_notice_kind kind, const char *stream,
+                 const struct aws_error *err, const char *detail, uint64_t retry_in)
 {
     struct tail_set *s = t->set;
     if (!s->o.cb.on_notice || s->stopped)
@@ -930,7 +524,7 @@ static void tail_check_done(struct tail_set *s)
         s->o.cb.on_done(s, s->o.cb.arg);
 }
 
-static void tail_finish(struct tail *t, enum tail_state st)
+void tail_finish(struct tail *t, enum tail_state st)
 {
     tail_cancel_pending(t);
     t->state = st;
@@ -944,7 +538,6 @@ static void tail_finish(struct tail *t, enum tail_state st)
 /* ---- the cycle ---- */
 
 static void tail_request(struct tail *t);
-static void tail_begin_cycle(void *arg);
 
 static void tail_granted(void *arg)
 {
@@ -960,8 +553,6 @@ static bool tail_reconciling(const struct tail *t)
     return t->set->live.up && t->first_cycle_done;
 }
 
-static void tail_ask_budget(struct tail *t);
-
 static void tail_backoff_fired(void *arg)
 {
     struct tail *t = arg;
@@ -970,7 +561,7 @@ static void tail_backoff_fired(void *arg)
     tail_ask_budget(t);
 }
 
-static void tail_ask_budget(struct tail *t)
+void tail_ask_budget(struct tail *t)
 {
     struct tail_set *s = t->set;
     if (tail_reconciling(t) && t->last_req_mono) {
@@ -986,7 +577,7 @@ static void tail_ask_budget(struct tail *t)
     t->wait = tail_budget_acquire(s->budget, tail_granted, t);
 }
 
-static void tail_begin_cycle(void *arg)
+void tail_begin_cycle(void *arg)
 {
     struct tail *t = arg;
     struct tail_set *s = t->set;
@@ -1029,19 +620,6 @@ static void tail_rate_add(struct tail *t, uint64_t n)
     t->rate_cnt[slot] += n;
 }
 
-/* An event that passed the dedupe, waiting for its turn: it becomes a
- * record (its message parsed) only then, so a page holds one record at a
- * time, and events past the record limit, or refused by a raw-text filter,
- * are never parsed. The strings are the page's (or the pushed batch's). */
-struct tail_sorted {
-    const char *id, *stream, *msg;
-    size_t mlen;
-    int64_t ts, ingest;
-    size_t order;
-    bool live;   /* pushed by the live session */
-    bool filled; /* found by the reconciliation while live was up */
-};
-
 static int tail_cmp(const void *a, const void *b)
 {
     const struct tail_sorted *x = a, *y = b;
@@ -1076,7 +654,20 @@ static void tail_content_overflow(struct tail *t)
     tail_notify(t, TAIL_NOTICE_OVERFLOW, NULL, NULL, d, 0);
 }
 
-static void tail_note_lag(struct tail *t, int64_t ts, int64_t ingest)
+/* The entry of an event's content (stream, time, message) in what both
+ * sources saw, made when new; an overflow of the set is noted. */
+struct tail_centry *tail_content_entry(struct tail *t, const char *stream, int64_t ts,
+                                       const char *msg, size_t mlen, uint64_t now)
+{
+    bool over;
+    struct tail_centry *c =
+        tail_cset_get(&t->content, tail_content_key(stream, ts, msg, mlen), ts, now, &over);
+    if (over)
+        tail_content_overflow(t);
+    return c;
+}
+
+void tail_note_lag(struct tail *t, int64_t ts, int64_t ingest)
 {
     if (t->newest == INT64_MIN || ts > t->newest)
         t->newest = ts;
@@ -1090,8 +681,8 @@ static void tail_note_lag(struct tail *t, int64_t ts, int64_t ingest)
 /* Admit an event that passed the dedupe into acc (its stream noted, the
  * raw-text filters applied without a parse); false when a filter refuses
  * it (counted). */
-static bool tail_admit(struct tail *t, struct tail_sorted *a, const char *id, const char *stream,
-                       const char *msg, size_t len, int64_t ts, int64_t ingest)
+bool tail_admit(struct tail *t, struct tail_sorted *a, const char *id, const char *stream,
+                const char *msg, size_t len, int64_t ts, int64_t ingest)
 {
     if (stream[0] && tail_strset_add(&t->streams, stream) && t->first_cycle_done)
         tail_notify(t, TAIL_NOTICE_NEW_STREAM, stream, NULL, "new log stream", 0);
@@ -1108,7 +699,7 @@ static bool tail_admit(struct tail *t, struct tail_sorted *a, const char *id, co
 
 /* Deliver acc[0..na) in timestamp order (then as given); frees acc.
  * Returns false when the set stopped or the limit cut it. */
-static bool tail_deliver(struct tail *t, struct tail_sorted *acc, size_t na)
+bool tail_deliver(struct tail *t, struct tail_sorted *acc, size_t na)
 {
     struct tail_set *s = t->set;
     if (na > 1)
@@ -1208,12 +799,7 @@ static bool tail_take_page(struct tail *t, const struct tail_page *page)
         bool filled = false;
         if (t->content_on) {
             /* the live session may have delivered this very event */
-            bool over;
-            struct tail_centry *c =
-                tail_cset_get(&t->content, tail_content_key(stream, e->timestamp_ms, msg, mlen),
-                              e->timestamp_ms, now, &over);
-            if (over)
-                tail_content_overflow(t);
+            struct tail_centry *c = tail_content_entry(t, stream, e->timestamp_ms, msg, mlen, now);
             if (++c->poll_n <= c->live_n) {
                 t->duplicates++;
                 continue;
@@ -1521,274 +1107,6 @@ static void tail_request(struct tail *t)
     }
     t->req_cnt[slot]++;
     t->fetch = s->o.source->fetch(s->o.source->ctx, &q, tail_page_done, t);
-}
-
-/* ================= the live source ================= */
-
-static void tail_notify_set(struct tail_set *s, enum tail_notice_kind kind,
-                            const struct aws_error *err, const char *detail, uint64_t retry_in)
-{
-    if (!s->o.cb.on_notice || s->stopped)
-        return;
-    struct tail_notice n = {kind, 0, NULL, NULL, err, detail ? detail : "", retry_in};
-    s->o.cb.on_notice(s, &n, s->o.cb.arg);
-}
-
-static void tail_live_open(struct tail_set *s);
-
-static void tail_live_reopen(void *arg)
-{
-    struct tail_set *s = arg;
-    s->live.timer = NULL;
-    s->live.reconnects++;
-    tail_live_open(s);
-}
-
-/* The tails go back to polling as without a session: a tail waiting out
- * the reconciliation's spacing asks now. */
-static void tail_live_poll_now(struct tail_set *s)
-{
-    for (size_t i = 0; i < s->n; i++) {
-        struct tail *t = s->tails[i];
-        if (t->state != TAIL_IDLE || !t->timer || !t->spaced)
-            continue; /* polling anyway, or pausing after a gap */
-        loop_untimer(s->loop, t->timer);
-        t->timer = NULL;
-        t->spaced = false;
-        if (t->in_cycle)
-            tail_ask_budget(t);
-        else
-            t->timer = loop_timer(s->loop, s->o.min_poll_ms, tail_begin_cycle, t);
-        if (s->stopped)
-            return;
-    }
-}
-
-static void tail_live_started(const char *session_id, void *arg)
-{
-    struct tail_set *s = arg;
-    if (s->stopped || s->done)
-        return;
-    s->live.up = true;
-    s->live.up_since = loop_now_ms(s->loop);
-    s->live.sessions++;
-    s->live.sampled = false;
-    snprintf(s->live.session_id, sizeof(s->live.session_id), "%s", session_id ? session_id : "");
-    char d[256];
-    snprintf(d, sizeof(d),
-             "live session %s up (StartLiveTail): events shown as they are ingested; "
-             "FilterLogEvents reconciles every %.0fs",
-             s->live.session_id[0] ? s->live.session_id : "(no id)",
-             (double)s->o.reconcile_ms / 1000.0);
-    tail_notify_set(s, TAIL_NOTICE_LIVE, NULL, d, 0);
-}
-
-static struct tail *tail_live_route(struct tail_set *s, const char *group)
-{
-    for (size_t i = 0; group && i < s->n; i++)
-        if (strcmp(s->tails[i]->log_group, group) == 0)
-            return s->tails[i];
-    return s->n == 1 ? s->tails[0] : NULL;
-}
-
-/* Pushed events of one tail (ev[i] for which route[i] == t). */
-static bool tail_take_live(struct tail *t, const struct tail_live_event *ev, size_t n,
-                           struct tail *const *route)
-{
-    struct tail_set *s = t->set;
-    struct tail_sorted *acc = mem_xcalloc(n, sizeof(*acc));
-    size_t na = 0;
-    uint64_t now = loop_now_ms(s->loop);
-    for (size_t i = 0; i < n; i++) {
-        if (route[i] != t)
-            continue;
-        const struct tail_live_event *e = &ev[i];
-        if (e->timestamp_ms < s->o.start_ms || (s->o.end_ms && e->timestamp_ms >= s->o.end_ms))
-            continue; /* outside the range asked for */
-        const char *stream = e->log_stream ? e->log_stream : "";
-        const char *msg = e->message ? e->message : "";
-        size_t mlen = e->message ? e->message_len : 0;
-        tail_note_lag(t, e->timestamp_ms, e->ingestion_ms);
-        bool over;
-        struct tail_centry *c =
-            tail_cset_get(&t->content, tail_content_key(stream, e->timestamp_ms, msg, mlen),
-                          e->timestamp_ms, now, &over);
-        if (over)
-            tail_content_overflow(t);
-        if (++c->live_n <= c->poll_n) {
-            t->duplicates++; /* the reconciliation was first */
-            continue;
-        }
-        if (!tail_admit(t, &acc[na], "", stream, msg, mlen, e->timestamp_ms, e->ingestion_ms))
-            continue;
-        acc[na].order = na;
-        acc[na].live = true;
-        na++;
-    }
-    return tail_deliver(t, acc, na);
-}
-
-static void tail_live_events(const struct tail_live_event *ev, size_t n, bool sampled, void *arg)
-{
-    struct tail_set *s = arg;
-    if (s->stopped || s->done || !s->live.up)
-        return;
-    if (sampled && !s->live.sampled) {
-        s->live.sampled = true;
-        tail_notify_set(s, TAIL_NOTICE_LIVE, NULL,
-                        "the live session is sampled (more events than it pushes): the "
-                        "reconciliation fills in the rest, seconds later",
-                        0);
-        if (s->stopped)
-            return;
-    }
-    if (n == 0)
-        return;
-    struct tail **route = mem_xcalloc(n, sizeof(*route));
-    for (size_t i = 0; i < n; i++) {
-        route[i] = tail_live_route(s, ev[i].log_group);
-        if (!route[i] || route[i]->state == TAIL_DONE || route[i]->state == TAIL_FAILED) {
-            route[i] = NULL;
-            s->live.unrouted++; /* the reconciliation reads it */
-        }
-    }
-    for (size_t k = 0; k < s->n && !s->stopped && !s->done; k++) {
-        struct tail *t = s->tails[k];
-        bool any = false;
-        for (size_t i = 0; i < n && !any; i++)
-            any = route[i] == t;
-        if (any && !tail_take_live(t, ev, n, route))
-            break;
-    }
-    free(route);
-}
-
-#define TAIL_NOT_SERVED "not served by this endpoint"
-
-/* The session was refused for a reason no retry fixes: which one, or NULL.
- * A log group that does not exist is not one: its tail fails by polling,
- * and the next session leaves it out. */
-static const char *tail_live_refusal(const struct aws_error *e)
-{
-    if (aws_error_is(e, "AccessDeniedException") || aws_error_is(e, "AccessDenied") ||
-        aws_error_is(e, "UnauthorizedOperation"))
-        return "not allowed";
-    if (aws_error_is(e, "LimitExceededException") ||
-        aws_error_is(e, "ServiceQuotaExceededException"))
-        return "concurrent-session quota exceeded";
-    if (aws_error_is(e, "UnknownOperationException") || aws_error_is(e, "InvalidAction") ||
-        aws_error_is(e, "NotAnEventStream") || aws_error_is(e, "InvalidOperationException") ||
-        aws_error_is(e, "UnsupportedOperation") || aws_error_is(e, "CouldNotResolveHost") ||
-        (e->kind == AWS_ERR_HTTP &&
-         (e->http_status == 404 || e->http_status == 405 || e->http_status == 501)))
-        return TAIL_NOT_SERVED;
-    return NULL;
-}
-
-static void tail_live_ended(const struct aws_error *err, void *arg)
-{
-    struct tail_set *s = arg;
-    bool was_up = s->live.up;
-    uint64_t lasted = was_up ? loop_now_ms(s->loop) - s->live.up_since : 0;
-    s->live.handle = NULL;
-    s->live.up = false;
-    s->live.sampled = false;
-    s->live.session_id[0] = '\0';
-    if (s->stopped || s->done)
-        return;
-    char *why = aws_error_format(err);
-    /* refused: this attempt never started; an endpoint that served
-     * sessions before is having trouble, not without the API */
-    const char *refusal = was_up ? NULL : tail_live_refusal(err);
-    if (refusal && s->live.sessions && strcmp(refusal, TAIL_NOT_SERVED) == 0)
-        refusal = NULL;
-    if (refusal && s->o.source_mode == TAIL_SOURCE_LIVE) {
-        char d[400];
-        snprintf(d, sizeof(d), "--source live: StartLiveTail %s: %s", refusal, why ? why : "");
-        free(why);
-        for (size_t i = 0; i < s->n && !s->stopped; i++) {
-            struct tail *t = s->tails[i];
-            if (t->state == TAIL_DONE || t->state == TAIL_FAILED)
-                continue;
-            tail_notify(t, TAIL_NOTICE_FATAL, NULL, err, d, 0);
-            if (!s->stopped)
-                tail_finish(t, TAIL_FAILED);
-        }
-        return;
-    }
-    if (refusal) {
-        /* for good: polling, said once */
-        s->live.enabled = false;
-        snprintf(s->live.note, sizeof(s->live.note), "live tail %s (%s)", refusal,
-                 err->code[0] ? err->code : "error");
-        char d[400];
-        snprintf(d, sizeof(d), "live tail %s: polling FilterLogEvents instead (%s)", refusal,
-                 why ? why : "");
-        free(why);
-        for (size_t i = 0; i < s->n; i++) {
-            s->tails[i]->content_on = false;
-            tail_cset_free(&s->tails[i]->content);
-        }
-        tail_notify_set(s, TAIL_NOTICE_SOURCE, err, d, 0);
-        if (!s->stopped)
-            tail_live_poll_now(s);
-        return;
-    }
-    /* reopen: at once after the 3-hour end, with back-off otherwise */
-    if (was_up && lasted >= 30000)
-        s->live.failures = 0;
-    uint64_t delay = 0;
-    if (!(was_up && aws_error_is(err, "SessionTimeoutException"))) {
-        unsigned k = s->live.failures > 5 ? 5 : s->live.failures;
-        delay = s->o.live_retry_ms << k;
-        if (delay > 30000)
-            delay = 30000;
-        s->live.failures++;
-    }
-    char d[400];
-    snprintf(d, sizeof(d), "live session %s: %s; reopening in %.1fs, polling meanwhile",
-             was_up ? "ended" : "not opened", why ? why : "", (double)delay / 1000.0);
-    free(why);
-    tail_notify_set(s, TAIL_NOTICE_LIVE, err, d, delay);
-    if (s->stopped)
-        return;
-    if (was_up)
-        tail_live_poll_now(s);
-    if (!s->stopped && !s->done)
-        s->live.timer = loop_timer(s->loop, delay, tail_live_reopen, s);
-}
-
-static const struct tail_live_cb tail_live_cbs = {
-    .on_start = tail_live_started,
-    .on_events = tail_live_events,
-    .on_end = tail_live_ended,
-};
-
-static void tail_live_open(struct tail_set *s)
-{
-    if (!s->live.enabled || s->live.handle || s->stopped || s->done)
-        return;
-    const char *names[TAIL_LIVE_MAX_GROUPS];
-    size_t n = 0;
-    for (size_t i = 0; i < s->n && n < TAIL_LIVE_MAX_GROUPS; i++)
-        if (s->tails[i]->state != TAIL_DONE && s->tails[i]->state != TAIL_FAILED)
-            names[n++] = s->tails[i]->log_group;
-    if (n == 0)
-        return;
-    s->live.opens++;
-    s->live.handle =
-        s->o.live->open(s->o.live->ctx, names, n, s->filter_pattern, &tail_live_cbs, s);
-    if (!s->live.handle) {
-        struct aws_error e;
-        aws_error_init(&e);
-        aws_error_set(&e, AWS_ERR_INTERNAL, "LiveSourceUnavailable",
-                      "the live source could not start a session");
-        s->live.enabled = false;
-        snprintf(s->live.note, sizeof(s->live.note), "the live source could not start");
-        tail_notify_set(s, TAIL_NOTICE_SOURCE, &e,
-                        "live tail unavailable: polling FilterLogEvents instead", 0);
-        aws_error_clear(&e);
-    }
 }
 
 void tail_set_start(struct tail_set *s)

@@ -54,6 +54,8 @@
 #include "core/logs/logrec.h"
 #include "core/loop.h"
 #include "core/logs/ring.h"
+#include "core/logs/tail_budget.h"
+#include "core/logs/tail_match.h"
 
 /* Bounds on one pass over a log group, far above any real one (a pass
  * pages until FilterLogEvents sends no nextToken; pages of up to 10,000
@@ -141,48 +143,9 @@ enum tail_source_mode {
     TAIL_SOURCE_POLL,     /* polling only */
 };
 
-/* ---- the shared request budget (token bucket on the loop) ---- */
-
-struct tail_budget;
-struct tail_budget_wait;
-typedef void (*tail_budget_cb)(void *arg);
-
-/* rate requests per second (0: 4), burst tokens (0: 1). */
-struct tail_budget *tail_budget_new(struct loop *l, double rate, double burst);
-void tail_budget_free(struct tail_budget *b);
-/* Ask for one request slot; cb runs from the loop when granted (never
- * synchronously), in FIFO order. */
-struct tail_budget_wait *tail_budget_acquire(struct tail_budget *b, tail_budget_cb cb, void *arg);
-void tail_budget_cancel(struct tail_budget *b, struct tail_budget_wait *w);
-/* The service said "slow down": hold every grant for ms. */
-void tail_budget_penalize(struct tail_budget *b, uint64_t ms);
-double tail_budget_rate(const struct tail_budget *b);
-unsigned long tail_budget_granted(const struct tail_budget *b);
-
-/* ---- record filters (client side) ---- */
-
-struct tail_filter {
-    const char *node;            /* cache cluster id, cache node id or "cluster/node"; NULL = any */
-    const char *shard;           /* node group id ("0001"); NULL = any */
-    enum logrec_role role;       /* PRIMARY or REPLICA; NONE = any */
-    enum logrec_level min_level; /* engine-log records below are filtered; NONE = any */
-    int64_t min_duration_us;     /* slow-log records faster are filtered; <= 0 = any */
-    const char *command;         /* slow-log command name, case-insensitive; NULL = any */
-    const char *substring;       /* in the raw message; NULL = any */
-    const char *regex;           /* POSIX extended regex on the raw message; NULL = any */
-    bool icase;                  /* substring/regex ignore case */
-};
-
-struct tail_match;
-/* Compile a filter; NULL with a message in err when the regex is bad. */
-struct tail_match *tail_match_new(const struct tail_filter *f, char *err, size_t errlen);
-void tail_match_free(struct tail_match *m);
-/* Node, shard and role filters apply to every record; level, duration and
- * command only to records of their type (unparsed records pass them, so a
- * malformed line is never hidden by a type filter); substring and regex to
- * the raw message. */
-bool tail_match_record(const struct tail_match *m, const struct logrec *r);
-/* Shard of a member cluster id by the naming rules (aws-wire §9.0):
+/* Shard of a member cluster id by ElastiCache's naming of the member
+ * clusters of a cluster-mode group, "<group>-<shard>-<member>", both
+ * numbers zero-padded:
  * "<rg>-0002-001" -> "0002"; false when the id does not say. */
 bool tail_shard_from_cluster_id(const char *id, char *out, size_t n);
 

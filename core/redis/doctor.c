@@ -256,36 +256,63 @@ static void doctor_token_words(const struct doctor *d, char *out, size_t n)
     }
 }
 
+/* A name that does not resolve: through a --resolve rule that has no
+ * address for it, or in the VPC's DNS. */
+static void doctor_advise_dns(const struct doctor *d, struct doctor_check *c)
+{
+    const char *rule = NULL;
+    const char *host = c->host;
+    int port = c->port;
+    if (d->routes)
+        rconn_routes_lookup(d->routes, c->host, c->port, &host, &port);
+    if (d->routes && rconn_routes_resolve_rule(d->routes, host, port, NULL, &rule))
+        snprintf(c->advice, sizeof(c->advice),
+                 "the name %.200s is answered by the rule --resolve %.300s, which has no "
+                 "address for it: add the name to its file (or fix the rule), or check "
+                 "whether the node still exists",
+                 host, rule);
+    else
+        snprintf(c->advice, sizeof(c->advice),
+                 "the name %s does not resolve: ElastiCache names resolve to private "
+                 "addresses inside the VPC (check this machine's resolver, the VPC's DNS "
+                 "settings, or whether the node still exists; from outside the VPC, "
+                 "--resolve or --connect-to rules reach it through port forwards)",
+                 c->host);
+}
+
+/* A certificate refused: issued for another name (the address serves
+ * something else), or not trusted by the CA in use. */
+static void doctor_advise_cert(const struct doctor *d, struct doctor_check *c)
+{
+    const char *tls_src = d->tls ? rconn_tls_ca_source(d->tls) : "";
+    if (strstr(c->error, "does not match the name checked")) {
+        snprintf(c->advice, sizeof(c->advice),
+                 "the server's certificate is trusted but issued for another name than "
+                 "%.200s: this address serves another node or cluster (a --resolve or "
+                 "--connect-to rule, a hosts file or a port forward pointing at the wrong "
+                 "place), or the endpoint name is mistyped",
+                 c->host);
+        return;
+    }
+    snprintf(c->advice, sizeof(c->advice),
+             "the server certificate is not trusted or not issued for %.200s (checked against "
+             "%.200s): give the right CA bundle with --redis-cacert FILE or ELCUI_REDIS_CACERT "
+             "(ElastiCache's own certificates are trusted by the system store, so a "
+             "private CA or a TLS proxy is in the way)",
+             c->host, tls_src && *tls_src ? tls_src : "the CA in use");
+}
+
 static void doctor_advise(struct doctor *d, struct doctor_check *c)
 {
     char tok[400];
     doctor_token_words(d, tok, sizeof(tok));
-    const char *tls_src = d->tls ? rconn_tls_ca_source(d->tls) : "";
     switch (c->cause) {
     case DOCTOR_CAUSE_NONE:
         c->advice[0] = '\0';
         break;
-    case DOCTOR_CAUSE_DNS: {
-        const char *rule = NULL;
-        const char *host = c->host;
-        int port = c->port;
-        if (d->routes)
-            rconn_routes_lookup(d->routes, c->host, c->port, &host, &port);
-        if (d->routes && rconn_routes_resolve_rule(d->routes, host, port, NULL, &rule))
-            snprintf(c->advice, sizeof(c->advice),
-                     "the name %.200s is answered by the rule --resolve %.300s, which has no "
-                     "address for it: add the name to its file (or fix the rule), or check "
-                     "whether the node still exists",
-                     host, rule);
-        else
-            snprintf(c->advice, sizeof(c->advice),
-                     "the name %s does not resolve: ElastiCache names resolve to private "
-                     "addresses inside the VPC (check this machine's resolver, the VPC's DNS "
-                     "settings, or whether the node still exists; from outside the VPC, "
-                     "--resolve or --connect-to rules reach it through port forwards)",
-                     c->host);
+    case DOCTOR_CAUSE_DNS:
+        doctor_advise_dns(d, c);
         break;
-    }
     case DOCTOR_CAUSE_NETWORK_TIMEOUT:
         snprintf(c->advice, sizeof(c->advice),
                  "no answer to the TCP connect on port %d: a security group or network ACL "
@@ -319,21 +346,7 @@ static void doctor_advise(struct doctor *d, struct doctor_check *c)
                  "way)");
         break;
     case DOCTOR_CAUSE_CERT:
-        if (strstr(c->error, "does not match the name checked")) {
-            snprintf(c->advice, sizeof(c->advice),
-                     "the server's certificate is trusted but issued for another name than "
-                     "%.200s: this address serves another node or cluster (a --resolve or "
-                     "--connect-to rule, a hosts file or a port forward pointing at the wrong "
-                     "place), or the endpoint name is mistyped",
-                     c->host);
-            break;
-        }
-        snprintf(c->advice, sizeof(c->advice),
-                 "the server certificate is not trusted or not issued for %.200s (checked against "
-                 "%.200s): give the right CA bundle with --redis-cacert FILE or ELCUI_REDIS_CACERT "
-                 "(ElastiCache's own certificates are trusted by the system store, so a "
-                 "private CA or a TLS proxy is in the way)",
-                 c->host, tls_src && *tls_src ? tls_src : "the CA in use");
+        doctor_advise_cert(d, c);
         break;
     case DOCTOR_CAUSE_CA_FILE:
         snprintf(c->advice, sizeof(c->advice),

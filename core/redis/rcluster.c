@@ -8,171 +8,9 @@
 
 #include "aws/mem.h"
 #include "core/redis/crc16.h"
+#include "core/redis/rcluster_node.h"
+#include "core/redis/rcluster_stream.h"
 #include "core/redis/rcmd.h"
-
-#define RCLUSTER_DEFAULT_REDIRECTS 5
-#define RCLUSTER_TRYAGAIN_MS 100
-#define RCLUSTER_MAX_TRYAGAIN 5
-#define RCLUSTER_REFRESH_TRIES 4
-#define RCLUSTER_CACHE_BUCKETS 512
-
-struct rcluster;
-struct rop;
-
-struct rnode {
-    struct rcluster *cl;
-    char *host;
-    int port;
-    char *name;
-    char *id;
-    char *primary_id;
-    char *health;
-    enum rcluster_role role;
-    int shard;
-    bool in_map;
-    long long repl_offset;
-    size_t nslots;
-    struct rconn *conn;
-    struct rconn_error last_err;
-    bool has_err;
-    char *cc_id;
-    char *cn_id;
-    unsigned refresh_mark;
-    bool named;       /* in the caller's name map (the AWS API's nodes) */
-    bool chosen;      /* named by the person as a --node host:port */
-    bool readonly_on; /* its connection was sent READONLY (replica reads) */
-};
-
-struct rshard {
-    int (*ranges)[2];
-    size_t n, cap;
-};
-
-/* One attempt chain of one request on one node. */
-struct rsub {
-    struct rop *op;
-    struct rnode *node;
-    int slot;
-    bool asking;
-    bool retried;
-    int tryagain;
-    struct rcluster_hop *hops; /* RCLUSTER_MAX_HOPS, allocated on the first hop */
-    size_t nhops;
-    /* RESP3 pushes the node(s) sent before the reply, for the caller */
-    redisReply **pushes; /* RCONN_MAX_PUSHES, allocated on the first */
-    size_t npushes;
-    uint64_t pushes_dropped;
-    uint64_t last_latency;
-    struct loop_timer *timer;
-    struct rsub *next, *prev; /* cl->parked: waiting for a timer or a refresh */
-    bool parked_refresh;
-    /* a redirect to a node the topology did not name yet: checked again
-     * once the topology is refreshed */
-    char *redirect_host;
-    int redirect_port;
-    bool redirect_ask;
-};
-
-struct rop {
-    struct rcluster *cl;
-    int argc;
-    char **argv;
-    size_t *argvlen;
-    enum rcluster_target_kind target;
-    char *target_node;
-    bool confirmed;
-    uint64_t timeout_ms;
-    rcluster_reply_cb on_reply;
-    rcluster_done_cb on_done;
-    void *arg;
-    struct rcmd_info info;
-    bool has_info;
-    bool waited_map; /* already waited once for the topology */
-    int pending;
-    size_t replies, errors;
-    uint64_t started_us;
-    struct rop *next; /* wait lists */
-};
-
-struct rcache_entry {
-    struct rcmd_info info;
-    bool unknown; /* COMMAND INFO said nil */
-    struct rcache_entry *next;
-};
-
-struct rlookup {
-    char name[RCMD_NAME_MAX];
-    struct rop *ops;
-    struct rlookup *next;
-    struct rcluster *cl;
-};
-
-struct rgetkeys {
-    struct rop *op;
-};
-
-enum rboot { RBOOT_IDLE, RBOOT_RUNNING, RBOOT_DONE, RBOOT_FAILED };
-
-struct rcluster {
-    struct loop *l;
-    enum rcluster_mode mode;
-    struct rconn_tls *tls;
-    struct rconn_routes *routes;
-    uint64_t connect_timeout_ms, command_timeout_ms;
-    char *user;
-    char *password;
-    rconn_cred_fn cred;
-    void *cred_arg;
-    char *client_name;
-    size_t max_reply;
-    int proto; /* 2, or 3: every connection speaks RESP3 */
-    bool lazy;
-    bool has_safety;
-    struct rsafety_policy safety;
-    int max_redirects;
-    struct rcluster_name *names;
-    size_t nnames;
-    rcluster_event_cb on_event;
-    void *event_arg;
-
-    struct rnode **nodes; /* every node ever seen; never freed before the cluster */
-    size_t nnodes, capnodes;
-    struct rnode **order; /* topology order (in_map nodes) */
-    size_t norder, caporder;
-    struct rnode *seed;
-    struct rnode *reader;
-    struct rnode *slots[CRC16_SLOTS];
-    struct rshard *shards;
-    size_t nshards;
-    bool map_loaded;
-    uint64_t map_at;
-    const char *map_source;
-
-    enum rboot boot;
-    struct rconn_error err;
-    bool has_err;
-    struct rop *waitq, *waitq_tail; /* until the bootstrap is done */
-    struct rop *mapwait;            /* lazy map: fan-out waiting for the topology */
-
-    bool refreshing, refresh_again;
-    unsigned refresh_gen;
-    int refresh_tries;
-    int role_pending; /* standalone ROLE fan-out */
-    bool role_any_ok;
-    struct rsub *parked;
-
-    struct rcache_entry *cache[RCLUSTER_CACHE_BUCKETS];
-    struct rlookup *lookups;
-    bool cmdinfo_broken;
-
-    unsigned refreshes, moved, asked, retries;
-    struct loop_timer *kick;
-    struct rcluster_stream *streams; /* message streams (SUBSCRIBE, MONITOR) */
-    int depth;
-    bool closing, freed;
-};
-
-static void rcluster_streams_close(struct rcluster *cl);
 
 static void rcluster_free_mem(struct rcluster *cl);
 static void rop_start(struct rop *op);
@@ -180,7 +18,6 @@ static void rop_dispatch(struct rop *op);
 static void rop_fail(struct rop *op, const struct rconn_error *e,
                      const struct rsafety_verdict *refused);
 static void rsub_send(struct rsub *s);
-static void rcluster_refresh_start(struct rcluster *cl);
 static void rcluster_boot(struct rcluster *cl);
 
 const char *rcluster_role_name(enum rcluster_role r)
@@ -224,12 +61,12 @@ const char *rcluster_hop_name(enum rcluster_hop_kind k)
     return "?";
 }
 
-static void rcluster_enter(struct rcluster *cl)
+void rcluster_enter(struct rcluster *cl)
 {
     cl->depth++;
 }
 
-static void rcluster_leave(struct rcluster *cl)
+void rcluster_leave(struct rcluster *cl)
 {
     if (--cl->depth == 0 && cl->freed)
         rcluster_free_mem(cl);
@@ -309,7 +146,7 @@ static bool rnode_trusted(const struct rcluster *cl, const struct rnode *n)
 /* The node a redirect to host:port means: a trusted node at that address,
  * or the topology node a --connect-to rule sends to that address. NULL
  * when it is neither. */
-static struct rnode *rcluster_redirect_node(struct rcluster *cl, const char *host, int port)
+struct rnode *rcluster_redirect_node(struct rcluster *cl, const char *host, int port)
 {
     struct rnode *n = rnode_find(cl, host, port);
     if (n && rnode_trusted(cl, n))
@@ -355,6 +192,28 @@ static void rnode_conn_event(struct rconn *c, enum rconn_event ev, const struct 
     rcluster_leave(cl);
 }
 
+/* A connection to node n as the cluster makes them: its TLS, rules,
+ * timeouts, credentials, client name and protocol (no reply cap). */
+void rcluster_conn_options(const struct rcluster *cl, const struct rnode *n,
+                           rconn_event_cb on_event, void *arg, struct rconn_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->host = n->host;
+    o->port = n->port;
+    o->tls = cl->tls;
+    o->routes = cl->routes;
+    o->connect_timeout_ms = cl->connect_timeout_ms;
+    o->command_timeout_ms = cl->command_timeout_ms;
+    o->user = cl->user;
+    o->password = cl->password;
+    o->cred = cl->cred;
+    o->cred_arg = cl->cred_arg;
+    o->client_name = cl->client_name;
+    o->protocol = cl->proto;
+    o->on_event = on_event;
+    o->event_arg = arg;
+}
+
 /* The node's connection, opened (again) when needed. */
 static struct rconn *rnode_conn(struct rnode *n)
 {
@@ -378,23 +237,9 @@ static struct rconn *rnode_conn(struct rnode *n)
     if (!rnode_trusted(cl, n))
         return NULL; /* never: redirects are checked first; a guard for the credentials */
     n->readonly_on = false;
-    struct rconn_options o = {
-        .host = n->host,
-        .port = n->port,
-        .tls = cl->tls,
-        .routes = cl->routes,
-        .connect_timeout_ms = cl->connect_timeout_ms,
-        .command_timeout_ms = cl->command_timeout_ms,
-        .user = cl->user,
-        .password = cl->password,
-        .cred = cl->cred,
-        .cred_arg = cl->cred_arg,
-        .client_name = cl->client_name,
-        .max_reply_bytes = cl->max_reply,
-        .protocol = cl->proto,
-        .on_event = rnode_conn_event,
-        .event_arg = n,
-    };
+    struct rconn_options o;
+    rcluster_conn_options(cl, n, rnode_conn_event, n, &o);
+    o.max_reply_bytes = cl->max_reply;
     n->conn = rconn_open(cl->l, &o);
     return n->conn;
 }
@@ -588,7 +433,6 @@ static void rsub_after_refresh(struct rsub *s)
     rcluster_refresh_start(cl);
 }
 
-static struct rnode *rcluster_home(struct rcluster *cl);
 static void rsub_redirect_checked(struct rsub *s);
 
 static void rcluster_release_parked(struct rcluster *cl)
@@ -627,8 +471,7 @@ static void rcluster_release_parked(struct rcluster *cl)
 
 /* ---- replies of user commands ---- */
 
-static bool rcluster_parse_redirect(const char *msg, int *slot, char *host, size_t hostsz,
-                                    int *port)
+bool rcluster_parse_redirect(const char *msg, int *slot, char *host, size_t hostsz, int *port)
 {
     /* "MOVED 3999 127.0.0.1:6381" / "ASK 3999 host:6381" (IPv6 unbracketed) */
     const char *sp = strchr(msg, ' ');
@@ -1150,7 +993,7 @@ static int rcluster_apply_slots(struct rcluster *cl, const redisReply *r)
     return 0;
 }
 
-static struct rnode *rcluster_home(struct rcluster *cl)
+struct rnode *rcluster_home(struct rcluster *cl)
 {
     if (cl->mode == RCLUSTER_STANDALONE) {
         /* the primary endpoint; else a node that says it is primary */
@@ -1463,7 +1306,7 @@ static void rcluster_standalone_refresh(struct rcluster *cl)
     }
 }
 
-static void rcluster_refresh_start(struct rcluster *cl)
+void rcluster_refresh_start(struct rcluster *cl)
 {
     if (cl->closing)
         return;
@@ -1505,7 +1348,7 @@ void rcluster_refresh(struct rcluster *cl)
 
 /* ---- requests: routing ---- */
 
-static struct rnode *rcluster_find_target(struct rcluster *cl, const char *want)
+struct rnode *rcluster_find_target(struct rcluster *cl, const char *want)
 {
     if (!want || !*want)
         return NULL;
@@ -1621,149 +1464,179 @@ static struct rconn *rcluster_any_conn(struct rcluster *cl)
     return h ? rnode_conn(h) : NULL;
 }
 
-static void rop_dispatch(struct rop *op)
+/* The safety policy refuses op: it fails with why (true). */
+static bool rop_refused(struct rop *op)
+{
+    struct rcluster *cl = op->cl;
+    if (!cl->has_safety)
+        return false;
+    struct rsafety_verdict v;
+    struct rsafety_policy p = cl->safety;
+    p.cluster = p.cluster || cl->mode == RCLUSTER_CLUSTER;
+    if (rsafety_check(&p, op->argc, (const char *const *)op->argv, op->argvlen,
+                      op->has_info ? &op->info : NULL, op->confirmed, &v) == RSAFETY_OK)
+        return false;
+    struct rconn_error e;
+    rconn_error_set(&e, RCONN_ERR_REFUSED, "%s %s: %s", v.command, rsafety_kind_name(v.kind),
+                    v.why);
+    rop_fail(op, &e, &v);
+    return true;
+}
+
+/* op waits for the slot map (asked for now), and is dispatched again
+ * when it comes. */
+static void rop_wait_map(struct rop *op)
+{
+    struct rcluster *cl = op->cl;
+    op->waited_map = true;
+    op->next = cl->mapwait;
+    cl->mapwait = op;
+    rcluster_refresh_start(cl);
+}
+
+/* To the node serving the slot of op's first key (COMMAND GETKEYS asked
+ * for commands whose keys move). */
+static void rop_dispatch_slot(struct rop *op)
 {
     struct rcluster *cl = op->cl;
     const char *const *argv = (const char *const *)op->argv;
-    if (cl->has_safety) {
-        struct rsafety_verdict v;
-        struct rsafety_policy p = cl->safety;
-        p.cluster = p.cluster || cl->mode == RCLUSTER_CLUSTER;
-        if (rsafety_check(&p, op->argc, argv, op->argvlen, op->has_info ? &op->info : NULL,
-                          op->confirmed, &v) != RSAFETY_OK) {
-            struct rconn_error e;
-            rconn_error_set(&e, RCONN_ERR_REFUSED, "%s %s: %s", v.command,
-                            rsafety_kind_name(v.kind), v.why);
-            rop_fail(op, &e, &v);
-            return;
-        }
+    if (cl->mode != RCLUSTER_CLUSTER) {
+        rop_route_slot(op, -1);
+        return;
     }
-    switch (op->target) {
-    case RCLUSTER_T_SLOT: {
-        if (cl->mode != RCLUSTER_CLUSTER) {
-            rop_route_slot(op, -1);
-            return;
-        }
-        if (op->has_info && (op->info.flags & RCMD_F_MOVABLEKEYS)) {
-            struct rconn *c = cl->cmdinfo_broken ? NULL : rcluster_any_conn(cl);
-            if (c) {
-                const char **gv = mem_xcalloc((size_t)op->argc + 2, sizeof(*gv));
-                size_t *gl = mem_xcalloc((size_t)op->argc + 2, sizeof(*gl));
-                gv[0] = "COMMAND";
-                gl[0] = 7;
-                gv[1] = "GETKEYS";
-                gl[1] = 7;
-                for (int i = 0; i < op->argc; i++) {
-                    gv[i + 2] = op->argv[i];
-                    gl[i + 2] = op->argvlen[i];
-                }
-                struct rgetkeys *g = mem_xcalloc(1, sizeof(*g));
-                g->op = op;
-                int rc = rconn_command_argv(c, op->argc + 2, gv, gl, 0, rop_getkeys_reply, g);
-                free(gv);
-                free(gl);
-                if (rc == 0)
-                    return;
-                free(g);
+    if (op->has_info && (op->info.flags & RCMD_F_MOVABLEKEYS)) {
+        struct rconn *c = cl->cmdinfo_broken ? NULL : rcluster_any_conn(cl);
+        if (c) {
+            const char **gv = mem_xcalloc((size_t)op->argc + 2, sizeof(*gv));
+            size_t *gl = mem_xcalloc((size_t)op->argc + 2, sizeof(*gl));
+            gv[0] = "COMMAND";
+            gl[0] = 7;
+            gv[1] = "GETKEYS";
+            gl[1] = 7;
+            for (int i = 0; i < op->argc; i++) {
+                gv[i + 2] = op->argv[i];
+                gl[i + 2] = op->argvlen[i];
             }
-            int idx[4];
-            int n = rcmd_movable_keys(op->argc, argv, op->argvlen, idx, 4);
-            rop_route_slot(op, n > 0 ? rop_slot_of(op, idx[0]) : -1);
-            return;
+            struct rgetkeys *g = mem_xcalloc(1, sizeof(*g));
+            g->op = op;
+            int rc = rconn_command_argv(c, op->argc + 2, gv, gl, 0, rop_getkeys_reply, g);
+            free(gv);
+            free(gl);
+            if (rc == 0)
+                return;
+            free(g);
         }
-        int idx[1];
-        int n = 0;
-        if (op->has_info)
-            n = rcmd_keys(&op->info, op->argc, idx, 1);
+        int idx[4];
+        int n = rcmd_movable_keys(op->argc, argv, op->argvlen, idx, 4);
         rop_route_slot(op, n > 0 ? rop_slot_of(op, idx[0]) : -1);
         return;
     }
-    case RCLUSTER_T_NODE: {
-        struct rnode *n = rcluster_find_target(cl, op->target_node);
-        if (!n && !cl->map_loaded && cl->mode == RCLUSTER_CLUSTER && !op->waited_map) {
-            op->waited_map = true;
-            op->next = cl->mapwait;
-            cl->mapwait = op;
-            rcluster_refresh_start(cl);
-            return;
-        }
-        if (!n) {
-            struct rconn_error e;
-            rconn_error_set(&e, RCONN_ERR_USAGE,
-                            "no node '%s' (give host:port, a node id, or a cache cluster id)",
-                            op->target_node ? op->target_node : "");
-            rop_fail(op, &e, NULL);
-            return;
-        }
-        rsub_send(rsub_new(op, n, -1));
+    int idx[1];
+    int n = 0;
+    if (op->has_info)
+        n = rcmd_keys(&op->info, op->argc, idx, 1);
+    rop_route_slot(op, n > 0 ? rop_slot_of(op, idx[0]) : -1);
+}
+
+/* To one node, named by address, node id or cache cluster id. */
+static void rop_dispatch_node(struct rop *op)
+{
+    struct rcluster *cl = op->cl;
+    struct rnode *n = rcluster_find_target(cl, op->target_node);
+    if (!n && !cl->map_loaded && cl->mode == RCLUSTER_CLUSTER && !op->waited_map) {
+        rop_wait_map(op);
         return;
     }
+    if (!n) {
+        struct rconn_error e;
+        rconn_error_set(&e, RCONN_ERR_USAGE,
+                        "no node '%s' (give host:port, a node id, or a cache cluster id)",
+                        op->target_node ? op->target_node : "");
+        rop_fail(op, &e, NULL);
+        return;
+    }
+    rsub_send(rsub_new(op, n, -1));
+}
+
+/* To every primary, replica or node - of the keys' shard for a command on
+ * keys - each attempt made before any is sent. */
+static void rop_dispatch_fanout(struct rop *op)
+{
+    struct rcluster *cl = op->cl;
+    const char *const *argv = (const char *const *)op->argv;
+    /* a command on keys goes to the nodes of the keys' shard: "the
+     * replicas" of GET k are the replicas holding k */
+    int kslot = -1;
+    if (cl->mode == RCLUSTER_CLUSTER && op->has_info) {
+        int idx[4];
+        int nk = (op->info.flags & RCMD_F_MOVABLEKEYS)
+                     ? rcmd_movable_keys(op->argc, argv, op->argvlen, idx, 4)
+                     : rcmd_keys(&op->info, op->argc, idx, 1);
+        if (nk > 0)
+            kslot = rop_slot_of(op, idx[0]);
+    }
+    if (kslot >= 0 && !cl->map_loaded && !op->waited_map) {
+        rop_wait_map(op);
+        return;
+    }
+    int kshard = kslot >= 0 && cl->slots[kslot] ? cl->slots[kslot]->shard : -1;
+    if (kslot >= 0 && kshard < 0) {
+        struct rconn_error e;
+        rconn_error_set(&e, RCONN_ERR_USAGE, "no shard is known to serve slot %d", kslot);
+        rop_fail(op, &e, NULL);
+        return;
+    }
+    struct rnode *pick[1024];
+    size_t np = 0;
+    for (size_t i = 0; i < cl->norder && np < sizeof(pick) / sizeof(pick[0]); i++) {
+        struct rnode *n = cl->order[i];
+        if (op->target == RCLUSTER_T_PRIMARIES && n->role != RCLUSTER_ROLE_PRIMARY)
+            continue;
+        if (op->target == RCLUSTER_T_REPLICAS && n->role != RCLUSTER_ROLE_REPLICA)
+            continue;
+        if (kshard >= 0 && n->shard != kshard)
+            continue;
+        pick[np++] = n;
+    }
+    if (np == 0 && !cl->map_loaded && cl->mode == RCLUSTER_CLUSTER && !op->waited_map) {
+        rop_wait_map(op);
+        return;
+    }
+    if (np == 0) {
+        struct rconn_error e;
+        rconn_error_set(&e, RCONN_ERR_USAGE, "no %s known in the topology%s",
+                        op->target == RCLUSTER_T_REPLICAS    ? "replicas"
+                        : op->target == RCLUSTER_T_PRIMARIES ? "primaries"
+                                                             : "nodes",
+                        kshard >= 0 ? " for the key's shard" : "");
+        rop_fail(op, &e, NULL);
+        return;
+    }
+    /* create every attempt before sending any: a synchronous failure
+     * must not complete the request early */
+    struct rsub *subs[1024];
+    for (size_t i = 0; i < np; i++)
+        subs[i] = rsub_new(op, pick[i], kslot);
+    for (size_t i = 0; i < np; i++)
+        rsub_send(subs[i]);
+}
+
+static void rop_dispatch(struct rop *op)
+{
+    if (rop_refused(op))
+        return;
+    switch (op->target) {
+    case RCLUSTER_T_SLOT:
+        rop_dispatch_slot(op);
+        return;
+    case RCLUSTER_T_NODE:
+        rop_dispatch_node(op);
+        return;
     case RCLUSTER_T_PRIMARIES:
     case RCLUSTER_T_REPLICAS:
-    case RCLUSTER_T_ALL: {
-        /* a command on keys goes to the nodes of the keys' shard: "the
-         * replicas" of GET k are the replicas holding k */
-        int kslot = -1;
-        if (cl->mode == RCLUSTER_CLUSTER && op->has_info) {
-            int idx[4];
-            int nk = (op->info.flags & RCMD_F_MOVABLEKEYS)
-                         ? rcmd_movable_keys(op->argc, argv, op->argvlen, idx, 4)
-                         : rcmd_keys(&op->info, op->argc, idx, 1);
-            if (nk > 0)
-                kslot = rop_slot_of(op, idx[0]);
-        }
-        if (kslot >= 0 && !cl->map_loaded && !op->waited_map) {
-            op->waited_map = true;
-            op->next = cl->mapwait;
-            cl->mapwait = op;
-            rcluster_refresh_start(cl);
-            return;
-        }
-        int kshard = kslot >= 0 && cl->slots[kslot] ? cl->slots[kslot]->shard : -1;
-        if (kslot >= 0 && kshard < 0) {
-            struct rconn_error e;
-            rconn_error_set(&e, RCONN_ERR_USAGE, "no shard is known to serve slot %d", kslot);
-            rop_fail(op, &e, NULL);
-            return;
-        }
-        struct rnode *pick[1024];
-        size_t np = 0;
-        for (size_t i = 0; i < cl->norder && np < sizeof(pick) / sizeof(pick[0]); i++) {
-            struct rnode *n = cl->order[i];
-            if (op->target == RCLUSTER_T_PRIMARIES && n->role != RCLUSTER_ROLE_PRIMARY)
-                continue;
-            if (op->target == RCLUSTER_T_REPLICAS && n->role != RCLUSTER_ROLE_REPLICA)
-                continue;
-            if (kshard >= 0 && n->shard != kshard)
-                continue;
-            pick[np++] = n;
-        }
-        if (np == 0 && !cl->map_loaded && cl->mode == RCLUSTER_CLUSTER && !op->waited_map) {
-            op->waited_map = true;
-            op->next = cl->mapwait;
-            cl->mapwait = op;
-            rcluster_refresh_start(cl);
-            return;
-        }
-        if (np == 0) {
-            struct rconn_error e;
-            rconn_error_set(&e, RCONN_ERR_USAGE, "no %s known in the topology%s",
-                            op->target == RCLUSTER_T_REPLICAS    ? "replicas"
-                            : op->target == RCLUSTER_T_PRIMARIES ? "primaries"
-                                                                 : "nodes",
-                            kshard >= 0 ? " for the key's shard" : "");
-            rop_fail(op, &e, NULL);
-            return;
-        }
-        /* create every attempt before sending any: a synchronous failure
-         * must not complete the request early */
-        struct rsub *subs[1024];
-        for (size_t i = 0; i < np; i++)
-            subs[i] = rsub_new(op, pick[i], kslot);
-        for (size_t i = 0; i < np; i++)
-            rsub_send(subs[i]);
+    case RCLUSTER_T_ALL:
+        rop_dispatch_fanout(op);
         return;
-    }
     }
 }
 
@@ -2086,7 +1959,7 @@ void rcluster_free(struct rcluster *cl)
         }
         rsub_fail(s, &e);
     }
-    rcluster_streams_close(cl);
+    rcluster_stream_close_all(cl);
     /* closing the connections completes what is in flight (lookups,
      * GETKEYS and attempts see "closing" and finish their requests) */
     for (size_t i = 0; i < cl->nnodes; i++) {
@@ -2225,479 +2098,4 @@ int rcluster_slot_owner(const struct rcluster *cl, int slot)
         if (cl->order[i] == cl->slots[slot])
             return (int)i;
     return -1;
-}
-
-/* ---- message streams ---- */
-
-#define RSTREAM_MAX_LEGS 1024
-#define RSTREAM_MAX_FOLLOWS 10
-#define RSTREAM_STOP_MS 3000
-#define RSTREAM_FOLLOW_MS 300
-
-enum rstream_kind { RSTREAM_SUB, RSTREAM_PSUB, RSTREAM_SSUB, RSTREAM_MONITOR };
-
-struct rstream_leg {
-    struct rcluster_stream *st;
-    struct rnode *node; /* the cluster's (never freed before it) */
-    struct rconn *conn;
-    bool done;   /* no more messages from it */
-    int follows; /* re-subscriptions after MOVED or a moved slot */
-    struct loop_timer *timer;
-};
-
-struct rcluster_stream {
-    struct rcluster *cl;
-    struct rcluster_stream *next;
-    enum rstream_kind kind;
-    int argc;
-    char **argv;
-    size_t *argvlen;
-    int slot; /* SSUBSCRIBE: the channels' slot */
-    struct rstream_leg *legs;
-    size_t nlegs;
-    bool stopping;
-    bool ended;
-    struct rconn_error err;
-    bool has_err;
-    struct loop_timer *timer; /* the stop deadline, or the deferred end */
-    rcluster_stream_msg_cb on_message;
-    rcluster_stream_end_cb on_end;
-    void *arg;
-};
-
-static void rstream_leg_open(struct rstream_leg *g);
-
-static void rstream_free(struct rcluster_stream *st)
-{
-    struct rcluster *cl = st->cl;
-    for (struct rcluster_stream **p = &cl->streams; *p; p = &(*p)->next)
-        if (*p == st) {
-            *p = st->next;
-            break;
-        }
-    for (size_t i = 0; i < st->nlegs; i++) {
-        struct rstream_leg *g = &st->legs[i];
-        if (g->timer)
-            loop_untimer(cl->l, g->timer);
-        if (g->conn) {
-            struct rconn *c = g->conn;
-            g->conn = NULL;
-            rconn_close(c);
-        }
-    }
-    if (st->timer)
-        loop_untimer(cl->l, st->timer);
-    for (int i = 0; i < st->argc; i++) {
-        mem_wipe(st->argv[i], st->argvlen[i]);
-        free(st->argv[i]);
-    }
-    free(st->argv);
-    free(st->argvlen);
-    free(st->legs);
-    free(st);
-}
-
-/* on_end, once, then the stream is gone. */
-static void rstream_end(struct rcluster_stream *st)
-{
-    if (st->ended)
-        return;
-    st->ended = true;
-    if (st->on_end)
-        st->on_end(st, st->has_err ? &st->err : NULL, st->arg);
-    rstream_free(st);
-}
-
-static void rstream_end_fire(void *arg)
-{
-    struct rcluster_stream *st = arg;
-    st->timer = NULL;
-    rstream_end(st);
-}
-
-static void rstream_check_end(struct rcluster_stream *st)
-{
-    for (size_t i = 0; i < st->nlegs; i++)
-        if (!st->legs[i].done)
-            return;
-    if (st->timer)
-        loop_untimer(st->cl->l, st->timer);
-    /* from the loop: never inside the caller's own callback chain */
-    st->timer = loop_timer(st->cl->l, 0, rstream_end_fire, st);
-}
-
-static void rstream_leg_done(struct rstream_leg *g, const struct rconn_error *e)
-{
-    if (g->done)
-        return;
-    g->done = true;
-    if (g->timer) {
-        loop_untimer(g->st->cl->l, g->timer);
-        g->timer = NULL;
-    }
-    if (g->conn) {
-        struct rconn *c = g->conn;
-        g->conn = NULL;
-        rconn_close(c);
-    }
-    if (e && !g->st->has_err && !g->st->stopping) {
-        g->st->err = *e;
-        g->st->has_err = true;
-    }
-    rstream_check_end(g->st);
-}
-
-static bool rstream_is(const redisReply *r, size_t i, const char *s)
-{
-    return r->type == REDIS_REPLY_ARRAY && i < r->elements && r->element[i] &&
-           (r->element[i]->type == REDIS_REPLY_STRING ||
-            r->element[i]->type == REDIS_REPLY_STATUS) &&
-           strlen(s) == r->element[i]->len && strncasecmp(r->element[i]->str, s, strlen(s)) == 0;
-}
-
-static void rstream_follow_fire(void *arg)
-{
-    struct rstream_leg *g = arg;
-    g->timer = NULL;
-    if (g->st->stopping) {
-        rstream_leg_done(g, NULL);
-        return;
-    }
-    /* the channels' slot, as the map says now */
-    struct rcluster *cl = g->st->cl;
-    struct rnode *n = g->st->slot >= 0 ? cl->slots[g->st->slot] : NULL;
-    if (n)
-        g->node = n;
-    rstream_leg_open(g);
-}
-
-/* Subscribe again on the slot's owner (after MOVED, or after the node
- * said the slot moved): the map is refreshed meanwhile. */
-static void rstream_follow(struct rstream_leg *g, struct rnode *to)
-{
-    struct rcluster *cl = g->st->cl;
-    if (g->follows++ >= RSTREAM_MAX_FOLLOWS) {
-        struct rconn_error e;
-        rconn_error_set(&e, RCONN_ERR_PROTOCOL,
-                        "the channel's slot moved %d times: the subscription stopped",
-                        RSTREAM_MAX_FOLLOWS);
-        rstream_leg_done(g, &e);
-        return;
-    }
-    if (g->conn) {
-        struct rconn *c = g->conn;
-        g->conn = NULL;
-        rconn_close(c);
-    }
-    if (to)
-        g->node = to;
-    rcluster_refresh_start(cl);
-    g->timer = loop_timer(cl->l, to ? 0 : RSTREAM_FOLLOW_MS, rstream_follow_fire, g);
-}
-
-static void rstream_on_push(struct rconn *c, const redisReply *msg, void *arg)
-{
-    struct rstream_leg *g = arg;
-    struct rcluster_stream *st = g->st;
-    struct rcluster *cl = st->cl;
-    (void)c;
-    rcluster_enter(cl);
-    if (msg->type == REDIS_REPLY_ERROR && msg->str && !rconn_pushing(g->conn)) {
-        int slot, port;
-        char host[RCLUSTER_NAME_MAX];
-        if (strncmp(msg->str, "MOVED ", 6) == 0 &&
-            rcluster_parse_redirect(msg->str, &slot, host, sizeof(host), &port)) {
-            cl->moved++;
-            /* only to a node of the group's topology: else the map is
-             * loaded again and the slot's owner is asked */
-            rstream_follow(g, rcluster_redirect_node(cl, host, port));
-            rcluster_leave(cl);
-            return;
-        }
-    }
-    struct rconn_info ci;
-    bool have_ci = g->conn != NULL;
-    if (have_ci)
-        rconn_get_info(g->conn, &ci);
-    struct rcluster_stream_msg m = {
-        .node = g->node->name,
-        .addr = have_ci && ci.addr ? ci.addr : "",
-        .node_id = g->node->id ? g->node->id : "",
-        .role = g->node->role,
-        .cache_cluster_id = g->node->cc_id,
-        .msg = msg,
-    };
-    bool unsub = rstream_is(msg, 0, "unsubscribe") || rstream_is(msg, 0, "punsubscribe") ||
-                 rstream_is(msg, 0, "sunsubscribe");
-    bool last = unsub && msg->elements >= 3 && msg->element[2]->type == REDIS_REPLY_INTEGER &&
-                msg->element[2]->integer == 0;
-    bool moved = st->kind == RSTREAM_SSUB && last && !st->stopping;
-    if (st->on_message && !st->ended)
-        st->on_message(st, &m, st->arg);
-    /* the callback may have closed the cluster (and every stream with it) */
-    if (cl->closing || st->ended || !g->conn) {
-        rcluster_leave(cl);
-        return;
-    }
-    if (msg->type == REDIS_REPLY_ERROR && !rconn_pushing(g->conn)) {
-        /* refused (NOAUTH, an unknown command, CROSSSLOT...): said above */
-        struct rconn_error e;
-        rconn_error_set(&e, RCONN_ERR_USAGE, "%s refused it: %.400s", g->node->name,
-                        msg->str ? msg->str : "error");
-        rstream_leg_done(g, &e);
-    } else if (moved) {
-        /* the node gave the shard channel's slot away: follow it */
-        rstream_follow(g, NULL);
-    } else if (st->stopping &&
-               (last || (st->kind == RSTREAM_MONITOR &&
-                         (msg->type == REDIS_REPLY_STATUS || msg->type == REDIS_REPLY_ERROR) &&
-                         msg->str && strcasecmp(msg->str, "RESET") == 0))) {
-        /* ended on the server */
-        rstream_leg_done(g, NULL);
-    }
-    rcluster_leave(cl);
-}
-
-static void rstream_on_conn(struct rconn *c, enum rconn_event ev, const struct rconn_error *e,
-                            void *arg)
-{
-    struct rstream_leg *g = arg;
-    (void)c;
-    if (ev != RCONN_EV_CLOSED)
-        return;
-    struct rcluster *cl = g->st->cl;
-    rcluster_enter(cl);
-    g->conn = NULL; /* closed: released by itself */
-    rconn_close(c);
-    rstream_leg_done(g, e);
-    rcluster_leave(cl);
-}
-
-static void rstream_leg_open(struct rstream_leg *g)
-{
-    struct rcluster_stream *st = g->st;
-    struct rcluster *cl = st->cl;
-    struct rnode *n = g->node;
-    struct rconn_options o = {
-        .host = n->host,
-        .port = n->port,
-        .tls = cl->tls,
-        .routes = cl->routes,
-        .connect_timeout_ms = cl->connect_timeout_ms,
-        .command_timeout_ms = cl->command_timeout_ms,
-        .user = cl->user,
-        .password = cl->password,
-        .cred = cl->cred,
-        .cred_arg = cl->cred_arg,
-        .client_name = cl->client_name,
-        .protocol = cl->proto,
-        .on_event = rstream_on_conn,
-        .event_arg = g,
-    };
-    g->conn = rconn_open(cl->l, &o);
-    struct rconn_error e;
-    if (!g->conn) {
-        rconn_error_set(&e, RCONN_ERR_USAGE, "cannot connect to %s", n->name);
-        rstream_leg_done(g, &e);
-        return;
-    }
-    if (rconn_push_start(g->conn, st->argc, (const char *const *)st->argv, st->argvlen,
-                         rstream_on_push, g) != 0) {
-        rconn_error_set(&e, RCONN_ERR_USAGE, "cannot start the stream on %s", n->name);
-        rstream_leg_done(g, &e);
-    }
-}
-
-static void rstream_stop_deadline(void *arg)
-{
-    struct rcluster_stream *st = arg;
-    st->timer = NULL;
-    /* what did not confirm in time is closed: that ends it on the server too */
-    for (size_t i = 0; i < st->nlegs; i++)
-        rstream_leg_done(&st->legs[i], NULL);
-}
-
-static bool rstream_word(const char *s, size_t n, const char *w)
-{
-    return strlen(w) == n && strncasecmp(s, w, n) == 0;
-}
-
-bool rcluster_stream_command(int argc, const char *const *argv, const size_t *argvlen)
-{
-    if (argc < 1)
-        return false;
-    size_t n = argvlen ? argvlen[0] : strlen(argv[0]);
-    return rstream_word(argv[0], n, "SUBSCRIBE") || rstream_word(argv[0], n, "PSUBSCRIBE") ||
-           rstream_word(argv[0], n, "SSUBSCRIBE") || rstream_word(argv[0], n, "MONITOR");
-}
-
-struct rcluster_stream *rcluster_stream_start(struct rcluster *cl,
-                                              const struct rcluster_stream_request *q,
-                                              struct rconn_error *err)
-{
-    if (!cl || cl->closing || !q || q->argc < 1 || !q->argv ||
-        !rcluster_stream_command(q->argc, q->argv, q->argvlen)) {
-        rconn_error_set(err, RCONN_ERR_USAGE,
-                        "a stream is SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE or MONITOR");
-        return NULL;
-    }
-    size_t n0 = q->argvlen ? q->argvlen[0] : strlen(q->argv[0]);
-    enum rstream_kind kind = rstream_word(q->argv[0], n0, "SUBSCRIBE")    ? RSTREAM_SUB
-                             : rstream_word(q->argv[0], n0, "PSUBSCRIBE") ? RSTREAM_PSUB
-                             : rstream_word(q->argv[0], n0, "SSUBSCRIBE") ? RSTREAM_SSUB
-                                                                          : RSTREAM_MONITOR;
-    if (kind != RSTREAM_MONITOR && q->argc < 2) {
-        rconn_error_set(err, RCONN_ERR_USAGE, "%.*s wants at least one channel", (int)n0,
-                        q->argv[0]);
-        return NULL;
-    }
-    if (kind == RSTREAM_MONITOR && q->argc != 1) {
-        rconn_error_set(err, RCONN_ERR_USAGE, "MONITOR takes no argument");
-        return NULL;
-    }
-    int slot = -1;
-    if (kind == RSTREAM_SSUB) {
-        for (int i = 1; i < q->argc; i++) {
-            size_t l = q->argvlen ? q->argvlen[i] : strlen(q->argv[i]);
-            int s = crc16_keyslot(q->argv[i], l);
-            if (slot >= 0 && s != slot) {
-                rconn_error_set(err, RCONN_ERR_USAGE,
-                                "SSUBSCRIBE channels must share a slot ({hash tags}): %d and %d",
-                                slot, s);
-                return NULL;
-            }
-            slot = s;
-        }
-    }
-    /* the nodes */
-    struct rnode **pick = mem_xcalloc(RSTREAM_MAX_LEGS, sizeof(*pick));
-    size_t np = 0;
-    switch (q->target) {
-    case RCLUSTER_T_SLOT: {
-        struct rnode *n = slot >= 0 && cl->mode == RCLUSTER_CLUSTER ? cl->slots[slot] : NULL;
-        if (!n)
-            n = rcluster_home(cl); /* a classic channel reaches every node: any one will do */
-        if (n)
-            pick[np++] = n;
-        break;
-    }
-    case RCLUSTER_T_NODE: {
-        struct rnode *n = rcluster_find_target(cl, q->node);
-        if (n)
-            pick[np++] = n;
-        break;
-    }
-    case RCLUSTER_T_PRIMARIES:
-    case RCLUSTER_T_REPLICAS:
-    case RCLUSTER_T_ALL:
-        for (size_t i = 0; i < cl->norder && np < RSTREAM_MAX_LEGS; i++) {
-            struct rnode *n = cl->order[i];
-            if (q->target == RCLUSTER_T_PRIMARIES && n->role != RCLUSTER_ROLE_PRIMARY)
-                continue;
-            if (q->target == RCLUSTER_T_REPLICAS && n->role != RCLUSTER_ROLE_REPLICA)
-                continue;
-            pick[np++] = n;
-        }
-        break;
-    }
-    if (np == 0) {
-        free(pick);
-        if (q->target == RCLUSTER_T_NODE)
-            rconn_error_set(err, RCONN_ERR_USAGE, "no node '%s'", q->node ? q->node : "");
-        else
-            rconn_error_set(err, RCONN_ERR_USAGE,
-                            "no node to stream from (the topology is "
-                            "not known yet)");
-        return NULL;
-    }
-    struct rcluster_stream *st = mem_xcalloc(1, sizeof(*st));
-    st->cl = cl;
-    st->kind = kind;
-    st->slot = slot;
-    st->argc = q->argc;
-    st->argv = mem_xcalloc((size_t)q->argc, sizeof(char *));
-    st->argvlen = mem_xcalloc((size_t)q->argc, sizeof(size_t));
-    for (int i = 0; i < q->argc; i++) {
-        size_t l = q->argvlen ? q->argvlen[i] : strlen(q->argv[i]);
-        st->argv[i] = mem_xmalloc(l + 1);
-        memcpy(st->argv[i], q->argv[i], l);
-        st->argv[i][l] = '\0';
-        st->argvlen[i] = l;
-    }
-    st->on_message = q->on_message;
-    st->on_end = q->on_end;
-    st->arg = q->arg;
-    st->legs = mem_xcalloc(np, sizeof(*st->legs));
-    st->nlegs = np;
-    st->next = cl->streams;
-    cl->streams = st;
-    for (size_t i = 0; i < np; i++) {
-        st->legs[i].st = st;
-        st->legs[i].node = pick[i];
-    }
-    free(pick);
-    /* connections open from the loop: no callback from inside this call */
-    for (size_t i = 0; i < st->nlegs; i++)
-        st->legs[i].timer = loop_timer(cl->l, 0, rstream_follow_fire, &st->legs[i]);
-    return st;
-}
-
-void rcluster_stream_stop(struct rcluster_stream *st)
-{
-    if (!st || st->stopping || st->ended)
-        return;
-    st->stopping = true;
-    static const char *const unsub[] = {"UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "RESET"};
-    const char *argv[1] = {unsub[st->kind]};
-    for (size_t i = 0; i < st->nlegs; i++) {
-        struct rstream_leg *g = &st->legs[i];
-        if (g->done)
-            continue;
-        /* ended on the server: UNSUBSCRIBE (RESET for MONITOR), then closed
-         * once it confirms; a connection not subscribed yet just closes */
-        if (!g->conn || !rconn_pushing(g->conn) || rconn_push_send(g->conn, 1, argv, NULL) != 0) {
-            if (g->timer) {
-                loop_untimer(st->cl->l, g->timer);
-                g->timer = NULL;
-            }
-            g->done = true;
-            if (g->conn) {
-                struct rconn *c = g->conn;
-                g->conn = NULL;
-                rconn_close(c);
-            }
-        }
-    }
-    bool all = true;
-    for (size_t i = 0; i < st->nlegs; i++)
-        all = all && st->legs[i].done;
-    if (all) {
-        rstream_check_end(st);
-        return;
-    }
-    st->timer = loop_timer(st->cl->l, RSTREAM_STOP_MS, rstream_stop_deadline, st);
-}
-
-size_t rcluster_stream_legs(const struct rcluster_stream *st)
-{
-    return st ? st->nlegs : 0;
-}
-
-const char *rcluster_stream_leg_node(const struct rcluster_stream *st, size_t i)
-{
-    return st && i < st->nlegs ? st->legs[i].node->name : NULL;
-}
-
-static void rcluster_streams_close(struct rcluster *cl)
-{
-    struct rconn_error e;
-    rconn_error_set(&e, RCONN_ERR_CLOSED, "the cluster client was closed");
-    while (cl->streams) {
-        struct rcluster_stream *st = cl->streams;
-        if (!st->has_err) {
-            st->err = e;
-            st->has_err = true;
-        }
-        rstream_end(st);
-    }
 }

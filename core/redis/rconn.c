@@ -504,316 +504,6 @@ const char *rconn_tls_ca_source(const struct rconn_tls *t)
     return t ? t->ca_source : "";
 }
 
-/* ---- connection rules: --connect-to and --resolve ---- */
-
-static bool rconn_is_ip(const char *host)
-{
-    unsigned char tmp[sizeof(struct in6_addr)];
-    return inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1;
-}
-
-enum rconn_route_kind {
-    RCONN_ROUTE_CONNECT_TO,
-    RCONN_ROUTE_RESOLVE,
-};
-
-struct rconn_route {
-    enum rconn_route_kind kind;
-    char *host;    /* NULL: any; "*.DOMAIN": names under DOMAIN */
-    int port;      /* 0: any */
-    char *addr;    /* connect-to: NULL = same host; resolve: "A,B" or "@FILE" */
-    int addr_port; /* connect-to: 0 = same port */
-    char *text;    /* as written */
-};
-
-struct rconn_routes {
-    struct rconn_route *v;
-    size_t n, cap;
-};
-
-struct rconn_routes *rconn_routes_new(void)
-{
-    return mem_xcalloc(1, sizeof(struct rconn_routes));
-}
-
-struct rconn_routes *rconn_routes_dup(const struct rconn_routes *r)
-{
-    if (!r)
-        return NULL;
-    struct rconn_routes *d = rconn_routes_new();
-    for (size_t i = 0; i < r->n; i++) {
-        d->v = mem_xgrow(d->v, &d->cap, d->n + 1, sizeof(*d->v));
-        struct rconn_route *to = &d->v[d->n++];
-        *to = r->v[i];
-        to->host = mem_xstrdup(r->v[i].host);
-        to->addr = mem_xstrdup(r->v[i].addr);
-        to->text = mem_xstrdup(r->v[i].text);
-    }
-    return d;
-}
-
-static void rconn_route_clear(struct rconn_route *rt)
-{
-    free(rt->host);
-    free(rt->addr);
-    free(rt->text);
-}
-
-void rconn_routes_free(struct rconn_routes *r)
-{
-    if (!r)
-        return;
-    for (size_t i = 0; i < r->n; i++)
-        rconn_route_clear(&r->v[i]);
-    free(r->v);
-    free(r);
-}
-
-size_t rconn_routes_count(const struct rconn_routes *r, bool resolve)
-{
-    size_t n = 0;
-    for (size_t i = 0; r && i < r->n; i++)
-        if ((r->v[i].kind == RCONN_ROUTE_RESOLVE) == resolve)
-            n++;
-    return n;
-}
-
-/* Split off one host field (bracketed IPv6 allowed) up to the next ':'. */
-static const char *rconn_route_host(const char *p, char **out, bool *ok)
-{
-    const char *end;
-    *ok = true;
-    if (*p == '[') {
-        end = strchr(p, ']');
-        if (!end || end[1] != ':') {
-            *ok = false;
-            return p;
-        }
-        *out = end - p - 1 > 0 ? mem_xstrndup(p + 1, (size_t)(end - p - 1)) : NULL;
-        return end + 2;
-    }
-    end = strchr(p, ':');
-    if (!end) {
-        *ok = false;
-        return p;
-    }
-    *out = end > p ? mem_xstrndup(p, (size_t)(end - p)) : NULL;
-    return end + 1;
-}
-
-static bool rconn_parse_port(const char *s, size_t len, int *port)
-{
-    if (len == 0 || (len == 1 && s[0] == '*')) {
-        *port = 0;
-        return true;
-    }
-    if (len > 5)
-        return false;
-    long v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v < 1 || v > 65535)
-        return false;
-    *port = (int)v;
-    return true;
-}
-
-/* A rule's host: a name, "*" (any: stored as NULL) or "*.DOMAIN". */
-static bool rconn_route_pattern(char **host)
-{
-    char *h = *host;
-    if (!h)
-        return true;
-    if (strcmp(h, "*") == 0) {
-        free(h);
-        *host = NULL;
-        return true;
-    }
-    const char *star = strchr(h, '*');
-    if (!star)
-        return true;
-    /* "*.DOMAIN" only: one leading star, a dot, a domain without stars */
-    return star == h && h[1] == '.' && h[2] && h[2] != '.' && !strchr(h + 1, '*');
-}
-
-static bool rconn_host_matches(const char *pattern, const char *host)
-{
-    if (!pattern)
-        return true;
-    if (pattern[0] == '*') {
-        size_t pl = strlen(pattern + 1), hl = strlen(host);
-        return hl > pl && strcasecmp(host + hl - pl, pattern + 1) == 0;
-    }
-    return strcasecmp(pattern, host) == 0;
-}
-
-/* A --resolve right side: "@FILE", or numeric addresses separated by
- * commas (IPv6 in brackets). */
-static bool rconn_resolve_what_ok(const char *what)
-{
-    if (what[0] == '@')
-        return what[1] != '\0';
-    if (!*what)
-        return false;
-    for (const char *p = what; *p;) {
-        size_t n = strcspn(p, ",");
-        char item[INET6_ADDRSTRLEN + 2];
-        unsigned char bin[sizeof(struct in6_addr)];
-        if (n == 0 || n >= sizeof(item))
-            return false;
-        memcpy(item, p, n);
-        item[n] = '\0';
-        bool ok;
-        if (item[0] == '[') {
-            if (n < 3 || item[n - 1] != ']')
-                return false;
-            item[n - 1] = '\0';
-            ok = inet_pton(AF_INET6, item + 1, bin) == 1;
-        } else {
-            ok = inet_pton(AF_INET, item, bin) == 1;
-        }
-        if (!ok)
-            return false;
-        p += n;
-        if (*p == ',' && !*++p)
-            return false;
-    }
-    return true;
-}
-
-/* Is there a ':' outside brackets in s (a connect-to "ADDR:PORT")? */
-static bool rconn_has_port_part(const char *s)
-{
-    int depth = 0;
-    for (; *s; s++) {
-        if (*s == '[')
-            depth++;
-        else if (*s == ']' && depth > 0)
-            depth--;
-        else if (*s == ':' && depth == 0)
-            return true;
-    }
-    return false;
-}
-
-static void rconn_rule_error(struct rconn_error *err, enum rconn_rule_kind kind, const char *spec)
-{
-    switch (kind) {
-    case RCONN_RULE_CONNECT_TO:
-        rconn_error_set(err, RCONN_ERR_USAGE,
-                        "bad --connect-to '%s': expected HOST:PORT:ADDR:PORT (e.g. "
-                        "node.example.com:6379:127.0.0.1:16379; HOST may be *.DOMAIN, PORT *)",
-                        spec);
-        break;
-    case RCONN_RULE_RESOLVE:
-        rconn_error_set(err, RCONN_ERR_USAGE,
-                        "bad --resolve '%s': expected HOST:PORT:ADDR[,ADDR...] or "
-                        "HOST:PORT:@HOSTS_FILE (e.g. *.use1.cache.amazonaws.com:*:@/etc/"
-                        "elcui-hosts); addresses are numeric, IPv6 ones in brackets",
-                        spec);
-        break;
-    case RCONN_RULE_ANY:
-        rconn_error_set(err, RCONN_ERR_USAGE,
-                        "bad connection rule '%s': expected HOST:PORT:ADDR:PORT (--connect-to) "
-                        "or HOST:PORT:ADDR[,ADDR...] or HOST:PORT:@HOSTS_FILE (--resolve)",
-                        spec);
-        break;
-    }
-}
-
-int rconn_routes_add_kind(struct rconn_routes *r, const char *spec, enum rconn_rule_kind kind,
-                          struct rconn_error *err)
-{
-    struct rconn_route rt = {0};
-    bool ok;
-    const char *p = spec ? spec : "";
-    p = rconn_route_host(p, &rt.host, &ok);
-    if (!ok || !rconn_route_pattern(&rt.host))
-        goto bad;
-    const char *colon = strchr(p, ':');
-    if (!colon || !rconn_parse_port(p, (size_t)(colon - p), &rt.port))
-        goto bad;
-    p = colon + 1;
-    if (*p != '@' && rconn_has_port_part(p)) {
-        rt.kind = RCONN_ROUTE_CONNECT_TO;
-        if (kind == RCONN_RULE_RESOLVE)
-            goto bad;
-        p = rconn_route_host(p, &rt.addr, &ok);
-        if (!ok || (rt.addr && (rt.addr[0] == '@' || strchr(rt.addr, '*'))))
-            goto bad;
-        if (!rconn_parse_port(p, strlen(p), &rt.addr_port) || (p[0] == '*' && p[1] == '\0'))
-            goto bad;
-    } else {
-        rt.kind = RCONN_ROUTE_RESOLVE;
-        if (kind == RCONN_RULE_CONNECT_TO || !rconn_resolve_what_ok(p))
-            goto bad;
-        rt.addr = mem_xstrdup(p);
-    }
-    rt.text = mem_xstrdup(spec);
-    r->v = mem_xgrow(r->v, &r->cap, r->n + 1, sizeof(*r->v));
-    r->v[r->n++] = rt;
-    return 0;
-bad:
-    rconn_route_clear(&rt);
-    rconn_rule_error(err, kind, spec ? spec : "");
-    return -1;
-}
-
-int rconn_routes_add(struct rconn_routes *r, const char *spec, struct rconn_error *err)
-{
-    return rconn_routes_add_kind(r, spec, RCONN_RULE_ANY, err);
-}
-
-bool rconn_routes_lookup(const struct rconn_routes *r, const char *host, int port,
-                         const char **addr, int *out_port)
-{
-    *addr = host;
-    *out_port = port;
-    for (size_t i = 0; r && i < r->n; i++) {
-        const struct rconn_route *rt = &r->v[i];
-        if (rt->kind != RCONN_ROUTE_CONNECT_TO || !rconn_host_matches(rt->host, host))
-            continue;
-        if (rt->port && rt->port != port)
-            continue;
-        if (rt->addr)
-            *addr = rt->addr;
-        if (rt->addr_port)
-            *out_port = rt->addr_port;
-        return true;
-    }
-    return false;
-}
-
-bool rconn_routes_resolve_rule(const struct rconn_routes *r, const char *host, int port,
-                               const char **what, const char **rule)
-{
-    for (size_t i = 0; r && i < r->n; i++) {
-        const struct rconn_route *rt = &r->v[i];
-        if (rt->kind != RCONN_ROUTE_RESOLVE || !rconn_host_matches(rt->host, host))
-            continue;
-        if (rt->port && rt->port != port)
-            continue;
-        if (what)
-            *what = rt->addr;
-        if (rule)
-            *rule = rt->text;
-        return true;
-    }
-    return false;
-}
-
-struct rdns_req *rconn_routes_resolve(const struct rconn_routes *r, struct loop *l,
-                                      const char *host, int port, rdns_cb cb, void *arg)
-{
-    const char *what, *rule;
-    if (!rconn_is_ip(host) && rconn_routes_resolve_rule(r, host, port, &what, &rule))
-        return rdns_resolve_rule(l, what, rule, host, port, cb, arg);
-    return rdns_resolve(l, host, port, cb, arg);
-}
-
 /* ---- the connection ---- */
 
 enum rconn_kind {
@@ -1530,7 +1220,7 @@ static void rconn_start_tls(struct rconn *c)
     }
     BIO_set_data(bio, c);
     SSL_set_bio(c->ssl, bio, bio);
-    bool ip = rconn_is_ip(c->host);
+    bool ip = rconn_routes_is_ip(c->host);
     if (!ip)
         SSL_set_tlsext_host_name(c->ssl, c->host); /* SNI: the endpoint name */
     if (!c->tls->insecure) {
@@ -2227,141 +1917,201 @@ static bool rconn_hiredis_idle(const struct rconn *c)
 /* Frame bytes from the socket and feed hiredis (see rconn_framer).
  * Returns the bytes used: all of them, or where the RESP3 reader takes
  * over (at the start of a reply). */
+/* What a step of the framer says: go on, stop (the connection failed or
+ * closed: everything counts as read), or hand over to the RESP3 reader
+ * from here. k->run..k->i is the part of data still to be fed to the reader. */
+enum rconn_feed {
+    RCONN_FEED_GO,
+    RCONN_FEED_STOP,
+    RCONN_FEED_SWITCH,
+};
+
+/* Where the framer stands in the data read: data[run..i) is still to be
+ * fed to the reader. */
+struct rconn_cursor {
+    size_t i, run;
+};
+
+/* A reply's first byte: its type decides how it is read. */
+static enum rconn_feed rconn_feed_type(struct rconn *c, const char *data, struct rconn_cursor *k)
+{
+    struct rconn_framer *f = &c->fr;
+    if (rconn_want_r3(c)) {
+        /* at a reply's start? then RESP3 reads from here */
+        if (!rconn_give(c, data + k->run, k->i - k->run))
+            return RCONN_FEED_STOP;
+        k->run = k->i;
+        if (!rconn_sync(c))
+            return RCONN_FEED_STOP;
+        if (rconn_hiredis_idle(c)) {
+            c->r3 = resp3_reader_new(c->max_reply);
+            return RCONN_FEED_SWITCH;
+        }
+    }
+    char t = data[k->i];
+    f->type = t;
+    if (t == '$' || t == '*' || t == ':') {
+        if (!rconn_give(c, data + k->run, k->i - k->run))
+            return RCONN_FEED_STOP;
+        f->st = RCONN_F_HEADER;
+        f->hdr_len = 0;
+        f->cr = false;
+        k->run = ++k->i;
+    } else if (t == '+' || t == '-') {
+        f->st = RCONN_F_LINE;
+        f->line_len = 0;
+        f->cr = false;
+        f->line_checked = f->line_cut = false;
+        k->i++;
+    } else {
+        /* not RESP: the reader says so */
+        k->i++;
+        if (!rconn_give(c, data + k->run, k->i - k->run))
+            return RCONN_FEED_STOP;
+        k->run = k->i;
+        f->whole = true;
+        if (!rconn_sync(c))
+            return RCONN_FEED_STOP;
+    }
+    return RCONN_FEED_GO;
+}
+
+/* A length or integer line, kept to be read. */
+static enum rconn_feed rconn_feed_header(struct rconn *c, const char *data, size_t n,
+                                         struct rconn_cursor *k)
+{
+    struct rconn_framer *f = &c->fr;
+    while (k->i < n && f->st == RCONN_F_HEADER) {
+        char ch = data[k->i++];
+        if (f->cr && ch == '\n') {
+            f->hdr_len--; /* the CR */
+            if (!rconn_header_done(c))
+                return RCONN_FEED_STOP;
+        } else if (f->hdr_len >= RCONN_MAX_HEADER) {
+            rconn_protocol_error(c, "a length or integer line too long");
+            return RCONN_FEED_STOP;
+        } else {
+            f->hdr[f->hdr_len++] = ch;
+            f->cr = ch == '\r';
+        }
+    }
+    k->run = k->i;
+    return RCONN_FEED_GO;
+}
+
+/* A status or error line: fed through up to its CRLF, or cut where the
+ * reply budget ends. */
+static enum rconn_feed rconn_feed_line(struct rconn *c, const char *data, size_t n,
+                                       struct rconn_cursor *k)
+{
+    struct rconn_framer *f = &c->fr;
+    /* find CRLF; a CR at the end of the last read counts */
+    size_t end = n;
+    if (f->cr && data[k->i] == '\n') {
+        end = k->i;
+    } else {
+        const char *p = data + k->i;
+        while ((p = memchr(p, '\n', (size_t)(data + n - p))) != NULL) {
+            if (p > data + k->i && p[-1] == '\r') {
+                end = (size_t)(p - data);
+                break;
+            }
+            p++;
+        }
+    }
+    size_t upto = end < n ? end + 1 : n;
+    f->line_len += upto - k->i;
+    if (end < n) {
+        if (f->line_cut) {
+            /* drop what came of the line, end it where it was cut */
+            c->budget.dropped_bytes += f->line_len;
+            k->run = upto;
+            if (!rconn_sync(c))
+                return RCONN_FEED_STOP;
+            c->budget.drop_next = true;
+            if (!rconn_give(c, "\r\n", 2))
+                return RCONN_FEED_STOP;
+        } else {
+            if (!rconn_give(c, data + k->run, upto - k->run))
+                return RCONN_FEED_STOP;
+            k->run = upto;
+        }
+        f->whole = true;
+        f->st = RCONN_F_TYPE;
+        k->i = upto;
+        return RCONN_FEED_GO;
+    }
+    f->cr = data[n - 1] == '\r';
+    k->i = n;
+    if (f->line_cut) {
+        k->run = n;
+        return RCONN_FEED_GO;
+    }
+    uint64_t room = rconn_room(c);
+    if (room > RCONN_MAX_LINE)
+        room = RCONN_MAX_LINE;
+    if (f->line_len > room && !f->line_checked) {
+        /* the budget may be that of an earlier reply: bring it up to date */
+        f->line_checked = true;
+        if (!rconn_give(c, data + k->run, k->i - k->run))
+            return RCONN_FEED_STOP;
+        k->run = k->i;
+        if (!rconn_sync(c))
+            return RCONN_FEED_STOP;
+        room = rconn_room(c);
+        if (room > RCONN_MAX_LINE)
+            room = RCONN_MAX_LINE;
+    }
+    if (f->line_len > room) {
+        /* keep nothing more of it; what the reader holds ends at the CRLF.
+         * A CR it already holds stays harmless: the CRLF fed at the
+         * end follows it. */
+        f->line_cut = true;
+        if (!rconn_give(c, data + k->run, k->i - k->run))
+            return RCONN_FEED_STOP;
+        k->run = k->i;
+    }
+    return RCONN_FEED_GO;
+}
+
+/* A bulk payload too large for the budget: skipped on the wire, an empty
+ * stand-in fed instead. */
+static enum rconn_feed rconn_feed_skip(struct rconn *c, const char *data, size_t n,
+                                       struct rconn_cursor *k)
+{
+    struct rconn_framer *f = &c->fr;
+    if (!rconn_give(c, data + k->run, k->i - k->run))
+        return RCONN_FEED_STOP;
+    size_t take = n - k->i < f->left ? n - k->i : (size_t)f->left;
+    k->i += take;
+    k->run = k->i;
+    f->left -= take;
+    if (f->left == 0) {
+        f->st = RCONN_F_PAYLOAD;
+        f->left = 2; /* its CRLF ends the empty stand-in */
+    }
+    return RCONN_FEED_GO;
+}
+
 static size_t rconn_feed2(struct rconn *c, const char *data, size_t n)
 {
     struct rconn_framer *f = &c->fr;
-    size_t i = 0, run = 0; /* data[run..i) is still to be fed */
-    while (i < n) {
+    struct rconn_cursor k = {0, 0};
+    while (k.i < n) {
+        enum rconn_feed r = RCONN_FEED_GO;
         switch (f->st) {
-        case RCONN_F_TYPE: {
-            if (rconn_want_r3(c)) {
-                /* at a reply's start? then RESP3 reads from here */
-                if (!rconn_give(c, data + run, i - run))
-                    return n;
-                run = i;
-                if (!rconn_sync(c))
-                    return n;
-                if (rconn_hiredis_idle(c)) {
-                    c->r3 = resp3_reader_new(c->max_reply);
-                    return i;
-                }
-            }
-            char t = data[i];
-            f->type = t;
-            if (t == '$' || t == '*' || t == ':') {
-                if (!rconn_give(c, data + run, i - run))
-                    return n;
-                f->st = RCONN_F_HEADER;
-                f->hdr_len = 0;
-                f->cr = false;
-                run = ++i;
-            } else if (t == '+' || t == '-') {
-                f->st = RCONN_F_LINE;
-                f->line_len = 0;
-                f->cr = false;
-                f->line_checked = f->line_cut = false;
-                i++;
-            } else {
-                /* not RESP: the reader says so */
-                i++;
-                if (!rconn_give(c, data + run, i - run))
-                    return n;
-                run = i;
-                f->whole = true;
-                if (!rconn_sync(c))
-                    return n;
-            }
+        case RCONN_F_TYPE:
+            r = rconn_feed_type(c, data, &k);
             break;
-        }
         case RCONN_F_HEADER:
-            while (i < n && f->st == RCONN_F_HEADER) {
-                char ch = data[i++];
-                if (f->cr && ch == '\n') {
-                    f->hdr_len--; /* the CR */
-                    if (!rconn_header_done(c))
-                        return n;
-                } else if (f->hdr_len >= RCONN_MAX_HEADER) {
-                    rconn_protocol_error(c, "a length or integer line too long");
-                    return n;
-                } else {
-                    f->hdr[f->hdr_len++] = ch;
-                    f->cr = ch == '\r';
-                }
-            }
-            run = i;
+            r = rconn_feed_header(c, data, n, &k);
             break;
-        case RCONN_F_LINE: {
-            /* find CRLF; a CR at the end of the last read counts */
-            size_t end = n;
-            if (f->cr && data[i] == '\n') {
-                end = i;
-            } else {
-                const char *p = data + i;
-                while ((p = memchr(p, '\n', (size_t)(data + n - p))) != NULL) {
-                    if (p > data + i && p[-1] == '\r') {
-                        end = (size_t)(p - data);
-                        break;
-                    }
-                    p++;
-                }
-            }
-            size_t upto = end < n ? end + 1 : n;
-            f->line_len += upto - i;
-            if (end < n) {
-                if (f->line_cut) {
-                    /* drop what came of the line, end it where it was cut */
-                    c->budget.dropped_bytes += f->line_len;
-                    run = upto;
-                    if (!rconn_sync(c))
-                        return n;
-                    c->budget.drop_next = true;
-                    if (!rconn_give(c, "\r\n", 2))
-                        return n;
-                } else {
-                    if (!rconn_give(c, data + run, upto - run))
-                        return n;
-                    run = upto;
-                }
-                f->whole = true;
-                f->st = RCONN_F_TYPE;
-                i = upto;
-                break;
-            }
-            f->cr = data[n - 1] == '\r';
-            i = n;
-            if (f->line_cut) {
-                run = n;
-                break;
-            }
-            uint64_t room = rconn_room(c);
-            if (room > RCONN_MAX_LINE)
-                room = RCONN_MAX_LINE;
-            if (f->line_len > room && !f->line_checked) {
-                /* the budget may be that of an earlier reply: bring it up to date */
-                f->line_checked = true;
-                if (!rconn_give(c, data + run, i - run))
-                    return n;
-                run = i;
-                if (!rconn_sync(c))
-                    return n;
-                room = rconn_room(c);
-                if (room > RCONN_MAX_LINE)
-                    room = RCONN_MAX_LINE;
-            }
-            if (f->line_len > room) {
-                /* keep nothing more of it; what the reader holds ends at the CRLF.
-                 * A CR it already holds stays harmless: the CRLF fed at the
-                 * end follows it. */
-                f->line_cut = true;
-                if (!rconn_give(c, data + run, i - run))
-                    return n;
-                run = i;
-            }
+        case RCONN_F_LINE:
+            r = rconn_feed_line(c, data, n, &k);
             break;
-        }
         case RCONN_F_PAYLOAD: {
-            size_t take = n - i < f->left ? n - i : (size_t)f->left;
-            i += take;
+            size_t take = n - k.i < f->left ? n - k.i : (size_t)f->left;
+            k.i += take;
             f->left -= take;
             if (f->left == 0) {
                 f->st = RCONN_F_TYPE;
@@ -2369,22 +2119,16 @@ static size_t rconn_feed2(struct rconn *c, const char *data, size_t n)
             }
             break;
         }
-        case RCONN_F_SKIP: {
-            if (!rconn_give(c, data + run, i - run))
-                return n;
-            size_t take = n - i < f->left ? n - i : (size_t)f->left;
-            i += take;
-            run = i;
-            f->left -= take;
-            if (f->left == 0) {
-                f->st = RCONN_F_PAYLOAD;
-                f->left = 2; /* its CRLF ends the empty stand-in */
-            }
+        case RCONN_F_SKIP:
+            r = rconn_feed_skip(c, data, n, &k);
             break;
         }
-        }
+        if (r == RCONN_FEED_STOP)
+            return n;
+        if (r == RCONN_FEED_SWITCH)
+            return k.i;
     }
-    if (!rconn_give(c, data + run, n - run))
+    if (!rconn_give(c, data + k.run, n - k.run))
         return n;
     rconn_sync(c);
     return n;
@@ -2648,7 +2392,7 @@ struct rconn *rconn_open(struct loop *l, const struct rconn_options *o)
     c->fd = -1;
     c->host = mem_xstrdup(o->host);
     c->port = o->port;
-    c->name = rconn_is_ip(o->host) && strchr(o->host, ':')
+    c->name = rconn_routes_is_ip(o->host) && strchr(o->host, ':')
                   ? mem_xasprintf("[%s]:%d", o->host, o->port)
                   : mem_xasprintf("%s:%d", o->host, o->port);
     const char *ch;

@@ -14,6 +14,7 @@
 #include "core/redis/resp3.h"
 #include "core/redis/rrender.h"
 #include "core/redis/rsafety.h"
+#include "core/redis/rsession_target.h"
 
 #define RSESSION_MAX_RUNS 1024
 #define RSESSION_MAX_REPEAT 1000000
@@ -85,131 +86,6 @@ struct rsession {
     struct loop_timer *docs_timer;
     struct rsession_stream *streams;
 };
-
-/* ---- targets ---- */
-
-static bool rsession_word(const char *s, size_t n, const char *w)
-{
-    return strlen(w) == n && strncasecmp(s, w, n) == 0;
-}
-
-int rsession_target_parse(const char *text, struct rsession_target *t, char *err, size_t errlen)
-{
-    struct rsession_target out;
-    memset(&out, 0, sizeof(out));
-    const char *w[4];
-    size_t wl[4];
-    size_t n = 0;
-    const char *p = text ? text : "";
-    while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        const char *e = p;
-        while (*e && *e != ' ' && *e != '\t')
-            e++;
-        if (n == 4) {
-            snprintf(err, errlen, "too many words in the target '%s'", text);
-            return -1;
-        }
-        w[n] = p;
-        wl[n++] = (size_t)(e - p);
-        p = e;
-    }
-    if (n == 0) {
-        snprintf(err, errlen,
-                 "no target given (slot, primaries, replicas, all, node ID, shard "
-                 "ID [primary|replicas], az NAME)");
-        return -1;
-    }
-    if (n == 1 && (rsession_word(w[0], wl[0], "slot") || rsession_word(w[0], wl[0], "slot-routed")))
-        out.kind = RSESSION_T_SLOT;
-    else if (n == 1 && rsession_word(w[0], wl[0], "primaries"))
-        out.kind = RSESSION_T_PRIMARIES;
-    else if (n == 1 && rsession_word(w[0], wl[0], "replicas"))
-        out.kind = RSESSION_T_REPLICAS;
-    else if (n == 1 && rsession_word(w[0], wl[0], "all"))
-        out.kind = RSESSION_T_ALL;
-    else if (rsession_word(w[0], wl[0], "node") && n == 2) {
-        out.kind = RSESSION_T_NODE;
-        snprintf(out.node, sizeof(out.node), "%.*s", (int)wl[1], w[1]);
-    } else if (rsession_word(w[0], wl[0], "shard") && (n == 2 || n == 3)) {
-        out.kind = RSESSION_T_SHARD;
-        if (wl[1] >= sizeof(out.shard)) {
-            snprintf(err, errlen, "no such shard '%.*s'", (int)(wl[1] > 40 ? 40 : wl[1]), w[1]);
-            return -1;
-        }
-        snprintf(out.shard, sizeof(out.shard), "%.*s", (int)wl[1], w[1]);
-        out.role = RCLUSTER_ROLE_UNKNOWN;
-        if (n == 3) {
-            if (rsession_word(w[2], wl[2], "primary"))
-                out.role = RCLUSTER_ROLE_PRIMARY;
-            else if (rsession_word(w[2], wl[2], "replicas") ||
-                     rsession_word(w[2], wl[2], "replica"))
-                out.role = RCLUSTER_ROLE_REPLICA;
-            else if (!rsession_word(w[2], wl[2], "all")) {
-                snprintf(err, errlen,
-                         "a shard's nodes are 'primary', 'replicas' or 'all', not '%.*s'",
-                         (int)(wl[2] > 40 ? 40 : wl[2]), w[2]);
-                return -1;
-            }
-        }
-    } else if (rsession_word(w[0], wl[0], "az") && n == 2) {
-        out.kind = RSESSION_T_AZ;
-        snprintf(out.az, sizeof(out.az), "%.*s", (int)wl[1], w[1]);
-    } else if (n == 1) {
-        out.kind = RSESSION_T_NODE; /* a bare node id */
-        snprintf(out.node, sizeof(out.node), "%.*s", (int)wl[0], w[0]);
-    } else {
-        snprintf(err, errlen,
-                 "unknown target '%.80s' (slot, primaries, replicas, all, node ID, shard ID "
-                 "[primary|replicas], az NAME)",
-                 text);
-        return -1;
-    }
-    *t = out;
-    return 0;
-}
-
-void rsession_target_name(const struct rsession_target *t, char *out, size_t n)
-{
-    switch (t->kind) {
-    case RSESSION_T_SLOT:
-        snprintf(out, n, "slot-routed");
-        return;
-    case RSESSION_T_NODE:
-        snprintf(out, n, "node %s", t->node);
-        return;
-    case RSESSION_T_SHARD:
-        snprintf(out, n, "shard %s%s", t->shard,
-                 t->role == RCLUSTER_ROLE_PRIMARY   ? " primary"
-                 : t->role == RCLUSTER_ROLE_REPLICA ? " replicas"
-                                                    : "");
-        return;
-    case RSESSION_T_AZ:
-        snprintf(out, n, "az %s", t->az);
-        return;
-    case RSESSION_T_PRIMARIES:
-        snprintf(out, n, "primaries");
-        return;
-    case RSESSION_T_REPLICAS:
-        snprintf(out, n, "replicas");
-        return;
-    case RSESSION_T_ALL:
-        snprintf(out, n, "all");
-        return;
-    }
-    snprintf(out, n, "?");
-}
-
-void rsession_target_spec(const struct rsession_target *t, char *out, size_t n)
-{
-    if (t->kind == RSESSION_T_SLOT)
-        snprintf(out, n, "slot");
-    else
-        rsession_target_name(t, out, n);
-}
 
 /* ---- the session ---- */
 
@@ -780,53 +656,44 @@ static void rsession_deferred(void *arg)
 }
 
 /* Submit the request's runs (again, for a confirmation). */
-static void rsession_submit(struct rsession *s, struct rsession_req *q, bool confirmed)
+/* Read-only as the console says now (it may have changed since the
+ * engine was opened): a write is refused (q->refused, true). */
+static bool rsession_refuse_ro(struct rsession *s, struct rsession_req *q)
 {
-    q->confirmed = confirmed;
-    memset(&q->done, 0, sizeof(q->done));
-    q->has_refused = q->has_err = q->awaiting_confirm = false;
-    if (q->map_waits == 0)
-        q->cancelled = false;
-    q->running = true;
-    q->started_ms = loop_now_ms(s->l);
-    q->ndone = 0;
-    free(q->runs);
-    q->runs = NULL;
-    q->nruns = 0;
-    free(q->waits);
-    q->waits = NULL;
-    q->nwaits = 0;
-    rsession_plan_waits(s, q);
-    /* read-only as the console says now (it may have changed since the
-     * engine was opened) */
-    if (rsession_ro(s)) {
-        char name[RCMD_NAME_MAX];
-        rcmd_lookup_name(q->argc, (const char *const *)q->argv, q->argvlen, false, name,
+    if (!rsession_ro(s))
+        return false;
+    char name[RCMD_NAME_MAX];
+    rcmd_lookup_name(q->argc, (const char *const *)q->argv, q->argvlen, false, name, sizeof(name));
+    const struct rcmd_info *b = rcmd_builtin(name);
+    if (b && (b->flags & RCMD_F_SUBCOMMANDS) && q->argc > 1) {
+        rcmd_lookup_name(q->argc, (const char *const *)q->argv, q->argvlen, true, name,
                          sizeof(name));
-        const struct rcmd_info *b = rcmd_builtin(name);
-        if (b && (b->flags & RCMD_F_SUBCOMMANDS) && q->argc > 1) {
-            rcmd_lookup_name(q->argc, (const char *const *)q->argv, q->argvlen, true, name,
-                             sizeof(name));
-            if (rcmd_builtin(name))
-                b = rcmd_builtin(name);
-        }
-        struct rsafety_policy p = {.read_only = true, .allow_restricted = true};
-        struct rsafety_verdict v;
-        if (rsafety_check(&p, q->argc, (const char *const *)q->argv, q->argvlen, b, true, &v) ==
-            RSAFETY_READ_ONLY) {
-            const char *src = s->read_only_source ? s->read_only_source(s->ro_arg) : NULL;
-            if (src) {
-                size_t l = strlen(v.why);
-                snprintf(v.why + l, sizeof(v.why) - l, " (read-only set by %s)", src);
-            }
-            q->refused = v;
-            q->has_refused = true;
-            q->timer = loop_timer(s->l, 0, rsession_deferred, q);
-            return;
-        }
+        if (rcmd_builtin(name))
+            b = rcmd_builtin(name);
     }
+    struct rsafety_policy p = {.read_only = true, .allow_restricted = true};
+    struct rsafety_verdict v;
+    if (rsafety_check(&p, q->argc, (const char *const *)q->argv, q->argvlen, b, true, &v) ==
+        RSAFETY_READ_ONLY) {
+        const char *src = s->read_only_source ? s->read_only_source(s->ro_arg) : NULL;
+        if (src) {
+            size_t l = strlen(v.why);
+            snprintf(v.why + l, sizeof(v.why) - l, " (read-only set by %s)", src);
+        }
+        q->refused = v;
+        q->has_refused = true;
+        return true;
+    }
+    return false;
+}
+
+/* The engine's target for q's: the per-node ones (a shard, an AZ) are
+ * run node by node (*per_node). */
+static enum rcluster_target_kind rsession_engine_target(const struct rsession_req *q,
+                                                        bool *per_node)
+{
     enum rcluster_target_kind kind = RCLUSTER_T_SLOT;
-    bool per_node = false;
+    *per_node = false;
     switch (q->target.kind) {
     case RSESSION_T_SLOT:
         kind = RCLUSTER_T_SLOT;
@@ -846,27 +713,18 @@ static void rsession_submit(struct rsession *s, struct rsession_req *q, bool con
     case RSESSION_T_SHARD:
     case RSESSION_T_AZ:
         kind = RCLUSTER_T_NODE;
-        per_node = true;
+        *per_node = true;
         break;
     }
-    size_t want = per_node ? q->nwaits : 1;
-    bool fanout = q->target.kind == RSESSION_T_PRIMARIES || q->target.kind == RSESSION_T_REPLICAS ||
-                  q->target.kind == RSESSION_T_ALL;
-    if ((want == 0 || fanout) && !rsession_map_known(s) && q->map_waits < RSESSION_MAP_WAITS) {
-        /* a lazy session knows few nodes yet: load the map, then plan again */
-        if (q->map_waits++ == 0 && console_cluster(s->c))
-            rcluster_refresh(console_cluster(s->c));
-        q->timer = loop_timer(s->l, 100, rsession_map_retry, q);
-        return;
-    }
-    if (want == 0) {
-        char nm[200];
-        rsession_target_name(&q->target, nm, sizeof(nm));
-        rconn_error_set(&q->err, RCONN_ERR_USAGE, "no node is %s (:nodes lists them)", nm);
-        q->has_err = true;
-        q->timer = loop_timer(s->l, 0, rsession_deferred, q);
-        return;
-    }
+    return kind;
+}
+
+/* One run per node (or one for the whole target), each sent to the
+ * console engine. */
+static void rsession_start_runs(struct rsession *s, struct rsession_req *q,
+                                enum rcluster_target_kind kind, bool per_node, size_t want,
+                                bool confirmed)
+{
     q->runs = mem_xcalloc(want, sizeof(*q->runs));
     q->nruns = want;
     for (size_t i = 0; i < want; i++) {
@@ -895,6 +753,50 @@ static void rsession_submit(struct rsession *s, struct rsession_req *q, bool con
     }
     if (q->ndone == q->nruns)
         q->timer = loop_timer(s->l, 0, rsession_deferred, q);
+}
+
+static void rsession_submit(struct rsession *s, struct rsession_req *q, bool confirmed)
+{
+    q->confirmed = confirmed;
+    memset(&q->done, 0, sizeof(q->done));
+    q->has_refused = q->has_err = q->awaiting_confirm = false;
+    if (q->map_waits == 0)
+        q->cancelled = false;
+    q->running = true;
+    q->started_ms = loop_now_ms(s->l);
+    q->ndone = 0;
+    free(q->runs);
+    q->runs = NULL;
+    q->nruns = 0;
+    free(q->waits);
+    q->waits = NULL;
+    q->nwaits = 0;
+    rsession_plan_waits(s, q);
+    if (rsession_refuse_ro(s, q)) {
+        q->timer = loop_timer(s->l, 0, rsession_deferred, q);
+        return;
+    }
+    bool per_node;
+    enum rcluster_target_kind kind = rsession_engine_target(q, &per_node);
+    size_t want = per_node ? q->nwaits : 1;
+    bool fanout = q->target.kind == RSESSION_T_PRIMARIES || q->target.kind == RSESSION_T_REPLICAS ||
+                  q->target.kind == RSESSION_T_ALL;
+    if ((want == 0 || fanout) && !rsession_map_known(s) && q->map_waits < RSESSION_MAP_WAITS) {
+        /* a lazy session knows few nodes yet: load the map, then plan again */
+        if (q->map_waits++ == 0 && console_cluster(s->c))
+            rcluster_refresh(console_cluster(s->c));
+        q->timer = loop_timer(s->l, 100, rsession_map_retry, q);
+        return;
+    }
+    if (want == 0) {
+        char nm[200];
+        rsession_target_name(&q->target, nm, sizeof(nm));
+        rconn_error_set(&q->err, RCONN_ERR_USAGE, "no node is %s (:nodes lists them)", nm);
+        q->has_err = true;
+        q->timer = loop_timer(s->l, 0, rsession_deferred, q);
+        return;
+    }
+    rsession_start_runs(s, q, kind, per_node, want, confirmed);
 }
 
 struct rsession_req *rsession_send(struct rsession *s, int argc, const char *const *argv,

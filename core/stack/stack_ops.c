@@ -989,6 +989,148 @@ static void describe_json(struct stack_call *call, json_t *o)
         call->text = mem_xstrdup("{}");
 }
 
+/* A network call's request as text (EC2); false for another call. */
+static bool describe_network(struct stack_call *call, union op_in *in)
+{
+    switch ((enum stack_op)call->op) {
+    case STACK_OP_CREATE_VPC:
+        describe_query(call, ec2_build_create_vpc(&in->create_vpc));
+        return true;
+    case STACK_OP_VPC_DNS_SUPPORT:
+    case STACK_OP_VPC_DNS_HOSTNAMES:
+        describe_query(call, ec2_build_modify_vpc_attribute(&in->modify_vpc));
+        return true;
+    case STACK_OP_CREATE_SUBNET:
+        describe_query(call, ec2_build_create_subnet(&in->create_subnet));
+        return true;
+    case STACK_OP_CREATE_ROUTE_TABLE:
+        describe_query(call, ec2_build_create_route_table(&in->create_rt));
+        return true;
+    case STACK_OP_ASSOCIATE_ROUTE_TABLE:
+        describe_query(call, ec2_build_associate_route_table(&in->assoc_rt));
+        return true;
+    case STACK_OP_FIND_DEFAULT_SG:
+        describe_query(call, ec2_build_describe_security_groups(&in->describe_sg));
+        return true;
+    case STACK_OP_REVOKE_DEFAULT_INGRESS:
+    case STACK_OP_AUTHORIZE_INGRESS:
+        if (call->op == STACK_OP_AUTHORIZE_INGRESS)
+            describe_query(call, ec2_build_authorize_security_group_ingress(&in->sg_rules));
+        else
+            describe_query(call, ec2_build_revoke_security_group_ingress(&in->sg_rules));
+        return true;
+    case STACK_OP_REVOKE_DEFAULT_EGRESS:
+        describe_query(call, ec2_build_revoke_security_group_egress(&in->sg_rules));
+        return true;
+    case STACK_OP_TAG_DEFAULT_SG:
+        describe_query(call, ec2_build_create_tags(&in->create_tags));
+        return true;
+    case STACK_OP_CREATE_SECURITY_GROUP:
+        describe_query(call, ec2_build_create_security_group(&in->create_sg));
+        return true;
+    case STACK_OP_DELETE_SECURITY_GROUP:
+        describe_query(call, ec2_build_delete_security_group(&in->delete_sg));
+        return true;
+    case STACK_OP_DISASSOCIATE_ROUTE_TABLE:
+        describe_query(call, ec2_build_disassociate_route_table(&in->disassoc));
+        return true;
+    case STACK_OP_DELETE_ROUTE_TABLE:
+        describe_query(call, ec2_build_delete_route_table(&in->delete_rt));
+        return true;
+    case STACK_OP_DELETE_SUBNET:
+        describe_query(call, ec2_build_delete_subnet(&in->delete_subnet));
+        return true;
+    case STACK_OP_DELETE_VPC:
+        describe_query(call, ec2_build_delete_vpc(&in->delete_vpc));
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Any other call's request as text (ElastiCache, KMS, Logs, Secrets Manager, SSM, IAM); false for
+ * none. */
+static bool describe_other(struct stack_call *call, union op_in *in)
+{
+    switch ((enum stack_op)call->op) {
+    case STACK_OP_CREATE_SUBNET_GROUP:
+        describe_query(call, elasticache_build_create_cache_subnet_group(&in->create_sng));
+        return true;
+    case STACK_OP_CREATE_KEY:
+        describe_json(call, kms_build_create_key(&in->create_key));
+        return true;
+    case STACK_OP_ENABLE_KEY_ROTATION:
+        describe_json(call, kms_build_enable_key_rotation(&in->rotation));
+        return true;
+    case STACK_OP_CREATE_ALIAS:
+        describe_json(call, kms_build_create_alias(&in->create_alias));
+        return true;
+    case STACK_OP_PUT_KEY_POLICY:
+        describe_json(call, kms_build_put_key_policy(&in->put_policy));
+        return true;
+    case STACK_OP_CREATE_LOG_GROUP:
+        describe_json(call, logs_build_create_log_group(&in->create_lg));
+        return true;
+    case STACK_OP_PUT_RETENTION:
+        describe_json(call, logs_build_put_retention_policy(&in->retention));
+        return true;
+    case STACK_OP_CREATE_SECRET:
+        describe_json(call, secrets_build_create_secret(&in->create_secret));
+        return true;
+    case STACK_OP_READ_TOKEN:
+        describe_json(call, secrets_build_get_secret_value(&in->get_secret));
+        return true;
+    case STACK_OP_CREATE_REPLICATION_GROUP:
+        describe_query(call, elasticache_build_create_replication_group(&in->create_rg));
+        return true;
+    case STACK_OP_MODIFY_REPLICATION_GROUP:
+        describe_query(call, elasticache_build_modify_replication_group(&in->modify_rg));
+        return true;
+    case STACK_OP_WAIT_AVAILABLE:
+    case STACK_OP_WAIT_GONE:
+        describe_query(call, elasticache_build_describe_replication_groups(&in->describe_rg));
+        return true;
+    case STACK_OP_PUT_PARAMETER:
+        describe_json(call, ssm_build_put_parameter(&in->put_param));
+        return true;
+    case STACK_OP_CREATE_POLICY:
+        describe_query(call, iam_build_create_policy(&in->create_policy));
+        return true;
+    case STACK_OP_DELETE_POLICY_VERSION:
+        describe_query(call, iam_build_delete_policy_version(&in->delete_version));
+        return true;
+    case STACK_OP_CREATE_POLICY_VERSION:
+        describe_query(call, iam_build_create_policy_version(&in->create_version));
+        return true;
+    case STACK_OP_DELETE_POLICY:
+        describe_query(call, iam_build_delete_policy(&in->delete_policy));
+        return true;
+    case STACK_OP_DELETE_PARAMETER:
+        describe_json(call, ssm_build_delete_parameter(&in->delete_param));
+        return true;
+    case STACK_OP_DELETE_REPLICATION_GROUP:
+        describe_query(call, elasticache_build_delete_replication_group(&in->delete_rg));
+        return true;
+    case STACK_OP_DELETE_SECRET:
+        describe_json(call, secrets_build_delete_secret(&in->delete_secret));
+        return true;
+    case STACK_OP_DELETE_LOG_GROUP:
+        describe_json(call, logs_build_delete_log_group(&in->delete_lg));
+        return true;
+    case STACK_OP_DELETE_ALIAS:
+        describe_json(call, kms_build_delete_alias(&in->delete_alias));
+        return true;
+    case STACK_OP_SCHEDULE_KEY_DELETION:
+        describe_json(call, kms_build_schedule_key_deletion(&in->schedule));
+        return true;
+    case STACK_OP_DELETE_SUBNET_GROUP:
+        describe_query(call, elasticache_build_delete_cache_subnet_group(&in->delete_sng));
+        return true;
+    default:
+        return false;
+    }
+}
+
 void stack_ops_describe(struct stack_plan *p, size_t ri, struct stack_call *call)
 {
     struct fill f;
@@ -998,134 +1140,9 @@ void stack_ops_describe(struct stack_plan *p, size_t ri, struct stack_call *call
     call->text = NULL;
     json_decref(call->params);
     call->params = NULL;
-    switch ((enum stack_op)call->op) {
-    case STACK_OP_CREATE_VPC:
-        describe_query(call, ec2_build_create_vpc(&in.create_vpc));
-        break;
-    case STACK_OP_VPC_DNS_SUPPORT:
-    case STACK_OP_VPC_DNS_HOSTNAMES:
-        describe_query(call, ec2_build_modify_vpc_attribute(&in.modify_vpc));
-        break;
-    case STACK_OP_CREATE_SUBNET:
-        describe_query(call, ec2_build_create_subnet(&in.create_subnet));
-        break;
-    case STACK_OP_CREATE_ROUTE_TABLE:
-        describe_query(call, ec2_build_create_route_table(&in.create_rt));
-        break;
-    case STACK_OP_ASSOCIATE_ROUTE_TABLE:
-        describe_query(call, ec2_build_associate_route_table(&in.assoc_rt));
-        break;
-    case STACK_OP_FIND_DEFAULT_SG:
-        describe_query(call, ec2_build_describe_security_groups(&in.describe_sg));
-        break;
-    case STACK_OP_REVOKE_DEFAULT_INGRESS:
-    case STACK_OP_AUTHORIZE_INGRESS:
-        if (call->op == STACK_OP_AUTHORIZE_INGRESS)
-            describe_query(call, ec2_build_authorize_security_group_ingress(&in.sg_rules));
-        else
-            describe_query(call, ec2_build_revoke_security_group_ingress(&in.sg_rules));
-        break;
-    case STACK_OP_REVOKE_DEFAULT_EGRESS:
-        describe_query(call, ec2_build_revoke_security_group_egress(&in.sg_rules));
-        break;
-    case STACK_OP_TAG_DEFAULT_SG:
-        describe_query(call, ec2_build_create_tags(&in.create_tags));
-        break;
-    case STACK_OP_CREATE_SUBNET_GROUP:
-        describe_query(call, elasticache_build_create_cache_subnet_group(&in.create_sng));
-        break;
-    case STACK_OP_CREATE_SECURITY_GROUP:
-        describe_query(call, ec2_build_create_security_group(&in.create_sg));
-        break;
-    case STACK_OP_CREATE_KEY:
-        describe_json(call, kms_build_create_key(&in.create_key));
-        break;
-    case STACK_OP_ENABLE_KEY_ROTATION:
-        describe_json(call, kms_build_enable_key_rotation(&in.rotation));
-        break;
-    case STACK_OP_CREATE_ALIAS:
-        describe_json(call, kms_build_create_alias(&in.create_alias));
-        break;
-    case STACK_OP_PUT_KEY_POLICY:
-        describe_json(call, kms_build_put_key_policy(&in.put_policy));
-        break;
-    case STACK_OP_CREATE_LOG_GROUP:
-        describe_json(call, logs_build_create_log_group(&in.create_lg));
-        break;
-    case STACK_OP_PUT_RETENTION:
-        describe_json(call, logs_build_put_retention_policy(&in.retention));
-        break;
-    case STACK_OP_CREATE_SECRET:
-        describe_json(call, secrets_build_create_secret(&in.create_secret));
-        break;
-    case STACK_OP_READ_TOKEN:
-        describe_json(call, secrets_build_get_secret_value(&in.get_secret));
-        break;
-    case STACK_OP_CREATE_REPLICATION_GROUP:
-        describe_query(call, elasticache_build_create_replication_group(&in.create_rg));
-        break;
-    case STACK_OP_MODIFY_REPLICATION_GROUP:
-        describe_query(call, elasticache_build_modify_replication_group(&in.modify_rg));
-        break;
-    case STACK_OP_WAIT_AVAILABLE:
-    case STACK_OP_WAIT_GONE:
-        describe_query(call, elasticache_build_describe_replication_groups(&in.describe_rg));
-        break;
-    case STACK_OP_PUT_PARAMETER:
-        describe_json(call, ssm_build_put_parameter(&in.put_param));
-        break;
-    case STACK_OP_CREATE_POLICY:
-        describe_query(call, iam_build_create_policy(&in.create_policy));
-        break;
-    case STACK_OP_DELETE_POLICY_VERSION:
-        describe_query(call, iam_build_delete_policy_version(&in.delete_version));
-        break;
-    case STACK_OP_CREATE_POLICY_VERSION:
-        describe_query(call, iam_build_create_policy_version(&in.create_version));
-        break;
-    case STACK_OP_DELETE_POLICY:
-        describe_query(call, iam_build_delete_policy(&in.delete_policy));
-        break;
-    case STACK_OP_DELETE_PARAMETER:
-        describe_json(call, ssm_build_delete_parameter(&in.delete_param));
-        break;
-    case STACK_OP_DELETE_REPLICATION_GROUP:
-        describe_query(call, elasticache_build_delete_replication_group(&in.delete_rg));
-        break;
-    case STACK_OP_DELETE_SECRET:
-        describe_json(call, secrets_build_delete_secret(&in.delete_secret));
-        break;
-    case STACK_OP_DELETE_LOG_GROUP:
-        describe_json(call, logs_build_delete_log_group(&in.delete_lg));
-        break;
-    case STACK_OP_DELETE_ALIAS:
-        describe_json(call, kms_build_delete_alias(&in.delete_alias));
-        break;
-    case STACK_OP_SCHEDULE_KEY_DELETION:
-        describe_json(call, kms_build_schedule_key_deletion(&in.schedule));
-        break;
-    case STACK_OP_DELETE_SECURITY_GROUP:
-        describe_query(call, ec2_build_delete_security_group(&in.delete_sg));
-        break;
-    case STACK_OP_DELETE_SUBNET_GROUP:
-        describe_query(call, elasticache_build_delete_cache_subnet_group(&in.delete_sng));
-        break;
-    case STACK_OP_DISASSOCIATE_ROUTE_TABLE:
-        describe_query(call, ec2_build_disassociate_route_table(&in.disassoc));
-        break;
-    case STACK_OP_DELETE_ROUTE_TABLE:
-        describe_query(call, ec2_build_delete_route_table(&in.delete_rt));
-        break;
-    case STACK_OP_DELETE_SUBNET:
-        describe_query(call, ec2_build_delete_subnet(&in.delete_subnet));
-        break;
-    case STACK_OP_DELETE_VPC:
-        describe_query(call, ec2_build_delete_vpc(&in.delete_vpc));
-        break;
-    case STACK_OP__COUNT:
+    if (!describe_network(call, &in) && !describe_other(call, &in)) {
         call->text = mem_xstrdup("");
         call->params = json_object();
-        break;
     }
     fill_done(&f);
 }
@@ -1446,6 +1463,108 @@ static void cb_iam_result(struct iam_result *out, const struct aws_error *err, v
     iam_result_free(out);
 }
 
+/* Send a network call (EC2); NULL for another call or when it could not start. */
+static struct aws_call *send_network(struct aws_client *c, union op_in *in,
+                                     struct stack_ops_call *x)
+{
+    switch (x->op) {
+    case STACK_OP_CREATE_VPC:
+        return ec2_create_vpc(c, &in->create_vpc, cb_create_vpc, x);
+    case STACK_OP_VPC_DNS_SUPPORT:
+    case STACK_OP_VPC_DNS_HOSTNAMES:
+        return ec2_modify_vpc_attribute(c, &in->modify_vpc, cb_ec2_result, x);
+    case STACK_OP_CREATE_SUBNET:
+        return ec2_create_subnet(c, &in->create_subnet, cb_create_subnet, x);
+    case STACK_OP_CREATE_ROUTE_TABLE:
+        return ec2_create_route_table(c, &in->create_rt, cb_create_rt, x);
+    case STACK_OP_ASSOCIATE_ROUTE_TABLE:
+        return ec2_associate_route_table(c, &in->assoc_rt, cb_assoc, x);
+    case STACK_OP_FIND_DEFAULT_SG:
+        return ec2_describe_security_groups(c, &in->describe_sg, cb_find_default_sg, x);
+    case STACK_OP_REVOKE_DEFAULT_INGRESS:
+        return ec2_revoke_security_group_ingress(c, &in->sg_rules, cb_sg_rules, x);
+    case STACK_OP_REVOKE_DEFAULT_EGRESS:
+        return ec2_revoke_security_group_egress(c, &in->sg_rules, cb_sg_rules, x);
+    case STACK_OP_TAG_DEFAULT_SG:
+        return ec2_create_tags(c, &in->create_tags, cb_ec2_result, x);
+    case STACK_OP_CREATE_SECURITY_GROUP:
+        return ec2_create_security_group(c, &in->create_sg, cb_create_sg, x);
+    case STACK_OP_AUTHORIZE_INGRESS:
+        return ec2_authorize_security_group_ingress(c, &in->sg_rules, cb_sg_rules, x);
+    case STACK_OP_DELETE_SECURITY_GROUP:
+        return ec2_delete_security_group(c, &in->delete_sg, cb_ec2_result, x);
+    case STACK_OP_DISASSOCIATE_ROUTE_TABLE:
+        return ec2_disassociate_route_table(c, &in->disassoc, cb_ec2_result, x);
+    case STACK_OP_DELETE_ROUTE_TABLE:
+        return ec2_delete_route_table(c, &in->delete_rt, cb_ec2_result, x);
+    case STACK_OP_DELETE_SUBNET:
+        return ec2_delete_subnet(c, &in->delete_subnet, cb_ec2_result, x);
+    case STACK_OP_DELETE_VPC:
+        return ec2_delete_vpc(c, &in->delete_vpc, cb_ec2_result, x);
+    default:
+        return NULL;
+    }
+}
+
+/* Send any other call (ElastiCache, KMS, Logs, Secrets Manager, SSM, IAM); NULL for none
+ * or when it could not start. */
+static struct aws_call *send_other(struct aws_client *c, union op_in *in, struct stack_ops_call *x)
+{
+    switch (x->op) {
+    case STACK_OP_CREATE_SUBNET_GROUP:
+        return elasticache_create_cache_subnet_group(c, &in->create_sng, cb_subnet_group, x);
+    case STACK_OP_CREATE_KEY:
+        return kms_create_key(c, &in->create_key, cb_create_key, x);
+    case STACK_OP_ENABLE_KEY_ROTATION:
+        return kms_enable_key_rotation(c, &in->rotation, cb_kms_result, x);
+    case STACK_OP_CREATE_ALIAS:
+        return kms_create_alias(c, &in->create_alias, cb_kms_result, x);
+    case STACK_OP_PUT_KEY_POLICY:
+        return kms_put_key_policy(c, &in->put_policy, cb_kms_result, x);
+    case STACK_OP_CREATE_LOG_GROUP:
+        return logs_create_log_group(c, &in->create_lg, cb_logs, x);
+    case STACK_OP_PUT_RETENTION:
+        return logs_put_retention_policy(c, &in->retention, cb_logs, x);
+    case STACK_OP_CREATE_SECRET:
+        return secrets_create_secret(c, &in->create_secret, cb_secret_version, x);
+    case STACK_OP_READ_TOKEN:
+        return secrets_get_secret_value(c, &in->get_secret, cb_secret_value, x);
+    case STACK_OP_CREATE_REPLICATION_GROUP:
+        return elasticache_create_replication_group(c, &in->create_rg, cb_rg, x);
+    case STACK_OP_MODIFY_REPLICATION_GROUP:
+        return elasticache_modify_replication_group(c, &in->modify_rg, cb_rg, x);
+    case STACK_OP_WAIT_AVAILABLE:
+    case STACK_OP_WAIT_GONE:
+        return elasticache_describe_replication_groups(c, &in->describe_rg, cb_rg_wait, x);
+    case STACK_OP_PUT_PARAMETER:
+        return ssm_put_parameter(c, &in->put_param, cb_put_param, x);
+    case STACK_OP_CREATE_POLICY:
+        return iam_create_policy(c, &in->create_policy, cb_iam_policy, x);
+    case STACK_OP_DELETE_POLICY_VERSION:
+        return iam_delete_policy_version(c, &in->delete_version, cb_iam_result, x);
+    case STACK_OP_CREATE_POLICY_VERSION:
+        return iam_create_policy_version(c, &in->create_version, cb_iam_version, x);
+    case STACK_OP_DELETE_POLICY:
+        return iam_delete_policy(c, &in->delete_policy, cb_iam_result, x);
+    case STACK_OP_DELETE_PARAMETER:
+        return ssm_delete_parameter(c, &in->delete_param, cb_ssm_result, x);
+    case STACK_OP_DELETE_REPLICATION_GROUP:
+        return elasticache_delete_replication_group(c, &in->delete_rg, cb_rg, x);
+    case STACK_OP_DELETE_SECRET:
+        return secrets_delete_secret(c, &in->delete_secret, cb_secret_delete, x);
+    case STACK_OP_DELETE_LOG_GROUP:
+        return logs_delete_log_group(c, &in->delete_lg, cb_logs, x);
+    case STACK_OP_DELETE_ALIAS:
+        return kms_delete_alias(c, &in->delete_alias, cb_kms_result, x);
+    case STACK_OP_SCHEDULE_KEY_DELETION:
+        return kms_schedule_key_deletion(c, &in->schedule, cb_key_deletion, x);
+    case STACK_OP_DELETE_SUBNET_GROUP:
+        return elasticache_delete_cache_subnet_group(c, &in->delete_sng, cb_ec_ack, x);
+    default:
+        return NULL;
+    }
+}
+
 struct stack_ops_call *stack_ops_run(struct stack_ops_env *env, struct stack_plan *p, size_t ri,
                                      size_t ci, stack_ops_done_cb done, void *arg)
 {
@@ -1462,133 +1581,9 @@ struct stack_ops_call *stack_ops_run(struct stack_ops_env *env, struct stack_pla
     struct fill f;
     union op_in in;
     fill_prepare(&f, p, ri, call, false, env->token, &in);
-    struct aws_call *a = NULL;
-    switch (x->op) {
-    case STACK_OP_CREATE_VPC:
-        a = ec2_create_vpc(c, &in.create_vpc, cb_create_vpc, x);
-        break;
-    case STACK_OP_VPC_DNS_SUPPORT:
-    case STACK_OP_VPC_DNS_HOSTNAMES:
-        a = ec2_modify_vpc_attribute(c, &in.modify_vpc, cb_ec2_result, x);
-        break;
-    case STACK_OP_CREATE_SUBNET:
-        a = ec2_create_subnet(c, &in.create_subnet, cb_create_subnet, x);
-        break;
-    case STACK_OP_CREATE_ROUTE_TABLE:
-        a = ec2_create_route_table(c, &in.create_rt, cb_create_rt, x);
-        break;
-    case STACK_OP_ASSOCIATE_ROUTE_TABLE:
-        a = ec2_associate_route_table(c, &in.assoc_rt, cb_assoc, x);
-        break;
-    case STACK_OP_FIND_DEFAULT_SG:
-        a = ec2_describe_security_groups(c, &in.describe_sg, cb_find_default_sg, x);
-        break;
-    case STACK_OP_REVOKE_DEFAULT_INGRESS:
-        a = ec2_revoke_security_group_ingress(c, &in.sg_rules, cb_sg_rules, x);
-        break;
-    case STACK_OP_REVOKE_DEFAULT_EGRESS:
-        a = ec2_revoke_security_group_egress(c, &in.sg_rules, cb_sg_rules, x);
-        break;
-    case STACK_OP_TAG_DEFAULT_SG:
-        a = ec2_create_tags(c, &in.create_tags, cb_ec2_result, x);
-        break;
-    case STACK_OP_CREATE_SUBNET_GROUP:
-        a = elasticache_create_cache_subnet_group(c, &in.create_sng, cb_subnet_group, x);
-        break;
-    case STACK_OP_CREATE_SECURITY_GROUP:
-        a = ec2_create_security_group(c, &in.create_sg, cb_create_sg, x);
-        break;
-    case STACK_OP_AUTHORIZE_INGRESS:
-        a = ec2_authorize_security_group_ingress(c, &in.sg_rules, cb_sg_rules, x);
-        break;
-    case STACK_OP_CREATE_KEY:
-        a = kms_create_key(c, &in.create_key, cb_create_key, x);
-        break;
-    case STACK_OP_ENABLE_KEY_ROTATION:
-        a = kms_enable_key_rotation(c, &in.rotation, cb_kms_result, x);
-        break;
-    case STACK_OP_CREATE_ALIAS:
-        a = kms_create_alias(c, &in.create_alias, cb_kms_result, x);
-        break;
-    case STACK_OP_PUT_KEY_POLICY:
-        a = kms_put_key_policy(c, &in.put_policy, cb_kms_result, x);
-        break;
-    case STACK_OP_CREATE_LOG_GROUP:
-        a = logs_create_log_group(c, &in.create_lg, cb_logs, x);
-        break;
-    case STACK_OP_PUT_RETENTION:
-        a = logs_put_retention_policy(c, &in.retention, cb_logs, x);
-        break;
-    case STACK_OP_CREATE_SECRET:
-        a = secrets_create_secret(c, &in.create_secret, cb_secret_version, x);
-        break;
-    case STACK_OP_READ_TOKEN:
-        a = secrets_get_secret_value(c, &in.get_secret, cb_secret_value, x);
-        break;
-    case STACK_OP_CREATE_REPLICATION_GROUP:
-        a = elasticache_create_replication_group(c, &in.create_rg, cb_rg, x);
-        break;
-    case STACK_OP_MODIFY_REPLICATION_GROUP:
-        a = elasticache_modify_replication_group(c, &in.modify_rg, cb_rg, x);
-        break;
-    case STACK_OP_WAIT_AVAILABLE:
-    case STACK_OP_WAIT_GONE:
-        a = elasticache_describe_replication_groups(c, &in.describe_rg, cb_rg_wait, x);
-        break;
-    case STACK_OP_PUT_PARAMETER:
-        a = ssm_put_parameter(c, &in.put_param, cb_put_param, x);
-        break;
-    case STACK_OP_CREATE_POLICY:
-        a = iam_create_policy(c, &in.create_policy, cb_iam_policy, x);
-        break;
-    case STACK_OP_DELETE_POLICY_VERSION:
-        a = iam_delete_policy_version(c, &in.delete_version, cb_iam_result, x);
-        break;
-    case STACK_OP_CREATE_POLICY_VERSION:
-        a = iam_create_policy_version(c, &in.create_version, cb_iam_version, x);
-        break;
-    case STACK_OP_DELETE_POLICY:
-        a = iam_delete_policy(c, &in.delete_policy, cb_iam_result, x);
-        break;
-    case STACK_OP_DELETE_PARAMETER:
-        a = ssm_delete_parameter(c, &in.delete_param, cb_ssm_result, x);
-        break;
-    case STACK_OP_DELETE_REPLICATION_GROUP:
-        a = elasticache_delete_replication_group(c, &in.delete_rg, cb_rg, x);
-        break;
-    case STACK_OP_DELETE_SECRET:
-        a = secrets_delete_secret(c, &in.delete_secret, cb_secret_delete, x);
-        break;
-    case STACK_OP_DELETE_LOG_GROUP:
-        a = logs_delete_log_group(c, &in.delete_lg, cb_logs, x);
-        break;
-    case STACK_OP_DELETE_ALIAS:
-        a = kms_delete_alias(c, &in.delete_alias, cb_kms_result, x);
-        break;
-    case STACK_OP_SCHEDULE_KEY_DELETION:
-        a = kms_schedule_key_deletion(c, &in.schedule, cb_key_deletion, x);
-        break;
-    case STACK_OP_DELETE_SECURITY_GROUP:
-        a = ec2_delete_security_group(c, &in.delete_sg, cb_ec2_result, x);
-        break;
-    case STACK_OP_DELETE_SUBNET_GROUP:
-        a = elasticache_delete_cache_subnet_group(c, &in.delete_sng, cb_ec_ack, x);
-        break;
-    case STACK_OP_DISASSOCIATE_ROUTE_TABLE:
-        a = ec2_disassociate_route_table(c, &in.disassoc, cb_ec2_result, x);
-        break;
-    case STACK_OP_DELETE_ROUTE_TABLE:
-        a = ec2_delete_route_table(c, &in.delete_rt, cb_ec2_result, x);
-        break;
-    case STACK_OP_DELETE_SUBNET:
-        a = ec2_delete_subnet(c, &in.delete_subnet, cb_ec2_result, x);
-        break;
-    case STACK_OP_DELETE_VPC:
-        a = ec2_delete_vpc(c, &in.delete_vpc, cb_ec2_result, x);
-        break;
-    case STACK_OP__COUNT:
-        break;
-    }
+    struct aws_call *a = send_network(c, &in, x);
+    if (!a)
+        a = send_other(c, &in, x);
     fill_done(&f);
     if (!a) {
         free(x);

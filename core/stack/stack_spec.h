@@ -174,7 +174,7 @@ const char *stack_spec_name(const struct stack_spec *s, enum stack_name which);
 /* Key of a name in [names] ("subnet_group"), for files and messages. */
 const char *stack_spec_name_key(enum stack_name which);
 
-/* Name tags of the network pieces and keys (seed §2, §5): subnets and
+/* Name tags of the network pieces and keys (as the Terraform guide names them): subnets and
  * their route tables "<vpc>-private-<i>" / "<vpc>-public-<i>" (i from 1),
  * the public route table "<vpc>-public", the default security group
  * "<vpc>-default"; keys: the alias without "alias/". Caller frees. */
@@ -194,17 +194,17 @@ const char *stack_spec_partition(const char *region);
 /* Region in use: s->region, else "us-east-2". */
 const char *stack_spec_region(const struct stack_spec *s);
 
-/* ARNs computed from names (not from resources: seed §1 "locals"), so the
+/* ARNs computed from names (not from resources, as the guide's "locals" do), so the
  * key policy and the log groups come from one source. Caller frees. */
 char *stack_spec_log_group_arn(const struct stack_spec *s, const char *account, bool engine_log);
 char *stack_spec_ssm_arn(const struct stack_spec *s, const char *account, bool port);
 char *stack_spec_policy_arn(const struct stack_spec *s, const char *account, bool secret_policy);
 
 /* Policy documents (new jansson references, members in a fixed order).
- * At-rest key (seed §5a): root kms:*; [ElastiCache service]; logs.<region>
+ * At-rest key: root kms:*; [ElastiCache service]; logs.<region>
  * with ArnEquals kms:EncryptionContext:aws:logs:arn on the log groups of
- * the enabled log types. Secret key (§5b): root kms:*; Secrets Manager in
- * this account (kms:CallerAccount, kms:ViaService). Read policies (§9):
+ * the enabled log types. Secret key: root kms:*; Secrets Manager in
+ * this account (kms:CallerAccount, kms:ViaService). The two read policies:
  * exact ARNs, kms:Decrypt on the matching key. */
 json_t *stack_spec_rest_key_policy(const struct stack_spec *s, const char *account);
 json_t *stack_spec_secret_key_policy(const struct stack_spec *s, const char *account);

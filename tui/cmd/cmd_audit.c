@@ -79,7 +79,7 @@ enum {
     OPT_NO_REDIS,
 };
 
-const struct option cmd_audit_options[] = {
+static const struct option cmd_audit_options[] = {
     {"spec", required_argument, NULL, OPT_SPEC},
     {"name", required_argument, NULL, OPT_NAME},
     {"json", no_argument, NULL, OPT_JSON},
@@ -92,55 +92,53 @@ const struct option cmd_audit_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+static enum cli_opt cmd_audit_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_audit *c = ctx;
+    switch (opt) {
+    case OPT_SPEC:
+        c->spec_file = arg;
+        break;
+    case OPT_NAME:
+        c->name = arg;
+        break;
+    case OPT_JSON:
+        c->json = true;
+        break;
+    case OPT_ALL:
+        c->all = true;
+        break;
+    case OPT_STRICT:
+        c->strict = true;
+        break;
+    case OPT_NO_REDIS:
+        c->no_redis = true;
+        break;
+    case OPT_FAIL_ON:
+        c->fail_on = audit_severity_parse(arg);
+        if (c->fail_on < 0)
+            return cli_refuse("audit", "--fail-on wants info, low, medium, high, "
+                                       "critical or none");
+        break;
+    case OPT_ACCEPT:
+        if (c->n_accept >= CMD_AUDIT_MAX_ACCEPT)
+            return cli_refuse("audit", "at most %d --accept options", CMD_AUDIT_MAX_ACCEPT);
+        if (!*arg || *arg == '=')
+            return cli_refuse("audit", "--accept wants a finding id");
+        c->accept[c->n_accept++] = arg;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
 /* 0 ok, 1 help shown, -1 usage error (printed). */
 static int cmd_audit_parse(struct cmd_audit *c, int argc, char **argv)
 {
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_AUDIT_SHORTOPTS, cmd_audit_options, NULL)) != -1) {
-        switch (opt) {
-        case OPT_SPEC:
-            c->spec_file = optarg;
-            break;
-        case OPT_NAME:
-            c->name = optarg;
-            break;
-        case OPT_JSON:
-            c->json = true;
-            break;
-        case OPT_ALL:
-            c->all = true;
-            break;
-        case OPT_STRICT:
-            c->strict = true;
-            break;
-        case OPT_NO_REDIS:
-            c->no_redis = true;
-            break;
-        case OPT_FAIL_ON:
-            c->fail_on = audit_severity_parse(optarg);
-            if (c->fail_on < 0)
-                return cli_usage_error("audit", "--fail-on wants info, low, medium, high, "
-                                                "critical or none"),
-                       -1;
-            break;
-        case OPT_ACCEPT:
-            if (c->n_accept >= CMD_AUDIT_MAX_ACCEPT)
-                return cli_usage_error("audit", "at most %d --accept options",
-                                       CMD_AUDIT_MAX_ACCEPT),
-                       -1;
-            if (!*optarg || *optarg == '=')
-                return cli_usage_error("audit", "--accept wants a finding id"), -1;
-            c->accept[c->n_accept++] = optarg;
-            break;
-        case 'h':
-            cmd_audit_usage(stdout);
-            return 1;
-        default:
-            return cli_bad_option("audit", argv), -1;
-        }
-    }
+    int rc = cli_getopt(&cmd_audit_entry, argc, argv, cmd_audit_option, c);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         c->rg_id = argv[optind++];
     if (optind < argc)
@@ -331,7 +329,7 @@ out:
     return rc;
 }
 
-int cmd_audit_run(struct session_options *opts, int argc, char **argv)
+static int cmd_audit_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_audit c;
     memset(&c, 0, sizeof(c));
@@ -344,3 +342,13 @@ int cmd_audit_run(struct session_options *opts, int argc, char **argv)
         return cmd_audit_live(&c, opts);
     return cmd_audit_plan(&c, opts);
 }
+
+const struct cli_command cmd_audit_entry = {
+    .name = "audit",
+    .args = "RG|--spec FILE [--name NAME] [--json]",
+    .summary = "security and resilience findings",
+    .run = cmd_audit_run,
+    .options = cmd_audit_options,
+    .shortopts = "h",
+    .usage = cmd_audit_usage,
+};

@@ -4,27 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tui/cmd/cmd_audit.h"
-#include "tui/cmd/cmd_cost.h"
-#include "tui/cmd/cmd_create.h"
-#include "tui/cmd/cmd_destroy.h"
-#include "tui/cmd/cmd_doctor.h"
-#include "tui/cmd/cmd_events.h"
-#include "tui/cmd/cmd_exec.h"
-#include "tui/cmd/cmd_export.h"
-#include "tui/cmd/cmd_failover.h"
-#include "tui/cmd/cmd_snapshot.h"
-#include "tui/cmd/cmd_iamtoken.h"
-#include "tui/cmd/cmd_keys.h"
-#include "tui/cmd/cmd_latency.h"
-#include "tui/cmd/cmd_logs.h"
-#include "tui/cmd/cmd_ls.h"
-#include "tui/cmd/cmd_metrics.h"
-#include "tui/cmd/cmd_show.h"
-#include "tui/cmd/cmd_whoami.h"
 #include "tui/theme.h"
 
-const struct option cmd_completion_own_options[] = {
+static const struct option cmd_completion_own_options[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -85,7 +67,7 @@ static void cmd_completion_files(void)
     const char *seen[64];
     size_t n = 0;
     printf("--config|--redis-cacert");
-    for (const struct cli_command *c = cli_commands; c->name; c++)
+    for (const struct cli_command *const *cp = cli_commands, *c; (c = *cp) != NULL; cp++)
         for (const struct option *o = c->options; o && o->name; o++) {
             if (o->has_arg != required_argument || !cmd_completion_file(o->name) ||
                 !strcmp(o->name, "config") || !strcmp(o->name, "redis-cacert"))
@@ -113,8 +95,8 @@ static void cmd_completion_bash(void)
            "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
            "    local commands=\"",
            ELCUI_VERSION);
-    for (const struct cli_command *c = cli_commands; c->name; c++)
-        printf("%s%s", c == cli_commands ? "" : " ", c->name);
+    for (const struct cli_command *const *cp = cli_commands, *c; (c = *cp) != NULL; cp++)
+        printf("%s%s", cp == cli_commands ? "" : " ", c->name);
     printf("\"\n    local global=\"");
     cmd_completion_words(cli_global_options, false);
     printf("\"\n    local global_arg=\" ");
@@ -146,7 +128,7 @@ static void cmd_completion_bash(void)
            "    fi\n"
            "    local opts=''\n"
            "    case $cmd in\n");
-    for (const struct cli_command *c = cli_commands; c->name; c++) {
+    for (const struct cli_command *const *cp = cli_commands, *c; (c = *cp) != NULL; cp++) {
         printf("    %s) opts=\"", c->name);
         cmd_completion_words(c->options, false);
         printf("\" ;;\n");
@@ -180,7 +162,7 @@ static void cmd_completion_zsh(void)
            "    local -a cmds global global_arg opts\n"
            "    cmds=(\n",
            ELCUI_VERSION);
-    for (const struct cli_command *c = cli_commands; c->name; c++) {
+    for (const struct cli_command *const *cp = cli_commands, *c; (c = *cp) != NULL; cp++) {
         printf("        '");
         cmd_completion_zsh_quote(c->name);
         printf(":");
@@ -218,7 +200,7 @@ static void cmd_completion_zsh(void)
            "        return\n"
            "    fi\n"
            "    case $cmd in\n");
-    for (const struct cli_command *c = cli_commands; c->name; c++) {
+    for (const struct cli_command *const *cp = cli_commands, *c; (c = *cp) != NULL; cp++) {
         printf("    (%s) opts=(", c->name);
         cmd_completion_words(c->options, false);
         printf(") ;;\n");
@@ -235,7 +217,7 @@ static void cmd_completion_zsh(void)
            "_elcui \"$@\"\n");
 }
 
-int cmd_completion_run(struct session_options *opts, int argc, char **argv)
+static int cmd_completion_run(struct session_options *opts, int argc, char **argv)
 {
     (void)opts;
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -252,3 +234,13 @@ int cmd_completion_run(struct session_options *opts, int argc, char **argv)
         return cli_usage_error("completion", "no completion for '%s' (bash or zsh)", argv[1]);
     return CLI_EXIT_OK;
 }
+
+const struct cli_command cmd_completion_entry = {
+    .name = "completion",
+    .args = "bash|zsh",
+    .summary = "shell completion for commands and options",
+    .run = cmd_completion_run,
+    .options = cmd_completion_own_options,
+    .shortopts = "h",
+    .usage = cmd_completion_usage,
+};

@@ -6,14 +6,9 @@
 #ifndef ELCUI_TUI_CMD_COMPLETION_H
 #define ELCUI_TUI_CMD_COMPLETION_H
 
-#include <getopt.h>
-
 #include "tui/cli.h"
 
-/* Its own options (getopt_long). */
-extern const struct option cmd_completion_own_options[];
-#define CMD_COMPLETION_SHORTOPTS "h"
-
-int cmd_completion_run(struct session_options *opts, int argc, char **argv);
+/* Its record in the command table (tui/cli.h): name, options, --help, run. */
+extern const struct cli_command cmd_completion_entry;
 
 #endif

@@ -49,7 +49,7 @@ static void cmd_cost_usage(FILE *f)
 
 enum { OPT_SPEC = 256, OPT_NAME, OPT_LOG_GB, OPT_OFFLINE, OPT_JSON };
 
-const struct option cmd_cost_options[] = {
+static const struct option cmd_cost_options[] = {
     {"spec", required_argument, NULL, OPT_SPEC},
     {"name", required_argument, NULL, OPT_NAME},
     {"log-gb", required_argument, NULL, OPT_LOG_GB},
@@ -59,41 +59,41 @@ const struct option cmd_cost_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+static enum cli_opt cmd_cost_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_cost *c = ctx;
+    switch (opt) {
+    case OPT_SPEC:
+        c->spec_file = arg;
+        break;
+    case OPT_NAME:
+        c->name = arg;
+        break;
+    case OPT_LOG_GB: {
+        char *end;
+        double v = strtod(arg, &end);
+        if (!*arg || *end || !(v >= 0) || v > 1e6)
+            return cli_refuse("cost", "--log-gb wants a number of GB from 0 to 1000000");
+        c->log_gb = v;
+        break;
+    }
+    case OPT_OFFLINE:
+        c->offline = true;
+        break;
+    case OPT_JSON:
+        c->json = true;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
 static int cmd_cost_parse(struct cmd_cost *c, int argc, char **argv)
 {
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_COST_SHORTOPTS, cmd_cost_options, NULL)) != -1) {
-        switch (opt) {
-        case OPT_SPEC:
-            c->spec_file = optarg;
-            break;
-        case OPT_NAME:
-            c->name = optarg;
-            break;
-        case OPT_LOG_GB: {
-            char *end;
-            double v = strtod(optarg, &end);
-            if (!*optarg || *end || !(v >= 0) || v > 1e6)
-                return cli_usage_error("cost", "--log-gb wants a number of GB from 0 to 1000000"),
-                       -1;
-            c->log_gb = v;
-            break;
-        }
-        case OPT_OFFLINE:
-            c->offline = true;
-            break;
-        case OPT_JSON:
-            c->json = true;
-            break;
-        case 'h':
-            cmd_cost_usage(stdout);
-            return 1;
-        default:
-            return cli_bad_option("cost", argv), -1;
-        }
-    }
+    int rc = cli_getopt(&cmd_cost_entry, argc, argv, cmd_cost_option, c);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         c->rg_id = argv[optind++];
     if (optind < argc)
@@ -130,7 +130,7 @@ static void cmd_cost_done(struct cost_estimate *est, const struct aws_error *err
     loop_stop(c->s.loop, 0);
 }
 
-int cmd_cost_run(struct session_options *opts, int argc, char **argv)
+static int cmd_cost_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_cost c;
     memset(&c, 0, sizeof(c));
@@ -208,3 +208,13 @@ out:
     free(subject);
     return rc;
 }
+
+const struct cli_command cmd_cost_entry = {
+    .name = "cost",
+    .args = "RG|--spec FILE [--json]",
+    .summary = "monthly cost estimate with its sources",
+    .run = cmd_cost_run,
+    .options = cmd_cost_options,
+    .shortopts = "h",
+    .usage = cmd_cost_usage,
+};

@@ -511,7 +511,7 @@ enum {
     OPT_PARALLEL,
 };
 
-const struct option cmd_create_options[] = {
+static const struct option cmd_create_options[] = {
     {"name", required_argument, NULL, OPT_NAME},
     {"spec", required_argument, NULL, OPT_SPEC},
     {"plan", no_argument, NULL, OPT_PLAN},
@@ -597,77 +597,87 @@ static int cmd_create_add_set(struct cmd_create *c, const char *section, const c
     return 0;
 }
 
+/* What the option handler fills: the command, and the section and key
+ * strings of --set (freed by the caller). */
+struct cmd_create_args {
+    struct cmd_create *c;
+    char **setbuf;
+    size_t *n_setbuf;
+};
+
+static enum cli_opt cmd_create_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_create_args *a = ctx;
+    struct cmd_create *c = a->c;
+    switch (opt) {
+    case OPT_NAME:
+        c->name = arg;
+        break;
+    case OPT_SPEC:
+        c->spec_file = arg;
+        break;
+    case OPT_PLAN:
+        c->plan = true;
+        break;
+    case OPT_APPLY:
+        c->apply = true;
+        break;
+    case OPT_YES:
+        c->yes = true;
+        break;
+    case OPT_JSON:
+        c->json = true;
+        break;
+    case OPT_PRINT_SPEC:
+        c->print_spec = true;
+        break;
+    case OPT_PARALLEL:
+        if (cmd_create_parse_parallel("create", arg, &c->parallel) != 0)
+            return CLI_OPT_REFUSED;
+        break;
+    case OPT_NO_MULTI_AZ:
+        if (cmd_create_add_set(c, "cache", "multi_az", "no") != 0)
+            return CLI_OPT_REFUSED;
+        break;
+    case OPT_SET: {
+        const char *dot = strchr(arg, '.');
+        const char *eq = strchr(arg, '=');
+        if (!dot || !eq || eq < dot || dot == arg || eq == dot + 1)
+            return cli_refuse("create", "--set wants SECTION.KEY=VALUE, e.g. "
+                                        "cache.port=6380");
+        char *sec = mem_xstrndup(arg, (size_t)(dot - arg));
+        char *key = mem_xstrndup(dot + 1, (size_t)(eq - dot - 1));
+        a->setbuf[(*a->n_setbuf)++] = sec;
+        a->setbuf[(*a->n_setbuf)++] = key;
+        if (cmd_create_add_set(c, sec, key, eq + 1) != 0)
+            return CLI_OPT_REFUSED;
+        break;
+    }
+    default: {
+        bool mapped = false;
+        for (size_t i = 0; i < sizeof(cmd_create_map) / sizeof(cmd_create_map[0]); i++)
+            if (cmd_create_map[i].opt == opt) {
+                if (cmd_create_add_set(c, cmd_create_map[i].section, cmd_create_map[i].key, arg) !=
+                    0)
+                    return CLI_OPT_REFUSED;
+                mapped = true;
+            }
+        if (mapped)
+            break;
+        return CLI_OPT_UNKNOWN;
+    }
+    }
+    return CLI_OPT_TAKEN;
+}
+
 /* 1: --help; 0: ok; -1: usage error (reported). */
 static int cmd_create_parse(struct cmd_create *c, int argc, char **argv, char *setbuf[],
                             size_t *n_setbuf)
 {
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_CREATE_SHORTOPTS, cmd_create_options, NULL)) != -1) {
-        switch (opt) {
-        case OPT_NAME:
-            c->name = optarg;
-            break;
-        case OPT_SPEC:
-            c->spec_file = optarg;
-            break;
-        case OPT_PLAN:
-            c->plan = true;
-            break;
-        case OPT_APPLY:
-            c->apply = true;
-            break;
-        case OPT_YES:
-            c->yes = true;
-            break;
-        case OPT_JSON:
-            c->json = true;
-            break;
-        case OPT_PRINT_SPEC:
-            c->print_spec = true;
-            break;
-        case OPT_PARALLEL:
-            if (cmd_create_parse_parallel("create", optarg, &c->parallel) != 0)
-                return -1;
-            break;
-        case OPT_NO_MULTI_AZ:
-            if (cmd_create_add_set(c, "cache", "multi_az", "no") != 0)
-                return -1;
-            break;
-        case OPT_SET: {
-            const char *dot = strchr(optarg, '.');
-            const char *eq = strchr(optarg, '=');
-            if (!dot || !eq || eq < dot || dot == optarg || eq == dot + 1)
-                return cli_usage_error("create", "--set wants SECTION.KEY=VALUE, e.g. "
-                                                 "cache.port=6380"),
-                       -1;
-            char *sec = mem_xstrndup(optarg, (size_t)(dot - optarg));
-            char *key = mem_xstrndup(dot + 1, (size_t)(eq - dot - 1));
-            setbuf[(*n_setbuf)++] = sec;
-            setbuf[(*n_setbuf)++] = key;
-            if (cmd_create_add_set(c, sec, key, eq + 1) != 0)
-                return -1;
-            break;
-        }
-        case 'h':
-            cmd_create_usage(stdout);
-            return 1;
-        default: {
-            bool mapped = false;
-            for (size_t i = 0; i < sizeof(cmd_create_map) / sizeof(cmd_create_map[0]); i++)
-                if (cmd_create_map[i].opt == opt) {
-                    if (cmd_create_add_set(c, cmd_create_map[i].section, cmd_create_map[i].key,
-                                           optarg) != 0)
-                        return -1;
-                    mapped = true;
-                }
-            if (mapped)
-                break;
-            return cli_bad_option("create", argv), -1;
-        }
-        }
-    }
+    struct cmd_create_args a = {c, setbuf, n_setbuf};
+    int rc = cli_getopt(&cmd_create_entry, argc, argv, cmd_create_option, &a);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         return cli_usage_error("create", "unexpected argument '%s'", argv[optind]), -1;
     if (c->plan && c->apply)
@@ -697,7 +707,97 @@ static void cmd_create_print_problems(const struct stack_problems *pr, bool json
     }
 }
 
-int cmd_create_run(struct session_options *opts, int argc, char **argv)
+/* The spec the command line asks for: --spec, --name, the --set options
+ * and --region over it. 0, or -1 after a usage error. */
+static int cmd_create_spec(const struct cmd_create *c, const struct session_options *opts,
+                           struct stack_spec *spec)
+{
+    char msg[1024];
+    if (c->spec_file && stack_spec_load_file(spec, c->spec_file, msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "elcui create: %s\n", msg);
+        return -1;
+    }
+    if (c->name && stack_spec_set_name(spec, c->name, msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "elcui create: %s\n", msg);
+        return -1;
+    }
+    if (!spec->name) {
+        cli_usage_error("create", "name the stack: --name NAME (or name = in the spec's [stack])");
+        return -1;
+    }
+    for (size_t i = 0; i < c->n_sets; i++)
+        if (stack_spec_set(spec, c->sets[i].section, c->sets[i].key, c->sets[i].value, msg,
+                           sizeof(msg)) != 0) {
+            fprintf(stderr, "elcui create: %s\n", msg);
+            return -1;
+        }
+    if (opts->region && spec->region && strcmp(opts->region, spec->region) != 0) {
+        cli_usage_error("create", "--region %s differs from the spec's region %s", opts->region,
+                        spec->region);
+        return -1;
+    }
+    if (opts->region) {
+        free(spec->region);
+        spec->region = mem_xstrdup(opts->region);
+    }
+    return 0;
+}
+
+/* The plan shown (with --plan, that is all), then what apply needs: no
+ * conflict, something to do and, without --yes, the stack name typed.
+ * -1 to apply, else the exit status. */
+static int cmd_create_decide(const struct cmd_create *c, const struct session *s,
+                             const struct stack_spec *spec, struct stack_plan *plan)
+{
+    bool noop = stack_plan_is_noop(plan);
+    if (c->json && c->plan)
+        cmd_create_json_print(stack_plan_to_json(plan));
+    if (!c->json || (c->apply && !c->yes && !noop)) {
+        /* the plan is shown before the question, also with --json */
+        char *t = stack_plan_format(plan, !noop);
+        fputs(t, c->apply ? stderr : stdout);
+        free(t);
+    }
+    if (c->plan)
+        return plan->n_conflict ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    if (plan->n_conflict) {
+        fprintf(stderr, "elcui create: %zu conflict%s (see the plan); nothing was changed\n",
+                plan->n_conflict, plan->n_conflict == 1 ? "" : "s");
+        if (c->json)
+            cmd_create_json_print(stack_plan_to_json(plan));
+        return CLI_EXIT_FAIL;
+    }
+    if (noop) {
+        if (c->json) {
+            json_t *pj = stack_plan_to_json(plan);
+            json_t *o = json_pack("{s:{s:b,s:b},s:o}", "result", "ok", 1, "noop", 1, "plan", pj);
+            cmd_create_json_print(o);
+        } else {
+            printf("create: stack %s is as the spec says; nothing to do.\n", spec->name);
+        }
+        return CLI_EXIT_OK;
+    }
+    if (!c->yes) {
+        char q[512];
+        snprintf(q, sizeof(q),
+                 "Apply this plan to stack %s in %s (%zu to create, %zu to change)?\n"
+                 "Type the stack name to go on: ",
+                 spec->name, s->region, plan->n_create, plan->n_change);
+        int yes = cmd_create_confirm(q, spec->name);
+        if (yes < 0) {
+            fprintf(stderr, "elcui create: cancelled; nothing was changed\n");
+            return CLI_EXIT_CANCELLED;
+        }
+        if (!yes) {
+            fprintf(stderr, "elcui create: not confirmed (no terminal, or the name was not "
+                            "typed); nothing was changed. Scripts pass --yes.\n");
+            return CLI_EXIT_FAIL;
+        }
+    }
+    return -1;
+}
+
+static int cmd_create_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_create c;
     memset(&c, 0, sizeof(c));
@@ -720,34 +820,8 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
         goto out;
     }
     rc = CLI_EXIT_USAGE;
-    char msg[1024];
-    if (c.spec_file && stack_spec_load_file(&spec, c.spec_file, msg, sizeof(msg)) != 0) {
-        fprintf(stderr, "elcui create: %s\n", msg);
+    if (cmd_create_spec(&c, opts, &spec) != 0)
         goto out;
-    }
-    if (c.name && stack_spec_set_name(&spec, c.name, msg, sizeof(msg)) != 0) {
-        fprintf(stderr, "elcui create: %s\n", msg);
-        goto out;
-    }
-    if (!spec.name) {
-        cli_usage_error("create", "name the stack: --name NAME (or name = in the spec's [stack])");
-        goto out;
-    }
-    for (size_t i = 0; i < c.n_sets; i++)
-        if (stack_spec_set(&spec, c.sets[i].section, c.sets[i].key, c.sets[i].value, msg,
-                           sizeof(msg)) != 0) {
-            fprintf(stderr, "elcui create: %s\n", msg);
-            goto out;
-        }
-    if (opts->region && spec.region && strcmp(opts->region, spec.region) != 0) {
-        cli_usage_error("create", "--region %s differs from the spec's region %s", opts->region,
-                        spec.region);
-        goto out;
-    }
-    if (opts->region) {
-        free(spec.region);
-        spec.region = mem_xstrdup(opts->region);
-    }
     if (c.print_spec) {
         char *t = stack_spec_write(&spec);
         fputs(t, stdout);
@@ -788,57 +862,9 @@ int cmd_create_run(struct session_options *opts, int argc, char **argv)
         goto out;
     }
     plan = stack_run_plan(cr.run);
-    bool noop = stack_plan_is_noop(plan);
-    if (c.json && c.plan) {
-        cmd_create_json_print(stack_plan_to_json(plan));
-    }
-    if (!c.json || (c.apply && !c.yes && !noop)) {
-        /* the plan is shown before the question, also with --json */
-        char *t = stack_plan_format(plan, !noop);
-        fputs(t, c.apply ? stderr : stdout);
-        free(t);
-    }
-    if (c.plan) {
-        rc = plan->n_conflict ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    rc = cmd_create_decide(&c, &s, &spec, plan);
+    if (rc >= 0)
         goto out;
-    }
-    if (plan->n_conflict) {
-        fprintf(stderr, "elcui create: %zu conflict%s (see the plan); nothing was changed\n",
-                plan->n_conflict, plan->n_conflict == 1 ? "" : "s");
-        if (c.json) {
-            cmd_create_json_print(stack_plan_to_json(plan));
-        }
-        goto out;
-    }
-    if (noop) {
-        if (c.json) {
-            json_t *pj = stack_plan_to_json(plan);
-            json_t *o = json_pack("{s:{s:b,s:b},s:o}", "result", "ok", 1, "noop", 1, "plan", pj);
-            cmd_create_json_print(o);
-        } else {
-            printf("create: stack %s is as the spec says; nothing to do.\n", spec.name);
-        }
-        rc = CLI_EXIT_OK;
-        goto out;
-    }
-    if (!c.yes) {
-        char q[512];
-        snprintf(q, sizeof(q),
-                 "Apply this plan to stack %s in %s (%zu to create, %zu to change)?\n"
-                 "Type the stack name to go on: ",
-                 spec.name, s.region, plan->n_create, plan->n_change);
-        int yes = cmd_create_confirm(q, spec.name);
-        if (yes < 0) {
-            fprintf(stderr, "elcui create: cancelled; nothing was changed\n");
-            rc = CLI_EXIT_CANCELLED;
-            goto out;
-        }
-        if (!yes) {
-            fprintf(stderr, "elcui create: not confirmed (no terminal, or the name was not "
-                            "typed); nothing was changed. Scripts pass --yes.\n");
-            goto out;
-        }
-    }
     rc = cmd_create_apply(&cr, "create");
 out:
     stack_validate_problems_free(&problems);
@@ -854,3 +880,13 @@ out:
     fflush(stdout);
     return rc;
 }
+
+const struct cli_command cmd_create_entry = {
+    .name = "create",
+    .args = "--name NAME [--spec FILE] --plan|--apply",
+    .summary = "plan or build the production stack",
+    .run = cmd_create_run,
+    .options = cmd_create_options,
+    .shortopts = "h",
+    .usage = cmd_create_usage,
+};

@@ -11,16 +11,10 @@
 #include "core/stack/stack_apply.h"
 #include "core/stack/stack_plan.h"
 #include "core/stack/stack_run.h"
-#include <getopt.h>
-
 #include "tui/cli.h"
 
-/* Its options (getopt_long): for the global options after the command
- * and for `elcui completion`. */
-extern const struct option cmd_create_options[];
-#define CMD_CREATE_SHORTOPTS "h"
-
-int cmd_create_run(struct session_options *opts, int argc, char **argv);
+/* Its record in the command table (tui/cli.h): name, options, --help, run. */
+extern const struct cli_command cmd_create_entry;
 
 /* Open the session in region (NULL: the usual chain, else us-east-2). */
 int cmd_create_open_session(struct session *s, struct session_options *opts, const char *region,

@@ -52,7 +52,7 @@ enum {
     OPT_PARALLEL,
 };
 
-const struct option cmd_destroy_options[] = {
+static const struct option cmd_destroy_options[] = {
     {"confirm", required_argument, NULL, OPT_CONFIRM},
     {"spec", required_argument, NULL, OPT_SPEC},
     {"secret-recovery-days", required_argument, NULL, OPT_RECOVERY},
@@ -111,59 +111,175 @@ static int cmd_destroy_not_a_stack(const struct stack_plan *p, const char *name)
     return -1;
 }
 
-int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
+/* What the command line asks for. */
+struct cmd_destroy_args {
+    const char *name;
+    const char *confirm, *spec_file, *recovery;
+    bool plan_only, json;
+    unsigned parallel; /* 0: the engine's default */
+};
+
+static enum cli_opt cmd_destroy_option(void *ctx, int opt, char *arg)
 {
-    const char *confirm = NULL, *spec_file = NULL, *recovery = NULL;
-    bool plan_only = false, json = false;
-    unsigned parallel = 0;
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_DESTROY_SHORTOPTS, cmd_destroy_options, NULL)) !=
-           -1) {
-        switch (opt) {
-        case OPT_CONFIRM:
-            confirm = optarg;
-            break;
-        case OPT_SPEC:
-            spec_file = optarg;
-            break;
-        case OPT_RECOVERY:
-            recovery = optarg;
-            break;
-        case OPT_PLAN:
-            plan_only = true;
-            break;
-        case OPT_JSON:
-            json = true;
-            break;
-        case OPT_PARALLEL:
-            if (cmd_create_parse_parallel("destroy", optarg, &parallel) != 0)
-                return CLI_EXIT_USAGE;
-            break;
-        case 'h':
-            cmd_destroy_usage(stdout);
-            return CLI_EXIT_OK;
-        default:
-            return cli_bad_option("destroy", argv);
-        }
+    struct cmd_destroy_args *a = ctx;
+    switch (opt) {
+    case OPT_CONFIRM:
+        a->confirm = arg;
+        break;
+    case OPT_SPEC:
+        a->spec_file = arg;
+        break;
+    case OPT_RECOVERY:
+        a->recovery = arg;
+        break;
+    case OPT_PLAN:
+        a->plan_only = true;
+        break;
+    case OPT_JSON:
+        a->json = true;
+        break;
+    case OPT_PARALLEL:
+        if (cmd_create_parse_parallel("destroy", arg, &a->parallel) != 0)
+            return CLI_OPT_REFUSED;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
     }
+    return CLI_OPT_TAKEN;
+}
+
+/* 1 to go on; 0 after --help; else a usage error (reported): the exit
+ * status is CLI_EXIT_OK or CLI_EXIT_USAGE. */
+static int cmd_destroy_parse(struct cmd_destroy_args *a, struct session_options *opts, int argc,
+                             char **argv)
+{
+    int rc = cli_getopt(&cmd_destroy_entry, argc, argv, cmd_destroy_option, a);
+    if (rc != 0)
+        return rc > 0 ? 0 : -1;
     if (optind >= argc)
-        return cli_usage_error("destroy", "name the stack: elcui destroy NAME");
-    const char *name = argv[optind++];
+        return cli_usage_error("destroy", "name the stack: elcui destroy NAME"), -1;
+    a->name = argv[optind++];
     if (optind < argc)
-        return cli_usage_error("destroy", "unexpected argument '%s'", argv[optind]);
-    if (confirm && strcmp(confirm, name) != 0)
-        return cli_usage_error("destroy", "--confirm %s does not match the stack name %s", confirm,
-                               name);
-    if (session_read_only(opts) && !plan_only) {
+        return cli_usage_error("destroy", "unexpected argument '%s'", argv[optind]), -1;
+    if (a->confirm && strcmp(a->confirm, a->name) != 0)
+        return cli_usage_error("destroy", "--confirm %s does not match the stack name %s",
+                               a->confirm, a->name),
+               -1;
+    if (session_read_only(opts) && !a->plan_only) {
         fprintf(stderr, "elcui destroy: deleting resources is refused with --read-only; use "
                         "--plan, or drop --read-only\n");
-        return CLI_EXIT_USAGE;
+        return -1;
     }
+    return 1;
+}
+
+/* The spec of the stack to delete: --spec FILE, else the journal apply
+ * left (*journal, NULL when there is none), else the names derived from
+ * the stack name; --secret-recovery-days over it. 0, or -1 (reported). */
+static int cmd_destroy_spec(const struct cmd_destroy_args *a, struct stack_spec *spec,
+                            json_t **journal)
+{
+    char msg[1024];
+    if (a->spec_file) {
+        if (stack_spec_load_file(spec, a->spec_file, msg, sizeof(msg)) != 0) {
+            fprintf(stderr, "elcui destroy: %s\n", msg);
+            return -1;
+        }
+    } else {
+        char *dir = stack_journal_default_dir();
+        *journal = dir ? stack_journal_load(dir, a->name, msg, sizeof(msg)) : NULL;
+        if (!*journal && dir && msg[0])
+            fprintf(stderr, "elcui destroy: warning: %s\n", msg);
+        free(dir);
+        const char *text = stack_journal_spec(*journal);
+        if (text && stack_spec_load_string(spec, text, msg, sizeof(msg)) != 0) {
+            fprintf(stderr,
+                    "elcui destroy: the journal's spec is unreadable (%s); using the "
+                    "names derived from %s\n",
+                    msg, a->name);
+            stack_spec_free(spec);
+            stack_spec_init(spec);
+        }
+    }
+    if (stack_spec_set_name(spec, a->name, msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "elcui destroy: %s\n", msg);
+        return -1;
+    }
+    if (a->recovery &&
+        stack_spec_set(spec, "secret", "recovery_window", a->recovery, msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "elcui destroy: --secret-recovery-days: %s\n", msg);
+        return -1;
+    }
+    if (spec->secret_recovery_days != 0 &&
+        (spec->secret_recovery_days < 7 || spec->secret_recovery_days > 30)) {
+        cli_usage_error("destroy", "--secret-recovery-days wants 0 or 7 to 30");
+        return -1;
+    }
+    return 0;
+}
+
+/* The plan shown (with --plan, that is all), then what deleting needs:
+ * no conflict, something to delete and, without --confirm, the stack name
+ * typed. -1 to apply, else the exit status. */
+static int cmd_destroy_decide(const struct cmd_destroy_args *a, const struct session *s,
+                              const struct stack_spec *spec, struct stack_plan *plan)
+{
+    bool noop = stack_plan_is_noop(plan);
+    if (a->json && (a->plan_only || noop || plan->n_conflict))
+        cmd_create_json_print(stack_plan_to_json(plan));
+    if (!a->json || (!a->confirm && !a->plan_only && !noop)) {
+        /* what goes is listed before the question, also with --json */
+        char *t = stack_plan_format(plan, !noop);
+        fputs(t, (a->plan_only || noop) && !a->json ? stdout : stderr);
+        free(t);
+    }
+    if (plan->n_conflict) {
+        fprintf(stderr, "elcui destroy: %zu conflict%s (see the plan); nothing was deleted\n",
+                plan->n_conflict, plan->n_conflict == 1 ? "" : "s");
+        return CLI_EXIT_FAIL;
+    }
+    if (noop) {
+        if (!a->json)
+            printf("destroy: nothing of stack %s is left in %s; nothing to do.\n", a->name,
+                   s->region);
+        return CLI_EXIT_OK;
+    }
+    if (a->plan_only)
+        return CLI_EXIT_OK;
+    if (!a->confirm) {
+        char q[512];
+        snprintf(q, sizeof(q),
+                 "This deletes %zu resource%s of stack %s in %s (KMS keys: scheduled, %d "
+                 "days).\n"
+                 "Type the stack name to go on: ",
+                 plan->n_delete, plan->n_delete == 1 ? "" : "s", a->name, s->region,
+                 spec->key_deletion_window);
+        int yes = cmd_create_confirm(q, a->name);
+        if (yes < 0) {
+            fprintf(stderr, "elcui destroy: cancelled; nothing was deleted\n");
+            return CLI_EXIT_CANCELLED;
+        }
+        if (!yes) {
+            fprintf(stderr,
+                    "elcui destroy: not confirmed (no terminal, or the name was not "
+                    "typed); nothing was deleted. Scripts pass --confirm %s.\n",
+                    a->name);
+            return CLI_EXIT_FAIL;
+        }
+    }
+    return -1;
+}
+
+static int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
+{
+    struct cmd_destroy_args a;
+    memset(&a, 0, sizeof(a));
+    int prc = cmd_destroy_parse(&a, opts, argc, argv);
+    if (prc != 1)
+        return prc == 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    const char *name = a.name;
 
     int rc = CLI_EXIT_USAGE;
-    char msg[1024];
     struct stack_spec spec;
     stack_spec_init(&spec);
     struct session s;
@@ -174,41 +290,8 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     struct aws_error err;
     aws_error_init(&err);
     json_t *journal = NULL;
-    if (spec_file) {
-        if (stack_spec_load_file(&spec, spec_file, msg, sizeof(msg)) != 0) {
-            fprintf(stderr, "elcui destroy: %s\n", msg);
-            goto out;
-        }
-    } else {
-        char *dir = stack_journal_default_dir();
-        journal = dir ? stack_journal_load(dir, name, msg, sizeof(msg)) : NULL;
-        if (!journal && dir && msg[0])
-            fprintf(stderr, "elcui destroy: warning: %s\n", msg);
-        free(dir);
-        const char *text = stack_journal_spec(journal);
-        if (text && stack_spec_load_string(&spec, text, msg, sizeof(msg)) != 0) {
-            fprintf(stderr,
-                    "elcui destroy: the journal's spec is unreadable (%s); using the "
-                    "names derived from %s\n",
-                    msg, name);
-            stack_spec_free(&spec);
-            stack_spec_init(&spec);
-        }
-    }
-    if (stack_spec_set_name(&spec, name, msg, sizeof(msg)) != 0) {
-        fprintf(stderr, "elcui destroy: %s\n", msg);
+    if (cmd_destroy_spec(&a, &spec, &journal) != 0)
         goto out;
-    }
-    if (recovery &&
-        stack_spec_set(&spec, "secret", "recovery_window", recovery, msg, sizeof(msg)) != 0) {
-        fprintf(stderr, "elcui destroy: --secret-recovery-days: %s\n", msg);
-        goto out;
-    }
-    if (spec.secret_recovery_days != 0 &&
-        (spec.secret_recovery_days < 7 || spec.secret_recovery_days > 30)) {
-        cli_usage_error("destroy", "--secret-recovery-days wants 0 or 7 to 30");
-        goto out;
-    }
     const char *region = opts->region;
     if (!region && stack_journal_region(journal))
         region = stack_journal_region(journal);
@@ -223,7 +306,7 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     free(spec.region);
     spec.region = mem_xstrdup(s.region);
-    if (cmd_create_plan(&cr, &s, &spec, STACK_PLAN_DESTROY, json, parallel, &err) != 0) {
+    if (cmd_create_plan(&cr, &s, &spec, STACK_PLAN_DESTROY, a.json, a.parallel, &err) != 0) {
         if (cr.interrupted)
             fprintf(stderr, "elcui destroy: interrupted while planning; nothing was changed\n");
         else
@@ -233,53 +316,9 @@ int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     plan = stack_run_plan(cr.run);
     if (!journal && cmd_destroy_not_a_stack(plan, name) != 0)
         goto out;
-    bool noop = stack_plan_is_noop(plan);
-    if (json && (plan_only || noop || plan->n_conflict)) {
-        cmd_create_json_print(stack_plan_to_json(plan));
-    }
-    if (!json || (!confirm && !plan_only && !noop)) {
-        /* what goes is listed before the question, also with --json */
-        char *t = stack_plan_format(plan, !noop);
-        fputs(t, (plan_only || noop) && !json ? stdout : stderr);
-        free(t);
-    }
-    if (plan->n_conflict) {
-        fprintf(stderr, "elcui destroy: %zu conflict%s (see the plan); nothing was deleted\n",
-                plan->n_conflict, plan->n_conflict == 1 ? "" : "s");
+    rc = cmd_destroy_decide(&a, &s, &spec, plan);
+    if (rc >= 0)
         goto out;
-    }
-    if (noop) {
-        if (!json)
-            printf("destroy: nothing of stack %s is left in %s; nothing to do.\n", name, s.region);
-        rc = CLI_EXIT_OK;
-        goto out;
-    }
-    if (plan_only) {
-        rc = CLI_EXIT_OK;
-        goto out;
-    }
-    if (!confirm) {
-        char q[512];
-        snprintf(q, sizeof(q),
-                 "This deletes %zu resource%s of stack %s in %s (KMS keys: scheduled, %d "
-                 "days).\n"
-                 "Type the stack name to go on: ",
-                 plan->n_delete, plan->n_delete == 1 ? "" : "s", name, s.region,
-                 spec.key_deletion_window);
-        int yes = cmd_create_confirm(q, name);
-        if (yes < 0) {
-            fprintf(stderr, "elcui destroy: cancelled; nothing was deleted\n");
-            rc = CLI_EXIT_CANCELLED;
-            goto out;
-        }
-        if (!yes) {
-            fprintf(stderr,
-                    "elcui destroy: not confirmed (no terminal, or the name was not "
-                    "typed); nothing was deleted. Scripts pass --confirm %s.\n",
-                    name);
-            goto out;
-        }
-    }
     rc = cmd_create_apply(&cr, "destroy");
 out:
     json_decref(journal);
@@ -291,3 +330,13 @@ out:
     fflush(stdout);
     return rc;
 }
+
+const struct cli_command cmd_destroy_entry = {
+    .name = "destroy",
+    .args = "NAME [--confirm NAME]",
+    .summary = "delete a stack elcui created",
+    .run = cmd_destroy_run,
+    .options = cmd_destroy_options,
+    .shortopts = "h",
+    .usage = cmd_destroy_usage,
+};

@@ -4,15 +4,9 @@
 #ifndef ELCUI_TUI_CMD_DESTROY_H
 #define ELCUI_TUI_CMD_DESTROY_H
 
-#include <getopt.h>
-
 #include "tui/cli.h"
 
-/* Its options (getopt_long): for the global options after the command
- * and for `elcui completion`. */
-extern const struct option cmd_destroy_options[];
-#define CMD_DESTROY_SHORTOPTS "h"
-
-int cmd_destroy_run(struct session_options *opts, int argc, char **argv);
+/* Its record in the command table (tui/cli.h): name, options, --help, run. */
+extern const struct cli_command cmd_destroy_entry;
 
 #endif

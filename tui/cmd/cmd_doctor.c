@@ -251,7 +251,7 @@ enum {
     OPT_TIMEOUT,
 };
 
-const struct option cmd_doctor_options[] = {
+static const struct option cmd_doctor_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
@@ -259,32 +259,33 @@ const struct option cmd_doctor_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+static enum cli_opt cmd_doctor_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_doctor *c = ctx;
+    int rc = rcli_option(&c->r, opt, arg);
+    if (rc < 0)
+        return CLI_OPT_REFUSED;
+    if (rc > 0)
+        return CLI_OPT_TAKEN;
+    switch (opt) {
+    case OPT_JSON:
+        c->json = true;
+        break;
+    case OPT_TIMEOUT:
+        if (!rcli_parse_seconds(arg, 0.05, 600, &c->timeout_ms))
+            return cli_refuse("doctor", "--timeout wants seconds (0.05 to 600)");
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
 static int cmd_doctor_parse(struct cmd_doctor *c, int argc, char **argv)
 {
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_DOCTOR_SHORTOPTS, cmd_doctor_options, NULL)) != -1) {
-        int rc = rcli_option(&c->r, opt, optarg);
-        if (rc < 0)
-            return -1;
-        if (rc > 0)
-            continue;
-        switch (opt) {
-        case OPT_JSON:
-            c->json = true;
-            break;
-        case OPT_TIMEOUT:
-            if (!rcli_parse_seconds(optarg, 0.05, 600, &c->timeout_ms))
-                return cli_usage_error("doctor", "--timeout wants seconds (0.05 to 600)"), -1;
-            break;
-        case 'h':
-            cmd_doctor_usage(stdout);
-            return 1;
-        default:
-            return cli_bad_option("doctor", argv), -1;
-        }
-    }
+    int rc = cli_getopt(&cmd_doctor_entry, argc, argv, cmd_doctor_option, c);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         c->r.rg_id = argv[optind++];
     if (optind < argc)
@@ -294,7 +295,132 @@ static int cmd_doctor_parse(struct cmd_doctor *c, int argc, char **argv)
     return 0;
 }
 
-int cmd_doctor_run(struct session_options *opts, int argc, char **argv)
+/* Find the group's nodes (and its token): -1 when found, else the exit
+ * status (an interrupted discovery ends quietly). The steps are listed
+ * with -v, or when discovery failed. */
+static int cmd_doctor_discover(struct cmd_doctor *c, const struct session_options *opts)
+{
+    struct discover_options dop = {
+        .loop = c->r.s.loop,
+        .aws = c->r.s.aws,
+        .rg_id = c->r.rg_id,
+        .endpoint = c->r.endpoint,
+        .token_env = c->r.token_env,
+        .secret_id = c->r.secret,
+        .user = c->r.user,
+        .iam = c->r.iam,
+        .no_auth = c->r.no_auth,
+        .prompt = rcli_token_prompt,
+        .prompt_ctx = &c->r,
+    };
+    c->disc_req = discover_start(&dop, cmd_doctor_on_disc, c);
+    if (!c->disc_req)
+        return CLI_EXIT_FAIL;
+    if (!cmdout_run(&c->r.s, &c->discovered, &c->r.interrupted))
+        return CLI_EXIT_OK;
+    if (opts->verbose || c->disc->failed)
+        for (size_t i = 0; i < c->disc->n_steps; i++) {
+            struct buf b;
+            buf_init(&b, 0);
+            rrender_safe(&b, c->disc->steps[i].what, strlen(c->disc->steps[i].what));
+            buf_appends(&b, ": ");
+            rrender_safe(&b, c->disc->steps[i].outcome, strlen(c->disc->steps[i].outcome));
+            fprintf(stderr, "elcui doctor: discovery: %s\n", buf_str(&b));
+            buf_free(&b);
+        }
+    if (c->disc->failed) {
+        struct buf b;
+        buf_init(&b, 0);
+        rrender_safe(&b, c->disc->error, strlen(c->disc->error));
+        fprintf(stderr, "elcui doctor: %s\n", buf_str(&b));
+        buf_free(&b);
+        return CLI_EXIT_FAIL;
+    }
+    return -1;
+}
+
+/* Check every node (IAM tokens minted when --iam), then report: the exit
+ * status. */
+static int cmd_doctor_check(struct cmd_doctor *c, const struct session_options *opts)
+{
+    if (c->r.iam) {
+        char err[256] = "";
+        struct iamauth_options io = {
+            .loop = c->r.s.loop,
+            .creds = c->r.s.creds,
+            .clock = c->r.s.aws,
+            .params = {.cache_id = c->r.rg_id, .user = c->disc->user, .region = c->r.s.region},
+        };
+        c->iam = iamauth_new(&io, err, sizeof(err));
+        if (!c->iam) {
+            fprintf(stderr, "elcui doctor: IAM authentication: %s\n", err);
+            return CLI_EXIT_FAIL;
+        }
+    }
+    bool tls = c->r.tls == CONSOLE_TLS_ON ||
+               (c->r.tls == CONSOLE_TLS_AUTO && (!c->disc->tls_known || c->disc->tls));
+    struct doctor_options o = {
+        .loop = c->r.s.loop,
+        .disc = c->disc,
+        .token = c->disc->token,
+        .cred = c->iam ? iamauth_cred : NULL,
+        .cred_arg = c->iam,
+        .tls = tls,
+        .cafile = opts->redis_cacert,
+        .insecure = opts->insecure,
+        .connect_to = opts->connect_to,
+        .n_connect_to = opts->nconnect_to,
+        .timeout_ms = c->timeout_ms ? c->timeout_ms : c->r.connect_timeout_ms,
+        .max_reply_bytes = c->r.max_reply_bytes,
+        .on_progress = cmd_doctor_progress,
+        .on_done = cmd_doctor_done,
+        .arg = c,
+    };
+    c->forced_tls = c->r.tls != CONSOLE_TLS_AUTO;
+    c->r.tls = tls ? CONSOLE_TLS_ON : CONSOLE_TLS_OFF;
+    c->doc = doctor_start(&o);
+    /* the doctor has its own copy of the token */
+    mem_free_secret(c->disc->token);
+    c->disc->token = NULL;
+    if (!c->doc) {
+        fprintf(stderr, "elcui doctor: cannot start (bad --connect-to rule?)\n");
+        return CLI_EXIT_FAIL;
+    }
+    if (!cmdout_run(&c->r.s, &c->done, &c->r.interrupted))
+        return CLI_EXIT_OK;
+    if (c->json)
+        cmd_doctor_json(c);
+    else
+        cmd_doctor_text(c);
+    fflush(stdout);
+    return c->rep->ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+/* What the run leaves: the doctor, discovery, a pending token prompt and
+ * the session. */
+static void cmd_doctor_cleanup(struct cmd_doctor *c, const struct session_options *opts)
+{
+    doctor_free(c->doc);
+    iamauth_free(c->iam);
+    if (c->disc_req)
+        discover_cancel(c->disc_req);
+    if (c->r.prompt) {
+        creds_prompt_done done = c->r.prompt_done;
+        c->r.prompt_done = NULL;
+        if (done)
+            done(NULL, c->r.prompt_done_arg);
+        rcli_ask_cancel(c->r.prompt);
+        c->r.prompt = NULL;
+    }
+    discover_result_free(c->disc);
+    if (c->r.session_open)
+        session_close(&c->r.s);
+    if (opts->insecure)
+        fprintf(stderr, "elcui doctor: WARNING: this run used --insecure (TLS certificates NOT "
+                        "verified)\n");
+}
+
+static int cmd_doctor_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_doctor c;
     memset(&c, 0, sizeof(c));
@@ -313,115 +439,20 @@ int cmd_doctor_run(struct session_options *opts, int argc, char **argv)
         fprintf(stderr, "elcui doctor: --iam needs --user\n");
         goto out;
     }
-    struct discover_options dop = {
-        .loop = c.r.s.loop,
-        .aws = c.r.s.aws,
-        .rg_id = c.r.rg_id,
-        .endpoint = c.r.endpoint,
-        .token_env = c.r.token_env,
-        .secret_id = c.r.secret,
-        .user = c.r.user,
-        .iam = c.r.iam,
-        .no_auth = c.r.no_auth,
-        .prompt = rcli_token_prompt,
-        .prompt_ctx = &c.r,
-    };
-    c.disc_req = discover_start(&dop, cmd_doctor_on_disc, &c);
-    if (!c.disc_req)
-        goto out;
-    if (!cmdout_run(&c.r.s, &c.discovered, &c.r.interrupted)) {
-        rc = CLI_EXIT_OK;
-        goto out;
-    }
-    if (opts->verbose || c.disc->failed)
-        for (size_t i = 0; i < c.disc->n_steps; i++) {
-            struct buf b;
-            buf_init(&b, 0);
-            rrender_safe(&b, c.disc->steps[i].what, strlen(c.disc->steps[i].what));
-            buf_appends(&b, ": ");
-            rrender_safe(&b, c.disc->steps[i].outcome, strlen(c.disc->steps[i].outcome));
-            fprintf(stderr, "elcui doctor: discovery: %s\n", buf_str(&b));
-            buf_free(&b);
-        }
-    if (c.disc->failed) {
-        struct buf b;
-        buf_init(&b, 0);
-        rrender_safe(&b, c.disc->error, strlen(c.disc->error));
-        fprintf(stderr, "elcui doctor: %s\n", buf_str(&b));
-        buf_free(&b);
-        goto out;
-    }
-    if (c.r.iam) {
-        char err[256] = "";
-        struct iamauth_options io = {
-            .loop = c.r.s.loop,
-            .creds = c.r.s.creds,
-            .clock = c.r.s.aws,
-            .params = {.cache_id = c.r.rg_id, .user = c.disc->user, .region = c.r.s.region},
-        };
-        c.iam = iamauth_new(&io, err, sizeof(err));
-        if (!c.iam) {
-            fprintf(stderr, "elcui doctor: IAM authentication: %s\n", err);
-            goto out;
-        }
-    }
-    bool tls = c.r.tls == CONSOLE_TLS_ON ||
-               (c.r.tls == CONSOLE_TLS_AUTO && (!c.disc->tls_known || c.disc->tls));
-    struct doctor_options o = {
-        .loop = c.r.s.loop,
-        .disc = c.disc,
-        .token = c.disc->token,
-        .cred = c.iam ? iamauth_cred : NULL,
-        .cred_arg = c.iam,
-        .tls = tls,
-        .cafile = opts->redis_cacert,
-        .insecure = opts->insecure,
-        .connect_to = opts->connect_to,
-        .n_connect_to = opts->nconnect_to,
-        .timeout_ms = c.timeout_ms ? c.timeout_ms : c.r.connect_timeout_ms,
-        .max_reply_bytes = c.r.max_reply_bytes,
-        .on_progress = cmd_doctor_progress,
-        .on_done = cmd_doctor_done,
-        .arg = &c,
-    };
-    c.forced_tls = c.r.tls != CONSOLE_TLS_AUTO;
-    c.r.tls = tls ? CONSOLE_TLS_ON : CONSOLE_TLS_OFF;
-    c.doc = doctor_start(&o);
-    /* the doctor has its own copy of the token */
-    mem_free_secret(c.disc->token);
-    c.disc->token = NULL;
-    if (!c.doc) {
-        fprintf(stderr, "elcui doctor: cannot start (bad --connect-to rule?)\n");
-        goto out;
-    }
-    if (!cmdout_run(&c.r.s, &c.done, &c.r.interrupted)) {
-        rc = CLI_EXIT_OK;
-        goto out;
-    }
-    if (c.json)
-        cmd_doctor_json(&c);
-    else
-        cmd_doctor_text(&c);
-    fflush(stdout);
-    rc = c.rep->ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    rc = cmd_doctor_discover(&c, opts);
+    if (rc < 0)
+        rc = cmd_doctor_check(&c, opts);
 out:
-    doctor_free(c.doc);
-    iamauth_free(c.iam);
-    if (c.disc_req)
-        discover_cancel(c.disc_req);
-    if (c.r.prompt) {
-        creds_prompt_done done = c.r.prompt_done;
-        c.r.prompt_done = NULL;
-        if (done)
-            done(NULL, c.r.prompt_done_arg);
-        rcli_ask_cancel(c.r.prompt);
-        c.r.prompt = NULL;
-    }
-    discover_result_free(c.disc);
-    if (c.r.session_open)
-        session_close(&c.r.s);
-    if (opts->insecure)
-        fprintf(stderr, "elcui doctor: WARNING: this run used --insecure (TLS certificates NOT "
-                        "verified)\n");
+    cmd_doctor_cleanup(&c, opts);
     return rc;
 }
+
+const struct cli_command cmd_doctor_entry = {
+    .name = "doctor",
+    .args = "RG [--json]",
+    .summary = "DNS, TCP, TLS, AUTH, PING and slots, with causes",
+    .run = cmd_doctor_run,
+    .options = cmd_doctor_options,
+    .shortopts = "h",
+    .usage = cmd_doctor_usage,
+};

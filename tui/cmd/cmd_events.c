@@ -105,7 +105,7 @@ static int cmd_events_print(struct cmd_events *c, const struct model_group *g)
     return fflush(stdout) == 0 ? 0 : -1;
 }
 
-const struct option cmd_events_options[] = {
+static const struct option cmd_events_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"since", required_argument, NULL, 's'},
     {"until", required_argument, NULL, 'u'},
@@ -113,33 +113,34 @@ const struct option cmd_events_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-int cmd_events_run(struct session_options *opts, int argc, char **argv)
+static enum cli_opt cmd_events_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_events *c = ctx;
+    switch (opt) {
+    case 'j':
+        c->json = true;
+        break;
+    case 's':
+        c->since = arg;
+        break;
+    case 'u':
+        c->until = arg;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
+static int cmd_events_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_events c;
     memset(&c, 0, sizeof(c));
     aws_error_init(&c.w.err);
     c.since = "24h";
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_EVENTS_SHORTOPTS, cmd_events_options, NULL)) != -1) {
-        switch (opt) {
-        case 'j':
-            c.json = true;
-            break;
-        case 's':
-            c.since = optarg;
-            break;
-        case 'u':
-            c.until = optarg;
-            break;
-        case 'h':
-            cmd_events_usage(stdout);
-            return CLI_EXIT_OK;
-        default:
-            return cli_bad_option("events", argv);
-        }
-    }
+    int prc = cli_getopt(&cmd_events_entry, argc, argv, cmd_events_option, &c);
+    if (prc != 0)
+        return cli_getopt_exit(prc);
     if (optind >= argc)
         return cli_usage_error("events", "name a replication group (elcui ls lists them)");
     c.rg_id = argv[optind++];
@@ -200,3 +201,13 @@ int cmd_events_run(struct session_options *opts, int argc, char **argv)
     session_close(&c.s);
     return rc;
 }
+
+const struct cli_command cmd_events_entry = {
+    .name = "events",
+    .args = "RG [--since 24h] [--json]",
+    .summary = "ElastiCache events of a group and its nodes",
+    .run = cmd_events_run,
+    .options = cmd_events_options,
+    .shortopts = "h",
+    .usage = cmd_events_usage,
+};

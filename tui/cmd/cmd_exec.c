@@ -1038,7 +1038,7 @@ enum {
     OPT_PIPELINE,
 };
 
-const struct option cmd_exec_options[] = {
+static const struct option cmd_exec_options[] = {
     {"node", required_argument, NULL, OPT_NODE},
     {"primaries", no_argument, NULL, OPT_PRIMARIES},
     {"replicas", no_argument, NULL, OPT_REPLICAS},
@@ -1071,87 +1071,88 @@ static int cmd_exec_set_target(struct cmd_exec *c, const char *spec)
 }
 
 /* 1: --help; 0: ok; -1: usage error (reported). */
+static enum cli_opt cmd_exec_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_exec *c = ctx;
+    int rc = rcli_option(&c->r, opt, arg);
+    if (rc < 0)
+        return CLI_OPT_REFUSED;
+    if (rc > 0)
+        return CLI_OPT_TAKEN;
+    switch (opt) {
+    case OPT_NODE: {
+        if (!*arg || strchr(arg, ' '))
+            return cli_refuse("exec", "--node wants a node");
+        char spec[RCLUSTER_NAME_MAX + 8];
+        snprintf(spec, sizeof(spec), "node %s", arg);
+        if (cmd_exec_set_target(c, spec) != 0)
+            return CLI_OPT_REFUSED;
+        break;
+    }
+    case OPT_PRIMARIES:
+        if (cmd_exec_set_target(c, "primaries") != 0)
+            return CLI_OPT_REFUSED;
+        break;
+    case OPT_REPLICAS:
+        if (cmd_exec_set_target(c, "replicas") != 0)
+            return CLI_OPT_REFUSED;
+        break;
+    case OPT_ALL:
+        if (cmd_exec_set_target(c, "all") != 0)
+            return CLI_OPT_REFUSED;
+        break;
+    case OPT_TARGET:
+        if (cmd_exec_set_target(c, arg) != 0)
+            return CLI_OPT_REFUSED;
+        break;
+    case OPT_YES:
+        c->yes = true;
+        break;
+    case 'r': {
+        char *end;
+        errno = 0;
+        long v = strtol(arg, &end, 10);
+        if (!*arg || *end || errno || v == 0 || v < -1 || v > 100000000)
+            return cli_refuse("exec", "--repeat wants a count (-1: forever)");
+        c->repeat = v < 0 ? CONSOLE_FOREVER : (unsigned long)v;
+        break;
+    }
+    case OPT_PIPELINE: {
+        char *end;
+        errno = 0;
+        long v = strtol(arg, &end, 10);
+        if (!*arg || *end || errno || v < 1 || v > 64)
+            return cli_refuse("exec", "--pipeline wants 1 to 64 runs in flight");
+        c->pipeline = (unsigned long)v;
+        break;
+    }
+    case 'i':
+        if (!rcli_parse_seconds(arg, 0, 86400, &c->interval_ms))
+            return cli_refuse("exec", "--interval wants seconds (0 to 86400)");
+        break;
+    case OPT_JSON:
+        c->json = true;
+        break;
+    case OPT_RAW:
+        c->raw = 1;
+        break;
+    case OPT_NO_RAW:
+        c->raw = 0;
+        break;
+    case '3':
+        c->r.protocol = 3;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
 static int cmd_exec_parse(struct cmd_exec *c, int argc, char **argv)
 {
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_EXEC_SHORTOPTS, cmd_exec_options, NULL)) != -1) {
-        int rc = rcli_option(&c->r, opt, optarg);
-        if (rc < 0)
-            return -1;
-        if (rc > 0)
-            continue;
-        switch (opt) {
-        case OPT_NODE: {
-            if (!*optarg || strchr(optarg, ' '))
-                return cli_usage_error("exec", "--node wants a node"), -1;
-            char spec[RCLUSTER_NAME_MAX + 8];
-            snprintf(spec, sizeof(spec), "node %s", optarg);
-            if (cmd_exec_set_target(c, spec) != 0)
-                return -1;
-            break;
-        }
-        case OPT_PRIMARIES:
-            if (cmd_exec_set_target(c, "primaries") != 0)
-                return -1;
-            break;
-        case OPT_REPLICAS:
-            if (cmd_exec_set_target(c, "replicas") != 0)
-                return -1;
-            break;
-        case OPT_ALL:
-            if (cmd_exec_set_target(c, "all") != 0)
-                return -1;
-            break;
-        case OPT_TARGET:
-            if (cmd_exec_set_target(c, optarg) != 0)
-                return -1;
-            break;
-        case OPT_YES:
-            c->yes = true;
-            break;
-        case 'r': {
-            char *end;
-            errno = 0;
-            long v = strtol(optarg, &end, 10);
-            if (!*optarg || *end || errno || v == 0 || v < -1 || v > 100000000)
-                return cli_usage_error("exec", "--repeat wants a count (-1: forever)"), -1;
-            c->repeat = v < 0 ? CONSOLE_FOREVER : (unsigned long)v;
-            break;
-        }
-        case OPT_PIPELINE: {
-            char *end;
-            errno = 0;
-            long v = strtol(optarg, &end, 10);
-            if (!*optarg || *end || errno || v < 1 || v > 64)
-                return cli_usage_error("exec", "--pipeline wants 1 to 64 runs in flight"), -1;
-            c->pipeline = (unsigned long)v;
-            break;
-        }
-        case 'i':
-            if (!rcli_parse_seconds(optarg, 0, 86400, &c->interval_ms))
-                return cli_usage_error("exec", "--interval wants seconds (0 to 86400)"), -1;
-            break;
-        case OPT_JSON:
-            c->json = true;
-            break;
-        case OPT_RAW:
-            c->raw = 1;
-            break;
-        case OPT_NO_RAW:
-            c->raw = 0;
-            break;
-        case '3':
-            c->r.protocol = 3;
-            break;
-        case 'h':
-            cmd_exec_usage(stdout);
-            return 1;
-        default:
-            return cli_bad_option("exec", argv), -1;
-        }
-    }
+    int rc = cli_getopt(&cmd_exec_entry, argc, argv, cmd_exec_option, c);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         c->r.rg_id = argv[optind++];
     if (!c->r.rg_id && !c->r.endpoint)
@@ -1174,7 +1175,7 @@ static int cmd_exec_parse(struct cmd_exec *c, int argc, char **argv)
     return 0;
 }
 
-int cmd_exec_run(struct session_options *opts, int argc, char **argv)
+static int cmd_exec_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_exec c;
     memset(&c, 0, sizeof(c));
@@ -1208,3 +1209,13 @@ int cmd_exec_run(struct session_options *opts, int argc, char **argv)
     buf_free(&c.out);
     return rc;
 }
+
+const struct cli_command cmd_exec_entry = {
+    .name = "exec",
+    .args = "RG [--node ID|--all...] -- CMD ARGS",
+    .summary = "Redis commands, slot-routed or on nodes",
+    .run = cmd_exec_run,
+    .options = cmd_exec_options,
+    .shortopts = "r:i:h3",
+    .usage = cmd_exec_usage,
+};

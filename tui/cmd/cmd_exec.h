@@ -6,15 +6,9 @@
 #ifndef ELCUI_TUI_CMD_EXEC_H
 #define ELCUI_TUI_CMD_EXEC_H
 
-#include <getopt.h>
-
 #include "tui/cli.h"
 
-/* Its options (getopt_long): for the global options after the command
- * and for `elcui completion`. */
-extern const struct option cmd_exec_options[];
-#define CMD_EXEC_SHORTOPTS "r:i:h3"
-
-int cmd_exec_run(struct session_options *opts, int argc, char **argv);
+/* Its record in the command table (tui/cli.h): name, options, --help, run. */
+extern const struct cli_command cmd_exec_entry;
 
 #endif

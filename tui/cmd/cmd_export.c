@@ -60,7 +60,7 @@ static void cmd_export_usage(FILE *f)
 
 enum { OPT_SPEC = 256, OPT_NAME, OPT_FORMAT, OPT_OUTPUT, OPT_JSON };
 
-const struct option cmd_export_options[] = {
+static const struct option cmd_export_options[] = {
     {"spec", required_argument, NULL, OPT_SPEC},
     {"name", required_argument, NULL, OPT_NAME},
     {"format", required_argument, NULL, OPT_FORMAT},
@@ -70,38 +70,39 @@ const struct option cmd_export_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+static enum cli_opt cmd_export_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_export *c = ctx;
+    switch (opt) {
+    case OPT_SPEC:
+        c->spec_file = arg;
+        break;
+    case OPT_NAME:
+        c->name = arg;
+        break;
+    case OPT_FORMAT:
+        c->format = export_format_parse(arg);
+        if (c->format < 0)
+            return cli_refuse("export", "--format wants terraform, cli or spec");
+        break;
+    case 'o':
+    case OPT_OUTPUT:
+        c->output = arg;
+        break;
+    case OPT_JSON:
+        c->json = true;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
 static int cmd_export_parse(struct cmd_export *c, int argc, char **argv)
 {
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_EXPORT_SHORTOPTS, cmd_export_options, NULL)) != -1) {
-        switch (opt) {
-        case OPT_SPEC:
-            c->spec_file = optarg;
-            break;
-        case OPT_NAME:
-            c->name = optarg;
-            break;
-        case OPT_FORMAT:
-            c->format = export_format_parse(optarg);
-            if (c->format < 0)
-                return cli_usage_error("export", "--format wants terraform, cli or spec"), -1;
-            break;
-        case 'o':
-        case OPT_OUTPUT:
-            c->output = optarg;
-            break;
-        case OPT_JSON:
-            c->json = true;
-            break;
-        case 'h':
-            cmd_export_usage(stdout);
-            return 1;
-        default:
-            return cli_bad_option("export", argv), -1;
-        }
-    }
+    int rc = cli_getopt(&cmd_export_entry, argc, argv, cmd_export_option, c);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         c->live_name = argv[optind++];
     if (optind < argc)
@@ -235,7 +236,7 @@ out:
     return rc;
 }
 
-int cmd_export_run(struct session_options *opts, int argc, char **argv)
+static int cmd_export_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_export c;
     memset(&c, 0, sizeof(c));
@@ -261,3 +262,13 @@ out:
     stack_spec_free(&s);
     return rc;
 }
+
+const struct cli_command cmd_export_entry = {
+    .name = "export",
+    .args = "NAME|--spec FILE --format terraform|cli|spec",
+    .summary = "the stack as Terraform, aws CLI commands or a spec",
+    .run = cmd_export_run,
+    .options = cmd_export_options,
+    .shortopts = "ho:",
+    .usage = cmd_export_usage,
+};

@@ -260,7 +260,7 @@ enum {
     OPT_POLL,
 };
 
-const struct option cmd_failover_options[] = {
+static const struct option cmd_failover_options[] = {
     {"shard", required_argument, NULL, OPT_SHARD},
     {"yes", no_argument, NULL, OPT_YES},
     {"no-wait", no_argument, NULL, OPT_NO_WAIT},
@@ -271,42 +271,42 @@ const struct option cmd_failover_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+static enum cli_opt cmd_failover_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_failover *c = ctx;
+    switch (opt) {
+    case OPT_SHARD:
+        if (!failover_shard_id(arg, c->shard, sizeof(c->shard)))
+            return cli_refuse("failover", "--shard wants a node group id (0001, 2)");
+        break;
+    case OPT_YES:
+        c->yes = true;
+        break;
+    case OPT_NO_WAIT:
+        c->no_wait = true;
+        break;
+    case OPT_WAIT:
+        if (!rcli_parse_seconds(arg, 1, 86400, &c->wait_ms))
+            return cli_refuse("failover", "--wait wants seconds (1 to 86400)");
+        break;
+    case OPT_POLL:
+        if (!rcli_parse_seconds(arg, 0.1, 600, &c->poll_ms))
+            return cli_refuse("failover", "--poll wants seconds (0.1 to 600)");
+        break;
+    case OPT_JSON:
+        c->json = true;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
 static int cmd_failover_parse(struct cmd_failover *c, int argc, char **argv)
 {
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_FAILOVER_SHORTOPTS, cmd_failover_options, NULL)) !=
-           -1) {
-        switch (opt) {
-        case OPT_SHARD:
-            if (!failover_shard_id(optarg, c->shard, sizeof(c->shard)))
-                return cli_usage_error("failover", "--shard wants a node group id (0001, 2)"), -1;
-            break;
-        case OPT_YES:
-            c->yes = true;
-            break;
-        case OPT_NO_WAIT:
-            c->no_wait = true;
-            break;
-        case OPT_WAIT:
-            if (!rcli_parse_seconds(optarg, 1, 86400, &c->wait_ms))
-                return cli_usage_error("failover", "--wait wants seconds (1 to 86400)"), -1;
-            break;
-        case OPT_POLL:
-            if (!rcli_parse_seconds(optarg, 0.1, 600, &c->poll_ms))
-                return cli_usage_error("failover", "--poll wants seconds (0.1 to 600)"), -1;
-            break;
-        case OPT_JSON:
-            c->json = true;
-            break;
-        case 'h':
-            cmd_failover_usage(stdout);
-            return 1;
-        default:
-            return cli_bad_option("failover", argv), -1;
-        }
-    }
+    int rc = cli_getopt(&cmd_failover_entry, argc, argv, cmd_failover_option, c);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         c->rg_id = argv[optind++];
     if (optind < argc)
@@ -318,7 +318,7 @@ static int cmd_failover_parse(struct cmd_failover *c, int argc, char **argv)
     return 0;
 }
 
-int cmd_failover_run(struct session_options *opts, int argc, char **argv)
+static int cmd_failover_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_failover c;
     memset(&c, 0, sizeof(c));
@@ -384,3 +384,13 @@ out:
     session_close(&c.s);
     return c.rc;
 }
+
+const struct cli_command cmd_failover_entry = {
+    .name = "failover",
+    .args = "RG --shard ID [--yes]",
+    .summary = "test a shard's failover and follow it",
+    .run = cmd_failover_run,
+    .options = cmd_failover_options,
+    .shortopts = "h",
+    .usage = cmd_failover_usage,
+};

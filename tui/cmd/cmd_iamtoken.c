@@ -55,34 +55,34 @@ enum {
     OPT_SERVERLESS,
 };
 
-const struct option cmd_iamtoken_options[] = {
+static const struct option cmd_iamtoken_options[] = {
     {"user", required_argument, NULL, OPT_USER},
     {"serverless", no_argument, NULL, OPT_SERVERLESS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
+static enum cli_opt cmd_iamtoken_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_iamtoken *c = ctx;
+    switch (opt) {
+    case OPT_USER:
+        c->user = arg;
+        break;
+    case OPT_SERVERLESS:
+        c->serverless = true;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
 static int cmd_iamtoken_parse(struct cmd_iamtoken *c, int argc, char **argv)
 {
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_IAMTOKEN_SHORTOPTS, cmd_iamtoken_options, NULL)) !=
-           -1) {
-        switch (opt) {
-        case OPT_USER:
-            c->user = optarg;
-            break;
-        case OPT_SERVERLESS:
-            c->serverless = true;
-            break;
-        case 'h':
-            cmd_iamtoken_usage(stdout);
-            return 1;
-        default:
-            return cli_bad_option("iam-token", argv), -1;
-        }
-    }
+    int rc = cli_getopt(&cmd_iamtoken_entry, argc, argv, cmd_iamtoken_option, c);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         c->rg_id = argv[optind++];
     if (optind < argc)
@@ -94,7 +94,7 @@ static int cmd_iamtoken_parse(struct cmd_iamtoken *c, int argc, char **argv)
     return 0;
 }
 
-int cmd_iamtoken_run(struct session_options *opts, int argc, char **argv)
+static int cmd_iamtoken_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_iamtoken c;
     memset(&c, 0, sizeof(c));
@@ -146,3 +146,13 @@ out:
     session_close(&c.s);
     return rc;
 }
+
+const struct cli_command cmd_iamtoken_entry = {
+    .name = "iam-token",
+    .args = "RG --user USER",
+    .summary = "print an IAM authentication token",
+    .run = cmd_iamtoken_run,
+    .options = cmd_iamtoken_options,
+    .shortopts = "h",
+    .usage = cmd_iamtoken_usage,
+};

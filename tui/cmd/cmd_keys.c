@@ -29,7 +29,7 @@ static void cmd_keys_usage(FILE *f)
                "Exit status: 0 ok, 2 usage or a [keys] problem.\n");
 }
 
-const struct option cmd_keys_options[] = {
+static const struct option cmd_keys_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"man", no_argument, NULL, 'm'},
     {"defaults", no_argument, NULL, 'd'},
@@ -100,30 +100,38 @@ static void cmd_keys_man_commands(void)
     }
 }
 
-int cmd_keys_run(struct session_options *opts, int argc, char **argv)
+/* What the command line asks for. */
+struct cmd_keys {
+    bool json, man, defaults;
+};
+
+static enum cli_opt cmd_keys_option(void *ctx, int opt, char *arg)
 {
-    bool json = false, man = false, defaults = false;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+h", cmd_keys_options, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = true;
-            break;
-        case 'm':
-            man = true;
-            break;
-        case 'd':
-            defaults = true;
-            break;
-        case 'h':
-            cmd_keys_usage(stdout);
-            return CLI_EXIT_OK;
-        default:
-            return cli_bad_option("keys", argv);
-        }
+    struct cmd_keys *k = ctx;
+    (void)arg;
+    switch (opt) {
+    case 'j':
+        k->json = true;
+        break;
+    case 'm':
+        k->man = true;
+        break;
+    case 'd':
+        k->defaults = true;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
     }
+    return CLI_OPT_TAKEN;
+}
+
+static int cmd_keys_run(struct session_options *opts, int argc, char **argv)
+{
+    struct cmd_keys k = {false, false, false};
+    int prc = cli_getopt(&cmd_keys_entry, argc, argv, cmd_keys_option, &k);
+    if (prc != 0)
+        return cli_getopt_exit(prc);
+    bool json = k.json, man = k.man, defaults = k.defaults;
     if (optind < argc)
         return cli_usage_error("keys", "unexpected argument '%s'", argv[optind]);
     if (json && man)
@@ -157,3 +165,13 @@ int cmd_keys_run(struct session_options *opts, int argc, char **argv)
     keymap_free(&km);
     return CLI_EXIT_OK;
 }
+
+const struct cli_command cmd_keys_entry = {
+    .name = "keys",
+    .args = "[--json|--man]",
+    .summary = "the console's keys, as [keys] leaves them",
+    .run = cmd_keys_run,
+    .options = cmd_keys_options,
+    .shortopts = "h",
+    .usage = cmd_keys_usage,
+};

@@ -18,6 +18,7 @@
 struct cmd_latency {
     struct rcli r;
     enum rcluster_target_kind target;
+    bool target_set; /* one of --node, --primaries, --replicas, --all given */
     const char *node;
     uint64_t interval_ms;
     bool history;
@@ -152,7 +153,7 @@ enum {
     OPT_JSON,
 };
 
-const struct option cmd_latency_options[] = {
+static const struct option cmd_latency_options[] = {
     {"node", required_argument, NULL, OPT_NODE},
     {"primaries", no_argument, NULL, OPT_PRIMARIES},
     {"replicas", no_argument, NULL, OPT_REPLICAS},
@@ -166,67 +167,64 @@ const struct option cmd_latency_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+static enum cli_opt cmd_latency_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_latency *c = ctx;
+    int rc = rcli_option(&c->r, opt, arg);
+    if (rc < 0)
+        return CLI_OPT_REFUSED;
+    if (rc > 0)
+        return CLI_OPT_TAKEN;
+    enum rcluster_target_kind t = RCLUSTER_T_ALL;
+    switch (opt) {
+    case OPT_NODE:
+    case OPT_PRIMARIES:
+    case OPT_REPLICAS:
+    case OPT_ALL:
+        t = opt == OPT_NODE        ? RCLUSTER_T_NODE
+            : opt == OPT_PRIMARIES ? RCLUSTER_T_PRIMARIES
+            : opt == OPT_REPLICAS  ? RCLUSTER_T_REPLICAS
+                                   : RCLUSTER_T_ALL;
+        if (c->target_set && c->target != t)
+            return cli_refuse("latency", "give one of --node, --primaries, --replicas, --all");
+        c->target_set = true;
+        c->target = t;
+        if (opt == OPT_NODE) {
+            if (!*arg)
+                return cli_refuse("latency", "--node wants a node");
+            c->node = arg;
+        }
+        break;
+    case OPT_INTERVAL:
+        if (!rcli_parse_seconds(arg, 0.1, 3600, &c->interval_ms))
+            return cli_refuse("latency", "--interval wants seconds (0.1 to 3600)");
+        break;
+    case OPT_HISTORY:
+        c->history = true;
+        break;
+    case OPT_COUNT: {
+        char *end;
+        errno = 0;
+        long v = strtol(arg, &end, 10);
+        if (!*arg || *end || errno || v < 1 || v > 100000000)
+            return cli_refuse("latency", "--count wants a positive number");
+        c->count = (unsigned long)v;
+        break;
+    }
+    case OPT_JSON:
+        c->json = true;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
 static int cmd_latency_parse(struct cmd_latency *c, int argc, char **argv)
 {
-    int opt;
-    bool target_set = false;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_LATENCY_SHORTOPTS, cmd_latency_options, NULL)) !=
-           -1) {
-        int rc = rcli_option(&c->r, opt, optarg);
-        if (rc < 0)
-            return -1;
-        if (rc > 0)
-            continue;
-        enum rcluster_target_kind t = RCLUSTER_T_ALL;
-        switch (opt) {
-        case OPT_NODE:
-        case OPT_PRIMARIES:
-        case OPT_REPLICAS:
-        case OPT_ALL:
-            t = opt == OPT_NODE        ? RCLUSTER_T_NODE
-                : opt == OPT_PRIMARIES ? RCLUSTER_T_PRIMARIES
-                : opt == OPT_REPLICAS  ? RCLUSTER_T_REPLICAS
-                                       : RCLUSTER_T_ALL;
-            if (target_set && c->target != t)
-                return cli_usage_error("latency",
-                                       "give one of --node, --primaries, --replicas, --all"),
-                       -1;
-            target_set = true;
-            c->target = t;
-            if (opt == OPT_NODE) {
-                if (!*optarg)
-                    return cli_usage_error("latency", "--node wants a node"), -1;
-                c->node = optarg;
-            }
-            break;
-        case OPT_INTERVAL:
-            if (!rcli_parse_seconds(optarg, 0.1, 3600, &c->interval_ms))
-                return cli_usage_error("latency", "--interval wants seconds (0.1 to 3600)"), -1;
-            break;
-        case OPT_HISTORY:
-            c->history = true;
-            break;
-        case OPT_COUNT: {
-            char *end;
-            errno = 0;
-            long v = strtol(optarg, &end, 10);
-            if (!*optarg || *end || errno || v < 1 || v > 100000000)
-                return cli_usage_error("latency", "--count wants a positive number"), -1;
-            c->count = (unsigned long)v;
-            break;
-        }
-        case OPT_JSON:
-            c->json = true;
-            break;
-        case 'h':
-            cmd_latency_usage(stdout);
-            return 1;
-        default:
-            return cli_bad_option("latency", argv), -1;
-        }
-    }
+    int rc = cli_getopt(&cmd_latency_entry, argc, argv, cmd_latency_option, c);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         c->r.rg_id = argv[optind++];
     if (optind < argc)
@@ -238,7 +236,7 @@ static int cmd_latency_parse(struct cmd_latency *c, int argc, char **argv)
     return 0;
 }
 
-int cmd_latency_run(struct session_options *opts, int argc, char **argv)
+static int cmd_latency_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_latency c;
     memset(&c, 0, sizeof(c));
@@ -287,3 +285,13 @@ int cmd_latency_run(struct session_options *opts, int argc, char **argv)
         return CLI_EXIT_OK;
     return c.errors_seen ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
+
+const struct cli_command cmd_latency_entry = {
+    .name = "latency",
+    .args = "RG [--node ID|--all] [--history]",
+    .summary = "per-node PING latency, wall-clock stamped",
+    .run = cmd_latency_run,
+    .options = cmd_latency_options,
+    .shortopts = "h",
+    .usage = cmd_latency_usage,
+};

@@ -611,7 +611,7 @@ enum {
     OPT_SOURCE,
 };
 
-const struct option cmd_logs_options[] = {
+static const struct option cmd_logs_options[] = {
     {"slow", no_argument, NULL, OPT_SLOW},
     {"engine", no_argument, NULL, OPT_ENGINE},
     {"log-group", required_argument, NULL, OPT_LOG_GROUP},
@@ -639,140 +639,160 @@ const struct option cmd_logs_options[] = {
 };
 
 /* 1: --help handled; 0: ok; -1: usage error (reported). */
+/* What the option handler fills beyond the command: the time range as
+ * written, whether --source was given, a parsed count. */
+struct cmd_logs_args {
+    struct cmd_logs *c;
+    const char *since, *until;
+    bool source_given;
+    unsigned long long u;
+};
+
+/* The record filters' options (--grep, -i, --min-duration, --node,
+ * --shard, --role, --level, --command, --filter). */
+static enum cli_opt cmd_logs_filter_option(struct cmd_logs *c, int opt, char *arg)
+{
+    switch (opt) {
+    case OPT_FILTER:
+        c->filter_pattern = arg;
+        break;
+    case OPT_GREP:
+        c->flt.regex = arg;
+        break;
+    case 'i':
+        c->flt.icase = true;
+        break;
+    case OPT_MIN_DURATION: {
+        int64_t us;
+        if (!awstime_parse_duration_us(arg, &us) || us < 0)
+            return cli_refuse("logs", "--min-duration wants a duration like 10ms");
+        c->flt.min_duration_us = us;
+        break;
+    }
+    case OPT_NODE:
+        c->flt.node = arg;
+        break;
+    case OPT_SHARD:
+        c->flt.shard = arg;
+        break;
+    case OPT_ROLE:
+        if (strcasecmp(arg, "primary") == 0)
+            c->flt.role = LOGREC_ROLE_PRIMARY;
+        else if (strcasecmp(arg, "replica") == 0)
+            c->flt.role = LOGREC_ROLE_REPLICA;
+        else
+            return cli_refuse("logs", "--role wants primary or replica");
+        break;
+    case OPT_LEVEL:
+        if (!logrec_level_parse(arg, &c->flt.min_level))
+            return cli_refuse("logs", "--level wants verbose, notice or warning");
+        break;
+    case OPT_COMMAND:
+        c->flt.command = arg;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
+static enum cli_opt cmd_logs_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_logs_args *a = ctx;
+    struct cmd_logs *c = a->c;
+    enum cli_opt taken = cmd_logs_filter_option(c, opt, arg);
+    if (taken != CLI_OPT_UNKNOWN)
+        return taken;
+    switch (opt) {
+    case OPT_SLOW:
+        c->slow = true;
+        break;
+    case OPT_ENGINE:
+        c->engine = true;
+        break;
+    case OPT_LOG_GROUP:
+        if (c->n_groups >= CMD_LOGS_MAX_GROUPS)
+            return cli_refuse("logs", "at most %d --log-group options", CMD_LOGS_MAX_GROUPS);
+        if (!*arg)
+            return cli_refuse("logs", "--log-group wants a name");
+        c->groups[c->n_groups++] = arg;
+        break;
+    case OPT_SINCE:
+        a->since = arg;
+        break;
+    case OPT_UNTIL:
+        a->until = arg;
+        break;
+    case 'f':
+        c->follow = true;
+        break;
+    case OPT_LIMIT:
+        if (!cmd_logs_parse_u(arg, 1000000000ULL, &a->u) || a->u == 0)
+            return cli_refuse("logs", "--limit wants a positive number");
+        c->limit = a->u;
+        break;
+    case OPT_JSON:
+        c->json = true;
+        break;
+    case OPT_RATE: {
+        char *end;
+        double r = strtod(arg, &end);
+        if (!*arg || *end || !(r > 0.0) || r > 100.0)
+            return cli_refuse("logs", "--rate wants requests per second (0 < N <= 100)");
+        c->rate = r;
+        break;
+    }
+    case OPT_OVERLAP: {
+        int64_t us;
+        if (!awstime_parse_duration_us(arg, &us) || us < 1000000 || us > 3600LL * 1000000)
+            return cli_refuse("logs", "--overlap wants a duration from 1s to 1h");
+        c->overlap_ms = us / 1000;
+        break;
+    }
+    case OPT_STATUS:
+        if (!cmd_logs_parse_u(arg, 86400, &a->u))
+            return cli_refuse("logs", "--status-interval wants seconds (0 = off)");
+        c->status_every_s = (long)a->u;
+        break;
+    case OPT_NO_REDIS:
+        c->no_redis = true;
+        break;
+    case OPT_SOURCE:
+        if (strcmp(arg, "auto") == 0)
+            c->source = TAIL_SOURCE_AUTO;
+        else if (strcmp(arg, "live") == 0)
+            c->source = TAIL_SOURCE_LIVE;
+        else if (strcmp(arg, "poll") == 0)
+            c->source = TAIL_SOURCE_POLL;
+        else
+            return cli_refuse("logs", "--source wants auto, live or poll");
+        a->source_given = true;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
 static int cmd_logs_parse(struct cmd_logs *c, int argc, char **argv, int64_t now)
 {
-    const char *since = "10m", *until = NULL;
-    bool source_given = false;
-    unsigned long long u;
-    int opt;
-    opterr = 0;
-    optind = 0; /* 0: full reset of GNU getopt (the global parse used "+") */
-    while ((opt = getopt_long(argc, argv, CMD_LOGS_SHORTOPTS, cmd_logs_options, NULL)) != -1) {
-        switch (opt) {
-        case OPT_SLOW:
-            c->slow = true;
-            break;
-        case OPT_ENGINE:
-            c->engine = true;
-            break;
-        case OPT_LOG_GROUP:
-            if (c->n_groups >= CMD_LOGS_MAX_GROUPS)
-                return cli_usage_error("logs", "at most %d --log-group options",
-                                       CMD_LOGS_MAX_GROUPS),
-                       -1;
-            if (!*optarg)
-                return cli_usage_error("logs", "--log-group wants a name"), -1;
-            c->groups[c->n_groups++] = optarg;
-            break;
-        case OPT_SINCE:
-            since = optarg;
-            break;
-        case OPT_UNTIL:
-            until = optarg;
-            break;
-        case 'f':
-            c->follow = true;
-            break;
-        case OPT_FILTER:
-            c->filter_pattern = optarg;
-            break;
-        case OPT_GREP:
-            c->flt.regex = optarg;
-            break;
-        case 'i':
-            c->flt.icase = true;
-            break;
-        case OPT_MIN_DURATION: {
-            int64_t us;
-            if (!awstime_parse_duration_us(optarg, &us) || us < 0)
-                return cli_usage_error("logs", "--min-duration wants a duration like 10ms"), -1;
-            c->flt.min_duration_us = us;
-            break;
-        }
-        case OPT_NODE:
-            c->flt.node = optarg;
-            break;
-        case OPT_SHARD:
-            c->flt.shard = optarg;
-            break;
-        case OPT_ROLE:
-            if (strcasecmp(optarg, "primary") == 0)
-                c->flt.role = LOGREC_ROLE_PRIMARY;
-            else if (strcasecmp(optarg, "replica") == 0)
-                c->flt.role = LOGREC_ROLE_REPLICA;
-            else
-                return cli_usage_error("logs", "--role wants primary or replica"), -1;
-            break;
-        case OPT_LEVEL:
-            if (!logrec_level_parse(optarg, &c->flt.min_level))
-                return cli_usage_error("logs", "--level wants verbose, notice or warning"), -1;
-            break;
-        case OPT_COMMAND:
-            c->flt.command = optarg;
-            break;
-        case OPT_LIMIT:
-            if (!cmd_logs_parse_u(optarg, 1000000000ULL, &u) || u == 0)
-                return cli_usage_error("logs", "--limit wants a positive number"), -1;
-            c->limit = u;
-            break;
-        case OPT_JSON:
-            c->json = true;
-            break;
-        case OPT_RATE: {
-            char *end;
-            double r = strtod(optarg, &end);
-            if (!*optarg || *end || !(r > 0.0) || r > 100.0)
-                return cli_usage_error("logs", "--rate wants requests per second (0 < N <= 100)"),
-                       -1;
-            c->rate = r;
-            break;
-        }
-        case OPT_OVERLAP: {
-            int64_t us;
-            if (!awstime_parse_duration_us(optarg, &us) || us < 1000000 || us > 3600LL * 1000000)
-                return cli_usage_error("logs", "--overlap wants a duration from 1s to 1h"), -1;
-            c->overlap_ms = us / 1000;
-            break;
-        }
-        case OPT_STATUS:
-            if (!cmd_logs_parse_u(optarg, 86400, &u))
-                return cli_usage_error("logs", "--status-interval wants seconds (0 = off)"), -1;
-            c->status_every_s = (long)u;
-            break;
-        case OPT_NO_REDIS:
-            c->no_redis = true;
-            break;
-        case OPT_SOURCE:
-            if (strcmp(optarg, "auto") == 0)
-                c->source = TAIL_SOURCE_AUTO;
-            else if (strcmp(optarg, "live") == 0)
-                c->source = TAIL_SOURCE_LIVE;
-            else if (strcmp(optarg, "poll") == 0)
-                c->source = TAIL_SOURCE_POLL;
-            else
-                return cli_usage_error("logs", "--source wants auto, live or poll"), -1;
-            source_given = true;
-            break;
-        case 'h':
-            cmd_logs_usage(stdout);
-            return 1;
-        default:
-            return cli_bad_option("logs", argv), -1;
-        }
-    }
+    struct cmd_logs_args a = {c, "10m", NULL, false, 0};
+    int rc = cli_getopt(&cmd_logs_entry, argc, argv, cmd_logs_option, &a);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         c->rg_id = argv[optind++];
     if (optind < argc)
         return cli_usage_error("logs", "unexpected argument '%s'", argv[optind]), -1;
     if (!c->rg_id && c->n_groups == 0)
         return cli_usage_error("logs", "name a replication group (or --log-group NAME)"), -1;
-    if (source_given && !c->follow)
+    if (a.source_given && !c->follow)
         return cli_usage_error("logs", "--source applies to --follow"), -1;
-    if (!awstime_parse_since(since, now, &c->since_ms))
-        return cli_usage_error("logs", "--since: '%s' is not a time (10m, 2h, ISO 8601)", since),
+    if (!awstime_parse_since(a.since, now, &c->since_ms))
+        return cli_usage_error("logs", "--since: '%s' is not a time (10m, 2h, ISO 8601)", a.since),
                -1;
-    if (until && !awstime_parse_since(until, now, &c->until_ms))
-        return cli_usage_error("logs", "--until: '%s' is not a time (10m, 2h, ISO 8601)", until),
+    if (a.until && !awstime_parse_since(a.until, now, &c->until_ms))
+        return cli_usage_error("logs", "--until: '%s' is not a time (10m, 2h, ISO 8601)", a.until),
                -1;
     if (c->until_ms && c->until_ms <= c->since_ms)
         return cli_usage_error("logs", "--until must be after --since"), -1;
@@ -846,7 +866,134 @@ static struct aws_client *cmd_logs_client(struct cmd_logs *c, struct aws_error *
                           err);
 }
 
-int cmd_logs_run(struct session_options *opts, int argc, char **argv)
+/* The group named: resolved to its log groups and members. -1 to go on,
+ * else the exit status. */
+static int cmd_logs_find_group(struct cmd_logs *c)
+{
+    struct tailsrc_resolve_req *q = tailsrc_resolve(c->s.aws, c->rg_id, cmd_logs_resolved, c);
+    loop_run(c->s.loop);
+    if (!c->resolved) {
+        tailsrc_resolve_cancel(q);
+        return c->interrupted ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    }
+    if (!c->rg) {
+        if (aws_error_is(&c->resolve_err, "ReplicationGroupNotFoundFault"))
+            fprintf(stderr, "elcui logs: replication group '%s' not found in %s\n", c->rg_id,
+                    c->s.region);
+        else
+            cmd_logs_print_error("cannot describe the replication group", &c->resolve_err);
+        return CLI_EXIT_FAIL;
+    }
+    return -1;
+}
+
+/* The group's model (its nodes, kept fresh when following) and the roles'
+ * history, for the records' labels. -1 to go on, else the exit status. */
+static int cmd_logs_load_model(struct cmd_logs *c, const struct session_options *opts)
+{
+    struct inventory_options io;
+    memset(&io, 0, sizeof(io));
+    io.loop = c->s.loop;
+    io.aws = c->s.aws;
+    io.refresh_ms = c->follow ? 60000 : 0;
+    io.roles_from_metrics = true;
+    io.cb.on_group = cmd_logs_on_model;
+    io.cb.on_error = cmd_logs_on_model_error;
+    io.cb.arg = c;
+    c->inv = inventory_new(&io);
+    inventory_open(c->inv, c->rg->id);
+    if (!c->interrupted)
+        loop_run(c->s.loop);
+    if (c->interrupted)
+        return CLI_EXIT_OK;
+    if (!c->follow) {
+        inventory_free(c->inv);
+        c->inv = NULL;
+    }
+    cmd_logs_history(c, opts);
+    if (c->interrupted)
+        return CLI_EXIT_OK;
+    return -1;
+}
+
+/* The tail set's options: the range, paging, filters, labels, limit and
+ * sources asked for. */
+static void cmd_logs_tail_options(struct cmd_logs *c, struct tail_options *to)
+{
+    memset(to, 0, sizeof(*to));
+    to->loop = c->s.loop;
+    to->source = tailsrc_logs_source(c->src);
+    to->rate_per_s = c->rate;
+    to->follow = c->follow;
+    to->max_failures = c->follow ? 0 : 1; /* not following: the client's retries are all */
+    to->start_ms = c->since_ms;
+    to->end_ms = c->until_ms;
+    to->overlap_ms = c->overlap_ms;
+    /* pages of at most 2,500 events: CloudWatch Logs itself stops a page at
+     * 1 MB (about 2,500 slow-log events), some servers do not (moto sends
+     * 10,000, 4 MB, whose parse held 11 MB at once) */
+    to->page_limit = CMD_LOGS_PAGE_EVENTS;
+    to->filter_pattern = c->filter_pattern;
+    to->filter = &c->flt;
+    to->label_fn = c->rg ? tailsrc_label : NULL;
+    to->label_ctx = c->rg;
+    to->max_records = c->limit;
+    to->live = c->live ? tailsrc_live_source(c->live) : NULL;
+    to->source_mode = c->source;
+    to->cb.on_record = cmd_logs_on_record;
+    to->cb.on_gap = cmd_logs_on_gap;
+    to->cb.on_notice = cmd_logs_on_notice;
+    to->cb.on_done = cmd_logs_on_done;
+    to->cb.arg = c;
+}
+
+/* After the tail: the --limit notice, the status lines, the exit status. */
+static int cmd_logs_finish(struct cmd_logs *c, const struct session_options *opts)
+{
+    if (tail_set_limited(c->set) && !c->output_broken) {
+        /* not a gap: the output stops where it was asked to */
+        buf_reset(&c->line);
+        if (c->json)
+            buf_printf(&c->line, "{\"type\":\"stopped\",\"reason\":\"limit\",\"records\":%llu}",
+                       (unsigned long long)tail_set_delivered(c->set));
+        else
+            buf_printf(&c->line, "elcui logs: stopped after %llu record%s (--limit)",
+                       (unsigned long long)tail_set_delivered(c->set),
+                       tail_set_delivered(c->set) == 1 ? "" : "s");
+        cmd_logs_emit(c, stderr);
+    }
+    if ((c->follow || opts->verbose) && !c->output_broken)
+        for (size_t i = 0; i < tail_set_count(c->set); i++)
+            cmd_logs_status_line(c, i);
+    fflush(stdout);
+    if (c->interrupted || c->output_broken)
+        return CLI_EXIT_OK;
+    return tail_set_failed(c->set) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+/* What the run leaves: timers, the model, the tail set, its sources. */
+static void cmd_logs_cleanup(struct cmd_logs *c)
+{
+    cmdout_pipe_unwatch(&c->out);
+    if (c->redis_timer)
+        loop_untimer(c->s.loop, c->redis_timer);
+    if (c->events_timer)
+        loop_untimer(c->s.loop, c->events_timer);
+    events_cancel(c->ev);
+    observe_free(c->ob);
+    inventory_free(c->inv);
+    tail_set_free(c->set);
+    tailsrc_live_free(c->live);
+    tailsrc_logs_free(c->src);
+    if (c->logs_client)
+        aws_client_free(c->logs_client);
+    tailsrc_rg_free(c->rg);
+    aws_error_clear(&c->resolve_err);
+    buf_free(&c->line);
+    session_close(&c->s);
+}
+
+static int cmd_logs_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_logs c;
     memset(&c, 0, sizeof(c));
@@ -876,53 +1023,11 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
     loop_on_signal(c.s.loop, SIGINT, cmd_logs_signal, &c);
     loop_on_signal(c.s.loop, SIGTERM, cmd_logs_signal, &c);
 
-    if (c.rg_id) {
-        struct tailsrc_resolve_req *q = tailsrc_resolve(c.s.aws, c.rg_id, cmd_logs_resolved, &c);
-        loop_run(c.s.loop);
-        if (!c.resolved) {
-            tailsrc_resolve_cancel(q);
-            rc = c.interrupted ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-            goto out;
-        }
-        if (!c.rg) {
-            if (aws_error_is(&c.resolve_err, "ReplicationGroupNotFoundFault"))
-                fprintf(stderr, "elcui logs: replication group '%s' not found in %s\n", c.rg_id,
-                        c.s.region);
-            else
-                cmd_logs_print_error("cannot describe the replication group", &c.resolve_err);
-            goto out;
-        }
-    }
-
-    if (c.rg) {
-        struct inventory_options io;
-        memset(&io, 0, sizeof(io));
-        io.loop = c.s.loop;
-        io.aws = c.s.aws;
-        io.refresh_ms = c.follow ? 60000 : 0;
-        io.roles_from_metrics = true;
-        io.cb.on_group = cmd_logs_on_model;
-        io.cb.on_error = cmd_logs_on_model_error;
-        io.cb.arg = &c;
-        c.inv = inventory_new(&io);
-        inventory_open(c.inv, c.rg->id);
-        if (!c.interrupted)
-            loop_run(c.s.loop);
-        if (c.interrupted) {
-            rc = CLI_EXIT_OK;
-            goto out;
-        }
-        if (!c.follow) {
-            inventory_free(c.inv);
-            c.inv = NULL;
-        }
-        cmd_logs_history(&c, opts);
-        if (c.interrupted) {
-            rc = CLI_EXIT_OK;
-            goto out;
-        }
-    }
-
+    if (c.rg_id && (rc = cmd_logs_find_group(&c)) >= 0)
+        goto out;
+    if (c.rg && (rc = cmd_logs_load_model(&c, opts)) >= 0)
+        goto out;
+    rc = CLI_EXIT_FAIL;
     c.logs_client = cmd_logs_client(&c, &err);
     if (!c.logs_client) {
         cmd_logs_print_error("cannot start", &err);
@@ -932,31 +1037,7 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
     if (c.follow && c.source != TAIL_SOURCE_POLL)
         c.live = tailsrc_live_new(c.logs_client, 15000);
     struct tail_options to;
-    memset(&to, 0, sizeof(to));
-    to.loop = c.s.loop;
-    to.source = tailsrc_logs_source(c.src);
-    to.rate_per_s = c.rate;
-    to.follow = c.follow;
-    to.max_failures = c.follow ? 0 : 1; /* not following: the client's retries are all */
-    to.start_ms = c.since_ms;
-    to.end_ms = c.until_ms;
-    to.overlap_ms = c.overlap_ms;
-    /* pages of at most 2,500 events: CloudWatch Logs itself stops a page at
-     * 1 MB (about 2,500 slow-log events), some servers do not (moto sends
-     * 10,000, 4 MB, whose parse held 11 MB at once) */
-    to.page_limit = CMD_LOGS_PAGE_EVENTS;
-    to.filter_pattern = c.filter_pattern;
-    to.filter = &c.flt;
-    to.label_fn = c.rg ? tailsrc_label : NULL;
-    to.label_ctx = c.rg;
-    to.max_records = c.limit;
-    to.live = c.live ? tailsrc_live_source(c.live) : NULL;
-    to.source_mode = c.source;
-    to.cb.on_record = cmd_logs_on_record;
-    to.cb.on_gap = cmd_logs_on_gap;
-    to.cb.on_notice = cmd_logs_on_notice;
-    to.cb.on_done = cmd_logs_on_done;
-    to.cb.arg = &c;
+    cmd_logs_tail_options(&c, &to);
     char ferr[256] = "";
     c.set = tail_set_new(&to, ferr, sizeof(ferr));
     if (!c.set) {
@@ -984,46 +1065,19 @@ int cmd_logs_run(struct session_options *opts, int argc, char **argv)
         c.status_timer = NULL;
     }
     tail_set_stop(c.set);
-    if (tail_set_limited(c.set) && !c.output_broken) {
-        /* not a gap: the output stops where it was asked to */
-        buf_reset(&c.line);
-        if (c.json)
-            buf_printf(&c.line, "{\"type\":\"stopped\",\"reason\":\"limit\",\"records\":%llu}",
-                       (unsigned long long)tail_set_delivered(c.set));
-        else
-            buf_printf(&c.line, "elcui logs: stopped after %llu record%s (--limit)",
-                       (unsigned long long)tail_set_delivered(c.set),
-                       tail_set_delivered(c.set) == 1 ? "" : "s");
-        cmd_logs_emit(&c, stderr);
-    }
-    if ((c.follow || opts->verbose) && !c.output_broken)
-        for (size_t i = 0; i < tail_set_count(c.set); i++)
-            cmd_logs_status_line(&c, i);
-    fflush(stdout);
-    if (c.interrupted || c.output_broken)
-        rc = CLI_EXIT_OK;
-    else if (tail_set_failed(c.set))
-        rc = CLI_EXIT_FAIL;
-    else
-        rc = CLI_EXIT_OK;
+    rc = cmd_logs_finish(&c, opts);
 out:
-    cmdout_pipe_unwatch(&c.out);
-    if (c.redis_timer)
-        loop_untimer(c.s.loop, c.redis_timer);
-    if (c.events_timer)
-        loop_untimer(c.s.loop, c.events_timer);
-    events_cancel(c.ev);
-    observe_free(c.ob);
-    inventory_free(c.inv);
-    tail_set_free(c.set);
-    tailsrc_live_free(c.live);
-    tailsrc_logs_free(c.src);
-    if (c.logs_client)
-        aws_client_free(c.logs_client);
-    tailsrc_rg_free(c.rg);
-    aws_error_clear(&c.resolve_err);
+    cmd_logs_cleanup(&c);
     aws_error_clear(&err);
-    buf_free(&c.line);
-    session_close(&c.s);
     return rc;
 }
+
+const struct cli_command cmd_logs_entry = {
+    .name = "logs",
+    .args = "RG [--slow|--engine] [-f] [--json]",
+    .summary = "slow-log and engine-log records, exactly once",
+    .run = cmd_logs_run,
+    .options = cmd_logs_options,
+    .shortopts = "fih",
+    .usage = cmd_logs_usage,
+};

@@ -121,34 +121,34 @@ static int cmd_ls_print(struct cmd_ls *c, struct model_group *const *v, size_t n
     return fflush(stdout) == 0 ? 0 : -1;
 }
 
-const struct option cmd_ls_options[] = {
+static const struct option cmd_ls_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
-int cmd_ls_run(struct session_options *opts, int argc, char **argv)
+static enum cli_opt cmd_ls_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_ls *c = ctx;
+    (void)arg;
+    switch (opt) {
+    case 'j':
+        c->json = true;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
+static int cmd_ls_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_ls c;
     memset(&c, 0, sizeof(c));
     aws_error_init(&c.err);
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_LS_SHORTOPTS, cmd_ls_options, NULL)) != -1) {
-        switch (opt) {
-        case 'j':
-            c.json = true;
-            break;
-        case 'h':
-            cmd_ls_usage(stdout);
-            return CLI_EXIT_OK;
-        default:
-            if (optopt)
-                return cli_usage_error("ls", "unknown option '-%c'", optopt);
-            return cli_usage_error("ls", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    int prc = cli_getopt(&cmd_ls_entry, argc, argv, cmd_ls_option, &c);
+    if (prc != 0)
+        return cli_getopt_exit(prc);
     if (optind < argc)
         return cli_usage_error("ls",
                                "unexpected argument '%s' (ls lists every group; see "
@@ -183,3 +183,13 @@ int cmd_ls_run(struct session_options *opts, int argc, char **argv)
     session_close(&c.s);
     return rc;
 }
+
+const struct cli_command cmd_ls_entry = {
+    .name = "ls",
+    .args = "[--json]",
+    .summary = "replication groups of the region",
+    .run = cmd_ls_run,
+    .options = cmd_ls_options,
+    .shortopts = "h",
+    .usage = cmd_ls_usage,
+};

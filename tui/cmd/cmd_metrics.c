@@ -205,7 +205,7 @@ static int cmd_metrics_select(struct cmd_metrics *c, const struct model_group *g
     return 0;
 }
 
-const struct option cmd_metrics_options[] = {
+static const struct option cmd_metrics_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"since", required_argument, NULL, 's'},
     {"until", required_argument, NULL, 'u'},
@@ -217,76 +217,76 @@ const struct option cmd_metrics_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* 1: --help; 0: ok; CLI_EXIT_USAGE (reported). */
-static int cmd_metrics_parse(struct cmd_metrics *c, int argc, char **argv)
+static enum cli_opt cmd_metrics_option(void *ctx, int opt, char *arg)
 {
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_METRICS_SHORTOPTS, cmd_metrics_options, NULL)) !=
-           -1) {
-        switch (opt) {
-        case 'j':
-            c->json = true;
-            break;
-        case 's':
-            c->since = optarg;
-            break;
-        case 'u':
-            c->until = optarg;
-            break;
-        case 'p': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (!*optarg || *end || v < 60 || v > 86400 * 7 || v % 60 != 0)
-                return cli_usage_error("metrics", "--period wants seconds, a multiple of 60");
-            c->period = (int)v;
-            break;
-        }
-        case 'm':
-            if (!metrics_name_valid(optarg))
-                return cli_usage_error("metrics", "--metric: '%s' is not a metric name", optarg);
-            if (!metricnames_known(optarg)) {
-                /* CloudWatch has no data for a name it does not know: no
-                 * error, only an empty series; say so here instead */
-                const char *close[4];
-                char list[400];
-                size_t nc = metricnames_close(optarg, close, 4);
-                nearname_join(close, nc, list, sizeof(list));
-                char *safe = cmdout_safe(optarg);
-                int rc = nc ? cli_usage_error("metrics",
+    struct cmd_metrics *c = ctx;
+    switch (opt) {
+    case 'j':
+        c->json = true;
+        break;
+    case 's':
+        c->since = arg;
+        break;
+    case 'u':
+        c->until = arg;
+        break;
+    case 'p': {
+        char *end;
+        long v = strtol(arg, &end, 10);
+        if (!*arg || *end || v < 60 || v > 86400 * 7 || v % 60 != 0)
+            return cli_refuse("metrics", "--period wants seconds, a multiple of 60");
+        c->period = (int)v;
+        break;
+    }
+    case 'm':
+        if (!metrics_name_valid(arg))
+            return cli_refuse("metrics", "--metric: '%s' is not a metric name", arg);
+        if (!metricnames_known(arg)) {
+            /* CloudWatch has no data for a name it does not know: no
+             * error, only an empty series; say so here instead */
+            const char *close[4];
+            char list[400];
+            size_t nc = metricnames_close(arg, close, 4);
+            nearname_join(close, nc, list, sizeof(list));
+            char *safe = cmdout_safe(arg);
+            enum cli_opt rc = nc ? cli_refuse("metrics",
                                               "--metric: '%s' is not an ElastiCache metric; "
                                               "did you mean %s?",
                                               safe, list)
-                            : cli_usage_error("metrics",
+                                 : cli_refuse("metrics",
                                               "--metric: '%s' is not an ElastiCache metric "
                                               "(elcui metrics --help lists the usual ones)",
                                               safe);
-                free(safe);
-                return rc;
-            }
-            if (c->n_metrics >= CMD_METRICS_MAX)
-                return cli_usage_error("metrics", "at most %d --metric options", CMD_METRICS_MAX);
-            c->metrics[c->n_metrics++] = optarg;
-            break;
-        case 't':
-            if (!metrics_stat_valid(optarg))
-                return cli_usage_error("metrics", "--stat wants Average, Sum, Minimum, Maximum, "
-                                                  "SampleCount or pNN");
-            c->stat = optarg;
-            break;
-        case 'n':
-            if (c->n_nodes >= CMD_METRICS_MAX)
-                return cli_usage_error("metrics", "at most %d --node options", CMD_METRICS_MAX);
-            c->nodes[c->n_nodes++] = optarg;
-            break;
-        case 'h':
-            cmd_metrics_usage(stdout);
-            return 1;
-        default:
-            return cli_bad_option("metrics", argv);
+            free(safe);
+            return rc;
         }
+        if (c->n_metrics >= CMD_METRICS_MAX)
+            return cli_refuse("metrics", "at most %d --metric options", CMD_METRICS_MAX);
+        c->metrics[c->n_metrics++] = arg;
+        break;
+    case 't':
+        if (!metrics_stat_valid(arg))
+            return cli_refuse("metrics", "--stat wants Average, Sum, Minimum, Maximum, "
+                                         "SampleCount or pNN");
+        c->stat = arg;
+        break;
+    case 'n':
+        if (c->n_nodes >= CMD_METRICS_MAX)
+            return cli_refuse("metrics", "at most %d --node options", CMD_METRICS_MAX);
+        c->nodes[c->n_nodes++] = arg;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
     }
+    return CLI_OPT_TAKEN;
+}
+
+/* 1: --help; 0: ok; else a usage error (reported). */
+static int cmd_metrics_parse(struct cmd_metrics *c, int argc, char **argv)
+{
+    int rc = cli_getopt(&cmd_metrics_entry, argc, argv, cmd_metrics_option, c);
+    if (rc != 0)
+        return rc;
     if (optind >= argc)
         return cli_usage_error("metrics", "name a replication group (elcui ls lists them)");
     c->rg_id = argv[optind++];
@@ -297,7 +297,7 @@ static int cmd_metrics_parse(struct cmd_metrics *c, int argc, char **argv)
     return 0;
 }
 
-int cmd_metrics_run(struct session_options *opts, int argc, char **argv)
+static int cmd_metrics_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_metrics c;
     memset(&c, 0, sizeof(c));
@@ -380,3 +380,13 @@ int cmd_metrics_run(struct session_options *opts, int argc, char **argv)
     session_close(&c.s);
     return rc;
 }
+
+const struct cli_command cmd_metrics_entry = {
+    .name = "metrics",
+    .args = "RG [--since 1h] [--metric M]...",
+    .summary = "CloudWatch metrics per node",
+    .run = cmd_metrics_run,
+    .options = cmd_metrics_options,
+    .shortopts = "h",
+    .usage = cmd_metrics_usage,
+};

@@ -612,7 +612,7 @@ enum {
     CMD_SHOW_OPT_REDIS_TIMEOUT,
 };
 
-const struct option cmd_show_options[] = {
+static const struct option cmd_show_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"no-redis", no_argument, NULL, CMD_SHOW_OPT_NO_REDIS},
     {"redis-timeout", required_argument, NULL, CMD_SHOW_OPT_REDIS_TIMEOUT},
@@ -631,36 +631,35 @@ static bool cmd_show_seconds(const char *s, uint64_t *ms)
     return true;
 }
 
-int cmd_show_run(struct session_options *opts, int argc, char **argv)
+static enum cli_opt cmd_show_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_show *c = ctx;
+    switch (opt) {
+    case 'j':
+        c->json = true;
+        break;
+    case CMD_SHOW_OPT_NO_REDIS:
+        c->no_redis = true;
+        break;
+    case CMD_SHOW_OPT_REDIS_TIMEOUT:
+        if (!cmd_show_seconds(arg, &c->redis_timeout_ms))
+            return cli_refuse("show", "--redis-timeout wants seconds (0.1 to 300)");
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
+static int cmd_show_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_show c;
     memset(&c, 0, sizeof(c));
     c.redis_timeout_ms = CMD_SHOW_REDIS_TIMEOUT_MS;
     aws_error_init(&c.err);
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_SHOW_SHORTOPTS, cmd_show_options, NULL)) != -1) {
-        switch (opt) {
-        case 'j':
-            c.json = true;
-            break;
-        case CMD_SHOW_OPT_NO_REDIS:
-            c.no_redis = true;
-            break;
-        case CMD_SHOW_OPT_REDIS_TIMEOUT:
-            if (!cmd_show_seconds(optarg, &c.redis_timeout_ms))
-                return cli_usage_error("show", "--redis-timeout wants seconds (0.1 to 300)");
-            break;
-        case 'h':
-            cmd_show_usage(stdout);
-            return CLI_EXIT_OK;
-        default:
-            if (optopt)
-                return cli_usage_error("show", "unknown option '-%c'", optopt);
-            return cli_usage_error("show", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    int prc = cli_getopt(&cmd_show_entry, argc, argv, cmd_show_option, &c);
+    if (prc != 0)
+        return cli_getopt_exit(prc);
     if (optind >= argc)
         return cli_usage_error("show", "name a replication group (elcui ls lists them)");
     c.rg_id = argv[optind++];
@@ -706,3 +705,13 @@ int cmd_show_run(struct session_options *opts, int argc, char **argv)
     session_close(&c.s);
     return rc;
 }
+
+const struct cli_command cmd_show_entry = {
+    .name = "show",
+    .args = "RG [--json] [--no-redis]",
+    .summary = "one group: settings, nodes and their health, AZ placement, risks",
+    .run = cmd_show_run,
+    .options = cmd_show_options,
+    .shortopts = "h",
+    .usage = cmd_show_usage,
+};

@@ -49,7 +49,7 @@ static void cmd_snapshot_usage(FILE *f)
 
 enum { OPT_DIR = 300, OPT_NO_DOCTOR, OPT_JSON };
 
-const struct option cmd_snapshot_options[] = {
+static const struct option cmd_snapshot_options[] = {
     {"dir", required_argument, NULL, OPT_DIR},
     {"no-doctor", no_argument, NULL, OPT_NO_DOCTOR},
     {"json", no_argument, NULL, OPT_JSON},
@@ -57,31 +57,32 @@ const struct option cmd_snapshot_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+static enum cli_opt cmd_snapshot_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_snapshot *c = ctx;
+    switch (opt) {
+    case OPT_DIR:
+        if (!*arg)
+            return cli_refuse("snapshot", "--dir wants a folder");
+        c->dir = arg;
+        break;
+    case OPT_NO_DOCTOR:
+        c->no_doctor = true;
+        break;
+    case OPT_JSON:
+        c->json = true;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
 static int cmd_snapshot_parse(struct cmd_snapshot *c, int argc, char **argv)
 {
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", cmd_snapshot_options, NULL)) != -1) {
-        switch (opt) {
-        case OPT_DIR:
-            if (!*optarg)
-                return cli_usage_error("snapshot", "--dir wants a folder"), -1;
-            c->dir = optarg;
-            break;
-        case OPT_NO_DOCTOR:
-            c->no_doctor = true;
-            break;
-        case OPT_JSON:
-            c->json = true;
-            break;
-        case 'h':
-            cmd_snapshot_usage(stdout);
-            return 1;
-        default:
-            return cli_bad_option("snapshot", argv), -1;
-        }
-    }
+    int rc = cli_getopt(&cmd_snapshot_entry, argc, argv, cmd_snapshot_option, c);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         c->rg_id = argv[optind++];
     if (optind < argc)
@@ -142,7 +143,7 @@ static int cmd_snapshot_report(struct cmd_snapshot *c, const struct snapshot_res
     return CLI_EXIT_OK;
 }
 
-int cmd_snapshot_run(struct session_options *opts, int argc, char **argv)
+static int cmd_snapshot_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_snapshot c;
     memset(&c, 0, sizeof(c));
@@ -181,3 +182,13 @@ out:
     session_close(&c.s);
     return rc;
 }
+
+const struct cli_command cmd_snapshot_entry = {
+    .name = "snapshot",
+    .args = "RG [--dir DIR] [--no-doctor]",
+    .summary = "an incident snapshot, Markdown and JSON",
+    .run = cmd_snapshot_run,
+    .options = cmd_snapshot_options,
+    .shortopts = "h",
+    .usage = cmd_snapshot_usage,
+};

@@ -180,34 +180,34 @@ static int cmd_whoami_print(struct cmd_whoami *c)
     return rc;
 }
 
-const struct option cmd_whoami_options[] = {
+static const struct option cmd_whoami_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
-int cmd_whoami_run(struct session_options *opts, int argc, char **argv)
+static enum cli_opt cmd_whoami_option(void *ctx, int opt, char *arg)
+{
+    struct cmd_whoami *c = ctx;
+    (void)arg;
+    switch (opt) {
+    case 'j':
+        c->json = true;
+        break;
+    default:
+        return CLI_OPT_UNKNOWN;
+    }
+    return CLI_OPT_TAKEN;
+}
+
+static int cmd_whoami_run(struct session_options *opts, int argc, char **argv)
 {
     struct cmd_whoami c;
     memset(&c, 0, sizeof(c));
     aws_error_init(&c.err);
-    int opt;
-    opterr = 0;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, CMD_WHOAMI_SHORTOPTS, cmd_whoami_options, NULL)) != -1) {
-        switch (opt) {
-        case 'j':
-            c.json = true;
-            break;
-        case 'h':
-            cmd_whoami_usage(stdout);
-            return CLI_EXIT_OK;
-        default:
-            if (optopt)
-                return cli_usage_error("whoami", "unknown option '-%c'", optopt);
-            return cli_usage_error("whoami", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    int prc = cli_getopt(&cmd_whoami_entry, argc, argv, cmd_whoami_option, &c);
+    if (prc != 0)
+        return cli_getopt_exit(prc);
     if (optind < argc)
         return cli_usage_error("whoami", "unexpected argument '%s'", argv[optind]);
     int rc = CLI_EXIT_FAIL;
@@ -227,3 +227,13 @@ int cmd_whoami_run(struct session_options *opts, int argc, char **argv)
     session_close(&c.s);
     return rc;
 }
+
+const struct cli_command cmd_whoami_entry = {
+    .name = "whoami",
+    .args = "[--json]",
+    .summary = "AWS identity, region, profile, credentials, endpoints",
+    .run = cmd_whoami_run,
+    .options = cmd_whoami_options,
+    .shortopts = "h",
+    .usage = cmd_whoami_usage,
+};

@@ -39,22 +39,6 @@ static const char *sd_keys(struct screen *s, int req, char *out, size_t n)
     return out[0] ? out : "(unbound)";
 }
 
-static void sd_line(struct listview *lv, int role, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void sd_line(struct listview *lv, int role, const char *fmt, ...)
-{
-    struct buf b;
-    buf_init(&b, 64 * 1024);
-    va_list ap;
-    va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    size_t row = listview_add(lv);
-    listview_seg(lv, row, role, 0, "%s", buf_str(&b));
-    buf_free(&b);
-}
-
 /* The resources in the order they go: each after everything it waits
  * for (a destroy plan's dependencies point at what must go first). */
 static size_t sd_order(const struct stack_plan *p, size_t *out)
@@ -101,43 +85,45 @@ static void sd_build_what(struct screen *s)
     listview_begin(lv);
     const struct stack_plan *p = d->run ? stack_run_plan(d->run) : NULL;
     if (d->spec_note)
-        sd_line(lv, THEME_DIM, " %s", d->spec_note);
+        listview_line(lv, THEME_DIM, " %s", d->spec_note);
     if (!p) {
         const struct aws_error *e = d->run ? stack_run_error(d->run) : NULL;
         if (e) {
             char *m = aws_error_format(e);
             char k[64];
-            sd_line(lv, THEME_ERROR, " Planning failed: %s", m);
-            sd_line(lv, THEME_DIM, " %s: plan again", sd_keys(s, REQ_WIZ_RETRY, k, sizeof(k)));
+            listview_line(lv, THEME_ERROR, " Planning failed: %s", m);
+            listview_line(lv, THEME_DIM, " %s: plan again",
+                          sd_keys(s, REQ_WIZ_RETRY, k, sizeof(k)));
             free(m);
         } else {
-            sd_line(lv, THEME_BUSY, " Finding what stack %s has: tags, names, the journal...",
-                    d->name);
+            listview_line(lv, THEME_BUSY, " Finding what stack %s has: tags, names, the journal...",
+                          d->name);
         }
         listview_end(lv);
         return;
     }
     size_t *order = mem_xcalloc(p->n ? p->n : 1, sizeof(*order));
     size_t n = sd_order(p, order);
-    sd_line(lv, THEME_TITLE, " Deleted, in this order (%zu):", p->n_delete);
+    listview_line(lv, THEME_TITLE, " Deleted, in this order (%zu):", p->n_delete);
     size_t k = 0;
     for (size_t j = 0; j < n; j++) {
         const struct stack_resource *r = &p->res[order[j]];
         if (r->action != STACK_ACT_DELETE)
             continue;
-        sd_line(lv, THEME_NORMAL, " %3zu  %-22s %s%s%s%s", ++k, r->key, r->name,
-                r->id && strcmp(r->id, r->name) ? " (" : "",
-                r->id && strcmp(r->id, r->name) ? r->id : "",
-                r->id && strcmp(r->id, r->name) ? ")" : "");
+        listview_line(lv, THEME_NORMAL, " %3zu  %-22s %s%s%s%s", ++k, r->key, r->name,
+                      r->id && strcmp(r->id, r->name) ? " (" : "",
+                      r->id && strcmp(r->id, r->name) ? r->id : "",
+                      r->id && strcmp(r->id, r->name) ? ")" : "");
         if (r->kind == STACK_KIND_KMS_KEY)
-            sd_line(lv, THEME_DIM,
-                    "       scheduled for deletion after %d days; its alias goes now",
-                    p->spec.key_deletion_window);
+            listview_line(lv, THEME_DIM,
+                          "       scheduled for deletion after %d days; its alias goes now",
+                          p->spec.key_deletion_window);
         if (r->kind == STACK_KIND_SECRET)
-            sd_line(lv, THEME_DIM, "       %s",
-                    p->spec.secret_recovery_days
-                        ? "recoverable for the recovery window"
-                        : "deleted without recovery (the seed's window 0): the token is gone");
+            listview_line(
+                lv, THEME_DIM, "       %s",
+                p->spec.secret_recovery_days
+                    ? "recoverable for the recovery window"
+                    : "deleted without recovery (the seed's window 0): the token is gone");
     }
     /* what is left: not the stack's (said so), reused, or gone with another */
     static const char *const heads[] = {"Left alone, not this stack's", "Reused, never deleted",
@@ -149,31 +135,31 @@ static void sd_build_what(struct screen *s)
                    sd_skip_kind(&p->res[order[j]]) == kind;
         if (!cnt)
             continue;
-        sd_line(lv, THEME_NORMAL, "%s", "");
-        sd_line(lv, THEME_TITLE, " %s (%zu):", heads[kind], cnt);
+        listview_line(lv, THEME_NORMAL, "%s", "");
+        listview_line(lv, THEME_TITLE, " %s (%zu):", heads[kind], cnt);
         for (size_t j = 0; j < n; j++) {
             const struct stack_resource *r = &p->res[order[j]];
             if (r->action == STACK_ACT_SKIP && sd_skip_kind(r) == kind)
-                sd_line(lv, kind == 0 ? THEME_WARNING : THEME_DIM, "      %-22s %s: %s", r->key,
-                        r->name, r->reason ? r->reason : "left alone");
+                listview_line(lv, kind == 0 ? THEME_WARNING : THEME_DIM, "      %-22s %s: %s",
+                              r->key, r->name, r->reason ? r->reason : "left alone");
         }
     }
     if (p->n_absent) {
-        sd_line(lv, THEME_NORMAL, "%s", "");
-        sd_line(lv, THEME_DIM, " Already gone (%zu):", p->n_absent);
+        listview_line(lv, THEME_NORMAL, "%s", "");
+        listview_line(lv, THEME_DIM, " Already gone (%zu):", p->n_absent);
         for (size_t j = 0; j < n; j++) {
             const struct stack_resource *r = &p->res[order[j]];
             if (r->action == STACK_ACT_ABSENT)
-                sd_line(lv, THEME_DIM, "      %-22s %s", r->key, r->name);
+                listview_line(lv, THEME_DIM, "      %-22s %s", r->key, r->name);
         }
     }
     if (p->n_conflict) {
-        sd_line(lv, THEME_NORMAL, "%s", "");
+        listview_line(lv, THEME_NORMAL, "%s", "");
         for (size_t j = 0; j < n; j++) {
             const struct stack_resource *r = &p->res[order[j]];
             if (r->action == STACK_ACT_CONFLICT)
-                sd_line(lv, THEME_ERROR, " conflict  %-22s %s: %s", r->key, r->name,
-                        r->reason ? r->reason : "");
+                listview_line(lv, THEME_ERROR, " conflict  %-22s %s: %s", r->key, r->name,
+                              r->reason ? r->reason : "");
         }
     }
     free(order);

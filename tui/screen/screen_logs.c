@@ -447,6 +447,66 @@ static void sl_layout(struct screen_logs *sl, int cols, struct sl_cols *c)
         c->msg = 1;
 }
 
+/* The LEVEL column of a row: GAP, RAW? (did not parse), an engine-log
+ * level, or nothing (slow log); and its colour. */
+static void sl_row_level(const struct logstore_row *r, const char **lvl, int *role)
+{
+    *lvl = "";
+    *role = THEME_NORMAL;
+    if (r->kind == LOGSTORE_GAP) {
+        *lvl = "GAP";
+        *role = THEME_ERROR;
+    } else if (r->type == LOGREC_UNKNOWN) {
+        *lvl = "RAW?"; /* did not parse: shown as it came */
+        *role = THEME_WARNING;
+    } else if (r->type == LOGREC_ENGINE) {
+        *lvl = r->level ? logrec_level_name(r->level) : "-";
+        *role = r->level == LOGREC_LEVEL_WARNING   ? THEME_WARNING
+                : r->level <= LOGREC_LEVEL_VERBOSE ? THEME_DIM
+                                                   : THEME_NORMAL;
+    }
+}
+
+/* A message wrapped over lines, cut by columns (its detail dimmed):
+ * the number of lines drawn. */
+static int sl_draw_wrapped(struct screen_logs *sl, WINDOW *w, int y, int x, int max_lines, int cols,
+                           const struct sl_cols *c, const struct buf *b, size_t detail_at,
+                           int mrole, int base, bool selected)
+{
+    struct app *a = sl->self->app;
+    const char *t = b->data ? b->data : "";
+    size_t off = 0;
+    int line = 0;
+    while (off < b->len && line < max_lines) {
+        size_t end = off;
+        int used = 0;
+        while (end < b->len) {
+            size_t nb = 1;
+            unsigned char ch = (unsigned char)t[end];
+            if (ch >= 0xc0)
+                nb = ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
+            if (end + nb > b->len)
+                nb = b->len - end;
+            int cw = app_span_width(t + end, nb);
+            if (used + cw > c->msg)
+                break;
+            used += cw;
+            end += nb;
+        }
+        if (end == off)
+            end = off + 1;
+        if (line > 0) {
+            app_style(a, w, base);
+            app_put(w, y + line, 0, cols, "", true);
+        }
+        sl_put_hl(sl, w, y + line, x, c->msg, 0, t + off, end - off,
+                  detail_at != (size_t)-1 && off >= detail_at ? THEME_DIM : mrole, selected);
+        off = end;
+        line++;
+    }
+    return line;
+}
+
 static int sl_draw_row(struct screen_logs *sl, WINDOW *w, int y, int max_lines, int cols,
                        const struct sl_cols *c, size_t pos, bool selected)
 {
@@ -493,20 +553,9 @@ static int sl_draw_row(struct screen_logs *sl, WINDOW *w, int y, int max_lines, 
         }
         x += c->dur + 1;
     }
-    const char *lvl = "";
-    int lrole = THEME_NORMAL;
-    if (r.kind == LOGSTORE_GAP) {
-        lvl = "GAP";
-        lrole = THEME_ERROR;
-    } else if (r.type == LOGREC_UNKNOWN) {
-        lvl = "RAW?"; /* did not parse: shown as it came */
-        lrole = THEME_WARNING;
-    } else if (r.type == LOGREC_ENGINE) {
-        lvl = r.level ? logrec_level_name(r.level) : "-";
-        lrole = r.level == LOGREC_LEVEL_WARNING   ? THEME_WARNING
-                : r.level <= LOGREC_LEVEL_VERBOSE ? THEME_DIM
-                                                  : THEME_NORMAL;
-    }
+    const char *lvl;
+    int lrole;
+    sl_row_level(&r, &lvl, &lrole);
     app_style(a, w, selected ? base : lrole);
     app_put(w, y, x, c->level, lvl, false);
     x += c->level + 1;
@@ -528,36 +577,8 @@ static int sl_draw_row(struct screen_logs *sl, WINDOW *w, int y, int max_lines, 
                           THEME_DIM, selected);
         }
     } else {
-        /* wrapped: cut by columns */
-        size_t off = 0;
-        int line = 0;
-        while (off < b.len && line < max_lines) {
-            size_t end = off;
-            int used = 0;
-            while (end < b.len) {
-                size_t nb = 1;
-                unsigned char ch = (unsigned char)t[end];
-                if (ch >= 0xc0)
-                    nb = ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
-                if (end + nb > b.len)
-                    nb = b.len - end;
-                int cw = app_span_width(t + end, nb);
-                if (used + cw > c->msg)
-                    break;
-                used += cw;
-                end += nb;
-            }
-            if (end == off)
-                end = off + 1;
-            if (line > 0) {
-                app_style(a, w, base);
-                app_put(w, y + line, 0, cols, "", true);
-            }
-            sl_put_hl(sl, w, y + line, x, c->msg, 0, t + off, end - off,
-                      detail_at != (size_t)-1 && off >= detail_at ? THEME_DIM : mrole, selected);
-            off = end;
-            line++;
-        }
+        int line =
+            sl_draw_wrapped(sl, w, y, x, max_lines, cols, c, &b, detail_at, mrole, base, selected);
         lines = line > 0 ? line : 1;
     }
     buf_free(&b);
@@ -686,79 +707,71 @@ static bool sl_has(const char *p, size_t len, const char *word)
     return false;
 }
 
-static void sl_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
+/* The feed failed, or the group delivers no logs: why, line by line. */
+static void sl_draw_failed(struct screen_logs *sl, struct app *a, WINDOW *w, int y0, int rows,
+                           int cols, enum logfeed_state st)
 {
-    struct screen_logs *sl = s->priv;
-    struct app *a = s->app;
-    enum logfeed_state st = logfeed_state(sl->feed);
-    if (st == LOGFEED_FAILED || st == LOGFEED_NO_DELIVERY) {
-        app_style(a, w, st == LOGFEED_FAILED ? THEME_ERROR : THEME_WARNING);
-        const char *e = logfeed_error(sl->feed);
-        struct buf b;
-        buf_init(&b, 0);
-        logrec_safe_appends(&b, e ? e : "");
-        /* the hint's lines as lines */
-        int y = y0 + 1;
-        const char *p = e ? e : "";
-        while (*p && y < y0 + rows) {
-            const char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            app_put_span(w, y++, 2, cols - 4, 0, p, n);
-            app_style(a, w, THEME_NORMAL);
-            p += n + (nl ? 1 : 0);
-        }
-        buf_free(&b);
+    app_style(a, w, st == LOGFEED_FAILED ? THEME_ERROR : THEME_WARNING);
+    const char *e = logfeed_error(sl->feed);
+    struct buf b;
+    buf_init(&b, 0);
+    logrec_safe_appends(&b, e ? e : "");
+    /* the hint's lines as lines */
+    int y = y0 + 1;
+    const char *p = e ? e : "";
+    while (*p && y < y0 + rows) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        app_put_span(w, y++, 2, cols - 4, 0, p, n);
         app_style(a, w, THEME_NORMAL);
-        return;
+        p += n + (nl ? 1 : 0);
     }
-    /* the status block at the bottom */
-    struct buf status;
-    buf_init(&status, 0);
-    size_t nstatus = 0;
-    sl_status_lines(sl, &status, &nstatus);
-    bool qline = sl->typing || sl->has_q || sl->asking_format;
-    int list_rows = rows - 1 - (int)nstatus - (qline ? 1 : 0);
-    if (list_rows < 1)
-        list_rows = 1;
-    sl->page = list_rows;
-    struct sl_cols c;
-    sl_layout(sl, cols, &c);
-    /* heading */
-    char zone[40], head[256];
-    sl_zone(sl, zone, sizeof(zone));
+    buf_free(&b);
+    app_style(a, w, THEME_NORMAL);
+}
+
+/* The column headings, times in zone. */
+static void sl_draw_heading(struct screen_logs *sl, struct app *a, WINDOW *w, int y0, int cols,
+                            const struct sl_cols *cp, const char *zone)
+{
+    char head[256];
     app_style(a, w, THEME_NORMAL);
     app_put(w, y0, 0, cols, "", true);
     app_style(a, w, THEME_COLUMN);
     snprintf(head, sizeof(head), "TIME (%s)", zone);
-    app_put(w, y0, 1, c.time + 1 + c.node, head, false);
-    int hx = 1 + c.time + 1;
-    if (app_text_width(head) < c.time + 1)
-        app_put(w, y0, hx, c.node, "NODE (shard/role/AZ)", false);
+    app_put(w, y0, 1, cp->time + 1 + cp->node, head, false);
+    int hx = 1 + cp->time + 1;
+    if (app_text_width(head) < cp->time + 1)
+        app_put(w, y0, hx, cp->node, "NODE (shard/role/AZ)", false);
     else
-        app_put(w, y0, hx + (app_text_width(head) - c.time),
-                c.node - (app_text_width(head) - c.time), " NODE (shard/role/AZ)", false);
-    hx += c.node + 1;
-    if (c.dur) {
-        app_put(w, y0, hx + c.dur - 8, 8, "DURATION", false);
-        hx += c.dur + 1;
+        app_put(w, y0, hx + (app_text_width(head) - cp->time),
+                cp->node - (app_text_width(head) - cp->time), " NODE (shard/role/AZ)", false);
+    hx += cp->node + 1;
+    if (cp->dur) {
+        app_put(w, y0, hx + cp->dur - 8, 8, "DURATION", false);
+        hx += cp->dur + 1;
     }
-    app_put(w, y0, hx, c.level, sl->streams == SL_SLOW ? "" : "LEVEL", false);
-    hx += c.level + 1;
-    app_put(w, y0, hx, c.msg,
+    app_put(w, y0, hx, cp->level, sl->streams == SL_SLOW ? "" : "LEVEL", false);
+    hx += cp->level + 1;
+    app_put(w, y0, hx, cp->msg,
             sl->streams == SL_SLOW     ? "COMMAND"
             : sl->streams == SL_ENGINE ? "MESSAGE"
                                        : "COMMAND / MESSAGE",
             false);
-    /* rows */
-    size_t n = sl_count(sl);
-    size_t cur = sl_cur(sl);
+}
+
+/* The first row shown: in follow mode as many of the newest as fit,
+ * else from the remembered top with the cursor kept in sight. */
+static size_t sl_first_row(struct screen_logs *sl, const struct sl_cols *cp, size_t n, size_t cur,
+                           int list_rows)
+{
     size_t top;
     if (sl->follow) {
         /* the newest at the bottom */
         top = n;
         int used = 0;
         while (top > 0) {
-            int l = sl_row_lines(sl, top - 1, c.msg);
+            int l = sl_row_lines(sl, top - 1, cp->msg);
             if (used + l > list_rows)
                 break;
             used += l;
@@ -773,7 +786,7 @@ static void sl_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
             int used = 0;
             size_t p = top;
             while (p <= cur && p < n) {
-                used += sl_row_lines(sl, p, c.msg);
+                used += sl_row_lines(sl, p, cp->msg);
                 p++;
             }
             if (used <= list_rows || top >= cur)
@@ -782,58 +795,63 @@ static void sl_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
         }
         sl->top_seq = logstore_view_seq(sl->view, top);
     }
-    int y = y0 + 1;
-    for (size_t p = top; p < n && y < y0 + 1 + list_rows; p++)
-        y += sl_draw_row(sl, w, y, y0 + 1 + list_rows - y, cols, &c, p, p == cur && !sl->follow);
-    for (; y < y0 + 1 + list_rows; y++) {
+    return top;
+}
+
+/* No row to show: what the feed is doing, or why nothing shows. */
+static void sl_draw_empty(struct screen_logs *sl, struct app *a, WINDOW *w, int y0, int cols,
+                          enum logfeed_state st, const char *zone)
+{
+    app_style(a, w, THEME_DIM);
+    char since[40], msg[256];
+    sl_time(sl, logfeed_start(sl->feed), since, sizeof(since));
+    if (logfeed_waiting(sl->feed))
+        snprintf(msg, sizeof(msg),
+                 "Reading the roles' history first (Redis, the failover events), so each "
+                 "record gets the role its node had then...");
+    else if (st == LOGFEED_STARTING)
+        snprintf(msg, sizeof(msg), "Describing %s: its log delivery and its nodes...", sl->rg_id);
+    else if (logstore_len(sl->store))
+        snprintf(msg, sizeof(msg), "No record passes the filters (%zu held); f changes them.",
+                 logstore_len(sl->store));
+    else
+        snprintf(msg, sizeof(msg), "No record since %s %s yet. 1-6 read older ones (1m .. 3h).",
+                 since, zone);
+    app_put(w, y0 + 2, 2, cols - 4, msg, false);
+}
+
+/* The line above the status: the format question, the search being
+ * typed, or the search in force. */
+static void sl_draw_query(struct screen_logs *sl, struct app *a, WINDOW *w, int y, int cols)
+{
+    if (sl->asking_format) {
+        app_style(a, w, THEME_KEY);
+        app_put(w, y, 0, cols, "Save the rows shown as: t text, j JSON lines (Esc: do not save)",
+                true);
+    } else if (sl->typing) {
+        app_style(a, w, THEME_KEY);
+        app_put(w, y, 0, 1, "/", false);
         app_style(a, w, THEME_NORMAL);
-        app_put(w, y, 0, cols, "", true);
-    }
-    if (n == 0) {
-        app_style(a, w, THEME_DIM);
-        char since[40], msg[256];
-        sl_time(sl, logfeed_start(sl->feed), since, sizeof(since));
-        if (logfeed_waiting(sl->feed))
-            snprintf(msg, sizeof(msg),
-                     "Reading the roles' history first (Redis, the failover events), so each "
-                     "record gets the role its node had then...");
-        else if (st == LOGFEED_STARTING)
-            snprintf(msg, sizeof(msg), "Describing %s: its log delivery and its nodes...",
-                     sl->rg_id);
-        else if (logstore_len(sl->store))
-            snprintf(msg, sizeof(msg), "No record passes the filters (%zu held); f changes them.",
-                     logstore_len(sl->store));
+        field_draw(&sl->typed, w, y, 1, cols - 1);
+    } else {
+        char line[512];
+        if (sl->q.error[0])
+            snprintf(line, sizeof(line), "search: %s  (%s)", sl->q.text, sl->q.error);
         else
-            snprintf(msg, sizeof(msg), "No record since %s %s yet. 1-6 read older ones (1m .. 3h).",
-                     since, zone);
-        app_put(w, y0 + 2, 2, cols - 4, msg, false);
+            snprintf(line, sizeof(line),
+                     "search: %s  %zu row%s match  n/N next/previous  Esc drops it", sl->q.text,
+                     sl->nmatch, sl->nmatch == 1 ? "" : "s");
+        app_style(a, w, sl->q.error[0] || !sl->nmatch ? THEME_WARNING : THEME_KEY);
+        app_put(w, y, 0, cols, line, true);
     }
-    y = y0 + 1 + list_rows;
-    if (qline) {
-        if (sl->asking_format) {
-            app_style(a, w, THEME_KEY);
-            app_put(w, y, 0, cols,
-                    "Save the rows shown as: t text, j JSON lines (Esc: do not save)", true);
-        } else if (sl->typing) {
-            app_style(a, w, THEME_KEY);
-            app_put(w, y, 0, 1, "/", false);
-            app_style(a, w, THEME_NORMAL);
-            field_draw(&sl->typed, w, y, 1, cols - 1);
-        } else {
-            char line[512];
-            if (sl->q.error[0])
-                snprintf(line, sizeof(line), "search: %s  (%s)", sl->q.text, sl->q.error);
-            else
-                snprintf(line, sizeof(line),
-                         "search: %s  %zu row%s match  n/N next/previous  Esc drops it", sl->q.text,
-                         sl->nmatch, sl->nmatch == 1 ? "" : "s");
-            app_style(a, w, sl->q.error[0] || !sl->nmatch ? THEME_WARNING : THEME_KEY);
-            app_put(w, y, 0, cols, line, true);
-        }
-        y++;
-    }
-    const char *p = buf_str(&status);
-    for (size_t i = 0; i < nstatus && y < y0 + rows; i++) {
+}
+
+/* The status block, its last line in the status colour. */
+static void sl_draw_status(struct app *a, WINDOW *w, int y, int y_end, int cols,
+                           const struct buf *status, size_t nstatus)
+{
+    const char *p = buf_str(status);
+    for (size_t i = 0; i < nstatus && y < y_end; i++) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         bool bad = sl_has(p, len, "BACKOFF") || sl_has(p, len, "STOPPED") || sl_has(p, len, " GAP");
@@ -843,6 +861,48 @@ static void sl_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
         y++;
         p += len + (nl ? 1 : 0);
     }
+}
+
+static void sl_draw(struct screen *s, WINDOW *w, int y0, int rows, int cols)
+{
+    struct screen_logs *sl = s->priv;
+    struct app *a = s->app;
+    enum logfeed_state st = logfeed_state(sl->feed);
+    if (st == LOGFEED_FAILED || st == LOGFEED_NO_DELIVERY) {
+        sl_draw_failed(sl, a, w, y0, rows, cols, st);
+        return;
+    }
+    /* the status block at the bottom */
+    struct buf status;
+    buf_init(&status, 0);
+    size_t nstatus = 0;
+    sl_status_lines(sl, &status, &nstatus);
+    bool qline = sl->typing || sl->has_q || sl->asking_format;
+    int list_rows = rows - 1 - (int)nstatus - (qline ? 1 : 0);
+    if (list_rows < 1)
+        list_rows = 1;
+    sl->page = list_rows;
+    struct sl_cols c;
+    sl_layout(sl, cols, &c);
+    char zone[40];
+    sl_zone(sl, zone, sizeof(zone));
+    sl_draw_heading(sl, a, w, y0, cols, &c, zone);
+    size_t n = sl_count(sl);
+    size_t cur = sl_cur(sl);
+    size_t top = sl_first_row(sl, &c, n, cur, list_rows);
+    int y = y0 + 1;
+    for (size_t p = top; p < n && y < y0 + 1 + list_rows; p++)
+        y += sl_draw_row(sl, w, y, y0 + 1 + list_rows - y, cols, &c, p, p == cur && !sl->follow);
+    for (; y < y0 + 1 + list_rows; y++) {
+        app_style(a, w, THEME_NORMAL);
+        app_put(w, y, 0, cols, "", true);
+    }
+    if (n == 0)
+        sl_draw_empty(sl, a, w, y0, cols, st, zone);
+    y = y0 + 1 + list_rows;
+    if (qline)
+        sl_draw_query(sl, a, w, y++, cols);
+    sl_draw_status(a, w, y, y0 + rows, cols, &status, nstatus);
     buf_free(&status);
     app_style(a, w, THEME_NORMAL);
 }
@@ -873,32 +933,6 @@ static const char *sl_title(struct screen *s)
 }
 
 /* ---- save and pager ---- */
-
-/* $XDG_STATE_HOME/elcui (~/.local/state/elcui), made 0700. */
-static char *sl_state_dir(void)
-{
-    const char *st = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    char *dir;
-    if (st && *st) {
-        mkdir(st, 0700);
-        dir = mem_xasprintf("%s/elcui", st);
-    } else if (home && *home) {
-        char *l = mem_xasprintf("%s/.local", home), *ls = mem_xasprintf("%s/.local/state", home);
-        mkdir(l, 0700);
-        mkdir(ls, 0700);
-        free(l);
-        free(ls);
-        dir = mem_xasprintf("%s/.local/state/elcui", home);
-    } else {
-        return NULL;
-    }
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        free(dir);
-        return NULL;
-    }
-    return dir;
-}
 
 static void sl_gap_json(const struct logstore_row *r, struct buf *b)
 {
@@ -935,7 +969,7 @@ static void sl_gap_text(const struct logstore_row *r, struct buf *b)
 static char *sl_save(struct screen_logs *sl, bool json)
 {
     struct app *a = sl->self->app;
-    char *dir = sl_state_dir();
+    char *dir = app_state_dir();
     if (!dir) {
         app_message(a, THEME_ERROR, "save: neither XDG_STATE_HOME nor HOME is set");
         return NULL;

@@ -184,37 +184,17 @@ static void sw_pager_text(struct listview *lv, int role, const char *text)
     }
 }
 
-static void sw_pager_line(struct listview *lv, int role, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void sw_pager_line(struct listview *lv, int role, const char *fmt, ...)
-{
-    struct buf b;
-    buf_init(&b, 64 * 1024);
-    va_list ap;
-    va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    size_t row = listview_add(lv);
-    listview_seg(lv, row, role, 0, "%s", buf_str(&b));
-    buf_free(&b);
-}
-
 static void sw_pager_kv(struct listview *lv, const char *label, int role, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void sw_pager_kv(struct listview *lv, const char *label, int role, const char *fmt, ...)
 {
-    struct buf b;
-    buf_init(&b, 64 * 1024);
-    va_list ap;
-    va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
-    va_end(ap);
     size_t row = listview_add(lv);
     listview_seg(lv, row, THEME_COLUMN, SW_LABEL_W, "  %s", label);
-    listview_seg(lv, row, role, 0, "%s", buf_str(&b));
-    buf_free(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    listview_vseg(lv, row, role, 0, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- the typed field ---- */
@@ -555,6 +535,90 @@ static void sw_value_text(struct screen_wizard *sw, int f, char *out, size_t n)
 }
 
 /* Lines under a field: derived names, zones, the key policy statement. */
+/* Under the name: the names the stack's resources get from it. */
+static void sw_extra_names(struct screen_wizard *sw, const struct stack_spec *spec, int x,
+                           int width)
+{
+    if (!spec->name)
+        return;
+    sw_textf(sw, THEME_DIM, x, width, "group %s  subnet group %s  security group %s",
+             stack_spec_name(spec, STACK_NAME_REPLICATION_GROUP),
+             stack_spec_name(spec, STACK_NAME_SUBNET_GROUP),
+             stack_spec_name(spec, STACK_NAME_SECURITY_GROUP));
+    sw_textf(sw, THEME_DIM, x, width, "keys %s, %s",
+             stack_spec_name(spec, STACK_NAME_REST_KEY_ALIAS),
+             stack_spec_name(spec, STACK_NAME_SECRET_KEY_ALIAS));
+    sw_textf(sw, THEME_DIM, x, width, "logs %s, %s",
+             stack_spec_name(spec, STACK_NAME_SLOW_LOG_GROUP),
+             stack_spec_name(spec, STACK_NAME_ENGINE_LOG_GROUP));
+    sw_textf(sw, THEME_DIM, x, width, "secret %s  parameters %s/...",
+             stack_spec_name(spec, STACK_NAME_SECRET),
+             stack_spec_name(spec, STACK_NAME_SSM_PREFIX));
+}
+
+/* Under the subnets or the zones: the cache subnets' zones, whether they
+ * are enough for Multi-AZ, and each new subnet where the plan puts it. */
+static void sw_extra_zones(struct screen *s, int f, bool focused, int x, int width)
+{
+    struct screen_wizard *sw = s->priv;
+    const struct stack_spec *spec = stack_form_spec(&sw->form);
+    if (f == STACK_FORM_SUBNETS)
+        sw_subnet_list(s, f, focused, width);
+    char zones[512];
+    size_t nz = stack_form_cache_zones(&sw->form, zones, sizeof(zones));
+    size_t ns = f == STACK_FORM_SUBNETS ? spec->n_reuse_subnets : spec->n_private;
+    if (ns)
+        sw_textf(sw, nz >= 2 || !spec->multi_az ? THEME_DIM : THEME_WARNING, x, width,
+                 "%zu cache subnet%s in %zu zone%s%s%s%s", ns, ns == 1 ? "" : "s", nz,
+                 nz == 1 ? "" : "s", nz ? " (" : "", zones, nz ? ")" : "");
+    if (ns && spec->multi_az)
+        sw_textf(sw, nz >= 2 ? THEME_OK : THEME_WARNING, x, width, "%s",
+                 nz >= 2 ? "enough for Multi-AZ (replicas in another zone than their primary)"
+                         : "not enough for Multi-AZ: it needs 2 zones or more");
+    if (f == STACK_FORM_ZONES && !spec->reuse_vpc) {
+        /* each new subnet and its zone, as the plan places them */
+        for (size_t i = 0; i < spec->n_private; i++) {
+            const char *z = spec->n_azs       ? spec->azs[i % spec->n_azs]
+                            : sw->cat.n_zones ? sw->cat.zones[i % sw->cat.n_zones]
+                                              : "?";
+            sw_textf(sw, THEME_DIM, x, width, "private-%zu  %-18s %s", i + 1,
+                     spec->private_cidrs[i], z);
+        }
+        for (size_t i = 0; i < spec->n_public; i++) {
+            const char *z = spec->n_azs       ? spec->azs[i % spec->n_azs]
+                            : sw->cat.n_zones ? sw->cat.zones[i % sw->cat.n_zones]
+                                              : "?";
+            sw_textf(sw, THEME_DIM, x, width, "public-%zu   %-18s %s", i + 1, spec->public_cidrs[i],
+                     z);
+        }
+    }
+}
+
+/* Under the at-rest key: the statement that lets CloudWatch Logs use it. */
+static void sw_extra_rest_key(struct screen_wizard *sw, const struct stack_spec *spec, int x,
+                              int width)
+{
+    if (stack_lookup_error(sw->lookup, STACK_LOOKUP_KEYS))
+        sw_textf(sw, THEME_WARNING, x, width,
+                 "the account's keys could not be listed (%s): only a new key is offered",
+                 stack_lookup_error(sw->lookup, STACK_LOOKUP_KEYS));
+    if (!spec->name)
+        return;
+    /* the statement that lets CloudWatch Logs use the key */
+    json_t *pol = stack_spec_rest_key_policy(spec, sw->cat.account ? sw->cat.account : "ACCOUNT");
+    json_t *sts = json_object_get(pol, "Statement");
+    json_t *last = json_array_size(sts) ? json_array_get(sts, json_array_size(sts) - 1) : NULL;
+    char *t = last ? json_dumps(last, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    sw_textf(sw, THEME_DIM, x, width, "%s",
+             spec->reuse_kms_key
+                 ? "the key must already allow CloudWatch Logs so:"
+                 : "its policy lets CloudWatch Logs use it only for the log groups:");
+    if (t)
+        sw_text(sw, THEME_DIM, x + 2, width, t);
+    free(t);
+    json_decref(pol);
+}
+
 static void sw_field_extra(struct screen *s, int f, bool focused, int width)
 {
     struct screen_wizard *sw = s->priv;
@@ -563,21 +627,7 @@ static void sw_field_extra(struct screen *s, int f, bool focused, int width)
     char b[4096];
     switch (f) {
     case STACK_FORM_NAME:
-        if (!spec->name)
-            break;
-        sw_textf(sw, THEME_DIM, x, width, "group %s  subnet group %s  security group %s",
-                 stack_spec_name(spec, STACK_NAME_REPLICATION_GROUP),
-                 stack_spec_name(spec, STACK_NAME_SUBNET_GROUP),
-                 stack_spec_name(spec, STACK_NAME_SECURITY_GROUP));
-        sw_textf(sw, THEME_DIM, x, width, "keys %s, %s",
-                 stack_spec_name(spec, STACK_NAME_REST_KEY_ALIAS),
-                 stack_spec_name(spec, STACK_NAME_SECRET_KEY_ALIAS));
-        sw_textf(sw, THEME_DIM, x, width, "logs %s, %s",
-                 stack_spec_name(spec, STACK_NAME_SLOW_LOG_GROUP),
-                 stack_spec_name(spec, STACK_NAME_ENGINE_LOG_GROUP));
-        sw_textf(sw, THEME_DIM, x, width, "secret %s  parameters %s/...",
-                 stack_spec_name(spec, STACK_NAME_SECRET),
-                 stack_spec_name(spec, STACK_NAME_SSM_PREFIX));
+        sw_extra_names(sw, spec, x, width);
         break;
     case STACK_FORM_REPLICAS:
         if (spec->shards > 0 && spec->replicas >= 0)
@@ -601,62 +651,12 @@ static void sw_field_extra(struct screen *s, int f, bool focused, int width)
             sw_choice_list(s, f, width);
         break;
     case STACK_FORM_SUBNETS:
-    case STACK_FORM_ZONES: {
-        if (f == STACK_FORM_SUBNETS)
-            sw_subnet_list(s, f, focused, width);
-        char zones[512];
-        size_t nz = stack_form_cache_zones(&sw->form, zones, sizeof(zones));
-        size_t ns = f == STACK_FORM_SUBNETS ? spec->n_reuse_subnets : spec->n_private;
-        if (ns)
-            sw_textf(sw, nz >= 2 || !spec->multi_az ? THEME_DIM : THEME_WARNING, x, width,
-                     "%zu cache subnet%s in %zu zone%s%s%s%s", ns, ns == 1 ? "" : "s", nz,
-                     nz == 1 ? "" : "s", nz ? " (" : "", zones, nz ? ")" : "");
-        if (ns && spec->multi_az)
-            sw_textf(sw, nz >= 2 ? THEME_OK : THEME_WARNING, x, width, "%s",
-                     nz >= 2 ? "enough for Multi-AZ (replicas in another zone than their primary)"
-                             : "not enough for Multi-AZ: it needs 2 zones or more");
-        if (f == STACK_FORM_ZONES && !spec->reuse_vpc) {
-            /* each new subnet and its zone, as the plan places them */
-            for (size_t i = 0; i < spec->n_private; i++) {
-                const char *z = spec->n_azs       ? spec->azs[i % spec->n_azs]
-                                : sw->cat.n_zones ? sw->cat.zones[i % sw->cat.n_zones]
-                                                  : "?";
-                sw_textf(sw, THEME_DIM, x, width, "private-%zu  %-18s %s", i + 1,
-                         spec->private_cidrs[i], z);
-            }
-            for (size_t i = 0; i < spec->n_public; i++) {
-                const char *z = spec->n_azs       ? spec->azs[i % spec->n_azs]
-                                : sw->cat.n_zones ? sw->cat.zones[i % sw->cat.n_zones]
-                                                  : "?";
-                sw_textf(sw, THEME_DIM, x, width, "public-%zu   %-18s %s", i + 1,
-                         spec->public_cidrs[i], z);
-            }
-        }
+    case STACK_FORM_ZONES:
+        sw_extra_zones(s, f, focused, x, width);
         break;
-    }
-    case STACK_FORM_REST_KEY: {
-        if (stack_lookup_error(sw->lookup, STACK_LOOKUP_KEYS))
-            sw_textf(sw, THEME_WARNING, x, width,
-                     "the account's keys could not be listed (%s): only a new key is offered",
-                     stack_lookup_error(sw->lookup, STACK_LOOKUP_KEYS));
-        if (!spec->name)
-            break;
-        /* the statement that lets CloudWatch Logs use the key */
-        json_t *pol =
-            stack_spec_rest_key_policy(spec, sw->cat.account ? sw->cat.account : "ACCOUNT");
-        json_t *sts = json_object_get(pol, "Statement");
-        json_t *last = json_array_size(sts) ? json_array_get(sts, json_array_size(sts) - 1) : NULL;
-        char *t = last ? json_dumps(last, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        sw_textf(sw, THEME_DIM, x, width, "%s",
-                 spec->reuse_kms_key
-                     ? "the key must already allow CloudWatch Logs so:"
-                     : "its policy lets CloudWatch Logs use it only for the log groups:");
-        if (t)
-            sw_text(sw, THEME_DIM, x + 2, width, t);
-        free(t);
-        json_decref(pol);
+    case STACK_FORM_REST_KEY:
+        sw_extra_rest_key(sw, spec, x, width);
         break;
-    }
     case STACK_FORM_TOKEN_MODE:
         if (strcmp(sw_get(sw, f, b, sizeof(b)), STACK_FORM_TOKEN_GENERATE) == 0)
             sw_textf(sw, THEME_DIM, x, width,
@@ -750,18 +750,18 @@ static void sw_build_review(struct screen *s)
     const struct stack_plan *p = sw->run ? stack_run_plan(sw->run) : NULL;
     enum stack_run_phase ph = sw->run ? stack_run_phase(sw->run) : STACK_RUN_PLANNING;
     char k1[64], k2[64], k3[64];
-    sw_pager_line(lv, THEME_DIM, " %s: apply (after typing the name)   %s: export   %s: back",
+    listview_line(lv, THEME_DIM, " %s: apply (after typing the name)   %s: export   %s: back",
                   sw_keys(s, REQ_WIZ_NEXT_PAGE, k1, sizeof(k1)),
                   sw_keys(s, REQ_WIZ_EXPORT, k2, sizeof(k2)),
                   sw_keys(s, REQ_WIZ_PREV_PAGE, k3, sizeof(k3)));
     for (size_t i = 0; i < sw->form.n_general; i++)
-        sw_pager_line(
+        listview_line(
             lv, sw->form.general[i].severity == STACK_SEV_ERROR ? THEME_ERROR : THEME_WARNING,
             " %s: %s: %s", sw->form.general[i].severity == STACK_SEV_ERROR ? "error" : "warning",
             sw->form.general[i].field, sw->form.general[i].message);
-    sw_pager_line(lv, THEME_NORMAL, "%s", "");
+    listview_line(lv, THEME_NORMAL, "%s", "");
     if (!sw->run && stack_form_errors(&sw->form)) {
-        sw_pager_line(lv, THEME_ERROR,
+        listview_line(lv, THEME_ERROR,
                       " The form has %zu error%s; nothing is planned until %s fixed:",
                       stack_form_errors(&sw->form), stack_form_errors(&sw->form) == 1 ? "" : "s",
                       stack_form_errors(&sw->form) == 1 ? "it is" : "they are");
@@ -770,7 +770,7 @@ static void sw_build_review(struct screen *s)
                 stack_form_issue(&sw->form, (enum stack_form_field)f);
             if (x && x->severity == STACK_SEV_ERROR &&
                 stack_form_visible(&sw->form, (enum stack_form_field)f))
-                sw_pager_line(lv, THEME_ERROR, "   %s, %s: %s",
+                listview_line(lv, THEME_ERROR, "   %s, %s: %s",
                               stack_form_page_title(sw_def(f)->page), sw_def(f)->label, x->message);
         }
     } else if (!p) {
@@ -778,12 +778,12 @@ static void sw_build_review(struct screen *s)
         if (e) {
             char *m = aws_error_format(e);
             char k[64];
-            sw_pager_line(lv, THEME_ERROR, " Planning failed: %s", m);
-            sw_pager_line(lv, THEME_DIM, " %s: plan again",
+            listview_line(lv, THEME_ERROR, " Planning failed: %s", m);
+            listview_line(lv, THEME_DIM, " %s: plan again",
                           sw_keys(s, REQ_WIZ_RETRY, k, sizeof(k)));
             free(m);
         } else {
-            sw_pager_line(lv, THEME_BUSY,
+            listview_line(lv, THEME_BUSY,
                           " Planning: reading what exists (tags, names, the "
                           "journal)...");
         }
@@ -793,7 +793,7 @@ static void sw_build_review(struct screen *s)
         audit_facts_from_spec(&facts, spec, p->account, (const char *const *)p->zones, p->n_zones);
         struct audit_report *rep = audit_evaluate(&facts, spec);
         /* in short first: what apply does, what the audit says, what it costs */
-        sw_pager_line(lv, THEME_TITLE, " In short");
+        listview_line(lv, THEME_TITLE, " In short");
         sw_pager_kv(lv, "Plan", p->n_conflict ? THEME_ERROR : THEME_NORMAL,
                     "%zu to create, %zu to change, %zu to keep, %zu reused, %zu in conflict",
                     p->n_create, p->n_change, p->n_keep, p->n_reuse, p->n_conflict);
@@ -808,15 +808,15 @@ static void sw_build_review(struct screen *s)
             sw_pager_kv(lv, "Monthly cost", sw->cost_error ? THEME_ERROR : THEME_BUSY, "%s",
                         sw->cost_error ? sw->cost_error : "pricing...");
         if (p->n_conflict)
-            sw_pager_line(lv, THEME_ERROR, " %zu conflict%s: apply is refused until %s resolved.",
+            listview_line(lv, THEME_ERROR, " %zu conflict%s: apply is refused until %s resolved.",
                           p->n_conflict, p->n_conflict == 1 ? "" : "s",
                           p->n_conflict == 1 ? "it is" : "they are");
-        sw_pager_line(lv, THEME_NORMAL, "%s", "");
+        listview_line(lv, THEME_NORMAL, "%s", "");
         char *t = stack_plan_format(p, true);
         sw_pager_text(lv, THEME_NORMAL, t);
         free(t);
-        sw_pager_line(lv, THEME_NORMAL, "%s", "");
-        sw_pager_line(lv, THEME_TITLE, " Audit of the plan");
+        listview_line(lv, THEME_NORMAL, "%s", "");
+        listview_line(lv, THEME_TITLE, " Audit of the plan");
         char *at = audit_report_format(rep, false);
         sw_pager_text(lv, THEME_NORMAL, at);
         free(at);
@@ -824,16 +824,16 @@ static void sw_build_review(struct screen *s)
         audit_facts_free(&facts);
     }
     (void)ph;
-    sw_pager_line(lv, THEME_NORMAL, "%s", "");
-    sw_pager_line(lv, THEME_TITLE, " Monthly cost");
+    listview_line(lv, THEME_NORMAL, "%s", "");
+    listview_line(lv, THEME_TITLE, " Monthly cost");
     if (sw->est) {
         char *ct = cost_estimate_format(sw->est);
         sw_pager_text(lv, THEME_NORMAL, ct);
         free(ct);
     } else if (sw->cost_error) {
-        sw_pager_line(lv, THEME_ERROR, " %s", sw->cost_error);
+        listview_line(lv, THEME_ERROR, " %s", sw->cost_error);
     } else {
-        sw_pager_line(lv, THEME_BUSY, " pricing...");
+        listview_line(lv, THEME_BUSY, " pricing...");
     }
     listview_end(lv);
 }
@@ -922,9 +922,9 @@ static void sw_build_summary(struct screen *s)
     const struct stack_apply_result *res = stack_run_result(sw->run);
     char t[32];
     runview_duration(stack_run_total_ms(sw->run), t, sizeof(t));
-    sw_pager_line(lv, THEME_OK, " Stack %s is ready: %zu made, %zu kept, in %s.", spec->name,
+    listview_line(lv, THEME_OK, " Stack %s is ready: %zu made, %zu kept, in %s.", spec->name,
                   res->done, res->unchanged, t);
-    sw_pager_line(lv, THEME_NORMAL, "%s", "");
+    listview_line(lv, THEME_NORMAL, "%s", "");
     const struct stack_resource *rg = stack_plan_find(p, "replication-group");
     const char *rgid = stack_spec_name(spec, STACK_NAME_REPLICATION_GROUP);
     sw_pager_kv(lv, "Replication group", THEME_NORMAL, "%s (%s)", rgid,
@@ -952,33 +952,33 @@ static void sw_build_summary(struct screen *s)
         if (r)
             sw_pager_kv(lv, i ? "" : "Log groups", THEME_NORMAL, "%s", r->name);
     }
-    sw_pager_line(lv, THEME_NORMAL, "%s", "");
-    sw_pager_line(lv, THEME_TITLE, " How to connect");
+    listview_line(lv, THEME_NORMAL, "%s", "");
+    listview_line(lv, THEME_TITLE, " How to connect");
     struct session *ss = app_session(s->app);
-    sw_pager_line(lv, THEME_NORMAL, "   elcui --region %s exec %s -- PING", ss->region, rgid);
+    listview_line(lv, THEME_NORMAL, "   elcui --region %s exec %s -- PING", ss->region, rgid);
     if (rg && rg->endpoint) {
         if (spec->transit_encryption)
-            sw_pager_line(lv, THEME_NORMAL, "   redis-cli -c --tls -h %s -p %d --askpass",
+            listview_line(lv, THEME_NORMAL, "   redis-cli -c --tls -h %s -p %d --askpass",
                           rg->endpoint, rg->port);
         else
-            sw_pager_line(lv, THEME_NORMAL, "   redis-cli -c -h %s -p %d", rg->endpoint, rg->port);
+            listview_line(lv, THEME_NORMAL, "   redis-cli -c -h %s -p %d", rg->endpoint, rg->port);
     }
     if (spec->auth_token && sec) {
-        sw_pager_line(lv, THEME_DIM,
+        listview_line(lv, THEME_DIM,
                       "   the token --askpass asks for is in the secret; read it with");
-        sw_pager_line(lv, THEME_DIM,
+        listview_line(lv, THEME_DIM,
                       "   aws secretsmanager get-secret-value --secret-id %s --query SecretString "
                       "--output text",
                       sec->name);
     }
-    sw_pager_line(lv, THEME_DIM, "   from inside the VPC: the security group admits %s on %d",
+    listview_line(lv, THEME_DIM, "   from inside the VPC: the security group admits %s on %d",
                   spec->vpc_cidr ? spec->vpc_cidr : "?", spec->port);
-    sw_pager_line(lv, THEME_NORMAL, "%s", "");
+    listview_line(lv, THEME_NORMAL, "%s", "");
     size_t idx;
     char k[64] = "Enter";
     if (keymap_entry_for(app_keymap(s->app), REQ_OPEN, &idx))
         keymap_keys_text(app_keymap(s->app), idx, "/", k, sizeof(k));
-    sw_pager_line(lv, THEME_DIM, " %s: the group's screen", k);
+    listview_line(lv, THEME_DIM, " %s: the group's screen", k);
     listview_end(lv);
 }
 

@@ -132,19 +132,34 @@ void listview_set(struct listview *lv, size_t row, size_t col, int role, const c
     c->role = role;
 }
 
-void listview_seg(struct listview *lv, size_t row, int role, int width, const char *fmt, ...)
+void listview_vseg(struct listview *lv, size_t row, int role, int width, const char *fmt,
+                   va_list ap)
 {
     if (row >= lv->nrows)
         return;
     struct listview_row *r = &lv->rows[row];
     r->cells = mem_xgrow(r->cells, &r->cap, r->n + 1, sizeof(*r->cells));
     struct listview_cell *c = &r->cells[r->n++];
-    va_list ap;
-    va_start(ap, fmt);
     c->text = listview_vformat(fmt, ap);
-    va_end(ap);
     c->role = role;
     c->width = width;
+}
+
+void listview_seg(struct listview *lv, size_t row, int role, int width, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    listview_vseg(lv, row, role, width, fmt, ap);
+    va_end(ap);
+}
+
+void listview_line(struct listview *lv, int role, const char *fmt, ...)
+{
+    size_t row = listview_add(lv);
+    va_list ap;
+    va_start(ap, fmt);
+    listview_vseg(lv, row, role, 0, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- matching ---- */

@@ -29,6 +29,7 @@
 
 #include <curses.h>
 #include <regex.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -102,6 +103,11 @@ void listview_set(struct listview *lv, size_t row, size_t col, int role, const c
 /* Pager lines: append a segment of width columns (0: its text's width). */
 void listview_seg(struct listview *lv, size_t row, int role, int width, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+void listview_vseg(struct listview *lv, size_t row, int role, int width, const char *fmt,
+                   va_list ap) __attribute__((format(printf, 5, 0)));
+/* A new pager line of one segment. */
+void listview_line(struct listview *lv, int role, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void listview_end(struct listview *lv);
 
 /* Rows: all of them, and those the filter shows. */
