@@ -34,6 +34,7 @@ struct node {
     struct timer_arg *timer_arg;
     char *last_status;
     char request_id[96];
+    uint64_t queued; /* waits for a free slot to send its next call (order; 0: not) */
 };
 
 struct stack_apply {
@@ -45,6 +46,8 @@ struct stack_apply {
     char *journal_dir;
     uint64_t t0;
     unsigned in_flight;
+    size_t n_queued;
+    uint64_t queue_seq;
     bool finished;
     bool stopped;
     bool in_pump;
@@ -133,6 +136,7 @@ static void crash_hook(struct stack_apply *a, const struct stack_resource *r, co
 
 static void pump(struct stack_apply *a);
 static void run_call(struct stack_apply *a, size_t i);
+static void send_call(struct stack_apply *a, size_t i);
 
 static void kick_cb(void *arg)
 {
@@ -436,7 +440,47 @@ static int make_token(struct stack_apply *a, size_t i)
     return 0;
 }
 
+/* Node i's next call: sent now when a slot is free and no call waits
+ * before it, else queued in order; the pump sends it when a call ends.
+ * So at most max_in_flight calls of the plan are ever in flight,
+ * whatever sends them (a start, a next call, a retry, a poll). */
 static void run_call(struct stack_apply *a, size_t i)
+{
+    struct node *n = &a->nodes[i];
+    if (a->in_flight < a->o.max_in_flight && !a->n_queued) {
+        send_call(a, i);
+        return;
+    }
+    if (!n->queued) {
+        n->queued = ++a->queue_seq;
+        a->n_queued++;
+    }
+    kick(a);
+}
+
+/* The queued node that waited longest, or SIZE_MAX. */
+static size_t first_queued(const struct stack_apply *a)
+{
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < a->p->n; i++)
+        if (a->nodes[i].queued && (best == SIZE_MAX || a->nodes[i].queued < a->nodes[best].queued))
+            best = i;
+    return best;
+}
+
+static void send_queued(struct stack_apply *a)
+{
+    while (a->n_queued && a->in_flight < a->o.max_in_flight && !a->stopped) {
+        size_t i = first_queued(a);
+        if (i == SIZE_MAX)
+            break;
+        a->nodes[i].queued = 0;
+        a->n_queued--;
+        send_call(a, i);
+    }
+}
+
+static void send_call(struct stack_apply *a, size_t i)
 {
     struct node *n = &a->nodes[i];
     struct stack_resource *r = &a->p->res[i];
@@ -549,6 +593,7 @@ static void pump(struct stack_apply *a)
     bool progress = true;
     while (progress) {
         progress = false;
+        send_queued(a);
         for (size_t i = 0; i < p->n; i++) {
             struct node *n = &a->nodes[i];
             if (n->st != STACK_STATE_PENDING)
@@ -574,7 +619,7 @@ static void pump(struct stack_apply *a)
                 progress = true;
                 continue;
             }
-            if (a->in_flight >= a->o.max_in_flight)
+            if (a->in_flight >= a->o.max_in_flight || a->n_queued)
                 continue;
             n->started_ms = now(a);
             n->attempt = 1;

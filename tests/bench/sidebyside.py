@@ -329,6 +329,76 @@ def bench_commands(sb, elcui, rg, token, n_one, n_pipe, reps):
     return rows, notes
 
 
+# ---- 6. apply concurrency ----
+
+def _apply_calls(timeline):
+    """The apply's requests in the sandbox's timeline: from the first
+    change on (discovery only reads)."""
+    reqs = timeline["requests"]
+    for k, r in enumerate(reqs):
+        if not re.match(r"^(Describe|Get|List)", r["operation"]):
+            return reqs[k:]
+    return []
+
+
+def bench_apply(sb, elcui, reps, delay, spec_args, label, state_dir, warm_up=True, clean_up=True):
+    """`elcui create --apply` of a stack with `delay` seconds of latency on
+    every AWS call, the default graph (8 calls in flight) and `--parallel 1`
+    alternately, each on a fresh name and destroyed afterwards (destroy
+    without the latency, not timed; unless clean_up is False), after one
+    untimed create and destroy (unless warm_up is False). Per run: the process's wall, the
+    apply's own elapsed time (its --json result), the number of the apply's
+    calls and the sum of their times at the sandbox. New groups get no Redis
+    nodes (the calls are what is measured). Rows: default vs
+    `--parallel 1`, and the default's apply vs its calls one after another."""
+    env = dict(sb.env, XDG_STATE_HOME=state_dir, ELCUI_POLL_MS="200", ELCUI_POLL_MAX_MS="500", ELCUI_BACKOFF_MS="100")
+    got = {"default": [], "serial": []}
+    sb.configure(redis_for_new_groups=False)
+    sb.reset_faults()
+    if warm_up:
+        # untimed and without latency: moto makes its region backends on
+        # their first use, which would land on whichever variant runs first
+        proc_run([elcui, "create", "--name", "bench-apply-warm", "--apply", "--yes"] + spec_args, env)
+        proc_run([elcui, "destroy", "bench-apply-warm", "--confirm", "bench-apply-warm"], env)
+    n = 0
+    for k in range(reps):
+        order = [("default", []), ("serial", ["--parallel", "1"])]
+        if k % 2:
+            order.reverse()
+        for variant, extra in order:
+            n += 1
+            name = "bench-apply-%d" % n
+            sb.reset_faults()
+            sb.latency(delay)
+            sb.reset_counters()
+            with tempfile.NamedTemporaryFile(prefix="elcui-bench-apply-", suffix=".json") as out:
+                wall, cpu, rss = proc_run([elcui, "create", "--name", name, "--apply", "--yes", "--json"] + spec_args
+                                          + extra, env, stdout=out.name)
+                with open(out.name) as f:
+                    result = json.load(f)["result"]
+            if not result.get("ok"):
+                raise RuntimeError("apply of %s failed: %s" % (name, result))
+            calls = _apply_calls(sb.request_timeline())
+            sb.reset_faults()
+            if clean_up:
+                proc_run([elcui, "destroy", name, "--confirm", name], env)
+            got[variant].append({"wall_s": wall, "cpu_s": cpu, "apply_s": result["elapsed_ms"] / 1000.0,
+                                 "calls": len(calls), "calls_sum_s": sum(c["end"] - c["start"] for c in calls)})
+    sb.configure(redis_for_new_groups=True)
+    res = {}
+    for variant, v in got.items():
+        res[variant] = {f: med([x[f] for x in v]) for f in ("wall_s", "cpu_s", "apply_s", "calls", "calls_sum_s")}
+    figures = ("wall_s", "apply_s", "calls", "calls_sum_s")
+    what = "create --apply, %s, %d ms on every AWS call" % (label, round(delay * 1000))
+    rows = [Row("apply concurrency", what + "; default (8 calls in flight)", res["default"],
+                "the same plan one call at a time (`--parallel 1`)", res["serial"], figures=figures,
+                target=[("wall_s", 2.0)]),
+            Row("apply concurrency", what + "; the default's apply", {"apply_s": res["default"]["apply_s"]},
+                "the sum of its calls' times at the sandbox (one after another)",
+                {"apply_s": res["default"]["calls_sum_s"]}, figures=("apply_s",))]
+    return rows, []
+
+
 def pct(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))] if v else None
@@ -388,7 +458,8 @@ UNITS = {"wall_s": "wall s", "cpu_s": "CPU s (user+sys)", "rss_mb": "peak RSS MB
          "p99_ms": "p99 ms", "max_ms": "max ms", "missing": "missing", "duplicated": "duplicated",
          "fle_per_s": "FilterLogEvents/s", "instructions": "instructions", "first_frame_ms": "launch -> first frame ms",
          "groups_seen_ms": "launch -> groups on screen ms", "redraw_p50_ms": "full redraw p50 ms",
-         "redraw_max_ms": "full redraw max ms"}
+         "redraw_max_ms": "full redraw max ms", "apply_s": "apply s (its own elapsed)",
+         "calls": "AWS calls of the apply", "calls_sum_s": "sum of the apply's calls' times s"}
 
 
 def table(rows, notes):
@@ -403,7 +474,7 @@ def table(rows, notes):
             e = r.elcui.get(f) if r.elcui else None
             pv = r.peer.get(f) if r.peer else None
             ratio = None
-            if isinstance(e, (int, float)) and isinstance(pv, (int, float)) and e > 0 and f not in ("events",):
+            if isinstance(e, (int, float)) and isinstance(pv, (int, float)) and e > 0 and f not in ("events", "calls"):
                 ratio = pv / e
                 if f in ("events_per_s",):
                     ratio = e / pv if pv else None

@@ -45,8 +45,18 @@ class BenchTinyTest(unittest.TestCase):
                 self.assertEqual(r[3], "0", r)
         out = [r for r in by["bulk read"] if r[2] == "events out"]
         self.assertTrue(out and all(r[3] == "300" for r in out), by["bulk read"])
-        # 6: said, with its reason; 7: the instruction counts
-        self.assertRegex(text, r"- apply concurrency: not measured - ")
+        # 6: the default graph against --parallel 1, the same calls made by both
+        self.assertIn("apply concurrency", by, text)
+        fig = {(r[1].rsplit("; ", 1)[1], r[2]): r for r in by["apply concurrency"]}
+        calls = fig[("default (8 calls in flight)", "AWS calls of the apply")]
+        self.assertRegex(calls[3], r"^\d+$")
+        self.assertGreater(int(calls[3]), 30)
+        self.assertEqual(calls[3], calls[5], calls)
+        for f in ("wall s", "apply s (its own elapsed)", "sum of the apply's calls' times s"):
+            r = fig[("default (8 calls in flight)", f)]
+            self.assertRegex(r[3], r"^[\d.]+$", r)
+            self.assertRegex(r[5], r"^[\d.]+$", r)
+        # 7: the instruction counts
         for label in ("slow-log JSON record, elcui", "jansson alone", "a single pass over its bytes"):
             self.assertRegex(text, r"\| [^|]*%s[^|]* \| \d+ \|" % label)
 

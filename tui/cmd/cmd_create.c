@@ -123,8 +123,21 @@ static void cmd_create_follow(struct cmd_create_run *cr, enum stack_run_phase wh
         cr->interrupted = true;
 }
 
+int cmd_create_parse_parallel(const char *cmd, const char *arg, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (errno || end == arg || *end || arg[0] == '-' || v < 1 || v > CMD_CREATE_PARALLEL_MAX)
+        return cli_usage_error(cmd, "--parallel wants a number of calls from 1 to %d, not '%s'",
+                               CMD_CREATE_PARALLEL_MAX, arg),
+               -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
 int cmd_create_plan(struct cmd_create_run *cr, struct session *s, const struct stack_spec *spec,
-                    enum stack_plan_mode mode, bool json, struct aws_error *err)
+                    enum stack_plan_mode mode, bool json, unsigned parallel, struct aws_error *err)
 {
     memset(cr, 0, sizeof(*cr));
     cr->s = s;
@@ -139,6 +152,7 @@ int cmd_create_plan(struct cmd_create_run *cr, struct session *s, const struct s
     o.client = s->aws;
     o.once = cr->once;
     o.mode = mode;
+    o.max_in_flight = parallel;
     cmd_create_tunables(&o);
     struct stack_run_callbacks cb = {cmd_create_on_phase, cmd_create_on_state, cmd_create_on_retry,
                                      cr};
@@ -433,6 +447,7 @@ static void cmd_create_usage(FILE *f)
             "  --json                  plan and result as JSON on stdout, progress as JSON\n"
             "                          lines on stderr\n"
             "  --print-spec            print the effective spec file and exit\n"
+            "  --parallel N            at most N AWS calls of the apply in flight (1-16; 8)\n"
             "  --vpc-cidr CIDR         VPC range (10.20.32.0/25)\n"
             "  --private-subnets LIST  cache subnet CIDRs, comma-separated\n"
             "  --public-subnets LIST   \"public\" subnet CIDRs ('' for none)\n"
@@ -493,6 +508,7 @@ enum {
     OPT_REUSE_KMS,
     OPT_REUSE_SECRET_KMS,
     OPT_REUSE_SECRET,
+    OPT_PARALLEL,
 };
 
 static const struct option cmd_create_options[] = {
@@ -524,6 +540,7 @@ static const struct option cmd_create_options[] = {
     {"reuse-kms", required_argument, NULL, OPT_REUSE_KMS},
     {"reuse-secret-kms", required_argument, NULL, OPT_REUSE_SECRET_KMS},
     {"reuse-secret", required_argument, NULL, OPT_REUSE_SECRET},
+    {"parallel", required_argument, NULL, OPT_PARALLEL},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -559,6 +576,7 @@ struct cmd_create {
     const char *name;
     const char *spec_file;
     bool plan, apply, yes, json, print_spec;
+    unsigned parallel; /* 0: the engine's default */
     /* flags in order, applied after the file */
     struct {
         const char *section, *key;
@@ -612,6 +630,10 @@ static enum cli_opt cmd_create_option(void *ctx, int opt, char *arg)
         break;
     case OPT_PRINT_SPEC:
         c->print_spec = true;
+        break;
+    case OPT_PARALLEL:
+        if (cmd_create_parse_parallel("create", arg, &c->parallel) != 0)
+            return CLI_OPT_REFUSED;
         break;
     case OPT_NO_MULTI_AZ:
         if (cmd_create_add_set(c, "cache", "multi_az", "no") != 0)
@@ -832,7 +854,7 @@ static int cmd_create_run(struct session_options *opts, int argc, char **argv)
     rc = CLI_EXIT_FAIL;
     session_print_warnings(&s, stderr);
     signal(SIGPIPE, SIG_IGN);
-    if (cmd_create_plan(&cr, &s, &spec, STACK_PLAN_APPLY, c.json, &err) != 0) {
+    if (cmd_create_plan(&cr, &s, &spec, STACK_PLAN_APPLY, c.json, c.parallel, &err) != 0) {
         if (cr.interrupted)
             fprintf(stderr, "elcui create: interrupted while planning; nothing was changed\n");
         else

@@ -39,7 +39,12 @@ void cmd_create_tunables(struct stack_run_options *o);
  * (stack_run_plan(cr->run)); -1: err filled, or cr->interrupted. Free
  * with cmd_create_run_free in every case. */
 int cmd_create_plan(struct cmd_create_run *cr, struct session *s, const struct stack_spec *spec,
-                    enum stack_plan_mode mode, bool json, struct aws_error *err);
+                    enum stack_plan_mode mode, bool json, unsigned parallel, struct aws_error *err);
+/* --parallel N: the most AWS calls of an apply in flight at once. */
+#define CMD_CREATE_PARALLEL_MAX 16
+/* Parse --parallel's argument into out (1..CMD_CREATE_PARALLEL_MAX): 0, or
+ * -1 after a usage error naming cmd. parallel 0 above: the engine's 8. */
+int cmd_create_parse_parallel(const char *cmd, const char *arg, unsigned *out);
 void cmd_create_run_free(struct cmd_create_run *cr);
 /* Ask on the terminal to type `expect`: 1 when it was typed, 0 when not
  * (or no terminal), -1 when Ctrl-C ended the question (the line ended). */

@@ -16,7 +16,7 @@ static void cmd_destroy_usage(FILE *f)
 {
     fprintf(f,
             "usage: elcui destroy NAME [--confirm NAME] [--spec FILE] [--secret-recovery-days N]\n"
-            "                          [--plan] [--json]\n"
+            "                          [--parallel N] [--plan] [--json]\n"
             "\n"
             "Delete the stack NAME that elcui create built, in reverse order: IAM policies,\n"
             "SSM parameters, the replication group (waiting until it is gone), the secret,\n"
@@ -33,6 +33,7 @@ static void cmd_destroy_usage(FILE *f)
             "  --spec FILE               the spec the stack was created from\n"
             "  --secret-recovery-days N  keep the secret recoverable N days (7-30);\n"
             "                            default 0: deleted at once, as the seed does\n"
+            "  --parallel N              at most N AWS calls in flight (1-16; 8)\n"
             "  --plan                    only show what would go\n"
             "  --json                    plan and result as JSON on stdout, progress as JSON\n"
             "                            lines on stderr\n"
@@ -48,6 +49,7 @@ enum {
     OPT_RECOVERY,
     OPT_PLAN,
     OPT_JSON,
+    OPT_PARALLEL,
 };
 
 static const struct option cmd_destroy_options[] = {
@@ -56,6 +58,7 @@ static const struct option cmd_destroy_options[] = {
     {"secret-recovery-days", required_argument, NULL, OPT_RECOVERY},
     {"plan", no_argument, NULL, OPT_PLAN},
     {"json", no_argument, NULL, OPT_JSON},
+    {"parallel", required_argument, NULL, OPT_PARALLEL},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -113,6 +116,7 @@ struct cmd_destroy_args {
     const char *name;
     const char *confirm, *spec_file, *recovery;
     bool plan_only, json;
+    unsigned parallel; /* 0: the engine's default */
 };
 
 static enum cli_opt cmd_destroy_option(void *ctx, int opt, char *arg)
@@ -133,6 +137,10 @@ static enum cli_opt cmd_destroy_option(void *ctx, int opt, char *arg)
         break;
     case OPT_JSON:
         a->json = true;
+        break;
+    case OPT_PARALLEL:
+        if (cmd_create_parse_parallel("destroy", arg, &a->parallel) != 0)
+            return CLI_OPT_REFUSED;
         break;
     default:
         return CLI_OPT_UNKNOWN;
@@ -298,7 +306,7 @@ static int cmd_destroy_run(struct session_options *opts, int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     free(spec.region);
     spec.region = mem_xstrdup(s.region);
-    if (cmd_create_plan(&cr, &s, &spec, STACK_PLAN_DESTROY, a.json, &err) != 0) {
+    if (cmd_create_plan(&cr, &s, &spec, STACK_PLAN_DESTROY, a.json, a.parallel, &err) != 0) {
         if (cr.interrupted)
             fprintf(stderr, "elcui destroy: interrupted while planning; nothing was changed\n");
         else

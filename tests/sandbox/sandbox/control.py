@@ -12,7 +12,11 @@ GET     /_sandbox/status              {ready, seed, region, account_id, endpoint
                                        create_delay, pid, uptime, errors}
 GET     /_sandbox/counters            {requests: {total, services, operations,
                                        rejected_auth}, faults: {total, kinds}}
-POST    /_sandbox/counters/reset      {} -> {ok}
+POST    /_sandbox/counters/reset      {} -> {ok}; also clears the request timeline
+GET     /_sandbox/requests            {requests: [{service, operation, start, end}],
+                                       max_in_flight, in_flight}: each AWS request
+                                       since the reset, when it arrived and when its
+                                       answer was handed back (epoch seconds)
 GET     /_sandbox/faults              {rules: [...]}
 POST    /_sandbox/faults              {kind, service?, operation?, rate?, count?,
                                        status?, delay?} -> {rule}
@@ -100,6 +104,8 @@ class Controller:
             return self.status()
         if method == "GET" and key == "counters":
             return self.server.faults.counters()
+        if method == "GET" and key == "requests":
+            return self.server.faults.requests()
         if method == "POST" and key == "counters/reset":
             self.server.faults.reset_counters()
             return {"ok": True}

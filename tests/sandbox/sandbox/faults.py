@@ -23,9 +23,12 @@ Clock skew, session-token expiry, Redis node faults and log-delivery faults
 are not request rules; the server applies them (see server.py).
 """
 
+import collections
 import random
 import threading
+import time
 
+TIMELINE_MAX = 20000
 KINDS = ("throttle", "error", "latency", "reset", "truncate", "malformed")
 
 
@@ -85,6 +88,12 @@ class Faults:
         self.faults_by_kind = {}
         self.faults_total = 0
         self.rejected_auth = 0
+        # The timeline of AWS requests since the last counters reset: when
+        # each arrived and when its answer was handed back (time.time()),
+        # so a test can tell which calls overlapped.
+        self.timeline = collections.deque(maxlen=TIMELINE_MAX)
+        self.in_flight = 0
+        self.max_in_flight = 0
 
     # ---- rules -------------------------------------------------------------
     def add(self, spec):
@@ -144,12 +153,31 @@ class Faults:
 
     # ---- per request ---------------------------------------------------------
     def count_request(self, service, operation):
+        """Count one AWS request; returns its timeline record, for
+        end_request() when its answer is handed back."""
         key = "%s:%s" % (service or "unknown", operation or "unknown")
+        rec = {"service": service or "unknown", "operation": operation or "unknown", "start": time.time(), "end": None}
         with self._lock:
+            self.timeline.append(rec)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
             self.requests_total += 1
             s = service or "unknown"
             self.requests_by_service[s] = self.requests_by_service.get(s, 0) + 1
             self.requests_by_operation[key] = self.requests_by_operation.get(key, 0) + 1
+        return rec
+
+    def end_request(self, rec):
+        with self._lock:
+            if rec["end"] is None:
+                rec["end"] = time.time()
+                self.in_flight -= 1
+
+    def requests(self):
+        """The timeline: [{service, operation, start, end}] in arrival order
+        (end None while in flight), and the most requests in flight at once."""
+        with self._lock:
+            return {"requests": [dict(r) for r in self.timeline], "max_in_flight": self.max_in_flight, "in_flight": self.in_flight}
 
     def count_auth_rejection(self):
         with self._lock:
@@ -212,6 +240,8 @@ class Faults:
             self.faults_by_kind = {}
             self.faults_total = 0
             self.rejected_auth = 0
+            self.timeline.clear()
+            self.max_in_flight = self.in_flight
 
 
 def malformed_body(protocol):

@@ -447,6 +447,12 @@ class Sandbox:
     def reset_counters(self):
         return self.control("POST", "counters/reset", {})
 
+    def request_timeline(self):
+        """Every AWS request since the last reset_counters(), in arrival
+        order: {requests: [{service, operation, start, end}], max_in_flight,
+        in_flight} (times in epoch seconds; end None while in flight)."""
+        return self.control("GET", "requests")
+
     def requests_seen(self, service=None, operation=None):
         """AWS requests the sandbox received since the last reset (control
         calls are not counted).  service: SigV4 name (elasticache, ec2, kms,

@@ -304,7 +304,14 @@ class SandboxServer:
         if path.startswith("/moto-api"):
             return self._respond(start_response, 404, [("Content-Type", "text/plain")], b"not found\n")
         info = awsproto.identify(environ)
-        self.faults.count_request(info.service, info.operation)
+        rec = self.faults.count_request(info.service, info.operation)
+        try:
+            return self._serve(environ, start_response, info)
+        finally:
+            self.faults.end_request(rec)
+
+    def _serve(self, environ, start_response, info):
+        """One AWS request: faults, signature, the answer."""
         fired = self.faults.decide(info.service, info.operation)
         answer = None
         for rule in fired:

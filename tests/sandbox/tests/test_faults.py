@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 import unittest
 import urllib.parse
@@ -129,6 +130,31 @@ class FaultsTest(unittest.TestCase):
         t = time.monotonic()
         self.assertEqual(code_status(self.kms.list_keys)[0], "ThrottlingException")
         self.assertGreaterEqual(time.monotonic() - t, 0.3)
+
+    def test_request_timeline(self):
+        """each AWS request with when it arrived and when its answer went back"""
+        self.sb.reset_counters()
+        self.sb.latency(0.3, service="kms")
+        clients = [self.sb.client("kms"), self.sb.client("kms")]
+        th = [threading.Thread(target=c.list_keys) for c in clients]
+        for t in th:
+            t.start()
+        for t in th:
+            t.join(30)
+        self.sb.reset_faults()
+        self.sts.get_caller_identity()
+        self.sb.status()  # control calls are not in it
+        t = self.sb.request_timeline()
+        self.assertEqual([(r["service"], r["operation"]) for r in t["requests"]],
+                         [("kms", "ListKeys"), ("kms", "ListKeys"), ("sts", "GetCallerIdentity")])
+        a, b, c = t["requests"]
+        for r in (a, b):
+            self.assertGreaterEqual(r["end"] - r["start"], 0.3)
+        self.assertLess(max(a["start"], b["start"]), min(a["end"], b["end"]), "the two delayed calls overlapped")
+        self.assertGreaterEqual(c["start"], max(a["end"], b["end"]))
+        self.assertEqual((t["max_in_flight"], t["in_flight"]), (2, 0))
+        self.sb.reset_counters()
+        self.assertEqual(self.sb.request_timeline(), {"requests": [], "max_in_flight": 0, "in_flight": 0})
 
     def _raw(self, body, headers):
         u = urllib.parse.urlsplit(self.sb.endpoint)
