@@ -119,9 +119,17 @@ class ScreensOnDemo(ScreensBase):
 
     def help_matches_table(self, c, screen):
         c.keys("?")
-        scr = c.wait_for("Help: %s" % screen)
-        got = shell.help_bindings(scr)
+        c.wait_for("Help: %s" % screen)
         want = shell.bindings_for(shell.keys_json(self.env()), screen)
+        # the whole overlay drawn (tmux may show its title before its rows)
+        got, deadline = None, time.monotonic() + 10
+        while got != want and time.monotonic() < deadline:
+            try:
+                got = shell.help_bindings(c.screen())
+            except StopIteration:
+                got = None
+            if got != want:
+                time.sleep(0.1)
         self.assertEqual(got, want, "help of %s differs from the keymap table" % screen)
         c.keys("Escape")
         c.wait_gone("Help: %s" % screen)
