@@ -208,9 +208,16 @@ class CommandPanel(unittest.TestCase):
             self.assertRegex(scr, r"<- app-4-0003-002 replica shard 0003")
             # F2 lists every target
             c.keys("F2")
-            scr = c.wait_for("Pick the target")
-            for want in ("all primaries (3)", "all replicas (6)", "all nodes (9)",
-                         "shard 0002 primary", "az us-east-2b", "node app-4-0001-003"):
+            c.wait_for("Pick the target")
+            wants = ("all primaries (3)", "all replicas (6)", "all nodes (9)",
+                     "shard 0002 primary", "az us-east-2b", "node app-4-0001-003")
+            # the whole list drawn (tmux may show its first rows before the rest)
+            deadline = time.monotonic() + 10
+            scr = c.screen()
+            while not all(w in scr for w in wants) and time.monotonic() < deadline:
+                time.sleep(0.1)
+                scr = c.screen()
+            for want in wants:
                 self.assertIn(want, scr)
             c.keys("Escape")
             c.wait_gone("Pick the target")
