@@ -119,6 +119,15 @@ class LiveTailTest(unittest.TestCase):
         self.assertIsNone(r.error)
         return r
 
+    def own_group(self):
+        """A log group only this test's session reads: a fault is taken by
+        the first session with events, and a session an earlier test
+        closed lives on in the sandbox until its next write fails."""
+        g = "/live/%s" % self._testMethodName
+        self.logs.create_log_group(logGroupName=g)
+        self.logs.create_log_stream(logGroupName=g, logStreamName="a/0001/slow-log")
+        return g
+
     def put(self, stream, *messages, group=GROUP):
         now = int(time.time() * 1000)
         self.logs.put_log_events(
@@ -159,15 +168,16 @@ class LiveTailTest(unittest.TestCase):
         self.assertEqual(code_of(r.error), "SessionTimeoutException")
 
     def test_timeout_now_and_drop_and_sample(self):
-        r = self.open(GROUP)
+        g = self.own_group()
+        r = self.open(g)
         self.sb.live_tail(drop=1)
-        self.put("a/0001/slow-log", "lost-1")
+        self.put("a/0001/slow-log", "lost-1", group=g)
         wait_for(lambda: self.sb.live_tail()["counters"]["dropped_frames"] == 1, what="the drop")
-        self.put("a/0001/slow-log", "kept-2")
+        self.put("a/0001/slow-log", "kept-2", group=g)
         wait_for(lambda: "kept-2" in r.messages(), what="the next frame")
         self.assertNotIn("lost-1", r.messages())
         self.sb.live_tail(sample=1)
-        self.put("a/0001/slow-log", "s1", "s2", "s3", "s4")
+        self.put("a/0001/slow-log", "s1", "s2", "s3", "s4", group=g)
         wait_for(lambda: any(u["sessionMetadata"]["sampled"] for u in r.updates), what="a sampled update")
         sampled = [u for u in r.updates if u["sessionMetadata"]["sampled"]][0]
         self.assertEqual([x["message"] for x in sampled["sessionResults"]], ["s1", "s3"])
@@ -176,18 +186,20 @@ class LiveTailTest(unittest.TestCase):
         self.assertEqual(code_of(r.error), "SessionTimeoutException")
 
     def test_corrupt_crc_is_refused_by_botocore(self):
-        r = self.open(GROUP)
+        g = self.own_group()
+        r = self.open(g)
         self.sb.live_tail(corrupt=1)
-        self.put("a/0001/slow-log", "bad-crc")
+        self.put("a/0001/slow-log", "bad-crc", group=g)
         self.assertTrue(r.ended.wait(10))
         self.assertIsNotNone(r.error)
         self.assertIn("Checksum", type(r.error).__name__ + str(r.error))
         self.assertNotIn("bad-crc", r.messages())
 
     def test_cut_stream(self):
-        r = self.open(GROUP)
+        g = self.own_group()
+        r = self.open(g)
         self.sb.live_tail(cut=1)
-        self.put("a/0001/slow-log", "half")
+        self.put("a/0001/slow-log", "half", group=g)
         self.assertTrue(r.ended.wait(10))
         self.assertNotIn("half", r.messages())
         self.assertEqual(self.sb.live_tail()["counters"]["cuts"], 1)
