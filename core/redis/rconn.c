@@ -28,6 +28,8 @@
 #define RCONN_DEFAULT_CONNECT_MS 5000u
 #define RCONN_DEFAULT_COMMAND_MS 10000u
 #define RCONN_MAX_OUT ((size_t)512 * 1024 * 1024)
+/* Answered command records a connection keeps for reuse. */
+#define RCONN_SPARE_CMDS 64
 /* What one reply object costs beyond its payload: the struct and what
  * malloc keeps around each block. */
 #define RCONN_OBJ_COST RESP3_OBJ_COST
@@ -439,6 +441,9 @@ struct rconn_tls *rconn_tls_new(const struct rconn_tls_options *o, struct rconn_
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                               SSL_MODE_RELEASE_BUFFERS);
+    /* records read with what follows them in one recv (not header, then
+     * body): SSL_has_pending() says what is buffered */
+    SSL_CTX_set_read_ahead(ctx, 1);
     const char *cafile = o->cafile;
     if (!cafile || !*cafile) {
         const char *env = getenv("ELCUI_REDIS_CACERT");
@@ -653,6 +658,10 @@ struct rconn {
     struct rconn_framer fr;     /* where the reader is in the byte stream */
     struct rconn_trunc trunc;   /* of the reply being delivered */
     struct buf out;
+    bool hooked;             /* the before-sleep flush is registered */
+    bool write_blocked;      /* the socket took no more: wait until poll says writable */
+    struct rconn_cmd *spare; /* command records kept for reuse (RCONN_SPARE_CMDS) */
+    size_t nspare;
     struct rconn_cmdq waiting;  /* not yet written (connection not ready) */
     struct rconn_cmdq inflight; /* written, awaiting their reply in order */
     struct loop_timer *cmd_timer;
@@ -704,11 +713,36 @@ static void rconn_cmd_free(struct rconn_cmd *cmd)
     free(cmd);
 }
 
+/* A command answered: its record is kept for the next one (a pipeline
+ * of thousands allocates a few records, not one per command). */
+static void rconn_cmd_recycle(struct rconn *c, struct rconn_cmd *cmd)
+{
+    if (c->nspare >= RCONN_SPARE_CMDS || cmd->wire) {
+        rconn_cmd_free(cmd);
+        return;
+    }
+    cmd->next = c->spare;
+    c->spare = cmd;
+    c->nspare++;
+}
+
+static struct rconn_cmd *rconn_cmd_get(struct rconn *c)
+{
+    struct rconn_cmd *cmd = c->spare;
+    if (!cmd)
+        return mem_xcalloc(1, sizeof(*cmd));
+    c->spare = cmd->next;
+    c->nspare--;
+    memset(cmd, 0, sizeof(*cmd));
+    return cmd;
+}
+
 static void rconn_free_mem(struct rconn *c);
 static void rconn_fail(struct rconn *c, const struct rconn_error *e);
 static void rconn_set_watch(struct rconn *c, int events);
 static void rconn_try_next_addr(struct rconn *c);
 static void rconn_on_fd(int fd, int revents, void *arg);
+static void rconn_flush_hook(void *arg);
 
 static void rconn_enter(struct rconn *c)
 {
@@ -771,6 +805,10 @@ static void rconn_close_socket(struct rconn *c, bool polite)
     if (c->watch) {
         loop_unwatch(c->l, c->watch);
         c->watch = NULL;
+    }
+    if (c->hooked) {
+        loop_before_sleep_remove(c->l, rconn_flush_hook, c);
+        c->hooked = false;
     }
     c->watch_events = 0;
     if (c->fd >= 0) {
@@ -1039,14 +1077,14 @@ static void rconn_send_wire(struct rconn *c, struct rconn_cmd *cmd, const char *
     rconn_cmdq_push(&c->inflight, cmd);
 }
 
-static struct rconn_cmd *rconn_format(int argc, const char *const *argv, const size_t *argvlen,
-                                      enum rconn_kind kind)
+static struct rconn_cmd *rconn_format(struct rconn *c, int argc, const char *const *argv,
+                                      const size_t *argvlen, enum rconn_kind kind)
 {
     char *wire = NULL;
     int len = redisFormatCommandArgv(&wire, argc, (const char **)argv, argvlen);
     if (len < 0 || !wire)
         return NULL;
-    struct rconn_cmd *cmd = mem_xcalloc(1, sizeof(*cmd));
+    struct rconn_cmd *cmd = rconn_cmd_get(c);
     cmd->kind = kind;
     cmd->wire = wire;
     cmd->wirelen = (size_t)len;
@@ -1057,7 +1095,7 @@ static struct rconn_cmd *rconn_format(int argc, const char *const *argv, const s
 static void rconn_send_internal(struct rconn *c, enum rconn_kind kind, int argc,
                                 const char *const *argv, const size_t *argvlen)
 {
-    struct rconn_cmd *cmd = rconn_format(argc, argv, argvlen, kind);
+    struct rconn_cmd *cmd = rconn_format(c, argc, argv, argvlen, kind);
     if (!cmd) {
         rconn_failf(c, RCONN_ERR_PROTOCOL, "cannot format a command for %s", c->name);
         return;
@@ -1361,7 +1399,7 @@ static void rconn_send_hello(struct rconn *c, int proto)
 {
     const char *argv[] = {"HELLO", proto == 3 ? "3" : "2"};
     size_t argvlen[] = {5, 1};
-    struct rconn_cmd *cmd = rconn_format(2, argv, argvlen, RCONN_K_HELLO);
+    struct rconn_cmd *cmd = rconn_format(c, 2, argv, argvlen, RCONN_K_HELLO);
     if (!cmd) {
         rconn_failf(c, RCONN_ERR_PROTOCOL, "cannot format a command for %s", c->name);
         return;
@@ -1754,7 +1792,7 @@ static void rconn_deliver(struct rconn *c, redisReply *r, const struct rconn_tru
         rconn_internal_reply(c, cmd, r);
         freeReplyObject(r);
     }
-    rconn_cmd_free(cmd);
+    rconn_cmd_recycle(c, cmd);
 }
 
 static void rconn_dispatch_replies(struct rconn *c)
@@ -2195,7 +2233,7 @@ static bool rconn_read(struct rconn *c)
         /* be fair to other sources (256 KiB a wake-up: the keys of the
          * console answer while a 1M-element reply is read); poll wakes us
          * again for socket data, but not for plaintext OpenSSL already holds */
-        if (rounds >= 16 && !(c->ssl && SSL_pending(c->ssl) > 0))
+        if (rounds >= 16 && !(c->ssl && SSL_has_pending(c->ssl)))
             return true;
         if (c->ssl) {
             ERR_clear_error();
@@ -2203,6 +2241,13 @@ static bool rconn_read(struct rconn *c)
             int n = SSL_read(c->ssl, buf, (int)sizeof(buf));
             if (n > 0) {
                 rconn_feed(c, buf, (size_t)n);
+                /* a short record and nothing more read ahead: the socket
+                 * is likely drained; poll says when more comes, without
+                 * a read that would only say EAGAIN */
+                if (c->state == RCONN_S_CLOSED || c->freed || !c->ssl)
+                    return false;
+                if ((size_t)n < sizeof(buf) && !SSL_has_pending(c->ssl))
+                    return true;
                 continue;
             }
             int se = SSL_get_error(c->ssl, n);
@@ -2263,8 +2308,12 @@ static bool rconn_write(struct rconn *c)
                 continue;
             }
             int se = SSL_get_error(c->ssl, n);
-            if (se == SSL_ERROR_WANT_WRITE || se == SSL_ERROR_WANT_READ)
+            if (se == SSL_ERROR_WANT_WRITE || se == SSL_ERROR_WANT_READ) {
+                /* retried with the same bytes first (more may follow them),
+                 * as OpenSSL requires, once poll says the socket moves */
+                c->write_blocked = true;
                 return true;
+            }
             char why[256];
             if (se == SSL_ERROR_SSL)
                 rconn_ssl_errstr(why, sizeof(why));
@@ -2280,8 +2329,10 @@ static bool rconn_write(struct rconn *c)
             buf_consume(&c->out, (size_t)n);
             continue;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            c->write_blocked = true;
             return true;
+        }
         if (n < 0 && errno == EINTR)
             continue;
         rconn_failf(c, RCONN_ERR_IO_RESET, "write to %s failed: %s", c->name,
@@ -2298,6 +2349,8 @@ static void rconn_set_watch(struct rconn *c, int events)
     if (!c->watch) {
         c->watch = loop_watch(c->l, c->fd, events, rconn_on_fd, c);
         c->watch_events = events;
+        if (!c->hooked && loop_before_sleep(c->l, rconn_flush_hook, c) == 0)
+            c->hooked = true;
         return;
     }
     if (c->watch_events != events) {
@@ -2320,7 +2373,9 @@ static void rconn_on_fd(int fd, int revents, void *arg)
         break;
     case RCONN_S_AUTH:
     case RCONN_S_READY:
-        if ((revents & REACTOR_WRITE) || c->out.len > 0) {
+        if (revents & REACTOR_WRITE)
+            c->write_blocked = false;
+        if ((revents & REACTOR_WRITE) || (c->out.len > 0 && !c->write_blocked)) {
             if (!rconn_write(c))
                 break;
         }
@@ -2329,8 +2384,8 @@ static void rconn_on_fd(int fd, int revents, void *arg)
             if (!rconn_read(c))
                 break;
         }
-        /* callbacks may have queued more */
-        if (c->out.len > 0 && !rconn_write(c))
+        /* callbacks may have queued more: out with the rest, one write */
+        if (c->out.len > 0 && !c->write_blocked && !rconn_write(c))
             break;
         rconn_update_watch(c);
         break;
@@ -2338,6 +2393,21 @@ static void rconn_on_fd(int fd, int revents, void *arg)
     case RCONN_S_CLOSED:
         break;
     }
+    rconn_leave(c);
+}
+
+/* Before the loop sleeps: what was queued in this iteration outside our
+ * own callbacks (a timer, another connection's reply, a key) goes out now
+ * in one write, not after one more poll for writability. */
+static void rconn_flush_hook(void *arg)
+{
+    struct rconn *c = arg;
+    if (c->out.len == 0 || c->write_blocked || c->freed || c->fd < 0 ||
+        (c->state != RCONN_S_AUTH && c->state != RCONN_S_READY))
+        return;
+    rconn_enter(c);
+    if (rconn_write(c))
+        rconn_update_watch(c);
     rconn_leave(c);
 }
 
@@ -2447,6 +2517,11 @@ static void rconn_free_mem(struct rconn *c)
         rconn_cmd_free(cmd);
     while ((cmd = rconn_cmdq_pop(&c->waiting)) != NULL)
         rconn_cmd_free(cmd);
+    while (c->spare) {
+        cmd = c->spare;
+        c->spare = cmd->next;
+        free(cmd);
+    }
     if (c->reader)
         redisReaderFree(c->reader);
     resp3_reader_free(c->r3);
@@ -2490,7 +2565,7 @@ int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const
 {
     if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0 || c->push_started)
         return -1;
-    struct rconn_cmd *cmd = rconn_format(argc, argv, argvlen, RCONN_K_USER);
+    struct rconn_cmd *cmd = rconn_format(c, argc, argv, argvlen, RCONN_K_USER);
     if (!cmd)
         return -1;
     if (c->out.len + cmd->wirelen > RCONN_MAX_OUT) {
@@ -2543,7 +2618,7 @@ int rconn_command(struct rconn *c, rconn_reply_cb cb, void *arg, ...)
 static int rconn_push_queue(struct rconn *c, int argc, const char *const *argv,
                             const size_t *argvlen, enum rconn_kind kind)
 {
-    struct rconn_cmd *cmd = rconn_format(argc, argv, argvlen, kind);
+    struct rconn_cmd *cmd = rconn_format(c, argc, argv, argvlen, kind);
     if (!cmd)
         return -1;
     if (c->out.len + cmd->wirelen > RCONN_MAX_OUT) {
