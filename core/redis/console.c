@@ -33,6 +33,8 @@ struct console_run {
     struct console_request req; /* argv, argvlen, node point into copies below */
     char **argv;
     size_t *argvlen;
+    char *wire; /* argv formatted once for every run (wiped) */
+    size_t wirelen;
     char *node;
     unsigned long iteration; /* runs started */
     struct console_done done;
@@ -812,6 +814,10 @@ static void console_run_free(struct console_run *r)
     }
     free(r->argv);
     free(r->argvlen);
+    if (r->wire) {
+        mem_wipe(r->wire, r->wirelen);
+        redisFreeCommand(r->wire);
+    }
     free(r->node);
     free(r);
 }
@@ -1061,6 +1067,10 @@ static bool console_run_send(struct console_run *r)
         .on_reply = console_run_on_reply,
         .on_done = console_run_on_done,
         .arg = r,
+        /* the run outlives its requests in flight (freed when none is) */
+        .borrowed = true,
+        .wire = r->wire,
+        .wirelen = r->wirelen,
     };
     r->in_flight++;
     if (rcluster_exec(c->cl, &q) != 0) {
@@ -1095,6 +1105,15 @@ struct console_run *console_exec(struct console *c, const struct console_request
         memcpy(r->argv[i], req->argv[i], n);
         r->argv[i][n] = '\0';
         r->argvlen[i] = n;
+    }
+    if (r->req.repeat > 1) {
+        /* formatted once, not once per run */
+        int len = redisFormatCommandArgv(&r->wire, req->argc, (const char **)r->argv, r->argvlen);
+        if (len < 0) {
+            r->wire = NULL;
+            len = 0;
+        }
+        r->wirelen = (size_t)len;
     }
     r->node = mem_xstrdup(req->node);
     r->req.argv = NULL;

@@ -281,12 +281,14 @@ static struct rcache_entry *rcache_put(struct rcluster *cl, const struct rcmd_in
 
 static void rop_free(struct rop *op)
 {
-    for (int i = 0; i < op->argc; i++) {
+    for (int i = 0; i < op->argc && !op->borrowed; i++) {
         mem_wipe(op->argv[i], op->argvlen[i]);
         free(op->argv[i]);
     }
-    free(op->argv);
-    free(op->argvlen);
+    if (!op->borrowed) {
+        free(op->argv);
+        free(op->argvlen);
+    }
     free(op->target_node);
     free(op);
 }
@@ -764,8 +766,11 @@ static void rsub_send(struct rsub *s)
         static const size_t asking_len[] = {6};
         rconn_command_argv(c, 1, asking, asking_len, op->timeout_ms, rcluster_asking_done, NULL);
     }
-    if (rconn_command_argv(c, op->argc, (const char *const *)op->argv, op->argvlen, op->timeout_ms,
-                           rsub_on_reply, s) != 0) {
+    int rc = op->wire ? rconn_command_wire(c, op->argc, (const char *const *)op->argv, op->argvlen,
+                                           op->wire, op->wirelen, op->timeout_ms, rsub_on_reply, s)
+                      : rconn_command_argv(c, op->argc, (const char *const *)op->argv, op->argvlen,
+                                           op->timeout_ms, rsub_on_reply, s);
+    if (rc != 0) {
         struct rconn_info ci;
         rconn_get_info(c, &ci);
         struct rconn_error e;
@@ -1894,14 +1899,22 @@ int rcluster_exec(struct rcluster *cl, const struct rcluster_request *req)
     struct rop *op = mem_xcalloc(1, sizeof(*op));
     op->cl = cl;
     op->argc = req->argc;
-    op->argv = mem_xcalloc((size_t)req->argc, sizeof(*op->argv));
-    op->argvlen = mem_xcalloc((size_t)req->argc, sizeof(*op->argvlen));
-    for (int i = 0; i < req->argc; i++) {
-        size_t n = req->argvlen ? req->argvlen[i] : strlen(req->argv[i]);
-        op->argv[i] = mem_xmalloc(n + 1);
-        memcpy(op->argv[i], req->argv[i], n);
-        op->argv[i][n] = '\0';
-        op->argvlen[i] = n;
+    if (req->borrowed && req->argvlen) {
+        op->borrowed = true;
+        op->argv = (char **)req->argv;
+        op->argvlen = (size_t *)req->argvlen;
+        op->wire = req->wire;
+        op->wirelen = req->wire ? req->wirelen : 0;
+    } else {
+        op->argv = mem_xcalloc((size_t)req->argc, sizeof(*op->argv));
+        op->argvlen = mem_xcalloc((size_t)req->argc, sizeof(*op->argvlen));
+        for (int i = 0; i < req->argc; i++) {
+            size_t n = req->argvlen ? req->argvlen[i] : strlen(req->argv[i]);
+            op->argv[i] = mem_xmalloc(n + 1);
+            memcpy(op->argv[i], req->argv[i], n);
+            op->argv[i][n] = '\0';
+            op->argvlen[i] = n;
+        }
     }
     op->target = req->target;
     op->target_node = mem_xstrdup(req->node);

@@ -81,6 +81,9 @@ struct rop {
     int argc;
     char **argv;
     size_t *argvlen;
+    bool borrowed;    /* argv, argvlen and wire are the caller's */
+    const char *wire; /* argv formatted, or NULL */
+    size_t wirelen;
     enum rcluster_target_kind target;
     char *target_node;
     bool confirmed;

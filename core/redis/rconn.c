@@ -2560,17 +2560,29 @@ void rconn_close(struct rconn *c)
     rconn_leave(c);
 }
 
-int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
-                       uint64_t timeout_ms, rconn_reply_cb cb, void *arg)
+/* A user command's record: formatted now, or (wire) already formatted by
+ * the caller and copied into the output when the connection is ready. */
+static int rconn_command_queue(struct rconn *c, int argc, const char *const *argv,
+                               const size_t *argvlen, const char *wire, size_t wirelen,
+                               uint64_t timeout_ms, rconn_reply_cb cb, void *arg)
 {
     if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0 || c->push_started)
         return -1;
-    struct rconn_cmd *cmd = rconn_format(c, argc, argv, argvlen, RCONN_K_USER);
-    if (!cmd)
-        return -1;
-    if (c->out.len + cmd->wirelen > RCONN_MAX_OUT) {
-        rconn_cmd_free(cmd);
-        return -1;
+    struct rconn_cmd *cmd;
+    if (wire && c->state == RCONN_S_READY) {
+        if (c->out.len + wirelen > RCONN_MAX_OUT)
+            return -1;
+        cmd = rconn_cmd_get(c);
+        cmd->kind = RCONN_K_USER;
+        cmd->wirelen = wirelen;
+    } else {
+        cmd = rconn_format(c, argc, argv, argvlen, RCONN_K_USER);
+        if (!cmd)
+            return -1;
+        if (c->out.len + cmd->wirelen > RCONN_MAX_OUT) {
+            rconn_cmd_free(cmd);
+            return -1;
+        }
     }
     cmd->cb = cb;
     cmd->arg = arg;
@@ -2580,7 +2592,10 @@ int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const
     cmd->timeout_ms = timeout_ms ? timeout_ms : c->command_timeout_ms;
     cmd->deadline_ms =
         cmd->timeout_ms == RCONN_NO_TIMEOUT ? 0 : loop_now_ms(c->l) + cmd->timeout_ms;
-    if (c->state == RCONN_S_READY) {
+    if (c->state == RCONN_S_READY && !cmd->wire) {
+        rconn_send_wire(c, cmd, wire, wirelen);
+        rconn_update_watch(c);
+    } else if (c->state == RCONN_S_READY) {
         rconn_send_wire(c, cmd, cmd->wire, cmd->wirelen);
         mem_wipe(cmd->wire, cmd->wirelen);
         redisFreeCommand(cmd->wire);
@@ -2591,6 +2606,19 @@ int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const
     }
     rconn_arm_cmd_timer(c, cmd->deadline_ms);
     return 0;
+}
+
+int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
+                       uint64_t timeout_ms, rconn_reply_cb cb, void *arg)
+{
+    return rconn_command_queue(c, argc, argv, argvlen, NULL, 0, timeout_ms, cb, arg);
+}
+
+int rconn_command_wire(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
+                       const char *wire, size_t wirelen, uint64_t timeout_ms, rconn_reply_cb cb,
+                       void *arg)
+{
+    return rconn_command_queue(c, argc, argv, argvlen, wire, wirelen, timeout_ms, cb, arg);
 }
 
 int rconn_command(struct rconn *c, rconn_reply_cb cb, void *arg, ...)

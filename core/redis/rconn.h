@@ -243,6 +243,14 @@ redisReply *rconn_result_steal(struct rconn_result *res);
  * or the output cap is reached (the callback is then never called). */
 int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
                        uint64_t timeout_ms, rconn_reply_cb cb, void *arg);
+/* The same with argv already formatted by redisFormatCommandArgv (wire,
+ * wirelen: borrowed for the call; a repeated command is formatted once by
+ * its owner, not once per send). argv is still what it says (HELLO is
+ * recognised from it, and it is formatted again while the connection is
+ * not ready yet). */
+int rconn_command_wire(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
+                       const char *wire, size_t wirelen, uint64_t timeout_ms, rconn_reply_cb cb,
+                       void *arg);
 /* Convenience: NULL-terminated list of C strings. */
 int rconn_command(struct rconn *c, rconn_reply_cb cb, void *arg, ...) __attribute__((sentinel));
 
