@@ -667,6 +667,7 @@ struct rconn {
     struct loop_timer *cmd_timer;
     uint64_t cmd_timer_at;
     uint64_t bytes_in, bytes_out;
+    uint64_t writes, write_blocks;
 
     /* a message stream (SUBSCRIBE, MONITOR): once its command is answered,
      * every reply is a message for push_cb */
@@ -904,13 +905,17 @@ static int rconn_bio_write(BIO *b, const char *data, int len)
         return -1;
     ssize_t n = send(c->fd, data, (size_t)len, MSG_NOSIGNAL);
     if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
             BIO_set_retry_write(b);
-        else
+            if (errno != EINTR)
+                c->write_blocks++;
+        } else {
             c->io_errno = errno;
+        }
         return -1;
     }
     c->bytes_out += (uint64_t)n;
+    c->writes++;
     return (int)n;
 }
 
@@ -2326,11 +2331,13 @@ static bool rconn_write(struct rconn *c)
         ssize_t n = send(c->fd, c->out.data, chunk, MSG_NOSIGNAL);
         if (n > 0) {
             c->bytes_out += (uint64_t)n;
+            c->writes++;
             buf_consume(&c->out, (size_t)n);
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             c->write_blocked = true;
+            c->write_blocks++;
             return true;
         }
         if (n < 0 && errno == EINTR)
@@ -2793,4 +2800,6 @@ void rconn_get_info(const struct rconn *c, struct rconn_info *out)
     out->pushes_waiting = c->npushes;
     out->bytes_in = c->bytes_in;
     out->bytes_out = c->bytes_out;
+    out->writes = c->writes;
+    out->write_blocks = c->write_blocks;
 }

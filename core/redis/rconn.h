@@ -323,6 +323,8 @@ struct rconn_info {
     int protocol;                                 /* 2 or 3 (RESP3 after HELLO 3) */
     size_t pushes_waiting;                        /* push messages kept for the next reply */
     uint64_t bytes_in, bytes_out;
+    uint64_t writes;       /* socket writes that moved bytes (handshake included) */
+    uint64_t write_blocks; /* times the socket took no more (the rest waited for poll) */
 };
 
 /* Pointers stay valid until the connection changes state or is closed. */
