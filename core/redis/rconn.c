@@ -28,6 +28,8 @@
 #define RCONN_DEFAULT_CONNECT_MS 5000u
 #define RCONN_DEFAULT_COMMAND_MS 10000u
 #define RCONN_MAX_OUT ((size_t)512 * 1024 * 1024)
+/* Commands after which a connection keeps its TLS buffers. */
+#define RCONN_BUSY_CMDS 64
 /* Answered command records a connection keeps for reuse. */
 #define RCONN_SPARE_CMDS 64
 /* What one reply object costs beyond its payload: the struct and what
@@ -668,6 +670,7 @@ struct rconn {
     uint64_t cmd_timer_at;
     uint64_t bytes_in, bytes_out;
     uint64_t writes, write_blocks;
+    uint64_t commands_sent;
 
     /* a message stream (SUBSCRIBE, MONITOR): once its command is answered,
      * every reply is a message for push_cb */
@@ -1079,6 +1082,11 @@ static void rconn_send_wire(struct rconn *c, struct rconn_cmd *cmd, const char *
     /* the caller checked the cap */
     buf_append(&c->out, wire, len);
     cmd->sent_us = rconn_now_us();
+    /* an idle connection gives its TLS buffers back (a console may hold
+     * hundreds); a busy one keeps them rather than allocating two per
+     * record */
+    if (++c->commands_sent == RCONN_BUSY_CMDS && c->ssl)
+        SSL_clear_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
     rconn_cmdq_push(&c->inflight, cmd);
 }
 
