@@ -281,6 +281,8 @@ static struct rcache_entry *rcache_put(struct rcluster *cl, const struct rcmd_in
 
 static void rop_free(struct rop *op)
 {
+    if (op->vet_held && --op->cl->vet_live == 0)
+        op->cl->vet_argv = NULL;
     for (int i = 0; i < op->argc && !op->borrowed; i++) {
         mem_wipe(op->argv[i], op->argvlen[i]);
         free(op->argv[i]);
@@ -593,6 +595,13 @@ static void rsub_redirect_checked(struct rsub *s)
 static void rsub_take_pushes(struct rsub *s, struct rconn *c)
 {
     uint64_t dropped = 0;
+    if (!s->pushes && rconn_pushes_waiting(c) == 0) {
+        /* none (the usual case): no array for them, the drop count only */
+        redisReply *none[1];
+        rconn_take_pushes(c, none, 0, &dropped);
+        s->pushes_dropped += dropped;
+        return;
+    }
     if (!s->pushes)
         s->pushes = mem_xcalloc(RCONN_MAX_PUSHES, sizeof(*s->pushes));
     s->npushes +=
@@ -1475,12 +1484,34 @@ static bool rop_refused(struct rop *op)
     struct rcluster *cl = op->cl;
     if (!cl->has_safety)
         return false;
+    const char *const *argv = (const char *const *)op->argv;
+    if (op->borrowed && cl->vet_live > 0 && argv == cl->vet_argv && op->argc == cl->vet_argc &&
+        op->confirmed == cl->vet_confirmed && cl->mode == cl->vet_mode &&
+        op->has_info == cl->vet_has_info &&
+        (!op->has_info || memcmp(&op->info, &cl->vet_info, sizeof(op->info)) == 0))
+        return false; /* the same argv, alive since it was let through */
     struct rsafety_verdict v;
     struct rsafety_policy p = cl->safety;
     p.cluster = p.cluster || cl->mode == RCLUSTER_CLUSTER;
-    if (rsafety_check(&p, op->argc, (const char *const *)op->argv, op->argvlen,
-                      op->has_info ? &op->info : NULL, op->confirmed, &v) == RSAFETY_OK)
+    if (rsafety_check(&p, op->argc, argv, op->argvlen, op->has_info ? &op->info : NULL,
+                      op->confirmed, &v) == RSAFETY_OK) {
+        if (op->borrowed && !op->vet_held) {
+            if (argv != cl->vet_argv || cl->vet_live == 0) {
+                cl->vet_argv = argv;
+                cl->vet_argc = op->argc;
+                cl->vet_confirmed = op->confirmed;
+                cl->vet_mode = cl->mode;
+                cl->vet_has_info = op->has_info;
+                memset(&cl->vet_info, 0, sizeof(cl->vet_info));
+                if (op->has_info)
+                    cl->vet_info = op->info;
+                cl->vet_live = 0;
+            }
+            op->vet_held = true;
+            cl->vet_live++;
+        }
         return false;
+    }
     struct rconn_error e;
     rconn_error_set(&e, RCONN_ERR_REFUSED, "%s %s: %s", v.command, rsafety_kind_name(v.kind),
                     v.why);
@@ -1905,6 +1936,10 @@ int rcluster_exec(struct rcluster *cl, const struct rcluster_request *req)
         op->argvlen = (size_t *)req->argvlen;
         op->wire = req->wire;
         op->wirelen = req->wire ? req->wirelen : 0;
+        if (cl->vet_live > 0 && op->argv == (char **)cl->vet_argv) {
+            op->vet_held = true; /* keeps the vetted argv alive */
+            cl->vet_live++;
+        }
     } else {
         op->argv = mem_xcalloc((size_t)req->argc, sizeof(*op->argv));
         op->argvlen = mem_xcalloc((size_t)req->argc, sizeof(*op->argvlen));

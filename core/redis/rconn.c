@@ -2715,6 +2715,11 @@ bool rconn_pushing(const struct rconn *c)
     return c && c->pushing;
 }
 
+size_t rconn_pushes_waiting(const struct rconn *c)
+{
+    return c ? c->npushes : 0;
+}
+
 size_t rconn_take_pushes(struct rconn *c, redisReply **out, size_t max, uint64_t *dropped)
 {
     if (dropped)

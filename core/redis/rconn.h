@@ -227,6 +227,8 @@ struct rconn_result {
  * (may be NULL): how many were not kept since the last take. Returns how
  * many were taken. */
 size_t rconn_take_pushes(struct rconn *c, redisReply **out, size_t max, uint64_t *dropped);
+/* How many push messages wait to be taken. */
+size_t rconn_pushes_waiting(const struct rconn *c);
 
 typedef void (*rconn_reply_cb)(struct rconn *c, struct rconn_result *res, void *arg);
 
