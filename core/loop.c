@@ -53,6 +53,8 @@ struct loop {
 
     struct loop_hook *hooks;
     size_t nhooks;
+    bool in_hooks;    /* the hooks are being run: removal only marks */
+    bool hooks_dirty; /* a hook was removed while they ran */
 
     struct pollfd *pfds;
     struct loop_watch **pwatch;
@@ -294,6 +296,29 @@ int loop_before_sleep(struct loop *l, loop_hook_cb cb, void *arg)
     return 0;
 }
 
+static void loop_hooks_compact(struct loop *l)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < l->nhooks; i++)
+        if (l->hooks[i].cb)
+            l->hooks[j++] = l->hooks[i];
+    l->nhooks = j;
+    l->hooks_dirty = false;
+}
+
+void loop_before_sleep_remove(struct loop *l, loop_hook_cb cb, void *arg)
+{
+    for (size_t i = 0; i < l->nhooks; i++) {
+        if (l->hooks[i].cb == cb && l->hooks[i].arg == arg) {
+            l->hooks[i].cb = NULL;
+            l->hooks_dirty = true;
+            break;
+        }
+    }
+    if (!l->in_hooks && l->hooks_dirty)
+        loop_hooks_compact(l);
+}
+
 /* ---- reactor adapter ---- */
 
 static void *loop_r_watch(void *ctx, int fd, int events, reactor_fd_cb cb, void *arg)
@@ -418,8 +443,13 @@ int loop_run_once(struct loop *l, int timeout_ms)
 {
     int dispatched = 0;
     bool stopped = l->stop;
+    l->in_hooks = true;
     for (size_t i = 0; i < l->nhooks; i++)
-        l->hooks[i].cb(l->hooks[i].arg);
+        if (l->hooks[i].cb)
+            l->hooks[i].cb(l->hooks[i].arg);
+    l->in_hooks = false;
+    if (l->hooks_dirty)
+        loop_hooks_compact(l);
     if (l->stop && !stopped)
         return 0; /* a hook stopped the loop: do not sleep first */
     loop_compact(l);

@@ -43,6 +43,9 @@ int loop_on_signal(struct loop *l, int signo, loop_signal_cb cb, void *arg);
 
 /* Hooks run before each sleep (e.g. redraw what is dirty). */
 int loop_before_sleep(struct loop *l, loop_hook_cb cb, void *arg);
+/* Remove a hook added with the same cb and arg (safe from inside a hook:
+ * a removed hook that has not run yet in this pass does not run). */
+void loop_before_sleep_remove(struct loop *l, loop_hook_cb cb, void *arg);
 
 uint64_t loop_now_ms(struct loop *l);
 int64_t loop_wall_ms(struct loop *l);

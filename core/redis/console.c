@@ -33,6 +33,8 @@ struct console_run {
     struct console_request req; /* argv, argvlen, node point into copies below */
     char **argv;
     size_t *argvlen;
+    char *wire; /* argv formatted once for every run (wiped) */
+    size_t wirelen;
     char *node;
     unsigned long iteration; /* runs started */
     struct console_done done;
@@ -40,7 +42,8 @@ struct console_run {
     bool has_refused;
     struct rconn_error err;
     bool has_err;
-    bool in_flight;     /* an rcluster request is outstanding */
+    unsigned in_flight; /* rcluster requests outstanding (--pipeline: several) */
+    bool halted;        /* refused or failed: nothing more is started */
     bool seed_retry;    /* lazy map: the seed was unreachable, try the next one */
     bool node_resolved; /* a SHARD:ROLE node was turned into its node */
     bool user_done;     /* on_done delivered */
@@ -811,6 +814,10 @@ static void console_run_free(struct console_run *r)
     }
     free(r->argv);
     free(r->argvlen);
+    if (r->wire) {
+        mem_wipe(r->wire, r->wirelen);
+        redisFreeCommand(r->wire);
+    }
     free(r->node);
     free(r);
 }
@@ -855,7 +862,10 @@ static void console_run_on_reply(struct rcluster *cl, struct rcluster_reply *rr,
             c->token = NULL;
         }
     }
-    struct console_reply cr = {.r = rr, .iteration = r->iteration, .wall_ms = loop_wall_ms(c->l)};
+    /* pipelined, the reply is the oldest run's in flight (one node answers
+     * in order) */
+    unsigned long it = r->req.pipeline > 1 ? r->done.iterations + 1 : r->iteration;
+    struct console_reply cr = {.r = rr, .iteration = it, .wall_ms = loop_wall_ms(c->l)};
     cr.label.role = rr->role;
     /* a node that took a keyed command without redirecting owns the slot */
     if (cr.label.role == RCLUSTER_ROLE_UNKNOWN && r->req.target == RCLUSTER_T_SLOT && rr->reply &&
@@ -889,15 +899,18 @@ static void console_run_on_done(struct rcluster *cl, const struct rcluster_done 
 {
     struct console_run *r = arg;
     (void)cl;
-    r->in_flight = false;
+    r->in_flight--;
     if (r->user_done) {
-        console_run_free(r);
+        if (r->in_flight == 0)
+            console_run_free(r);
         return;
     }
     struct console *c = r->c;
     if (r->seed_retry && r->done.replies == 0 && !c->closing) {
+        if (r->in_flight > 0)
+            return; /* the others in flight went to the same seed */
         r->seed_retry = false;
-        r->iteration--;
+        r->iteration = r->done.iterations;
         console_notice(c, "%s unreachable; trying %s:%d", c->seed_name,
                        c->seeds[c->seed_i + 1].host, c->seeds[c->seed_i + 1].port);
         c->seed_i++;
@@ -909,24 +922,32 @@ static void console_run_on_done(struct rcluster *cl, const struct rcluster_done 
         return; /* started again when the new client is ready */
     }
     r->done.iterations++;
-    if (d->refused) {
+    if (d->refused && !r->halted) {
         r->refused = *d->refused;
         r->has_refused = true;
-        console_run_finish(r);
-        return;
+        r->halted = true;
     }
-    if (d->err && d->replies == 0) {
+    if (d->err && d->replies == 0 && !r->halted) {
         r->err = *d->err;
         r->has_err = true;
-        console_run_finish(r);
-        return;
+        r->halted = true;
     }
     unsigned long want = r->req.repeat == 0 ? 1 : r->req.repeat;
-    if (r->cancelled || r->c->closing || (want != CONSOLE_FOREVER && r->iteration >= want)) {
-        console_run_finish(r);
+    if (r->halted || r->cancelled || r->c->closing ||
+        (want != CONSOLE_FOREVER && r->iteration >= want)) {
+        /* pipelined: the replies of the runs still in flight come first */
+        if (r->in_flight == 0)
+            console_run_finish(r);
         return;
     }
-    r->timer = loop_timer(r->c->l, r->req.interval_ms, console_run_next, r);
+    if (r->req.interval_ms == 0) {
+        /* from the reply's own callback: the next run goes out in this
+         * wake-up (with the others queued in it), not after a timer's */
+        console_run_start(r);
+        return;
+    }
+    if (r->in_flight == 0)
+        r->timer = loop_timer(r->c->l, r->req.interval_ms, console_run_next, r);
 }
 
 /* "0003:primary", "3:replica" -> shard and role; false for other names. */
@@ -991,6 +1012,8 @@ bool console_resolve_node(const struct console *c, const char *spec, char *out, 
     return false;
 }
 
+static bool console_run_send(struct console_run *r);
+
 static void console_run_start(struct console_run *r)
 {
     struct console *c = r->c;
@@ -1019,6 +1042,19 @@ static void console_run_start(struct console_run *r)
     }
     if (c->state != CONSOLE_S_READY || !c->cl)
         return; /* started when the session is ready */
+    unsigned long want = r->req.repeat == 0 ? 1 : r->req.repeat;
+    unsigned depth = r->req.pipeline > 1 && r->req.interval_ms == 0 ? r->req.pipeline : 1;
+    while (!r->user_done && !r->halted && r->in_flight < depth &&
+           (want == CONSOLE_FOREVER || r->iteration < want)) {
+        if (!console_run_send(r))
+            return;
+    }
+}
+
+/* One run of the request to the cluster client; false when the run ended. */
+static bool console_run_send(struct console_run *r)
+{
+    struct console *c = r->c;
     r->iteration++;
     struct rcluster_request q = {
         .target = r->req.target,
@@ -1031,14 +1067,20 @@ static void console_run_start(struct console_run *r)
         .on_reply = console_run_on_reply,
         .on_done = console_run_on_done,
         .arg = r,
+        /* the run outlives its requests in flight (freed when none is) */
+        .borrowed = true,
+        .wire = r->wire,
+        .wirelen = r->wirelen,
     };
-    r->in_flight = true;
+    r->in_flight++;
     if (rcluster_exec(c->cl, &q) != 0) {
-        r->in_flight = false;
+        r->in_flight--;
         rconn_error_set(&r->err, RCONN_ERR_CLOSED, "the session is closing");
         r->has_err = true;
         console_run_finish(r);
+        return false;
     }
+    return true;
 }
 
 static void console_run_deferred(void *arg)
@@ -1063,6 +1105,15 @@ struct console_run *console_exec(struct console *c, const struct console_request
         memcpy(r->argv[i], req->argv[i], n);
         r->argv[i][n] = '\0';
         r->argvlen[i] = n;
+    }
+    if (r->req.repeat > 1) {
+        /* formatted once, not once per run */
+        int len = redisFormatCommandArgv(&r->wire, req->argc, (const char **)r->argv, r->argvlen);
+        if (len < 0) {
+            r->wire = NULL;
+            len = 0;
+        }
+        r->wirelen = (size_t)len;
     }
     r->node = mem_xstrdup(req->node);
     r->req.argv = NULL;

@@ -204,7 +204,11 @@ struct console_request {
     bool confirmed;        /* the person confirmed a dangerous command */
     unsigned long repeat;  /* 0 or 1: once; CONSOLE_FOREVER: until cancelled */
     uint64_t interval_ms;  /* between the end of one run and the next */
-    uint64_t timeout_ms;   /* per attempt; 0: default */
+    /* with repeat and no interval: keep this many runs in flight at once
+     * (like redis-benchmark -P); 0 or 1: one at a time. Replies come in
+     * order per node; console_reply.iteration is the oldest run's */
+    unsigned pipeline;
+    uint64_t timeout_ms; /* per attempt; 0: default */
     console_reply_cb on_reply;
     console_done_cb on_done; /* exactly once */
     void *arg;

@@ -281,12 +281,16 @@ static struct rcache_entry *rcache_put(struct rcluster *cl, const struct rcmd_in
 
 static void rop_free(struct rop *op)
 {
-    for (int i = 0; i < op->argc; i++) {
+    if (op->vet_held && --op->cl->vet_live == 0)
+        op->cl->vet_argv = NULL;
+    for (int i = 0; i < op->argc && !op->borrowed; i++) {
         mem_wipe(op->argv[i], op->argvlen[i]);
         free(op->argv[i]);
     }
-    free(op->argv);
-    free(op->argvlen);
+    if (!op->borrowed) {
+        free(op->argv);
+        free(op->argvlen);
+    }
     free(op->target_node);
     free(op);
 }
@@ -591,6 +595,13 @@ static void rsub_redirect_checked(struct rsub *s)
 static void rsub_take_pushes(struct rsub *s, struct rconn *c)
 {
     uint64_t dropped = 0;
+    if (!s->pushes && rconn_pushes_waiting(c) == 0) {
+        /* none (the usual case): no array for them, the drop count only */
+        redisReply *none[1];
+        rconn_take_pushes(c, none, 0, &dropped);
+        s->pushes_dropped += dropped;
+        return;
+    }
     if (!s->pushes)
         s->pushes = mem_xcalloc(RCONN_MAX_PUSHES, sizeof(*s->pushes));
     s->npushes +=
@@ -764,8 +775,11 @@ static void rsub_send(struct rsub *s)
         static const size_t asking_len[] = {6};
         rconn_command_argv(c, 1, asking, asking_len, op->timeout_ms, rcluster_asking_done, NULL);
     }
-    if (rconn_command_argv(c, op->argc, (const char *const *)op->argv, op->argvlen, op->timeout_ms,
-                           rsub_on_reply, s) != 0) {
+    int rc = op->wire ? rconn_command_wire(c, op->argc, (const char *const *)op->argv, op->argvlen,
+                                           op->wire, op->wirelen, op->timeout_ms, rsub_on_reply, s)
+                      : rconn_command_argv(c, op->argc, (const char *const *)op->argv, op->argvlen,
+                                           op->timeout_ms, rsub_on_reply, s);
+    if (rc != 0) {
         struct rconn_info ci;
         rconn_get_info(c, &ci);
         struct rconn_error e;
@@ -1470,12 +1484,34 @@ static bool rop_refused(struct rop *op)
     struct rcluster *cl = op->cl;
     if (!cl->has_safety)
         return false;
+    const char *const *argv = (const char *const *)op->argv;
+    if (op->borrowed && cl->vet_live > 0 && argv == cl->vet_argv && op->argc == cl->vet_argc &&
+        op->confirmed == cl->vet_confirmed && cl->mode == cl->vet_mode &&
+        op->has_info == cl->vet_has_info &&
+        (!op->has_info || memcmp(&op->info, &cl->vet_info, sizeof(op->info)) == 0))
+        return false; /* the same argv, alive since it was let through */
     struct rsafety_verdict v;
     struct rsafety_policy p = cl->safety;
     p.cluster = p.cluster || cl->mode == RCLUSTER_CLUSTER;
-    if (rsafety_check(&p, op->argc, (const char *const *)op->argv, op->argvlen,
-                      op->has_info ? &op->info : NULL, op->confirmed, &v) == RSAFETY_OK)
+    if (rsafety_check(&p, op->argc, argv, op->argvlen, op->has_info ? &op->info : NULL,
+                      op->confirmed, &v) == RSAFETY_OK) {
+        if (op->borrowed && !op->vet_held) {
+            if (argv != cl->vet_argv || cl->vet_live == 0) {
+                cl->vet_argv = argv;
+                cl->vet_argc = op->argc;
+                cl->vet_confirmed = op->confirmed;
+                cl->vet_mode = cl->mode;
+                cl->vet_has_info = op->has_info;
+                memset(&cl->vet_info, 0, sizeof(cl->vet_info));
+                if (op->has_info)
+                    cl->vet_info = op->info;
+                cl->vet_live = 0;
+            }
+            op->vet_held = true;
+            cl->vet_live++;
+        }
         return false;
+    }
     struct rconn_error e;
     rconn_error_set(&e, RCONN_ERR_REFUSED, "%s %s: %s", v.command, rsafety_kind_name(v.kind),
                     v.why);
@@ -1894,14 +1930,26 @@ int rcluster_exec(struct rcluster *cl, const struct rcluster_request *req)
     struct rop *op = mem_xcalloc(1, sizeof(*op));
     op->cl = cl;
     op->argc = req->argc;
-    op->argv = mem_xcalloc((size_t)req->argc, sizeof(*op->argv));
-    op->argvlen = mem_xcalloc((size_t)req->argc, sizeof(*op->argvlen));
-    for (int i = 0; i < req->argc; i++) {
-        size_t n = req->argvlen ? req->argvlen[i] : strlen(req->argv[i]);
-        op->argv[i] = mem_xmalloc(n + 1);
-        memcpy(op->argv[i], req->argv[i], n);
-        op->argv[i][n] = '\0';
-        op->argvlen[i] = n;
+    if (req->borrowed && req->argvlen) {
+        op->borrowed = true;
+        op->argv = (char **)req->argv;
+        op->argvlen = (size_t *)req->argvlen;
+        op->wire = req->wire;
+        op->wirelen = req->wire ? req->wirelen : 0;
+        if (cl->vet_live > 0 && op->argv == (char **)cl->vet_argv) {
+            op->vet_held = true; /* keeps the vetted argv alive */
+            cl->vet_live++;
+        }
+    } else {
+        op->argv = mem_xcalloc((size_t)req->argc, sizeof(*op->argv));
+        op->argvlen = mem_xcalloc((size_t)req->argc, sizeof(*op->argvlen));
+        for (int i = 0; i < req->argc; i++) {
+            size_t n = req->argvlen ? req->argvlen[i] : strlen(req->argv[i]);
+            op->argv[i] = mem_xmalloc(n + 1);
+            memcpy(op->argv[i], req->argv[i], n);
+            op->argv[i][n] = '\0';
+            op->argvlen[i] = n;
+        }
     }
     op->target = req->target;
     op->target_node = mem_xstrdup(req->node);

@@ -183,10 +183,17 @@ struct rcluster_request {
     rcluster_reply_cb on_reply; /* once per node reply */
     rcluster_done_cb on_done;   /* exactly once, after the last reply; never synchronously */
     void *arg;
+    /* The caller keeps argv, argvlen (not NULL then) and wire valid and
+     * unchanged until on_done: they are not copied (a repeated command
+     * costs no copies per run). */
+    bool borrowed;
+    /* argv as redisFormatCommandArgv formats it, or NULL (formatted per send) */
+    const char *wire;
+    size_t wirelen;
 };
 
-/* Queue a request (arguments are copied). 0, or -1 when the cluster is
- * being freed or the request is empty (no callback then). */
+/* Queue a request (arguments are copied unless borrowed). 0, or -1 when
+ * the cluster is being freed or the request is empty (no callback then). */
 int rcluster_exec(struct rcluster *cl, const struct rcluster_request *req);
 
 /* Reload the topology now (the doctor, the model's refresh). */

@@ -81,6 +81,10 @@ struct rop {
     int argc;
     char **argv;
     size_t *argvlen;
+    bool borrowed;    /* argv, argvlen and wire are the caller's */
+    bool vet_held;    /* counted in cl->vet_live: keeps the vetted argv alive */
+    const char *wire; /* argv formatted, or NULL */
+    size_t wirelen;
     enum rcluster_target_kind target;
     char *target_node;
     bool confirmed;
@@ -131,6 +135,16 @@ struct rcluster {
     int proto; /* 2, or 3: every connection speaks RESP3 */
     bool lazy;
     bool has_safety;
+    /* The last borrowed argv the safety policy let through, with what the
+     * verdict depended on. Valid while vet_live > 0: requests holding
+     * that very argv are alive, so its memory cannot have been reused
+     * (a repeated command is checked once, not once per run). */
+    const char *const *vet_argv;
+    int vet_argc;
+    bool vet_confirmed, vet_has_info;
+    enum rcluster_mode vet_mode;
+    struct rcmd_info vet_info;
+    size_t vet_live;
     struct rsafety_policy safety;
     int max_redirects;
     struct rcluster_name *names;

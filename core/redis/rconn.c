@@ -28,6 +28,10 @@
 #define RCONN_DEFAULT_CONNECT_MS 5000u
 #define RCONN_DEFAULT_COMMAND_MS 10000u
 #define RCONN_MAX_OUT ((size_t)512 * 1024 * 1024)
+/* Commands after which a connection keeps its TLS buffers. */
+#define RCONN_BUSY_CMDS 64
+/* Answered command records a connection keeps for reuse. */
+#define RCONN_SPARE_CMDS 64
 /* What one reply object costs beyond its payload: the struct and what
  * malloc keeps around each block. */
 #define RCONN_OBJ_COST RESP3_OBJ_COST
@@ -439,6 +443,9 @@ struct rconn_tls *rconn_tls_new(const struct rconn_tls_options *o, struct rconn_
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                               SSL_MODE_RELEASE_BUFFERS);
+    /* records read with what follows them in one recv (not header, then
+     * body): SSL_has_pending() says what is buffered */
+    SSL_CTX_set_read_ahead(ctx, 1);
     const char *cafile = o->cafile;
     if (!cafile || !*cafile) {
         const char *env = getenv("ELCUI_REDIS_CACERT");
@@ -653,11 +660,17 @@ struct rconn {
     struct rconn_framer fr;     /* where the reader is in the byte stream */
     struct rconn_trunc trunc;   /* of the reply being delivered */
     struct buf out;
+    bool hooked;             /* the before-sleep flush is registered */
+    bool write_blocked;      /* the socket took no more: wait until poll says writable */
+    struct rconn_cmd *spare; /* command records kept for reuse (RCONN_SPARE_CMDS) */
+    size_t nspare;
     struct rconn_cmdq waiting;  /* not yet written (connection not ready) */
     struct rconn_cmdq inflight; /* written, awaiting their reply in order */
     struct loop_timer *cmd_timer;
     uint64_t cmd_timer_at;
     uint64_t bytes_in, bytes_out;
+    uint64_t writes, write_blocks;
+    uint64_t commands_sent;
 
     /* a message stream (SUBSCRIBE, MONITOR): once its command is answered,
      * every reply is a message for push_cb */
@@ -704,11 +717,36 @@ static void rconn_cmd_free(struct rconn_cmd *cmd)
     free(cmd);
 }
 
+/* A command answered: its record is kept for the next one (a pipeline
+ * of thousands allocates a few records, not one per command). */
+static void rconn_cmd_recycle(struct rconn *c, struct rconn_cmd *cmd)
+{
+    if (c->nspare >= RCONN_SPARE_CMDS || cmd->wire) {
+        rconn_cmd_free(cmd);
+        return;
+    }
+    cmd->next = c->spare;
+    c->spare = cmd;
+    c->nspare++;
+}
+
+static struct rconn_cmd *rconn_cmd_get(struct rconn *c)
+{
+    struct rconn_cmd *cmd = c->spare;
+    if (!cmd)
+        return mem_xcalloc(1, sizeof(*cmd));
+    c->spare = cmd->next;
+    c->nspare--;
+    memset(cmd, 0, sizeof(*cmd));
+    return cmd;
+}
+
 static void rconn_free_mem(struct rconn *c);
 static void rconn_fail(struct rconn *c, const struct rconn_error *e);
 static void rconn_set_watch(struct rconn *c, int events);
 static void rconn_try_next_addr(struct rconn *c);
 static void rconn_on_fd(int fd, int revents, void *arg);
+static void rconn_flush_hook(void *arg);
 
 static void rconn_enter(struct rconn *c)
 {
@@ -771,6 +809,10 @@ static void rconn_close_socket(struct rconn *c, bool polite)
     if (c->watch) {
         loop_unwatch(c->l, c->watch);
         c->watch = NULL;
+    }
+    if (c->hooked) {
+        loop_before_sleep_remove(c->l, rconn_flush_hook, c);
+        c->hooked = false;
     }
     c->watch_events = 0;
     if (c->fd >= 0) {
@@ -866,13 +908,17 @@ static int rconn_bio_write(BIO *b, const char *data, int len)
         return -1;
     ssize_t n = send(c->fd, data, (size_t)len, MSG_NOSIGNAL);
     if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
             BIO_set_retry_write(b);
-        else
+            if (errno != EINTR)
+                c->write_blocks++;
+        } else {
             c->io_errno = errno;
+        }
         return -1;
     }
     c->bytes_out += (uint64_t)n;
+    c->writes++;
     return (int)n;
 }
 
@@ -1036,17 +1082,22 @@ static void rconn_send_wire(struct rconn *c, struct rconn_cmd *cmd, const char *
     /* the caller checked the cap */
     buf_append(&c->out, wire, len);
     cmd->sent_us = rconn_now_us();
+    /* an idle connection gives its TLS buffers back (a console may hold
+     * hundreds); a busy one keeps them rather than allocating two per
+     * record */
+    if (++c->commands_sent == RCONN_BUSY_CMDS && c->ssl)
+        SSL_clear_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
     rconn_cmdq_push(&c->inflight, cmd);
 }
 
-static struct rconn_cmd *rconn_format(int argc, const char *const *argv, const size_t *argvlen,
-                                      enum rconn_kind kind)
+static struct rconn_cmd *rconn_format(struct rconn *c, int argc, const char *const *argv,
+                                      const size_t *argvlen, enum rconn_kind kind)
 {
     char *wire = NULL;
     int len = redisFormatCommandArgv(&wire, argc, (const char **)argv, argvlen);
     if (len < 0 || !wire)
         return NULL;
-    struct rconn_cmd *cmd = mem_xcalloc(1, sizeof(*cmd));
+    struct rconn_cmd *cmd = rconn_cmd_get(c);
     cmd->kind = kind;
     cmd->wire = wire;
     cmd->wirelen = (size_t)len;
@@ -1057,7 +1108,7 @@ static struct rconn_cmd *rconn_format(int argc, const char *const *argv, const s
 static void rconn_send_internal(struct rconn *c, enum rconn_kind kind, int argc,
                                 const char *const *argv, const size_t *argvlen)
 {
-    struct rconn_cmd *cmd = rconn_format(argc, argv, argvlen, kind);
+    struct rconn_cmd *cmd = rconn_format(c, argc, argv, argvlen, kind);
     if (!cmd) {
         rconn_failf(c, RCONN_ERR_PROTOCOL, "cannot format a command for %s", c->name);
         return;
@@ -1361,7 +1412,7 @@ static void rconn_send_hello(struct rconn *c, int proto)
 {
     const char *argv[] = {"HELLO", proto == 3 ? "3" : "2"};
     size_t argvlen[] = {5, 1};
-    struct rconn_cmd *cmd = rconn_format(2, argv, argvlen, RCONN_K_HELLO);
+    struct rconn_cmd *cmd = rconn_format(c, 2, argv, argvlen, RCONN_K_HELLO);
     if (!cmd) {
         rconn_failf(c, RCONN_ERR_PROTOCOL, "cannot format a command for %s", c->name);
         return;
@@ -1754,7 +1805,7 @@ static void rconn_deliver(struct rconn *c, redisReply *r, const struct rconn_tru
         rconn_internal_reply(c, cmd, r);
         freeReplyObject(r);
     }
-    rconn_cmd_free(cmd);
+    rconn_cmd_recycle(c, cmd);
 }
 
 static void rconn_dispatch_replies(struct rconn *c)
@@ -2195,7 +2246,7 @@ static bool rconn_read(struct rconn *c)
         /* be fair to other sources (256 KiB a wake-up: the keys of the
          * console answer while a 1M-element reply is read); poll wakes us
          * again for socket data, but not for plaintext OpenSSL already holds */
-        if (rounds >= 16 && !(c->ssl && SSL_pending(c->ssl) > 0))
+        if (rounds >= 16 && !(c->ssl && SSL_has_pending(c->ssl)))
             return true;
         if (c->ssl) {
             ERR_clear_error();
@@ -2203,6 +2254,13 @@ static bool rconn_read(struct rconn *c)
             int n = SSL_read(c->ssl, buf, (int)sizeof(buf));
             if (n > 0) {
                 rconn_feed(c, buf, (size_t)n);
+                /* a short record and nothing more read ahead: the socket
+                 * is likely drained; poll says when more comes, without
+                 * a read that would only say EAGAIN */
+                if (c->state == RCONN_S_CLOSED || c->freed || !c->ssl)
+                    return false;
+                if ((size_t)n < sizeof(buf) && !SSL_has_pending(c->ssl))
+                    return true;
                 continue;
             }
             int se = SSL_get_error(c->ssl, n);
@@ -2263,8 +2321,12 @@ static bool rconn_write(struct rconn *c)
                 continue;
             }
             int se = SSL_get_error(c->ssl, n);
-            if (se == SSL_ERROR_WANT_WRITE || se == SSL_ERROR_WANT_READ)
+            if (se == SSL_ERROR_WANT_WRITE || se == SSL_ERROR_WANT_READ) {
+                /* retried with the same bytes first (more may follow them),
+                 * as OpenSSL requires, once poll says the socket moves */
+                c->write_blocked = true;
                 return true;
+            }
             char why[256];
             if (se == SSL_ERROR_SSL)
                 rconn_ssl_errstr(why, sizeof(why));
@@ -2277,11 +2339,15 @@ static bool rconn_write(struct rconn *c)
         ssize_t n = send(c->fd, c->out.data, chunk, MSG_NOSIGNAL);
         if (n > 0) {
             c->bytes_out += (uint64_t)n;
+            c->writes++;
             buf_consume(&c->out, (size_t)n);
             continue;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            c->write_blocked = true;
+            c->write_blocks++;
             return true;
+        }
         if (n < 0 && errno == EINTR)
             continue;
         rconn_failf(c, RCONN_ERR_IO_RESET, "write to %s failed: %s", c->name,
@@ -2298,6 +2364,8 @@ static void rconn_set_watch(struct rconn *c, int events)
     if (!c->watch) {
         c->watch = loop_watch(c->l, c->fd, events, rconn_on_fd, c);
         c->watch_events = events;
+        if (!c->hooked && loop_before_sleep(c->l, rconn_flush_hook, c) == 0)
+            c->hooked = true;
         return;
     }
     if (c->watch_events != events) {
@@ -2320,7 +2388,9 @@ static void rconn_on_fd(int fd, int revents, void *arg)
         break;
     case RCONN_S_AUTH:
     case RCONN_S_READY:
-        if ((revents & REACTOR_WRITE) || c->out.len > 0) {
+        if (revents & REACTOR_WRITE)
+            c->write_blocked = false;
+        if ((revents & REACTOR_WRITE) || (c->out.len > 0 && !c->write_blocked)) {
             if (!rconn_write(c))
                 break;
         }
@@ -2329,8 +2399,8 @@ static void rconn_on_fd(int fd, int revents, void *arg)
             if (!rconn_read(c))
                 break;
         }
-        /* callbacks may have queued more */
-        if (c->out.len > 0 && !rconn_write(c))
+        /* callbacks may have queued more: out with the rest, one write */
+        if (c->out.len > 0 && !c->write_blocked && !rconn_write(c))
             break;
         rconn_update_watch(c);
         break;
@@ -2338,6 +2408,21 @@ static void rconn_on_fd(int fd, int revents, void *arg)
     case RCONN_S_CLOSED:
         break;
     }
+    rconn_leave(c);
+}
+
+/* Before the loop sleeps: what was queued in this iteration outside our
+ * own callbacks (a timer, another connection's reply, a key) goes out now
+ * in one write, not after one more poll for writability. */
+static void rconn_flush_hook(void *arg)
+{
+    struct rconn *c = arg;
+    if (c->out.len == 0 || c->write_blocked || c->freed || c->fd < 0 ||
+        (c->state != RCONN_S_AUTH && c->state != RCONN_S_READY))
+        return;
+    rconn_enter(c);
+    if (rconn_write(c))
+        rconn_update_watch(c);
     rconn_leave(c);
 }
 
@@ -2447,6 +2532,11 @@ static void rconn_free_mem(struct rconn *c)
         rconn_cmd_free(cmd);
     while ((cmd = rconn_cmdq_pop(&c->waiting)) != NULL)
         rconn_cmd_free(cmd);
+    while (c->spare) {
+        cmd = c->spare;
+        c->spare = cmd->next;
+        free(cmd);
+    }
     if (c->reader)
         redisReaderFree(c->reader);
     resp3_reader_free(c->r3);
@@ -2485,17 +2575,29 @@ void rconn_close(struct rconn *c)
     rconn_leave(c);
 }
 
-int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
-                       uint64_t timeout_ms, rconn_reply_cb cb, void *arg)
+/* A user command's record: formatted now, or (wire) already formatted by
+ * the caller and copied into the output when the connection is ready. */
+static int rconn_command_queue(struct rconn *c, int argc, const char *const *argv,
+                               const size_t *argvlen, const char *wire, size_t wirelen,
+                               uint64_t timeout_ms, rconn_reply_cb cb, void *arg)
 {
     if (!c || c->freed || c->state == RCONN_S_CLOSED || argc <= 0 || c->push_started)
         return -1;
-    struct rconn_cmd *cmd = rconn_format(argc, argv, argvlen, RCONN_K_USER);
-    if (!cmd)
-        return -1;
-    if (c->out.len + cmd->wirelen > RCONN_MAX_OUT) {
-        rconn_cmd_free(cmd);
-        return -1;
+    struct rconn_cmd *cmd;
+    if (wire && c->state == RCONN_S_READY) {
+        if (c->out.len + wirelen > RCONN_MAX_OUT)
+            return -1;
+        cmd = rconn_cmd_get(c);
+        cmd->kind = RCONN_K_USER;
+        cmd->wirelen = wirelen;
+    } else {
+        cmd = rconn_format(c, argc, argv, argvlen, RCONN_K_USER);
+        if (!cmd)
+            return -1;
+        if (c->out.len + cmd->wirelen > RCONN_MAX_OUT) {
+            rconn_cmd_free(cmd);
+            return -1;
+        }
     }
     cmd->cb = cb;
     cmd->arg = arg;
@@ -2505,7 +2607,10 @@ int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const
     cmd->timeout_ms = timeout_ms ? timeout_ms : c->command_timeout_ms;
     cmd->deadline_ms =
         cmd->timeout_ms == RCONN_NO_TIMEOUT ? 0 : loop_now_ms(c->l) + cmd->timeout_ms;
-    if (c->state == RCONN_S_READY) {
+    if (c->state == RCONN_S_READY && !cmd->wire) {
+        rconn_send_wire(c, cmd, wire, wirelen);
+        rconn_update_watch(c);
+    } else if (c->state == RCONN_S_READY) {
         rconn_send_wire(c, cmd, cmd->wire, cmd->wirelen);
         mem_wipe(cmd->wire, cmd->wirelen);
         redisFreeCommand(cmd->wire);
@@ -2516,6 +2621,19 @@ int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const
     }
     rconn_arm_cmd_timer(c, cmd->deadline_ms);
     return 0;
+}
+
+int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
+                       uint64_t timeout_ms, rconn_reply_cb cb, void *arg)
+{
+    return rconn_command_queue(c, argc, argv, argvlen, NULL, 0, timeout_ms, cb, arg);
+}
+
+int rconn_command_wire(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
+                       const char *wire, size_t wirelen, uint64_t timeout_ms, rconn_reply_cb cb,
+                       void *arg)
+{
+    return rconn_command_queue(c, argc, argv, argvlen, wire, wirelen, timeout_ms, cb, arg);
 }
 
 int rconn_command(struct rconn *c, rconn_reply_cb cb, void *arg, ...)
@@ -2543,7 +2661,7 @@ int rconn_command(struct rconn *c, rconn_reply_cb cb, void *arg, ...)
 static int rconn_push_queue(struct rconn *c, int argc, const char *const *argv,
                             const size_t *argvlen, enum rconn_kind kind)
 {
-    struct rconn_cmd *cmd = rconn_format(argc, argv, argvlen, kind);
+    struct rconn_cmd *cmd = rconn_format(c, argc, argv, argvlen, kind);
     if (!cmd)
         return -1;
     if (c->out.len + cmd->wirelen > RCONN_MAX_OUT) {
@@ -2595,6 +2713,11 @@ int rconn_push_send(struct rconn *c, int argc, const char *const *argv, const si
 bool rconn_pushing(const struct rconn *c)
 {
     return c && c->pushing;
+}
+
+size_t rconn_pushes_waiting(const struct rconn *c)
+{
+    return c ? c->npushes : 0;
 }
 
 size_t rconn_take_pushes(struct rconn *c, redisReply **out, size_t max, uint64_t *dropped)
@@ -2690,4 +2813,6 @@ void rconn_get_info(const struct rconn *c, struct rconn_info *out)
     out->pushes_waiting = c->npushes;
     out->bytes_in = c->bytes_in;
     out->bytes_out = c->bytes_out;
+    out->writes = c->writes;
+    out->write_blocks = c->write_blocks;
 }

@@ -227,6 +227,8 @@ struct rconn_result {
  * (may be NULL): how many were not kept since the last take. Returns how
  * many were taken. */
 size_t rconn_take_pushes(struct rconn *c, redisReply **out, size_t max, uint64_t *dropped);
+/* How many push messages wait to be taken. */
+size_t rconn_pushes_waiting(const struct rconn *c);
 
 typedef void (*rconn_reply_cb)(struct rconn *c, struct rconn_result *res, void *arg);
 
@@ -243,6 +245,14 @@ redisReply *rconn_result_steal(struct rconn_result *res);
  * or the output cap is reached (the callback is then never called). */
 int rconn_command_argv(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
                        uint64_t timeout_ms, rconn_reply_cb cb, void *arg);
+/* The same with argv already formatted by redisFormatCommandArgv (wire,
+ * wirelen: borrowed for the call; a repeated command is formatted once by
+ * its owner, not once per send). argv is still what it says (HELLO is
+ * recognised from it, and it is formatted again while the connection is
+ * not ready yet). */
+int rconn_command_wire(struct rconn *c, int argc, const char *const *argv, const size_t *argvlen,
+                       const char *wire, size_t wirelen, uint64_t timeout_ms, rconn_reply_cb cb,
+                       void *arg);
 /* Convenience: NULL-terminated list of C strings. */
 int rconn_command(struct rconn *c, rconn_reply_cb cb, void *arg, ...) __attribute__((sentinel));
 
@@ -315,6 +325,8 @@ struct rconn_info {
     int protocol;                                 /* 2 or 3 (RESP3 after HELLO 3) */
     size_t pushes_waiting;                        /* push messages kept for the next reply */
     uint64_t bytes_in, bytes_out;
+    uint64_t writes;       /* socket writes that moved bytes (handshake included) */
+    uint64_t write_blocks; /* times the socket took no more (the rest waited for poll) */
 };
 
 /* Pointers stay valid until the connection changes state or is closed. */

@@ -159,6 +159,10 @@ const char *rsafety_kind_name(enum rsafety_kind k)
 
 static bool rsafety_eq(const char *a, size_t alen, const char *lit)
 {
+    /* the first letter first (every command is checked against every
+     * rule): case folded, so a match is never rejected here */
+    if (alen == 0 || ((unsigned char)a[0] | 0x20) != ((unsigned char)lit[0] | 0x20))
+        return false;
     return alen == strlen(lit) && strncasecmp(a, lit, alen) == 0;
 }
 

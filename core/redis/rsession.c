@@ -36,6 +36,7 @@ struct rsession_req {
     struct rsession_target target;
     unsigned long repeat;
     uint64_t interval_ms;
+    unsigned pipeline; /* runs in flight at once (0: one) */
     uint64_t started_ms;
     struct rsession_run *runs;
     size_t nruns, ndone;
@@ -738,6 +739,7 @@ static void rsession_start_runs(struct rsession *s, struct rsession_req *q,
             .confirmed = confirmed,
             .repeat = q->repeat,
             .interval_ms = q->interval_ms,
+            .pipeline = q->pipeline,
             .on_reply = rsession_on_reply,
             .on_done = rsession_on_done,
             .arg = &q->runs[i],
@@ -803,6 +805,16 @@ struct rsession_req *rsession_send(struct rsession *s, int argc, const char *con
                                    const size_t *argvlen, const struct rsession_target *target,
                                    unsigned long repeat, uint64_t interval_ms, bool confirmed)
 {
+    return rsession_send_pipeline(s, argc, argv, argvlen, target, repeat, interval_ms, 0,
+                                  confirmed);
+}
+
+struct rsession_req *rsession_send_pipeline(struct rsession *s, int argc, const char *const *argv,
+                                            const size_t *argvlen,
+                                            const struct rsession_target *target,
+                                            unsigned long repeat, uint64_t interval_ms,
+                                            unsigned pipeline, bool confirmed)
+{
     if (!s || argc <= 0 || !argv)
         return NULL;
     struct rsession_req *q = mem_xcalloc(1, sizeof(*q));
@@ -841,6 +853,7 @@ struct rsession_req *rsession_send(struct rsession *s, int argc, const char *con
     q->target = target ? *target : s->target;
     q->repeat = repeat;
     q->interval_ms = interval_ms;
+    q->pipeline = pipeline;
     q->next = s->reqs;
     if (s->reqs)
         s->reqs->prev = q;

@@ -152,6 +152,14 @@ void rsession_line_free(struct rsession_line *l);
 struct rsession_req *rsession_send(struct rsession *s, int argc, const char *const *argv,
                                    const size_t *argvlen, const struct rsession_target *target,
                                    unsigned long repeat, uint64_t interval_ms, bool confirmed);
+/* The same with pipeline runs kept in flight at once (like redis-benchmark
+ * -P; 0 or 1: one at a time; with interval_ms 0 only): one request,
+ * planned once, whose replies arrive in order per node. */
+struct rsession_req *rsession_send_pipeline(struct rsession *s, int argc, const char *const *argv,
+                                            const size_t *argvlen,
+                                            const struct rsession_target *target,
+                                            unsigned long repeat, uint64_t interval_ms,
+                                            unsigned pipeline, bool confirmed);
 
 /* A line as it may be shown again: cut before a secret, with " ..." */
 char *rsession_display_line(const char *line);

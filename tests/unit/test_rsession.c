@@ -74,7 +74,7 @@ static void on_event(struct console *c, const struct console_event_info *e, void
         ready_flag = true;
 }
 
-static struct console *open_console(void)
+static struct console *open_console_lazy(bool lazy)
 {
     const struct rfx_node *seed = rfx_node(&farm, 0, 0);
     char ep[96];
@@ -88,6 +88,8 @@ static struct console *open_console(void)
         .connect_timeout_ms = rfx_scale(3000),
         .command_timeout_ms = rfx_scale(2000),
         .on_event = on_event,
+        .lazy_map = lazy,
+        .mode = lazy ? RCLUSTER_CLUSTER : RCLUSTER_AUTO,
     };
     ready_flag = false;
     struct console *c = console_open(&o);
@@ -96,9 +98,14 @@ static struct console *open_console(void)
     return c;
 }
 
+static struct console *open_console(void)
+{
+    return open_console_lazy(false);
+}
+
 /* ---- what the front end sees ---- */
 
-#define MAXR 64
+#define MAXR 80
 
 struct seen {
     size_t replies;
@@ -114,7 +121,8 @@ struct seen {
     struct rsession_req *req;
     int docs;
     bool ro;
-    long long sum2; /* the second elements of array replies (PUBSUB NUMSUB's counts) */
+    long long sum2;    /* the second elements of array replies (PUBSUB NUMSUB's counts) */
+    size_t redirected; /* replies that came through a MOVED or ASK */
 };
 
 static struct seen seen;
@@ -135,6 +143,11 @@ static void on_reply(struct rsession *s, struct rsession_req *q, const struct co
     if (r->r->reply && r->r->reply->type == REDIS_REPLY_ARRAY && r->r->reply->elements == 2 &&
         r->r->reply->element[1]->type == REDIS_REPLY_INTEGER)
         v->sum2 += r->r->reply->element[1]->integer;
+    for (size_t i = 0; i < r->r->nhops; i++)
+        if (r->r->hops[i].kind == RCLUSTER_HOP_MOVED || r->r->hops[i].kind == RCLUSTER_HOP_ASK) {
+            v->redirected++;
+            break;
+        }
     v->replies++;
 }
 
@@ -574,6 +587,105 @@ static void test_read_only_and_confirm(void **state)
     console_close(c);
 }
 
+/* --pipeline's request: 16 runs in flight, sent in one write per wake-up,
+ * through a seed that does not own the key (a lazy session: the first
+ * batch is redirected by MOVED to a fresh connection): every INCR once,
+ * their replies in order. */
+static void test_pipelined_through_moved(void **state)
+{
+    (void)state;
+    char key[64], line[128];
+    key_for_shard(2, key, sizeof(key));
+    snprintf(line, sizeof(line), "DEL %s", key);
+    struct console *c = open_console();
+    struct rsession *s = open_session(c, "", false);
+    run(s, line);
+    rsession_free(s);
+    console_close(c);
+    /* a new lazy session knows no slot yet */
+    c = open_console_lazy(true);
+    s = open_session(c, "", false);
+    reset_seen();
+    const char *argv[] = {"INCR", key};
+    struct rsession_req *q = rsession_send_pipeline(s, 2, argv, NULL, NULL, 60, 0, 16, false);
+    assert_non_null(q);
+    assert_true(rfx_run(L, &seen.done, 20000));
+    assert_int_equal(seen.replies, 60);
+    assert_int_equal(seen.d.replies, 60);
+    assert_int_equal(seen.d.failures + seen.d.error_replies, 0);
+    for (size_t i = 0; i < 60; i++)
+        assert_int_equal(seen.ints[i], (long long)i + 1);
+    /* the seed was shard 1's primary: the first runs went through MOVED */
+    assert_true(seen.redirected >= 1);
+    rsession_free(s);
+    console_close(c);
+}
+
+/* One admin command on c, its reply checked (a status or an integer). */
+static void admin_cmd(struct rconn *c, int argc, const char *const *argv)
+{
+    struct rfx_wait w;
+    rfx_cmdv(L, c, &w, argc, argv);
+    if (w.has_err || !w.reply || w.reply->type == REDIS_REPLY_ERROR)
+        fail_msg("%s %s: %s", argv[0], argc > 1 ? argv[1] : "",
+                 w.has_err ? w.err.msg : (w.reply && w.reply->str ? w.reply->str : "no reply"));
+    rfx_wait_free(&w);
+}
+
+/* The same while shard 2's slot of the key migrates to shard 1: the
+ * owner answers ASK for a key it does not hold, every run goes on with
+ * ASKING to the importing node, pipelined, in order. */
+static void test_pipelined_through_ask(void **state)
+{
+    (void)state;
+    struct rconn_error e;
+    struct rconn_tls_options to = {.cafile = farm.ca_file};
+    struct rconn_tls *tls = farm.tls ? rconn_tls_new(&to, &e) : NULL;
+    const struct rfx_node *src = rfx_node(&farm, 2, 0), *dst = rfx_node(&farm, 1, 0);
+    struct rconn *cs = rfx_connect(L, &farm, tls, src->host, src->port);
+    struct rconn *cd = rfx_connect(L, &farm, tls, dst->host, dst->port);
+    assert_non_null(cs);
+    assert_non_null(cd);
+    char key[64], slot[16];
+    key_for_shard(2, key, sizeof(key));
+    snprintf(key + strlen(key), sizeof(key) - strlen(key), ".ask");
+    snprintf(slot, sizeof(slot), "%d", crc16_keyslot(key, strlen(key)));
+    const char *del[] = {"DEL", key};
+    admin_cmd(cs, 2, del);
+    const char *imp[] = {"CLUSTER", "SETSLOT", slot, "IMPORTING", src->node_id};
+    admin_cmd(cd, 5, imp);
+    const char *mig[] = {"CLUSTER", "SETSLOT", slot, "MIGRATING", dst->node_id};
+    admin_cmd(cs, 5, mig);
+
+    struct console *c = open_console();
+    struct rsession *s = open_session(c, "", false);
+    reset_seen();
+    const char *argv[] = {"INCR", key};
+    struct rsession_req *q = rsession_send_pipeline(s, 2, argv, NULL, NULL, 40, 0, 16, false);
+    assert_non_null(q);
+    bool done = rfx_run(L, &seen.done, 20000);
+
+    /* the slot back as it was, whatever the outcome */
+    const char *asking[] = {"ASKING"};
+    admin_cmd(cd, 1, asking);
+    admin_cmd(cd, 2, del);
+    const char *stable[] = {"CLUSTER", "SETSLOT", slot, "STABLE"};
+    admin_cmd(cd, 4, stable);
+    admin_cmd(cs, 4, stable);
+
+    assert_true(done);
+    assert_int_equal(seen.replies, 40);
+    assert_int_equal(seen.d.failures + seen.d.error_replies, 0);
+    for (size_t i = 0; i < 40; i++)
+        assert_int_equal(seen.ints[i], (long long)i + 1);
+    assert_int_equal(seen.redirected, 40); /* every run through ASK */
+    rsession_free(s);
+    console_close(c);
+    rconn_close(cs);
+    rconn_close(cd);
+    rconn_tls_unref(tls);
+}
+
 static void test_frozen_node_waits(void **state)
 {
     (void)state;
@@ -918,6 +1030,8 @@ int main(void)
         cmocka_unit_test(test_lines_and_targets),
         cmocka_unit_test(test_read_only_and_confirm),
         cmocka_unit_test(test_frozen_node_waits),
+        cmocka_unit_test(test_pipelined_through_moved),
+        cmocka_unit_test(test_pipelined_through_ask),
         cmocka_unit_test(test_server_docs),
         cmocka_unit_test(test_streams),
         cmocka_unit_test(test_rconn_push),

@@ -40,10 +40,9 @@ struct cmd_exec {
     bool yes;
     unsigned long repeat;
     uint64_t interval_ms;
-    /* --pipeline N: the repeats as N requests in flight at a time */
+    /* --pipeline N: the repeats kept N in flight at a time (one request) */
     unsigned long pipeline;
-    unsigned long pl_sent, pl_inflight, pl_replied;
-    bool pl_stop; /* no more: interrupted, refused, or the reader left */
+    unsigned long pl_replied;
     bool json;
     int raw; /* -1: raw when stdout is not a terminal (as redis-cli) */
     int argc;
@@ -149,25 +148,13 @@ static void cmd_exec_flush(struct cmd_exec *c, FILE *f)
     buf_reset(&c->out);
 }
 
-/* --pipeline: cancel every request in flight (each reports done). */
-static void cmd_exec_cancel_all(struct cmd_exec *c)
-{
-    struct rsession_req *q[64];
-    size_t n = rsession_running(c->rs, q, sizeof(q) / sizeof(q[0]));
-    for (size_t i = 0; i < n; i++)
-        rsession_cancel(q[i]);
-}
-
 /* The reader of stdout went away (`exec -r -1 ... | head -1`): stop
  * quietly, as if interrupted. */
 static void cmd_exec_out_closed(void *arg)
 {
     struct cmd_exec *c = arg;
     c->quit = true;
-    c->pl_stop = true;
-    if (c->pipeline)
-        cmd_exec_cancel_all(c);
-    else if (c->run)
+    if (c->run)
         rsession_cancel(c->run);
     if (c->stream)
         rsession_stream_stop(c->stream);
@@ -208,7 +195,7 @@ static void cmd_exec_reply_json(struct cmd_exec *c, const struct console_reply *
     char t[40];
     awstime_format_iso8601(cr->wall_ms, t, sizeof(t));
     unsigned long iteration = cr->iteration;
-    if (c->pipeline) /* each run is a request of its own: count them here */
+    if (c->pipeline) /* replies numbered as they come (several runs in flight) */
         iteration = ++c->pl_replied;
     buf_printf(b, "{\"time\":\"%s\",\"iteration\":%lu", t, iteration);
     cmd_exec_json_str(b, "node", r->node);
@@ -444,25 +431,6 @@ static void cmd_exec_confirm_nodes(struct rsession_req *q)
         printf("  %s\n", w[i].label);
 }
 
-/* --pipeline: send until N are in flight or every run is sent; true while
- * some are still in flight (the run goes on). */
-static bool cmd_exec_pipeline_fill(struct cmd_exec *c)
-{
-    while (!c->pl_stop && c->pl_inflight < c->pipeline &&
-           (c->repeat == CONSOLE_FOREVER || c->pl_sent < c->repeat)) {
-        struct rsession_req *q =
-            rsession_send(c->rs, c->argc, (const char *const *)c->argv, NULL, NULL, 1, 0, c->yes);
-        if (!q) {
-            c->pl_stop = true;
-            c->failed = true;
-            break;
-        }
-        c->pl_sent++;
-        c->pl_inflight++;
-    }
-    return c->pl_inflight > 0;
-}
-
 /* A request ended: a refusal or a failure without replies is said. */
 static void cmd_exec_done_report(struct cmd_exec *c, struct rsession_req *q,
                                  const struct rsession_done *d)
@@ -513,23 +481,6 @@ static void cmd_exec_on_done(struct rsession *rs, struct rsession_req *q,
 {
     struct cmd_exec *c = arg;
     (void)rs;
-    if (c->pipeline) {
-        c->pl_inflight--;
-        if (!d->cancelled && (d->refused || (d->err && d->replies == 0))) {
-            /* nothing more is sent; the first says why, the others
-             * (cancelled or failing the same way) only count */
-            c->failed = true;
-            if (!c->pl_stop)
-                cmd_exec_done_report(c, q, d);
-            else if (d->refused && d->refused->kind == RSAFETY_CONFIRM)
-                rsession_drop(q);
-            c->pl_stop = true;
-        }
-        if (cmd_exec_pipeline_fill(c))
-            return;
-        c->run_done = true;
-        return;
-    }
     c->run = NULL;
     c->run_done = true;
     if (c->tty && c->le)
@@ -662,25 +613,17 @@ static int cmd_exec_once(struct cmd_exec *c)
     c->run_done = false;
     c->state = IS_RUN;
     c->text_reply = rrender_text_command(c->argc, (const char *const *)c->argv, NULL);
-    if (c->pipeline) {
-        if (!cmd_exec_pipeline_fill(c))
-            return CLI_EXIT_FAIL;
-    } else {
-        c->run = rsession_send(c->rs, c->argc, (const char *const *)c->argv, NULL, NULL, c->repeat,
-                               c->interval_ms, c->yes);
-        if (!c->run)
-            return CLI_EXIT_FAIL;
-    }
+    /* --pipeline: one request, planned once, N runs in flight */
+    c->run = rsession_send_pipeline(c->rs, c->argc, (const char *const *)c->argv, NULL, NULL,
+                                    c->repeat, c->interval_ms, (unsigned)c->pipeline, c->yes);
+    if (!c->run)
+        return CLI_EXIT_FAIL;
     bool cancelled = false;
     while (!c->run_done) {
         loop_run_once(c->r.s.loop, 1000);
         cmd_exec_flush(c, stdout);
-        if (c->r.interrupted && !cancelled && (c->run || c->pipeline)) {
-            c->pl_stop = true;
-            if (c->pipeline)
-                cmd_exec_cancel_all(c);
-            else
-                rsession_cancel(c->run);
+        if (c->r.interrupted && !cancelled && c->run) {
+            rsession_cancel(c->run);
             cancelled = true;
         }
     }
