@@ -98,6 +98,38 @@ static int logrec_out_done(struct logrec_out *o)
 
 static const char logrec_hex[] = "0123456789abcdef";
 
+/* Bytes that pass as they are: printable ASCII but the backslash (plus
+ * the quote in JSON). A table: one load a byte in the scan for runs. */
+#define LR_SAFE(c) ((c) >= 0x20 && (c) < 0x7f && (c) != '\\')
+#define LR_JSON(c) (LR_SAFE(c) && (c) != '"')
+#define LR_ROW(F, b)                                                                               \
+    F((b) + 0), F((b) + 1), F((b) + 2), F((b) + 3), F((b) + 4), F((b) + 5), F((b) + 6),            \
+        F((b) + 7), F((b) + 8), F((b) + 9), F((b) + 10), F((b) + 11), F((b) + 12), F((b) + 13),    \
+        F((b) + 14), F((b) + 15)
+#define LR_TABLE(F)                                                                                \
+    {                                                                                              \
+        LR_ROW(F, 0x00), LR_ROW(F, 0x10), LR_ROW(F, 0x20), LR_ROW(F, 0x30), LR_ROW(F, 0x40),       \
+            LR_ROW(F, 0x50), LR_ROW(F, 0x60), LR_ROW(F, 0x70), LR_ROW(F, 0x80), LR_ROW(F, 0x90),   \
+            LR_ROW(F, 0xa0), LR_ROW(F, 0xb0), LR_ROW(F, 0xc0), LR_ROW(F, 0xd0), LR_ROW(F, 0xe0),   \
+            LR_ROW(F, 0xf0)                                                                        \
+    }
+static const unsigned char logrec_plain_safe[256] = LR_TABLE(LR_SAFE);
+static const unsigned char logrec_plain_json[256] = LR_TABLE(LR_JSON);
+#undef LR_TABLE
+#undef LR_ROW
+#undef LR_JSON
+#undef LR_SAFE
+
+/* The end of the run of plain bytes at p[i..n). */
+static size_t logrec_plain_run(const unsigned char *tbl, const unsigned char *p, size_t i, size_t n)
+{
+    while (i + 4 <= n && tbl[p[i]] && tbl[p[i + 1]] && tbl[p[i + 2]] && tbl[p[i + 3]])
+        i += 4;
+    while (i < n && tbl[p[i]])
+        i++;
+    return i;
+}
+
 /* "\xNN" */
 static void logrec_out_hexbyte(struct logrec_out *o, const char *pre, unsigned char c)
 {
@@ -128,9 +160,7 @@ static void logrec_out_safe(struct logrec_out *o, const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         /* copy the longest run of plain printable ASCII at once */
-        size_t run = i;
-        while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '\\')
-            run++;
+        size_t run = logrec_plain_run(logrec_plain_safe, p, i, n);
         if (run > i) {
             logrec_out_bytes(o, p + i, run - i);
             i = run;
@@ -185,9 +215,7 @@ static void logrec_out_json(struct logrec_out *o, const char *s, size_t n)
     logrec_out_char(o, '"');
     size_t i = 0;
     while (i < n) {
-        size_t run = i;
-        while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '\\' && p[run] != '"')
-            run++;
+        size_t run = logrec_plain_run(logrec_plain_json, p, i, n);
         if (run > i) {
             logrec_out_bytes(o, p + i, run - i);
             i = run;
