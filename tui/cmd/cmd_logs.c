@@ -154,8 +154,9 @@ static void cmd_logs_out_closed(void *arg)
  * writes them 64 KiB at a time: one fwrite, and one write(2), per batch
  * instead of one fwrite per record and a write(2) per 4 KiB of stdio's
  * buffer. The batch goes out before anything is written to stderr (a gap,
- * a notice, the status), so the two streams keep their order, and at the
- * end. Following, or on a terminal, each record goes out as it comes. */
+ * a notice, the status; and stdio's buffer is flushed then), so the two
+ * streams keep their order on one file, and at the end. Following, or on a terminal, each record
+ * goes out as it comes. */
 static void cmd_logs_flush(struct cmd_logs *c)
 {
     if (!c->batch.len)
@@ -167,8 +168,13 @@ static void cmd_logs_flush(struct cmd_logs *c)
 
 static void cmd_logs_emit(struct cmd_logs *c, FILE *f)
 {
-    if (f != stdout)
+    if (f != stdout && c->batched && !c->output_broken) {
+        /* what stdout holds goes first: with 2>&1 a line on stderr never
+         * lands inside a record, nor before records delivered earlier */
         cmd_logs_flush(c);
+        if (!c->output_broken)
+            cmdout_pipe_write(&c->out, NULL, 0, true);
+    }
     if (c->output_broken)
         return;
     buf_appendc(&c->line, '\n');
