@@ -145,7 +145,7 @@ static void config_redis(struct config_ctx *x, int lineno, const char *section, 
     }
 }
 
-/* [logs]: ring_size, rate, warn_ms, error_ms. */
+/* [logs]: ring_size, rate, warn_ms, error_ms, source. */
 static void config_logs(struct config_ctx *x, int lineno, const char *section, const char *name,
                         const char *value)
 {
@@ -177,6 +177,18 @@ static void config_logs(struct config_ctx *x, int lineno, const char *section, c
                            "%s wants milliseconds above 0 (a slow-log duration from which "
                            "it is coloured), not '%s'",
                            name, value);
+    } else if (!strcmp(name, "source")) {
+        if (!strcmp(value, "auto"))
+            c->log_source = TAIL_SOURCE_AUTO;
+        else if (!strcmp(value, "live"))
+            c->log_source = TAIL_SOURCE_LIVE;
+        else if (!strcmp(value, "poll"))
+            c->log_source = TAIL_SOURCE_POLL;
+        else
+            config_problem(x, lineno,
+                           "source wants auto (StartLiveTail when allowed, else polling), "
+                           "live or poll, not '%s'%s",
+                           value, "");
     } else {
         config_problem(x, lineno, "unknown key '%s' in [%s]", name, section);
     }

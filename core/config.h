@@ -14,6 +14,8 @@
  *     rate = 4                  ; FilterLogEvents requests per second, all tails
  *     warn_ms = 10              ; slow-log durations from here are a warning...
  *     error_ms = 100            ; ...and from here an error (the log panel's colours)
+ *     source = auto             ; the log panel follows through StartLiveTail when
+ *                               ; allowed (auto), only (live), or polls only (poll)
  *     [environments]
  *     prod = PRODUCTION, red    ; profile (or account id) = label, colour
  *     [keys]
@@ -37,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/logs/tail.h"
 #include "core/session.h"
 
 #define CONFIG_MAX_CONNECT_TO 32
@@ -68,6 +71,7 @@ struct config {
     long ring_size;                    /* 0 unset */
     double log_rate;                   /* 0 unset */
     int64_t log_warn_us, log_error_us; /* [logs] warn_ms, error_ms; 0 unset */
+    enum tail_source_mode log_source;  /* [logs] source (AUTO when unset) */
     struct config_env envs[CONFIG_MAX_ENVS];
     size_t nenvs;
     struct config_key *keys; /* [keys], in file order */

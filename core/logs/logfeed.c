@@ -192,16 +192,17 @@ static void logfeed_try_start(struct logfeed *f)
             return;
         }
         f->src = tailsrc_logs_new(f->logs);
-        /* as `elcui logs --follow` with --source auto: live when allowed,
-         * polling (said once) when refused */
-        f->live = tailsrc_live_new(f->logs, 15000);
+        /* as `elcui logs --follow --source`: with auto, live when allowed
+         * and polling (said once) when refused */
+        if (f->o.source_mode != TAIL_SOURCE_POLL)
+            f->live = tailsrc_live_new(f->logs, 15000);
     }
     struct tail_options to;
     memset(&to, 0, sizeof(to));
     to.loop = f->ss->loop;
     to.source = tailsrc_logs_source(f->src);
-    to.live = tailsrc_live_source(f->live);
-    to.source_mode = TAIL_SOURCE_AUTO;
+    to.live = f->live ? tailsrc_live_source(f->live) : NULL;
+    to.source_mode = f->o.source_mode;
     to.budget = f->o.budget;
     to.follow = true;
     to.start_ms = f->start_ms;

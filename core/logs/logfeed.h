@@ -82,6 +82,10 @@ struct logfeed_options {
     uint64_t backoff_base_ms, backoff_max_ms;
     int hard_failures;
     int page_limit; /* 0: LOGFEED_PAGE_LIMIT */
+    /* following: StartLiveTail reconciled by polling when allowed (AUTO,
+     * the default), live only (a refused session fails the tails), or
+     * polling only (POLL: no live session, which AWS bills per minute) */
+    enum tail_source_mode source_mode;
     struct logfeed_callbacks cb;
 };
 

@@ -612,6 +612,27 @@ class LogPanel(unittest.TestCase):
 
     # ---- last: roles move ----
 
+    def test_6c_config_source_poll(self):
+        """[logs] source = poll: the panel polls, no StartLiveTail session is opened"""
+        cfg = os.path.join(self.home, "config-poll")
+        os.makedirs(os.path.join(cfg, "elcui"), exist_ok=True)
+        with open(os.path.join(cfg, "elcui", "config"), "w") as f:
+            f.write("[console]\nrefresh = 2\n[logs]\nsource = poll\n")
+        live0 = self.sb.requests_seen("logs", "StartLiveTail")
+        with self.console(env={"XDG_CONFIG_HOME": cfg}) as c:
+            self.open_panel(c)
+            tag = self.marker("LPPOLLED")
+            scr = self.wait_screen(c, lambda s: tag in s, "the record, polled")
+            self.assertRegex(scr, r"(?m)^ slow-log +\w+  poll\b")
+            self.assertRegex(scr, r"(?m)^ engine-log +\w+  poll\b")
+            self.assertNotIn("live session", scr)
+        self.assertEqual(self.sb.requests_seen("logs", "StartLiveTail"), live0)
+        # the default (auto) opens one: what the setting turned off
+        with self.console() as c:
+            self.open_panel(c)
+            self.wait_screen(c, lambda s: re.search(r"(?m)^ slow-log +\w+  live\b", s), "the live source")
+        self.assertGreater(self.sb.requests_seen("logs", "StartLiveTail"), live0)
+
     def test_7_failover_relabels(self):
         """after a test failover, the labels of new records follow the new roles"""
         with self.console() as c:

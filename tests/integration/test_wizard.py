@@ -166,20 +166,38 @@ class Wizard(unittest.TestCase):
                 return line
         raise AssertionError("no field %r on the screen:\n%s" % (label, screen))
 
-    def focus(self, c, label, limit=20):
-        """Tab to the field labelled so, one field at a time: each Tab waits
-        for the focus to move (a loaded machine draws late; Tabs sent ahead
-        would pass the field)."""
-        def focused(scr):
-            return next((l for l in scr.splitlines() if l.startswith(" > ")), None)
+    def focus(self, c, label, limit=40):
+        """Move the focus to the field labelled so, a key at a time, Tab when
+        it is below the focused field and S-Tab when above (a key whose frame
+        a capture missed can only overshoot, and the next step comes back).
+        Each step reads the fields from a settled screen: two captures with
+        the same focused field (a capture may fall between a frame's first
+        and last rows)."""
+        field = re.compile(r"^ ([> ]) (\S(?:.*?\S)?)(?=\s{2,}|$)", re.M)
+
+        def settled():
+            deadline = time.monotonic() + 10
+            prev = None
+            while time.monotonic() < deadline:
+                scr = c.screen()
+                rows = field.findall(scr)
+                cur = [name for mark, name in rows if mark == ">"]
+                now = (tuple(name for _, name in rows), cur[0] if len(cur) == 1 else None)
+                if now[1] is not None and now == prev:
+                    return now, scr
+                prev = now
+                time.sleep(0.05)
+            raise AssertionError("no settled focus:\n%s" % c.screen())
+
         for _ in range(limit):
-            scr = c.screen()
-            if re.search(r"^ > %s(?=\s|$)" % re.escape(label), scr, re.M):
+            (names, cur), scr = settled()
+            if cur == label:
                 return scr
-            before = focused(scr)
-            c.keys("Tab")
+            if label not in names:
+                raise AssertionError("no field %r on the screen:\n%s" % (label, scr))
+            c.keys("Tab" if names.index(label) > names.index(cur) else "BTab")
             deadline = time.monotonic() + 5
-            while time.monotonic() < deadline and focused(c.screen()) == before:
+            while time.monotonic() < deadline and settled()[0][1] == cur:
                 time.sleep(0.05)
         raise AssertionError("never focused %r:\n%s" % (label, c.screen()))
 

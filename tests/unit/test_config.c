@@ -30,6 +30,7 @@ static void test_parse_all_keys(void **state)
                        "rate = 2.5\n"
                        "warn_ms = 5\n"
                        "error_ms = 250.5\n"
+                       "source = poll\n"
                        "[environments]\n"
                        "prod = PRODUCTION, red\n"
                        "111122223333 = staging\n";
@@ -48,6 +49,7 @@ static void test_parse_all_keys(void **state)
     assert_true(c.log_rate > 2.49 && c.log_rate < 2.51);
     assert_int_equal(c.log_warn_us, 5000);
     assert_int_equal(c.log_error_us, 250500);
+    assert_int_equal(c.log_source, TAIL_SOURCE_POLL);
     const struct config_env *e = config_env_for(&c, "prod", NULL);
     assert_non_null(e);
     assert_string_equal(e->label, "PRODUCTION");
@@ -81,12 +83,17 @@ static void test_problems_are_reported_by_line(void **state)
     snprintf(
         text, sizeof(text),
         "[console]\nread_only = maybe\nrefresh = 1\ncolour = red\n[nope]\na = b\n"
-        "[logs]\nrate = 9\n[environments]\nprod = ,blue\n[logs]\nwarn_ms = -1\nerror_ms = soon\n");
+        "[logs]\nrate = 9\n[environments]\nprod = ,blue\n[logs]\nwarn_ms = -1\nerror_ms = soon\n"
+        "source = push\n");
     struct config c;
     config_init(&c);
     char errs[2048];
     int n = config_parse(&c, text, strlen(text), errs, sizeof(errs));
-    assert_int_equal(n, 8);
+    assert_int_equal(n, 9);
+    assert_non_null(strstr(errs,
+                           "14: source wants auto (StartLiveTail when allowed, else polling), "
+                           "live or poll, not 'push'"));
+    assert_int_equal(c.log_source, TAIL_SOURCE_AUTO);
     assert_non_null(strstr(errs, "12: warn_ms wants milliseconds above 0"));
     assert_non_null(strstr(errs, "13: error_ms wants milliseconds above 0 (a slow-log duration "
                                  "from which it is coloured), not 'soon'"));

@@ -1509,6 +1509,7 @@ struct screen *screen_logs_new(struct app *a, const char *rg_id,
     o.budget = sl_budget_take(a);
     o.start_ms = app_now_ms(a) - sl_windows[0].ms;
     o.refresh_ms = (uint64_t)(cfg && cfg->refresh_s ? cfg->refresh_s : 15) * 1000;
+    o.source_mode = cfg ? cfg->log_source : TAIL_SOURCE_AUTO;
     o.cb.on_change = sl_on_change;
     o.cb.on_message = sl_on_message;
     o.cb.arg = s;
