@@ -157,8 +157,8 @@ static void cmd_logs_out_closed(void *arg)
  * instead of one fwrite per record and a write(2) per 4 KiB of stdio's
  * buffer. The batch goes out before anything is written to stderr (a gap,
  * a notice, the status; and stdio's buffer is flushed then), so the two
- * streams keep their order on one file, and at the end. Following, or on a terminal, each record
- * goes out as it comes. */
+ * streams keep their order on one file, and at the end. Following, or on
+ * a terminal, each record goes out as it comes. */
 static void cmd_logs_flush(struct cmd_logs *c)
 {
     if (!c->batch.len)
@@ -200,6 +200,8 @@ static void cmd_logs_on_record(struct tail_set *set, size_t tail, const struct l
         if (frc != 0 || buf_appendc(&c->batch, '\n') != 0) {
             /* one record past the batch's cap: alone, as before */
             c->batch.len = at;
+            if (c->batch.data)
+                c->batch.data[at] = '\0';
             cmd_logs_flush(c);
             buf_reset(&c->line);
             if (c->json)
