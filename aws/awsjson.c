@@ -176,6 +176,18 @@ static struct awsjson_block *awsjson_block_new(size_t size)
     return b;
 }
 
+/* A kept block's used bytes are wiped before the next tree: explicit_bzero
+ * (memset that is never elided) rather than mem_wipe's OPENSSL_cleanse,
+ * which clears a byte or a word at a time: a bulk read wipes every page's
+ * tree and every message's, 270 MB for 100,000 events, where that took
+ * 2,000 instructions an event. */
+static void awsjson_block_wipe(struct awsjson_block *b)
+{
+    if (b->used)
+        explicit_bzero(b->data, b->used);
+    b->used = 0;
+}
+
 /* Unmapped memory goes back to the kernel, which clears it before any
  * other use; so only a kept block is wiped. */
 static void awsjson_block_free(struct awsjson_block *b)
@@ -256,8 +268,7 @@ void awsjson_arena_reset(struct awsjson_arena *a)
     struct awsjson_block *b0 = a->blocks;
     if (b0 && !b0->next && b0->size <= AWSJSON_BLOCK_SMALL) {
         /* small trees (one record's message): the block is kept */
-        mem_wipe(b0->data, b0->used);
-        b0->used = 0;
+        awsjson_block_wipe(b0);
         return;
     }
     /* kept: a block the whole tree would have fitted in (the next page,
@@ -281,8 +292,7 @@ void awsjson_arena_reset(struct awsjson_arena *a)
             awsjson_block_free(b);
     }
     if (keep) {
-        mem_wipe(keep->data, keep->used);
-        keep->used = 0;
+        awsjson_block_wipe(keep);
         keep->next = NULL;
         a->blocks = keep;
     }

@@ -411,44 +411,114 @@ int logs_parse_describe_log_streams(const json_t *obj, struct logs_log_stream_li
 
 /* ================= events ================= */
 
-static void lg_event_parse(const json_t *e, struct logs_event *ev)
+/* The members of an event object, found in one pass over its keys (a
+ * lookup by name hashes the name again, five times an event). */
+struct lg_event_members {
+    const json_t *id, *stream, *message, *timestamp, *ingestion;
+};
+
+static void lg_event_members(const json_t *e, struct lg_event_members *m)
 {
-    ev->event_id = lg_str(e, "eventId");
-    ev->log_stream_name = lg_str(e, "logStreamName");
-    ev->timestamp_ms = lg_ms(e, "timestamp");
-    ev->ingestion_time_ms = lg_ms(e, "ingestionTime");
-    json_t *m = json_object_get(e, "message");
-    if (json_is_string(m)) {
-        ev->message_len = json_string_length(m);
-        ev->message = mem_xmalloc(ev->message_len + 1);
-        memcpy(ev->message, json_string_value(m), ev->message_len);
-        ev->message[ev->message_len] = '\0';
+    memset(m, 0, sizeof(*m));
+    json_t *o = (json_t *)(uintptr_t)e;
+    for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
+        const char *k = json_object_iter_key(it);
+        size_t kl = json_object_iter_key_len(it);
+        const json_t *v = json_object_iter_value(it);
+#define LG_KEY(name) (kl == sizeof(name) - 1 && memcmp(k, name, sizeof(name) - 1) == 0)
+        if (LG_KEY("eventId"))
+            m->id = v;
+        else if (LG_KEY("logStreamName"))
+            m->stream = v;
+        else if (LG_KEY("message"))
+            m->message = v;
+        else if (LG_KEY("timestamp"))
+            m->timestamp = v;
+        else if (LG_KEY("ingestionTime"))
+            m->ingestion = v;
+#undef LG_KEY
     }
 }
 
+/* Bytes a string member takes in the page's string block (0: none). */
+static size_t lg_event_str_size(const json_t *v)
+{
+    return json_is_string(v) ? json_string_length(v) + 1 : 0;
+}
+
+/* A copy of a string member in the block at *at (NULs kept, NUL-
+ * terminated); NULL for another type. */
+static char *lg_event_str(const json_t *v, char **at, size_t *len)
+{
+    if (!json_is_string(v))
+        return NULL;
+    size_t n = json_string_length(v);
+    char *s = *at;
+    memcpy(s, json_string_value(v), n);
+    s[n] = '\0';
+    *at += n + 1;
+    if (len)
+        *len = n;
+    return s;
+}
+
+/* Epoch milliseconds of a member (>= 0); 0 when absent or malformed. */
+static int64_t lg_event_ms(const json_t *v)
+{
+    if (json_is_integer(v)) {
+        json_int_t x = json_integer_value(v);
+        return x >= 0 ? (int64_t)x : 0;
+    }
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (!(d >= 0 && d <= 9.2e18) || d != (double)(int64_t)d)
+            return 0;
+        return (int64_t)d;
+    }
+    return 0;
+}
+
+/* The events of a page: one allocation holds the array and every string
+ * of it (a page of 2,500 events made 7,500 allocations and as many frees
+ * before), so lg_events_free frees the array alone. */
 static void lg_events_free(struct logs_event *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(v[i].event_id);
-        free(v[i].log_stream_name);
-        free(v[i].message);
-    }
+    (void)n;
     free(v);
 }
 
 static void lg_events(const json_t *arr, struct logs_event **v, size_t *n, size_t *malformed)
 {
     size_t cnt = json_array_size(arr);
-    *v = cnt ? mem_xcalloc(cnt, sizeof(**v)) : NULL;
+    *v = NULL;
     *n = 0;
+    if (!cnt)
+        return;
+    struct lg_event_members *m = mem_xmalloc(cnt * sizeof(*m));
+    size_t bytes = 0, k = 0;
     for (size_t i = 0; i < cnt; i++) {
         json_t *e = json_array_get(arr, i);
         if (!json_is_object(e)) {
             (*malformed)++;
             continue;
         }
-        lg_event_parse(e, &(*v)[(*n)++]);
+        lg_event_members(e, &m[k]);
+        bytes += lg_event_str_size(m[k].id) + lg_event_str_size(m[k].stream) +
+                 lg_event_str_size(m[k].message);
+        k++;
     }
+    struct logs_event *ev = mem_xcalloc(1, cnt * sizeof(*ev) + bytes);
+    char *at = (char *)(ev + cnt);
+    for (size_t i = 0; i < k; i++) {
+        ev[i].event_id = lg_event_str(m[i].id, &at, NULL);
+        ev[i].log_stream_name = lg_event_str(m[i].stream, &at, NULL);
+        ev[i].message = lg_event_str(m[i].message, &at, &ev[i].message_len);
+        ev[i].timestamp_ms = lg_event_ms(m[i].timestamp);
+        ev[i].ingestion_time_ms = lg_event_ms(m[i].ingestion);
+    }
+    free(m);
+    *v = ev;
+    *n = k;
 }
 
 json_t *logs_build_filter_log_events(const struct logs_filter_log_events_in *in)

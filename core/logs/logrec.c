@@ -29,67 +29,179 @@ static bool logrec_cp_hidden(uint32_t cp)
            cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
 }
 
-int logrec_safe_append(struct buf *b, const char *s, size_t n)
+/* ---- output writer ----
+ *
+ * Output is built in a small chunk on the stack and appended to the buffer
+ * when the chunk fills (and at the end): one buf_append per kilobyte or so
+ * instead of one per run of plain text and per escape (a bulk read writes
+ * 100,000 records and more, each a few hundred bytes with a dozen escapes). */
+
+#define LOGREC_CHUNK 1024
+
+struct logrec_out {
+    struct buf *b;
+    size_t n;
+    int rc;
+    char c[LOGREC_CHUNK];
+};
+
+static void logrec_out_init(struct logrec_out *o, struct buf *b)
 {
-    static const char hex[] = "0123456789abcdef";
+    o->b = b;
+    o->n = 0;
+    o->rc = 0;
+}
+
+static void logrec_out_flush(struct logrec_out *o)
+{
+    if (o->n && buf_append(o->b, o->c, o->n) != 0)
+        o->rc = -1;
+    o->n = 0;
+}
+
+/* Room for k more bytes (k <= LOGREC_CHUNK) at the chunk's end. */
+static char *logrec_out_room(struct logrec_out *o, size_t k)
+{
+    if (o->n + k > LOGREC_CHUNK)
+        logrec_out_flush(o);
+    return o->c + o->n;
+}
+
+static void logrec_out_bytes(struct logrec_out *o, const void *p, size_t k)
+{
+    if (k > LOGREC_CHUNK / 2) {
+        logrec_out_flush(o);
+        if (buf_append(o->b, p, k) != 0)
+            o->rc = -1;
+        return;
+    }
+    memcpy(logrec_out_room(o, k), p, k);
+    o->n += k;
+}
+
+static void logrec_out_str(struct logrec_out *o, const char *s)
+{
+    logrec_out_bytes(o, s, strlen(s));
+}
+
+static void logrec_out_char(struct logrec_out *o, char c)
+{
+    *logrec_out_room(o, 1) = c;
+    o->n++;
+}
+
+static int logrec_out_done(struct logrec_out *o)
+{
+    logrec_out_flush(o);
+    return o->rc;
+}
+
+static const char logrec_hex[] = "0123456789abcdef";
+
+/* Bytes that pass as they are: printable ASCII but the backslash (plus
+ * the quote in JSON). A table: one load a byte in the scan for runs. */
+#define LR_SAFE(c) ((c) >= 0x20 && (c) < 0x7f && (c) != '\\')
+#define LR_JSON(c) (LR_SAFE(c) && (c) != '"')
+#define LR_ROW(F, b)                                                                               \
+    F((b) + 0), F((b) + 1), F((b) + 2), F((b) + 3), F((b) + 4), F((b) + 5), F((b) + 6),            \
+        F((b) + 7), F((b) + 8), F((b) + 9), F((b) + 10), F((b) + 11), F((b) + 12), F((b) + 13),    \
+        F((b) + 14), F((b) + 15)
+#define LR_TABLE(F)                                                                                \
+    {                                                                                              \
+        LR_ROW(F, 0x00), LR_ROW(F, 0x10), LR_ROW(F, 0x20), LR_ROW(F, 0x30), LR_ROW(F, 0x40),       \
+            LR_ROW(F, 0x50), LR_ROW(F, 0x60), LR_ROW(F, 0x70), LR_ROW(F, 0x80), LR_ROW(F, 0x90),   \
+            LR_ROW(F, 0xa0), LR_ROW(F, 0xb0), LR_ROW(F, 0xc0), LR_ROW(F, 0xd0), LR_ROW(F, 0xe0),   \
+            LR_ROW(F, 0xf0)                                                                        \
+    }
+static const unsigned char logrec_plain_safe[256] = LR_TABLE(LR_SAFE);
+static const unsigned char logrec_plain_json[256] = LR_TABLE(LR_JSON);
+#undef LR_TABLE
+#undef LR_ROW
+#undef LR_JSON
+#undef LR_SAFE
+
+/* The end of the run of plain bytes at p[i..n). */
+static size_t logrec_plain_run(const unsigned char *tbl, const unsigned char *p, size_t i, size_t n)
+{
+    while (i + 4 <= n && tbl[p[i]] && tbl[p[i + 1]] && tbl[p[i + 2]] && tbl[p[i + 3]])
+        i += 4;
+    while (i < n && tbl[p[i]])
+        i++;
+    return i;
+}
+
+/* "\xNN" */
+static void logrec_out_hexbyte(struct logrec_out *o, const char *pre, unsigned char c)
+{
+    char *d = logrec_out_room(o, 4);
+    d[0] = pre[0];
+    d[1] = pre[1];
+    d[2] = logrec_hex[c >> 4];
+    d[3] = logrec_hex[c & 15];
+    o->n += 4;
+}
+
+/* "\uXXXX" (lowercase, as printf's %04x for v <= 0xffff) */
+static void logrec_out_u16(struct logrec_out *o, unsigned v)
+{
+    char *d = logrec_out_room(o, 6);
+    d[0] = '\\';
+    d[1] = 'u';
+    d[2] = logrec_hex[(v >> 12) & 15];
+    d[3] = logrec_hex[(v >> 8) & 15];
+    d[4] = logrec_hex[(v >> 4) & 15];
+    d[5] = logrec_hex[v & 15];
+    o->n += 6;
+}
+
+static void logrec_out_safe(struct logrec_out *o, const char *s, size_t n)
+{
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
         /* copy the longest run of plain printable ASCII at once */
-        size_t run = i;
-        while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '\\')
-            run++;
+        size_t run = logrec_plain_run(logrec_plain_safe, p, i, n);
         if (run > i) {
-            if (buf_append(b, p + i, run - i) != 0)
-                return -1;
+            logrec_out_bytes(o, p + i, run - i);
             i = run;
             continue;
         }
         unsigned char c = p[i];
-        char esc[16];
-        size_t elen = 0;
-        if (c == '\\') {
-            esc[0] = '\\';
-            esc[1] = '\\';
-            elen = 2;
-            i++;
-        } else if (c == '\n' || c == '\r' || c == '\t' || c == '\0') {
-            esc[0] = '\\';
-            esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '0';
-            elen = 2;
+        if (c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\0') {
+            char *d = logrec_out_room(o, 2);
+            d[0] = '\\';
+            d[1] = c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '0';
+            o->n += 2;
             i++;
         } else if (c < 0x20 || c == 0x7f) {
-            esc[0] = '\\';
-            esc[1] = 'x';
-            esc[2] = hex[c >> 4];
-            esc[3] = hex[c & 15];
-            elen = 4;
+            logrec_out_hexbyte(o, "\\x", c);
             i++;
         } else {
             uint32_t cp;
             size_t l = unicode_utf8_seq(p + i, n - i, &cp);
             if (l == 0) {
-                esc[0] = '\\';
-                esc[1] = 'x';
-                esc[2] = hex[c >> 4];
-                esc[3] = hex[c & 15];
-                elen = 4;
+                logrec_out_hexbyte(o, "\\x", c);
                 i++;
             } else if (logrec_cp_hidden(cp)) {
-                int k = snprintf(esc, sizeof(esc), "\\u{%04x}", (unsigned)cp);
-                elen = (size_t)k;
+                /* every hidden code point is below U+10000: four digits */
+                char *d = logrec_out_room(o, 10);
+                int k = snprintf(d, 10, "\\u{%04x}", (unsigned)cp);
+                o->n += (size_t)k;
                 i += l;
             } else {
-                if (buf_append(b, p + i, l) != 0)
-                    return -1;
+                logrec_out_bytes(o, p + i, l);
                 i += l;
-                continue;
             }
         }
-        if (buf_append(b, esc, elen) != 0)
-            return -1;
     }
-    return 0;
+}
+
+int logrec_safe_append(struct buf *b, const char *s, size_t n)
+{
+    struct logrec_out o;
+    logrec_out_init(&o, b);
+    logrec_out_safe(&o, s, n);
+    return logrec_out_done(&o);
 }
 
 int logrec_safe_appends(struct buf *b, const char *s)
@@ -97,60 +209,54 @@ int logrec_safe_appends(struct buf *b, const char *s)
     return logrec_safe_append(b, s ? s : "", s ? strlen(s) : 0);
 }
 
-int logrec_json_append(struct buf *b, const char *s, size_t n)
+static void logrec_out_json(struct logrec_out *o, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    if (buf_appendc(b, '"') != 0)
-        return -1;
+    logrec_out_char(o, '"');
     size_t i = 0;
     while (i < n) {
-        size_t run = i;
-        while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '\\' && p[run] != '"')
-            run++;
+        size_t run = logrec_plain_run(logrec_plain_json, p, i, n);
         if (run > i) {
-            if (buf_append(b, p + i, run - i) != 0)
-                return -1;
+            logrec_out_bytes(o, p + i, run - i);
             i = run;
             continue;
         }
         unsigned char c = p[i];
-        int rc;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            rc = buf_append(b, e, 2);
-            i++;
-        } else if (c == '\n') {
-            rc = buf_appends(b, "\\n");
-            i++;
-        } else if (c == '\r') {
-            rc = buf_appends(b, "\\r");
-            i++;
-        } else if (c == '\t') {
-            rc = buf_appends(b, "\\t");
+        if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+            char *d = logrec_out_room(o, 2);
+            d[0] = '\\';
+            d[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c;
+            o->n += 2;
             i++;
         } else if (c < 0x80) {
-            rc = buf_printf(b, "\\u%04x", c);
+            logrec_out_u16(o, c);
             i++;
         } else {
             uint32_t cp;
             size_t l = unicode_utf8_seq(p + i, n - i, &cp);
             if (l == 0) {
-                rc = buf_printf(b, "\\udc%02x", c);
+                logrec_out_u16(o, 0xdc00u | c);
                 i++;
             } else if (cp >= 0x10000) {
                 uint32_t v = cp - 0x10000;
-                rc = buf_printf(b, "\\u%04x\\u%04x", (unsigned)(0xd800 + (v >> 10)),
-                                (unsigned)(0xdc00 + (v & 0x3ff)));
+                logrec_out_u16(o, (unsigned)(0xd800 + (v >> 10)));
+                logrec_out_u16(o, (unsigned)(0xdc00 + (v & 0x3ff)));
                 i += l;
             } else {
-                rc = buf_printf(b, "\\u%04x", (unsigned)cp);
+                logrec_out_u16(o, (unsigned)cp);
                 i += l;
             }
         }
-        if (rc != 0)
-            return -1;
     }
-    return buf_appendc(b, '"');
+    logrec_out_char(o, '"');
+}
+
+int logrec_json_append(struct buf *b, const char *s, size_t n)
+{
+    struct logrec_out o;
+    logrec_out_init(&o, b);
+    logrec_out_json(&o, s, n);
+    return logrec_out_done(&o);
 }
 
 int logrec_json_appends(struct buf *b, const char *s)
@@ -503,18 +609,111 @@ static bool logrec_json_int(const json_t *v, int64_t *out)
     return false;
 }
 
-static void logrec_json_str(struct logrec_parsed *p, int which, struct buf *sc, const json_t *o,
-                            const char *key)
+static void logrec_json_str(struct logrec_parsed *p, int which, struct buf *sc, const json_t *v)
 {
-    const json_t *v = json_object_get(o, key);
     if (json_is_string(v))
         logrec_put(p, which, sc, json_string_value(v), json_string_length(v));
+}
+
+/* The members of an ElastiCache log object that a record reads. */
+enum {
+    LJ_DURATION_US, /* "Duration (us)" */
+    LJ_DURATION,    /* "Duration" (older layouts) */
+    LJ_COMMAND,
+    LJ_MESSAGE,
+    LJ_LOG_LEVEL,
+    LJ_ROLE,
+    LJ_TIME,
+    LJ_ID,
+    LJ_TIMESTAMP,
+    LJ_CLUSTER,
+    LJ_NODE,
+    LJ_CLIENT,
+    LJ_CLIENT_NAME,
+    LJ_N,
+};
+
+static const struct {
+    const char *name;
+    size_t len;
+} logrec_jkeys[LJ_N] = {
+#define LJ(s)                                                                                      \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
+    [LJ_DURATION_US] = LJ("Duration (us)"),
+    [LJ_DURATION] = LJ("Duration"),
+    [LJ_COMMAND] = LJ("Command"),
+    [LJ_MESSAGE] = LJ("Message"),
+    [LJ_LOG_LEVEL] = LJ("LogLevel"),
+    [LJ_ROLE] = LJ("Role"),
+    [LJ_TIME] = LJ("Time"),
+    [LJ_ID] = LJ("Id"),
+    [LJ_TIMESTAMP] = LJ("Timestamp"),
+    [LJ_CLUSTER] = LJ("CacheClusterId"),
+    [LJ_NODE] = LJ("CacheNodeId"),
+    [LJ_CLIENT] = LJ("ClientAddress"),
+    [LJ_CLIENT_NAME] = LJ("ClientName"),
+#undef LJ
+};
+
+/* The members of o that a record reads, in one pass over its keys (one
+ * lookup by name each would hash every name again); a key matches as
+ * json_object_get() matches it: the same length, the same bytes. */
+static void logrec_json_members(const json_t *o, const json_t *v[LJ_N])
+{
+    for (int k = 0; k < LJ_N; k++)
+        v[k] = NULL;
+    for (void *it = json_object_iter((json_t *)(uintptr_t)o); it;
+         it = json_object_iter_next((json_t *)(uintptr_t)o, it)) {
+        const char *key = json_object_iter_key(it);
+        size_t len = json_object_iter_key_len(it);
+        for (int k = 0; k < LJ_N; k++) {
+            if (logrec_jkeys[k].len == len && memcmp(logrec_jkeys[k].name, key, len) == 0) {
+                v[k] = json_object_iter_value(it);
+                break;
+            }
+        }
+    }
 }
 
 /* The message's object lives in an arena while its fields are copied out
  * (no allocation and wiping free per value; main thread only, like the
  * rest of the engine): one for the process, empty between parses. */
 static struct awsjson_arena *logrec_arena;
+
+static void logrec_json_slow(struct logrec_parsed *p, struct buf *sc, const json_t *const v[LJ_N])
+{
+    int64_t x;
+    if (logrec_json_int(v[LJ_ID], &x)) {
+        p->has_id = true;
+        p->id = x;
+    }
+    if (logrec_json_int(v[LJ_TIMESTAMP], &x))
+        p->slow_time_s = x;
+    logrec_json_str(p, LR_COMMAND, sc, v[LJ_COMMAND]);
+    logrec_json_str(p, LR_CLIENT, sc, v[LJ_CLIENT]);
+    logrec_json_str(p, LR_CLIENT_NAME, sc, v[LJ_CLIENT_NAME]);
+}
+
+static void logrec_json_engine(struct logrec_parsed *p, struct buf *sc, const json_t *const v[LJ_N])
+{
+    const json_t *lvl = v[LJ_LOG_LEVEL], *role = v[LJ_ROLE], *tm = v[LJ_TIME];
+    if (json_is_string(lvl)) {
+        enum logrec_level l;
+        if (logrec_level_parse(json_string_value(lvl), &l))
+            p->level = l;
+    }
+    if (json_is_string(role) && json_string_length(role) == 1)
+        p->role = logrec_role_from_char(json_string_value(role)[0]);
+    if (json_is_string(tm)) {
+        int64_t ms;
+        logrec_put(p, LR_ENGINE_TIME, sc, json_string_value(tm), json_string_length(tm));
+        if (logrec_parse_engine_time(json_string_value(tm), json_string_length(tm), &ms))
+            p->engine_time_ms = ms;
+    }
+    logrec_json_str(p, LR_TEXT, sc, v[LJ_MESSAGE]);
+}
 
 static enum logrec_type logrec_parse_json(const char *msg, size_t len, enum logrec_type want,
                                           struct logrec_parsed *p, struct buf *sc)
@@ -528,16 +727,13 @@ static enum logrec_type logrec_parse_json(const char *msg, size_t len, enum logr
     enum logrec_type t = LOGREC_UNKNOWN;
     if (!json_is_object(o))
         goto out;
-    const json_t *dur = json_object_get(o, "Duration (us)");
-    if (!dur)
-        dur = json_object_get(o, "Duration");
-    const json_t *cmd = json_object_get(o, "Command");
-    const json_t *text = json_object_get(o, "Message");
-    const json_t *lvl = json_object_get(o, "LogLevel");
-    int64_t d;
-    bool slow_ok = dur && logrec_json_int(dur, &d) && d >= 0 && json_is_string(cmd);
-    bool engine_ok = json_is_string(text) && (json_is_string(lvl) || json_object_get(o, "Role") ||
-                                              json_object_get(o, "Time"));
+    const json_t *v[LJ_N];
+    logrec_json_members(o, v);
+    const json_t *dur = v[LJ_DURATION_US] ? v[LJ_DURATION_US] : v[LJ_DURATION];
+    int64_t d = 0;
+    bool slow_ok = dur && logrec_json_int(dur, &d) && d >= 0 && json_is_string(v[LJ_COMMAND]);
+    bool engine_ok = json_is_string(v[LJ_MESSAGE]) &&
+                     (json_is_string(v[LJ_LOG_LEVEL]) || v[LJ_ROLE] || v[LJ_TIME]);
     if (slow_ok && (want != LOGREC_ENGINE || !engine_ok))
         t = LOGREC_SLOW;
     else if (engine_ok)
@@ -546,37 +742,13 @@ static enum logrec_type logrec_parse_json(const char *msg, size_t len, enum logr
         goto out;
     p->type = t;
     p->format = LOGREC_FMT_JSON;
-    logrec_json_str(p, LR_CLUSTER, sc, o, "CacheClusterId");
-    logrec_json_str(p, LR_NODE, sc, o, "CacheNodeId");
+    logrec_json_str(p, LR_CLUSTER, sc, v[LJ_CLUSTER]);
+    logrec_json_str(p, LR_NODE, sc, v[LJ_NODE]);
     if (t == LOGREC_SLOW) {
-        int64_t v;
         p->duration_us = d;
-        if (logrec_json_int(json_object_get(o, "Id"), &v)) {
-            p->has_id = true;
-            p->id = v;
-        }
-        if (logrec_json_int(json_object_get(o, "Timestamp"), &v))
-            p->slow_time_s = v;
-        logrec_json_str(p, LR_COMMAND, sc, o, "Command");
-        logrec_json_str(p, LR_CLIENT, sc, o, "ClientAddress");
-        logrec_json_str(p, LR_CLIENT_NAME, sc, o, "ClientName");
+        logrec_json_slow(p, sc, v);
     } else {
-        if (json_is_string(lvl)) {
-            enum logrec_level l;
-            if (logrec_level_parse(json_string_value(lvl), &l))
-                p->level = l;
-        }
-        const json_t *role = json_object_get(o, "Role");
-        if (json_is_string(role) && json_string_length(role) == 1)
-            p->role = logrec_role_from_char(json_string_value(role)[0]);
-        const json_t *tm = json_object_get(o, "Time");
-        if (json_is_string(tm)) {
-            int64_t ms;
-            logrec_put(p, LR_ENGINE_TIME, sc, json_string_value(tm), json_string_length(tm));
-            if (logrec_parse_engine_time(json_string_value(tm), json_string_length(tm), &ms))
-                p->engine_time_ms = ms;
-        }
-        logrec_json_str(p, LR_TEXT, sc, o, "Message");
+        logrec_json_engine(p, sc, v);
     }
 out:
     if (awsjson_arena_owns(logrec_arena, o))
@@ -808,17 +980,22 @@ struct logrec *logrec_new(const struct logrec_event *ev, logrec_label_fn label_f
     bool have_stream = logrec_parse_stream(ev->log_stream, &st);
     enum logrec_type want = have_stream && st.type != LOGREC_UNKNOWN ? st.type : ev->hint;
 
-    struct buf sc;
-    buf_init(&sc, ev->message_len * 2 + 4096);
+    /* the parsed fields are gathered in one scratch buffer kept for the
+     * process (main thread only), then copied into the record: no
+     * allocation per record but the record's own */
+    static struct buf scratch;
+    struct buf *sc = &scratch;
+    sc->len = 0;
+    sc->max = ev->message_len * 2 + 4096;
     struct logrec_parsed p;
-    logrec_parse_into(ev->message, ev->message_len, want, &p, &sc);
+    logrec_parse_into(ev->message, ev->message_len, want, &p, sc);
 
     size_t id_len = logrec_slen(ev->event_id), g_len = logrec_slen(ev->log_group),
            s_len = logrec_slen(ev->log_stream), e_len = have_stream ? strlen(st.engine) : 0,
            cl_len = have_stream ? strlen(st.cache_cluster_id) : 0,
            nd_len = have_stream ? strlen(st.cache_node_id) : 0;
     size_t total = sizeof(struct logrec_block) + id_len + g_len + s_len + ev->message_len + e_len +
-                   cl_len + nd_len + sc.len + 8;
+                   cl_len + nd_len + sc->len + 8;
     struct logrec_block *blk = mem_xmalloc(total);
     memset(&blk->rec, 0, sizeof(blk->rec));
     blk->size = total;
@@ -833,11 +1010,11 @@ struct logrec *logrec_new(const struct logrec_event *ev, logrec_label_fn label_f
     const char *st_cluster = logrec_stash(&at, st.cache_cluster_id, cl_len);
     const char *st_node = logrec_stash(&at, st.cache_node_id, nd_len);
     char *parsed = at;
-    if (sc.len)
-        memcpy(parsed, sc.data, sc.len);
-    at += sc.len;
+    if (sc->len)
+        memcpy(parsed, sc->data, sc->len);
+    at += sc->len;
     *at = '\0';
-    buf_free(&sc);
+    sc->len = 0;
     logrec_apply(&p, parsed, r);
     r->timestamp_ms = ev->timestamp_ms;
     r->ingestion_ms = ev->ingestion_ms;
@@ -888,83 +1065,8 @@ void logrec_command_name(const struct logrec *r, char *out, size_t n)
 
 /* ---- output ---- */
 
-static int logrec_append_int(struct buf *b, long long v);
-
-/* v (0..999) as three digits */
-static int logrec_append_ms3(struct buf *b, long long v)
-{
-    char d[3] = {(char)('0' + v / 100 % 10), (char)('0' + v / 10 % 10), (char)('0' + v % 10)};
-    return buf_append(b, d, 3);
-}
-
-static int logrec_fmt_duration(struct buf *b, int64_t us)
-{
-    if (us < 1000)
-        return logrec_append_int(b, (long long)us) | buf_appends(b, "us");
-    if (us < 1000000)
-        return logrec_append_int(b, (long long)(us / 1000)) | buf_appendc(b, '.') |
-               logrec_append_ms3(b, (long long)(us % 1000)) | buf_appends(b, "ms");
-    return logrec_append_int(b, (long long)(us / 1000000)) | buf_appendc(b, '.') |
-           logrec_append_ms3(b, (long long)(us / 1000 % 1000)) | buf_appendc(b, 's');
-}
-
-int logrec_format_human(const struct logrec *r, struct buf *b)
-{
-    char ts[40];
-    int rc = 0;
-    awstime_format_iso8601(r->timestamp_ms, ts, sizeof(ts));
-    rc |= buf_appends(b, ts);
-    rc |= buf_appendc(b, ' ');
-    if (r->cache_cluster_id[0]) {
-        rc |= logrec_safe_appends(b, r->cache_cluster_id);
-        if (r->cache_node_id[0]) {
-            rc |= buf_appendc(b, '/');
-            rc |= logrec_safe_appends(b, r->cache_node_id);
-        }
-    } else {
-        rc |= logrec_safe_appends(b, r->log_stream[0] ? r->log_stream : "-");
-    }
-    if (r->labelled) {
-        rc |= buf_appends(b, " [");
-        rc |= logrec_safe_appends(b, r->labels.shard[0] ? r->labels.shard : "-");
-        rc |= buf_appendc(b, ' ');
-        rc |= logrec_safe_appends(b, r->labels.role[0] ? r->labels.role : "-");
-        rc |= buf_appendc(b, ' ');
-        rc |= logrec_safe_appends(b, r->labels.az[0] ? r->labels.az : "-");
-        rc |= buf_appendc(b, ']');
-    }
-    switch (r->type) {
-    case LOGREC_SLOW:
-        rc |= buf_appends(b, " slow ");
-        rc |= logrec_fmt_duration(b, r->duration_us);
-        rc |= buf_appendc(b, ' ');
-        rc |= logrec_safe_append(b, r->command, r->command_len);
-        if (r->client_len) {
-            rc |= buf_appends(b, " client=");
-            rc |= logrec_safe_append(b, r->client, r->client_len);
-        }
-        if (r->client_name_len) {
-            rc |= buf_appends(b, " name=");
-            rc |= logrec_safe_append(b, r->client_name, r->client_name_len);
-        }
-        if (r->has_id)
-            rc |= buf_appends(b, " id=") | logrec_append_int(b, r->id);
-        break;
-    case LOGREC_ENGINE:
-        rc |= buf_printf(b, " engine %s %c ", r->level ? logrec_level_name(r->level) : "-",
-                         logrec_role_char(r->role));
-        rc |= logrec_safe_append(b, r->text, r->text_len);
-        break;
-    case LOGREC_UNKNOWN:
-        rc |= buf_appends(b, " unknown ");
-        rc |= logrec_safe_append(b, r->message, r->message_len);
-        break;
-    }
-    return rc ? -1 : 0;
-}
-
 /* Output without printf: a bulk read formats 100,000 records and more. */
-static int logrec_append_int(struct buf *b, long long v)
+static void logrec_out_int(struct logrec_out *o, long long v)
 {
     char tmp[24];
     size_t i = sizeof(tmp);
@@ -975,78 +1077,203 @@ static int logrec_append_int(struct buf *b, long long v)
     } while (u);
     if (v < 0)
         tmp[--i] = '-';
-    return buf_append(b, tmp + i, sizeof(tmp) - i);
+    logrec_out_bytes(o, tmp + i, sizeof(tmp) - i);
+}
+
+/* v (0..999) as three digits */
+static void logrec_out_ms3(struct logrec_out *o, long long v)
+{
+    char *d = logrec_out_room(o, 3);
+    d[0] = (char)('0' + v / 100 % 10);
+    d[1] = (char)('0' + v / 10 % 10);
+    d[2] = (char)('0' + v % 10);
+    o->n += 3;
+}
+
+static void logrec_out_duration(struct logrec_out *o, int64_t us)
+{
+    if (us < 1000) {
+        logrec_out_int(o, (long long)us);
+        logrec_out_bytes(o, "us", 2);
+    } else if (us < 1000000) {
+        logrec_out_int(o, (long long)(us / 1000));
+        logrec_out_char(o, '.');
+        logrec_out_ms3(o, (long long)(us % 1000));
+        logrec_out_bytes(o, "ms", 2);
+    } else {
+        logrec_out_int(o, (long long)(us / 1000000));
+        logrec_out_char(o, '.');
+        logrec_out_ms3(o, (long long)(us / 1000 % 1000));
+        logrec_out_char(o, 's');
+    }
+}
+
+static void logrec_out_safes(struct logrec_out *o, const char *s)
+{
+    logrec_out_safe(o, s, strlen(s));
+}
+
+int logrec_format_human(const struct logrec *r, struct buf *b)
+{
+    struct logrec_out o;
+    logrec_out_init(&o, b);
+    char ts[40];
+    awstime_format_iso8601(r->timestamp_ms, ts, sizeof(ts));
+    logrec_out_str(&o, ts);
+    logrec_out_char(&o, ' ');
+    if (r->cache_cluster_id[0]) {
+        logrec_out_safes(&o, r->cache_cluster_id);
+        if (r->cache_node_id[0]) {
+            logrec_out_char(&o, '/');
+            logrec_out_safes(&o, r->cache_node_id);
+        }
+    } else {
+        logrec_out_safes(&o, r->log_stream[0] ? r->log_stream : "-");
+    }
+    if (r->labelled) {
+        logrec_out_bytes(&o, " [", 2);
+        logrec_out_safes(&o, r->labels.shard[0] ? r->labels.shard : "-");
+        logrec_out_char(&o, ' ');
+        logrec_out_safes(&o, r->labels.role[0] ? r->labels.role : "-");
+        logrec_out_char(&o, ' ');
+        logrec_out_safes(&o, r->labels.az[0] ? r->labels.az : "-");
+        logrec_out_char(&o, ']');
+    }
+    switch (r->type) {
+    case LOGREC_SLOW:
+        logrec_out_str(&o, " slow ");
+        logrec_out_duration(&o, r->duration_us);
+        logrec_out_char(&o, ' ');
+        logrec_out_safe(&o, r->command, r->command_len);
+        if (r->client_len) {
+            logrec_out_str(&o, " client=");
+            logrec_out_safe(&o, r->client, r->client_len);
+        }
+        if (r->client_name_len) {
+            logrec_out_str(&o, " name=");
+            logrec_out_safe(&o, r->client_name, r->client_name_len);
+        }
+        if (r->has_id) {
+            logrec_out_str(&o, " id=");
+            logrec_out_int(&o, r->id);
+        }
+        break;
+    case LOGREC_ENGINE:
+        logrec_out_str(&o, " engine ");
+        logrec_out_str(&o, r->level ? logrec_level_name(r->level) : "-");
+        logrec_out_char(&o, ' ');
+        logrec_out_char(&o, logrec_role_char(r->role));
+        logrec_out_char(&o, ' ');
+        logrec_out_safe(&o, r->text, r->text_len);
+        break;
+    case LOGREC_UNKNOWN:
+        logrec_out_str(&o, " unknown ");
+        logrec_out_safe(&o, r->message, r->message_len);
+        break;
+    }
+    return logrec_out_done(&o);
 }
 
 /* ,"key": */
-#define LR_KEY(b, key) buf_append((b), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
+#define LR_KEY(o, key) logrec_out_bytes((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
 
-static int logrec_json_kv(struct buf *b, int key_rc, const char *val)
+static void logrec_out_jsons(struct logrec_out *o, const char *s)
 {
-    return key_rc | logrec_json_appends(b, val);
+    logrec_out_json(o, s, strlen(s));
 }
 
-static int logrec_json_kvn(struct buf *b, int key_rc, const char *val, size_t n)
+static void logrec_format_json_slow(const struct logrec *r, struct logrec_out *o)
 {
-    return key_rc | logrec_json_append(b, val, n);
+    char name[64];
+    if (r->has_id) {
+        LR_KEY(o, "id");
+        logrec_out_int(o, r->id);
+    }
+    if (r->slow_time_s) {
+        LR_KEY(o, "slowlogTimestamp");
+        logrec_out_int(o, (long long)r->slow_time_s);
+    }
+    LR_KEY(o, "durationUs");
+    logrec_out_int(o, (long long)r->duration_us);
+    LR_KEY(o, "command");
+    logrec_out_json(o, r->command, r->command_len);
+    logrec_command_name(r, name, sizeof(name));
+    LR_KEY(o, "commandName");
+    logrec_out_jsons(o, name);
+    LR_KEY(o, "clientAddress");
+    logrec_out_json(o, r->client, r->client_len);
+    LR_KEY(o, "clientName");
+    logrec_out_json(o, r->client_name, r->client_name_len);
 }
 
-static int logrec_json_kint(struct buf *b, int key_rc, long long v)
+static void logrec_format_json_engine(const struct logrec *r, struct logrec_out *o)
 {
-    return key_rc | logrec_append_int(b, v);
+    if (r->level) {
+        LR_KEY(o, "level");
+        logrec_out_jsons(o, logrec_level_name(r->level));
+    }
+    if (r->role) {
+        char rc1[2] = {logrec_role_char(r->role), '\0'};
+        LR_KEY(o, "engineRole");
+        logrec_out_jsons(o, rc1);
+        LR_KEY(o, "engineRoleName");
+        logrec_out_jsons(o, logrec_role_name(r->role));
+    }
+    if (r->engine_time[0]) {
+        LR_KEY(o, "engineTime");
+        logrec_out_jsons(o, r->engine_time);
+    }
+    if (r->engine_time_ms) {
+        LR_KEY(o, "engineTimeMs");
+        logrec_out_int(o, (long long)r->engine_time_ms);
+    }
+    LR_KEY(o, "text");
+    logrec_out_json(o, r->text, r->text_len);
 }
+
+/* ,"key":"value" when value is not "" */
+static void logrec_out_kv_set(struct logrec_out *o, const char *key_lit, size_t key_len,
+                              const char *v)
+{
+    if (!v[0])
+        return;
+    logrec_out_bytes(o, key_lit, key_len);
+    logrec_out_jsons(o, v);
+}
+
+#define LR_KV_SET(o, key, v)                                                                       \
+    logrec_out_kv_set((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (v))
 
 int logrec_format_json(const struct logrec *r, struct buf *b)
 {
-    int rc = buf_appends(b, "{\"eventId\":");
-    rc |= logrec_json_appends(b, r->event_id);
-    rc |= logrec_json_kint(b, LR_KEY(b, "timestamp"), (long long)r->timestamp_ms);
-    rc |= logrec_json_kint(b, LR_KEY(b, "ingestionTime"), (long long)r->ingestion_ms);
-    rc |= logrec_json_kv(b, LR_KEY(b, "logGroup"), r->log_group);
-    rc |= logrec_json_kv(b, LR_KEY(b, "logStream"), r->log_stream);
-    rc |= logrec_json_kv(b, LR_KEY(b, "type"), logrec_type_name(r->type));
+    struct logrec_out o;
+    logrec_out_init(&o, b);
+    logrec_out_str(&o, "{\"eventId\":");
+    logrec_out_jsons(&o, r->event_id);
+    LR_KEY(&o, "timestamp");
+    logrec_out_int(&o, (long long)r->timestamp_ms);
+    LR_KEY(&o, "ingestionTime");
+    logrec_out_int(&o, (long long)r->ingestion_ms);
+    LR_KEY(&o, "logGroup");
+    logrec_out_jsons(&o, r->log_group);
+    LR_KEY(&o, "logStream");
+    logrec_out_jsons(&o, r->log_stream);
+    LR_KEY(&o, "type");
+    logrec_out_jsons(&o, logrec_type_name(r->type));
     if (r->format != LOGREC_FMT_NONE)
-        rc |= logrec_json_kv(b, LR_KEY(b, "format"), logrec_format_name(r->format));
-    if (r->engine[0])
-        rc |= logrec_json_kv(b, LR_KEY(b, "engine"), r->engine);
-    if (r->cache_cluster_id[0])
-        rc |= logrec_json_kv(b, LR_KEY(b, "cacheClusterId"), r->cache_cluster_id);
-    if (r->cache_node_id[0])
-        rc |= logrec_json_kv(b, LR_KEY(b, "cacheNodeId"), r->cache_node_id);
-    if (r->labels.shard[0])
-        rc |= logrec_json_kv(b, LR_KEY(b, "shard"), r->labels.shard);
-    if (r->labels.role[0])
-        rc |= logrec_json_kv(b, LR_KEY(b, "role"), r->labels.role);
-    if (r->labels.az[0])
-        rc |= logrec_json_kv(b, LR_KEY(b, "az"), r->labels.az);
-    if (r->type == LOGREC_SLOW) {
-        char name[64];
-        if (r->has_id)
-            rc |= logrec_json_kint(b, LR_KEY(b, "id"), r->id);
-        if (r->slow_time_s)
-            rc |= logrec_json_kint(b, LR_KEY(b, "slowlogTimestamp"), (long long)r->slow_time_s);
-        rc |= logrec_json_kint(b, LR_KEY(b, "durationUs"), (long long)r->duration_us);
-        rc |= logrec_json_kvn(b, LR_KEY(b, "command"), r->command, r->command_len);
-        logrec_command_name(r, name, sizeof(name));
-        rc |= logrec_json_kv(b, LR_KEY(b, "commandName"), name);
-        rc |= logrec_json_kvn(b, LR_KEY(b, "clientAddress"), r->client, r->client_len);
-        rc |= logrec_json_kvn(b, LR_KEY(b, "clientName"), r->client_name, r->client_name_len);
-    } else if (r->type == LOGREC_ENGINE) {
-        if (r->level)
-            rc |= logrec_json_kv(b, LR_KEY(b, "level"), logrec_level_name(r->level));
-        if (r->role) {
-            char rc1[2] = {logrec_role_char(r->role), '\0'};
-            rc |= logrec_json_kv(b, LR_KEY(b, "engineRole"), rc1);
-            rc |= logrec_json_kv(b, LR_KEY(b, "engineRoleName"), logrec_role_name(r->role));
-        }
-        if (r->engine_time[0])
-            rc |= logrec_json_kv(b, LR_KEY(b, "engineTime"), r->engine_time);
-        if (r->engine_time_ms)
-            rc |= logrec_json_kint(b, LR_KEY(b, "engineTimeMs"), (long long)r->engine_time_ms);
-        rc |= logrec_json_kvn(b, LR_KEY(b, "text"), r->text, r->text_len);
-    }
-    rc |= buf_appends(b, ",\"message\":");
-    rc |= logrec_json_append(b, r->message, r->message_len);
-    rc |= buf_appendc(b, '}');
-    return rc ? -1 : 0;
+        LR_KV_SET(&o, "format", logrec_format_name(r->format));
+    LR_KV_SET(&o, "engine", r->engine);
+    LR_KV_SET(&o, "cacheClusterId", r->cache_cluster_id);
+    LR_KV_SET(&o, "cacheNodeId", r->cache_node_id);
+    LR_KV_SET(&o, "shard", r->labels.shard);
+    LR_KV_SET(&o, "role", r->labels.role);
+    LR_KV_SET(&o, "az", r->labels.az);
+    if (r->type == LOGREC_SLOW)
+        logrec_format_json_slow(r, &o);
+    else if (r->type == LOGREC_ENGINE)
+        logrec_format_json_engine(r, &o);
+    logrec_out_str(&o, ",\"message\":");
+    logrec_out_json(&o, r->message, r->message_len);
+    logrec_out_char(&o, '}');
+    return logrec_out_done(&o);
 }

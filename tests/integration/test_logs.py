@@ -446,6 +446,41 @@ class LogsTest(unittest.TestCase):
         self.assertRegex(line, rb" (1 request|[02-9] requests|\d\d+ requests),")
         self.assertEqual(t.stop(), 0)
 
+    def test_bulk_read_keeps_lines_and_order_in_one_stream(self):
+        """A bulk read writes its records in 64 KiB batches; with stdout and
+        stderr on one pipe (2>&1) every line is whole and the records come
+        before the notice that says the read is done."""
+        logs = self.sb.client("logs")
+        try:
+            logs.create_log_stream(logGroupName=SLOW, logStreamName=stream("lt-002"))
+        except logs.exceptions.ResourceAlreadyExistsException:
+            pass  # an earlier test's injection made it
+        now = int(time.time() * 1000)
+        evs = [{"timestamp": now + i, "message": slow_json("lt-002", "blk-%d" % i, now + i)} for i in range(3000)]
+        for b in range(0, len(evs), 1000):
+            logs.put_log_events(logGroupName=SLOW, logStreamName=stream("lt-002"), logEvents=evs[b:b + 1000])
+        r = subprocess.run(
+            [ELCUI, "logs", RG, "--slow", "--since", "1m", "--grep", "blk-", "--json", "--verbose"],
+            env=self.sb.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+        # every line of the combined stream is whole: JSON, or one of the
+        # "elcui logs:" lines --verbose adds
+        lines = []
+        for x in r.stdout.splitlines():
+            self.assertTrue(x.startswith(b"{") or x.startswith(b"elcui logs: "), x[:200])
+            if x.startswith(b"{"):
+                try:
+                    lines.append(json.loads(x))
+                except ValueError:
+                    self.fail("a line cut by another: %r" % x[:600])
+        kinds = [("rec" if "eventId" in x else x.get("kind") or x.get("type")) for x in lines]
+        names = [x["clientName"] for x in lines if "eventId" in x]
+        self.assertEqual(sorted(names), sorted("blk-%d" % i for i in range(3000)))
+        self.assertIn("ready", kinds)
+        self.assertGreater(kinds.index("ready"), max(i for i, k in enumerate(kinds) if k == "rec"))
+
     def test_error_gap_when_not_following(self):
         self.sb.malformed(service="logs", operation="FilterLogEvents", rate=1.0)
         r = self.run_logs(RG, "--slow", "--since", "1m", timeout=180)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "aws/buf.h"
+#include "aws/unicode.h"
 #include "core/logs/logrec.h"
 
 static struct logrec *rec(const char *stream, const char *msg, size_t len, enum logrec_type hint,
@@ -590,6 +591,180 @@ static void test_numbers_in_output(void **state)
     }
 }
 
+/* Reference renderings, one byte or sequence at a time with printf, as
+ * logrec_safe_append and logrec_json_append were first written: the
+ * chunked writers must give the same bytes. */
+static bool ref_hidden(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200b || cp == 0x200e ||
+           cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
+static void ref_safe(struct buf *b, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        uint32_t cp = 0;
+        size_t l = c >= 0x80 ? unicode_utf8_seq(p + i, n - i, &cp) : 1;
+        if (c == '\\')
+            buf_appends(b, "\\\\");
+        else if (c == '\n' || c == '\r' || c == '\t' || c == '\0')
+            buf_printf(b, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '0');
+        else if (c < 0x20 || c == 0x7f || (c >= 0x80 && l == 0))
+            buf_printf(b, "\\x%02x", c);
+        else if (c >= 0x80 && ref_hidden(cp))
+            buf_printf(b, "\\u{%04x}", (unsigned)cp);
+        else
+            buf_append(b, p + i, l);
+        i += l ? l : 1;
+    }
+}
+
+static void ref_json(struct buf *b, const unsigned char *p, size_t n)
+{
+    buf_appendc(b, '"');
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        uint32_t cp = 0;
+        size_t l = c >= 0x80 ? unicode_utf8_seq(p + i, n - i, &cp) : 1;
+        if (c == '"' || c == '\\')
+            buf_printf(b, "\\%c", c);
+        else if (c == '\n' || c == '\r' || c == '\t')
+            buf_printf(b, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+        else if (c < 0x20 || c == 0x7f)
+            buf_printf(b, "\\u%04x", c);
+        else if (c >= 0x80 && l == 0)
+            buf_printf(b, "\\udc%02x", c);
+        else if (c >= 0x80 && cp >= 0x10000)
+            buf_printf(b, "\\u%04x\\u%04x", (unsigned)(0xd800 + ((cp - 0x10000) >> 10)),
+                       (unsigned)(0xdc00 + ((cp - 0x10000) & 0x3ff)));
+        else if (c >= 0x80)
+            buf_printf(b, "\\u%04x", (unsigned)cp);
+        else
+            buf_appendc(b, (char)c);
+        i += l ? l : 1;
+    }
+    buf_appendc(b, '"');
+}
+
+/* The writers build output in chunks: every kind of byte, runs of plain
+ * text long and short, strings across many chunk boundaries, and a cap
+ * that is hit give what the reference gives. */
+static void test_writers_match_reference(void **state)
+{
+    (void)state;
+    static const char *const parts[] = {"a",
+                                        "plain text ",
+                                        "\"",
+                                        "\\",
+                                        "\n",
+                                        "\r",
+                                        "\t",
+                                        "\x00",
+                                        "\x1b[31m",
+                                        "\x7f",
+                                        "\x01",
+                                        "\xc3\xa9",
+                                        "\xc2\x85",
+                                        "\xe2\x80\xae",
+                                        "\xe2\x81\xa6",
+                                        "\xef\xbb\xbf",
+                                        "\xf0\x9f\x98\x80",
+                                        "\xff",
+                                        "\xc3",
+                                        "\xed\xa0\x80",
+                                        "\xe4\xb8\xad",
+                                        "{\"k\":1}",
+                                        "/"};
+    static const size_t plen[] = {1, 11, 1, 1, 1, 1, 1, 1, 6, 1, 1, 2,
+                                  2, 3,  3, 3, 4, 1, 1, 3, 3, 7, 1};
+    _Static_assert(sizeof(parts) / sizeof(parts[0]) == sizeof(plen) / sizeof(plen[0]), "parts");
+    unsigned seed = 12345;
+    struct buf in, got, want;
+    buf_init(&in, 0);
+    buf_init(&got, 0);
+    buf_init(&want, 0);
+    for (int round = 0; round < 400; round++) {
+        buf_reset(&in);
+        size_t target = round < 300 ? (size_t)(round * 7) : (size_t)(round * 37);
+        while (in.len < target) {
+            seed = seed * 1103515245u + 12345u;
+            size_t k = (seed >> 16) % (sizeof(plen) / sizeof(plen[0]));
+            if (k == 1 && (seed & 0x100)) /* a long run of plain text now and then */
+                for (int r = 0; r < 90; r++)
+                    buf_append(&in, "0123456789", 10);
+            buf_append(&in, parts[k], plen[k]);
+        }
+        const unsigned char *u = (const unsigned char *)(in.data ? in.data : "");
+        buf_reset(&got);
+        buf_reset(&want);
+        assert_int_equal(logrec_json_append(&got, (const char *)u, in.len), 0);
+        ref_json(&want, u, in.len);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.data, want.data, want.len);
+        buf_reset(&got);
+        buf_reset(&want);
+        assert_int_equal(logrec_safe_append(&got, (const char *)u, in.len), 0);
+        ref_safe(&want, u, in.len);
+        assert_int_equal(got.len, want.len);
+        if (want.len)
+            assert_memory_equal(got.data, want.data, want.len);
+    }
+    /* a cap that cannot hold the rendering: -1, and never more than the cap */
+    struct buf small;
+    buf_init(&small, 100);
+    char big[3000];
+    memset(big, '"', sizeof(big));
+    assert_int_equal(logrec_json_append(&small, big, sizeof(big)), -1);
+    assert_true(small.len <= 100);
+    buf_reset(&small);
+    assert_int_equal(logrec_safe_append(&small, big, 50), 0);
+    assert_int_equal(small.len, 50);
+    buf_free(&small);
+    buf_free(&in);
+    buf_free(&got);
+    buf_free(&want);
+}
+
+/* The members of a JSON message are found in one pass over its keys, and
+ * match as a lookup by name would: "Duration (us)" before "Duration"
+ * whatever their order, the last of a repeated key, a longer key that
+ * starts with a member's name is another key; fields are copied whole
+ * (NULs kept). A key with a NUL inside is refused by jansson: the message
+ * stays raw. */
+static void test_json_members(void **state)
+{
+    (void)state;
+    const char m1[] = "{\"Duration\":5,\"Command\":\"GET a\",\"Duration (us)\":7,"
+                      "\"Command\":\"GET b\",\"Commands\":\"SET c\",\"ClientName\":\"x\\u0000y\"}";
+    struct logrec *r = rec(slow_stream, m1, sizeof(m1) - 1, LOGREC_UNKNOWN, NULL, NULL);
+    assert_int_equal(r->type, LOGREC_SLOW);
+    assert_int_equal(r->duration_us, 7);
+    assert_string_equal(r->command, "GET b");
+    assert_int_equal(r->client_name_len, 3);
+    assert_memory_equal(r->client_name, "x\0y", 3);
+    assert_false(r->has_id);
+    logrec_free(r);
+    /* a NUL inside a key: jansson refuses the object, the record is raw */
+    const char m2[] = "{\"Duration (us)\":7,\"Command\\u0000\":\"GET a\"}";
+    r = rec(slow_stream, m2, sizeof(m2) - 1, LOGREC_UNKNOWN, NULL, NULL);
+    assert_int_equal(r->type, LOGREC_UNKNOWN);
+    assert_string_equal(r->message, m2);
+    logrec_free(r);
+    /* engine keys in any order, unknown keys ignored */
+    const char m3[] =
+        "{\"x\":[1,{\"Message\":\"no\"}],\"Message\":\"hi\",\"Time\":\"01 May 2024 "
+        "12:03:41.517 UTC\",\"Role\":\"S\",\"LogLevel\":\"#\",\"CacheNodeId\":\"0002\"}";
+    r = rec(engine_stream, m3, sizeof(m3) - 1, LOGREC_UNKNOWN, NULL, NULL);
+    assert_int_equal(r->type, LOGREC_ENGINE);
+    assert_string_equal(r->text, "hi");
+    assert_int_equal(r->role, LOGREC_ROLE_REPLICA);
+    assert_int_equal(r->level, LOGREC_LEVEL_WARNING);
+    assert_int_equal(r->engine_time_ms, 1714565021517);
+    logrec_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -606,6 +781,8 @@ int main(void)
         cmocka_unit_test(test_engine_time_and_levels),
         cmocka_unit_test(test_parse_message_scratch),
         cmocka_unit_test(test_numbers_in_output),
+        cmocka_unit_test(test_writers_match_reference),
+        cmocka_unit_test(test_json_members),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
