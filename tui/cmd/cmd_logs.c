@@ -187,6 +187,12 @@ static void cmd_logs_emit(struct cmd_logs *c, FILE *f)
     buf_reset(&c->line);
 }
 
+/* One record as --json or text, appended to b. */
+static int cmd_logs_format(const struct cmd_logs *c, const struct logrec *r, struct buf *b)
+{
+    return c->json ? logrec_format_json(r, b) : logrec_format_human(r, b);
+}
+
 static void cmd_logs_on_record(struct tail_set *set, size_t tail, const struct logrec *r, void *arg)
 {
     (void)set;
@@ -196,30 +202,19 @@ static void cmd_logs_on_record(struct tail_set *set, size_t tail, const struct l
         if (c->output_broken)
             return;
         size_t at = c->batch.len;
-        int frc = c->json ? logrec_format_json(r, &c->batch) : logrec_format_human(r, &c->batch);
-        if (frc != 0 || buf_appendc(&c->batch, '\n') != 0) {
-            /* one record past the batch's cap: alone, as before */
-            c->batch.len = at;
-            if (c->batch.data)
-                c->batch.data[at] = '\0';
-            cmd_logs_flush(c);
-            buf_reset(&c->line);
-            if (c->json)
-                logrec_format_json(r, &c->line);
-            else
-                logrec_format_human(r, &c->line);
-            cmd_logs_emit(c, stdout);
+        if (cmd_logs_format(c, r, &c->batch) == 0 && buf_appendc(&c->batch, '\n') == 0) {
+            if (c->batch.len >= CMD_LOGS_BATCH)
+                cmd_logs_flush(c);
             return;
         }
-        if (c->batch.len >= CMD_LOGS_BATCH)
-            cmd_logs_flush(c);
-        return;
+        /* one record past the batch's cap: alone, as before */
+        c->batch.len = at;
+        if (c->batch.data)
+            c->batch.data[at] = '\0';
+        cmd_logs_flush(c);
     }
     buf_reset(&c->line);
-    if (c->json)
-        logrec_format_json(r, &c->line);
-    else
-        logrec_format_human(r, &c->line);
+    cmd_logs_format(c, r, &c->line);
     cmd_logs_emit(c, stdout);
 }
 
