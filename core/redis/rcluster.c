@@ -291,7 +291,15 @@ static void rop_free(struct rop *op)
         free(op->argv);
         free(op->argvlen);
     }
-    free(op->target_node);
+    if (op->target_node != op->target_buf)
+        free(op->target_node);
+    struct rcluster *cl = op->cl;
+    if (!cl->freed && cl->nfree_ops < RCLUSTER_FREE_KEEP) {
+        op->next = cl->free_ops;
+        cl->free_ops = op;
+        cl->nfree_ops++;
+        return;
+    }
     free(op);
 }
 
@@ -324,6 +332,13 @@ static void rsub_free(struct rsub *s)
     free(s->pushes);
     free(s->hops);
     free(s->redirect_host);
+    struct rcluster *cl = s->op->cl;
+    if (!cl->freed && cl->nfree_subs < RCLUSTER_FREE_KEEP) {
+        s->next = cl->free_subs;
+        cl->free_subs = s;
+        cl->nfree_subs++;
+        return;
+    }
     free(s);
 }
 
@@ -793,7 +808,15 @@ static void rsub_send(struct rsub *s)
 
 static struct rsub *rsub_new(struct rop *op, struct rnode *n, int slot)
 {
-    struct rsub *s = mem_xcalloc(1, sizeof(*s));
+    struct rcluster *cl = op->cl;
+    struct rsub *s = cl->free_subs;
+    if (s) {
+        cl->free_subs = s->next;
+        cl->nfree_subs--;
+        memset(s, 0, sizeof(*s));
+    } else {
+        s = mem_xcalloc(1, sizeof(*s));
+    }
     s->op = op;
     s->node = n;
     s->slot = slot;
@@ -1927,7 +1950,14 @@ int rcluster_exec(struct rcluster *cl, const struct rcluster_request *req)
 {
     if (!cl || cl->closing || !req || req->argc <= 0 || !req->argv)
         return -1;
-    struct rop *op = mem_xcalloc(1, sizeof(*op));
+    struct rop *op = cl->free_ops;
+    if (op) {
+        cl->free_ops = op->next;
+        cl->nfree_ops--;
+        memset(op, 0, sizeof(*op));
+    } else {
+        op = mem_xcalloc(1, sizeof(*op));
+    }
     op->cl = cl;
     op->argc = req->argc;
     if (req->borrowed && req->argvlen) {
@@ -1952,7 +1982,13 @@ int rcluster_exec(struct rcluster *cl, const struct rcluster_request *req)
         }
     }
     op->target = req->target;
-    op->target_node = mem_xstrdup(req->node);
+    size_t tl = req->node ? strlen(req->node) : 0;
+    if (req->node && tl < sizeof(op->target_buf)) {
+        memcpy(op->target_buf, req->node, tl + 1);
+        op->target_node = op->target_buf;
+    } else {
+        op->target_node = mem_xstrdup(req->node);
+    }
     op->confirmed = req->confirmed;
     op->timeout_ms = req->timeout_ms;
     op->on_reply = req->on_reply;
@@ -2024,6 +2060,16 @@ void rcluster_free(struct rcluster *cl)
 
 static void rcluster_free_mem(struct rcluster *cl)
 {
+    while (cl->free_ops) {
+        struct rop *op = cl->free_ops;
+        cl->free_ops = op->next;
+        free(op);
+    }
+    while (cl->free_subs) {
+        struct rsub *s = cl->free_subs;
+        cl->free_subs = s->next;
+        free(s);
+    }
     for (size_t i = 0; i < cl->nnodes; i++) {
         struct rnode *n = cl->nodes[i];
         if (n->conn)

@@ -76,6 +76,9 @@ struct rsub {
     bool redirect_ask;
 };
 
+/* finished requests and attempts a cluster keeps for reuse */
+#define RCLUSTER_FREE_KEEP 64
+
 struct rop {
     struct rcluster *cl;
     int argc;
@@ -86,7 +89,8 @@ struct rop {
     const char *wire; /* argv formatted, or NULL */
     size_t wirelen;
     enum rcluster_target_kind target;
-    char *target_node;
+    char *target_node;   /* target_buf, or allocated when longer */
+    char target_buf[64]; /* a node spec: "app-4-0001-001", "10.0.0.5:6379" */
     bool confirmed;
     uint64_t timeout_ms;
     rcluster_reply_cb on_reply;
@@ -177,6 +181,11 @@ struct rcluster {
     int role_pending; /* standalone ROLE fan-out */
     bool role_any_ok;
     struct rsub *parked;
+    /* finished requests and attempts kept for the next ones (one
+     * allocation less each per command); at most RCLUSTER_FREE_KEEP */
+    struct rop *free_ops;
+    struct rsub *free_subs;
+    size_t nfree_ops, nfree_subs;
 
     struct rcache_entry *cache[RCLUSTER_CACHE_BUCKETS];
     struct rlookup *lookups;
