@@ -52,6 +52,17 @@ struct console_run {
     struct console_run *prev, *next;
 };
 
+#define CONSOLE_LC_STR 128
+
+struct console_label_cache {
+    bool valid;
+    unsigned gen;
+    char node[RCLUSTER_NAME_MAX];
+    char cc[CONSOLE_LC_STR], cn[CONSOLE_LC_STR], addr[CONSOLE_LC_STR];
+    bool has_cc, has_cn, has_addr;
+    const struct model_node *mn;
+};
+
 struct console {
     struct loop *l;
     struct aws_client *aws;
@@ -83,6 +94,11 @@ struct console {
     struct discover_req *disc;
     struct discover_result *dres;
     struct model_group *model;
+    /* the model node of the last reply's node, looked up once: a run's
+     * replies come from the same node (valid while label_gen is unchanged:
+     * bumped whenever the model changes) */
+    struct console_label_cache lc;
+    unsigned label_gen;
     char *token; /* SECRET: until the cluster client has its copy */
 
     struct console_resolve resolves[CONSOLE_MAX_HOSTS];
@@ -260,6 +276,48 @@ static const struct model_node *console_model_node(const struct console *c, cons
     return n ? n : model_node_by_addr(g, h, port);
 }
 
+static bool console_lc_keep(char *dst, size_t cap, bool *has, const char *v)
+{
+    *has = v != NULL;
+    size_t n = v ? strlen(v) : 0;
+    if (n >= cap)
+        return false;
+    memcpy(dst, v ? v : "", n + 1);
+    return true;
+}
+
+static bool console_lc_same(const char *kept, bool has, const char *v)
+{
+    return has ? v && strcmp(kept, v) == 0 : v == NULL;
+}
+
+/* The model node of a reply's node: by the cluster client's names, else
+ * by the address it reached; the last answer kept for the next reply. */
+static const struct model_node *console_reply_node(struct console *c,
+                                                   const struct rcluster_reply *rr)
+{
+    struct console_label_cache *lc = &c->lc;
+    if (lc->valid && rr->node && lc->gen == c->label_gen && strcmp(lc->node, rr->node) == 0 &&
+        console_lc_same(lc->cc, lc->has_cc, rr->cache_cluster_id) &&
+        console_lc_same(lc->cn, lc->has_cn, rr->cache_node_id) &&
+        console_lc_same(lc->addr, lc->has_addr, rr->addr))
+        return lc->mn;
+    const struct model_node *mn =
+        console_model_node(c, rr->node, rr->cache_cluster_id, rr->cache_node_id);
+    /* a name the model does not list (the configuration endpoint): the
+     * node is the one at the address it reached */
+    if (!mn && rr->addr && *rr->addr)
+        mn = console_model_node(c, rr->addr, NULL, NULL);
+    bool has_node;
+    lc->valid = console_lc_keep(lc->node, sizeof(lc->node), &has_node, rr->node) && has_node &&
+                console_lc_keep(lc->cc, sizeof(lc->cc), &lc->has_cc, rr->cache_cluster_id) &&
+                console_lc_keep(lc->cn, sizeof(lc->cn), &lc->has_cn, rr->cache_node_id) &&
+                console_lc_keep(lc->addr, sizeof(lc->addr), &lc->has_addr, rr->addr);
+    lc->gen = c->label_gen;
+    lc->mn = mn;
+    return mn;
+}
+
 static void console_fill_label(const struct console *c, const struct model_node *n,
                                struct console_label *out)
 {
@@ -325,6 +383,7 @@ static void console_merge_view(struct console *c)
         return;
     struct model_redis_view *v = model_redis_view_from_rcluster(c->cl, loop_wall_ms(c->l));
     if (v) {
+        c->label_gen++;
         model_group_merge_redis(c->model, v);
         model_redis_view_free(v);
     }
@@ -596,6 +655,7 @@ static void console_on_resolved(const struct rdns_result *res, void *arg)
                 if (!n->endpoint.host || strcasecmp(n->endpoint.host, rs->host) != 0)
                     continue;
                 model_node_add_addr(c->model, n, addr);
+                c->label_gen++;
                 /* with cluster mode off the names are the nodes themselves:
                  * an address is no other node (labels match it through
                  * the model) */
@@ -672,8 +732,10 @@ static void console_on_discovered(struct discover_result *res, void *arg)
     /* the token moves to our copy; the result keeps no secret */
     c->token = res->token;
     res->token = NULL;
-    if (res->model)
+    if (res->model) {
         c->model = model_group_ref(res->model);
+        c->label_gen++;
+    }
     console_emit(c, CONSOLE_EV_DISCOVERED, NULL, NULL, NULL);
     if (c->closing)
         return;
@@ -872,13 +934,7 @@ static void console_run_on_reply(struct rcluster *cl, struct rcluster_reply *rr,
         !(rr->reply->type == REDIS_REPLY_ERROR &&
           (strncmp(rr->reply->str, "MOVED", 5) == 0 || strncmp(rr->reply->str, "ASK", 3) == 0)))
         cr.label.role = RCLUSTER_ROLE_PRIMARY;
-    const struct model_node *mn =
-        console_model_node(c, rr->node, rr->cache_cluster_id, rr->cache_node_id);
-    /* a name the model does not list (the configuration endpoint): the
-     * node is the one at the address it reached */
-    if (!mn && rr->addr && *rr->addr)
-        mn = console_model_node(c, rr->addr, NULL, NULL);
-    console_fill_label(c, mn, &cr.label);
+    console_fill_label(c, console_reply_node(c, rr), &cr.label);
     r->done.replies++;
     if (rr->err)
         r->done.failures++;

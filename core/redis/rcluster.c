@@ -98,6 +98,7 @@ static void rnode_apply_names(struct rcluster *cl, struct rnode *n)
             n->cc_id = mem_xstrdup(cl->names[i].cache_cluster_id);
             n->cn_id = mem_xstrdup(cl->names[i].cache_node_id);
             n->named = true;
+            cl->names_gen++;
             return;
         }
     }
@@ -125,6 +126,7 @@ static struct rnode *rnode_get(struct rcluster *cl, const char *host, int port)
     rnode_apply_names(cl, n);
     cl->nodes = mem_xgrow(cl->nodes, &cl->capnodes, cl->nnodes + 1, sizeof(*cl->nodes));
     cl->nodes[cl->nnodes++] = n;
+    cl->names_gen++;
     return n;
 }
 
@@ -132,6 +134,15 @@ static void rnode_set_str(char **dst, const char *s, size_t len)
 {
     free(*dst);
     *dst = mem_xstrndup(s, len);
+}
+
+/* A node's Redis id: what rcluster_find_target() matched may change. */
+static void rnode_set_id(struct rcluster *cl, struct rnode *n, const char *s, size_t len)
+{
+    if (n->id && strlen(n->id) == len && memcmp(n->id, s, len) == 0)
+        return;
+    rnode_set_str(&n->id, s, len);
+    cl->names_gen++;
 }
 
 /* A node elcui may connect to (and so send the credentials to): the seed
@@ -933,7 +944,7 @@ static int rcluster_apply_shards(struct rcluster *cl, const redisReply *r)
                 continue;
             struct rnode *n = rnode_get(cl, host, (int)pp->integer);
             if (rcluster_is_str(id))
-                rnode_set_str(&n->id, id->str, id->len);
+                rnode_set_id(cl, n, id->str, id->len);
             if (rcluster_is_str(health))
                 rnode_set_str(&n->health, health->str, health->len);
             else
@@ -1003,7 +1014,7 @@ static int rcluster_apply_slots(struct rcluster *cl, const redisReply *r)
                 continue;
             struct rnode *n = rnode_get(cl, host, (int)port);
             if (nd->elements > 2 && rcluster_is_str(nd->element[2]))
-                rnode_set_str(&n->id, nd->element[2]->str, nd->element[2]->len);
+                rnode_set_id(cl, n, nd->element[2]->str, nd->element[2]->len);
             n->role = k == 2 ? RCLUSTER_ROLE_PRIMARY : RCLUSTER_ROLE_REPLICA;
             if (k == 2) {
                 primary = n;
@@ -1389,16 +1400,29 @@ struct rnode *rcluster_find_target(struct rcluster *cl, const char *want)
 {
     if (!want || !*want)
         return NULL;
+    /* the last exact match, while no node was added or renamed (a
+     * repeated request names the same node every time) */
+    if (cl->ft_node && cl->ft_gen == cl->names_gen && strcmp(cl->ft_want, want) == 0) {
+        if (cl->ft_by_name)
+            cl->ft_node->chosen = true;
+        return cl->ft_node;
+    }
     for (size_t i = 0; i < cl->nnodes; i++) {
         struct rnode *n = cl->nodes[i];
-        if (strcasecmp(n->name, want) == 0) {
-            n->chosen = true; /* named by the person: theirs to reach */
+        bool by_name = strcasecmp(n->name, want) == 0;
+        if (by_name || (n->id && strcasecmp(n->id, want) == 0) ||
+            (n->cc_id && strcasecmp(n->cc_id, want) == 0)) {
+            if (by_name)
+                n->chosen = true; /* named by the person: theirs to reach */
+            size_t wl = strlen(want);
+            if (wl < sizeof(cl->ft_want)) {
+                memcpy(cl->ft_want, want, wl + 1);
+                cl->ft_node = n;
+                cl->ft_by_name = by_name;
+                cl->ft_gen = cl->names_gen;
+            }
             return n;
         }
-        if (n->id && strcasecmp(n->id, want) == 0)
-            return n;
-        if (n->cc_id && strcasecmp(n->cc_id, want) == 0)
-            return n;
     }
     size_t wl = strlen(want);
     if (wl >= 6) {

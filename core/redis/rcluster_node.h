@@ -183,6 +183,12 @@ struct rcluster {
     struct rsub *parked;
     /* finished requests and attempts kept for the next ones (one
      * allocation less each per command); at most RCLUSTER_FREE_KEEP */
+    /* rcluster_find_target()'s last exact match, valid while names_gen
+     * (bumped when a node is added or its id or names change) is ft_gen */
+    unsigned names_gen, ft_gen;
+    char ft_want[64];
+    struct rnode *ft_node;
+    bool ft_by_name;
     struct rop *free_ops;
     struct rsub *free_subs;
     size_t nfree_ops, nfree_subs;
