@@ -52,14 +52,12 @@ struct console_run {
     struct console_run *prev, *next;
 };
 
-#define CONSOLE_LC_STR 128
-
 struct console_label_cache {
     bool valid;
-    unsigned gen;
-    char node[RCLUSTER_NAME_MAX];
-    char cc[CONSOLE_LC_STR], cn[CONSOLE_LC_STR], addr[CONSOLE_LC_STR];
-    bool has_cc, has_cn, has_addr;
+    unsigned gen;      /* console.label_gen */
+    const void *key;   /* rcluster_reply.node_key */
+    unsigned node_gen; /* rcluster_reply.node_gen */
+    bool has_addr;     /* its connection was up */
     const struct model_node *mn;
 };
 
@@ -276,44 +274,27 @@ static const struct model_node *console_model_node(const struct console *c, cons
     return n ? n : model_node_by_addr(g, h, port);
 }
 
-static bool console_lc_keep(char *dst, size_t cap, bool *has, const char *v)
-{
-    *has = v != NULL;
-    size_t n = v ? strlen(v) : 0;
-    if (n >= cap)
-        return false;
-    memcpy(dst, v ? v : "", n + 1);
-    return true;
-}
-
-static bool console_lc_same(const char *kept, bool has, const char *v)
-{
-    return has ? v && strcmp(kept, v) == 0 : v == NULL;
-}
-
 /* The model node of a reply's node: by the cluster client's names, else
  * by the address it reached; the last answer kept for the next reply. */
 static const struct model_node *console_reply_node(struct console *c,
                                                    const struct rcluster_reply *rr)
 {
     struct console_label_cache *lc = &c->lc;
-    if (lc->valid && rr->node && lc->gen == c->label_gen && strcmp(lc->node, rr->node) == 0 &&
-        console_lc_same(lc->cc, lc->has_cc, rr->cache_cluster_id) &&
-        console_lc_same(lc->cn, lc->has_cn, rr->cache_node_id) &&
-        console_lc_same(lc->addr, lc->has_addr, rr->addr))
+    bool has_addr = rr->addr && *rr->addr;
+    if (lc->valid && lc->gen == c->label_gen && rr->node_key && lc->key == rr->node_key &&
+        lc->node_gen == rr->node_gen && lc->has_addr == has_addr)
         return lc->mn;
     const struct model_node *mn =
         console_model_node(c, rr->node, rr->cache_cluster_id, rr->cache_node_id);
     /* a name the model does not list (the configuration endpoint): the
      * node is the one at the address it reached */
-    if (!mn && rr->addr && *rr->addr)
+    if (!mn && has_addr)
         mn = console_model_node(c, rr->addr, NULL, NULL);
-    bool has_node;
-    lc->valid = console_lc_keep(lc->node, sizeof(lc->node), &has_node, rr->node) && has_node &&
-                console_lc_keep(lc->cc, sizeof(lc->cc), &lc->has_cc, rr->cache_cluster_id) &&
-                console_lc_keep(lc->cn, sizeof(lc->cn), &lc->has_cn, rr->cache_node_id) &&
-                console_lc_keep(lc->addr, sizeof(lc->addr), &lc->has_addr, rr->addr);
+    lc->valid = rr->node_key != NULL;
     lc->gen = c->label_gen;
+    lc->key = rr->node_key;
+    lc->node_gen = rr->node_gen;
+    lc->has_addr = has_addr;
     lc->mn = mn;
     return mn;
 }
@@ -462,6 +443,7 @@ static void console_cluster_event(struct rcluster *cl, enum rcluster_event ev, c
             c->seed_i++;
             rcluster_free(c->cl);
             c->cl = NULL;
+            c->label_gen++;
             if (!c->kick)
                 c->kick = loop_timer(c->l, 0, console_kick_fire, c);
             break;
@@ -531,6 +513,7 @@ static void console_start_cluster(struct console *c)
     };
     c->state = CONSOLE_S_CONNECTING;
     c->cl = rcluster_new(c->l, &o);
+    c->label_gen++; /* node keys are per cluster client */
     if (!c->cl) {
         console_fail(c, NULL, "cannot use endpoint %s", c->seed_name);
         return;
@@ -972,6 +955,7 @@ static void console_run_on_done(struct rcluster *cl, const struct rcluster_done 
         c->seed_i++;
         rcluster_free(c->cl);
         c->cl = NULL;
+        c->label_gen++;
         c->state = CONSOLE_S_CONNECTING;
         if (!c->kick)
             c->kick = loop_timer(c->l, 0, console_kick_fire, c);

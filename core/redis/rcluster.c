@@ -252,6 +252,7 @@ static struct rconn *rnode_conn(struct rnode *n)
     rcluster_conn_options(cl, n, rnode_conn_event, n, &o);
     o.max_reply_bytes = cl->max_reply;
     n->conn = rconn_open(cl->l, &o);
+    cl->names_gen++; /* its address may differ */
     return n->conn;
 }
 
@@ -285,6 +286,7 @@ static struct rcache_entry *rcache_put(struct rcluster *cl, const struct rcmd_in
     }
     e->info = *info;
     e->unknown = unknown;
+    cl->cache_gen++;
     return e;
 }
 
@@ -361,13 +363,11 @@ static void rsub_deliver(struct rsub *s, struct rconn_result *res, const struct 
     struct rop *op = s->op;
     struct rcluster *cl = op->cl;
     struct rnode *n = s->node;
-    struct rconn_info ci;
-    bool have_ci = n->conn != NULL;
-    if (have_ci)
-        rconn_get_info(n->conn, &ci);
     struct rcluster_reply r = {
         .node = n->name,
-        .addr = have_ci && ci.addr ? ci.addr : "",
+        .addr = n->conn ? rconn_addr(n->conn) : "",
+        .node_key = n,
+        .node_gen = cl->names_gen,
         .node_id = n->id ? n->id : "",
         .role = n->role,
         .cache_cluster_id = n->cc_id,
@@ -1535,8 +1535,15 @@ static bool rop_refused(struct rop *op)
     if (op->borrowed && cl->vet_live > 0 && argv == cl->vet_argv && op->argc == cl->vet_argc &&
         op->confirmed == cl->vet_confirmed && cl->mode == cl->vet_mode &&
         op->has_info == cl->vet_has_info &&
-        (!op->has_info || memcmp(&op->info, &cl->vet_info, sizeof(op->info)) == 0))
-        return false; /* the same argv, alive since it was let through */
+        (!op->has_info || memcmp(&op->info, &cl->vet_info, sizeof(op->info)) == 0)) {
+        /* the same argv, alive since it was let through; its info now
+         * from the cache (resolved just now: as of cache_gen) */
+        if (op->info_from_cache && !cl->vet_from_cache) {
+            cl->vet_from_cache = true;
+            cl->vet_cache_gen = cl->cache_gen;
+        }
+        return false;
+    }
     struct rsafety_verdict v;
     struct rsafety_policy p = cl->safety;
     p.cluster = p.cluster || cl->mode == RCLUSTER_CLUSTER;
@@ -1549,6 +1556,8 @@ static bool rop_refused(struct rop *op)
                 cl->vet_confirmed = op->confirmed;
                 cl->vet_mode = cl->mode;
                 cl->vet_has_info = op->has_info;
+                cl->vet_from_cache = op->info_from_cache;
+                cl->vet_cache_gen = cl->cache_gen;
                 memset(&cl->vet_info, 0, sizeof(cl->vet_info));
                 if (op->has_info)
                     cl->vet_info = op->info;
@@ -1825,11 +1834,20 @@ static void rop_resolve(struct rop *op)
 {
     struct rcluster *cl = op->cl;
     const char *const *argv = (const char *const *)op->argv;
+    /* the argv the safety policy let through, alive since: its command
+     * resolved from the cache as it was then, if the cache is unchanged */
+    if (op->borrowed && cl->vet_live > 0 && argv == cl->vet_argv && op->argc == cl->vet_argc &&
+        cl->vet_from_cache && cl->vet_cache_gen == cl->cache_gen && !cl->cmdinfo_broken) {
+        op->info_from_cache = true;
+        rop_with_info(op, cl->vet_has_info ? &cl->vet_info : NULL);
+        return;
+    }
     char name[RCMD_NAME_MAX];
     rcmd_lookup_name(op->argc, argv, op->argvlen, false, name, sizeof(name));
     if (!cl->cmdinfo_broken) {
         struct rcache_entry *e = rcache_get(cl, name);
         if (e) {
+            op->info_from_cache = true;
             if (e->unknown) {
                 rop_with_info(op, NULL);
                 return;

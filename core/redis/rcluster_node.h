@@ -98,7 +98,8 @@ struct rop {
     void *arg;
     struct rcmd_info info;
     bool has_info;
-    bool waited_map; /* already waited once for the topology */
+    bool info_from_cache; /* info (or its absence) from cl->cache */
+    bool waited_map;      /* already waited once for the topology */
     int pending;
     size_t replies, errors;
     uint64_t started_us;
@@ -149,6 +150,9 @@ struct rcluster {
     enum rcluster_mode vet_mode;
     struct rcmd_info vet_info;
     size_t vet_live;
+    bool vet_from_cache; /* its info came from the cache, as of cache_gen */
+    unsigned vet_cache_gen;
+    unsigned cache_gen; /* bumped when an entry of cache is put */
     struct rsafety_policy safety;
     int max_redirects;
     struct rcluster_name *names;

@@ -2789,6 +2789,11 @@ redisReply *rconn_result_steal(struct rconn_result *res)
     return r;
 }
 
+const char *rconn_addr(const struct rconn *c)
+{
+    return c->connected ? c->addr_text : "";
+}
+
 void rconn_get_info(const struct rconn *c, struct rconn_info *out)
 {
     memset(out, 0, sizeof(*out));
