@@ -110,6 +110,8 @@ static void cmd_exec_usage(FILE *f)
                "  --pipeline N            with --repeat: keep N runs in flight at a time on\n"
                "                          the connection (like redis-benchmark -P N);\n"
                "                          replies print as they come\n"
+               "  (to a pipe or a file, replies are written in batches, each at most 20 ms\n"
+               "  after its first reply, and before anything said on stderr)\n"
                "  -3, --resp3             speak RESP3 (HELLO 3 on every connection, like\n"
                "                          redis-cli -3): maps, sets, doubles, booleans, big\n"
                "                          numbers, verbatim strings and pushes keep their type\n"
