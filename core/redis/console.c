@@ -52,6 +52,15 @@ struct console_run {
     struct console_run *prev, *next;
 };
 
+struct console_label_cache {
+    bool valid;
+    unsigned gen;      /* console.label_gen */
+    const void *key;   /* rcluster_reply.node_key */
+    unsigned node_gen; /* rcluster_reply.node_gen */
+    bool has_addr;     /* its connection was up */
+    const struct model_node *mn;
+};
+
 struct console {
     struct loop *l;
     struct aws_client *aws;
@@ -83,6 +92,11 @@ struct console {
     struct discover_req *disc;
     struct discover_result *dres;
     struct model_group *model;
+    /* the model node of the last reply's node, looked up once: a run's
+     * replies come from the same node (valid while label_gen is unchanged:
+     * bumped whenever the model changes) */
+    struct console_label_cache lc;
+    unsigned label_gen;
     char *token; /* SECRET: until the cluster client has its copy */
 
     struct console_resolve resolves[CONSOLE_MAX_HOSTS];
@@ -260,6 +274,31 @@ static const struct model_node *console_model_node(const struct console *c, cons
     return n ? n : model_node_by_addr(g, h, port);
 }
 
+/* The model node of a reply's node: by the cluster client's names, else
+ * by the address it reached; the last answer kept for the next reply. */
+static const struct model_node *console_reply_node(struct console *c,
+                                                   const struct rcluster_reply *rr)
+{
+    struct console_label_cache *lc = &c->lc;
+    bool has_addr = rr->addr && *rr->addr;
+    if (lc->valid && lc->gen == c->label_gen && rr->node_key && lc->key == rr->node_key &&
+        lc->node_gen == rr->node_gen && lc->has_addr == has_addr)
+        return lc->mn;
+    const struct model_node *mn =
+        console_model_node(c, rr->node, rr->cache_cluster_id, rr->cache_node_id);
+    /* a name the model does not list (the configuration endpoint): the
+     * node is the one at the address it reached */
+    if (!mn && has_addr)
+        mn = console_model_node(c, rr->addr, NULL, NULL);
+    lc->valid = rr->node_key != NULL;
+    lc->gen = c->label_gen;
+    lc->key = rr->node_key;
+    lc->node_gen = rr->node_gen;
+    lc->has_addr = has_addr;
+    lc->mn = mn;
+    return mn;
+}
+
 static void console_fill_label(const struct console *c, const struct model_node *n,
                                struct console_label *out)
 {
@@ -325,6 +364,7 @@ static void console_merge_view(struct console *c)
         return;
     struct model_redis_view *v = model_redis_view_from_rcluster(c->cl, loop_wall_ms(c->l));
     if (v) {
+        c->label_gen++;
         model_group_merge_redis(c->model, v);
         model_redis_view_free(v);
     }
@@ -403,6 +443,7 @@ static void console_cluster_event(struct rcluster *cl, enum rcluster_event ev, c
             c->seed_i++;
             rcluster_free(c->cl);
             c->cl = NULL;
+            c->label_gen++;
             if (!c->kick)
                 c->kick = loop_timer(c->l, 0, console_kick_fire, c);
             break;
@@ -472,6 +513,7 @@ static void console_start_cluster(struct console *c)
     };
     c->state = CONSOLE_S_CONNECTING;
     c->cl = rcluster_new(c->l, &o);
+    c->label_gen++; /* node keys are per cluster client */
     if (!c->cl) {
         console_fail(c, NULL, "cannot use endpoint %s", c->seed_name);
         return;
@@ -596,6 +638,7 @@ static void console_on_resolved(const struct rdns_result *res, void *arg)
                 if (!n->endpoint.host || strcasecmp(n->endpoint.host, rs->host) != 0)
                     continue;
                 model_node_add_addr(c->model, n, addr);
+                c->label_gen++;
                 /* with cluster mode off the names are the nodes themselves:
                  * an address is no other node (labels match it through
                  * the model) */
@@ -672,8 +715,10 @@ static void console_on_discovered(struct discover_result *res, void *arg)
     /* the token moves to our copy; the result keeps no secret */
     c->token = res->token;
     res->token = NULL;
-    if (res->model)
+    if (res->model) {
         c->model = model_group_ref(res->model);
+        c->label_gen++;
+    }
     console_emit(c, CONSOLE_EV_DISCOVERED, NULL, NULL, NULL);
     if (c->closing)
         return;
@@ -872,13 +917,7 @@ static void console_run_on_reply(struct rcluster *cl, struct rcluster_reply *rr,
         !(rr->reply->type == REDIS_REPLY_ERROR &&
           (strncmp(rr->reply->str, "MOVED", 5) == 0 || strncmp(rr->reply->str, "ASK", 3) == 0)))
         cr.label.role = RCLUSTER_ROLE_PRIMARY;
-    const struct model_node *mn =
-        console_model_node(c, rr->node, rr->cache_cluster_id, rr->cache_node_id);
-    /* a name the model does not list (the configuration endpoint): the
-     * node is the one at the address it reached */
-    if (!mn && rr->addr && *rr->addr)
-        mn = console_model_node(c, rr->addr, NULL, NULL);
-    console_fill_label(c, mn, &cr.label);
+    console_fill_label(c, console_reply_node(c, rr), &cr.label);
     r->done.replies++;
     if (rr->err)
         r->done.failures++;
@@ -916,6 +955,7 @@ static void console_run_on_done(struct rcluster *cl, const struct rcluster_done 
         c->seed_i++;
         rcluster_free(c->cl);
         c->cl = NULL;
+        c->label_gen++;
         c->state = CONSOLE_S_CONNECTING;
         if (!c->kick)
             c->kick = loop_timer(c->l, 0, console_kick_fire, c);

@@ -98,6 +98,7 @@ static void rnode_apply_names(struct rcluster *cl, struct rnode *n)
             n->cc_id = mem_xstrdup(cl->names[i].cache_cluster_id);
             n->cn_id = mem_xstrdup(cl->names[i].cache_node_id);
             n->named = true;
+            cl->names_gen++;
             return;
         }
     }
@@ -125,6 +126,7 @@ static struct rnode *rnode_get(struct rcluster *cl, const char *host, int port)
     rnode_apply_names(cl, n);
     cl->nodes = mem_xgrow(cl->nodes, &cl->capnodes, cl->nnodes + 1, sizeof(*cl->nodes));
     cl->nodes[cl->nnodes++] = n;
+    cl->names_gen++;
     return n;
 }
 
@@ -132,6 +134,15 @@ static void rnode_set_str(char **dst, const char *s, size_t len)
 {
     free(*dst);
     *dst = mem_xstrndup(s, len);
+}
+
+/* A node's Redis id: what rcluster_find_target() matched may change. */
+static void rnode_set_id(struct rcluster *cl, struct rnode *n, const char *s, size_t len)
+{
+    if (n->id && strlen(n->id) == len && memcmp(n->id, s, len) == 0)
+        return;
+    rnode_set_str(&n->id, s, len);
+    cl->names_gen++;
 }
 
 /* A node elcui may connect to (and so send the credentials to): the seed
@@ -241,6 +252,7 @@ static struct rconn *rnode_conn(struct rnode *n)
     rcluster_conn_options(cl, n, rnode_conn_event, n, &o);
     o.max_reply_bytes = cl->max_reply;
     n->conn = rconn_open(cl->l, &o);
+    cl->names_gen++; /* its address may differ */
     return n->conn;
 }
 
@@ -274,6 +286,7 @@ static struct rcache_entry *rcache_put(struct rcluster *cl, const struct rcmd_in
     }
     e->info = *info;
     e->unknown = unknown;
+    cl->cache_gen++;
     return e;
 }
 
@@ -291,7 +304,15 @@ static void rop_free(struct rop *op)
         free(op->argv);
         free(op->argvlen);
     }
-    free(op->target_node);
+    if (op->target_node != op->target_buf)
+        free(op->target_node);
+    struct rcluster *cl = op->cl;
+    if (!cl->freed && cl->nfree_ops < RCLUSTER_FREE_KEEP) {
+        op->next = cl->free_ops;
+        cl->free_ops = op;
+        cl->nfree_ops++;
+        return;
+    }
     free(op);
 }
 
@@ -324,6 +345,13 @@ static void rsub_free(struct rsub *s)
     free(s->pushes);
     free(s->hops);
     free(s->redirect_host);
+    struct rcluster *cl = s->op->cl;
+    if (!cl->freed && cl->nfree_subs < RCLUSTER_FREE_KEEP) {
+        s->next = cl->free_subs;
+        cl->free_subs = s;
+        cl->nfree_subs++;
+        return;
+    }
     free(s);
 }
 
@@ -335,13 +363,11 @@ static void rsub_deliver(struct rsub *s, struct rconn_result *res, const struct 
     struct rop *op = s->op;
     struct rcluster *cl = op->cl;
     struct rnode *n = s->node;
-    struct rconn_info ci;
-    bool have_ci = n->conn != NULL;
-    if (have_ci)
-        rconn_get_info(n->conn, &ci);
     struct rcluster_reply r = {
         .node = n->name,
-        .addr = have_ci && ci.addr ? ci.addr : "",
+        .addr = n->conn ? rconn_addr(n->conn) : "",
+        .node_key = n,
+        .node_gen = cl->names_gen,
         .node_id = n->id ? n->id : "",
         .role = n->role,
         .cache_cluster_id = n->cc_id,
@@ -793,7 +819,15 @@ static void rsub_send(struct rsub *s)
 
 static struct rsub *rsub_new(struct rop *op, struct rnode *n, int slot)
 {
-    struct rsub *s = mem_xcalloc(1, sizeof(*s));
+    struct rcluster *cl = op->cl;
+    struct rsub *s = cl->free_subs;
+    if (s) {
+        cl->free_subs = s->next;
+        cl->nfree_subs--;
+        memset(s, 0, sizeof(*s));
+    } else {
+        s = mem_xcalloc(1, sizeof(*s));
+    }
     s->op = op;
     s->node = n;
     s->slot = slot;
@@ -910,7 +944,7 @@ static int rcluster_apply_shards(struct rcluster *cl, const redisReply *r)
                 continue;
             struct rnode *n = rnode_get(cl, host, (int)pp->integer);
             if (rcluster_is_str(id))
-                rnode_set_str(&n->id, id->str, id->len);
+                rnode_set_id(cl, n, id->str, id->len);
             if (rcluster_is_str(health))
                 rnode_set_str(&n->health, health->str, health->len);
             else
@@ -980,7 +1014,7 @@ static int rcluster_apply_slots(struct rcluster *cl, const redisReply *r)
                 continue;
             struct rnode *n = rnode_get(cl, host, (int)port);
             if (nd->elements > 2 && rcluster_is_str(nd->element[2]))
-                rnode_set_str(&n->id, nd->element[2]->str, nd->element[2]->len);
+                rnode_set_id(cl, n, nd->element[2]->str, nd->element[2]->len);
             n->role = k == 2 ? RCLUSTER_ROLE_PRIMARY : RCLUSTER_ROLE_REPLICA;
             if (k == 2) {
                 primary = n;
@@ -1366,16 +1400,29 @@ struct rnode *rcluster_find_target(struct rcluster *cl, const char *want)
 {
     if (!want || !*want)
         return NULL;
+    /* the last exact match, while no node was added or renamed (a
+     * repeated request names the same node every time) */
+    if (cl->ft_node && cl->ft_gen == cl->names_gen && strcmp(cl->ft_want, want) == 0) {
+        if (cl->ft_by_name)
+            cl->ft_node->chosen = true;
+        return cl->ft_node;
+    }
     for (size_t i = 0; i < cl->nnodes; i++) {
         struct rnode *n = cl->nodes[i];
-        if (strcasecmp(n->name, want) == 0) {
-            n->chosen = true; /* named by the person: theirs to reach */
+        bool by_name = strcasecmp(n->name, want) == 0;
+        if (by_name || (n->id && strcasecmp(n->id, want) == 0) ||
+            (n->cc_id && strcasecmp(n->cc_id, want) == 0)) {
+            if (by_name)
+                n->chosen = true; /* named by the person: theirs to reach */
+            size_t wl = strlen(want);
+            if (wl < sizeof(cl->ft_want)) {
+                memcpy(cl->ft_want, want, wl + 1);
+                cl->ft_node = n;
+                cl->ft_by_name = by_name;
+                cl->ft_gen = cl->names_gen;
+            }
             return n;
         }
-        if (n->id && strcasecmp(n->id, want) == 0)
-            return n;
-        if (n->cc_id && strcasecmp(n->cc_id, want) == 0)
-            return n;
     }
     size_t wl = strlen(want);
     if (wl >= 6) {
@@ -1488,8 +1535,15 @@ static bool rop_refused(struct rop *op)
     if (op->borrowed && cl->vet_live > 0 && argv == cl->vet_argv && op->argc == cl->vet_argc &&
         op->confirmed == cl->vet_confirmed && cl->mode == cl->vet_mode &&
         op->has_info == cl->vet_has_info &&
-        (!op->has_info || memcmp(&op->info, &cl->vet_info, sizeof(op->info)) == 0))
-        return false; /* the same argv, alive since it was let through */
+        (!op->has_info || memcmp(&op->info, &cl->vet_info, sizeof(op->info)) == 0)) {
+        /* the same argv, alive since it was let through; its info now
+         * from the cache (resolved just now: as of cache_gen) */
+        if (op->info_from_cache && !cl->vet_from_cache) {
+            cl->vet_from_cache = true;
+            cl->vet_cache_gen = cl->cache_gen;
+        }
+        return false;
+    }
     struct rsafety_verdict v;
     struct rsafety_policy p = cl->safety;
     p.cluster = p.cluster || cl->mode == RCLUSTER_CLUSTER;
@@ -1502,6 +1556,8 @@ static bool rop_refused(struct rop *op)
                 cl->vet_confirmed = op->confirmed;
                 cl->vet_mode = cl->mode;
                 cl->vet_has_info = op->has_info;
+                cl->vet_from_cache = op->info_from_cache;
+                cl->vet_cache_gen = cl->cache_gen;
                 memset(&cl->vet_info, 0, sizeof(cl->vet_info));
                 if (op->has_info)
                     cl->vet_info = op->info;
@@ -1778,11 +1834,20 @@ static void rop_resolve(struct rop *op)
 {
     struct rcluster *cl = op->cl;
     const char *const *argv = (const char *const *)op->argv;
+    /* the argv the safety policy let through, alive since: its command
+     * resolved from the cache as it was then, if the cache is unchanged */
+    if (op->borrowed && cl->vet_live > 0 && argv == cl->vet_argv && op->argc == cl->vet_argc &&
+        cl->vet_from_cache && cl->vet_cache_gen == cl->cache_gen && !cl->cmdinfo_broken) {
+        op->info_from_cache = true;
+        rop_with_info(op, cl->vet_has_info ? &cl->vet_info : NULL);
+        return;
+    }
     char name[RCMD_NAME_MAX];
     rcmd_lookup_name(op->argc, argv, op->argvlen, false, name, sizeof(name));
     if (!cl->cmdinfo_broken) {
         struct rcache_entry *e = rcache_get(cl, name);
         if (e) {
+            op->info_from_cache = true;
             if (e->unknown) {
                 rop_with_info(op, NULL);
                 return;
@@ -1927,7 +1992,14 @@ int rcluster_exec(struct rcluster *cl, const struct rcluster_request *req)
 {
     if (!cl || cl->closing || !req || req->argc <= 0 || !req->argv)
         return -1;
-    struct rop *op = mem_xcalloc(1, sizeof(*op));
+    struct rop *op = cl->free_ops;
+    if (op) {
+        cl->free_ops = op->next;
+        cl->nfree_ops--;
+        memset(op, 0, sizeof(*op));
+    } else {
+        op = mem_xcalloc(1, sizeof(*op));
+    }
     op->cl = cl;
     op->argc = req->argc;
     if (req->borrowed && req->argvlen) {
@@ -1952,7 +2024,13 @@ int rcluster_exec(struct rcluster *cl, const struct rcluster_request *req)
         }
     }
     op->target = req->target;
-    op->target_node = mem_xstrdup(req->node);
+    size_t tl = req->node ? strlen(req->node) : 0;
+    if (req->node && tl < sizeof(op->target_buf)) {
+        memcpy(op->target_buf, req->node, tl + 1);
+        op->target_node = op->target_buf;
+    } else {
+        op->target_node = mem_xstrdup(req->node);
+    }
     op->confirmed = req->confirmed;
     op->timeout_ms = req->timeout_ms;
     op->on_reply = req->on_reply;
@@ -2024,6 +2102,16 @@ void rcluster_free(struct rcluster *cl)
 
 static void rcluster_free_mem(struct rcluster *cl)
 {
+    while (cl->free_ops) {
+        struct rop *op = cl->free_ops;
+        cl->free_ops = op->next;
+        free(op);
+    }
+    while (cl->free_subs) {
+        struct rsub *s = cl->free_subs;
+        cl->free_subs = s->next;
+        free(s);
+    }
     for (size_t i = 0; i < cl->nnodes; i++) {
         struct rnode *n = cl->nodes[i];
         if (n->conn)

@@ -157,6 +157,12 @@ struct rcluster_reply {
     size_t nhops;
     uint64_t latency_us; /* the last attempt */
     uint64_t total_us;   /* since rcluster_exec: lookups, connects and redirects included */
+    /* the node, the same for every reply of that node while node_gen is
+     * unchanged (it changes whenever a node is added, renamed or gets a
+     * new connection): what a caller derives from node, addr and the
+     * names may be kept under this key (for one rcluster) */
+    const void *node_key;
+    unsigned node_gen;
 };
 
 typedef void (*rcluster_reply_cb)(struct rcluster *cl, struct rcluster_reply *r, void *arg);

@@ -76,6 +76,9 @@ struct rsub {
     bool redirect_ask;
 };
 
+/* finished requests and attempts a cluster keeps for reuse */
+#define RCLUSTER_FREE_KEEP 64
+
 struct rop {
     struct rcluster *cl;
     int argc;
@@ -86,7 +89,8 @@ struct rop {
     const char *wire; /* argv formatted, or NULL */
     size_t wirelen;
     enum rcluster_target_kind target;
-    char *target_node;
+    char *target_node;   /* target_buf, or allocated when longer */
+    char target_buf[64]; /* a node spec: "app-4-0001-001", "10.0.0.5:6379" */
     bool confirmed;
     uint64_t timeout_ms;
     rcluster_reply_cb on_reply;
@@ -94,7 +98,8 @@ struct rop {
     void *arg;
     struct rcmd_info info;
     bool has_info;
-    bool waited_map; /* already waited once for the topology */
+    bool info_from_cache; /* info (or its absence) from cl->cache */
+    bool waited_map;      /* already waited once for the topology */
     int pending;
     size_t replies, errors;
     uint64_t started_us;
@@ -145,6 +150,9 @@ struct rcluster {
     enum rcluster_mode vet_mode;
     struct rcmd_info vet_info;
     size_t vet_live;
+    bool vet_from_cache; /* its info came from the cache, as of cache_gen */
+    unsigned vet_cache_gen;
+    unsigned cache_gen; /* bumped when an entry of cache is put */
     struct rsafety_policy safety;
     int max_redirects;
     struct rcluster_name *names;
@@ -177,6 +185,17 @@ struct rcluster {
     int role_pending; /* standalone ROLE fan-out */
     bool role_any_ok;
     struct rsub *parked;
+    /* finished requests and attempts kept for the next ones (one
+     * allocation less each per command); at most RCLUSTER_FREE_KEEP */
+    /* rcluster_find_target()'s last exact match, valid while names_gen
+     * (bumped when a node is added or its id or names change) is ft_gen */
+    unsigned names_gen, ft_gen;
+    char ft_want[64];
+    struct rnode *ft_node;
+    bool ft_by_name;
+    struct rop *free_ops;
+    struct rsub *free_subs;
+    size_t nfree_ops, nfree_subs;
 
     struct rcache_entry *cache[RCLUSTER_CACHE_BUCKETS];
     struct rlookup *lookups;

@@ -329,6 +329,9 @@ struct rconn_info {
     uint64_t write_blocks; /* times the socket took no more (the rest waited for poll) */
 };
 
+/* The "ip:port" reached, "" before the connection is up (what
+ * rconn_get_info() says as addr, without filling the rest). */
+const char *rconn_addr(const struct rconn *c);
 /* Pointers stay valid until the connection changes state or is closed. */
 void rconn_get_info(const struct rconn *c, struct rconn_info *out);
 enum rconn_state rconn_state(const struct rconn *c);

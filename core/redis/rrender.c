@@ -629,11 +629,32 @@ static void rrender_raw(const struct rrender_ctx *x, const redisReply *r, bool t
     }
 }
 
+/* A short status or plain string of printable ASCII only: raw, it is
+ * its bytes and a line end (what rrender_raw() makes of it, without the
+ * walk: PONG, OK and short values one by one). */
+static bool rrender_raw_plain(const redisReply *r)
+{
+    if ((r->type != REDIS_REPLY_STATUS && r->type != REDIS_REPLY_STRING) || r->len > 256 ||
+        (r->type == REDIS_REPLY_STRING && resp3_type(r) != RESP3_PLAIN))
+        return false;
+    const unsigned char *u = (const unsigned char *)r->str;
+    for (size_t i = 0; i < r->len; i++)
+        if (!((u[i] >= 0x20 && u[i] < 0x7f) || u[i] == '\n' || u[i] == '\t'))
+            return false;
+    return true;
+}
+
 void rrender_reply_opts(struct buf *b, const redisReply *r, const struct rrender_opts *o)
 {
     struct rrender_ctx x = {.b = b, .flush = o->flush, .arg = o->arg};
     if (!r) {
         buf_appends(b, "(no reply)\n");
+        return;
+    }
+    if (o->raw && !o->text && rrender_raw_plain(r)) {
+        buf_append(b, r->str, r->len);
+        buf_appendc(b, '\n');
+        rrender_flush_some(&x);
         return;
     }
     if (o->raw) {

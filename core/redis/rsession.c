@@ -591,7 +591,8 @@ static void rsession_on_reply(struct console *c, const struct console_reply *r, 
     if (!q->s || q->cancelled)
         return;
     for (size_t i = 0; i < q->nwaits; i++)
-        if (q->target.kind == RSESSION_T_SLOT || strcmp(q->waits[i].node, r->r->node) == 0)
+        if (!q->waits[i].answered &&
+            (q->target.kind == RSESSION_T_SLOT || strcmp(q->waits[i].node, r->r->node) == 0))
             q->waits[i].answered = true;
     q->done.replies++;
     if (r->r->err)

@@ -328,6 +328,23 @@ static void test_targets_label(void **state)
     assert_int_equal(g.n, 1);
     assert_string_equal(g.r[0].node, name);
     got_free(&g);
+    /* the last node found is kept for the next request: other names, and
+     * the first again, each reach their own node */
+    for (int round = 0; round < 2; round++) {
+        for (int s = 0; s < 3; s++) {
+            for (int k = 0; k < 2; k++) {
+                const struct rfx_node *fn = rfx_node(&farm, s, k);
+                char fname[96];
+                snprintf(fname, sizeof(fname), "%s:%d", fn->host, fn->port);
+                exec_argv(c, &g, RCLUSTER_T_NODE, round ? fn->node_id : fname, false, 1, role);
+                wait_done(&g);
+                assert_int_equal(g.n, 1);
+                assert_string_equal(g.r[0].node, fname);
+                assert_int_equal(g.r[0].role, k ? RCLUSTER_ROLE_REPLICA : RCLUSTER_ROLE_PRIMARY);
+                got_free(&g);
+            }
+        }
+    }
     /* an unknown node: no reply, a usage error */
     exec_argv(c, &g, RCLUSTER_T_NODE, "no-such-node", false, 1, role);
     wait_done(&g);

@@ -26,6 +26,8 @@
 #include "tui/cmd/rcli.h"
 
 #define EXEC_HISTORY_KEEP 1000
+#define EXEC_OUT_BATCH 65536
+#define EXEC_OUT_DELAY_MS 20
 
 enum istate {
     IS_EDIT,
@@ -54,7 +56,14 @@ struct cmd_exec {
     bool failed;             /* an error reply, a connection failure or a refusal */
     bool text_reply;         /* the running command's reply is text (INFO...) */
     struct cmdout_pipe pipe; /* stdout, whose reader may go away */
-    unsigned causes_shown;   /* rconn_err codes whose cause was printed */
+    /* stdout not a terminal (a command line's run): replies are written
+     * in batches, at most EXEC_OUT_BATCH bytes or EXEC_OUT_DELAY_MS after
+     * the first one waiting (a write per reply would cost more than the
+     * command); a terminal gets every reply (every wake-up's, pipelined)
+     * at once */
+    bool out_batch;
+    uint64_t out_since_ms; /* when the oldest byte waiting was rendered; 0: none */
+    unsigned causes_shown; /* rconn_err codes whose cause was printed */
     struct buf out;
     /* interactive */
     bool interactive;
@@ -101,6 +110,8 @@ static void cmd_exec_usage(FILE *f)
                "  --pipeline N            with --repeat: keep N runs in flight at a time on\n"
                "                          the connection (like redis-benchmark -P N);\n"
                "                          replies print as they come\n"
+               "  (to a pipe or a file, replies are written in batches, each at most 20 ms\n"
+               "  after its first reply, and before anything said on stderr)\n"
                "  -3, --resp3             speak RESP3 (HELLO 3 on every connection, like\n"
                "                          redis-cli -3): maps, sets, doubles, booleans, big\n"
                "                          numbers, verbatim strings and pushes keep their type\n"
@@ -146,6 +157,12 @@ static void cmd_exec_flush(struct cmd_exec *c, FILE *f)
         }
     }
     buf_reset(&c->out);
+    c->out_since_ms = 0;
+}
+
+static void cmd_exec_flush_stdout(void *arg)
+{
+    cmd_exec_flush(arg, stdout);
 }
 
 /* The reader of stdout went away (`exec -r -1 ... | head -1`): stop
@@ -353,6 +370,12 @@ static void cmd_exec_on_reply(struct rsession *rs, struct rsession_req *q,
     (void)rs;
     if (cr->r->err || cr->r->trunc || (cr->r->reply && cr->r->reply->type == REDIS_REPLY_ERROR))
         c->failed = true;
+    /* a reply saying something on stderr (redirects, a failure's cause,
+     * --verbose, a cut reply's note) comes after the replies before it */
+    bool to_stderr = !c->interactive && !c->json &&
+                     (cr->r->nhops || cr->r->err || cr->r->trunc || c->r.opts->verbose);
+    if (to_stderr)
+        cmd_exec_flush(c, stdout);
     if (c->tty && c->le)
         lineedit_clear(c->le);
     const char *const *argv;
@@ -363,10 +386,12 @@ static void cmd_exec_on_reply(struct rsession *rs, struct rsession_req *q,
     else
         cmd_exec_reply_text(c, cr, cmd_exec_fanout(rsession_req_target(q)), argc, argv, argvlen);
     /* --pipeline: the replies of one wake-up go out together (the run's
-     * loop flushes after each); a write and a flush per reply would cost
-     * more than the command */
-    if (!c->pipeline || c->out.len >= 65536)
+     * loop flushes after each), and not to a terminal, the replies of
+     * EXEC_OUT_DELAY_MS (cmd_exec_once) */
+    if (to_stderr || c->out.len >= EXEC_OUT_BATCH || (!c->pipeline && !c->out_batch))
         cmd_exec_flush(c, stdout);
+    else if (c->out.len && !c->out_since_ms)
+        c->out_since_ms = loop_now_ms(c->r.s.loop);
 }
 
 static void cmd_exec_refused(struct cmd_exec *c, const struct rsafety_verdict *v)
@@ -481,6 +506,7 @@ static void cmd_exec_on_done(struct rsession *rs, struct rsession_req *q,
 {
     struct cmd_exec *c = arg;
     (void)rs;
+    cmd_exec_flush(c, stdout); /* the replies before what is said of the end */
     c->run = NULL;
     c->run_done = true;
     if (c->tty && c->le)
@@ -619,14 +645,21 @@ static int cmd_exec_once(struct cmd_exec *c)
     if (!c->run)
         return CLI_EXIT_FAIL;
     bool cancelled = false;
+    c->out_batch = !isatty(STDOUT_FILENO);
+    c->r.flush_out = cmd_exec_flush_stdout;
+    c->r.flush_arg = c;
     while (!c->run_done) {
-        loop_run_once(c->r.s.loop, 1000);
-        cmd_exec_flush(c, stdout);
+        struct loop *l = c->r.s.loop;
+        loop_run_once(l, c->out.len ? EXEC_OUT_DELAY_MS : 1000);
+        if (!c->out_batch || c->out.len >= EXEC_OUT_BATCH ||
+            (c->out_since_ms && loop_now_ms(l) - c->out_since_ms >= EXEC_OUT_DELAY_MS))
+            cmd_exec_flush(c, stdout);
         if (c->r.interrupted && !cancelled && c->run) {
             rsession_cancel(c->run);
             cancelled = true;
         }
     }
+    cmd_exec_flush(c, stdout);
     if (c->pipe.closed)
         return c->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
     if (cancelled)

@@ -347,6 +347,8 @@ static void rcli_on_event(struct console *c, const struct console_event_info *e,
         break;
     case CONSOLE_EV_NOTICE:
         if (!r->quiet_events && e->text) {
+            if (r->flush_out)
+                r->flush_out(r->flush_arg);
             struct buf b;
             buf_init(&b, 0);
             rrender_safe(&b, e->text, strlen(e->text));

@@ -88,6 +88,10 @@ struct rcli {
     /* events after the start (node errors, topology) for the command */
     console_event_cb on_event;
     void *event_arg;
+    /* called before a notice goes to stderr: the caller's stdout output
+     * still waiting goes first (NULL: none) */
+    void (*flush_out)(void *arg);
+    void *flush_arg;
     bool quiet_events; /* do not print node errors / notices on stderr */
 };
 
