@@ -679,6 +679,7 @@ void elasticache_cache_cluster_list_free(struct elasticache_cache_cluster_list *
         ec_cc_clear(&l->items[i]);
     free(l->items);
     free(l->marker);
+    free(l->by_id);
     free(l);
 }
 
@@ -705,14 +706,49 @@ int elasticache_parse_describe_cache_clusters(const xmlNode *result,
     return 0;
 }
 
+/* By id (case-blind), then by position: the first of equal ids first. */
+static int ec_cc_key_cmp(const void *a, const void *b)
+{
+    const struct elasticache_cc_key *x = a, *y = b;
+    int c = strcasecmp(x->id, y->id);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
 const struct elasticache_cache_cluster *
 elasticache_cache_cluster_find(const struct elasticache_cache_cluster_list *l, const char *id)
 {
     if (!l || !id)
         return NULL;
-    for (size_t i = 0; i < l->n; i++)
-        if (l->items[i].id && strcasecmp(l->items[i].id, id) == 0)
-            return &l->items[i];
+    if (l->n < 16) {
+        for (size_t i = 0; i < l->n; i++)
+            if (l->items[i].id && strcasecmp(l->items[i].id, id) == 0)
+                return &l->items[i];
+        return NULL;
+    }
+    /* the index is a cache of the list's own contents, kept with it */
+    struct elasticache_cache_cluster_list *m = (struct elasticache_cache_cluster_list *)l;
+    if (!m->by_id || m->by_id_n != l->n) {
+        free(m->by_id);
+        m->by_id = mem_xcalloc(l->n, sizeof(*m->by_id));
+        size_t k = 0;
+        for (size_t i = 0; i < l->n; i++)
+            if (l->items[i].id)
+                m->by_id[k++] = (struct elasticache_cc_key){l->items[i].id, i};
+        qsort(m->by_id, k, sizeof(*m->by_id), ec_cc_key_cmp);
+        m->by_id_n = l->n;
+        m->by_id_keys = k;
+    }
+    /* the first key not below id */
+    size_t lo = 0, hi = m->by_id_keys, end = m->by_id_keys;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcasecmp(m->by_id[mid].id, id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < end && strcasecmp(m->by_id[lo].id, id) == 0)
+        return &l->items[m->by_id[lo].i];
     return NULL;
 }
 

@@ -306,16 +306,29 @@ struct elasticache_cache_cluster {
     char *transit_encryption_mode;
 };
 
+/* One entry of a list's index by id (elasticache_cache_cluster_find). */
+struct elasticache_cc_key {
+    const char *id; /* items[i].id */
+    size_t i;
+};
+
 struct elasticache_cache_cluster_list {
     char request_id[96];
     struct elasticache_cache_cluster *items;
     size_t n;
     char *marker;
+    /* find's index: the items' positions sorted by id, made on the first
+     * find after n changed (pages appended). Code that replaces items in
+     * place without changing n frees it (free, NULL). */
+    struct elasticache_cc_key *by_id;
+    size_t by_id_n;    /* n when it was made */
+    size_t by_id_keys; /* its entries (items with an id) */
 };
 void elasticache_cache_cluster_list_free(struct elasticache_cache_cluster_list *l);
 
 /* The cluster of that id in l (case-insensitive, as the service matches
- * ids), or NULL. */
+ * ids; the first in list order when two share it), or NULL. A binary
+ * search in l's index: a model of a 500-shard group asks once per node. */
 const struct elasticache_cache_cluster *
 elasticache_cache_cluster_find(const struct elasticache_cache_cluster_list *l, const char *id);
 

@@ -357,8 +357,9 @@ def bench_commands(sb, elcui, rg, token, n_one, n_pipe, reps):
         runs.append(("redis-cli", [cli] + conn + ["PING"], cenv, None))
     res = alternate(runs, max(reps, 3))
     rows.append(Row("commands", "one-shot `exec %s -- PING`, endpoint and token found (DescribeReplicationGroups, "
-                    "Secrets Manager)" % rg, res["elcui"], "one-shot `redis-cli --tls PING`", res.get("redis-cli")))
-    rows.append(Row("commands", "one-shot `exec %s --endpoint --token-env -- PING` (no AWS call)" % rg,
+                    "DescribeCacheClusters, tags, Secrets Manager)" % rg, res["elcui"], "one-shot `redis-cli --tls PING`", res.get("redis-cli")))
+    rows.append(Row("commands", "one-shot `exec %s --endpoint --token-env -- PING` (no Secrets Manager call; the group's "
+                    "model is still read: DescribeReplicationGroups, DescribeCacheClusters, tags)" % rg,
                     res["elcui-direct"], "one-shot `redis-cli --tls PING`", res.get("redis-cli")))
     return rows, notes
 

@@ -895,6 +895,53 @@ static void test_decode_pages_append(void **state)
     elasticache_replication_group_list_free(l);
 }
 
+/* find by id through the list's index: case-blind, the first of equal ids,
+ * items without an id skipped, the index made again when pages are appended
+ * and when dropped by code that replaced items in place. */
+static void test_cluster_find_index(void **state)
+{
+    (void)state;
+    struct elasticache_cache_cluster_list *l = mem_xcalloc(1, sizeof(*l));
+    enum { N = 300 };
+    l->items = mem_xcalloc(N + 2, sizeof(*l->items));
+    for (size_t i = 0; i < N; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "%s-%04zu-001", i % 2 ? "App" : "app", (i * 7919) % N);
+        l->items[l->n].id = i == 17 ? NULL : mem_xstrdup(id);
+        l->items[l->n].engine = mem_xstrdup(i % 3 ? "redis" : "valkey");
+        l->n++;
+    }
+    for (size_t i = 0; i < N; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "APP-%04zu-001", (i * 7919) % N);
+        const struct elasticache_cache_cluster *c = elasticache_cache_cluster_find(l, id);
+        if (i == 17) {
+            assert_null(c);
+            continue;
+        }
+        assert_ptr_equal(c, &l->items[i]);
+    }
+    assert_null(elasticache_cache_cluster_find(l, "app-9999-001"));
+    assert_null(elasticache_cache_cluster_find(l, ""));
+    assert_null(elasticache_cache_cluster_find(l, NULL));
+    /* a page appended: a duplicate of an id comes after its first, a new id */
+    l->items[l->n++].id = mem_xstrdup("app-0005-001");
+    l->items[l->n++].id = mem_xstrdup("app-new-001");
+    const struct elasticache_cache_cluster *first =
+        elasticache_cache_cluster_find(l, "app-0005-001");
+    assert_non_null(first);
+    assert_true(first < &l->items[N]);
+    assert_ptr_equal(elasticache_cache_cluster_find(l, "APP-NEW-001"), &l->items[N + 1]);
+    /* an item replaced in place, the index dropped as the header says */
+    free(l->items[N + 1].id);
+    l->items[N + 1].id = mem_xstrdup("app-other-001");
+    free(l->by_id);
+    l->by_id = NULL;
+    assert_null(elasticache_cache_cluster_find(l, "app-new-001"));
+    assert_ptr_equal(elasticache_cache_cluster_find(l, "app-other-001"), &l->items[N + 1]);
+    elasticache_cache_cluster_list_free(l);
+}
+
 /* ================= 3. errors and hostile bodies ================= */
 
 static void test_error_envelopes(void **state)
@@ -1735,6 +1782,7 @@ int main(void)
         cmocka_unit_test(test_decode_all),
         cmocka_unit_test(test_decode_meaning),
         cmocka_unit_test(test_decode_pages_append),
+        cmocka_unit_test(test_cluster_find_index),
         cmocka_unit_test(test_error_envelopes),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_truncated_prefixes),
