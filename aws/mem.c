@@ -84,19 +84,32 @@ char *mem_xstrndup(const char *s, size_t n)
     return d;
 }
 
+char *mem_xvasprintf(const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        mem_fail(0);
+    char *s = mem_xmalloc((size_t)n + 1);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
 char *mem_xasprintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        mem_fail(0);
-    char *s = mem_xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    char *s = mem_xvasprintf(fmt, ap);
     va_end(ap);
     return s;
+}
+
+void mem_xpush(char ***v, size_t *n, char *s)
+{
+    *v = mem_xrealloc(*v, (*n + 1) * sizeof(**v));
+    (*v)[(*n)++] = s;
 }
 
 void mem_wipe(void *p, size_t n)

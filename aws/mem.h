@@ -8,6 +8,7 @@
 #ifndef ELCUI_AWS_MEM_H
 #define ELCUI_AWS_MEM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void *mem_xmalloc(size_t n);
@@ -20,6 +21,9 @@ void *mem_xextend(void *p, size_t n, size_t k, size_t item_size);
 char *mem_xstrdup(const char *s); /* NULL in, NULL out */
 char *mem_xstrndup(const char *s, size_t n);
 char *mem_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *mem_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/* Append s (taken) to the array *v of *n strings. */
+void mem_xpush(char ***v, size_t *n, char *s);
 
 /* Zero memory in a way the compiler may not elide. */
 void mem_wipe(void *p, size_t n);

@@ -141,7 +141,7 @@ static void logrec_out_hexbyte(struct logrec_out *o, const char *pre, unsigned c
     o->n += 4;
 }
 
-/* "\uXXXX" (lowercase, as printf's %04x for v <= 0xffff) */
+/* "\u" and four lowercase hex digits (as printf's %04x for v <= 0xffff) */
 static void logrec_out_u16(struct logrec_out *o, unsigned v)
 {
     char *d = logrec_out_room(o, 6);

@@ -174,14 +174,10 @@ static void cost_assume(struct cost_estimate *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void cost_assume(struct cost_estimate *e, const char *fmt, ...)
 {
-    struct buf b;
-    buf_init(&b, 4096);
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
+    mem_xpush(&e->assumptions, &e->n_assumptions, mem_xvasprintf(fmt, ap));
     va_end(ap);
-    e->assumptions = mem_xrealloc(e->assumptions, (e->n_assumptions + 1) * sizeof(char *));
-    e->assumptions[e->n_assumptions++] = buf_steal(&b);
 }
 
 /* "2024-05-01T00:00:00Z" -> "2024-05-01" */

@@ -22,14 +22,10 @@ static void ex_note(struct ex_notes *nt, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void ex_note(struct ex_notes *nt, const char *fmt, ...)
 {
-    struct buf b;
-    buf_init(&b, 4096);
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
+    mem_xpush(nt->v, nt->n, mem_xvasprintf(fmt, ap));
     va_end(ap);
-    *nt->v = mem_xrealloc(*nt->v, (*nt->n + 1) * sizeof(char *));
-    (*nt->v)[(*nt->n)++] = buf_steal(&b);
 }
 
 static void ex_set(struct stack_spec *s, struct ex_notes *nt, const char *sec, const char *key,

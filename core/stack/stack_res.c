@@ -43,19 +43,11 @@ void stack_res_group_endpoint(struct stack_resource *r,
     }
 }
 
-static char *res_vformat(const char *fmt, va_list ap)
-{
-    struct buf b;
-    buf_init(&b, 0);
-    buf_vprintf(&b, fmt, ap);
-    return buf_steal(&b);
-}
-
 void stack_res_reason(struct stack_resource *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *t = res_vformat(fmt, ap);
+    char *t = mem_xvasprintf(fmt, ap);
     va_end(ap);
     free(r->reason);
     r->reason = t;
@@ -65,10 +57,8 @@ void stack_res_note(struct stack_plan *p, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *t = res_vformat(fmt, ap);
+    mem_xpush(&p->notes, &p->n_notes, mem_xvasprintf(fmt, ap));
     va_end(ap);
-    p->notes = mem_xrealloc(p->notes, (p->n_notes + 1) * sizeof(char *));
-    p->notes[p->n_notes++] = t;
 }
 
 /* Does a KMS reference (id, ARN, alias name or alias ARN) name this key? */
